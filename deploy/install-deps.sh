@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that gpop's build, tests and tools need.
+# Idempotent and quiet: packages already present are not fetched again.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build ccache g++ pkg-config
+  # gRPC, protobuf, Abseil (service/api, client/, generated code)
+  libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libabsl-dev
+  # tests
+  libgtest-dev libgmock-dev googletest clang libclang-rt-14-dev
+  # store and formats
+  libsqlite3-dev libpugixml-dev
+  # clients written by others (end-to-end tests)
+  python3-grpcio python3-protobuf
+  # real sysvol trees for the sysvol backend's tests
+  samba samba-ad-provision
+  # the GPMC adapter: cross-build and run under Wine
+  g++-mingw-w64-x86-64-posix mingw-w64-tools wine wine64
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,162 @@
+#include "service/core/backend.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "service/core/guid.h"
+
+namespace gpop::core {
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// A display name, location or table name: printable, bounded, no path separators.
+Status ValidateName(const std::string& field, const std::string& value, bool required) {
+  if (value.empty()) {
+    return required ? Status(InvalidField(field, "is required")) : Status();
+  }
+  if (value.size() > 255) return InvalidField(field, "is longer than 255 bytes");
+  for (unsigned char c : value) {
+    if (c < 0x20 || c == 0x7F) return InvalidField(field, "contains a control character");
+  }
+  return Status();
+}
+
+Status ValidateSimpleName(const std::string& field, const std::string& value) {
+  Status s = ValidateName(field, value, false);
+  if (!s.ok()) return s;
+  if (value == "." || value == ".." || value.find_first_of("/\\:") != std::string::npos) {
+    return InvalidField(field, "must be a plain name, not a path");
+  }
+  return Status();
+}
+
+Status ValidateGpo(const std::string& field, const GpoRef& gpo) {
+  if (gpo.guid.empty() == gpo.display_name.empty()) {
+    return InvalidField(field, "exactly one of guid or display_name is required");
+  }
+  if (!gpo.guid.empty() && !NormalizeGuid(gpo.guid)) {
+    return InvalidField(field + ".guid", "is not a GUID");
+  }
+  return ValidateName(field + ".display_name", gpo.display_name, false);
+}
+
+Status ValidateBackup(const std::string& field, const BackupRef& backup) {
+  if (backup.backup_id.empty()) return InvalidField(field + ".backup_id", "is required");
+  if (!NormalizeGuid(backup.backup_id)) {
+    return InvalidField(field + ".backup_id", "is not a GUID");
+  }
+  return ValidateSimpleName(field + ".location", backup.location);
+}
+
+std::string GpoResource(const GpoRef& gpo) {
+  if (!gpo.guid.empty()) return "gpo:" + NormalizeGuid(gpo.guid).value_or(gpo.guid);
+  return "gpo-name:" + Lower(gpo.display_name);
+}
+
+std::string LocationResource(const std::string& location) {
+  return "backup-location:" + Lower(location);
+}
+
+}  // namespace
+
+Status ValidateSpec(const OperationSpec& spec) {
+  struct Visitor {
+    Status operator()(const BackupSpec& s) const {
+      if (Status st = ValidateGpo("backup.gpo", s.gpo); !st.ok()) return st;
+      if (Status st = ValidateSimpleName("backup.location", s.location); !st.ok()) return st;
+      // Count characters (UTF-8 code points), as GPMC counts UTF-16 characters.
+      size_t chars = std::count_if(s.comment.begin(), s.comment.end(),
+                                   [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+      if (chars > kMaxCommentChars) {
+        return InvalidField("backup.comment", "is longer than 2047 characters");
+      }
+      return Status();
+    }
+    Status operator()(const RestoreSpec& s) const {
+      return ValidateBackup("restore.backup", s.backup);
+    }
+    Status operator()(const ImportSpec& s) const {
+      if (Status st = ValidateBackup("import.backup", s.backup); !st.ok()) return st;
+      if (s.create_if_needed) {
+        if (s.target.display_name.empty() || !s.target.guid.empty()) {
+          return InvalidField("import.create_if_needed_name",
+                             "create-if-needed takes a display name, not a GUID");
+        }
+      }
+      if (Status st = ValidateGpo("import.target", s.target); !st.ok()) return st;
+      if (s.migration_table_only && s.migration_table.empty()) {
+        return InvalidField("import.migration_table", "is required with migration_table_only");
+      }
+      return ValidateSimpleName("import.migration_table", s.migration_table);
+    }
+    Status operator()(const CopySpec& s) const {
+      if (Status st = ValidateGpo("copy.source", s.source); !st.ok()) return st;
+      if (Status st = ValidateName("copy.new_display_name", s.new_display_name, true); !st.ok()) {
+        return st;
+      }
+      if (s.migration_table_only && s.migration_table.empty()) {
+        return InvalidField("copy.migration_table", "is required with migration_table_only");
+      }
+      return ValidateSimpleName("copy.migration_table", s.migration_table);
+    }
+    Status operator()(const ReportSpec& s) const {
+      if (s.format != ReportFormat::kXml && s.format != ReportFormat::kHtml) {
+        return InvalidField("report.format", "must be XML or HTML");
+      }
+      if (const auto* gpo = std::get_if<GpoRef>(&s.subject)) return ValidateGpo("report.gpo", *gpo);
+      return ValidateBackup("report.backup", std::get<BackupRef>(s.subject));
+    }
+  };
+  return std::visit(Visitor{}, spec);
+}
+
+std::vector<ResourceClaim> DefaultClaims(const OperationSpec& spec) {
+  using A = ResourceClaim::Access;
+  struct Visitor {
+    std::vector<ResourceClaim> operator()(const BackupSpec& s) const {
+      return {{GpoResource(s.gpo), A::kRead}, {LocationResource(s.location), A::kWrite}};
+    }
+    std::vector<ResourceClaim> operator()(const RestoreSpec& s) const {
+      // The GPO restored is only known once the backup is read: lock the whole location's
+      // restore target set by the backup id.
+      return {{LocationResource(s.backup.location), A::kRead},
+              {"backup-restore:" + NormalizeGuid(s.backup.backup_id).value_or(""), A::kWrite}};
+    }
+    std::vector<ResourceClaim> operator()(const ImportSpec& s) const {
+      return {{LocationResource(s.backup.location), A::kRead}, {GpoResource(s.target), A::kWrite}};
+    }
+    std::vector<ResourceClaim> operator()(const CopySpec& s) const {
+      return {{GpoResource(s.source), A::kRead},
+              {"gpo-name:" + Lower(s.new_display_name), A::kWrite}};
+    }
+    std::vector<ResourceClaim> operator()(const ReportSpec& s) const {
+      if (const auto* gpo = std::get_if<GpoRef>(&s.subject)) return {{GpoResource(*gpo), A::kRead}};
+      return {{LocationResource(std::get<BackupRef>(s.subject).location), A::kRead}};
+    }
+  };
+  return std::visit(Visitor{}, spec);
+}
+
+Status Backend::Validate(const OperationSpec&) const { return Status(); }
+
+std::vector<ResourceClaim> Backend::Claims(const OperationSpec& spec) const {
+  return DefaultClaims(spec);
+}
+
+std::optional<Outcome> Backend::Recover(const std::string&) { return std::nullopt; }
+
+Result<std::vector<GpoInfo>> Backend::ListGpos() const {
+  return MakeError(Code::kUnimplemented, reason::kUnsupported,
+                   "the " + name() + " backend does not list GPOs");
+}
+
+Result<std::vector<BackupInfo>> Backend::ListBackups(const BackupQuery&) const {
+  return MakeError(Code::kUnimplemented, reason::kUnsupported,
+                   "the " + name() + " backend does not list backups");
+}
+
+}  // namespace gpop::core

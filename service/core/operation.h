@@ -1,0 +1,176 @@
+// Operation types: what a caller asks for (specs), what comes back (results) and the status
+// messages in between. Plain data, standard C++17 only (see error.h for why).
+
+#ifndef GPOP_SERVICE_CORE_OPERATION_H_
+#define GPOP_SERVICE_CORE_OPERATION_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "service/core/error.h"
+
+namespace gpop::core {
+
+// OperationKind
+//
+// The five GPMC operations. Values match gpop.v1.OperationKind.
+enum class OperationKind : int { kBackup = 1, kRestore = 2, kImport = 3, kCopy = 4, kReport = 5 };
+
+// OperationState
+//
+// QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED, with CANCELLING between RUNNING and
+// CANCELLED. Values match gpop.v1.OperationState.
+enum class OperationState : int {
+  kQueued = 1,
+  kRunning = 2,
+  kCancelling = 3,
+  kSucceeded = 4,
+  kFailed = 5,
+  kCancelled = 6,
+};
+
+// IsTerminal
+//
+// True for SUCCEEDED, FAILED and CANCELLED: no event follows a terminal one.
+bool IsTerminal(OperationState state);
+
+// Effects
+//
+// What a finished operation changed. NONE: nothing; APPLIED: the whole change; UNKNOWN: the
+// backend cannot tell (GPMC promises no rollback). Values match gpop.v1.Effects.
+enum class Effects : int { kNone = 1, kApplied = 2, kUnknown = 3 };
+
+// ReportFormat
+//
+// GPMC's GPMReportType subset that reports use. Values match gpop.v1.ReportFormat.
+enum class ReportFormat : int { kXml = 1, kHtml = 2 };
+
+const char* KindName(OperationKind kind);      // "backup", "restore", ...
+const char* StateName(OperationState state);   // "QUEUED", "RUNNING", ...
+const char* EffectsName(Effects effects);      // "NONE", "APPLIED", "UNKNOWN"
+std::optional<OperationKind> ParseKind(const std::string& name);
+std::optional<OperationState> ParseState(const std::string& name);
+
+// GpoRef
+//
+// A GPO named by GUID ("{6AC1786C-016F-11D2-945F-00C04FB984F9}") or by display name; exactly
+// one of the two is set.
+struct GpoRef {
+  std::string guid;
+  std::string display_name;
+};
+
+// BackupRef
+//
+// A GPMC backup: its backup ID (the GUID that names its folder) inside a named backup location
+// (empty = the backend's default location). Never a client-chosen path.
+struct BackupRef {
+  std::string location;
+  std::string backup_id;
+};
+
+// The five specs, as GPMC's asynchronous methods take them.
+struct BackupSpec {
+  GpoRef gpo;
+  std::string location;  // named backup location; empty = default
+  std::string comment;   // at most kMaxCommentChars characters
+};
+struct RestoreSpec {
+  BackupRef backup;
+};
+struct ImportSpec {
+  BackupRef backup;
+  GpoRef target;
+  // With `create_if_needed`, `target.display_name` names the GPO to import into, created first
+  // when no GPO has that name (PowerShell's Import-GPO -CreateIfNeeded).
+  bool create_if_needed = false;
+  std::string migration_table;  // named migration table; empty = none
+  bool migration_table_only = false;
+};
+struct CopySpec {
+  GpoRef source;
+  std::string new_display_name;
+  std::string migration_table;
+  bool migration_table_only = false;
+  bool copy_acl = false;
+};
+struct ReportSpec {
+  std::variant<GpoRef, BackupRef> subject;
+  ReportFormat format = ReportFormat::kXml;
+};
+
+// OperationSpec
+//
+// One of the five specs; the alternative decides the kind.
+using OperationSpec = std::variant<BackupSpec, RestoreSpec, ImportSpec, CopySpec, ReportSpec>;
+
+OperationKind KindOf(const OperationSpec& spec);
+
+// The longest backup comment GPMC (and PowerShell's Backup-GPO) accepts, in characters.
+inline constexpr size_t kMaxCommentChars = 2047;
+
+// Severity
+//
+// A warning lets the operation go on; an error stops it (as GPMC's status messages).
+enum class Severity : int { kInfo = 1, kWarning = 2, kError = 3 };
+
+// StatusMessage
+//
+// One entry of GPMC's IGPMStatusMsgCollection, or its equivalent from another backend.
+struct StatusMessage {
+  std::string object_path;
+  uint32_t error_code = 0;        // an HRESULT; 0 when none
+  std::string extension_name;
+  std::string settings_name;
+  uint32_t operation_code = 0;    // opaque, private to Gpmgmt.dll
+  std::string message;
+  Severity severity = Severity::kInfo;
+};
+
+// GpoInfo
+//
+// A GPO as a result or a listing entry.
+struct GpoInfo {
+  std::string guid;
+  std::string display_name;
+  std::string domain;
+  uint32_t version = 0;  // (user << 16) | computer, as GPT.INI and versionNumber
+  uint32_t flags = 0;    // 0 all enabled, 1 user disabled, 2 computer disabled, 3 both
+  std::chrono::system_clock::time_point created{};
+  std::chrono::system_clock::time_point modified{};
+};
+
+// BackupInfo
+//
+// A GPMC backup as a result or a listing entry (the fields of bkupInfo.xml).
+struct BackupInfo {
+  std::string backup_id;
+  std::string location;
+  std::string gpo_guid;
+  std::string gpo_display_name;
+  std::string domain;
+  std::string comment;
+  std::chrono::system_clock::time_point time{};
+};
+
+// ReportInfo
+//
+// A generated report: its format and text (XML or HTML, UTF-8).
+struct ReportInfo {
+  ReportFormat format = ReportFormat::kXml;
+  std::string content;
+};
+
+// OperationResult
+//
+// What a successful operation produced: a GPO (restore, import, copy), a backup, or a report.
+using OperationResult = std::variant<std::monostate, GpoInfo, BackupInfo, ReportInfo>;
+
+}  // namespace gpop::core
+
+#endif  // GPOP_SERVICE_CORE_OPERATION_H_
