@@ -1,0 +1,171 @@
+// The operation engine: registry, event logs, stream cursors, resource locks, executor, limits,
+// deadlines, idempotency, cancel and planned shutdown. No gRPC here: service/api adapts it.
+
+#ifndef GPOP_SERVICE_ENGINE_ENGINE_H_
+#define GPOP_SERVICE_ENGINE_ENGINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "service/core/backend.h"
+#include "service/engine/clock.h"
+#include "service/engine/filter.h"
+#include "service/engine/store.h"
+#include "service/engine/types.h"
+
+namespace gpop::engine {
+
+// EngineOptions
+//
+// Limits and timings. Defaults suit one gpopd.
+struct EngineOptions {
+  int executor_threads = 4;              // operations running at once, overall
+  int max_running_per_principal = 4;     // more stay queued
+  int max_queued = 1000;                 // Start past this: RESOURCE_EXHAUSTED (QUEUE_FULL)
+  int max_queued_per_principal = 200;
+  int max_streams = 20000;               // open status + watch streams
+  int max_streams_per_principal = 5000;  // past these: RESOURCE_EXHAUSTED (TOO_MANY_STREAMS)
+  Duration default_timeout = std::chrono::hours(1);
+  Duration max_timeout = std::chrono::hours(24);
+  Duration heartbeat_interval = std::chrono::seconds(15);
+  Duration retention = std::chrono::hours(24 * 7);  // finished operations are kept this long
+  int retained_operations = 10000;                  // and at most this many
+  int retained_revisions = 100000;   // events kept for WatchOperations replay
+  int max_events_per_operation = 10000;  // later message events are folded into one count
+};
+
+// StartRequest
+//
+// A validated request to start an operation. `fingerprint` identifies the request's content
+// (service/api hashes the deterministic serialization) for request_id reuse checks.
+struct StartRequest {
+  std::string principal;
+  std::string request_id;
+  std::string fingerprint;
+  core::OperationSpec spec;
+  std::optional<Duration> timeout;
+  std::map<std::string, std::string> labels;
+};
+
+// ListRequest / ListResponse
+//
+// One AIP-158 page of operations, newest first. `page_token` is opaque (it carries the position
+// and the filter it was issued for); `revision` is the server revision the first page reflected.
+struct ListRequest {
+  std::string filter;
+  int page_size = 0;
+  std::string page_token;
+};
+struct ListResponse {
+  std::vector<OperationRecord> operations;
+  std::string next_page_token;
+  uint64_t revision = 0;
+};
+
+// Cursor
+//
+// One stream's position: a status stream over one operation's events, or a watch stream over all
+// events. Not thread-safe except `Wake`-related calls as documented; one reactor owns it. Holds
+// no events itself (it reads the engine's logs by position), so a stalled reader costs nothing
+// but the cursor.
+class Cursor {
+ public:
+  virtual ~Cursor() = default;
+
+  // The outcome of `Next`.
+  struct Pending {};    // nothing to send now; call Arm to be woken
+  struct End {          // the stream is over: OK after the terminal event, or an error
+    absl::Status status;
+  };
+  using Next = std::variant<StreamItem, Pending, End>;
+
+  // The next item to send: every event after the position in order, then the newest progress
+  // (only when it changed since last sent), then a heartbeat when idle for the heartbeat
+  // interval; End after the terminal event was returned, or when the server shuts down
+  // (UNAVAILABLE, reason SHUTTING_DOWN), or when a watch position fell out of retention
+  // (FAILED_PRECONDITION, reason CURSOR_EXPIRED).
+  virtual Next Poll() = 0;
+
+  // Asks for `wake` to be called once, from an engine or clock thread, when Poll may return
+  // something other than Pending (new event, new progress, heartbeat due, shutdown). Returns false
+  // without arming when Poll would already return something. `wake` must not block and must not
+  // call back into the cursor; it is never called after the cursor is destroyed.
+  virtual bool Arm(std::function<void()> wake) = 0;
+};
+
+// Engine
+//
+// Thread-safe. Owns the executor threads; the backend, store and clock must outlive it.
+class Engine {
+ public:
+  Engine(EngineOptions options, core::Backend* backend, Store* store, Clock* clock);
+  ~Engine();  // Shutdown(0) if not done yet.
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Loads the store: finished operations and events come back; QUEUED ones run again; RUNNING
+  // ones are resolved by the backend's Recover (SUCCEEDED, or FAILED with reason
+  // SERVER_RESTARTED and effects NONE); CANCELLING ones end CANCELLED. Call once, before use.
+  absl::Status Recover();
+
+  // Records and queues an operation; returns it once durable (state QUEUED).
+  absl::StatusOr<OperationRecord> Start(const StartRequest& request);
+
+  // Requests a cancel; returns at once with the record as it then is. Idempotent.
+  absl::StatusOr<OperationRecord> Cancel(const std::string& operation_id);
+
+  absl::StatusOr<OperationRecord> Get(const std::string& operation_id);
+  absl::StatusOr<ListResponse> List(const ListRequest& request);
+
+  // Removes a finished operation (LRO DeleteOperation). Unfinished: FAILED_PRECONDITION.
+  absl::Status Delete(const std::string& operation_id);
+
+  // Opens a status stream after `after_sequence`. Errors: NOT_FOUND (OPERATION_NOT_FOUND or
+  // OPERATION_EXPIRED), OUT_OF_RANGE (SEQUENCE_OUT_OF_RANGE), RESOURCE_EXHAUSTED
+  // (TOO_MANY_STREAMS), UNAVAILABLE (SHUTTING_DOWN).
+  absl::StatusOr<std::unique_ptr<Cursor>> OpenStatusStream(const std::string& principal,
+                                                           const std::string& operation_id,
+                                                           uint64_t after_sequence);
+
+  // Opens a watch stream over events with revision > `after_revision` of operations matching
+  // `filter`. Errors: INVALID_ARGUMENT (filter), FAILED_PRECONDITION (CURSOR_EXPIRED),
+  // OUT_OF_RANGE (a revision not reached yet), RESOURCE_EXHAUSTED, UNAVAILABLE.
+  absl::StatusOr<std::unique_ptr<Cursor>> OpenWatch(const std::string& principal,
+                                                    uint64_t after_revision,
+                                                    const std::string& filter);
+
+  // Planned shutdown: refuse new starts (UNAVAILABLE, SHUTTING_DOWN), keep queued operations
+  // queued, let running ones finish within `grace`, then cancel the rest and wait for their
+  // backends to return; finally end every open stream. Idempotent; blocks until done.
+  void Shutdown(Duration grace);
+
+  // Readiness: false once Shutdown began.
+  bool serving();
+
+  // Counters for tests, metrics and benchmarks.
+  struct Stats {
+    int queued = 0;
+    int running = 0;
+    int open_streams = 0;
+    int retained_operations = 0;
+    int64_t retained_events = 0;   // events held in memory (operation logs + watch log)
+    uint64_t revision = 0;
+  };
+  Stats stats();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gpop::engine
+
+#endif  // GPOP_SERVICE_ENGINE_ENGINE_H_
