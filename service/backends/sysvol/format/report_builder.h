@@ -1,0 +1,73 @@
+// Builds the settings report (report.h) of one GPO from its parsed files: Registry.pol values
+// as RegistrySetting (or as ADMX Policy elements when a catalog defines them), the security
+// template's settings, and advanced audit.
+//
+// Ordering (stable, so that reports diff cleanly): policies by category then name; registry
+// settings by key then value name (case-insensitive, file order among equals); account
+// settings, audits, user rights, services by name; security options as the template lists
+// registry values then System Access options; restricted groups, files and registry keys by path
+// or group.
+
+#ifndef GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_BUILDER_H_
+#define GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_BUILDER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "service/backends/sysvol/format/admx.h"
+#include "service/backends/sysvol/format/audit_csv.h"
+#include "service/backends/sysvol/format/registry_pol.h"
+#include "service/backends/sysvol/format/report.h"
+#include "service/backends/sysvol/format/security_template.h"
+
+namespace gpop::sysvol {
+
+// ReportSideFiles
+//
+// The parsed files of one side (null: the file is absent), and the problems met reading the
+// side's files (copied to ReportSide::problems). Pointers are not kept after BuildReport.
+struct ReportSideFiles {
+  const RegistryPol* registry_pol = nullptr;
+  const SecurityTemplate* security = nullptr;  // computer side only in practice
+  const AuditCsv* audit = nullptr;             // computer side only in practice
+  std::vector<std::string> problems;
+};
+
+// ReportIdentity
+//
+// The container half: identity, times (texts, see Report), the directory's version number,
+// GPT.INI's version, and the GPO flags (1 user part disabled, 2 computer part disabled).
+struct ReportIdentity {
+  std::string guid;
+  std::string domain;
+  std::string name;
+  std::string created_time;
+  std::string modified_time;
+  std::string read_time;
+  std::string sddl;
+  uint32_t directory_version = 0;
+  uint32_t sysvol_version = 0;
+  uint32_t flags = 0;
+};
+
+// BuildReport
+//
+// The report of one GPO. `admx` may be null (no central store: every value stays a
+// RegistrySetting).
+Report BuildReport(const ReportIdentity& identity, const ReportSideFiles& computer,
+                   const ReportSideFiles& user, const AdmxCatalog* admx = nullptr);
+
+// RegistrySettingFromEntry
+//
+// How one Registry.pol entry appears as a RegistrySetting (see ReportRegistryValue).
+ReportRegistrySetting RegistrySettingFromEntry(const PolEntry& entry);
+
+// SecurityFromTemplate
+//
+// The SecuritySettings part of a report for one template.
+ReportSecurity SecurityFromTemplate(const SecurityTemplate& tmpl);
+
+}  // namespace gpop::sysvol
+
+#endif  // GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_BUILDER_H_

@@ -1,0 +1,57 @@
+// The settings report as GPMC's XML (gpreport.xml), and a reader for Windows' own reports.
+//
+// Writer: root <GPO> in http://www.microsoft.com/GroupPolicy/Settings with the xsd/xsi
+// namespaces, children Identifier (Identifier, Domain in .../GroupPolicy/Types), Name,
+// IncludeComments, CreatedTime, ModifiedTime, ReadTime, SecurityDescriptor (when SDDL is
+// known), FilterDataAvailable, Computer, User (VersionDirectory, VersionSysvol, Enabled, then one
+// ExtensionData per extension with settings: Security (.../Settings/Security), Advanced Audit
+// Configuration (.../Settings/Auditing), Registry (.../Settings/Registry), with prefixes q1, q2,
+// ... in that order as GPMC numbers them). Two-space indentation, as Windows writes it.
+// gpop additions GPMC does not write: RegistrySetting values carry a <Type>REG_...</Type> after
+// their data, since the check "same key, name, type and data" needs the type.
+
+#ifndef GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_XML_H_
+#define GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_XML_H_
+
+#include <string>
+#include <string_view>
+
+#include "service/backends/sysvol/format/report.h"
+#include "service/core/error.h"
+
+namespace gpop::sysvol {
+
+// Namespaces of gpreport.xml.
+inline constexpr char kSettingsNamespace[] = "http://www.microsoft.com/GroupPolicy/Settings";
+inline constexpr char kTypesNamespace[] = "http://www.microsoft.com/GroupPolicy/Types";
+inline constexpr char kTypesSecurityNamespace[] =
+    "http://www.microsoft.com/GroupPolicy/Types/Security";
+inline constexpr char kRegistrySettingsNamespace[] =
+    "http://www.microsoft.com/GroupPolicy/Settings/Registry";
+inline constexpr char kSecuritySettingsNamespace[] =
+    "http://www.microsoft.com/GroupPolicy/Settings/Security";
+inline constexpr char kAuditingSettingsNamespace[] =
+    "http://www.microsoft.com/GroupPolicy/Settings/Auditing";
+
+// WriteReportXml
+//
+// UTF-8 bytes, declaration `encoding="utf-8"` (for API responses).
+std::string WriteReportXml(const Report& report);
+
+// WriteReportXmlUtf16
+//
+// UTF-16LE bytes with a BOM, declaration `encoding="utf-16"` (gpreport.xml inside a backup).
+std::string WriteReportXmlUtf16(const Report& report);
+
+// ParseReportXml
+//
+// Reads a gpreport.xml (UTF-16LE with BOM or UTF-8): identity, name, times, per side the
+// versions, Enabled, every RegistrySetting (key, name, Number/String data, Type when present)
+// and every Policy (name, state, category, explain, supported), account settings, user rights,
+// security options and advanced audit settings. Other extensions are skipped. Errors:
+// CORRUPT_FILE (see LoadXml) and a root element other than GPO.
+core::Result<Report> ParseReportXml(std::string_view bytes, std::string_view display_path);
+
+}  // namespace gpop::sysvol
+
+#endif  // GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_XML_H_

@@ -1,0 +1,67 @@
+// UTF-16LE <-> UTF-8 conversion for the Windows files that are stored as UTF-16LE (GptTmpl.inf,
+// gpreport.xml, the strings inside Registry.pol).
+//
+// Strict in both directions: odd byte counts, unpaired surrogates and invalid UTF-8 are errors
+// (CORRUPT_FILE naming the file and the byte offset), never replaced or guessed at, so that a
+// decode followed by an encode gives back the same bytes.
+
+#ifndef GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_UTF16_H_
+#define GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_UTF16_H_
+
+#include <string>
+#include <string_view>
+
+#include "service/core/error.h"
+
+namespace gpop::sysvol {
+
+// kUtf16LeBom
+//
+// The UTF-16LE byte order mark, FF FE.
+inline constexpr std::string_view kUtf16LeBom = "\xFF\xFE";
+
+// kUtf8Bom
+//
+// The UTF-8 byte order mark, EF BB BF.
+inline constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+// HasUtf16LeBom
+//
+// True when `bytes` starts with FF FE.
+bool HasUtf16LeBom(std::string_view bytes);
+
+// Utf16LeToUtf8
+//
+// Decodes UTF-16LE code units (no BOM handling: a leading FF FE decodes to U+FEFF). Errors:
+// odd length, unpaired high or low surrogate. `display_path` names the file in messages and
+// `base_offset` is added to the reported offsets (for strings embedded in a larger file).
+core::Result<std::string> Utf16LeToUtf8(std::string_view bytes, std::string_view display_path,
+                                        size_t base_offset = 0);
+
+// Utf8ToUtf16Le
+//
+// Encodes UTF-8 text as UTF-16LE code units without a BOM. Errors: invalid UTF-8 (overlong
+// forms, surrogates encoded in UTF-8, code points above U+10FFFF, truncated sequences).
+core::Result<std::string> Utf8ToUtf16Le(std::string_view utf8, std::string_view display_path = {});
+
+// DecodeUtf16LeWithBom
+//
+// For files that must be UTF-16LE with a BOM: checks the BOM (a missing or different BOM is a
+// CORRUPT_FILE error saying what was found, e.g. "UTF-8 BOM" or "no BOM"), then decodes the rest.
+core::Result<std::string> DecodeUtf16LeWithBom(std::string_view bytes,
+                                               std::string_view display_path);
+
+// EncodeUtf16LeWithBom
+//
+// FF FE followed by `utf8` encoded as UTF-16LE.
+core::Result<std::string> EncodeUtf16LeWithBom(std::string_view utf8,
+                                               std::string_view display_path = {});
+
+// IsValidUtf8
+//
+// True when `text` is well-formed UTF-8 (the same rules Utf8ToUtf16Le applies).
+bool IsValidUtf8(std::string_view text);
+
+}  // namespace gpop::sysvol
+
+#endif  // GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_UTF16_H_
