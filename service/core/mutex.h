@@ -42,6 +42,10 @@ class GPOP_CAPABILITY("mutex") Mutex {
   void Lock() GPOP_ACQUIRE() { mu_.lock(); }
   void Unlock() GPOP_RELEASE() { mu_.unlock(); }
 
+  // Tells the thread-safety analysis that the caller holds this mutex, where it cannot prove it
+  // (the mutex reached through another object). Not checked at run time.
+  void AssertHeld() const GPOP_THREAD_ATTR(assert_capability(this)) {}
+
  private:
   friend class CondVar;
   std::mutex mu_;

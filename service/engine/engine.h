@@ -97,7 +97,9 @@ class Cursor {
   // Asks for `wake` to be called once, from an engine or clock thread, when Poll may return
   // something other than Pending (new event, new progress, heartbeat due, shutdown). Returns false
   // without arming when Poll would already return something. `wake` must not block and must not
-  // call back into the cursor; it is never called after the cursor is destroyed.
+  // call back into the cursor; it is never called after the cursor is destroyed. Destroying the
+  // cursor waits for a wake call in progress, so do not hold a lock that `wake` takes while
+  // destroying it.
   virtual bool Arm(std::function<void()> wake) = 0;
 };
 

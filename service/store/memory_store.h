@@ -1,0 +1,43 @@
+// An in-memory engine::Store: durable for the life of the process only. The default until the
+// SQLite store lands; also the store of engine tests, where it can be told to fail.
+
+#ifndef GPOP_SERVICE_STORE_MEMORY_STORE_H_
+#define GPOP_SERVICE_STORE_MEMORY_STORE_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "service/core/mutex.h"
+#include "service/engine/store.h"
+
+namespace gpop::store {
+
+// MemoryStore
+//
+// Keeps every committed change in memory. Thread-safe.
+class MemoryStore final : public engine::Store {
+ public:
+  absl::Status Commit(const std::vector<Change>& batch) override;
+  absl::Status Delete(const std::string& operation_id) override;
+  absl::StatusOr<Snapshot> Load() override;
+
+  // Test hooks: make the next commits fail; count commits (group commit shows as fewer
+  // commits than events).
+  void FailCommits(bool fail);
+  int commits();
+  int64_t events_written();
+
+ private:
+  core::Mutex mu_;
+  std::map<std::string, engine::OperationRecord> operations_ GPOP_GUARDED_BY(mu_);
+  std::map<uint64_t, engine::Event> events_ GPOP_GUARDED_BY(mu_);  // by revision
+  uint64_t revision_ GPOP_GUARDED_BY(mu_) = 0;
+  bool fail_ GPOP_GUARDED_BY(mu_) = false;
+  int commits_ GPOP_GUARDED_BY(mu_) = 0;
+  int64_t events_written_ GPOP_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace gpop::store
+
+#endif  // GPOP_SERVICE_STORE_MEMORY_STORE_H_

@@ -1,0 +1,750 @@
+// Engine unit tests on a fake clock, with a gate backend that the tests open by hand.
+
+#include "service/engine/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <thread>
+
+#include "service/engine/status_convert.h"
+#include "service/store/memory_store.h"
+#include "tests/engine/gate_backend.h"
+
+namespace gpop::engine {
+namespace {
+
+using core::OperationState;
+using testing::GateBackend;
+
+core::OperationSpec BackupOf(const std::string& guid) {
+  core::BackupSpec b;
+  b.gpo.guid = guid;
+  return b;
+}
+
+GateBackend::Release Steps(int progress, int messages) {
+  GateBackend::Release r;
+  r.progress_steps = progress;
+  r.message_events = messages;
+  return r;
+}
+
+constexpr char kGpoA[] = "{AAAAAAAA-0000-0000-0000-000000000001}";
+constexpr char kGpoB[] = "{BBBBBBBB-0000-0000-0000-000000000002}";
+
+// Waits for the next non-pending item of a cursor, arming it as a reactor would.
+Cursor::Next NextBlocking(Cursor* cursor) {
+  for (;;) {
+    Cursor::Next next = cursor->Poll();
+    if (!std::holds_alternative<Cursor::Pending>(next)) return next;
+    core::Mutex mu;
+    core::CondVar cv;
+    bool woken = false;
+    if (!cursor->Arm([&] {
+          core::MutexLock lock(&mu);
+          woken = true;
+          cv.SignalAll();
+        })) {
+      continue;
+    }
+    core::MutexLock lock(&mu);
+    while (!woken) cv.Wait(&mu);
+  }
+}
+
+// Reads events until the stream ends; returns the events and the end status.
+struct Drained {
+  std::vector<Event> events;
+  std::vector<Progress> progress;
+  int heartbeats = 0;
+  absl::Status end;
+};
+Drained DrainToEnd(Cursor* cursor) {
+  Drained d;
+  for (;;) {
+    Cursor::Next next = NextBlocking(cursor);
+    if (auto* end = std::get_if<Cursor::End>(&next)) {
+      d.end = end->status;
+      return d;
+    }
+    StreamItem& item = std::get<StreamItem>(next);
+    if (auto* ev = std::get_if<Event>(&item)) d.events.push_back(*ev);
+    if (auto* p = std::get_if<Progress>(&item)) d.progress.push_back(*p);
+    if (std::holds_alternative<Heartbeat>(item)) ++d.heartbeats;
+  }
+}
+
+std::vector<OperationState> States(const std::vector<Event>& events) {
+  std::vector<OperationState> out;
+  for (const Event& e : events) out.push_back(e.state);
+  return out;
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void Make(EngineOptions options = {}) {
+    engine_ = std::make_unique<Engine>(options, &backend_, &store_, &clock_);
+    ASSERT_TRUE(engine_->Recover().ok());
+  }
+  void TearDown() override {
+    if (engine_) {
+      backend_.set_stop_on_cancel(true);
+      engine_->Shutdown(Duration::zero());
+    }
+  }
+
+  OperationRecord StartOk(const std::string& guid = kGpoA, std::string principal = "alice",
+                          std::map<std::string, std::string> labels = {}) {
+    StartRequest r;
+    r.principal = principal;
+    r.spec = BackupOf(guid);
+    r.labels = std::move(labels);
+    auto rec = engine_->Start(r);
+    EXPECT_TRUE(rec.ok()) << rec.status();
+    return rec.ok() ? *rec : OperationRecord{};
+  }
+
+  std::unique_ptr<Cursor> Stream(const std::string& id, uint64_t after = 0) {
+    auto c = engine_->OpenStatusStream("alice", id, after);
+    EXPECT_TRUE(c.ok()) << c.status();
+    return c.ok() ? std::move(*c) : nullptr;
+  }
+
+  core::Error ErrorOf(const absl::Status& s) { return ToError(s); }
+
+  FakeClock clock_;
+  GateBackend backend_;
+  store::MemoryStore store_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, StartStreamSucceeded) {
+  Make();
+  OperationRecord rec = StartOk();
+  EXPECT_EQ(rec.state, OperationState::kQueued);
+  EXPECT_EQ(rec.last_sequence, 1u);
+  backend_.Open(rec.id, Steps(3, 0));
+  auto cursor = Stream(rec.id);
+  Drained d = DrainToEnd(cursor.get());
+  EXPECT_TRUE(d.end.ok()) << d.end;
+  EXPECT_EQ(States(d.events), (std::vector<OperationState>{OperationState::kQueued,
+                                                           OperationState::kRunning,
+                                                           OperationState::kSucceeded}));
+  for (size_t i = 0; i < d.events.size(); ++i) EXPECT_EQ(d.events[i].sequence, i + 1);
+  EXPECT_EQ(d.events.back().effects, core::Effects::kApplied);
+  EXPECT_TRUE(std::holds_alternative<core::GpoInfo>(d.events.back().result));
+  auto got = engine_->Get(rec.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->state, OperationState::kSucceeded);
+  EXPECT_EQ(got->last_sequence, 3u);
+}
+
+TEST_F(EngineTest, EventsAreDurableBeforeStreamed) {
+  Make();
+  OperationRecord rec = StartOk();
+  backend_.Open(rec.id, Steps(0, 5));
+  auto cursor = Stream(rec.id);
+  Drained d = DrainToEnd(cursor.get());
+  auto snap = store_.Load();
+  ASSERT_TRUE(snap.ok());
+  // Every event a stream saw is in the store with the same numbers.
+  for (const Event& e : d.events) {
+    bool found = false;
+    for (const Event& s : snap->events) {
+      found |= s.revision == e.revision && s.sequence == e.sequence && s.operation_id == e.operation_id;
+    }
+    EXPECT_TRUE(found) << "event " << e.sequence << " streamed but not stored";
+  }
+  EXPECT_EQ(d.events.size(), 8u);  // QUEUED, RUNNING, 5 messages, SUCCEEDED
+}
+
+TEST_F(EngineTest, StoreFailureRefusesStartAndShowsNothing) {
+  Make();
+  store_.FailCommits(true);
+  StartRequest r;
+  r.principal = "alice";
+  r.spec = BackupOf(kGpoA);
+  auto rec = engine_->Start(r);
+  ASSERT_FALSE(rec.ok());
+  EXPECT_EQ(rec.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(engine_->serving());
+  auto list = engine_->List({});
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(list->operations.empty());
+}
+
+TEST_F(EngineTest, CancelWhileRunning) {
+  Make();
+  OperationRecord rec = StartOk();
+  backend_.WaitStarted(rec.id);
+  auto watcher1 = Stream(rec.id);
+  auto watcher2 = Stream(rec.id);
+  auto cancelled = engine_->Cancel(rec.id);
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_TRUE(cancelled->cancel_requested);
+  for (Cursor* c : {watcher1.get(), watcher2.get()}) {
+    Drained d = DrainToEnd(c);
+    EXPECT_EQ(States(d.events),
+              (std::vector<OperationState>{OperationState::kQueued, OperationState::kRunning,
+                                           OperationState::kCancelling,
+                                           OperationState::kCancelled}));
+    EXPECT_EQ(d.events.back().effects, core::Effects::kNone);
+    ASSERT_TRUE(d.events.back().error.has_value());
+    EXPECT_EQ(d.events.back().error->code, core::Code::kCancelled);
+  }
+}
+
+TEST_F(EngineTest, CancelWhileQueuedIsImmediate) {
+  EngineOptions o;
+  o.executor_threads = 1;
+  Make(o);
+  OperationRecord first = StartOk(kGpoA);
+  backend_.WaitStarted(first.id);
+  OperationRecord second = StartOk(kGpoB);
+  EXPECT_EQ(engine_->Get(second.id)->state, OperationState::kQueued);
+  auto cancelled = engine_->Cancel(second.id);
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_EQ(cancelled->state, OperationState::kCancelled);
+  EXPECT_EQ(cancelled->effects, core::Effects::kNone);
+  EXPECT_FALSE(backend_.started(second.id));
+  backend_.Open(first.id);
+}
+
+TEST_F(EngineTest, CancelAfterDoneChangesNothing) {
+  Make();
+  OperationRecord rec = StartOk();
+  backend_.Open(rec.id);
+  DrainToEnd(Stream(rec.id).get());
+  auto before = engine_->Get(rec.id);
+  auto after = engine_->Cancel(rec.id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->state, OperationState::kSucceeded);
+  EXPECT_EQ(after->last_sequence, before->last_sequence);
+  EXPECT_FALSE(after->cancel_requested);
+  EXPECT_EQ(engine_->Cancel(rec.id)->revision, before->revision);  // idempotent
+}
+
+TEST_F(EngineTest, CancelAfterCommitPointDoesNotApply) {
+  Make();
+  backend_.set_commit_at_start(true);
+  OperationRecord rec = StartOk();
+  backend_.WaitStarted(rec.id);
+  auto c = engine_->Cancel(rec.id);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->state, OperationState::kRunning);  // no CANCELLING: too late
+  backend_.Open(rec.id);
+  Drained d = DrainToEnd(Stream(rec.id).get());
+  EXPECT_EQ(d.events.back().state, OperationState::kSucceeded);
+  EXPECT_EQ(d.events.back().effects, core::Effects::kApplied);
+}
+
+TEST_F(EngineTest, DeadlineWhileQueuedFails) {
+  EngineOptions o;
+  o.executor_threads = 1;
+  Make(o);
+  OperationRecord first = StartOk(kGpoA);
+  backend_.WaitStarted(first.id);
+  StartRequest r;
+  r.principal = "alice";
+  r.spec = BackupOf(kGpoB);
+  r.timeout = std::chrono::seconds(10);
+  auto second = engine_->Start(r);
+  ASSERT_TRUE(second.ok());
+  clock_.Advance(std::chrono::seconds(11));
+  auto got = engine_->Get(second->id);
+  EXPECT_EQ(got->state, OperationState::kFailed);
+  EXPECT_EQ(got->error->code, core::Code::kDeadlineExceeded);
+  EXPECT_EQ(got->effects, core::Effects::kNone);
+  backend_.Open(first.id);
+}
+
+TEST_F(EngineTest, DeadlineWhileRunningCancelsAndFails) {
+  Make();
+  StartRequest r;
+  r.principal = "alice";
+  r.spec = BackupOf(kGpoA);
+  r.timeout = std::chrono::seconds(5);
+  auto rec = engine_->Start(r);
+  ASSERT_TRUE(rec.ok());
+  backend_.WaitStarted(rec->id);
+  clock_.Advance(std::chrono::seconds(6));
+  Drained d = DrainToEnd(Stream(rec->id).get());
+  EXPECT_EQ(States(d.events),
+            (std::vector<OperationState>{OperationState::kQueued, OperationState::kRunning,
+                                         OperationState::kCancelling, OperationState::kFailed}));
+  EXPECT_EQ(d.events.back().error->code, core::Code::kDeadlineExceeded);
+  EXPECT_EQ(d.events.back().error->reason, core::reason::kDeadlineExceeded);
+}
+
+TEST_F(EngineTest, DeadlineAfterCommitPointSucceeds) {
+  Make();
+  backend_.set_commit_at_start(true);
+  StartRequest r;
+  r.principal = "alice";
+  r.spec = BackupOf(kGpoA);
+  r.timeout = std::chrono::seconds(5);
+  auto rec = engine_->Start(r);
+  backend_.WaitStarted(rec->id);
+  clock_.Advance(std::chrono::seconds(6));
+  backend_.Open(rec->id);
+  Drained d = DrainToEnd(Stream(rec->id).get());
+  EXPECT_EQ(d.events.back().state, OperationState::kSucceeded);
+}
+
+TEST_F(EngineTest, RequestIdRetryAndReuse) {
+  Make();
+  StartRequest r;
+  r.principal = "alice";
+  r.request_id = "req-1";
+  r.fingerprint = "f1";
+  r.spec = BackupOf(kGpoA);
+  auto a = engine_->Start(r);
+  auto b = engine_->Start(r);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->id, b->id);
+  r.fingerprint = "f2";
+  auto c = engine_->Start(r);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ErrorOf(c.status()).reason, core::reason::kRequestIdReused);
+  // Another principal may use the same request_id.
+  r.principal = "bob";
+  auto d = engine_->Start(r);
+  ASSERT_TRUE(d.ok());
+  EXPECT_NE(d->id, a->id);
+  backend_.Open(a->id);
+  backend_.Open(d->id);
+}
+
+TEST_F(EngineTest, QueueLimitsOverallAndPerPrincipal) {
+  EngineOptions o;
+  o.executor_threads = 1;
+  o.max_queued = 3;
+  o.max_queued_per_principal = 2;
+  Make(o);
+  OperationRecord running = StartOk(kGpoA, "alice");
+  backend_.WaitStarted(running.id);
+  StartOk(kGpoA, "alice");
+  StartOk(kGpoA, "alice");
+  StartRequest r;
+  r.principal = "alice";
+  r.spec = BackupOf(kGpoA);
+  auto over = engine_->Start(r);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrorOf(over.status()).metadata["scope"], "principal");
+  StartOk(kGpoA, "bob");
+  r.principal = "carol";
+  auto full = engine_->Start(r);
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(ErrorOf(full.status()).metadata["scope"], "server");
+}
+
+TEST_F(EngineTest, StreamLimits) {
+  EngineOptions o;
+  o.max_streams = 3;
+  o.max_streams_per_principal = 2;
+  Make(o);
+  OperationRecord rec = StartOk();
+  auto s1 = engine_->OpenStatusStream("alice", rec.id, 0);
+  auto s2 = engine_->OpenStatusStream("alice", rec.id, 0);
+  auto s3 = engine_->OpenStatusStream("alice", rec.id, 0);
+  ASSERT_TRUE(s1.ok() && s2.ok());
+  ASSERT_FALSE(s3.ok());
+  EXPECT_EQ(s3.status().code(), absl::StatusCode::kResourceExhausted);
+  auto w = engine_->OpenWatch("bob", 0, "");
+  ASSERT_TRUE(w.ok());
+  auto s4 = engine_->OpenWatch("carol", 0, "");
+  EXPECT_EQ(s4.status().code(), absl::StatusCode::kResourceExhausted);
+  s1->reset();
+  EXPECT_EQ(engine_->stats().open_streams, 2);
+  EXPECT_TRUE(engine_->OpenStatusStream("alice", rec.id, 0).ok());
+  backend_.Open(rec.id);
+}
+
+TEST_F(EngineTest, WriteLocksSerializeReadLocksShare) {
+  EngineOptions o;
+  o.executor_threads = 4;
+  Make(o);
+  // Two backups of one GPO read it but both write the default backup location: serial.
+  OperationRecord a = StartOk(kGpoA);
+  OperationRecord b = StartOk(kGpoB);
+  backend_.WaitStarted(a.id);
+  EXPECT_EQ(engine_->Get(b.id)->state, OperationState::kQueued);
+  // Two reports of one GPO only read: they run together.
+  core::ReportSpec rs;
+  rs.subject = core::GpoRef{kGpoA, ""};
+  StartRequest r1{"alice", "", "", rs, std::nullopt, {}};
+  auto r1rec = engine_->Start(r1);
+  auto r2rec = engine_->Start(r1);
+  ASSERT_TRUE(r1rec.ok() && r2rec.ok());
+  backend_.WaitStarted(r1rec->id);
+  backend_.WaitStarted(r2rec->id);
+  backend_.Open(a.id);
+  backend_.WaitStarted(b.id);  // starts only once a released its write lock
+  for (const auto& id : {b.id, r1rec->id, r2rec->id}) backend_.Open(id);
+  DrainToEnd(Stream(b.id).get());
+}
+
+TEST_F(EngineTest, FirstComeFirstServedLocks) {
+  EngineOptions o;
+  o.executor_threads = 4;
+  Make(o);
+  core::ReportSpec rs;
+  rs.subject = core::GpoRef{kGpoA, ""};
+  StartRequest read{"alice", "", "", rs, std::nullopt, {}};
+  core::ImportSpec is;
+  is.backup.backup_id = kGpoB;
+  is.target.guid = kGpoA;
+  StartRequest write{"alice", "", "", is, std::nullopt, {}};
+  auto r1 = engine_->Start(read);
+  backend_.WaitStarted(r1->id);
+  auto w = engine_->Start(write);   // waits for r1
+  auto r2 = engine_->Start(read);   // must not overtake the waiting writer
+  EXPECT_EQ(engine_->Get(w->id)->state, OperationState::kQueued);
+  EXPECT_EQ(engine_->Get(r2->id)->state, OperationState::kQueued);
+  backend_.Open(r1->id);
+  backend_.WaitStarted(w->id);
+  EXPECT_FALSE(backend_.started(r2->id));
+  backend_.Open(w->id);
+  backend_.Open(r2->id);
+  DrainToEnd(Stream(r2->id).get());
+}
+
+TEST_F(EngineTest, ResumeEdgeCases) {
+  EngineOptions o;
+  o.retention = std::chrono::hours(1);
+  Make(o);
+  OperationRecord rec = StartOk();
+  backend_.Open(rec.id);
+  Drained all = DrainToEnd(Stream(rec.id).get());
+  ASSERT_EQ(all.events.size(), 3u);
+  // Resume from every position: exactly the later events.
+  for (uint64_t after = 0; after <= 3; ++after) {
+    Drained d = DrainToEnd(Stream(rec.id, after).get());
+    ASSERT_EQ(d.events.size(), 3 - after);
+    if (!d.events.empty()) EXPECT_EQ(d.events.front().sequence, after + 1);
+    EXPECT_TRUE(d.end.ok());
+  }
+  auto beyond = engine_->OpenStatusStream("alice", rec.id, 4);
+  EXPECT_EQ(beyond.status().code(), absl::StatusCode::kOutOfRange);
+  auto unknown = engine_->OpenStatusStream("alice", "op-doesnotexist", 0);
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ErrorOf(unknown.status()).reason, core::reason::kOperationNotFound);
+  clock_.Advance(std::chrono::hours(2));
+  auto expired = engine_->OpenStatusStream("alice", rec.id, 0);
+  EXPECT_EQ(expired.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ErrorOf(expired.status()).reason, core::reason::kOperationExpired);
+  EXPECT_EQ(ErrorOf(engine_->Get(rec.id).status()).reason, core::reason::kOperationExpired);
+}
+
+TEST_F(EngineTest, SlowReaderSkipsStaleProgressNeverEvents) {
+  Make();
+  OperationRecord rec = StartOk();
+  auto slow = Stream(rec.id);
+  backend_.Open(rec.id, Steps(500, 3));
+  backend_.WaitFinished(rec.id);
+  // The reader starts only now: every event, but at most one progress value per gap.
+  Drained d = DrainToEnd(slow.get());
+  EXPECT_EQ(d.events.size(), 6u);
+  EXPECT_LE(d.progress.size(), 1u);
+  for (size_t i = 0; i < d.events.size(); ++i) EXPECT_EQ(d.events[i].sequence, i + 1);
+}
+
+TEST_F(EngineTest, StalledReaderRetainsNothingExtra) {
+  EngineOptions o;
+  o.retained_revisions = 50;
+  o.max_events_per_operation = 40;
+  Make(o);
+  OperationRecord rec = StartOk();
+  auto stalled = Stream(rec.id);
+  backend_.Open(rec.id, Steps(1000, 200));
+  backend_.WaitFinished(rec.id);
+  DrainToEnd(Stream(rec.id).get());
+  Engine::Stats s = engine_->stats();
+  // Per-operation log (<= 40) plus the watch log (<= 50), however far behind the reader is.
+  EXPECT_LE(s.retained_events, 90);
+  Drained d = DrainToEnd(stalled.get());
+  // The log stops at the per-operation limit and says how many messages it folded.
+  EXPECT_LE(d.events.size(), 40u);
+  EXPECT_GE(d.events.size(), 38u);
+  EXPECT_NE(d.events.back().messages.back().message.find("not recorded"), std::string::npos);
+}
+
+TEST_F(EngineTest, HeartbeatOnIdleStream) {
+  EngineOptions o;
+  o.heartbeat_interval = std::chrono::seconds(15);
+  Make(o);
+  OperationRecord rec = StartOk();
+  auto cursor = Stream(rec.id);
+  // Drain what is there.
+  while (!std::holds_alternative<Cursor::Pending>(cursor->Poll())) {
+  }
+  core::Mutex mu;
+  bool woken = false;
+  ASSERT_TRUE(cursor->Arm([&] {
+    core::MutexLock lock(&mu);
+    woken = true;
+  }));
+  clock_.Advance(std::chrono::seconds(16));  // fires the heartbeat timer on this thread
+  {
+    core::MutexLock lock(&mu);
+    EXPECT_TRUE(woken);
+  }
+  Cursor::Next next = cursor->Poll();
+  ASSERT_TRUE(std::holds_alternative<StreamItem>(next));
+  auto* hb = std::get_if<Heartbeat>(&std::get<StreamItem>(next));
+  ASSERT_NE(hb, nullptr);
+  EXPECT_GE(hb->sequence, 1u);
+  backend_.Open(rec.id);
+}
+
+TEST_F(EngineTest, ListPagesAndFilter) {
+  Make();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 7; ++i) {
+    OperationRecord r = StartOk(kGpoA, "alice", {{"team", i % 2 ? "odd" : "even"}});
+    ids.push_back(r.id);
+  }
+  std::vector<std::string> seen;
+  ListRequest req;
+  req.page_size = 3;
+  uint64_t revision = 0;
+  do {
+    auto page = engine_->List(req);
+    ASSERT_TRUE(page.ok()) << page.status();
+    if (revision == 0) revision = page->revision;
+    EXPECT_EQ(page->revision, revision);
+    for (auto& op : page->operations) seen.push_back(op.id);
+    req.page_token = page->next_page_token;
+  } while (!req.page_token.empty());
+  std::vector<std::string> newest_first(ids.rbegin(), ids.rend());
+  EXPECT_EQ(seen, newest_first);
+  auto odd = engine_->List({"labels.team=odd AND kind=backup", 0, ""});
+  ASSERT_TRUE(odd.ok());
+  EXPECT_EQ(odd->operations.size(), 3u);
+  auto bad = engine_->List({"color=red", 0, ""});
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  auto first = engine_->List({"", 3, ""});
+  ASSERT_TRUE(first.ok());
+  auto other_filter = engine_->List({"kind=backup", 3, first->next_page_token});
+  EXPECT_EQ(other_filter.status().code(), absl::StatusCode::kInvalidArgument);
+  auto garbage = engine_->List({"", 3, "not-a-token"});
+  EXPECT_EQ(garbage.status().code(), absl::StatusCode::kInvalidArgument);
+  for (auto& id : ids) backend_.Open(id);
+}
+
+TEST_F(EngineTest, ListThenWatchMissesAndRepeatsNothing) {
+  Make();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(StartOk(i % 2 ? kGpoA : kGpoB).id);
+  auto listed = engine_->List({});
+  ASSERT_TRUE(listed.ok());
+  std::map<std::string, uint64_t> last_seq;
+  for (auto& op : listed->operations) last_seq[op.id] = op.last_sequence;
+  auto watch = engine_->OpenWatch("alice", listed->revision, "");
+  ASSERT_TRUE(watch.ok());
+  for (auto& id : ids) backend_.Open(id);
+  int terminal = 0;
+  uint64_t last_revision = listed->revision;
+  while (terminal < 5) {
+    Cursor::Next next = NextBlocking(watch->get());
+    ASSERT_TRUE(std::holds_alternative<StreamItem>(next));
+    auto* ev = std::get_if<Event>(&std::get<StreamItem>(next));
+    if (ev == nullptr) continue;
+    EXPECT_GT(ev->revision, last_revision);
+    last_revision = ev->revision;
+    EXPECT_EQ(ev->sequence, last_seq[ev->operation_id] + 1) << "gap or repeat";
+    last_seq[ev->operation_id] = ev->sequence;
+    if (core::IsTerminal(ev->state)) ++terminal;
+  }
+  for (auto& id : ids) EXPECT_EQ(last_seq[id], engine_->Get(id)->last_sequence);
+}
+
+TEST_F(EngineTest, WatchCursorExpiresWhenTooOld) {
+  EngineOptions o;
+  o.retained_revisions = 5;
+  Make(o);
+  for (int i = 0; i < 4; ++i) {
+    OperationRecord r = StartOk();
+    backend_.Open(r.id);
+    DrainToEnd(Stream(r.id).get());
+  }
+  auto old = engine_->OpenWatch("alice", 0, "");
+  EXPECT_EQ(old.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorOf(old.status()).reason, core::reason::kCursorExpired);
+  auto future = engine_->OpenWatch("alice", 1000, "");
+  EXPECT_EQ(future.status().code(), absl::StatusCode::kOutOfRange);
+  // A watcher that stalls while the log moves on is told, not silently skipped ahead.
+  uint64_t now = engine_->stats().revision;
+  auto w = engine_->OpenWatch("alice", now, "");
+  ASSERT_TRUE(w.ok());
+  for (int i = 0; i < 3; ++i) {
+    OperationRecord r = StartOk();
+    backend_.Open(r.id);
+    DrainToEnd(Stream(r.id).get());
+  }
+  Drained d = DrainToEnd(w->get());
+  EXPECT_EQ(d.end.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(d.events.empty());
+}
+
+TEST_F(EngineTest, ShutdownDrains) {
+  EngineOptions o;
+  o.executor_threads = 1;
+  Make(o);
+  OperationRecord running = StartOk(kGpoA);
+  backend_.WaitStarted(running.id);
+  OperationRecord queued = StartOk(kGpoB);
+  auto stream_running = Stream(running.id);
+  auto stream_queued = Stream(queued.id);
+  std::thread stopper([&] { engine_->Shutdown(std::chrono::seconds(30)); });
+  // Starts are refused once shutdown began.
+  while (engine_->serving()) std::this_thread::yield();
+  StartRequest r;
+  r.principal = "alice";
+  r.spec = BackupOf(kGpoA);
+  EXPECT_EQ(engine_->Start(r).status().code(), absl::StatusCode::kUnavailable);
+  backend_.Open(running.id);  // finishes within the grace period
+  stopper.join();
+  Drained d1 = DrainToEnd(stream_running.get());
+  EXPECT_TRUE(d1.end.ok());
+  EXPECT_EQ(d1.events.back().state, OperationState::kSucceeded);
+  Drained d2 = DrainToEnd(stream_queued.get());
+  EXPECT_EQ(d2.end.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(engine_->Get(queued.id)->state, OperationState::kQueued);  // runs after restart
+}
+
+TEST_F(EngineTest, ShutdownCancelsAfterGrace) {
+  Make();
+  OperationRecord running = StartOk(kGpoA);
+  backend_.WaitStarted(running.id);
+  size_t timers_before = clock_.pending_timers();
+  std::thread stopper([&] { engine_->Shutdown(std::chrono::seconds(30)); });
+  while (clock_.pending_timers() <= timers_before) std::this_thread::yield();  // grace timer
+  clock_.Advance(std::chrono::seconds(31));
+  stopper.join();
+  auto got = engine_->Get(running.id);
+  EXPECT_EQ(got->state, OperationState::kCancelled);
+  EXPECT_EQ(got->error->reason, core::reason::kShuttingDown);
+  EXPECT_EQ(got->effects, core::Effects::kNone);
+}
+
+TEST_F(EngineTest, RecoveryAfterRestart) {
+  // First life: one finished, one queued (executor busy), one running when "crashing".
+  {
+    EngineOptions o;
+    o.executor_threads = 1;
+    Make(o);
+  }
+  OperationRecord done = StartOk(kGpoA);
+  backend_.Open(done.id);
+  DrainToEnd(Stream(done.id).get());
+  OperationRecord running = StartOk(kGpoA);
+  backend_.WaitStarted(running.id);
+  OperationRecord queued = StartOk(kGpoB);
+  uint64_t revision = engine_->stats().revision;
+  // Simulate a crash: the store keeps what it has; take a copy before the engine ends.
+  auto snap = store_.Load();
+  ASSERT_TRUE(snap.ok());
+  store::MemoryStore crashed;
+  std::vector<Store::Change> records;
+  for (auto& rec : snap->operations) records.push_back({rec, std::nullopt});
+  ASSERT_TRUE(crashed.Commit(records).ok());
+  for (auto& ev : snap->events) {
+    auto it = std::find_if(snap->operations.begin(), snap->operations.end(),
+                           [&](auto& r) { return r.id == ev.operation_id; });
+    ASSERT_TRUE(crashed.Commit({{*it, ev}}).ok());
+  }
+  backend_.Open(running.id);
+  backend_.Open(queued.id);
+  engine_->Shutdown(Duration::zero());
+  engine_.reset();
+
+  GateBackend backend2;
+  Engine second(EngineOptions{}, &backend2, &crashed, &clock_);
+  ASSERT_TRUE(second.Recover().ok());
+  auto r = second.Get(running.id);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->state, OperationState::kFailed);
+  EXPECT_EQ(r->error->reason, core::reason::kServerRestarted);
+  EXPECT_EQ(r->effects, core::Effects::kNone);
+  EXPECT_EQ(second.Get(done.id)->state, OperationState::kSucceeded);
+  backend2.WaitStarted(queued.id);  // queued work runs again
+  backend2.Open(queued.id);
+  auto s = second.OpenStatusStream("alice", queued.id, 0);
+  ASSERT_TRUE(s.ok());
+  Drained d = DrainToEnd(s->get());
+  EXPECT_EQ(d.events.back().state, OperationState::kSucceeded);
+  for (size_t i = 0; i < d.events.size(); ++i) EXPECT_EQ(d.events[i].sequence, i + 1);
+  // Revisions continue past the old ones: never reused.
+  EXPECT_GT(d.events.back().revision, revision);
+  second.Shutdown(Duration::zero());
+}
+
+TEST_F(EngineTest, ManyConcurrentWatchersSeeTerminal) {
+  Make();
+  OperationRecord rec = StartOk();
+  constexpr int kWatchers = 200;
+  std::vector<std::unique_ptr<Cursor>> cursors;
+  for (int i = 0; i < kWatchers; ++i) cursors.push_back(Stream(rec.id));
+  std::atomic<int> terminal{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < kWatchers; i += 4) {
+        Drained d = DrainToEnd(cursors[i].get());
+        if (!d.events.empty() && d.events.back().state == OperationState::kSucceeded) ++terminal;
+      }
+    });
+  }
+  backend_.Open(rec.id, Steps(50, 10));
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(terminal.load(), kWatchers);
+}
+
+TEST_F(EngineTest, GroupCommitBatchesEvents) {
+  Make();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(StartOk(i % 2 ? kGpoA : kGpoB).id);
+  for (auto& id : ids) backend_.Open(id, Steps(0, 50));
+  for (auto& id : ids) DrainToEnd(Stream(id).get());
+  EXPECT_EQ(store_.events_written(), 4 * 53);
+  EXPECT_LE(store_.commits(), store_.events_written());
+}
+
+TEST(FilterTest, Grammar) {
+  EXPECT_TRUE(Filter::Parse("").ok());
+  EXPECT_TRUE(Filter::Parse("state=RUNNING AND kind=backup AND labels.team=x").ok());
+  EXPECT_TRUE(Filter::Parse("state=running").ok());
+  for (const char* bad : {"state=SLEEPING", "kind=delete", "owner=me", "state", "labels.=x",
+                          "labels.Team=x", "state=RUNNING OR state=QUEUED"}) {
+    auto f = Filter::Parse(bad);
+    EXPECT_EQ(f.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  auto f = Filter::Parse("kind=report AND labels.env=prod");
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE(f->Matches(core::OperationKind::kReport, OperationState::kQueued, {{"env", "prod"}}));
+  EXPECT_FALSE(f->Matches(core::OperationKind::kReport, OperationState::kQueued, {{"env", "dev"}}));
+  EXPECT_FALSE(f->Matches(core::OperationKind::kBackup, OperationState::kQueued, {{"env", "prod"}}));
+  auto never = Filter::Parse("state=QUEUED AND state=RUNNING");
+  ASSERT_TRUE(never.ok());
+  EXPECT_FALSE(never->Matches(core::OperationKind::kBackup, OperationState::kQueued, {}));
+}
+
+TEST(StatusConvertTest, RoundTrip) {
+  core::Error e = core::MakeError(core::Code::kFailedPrecondition, "GPO_EXISTS", "exists",
+                                  {{"gpo", "x\ny"}});
+  e.hresult = 0x80070005u;
+  core::Error back = ToError(ToStatus(e));
+  EXPECT_EQ(back.code, e.code);
+  EXPECT_EQ(back.reason, e.reason);
+  EXPECT_EQ(back.message, e.message);
+  EXPECT_EQ(back.metadata, e.metadata);
+  EXPECT_EQ(back.hresult, e.hresult);
+  EXPECT_EQ(ToError(absl::InternalError("boom")).reason, "INTERNAL");
+}
+
+}  // namespace
+}  // namespace gpop::engine
