@@ -155,9 +155,11 @@ core::Result<SecurityTemplate> ReadSecurityTemplate(const InfFile& inf,
 
 // MakeSecurityTemplateInf
 //
-// A new GptTmpl.inf holding `tmpl`, as Windows' security editor lays it out: [Unicode]
-// Unicode=yes, [Version] signature="$CHICAGO$" Revision=1, then each non-empty section. For
-// writers (the demo store); ReadSecurityTemplate(MakeSecurityTemplateInf(t)) == t.
+// A new GptTmpl.inf holding `tmpl`, laid out as the fixtures' Windows-made files: [Unicode]
+// Unicode=yes, System Access, Kerberos Policy, Event Audit, Registry Values, [Version]
+// signature="$CHICAGO$" Revision=1, then Privilege Rights, Group Membership, Service General
+// Setting, Registry Keys, File Security (empty sections omitted). For writers (the demo store);
+// ReadSecurityTemplate(MakeSecurityTemplateInf(t)) == t.
 InfFile MakeSecurityTemplateInf(const SecurityTemplate& tmpl);
 
 // IsSidMember
