@@ -53,7 +53,7 @@ core::Result<BackupInst> ParseBkupInfo(std::string_view bytes, std::string_view 
 // WriteBkupInfo
 //
 // The bytes of a bkupInfo.xml for `inst`, in the fixtures' exact shape (one line, no XML
-// declaration, no trailing newline, CDATA values).
+// declaration, CDATA values, ending with CRLF as Windows' files do).
 std::string WriteBkupInfo(const BackupInst& inst);
 
 // ReadBackupInstElement / AppendBackupInstElement

@@ -126,14 +126,15 @@ core::Result<BackupXml> ParseBackupXml(std::string_view bytes, std::string_view 
 
 // WriteBackupXml
 //
-// The bytes of a Backup.xml for `backup` with the fixtures' declaration, comment, element names,
-// attribute names and order.
+// The bytes of a Backup.xml for `backup` with the fixtures' declaration, element names,
+// attribute names and order, indented by four spaces. (Windows' files also carry a Microsoft
+// copyright comment after the declaration; gpop does not claim one.)
 std::string WriteBackupXml(const BackupXml& backup);
 
 // FormatHexBytes / ParseHexBytes
 //
-// "01 00 04 9c" <-> raw bytes (ParseHexBytes: nullopt-like error on anything but hex pairs
-// separated by whitespace).
+// "01 00 04 9c" <-> raw bytes. ParseHexBytes fails (CORRUPT_FILE) on anything but hex pairs
+// separated by whitespace.
 std::string FormatHexBytes(std::string_view bytes);
 core::Result<std::string> ParseHexBytes(std::string_view text, std::string_view display_path);
 

@@ -1,0 +1,140 @@
+// Safe XML loading over pugixml (see safe_xml.h).
+
+#include "service/backends/sysvol/format/safe_xml.h"
+
+#include <cstring>
+
+#include "service/backends/sysvol/format/format_error.h"
+#include "service/backends/sysvol/format/text_util.h"
+#include "service/backends/sysvol/format/utf16.h"
+
+namespace gpop::sysvol {
+
+namespace {
+
+class StringWriter : public pugi::xml_writer {
+ public:
+  explicit StringWriter(std::string* out) : out_(out) {}
+  void write(const void* data, size_t size) override {
+    out_->append(static_cast<const char*>(data), size);
+  }
+
+ private:
+  std::string* out_;
+};
+
+// Walks the tree without recursion; false when a limit is exceeded (`*problem` says which).
+bool WithinLimits(const pugi::xml_document& doc, const XmlLimits& limits, std::string* problem) {
+  size_t nodes = 0;
+  int depth = 1;  // of `node`; the root element is at depth 1
+  pugi::xml_node node = doc.first_child();
+  while (node) {
+    if (++nodes > limits.max_nodes) {
+      *problem = "more than " + std::to_string(limits.max_nodes) + " XML nodes";
+      return false;
+    }
+    if (node.type() == pugi::node_element && depth > limits.max_depth) {
+      *problem = "XML nesting deeper than " + std::to_string(limits.max_depth) + " elements";
+      return false;
+    }
+    if (node.first_child()) {
+      node = node.first_child();
+      ++depth;
+      continue;
+    }
+    while (node != doc && !node.next_sibling()) {
+      node = node.parent();
+      --depth;
+    }
+    if (node == doc) break;
+    node = node.next_sibling();
+  }
+  return true;
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<pugi::xml_document>> LoadXml(std::string_view bytes,
+                                                          std::string_view path,
+                                                          const XmlLimits& limits) {
+  if (bytes.size() > limits.max_bytes) {
+    return CorruptFile(path, "XML document is larger than " + std::to_string(limits.max_bytes) +
+                                 " bytes");
+  }
+  std::string text;
+  if (HasUtf16LeBom(bytes)) {
+    auto decoded = Utf16LeToUtf8(bytes.substr(2), path, 2);
+    if (!decoded.ok()) return decoded.error();
+    text = std::move(decoded).value();
+  } else if (bytes.substr(0, 2) == "\xFE\xFF") {
+    return CorruptFile(path, "UTF-16BE XML is not supported", 0);
+  } else {
+    if (bytes.substr(0, 3) == kUtf8Bom) bytes.remove_prefix(3);
+    if (bytes.size() >= 2 && bytes[1] == '\0') {
+      return CorruptFile(path, "UTF-16 XML without a byte order mark", 0);
+    }
+    if (!IsValidUtf8(bytes)) return CorruptFile(path, "XML is not valid UTF-8");
+    text = std::string(bytes);
+  }
+  // pugixml skips a DOCTYPE's internal subset recursively; refuse before it gets there. The text
+  // is searched as a whole, so "<!DOCTYPE" inside a comment or CDATA is refused as well.
+  if (internal::AsciiLower(text).find("<!doctype") != std::string::npos) {
+    return CorruptFile(path, "XML with a DOCTYPE is refused (no DTD processing)");
+  }
+  auto doc = std::make_unique<pugi::xml_document>();
+  // parse_default: CDATA, the five predefined entities and character references, EOL
+  // normalisation. No DTD, no PIs, no comments kept.
+  pugi::xml_parse_result result = doc->load_buffer(text.data(), text.size(),
+                                                   pugi::parse_default, pugi::encoding_utf8);
+  if (!result) {
+    return CorruptFile(path, std::string("malformed XML: ") + result.description(),
+                       static_cast<size_t>(result.offset));
+  }
+  if (!doc->document_element()) return CorruptFile(path, "XML has no root element");
+  std::string problem;
+  if (!WithinLimits(*doc, limits, &problem)) return CorruptFile(path, problem);
+  return doc;
+}
+
+std::string_view LocalName(const char* qualified_name) {
+  std::string_view name(qualified_name);
+  size_t colon = name.find(':');
+  return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
+
+pugi::xml_node ChildByLocalName(pugi::xml_node node, std::string_view local) {
+  for (pugi::xml_node child : node.children()) {
+    if (child.type() == pugi::node_element && LocalName(child.name()) == local) return child;
+  }
+  return {};
+}
+
+std::string NodeText(pugi::xml_node node) {
+  std::string out;
+  for (pugi::xml_node child : node.children()) {
+    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
+      out += child.value();
+    }
+  }
+  return out;
+}
+
+std::string ChildTextByLocalName(pugi::xml_node node, std::string_view local) {
+  return NodeText(ChildByLocalName(node, local));
+}
+
+pugi::xml_attribute AttributeByLocalName(pugi::xml_node node, std::string_view local) {
+  for (pugi::xml_attribute a : node.attributes()) {
+    if (LocalName(a.name()) == local) return a;
+  }
+  return {};
+}
+
+std::string SaveXml(const pugi::xml_document& doc, unsigned int flags, const char* indent) {
+  std::string out;
+  StringWriter writer(&out);
+  doc.save(writer, indent, flags, pugi::encoding_utf8);
+  return out;
+}
+
+}  // namespace gpop::sysvol
