@@ -4,9 +4,9 @@
 //
 // Ordering (stable, so that reports diff cleanly): policies by category then name; registry
 // settings by key then value name (case-insensitive, file order among equals); account
-// settings, audits, user rights, services by name; security options as the template lists
-// registry values then System Access options; restricted groups, files and registry keys by path
-// or group.
+// settings, audits, user rights, services by name; security options by key name, then System
+// Access options by name; restricted groups by group, files and registry keys by path. Advanced
+// audit settings stay in audit.csv's order (as GPMC lists them).
 
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_BUILDER_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_BUILDER_H_

@@ -8,7 +8,9 @@
 // Configuration (.../Settings/Auditing), Registry (.../Settings/Registry), with prefixes q1, q2,
 // ... in that order as GPMC numbers them). Two-space indentation, as Windows writes it.
 // gpop additions GPMC does not write: RegistrySetting values carry a <Type>REG_...</Type> after
-// their data, since the check "same key, name, type and data" needs the type.
+// their data (the type is part of a value), REG_MULTI_SZ values one <String> per string, and
+// files that could not be read appear as XML comments "gpop: <file>: <problem>" in their side.
+// Line ends are LF in both encodings.
 
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_XML_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_XML_H_
@@ -46,8 +48,9 @@ std::string WriteReportXmlUtf16(const Report& report);
 // ParseReportXml
 //
 // Reads a gpreport.xml (UTF-16LE with BOM or UTF-8): identity, name, times, per side the
-// versions, Enabled, every RegistrySetting (key, name, Number/String data, Type when present)
-// and every Policy (name, state, category, explain, supported), account settings, user rights,
+// versions, Enabled, every RegistrySetting (key, name, Number/String data, Type when present;
+// without Type a Number reads as REG_DWORD and a String as REG_SZ) and every Policy (name,
+// state, category, explain, supported; not its elements), account settings, user rights,
 // security options and advanced audit settings. Other extensions are skipped. Errors:
 // CORRUPT_FILE (see LoadXml) and a root element other than GPO.
 core::Result<Report> ParseReportXml(std::string_view bytes, std::string_view display_path);

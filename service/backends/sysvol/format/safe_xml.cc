@@ -83,9 +83,11 @@ core::Result<std::unique_ptr<pugi::xml_document>> LoadXml(std::string_view bytes
   }
   auto doc = std::make_unique<pugi::xml_document>();
   // parse_default: CDATA, the five predefined entities and character references, EOL
-  // normalisation. No DTD, no PIs, no comments kept.
-  pugi::xml_parse_result result = doc->load_buffer(text.data(), text.size(),
-                                                   pugi::parse_default, pugi::encoding_utf8);
+  // normalisation. No DTD, no PIs, no comments kept. parse_ws_pcdata_single keeps a value that
+  // is only blanks (Registry.pol's "**del." entries hold " ") while indentation is dropped.
+  pugi::xml_parse_result result =
+      doc->load_buffer(text.data(), text.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
+                       pugi::encoding_utf8);
   if (!result) {
     return CorruptFile(path, std::string("malformed XML: ") + result.description(),
                        static_cast<size_t>(result.offset));

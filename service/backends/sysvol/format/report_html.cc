@@ -1,0 +1,271 @@
+// The settings report as one self-contained HTML page (see report_html.h).
+
+#include "service/backends/sysvol/format/report_html.h"
+
+#include "service/backends/sysvol/format/registry_pol.h"
+
+namespace gpop::sysvol {
+
+namespace {
+
+constexpr char kStyle[] =
+    "body{font-family:Segoe UI,Helvetica,Arial,sans-serif;margin:1.5em;color:#1b1b1b;"
+    "background:#fff}h1{font-size:1.5em;margin-bottom:.2em}.sub{color:#555;margin-top:0}"
+    "details{border:1px solid #c8d3e0;border-radius:4px;margin:.6em 0;padding:0 .8em}"
+    "details>summary{cursor:pointer;font-weight:600;padding:.5em 0;color:#0b3d6e}"
+    "details details{border-color:#e0e6ee}table{border-collapse:collapse;width:100%;"
+    "margin:.4em 0 .8em}th,td{border-bottom:1px solid #e6e9ee;padding:.3em .6em;text-align:left;"
+    "vertical-align:top;font-size:.92em}th{background:#f2f5f9;font-weight:600}"
+    "td.mono{font-family:Consolas,Menlo,monospace;word-break:break-all}.none{color:#777;"
+    "font-style:italic}.problem{color:#a4262c;font-weight:600}";
+
+class Html {
+ public:
+  void Raw(std::string_view s) { out_.append(s); }
+  void Text(std::string_view s) { out_.append(HtmlEscape(s)); }
+  void Open(const char* summary, bool open) {
+    out_ += open ? "<details open><summary>" : "<details><summary>";
+    Text(summary);
+    out_ += "</summary>\n";
+  }
+  void Close() { out_ += "</details>\n"; }
+  void Table(std::initializer_list<const char*> headers) {
+    out_ += "<table><tr>";
+    for (const char* h : headers) {
+      out_ += "<th>";
+      Text(h);
+      out_ += "</th>";
+    }
+    out_ += "</tr>\n";
+  }
+  void Row(std::initializer_list<std::string> cells, int mono_from = 99) {
+    out_ += "<tr>";
+    int i = 0;
+    for (const std::string& c : cells) {
+      out_ += i++ >= mono_from ? "<td class=\"mono\">" : "<td>";
+      Text(c);
+      out_ += "</td>";
+    }
+    out_ += "</tr>\n";
+  }
+  void EndTable() { out_ += "</table>\n"; }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+std::string PrincipalText(const ReportPrincipal& p) {
+  if (p.name.empty()) return p.sid;
+  if (p.sid.empty()) return p.name;
+  return p.name + " (" + p.sid + ")";
+}
+
+std::string Join(const std::vector<ReportPrincipal>& ps) {
+  std::string out;
+  for (size_t i = 0; i < ps.size(); ++i) out += (i ? ", " : "") + PrincipalText(ps[i]);
+  return out;
+}
+
+std::string ValueText(const ReportSettingValue& v) {
+  if (v.boolean) return *v.boolean ? "Enabled" : "Disabled";
+  if (v.number) return std::to_string(*v.number);
+  if (v.text) return *v.text;
+  std::string out;
+  for (size_t i = 0; i < v.strings.size(); ++i) out += (i ? ", " : "") + v.strings[i];
+  return out;
+}
+
+std::string RegistryData(const ReportRegistryValue& v) {
+  if (v.number) return std::to_string(*v.number);
+  if (v.text) return *v.text;
+  std::string out;
+  for (size_t i = 0; i < v.strings.size(); ++i) out += (i ? "\n" : "") + v.strings[i];
+  return out;
+}
+
+const char* AuditValue(int v) {
+  switch (v) {
+    case 0: return "No Auditing";
+    case 1: return "Success";
+    case 2: return "Failure";
+    case 3: return "Success and Failure";
+    default: return "?";
+  }
+}
+
+void RenderSecurity(const ReportSecurity& s, Html* h) {
+  h->Open("Security Settings", true);
+  if (!s.accounts.empty()) {
+    h->Open("Account Policies", true);
+    h->Table({"Policy", "Setting", "Type"});
+    for (const auto& a : s.accounts) h->Row({a.name, ValueText(a.value), a.type});
+    h->EndTable();
+    h->Close();
+  }
+  if (!s.audits.empty()) {
+    h->Open("Audit Policy", true);
+    h->Table({"Policy", "Success", "Failure"});
+    for (const auto& a : s.audits) {
+      h->Row({a.name, a.success ? "Yes" : "No", a.failure ? "Yes" : "No"});
+    }
+    h->EndTable();
+    h->Close();
+  }
+  if (!s.user_rights.empty()) {
+    h->Open("User Rights Assignment", true);
+    h->Table({"Policy", "Setting"});
+    for (const auto& r : s.user_rights) {
+      h->Row({r.name, r.members.empty() ? std::string("(no one)") : Join(r.members)});
+    }
+    h->EndTable();
+    h->Close();
+  }
+  if (!s.security_options.empty()) {
+    h->Open("Security Options", true);
+    h->Table({"Policy", "Setting"});
+    for (const auto& o : s.security_options) {
+      h->Row({o.key_name.empty() ? o.system_access_policy_name : o.key_name, ValueText(o.value)},
+             1);
+    }
+    h->EndTable();
+    h->Close();
+  }
+  if (!s.restricted_groups.empty()) {
+    h->Open("Restricted Groups", true);
+    h->Table({"Group", "Members", "Member of"});
+    for (const auto& g : s.restricted_groups) {
+      h->Row({PrincipalText(g.group), g.has_members ? Join(g.members) : "(not configured)",
+              g.has_member_of ? Join(g.member_of) : "(not configured)"});
+    }
+    h->EndTable();
+    h->Close();
+  }
+  if (!s.services.empty()) {
+    h->Open("System Services", true);
+    h->Table({"Service", "Startup", "Permissions (SDDL)"});
+    for (const auto& sv : s.services) h->Row({sv.name, sv.startup_mode, sv.sddl}, 2);
+    h->EndTable();
+    h->Close();
+  }
+  for (const auto* list : {&s.registry_keys, &s.files}) {
+    if (list->empty()) continue;
+    h->Open(list == &s.files ? "File System" : "Registry", true);
+    h->Table({"Path", "Propagation", "Permissions (SDDL)"});
+    for (const auto& o : *list) h->Row({o.path, o.propagation_mode, o.sddl}, 2);
+    h->EndTable();
+    h->Close();
+  }
+  h->Close();
+}
+
+void RenderSide(const char* title, const ReportSide& side, Html* h) {
+  h->Open(title, true);
+  h->Raw("<p>");
+  h->Text("Enabled: " + std::string(side.enabled ? "yes" : "no") +
+          " \u00b7 version (directory / sysvol): " + std::to_string(side.version_directory) +
+          " / " + std::to_string(side.version_sysvol));
+  h->Raw("</p>\n");
+  for (const std::string& p : side.problems) {
+    h->Raw("<p class=\"problem\">");
+    h->Text(p);
+    h->Raw("</p>\n");
+  }
+  bool any = !side.security.empty() || !side.advanced_audit.empty() || !side.policies.empty() ||
+             !side.registry_settings.empty();
+  if (!any) h->Raw("<p class=\"none\">No settings defined.</p>\n");
+  if (!side.security.empty()) RenderSecurity(side.security, h);
+  if (!side.advanced_audit.empty()) {
+    h->Open("Advanced Audit Configuration", true);
+    h->Table({"Target", "Subcategory", "Setting"});
+    for (const auto& a : side.advanced_audit) {
+      h->Row({a.policy_target, a.subcategory_name, AuditValue(a.setting_value)});
+    }
+    h->EndTable();
+    h->Close();
+  }
+  if (!side.policies.empty()) {
+    h->Open("Administrative Templates", true);
+    h->Table({"Category", "Policy", "Setting", "Options"});
+    for (const auto& p : side.policies) {
+      std::string options;
+      for (const auto& e : p.elements) {
+        options += (options.empty() ? "" : "\n") + e.name + ": " +
+                   (e.kind == "CheckBox" ? e.state : e.value);
+      }
+      h->Row({p.category, p.name, p.state, options});
+    }
+    h->EndTable();
+    h->Close();
+  }
+  if (!side.registry_settings.empty()) {
+    h->Open("Registry Settings (no template)", true);
+    h->Table({"Key", "Value", "Type", "Data"});
+    for (const auto& r : side.registry_settings) {
+      if (r.value) {
+        h->Row({r.key_path, r.value->name, RegTypeName(r.value->type), RegistryData(*r.value)}, 3);
+      } else {
+        h->Row({r.key_path, "(key only)", "", ""});
+      }
+    }
+    h->EndTable();
+    h->Close();
+  }
+  h->Close();
+}
+
+}  // namespace
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string RenderReportHtml(const Report& r) {
+  Html h;
+  h.Raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'\"><title>");
+  h.Text(r.name);
+  h.Raw("</title><style>");
+  h.Raw(kStyle);
+  h.Raw("</style></head><body>\n<h1>");
+  h.Text(r.name);
+  h.Raw("</h1><p class=\"sub\">");
+  h.Text("Group Policy settings report \u00b7 " + r.domain);
+  h.Raw("</p>\n");
+  h.Open("General", true);
+  h.Open("Details", true);
+  h.Table({"Field", "Value"});
+  h.Row({"Domain", r.domain});
+  h.Row({"Unique ID", r.guid}, 1);
+  h.Row({"Created", r.created_time});
+  h.Row({"Modified", r.modified_time});
+  h.Row({"Report generated", r.read_time});
+  h.Row({"GPO status", std::string(r.computer.enabled && r.user.enabled ? "Enabled"
+                                   : r.computer.enabled                 ? "User settings disabled"
+                                   : r.user.enabled ? "Computer settings disabled"
+                                                    : "All settings disabled")});
+  if (!r.sddl.empty()) h.Row({"Security descriptor", r.sddl}, 1);
+  h.EndTable();
+  h.Close();
+  h.Close();
+  RenderSide("Computer Configuration", r.computer, &h);
+  RenderSide("User Configuration", r.user, &h);
+  h.Raw("</body></html>\n");
+  return h.Take();
+}
+
+}  // namespace gpop::sysvol
