@@ -1,0 +1,104 @@
+// Tests of StreamRetryPolicy (budget, backoff, jitter, reset, clone) and of which statuses are
+// cuts.
+
+#include "client/retry_policy.h"
+
+#include <chrono>
+#include <optional>
+
+#include "gtest/gtest.h"
+
+namespace gpop::client {
+namespace {
+
+using std::chrono::milliseconds;
+
+StreamRetryPolicy::Options NoJitter(int attempts) {
+  StreamRetryPolicy::Options options;
+  options.max_attempts_without_progress = attempts;
+  options.initial_delay = milliseconds(100);
+  options.max_delay = milliseconds(350);
+  options.multiplier = 2.0;
+  options.jitter = 0.0;
+  return options;
+}
+
+TEST(StreamRetryPolicyTest, BackoffGrowsThenCaps) {
+  StreamRetryPolicy policy(NoJitter(10));
+  EXPECT_EQ(policy.OnCut(), milliseconds(100));
+  EXPECT_EQ(policy.OnCut(), milliseconds(200));
+  EXPECT_EQ(policy.OnCut(), milliseconds(350));
+  EXPECT_EQ(policy.OnCut(), milliseconds(350));
+}
+
+TEST(StreamRetryPolicyTest, BudgetIsSpentAfterMaxAttemptsWithoutProgress) {
+  StreamRetryPolicy policy(NoJitter(3));
+  EXPECT_TRUE(policy.OnCut().has_value());
+  EXPECT_TRUE(policy.OnCut().has_value());
+  EXPECT_TRUE(policy.OnCut().has_value());
+  EXPECT_EQ(policy.attempts_without_progress(), 3);
+  EXPECT_EQ(policy.OnCut(), std::nullopt);
+}
+
+TEST(StreamRetryPolicyTest, ProgressResetsBudgetAndDelay) {
+  StreamRetryPolicy policy(NoJitter(2));
+  EXPECT_EQ(policy.OnCut(), milliseconds(100));
+  EXPECT_EQ(policy.OnCut(), milliseconds(200));
+  policy.OnProgress();
+  EXPECT_EQ(policy.attempts_without_progress(), 0);
+  EXPECT_EQ(policy.OnCut(), milliseconds(100));
+  EXPECT_EQ(policy.OnCut(), milliseconds(200));
+  EXPECT_EQ(policy.OnCut(), std::nullopt);
+}
+
+TEST(StreamRetryPolicyTest, ZeroAttemptsNeverResumes) {
+  StreamRetryPolicy policy(NoJitter(0));
+  EXPECT_EQ(policy.OnCut(), std::nullopt);
+}
+
+TEST(StreamRetryPolicyTest, JitterShortensWithinBounds) {
+  StreamRetryPolicy::Options options = NoJitter(1000);
+  options.jitter = 0.5;
+  options.max_delay = milliseconds(100);  // every nominal delay is 100ms
+  options.seed = 7;
+  StreamRetryPolicy policy(options);
+  bool saw_shorter = false;
+  for (int i = 0; i < 200; ++i) {
+    std::optional<milliseconds> delay = policy.OnCut();
+    ASSERT_TRUE(delay.has_value());
+    EXPECT_GE(*delay, milliseconds(50));
+    EXPECT_LE(*delay, milliseconds(100));
+    saw_shorter = saw_shorter || *delay < milliseconds(95);
+  }
+  EXPECT_TRUE(saw_shorter) << "jitter never applied";
+}
+
+TEST(StreamRetryPolicyTest, CloneKeepsSettingsAndResetsState) {
+  StreamRetryPolicy policy(NoJitter(2));
+  policy.OnCut();
+  policy.OnCut();
+  StreamRetryPolicy clone = policy.Clone();
+  EXPECT_EQ(clone.attempts_without_progress(), 0);
+  EXPECT_EQ(clone.options().max_attempts_without_progress, 2);
+  EXPECT_EQ(clone.OnCut(), milliseconds(100));
+  EXPECT_EQ(policy.OnCut(), std::nullopt);
+}
+
+TEST(IsResumableStreamErrorTest, CutsAreResumableAnswersAreNot) {
+  EXPECT_TRUE(IsResumableStreamError(absl::UnavailableError("")));
+  EXPECT_TRUE(IsResumableStreamError(absl::InternalError("")));
+  EXPECT_TRUE(IsResumableStreamError(absl::AbortedError("")));
+  EXPECT_FALSE(IsResumableStreamError(absl::OkStatus()));
+  EXPECT_FALSE(IsResumableStreamError(absl::NotFoundError("")));
+  EXPECT_FALSE(IsResumableStreamError(absl::OutOfRangeError("")));
+  EXPECT_FALSE(IsResumableStreamError(absl::InvalidArgumentError("")));
+  EXPECT_FALSE(IsResumableStreamError(absl::PermissionDeniedError("")));
+  EXPECT_FALSE(IsResumableStreamError(absl::UnauthenticatedError("")));
+  EXPECT_FALSE(IsResumableStreamError(absl::FailedPreconditionError("")));
+  EXPECT_FALSE(IsResumableStreamError(absl::ResourceExhaustedError("")));
+  EXPECT_FALSE(IsResumableStreamError(absl::DeadlineExceededError("")));
+  EXPECT_FALSE(IsResumableStreamError(absl::CancelledError("")));
+}
+
+}  // namespace
+}  // namespace gpop::client
