@@ -1,0 +1,235 @@
+// gpopctl's subcommands.
+
+#include "client/ctl/commands.h"
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "client/ctl/render.h"
+#include "client/version.h"
+#include "google/protobuf/struct.pb.h"
+
+namespace gpop::ctl {
+namespace {
+
+bool Json(const Command& command) { return command.global.output == OutputFormat::kJson; }
+
+int Fail(const Io& io, const absl::Status& status) {
+  *io.err << "gpopctl: " << ErrorText(status) << "\n";
+  return ExitCodeForStatus(status);
+}
+
+// The outcome of watching an operation.
+struct WatchResult {
+  int exit_code = kExitOther;
+  // The terminal event, when one was read.
+  std::optional<v1::Event> terminal;
+};
+
+// Follows `operation_id` after `after_sequence` until its terminal event, a detach or an error,
+// printing as `command` says.
+WatchResult Watch(const Command& command, client::Client& client, const std::string& operation_id,
+                  uint64_t after_sequence, const Io& io, InterruptSource* interrupts) {
+  client::StreamOptions options;
+  if (command.wait.wait_timeout.has_value()) {
+    options.deadline =
+        std::chrono::system_clock::now() + absl::ToChronoNanoseconds(*command.wait.wait_timeout);
+  }
+  std::unique_ptr<client::StatusStream> stream =
+      client.StreamStatus(operation_id, after_sequence, options);
+
+  std::atomic<int> interrupts_seen{0};
+  std::atomic<bool> detached{false};
+  interrupts->SetHandler([&] {
+    int count = ++interrupts_seen;
+    if (command.wait.cancel_on_interrupt && count == 1) {
+      *io.err << (io.out_is_tty ? "\n" : "") << "gpopctl: cancelling " << operation_id
+              << " (interrupt again to detach)\n";
+      absl::StatusOr<v1::Operation> cancelled = client.Cancel(operation_id);
+      if (!cancelled.ok()) *io.err << "gpopctl: cancel: " << ErrorText(cancelled.status()) << "\n";
+      return;
+    }
+    detached = true;
+    stream->Cancel();
+  });
+
+  const bool json = Json(command);
+  const bool bar = io.out_is_tty && !json;
+  WatchView view;
+  WatchResult result;
+  v1::StatusUpdate update;
+  while (stream->Read(&update)) {
+    if (json) {
+      *io.out << ToJson(update, /*pretty=*/false) << "\n";
+    } else if (bar) {
+      if (update.has_event()) {
+        const v1::Event& event = update.event();
+        bool notable = client::IsTerminalState(event.state());
+        for (const v1::StatusMessage& message : event.messages()) {
+          notable = notable || message.severity() == v1::WARNING || message.severity() == v1::ERROR;
+        }
+        // Keep warnings, errors and the end on screen above the bar.
+        if (notable) *io.out << "\r\x1b[K" << EventLine(event) << "\n";
+      }
+    } else if (update.has_event()) {
+      *io.out << EventLine(update.event()) << "\n";
+    } else if (update.has_progress()) {
+      *io.out << ProgressLine(update.progress()) << "\n";
+    }
+    view.Apply(update);
+    if (bar) *io.out << "\r\x1b[K" << ProgressBarLine(view, io.width) << std::flush;
+    if (update.has_event() && client::IsTerminalState(update.event().state())) {
+      result.terminal = update.event();
+    }
+  }
+  interrupts->SetHandler(nullptr);
+  if (bar) *io.out << "\n";
+  io.out->flush();
+
+  const absl::Status& status = stream->status();
+  if (status.ok() && result.terminal.has_value()) {
+    result.exit_code = ExitCodeForState(result.terminal->state());
+    return result;
+  }
+  bool timed_out =
+      status.code() == absl::StatusCode::kDeadlineExceeded && command.wait.wait_timeout.has_value();
+  if (detached || timed_out) {
+    *io.err << "gpopctl: " << (timed_out ? "--wait-timeout reached" : "interrupted")
+            << "; detached from " << operation_id << ", which goes on. Resume with: gpopctl watch "
+            << operation_id << " --after " << stream->last_sequence() << "\n";
+    result.exit_code = kExitDetached;
+    return result;
+  }
+  result.exit_code = Fail(io, status);
+  return result;
+}
+
+int WriteReport(const Command& command, client::Client& client, const std::string& operation_id,
+                const v1::Event& terminal, const Io& io) {
+  v1::OperationResult result = terminal.result();
+  if (!result.has_report()) {
+    absl::StatusOr<v1::Operation> op = client.GetOperation(operation_id);
+    if (!op.ok()) return Fail(io, op.status());
+    result = op->result();
+  }
+  const std::string& content = result.report().content();
+  if (command.out_file.empty()) {
+    if (!Json(command)) *io.out << content;
+    return kExitOk;
+  }
+  std::ofstream file(command.out_file, std::ios::binary | std::ios::trunc);
+  file << content;
+  file.close();
+  if (!file) {
+    *io.err << "gpopctl: cannot write " << command.out_file << "\n";
+    return kExitOther;
+  }
+  *io.err << "gpopctl: wrote " << content.size() << " bytes to " << command.out_file << "\n";
+  return kExitOk;
+}
+
+int RunStart(const Command& command, client::Client& client, const Io& io,
+             InterruptSource* interrupts) {
+  absl::StatusOr<v1::Operation> op = client.StartOperation(command.start);
+  if (!op.ok()) return Fail(io, op.status());
+  if (Json(command)) {
+    *io.out << ToJson(*op, /*pretty=*/!command.wait.wait) << "\n";
+  } else {
+    *io.out << op->id() << "\n";
+  }
+  io.out->flush();
+  if (!command.wait.wait) return kExitOk;
+  WatchResult watched = Watch(command, client, op->id(), 0, io, interrupts);
+  if (watched.exit_code == kExitOk && command.start.spec().has_report() &&
+      watched.terminal.has_value()) {
+    return WriteReport(command, client, op->id(), *watched.terminal, io);
+  }
+  return watched.exit_code;
+}
+
+int RunVersion(const Command& command, client::Client& client, const Io& io) {
+  v1::ListOperationsRequest probe;
+  probe.set_page_size(1);
+  absl::StatusOr<v1::ListOperationsResponse> listed = client.ListOperations(probe);
+  // Any answer from the server itself (even a refusal) shows it is there.
+  bool reachable = listed.ok() || (listed.status().code() != absl::StatusCode::kUnavailable &&
+                                   listed.status().code() != absl::StatusCode::kDeadlineExceeded);
+  if (Json(command)) {
+    google::protobuf::Struct info;
+    auto& fields = *info.mutable_fields();
+    fields["clientVersion"].set_string_value(client::kClientVersion);
+    fields["server"].set_string_value(command.global.server);
+    fields["reachable"].set_bool_value(reachable);
+    if (listed.ok()) {
+      fields["revision"].set_number_value(static_cast<double>(listed->revision()));
+    } else {
+      fields["error"].set_string_value(ErrorText(listed.status()));
+    }
+    *io.out << ToJson(info, /*pretty=*/true) << "\n";
+  } else {
+    *io.out << "gpopctl " << client::kClientVersion << "\n"
+            << "server " << command.global.server;
+    if (listed.ok()) {
+      *io.out << ": reachable (revision " << listed->revision() << ")\n";
+    } else {
+      *io.out << ": " << (reachable ? "reachable, but " : "unreachable: ")
+              << ErrorText(listed.status()) << "\n";
+    }
+  }
+  return reachable ? kExitOk : kExitUnavailable;
+}
+
+template <typename Response>
+int Print(const Command& command, const absl::StatusOr<Response>& response, const Io& io,
+          std::string (*text)(const Response&)) {
+  if (!response.ok()) return Fail(io, response.status());
+  if (Json(command)) {
+    *io.out << ToJson(*response, /*pretty=*/true) << "\n";
+  } else {
+    *io.out << text(*response);
+  }
+  return kExitOk;
+}
+
+std::string CancelText(const v1::Operation& op) {
+  return absl::StrCat(op.id(), ": ", StateName(op.state()),
+                      op.cancel_requested() ? " (cancel requested)" : "", "\n");
+}
+
+}  // namespace
+
+int RunCommand(const Command& command, client::Client& client, const Io& io,
+               InterruptSource* interrupts) {
+  switch (command.verb) {
+    case Verb::kStart:
+      return RunStart(command, client, io, interrupts);
+    case Verb::kWatch:
+      return Watch(command, client, command.operation_id, command.after_sequence, io, interrupts)
+          .exit_code;
+    case Verb::kCancel:
+      return Print(command, client.Cancel(command.operation_id), io, &CancelText);
+    case Verb::kGet:
+      return Print(command, client.GetOperation(command.operation_id), io, &OperationText);
+    case Verb::kList:
+      return Print(command,
+                   command.list_all
+                       ? client.ListAllOperations(command.list.filter(), command.list.page_size())
+                       : client.ListOperations(command.list),
+                   io, &OperationsTable);
+    case Verb::kGpos:
+      return Print(command, client.ListGpos(), io, &GposTable);
+    case Verb::kBackups:
+      return Print(command, client.ListBackups(command.backups), io, &BackupsTable);
+    case Verb::kVersion:
+      return RunVersion(command, client, io);
+    case Verb::kHelp:
+      break;
+  }
+  *io.out << UsageText();
+  return kExitOk;
+}
+
+}  // namespace gpop::ctl
