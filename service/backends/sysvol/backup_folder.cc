@@ -1,0 +1,256 @@
+// GPMC backup folders: Backup.xml, scanning and the manifest (see backup_folder.h).
+
+#include "service/backends/sysvol/backup_folder.h"
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <utility>
+
+#include "service/backends/sysvol/format/report.h"
+#include "service/core/guid.h"
+
+namespace gpop::sysvol {
+namespace {
+
+constexpr char kRegistryMachineTool[] = "{D02B1F72-3407-48AE-BA88-E8213C6761F1}";
+constexpr char kRegistryUserTool[] = "{D02B1F73-3407-48AE-BA88-E8213C6761F1}";
+constexpr char kSecurityTool[] = "{803E14A0-B4FB-11D0-A0D0-00A0C90F574B}";
+constexpr char kAdvancedAuditTool[] = "{0F3F3735-573D-9804-99E4-AB2A69BA5FD4}";
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool PathIs(const TreeEntry& e, std::initializer_list<const char*> names) {
+  if (e.components.size() != names.size()) return false;
+  size_t i = 0;
+  for (const char* n : names) {
+    if (Lower(e.components[i++]) != Lower(n)) return false;
+  }
+  return true;
+}
+
+std::string FsPathVariable(const std::string& side) {
+  return side == "Machine" ? "%GPO_MACH_FSPATH%" : "%GPO_USER_FSPATH%";
+}
+
+FsObject MakeObject(const BackupSource& source, const GptTree& tree, const TreeEntry& e) {
+  std::string below = e.Joined('\\');
+  std::string side_folder = e.side == "Machine" ? tree.machine_folder : tree.user_folder;
+  std::string gpt_unc = "\\\\" + source.domain_controller + "\\sysvol\\" + source.domain +
+                        "\\Policies\\" + source.gpo_guid;
+  FsObject o;
+  o.is_dir = e.is_dir;
+  o.path = FsPathVariable(e.side) + "\\" + below;
+  o.source_expanded_path = gpt_unc + "\\" + side_folder + "\\" + below;
+  o.location = "DomainSysvol\\GPO\\" + e.side + "\\" + below;
+  return o;
+}
+
+// The principals a security template names, in order of first appearance.
+std::vector<SecurityGroup> GroupsFromTemplate(const SecurityTemplate& tmpl) {
+  std::vector<SecurityGroup> out;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& member) {
+    if (member.empty()) return;
+    std::string key = Lower(member);
+    if (!seen.insert(key).second) return;
+    SecurityGroup g;
+    if (IsSidMember(member)) {
+      g.sid = MemberSid(member);
+      std::string name = WellKnownSidName(g.sid);
+      size_t slash = name.find('\\');
+      g.sam_account_name = slash == std::string::npos ? name : name.substr(slash + 1);
+    } else {
+      g.sam_account_name = member;
+    }
+    g.type = "Unknown";
+    out.push_back(std::move(g));
+  };
+  for (const PrivilegeRight& r : tmpl.privilege_rights) {
+    for (const std::string& m : r.members) add(m);
+  }
+  for (const GroupMembership& gm : tmpl.group_membership) {
+    add(gm.group);
+    for (const std::string& m : gm.members) add(m);
+  }
+  return out;
+}
+
+std::string RandomHex() {
+  std::random_device rd;
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) out += kHex[rd() % 16];
+  return out;
+}
+
+}  // namespace
+
+std::string DerivedExtensionGuids(const GptSettings& settings, bool machine) {
+  std::map<std::string, std::string> pairs;  // CSE -> tool, sorted by CSE
+  const SideSettings& side = machine ? settings.machine : settings.user;
+  if (side.registry_pol) {
+    pairs[kRegistryExtensionGuid] = machine ? kRegistryMachineTool : kRegistryUserTool;
+  }
+  if (side.security) pairs[kSecurityExtensionGuid] = kSecurityTool;
+  if (side.audit) pairs[kAdvancedAuditExtensionGuid] = kAdvancedAuditTool;
+  // GPMC writes one bracketed pair per extension: "[{cse}{tool}][{cse}{tool}]".
+  std::string bracketed;
+  for (const auto& [cse, tool] : pairs) bracketed += "[" + cse + tool + "]";
+  return bracketed;
+}
+
+BackupXml MakeBackupXml(const BackupSource& source, const GptTree& tree,
+                        const SecurityTemplate* security) {
+  BackupXml xml;
+  if (security != nullptr) xml.security_groups = GroupsFromTemplate(*security);
+  xml.core.id = source.gpo_guid;
+  xml.core.domain = source.domain;
+  xml.core.display_name = source.display_name;
+  xml.core.options = source.flags;
+  // Each side's number packs the GPT.INI half above the directory half, as the fixtures'
+  // values show (458759 = 7 << 16 | 7 for a GPO at computer version 7 in both places).
+  xml.core.user_version_number = (source.sysvol_version & 0xFFFF0000u) | (source.version >> 16);
+  xml.core.machine_version_number =
+      ((source.sysvol_version & 0xFFFFu) << 16) | (source.version & 0xFFFFu);
+  xml.core.machine_extension_guids = source.machine_extension_guids;
+  xml.core.user_extension_guids = source.user_extension_guids;
+
+  BackupExtension registry{kRegistryExtensionGuid, "Registry", {}};
+  BackupExtension sec{kSecurityExtensionGuid, "Security", {}};
+  BackupExtension unknown{kUnknownExtensionGuid, "Unknown Extension", {}};
+  for (const TreeEntry& e : tree.entries) {
+    FsObject o = MakeObject(source, tree, e);
+    if (!e.is_dir && PathIs(e, {"registry.pol"})) {
+      registry.objects.push_back(std::move(o));
+    } else if (!e.is_dir && e.side == "Machine" &&
+               PathIs(e, {"microsoft", "windows nt", "secedit", "gpttmpl.inf"})) {
+      o.re_evaluate_function = "SecurityValidateSettings";
+      sec.objects.push_back(std::move(o));
+    } else {
+      unknown.objects.push_back(std::move(o));
+    }
+  }
+  if (!registry.objects.empty()) {
+    FsObject adm;
+    adm.path = "%GPO_FSPATH%\\Adm\\*.*";
+    adm.source_expanded_path = "\\\\" + source.domain_controller + "\\sysvol\\" + source.domain +
+                               "\\Policies\\" + source.gpo_guid + "\\Adm\\*.*";
+    registry.objects.push_back(std::move(adm));
+    xml.extensions.push_back(std::move(registry));
+  }
+  if (!sec.objects.empty()) xml.extensions.push_back(std::move(sec));
+  if (!unknown.objects.empty()) xml.extensions.push_back(std::move(unknown));
+  return xml;
+}
+
+core::BackupInfo BackupInfoFromInst(const BackupInst& inst, const std::string& location) {
+  core::BackupInfo info;
+  info.backup_id = core::NormalizeGuid(inst.id).value_or(inst.id);
+  info.location = location;
+  info.gpo_guid = core::NormalizeGuid(inst.gpo_guid).value_or(inst.gpo_guid);
+  info.gpo_display_name = inst.gpo_display_name;
+  info.domain = inst.gpo_domain;
+  info.comment = inst.comment;
+  if (auto t = ParseBackupTime(inst.backup_time)) info.time = *t;
+  return info;
+}
+
+core::Result<std::vector<ScannedBackup>> ScanBackups(const Dir& location,
+                                                     std::vector<std::string>* skipped) {
+  core::Result<std::vector<DirEntry>> entries = location.List();
+  if (!entries.ok()) return entries.error();
+  std::vector<ScannedBackup> out;
+  for (const DirEntry& e : *entries) {
+    if (e.type != EntryType::kDirectory || e.name.size() != 38 || e.name.front() != '{') continue;
+    std::optional<std::string> folder_id = core::NormalizeGuid(e.name);
+    if (!folder_id) continue;
+    std::string display = JoinDisplay(location.display(), e.name);
+    core::Result<Dir> dir = location.OpenSubdir(e.name);
+    if (!dir.ok()) {
+      if (skipped) skipped->push_back(dir.error().message);
+      continue;
+    }
+    core::Result<std::optional<DirEntry>> info = dir->FindNoCase(kBkupInfoFile);
+    if (!info.ok() || !*info) {
+      if (skipped) skipped->push_back(display + ": no bkupInfo.xml");
+      continue;
+    }
+    core::Result<std::string> bytes = dir->ReadFile((*info)->name, kMaxSmallXmlBytes);
+    core::Result<BackupInst> inst =
+        bytes.ok() ? ParseBkupInfo(*bytes, JoinDisplay(display, (*info)->name))
+                   : core::Result<BackupInst>(bytes.error());
+    if (!inst.ok()) {
+      if (skipped) skipped->push_back(inst.error().message);
+      continue;
+    }
+    if (core::NormalizeGuid(inst->id) != folder_id) {
+      if (skipped) skipped->push_back(display + ": bkupInfo.xml names another backup ID");
+      continue;
+    }
+    out.push_back(ScannedBackup{e.name, std::move(*inst)});
+  }
+  return out;
+}
+
+core::Status ReplaceFileAtomically(const Dir& dir, std::string_view name, std::string_view bytes) {
+  std::string temp = "." + std::string(name) + ".tmp-" + RandomHex();
+  if (core::Status s = dir.WriteFile(temp, bytes); !s.ok()) {
+    (void)dir.RemoveTree(temp);
+    return s;
+  }
+  if (core::Status s = dir.RenameTo(temp, dir, name); !s.ok()) {
+    (void)dir.RemoveTree(temp);
+    return s;
+  }
+  return dir.Sync();
+}
+
+Manifest ReconcileManifest(const Manifest& current, const std::vector<ScannedBackup>& backups) {
+  std::map<std::string, const BackupInst*> by_id;
+  for (const ScannedBackup& b : backups) {
+    by_id[core::NormalizeGuid(b.inst.id).value_or(b.inst.id)] = &b.inst;
+  }
+  Manifest out;
+  std::set<std::string> emitted;
+  for (const BackupInst& inst : current.backups) {
+    std::string id = core::NormalizeGuid(inst.id).value_or(inst.id);
+    auto it = by_id.find(id);
+    if (it == by_id.end() || !emitted.insert(id).second) continue;
+    out.backups.push_back(*it->second);
+  }
+  std::vector<const BackupInst*> rest;
+  for (const auto& [id, inst] : by_id) {
+    if (!emitted.count(id)) rest.push_back(inst);
+  }
+  std::stable_sort(rest.begin(), rest.end(), [](const BackupInst* a, const BackupInst* b) {
+    return a->backup_time < b->backup_time;
+  });
+  for (const BackupInst* inst : rest) out.backups.push_back(*inst);
+  return out;
+}
+
+core::Result<Manifest> ReadManifest(const Dir& location, bool* corrupt) {
+  *corrupt = false;
+  core::Result<std::optional<DirEntry>> found = location.FindNoCase(kManifestFile);
+  if (!found.ok()) return found.error();
+  if (!*found) return Manifest();
+  core::Result<std::string> bytes = location.ReadFile((*found)->name, 64u << 20);
+  core::Result<Manifest> parsed =
+      bytes.ok() ? ParseManifest(*bytes, JoinDisplay(location.display(), (*found)->name))
+                 : core::Result<Manifest>(bytes.error());
+  if (!parsed.ok()) {
+    *corrupt = true;
+    return Manifest();
+  }
+  return parsed;
+}
+
+}  // namespace gpop::sysvol

@@ -1,0 +1,211 @@
+// Reading and walking GPT-shaped folders (see gpt_reader.h).
+
+#include "service/backends/sysvol/gpt_reader.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "service/backends/sysvol/format/inf_file.h"
+
+namespace gpop::sysvol {
+namespace {
+
+constexpr int kMaxDepth = 64;
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool LessNoCase(const std::string& a, const std::string& b) {
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    char x = Lower(a[i]);
+    char y = Lower(b[i]);
+    if (x != y) return static_cast<unsigned char>(x) < static_cast<unsigned char>(y);
+  }
+  if (a.size() != b.size()) return a.size() < b.size();
+  return a < b;
+}
+
+// Finds `name` in `dir` case-insensitively and reads it when it is there.
+core::Result<std::optional<std::string>> ReadOptionalFile(const Dir& dir, std::string_view name,
+                                                          size_t max_bytes) {
+  core::Result<std::optional<DirEntry>> found = dir.FindNoCase(name);
+  if (!found.ok()) return found.error();
+  if (!*found) return std::optional<std::string>();
+  core::Result<std::string> bytes = dir.ReadFile((*found)->name, max_bytes);
+  if (!bytes.ok()) return bytes.error();
+  return std::optional<std::string>(std::move(*bytes));
+}
+
+core::Status ReadSide(const Dir& gpt, const char* side_name, bool is_machine, SideSettings* out) {
+  core::Result<std::optional<Dir>> side = OpenPathNoCase(gpt, {side_name});
+  if (!side.ok()) return side.error();
+  if (!*side) return core::Status();
+  const Dir& side_dir = **side;
+
+  core::Result<std::optional<std::string>> pol =
+      ReadOptionalFile(side_dir, "Registry.pol", kMaxRegistryPolBytes);
+  if (!pol.ok()) return pol.error();
+  if (*pol && !(*pol)->empty()) {
+    std::string display = JoinDisplay(side_dir.display(), "Registry.pol");
+    if (core::Result<std::optional<DirEntry>> e = side_dir.FindNoCase("Registry.pol");
+        e.ok() && *e) {
+      display = JoinDisplay(side_dir.display(), (*e)->name);
+    }
+    core::Result<RegistryPol> parsed = ParseRegistryPol(**pol, display);
+    if (!parsed.ok()) return parsed.error();
+    out->registry_pol = std::move(*parsed);
+  }
+  if (!is_machine) return core::Status();
+
+  core::Result<std::optional<Dir>> secedit =
+      OpenPathNoCase(side_dir, {"Microsoft", "Windows NT", "SecEdit"});
+  if (!secedit.ok()) return secedit.error();
+  if (*secedit) {
+    core::Result<std::optional<DirEntry>> e = (*secedit)->FindNoCase("GptTmpl.inf");
+    if (!e.ok()) return e.error();
+    if (*e) {
+      std::string display = JoinDisplay((*secedit)->display(), (*e)->name);
+      core::Result<std::string> bytes = (*secedit)->ReadFile((*e)->name, kMaxSettingsFileBytes);
+      if (!bytes.ok()) return bytes.error();
+      core::Result<InfFile> inf = ParseGptTmplInf(*bytes, display);
+      if (!inf.ok()) return inf.error();
+      core::Result<SecurityTemplate> tmpl = ReadSecurityTemplate(*inf, display);
+      if (!tmpl.ok()) return tmpl.error();
+      out->security = std::move(*tmpl);
+    }
+  }
+  core::Result<std::optional<Dir>> audit =
+      OpenPathNoCase(side_dir, {"Microsoft", "Windows NT", "Audit"});
+  if (!audit.ok()) return audit.error();
+  if (*audit) {
+    core::Result<std::optional<DirEntry>> e = (*audit)->FindNoCase("audit.csv");
+    if (!e.ok()) return e.error();
+    if (*e) {
+      std::string display = JoinDisplay((*audit)->display(), (*e)->name);
+      core::Result<std::string> bytes = (*audit)->ReadFile((*e)->name, kMaxSettingsFileBytes);
+      if (!bytes.ok()) return bytes.error();
+      core::Result<AuditCsv> csv = ParseAuditCsv(*bytes, display);
+      if (!csv.ok()) return csv.error();
+      out->audit = std::move(*csv);
+    }
+  }
+  return core::Status();
+}
+
+core::Status WalkDir(const Dir& dir, const std::string& side, std::vector<std::string>* path,
+                     size_t max_entries, GptTree* tree) {
+  if (path->size() > static_cast<size_t>(kMaxDepth)) {
+    return PathEscape(dir.display(), "is nested more than 64 folders deep");
+  }
+  core::Result<std::vector<DirEntry>> entries = dir.List();
+  if (!entries.ok()) return entries.error();
+  std::vector<DirEntry> sorted = std::move(*entries);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const DirEntry& a, const DirEntry& b) { return LessNoCase(a.name, b.name); });
+  for (const DirEntry& e : sorted) {
+    std::string display = JoinDisplay(dir.display(), e.name);
+    if (!IsSafeName(e.name)) return PathEscape(display, "has a name gpop cannot copy safely");
+    if (e.type == EntryType::kSymlink) {
+      return PathEscape(display, "is a symbolic link; gpop does not follow links out of a GPT");
+    }
+    if (e.type == EntryType::kOther) {
+      return PathEscape(display, "is not a regular file or folder");
+    }
+    if (tree->entries.size() >= max_entries) {
+      return PathEscape(dir.display(),
+                        "holds more than " + std::to_string(max_entries) + " files and folders");
+    }
+    TreeEntry entry;
+    entry.side = side;
+    entry.components = *path;
+    entry.components.push_back(e.name);
+    entry.is_dir = e.type == EntryType::kDirectory;
+    entry.size = e.size;
+    tree->total_bytes += e.size;
+    tree->entries.push_back(entry);
+    if (entry.is_dir) {
+      core::Result<Dir> sub = dir.OpenSubdir(e.name);
+      if (!sub.ok()) return sub.error();
+      path->push_back(e.name);
+      core::Status s = WalkDir(*sub, side, path, max_entries, tree);
+      path->pop_back();
+      if (!s.ok()) return s;
+    }
+  }
+  return core::Status();
+}
+
+}  // namespace
+
+std::string TreeEntry::Joined(char sep) const {
+  std::string out;
+  for (const std::string& c : components) {
+    if (!out.empty()) out += sep;
+    out += c;
+  }
+  return out;
+}
+
+core::Result<std::optional<Dir>> OpenPathNoCase(const Dir& dir,
+                                                const std::vector<std::string>& components) {
+  std::optional<Dir> current;
+  const Dir* at = &dir;
+  for (const std::string& c : components) {
+    core::Result<std::optional<DirEntry>> e = at->FindNoCase(c);
+    if (!e.ok()) return e.error();
+    if (!*e) return std::optional<Dir>();
+    core::Result<Dir> sub = at->OpenSubdir((*e)->name);
+    if (!sub.ok()) return sub.error();
+    current = std::move(*sub);
+    at = &*current;
+  }
+  if (!current) {
+    return core::MakeError(core::Code::kInternal, core::reason::kInternal,
+                           "OpenPathNoCase needs at least one component");
+  }
+  return current;
+}
+
+core::Result<GptSettings> ReadGptSettings(const Dir& gpt) {
+  GptSettings out;
+  if (core::Status s = ReadSide(gpt, "Machine", true, &out.machine); !s.ok()) return s.error();
+  if (core::Status s = ReadSide(gpt, "User", false, &out.user); !s.ok()) return s.error();
+  return out;
+}
+
+Report MakeReport(const ReportIdentity& identity, const GptSettings& settings,
+                  const AdmxCatalog* admx) {
+  ReportSideFiles computer;
+  if (settings.machine.registry_pol) computer.registry_pol = &*settings.machine.registry_pol;
+  if (settings.machine.security) computer.security = &*settings.machine.security;
+  if (settings.machine.audit) computer.audit = &*settings.machine.audit;
+  ReportSideFiles user;
+  if (settings.user.registry_pol) user.registry_pol = &*settings.user.registry_pol;
+  return BuildReport(identity, computer, user, admx);
+}
+
+core::Result<GptTree> WalkGptTree(const Dir& gpt, size_t max_entries) {
+  GptTree tree;
+  for (const char* side : {"Machine", "User"}) {
+    core::Result<std::optional<DirEntry>> e = gpt.FindNoCase(side);
+    if (!e.ok()) return e.error();
+    if (!*e) continue;
+    std::string display = JoinDisplay(gpt.display(), (*e)->name);
+    if ((*e)->type == EntryType::kSymlink) {
+      return PathEscape(display, "is a symbolic link; gpop does not follow links out of a GPT");
+    }
+    if ((*e)->type != EntryType::kDirectory) {
+      return PathEscape(display, "is not a folder");
+    }
+    core::Result<Dir> dir = gpt.OpenSubdir((*e)->name);
+    if (!dir.ok()) return dir.error();
+    (std::string(side) == "Machine" ? tree.machine_folder : tree.user_folder) = (*e)->name;
+    std::vector<std::string> path;
+    if (core::Status s = WalkDir(*dir, side, &path, max_entries, &tree); !s.ok()) {
+      return s.error();
+    }
+  }
+  return tree;
+}
+
+}  // namespace gpop::sysvol

@@ -1,0 +1,101 @@
+// Reads the settings files of a GPT-shaped folder (a live GPT under Policies/{GUID}, or a
+// backup's DomainSysvol/GPO): Registry.pol of both sides, the security template and advanced
+// audit, every name resolved case-insensitively, and walks its Machine/User trees for copying.
+
+#ifndef GPOP_SERVICE_BACKENDS_SYSVOL_GPT_READER_H_
+#define GPOP_SERVICE_BACKENDS_SYSVOL_GPT_READER_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "service/backends/sysvol/format/audit_csv.h"
+#include "service/backends/sysvol/format/registry_pol.h"
+#include "service/backends/sysvol/format/report.h"
+#include "service/backends/sysvol/format/report_builder.h"
+#include "service/backends/sysvol/format/security_template.h"
+#include "service/backends/sysvol/safe_fs.h"
+#include "service/core/error.h"
+#include "service/core/operation.h"
+
+namespace gpop::sysvol {
+
+// Size limits for the files gpop parses (copies are streamed and have no limit).
+inline constexpr size_t kMaxRegistryPolBytes = 64u << 20;
+inline constexpr size_t kMaxSettingsFileBytes = 16u << 20;
+inline constexpr size_t kMaxSmallXmlBytes = 4u << 20;
+
+// SideSettings
+//
+// The parsed settings files of one side (absent files stay empty).
+struct SideSettings {
+  std::optional<RegistryPol> registry_pol;
+  std::optional<SecurityTemplate> security;
+  std::optional<AuditCsv> audit;
+};
+
+// GptSettings
+//
+// Both sides, and warnings met on the way (StatusMessage naming the file).
+struct GptSettings {
+  SideSettings machine;
+  SideSettings user;
+  std::vector<core::StatusMessage> warnings;
+};
+
+// ReadGptSettings
+//
+// Reads `gpt` (a folder holding Machine/ and User/ in any case). A missing file means "no
+// settings"; an empty Registry.pol too. A corrupt or hostile file, a link or a special file on
+// the way fails with its error (CORRUPT_FILE / PATH_OUTSIDE_ROOT) naming the file.
+core::Result<GptSettings> ReadGptSettings(const Dir& gpt);
+
+// MakeReport
+//
+// The settings report for `settings` with the container half in `identity`.
+Report MakeReport(const ReportIdentity& identity, const GptSettings& settings,
+                  const AdmxCatalog* admx);
+
+// TreeEntry
+//
+// One file or folder below a side of a GPT: `side` is "Machine" or "User" (canonical case, as
+// backups store them), `components` the names below it as found on disk.
+struct TreeEntry {
+  std::string side;
+  std::vector<std::string> components;
+  bool is_dir = false;
+  uint64_t size = 0;
+
+  // The path below the side joined with `sep` ("microsoft\\windows nt\\SecEdit").
+  std::string Joined(char sep) const;
+};
+
+// GptTree
+//
+// The side folders as found (empty name: the side is absent) and every entry below them, in
+// pre-order with siblings sorted case-insensitively (the order GPMC lists them in Backup.xml).
+struct GptTree {
+  std::string machine_folder;
+  std::string user_folder;
+  std::vector<TreeEntry> entries;
+  uint64_t total_bytes = 0;
+};
+
+// WalkGptTree
+//
+// Walks Machine/ and User/ of `gpt`. Links and special files are PATH_OUTSIDE_ROOT errors
+// naming the entry; more than `max_entries` entries or a depth over 64 is an error too.
+core::Result<GptTree> WalkGptTree(const Dir& gpt, size_t max_entries = 200000);
+
+// OpenPath
+//
+// Opens the folder at `components` below `dir`, each name resolved case-insensitively.
+// nullopt when a component does not exist.
+core::Result<std::optional<Dir>> OpenPathNoCase(const Dir& dir,
+                                                const std::vector<std::string>& components);
+
+}  // namespace gpop::sysvol
+
+#endif  // GPOP_SERVICE_BACKENDS_SYSVOL_GPT_READER_H_

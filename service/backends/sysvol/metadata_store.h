@@ -1,0 +1,102 @@
+// The sysvol backend's own metadata store (SQLite, WAL, synchronous=FULL): the container half of
+// each GPO that a directory server would hold, and the intent of every operation that writes, so
+// that a crash at any moment can be rolled forward or back by operation id.
+
+#ifndef GPOP_SERVICE_BACKENDS_SYSVOL_METADATA_STORE_H_
+#define GPOP_SERVICE_BACKENDS_SYSVOL_METADATA_STORE_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "service/core/error.h"
+#include "service/core/mutex.h"
+
+struct sqlite3;
+
+namespace gpop::sysvol {
+
+// GpoMetadata
+//
+// The container half of one GPO. Times are Unix milliseconds (0: unknown).
+struct GpoMetadata {
+  std::string guid;  // braced upper case
+  std::string display_name;
+  uint32_t flags = 0;
+  uint32_t version = 0;  // the directory's versionNumber, kept in step with GPT.INI
+  std::string machine_extension_guids;
+  std::string user_extension_guids;
+  int64_t created_ms = 0;
+  int64_t modified_ms = 0;
+};
+
+// IntentState
+//
+// kStaging: work happens in the staging area, nothing is published (recovery rolls back).
+// kCommitting: the commit point has passed; publishing may be partly done (recovery rolls
+// forward). kDone: published. kRolledBack: undone, effects NONE.
+enum class IntentState { kStaging, kCommitting, kDone, kRolledBack };
+
+const char* IntentStateName(IntentState state);
+
+// Intent
+//
+// What one writing operation is doing. `root` names the target root (a backup location's name
+// for backups), `staging` the staging folder's name inside that root's staging area, and
+// `fields` the kind-specific facts recovery needs (for a backup: backup_id, gpo_guid, ...).
+struct Intent {
+  std::string operation_id;
+  std::string kind;
+  IntentState state = IntentState::kStaging;
+  std::string root;
+  std::string staging;
+  std::map<std::string, std::string> fields;
+};
+
+// MetadataStore
+//
+// One SQLite connection. Thread-safe (calls are serialised by an internal mutex).
+class MetadataStore {
+ public:
+  // Open
+  //
+  // Opens or creates the database at `path` (its folder is created when missing), sets WAL and
+  // synchronous=FULL and creates the tables.
+  static core::Result<std::unique_ptr<MetadataStore>> Open(const std::filesystem::path& path);
+
+  ~MetadataStore();
+  MetadataStore(const MetadataStore&) = delete;
+  MetadataStore& operator=(const MetadataStore&) = delete;
+
+  // GPOs' container half.
+  core::Result<std::optional<GpoMetadata>> GetGpo(const std::string& guid) const;
+  core::Result<std::vector<GpoMetadata>> ListGpos() const;
+  core::Status PutGpo(const GpoMetadata& gpo);
+
+  // Intents. RecordIntent inserts (an existing id is ALREADY_EXISTS); SetIntentState changes
+  // the state in one transaction, durable when it returns.
+  core::Status RecordIntent(const Intent& intent);
+  core::Status SetIntentState(const std::string& operation_id, IntentState state);
+  core::Result<std::optional<Intent>> GetIntent(const std::string& operation_id) const;
+  // Every intent in kStaging or kCommitting.
+  core::Result<std::vector<Intent>> OpenIntents() const;
+
+ private:
+  explicit MetadataStore(sqlite3* db) : db_(db) {}
+
+  core::Status ExecLocked(const char* sql) const GPOP_REQUIRES(mu_);
+  core::Status InsertIntentLocked(const Intent& intent) GPOP_REQUIRES(mu_);
+  core::Result<std::optional<Intent>> GetIntentLocked(const std::string& operation_id) const
+      GPOP_REQUIRES(mu_);
+
+  mutable core::Mutex mu_;
+  sqlite3* const db_ GPOP_PT_GUARDED_BY(mu_);
+};
+
+}  // namespace gpop::sysvol
+
+#endif  // GPOP_SERVICE_BACKENDS_SYSVOL_METADATA_STORE_H_

@@ -1,0 +1,418 @@
+// Root-confined file access over openat(2) and friends (see safe_fs.h).
+
+#include "service/backends/sysvol/safe_fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "service/backends/sysvol/format/format_error.h"
+
+namespace gpop::sysvol {
+namespace {
+
+constexpr size_t kCopyChunk = 1u << 20;
+constexpr int kMaxRemoveDepth = 256;
+
+char AsciiLowerChar(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLowerChar(a[i]) != AsciiLowerChar(b[i])) return false;
+  }
+  return true;
+}
+
+EntryType TypeOf(mode_t mode) {
+  if (S_ISREG(mode)) return EntryType::kFile;
+  if (S_ISDIR(mode)) return EntryType::kDirectory;
+  if (S_ISLNK(mode)) return EntryType::kSymlink;
+  return EntryType::kOther;
+}
+
+// Closes an fd on scope exit unless released.
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  ~FdCloser() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+};
+
+core::Status CheckName(std::string_view name, const std::string& parent_display) {
+  if (!IsSafeName(name)) {
+    return PathEscape(JoinDisplay(parent_display, name), "not a plain file name");
+  }
+  return core::Status();
+}
+
+// Opens a regular file for reading without following links and without blocking on FIFOs.
+core::Result<int> OpenRegularFile(int dir_fd, const std::string& name, const std::string& display,
+                                  struct stat* st) {
+  int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ELOOP) return PathEscape(display, "is a symbolic link; gpop does not follow links");
+    return ErrnoError(errno, "open", display);
+  }
+  FdCloser closer(fd);
+  if (::fstat(fd, st) != 0) return ErrnoError(errno, "stat", display);
+  if (!S_ISREG(st->st_mode)) return PathEscape(display, "is not a regular file");
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  return closer.release();
+}
+
+core::Status WriteAll(int fd, const char* data, size_t size, const std::string& display) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(errno, "write", display);
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return core::Status();
+}
+
+core::Status RemoveTreeAt(int dir_fd, const std::string& name, const std::string& display,
+                          int depth) {
+  if (depth > kMaxRemoveDepth) return PathEscape(display, "is nested too deeply to remove");
+  struct stat st;
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return core::Status();
+    return ErrnoError(errno, "stat", display);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    if (::unlinkat(dir_fd, name.c_str(), 0) != 0 && errno != ENOENT) {
+      return ErrnoError(errno, "unlink", display);
+    }
+    return core::Status();
+  }
+  int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(errno, "open", display);
+  DIR* d = ::fdopendir(fd);
+  if (d == nullptr) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoError(err, "opendir", display);
+  }
+  std::vector<std::string> names;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(std::move(n));
+  }
+  core::Status status;
+  for (const std::string& n : names) {
+    status = RemoveTreeAt(::dirfd(d), n, JoinDisplay(display, n), depth + 1);
+    if (!status.ok()) break;
+  }
+  ::closedir(d);
+  if (!status.ok()) return status;
+  if (::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
+    return ErrnoError(errno, "rmdir", display);
+  }
+  return core::Status();
+}
+
+}  // namespace
+
+bool IsSafeName(std::string_view name) {
+  if (name.empty() || name.size() > 255 || name == "." || name == "..") return false;
+  return name.find_first_of(std::string_view("/\\\0", 3)) == std::string_view::npos;
+}
+
+std::string JoinDisplay(std::string_view parent, std::string_view name) {
+  if (parent.empty()) return std::string(name);
+  if (name.empty()) return std::string(parent);
+  std::string out(parent);
+  out += '/';
+  out += name;
+  return out;
+}
+
+core::Error ErrnoError(int err, std::string_view what, std::string_view display) {
+  std::string message = std::string(display) + ": " + std::string(what) + ": " + ::strerror(err);
+  std::map<std::string, std::string> metadata = {{"file", std::string(display)}};
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return core::MakeError(core::Code::kNotFound, core::reason::kIoError, message, metadata);
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return core::MakeError(core::Code::kPermissionDenied, core::reason::kAccessDenied, message,
+                             metadata);
+    case ENOSPC:
+    case EDQUOT:
+      return core::MakeError(core::Code::kResourceExhausted, core::reason::kIoError, message,
+                             metadata);
+    default:
+      return core::MakeError(core::Code::kInternal, core::reason::kIoError, message, metadata);
+  }
+}
+
+core::Error PathEscape(std::string_view display, std::string_view problem) {
+  return core::MakeError(core::Code::kFailedPrecondition, core::reason::kPathEscape,
+                         std::string(display) + ": " + std::string(problem),
+                         {{"file", std::string(display)}});
+}
+
+Dir::~Dir() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Dir::Dir(Dir&& other) noexcept : fd_(other.fd_), display_(std::move(other.display_)) {
+  other.fd_ = -1;
+}
+
+Dir& Dir::operator=(Dir&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    display_ = std::move(other.display_);
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+core::Result<Dir> Dir::OpenRoot(const std::filesystem::path& path, std::string display,
+                                bool create) {
+  if (path.empty()) {
+    return core::MakeError(core::Code::kFailedPrecondition, core::reason::kLocationNotFound,
+                           display + ": no folder configured");
+  }
+  if (create && ::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+    return ErrnoError(errno, "mkdir", display);
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(errno, "open", display);
+  return Dir(fd, std::move(display));
+}
+
+core::Result<Dir> Dir::OpenSubdir(std::string_view name) const {
+  if (core::Status s = CheckName(name, display_); !s.ok()) return s.error();
+  std::string n(name);
+  std::string display = JoinDisplay(display_, name);
+  int fd = ::openat(fd_, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    struct stat st;
+    if ((err == ELOOP || err == ENOTDIR) &&
+        ::fstatat(fd_, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (S_ISLNK(st.st_mode)) {
+        return PathEscape(display, "is a symbolic link; gpop does not follow links");
+      }
+      return PathEscape(display, "is not a directory");
+    }
+    return ErrnoError(err, "open", display);
+  }
+  return Dir(fd, std::move(display));
+}
+
+core::Result<Dir> Dir::MakeSubdir(std::string_view name) const {
+  if (core::Status s = CheckName(name, display_); !s.ok()) return s.error();
+  std::string n(name);
+  if (::mkdirat(fd_, n.c_str(), 0755) != 0 && errno != EEXIST) {
+    return ErrnoError(errno, "mkdir", JoinDisplay(display_, name));
+  }
+  return OpenSubdir(name);
+}
+
+core::Result<std::vector<DirEntry>> Dir::List(size_t max_entries) const {
+  int fd = ::openat(fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(errno, "open", display_);
+  DIR* d = ::fdopendir(fd);
+  if (d == nullptr) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoError(err, "opendir", display_);
+  }
+  std::unique_ptr<DIR, int (*)(DIR*)> closer(d, &::closedir);
+  std::vector<DirEntry> entries;
+  errno = 0;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    if (entries.size() >= max_entries) {
+      return PathEscape(display_, "holds more than " + std::to_string(max_entries) + " entries");
+    }
+    DirEntry entry;
+    entry.name = std::move(n);
+    struct stat st;
+    if (::fstatat(::dirfd(d), entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      entry.type = TypeOf(st.st_mode);
+      if (entry.type == EntryType::kFile) entry.size = static_cast<uint64_t>(st.st_size);
+    }
+    entries.push_back(std::move(entry));
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  return entries;
+}
+
+core::Result<std::optional<DirEntry>> Dir::FindNoCase(std::string_view name) const {
+  core::Result<std::vector<DirEntry>> entries = List();
+  if (!entries.ok()) return entries.error();
+  std::optional<DirEntry> found;
+  for (DirEntry& e : *entries) {
+    if (e.name == name) return std::optional<DirEntry>(std::move(e));
+    if (!found && EqualsNoCase(e.name, name)) found = std::move(e);
+  }
+  return found;
+}
+
+core::Result<std::string> Dir::ReadFile(std::string_view name, size_t max_bytes) const {
+  if (core::Status s = CheckName(name, display_); !s.ok()) return s.error();
+  std::string display = JoinDisplay(display_, name);
+  struct stat st;
+  core::Result<int> fd = OpenRegularFile(fd_, std::string(name), display, &st);
+  if (!fd.ok()) return fd.error();
+  FdCloser closer(*fd);
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    return CorruptFile(display, "file of " + std::to_string(st.st_size) +
+                                    " bytes is larger than the " + std::to_string(max_bytes) +
+                                    " bytes allowed");
+  }
+  std::string out;
+  out.resize(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  // The file may grow while it is read: read at most max_bytes + 1 to notice.
+  for (;;) {
+    if (done == out.size()) {
+      if (out.size() > max_bytes) break;
+      out.resize(std::min(max_bytes + 1, out.size() + 4096));
+    }
+    ssize_t n = ::read(*fd, out.data() + done, out.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(errno, "read", display);
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  out.resize(done);
+  if (out.size() > max_bytes) {
+    return CorruptFile(display, "file is larger than the " + std::to_string(max_bytes) +
+                                    " bytes allowed");
+  }
+  return out;
+}
+
+core::Status Dir::WriteFile(std::string_view name, std::string_view bytes) const {
+  if (core::Status s = CheckName(name, display_); !s.ok()) return s;
+  std::string display = JoinDisplay(display_, name);
+  std::string n(name);
+  int fd = ::openat(fd_, n.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    if (errno == ELOOP) return PathEscape(display, "is a symbolic link; gpop does not follow links");
+    return ErrnoError(errno, "create", display);
+  }
+  FdCloser closer(fd);
+  if (core::Status s = WriteAll(fd, bytes.data(), bytes.size(), display); !s.ok()) return s;
+  if (::fsync(fd) != 0) return ErrnoError(errno, "fsync", display);
+  return core::Status();
+}
+
+core::Status Dir::CopyFileTo(std::string_view name, const Dir& to, std::string_view to_name,
+                             const std::function<bool(uint64_t)>& on_chunk) const {
+  if (core::Status s = CheckName(name, display_); !s.ok()) return s;
+  if (core::Status s = CheckName(to_name, to.display_); !s.ok()) return s;
+  std::string display = JoinDisplay(display_, name);
+  std::string to_display = JoinDisplay(to.display_, to_name);
+  struct stat st;
+  core::Result<int> in = OpenRegularFile(fd_, std::string(name), display, &st);
+  if (!in.ok()) return in.error();
+  FdCloser in_closer(*in);
+  std::string out_name(to_name);
+  int out = ::openat(to.fd_, out_name.c_str(),
+                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (out < 0) return ErrnoError(errno, "create", to_display);
+  FdCloser out_closer(out);
+  std::string buffer(kCopyChunk, '\0');
+  for (;;) {
+    ssize_t n = ::read(*in, buffer.data(), buffer.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(errno, "read", display);
+    }
+    if (n == 0) break;
+    if (core::Status s = WriteAll(out, buffer.data(), static_cast<size_t>(n), to_display);
+        !s.ok()) {
+      return s;
+    }
+    if (on_chunk && !on_chunk(static_cast<uint64_t>(n))) {
+      return core::MakeError(core::Code::kCancelled, core::reason::kCancelled,
+                             "cancelled while copying " + display);
+    }
+  }
+  if (::fsync(out) != 0) return ErrnoError(errno, "fsync", to_display);
+  return core::Status();
+}
+
+core::Status Dir::RenameTo(std::string_view name, const Dir& to, std::string_view to_name,
+                           bool no_replace) const {
+  if (core::Status s = CheckName(name, display_); !s.ok()) return s;
+  if (core::Status s = CheckName(to_name, to.display_); !s.ok()) return s;
+  std::string from(name);
+  std::string target(to_name);
+  int rc;
+  if (no_replace) {
+#if defined(SYS_renameat2)
+    rc = static_cast<int>(::syscall(SYS_renameat2, fd_, from.c_str(), to.fd_, target.c_str(),
+                                    1u /* RENAME_NOREPLACE */));
+    if (rc != 0 && (errno == ENOSYS || errno == EINVAL)) {
+      struct stat st;
+      if (::fstatat(to.fd_, target.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        errno = EEXIST;
+      } else {
+        rc = ::renameat(fd_, from.c_str(), to.fd_, target.c_str());
+      }
+    }
+#else
+    rc = ::renameat(fd_, from.c_str(), to.fd_, target.c_str());
+#endif
+  } else {
+    rc = ::renameat(fd_, from.c_str(), to.fd_, target.c_str());
+  }
+  if (rc != 0) {
+    return ErrnoError(errno, "rename to " + JoinDisplay(to.display_, to_name),
+                      JoinDisplay(display_, name));
+  }
+  return core::Status();
+}
+
+core::Status Dir::RemoveTree(std::string_view name) const {
+  if (core::Status s = CheckName(name, display_); !s.ok()) return s;
+  return RemoveTreeAt(fd_, std::string(name), JoinDisplay(display_, name), 0);
+}
+
+bool Dir::Exists(std::string_view name) const {
+  if (!IsSafeName(name)) return false;
+  struct stat st;
+  return ::fstatat(fd_, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+core::Status Dir::Sync() const {
+  if (::fsync(fd_) != 0) return ErrnoError(errno, "fsync", display_);
+  return core::Status();
+}
+
+}  // namespace gpop::sysvol

@@ -1,0 +1,158 @@
+// File system access that cannot leave a configured root: directories are opened one component
+// at a time relative to an open directory (openat with O_NOFOLLOW), names are single validated
+// components, symbolic links and special files are refused, and reads are bounded.
+//
+// Every error names the file by its display path (relative to a root, as users know it):
+// PATH_OUTSIDE_ROOT for links, special files and bad names; NOT_FOUND, ACCESS_DENIED or IO_ERROR
+// for the system's errors; CORRUPT_FILE (format_error.h) for files larger than the caller allows.
+
+#ifndef GPOP_SERVICE_BACKENDS_SYSVOL_SAFE_FS_H_
+#define GPOP_SERVICE_BACKENDS_SYSVOL_SAFE_FS_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "service/core/error.h"
+
+namespace gpop::sysvol {
+
+// IsSafeName
+//
+// True for a single path component gpop may create or open: not empty, not "." or "..", no
+// '/', '\\' or NUL, at most 255 bytes.
+bool IsSafeName(std::string_view name);
+
+// JoinDisplay
+//
+// "a/b" from "a" and "b" (either may be empty), for messages.
+std::string JoinDisplay(std::string_view parent, std::string_view name);
+
+// ErrnoError
+//
+// The core error for a failed system call `what` on `display`: NOT_FOUND, ACCESS_DENIED,
+// RESOURCE_EXHAUSTED (no space) or IO_ERROR, the message "<display>: <what>: <strerror>".
+core::Error ErrnoError(int err, std::string_view what, std::string_view display);
+
+// PathEscape
+//
+// A FAILED_PRECONDITION / PATH_OUTSIDE_ROOT error "<display>: <problem>".
+core::Error PathEscape(std::string_view display, std::string_view problem);
+
+// EntryType
+//
+// What a directory entry is, as lstat sees it (links are never followed).
+enum class EntryType { kFile, kDirectory, kSymlink, kOther };
+
+// DirEntry
+//
+// One entry of a directory listing.
+struct DirEntry {
+  std::string name;
+  EntryType type = EntryType::kOther;
+  uint64_t size = 0;  // files only
+};
+
+// Dir
+//
+// An open directory (an owned file descriptor) and its display path. Movable, not copyable.
+// Thread-compatible: distinct Dir objects may be used from distinct threads.
+class Dir {
+ public:
+  Dir() = default;
+  ~Dir();
+  Dir(Dir&& other) noexcept;
+  Dir& operator=(Dir&& other) noexcept;
+  Dir(const Dir&) = delete;
+  Dir& operator=(const Dir&) = delete;
+
+  // OpenRoot
+  //
+  // Opens a configured root (links in `path` itself are followed: the administrator chose it).
+  // With `create`, a missing folder is created first (one level).
+  static core::Result<Dir> OpenRoot(const std::filesystem::path& path, std::string display,
+                                    bool create = false);
+
+  // OpenSubdir
+  //
+  // Opens the directory `name` inside this one; a link, a file or a bad name is an error.
+  core::Result<Dir> OpenSubdir(std::string_view name) const;
+
+  // MakeSubdir
+  //
+  // Creates `name` (mode 0755; an existing directory is fine) and opens it.
+  core::Result<Dir> MakeSubdir(std::string_view name) const;
+
+  // List
+  //
+  // The entries except "." and "..", sorted by name (bytes). At most `max_entries` (more is an
+  // error: a hostile tree must not make gpop walk forever).
+  core::Result<std::vector<DirEntry>> List(size_t max_entries = 100000) const;
+
+  // FindNoCase
+  //
+  // The name of the entry that equals `name` ASCII case-insensitively (an exact match wins), or
+  // nullopt. Used for every GPT name: SMB is case-insensitive, SYSVOL's case varies.
+  core::Result<std::optional<DirEntry>> FindNoCase(std::string_view name) const;
+
+  // ReadFile
+  //
+  // The whole regular file `name`; larger than `max_bytes` is a CORRUPT_FILE error. Links,
+  // FIFOs and devices are refused without being opened for reading (no blocking open).
+  core::Result<std::string> ReadFile(std::string_view name, size_t max_bytes) const;
+
+  // WriteFile
+  //
+  // Creates or replaces `name` with `bytes` (mode 0644) and fsyncs it. An existing link of that
+  // name is refused, never written through.
+  core::Status WriteFile(std::string_view name, std::string_view bytes) const;
+
+  // CopyFileTo
+  //
+  // Copies the regular file `name` to `to`/`to_name` (which must not exist) in chunks, fsyncs
+  // the copy, and calls `on_chunk(bytes)` after each chunk; a false return stops the copy with a
+  // CANCELLED error (the partial copy is left for the caller's staging cleanup).
+  core::Status CopyFileTo(std::string_view name, const Dir& to, std::string_view to_name,
+                          const std::function<bool(uint64_t)>& on_chunk) const;
+
+  // RenameTo
+  //
+  // renameat(this/name, to/to_name): atomic within one file system. Replaces a file;
+  // `no_replace` makes an existing target an error (renameat2 RENAME_NOREPLACE).
+  core::Status RenameTo(std::string_view name, const Dir& to, std::string_view to_name,
+                        bool no_replace = false) const;
+
+  // RemoveTree
+  //
+  // Removes `name` and, for a directory, everything below it, never following links. A missing
+  // name is fine.
+  core::Status RemoveTree(std::string_view name) const;
+
+  // Exists
+  //
+  // Whether `name` exists (as any type, links not followed).
+  bool Exists(std::string_view name) const;
+
+  // Sync
+  //
+  // fsync of the directory itself, so that creations and renames inside it are durable.
+  core::Status Sync() const;
+
+  int fd() const { return fd_; }
+  const std::string& display() const { return display_; }
+  bool is_open() const { return fd_ >= 0; }
+
+ private:
+  Dir(int fd, std::string display) : fd_(fd), display_(std::move(display)) {}
+
+  int fd_ = -1;
+  std::string display_;
+};
+
+}  // namespace gpop::sysvol
+
+#endif  // GPOP_SERVICE_BACKENDS_SYSVOL_SAFE_FS_H_
