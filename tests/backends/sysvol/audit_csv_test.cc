@@ -42,9 +42,10 @@ TEST(AuditCsvTest, QuotingRoundTrips) {
 }
 
 TEST(AuditCsvTest, HostileInput) {
-  for (const std::string& bad : {std::string("h1,h2\r\n,System,x\r\n"),
-                                 std::string("h\r\n\"open,,,,,,\r\n"), std::string(""),
-                                 std::string("M\0a\0", 4), std::string("h\r\n\xC0\xAF,,,,,,\r\n")}) {
+  for (const std::string& bad :
+       {std::string("h1,h2\r\n,System,x\r\n"), std::string("h\r\n\"open,,,,,,\r\n"),
+        std::string(""), std::string("\"\""), std::string("M\0a\0", 4),
+        std::string("h\r\n\xC0\xAF,,,,,,\r\n")}) {
     auto csv = ParseAuditCsv(bad, "Machine/Microsoft/Windows NT/Audit/audit.csv");
     ASSERT_FALSE(csv.ok());
     EXPECT_EQ(csv.error().reason, "CORRUPT_FILE");

@@ -44,6 +44,15 @@ TEST(GptIniTest, KeepsOtherLines) {
   EXPECT_EQ(*again, *ini);
 }
 
+TEST(GptIniTest, LinesBeforeGeneralStayBeforeIt) {
+  std::string text = "; tool\r\n[Other]\r\ndisplayName=not this\r\n[General]\r\nVersion=3\r\n";
+  auto ini = ParseGptIni(text, "GPT.INI");
+  ASSERT_TRUE(ini.ok());
+  EXPECT_FALSE(ini->display_name.has_value());
+  EXPECT_EQ(ini->leading_lines.size(), 3u);
+  EXPECT_EQ(WriteGptIni(*ini), text);
+}
+
 TEST(GptIniTest, MissingVersionReadsZero) {
   auto ini = ParseGptIni("[General]\r\ndisplayName=x\r\n", "GPT.INI");
   ASSERT_TRUE(ini.ok());

@@ -34,7 +34,8 @@ std::string U32(uint32_t v) {
   return out;
 }
 
-// The worked example of gpo-formats.md: [Software\P;V;REG_DWORD;4;1][Software\P;**del.X;REG_SZ;4;" "].
+// The worked example of gpo-formats.md: [Software\P;V;REG_DWORD;4;1][Software\P;**del.X;REG_SZ;4;"
+// "].
 std::string WorkedExample() {
   return "PReg"s + U32(1) + U16("[Software\\P") + U16("\0"s) + U16(";V") + U16("\0"s) + U16(";") +
          U32(4) + U16(";") + U32(4) + U16(";") + U32(1) + U16("]") + U16("[Software\\P") +
@@ -106,9 +107,8 @@ TEST(RegistryPolTest, FixtureValuesMatchWindowsReport) {
   ASSERT_NE(report->find("<q3:Name>Prevent enabling lock screen camera</q3:Name>\r\n"
                          "          <q3:State>Enabled</q3:State>"),
             std::string::npos);
-  const PolEntry* camera =
-      FindEntry(*pol, "Software\\Policies\\Microsoft\\Windows\\Personalization",
-                "NoLockScreenCamera");
+  const PolEntry* camera = FindEntry(
+      *pol, "Software\\Policies\\Microsoft\\Windows\\Personalization", "NoLockScreenCamera");
   ASSERT_NE(camera, nullptr);
   EXPECT_EQ(camera->type, reg_type::kDword);
   EXPECT_EQ(*camera->AsDword(), 1u);
@@ -116,8 +116,8 @@ TEST(RegistryPolTest, FixtureValuesMatchWindowsReport) {
   // disabled", which the MSS template writes as 2.
   ASSERT_NE(report->find("Highest protection, source routing is completely disabled"),
             std::string::npos);
-  const PolEntry* routing = FindEntry(*pol, "System\\CurrentControlSet\\Services\\Tcpip6\\Parameters",
-                                      "DisableIPSourceRouting");
+  const PolEntry* routing = FindEntry(
+      *pol, "System\\CurrentControlSet\\Services\\Tcpip6\\Parameters", "DisableIPSourceRouting");
   ASSERT_NE(routing, nullptr);
   EXPECT_EQ(*routing->AsDword(), 2u);
 }
@@ -236,8 +236,7 @@ TEST(RegistryPolTest, HostileInputFailsWithFileAndOffset) {
        first_entry_end + U16(";") + U32(4) + U16(";") + U32(0xFFFFFFF0u) + U16(";") + U32(1) +
            U16("]"),
        "declared data size 4294967280", 34},
-      {"missing close bracket", good.substr(0, good.size() - 2) + U16(")"), "']'",
-       good.size() - 2},
+      {"missing close bracket", good.substr(0, good.size() - 2) + U16(")"), "']'", good.size() - 2},
       {"truncated close", good.substr(0, good.size() - 2), "']'", good.size() - 2},
       {"unpaired surrogate in key", "PReg"s + U32(1) + U16("[") + "\x00\xD8"s + U16("\0"s),
        "surrogate", 10},

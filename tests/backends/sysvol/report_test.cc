@@ -3,6 +3,8 @@
 // gpreport.xml lists; its XML reads back to the same data; ADMX templates turn values into
 // named policies.
 
+#include "service/backends/sysvol/format/report.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,7 +16,6 @@
 #include "service/backends/sysvol/format/audit_csv.h"
 #include "service/backends/sysvol/format/inf_file.h"
 #include "service/backends/sysvol/format/registry_pol.h"
-#include "service/backends/sysvol/format/report.h"
 #include "service/backends/sysvol/format/report_builder.h"
 #include "service/backends/sysvol/format/report_html.h"
 #include "service/backends/sysvol/format/report_xml.h"
@@ -111,13 +112,12 @@ TEST(ReportTest, EveryWindowsRegistrySettingAppearsInOurs) {
   size_t checked = 0;
   for (const auto& dir : BackupDirs(fixtures)) {
     Built b = Build(dir);
-    for (const auto& [windows_side, our_side] :
-         {std::pair{&b.windows.computer, &b.ours.computer},
-          std::pair{&b.windows.user, &b.ours.user}}) {
+    for (const auto& [windows_side, our_side] : {std::pair{&b.windows.computer, &b.ours.computer},
+                                                 std::pair{&b.windows.user, &b.ours.user}}) {
       for (const ReportRegistrySetting& w : windows_side->registry_settings) {
-        bool found = std::any_of(our_side->registry_settings.begin(),
-                                 our_side->registry_settings.end(),
-                                 [&](const auto& o) { return SameValue(w, o); });
+        bool found =
+            std::any_of(our_side->registry_settings.begin(), our_side->registry_settings.end(),
+                        [&](const auto& o) { return SameValue(w, o); });
         EXPECT_TRUE(found) << dir << ": " << w.key_path;
         ++checked;
       }
@@ -130,15 +130,15 @@ TEST(ReportTest, EveryRegistryPolValueIsReportedWithTypeAndData) {
   GPOP_REQUIRE_FIXTURES(fixtures);
   for (const auto& dir : BackupDirs(fixtures)) {
     Built b = Build(dir);
-    for (const auto& [pol, side] : {std::pair{&b.machine_pol, &b.ours.computer},
-                                    std::pair{&b.user_pol, &b.ours.user}}) {
+    for (const auto& [pol, side] :
+         {std::pair{&b.machine_pol, &b.ours.computer}, std::pair{&b.user_pol, &b.ours.user}}) {
       if (!*pol) continue;
       ASSERT_EQ(side->registry_settings.size(), (*pol)->entries.size()) << dir;
       for (const PolEntry& e : (*pol)->entries) {
         ReportRegistrySetting expected = RegistrySettingFromEntry(e);
-        EXPECT_NE(std::find(side->registry_settings.begin(), side->registry_settings.end(),
-                            expected),
-                  side->registry_settings.end())
+        EXPECT_NE(
+            std::find(side->registry_settings.begin(), side->registry_settings.end(), expected),
+            side->registry_settings.end())
             << dir << ": " << e.key << " " << e.value_name;
       }
     }
@@ -206,8 +206,7 @@ TEST(ReportTest, XmlRoundTripsAndHasWindowsShape) {
     ExpectSameSettings(back->user.registry_settings, b.ours.user.registry_settings, dir.string());
     EXPECT_EQ(back->computer.security.accounts, b.ours.computer.security.accounts);
     EXPECT_EQ(back->computer.security.user_rights, b.ours.computer.security.user_rights);
-    EXPECT_EQ(back->computer.security.security_options,
-              b.ours.computer.security.security_options);
+    EXPECT_EQ(back->computer.security.security_options, b.ours.computer.security.security_options);
     EXPECT_EQ(back->computer.advanced_audit, b.ours.computer.advanced_audit);
 
     std::string utf16 = WriteReportXmlUtf16(b.ours);
@@ -242,8 +241,8 @@ TEST(ReportTest, ExtensionsInWindowsOrderWithNumberedPrefixes) {
     types.push_back(d.child("Extension").attribute("xsi:type").value());
   }
   // As Windows' own report of this GPO lists them.
-  EXPECT_EQ(names, (std::vector<std::string>{"Security", "Advanced Audit Configuration",
-                                             "Registry"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"Security", "Advanced Audit Configuration", "Registry"}));
   EXPECT_EQ(types, (std::vector<std::string>{"q1:SecuritySettings", "q2:AuditSettings",
                                              "q3:RegistrySettings"}));
 }
@@ -398,11 +397,10 @@ TEST(ReportHtmlTest, RendersSectionsEscapedAndSelfContained) {
   b.ours.computer.problems.push_back("Machine/registry.pol: bad signature");
   std::string html = RenderReportHtml(b.ours);
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
-  for (const char* section : {"<summary>General</summary>", "<summary>Details</summary>",
-                              "<summary>Computer Configuration</summary>",
-                              "<summary>User Configuration</summary>",
-                              "<summary>Account Policies</summary>",
-                              "<summary>Advanced Audit Configuration</summary>"}) {
+  for (const char* section :
+       {"<summary>General</summary>", "<summary>Details</summary>",
+        "<summary>Computer Configuration</summary>", "<summary>User Configuration</summary>",
+        "<summary>Account Policies</summary>", "<summary>Advanced Audit Configuration</summary>"}) {
     EXPECT_NE(html.find(section), std::string::npos) << section;
   }
   EXPECT_EQ(html.find("<script"), std::string::npos);

@@ -23,8 +23,8 @@ void ExpectCorrupt(std::string_view bytes, const char* part, const XmlLimits& li
 }
 
 TEST(SafeXmlTest, LoadsUtf8AndNavigatesByLocalName) {
-  auto doc = LoadXml("\xEF\xBB\xBF<a xmlns:q1=\"u\"><q1:b q1:x=\"1\">t<![CDATA[&c]]></q1:b></a>",
-                     "f.xml");
+  auto doc =
+      LoadXml("\xEF\xBB\xBF<a xmlns:q1=\"u\"><q1:b q1:x=\"1\">t<![CDATA[&c]]></q1:b></a>", "f.xml");
   ASSERT_TRUE(doc.ok()) << doc.error().message;
   pugi::xml_node a = (*doc)->document_element();
   EXPECT_EQ(ChildTextByLocalName(a, "b"), "t&c");
@@ -34,7 +34,8 @@ TEST(SafeXmlTest, LoadsUtf8AndNavigatesByLocalName) {
 }
 
 TEST(SafeXmlTest, LoadsUtf16WithBom) {
-  auto bytes = EncodeUtf16LeWithBom("<?xml version=\"1.0\" encoding=\"utf-16\"?><GPO>\xC3\xA9</GPO>");
+  auto bytes =
+      EncodeUtf16LeWithBom("<?xml version=\"1.0\" encoding=\"utf-16\"?><GPO>\xC3\xA9</GPO>");
   ASSERT_TRUE(bytes.ok());
   auto doc = LoadXml(*bytes, "gpreport.xml");
   ASSERT_TRUE(doc.ok()) << doc.error().message;
@@ -49,9 +50,10 @@ TEST(SafeXmlTest, ExpandsOnlyPredefinedEntities) {
 }
 
 TEST(SafeXmlTest, RefusesDoctypeAndEntities) {
-  ExpectCorrupt("<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
-                "<a>&x;</a>",
-                "DOCTYPE");
+  ExpectCorrupt(
+      "<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+      "<a>&x;</a>",
+      "DOCTYPE");
   ExpectCorrupt("<!DOCTYPE lol [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;\">]><x>&b;</x>",
                 "DOCTYPE");
   ExpectCorrupt("<!doctype a><a/>", "DOCTYPE");

@@ -35,9 +35,9 @@ TEST(Utf16Test, RejectsOddLength) {
 }
 
 TEST(Utf16Test, RejectsUnpairedSurrogates) {
-  EXPECT_FALSE(Utf16LeToUtf8("\x3D\xD8"s, "f").ok());              // lone high at end
-  EXPECT_FALSE(Utf16LeToUtf8("\x3D\xD8\x41\x00"s, "f").ok());      // high + 'A'
-  auto low = Utf16LeToUtf8("\x41\x00\x00\xDE"s, "f", 10);          // lone low
+  EXPECT_FALSE(Utf16LeToUtf8("\x3D\xD8"s, "f").ok());          // lone high at end
+  EXPECT_FALSE(Utf16LeToUtf8("\x3D\xD8\x41\x00"s, "f").ok());  // high + 'A'
+  auto low = Utf16LeToUtf8("\x41\x00\x00\xDE"s, "f", 10);      // lone low
   ASSERT_FALSE(low.ok());
   EXPECT_EQ(low.error().metadata.at("offset"), "12");
 }

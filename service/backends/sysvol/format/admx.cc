@@ -59,8 +59,8 @@ class Strings {
   std::string Label(std::string_view presentation_ref, const std::string& ref_id) const {
     constexpr std::string_view kPrefix = "$(presentation.";
     if (presentation_ref.substr(0, kPrefix.size()) != kPrefix) return ref_id;
-    std::string id(presentation_ref.substr(kPrefix.size(),
-                                           presentation_ref.size() - kPrefix.size() - 1));
+    std::string id(
+        presentation_ref.substr(kPrefix.size(), presentation_ref.size() - kPrefix.size() - 1));
     auto p = presentations_.find(id);
     if (p == presentations_.end()) return ref_id;
     auto l = p->second.find(ref_id);
@@ -94,8 +94,8 @@ std::optional<AdmxValue> ReadValue(pugi::xml_node holder) {
 }
 
 void ReadList(pugi::xml_node list, const std::string& policy_key, std::vector<AdmxListItem>* out) {
-  std::string default_key = list.attribute("defaultKey") ? list.attribute("defaultKey").value()
-                                                         : policy_key;
+  std::string default_key =
+      list.attribute("defaultKey") ? list.attribute("defaultKey").value() : policy_key;
   for (pugi::xml_node item : list.children()) {
     if (item.type() != pugi::node_element || LocalName(item.name()) != "item") continue;
     AdmxListItem li;
@@ -158,8 +158,8 @@ core::Status AdmxCatalog::AddFile(std::string_view admx, std::string_view adml,
       adml_doc ? ChildByLocalName(adml_doc->document_element(), "resources") : pugi::xml_node();
   Strings strings(resources);
 
-  for (pugi::xml_node d : ChildByLocalName(ChildByLocalName(root, "supportedOn"), "definitions")
-                              .children()) {
+  for (pugi::xml_node d :
+       ChildByLocalName(ChildByLocalName(root, "supportedOn"), "definitions").children()) {
     if (d.type() == pugi::node_element) {
       supported_[d.attribute("name").value()] = strings.Resolve(d.attribute("displayName").value());
     }
@@ -196,7 +196,8 @@ core::Status AdmxCatalog::AddFile(std::string_view admx, std::string_view adml,
         for (pugi::xml_node item : e.children()) {
           if (item.type() != pugi::node_element || LocalName(item.name()) != "item") continue;
           auto v = ReadValue(ChildByLocalName(item, "value"));
-          if (v) el.enum_items.emplace_back(strings.Resolve(item.attribute("displayName").value()), *v);
+          if (v)
+            el.enum_items.emplace_back(strings.Resolve(item.attribute("displayName").value()), *v);
         }
       }
       policy.elements.push_back(std::move(el));

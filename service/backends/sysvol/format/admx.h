@@ -104,8 +104,7 @@ class AdmxCatalog {
   // Adds the policies of one ADMX file, resolving texts through `adml` (empty: no language
   // file; texts become ids). Categories may be defined in files added earlier or later: they
   // are resolved by Finish. Errors: not XML, not policyDefinitions (CORRUPT_FILE).
-  core::Status AddFile(std::string_view admx, std::string_view adml,
-                       std::string_view display_path);
+  core::Status AddFile(std::string_view admx, std::string_view adml, std::string_view display_path);
 
   // Finish
   //
@@ -128,10 +127,10 @@ class AdmxCatalog {
     std::string parent;  // local name of the parent category, without namespace prefix
   };
   std::vector<AdmxPolicy> policies_;
-  std::vector<std::string> policy_category_refs_;  // parallel to policies_, until Finish
+  std::vector<std::string> policy_category_refs_;   // parallel to policies_, until Finish
   std::vector<std::string> policy_supported_refs_;  // parallel to policies_, until Finish
   std::map<std::string, Category> categories_;
-  std::map<std::string, std::string> supported_;  // supportedOn definition name -> text
+  std::map<std::string, std::string> supported_;      // supportedOn definition name -> text
   std::map<std::string, std::vector<size_t>> index_;  // lower(key) + "\n" + lower(name)
 };
 

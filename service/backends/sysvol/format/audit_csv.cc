@@ -104,7 +104,9 @@ core::Result<AuditCsv> ParseAuditCsv(std::string_view bytes, std::string_view pa
   if (!ReadRecords(bytes, &records, &csv.final_newline, &bad)) {
     return CorruptFile(path, "unterminated quoted field", bad);
   }
-  if (records.empty()) return CorruptFile(path, "no header line");
+  if (records.empty() || (records[0].size() == 1 && records[0][0].empty())) {
+    return CorruptFile(path, "no header line");
+  }
   csv.header = std::move(records[0]);
   for (size_t i = 1; i < records.size(); ++i) {
     auto& r = records[i];

@@ -24,7 +24,7 @@ struct AuditCsvRow {
   std::string subcategory_guid;   // "{0cce9215-69ae-11d9-bed3-505054503030}"
   std::string inclusion_setting;  // "Success and Failure"
   std::string exclusion_setting;
-  std::string setting_value;      // "3"
+  std::string setting_value;  // "3"
 
   bool operator==(const AuditCsvRow& o) const;
 };

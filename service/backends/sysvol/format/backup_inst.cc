@@ -54,8 +54,8 @@ core::Result<BackupInst> ParseBkupInfo(std::string_view bytes, std::string_view 
   if (!doc.ok()) return doc.error();
   pugi::xml_node root = (*doc)->document_element();
   if (LocalName(root.name()) != "BackupInst") {
-    return CorruptFile(path, "root element is <" + std::string(root.name()) +
-                                 ">, expected <BackupInst>");
+    return CorruptFile(path,
+                       "root element is <" + std::string(root.name()) + ">, expected <BackupInst>");
   }
   return ReadBackupInstElement(root);
 }
@@ -79,8 +79,8 @@ std::string FormatBackupTime(std::chrono::system_clock::time_point time) {
 
 std::optional<std::chrono::system_clock::time_point> ParseBackupTime(std::string_view text) {
   // YYYY-MM-DDTHH:MM:SS[.fraction][Z]
-  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
-      text[13] != ':' || text[16] != ':') {
+  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':') {
     return std::nullopt;
   }
   const auto num = [&](size_t pos, size_t len, int* out) {

@@ -11,10 +11,9 @@
 
 #include <chrono>
 #include <optional>
+#include <pugixml.hpp>
 #include <string>
 #include <string_view>
-
-#include <pugixml.hpp>
 
 #include "service/core/error.h"
 

@@ -112,8 +112,8 @@ struct BackupXml {
   std::vector<BackupExtension> extensions;
 
   bool operator==(const BackupXml& o) const {
-    return security_groups == o.security_groups && file_paths == o.file_paths &&
-           core == o.core && extensions == o.extensions;
+    return security_groups == o.security_groups && file_paths == o.file_paths && core == o.core &&
+           extensions == o.extensions;
   }
 };
 

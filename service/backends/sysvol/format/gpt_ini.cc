@@ -31,17 +31,18 @@ core::Result<GptIni> ParseGptIni(std::string_view bytes, std::string_view path) 
     std::string_view t = Trim(line);
     if (!t.empty() && t.front() == '[') {
       size_t close = t.find(']');
-      std::string_view name = close == std::string_view::npos ? t.substr(1) : t.substr(1, close - 1);
+      std::string_view name =
+          close == std::string_view::npos ? t.substr(1) : t.substr(1, close - 1);
       in_general = EqualsNoCase(Trim(name), "General") && !seen_general;
       if (in_general) {
         seen_general = true;
         continue;
       }
-      ini.other_lines.emplace_back(line);
+      (seen_general ? ini.other_lines : ini.leading_lines).emplace_back(line);
       continue;
     }
     if (!in_general) {
-      ini.other_lines.emplace_back(line);
+      (seen_general ? ini.other_lines : ini.leading_lines).emplace_back(line);
       continue;
     }
     size_t eq = t.find('=');
@@ -66,7 +67,9 @@ core::Result<GptIni> ParseGptIni(std::string_view bytes, std::string_view path) 
 }
 
 std::string WriteGptIni(const GptIni& ini) {
-  std::string out = "[General]\r\nVersion=" + std::to_string(ini.version) + "\r\n";
+  std::string out;
+  for (const auto& line : ini.leading_lines) out += line + "\r\n";
+  out += "[General]\r\nVersion=" + std::to_string(ini.version) + "\r\n";
   if (ini.display_name) out += "displayName=" + *ini.display_name + "\r\n";
   for (const auto& line : ini.general_extra) out += line + "\r\n";
   for (const auto& line : ini.other_lines) out += line + "\r\n";

@@ -20,18 +20,20 @@ namespace gpop::sysvol {
 //
 // The parsed file. `version` is [General] Version= (0 when absent); `display_name` is
 // [General] displayName= when present. Every other line is kept, without its line ending, so
-// that a rewrite loses nothing: `general_extra` holds the other lines of [General] in order;
-// `other_lines` everything outside [General] (other sections with their headers, and lines
-// before [General], which move after it on rewrite), in order.
+// that a rewrite loses nothing: `leading_lines` holds the lines before [General],
+// `general_extra` the other lines of [General], `other_lines` everything after [General]'s
+// section (other sections with their headers), each in order.
 struct GptIni {
   uint32_t version = 0;
   std::optional<std::string> display_name;
+  std::vector<std::string> leading_lines;
   std::vector<std::string> general_extra;
   std::vector<std::string> other_lines;
 
   bool operator==(const GptIni& other) const {
     return version == other.version && display_name == other.display_name &&
-           general_extra == other.general_extra && other_lines == other.other_lines;
+           leading_lines == other.leading_lines && general_extra == other.general_extra &&
+           other_lines == other.other_lines;
   }
 };
 
@@ -43,8 +45,8 @@ core::Result<GptIni> ParseGptIni(std::string_view bytes, std::string_view displa
 
 // WriteGptIni
 //
-// "[General]\r\nVersion=<n>\r\n", "displayName=<name>\r\n" when set, `general_extra`, then
-// `other_lines`, each line ending in CRLF.
+// `leading_lines`, "[General]\r\nVersion=<n>\r\n", "displayName=<name>\r\n" when set,
+// `general_extra`, then `other_lines`, each line ending in CRLF.
 std::string WriteGptIni(const GptIni& ini);
 
 }  // namespace gpop::sysvol

@@ -75,9 +75,8 @@ core::Result<InfFile> ParseInfText(std::string_view text, std::string_view path)
     while (lead < line.size() && IsBlank(line[lead])) ++lead;
     size_t close = line.find(']', lead);
     if (lead == 0 && !line.empty() && line[0] == '[' && close != std::string_view::npos) {
-      inf.sections.push_back(InfSection{std::string(line.substr(1, close - 1)),
-                                        std::string(line.substr(close + 1)),
-                                        {}});
+      inf.sections.push_back(InfSection{
+          std::string(line.substr(1, close - 1)), std::string(line.substr(close + 1)), {}});
       continue;
     }
     InfLine parsed = SplitInfLine(line);

@@ -12,8 +12,8 @@ core::Result<Manifest> ParseManifest(std::string_view bytes, std::string_view pa
   if (!doc.ok()) return doc.error();
   pugi::xml_node root = (*doc)->document_element();
   if (LocalName(root.name()) != "Backups") {
-    return CorruptFile(path, "root element is <" + std::string(root.name()) +
-                                 ">, expected <Backups>");
+    return CorruptFile(path,
+                       "root element is <" + std::string(root.name()) + ">, expected <Backups>");
   }
   Manifest manifest;
   for (pugi::xml_node child : root.children()) {

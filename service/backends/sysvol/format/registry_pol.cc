@@ -75,9 +75,8 @@ class Reader {
     // The declared size is checked against what the file holds before anything is allocated.
     if (size > bytes_.size() - pos_) {
       return CorruptFile(path_,
-                         "declared data size " + std::to_string(size) +
-                             " exceeds the remaining " + std::to_string(bytes_.size() - pos_) +
-                             " bytes",
+                         "declared data size " + std::to_string(size) + " exceeds the remaining " +
+                             std::to_string(bytes_.size() - pos_) + " bytes",
                          pos_);
     }
     std::string data(bytes_.substr(pos_, size));
@@ -120,32 +119,53 @@ std::string Utf16OrEmpty(std::string_view utf8) {
 
 std::string RegTypeName(uint32_t type) {
   switch (type) {
-    case reg_type::kNone: return "REG_NONE";
-    case reg_type::kSz: return "REG_SZ";
-    case reg_type::kExpandSz: return "REG_EXPAND_SZ";
-    case reg_type::kBinary: return "REG_BINARY";
-    case reg_type::kDword: return "REG_DWORD";
-    case reg_type::kDwordBigEndian: return "REG_DWORD_BIG_ENDIAN";
-    case reg_type::kLink: return "REG_LINK";
-    case reg_type::kMultiSz: return "REG_MULTI_SZ";
-    case reg_type::kResourceList: return "REG_RESOURCE_LIST";
-    case reg_type::kFullResourceDescriptor: return "REG_FULL_RESOURCE_DESCRIPTOR";
-    case reg_type::kResourceRequirementsList: return "REG_RESOURCE_REQUIREMENTS_LIST";
-    case reg_type::kQword: return "REG_QWORD";
-    default: return "REG_" + std::to_string(type);
+    case reg_type::kNone:
+      return "REG_NONE";
+    case reg_type::kSz:
+      return "REG_SZ";
+    case reg_type::kExpandSz:
+      return "REG_EXPAND_SZ";
+    case reg_type::kBinary:
+      return "REG_BINARY";
+    case reg_type::kDword:
+      return "REG_DWORD";
+    case reg_type::kDwordBigEndian:
+      return "REG_DWORD_BIG_ENDIAN";
+    case reg_type::kLink:
+      return "REG_LINK";
+    case reg_type::kMultiSz:
+      return "REG_MULTI_SZ";
+    case reg_type::kResourceList:
+      return "REG_RESOURCE_LIST";
+    case reg_type::kFullResourceDescriptor:
+      return "REG_FULL_RESOURCE_DESCRIPTOR";
+    case reg_type::kResourceRequirementsList:
+      return "REG_RESOURCE_REQUIREMENTS_LIST";
+    case reg_type::kQword:
+      return "REG_QWORD";
+    default:
+      return "REG_" + std::to_string(type);
   }
 }
 
 const char* SpecialNameText(SpecialName special) {
   switch (special) {
-    case SpecialName::kNone: return "";
-    case SpecialName::kDeleteValue: return "del.";
-    case SpecialName::kDeleteAllValues: return "delvals.";
-    case SpecialName::kDeleteValues: return "DeleteValues";
-    case SpecialName::kDeleteKeys: return "DeleteKeys";
-    case SpecialName::kSecureKey: return "SecureKey";
-    case SpecialName::kSoftValue: return "soft.";
-    case SpecialName::kUnknown: return "unknown";
+    case SpecialName::kNone:
+      return "";
+    case SpecialName::kDeleteValue:
+      return "del.";
+    case SpecialName::kDeleteAllValues:
+      return "delvals.";
+    case SpecialName::kDeleteValues:
+      return "DeleteValues";
+    case SpecialName::kDeleteKeys:
+      return "DeleteKeys";
+    case SpecialName::kSecureKey:
+      return "SecureKey";
+    case SpecialName::kSoftValue:
+      return "soft.";
+    case SpecialName::kUnknown:
+      return "unknown";
   }
   return "";
 }
@@ -167,9 +187,12 @@ SpecialName PolEntry::Special() const { return ClassifyValueName(value_name); }
 
 std::string PolEntry::SpecialTarget() const {
   switch (Special()) {
-    case SpecialName::kDeleteValue: return value_name.substr(6);  // "**del."
-    case SpecialName::kSoftValue: return value_name.substr(7);    // "**soft."
-    default: return {};
+    case SpecialName::kDeleteValue:
+      return value_name.substr(6);  // "**del."
+    case SpecialName::kSoftValue:
+      return value_name.substr(7);  // "**soft."
+    default:
+      return {};
   }
 }
 

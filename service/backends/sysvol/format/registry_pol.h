@@ -52,13 +52,13 @@ std::string RegTypeName(uint32_t type);
 // case-insensitively by prefix. kNone: an ordinary value (the name does not start with "**").
 enum class SpecialName {
   kNone,
-  kDeleteValue,       // "**del.<name>": delete value <name>
-  kDeleteAllValues,   // "**delvals.": delete every value of the key
-  kDeleteValues,      // "**DeleteValues": data is a ";"-separated list of values to delete
-  kDeleteKeys,        // "**DeleteKeys": data is a ";"-separated list of subkeys to delete
-  kSecureKey,         // "**SecureKey": data 0 or 1 (apply the default ACL)
-  kSoftValue,         // "**soft.<name>": set <name> only if it is absent
-  kUnknown,           // any other "**" code: skipped by clients, kept by gpop
+  kDeleteValue,      // "**del.<name>": delete value <name>
+  kDeleteAllValues,  // "**delvals.": delete every value of the key
+  kDeleteValues,     // "**DeleteValues": data is a ";"-separated list of values to delete
+  kDeleteKeys,       // "**DeleteKeys": data is a ";"-separated list of subkeys to delete
+  kSecureKey,        // "**SecureKey": data 0 or 1 (apply the default ACL)
+  kSoftValue,        // "**soft.<name>": set <name> only if it is absent
+  kUnknown,          // any other "**" code: skipped by clients, kept by gpop
 };
 
 // SpecialNameText
@@ -81,7 +81,7 @@ struct PolEntry {
   std::string key;         // e.g. "Software\\Policies\\Microsoft\\Windows\\System"
   std::string value_name;  // may be empty ("create key" entries) or a "**" special name
   uint32_t type = reg_type::kNone;
-  std::string data;        // raw bytes
+  std::string data;  // raw bytes
 
   // Special
   //

@@ -91,8 +91,8 @@ struct ReportPolicy {
   std::vector<ReportPolicyElement> elements;
 
   bool operator==(const ReportPolicy& o) const {
-    return name == o.name && state == o.state && explain == o.explain &&
-           supported == o.supported && category == o.category && elements == o.elements;
+    return name == o.name && state == o.state && explain == o.explain && supported == o.supported &&
+           category == o.category && elements == o.elements;
   }
 };
 
@@ -108,8 +108,8 @@ struct ReportSettingValue {
   bool has_strings = false;
 
   bool operator==(const ReportSettingValue& o) const {
-    return boolean == o.boolean && number == o.number && text == o.text &&
-           strings == o.strings && has_strings == o.has_strings;
+    return boolean == o.boolean && number == o.number && text == o.text && strings == o.strings &&
+           has_strings == o.has_strings;
   }
 };
 
@@ -146,9 +146,7 @@ struct ReportUserRight {
   std::string name;
   std::vector<ReportPrincipal> members;
 
-  bool operator==(const ReportUserRight& o) const {
-    return name == o.name && members == o.members;
-  }
+  bool operator==(const ReportUserRight& o) const { return name == o.name && members == o.members; }
 };
 
 // ReportSecurityOption
@@ -225,9 +223,8 @@ struct ReportSecurity {
   std::vector<ReportObjectSecurity> registry_keys;
 
   bool empty() const {
-    return accounts.empty() && audits.empty() && user_rights.empty() &&
-           security_options.empty() && restricted_groups.empty() && services.empty() &&
-           files.empty() && registry_keys.empty();
+    return accounts.empty() && audits.empty() && user_rights.empty() && security_options.empty() &&
+           restricted_groups.empty() && services.empty() && files.empty() && registry_keys.empty();
   }
   bool operator==(const ReportSecurity& o) const;
 };

@@ -71,23 +71,33 @@ const std::map<std::string, std::pair<const char*, bool>>& AccountSettings() {
 
 std::string StartupMode(int mode) {
   switch (mode) {
-    case 2: return "Automatic";
-    case 3: return "Manual";
-    case 4: return "Disabled";
-    default: return std::to_string(mode);
+    case 2:
+      return "Automatic";
+    case 3:
+      return "Manual";
+    case 4:
+      return "Disabled";
+    default:
+      return std::to_string(mode);
   }
 }
 
 std::string PropagationMode(int mode) {
   switch (mode) {
-    case 0: return "Propagate";
-    case 1: return "Ignore";
-    case 2: return "Replace";
-    default: return std::to_string(mode);
+    case 0:
+      return "Propagate";
+    case 1:
+      return "Ignore";
+    case 2:
+      return "Replace";
+    default:
+      return std::to_string(mode);
   }
 }
 
-bool LessNoCase(const std::string& a, const std::string& b) { return AsciiLower(a) < AsciiLower(b); }
+bool LessNoCase(const std::string& a, const std::string& b) {
+  return AsciiLower(a) < AsciiLower(b);
+}
 
 // The ADMX policy that owns `entries` (all matched to it), as GPMC would show it.
 ReportPolicy PolicyFromEntries(const AdmxPolicy& p, const std::vector<const PolEntry*>& entries) {
@@ -99,8 +109,8 @@ ReportPolicy PolicyFromEntries(const AdmxPolicy& p, const std::vector<const PolE
   bool disabled = false;
   bool any_set = false;
   for (const PolEntry* e : entries) {
-    bool is_delete = e->Special() == SpecialName::kDeleteValue ||
-                     e->Special() == SpecialName::kDeleteAllValues;
+    bool is_delete =
+        e->Special() == SpecialName::kDeleteValue || e->Special() == SpecialName::kDeleteAllValues;
     if (!is_delete) any_set = true;
     if (!p.value_name.empty() && internal::EqualsNoCase(e->key, p.key) &&
         (internal::EqualsNoCase(e->value_name, p.value_name) ||
@@ -147,11 +157,16 @@ ReportPolicy PolicyFromEntries(const AdmxPolicy& p, const std::vector<const PolE
     if (match == nullptr) continue;
     if (el.kind == "decimal" || el.kind == "longDecimal") {
       re.kind = "Numeric";
-      auto d = match->type == reg_type::kQword ? match->AsQword() : core::Result<uint64_t>(0ull);
-      auto d32 = match->AsDword();
-      re.value = match->type == reg_type::kQword ? (d.ok() ? std::to_string(*d) : Hex(match->data))
-                 : d32.ok() ? std::to_string(*d32)
-                            : Hex(match->data);
+      if (match->type == reg_type::kQword) {
+        auto q = match->AsQword();
+        re.value = q.ok() ? std::to_string(*q) : Hex(match->data);
+      } else if (auto d = match->AsDword(); d.ok()) {
+        re.value = std::to_string(*d);
+      } else if (auto t = match->AsString(); t.ok()) {
+        re.value = *t;  // some templates store numbers as REG_SZ
+      } else {
+        re.value = Hex(match->data);
+      }
     } else if (el.kind == "text" || el.kind == "multiText") {
       re.kind = "EditText";
       auto s = match->AsString();
@@ -182,8 +197,7 @@ ReportPolicy PolicyFromEntries(const AdmxPolicy& p, const std::vector<const PolE
   return out;
 }
 
-void AddRegistry(const RegistryPol& pol, bool computer, const AdmxCatalog* admx,
-                 ReportSide* side) {
+void AddRegistry(const RegistryPol& pol, bool computer, const AdmxCatalog* admx, ReportSide* side) {
   std::map<const AdmxPolicy*, std::vector<const PolEntry*>> by_policy;
   std::vector<const AdmxPolicy*> order;
   for (const PolEntry& e : pol.entries) {
@@ -306,13 +320,14 @@ ReportSecurity SecurityFromTemplate(const SecurityTemplate& t) {
     return LessNoCase(a.system_access_policy_name, b.system_access_policy_name);
   });
   out.security_options.insert(out.security_options.end(), system_options.begin(),
-                               system_options.end());
+                              system_options.end());
   std::map<std::string, size_t> group_index;
   for (const GroupMembership& g : t.group_membership) {
     std::string k = AsciiLower(g.group);
     if (group_index.find(k) == group_index.end()) {
       group_index[k] = out.restricted_groups.size();
-      out.restricted_groups.push_back(ReportRestrictedGroup{Principal(g.group), {}, {}, false, false});
+      out.restricted_groups.push_back(
+          ReportRestrictedGroup{Principal(g.group), {}, {}, false, false});
     }
     ReportRestrictedGroup& rg = out.restricted_groups[group_index[k]];
     if (g.relation == GroupMembership::Relation::kMembers) {

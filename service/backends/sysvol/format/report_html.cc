@@ -86,11 +86,16 @@ std::string RegistryData(const ReportRegistryValue& v) {
 
 const char* AuditValue(int v) {
   switch (v) {
-    case 0: return "No Auditing";
-    case 1: return "Success";
-    case 2: return "Failure";
-    case 3: return "Success and Failure";
-    default: return "?";
+    case 0:
+      return "No Auditing";
+    case 1:
+      return "Success";
+    case 2:
+      return "Failure";
+    case 3:
+      return "Success and Failure";
+    default:
+      return "?";
   }
 }
 
@@ -221,12 +226,23 @@ std::string HtmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -234,10 +250,11 @@ std::string HtmlEscape(std::string_view text) {
 
 std::string RenderReportHtml(const Report& r) {
   Html h;
-  h.Raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'\"><title>");
+  h.Raw(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "style-src 'unsafe-inline'\"><title>");
   h.Text(r.name);
   h.Raw("</title><style>");
   h.Raw(kStyle);

@@ -61,8 +61,8 @@ void SettingValue(const Prefixed& parent, const ReportSettingValue& v) {
 void SecurityDescriptorElement(const Prefixed& parent, const std::string& sddl) {
   Prefixed sd = parent.Child("SecurityDescriptor");
   if (!sddl.empty()) TypesText(sd.node(), "SDDL", sddl, kTypesSecurityNamespace);
-  TypesText(sd.node(), "PermissionsPresent", sddl.find("D:") != std::string::npos ? "true" : "false",
-            kTypesSecurityNamespace);
+  TypesText(sd.node(), "PermissionsPresent",
+            sddl.find("D:") != std::string::npos ? "true" : "false", kTypesSecurityNamespace);
   TypesText(sd.node(), "AuditingPresent", sddl.find("S:") != std::string::npos ? "true" : "false",
             kTypesSecurityNamespace);
 }
@@ -134,8 +134,9 @@ void WriteSide(const ReportSide& side, pugi::xml_node node, int* counter) {
   node.append_child("VersionSysvol")
       .append_child(pugi::node_pcdata)
       .set_value(std::to_string(side.version_sysvol).c_str());
-  node.append_child("Enabled").append_child(pugi::node_pcdata).set_value(side.enabled ? "true"
-                                                                                     : "false");
+  node.append_child("Enabled")
+      .append_child(pugi::node_pcdata)
+      .set_value(side.enabled ? "true" : "false");
   for (const std::string& problem : side.problems) {
     // "--" may not appear inside an XML comment.
     std::string text = " gpop: " + problem + " ";
@@ -158,8 +159,8 @@ void WriteSide(const ReportSide& side, pugi::xml_node node, int* counter) {
     }
   }
   if (!side.policies.empty() || !side.registry_settings.empty()) {
-    Prefixed ext = BeginExtension(node, counter, kRegistrySettingsNamespace, "RegistrySettings",
-                                  "Registry");
+    Prefixed ext =
+        BeginExtension(node, counter, kRegistrySettingsNamespace, "RegistrySettings", "Registry");
     for (const auto& p : side.policies) {
       Prefixed n = ext.Child("Policy");
       n.Text("Name", p.name);

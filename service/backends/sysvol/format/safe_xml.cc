@@ -58,8 +58,8 @@ core::Result<std::unique_ptr<pugi::xml_document>> LoadXml(std::string_view bytes
                                                           std::string_view path,
                                                           const XmlLimits& limits) {
   if (bytes.size() > limits.max_bytes) {
-    return CorruptFile(path, "XML document is larger than " + std::to_string(limits.max_bytes) +
-                                 " bytes");
+    return CorruptFile(
+        path, "XML document is larger than " + std::to_string(limits.max_bytes) + " bytes");
   }
   std::string text;
   if (HasUtf16LeBom(bytes)) {

@@ -5,21 +5,22 @@
 //   walk (pugixml's parser is not recursive and has no depth option).
 // - A document with a <!DOCTYPE> is rejected: no DTD is ever processed, so there are no
 //   external entities and no entity definitions. pugixml itself expands only the five
-//   predefined entities and character references, and never fetches anything.
+//   predefined entities and character references, and never fetches anything. The text is
+//   scanned for "<!DOCTYPE" (any case) before parsing, so it is refused even inside a comment or
+//   CDATA section: pugixml skips a DTD's internal subset recursively, which must never run.
 // - Input encoding: UTF-8 (with or without BOM), or UTF-16LE with a BOM (gpreport.xml), which is
 //   converted strictly (see utf16.h) before parsing. Anything else is rejected.
-// pugixml does not throw (it is built without exceptions in Debian's package API); nothing here
-// throws either.
+// pugixml's parser and DOM API report errors as values and never throw (XPath, which may, is not
+// used); nothing here throws either.
 
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_SAFE_XML_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_SAFE_XML_H_
 
 #include <cstddef>
 #include <memory>
+#include <pugixml.hpp>
 #include <string>
 #include <string_view>
-
-#include <pugixml.hpp>
 
 #include "service/core/error.h"
 

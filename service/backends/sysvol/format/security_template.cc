@@ -19,8 +19,8 @@ bool IsSkippable(const InfLine& line) {
 
 core::Error BadLine(std::string_view path, std::string_view section, const InfLine& line,
                     std::string_view problem) {
-  return CorruptFile(path, "[" + std::string(section) + "] line \"" + line.Text() + "\": " +
-                               std::string(problem));
+  return CorruptFile(
+      path, "[" + std::string(section) + "] line \"" + line.Text() + "\": " + std::string(problem));
 }
 
 std::vector<std::string> SplitMembers(std::string_view value) {
@@ -107,9 +107,7 @@ bool SecurityTemplate::operator==(const SecurityTemplate& o) const {
          file_security == o.file_security;
 }
 
-bool IsSidMember(std::string_view member) {
-  return member.size() > 1 && member[0] == '*';
-}
+bool IsSidMember(std::string_view member) { return member.size() > 1 && member[0] == '*'; }
 
 std::string MemberSid(std::string_view member) {
   return std::string(IsSidMember(member) ? member.substr(1) : member);
@@ -131,15 +129,16 @@ core::Result<SecurityTemplate> ReadSecurityTemplate(const InfFile& inf, std::str
       if (IsSkippable(line)) continue;
       size_t slash = line.key.rfind('\\');
       size_t comma = line.value.find(',');
-      std::optional<uint32_t> type =
-          comma == std::string::npos ? std::nullopt
-                                     : internal::ParseUint32(Trim(line.value.substr(0, comma)));
+      std::optional<uint32_t> type = comma == std::string::npos
+                                         ? std::nullopt
+                                         : internal::ParseUint32(Trim(line.value.substr(0, comma)));
       if (!line.HasValue() || slash == std::string::npos || !type) {
-        return BadLine(path, kSectionRegistryValues, line, "expected MACHINE\\path\\name=type,value");
+        return BadLine(path, kSectionRegistryValues, line,
+                       "expected MACHINE\\path\\name=type,value");
       }
-      t.registry_values.push_back(RegistryValueSetting{
-          line.key.substr(0, slash), line.key.substr(slash + 1), *type,
-          line.value.substr(comma + 1)});
+      t.registry_values.push_back(RegistryValueSetting{line.key.substr(0, slash),
+                                                       line.key.substr(slash + 1), *type,
+                                                       line.value.substr(comma + 1)});
     }
   }
   if (const InfSection* s = inf.FindSection(kSectionPrivilegeRights)) {
@@ -161,11 +160,11 @@ core::Result<SecurityTemplate> ReadSecurityTemplate(const InfFile& inf, std::str
         return BadLine(path, kSectionGroupMembership, line,
                        "expected <group>__Members = ... or <group>__Memberof = ...");
       }
-      t.group_membership.push_back(GroupMembership{
-          line.key.substr(0, sep),
-          relation == "members" ? GroupMembership::Relation::kMembers
-                                : GroupMembership::Relation::kMemberOf,
-          SplitMembers(line.value)});
+      t.group_membership.push_back(GroupMembership{line.key.substr(0, sep),
+                                                   relation == "members"
+                                                       ? GroupMembership::Relation::kMembers
+                                                       : GroupMembership::Relation::kMemberOf,
+                                                   SplitMembers(line.value)});
     }
   }
   std::vector<std::vector<std::string>> records;
@@ -173,8 +172,7 @@ core::Result<SecurityTemplate> ReadSecurityTemplate(const InfFile& inf, std::str
     return s.error();
   }
   for (auto& r : records) {
-    t.services.push_back(
-        ServiceSetting{r[0], static_cast<int>(*internal::ParseInt64(r[1])), r[2]});
+    t.services.push_back(ServiceSetting{r[0], static_cast<int>(*internal::ParseInt64(r[1])), r[2]});
   }
   records.clear();
   if (auto s = ReadRecords(inf, kSectionRegistryKeys, path, &records); !s.ok()) return s.error();
