@@ -126,11 +126,17 @@ BackupXml MakeBackupXml(const BackupSource& source, const GptTree& tree,
   BackupExtension registry{kRegistryExtensionGuid, "Registry", {}};
   BackupExtension sec{kSecurityExtensionGuid, "Security", {}};
   BackupExtension unknown{kUnknownExtensionGuid, "Unknown Extension", {}};
+  // As GPMC does: the security template belongs to the Security extension only when the GPO
+  // lists that extension (otherwise it is an unknown file); registry.pol always belongs to the
+  // Registry extension.
+  const bool has_security =
+      Lower(source.machine_extension_guids).find(Lower(kSecurityExtensionGuid)) !=
+      std::string::npos;
   for (const TreeEntry& e : tree.entries) {
     FsObject o = MakeObject(source, tree, e);
     if (!e.is_dir && PathIs(e, {"registry.pol"})) {
       registry.objects.push_back(std::move(o));
-    } else if (!e.is_dir && e.side == "Machine" &&
+    } else if (!e.is_dir && e.side == "Machine" && has_security &&
                PathIs(e, {"microsoft", "windows nt", "secedit", "gpttmpl.inf"})) {
       o.re_evaluate_function = "SecurityValidateSettings";
       sec.objects.push_back(std::move(o));

@@ -45,7 +45,8 @@ struct BackupSource {
 //
 // Backup.xml for a GPT whose Machine/User trees are `tree`, as GPMC lays it out: the Registry
 // extension lists each side's registry.pol and the Adm wildcard, the Security extension the
-// security template, and the "Unknown Extension" every other file and folder in tree order.
+// security template (when the machine extension list names it), and the "Unknown Extension"
+// every other file and folder in tree order.
 // Principals named by the security template become SecurityGroups.
 BackupXml MakeBackupXml(const BackupSource& source, const GptTree& tree,
                         const SecurityTemplate* security);

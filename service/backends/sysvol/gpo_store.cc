@@ -91,8 +91,13 @@ core::Result<GpoEntry> GpoStore::LoadEntry(const Dir& policies, const std::strin
     entry.info.display_name = m.display_name;
     entry.info.flags = m.flags;
     entry.info.version = m.version;
-    entry.info.created = FromMs(m.created_ms);
-    entry.info.modified = FromMs(m.modified_ms);
+    // Times the store does not know come from the GPT folder, as for a GPO it has not seen.
+    entry.info.created = m.created_ms != 0 ? FromMs(m.created_ms)
+                         : have_stat       ? FromTimespec(st.st_ctim)
+                                           : FromMs(0);
+    entry.info.modified = m.modified_ms != 0 ? FromMs(m.modified_ms)
+                          : have_stat        ? FromTimespec(st.st_mtim)
+                                             : FromMs(0);
     entry.machine_extension_guids = m.machine_extension_guids;
     entry.user_extension_guids = m.user_extension_guids;
   } else {

@@ -63,6 +63,7 @@ struct FixtureGpo {
   std::filesystem::path backup_dir;  // the fixture's folder (read-only)
   std::filesystem::path gpt_dir;     // the copy in the store
   uint32_t version = 0;
+  GpoMetadata metadata;  // the container half from the fixture's Backup.xml
 };
 
 // TestStore
@@ -104,6 +105,7 @@ inline TestStore MakeEmptyStore() {
   s.root = gpop::testing::TempDir("gpop-sysvol");
   s.config = MakeConfig(s.root);
   std::filesystem::create_directories(s.policies());
+  std::filesystem::create_directories(s.location());
   return s;
 }
 
@@ -124,6 +126,13 @@ inline TestStore MakeFixtureStore(const std::filesystem::path& fixtures) {
     g.gpt_dir = s.policies() / g.guid;
     g.version = (parsed->core.user_version_number & 0xFFFF0000u) |
                 (parsed->core.machine_version_number >> 16);
+    g.metadata.guid = g.guid;
+    g.metadata.display_name = g.display_name;
+    g.metadata.flags = parsed->core.options;
+    g.metadata.version = ((parsed->core.user_version_number & 0xFFFFu) << 16) |
+                         (parsed->core.machine_version_number & 0xFFFFu);
+    g.metadata.machine_extension_guids = parsed->core.machine_extension_guids;
+    g.metadata.user_extension_guids = parsed->core.user_extension_guids;
     std::filesystem::copy(dir / "DomainSysvol" / "GPO", g.gpt_dir,
                           std::filesystem::copy_options::recursive);
     for (auto& e : std::filesystem::recursive_directory_iterator(g.gpt_dir)) {
@@ -139,6 +148,17 @@ inline TestStore MakeFixtureStore(const std::filesystem::path& fixtures) {
     s.gpos.push_back(std::move(g));
   }
   return s;
+}
+
+// PutFixtureMetadata
+//
+// Records each fixture GPO's container half (as a directory would hold it) in the backend's
+// metadata store.
+inline void PutFixtureMetadata(const TestStore& store, SysvolBackend& backend) {
+  for (const FixtureGpo& g : store.gpos) {
+    core::Status s = backend.metadata().PutGpo(g.metadata);
+    if (!s.ok()) ADD_FAILURE() << s.error().message;
+  }
 }
 
 // OpenBackend
