@@ -1,0 +1,268 @@
+// The sysvol backend against hostile input: traversal attempts through names, links out of a
+// GPT, special files, and corrupt settings files fail with clear errors naming the file, and
+// leave nothing behind.
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "service/backends/sysvol/demo_store.h"
+#include "service/backends/sysvol/safe_fs.h"
+#include "service/backends/sysvol/sysvol_backend.h"
+#include "tests/backends/sysvol/backend_test_util.h"
+
+namespace gpop::sysvol {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::BackupOf;
+using testing::OpenBackend;
+using testing::RecordingSink;
+using testing::ReportOfBackup;
+using testing::ReportOfGpo;
+using testing::RunOp;
+using testing::WriteBytes;
+
+constexpr char kServer[] = "{2F8E4D6C-9B1A-4E3F-8D7C-6B5A4F3E2D1C}";
+constexpr char kAudit[] = "{9A3B5C7D-1E2F-4061-8293-A4B5C6D7E8F9}";
+
+struct Fixture {
+  testing::TestStore store;
+  std::unique_ptr<SysvolBackend> backend;
+  fs::path gpt(const char* guid) const { return store.policies() / guid; }
+};
+
+Fixture Demo() {
+  Fixture f;
+  f.store = testing::MakeEmptyStore();
+  EXPECT_TRUE(WriteDemoStore(f.store.config.sysvol_dir).ok());
+  f.backend = OpenBackend(f.store.config);
+  return f;
+}
+
+bool NothingLeft(const testing::TestStore& store) {
+  for (auto& e : fs::recursive_directory_iterator(store.location())) {
+    if (!e.is_directory()) return false;
+    if (e.path().filename() != ".gpop-staging") return false;
+  }
+  return true;
+}
+
+// Runs a backup and a report of `guid`, expecting both to fail with `reason` and a message
+// that names `file`.
+void ExpectFail(Fixture& f, const char* guid, const char* reason, const std::string& file,
+                bool report_too) {
+  for (bool backup : {true, false}) {
+    if (!backup && !report_too) continue;
+    SCOPED_TRACE(backup ? "backup" : "report");
+    RecordingSink sink;
+    core::Outcome out = backup ? RunOp(*f.backend, BackupOf(guid), sink)
+                               : RunOp(*f.backend, ReportOfGpo(guid), sink);
+    ASSERT_TRUE(out.error);
+    EXPECT_EQ(out.error->reason, reason) << out.error->message;
+    EXPECT_NE(out.error->message.find(file), std::string::npos) << out.error->message;
+    EXPECT_EQ(out.effects, core::Effects::kNone);
+  }
+  EXPECT_TRUE(NothingLeft(f.store));
+}
+
+void ExpectBothFail(Fixture& f, const char* guid, const char* reason, const std::string& file) {
+  ExpectFail(f, guid, reason, file, /*report_too=*/true);
+}
+
+TEST(SysvolSafetyTest, LocationNamesAreNotPaths) {
+  Fixture f = Demo();
+  ASSERT_NE(f.backend, nullptr);
+  for (const char* location : {"../x", "/etc", "..", "a/b", "a\\b"}) {
+    SCOPED_TRACE(location);
+    core::BackupSpec spec = BackupOf(kServer);
+    spec.location = location;
+    core::Status v = f.backend->Validate(spec);
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, core::Code::kInvalidArgument);
+    RecordingSink sink;
+    core::Outcome out = RunOp(*f.backend, spec, sink);
+    ASSERT_TRUE(out.error);
+    EXPECT_EQ(out.error->code, core::Code::kInvalidArgument);
+  }
+  core::BackupSpec unknown = BackupOf(kServer);
+  unknown.location = "nowhere";
+  core::Status v = f.backend->Validate(unknown);
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.error().code, core::Code::kNotFound);
+  EXPECT_EQ(v.error().reason, core::reason::kLocationNotFound);
+  EXPECT_FALSE(fs::exists(f.store.root / "x"));
+  EXPECT_FALSE(fs::exists(f.store.root / "nowhere"));
+}
+
+TEST(SysvolSafetyTest, GuidsWithPathCharactersAreRejected) {
+  Fixture f = Demo();
+  ASSERT_NE(f.backend, nullptr);
+  for (const char* guid : {"{../../etc}", "../{2F8E4D6C-9B1A-4E3F-8D7C-6B5A4F3E2D1C}",
+                           "{2F8E4D6C-9B1A-4E3F-8D7C-6B5A4F3E2D1C}/..", "/etc/passwd"}) {
+    SCOPED_TRACE(guid);
+    RecordingSink sink;
+    core::Outcome out = RunOp(*f.backend, BackupOf(guid), sink);
+    ASSERT_TRUE(out.error);
+    EXPECT_EQ(out.error->code, core::Code::kInvalidArgument);
+    core::ReportSpec report = ReportOfBackup(guid);
+    out = RunOp(*f.backend, report, sink);
+    ASSERT_TRUE(out.error);
+    EXPECT_EQ(out.error->code, core::Code::kInvalidArgument);
+  }
+}
+
+TEST(SysvolSafetyTest, LinksOutOfAGptAreRefused) {
+  Fixture f = Demo();
+  ASSERT_NE(f.backend, nullptr);
+  fs::path outside = f.store.root / "outside";
+  WriteBytes(outside / "secret.txt", "not for backups");
+  // A file link, deep in the tree.
+  fs::create_symlink(outside / "secret.txt", f.gpt(kServer) / "Machine" / "evil.txt");
+  // A backup copies every file, so it refuses; a report never reads unknown files.
+  ExpectFail(f, kServer, core::reason::kPathEscape, "Machine/evil.txt", /*report_too=*/false);
+  fs::remove(f.gpt(kServer) / "Machine" / "evil.txt");
+  // A folder link.
+  fs::create_directories(outside / "dir");
+  fs::create_directory_symlink(outside / "dir", f.gpt(kServer) / "User" / "linked");
+  ExpectFail(f, kServer, core::reason::kPathEscape, "User/linked", /*report_too=*/false);
+}
+
+TEST(SysvolSafetyTest, LinkedSideFolderAndLinkedSettingsFileAreRefused) {
+  Fixture f = Demo();
+  ASSERT_NE(f.backend, nullptr);
+  fs::path outside = f.store.root / "outside";
+  fs::create_directories(outside);
+  fs::rename(f.gpt(kServer) / "Machine", outside / "Machine");
+  fs::create_symlink(outside / "Machine", f.gpt(kServer) / "Machine");
+  ExpectBothFail(f, kServer, core::reason::kPathEscape, "Machine");
+
+  fs::path audit_pol = f.gpt(kAudit) / "Machine" / "registry.pol";
+  WriteBytes(outside / "registry.pol", std::string("PReg\x01\0\0\0", 8));
+  fs::create_symlink(outside / "registry.pol", audit_pol);
+  ExpectBothFail(f, kAudit, core::reason::kPathEscape, "registry.pol");
+}
+
+TEST(SysvolSafetyTest, LinkedGptFolderIsRefused) {
+  Fixture f = Demo();
+  ASSERT_NE(f.backend, nullptr);
+  fs::path outside = f.store.root / "outside-gpt";
+  fs::rename(f.gpt(kServer), outside);
+  fs::create_symlink(outside, f.gpt(kServer));
+  RecordingSink sink;
+  core::Outcome out = RunOp(*f.backend, BackupOf(kServer), sink);
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->reason, core::reason::kPathEscape) << out.error->message;
+  EXPECT_TRUE(NothingLeft(f.store));
+}
+
+TEST(SysvolSafetyTest, FifoInAGptFailsWithoutHanging) {
+  Fixture f = Demo();
+  ASSERT_NE(f.backend, nullptr);
+  fs::path fifo = f.gpt(kServer) / "Machine" / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  RecordingSink sink;
+  core::Outcome out = RunOp(*f.backend, BackupOf(kServer), sink);
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->reason, core::reason::kPathEscape);
+  EXPECT_NE(out.error->message.find("Machine/pipe"), std::string::npos);
+  // A FIFO in place of a settings file is refused without blocking on open.
+  fs::remove(fifo);
+  fs::path pol = f.gpt(kServer) / "Machine" / "Registry.pol";
+  fs::remove(pol);
+  ASSERT_EQ(::mkfifo(pol.c_str(), 0644), 0);
+  ExpectBothFail(f, kServer, core::reason::kPathEscape, "Registry.pol");
+}
+
+TEST(SysvolSafetyTest, CorruptSettingsFilesNameTheFile) {
+  struct Case {
+    const char* name;
+    const char* relative;  // below the GPT
+    std::string bytes;
+  };
+  std::string huge_size = std::string("PReg\x01\0\0\0", 8);
+  // "[" "K\0" ";" "V\0" ";" type ";" size 0x7FFFFFFF ";" ...
+  for (char c : std::string("[\0K\0\0\0;\0V\0\0\0;\0\x04\0\0\0;\0\xff\xff\xff\x7f;\0", 26)) {
+    huge_size += c;
+  }
+  std::string deep = "\xFF\xFE";
+  const std::vector<Case> cases = {
+      {"bad signature", "Machine/Registry.pol", "NOPE\x01\0\0\0"},
+      {"truncated entry", "Machine/Registry.pol", std::string("PReg\x01\0\0\0[\0K\0", 13)},
+      {"huge declared size", "Machine/Registry.pol", huge_size},
+      {"template without BOM", "Machine/Microsoft/Windows NT/SecEdit/GptTmpl.inf",
+       "[Unicode]\r\nUnicode=yes\r\n"},
+      {"template with odd size", "Machine/Microsoft/Windows NT/SecEdit/GptTmpl.inf",
+       std::string("\xFF\xFE[\0U", 5)},
+      {"audit.csv with bad row", "Machine/Microsoft/Windows NT/Audit/audit.csv",
+       "Machine Name,Policy Target,Subcategory,Subcategory GUID,Inclusion Setting,Exclusion "
+       "Setting,Setting Value\r\nonly,three,fields\r\n"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Fixture f = Demo();
+    ASSERT_NE(f.backend, nullptr);
+    WriteBytes(f.gpt(kAudit) / c.relative, c.bytes);
+    ExpectBothFail(f, kAudit, core::reason::kCorruptFile,
+                   fs::path(c.relative).filename().string());
+  }
+}
+
+TEST(SysvolSafetyTest, CorruptGptIniFailsTheOperation) {
+  Fixture f = Demo();
+  ASSERT_NE(f.backend, nullptr);
+  WriteBytes(f.gpt(kServer) / "GPT.INI", "[General]\r\nVersion=banana\r\n");
+  ExpectBothFail(f, kServer, core::reason::kCorruptFile, "GPT.INI");
+}
+
+TEST(SysvolSafetyTest, HostileBackupFilesFailTheReport) {
+  Fixture f = Demo();
+  ASSERT_NE(f.backend, nullptr);
+  const std::string id = "{11111111-2222-4333-8444-555555555555}";
+  fs::path backup = f.store.location() / id;
+  std::string deep;
+  for (int i = 0; i < 5000; ++i) deep += "<a>";
+  for (int i = 0; i < 5000; ++i) deep += "</a>";
+  WriteBytes(backup / "Backup.xml", deep);
+  RecordingSink sink;
+  core::Outcome out = RunOp(*f.backend, ReportOfBackup(id), sink);
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->reason, core::reason::kCorruptFile);
+  EXPECT_NE(out.error->message.find("Backup.xml"), std::string::npos);
+
+  WriteBytes(backup / "Backup.xml",
+             "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><x>&e;</x>");
+  out = RunOp(*f.backend, ReportOfBackup(id), sink);
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->reason, core::reason::kCorruptFile);
+
+  out = RunOp(*f.backend, ReportOfBackup("{99999999-2222-4333-8444-555555555555}"), sink);
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->code, core::Code::kNotFound);
+  EXPECT_EQ(out.error->reason, core::reason::kBackupNotFound);
+}
+
+TEST(SysvolSafetyTest, SafeFsRefusesBadNames) {
+  for (const char* bad : {"", ".", "..", "a/b", "a\\b"}) EXPECT_FALSE(IsSafeName(bad)) << bad;
+  EXPECT_FALSE(IsSafeName(std::string("a\0b", 3)));
+  EXPECT_TRUE(IsSafeName("Registry.pol"));
+  fs::path dir = gpop::testing::TempDir("gpop-safefs");
+  auto root = Dir::OpenRoot(dir, "root");
+  ASSERT_TRUE(root.ok());
+  EXPECT_FALSE(root->OpenSubdir("..").ok());
+  EXPECT_FALSE(root->ReadFile("../etc/passwd", 100).ok());
+  EXPECT_FALSE(root->WriteFile("/tmp/x", "x").ok());
+  // Reading more than allowed is CORRUPT_FILE, not an allocation of the declared size.
+  ASSERT_TRUE(root->WriteFile("big", std::string(1000, 'x')).ok());
+  auto big = root->ReadFile("big", 999);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.error().reason, core::reason::kCorruptFile);
+  // Writing through a link is refused.
+  fs::create_symlink(dir / "big", dir / "link");
+  EXPECT_FALSE(root->WriteFile("link", "y").ok());
+  EXPECT_EQ(testing::ReadFileBytes(dir / "big"), std::string(1000, 'x'));
+}
+
+}  // namespace
+}  // namespace gpop::sysvol
