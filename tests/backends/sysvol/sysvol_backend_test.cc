@@ -18,6 +18,7 @@
 #include "service/backends/sysvol/format/report_xml.h"
 #include "service/backends/sysvol/format/safe_xml.h"
 #include "service/backends/sysvol/format/utf16.h"
+#include "service/backends/sysvol/demo_store.h"
 #include "service/core/guid.h"
 #include "tests/backends/sysvol/backend_test_util.h"
 
@@ -441,6 +442,57 @@ TEST(SysvolBackendTest, CommentUpTo2047Characters) {
   core::Status v = backend->Validate(too_long);
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.error().code, core::Code::kInvalidArgument);
+}
+
+constexpr char kCameraAdmx[] = R"xml(<?xml version="1.0" encoding="utf-8"?>
+<policyDefinitions xmlns="http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions" revision="1.0" schemaVersion="1.0">
+  <policyNamespaces><target prefix="cam" namespace="Gpop.Test.Camera"/></policyNamespaces>
+  <categories><category name="Cam" displayName="$(string.Cam)"/></categories>
+  <policies>
+    <policy name="NoLockScreenCamera" class="Machine" displayName="$(string.NoCam)" explainText="$(string.NoCam)" key="Software\Policies\Microsoft\Windows\Personalization" valueName="NoLockScreenCamera">
+      <parentCategory ref="Cam"/>
+      <enabledValue><decimal value="1"/></enabledValue><disabledValue><decimal value="0"/></disabledValue>
+    </policy>
+  </policies>
+</policyDefinitions>)xml";
+
+constexpr char kCameraAdml[] = R"xml(<?xml version="1.0" encoding="utf-8"?>
+<policyDefinitionResources revision="1.0" schemaVersion="1.0"><resources><stringTable>
+  <string id="Cam">Control Panel/Personalization</string>
+  <string id="NoCam">Prevent enabling lock screen camera</string>
+</stringTable></resources></policyDefinitionResources>)xml";
+
+TEST(SysvolBackendTest, CentralStoreNamesPolicies) {
+  testing::TestStore store = testing::MakeEmptyStore();
+  ASSERT_TRUE(WriteDemoStore(store.config.sysvol_dir).ok());
+  auto backend = OpenBackend(store.config);
+  ASSERT_NE(backend, nullptr);
+  const std::string guid = "{7C1A5B2E-3D4F-4A8B-9C6D-1E2F3A4B5C6D}";  // Workstation Baseline
+  RecordingSink sink;
+  Report before = ParseOurs(RunOp(*backend, ReportOfGpo(guid), sink));
+  EXPECT_TRUE(before.computer.policies.empty());
+
+  testing::WriteBytes(store.policies() / "PolicyDefinitions" / "camera.admx", kCameraAdmx);
+  testing::WriteBytes(store.policies() / "PolicyDefinitions" / "en-US" / "camera.adml",
+                      kCameraAdml);
+  Report after = ParseOurs(RunOp(*backend, ReportOfGpo(guid), sink));
+  ASSERT_EQ(after.computer.policies.size(), 1u);
+  EXPECT_EQ(after.computer.policies[0].name, "Prevent enabling lock screen camera");
+  EXPECT_EQ(after.computer.policies[0].state, "Enabled");
+  EXPECT_EQ(after.computer.registry_settings.size() + 1, before.computer.registry_settings.size());
+  // The backup's own gpreport.xml names it too.
+  core::Outcome out = RunOp(*backend, BackupOf(guid), sink);
+  ASSERT_FALSE(out.error) << out.error->message;
+  auto saved = ParseReportXml(
+      ReadFileBytes(store.location() / std::get<core::BackupInfo>(out.result).backup_id /
+                    "gpreport.xml"),
+      "gpreport.xml");
+  ASSERT_TRUE(saved.ok());
+  EXPECT_EQ(saved->computer.policies.size(), 1u);
+  // PolicyDefinitions is not a GPO.
+  auto gpos = backend->ListGpos();
+  ASSERT_TRUE(gpos.ok());
+  EXPECT_EQ(gpos->size(), 4u);
 }
 
 TEST(SysvolBackendTest, ClaimsNameTheDefaultLocation) {
