@@ -15,7 +15,7 @@ packages=(
   # clients written by others (end-to-end tests)
   python3-grpcio python3-protobuf
   # real sysvol trees for the sysvol backend's tests
-  samba samba-ad-provision
+  samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
   # the GPMC adapter: cross-build and run under Wine
   g++-mingw-w64-x86-64-posix mingw-w64-tools wine wine64
 )
