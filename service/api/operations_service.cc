@@ -1,0 +1,339 @@
+// The gRPC services of gpopd (see operations_service.h).
+
+#include "service/api/operations_service.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "service/api/conversion.h"
+#include "service/api/cursor_stream.h"
+#include "service/api/log.h"
+#include "service/api/principal.h"
+#include "service/api/status_mapping.h"
+#include "service/core/mutex.h"
+#include "service/engine/status_convert.h"
+
+namespace gpop::api {
+namespace {
+
+grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+// WaitReactor
+//
+// LRO WaitOperation: follows a status cursor until the terminal event, then answers with the
+// operation as it then is; answers with the not-yet-done operation when its timer fires first.
+// Never blocks. Deletes itself in OnDone, after cancelling its timer (which waits for a running
+// timer callback) and destroying its cursor (which waits for a running wake), neither under
+// `mu_`, which both callbacks take. Thread-safe.
+class WaitReactor final : public grpc::ServerUnaryReactor {
+ public:
+  WaitReactor(engine::Engine* engine, engine::Clock* clock, std::string operation_id,
+              google::longrunning::Operation* response)
+      : engine_(engine), clock_(clock), id_(std::move(operation_id)), response_(response) {}
+
+  void Start(std::unique_ptr<engine::Cursor> cursor, engine::Time until) GPOP_EXCLUDES(mu_) {
+    core::MutexLock lock(&mu_);
+    cursor_ = std::move(cursor);
+    timer_ = clock_->Schedule(until, [this] { OnTimeout(); });
+    PumpLocked();
+  }
+
+  void OnCancel() override GPOP_EXCLUDES(mu_) {
+    core::MutexLock lock(&mu_);
+    FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled"));
+  }
+
+  void OnDone() override GPOP_EXCLUDES(mu_) {
+    engine::Clock::TimerId timer;
+    std::unique_ptr<engine::Cursor> cursor;
+    {
+      core::MutexLock lock(&mu_);
+      timer = timer_;
+      cursor = std::move(cursor_);
+    }
+    if (timer != 0) clock_->Cancel(timer);
+    cursor.reset();
+    delete this;
+  }
+
+ private:
+  void PumpLocked() GPOP_REQUIRES(mu_) {
+    while (!finished_) {
+      engine::Cursor::Next next = cursor_->Poll();
+      if (auto* item = std::get_if<engine::StreamItem>(&next)) {
+        const auto* event = std::get_if<engine::Event>(item);
+        if (event != nullptr && core::IsTerminal(event->state)) FinishWithCurrentLocked();
+        continue;  // progress, heartbeats and other events: keep waiting
+      }
+      if (auto* end = std::get_if<engine::Cursor::End>(&next)) {
+        if (end->status.ok()) {
+          FinishWithCurrentLocked();
+        } else {
+          FinishLocked(ToGrpcStatus(end->status));
+        }
+        return;
+      }
+      if (cursor_->Arm([this] { Wake(); })) return;
+    }
+  }
+
+  void Wake() GPOP_EXCLUDES(mu_) {
+    core::MutexLock lock(&mu_);
+    PumpLocked();
+  }
+
+  void OnTimeout() GPOP_EXCLUDES(mu_) {
+    core::MutexLock lock(&mu_);
+    FinishWithCurrentLocked();
+  }
+
+  void FinishWithCurrentLocked() GPOP_REQUIRES(mu_) {
+    if (finished_) return;
+    absl::StatusOr<engine::OperationRecord> record = engine_->Get(id_);
+    if (!record.ok()) {
+      FinishLocked(ToGrpcStatus(record.status()));
+      return;
+    }
+    OperationToLro(*record, response_);
+    FinishLocked(grpc::Status::OK);
+  }
+
+  void FinishLocked(grpc::Status status) GPOP_REQUIRES(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(std::move(status));
+  }
+
+  engine::Engine* const engine_;
+  engine::Clock* const clock_;
+  const std::string id_;
+  google::longrunning::Operation* const response_;
+  core::Mutex mu_;
+  std::unique_ptr<engine::Cursor> cursor_ GPOP_GUARDED_BY(mu_);
+  engine::Clock::TimerId timer_ GPOP_GUARDED_BY(mu_) = 0;
+  bool finished_ GPOP_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+// --- gpop.v1.GroupPolicyOperations ----------------------------------------------------------
+
+OperationsService::OperationsService(engine::Engine* engine, core::Backend* backend,
+                                     ServiceOptions options)
+    : engine_(engine), backend_(backend), options_(options) {}
+
+grpc::ServerUnaryReactor* OperationsService::StartOperation(
+    grpc::CallbackServerContext* context, const v1::StartOperationRequest* request,
+    v1::Operation* response) {
+  Principal principal = CallerPrincipal(context);
+  LogTags tags{"", request->request_id(), principal.name};
+  absl::StatusOr<engine::StartRequest> start =
+      StartRequestFromProto(*request, principal.name, options_.max_timeout, backend_);
+  if (!start.ok()) {
+    Log(LogLevel::kInfo, tags, "start refused: " + std::string(start.status().message()));
+    return Reply(context, start.status());
+  }
+  absl::StatusOr<engine::OperationRecord> record = engine_->Start(*start);
+  if (!record.ok()) {
+    Log(LogLevel::kInfo, tags, "start refused: " + std::string(record.status().message()));
+    return Reply(context, record.status());
+  }
+  tags.operation_id = record->id;
+  Log(LogLevel::kInfo, tags,
+      std::string("start ") + core::KindName(record->kind) + ": " +
+          core::StateName(record->state));
+  OperationToProto(*record, response);
+  return Reply(context, absl::OkStatus());
+}
+
+grpc::ServerWriteReactor<v1::StatusUpdate>* OperationsService::StreamStatus(
+    grpc::CallbackServerContext* context, const v1::StreamStatusRequest* request) {
+  Principal principal = CallerPrincipal(context);
+  absl::Status valid = ValidateOperationId("operation_id", request->operation_id());
+  if (!valid.ok()) return new FailedStream<v1::StatusUpdate>(ToGrpcStatus(valid));
+  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor = engine_->OpenStatusStream(
+      principal.name, request->operation_id(), request->after_sequence());
+  if (!cursor.ok()) return new FailedStream<v1::StatusUpdate>(ToGrpcStatus(cursor.status()));
+  auto* stream = new CursorStream<v1::StatusUpdate>(
+      *std::move(cursor), &StreamItemToProto, LogTags{request->operation_id(), "", principal.name});
+  stream->Start();
+  return stream;
+}
+
+grpc::ServerUnaryReactor* OperationsService::Cancel(grpc::CallbackServerContext* context,
+                                                    const v1::CancelRequest* request,
+                                                    v1::Operation* response) {
+  Principal principal = CallerPrincipal(context);
+  if (absl::Status s = ValidateOperationId("operation_id", request->operation_id()); !s.ok()) {
+    return Reply(context, s);
+  }
+  absl::StatusOr<engine::OperationRecord> record = engine_->Cancel(request->operation_id());
+  if (!record.ok()) return Reply(context, record.status());
+  Log(LogLevel::kInfo, LogTags{record->id, record->request_id, principal.name},
+      std::string("cancel requested: ") + core::StateName(record->state));
+  OperationToProto(*record, response);
+  return Reply(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* OperationsService::GetOperation(grpc::CallbackServerContext* context,
+                                                          const v1::GetOperationRequest* request,
+                                                          v1::Operation* response) {
+  CallerPrincipal(context);  // authorization will need it; today anyone local may read
+  if (absl::Status s = ValidateOperationId("operation_id", request->operation_id()); !s.ok()) {
+    return Reply(context, s);
+  }
+  absl::StatusOr<engine::OperationRecord> record = engine_->Get(request->operation_id());
+  if (!record.ok()) return Reply(context, record.status());
+  OperationToProto(*record, response);
+  return Reply(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* OperationsService::ListOperations(
+    grpc::CallbackServerContext* context, const v1::ListOperationsRequest* request,
+    v1::ListOperationsResponse* response) {
+  CallerPrincipal(context);
+  absl::StatusOr<engine::ListRequest> list = ListRequestFromProto(*request);
+  if (!list.ok()) return Reply(context, list.status());
+  absl::StatusOr<engine::ListResponse> page = engine_->List(*list);
+  if (!page.ok()) return Reply(context, page.status());
+  for (const engine::OperationRecord& record : page->operations) {
+    OperationToProto(record, response->add_operations());
+  }
+  response->set_next_page_token(page->next_page_token);
+  response->set_revision(page->revision);
+  return Reply(context, absl::OkStatus());
+}
+
+grpc::ServerWriteReactor<v1::WatchOperationsResponse>* OperationsService::WatchOperations(
+    grpc::CallbackServerContext* context, const v1::WatchOperationsRequest* request) {
+  Principal principal = CallerPrincipal(context);
+  absl::StatusOr<std::string> filter = WatchFilterFromProto(*request);
+  if (!filter.ok()) {
+    return new FailedStream<v1::WatchOperationsResponse>(ToGrpcStatus(filter.status()));
+  }
+  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
+      engine_->OpenWatch(principal.name, request->after_revision(), *filter);
+  if (!cursor.ok()) {
+    return new FailedStream<v1::WatchOperationsResponse>(ToGrpcStatus(cursor.status()));
+  }
+  auto* stream = new CursorStream<v1::WatchOperationsResponse>(
+      *std::move(cursor), &StreamItemToProto, LogTags{"", "", principal.name});
+  stream->Start();
+  return stream;
+}
+
+grpc::ServerUnaryReactor* OperationsService::ListGpos(grpc::CallbackServerContext* context,
+                                                      const v1::ListGposRequest* request,
+                                                      v1::ListGposResponse* response) {
+  CallerPrincipal(context);
+  core::Result<std::vector<core::GpoInfo>> gpos = backend_->ListGpos();
+  if (!gpos.ok()) return Reply(context, engine::ToStatus(gpos.error()));
+  for (const core::GpoInfo& gpo : *gpos) GpoToProto(gpo, response->add_gpos());
+  return Reply(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* OperationsService::ListBackups(grpc::CallbackServerContext* context,
+                                                         const v1::ListBackupsRequest* request,
+                                                         v1::ListBackupsResponse* response) {
+  CallerPrincipal(context);
+  absl::StatusOr<core::Backend::BackupQuery> query = BackupQueryFromProto(*request);
+  if (!query.ok()) return Reply(context, query.status());
+  core::Result<std::vector<core::BackupInfo>> backups = backend_->ListBackups(*query);
+  if (!backups.ok()) return Reply(context, engine::ToStatus(backups.error()));
+  for (const core::BackupInfo& backup : *backups) {
+    BackupToProto(backup, response->add_backups());
+  }
+  return Reply(context, absl::OkStatus());
+}
+
+// --- google.longrunning.Operations ----------------------------------------------------------
+
+LroService::LroService(engine::Engine* engine, engine::Clock* clock, ServiceOptions options)
+    : engine_(engine), clock_(clock), options_(options) {}
+
+grpc::ServerUnaryReactor* LroService::ListOperations(
+    grpc::CallbackServerContext* context, const google::longrunning::ListOperationsRequest* request,
+    google::longrunning::ListOperationsResponse* response) {
+  CallerPrincipal(context);
+  absl::StatusOr<engine::ListRequest> list = ListRequestFromProto(*request);
+  if (!list.ok()) return Reply(context, list.status());
+  absl::StatusOr<engine::ListResponse> page = engine_->List(*list);
+  if (!page.ok()) return Reply(context, page.status());
+  for (const engine::OperationRecord& record : page->operations) {
+    OperationToLro(record, response->add_operations());
+  }
+  response->set_next_page_token(page->next_page_token);
+  return Reply(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* LroService::GetOperation(
+    grpc::CallbackServerContext* context, const google::longrunning::GetOperationRequest* request,
+    google::longrunning::Operation* response) {
+  CallerPrincipal(context);
+  absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
+  if (!id.ok()) return Reply(context, id.status());
+  absl::StatusOr<engine::OperationRecord> record = engine_->Get(*id);
+  if (!record.ok()) return Reply(context, record.status());
+  OperationToLro(*record, response);
+  return Reply(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* LroService::DeleteOperation(
+    grpc::CallbackServerContext* context, const google::longrunning::DeleteOperationRequest* request,
+    google::protobuf::Empty* response) {
+  Principal principal = CallerPrincipal(context);
+  absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
+  if (!id.ok()) return Reply(context, id.status());
+  absl::Status deleted = engine_->Delete(*id);
+  if (deleted.ok()) Log(LogLevel::kInfo, LogTags{*id, "", principal.name}, "deleted");
+  return Reply(context, deleted);
+}
+
+grpc::ServerUnaryReactor* LroService::CancelOperation(
+    grpc::CallbackServerContext* context, const google::longrunning::CancelOperationRequest* request,
+    google::protobuf::Empty* response) {
+  Principal principal = CallerPrincipal(context);
+  absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
+  if (!id.ok()) return Reply(context, id.status());
+  absl::StatusOr<engine::OperationRecord> record = engine_->Cancel(*id);
+  if (!record.ok()) return Reply(context, record.status());
+  Log(LogLevel::kInfo, LogTags{record->id, record->request_id, principal.name},
+      std::string("cancel requested (longrunning): ") + core::StateName(record->state));
+  return Reply(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* LroService::WaitOperation(
+    grpc::CallbackServerContext* context, const google::longrunning::WaitOperationRequest* request,
+    google::longrunning::Operation* response) {
+  Principal principal = CallerPrincipal(context);
+  absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
+  if (!id.ok()) return Reply(context, id.status());
+  engine::Duration wait = options_.max_wait;
+  if (request->has_timeout()) {
+    // Longer than the cap is not an error: the wait simply ends at the cap (AIP-151).
+    absl::StatusOr<engine::Duration> timeout =
+        DurationFromProto("timeout", request->timeout(), std::chrono::hours(24 * 365 * 100));
+    if (!timeout.ok()) return Reply(context, timeout.status());
+    wait = std::min(wait, *timeout);
+  }
+  absl::StatusOr<engine::OperationRecord> record = engine_->Get(*id);
+  if (!record.ok()) return Reply(context, record.status());
+  if (core::IsTerminal(record->state)) {
+    OperationToLro(*record, response);
+    return Reply(context, absl::OkStatus());
+  }
+  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
+      engine_->OpenStatusStream(principal.name, *id, record->last_sequence);
+  if (!cursor.ok()) return Reply(context, cursor.status());
+  auto* reactor = new WaitReactor(engine_, clock_, *id, response);
+  reactor->Start(*std::move(cursor), clock_->Now() + wait);
+  return reactor;
+}
+
+}  // namespace gpop::api

@@ -1,0 +1,101 @@
+// The gRPC services of gpopd: gpop.v1.GroupPolicyOperations and google.longrunning.Operations,
+// both over one engine::Engine, with the callback API. Handlers validate and convert requests
+// (conversion.h), call the engine, whose calls return quickly, and map statuses in one place
+// (status_mapping.h); no handler blocks a gRPC thread.
+
+#ifndef GPOP_SERVICE_API_OPERATIONS_SERVICE_H_
+#define GPOP_SERVICE_API_OPERATIONS_SERVICE_H_
+
+#include <chrono>
+
+#include "google/longrunning/operations.grpc.pb.h"
+#include "gpop/v1/operations.grpc.pb.h"
+#include "service/core/backend.h"
+#include "service/engine/clock.h"
+#include "service/engine/engine.h"
+
+namespace gpop::api {
+
+// ServiceOptions
+//
+// Request limits the services check before the engine does.
+struct ServiceOptions {
+  // The longest StartOperationRequest.timeout accepted (keep equal to the engine's max_timeout).
+  engine::Duration max_timeout = std::chrono::hours(24);
+  // The longest WaitOperation waits; longer or unset timeouts are capped to it.
+  engine::Duration max_wait = std::chrono::hours(24);
+};
+
+// OperationsService
+//
+// gpop.v1.GroupPolicyOperations. Thread-safe; `engine` and `backend` must outlive it, and it
+// must outlive the grpc::Server it is registered with.
+class OperationsService final : public v1::GroupPolicyOperations::CallbackService {
+ public:
+  OperationsService(engine::Engine* engine, core::Backend* backend, ServiceOptions options);
+
+  grpc::ServerUnaryReactor* StartOperation(grpc::CallbackServerContext* context,
+                                           const v1::StartOperationRequest* request,
+                                           v1::Operation* response) override;
+  grpc::ServerWriteReactor<v1::StatusUpdate>* StreamStatus(
+      grpc::CallbackServerContext* context, const v1::StreamStatusRequest* request) override;
+  grpc::ServerUnaryReactor* Cancel(grpc::CallbackServerContext* context,
+                                   const v1::CancelRequest* request,
+                                   v1::Operation* response) override;
+  grpc::ServerUnaryReactor* GetOperation(grpc::CallbackServerContext* context,
+                                         const v1::GetOperationRequest* request,
+                                         v1::Operation* response) override;
+  grpc::ServerUnaryReactor* ListOperations(grpc::CallbackServerContext* context,
+                                           const v1::ListOperationsRequest* request,
+                                           v1::ListOperationsResponse* response) override;
+  grpc::ServerWriteReactor<v1::WatchOperationsResponse>* WatchOperations(
+      grpc::CallbackServerContext* context, const v1::WatchOperationsRequest* request) override;
+  grpc::ServerUnaryReactor* ListGpos(grpc::CallbackServerContext* context,
+                                     const v1::ListGposRequest* request,
+                                     v1::ListGposResponse* response) override;
+  grpc::ServerUnaryReactor* ListBackups(grpc::CallbackServerContext* context,
+                                        const v1::ListBackupsRequest* request,
+                                        v1::ListBackupsResponse* response) override;
+
+ private:
+  engine::Engine* const engine_;
+  core::Backend* const backend_;
+  const ServiceOptions options_;
+};
+
+// LroService
+//
+// google.longrunning.Operations over the same operations: names "operations/<id>", metadata
+// Any(gpop.v1.Operation), response Any(gpop.v1.OperationResult), error the operation's
+// google.rpc.Status. WaitOperation waits on a status cursor, without blocking a thread, until
+// the operation is done, the request's timeout (capped by ServiceOptions::max_wait) passes, or
+// the call is cancelled. Thread-safe; `engine` and `clock` must outlive it.
+class LroService final : public google::longrunning::Operations::CallbackService {
+ public:
+  LroService(engine::Engine* engine, engine::Clock* clock, ServiceOptions options);
+
+  grpc::ServerUnaryReactor* ListOperations(
+      grpc::CallbackServerContext* context, const google::longrunning::ListOperationsRequest* request,
+      google::longrunning::ListOperationsResponse* response) override;
+  grpc::ServerUnaryReactor* GetOperation(grpc::CallbackServerContext* context,
+                                         const google::longrunning::GetOperationRequest* request,
+                                         google::longrunning::Operation* response) override;
+  grpc::ServerUnaryReactor* DeleteOperation(
+      grpc::CallbackServerContext* context, const google::longrunning::DeleteOperationRequest* request,
+      google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* CancelOperation(
+      grpc::CallbackServerContext* context, const google::longrunning::CancelOperationRequest* request,
+      google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* WaitOperation(grpc::CallbackServerContext* context,
+                                          const google::longrunning::WaitOperationRequest* request,
+                                          google::longrunning::Operation* response) override;
+
+ private:
+  engine::Engine* const engine_;
+  engine::Clock* const clock_;
+  const ServiceOptions options_;
+};
+
+}  // namespace gpop::api
+
+#endif  // GPOP_SERVICE_API_OPERATIONS_SERVICE_H_

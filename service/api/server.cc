@@ -1,0 +1,160 @@
+// gpopd's gRPC server assembly (see server.h).
+
+#include "service/api/server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstring>
+#include <utility>
+
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "service/api/log.h"
+
+namespace gpop::api {
+namespace {
+
+bool StartsWith(const std::string& s, const char* prefix) {
+  return s.compare(0, std::strlen(prefix), prefix) == 0;
+}
+
+bool IsUnixAddress(const std::string& listen) {
+  return StartsWith(listen, "unix:") || StartsWith(listen, "unix-abstract:");
+}
+
+// Splits "host:port" or "[v6]:port"; false when there is no numeric port.
+bool SplitHostPort(const std::string& listen, std::string* host, std::string* port) {
+  size_t colon;
+  if (!listen.empty() && listen[0] == '[') {
+    size_t close = listen.find(']');
+    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
+      return false;
+    }
+    *host = listen.substr(1, close - 1);
+    colon = close + 1;
+  } else {
+    colon = listen.rfind(':');
+    if (colon == std::string::npos) return false;
+    *host = listen.substr(0, colon);
+    if (host->find(':') != std::string::npos) return false;  // bare IPv6 needs brackets
+  }
+  *port = listen.substr(colon + 1);
+  if (port->empty() || port->size() > 5) return false;
+  for (char c : *port) {
+    if (c < '0' || c > '9') return false;
+  }
+  return std::stoi(*port) <= 65535;
+}
+
+}  // namespace
+
+bool IsLoopbackAddress(const std::string& listen) {
+  if (IsUnixAddress(listen)) return true;
+  std::string host, port;
+  if (!SplitHostPort(listen, &host, &port)) return false;
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+  }
+  return false;
+}
+
+Server::Server(const ServerOptions& options, engine::Engine* engine, core::Backend* backend,
+               engine::Clock* clock)
+    : options_(options),
+      engine_(engine),
+      operations_(engine, backend, options.service),
+      lro_(engine, clock, options.service) {}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
+                                                      engine::Engine* engine,
+                                                      core::Backend* backend,
+                                                      engine::Clock* clock) {
+  std::string host, port;
+  if (!IsUnixAddress(options.listen) && !SplitHostPort(options.listen, &host, &port)) {
+    return absl::InvalidArgumentError("--listen " + options.listen +
+                                      ": expected host:port, [ipv6]:port or unix:PATH");
+  }
+  if (!options.insecure && !IsLoopbackAddress(options.listen)) {
+    return absl::InvalidArgumentError(
+        "--listen " + options.listen +
+        " is not a loopback address. Without TLS (not supported yet) gpopd listens only on "
+        "loopback (127.0.0.1, [::1], localhost) or a Unix socket; pass --insecure to accept "
+        "unencrypted, unauthenticated connections from the network anyway.");
+  }
+
+  std::unique_ptr<Server> server(new Server(options, engine, backend, clock));
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &bound_port);
+  builder.RegisterService(&server->operations_);
+  builder.RegisterService(&server->lro_);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             static_cast<int>(options.keepalive_time.count()));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             static_cast<int>(options.keepalive_timeout.count()));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             static_cast<int>(options.min_client_ping_interval.count()));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                             static_cast<int>(options.max_connection_age.count()));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                             static_cast<int>(options.max_connection_age_grace.count()));
+  server->grpc_server_ = builder.BuildAndStart();
+  if (server->grpc_server_ == nullptr || (bound_port == 0 && !IsUnixAddress(options.listen))) {
+    server->grpc_server_.reset();
+    return absl::UnavailableError("cannot listen on " + options.listen +
+                                  " (address in use, or not a local address?)");
+  }
+  server->port_ = IsUnixAddress(options.listen) ? 0 : bound_port;
+
+  grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService();
+  health->SetServingStatus(kLivenessService, true);
+  health->SetServingStatus(kReadinessService, engine->serving());
+  Log(LogLevel::kInfo, {}, "listening on " + server->target());
+  return server;
+}
+
+Server::~Server() { Shutdown(engine::Duration::zero(), engine::Duration::zero()); }
+
+std::string Server::target() const {
+  if (IsUnixAddress(options_.listen)) return options_.listen;
+  std::string host, port;
+  SplitHostPort(options_.listen, &host, &port);
+  if (host.empty() || host == "0.0.0.0" || host == "localhost") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return host + ":" + std::to_string(port_);
+}
+
+void Server::Shutdown(engine::Duration grace, engine::Duration deadline) {
+  core::MutexLock lock(&mu_);
+  if (shut_down_ || grpc_server_ == nullptr) return;
+  shut_down_ = true;
+  Log(LogLevel::kInfo, {}, "shutting down");
+  grpc_server_->GetHealthCheckService()->SetServingStatus(kReadinessService, false);
+  // Ends running operations within the grace period, then every status and watch stream.
+  engine_->Shutdown(grace);
+  grpc_server_->Shutdown(std::chrono::system_clock::now() + deadline);
+  Log(LogLevel::kInfo, {}, "stopped");
+}
+
+void Server::Wait() {
+  if (grpc_server_ != nullptr) grpc_server_->Wait();
+}
+
+}  // namespace gpop::api

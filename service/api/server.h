@@ -1,0 +1,107 @@
+// Server assembly: gpopd's grpc::Server with the gpop.v1 and google.longrunning services,
+// health (liveness and readiness), reflection, keepalive and connection-age limits, a
+// loopback-only listener unless the operator opts out, and the planned shutdown sequence.
+
+#ifndef GPOP_SERVICE_API_SERVER_H_
+#define GPOP_SERVICE_API_SERVER_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "service/api/operations_service.h"
+#include "service/core/backend.h"
+#include "service/core/mutex.h"
+#include "service/engine/clock.h"
+#include "service/engine/engine.h"
+
+namespace grpc {
+class Server;
+}  // namespace grpc
+
+namespace gpop::api {
+
+// The health service names: "" is liveness (SERVING while the process runs), kReadinessService
+// is readiness (SERVING only while the engine accepts work).
+inline constexpr char kLivenessService[] = "";
+inline constexpr char kReadinessService[] = "gpop.v1.GroupPolicyOperations";
+
+// ServerOptions
+//
+// How gpopd listens. Times are wall-clock durations.
+struct ServerOptions {
+  // "host:port" ("127.0.0.1:50051", "[::1]:0", "localhost:50051") or "unix:PATH". Port 0 picks
+  // a free port (read it back with Server::port()).
+  std::string listen = "127.0.0.1:50051";
+  // Allow a non-loopback address without TLS. Without it, such an address is refused.
+  bool insecure = false;
+  // Server-side keepalive: ping an idle connection this often, drop it when a ping is not
+  // answered in time. Clients may ping (also without calls) every min_client_ping_interval.
+  std::chrono::milliseconds keepalive_time{std::chrono::seconds(30)};
+  std::chrono::milliseconds keepalive_timeout{std::chrono::seconds(10)};
+  std::chrono::milliseconds min_client_ping_interval{std::chrono::seconds(10)};
+  // Connections are closed after this age (plus the grace for calls in flight), so that load
+  // spreads over replicas and proxies; streams resume on a new connection.
+  std::chrono::milliseconds max_connection_age{std::chrono::minutes(30)};
+  std::chrono::milliseconds max_connection_age_grace{std::chrono::minutes(1)};
+  // Limits checked by the services before the engine (see ServiceOptions).
+  ServiceOptions service;
+};
+
+// IsLoopbackAddress
+//
+// True for listen addresses that only local callers can reach: 127.0.0.0/8, ::1, "localhost"
+// (with a port) and Unix sockets.
+bool IsLoopbackAddress(const std::string& listen);
+
+// Server
+//
+// A running gpopd gRPC server over an engine. Thread-safe. The engine, backend and clock must
+// outlive it.
+class Server {
+ public:
+  // Builds and starts the server. Errors: INVALID_ARGUMENT for a non-loopback `listen` without
+  // `insecure` (TLS is not supported yet) or a malformed address, UNAVAILABLE when the address
+  // cannot be bound.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
+                                                       engine::Engine* engine,
+                                                       core::Backend* backend,
+                                                       engine::Clock* clock);
+  ~Server();  // Shutdown(0, 0) if not done yet.
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The bound port (the one chosen when listening on port 0); 0 for Unix sockets.
+  int port() const { return port_; }
+  // An address a local client can dial: "127.0.0.1:<port>", or the Unix socket as given.
+  std::string target() const;
+
+  // Planned shutdown: readiness NOT_SERVING; engine->Shutdown(grace), which refuses new
+  // starts, lets running operations finish within `grace`, cancels the rest and ends every
+  // stream; then the gRPC server stops, cancelling calls still open after `deadline`.
+  // Idempotent; blocks until done.
+  void Shutdown(engine::Duration grace, engine::Duration deadline) GPOP_EXCLUDES(mu_);
+
+  // Blocks until the gRPC server has stopped (after Shutdown).
+  void Wait();
+
+ private:
+  Server(const ServerOptions& options, engine::Engine* engine, core::Backend* backend,
+         engine::Clock* clock);
+
+  const ServerOptions options_;
+  engine::Engine* const engine_;
+  // The services outlive grpc_server_ (declared first, destroyed last).
+  OperationsService operations_;
+  LroService lro_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int port_ = 0;
+  core::Mutex mu_;
+  bool shut_down_ GPOP_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace gpop::api
+
+#endif  // GPOP_SERVICE_API_SERVER_H_

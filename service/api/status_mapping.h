@@ -1,0 +1,34 @@
+// AIP-193 error mapping: the one place where an engine status (absl::Status carrying reason,
+// metadata and HRESULT under engine::kErrorInfoUrl) becomes a gRPC status, and where a core
+// error becomes a google.rpc.Status with one google.rpc.ErrorInfo in domain "gpop.dev".
+
+#ifndef GPOP_SERVICE_API_STATUS_MAPPING_H_
+#define GPOP_SERVICE_API_STATUS_MAPPING_H_
+
+#include "absl/status/status.h"
+#include "google/rpc/status.pb.h"
+#include "grpcpp/support/status.h"
+#include "service/core/error.h"
+
+namespace gpop::api {
+
+// The ErrorInfo domain of every gpop error.
+inline constexpr char kErrorDomain[] = "gpop.dev";
+
+// ToRpcStatus
+//
+// `error` as google.rpc.Status: the same code and message, and exactly one detail, an Any of
+// google.rpc.ErrorInfo{reason, domain "gpop.dev", metadata}. A raw HRESULT goes into metadata
+// "hresult" as 0x%08X. Used for the error of a failed or cancelled operation.
+google::rpc::Status ToRpcStatus(const core::Error& error);
+
+// ToGrpcStatus
+//
+// An engine status as the status of an RPC: code, message and, for any error, the serialized
+// ToRpcStatus in the `grpc-status-details-bin` trailer. A status without gpop's payload gets the
+// reason ToError gives it ("INTERNAL", or its code's name).
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+}  // namespace gpop::api
+
+#endif  // GPOP_SERVICE_API_STATUS_MAPPING_H_

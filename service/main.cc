@@ -1,0 +1,189 @@
+// gpopd: the gpop daemon. Serves gpop.v1.GroupPolicyOperations and google.longrunning.Operations
+// over gRPC on one engine and one backend, until SIGTERM or SIGINT starts a planned shutdown.
+//
+// Flags (absl flags; `gpopd --help` lists them all):
+//   --listen=127.0.0.1:50051  host:port, [ipv6]:port or unix:PATH; port 0 picks a free port.
+//                             Loopback only unless --insecure (TLS is not supported yet).
+//   --backend=synthetic       which backend runs operations (see MakeBackend).
+//   --config=FILE             read flags from FILE, one "--name=value" per line ('#' starts a
+//                             comment line); the same as absl's built-in --flagfile=FILE. Flags
+//                             given after it on the command line override the file.
+//   --port_file=PATH          write the bound port there once listening (scripts and tests).
+// Logs go to stderr, one line per record, tagged with op=, req= and principal=.
+
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "service/api/log.h"
+#include "service/api/server.h"
+#include "service/backends/synthetic/synthetic_backend.h"
+#include "service/core/backend.h"
+#include "service/engine/clock.h"
+#include "service/engine/engine.h"
+#include "service/store/memory_store.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "Address to listen on: host:port, [ipv6]:port or unix:PATH (port 0: any free port). "
+          "Must be loopback or a Unix socket unless --insecure is given.");
+ABSL_FLAG(std::string, backend, "synthetic",
+          "Backend that runs operations. Only \"synthetic\" (scripted steps, for tests and demos) "
+          "is wired in so far; \"sysvol\" will become the default.");
+ABSL_FLAG(bool, insecure, false,
+          "Allow listening on a non-loopback address without TLS or authentication.");
+ABSL_FLAG(int, executor_threads, 4, "Operations that may run at once.");
+ABSL_FLAG(absl::Duration, heartbeat, absl::Seconds(15),
+          "Idle streams send a heartbeat this often.");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
+          "On SIGTERM/SIGINT, running operations get this long to finish before they are "
+          "cancelled.");
+ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(5),
+          "After the engine stopped, calls still open get this long before they are cancelled.");
+ABSL_FLAG(absl::Duration, max_timeout, absl::Hours(24),
+          "The longest operation timeout a request may ask for.");
+ABSL_FLAG(absl::Duration, default_timeout, absl::Hours(1),
+          "The timeout of operations whose request sets none.");
+ABSL_FLAG(std::string, port_file, "",
+          "If set, the bound port is written to this file (atomically) once gpopd listens.");
+ABSL_FLAG(std::string, config, "",
+          "A file of flags, one --name=value per line (lines starting with # are comments); "
+          "equivalent to --flagfile. Later command-line flags override it.");
+
+namespace gpop {
+namespace {
+
+// MakeBackend
+//
+// The backend named by --backend. This is the seam where the sysvol backend (and, on Windows,
+// the GPMC adapter) plug in, with their own flags.
+absl::StatusOr<std::unique_ptr<core::Backend>> MakeBackend(const std::string& name) {
+  if (name == "synthetic") {
+    return std::unique_ptr<core::Backend>(std::make_unique<synthetic::SyntheticBackend>());
+  }
+  if (name == "sysvol") {
+    return absl::UnimplementedError("--backend=sysvol is not wired into gpopd yet");
+  }
+  return absl::InvalidArgumentError("--backend=" + name + ": unknown backend (known: synthetic)");
+}
+
+// Rewrites --config FILE / --config=FILE as absl's --flagfile=FILE, so that the file is parsed
+// in place by absl itself.
+std::vector<char*> RewriteConfigFlag(int argc, char** argv, std::vector<std::string>* storage) {
+  storage->reserve(argc);
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    for (const char* prefix : {"--config=", "-config="}) {
+      if (arg.rfind(prefix, 0) == 0) arg = "--flagfile=" + arg.substr(std::strlen(prefix));
+    }
+    if ((arg == "--config" || arg == "-config") && i + 1 < argc) arg = "--flagfile=" + std::string(argv[++i]);
+    storage->push_back(arg);
+  }
+  for (std::string& arg : *storage) args.push_back(arg.data());
+  return args;
+}
+
+bool WritePortFile(const std::string& path, int port) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out.flush()) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+engine::Duration ToDuration(absl::Duration d) {
+  return std::chrono::duration_cast<engine::Duration>(absl::ToChronoNanoseconds(d));
+}
+
+int Run() {
+  // Block the shutdown signals before any thread starts, so that every thread inherits the mask
+  // and only sigwait below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<core::Backend>> backend = MakeBackend(absl::GetFlag(FLAGS_backend));
+  if (!backend.ok()) {
+    std::fprintf(stderr, "gpopd: %s\n", std::string(backend.status().message()).c_str());
+    return 2;
+  }
+  engine::EngineOptions engine_options;
+  engine_options.executor_threads = absl::GetFlag(FLAGS_executor_threads);
+  engine_options.heartbeat_interval = ToDuration(absl::GetFlag(FLAGS_heartbeat));
+  engine_options.max_timeout = ToDuration(absl::GetFlag(FLAGS_max_timeout));
+  engine_options.default_timeout = ToDuration(absl::GetFlag(FLAGS_default_timeout));
+  if (engine_options.executor_threads < 1 || engine_options.heartbeat_interval <= engine::Duration::zero() ||
+      engine_options.max_timeout <= engine::Duration::zero() ||
+      engine_options.default_timeout <= engine::Duration::zero() ||
+      engine_options.default_timeout > engine_options.max_timeout) {
+    std::fprintf(stderr,
+                 "gpopd: --executor_threads, --heartbeat and the timeouts must be positive, and "
+                 "--default_timeout at most --max_timeout\n");
+    return 2;
+  }
+
+  engine::RealClock clock;
+  store::MemoryStore store;  // the SQLite store will replace it
+  engine::Engine engine(engine_options, backend->get(), &store, &clock);
+  if (absl::Status s = engine.Recover(); !s.ok()) {
+    std::fprintf(stderr, "gpopd: recovery failed: %s\n", s.ToString().c_str());
+    return 1;
+  }
+
+  api::ServerOptions server_options;
+  server_options.listen = absl::GetFlag(FLAGS_listen);
+  server_options.insecure = absl::GetFlag(FLAGS_insecure);
+  server_options.service.max_timeout = engine_options.max_timeout;
+  absl::StatusOr<std::unique_ptr<api::Server>> server =
+      api::Server::Start(server_options, &engine, backend->get(), &clock);
+  if (!server.ok()) {
+    std::fprintf(stderr, "gpopd: %s\n", std::string(server.status().message()).c_str());
+    return 2;
+  }
+  std::string port_file = absl::GetFlag(FLAGS_port_file);
+  if (!port_file.empty() && !WritePortFile(port_file, (*server)->port())) {
+    std::fprintf(stderr, "gpopd: cannot write --port_file %s\n", port_file.c_str());
+    return 1;
+  }
+  api::Log(api::LogLevel::kInfo, {},
+           "gpopd ready: backend " + (*backend)->name() + ", port " +
+               std::to_string((*server)->port()));
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  api::Log(api::LogLevel::kInfo, {},
+           std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") +
+               ": planned shutdown");
+  (*server)->Shutdown(ToDuration(absl::GetFlag(FLAGS_shutdown_grace)),
+                      ToDuration(absl::GetFlag(FLAGS_shutdown_deadline)));
+  server->reset();
+  return 0;
+}
+
+}  // namespace
+}  // namespace gpop
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "gpopd: Group Policy operations over gRPC.\n"
+      "  gpopd [--listen=127.0.0.1:50051] [--backend=synthetic] [--config=FILE] ...");
+  std::vector<std::string> storage;
+  std::vector<char*> args = gpop::RewriteConfigFlag(argc, argv, &storage);
+  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  return gpop::Run();
+}
