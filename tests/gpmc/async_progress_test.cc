@@ -78,8 +78,8 @@ TEST_F(AsyncProgressTest, DispatchWithoutTypeLibrary) {
 
 TEST_F(AsyncProgressTest, StatusCopiesEverythingOut) {
   ComPtr<IGPMAsyncProgress> progress = AsyncProgress::Create(channel_, live_);
-  FakeMessage warning{"cn={X}", static_cast<HRESULT>(0x80070002), "Registry", "Run", 12,
-                      "could not read a setting"};
+  FakeMessage warning{"cn={X}", static_cast<HRESULT>(0x80070002), "Registry", "Run",
+                      12,       "could not read a setting"};
   FakeMessage info{"cn={X}", S_OK, "Security", "", 3, "done"};
   IGPMStatusMsgCollection* messages = NewStatusMessages(&world_, {warning, info});
   Variant none;

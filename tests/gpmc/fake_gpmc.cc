@@ -27,9 +27,7 @@ namespace {
 template <typename I>
 class FakeUnknown : public I {
  public:
-  explicit FakeUnknown(FakeWorld* world) : world_(world), live_(world->live_counter()) {
-    ++*live_;
-  }
+  explicit FakeUnknown(FakeWorld* world) : world_(world), live_(world->live_counter()) { ++*live_; }
   virtual ~FakeUnknown() { --*live_; }
 
   HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** out) override {
@@ -324,9 +322,12 @@ class FakeSearchCriteria final : public FakeDispatch<IGPMSearchCriteria> {
   HRESULT STDMETHODCALLTYPE Add(GPMSearchProperty property, GPMSearchOperation op,
                                 VARIANT value) override {
     if (op != opEquals || value.vt != VT_BSTR) return E_INVALIDARG;
-    if (property == gpoDisplayName) display_name_ = ToUtf8(value.bstrVal);
-    else if (property == gpoID) gpo_id_ = ToUtf8(value.bstrVal);
-    else return E_INVALIDARG;
+    if (property == gpoDisplayName)
+      display_name_ = ToUtf8(value.bstrVal);
+    else if (property == gpoID)
+      gpo_id_ = ToUtf8(value.bstrVal);
+    else
+      return E_INVALIDARG;
     return S_OK;
   }
   std::string display_name_;
@@ -442,8 +443,7 @@ class FakeGpo final : public FakeDispatch<IGPMGPO> {
                                    IGPMResult** result) override {
     world_->Record("Backup(" + id_ + "," + ToUtf8(dir) + "," + ToUtf8(comment) + ")");
     FakeWorld::BackupData data;
-    world_->FindBackup(ToUtf8(dir),
-                       world_->AddBackupOf(ToUtf8(dir), id_, ToUtf8(comment)), &data);
+    world_->FindBackup(ToUtf8(dir), world_->AddBackupOf(ToUtf8(dir), id_, ToUtf8(comment)), &data);
     return StartWith(world_, NewBackup(world_, data), progress, cancel, result);
   }
   HRESULT STDMETHODCALLTYPE Import(LONG flags, IGPMBackup* backup, VARIANT* table,
@@ -451,16 +451,15 @@ class FakeGpo final : public FakeDispatch<IGPMGPO> {
                                    IGPMResult** result) override {
     Bstr backup_id;
     if (!backup || FAILED(backup->get_ID(backup_id.Put()))) return E_INVALIDARG;
-    world_->Record("Import(" + id_ + ",backup=" + backup_id.Utf8() + ",flags=" +
-                   std::to_string(flags) + "," + DescribeTable(table) + ")");
+    world_->Record("Import(" + id_ + ",backup=" + backup_id.Utf8() +
+                   ",flags=" + std::to_string(flags) + "," + DescribeTable(table) + ")");
     return StartWith(world_, NewGpo(world_, id_), progress, cancel, result);
   }
   HRESULT STDMETHODCALLTYPE GenerateReport(GPMReportType type, VARIANT* progress, VARIANT* cancel,
                                            IGPMResult** result) override {
     world_->Record("GenerateReport(" + id_ + ",type=" + std::to_string(type) + ")");
     Variant report;
-    NewReport("<report gpo=\"" + id_ + "\" type=\"" + std::to_string(type) + "\"/>",
-              report.get());
+    NewReport("<report gpo=\"" + id_ + "\" type=\"" + std::to_string(type) + "\"/>", report.get());
     return world_->StartAsync(progress, cancel, result, report.get());
   }
   HRESULT STDMETHODCALLTYPE GenerateReportToFile(GPMReportType, BSTR, IGPMResult**) override {
@@ -470,8 +469,8 @@ class FakeGpo final : public FakeDispatch<IGPMGPO> {
                                    VARIANT* progress, VARIANT* cancel,
                                    IGPMResult** result) override {
     if (!domain || !name || name->vt != VT_BSTR) return E_INVALIDARG;
-    world_->Record("CopyTo(" + id_ + ",name=" + ToUtf8(name->bstrVal) + ",flags=" +
-                   std::to_string(flags) + "," + DescribeTable(table) + ")");
+    world_->Record("CopyTo(" + id_ + ",name=" + ToUtf8(name->bstrVal) +
+                   ",flags=" + std::to_string(flags) + "," + DescribeTable(table) + ")");
     IDispatch* copy = nullptr;
     if (SUCCEEDED(world_->script().start_hr)) {
       const std::string new_id = world_->CreateGpo();
@@ -481,9 +480,7 @@ class FakeGpo final : public FakeDispatch<IGPMGPO> {
     return StartWith(world_, copy, progress, cancel, result);
   }
   HRESULT STDMETHODCALLTYPE SetSecurityDescriptor(LONG, IDispatch*) override { return E_NOTIMPL; }
-  HRESULT STDMETHODCALLTYPE GetSecurityDescriptor(LONG, IDispatch**) override {
-    return E_NOTIMPL;
-  }
+  HRESULT STDMETHODCALLTYPE GetSecurityDescriptor(LONG, IDispatch**) override { return E_NOTIMPL; }
   HRESULT STDMETHODCALLTYPE IsACLConsistent(VARIANT_BOOL*) override { return E_NOTIMPL; }
   HRESULT STDMETHODCALLTYPE MakeACLConsistent() override { return E_NOTIMPL; }
 
@@ -503,7 +500,8 @@ class FakeBackupDir final : public FakeDispatch<IGPMBackupDir> {
   HRESULT STDMETHODCALLTYPE GetBackup(BSTR id, IGPMBackup** out) override {
     world_->Record("GetBackup(" + ToUtf8(id) + ")");
     FakeWorld::BackupData data;
-    if (!world_->FindBackup(dir_, ToUtf8(id), &data)) return HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
+    if (!world_->FindBackup(dir_, ToUtf8(id), &data))
+      return HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
     *out = new FakeBackup(world_, data);
     return S_OK;
   }
@@ -578,10 +576,9 @@ class FakeDomain final : public FakeDispatch<IGPMDomain> {
 class FakeGpm final : public FakeDispatch<IGPM> {
  public:
   using FakeDispatch::FakeDispatch;
-  HRESULT STDMETHODCALLTYPE GetDomain(BSTR domain, BSTR dc, LONG flags,
-                                      IGPMDomain** out) override {
-    world_->Record("GetDomain(" + ToUtf8(domain) + "," + ToUtf8(dc) + "," +
-                   std::to_string(flags) + ")");
+  HRESULT STDMETHODCALLTYPE GetDomain(BSTR domain, BSTR dc, LONG flags, IGPMDomain** out) override {
+    world_->Record("GetDomain(" + ToUtf8(domain) + "," + ToUtf8(dc) + "," + std::to_string(flags) +
+                   ")");
     *out = new FakeDomain(world_);
     return S_OK;
   }

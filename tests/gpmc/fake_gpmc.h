@@ -9,8 +9,11 @@
 #ifndef GPOP_TESTS_GPMC_FAKE_GPMC_H_
 #define GPOP_TESTS_GPMC_FAKE_GPMC_H_
 
+// <windows.h> must come before the COM headers.
+// clang-format off
 #include <windows.h>
 #include <gpmgmt.h>
+// clang-format on
 
 #include <atomic>
 #include <map>

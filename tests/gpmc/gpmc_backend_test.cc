@@ -187,11 +187,11 @@ TEST_F(GpmcBackendTest, ManyProgressCallsThenTheResult) {
 TEST_F(GpmcBackendTest, FinalFailureWithWarningsAndErrors) {
   AsyncScript script;
   script.progress_steps = 2;
-  script.progress_messages = {{"cn={X},cn=policies", static_cast<HRESULT>(0x80070002),
-                               "Registry", "Software\\Policies", 7, "a file is missing"}};
+  script.progress_messages = {{"cn={X},cn=policies", static_cast<HRESULT>(0x80070002), "Registry",
+                               "Software\\Policies", 7, "a file is missing"}};
   script.final_hr = E_ACCESSDENIED;
-  script.final_messages = {{"\\\\corp\\sysvol\\x", E_ACCESSDENIED, "Scripts", "", 9,
-                            "cannot write the GPT"}};
+  script.final_messages = {
+      {"\\\\corp\\sysvol\\x", E_ACCESSDENIED, "Scripts", "", 9, "cannot write the GPT"}};
   world_.SetScript(script);
 
   core::Outcome outcome = Run(BackupOf(kDefaultGpo));
@@ -413,8 +413,8 @@ TEST_F(GpmcBackendTest, CreateIfNeededImportsIntoTheExistingGpo) {
 
   ASSERT_FALSE(outcome.error) << outcome.error->message;
   EXPECT_EQ(world_.CountCalls("CreateGPO("), 0);
-  EXPECT_TRUE(Called(std::string("Import(") + kBaselineGpo + ",backup=" + kBackup +
-                     ",flags=0,table=none)"))
+  EXPECT_TRUE(
+      Called(std::string("Import(") + kBaselineGpo + ",backup=" + kBackup + ",flags=0,table=none)"))
       << Calls();
 }
 
@@ -430,7 +430,8 @@ TEST_F(GpmcBackendTest, ImportFailureIntoAnExistingGpoDeletesNothing) {
   EXPECT_EQ(outcome.effects, core::Effects::kUnknown);
 }
 
-// --- Before GPMC starts ---------------------------------------------------------------------------
+// --- Before GPMC starts
+// ---------------------------------------------------------------------------
 
 TEST_F(GpmcBackendTest, GpmcNotInstalled) {
   core::Outcome outcome = Run(BackupOf(kDefaultGpo), REGDB_E_CLASSNOTREG);
@@ -566,7 +567,8 @@ TEST_F(GpmcBackendTest, MigrationTableNeedsAConfiguredDirectory) {
   EXPECT_EQ(world_.CountCalls("CopyTo("), 0);
 }
 
-// --- Listings -------------------------------------------------------------------------------------
+// --- Listings
+// -------------------------------------------------------------------------------------
 
 TEST_F(GpmcBackendTest, ListGposAndBackups) {
   auto gpos = backend().ListGpos();

@@ -27,8 +27,7 @@ core::StatusMessage ReadMessage(IGPMStatusMessage* m, bool final_failure) {
 }
 
 // Appends the message held by `item` (a VT_DISPATCH / VT_UNKNOWN variant), if it is one.
-void AppendMessage(const VARIANT& item, bool final_failure,
-                   std::vector<core::StatusMessage>* out) {
+void AppendMessage(const VARIANT& item, bool final_failure, std::vector<core::StatusMessage>* out) {
   IUnknown* unknown = nullptr;
   if (item.vt == VT_DISPATCH) unknown = item.pdispVal;
   if (item.vt == VT_UNKNOWN) unknown = item.punkVal;
@@ -186,8 +185,8 @@ HRESULT AsyncProgress::Invoke(DISPID, REFIID, LCID, WORD, DISPPARAMS*, VARIANT*,
   return E_NOTIMPL;
 }
 
-HRESULT AsyncProgress::Status(LONG numerator, LONG denominator, HRESULT hr_status,
-                              VARIANT* result, IGPMStatusMsgCollection* messages) {
+HRESULT AsyncProgress::Status(LONG numerator, LONG denominator, HRESULT hr_status, VARIANT* result,
+                              IGPMStatusMsgCollection* messages) {
   StatusReport report;
   report.numerator = numerator;
   report.denominator = denominator;

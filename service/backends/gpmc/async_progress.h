@@ -9,8 +9,11 @@
 #ifndef GPOP_SERVICE_BACKENDS_GPMC_ASYNC_PROGRESS_H_
 #define GPOP_SERVICE_BACKENDS_GPMC_ASYNC_PROGRESS_H_
 
+// <windows.h> must come before the COM headers.
+// clang-format off
 #include <windows.h>
 #include <gpmgmt.h>
+// clang-format on
 
 #include <atomic>
 #include <chrono>

@@ -7,10 +7,13 @@
 #ifndef GPOP_SERVICE_BACKENDS_GPMC_COM_UTIL_H_
 #define GPOP_SERVICE_BACKENDS_GPMC_COM_UTIL_H_
 
+// <windows.h> must come before the COM headers.
+// clang-format off
 #include <windows.h>
 #include <oaidl.h>
 #include <objbase.h>
 #include <oleauto.h>
+// clang-format on
 
 #include <string>
 #include <utility>

@@ -40,8 +40,9 @@ auto OnMtaThread(F f) -> decltype(f(S_OK)) {
 std::chrono::system_clock::time_point FromDate(DATE date) {
   if (date == 0) return {};
   const double unix_seconds = (date - 25569.0) * 86400.0;
-  return std::chrono::system_clock::time_point(std::chrono::duration_cast<
-      std::chrono::system_clock::duration>(std::chrono::duration<double>(unix_seconds)));
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::duration<double>(unix_seconds)));
 }
 
 template <typename Getter>
@@ -174,9 +175,9 @@ class GpmcBackend::OperationRun {
     HRESULT hr = backend_.factory_(gpm_.Put());
     if (FAILED(hr) || !gpm_) return ErrorFromHresult(FAILED(hr) ? hr : E_POINTER, "creating GPM");
     const GpmcConfig& config = backend_.config_;
-    hr = gpm_->GetDomain(Bstr::FromUtf8(config.domain).get(),
-                         Bstr::FromUtf8(config.domain_controller).get(), GPM_USE_PDC,
-                         domain_.Put());
+    hr =
+        gpm_->GetDomain(Bstr::FromUtf8(config.domain).get(),
+                        Bstr::FromUtf8(config.domain_controller).get(), GPM_USE_PDC, domain_.Put());
     if (FAILED(hr)) return ErrorFromHresult(hr, "opening domain \"" + config.domain + "\"");
     return std::nullopt;
   }
@@ -277,17 +278,16 @@ class GpmcBackend::OperationRun {
     Bstr path = Bstr::FromUtf8(*dir);
     Bstr comment = Bstr::FromUtf8(spec.comment);
     const std::string location = spec.location;
-    return Conclude(
-        Drive([&](VARIANT* progress, VARIANT* cancel, IGPMResult** result) {
-          return (*gpo)->Backup(path.get(), comment.get(), progress, cancel, result);
-        }),
-        "backing up " + Describe(spec.gpo), /*changes=*/true, [&](const Variant& v) {
-          core::OperationResult r;
-          if (auto b = ComPtr<IUnknown>::Share(v.AsUnknown()).As<IGPMBackup>()) {
-            r = ReadBackup(b.get(), location);
-          }
-          return r;
-        });
+    return Conclude(Drive([&](VARIANT* progress, VARIANT* cancel, IGPMResult** result) {
+                      return (*gpo)->Backup(path.get(), comment.get(), progress, cancel, result);
+                    }),
+                    "backing up " + Describe(spec.gpo), /*changes=*/true, [&](const Variant& v) {
+                      core::OperationResult r;
+                      if (auto b = ComPtr<IUnknown>::Share(v.AsUnknown()).As<IGPMBackup>()) {
+                        r = ReadBackup(b.get(), location);
+                      }
+                      return r;
+                    });
   }
 
   Outcome Start(const core::RestoreSpec& spec) {
@@ -324,10 +324,10 @@ class GpmcBackend::OperationRun {
         if (cancel_.cancel_requested()) return CancelledBeforeStart("creating the target GPO");
         HRESULT hr = domain_->CreateGPO(target.Put());
         if (FAILED(hr) || !target) {
-          return FailedOutcome(ErrorFromHresult(FAILED(hr) ? hr : E_POINTER,
-                                                "creating GPO \"" + spec.target.display_name +
-                                                    "\""),
-                               Effects::kNone);
+          return FailedOutcome(
+              ErrorFromHresult(FAILED(hr) ? hr : E_POINTER,
+                               "creating GPO \"" + spec.target.display_name + "\""),
+              Effects::kNone);
         }
         created = true;
         hr = target->put_DisplayName(Bstr::FromUtf8(spec.target.display_name).get());
@@ -350,10 +350,10 @@ class GpmcBackend::OperationRun {
       return target->Import(flags, backup->get(), table->get(), progress, cancel, result);
     });
     const bool no_final = ending.how == Ending::How::kNoFinalStatus;
-    Outcome outcome = Conclude(std::move(ending),
-                               "importing backup " + spec.backup.backup_id + " into " +
-                                   Describe(spec.target),
-                               /*changes=*/true, GpoResult);
+    Outcome outcome =
+        Conclude(std::move(ending),
+                 "importing backup " + spec.backup.backup_id + " into " + Describe(spec.target),
+                 /*changes=*/true, GpoResult);
     if (created && outcome.error) {
       if (no_final) {
         // GPMC may still be working on it: leave it, and say so.
@@ -380,8 +380,8 @@ class GpmcBackend::OperationRun {
     if (spec.copy_acl) flags |= GPM_PROCESS_SECURITY;
     Variant new_name = Variant::String(spec.new_display_name);
     return Conclude(Drive([&](VARIANT* progress, VARIANT* cancel, IGPMResult** result) {
-                      return (*source)->CopyTo(flags, domain_.get(), new_name.get(),
-                                               table->get(), progress, cancel, result);
+                      return (*source)->CopyTo(flags, domain_.get(), new_name.get(), table->get(),
+                                               progress, cancel, result);
                     }),
                     "copying " + Describe(spec.source) + " to \"" + spec.new_display_name + "\"",
                     /*changes=*/true, GpoResult);

@@ -6,8 +6,11 @@
 #ifndef GPOP_SERVICE_BACKENDS_GPMC_GPMC_BACKEND_H_
 #define GPOP_SERVICE_BACKENDS_GPMC_GPMC_BACKEND_H_
 
+// <windows.h> must come before the COM headers.
+// clang-format off
 #include <windows.h>
 #include <gpmgmt.h>
+// clang-format on
 
 #include <atomic>
 #include <chrono>

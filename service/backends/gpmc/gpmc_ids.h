@@ -6,9 +6,12 @@
 #ifndef GPOP_SERVICE_BACKENDS_GPMC_GPMC_IDS_H_
 #define GPOP_SERVICE_BACKENDS_GPMC_GPMC_IDS_H_
 
+// <windows.h> must come before the COM headers.
+// clang-format off
 #include <windows.h>
-#include <gpmgmt.h>
 #include <oaidl.h>
+#include <gpmgmt.h>
+// clang-format on
 
 namespace gpop::gpmc {
 
@@ -19,10 +22,10 @@ namespace gpop::gpmc {
 template <typename I>
 struct IidOf;
 
-#define GPOP_GPMC_IID_OF(Interface)                              \
-  template <>                                                    \
-  struct IidOf<Interface> {                                      \
-    static const IID& value() { return IID_##Interface; }        \
+#define GPOP_GPMC_IID_OF(Interface)                       \
+  template <>                                             \
+  struct IidOf<Interface> {                               \
+    static const IID& value() { return IID_##Interface; } \
   }
 
 GPOP_GPMC_IID_OF(IUnknown);

@@ -15,37 +15,50 @@ HRESULT Win32(DWORD code) { return HRESULT_FROM_WIN32(code); }
 // Windows without the message table that holds them).
 const char* FallbackText(HRESULT hr) {
   switch (static_cast<uint32_t>(hr)) {
-    case 0x80040154: return "Class not registered: the Group Policy Management Console "
-                            "(Gpmgmt.dll) is not installed";
-    case 0x80004004: return "Operation aborted";
-    case 0x800704C7: return "The operation was cancelled by the user";
-    case 0x80070005: return "Access is denied";
-    case 0x80070057: return "The parameter is incorrect";
-    case 0x8007000E: return "Not enough memory resources are available";
-    case 0x80004001: return "Not implemented";
-    case 0x80004005: return "Unspecified error";
-    case 0x80070002: return "The system cannot find the file specified";
-    case 0x80070003: return "The system cannot find the path specified";
-    case 0x80072030: return "There is no such object on the server";
-    case 0x8007054B: return "The specified domain either does not exist or could not be contacted";
-    case 0x800706BA: return "The RPC server is unavailable";
-    case 0x8007203A: return "The server is not operational";
+    case 0x80040154:
+      return "Class not registered: the Group Policy Management Console "
+             "(Gpmgmt.dll) is not installed";
+    case 0x80004004:
+      return "Operation aborted";
+    case 0x800704C7:
+      return "The operation was cancelled by the user";
+    case 0x80070005:
+      return "Access is denied";
+    case 0x80070057:
+      return "The parameter is incorrect";
+    case 0x8007000E:
+      return "Not enough memory resources are available";
+    case 0x80004001:
+      return "Not implemented";
+    case 0x80004005:
+      return "Unspecified error";
+    case 0x80070002:
+      return "The system cannot find the file specified";
+    case 0x80070003:
+      return "The system cannot find the path specified";
+    case 0x80072030:
+      return "There is no such object on the server";
+    case 0x8007054B:
+      return "The specified domain either does not exist or could not be contacted";
+    case 0x800706BA:
+      return "The RPC server is unavailable";
+    case 0x8007203A:
+      return "The server is not operational";
   }
   return nullptr;
 }
 
 std::string SystemText(HRESULT hr) {
   wchar_t* buffer = nullptr;
-  DWORD n = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
-                               FORMAT_MESSAGE_IGNORE_INSERTS,
-                           nullptr, static_cast<DWORD>(hr), 0,
-                           reinterpret_cast<wchar_t*>(&buffer), 0, nullptr);
+  DWORD n = FormatMessageW(
+      FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+      nullptr, static_cast<DWORD>(hr), 0, reinterpret_cast<wchar_t*>(&buffer), 0, nullptr);
   std::string text;
   if (n != 0 && buffer) text = WideToUtf8(buffer, n);
   if (buffer) LocalFree(buffer);
   // One line, no trailing period: the text is embedded in a longer message.
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' ||
-                           text.back() == '.')) {
+  while (!text.empty() &&
+         (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' || text.back() == '.')) {
     text.pop_back();
   }
   for (char& c : text) {
@@ -75,8 +88,10 @@ core::Error ErrorFromHresult(HRESULT hr, const std::string& what, const char* no
   if (hr == REGDB_E_CLASSNOTREG) {
     code = Code::kFailedPrecondition;
     why = reason::kGpmcNotInstalled;
-    message = "GPMC is not installed on this host (install the Group Policy Management feature "
-              "or the RSAT Group Policy tools); failed " + what;
+    message =
+        "GPMC is not installed on this host (install the Group Policy Management feature "
+        "or the RSAT Group Policy tools); failed " +
+        what;
   } else if (hr == E_ACCESSDENIED) {
     code = Code::kPermissionDenied;
     why = reason::kAccessDenied;
@@ -86,7 +101,8 @@ core::Error ErrorFromHresult(HRESULT hr, const std::string& what, const char* no
     code = Code::kNotFound;
     why = not_found_reason;
   } else if (hr == Win32(ERROR_ALREADY_EXISTS) || hr == Win32(ERROR_FILE_EXISTS) ||
-             hr == Win32(ERROR_OBJECT_ALREADY_EXISTS) || hr == Win32(ERROR_DS_OBJ_STRING_NAME_EXISTS)) {
+             hr == Win32(ERROR_OBJECT_ALREADY_EXISTS) ||
+             hr == Win32(ERROR_DS_OBJ_STRING_NAME_EXISTS)) {
     code = Code::kAlreadyExists;
     why = reason::kGpoExists;
   } else if (IsCancelHresult(hr)) {
@@ -101,7 +117,8 @@ core::Error ErrorFromHresult(HRESULT hr, const std::string& what, const char* no
     code = Code::kDeadlineExceeded;
   } else if (hr == Win32(RPC_S_SERVER_UNAVAILABLE) || hr == Win32(ERROR_NO_SUCH_DOMAIN) ||
              hr == Win32(ERROR_DS_SERVER_DOWN) || hr == Win32(ERROR_BAD_NETPATH) ||
-             hr == Win32(ERROR_NETWORK_UNREACHABLE) || hr == Win32(ERROR_DOMAIN_CONTROLLER_NOT_FOUND)) {
+             hr == Win32(ERROR_NETWORK_UNREACHABLE) ||
+             hr == Win32(ERROR_DOMAIN_CONTROLLER_NOT_FOUND)) {
     code = Code::kUnavailable;
   } else if (hr == E_NOTIMPL) {
     code = Code::kUnimplemented;
