@@ -21,17 +21,17 @@ Clock::TimerId RealClock::Schedule(Time when, std::function<void()> fn) {
   core::MutexLock lock(&mu_);
   TimerId id = next_id_++;
   auto it = timers_.emplace(when, std::make_pair(id, std::move(fn)));
+  by_id_[id] = it;
   if (it == timers_.begin()) cv_.SignalAll();
   return id;
 }
 
 void RealClock::Cancel(TimerId id) {
   core::MutexLock lock(&mu_);
-  for (auto it = timers_.begin(); it != timers_.end(); ++it) {
-    if (it->second.first == id) {
-      timers_.erase(it);
-      return;
-    }
+  if (auto found = by_id_.find(id); found != by_id_.end()) {
+    timers_.erase(found->second);
+    by_id_.erase(found);
+    return;
   }
   // Not pending: wait until it is no longer running (unless we are that callback).
   if (running_ == id && std::this_thread::get_id() != thread_.get_id()) {
@@ -54,6 +54,7 @@ void RealClock::Loop() {
     TimerId id = it->second.first;
     std::function<void()> fn = std::move(it->second.second);
     timers_.erase(it);
+    by_id_.erase(id);
     running_ = id;
     mu_.Unlock();
     fn();

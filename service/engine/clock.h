@@ -50,7 +50,9 @@ class RealClock final : public Clock {
   bool stop_ GPOP_GUARDED_BY(mu_) = false;
   TimerId next_id_ GPOP_GUARDED_BY(mu_) = 1;
   TimerId running_ GPOP_GUARDED_BY(mu_) = 0;  // the timer whose callback runs now
-  std::multimap<Time, std::pair<TimerId, std::function<void()>>> timers_ GPOP_GUARDED_BY(mu_);
+  using Timers = std::multimap<Time, std::pair<TimerId, std::function<void()>>>;
+  Timers timers_ GPOP_GUARDED_BY(mu_);
+  std::map<TimerId, Timers::iterator> by_id_ GPOP_GUARDED_BY(mu_);  // O(log n) Cancel
   std::thread thread_;
 };
 

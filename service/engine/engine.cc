@@ -57,12 +57,18 @@ class Engine::Impl {
 
   ~Impl() {
     Shutdown(Duration::zero());
-    std::vector<Clock::TimerId> timers;
-    {
-      core::MutexLock lock(&mu_);
-      timers.assign(timers_.begin(), timers_.end());
+    // Cancel every timer; RealClock::Cancel waits for a callback that is running, and a running
+    // callback cannot schedule new ones once closing_ is set.
+    for (;;) {
+      std::vector<Clock::TimerId> timers;
+      {
+        core::MutexLock lock(&mu_);
+        closing_ = true;
+        timers.assign(timers_.begin(), timers_.end());
+      }
+      if (timers.empty()) break;
+      for (Clock::TimerId t : timers) CancelTimer(t);
     }
-    for (Clock::TimerId t : timers) clock_->Cancel(t);
   }
 
   struct Op;
@@ -80,6 +86,7 @@ class Engine::Impl {
     uint64_t visible_sequence = 0;
     std::shared_ptr<core::CancelToken> token = std::make_shared<core::CancelToken>();
     std::vector<core::ResourceClaim> claims;
+    Clock::TimerId deadline_timer = 0;
     bool deadline_cancelled = false;
     bool shutdown_cancelled = false;
     int folded_messages = 0;
@@ -216,7 +223,10 @@ class Engine::Impl {
     bool ReadyLocked() override GPOP_REQUIRES(impl_->mu_) {
       if (ended_ || impl_->streams_closed_) return true;
       Op* op = impl_->FindLocked(op_id_);
-      if (op == nullptr || position_ < op->visible_sequence || terminal_sent_) return true;
+      if (op == nullptr || position_ < op->visible_sequence || terminal_sent_ ||
+          core::IsTerminal(op->visible.state)) {
+        return true;
+      }
       const Progress& p = op->rec.progress;
       if (p.after_sequence <= position_ && !(p == last_progress_) &&
           (p.numerator != 0 || p.denominator != 0)) {
@@ -252,18 +262,22 @@ class Engine::Impl {
    protected:
     Next PollLocked() override GPOP_REQUIRES(impl_->mu_) {
       if (ended_) return End{end_status_};
-      if (position_ + 1 < impl_->WatchFrontLocked()) {
+      if (position_ < impl_->watch_floor_) {
         return Finish(MakeStatus(core::Code::kFailedPrecondition, core::reason::kCursorExpired,
                                  "the watch fell behind the events the server retains; list "
                                  "again, then watch from the listed revision"));
       }
-      while (position_ < impl_->visible_revision_) {
-        const WatchEntry& entry = impl_->watch_log_[position_ + 1 - impl_->WatchFrontLocked()];
-        ++position_;
-        if (filter_.Matches(entry.event->kind, entry.event->state, *entry.labels)) {
-          return StreamItem(*entry.event);
+      // Revisions are increasing but may have gaps (operations deleted before a restart).
+      auto& log = impl_->watch_log_;
+      auto it = std::upper_bound(log.begin(), log.end(), position_,
+                                 [](uint64_t rev, const WatchEntry& e) { return rev < e.event->revision; });
+      for (; it != log.end() && it->event->revision <= impl_->visible_revision_; ++it) {
+        position_ = it->event->revision;
+        if (filter_.Matches(it->event->kind, it->event->state, *it->labels)) {
+          return StreamItem(*it->event);
         }
       }
+      position_ = std::max(position_, impl_->visible_revision_);
       if (impl_->streams_closed_) return Finish(ShuttingDown());
       if (HeartbeatDueLocked()) return StreamItem(Heartbeat{0, position_, impl_->clock_->Now()});
       return Pending{};
@@ -271,7 +285,7 @@ class Engine::Impl {
 
     bool ReadyLocked() override GPOP_REQUIRES(impl_->mu_) {
       return ended_ || impl_->streams_closed_ || position_ < impl_->visible_revision_ ||
-             position_ + 1 < impl_->WatchFrontLocked() || HeartbeatDueLocked();
+             position_ < impl_->watch_floor_ || HeartbeatDueLocked();
     }
 
     void Unregister() override GPOP_REQUIRES(impl_->mu_) { impl_->watch_cursors_.erase(this); }
@@ -340,12 +354,18 @@ class Engine::Impl {
         LabelsPtr labels = it != ops_.end() ? it->second->labels
                                             : std::make_shared<std::map<std::string, std::string>>();
         if (it != ops_.end()) {
+          if (ptr->sequence != it->second->events.size() + 1) {
+            return absl::DataLossError("store: operation " + ptr->operation_id +
+                                       " has a gap in its events at sequence " +
+                                       std::to_string(ptr->sequence));
+          }
           it->second->events.push_back(ptr);
           it->second->visible_sequence = ptr->sequence;
         }
         watch_log_.push_back({ptr, labels});
       }
       while (watch_log_.size() > static_cast<size_t>(options_.retained_revisions)) {
+        watch_floor_ = watch_log_.front().event->revision;
         watch_log_.pop_front();
       }
       next_revision_ = snap->revision + 1;
@@ -390,6 +410,7 @@ class Engine::Impl {
     {
       core::MutexLock lock(&mu_);
       if (shutting_down_) return ShuttingDown();
+      if (store_failed_) return StoreFailedLocked();
       if (!request.request_id.empty()) {
         auto it = idempotency_.find({request.principal, request.request_id});
         if (it != idempotency_.end()) {
@@ -412,7 +433,9 @@ class Engine::Impl {
                             "too many queued operations on this server; retry later",
                             {{"scope", "server"}, {"limit", std::to_string(options_.max_queued)}});
         }
-        if (queued_per_principal_[request.principal] >= options_.max_queued_per_principal) {
+        auto queued_mine = queued_per_principal_.find(request.principal);
+        if (queued_mine != queued_per_principal_.end() &&
+            queued_mine->second >= options_.max_queued_per_principal) {
           return MakeStatus(core::Code::kResourceExhausted, core::reason::kQueueFull,
                             "too many queued operations for this caller; retry later",
                             {{"scope", "principal"},
@@ -450,7 +473,10 @@ class Engine::Impl {
       }
     }
     Flush();
-    if (absl::Status s = WaitDurable(revision); !s.ok()) return s;
+    if (absl::Status s = WaitDurable(revision); !s.ok()) {
+      ForgetUndurable(snapshot.id);
+      return s;
+    }
     return snapshot;
   }
 
@@ -475,11 +501,17 @@ class Engine::Impl {
     }
     Flush();
     if (token) token->RequestCancel();
+    uint64_t want;
+    {
+      core::MutexLock lock(&mu_);
+      Op* op = FindLocked(id);
+      if (op == nullptr) return Expired(id);
+      want = op->rec.revision;
+    }
+    if (absl::Status s = WaitDurable(want); !s.ok()) return s;
     core::MutexLock lock(&mu_);
-    Op* op = FindLocked(id);
+    Op* op = FindLocked(id);  // again: retention or Delete may have removed it meanwhile
     if (op == nullptr) return Expired(id);
-    uint64_t want = op->rec.revision;
-    while (visible_revision_ < want && !store_failed_) durable_cv_.Wait(&mu_);
     return op->visible;
   }
 
@@ -582,11 +614,11 @@ class Engine::Impl {
                         {{"field", "after_revision"},
                          {"current_revision", std::to_string(visible_revision_)}});
     }
-    if (after_revision + 1 < WatchFrontLocked()) {
+    if (after_revision < watch_floor_) {
       return MakeStatus(core::Code::kFailedPrecondition, core::reason::kCursorExpired,
                         "after_revision is older than the events the server retains; list "
                         "again, then watch from the listed revision",
-                        {{"oldest_revision", std::to_string(WatchFrontLocked())}});
+                        {{"oldest_revision", std::to_string(watch_floor_)}});
     }
     if (absl::Status s = ReserveStreamLocked(principal); !s.ok()) return s;
     auto cursor = std::make_unique<WatchCursor>(this, principal, after_revision, *filter);
@@ -697,9 +729,10 @@ class Engine::Impl {
   // meanwhile), then makes them visible and wakes the cursors that wait for them.
   void Flush() GPOP_EXCLUDES(mu_) {
     Wakes wakes;
+    std::vector<Clock::TimerId> timers_to_cancel;
     {
       core::MutexLock lock(&mu_);
-      while (!pending_.empty() && !flushing_) {
+      while (!pending_.empty() && !flushing_ && !store_failed_) {
         flushing_ = true;
         std::vector<Store::Change> batch;
         batch.swap(pending_);
@@ -708,11 +741,12 @@ class Engine::Impl {
         mu_.Lock();
         flushing_ = false;
         if (!s.ok()) {
-          // Nothing of the batch is durable: keep it unseen and stop accepting work. Events
-          // that were never durable are never shown, so no number is ever reused.
+          // Fail-stop: nothing of the batch is durable, so none of it is ever shown (no number
+          // is reused), nothing more is dispatched or committed, and readiness goes down. The
+          // operator restarts gpopd once the store is healthy; recovery starts from what is
+          // durable.
           store_failed_ = true;
           store_error_ = s;
-          pending_.insert(pending_.begin(), batch.begin(), batch.end());
           durable_cv_.SignalAll();
           break;
         }
@@ -730,27 +764,46 @@ class Engine::Impl {
         for (CursorBase* c : watch_cursors_) c->TakeWakeLocked(&wakes);
         TrimWatchLogLocked(&wakes);
         durable_cv_.SignalAll();
+        DispatchLocked();  // operations are dispatched only once their QUEUED event is durable
       }
+      timers_to_cancel.swap(timers_to_cancel_);
     }
     RunWakes(&wakes);
+    for (Clock::TimerId t : timers_to_cancel) CancelTimer(t);
   }
 
   absl::Status WaitDurable(uint64_t revision) GPOP_EXCLUDES(mu_) {
     core::MutexLock lock(&mu_);
     while (visible_revision_ < revision) {
-      if (store_failed_) {
-        return MakeStatus(core::Code::kUnavailable, core::reason::kInternal,
-                          "the operation store failed: " + std::string(store_error_.message()));
-      }
+      if (store_failed_) return StoreFailedLocked();
       durable_cv_.Wait(&mu_);
     }
     return absl::OkStatus();
+  }
+
+  absl::Status StoreFailedLocked() GPOP_REQUIRES(mu_) {
+    return MakeStatus(core::Code::kUnavailable, core::reason::kInternal,
+                      "the operation store failed (" + std::string(store_error_.message()) +
+                          "); the server accepts no work until it is restarted");
+  }
+
+  // Drops an operation whose QUEUED event never became durable (its Start was refused), so that
+  // it can neither run nor reappear.
+  void ForgetUndurable(const std::string& id) GPOP_EXCLUDES(mu_) {
+    core::MutexLock lock(&mu_);
+    Op* op = FindLocked(id);
+    if (op == nullptr || op->visible_sequence > 0) return;
+    RemoveFromQueueLocked(op);
+    by_index_.erase(op->create_index);
+    if (!op->rec.request_id.empty()) idempotency_.erase({op->rec.principal, op->rec.request_id});
+    ops_.erase(id);
   }
 
   void TrimWatchLogLocked(Wakes* wakes) GPOP_REQUIRES(mu_) {
     bool trimmed = false;
     while (watch_log_.size() > static_cast<size_t>(options_.retained_revisions) &&
            watch_log_.front().event->revision <= visible_revision_) {
+      watch_floor_ = watch_log_.front().event->revision;
       watch_log_.pop_front();
       trimmed = true;
     }
@@ -759,21 +812,16 @@ class Engine::Impl {
     }
   }
 
-  // The revision of the oldest retained watch entry (visible_revision_ + 1 when none).
-  uint64_t WatchFrontLocked() GPOP_REQUIRES(mu_) {
-    return watch_log_.empty() ? visible_revision_ + 1 : watch_log_.front().event->revision;
-  }
-
   // --- Scheduling ---------------------------------------------------------------------------
 
   void DispatchLocked() GPOP_REQUIRES(mu_) {
-    if (shutting_down_) return;
+    if (shutting_down_ || store_failed_) return;
     std::map<std::string, core::ResourceClaim::Access> waiting;  // claims of earlier waiters
     for (auto it = queue_.begin(); it != queue_.end();) {
       if (running_ >= std::max(1, options_.executor_threads)) break;
       Op* op = *it;
-      bool grantable = running_per_principal_[op->rec.principal] <
-                       options_.max_running_per_principal;
+      if (op->visible_sequence == 0) break;  // not durable yet; later ones neither (FIFO)
+      bool grantable = RunningOf(op->rec.principal) < options_.max_running_per_principal;
       for (const core::ResourceClaim& c : op->claims) {
         auto w = waiting.find(c.resource);
         if (w != waiting.end() && Conflicts(w->second, c.access)) grantable = false;
@@ -826,6 +874,7 @@ class Engine::Impl {
       std::string id;
       core::RunRequest request;
       std::shared_ptr<core::CancelToken> token;
+      uint64_t running_revision = 0;
       {
         core::MutexLock lock(&mu_);
         while (ready_.empty() && !stop_workers_) work_cv_.Wait(&mu_);
@@ -839,8 +888,12 @@ class Engine::Impl {
         request.labels = op->rec.labels;
         request.principal = op->rec.principal;
         token = op->token;
+        running_revision = op->events.back()->revision;
       }
-      Flush();  // the RUNNING event
+      Flush();
+      // The backend may act only once RUNNING is durable: after a crash, recovery then knows to
+      // resolve the run by its intent instead of running it a second time.
+      if (!WaitDurable(running_revision).ok()) continue;  // the store failed: fail-stop
       Sink sink(this, id);
       core::Outcome outcome = backend_->Run(request, sink, *token);
       {
@@ -849,7 +902,13 @@ class Engine::Impl {
         if (op != nullptr) {
           op->rec.committed = token->committed();
           std::optional<core::Error> error = outcome.error;
-          if (error && error->code == core::Code::kCancelled) {
+          if (error && error->code == core::Code::kCancelled &&
+              op->rec.state != OperationState::kCancelling) {
+            // Nobody asked: the backend stopped by itself. CANCELLED must follow CANCELLING.
+            error->code = core::Code::kAborted;
+            error->reason = core::reason::kBackendFailure;
+            error->message = "the backend stopped the operation by itself: " + error->message;
+          } else if (error && error->code == core::Code::kCancelled) {
             if (op->deadline_cancelled) {
               error = core::MakeError(core::Code::kDeadlineExceeded,
                                       core::reason::kDeadlineExceeded,
@@ -899,16 +958,32 @@ class Engine::Impl {
     AppendEventLocked(op, std::move(ev));
     finished_.push_back(op->rec.id);
     ScheduleRetentionLocked(op);
-    // Count-based retention.
-    std::vector<std::string> remove;
-    while (finished_.size() > static_cast<size_t>(options_.retained_operations)) {
-      remove.push_back(finished_.front());
-      finished_.pop_front();
+    if (op->deadline_timer != 0) {
+      timers_to_cancel_.push_back(op->deadline_timer);  // cancelled by Flush, outside mu_
+      op->deadline_timer = 0;
     }
-    if (!remove.empty()) {
+    if (finished_.size() > static_cast<size_t>(options_.retained_operations) &&
+        !excess_removal_scheduled_) {
       // Removal touches the store: defer to a clock callback so it runs without mu_.
-      TrackTimerLocked(clock_->Now(), [this, remove] { RemoveOperations(remove); });
+      excess_removal_scheduled_ = true;
+      TrackTimerLocked(clock_->Now(), [this] { RemoveExcess(); });
     }
+  }
+
+  // Count-based retention: removes the oldest finished operations beyond the limit.
+  void RemoveExcess() GPOP_EXCLUDES(mu_) {
+    std::vector<std::string> remove;
+    {
+      core::MutexLock lock(&mu_);
+      excess_removal_scheduled_ = false;
+      size_t excess = finished_.size() > static_cast<size_t>(options_.retained_operations)
+                          ? finished_.size() - options_.retained_operations
+                          : 0;
+      for (auto it = finished_.begin(); it != finished_.end() && remove.size() < excess; ++it) {
+        remove.push_back(*it);
+      }
+    }
+    RemoveOperations(remove);
   }
 
   void OnProgress(const std::string& id, int64_t numerator, int64_t denominator) {
@@ -1022,7 +1097,11 @@ class Engine::Impl {
 
   void ScheduleDeadlineLocked(Op* op) GPOP_REQUIRES(mu_) {
     std::string id = op->rec.id;
-    TrackTimerLocked(op->rec.deadline, [this, id] { OnDeadline(id); });
+    op->deadline_timer = TrackTimerLocked(op->rec.deadline, [this, id] { OnDeadline(id); });
+  }
+
+  void ScheduleRetryLocked(const std::string& id) GPOP_REQUIRES(mu_) {
+    TrackTimerLocked(clock_->Now() + std::chrono::seconds(1), [this, id] { RemoveOperations({id}); });
   }
 
   void ScheduleRetentionLocked(Op* op) GPOP_REQUIRES(mu_) {
@@ -1032,17 +1111,24 @@ class Engine::Impl {
   }
 
   // Schedules `fn`, remembering the timer so that the engine can cancel it when destroyed.
-  void TrackTimerLocked(Time when, std::function<void()> fn) GPOP_REQUIRES(mu_) {
+  // Returns 0 (and schedules nothing) while the engine is being destroyed.
+  Clock::TimerId TrackTimerLocked(Time when, std::function<void()> fn) GPOP_REQUIRES(mu_) {
+    if (closing_) return 0;
     auto id_holder = std::make_shared<Clock::TimerId>(0);
     Clock::TimerId id = clock_->Schedule(when, [this, id_holder, fn = std::move(fn)] {
-      {
-        core::MutexLock lock(&mu_);
-        timers_.erase(*id_holder);
-      }
       fn();
+      core::MutexLock lock(&mu_);
+      timers_.erase(*id_holder);  // after fn: ~Impl waits for callbacks still in timers_
     });
     *id_holder = id;
     timers_.insert(id);
+    return id;
+  }
+
+  void CancelTimer(Clock::TimerId id) GPOP_EXCLUDES(mu_) {
+    clock_->Cancel(id);
+    core::MutexLock lock(&mu_);
+    timers_.erase(id);
   }
 
   void RemoveOperations(const std::vector<std::string>& ids) GPOP_EXCLUDES(mu_) {
@@ -1052,8 +1138,14 @@ class Engine::Impl {
       core::MutexLock lock(&mu_);
       for (const std::string& id : ids) {
         auto it = ops_.find(id);
-        if (it == ops_.end() || !core::IsTerminal(it->second->rec.state)) continue;
+        if (it == ops_.end()) continue;
         Op* op = it->second.get();
+        // Only once its terminal event is durable: no change of it can still reach the store
+        // after the delete. Otherwise retention tries again later.
+        if (!core::IsTerminal(op->visible.state) || op->visible_sequence != op->rec.last_sequence) {
+          if (!closing_) ScheduleRetryLocked(id);
+          continue;
+        }
         for (CursorBase* c : op->cursors) c->TakeWakeLocked(&wakes);
         // Cursors of a removed operation end with OPERATION_EXPIRED on their next poll.
         by_index_.erase(op->create_index);
@@ -1108,6 +1200,11 @@ class Engine::Impl {
     DecrementLocked(&queued_per_principal_, op->rec.principal);
   }
 
+  int RunningOf(const std::string& principal) GPOP_REQUIRES(mu_) {
+    auto it = running_per_principal_.find(principal);
+    return it == running_per_principal_.end() ? 0 : it->second;
+  }
+
   static void DecrementLocked(std::map<std::string, int>* counts, const std::string& key) {
     auto it = counts->find(key);
     if (it != counts->end() && --it->second <= 0) counts->erase(it);
@@ -1119,7 +1216,9 @@ class Engine::Impl {
                         "too many open streams on this server; retry later",
                         {{"scope", "server"}, {"limit", std::to_string(options_.max_streams)}});
     }
-    if (streams_per_principal_[principal] >= options_.max_streams_per_principal) {
+    auto mine = streams_per_principal_.find(principal);
+    if (mine != streams_per_principal_.end() &&
+        mine->second >= options_.max_streams_per_principal) {
       return MakeStatus(core::Code::kResourceExhausted, core::reason::kTooManyStreams,
                         "too many open streams for this caller; close some and retry",
                         {{"scope", "principal"},
@@ -1196,12 +1295,17 @@ class Engine::Impl {
   bool store_failed_ GPOP_GUARDED_BY(mu_) = false;
   absl::Status store_error_ GPOP_GUARDED_BY(mu_);
   std::deque<WatchEntry> watch_log_ GPOP_GUARDED_BY(mu_);
+  // Watch positions below this revision may have lost events to trimming: CURSOR_EXPIRED.
+  uint64_t watch_floor_ GPOP_GUARDED_BY(mu_) = 0;
 
   std::set<CursorBase*> watch_cursors_ GPOP_GUARDED_BY(mu_);
   int open_streams_ GPOP_GUARDED_BY(mu_) = 0;
   std::map<std::string, int> streams_per_principal_ GPOP_GUARDED_BY(mu_);
 
   std::set<Clock::TimerId> timers_ GPOP_GUARDED_BY(mu_);
+  std::vector<Clock::TimerId> timers_to_cancel_ GPOP_GUARDED_BY(mu_);
+  bool closing_ GPOP_GUARDED_BY(mu_) = false;
+  bool excess_removal_scheduled_ GPOP_GUARDED_BY(mu_) = false;
   bool shutting_down_ GPOP_GUARDED_BY(mu_) = false;
   bool shutdown_started_ GPOP_GUARDED_BY(mu_) = false;
   bool shutdown_done_ GPOP_GUARDED_BY(mu_) = false;

@@ -105,7 +105,12 @@ class Cursor {
 
 // Engine
 //
-// Thread-safe. Owns the executor threads; the backend, store and clock must outlive it.
+// Thread-safe. Owns the executor threads; the backend, store and clock must outlive it, and
+// every Cursor it opened must be destroyed before it.
+//
+// Blocking: Start and Cancel wait until their event is durable (group commit; microseconds with
+// the memory store, one fsync with a durable one), and Cancel runs the backend's cancel
+// subscribers on the calling thread. Cursor::Poll and Cursor::Arm only take the engine's mutex.
 class Engine {
  public:
   Engine(EngineOptions options, core::Backend* backend, Store* store, Clock* clock);

@@ -714,6 +714,140 @@ TEST_F(EngineTest, GroupCommitBatchesEvents) {
   EXPECT_LE(store_.commits(), store_.events_written());
 }
 
+// A store whose commits can be held at a gate, to look at the engine mid-commit.
+class GatedStore final : public Store {
+ public:
+  absl::Status Commit(const std::vector<Change>& batch) override {
+    {
+      core::MutexLock lock(&mu_);
+      ++in_commit_;
+      cv_.SignalAll();
+      while (blocked_) cv_.Wait(&mu_);
+      --in_commit_;
+    }
+    return inner_.Commit(batch);
+  }
+  absl::Status Delete(const std::string& id) override { return inner_.Delete(id); }
+  absl::StatusOr<Snapshot> Load() override { return inner_.Load(); }
+  void Block() {
+    core::MutexLock lock(&mu_);
+    blocked_ = true;
+  }
+  void Unblock() {
+    core::MutexLock lock(&mu_);
+    blocked_ = false;
+    cv_.SignalAll();
+  }
+  void WaitInCommit() {
+    core::MutexLock lock(&mu_);
+    while (in_commit_ == 0) cv_.Wait(&mu_);
+  }
+
+ private:
+  store::MemoryStore inner_;
+  core::Mutex mu_;
+  core::CondVar cv_;
+  bool blocked_ GPOP_GUARDED_BY(mu_) = false;
+  int in_commit_ GPOP_GUARDED_BY(mu_) = 0;
+};
+
+TEST_F(EngineTest, RefusedStartNeitherRunsNorResurfaces) {
+  Make();
+  store_.FailCommits(true);
+  StartRequest r;
+  r.principal = "alice";
+  r.spec = BackupOf(kGpoA);
+  ASSERT_FALSE(engine_->Start(r).ok());
+  EXPECT_EQ(engine_->stats().running, 0);
+  EXPECT_EQ(backend_.max_running(), 0);
+  store_.FailCommits(false);
+  // Fail-stop: the engine accepts nothing until restarted, and shows nothing it never stored.
+  EXPECT_EQ(engine_->Start(r).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(engine_->List({})->operations.empty());
+}
+
+TEST(EngineDurabilityTest, BackendRunsOnlyOnceRunningIsDurable) {
+  FakeClock clock;
+  GateBackend backend;
+  GatedStore store;
+  Engine engine(EngineOptions{}, &backend, &store, &clock);
+  ASSERT_TRUE(engine.Recover().ok());
+  store.Block();
+  std::string id;
+  std::thread starter([&] {
+    StartRequest r;
+    r.principal = "alice";
+    r.spec = BackupOf(kGpoA);
+    auto rec = engine.Start(r);
+    ASSERT_TRUE(rec.ok());
+    id = rec->id;
+  });
+  store.WaitInCommit();  // the QUEUED event is being written, and held
+  EXPECT_EQ(backend.max_running(), 0);
+  EXPECT_EQ(engine.stats().running, 0);  // not even dispatched
+  store.Unblock();
+  starter.join();
+  backend.Open(id);
+  DrainToEnd(engine.OpenStatusStream("alice", id, 0)->get());
+  auto snap = store.Load();
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ(snap->events.size(), 3u);
+  engine.Shutdown(Duration::zero());
+}
+
+TEST_F(EngineTest, BackendStoppingByItselfIsAbortedNotCancelled) {
+  Make();
+  OperationRecord rec = StartOk();
+  GateBackend::Release release;
+  release.error = core::MakeError(core::Code::kCancelled, core::reason::kCancelled, "E_ABORT");
+  backend_.Open(rec.id, release);
+  Drained d = DrainToEnd(Stream(rec.id).get());
+  EXPECT_EQ(States(d.events), (std::vector<OperationState>{OperationState::kQueued,
+                                                           OperationState::kRunning,
+                                                           OperationState::kFailed}));
+  EXPECT_EQ(d.events.back().error->code, core::Code::kAborted);
+}
+
+TEST(EngineRecoveryTest, WatchAcrossRevisionGapsAfterRestart) {
+  FakeClock clock;
+  GateBackend backend;
+  store::MemoryStore store;
+  std::vector<std::string> ids;
+  {
+    Engine engine(EngineOptions{}, &backend, &store, &clock);
+    ASSERT_TRUE(engine.Recover().ok());
+    for (int i = 0; i < 3; ++i) {
+      StartRequest r;
+      r.principal = "alice";
+      r.spec = BackupOf(kGpoA);
+      auto rec = engine.Start(r);
+      ASSERT_TRUE(rec.ok());
+      backend.Open(rec->id);
+      DrainToEnd(engine.OpenStatusStream("alice", rec->id, 0)->get());
+      ids.push_back(rec->id);
+    }
+    ASSERT_TRUE(engine.Delete(ids[1]).ok());  // revisions 4-6 leave the store
+    engine.Shutdown(Duration::zero());
+  }
+  GateBackend backend2;
+  Engine second(EngineOptions{}, &backend2, &store, &clock);
+  ASSERT_TRUE(second.Recover().ok());
+  auto w = second.OpenWatch("alice", 3, "");
+  ASSERT_TRUE(w.ok());
+  std::vector<uint64_t> revisions;
+  for (;;) {
+    Cursor::Next n = (*w)->Poll();
+    if (!std::holds_alternative<StreamItem>(n)) break;
+    if (auto* ev = std::get_if<Event>(&std::get<StreamItem>(n))) {
+      revisions.push_back(ev->revision);
+      EXPECT_EQ(ev->operation_id, ids[2]);
+    }
+  }
+  EXPECT_EQ(revisions, (std::vector<uint64_t>{7, 8, 9}));
+  w->reset();
+  second.Shutdown(Duration::zero());
+}
+
 TEST(FilterTest, Grammar) {
   EXPECT_TRUE(Filter::Parse("").ok());
   EXPECT_TRUE(Filter::Parse("state=RUNNING AND kind=backup AND labels.team=x").ok());
