@@ -149,6 +149,10 @@ void Server::Shutdown(engine::Duration grace, engine::Duration deadline) {
   grpc_server_->GetHealthCheckService()->SetServingStatus(kReadinessService, false);
   // Ends running operations within the grace period, then every status and watch stream.
   engine_->Shutdown(grace);
+  // Now the process is about to stop: every health status, liveness included, goes NOT_SERVING.
+  // (Open health Watch calls are not ended by this; like any other call still open, the
+  // server's shutdown deadline cancels them.)
+  grpc_server_->GetHealthCheckService()->Shutdown();
   grpc_server_->Shutdown(std::chrono::system_clock::now() + deadline);
   Log(LogLevel::kInfo, {}, "stopped");
 }
