@@ -4,7 +4,7 @@
 It starts the gpopd binary on 127.0.0.1:0 (synthetic backend), then: starts an operation and
 streams it with two watchers, resumes a stream from a sequence number, cancels, pages through
 ListOperations, watches all operations from a listed revision, checks bad requests' codes and
-ErrorInfo reasons, and finally stops gpopd with SIGTERM (planned shutdown, exit 0).
+ErrorInfo reasons, checks health and reflection, and finally stops gpopd with SIGTERM (planned shutdown, exit 0).
 
 Needs Debian's python3-grpcio and python3-protobuf (run with /usr/bin/python3). Stubs are
 generated into a temporary directory with `python3 -m grpc_tools.protoc` when grpc_tools is
@@ -302,6 +302,26 @@ def test_bad_requests(client):
         timeout=RPC_TIMEOUT), grpc.StatusCode.OUT_OF_RANGE, "SEQUENCE_OUT_OF_RANGE")
 
 
+def test_health_and_reflection(client):
+    """grpc.health.v1 and server reflection answer, spoken in raw protobuf bytes (no stubs)."""
+    identity = lambda b: b  # noqa: E731
+    check = client.channel.unary_unary("/grpc.health.v1.Health/Check",
+                                       request_serializer=identity,
+                                       response_deserializer=identity)
+    # HealthCheckResponse{status: SERVING} is field 1 = 1.
+    assert check(b"", timeout=RPC_TIMEOUT) == b"\x08\x01"  # liveness ("")
+    service = b"gpop.v1.GroupPolicyOperations"
+    request = b"\x0a" + bytes([len(service)]) + service
+    assert check(request, timeout=RPC_TIMEOUT) == b"\x08\x01"  # readiness
+    reflect = client.channel.stream_stream(
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        request_serializer=identity, response_deserializer=identity)
+    # ServerReflectionRequest{list_services: ""} is field 7, an empty string.
+    responses = list(reflect(iter([b"\x3a\x00"]), timeout=RPC_TIMEOUT))
+    assert responses and service in responses[0], responses
+    assert b"google.longrunning.Operations" in responses[0], responses
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--gpopd", required=True)
@@ -315,8 +335,8 @@ def main():
         failures = 0
         try:
             client = Client(server.port)
-            for test in (test_stream_two_watchers_resume_and_cancel, test_list_pages,
-                         test_watch_from_listed_revision, test_bad_requests):
+            for test in (test_health_and_reflection, test_stream_two_watchers_resume_and_cancel,
+                         test_list_pages, test_watch_from_listed_revision, test_bad_requests):
                 try:
                     test(client)
                     print("PASS", test.__name__)
