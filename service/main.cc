@@ -87,7 +87,8 @@ std::vector<char*> RewriteConfigFlag(int argc, char** argv, std::vector<std::str
     for (const char* prefix : {"--config=", "-config="}) {
       if (arg.rfind(prefix, 0) == 0) arg = "--flagfile=" + arg.substr(std::strlen(prefix));
     }
-    if ((arg == "--config" || arg == "-config") && i + 1 < argc) arg = "--flagfile=" + std::string(argv[++i]);
+    if ((arg == "--config" || arg == "-config") && i + 1 < argc)
+      arg = "--flagfile=" + std::string(argv[++i]);
     storage->push_back(arg);
   }
   for (std::string& arg : *storage) args.push_back(arg.data());
@@ -117,7 +118,8 @@ int Run() {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  absl::StatusOr<std::unique_ptr<core::Backend>> backend = MakeBackend(absl::GetFlag(FLAGS_backend));
+  absl::StatusOr<std::unique_ptr<core::Backend>> backend =
+      MakeBackend(absl::GetFlag(FLAGS_backend));
   if (!backend.ok()) {
     std::fprintf(stderr, "gpopd: %s\n", std::string(backend.status().message()).c_str());
     return 2;
@@ -127,7 +129,8 @@ int Run() {
   engine_options.heartbeat_interval = ToDuration(absl::GetFlag(FLAGS_heartbeat));
   engine_options.max_timeout = ToDuration(absl::GetFlag(FLAGS_max_timeout));
   engine_options.default_timeout = ToDuration(absl::GetFlag(FLAGS_default_timeout));
-  if (engine_options.executor_threads < 1 || engine_options.heartbeat_interval <= engine::Duration::zero() ||
+  if (engine_options.executor_threads < 1 ||
+      engine_options.heartbeat_interval <= engine::Duration::zero() ||
       engine_options.max_timeout <= engine::Duration::zero() ||
       engine_options.default_timeout <= engine::Duration::zero() ||
       engine_options.default_timeout > engine_options.max_timeout) {
@@ -160,9 +163,9 @@ int Run() {
     std::fprintf(stderr, "gpopd: cannot write --port_file %s\n", port_file.c_str());
     return 1;
   }
-  api::Log(api::LogLevel::kInfo, {},
-           "gpopd ready: backend " + (*backend)->name() + ", port " +
-               std::to_string((*server)->port()));
+  api::Log(
+      api::LogLevel::kInfo, {},
+      "gpopd ready: backend " + (*backend)->name() + ", port " + std::to_string((*server)->port()));
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

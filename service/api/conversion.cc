@@ -198,7 +198,9 @@ absl::Status ValidateLabels(const google::protobuf::Map<std::string, std::string
       // The key itself may be anything: quote a bounded, printable form of it.
       std::string shown;
       for (char c : key.substr(0, 64)) {
-        shown += (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7E) ? '?' : c;
+        shown += (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7E)
+                     ? '?'
+                     : c;
       }
       return Invalid("labels", "key \"" + shown + "\" must match [a-z][a-z0-9_.-]{0,62}");
     }
@@ -206,7 +208,8 @@ absl::Status ValidateLabels(const google::protobuf::Map<std::string, std::string
       return Invalid("labels." + key, "value is longer than 63 bytes");
     }
     for (unsigned char c : value) {
-      if (c < 0x20 || c == 0x7F) return Invalid("labels." + key, "value contains a control character");
+      if (c < 0x20 || c == 0x7F)
+        return Invalid("labels." + key, "value contains a control character");
     }
   }
   return absl::OkStatus();
@@ -577,12 +580,12 @@ void OperationToLro(const engine::OperationRecord& record, google::longrunning::
     *out->mutable_error() = ToRpcStatus(*record.error);
   } else {
     // A failed or cancelled operation always carries an error; never report one as a success.
-    core::Error error = core::MakeError(
-        record.state == core::OperationState::kCancelled ? core::Code::kCancelled
-                                                         : core::Code::kUnknown,
-        record.state == core::OperationState::kCancelled ? core::reason::kCancelled
-                                                         : core::reason::kInternal,
-        "the operation ended without a recorded error");
+    core::Error error =
+        core::MakeError(record.state == core::OperationState::kCancelled ? core::Code::kCancelled
+                                                                         : core::Code::kUnknown,
+                        record.state == core::OperationState::kCancelled ? core::reason::kCancelled
+                                                                         : core::reason::kInternal,
+                        "the operation ended without a recorded error");
     *out->mutable_error() = ToRpcStatus(error);
   }
 }

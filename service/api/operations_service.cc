@@ -146,8 +146,7 @@ grpc::ServerUnaryReactor* OperationsService::StartOperation(
   }
   tags.operation_id = record->id;
   Log(LogLevel::kInfo, tags,
-      std::string("start ") + core::KindName(record->kind) + ": " +
-          core::StateName(record->state));
+      std::string("start ") + core::KindName(record->kind) + ": " + core::StateName(record->state));
   OperationToProto(*record, response);
   return Reply(context, absl::OkStatus());
 }
@@ -157,8 +156,8 @@ grpc::ServerWriteReactor<v1::StatusUpdate>* OperationsService::StreamStatus(
   Principal principal = CallerPrincipal(context);
   absl::Status valid = ValidateOperationId("operation_id", request->operation_id());
   if (!valid.ok()) return new FailedStream<v1::StatusUpdate>(ToGrpcStatus(valid));
-  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor = engine_->OpenStatusStream(
-      principal.name, request->operation_id(), request->after_sequence());
+  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
+      engine_->OpenStatusStream(principal.name, request->operation_id(), request->after_sequence());
   if (!cursor.ok()) return new FailedStream<v1::StatusUpdate>(ToGrpcStatus(cursor.status()));
   auto* stream = new CursorStream<v1::StatusUpdate>(
       *std::move(cursor), &StreamItemToProto, LogTags{request->operation_id(), "", principal.name});
@@ -285,8 +284,8 @@ grpc::ServerUnaryReactor* LroService::GetOperation(
 }
 
 grpc::ServerUnaryReactor* LroService::DeleteOperation(
-    grpc::CallbackServerContext* context, const google::longrunning::DeleteOperationRequest* request,
-    google::protobuf::Empty* response) {
+    grpc::CallbackServerContext* context,
+    const google::longrunning::DeleteOperationRequest* request, google::protobuf::Empty* response) {
   Principal principal = CallerPrincipal(context);
   absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
   if (!id.ok()) return Reply(context, id.status());
@@ -296,8 +295,8 @@ grpc::ServerUnaryReactor* LroService::DeleteOperation(
 }
 
 grpc::ServerUnaryReactor* LroService::CancelOperation(
-    grpc::CallbackServerContext* context, const google::longrunning::CancelOperationRequest* request,
-    google::protobuf::Empty* response) {
+    grpc::CallbackServerContext* context,
+    const google::longrunning::CancelOperationRequest* request, google::protobuf::Empty* response) {
   Principal principal = CallerPrincipal(context);
   absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
   if (!id.ok()) return Reply(context, id.status());

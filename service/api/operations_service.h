@@ -75,16 +75,19 @@ class LroService final : public google::longrunning::Operations::CallbackService
   LroService(engine::Engine* engine, engine::Clock* clock, ServiceOptions options);
 
   grpc::ServerUnaryReactor* ListOperations(
-      grpc::CallbackServerContext* context, const google::longrunning::ListOperationsRequest* request,
+      grpc::CallbackServerContext* context,
+      const google::longrunning::ListOperationsRequest* request,
       google::longrunning::ListOperationsResponse* response) override;
   grpc::ServerUnaryReactor* GetOperation(grpc::CallbackServerContext* context,
                                          const google::longrunning::GetOperationRequest* request,
                                          google::longrunning::Operation* response) override;
   grpc::ServerUnaryReactor* DeleteOperation(
-      grpc::CallbackServerContext* context, const google::longrunning::DeleteOperationRequest* request,
+      grpc::CallbackServerContext* context,
+      const google::longrunning::DeleteOperationRequest* request,
       google::protobuf::Empty* response) override;
   grpc::ServerUnaryReactor* CancelOperation(
-      grpc::CallbackServerContext* context, const google::longrunning::CancelOperationRequest* request,
+      grpc::CallbackServerContext* context,
+      const google::longrunning::CancelOperationRequest* request,
       google::protobuf::Empty* response) override;
   grpc::ServerUnaryReactor* WaitOperation(grpc::CallbackServerContext* context,
                                           const google::longrunning::WaitOperationRequest* request,

@@ -90,10 +90,10 @@ TEST(ConversionTest, SpecKindDecidesKind) {
 // --- Validation ------------------------------------------------------------------------------
 
 TEST(ValidationTest, ValidStartRequest) {
-  v1::StartOperationRequest request = Parse(
-      std::string("request_id: 'abc-1' spec { backup { gpo { guid: '") + kGuid +
-      "' } } } timeout { seconds: 60 } labels { key: 'team' value: 'ops' } "
-      "labels { key: 'synthetic.step_ms' value: '5' }");
+  v1::StartOperationRequest request =
+      Parse(std::string("request_id: 'abc-1' spec { backup { gpo { guid: '") + kGuid +
+            "' } } } timeout { seconds: 60 } labels { key: 'team' value: 'ops' } "
+            "labels { key: 'synthetic.step_ms' value: '5' }");
   absl::StatusOr<engine::StartRequest> start = StartRequestFromProto(request, "alice", kMaxTimeout);
   ASSERT_TRUE(start.ok()) << start.status();
   EXPECT_EQ(start->principal, "alice");
@@ -123,24 +123,25 @@ TEST(ValidationTest, SpecFieldsAreNamedByProtoPath) {
                      "spec.backup.location");
   ExpectInvalidField(StartStatus("spec { restore { backup { } } }"),
                      "spec.restore.backup.backup_id");
-  ExpectInvalidField(StartStatus("spec { copy { source_gpo { guid: 'bad' } new_display_name: 'x' } }"),
-                     "spec.copy.source_gpo.guid");
-  ExpectInvalidField(StartStatus(std::string("spec { copy { source_gpo { guid: '") + kGuid +
-                                 "' } } }"),
-                     "spec.copy.new_display_name");
-  ExpectInvalidField(StartStatus(std::string("spec { import { backup { backup_id: '") + kBackupId +
-                                 "' } } }"),
-                     "spec.import.target");
+  ExpectInvalidField(
+      StartStatus("spec { copy { source_gpo { guid: 'bad' } new_display_name: 'x' } }"),
+      "spec.copy.source_gpo.guid");
+  ExpectInvalidField(
+      StartStatus(std::string("spec { copy { source_gpo { guid: '") + kGuid + "' } } }"),
+      "spec.copy.new_display_name");
+  ExpectInvalidField(
+      StartStatus(std::string("spec { import { backup { backup_id: '") + kBackupId + "' } } }"),
+      "spec.import.target");
   ExpectInvalidField(StartStatus(std::string("spec { import { backup { backup_id: '") + kBackupId +
                                  "' } target_gpo { guid: 'x' } } }"),
                      "spec.import.target_gpo.guid");
   ExpectInvalidField(StartStatus(std::string("spec { import { backup { backup_id: '") + kBackupId +
                                  "' } create_if_needed_name: '' } }"),
                      "spec.import.create_if_needed_name");
-  ExpectInvalidField(StartStatus(std::string("spec { import { backup { backup_id: '") + kBackupId +
-                                 "' } target_gpo { guid: '" + kGuid +
-                                 "' } migration_table_only: true } }"),
-                     "spec.import.migration_table");
+  ExpectInvalidField(
+      StartStatus(std::string("spec { import { backup { backup_id: '") + kBackupId +
+                  "' } target_gpo { guid: '" + kGuid + "' } migration_table_only: true } }"),
+      "spec.import.migration_table");
   ExpectInvalidField(StartStatus("spec { report { format: XML } }"), "spec.report.subject");
   ExpectInvalidField(StartStatus(std::string("spec { report { gpo { guid: '") + kGuid + "' } } }"),
                      "spec.report.format");
@@ -161,13 +162,14 @@ TEST(ValidationTest, Labels) {
   ExpectInvalidField(StartStatus(spec + "labels { key: 'Team' value: 'x' }"), "labels");
   ExpectInvalidField(StartStatus(spec + "labels { key: '1team' value: 'x' }"), "labels");
   ExpectInvalidField(StartStatus(spec + "labels { key: '' value: 'x' }"), "labels");
-  ExpectInvalidField(StartStatus(spec + "labels { key: '" + std::string(64, 'k') + "' value: 'x' }"),
-                     "labels");
+  ExpectInvalidField(
+      StartStatus(spec + "labels { key: '" + std::string(64, 'k') + "' value: 'x' }"), "labels");
   EXPECT_TRUE(StartStatus(spec + "labels { key: '" + std::string(63, 'k') + "' value: '" +
                           std::string(63, 'v') + "' }")
                   .ok());
-  ExpectInvalidField(StartStatus(spec + "labels { key: 'team' value: '" + std::string(64, 'v') + "' }"),
-                     "labels.team");
+  ExpectInvalidField(
+      StartStatus(spec + "labels { key: 'team' value: '" + std::string(64, 'v') + "' }"),
+      "labels.team");
   std::string many = spec;
   for (int i = 0; i < 33; ++i) many += "labels { key: 'k" + std::to_string(i) + "' value: 'v' }";
   ExpectInvalidField(StartStatus(many), "labels");
@@ -203,7 +205,8 @@ TEST(ValidationTest, LroNames) {
   ASSERT_TRUE(id.ok());
   EXPECT_EQ(*id, "op-abcdefghijklmnopqrstuvwxyz");
   ExpectInvalidField(OperationIdFromLroName("name", "").status(), "name");
-  ExpectInvalidField(OperationIdFromLroName("name", "op-abcdefghijklmnopqrstuvwxyz").status(), "name");
+  ExpectInvalidField(OperationIdFromLroName("name", "op-abcdefghijklmnopqrstuvwxyz").status(),
+                     "name");
   ExpectInvalidField(OperationIdFromLroName("name", "operations/").status(), "name");
 }
 
@@ -255,9 +258,9 @@ TEST(FingerprintTest, IgnoresRequestIdOnly) {
   std::string spec = std::string("spec { backup { gpo { guid: '") + kGuid + "' } comment: 'a' } } ";
   v1::StartOperationRequest a = Parse("request_id: 'one' " + spec);
   v1::StartOperationRequest b = Parse("request_id: 'two' " + spec);
-  v1::StartOperationRequest c = Parse("request_id: 'one' " +
-                                      std::string("spec { backup { gpo { guid: '") + kGuid +
-                                      "' } comment: 'b' } } ");
+  v1::StartOperationRequest c =
+      Parse("request_id: 'one' " + std::string("spec { backup { gpo { guid: '") + kGuid +
+            "' } comment: 'b' } } ");
   EXPECT_EQ(RequestFingerprint(a), RequestFingerprint(b));
   EXPECT_NE(RequestFingerprint(a), RequestFingerprint(c));
 }
@@ -287,8 +290,8 @@ engine::OperationRecord FinishedRecord(core::OperationState state) {
   record.labels = {{"team", "ops"}};
   record.principal = "local";
   record.request_id = "r1";
-  record.create_time = engine::Time() + std::chrono::seconds(1700000000) +
-                       std::chrono::milliseconds(250);
+  record.create_time =
+      engine::Time() + std::chrono::seconds(1700000000) + std::chrono::milliseconds(250);
   record.start_time = record.create_time + std::chrono::seconds(1);
   record.end_time = record.create_time + std::chrono::seconds(5);
   record.deadline = record.create_time + std::chrono::hours(1);
@@ -416,7 +419,8 @@ TEST(StreamItemConversionTest, EventsProgressAndHeartbeats) {
 
   v1::WatchOperationsResponse watch;
   EXPECT_FALSE(StreamItemToProto(engine::StreamItem(engine::Progress{3, 10, 2}), &watch));
-  ASSERT_TRUE(StreamItemToProto(engine::StreamItem(engine::Heartbeat{0, 77, engine::Time()}), &watch));
+  ASSERT_TRUE(
+      StreamItemToProto(engine::StreamItem(engine::Heartbeat{0, 77, engine::Time()}), &watch));
   EXPECT_EQ(watch.heartbeat().revision(), 77u);
   ASSERT_TRUE(StreamItemToProto(engine::StreamItem(event), &watch));
   EXPECT_EQ(watch.event().operation_id(), event.operation_id);

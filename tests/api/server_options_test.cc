@@ -1,8 +1,7 @@
 // Tests of the listen-address policy: loopback only unless --insecure.
 
-#include "service/api/server.h"
-
 #include "gtest/gtest.h"
+#include "service/api/server.h"
 
 namespace gpop::api {
 namespace {
@@ -22,7 +21,7 @@ TEST(ServerOptionsTest, NonLoopbackAddresses) {
   EXPECT_FALSE(IsLoopbackAddress("10.0.0.1:50051"));
   EXPECT_FALSE(IsLoopbackAddress("example.com:50051"));
   EXPECT_FALSE(IsLoopbackAddress(":50051"));
-  EXPECT_FALSE(IsLoopbackAddress("127.0.0.1"));       // no port
+  EXPECT_FALSE(IsLoopbackAddress("127.0.0.1"));        // no port
   EXPECT_FALSE(IsLoopbackAddress("127.0.0.1:99999"));  // no such port
   EXPECT_FALSE(IsLoopbackAddress("::1:50051"));        // IPv6 needs brackets
 }
@@ -31,7 +30,8 @@ TEST(ServerOptionsTest, StartRefusesNonLoopbackWithoutInsecure) {
   ServerOptions options;
   options.listen = "0.0.0.0:0";
   // The address check comes before anything touches the engine, backend or clock.
-  absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(options, nullptr, nullptr, nullptr);
+  absl::StatusOr<std::unique_ptr<Server>> server =
+      Server::Start(options, nullptr, nullptr, nullptr);
   ASSERT_FALSE(server.ok());
   EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(server.status().message().find("--insecure"), absl::string_view::npos);
@@ -41,7 +41,8 @@ TEST(ServerOptionsTest, StartRefusesMalformedAddress) {
   ServerOptions options;
   options.listen = "nonsense";
   options.insecure = true;
-  absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(options, nullptr, nullptr, nullptr);
+  absl::StatusOr<std::unique_ptr<Server>> server =
+      Server::Start(options, nullptr, nullptr, nullptr);
   ASSERT_FALSE(server.ok());
   EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
 }

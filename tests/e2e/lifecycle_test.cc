@@ -43,8 +43,8 @@ TEST(LifecycleTest, ShutdownDrainsStreamsAndFinishesRunningOperations) {
   engine::EngineOptions options;
   options.executor_threads = 2;
   TestServer server(options);
-  v1::Operation quick = Start(server.stub(), Named("quick", 5, 60));     // ~300 ms
-  v1::Operation slow = Start(server.stub(), Named("slow", 1000, 20));    // ~20 s
+  v1::Operation quick = Start(server.stub(), Named("quick", 5, 60));   // ~300 ms
+  v1::Operation slow = Start(server.stub(), Named("slow", 1000, 20));  // ~20 s
   ASSERT_TRUE(WaitForState(server.stub(), quick.id(), v1::RUNNING));
   ASSERT_TRUE(WaitForState(server.stub(), slow.id(), v1::RUNNING));
   v1::Operation queued = Start(server.stub(), Named("queued", 1, 1));
@@ -80,9 +80,8 @@ TEST(LifecycleTest, ShutdownDrainsStreamsAndFinishesRunningOperations) {
   ASSERT_TRUE(streaming.Wait(std::chrono::seconds(30)));
 
   auto begin = std::chrono::steady_clock::now();
-  std::thread shutdown([&] {
-    server.server().Shutdown(std::chrono::seconds(2), std::chrono::seconds(20));
-  });
+  std::thread shutdown(
+      [&] { server.server().Shutdown(std::chrono::seconds(2), std::chrono::seconds(20)); });
   // Readiness drops first, while the operations are still draining.
   ASSERT_TRUE(health_watch->Read(&health_response));
   EXPECT_EQ(health_response.status(), HealthCheckResponse::NOT_SERVING);
@@ -98,7 +97,8 @@ TEST(LifecycleTest, ShutdownDrainsStreamsAndFinishesRunningOperations) {
   EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(15));
 
   // The quick operation finished within the grace period; its stream ended after its end.
-  EXPECT_TRUE(results[0].status.ok()) << results[0].status.error_code() << " " << results[0].status.error_message();
+  EXPECT_TRUE(results[0].status.ok())
+      << results[0].status.error_code() << " " << results[0].status.error_message();
   ASSERT_FALSE(results[0].events().empty());
   EXPECT_EQ(results[0].events().back().state(), v1::SUCCEEDED);
   ExpectGapFree(results[0].events(), 1);

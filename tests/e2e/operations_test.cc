@@ -221,8 +221,8 @@ TEST(OperationsTest, RequestIdRetryAndReuse) {
   v1::StartOperationRequest different = request;
   different.mutable_spec()->mutable_backup()->set_comment("something else");
   v1::Operation op;
-  grpc::Status status = Call(
-      [&](grpc::ClientContext* c) { return server.stub().StartOperation(c, different, &op); });
+  grpc::Status status =
+      Call([&](grpc::ClientContext* c) { return server.stub().StartOperation(c, different, &op); });
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_EQ(ErrorInfoOf(status).reason(), "REQUEST_ID_REUSED");
 
@@ -245,19 +245,22 @@ TEST(OperationsTest, BadInputNamesTheField) {
   EXPECT_NE(status.error_message().find("spec.backup.comment"), std::string::npos);
 
   request = SyntheticBackup(2, 5, {{"Bad Key", "x"}});
-  status = Call([&](grpc::ClientContext* c) { return server.stub().StartOperation(c, request, &op); });
+  status =
+      Call([&](grpc::ClientContext* c) { return server.stub().StartOperation(c, request, &op); });
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(ErrorInfoOf(status).metadata().at("field"), "labels");
 
   v1::ListOperationsRequest list;
   list.set_filter("color=blue");
   v1::ListOperationsResponse page;
-  status = Call([&](grpc::ClientContext* c) { return server.stub().ListOperations(c, list, &page); });
+  status =
+      Call([&](grpc::ClientContext* c) { return server.stub().ListOperations(c, list, &page); });
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(ErrorInfoOf(status).metadata().at("field"), "filter");
   list.set_filter("");
   list.set_page_size(-1);
-  status = Call([&](grpc::ClientContext* c) { return server.stub().ListOperations(c, list, &page); });
+  status =
+      Call([&](grpc::ClientContext* c) { return server.stub().ListOperations(c, list, &page); });
   EXPECT_EQ(ErrorInfoOf(status).metadata().at("field"), "page_size");
 
   StreamResult stream = ReadStream(server.stub(), "not-an-id");
@@ -286,7 +289,8 @@ TEST(OperationsTest, UnknownIdIsNotFound) {
   google::longrunning::GetOperationRequest lro_get;
   lro_get.set_name("operations/" + id);
   google::longrunning::Operation lro_op;
-  status = Call([&](grpc::ClientContext* c) { return server.lro().GetOperation(c, lro_get, &lro_op); });
+  status =
+      Call([&](grpc::ClientContext* c) { return server.lro().GetOperation(c, lro_get, &lro_op); });
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
@@ -309,7 +313,8 @@ TEST(OperationsTest, ListOperationsPages) {
   std::set<std::string> started;
   for (int i = 0; i < 7; ++i) {
     v1::StartOperationRequest request = SyntheticBackup(1, 1, {{"batch", "pages"}});
-    request.mutable_spec()->mutable_backup()->mutable_gpo()->set_display_name("GPO " + std::to_string(i));
+    request.mutable_spec()->mutable_backup()->mutable_gpo()->set_display_name("GPO " +
+                                                                              std::to_string(i));
     started.insert(Start(server.stub(), request).id());
   }
   Start(server.stub(), SyntheticBackup(1, 1, {{"batch", "other"}}));
@@ -364,7 +369,8 @@ TEST(OperationsTest, LongRunningView) {
   // Wait without a timeout on a quick one: returns it done, with its result.
   wait.set_name("operations/" + quick.id());
   wait.clear_timeout();
-  status = Call([&](grpc::ClientContext* c) { return server.lro().WaitOperation(c, wait, &lro_op); });
+  status =
+      Call([&](grpc::ClientContext* c) { return server.lro().WaitOperation(c, wait, &lro_op); });
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_TRUE(lro_op.done());
   v1::OperationResult result;
@@ -378,10 +384,12 @@ TEST(OperationsTest, LongRunningView) {
   google::longrunning::DeleteOperationRequest del;
   del.set_name("operations/" + slow.id());
   google::protobuf::Empty empty;
-  status = Call([&](grpc::ClientContext* c) { return server.lro().DeleteOperation(c, del, &empty); });
+  status =
+      Call([&](grpc::ClientContext* c) { return server.lro().DeleteOperation(c, del, &empty); });
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   del.set_name("operations/" + quick.id());
-  status = Call([&](grpc::ClientContext* c) { return server.lro().DeleteOperation(c, del, &empty); });
+  status =
+      Call([&](grpc::ClientContext* c) { return server.lro().DeleteOperation(c, del, &empty); });
   EXPECT_TRUE(status.ok()) << status.error_message();
   google::longrunning::GetOperationRequest get;
   get.set_name("operations/" + quick.id());
@@ -391,10 +399,12 @@ TEST(OperationsTest, LongRunningView) {
   // Cancel through LRO, then Wait until done: CANCELLED, with the error set.
   google::longrunning::CancelOperationRequest cancel;
   cancel.set_name("operations/" + slow.id());
-  status = Call([&](grpc::ClientContext* c) { return server.lro().CancelOperation(c, cancel, &empty); });
+  status =
+      Call([&](grpc::ClientContext* c) { return server.lro().CancelOperation(c, cancel, &empty); });
   EXPECT_TRUE(status.ok()) << status.error_message();
   wait.set_name("operations/" + slow.id());
-  status = Call([&](grpc::ClientContext* c) { return server.lro().WaitOperation(c, wait, &lro_op); });
+  status =
+      Call([&](grpc::ClientContext* c) { return server.lro().WaitOperation(c, wait, &lro_op); });
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_TRUE(lro_op.done());
   EXPECT_EQ(lro_op.error().code(), static_cast<int>(grpc::StatusCode::CANCELLED));
@@ -402,7 +412,8 @@ TEST(OperationsTest, LongRunningView) {
   google::longrunning::ListOperationsRequest list;
   list.set_name("operations");
   google::longrunning::ListOperationsResponse listed;
-  status = Call([&](grpc::ClientContext* c) { return server.lro().ListOperations(c, list, &listed); });
+  status =
+      Call([&](grpc::ClientContext* c) { return server.lro().ListOperations(c, list, &listed); });
   ASSERT_TRUE(status.ok());
   ASSERT_EQ(listed.operations_size(), 1);
   EXPECT_EQ(listed.operations(0).name(), "operations/" + slow.id());

@@ -29,9 +29,10 @@ TEST(StreamsTest, ResumeAfterForcedDisconnectMissesNothing) {
   // the last sequence seen, as the client library does.
   for (int attempt = 0; attempt < 100; ++attempt) {
     int events_this_attempt = 0;
-    StreamResult stream = ReadStream(server.stub(), op.id(), position, [&](const v1::StatusUpdate& u) {
-      return u.has_event() && ++events_this_attempt == 3 && !IsTerminal(u.event().state());
-    });
+    StreamResult stream =
+        ReadStream(server.stub(), op.id(), position, [&](const v1::StatusUpdate& u) {
+          return u.has_event() && ++events_this_attempt == 3 && !IsTerminal(u.event().state());
+        });
     for (const v1::Event& e : stream.events()) seen.push_back(e);
     if (!seen.empty()) position = seen.back().sequence();
     if (stream.status.ok()) break;
@@ -50,8 +51,7 @@ TEST(StreamsTest, StalledReaderDoesNotGrowRetainedEvents) {
   options.retained_revisions = 64;  // the watch log's bound
   TestServer server(options);
   // ~2,000 message events: more than HTTP/2 flow control lets through to a reader that stops.
-  v1::Operation op =
-      Start(server.stub(), SyntheticBackup(100, 1, {{"synthetic.messages", "20"}}));
+  v1::Operation op = Start(server.stub(), SyntheticBackup(100, 1, {{"synthetic.messages", "20"}}));
 
   // Stalled readers: calls started, never read.
   constexpr int kStalled = 8;
@@ -197,7 +197,9 @@ TEST(StreamsTest, ThousandWatchersAllSeeTheTerminalEvent) {
 TEST(StreamsTest, ListThenWatchAcrossManyOperations) {
   TestServer server;
   const std::string filter = "labels.batch=lw";
-  auto request = [] { return SyntheticBackup(3, 5, {{"batch", "lw"}, {"synthetic.messages", "1"}}); };
+  auto request = [] {
+    return SyntheticBackup(3, 5, {{"batch", "lw"}, {"synthetic.messages", "1"}});
+  };
   std::set<std::string> ids;
   for (int i = 0; i < 6; ++i) ids.insert(Start(server.stub(), request()).id());
 

@@ -10,8 +10,7 @@
 
 namespace gpop::e2e {
 
-TestServer::TestServer(engine::EngineOptions options, synthetic::Script script)
-    : backend_(script) {
+TestServer::TestServer(engine::EngineOptions options, synthetic::Script script) : backend_(script) {
   engine_ = std::make_unique<engine::Engine>(options, &backend_, &store_, &clock_);
   absl::Status recovered = engine_->Recover();
   EXPECT_TRUE(recovered.ok()) << recovered;
@@ -59,7 +58,8 @@ v1::StartOperationRequest SyntheticBackup(int steps, int step_ms,
   return request;
 }
 
-v1::Operation Start(v1::GroupPolicyOperations::Stub& stub, const v1::StartOperationRequest& request) {
+v1::Operation Start(v1::GroupPolicyOperations::Stub& stub,
+                    const v1::StartOperationRequest& request) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   v1::Operation op;
@@ -77,8 +77,7 @@ std::vector<v1::Event> StreamResult::events() const {
 }
 
 StreamResult ReadStream(v1::GroupPolicyOperations::Stub& stub, const std::string& id,
-                        uint64_t after_sequence,
-                        std::function<bool(const v1::StatusUpdate&)> cut) {
+                        uint64_t after_sequence, std::function<bool(const v1::StatusUpdate&)> cut) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
   v1::StreamStatusRequest request;

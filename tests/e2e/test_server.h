@@ -62,7 +62,8 @@ v1::StartOperationRequest SyntheticBackup(int steps, int step_ms,
 
 // StartOperation that must succeed; returns the operation (empty id on failure, with a test
 // failure recorded).
-v1::Operation Start(v1::GroupPolicyOperations::Stub& stub, const v1::StartOperationRequest& request);
+v1::Operation Start(v1::GroupPolicyOperations::Stub& stub,
+                    const v1::StartOperationRequest& request);
 
 // StreamResult
 //
