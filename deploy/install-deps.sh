@@ -7,7 +7,7 @@ packages=(
   # build
   cmake ninja-build ccache g++ pkg-config
   # gRPC, protobuf, Abseil (service/api, client/, generated code)
-  libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libabsl-dev
+  libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libabsl-dev libssl-dev
   # tests
   libgtest-dev libgmock-dev googletest clang libclang-rt-14-dev
   # store and formats

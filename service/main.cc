@@ -4,7 +4,9 @@
 // Flags (absl flags; `gpopd --help` lists them all):
 //   --listen=127.0.0.1:50051  host:port, [ipv6]:port or unix:PATH; port 0 picks a free port.
 //                             Loopback only unless --insecure (TLS is not supported yet).
-//   --backend=synthetic       which backend runs operations (see MakeBackend).
+//   --backend=sysvol          which backend runs operations, each with its own flags
+//                             (service/backend_flags.h: --sysvol, --domain, --backup_locations,
+//                             --state_dir, ...).
 //   --config=FILE             read flags from FILE, one "--name=value" per line ('#' starts a
 //                             comment line); the same as absl's built-in --flagfile=FILE. Flags
 //                             given after it on the command line override the file.
@@ -28,7 +30,7 @@
 #include "absl/time/time.h"
 #include "service/api/log.h"
 #include "service/api/server.h"
-#include "service/backends/synthetic/synthetic_backend.h"
+#include "service/backend_flags.h"
 #include "service/core/backend.h"
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
@@ -37,9 +39,10 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to listen on: host:port, [ipv6]:port or unix:PATH (port 0: any free port). "
           "Must be loopback or a Unix socket unless --insecure is given.");
-ABSL_FLAG(std::string, backend, "synthetic",
-          "Backend that runs operations. Only \"synthetic\" (scripted steps, for tests and demos) "
-          "is wired in so far; \"sysvol\" will become the default.");
+ABSL_FLAG(std::string, backend, gpop::DefaultBackendName(),
+          "Backend that runs operations: \"sysvol\" (Linux: GPO files and GPMC backup folders, "
+          "see --sysvol), \"gpmc\" (Windows: the GPMC COM adapter) or \"synthetic\" (scripted "
+          "steps, for tests and load only).");
 ABSL_FLAG(bool, insecure, false,
           "Allow listening on a non-loopback address without TLS or authentication.");
 ABSL_FLAG(int, executor_threads, 4, "Operations that may run at once.");
@@ -62,20 +65,6 @@ ABSL_FLAG(std::string, config, "",
 
 namespace gpop {
 namespace {
-
-// MakeBackend
-//
-// The backend named by --backend. This is the seam where the sysvol backend (and, on Windows,
-// the GPMC adapter) plug in, with their own flags.
-absl::StatusOr<std::unique_ptr<core::Backend>> MakeBackend(const std::string& name) {
-  if (name == "synthetic") {
-    return std::unique_ptr<core::Backend>(std::make_unique<synthetic::SyntheticBackend>());
-  }
-  if (name == "sysvol") {
-    return absl::UnimplementedError("--backend=sysvol is not wired into gpopd yet");
-  }
-  return absl::InvalidArgumentError("--backend=" + name + ": unknown backend (known: synthetic)");
-}
 
 // Rewrites --config FILE / --config=FILE as absl's --flagfile=FILE, so that the file is parsed
 // in place by absl itself.
@@ -119,7 +108,7 @@ int Run() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   absl::StatusOr<std::unique_ptr<core::Backend>> backend =
-      MakeBackend(absl::GetFlag(FLAGS_backend));
+      MakeBackendFromFlags(absl::GetFlag(FLAGS_backend));
   if (!backend.ok()) {
     std::fprintf(stderr, "gpopd: %s\n", std::string(backend.status().message()).c_str());
     return 2;

@@ -61,7 +61,8 @@ class Gpopd:
     def __init__(self, binary, work_dir):
         port_file = os.path.join(work_dir, "port")
         self.process = subprocess.Popen(
-            [binary, "--listen=127.0.0.1:0", "--port_file=" + port_file, "--heartbeat=1s"],
+            [binary, "--backend=synthetic", "--listen=127.0.0.1:0", "--port_file=" + port_file,
+             "--heartbeat=1s"],
             stderr=subprocess.PIPE, text=True)
         self.log = []
         # gpopd logs "gpopd ready" after it wrote the port file: wait for that line.

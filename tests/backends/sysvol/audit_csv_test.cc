@@ -55,3 +55,20 @@ TEST(AuditCsvTest, HostileInput) {
 
 }  // namespace
 }  // namespace gpop::sysvol
+
+namespace gpop::sysvol {
+namespace {
+
+// Found by audit_csv_fuzz: a quoted header field holding only a UTF-8 BOM was written unquoted
+// and read back as the file's BOM.
+TEST(AuditCsvTest, FieldStartingWithBomStaysAField) {
+  auto csv = ParseAuditCsv("\"\xEF\xBB\xBF\"", "t/audit.csv");
+  ASSERT_TRUE(csv.ok());
+  auto again = ParseAuditCsv(WriteAuditCsv(*csv), "t/audit.csv");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->header, csv->header);
+  EXPECT_FALSE(again->utf8_bom);
+}
+
+}  // namespace
+}  // namespace gpop::sysvol

@@ -61,7 +61,9 @@ bool ReadRecords(std::string_view text, std::vector<std::vector<std::string>>* r
 }
 
 std::string Field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  // A field that starts with a UTF-8 BOM is quoted too: unquoted at the start of the file it
+  // would read back as the file's BOM.
+  if (s.find_first_of(",\"\r\n") == std::string::npos && s.rfind(kUtf8Bom, 0) != 0) return s;
   std::string out = "\"";
   for (char c : s) {
     if (c == '"') out.push_back('"');

@@ -1,0 +1,28 @@
+// The backend gpopd runs, chosen and configured by flags: --backend and each backend's own
+// flags (--sysvol, --domain, --backup_locations, --state_dir, ...). main.cc's one seam.
+
+#ifndef GPOP_SERVICE_BACKEND_FLAGS_H_
+#define GPOP_SERVICE_BACKEND_FLAGS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "service/core/backend.h"
+
+namespace gpop {
+
+// DefaultBackendName
+//
+// "sysvol" on Linux, "gpmc" on Windows. The synthetic backend is never the default.
+const char* DefaultBackendName();
+
+// MakeBackendFromFlags
+//
+// Builds the backend named `name` from its flags, and prepares it to run (the sysvol backend
+// resolves what a crash left behind before it serves). Errors say which flag is wrong.
+absl::StatusOr<std::unique_ptr<core::Backend>> MakeBackendFromFlags(const std::string& name);
+
+}  // namespace gpop
+
+#endif  // GPOP_SERVICE_BACKEND_FLAGS_H_
