@@ -10,6 +10,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "service/backends/sysvol/format/gpt_ini.h"
+#include "service/backends/sysvol/format/inf_file.h"
+#include "service/backends/sysvol/format/registry_pol.h"
 #include "service/backends/sysvol/format/report_xml.h"
 #include "service/backends/sysvol/sysvol_backend.h"
 #include "tests/backends/sysvol/backend_test_util.h"
@@ -59,6 +62,44 @@ SysvolConfig SambaConfig(const fs::path& target) {
   config.sysvol_dir = target / "state" / "sysvol" / "gpop.test";
   config.detect_running_dc = true;  // provisioned, not running: writable
   return config;
+}
+
+// The readers and writers on the bytes Samba writes: every GPT.INI, GptTmpl.inf and
+// Registry.pol of the provisioned tree parses, and rewrites to the same bytes.
+TEST(SysvolSambaTest, FormatsRoundTripSambaFiles) {
+  GPOP_REQUIRE_SAMBA(target);
+  fs::path policies = target / "state" / "sysvol" / "gpop.test" / "Policies";
+  int gpt_ini = 0, inf = 0, pol = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(policies)) {
+    if (!entry.is_regular_file()) continue;
+    std::string name = entry.path().filename().string();
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string bytes = testing::ReadFileBytes(entry.path());
+    std::string shown = entry.path().string();
+    if (name == "gpt.ini") {
+      auto parsed = ParseGptIni(bytes, shown);
+      ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+      EXPECT_EQ(WriteGptIni(*parsed), bytes) << shown;
+      ++gpt_ini;
+    } else if (name == "gpttmpl.inf") {
+      auto parsed = ParseGptTmplInf(bytes, shown);
+      ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+      auto written = WriteGptTmplInf(*parsed);
+      ASSERT_TRUE(written.ok());
+      EXPECT_EQ(*written, bytes) << shown;
+      ++inf;
+    } else if (name == "registry.pol") {
+      auto parsed = ParseRegistryPol(bytes, shown);
+      ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+      auto written = WriteRegistryPol(*parsed);
+      ASSERT_TRUE(written.ok());
+      EXPECT_EQ(*written, bytes) << shown;
+      ++pol;
+    }
+  }
+  EXPECT_EQ(gpt_ini, 2);  // the two default GPOs (Samba writes no template or policy file)
+  RecordProperty("security_templates", inf);
+  RecordProperty("registry_pol_files", pol);
 }
 
 TEST(SysvolSambaTest, DefaultGposOpenWithTheirNames) {

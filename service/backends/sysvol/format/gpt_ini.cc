@@ -63,6 +63,7 @@ core::Result<GptIni> ParseGptIni(std::string_view bytes, std::string_view path) 
     }
   }
   if (!seen_general) return CorruptFile(path, "no [General] section");
+  ini.final_newline = final_newline || bytes.empty();
   return ini;
 }
 
@@ -73,6 +74,7 @@ std::string WriteGptIni(const GptIni& ini) {
   if (ini.display_name) out += "displayName=" + *ini.display_name + "\r\n";
   for (const auto& line : ini.general_extra) out += line + "\r\n";
   for (const auto& line : ini.other_lines) out += line + "\r\n";
+  if (!ini.final_newline) out.resize(out.size() - 2);
   return out;
 }
 

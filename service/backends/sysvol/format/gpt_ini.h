@@ -29,6 +29,8 @@ struct GptIni {
   std::vector<std::string> leading_lines;
   std::vector<std::string> general_extra;
   std::vector<std::string> other_lines;
+  // Whether the last line ended with a line break (Windows writes one, Samba does not).
+  bool final_newline = true;
 
   bool operator==(const GptIni& other) const {
     return version == other.version && display_name == other.display_name &&
