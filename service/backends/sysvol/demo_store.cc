@@ -77,6 +77,9 @@ core::Status WriteGpt(const Dir& policies, const GptContent& c) {
 }
 
 core::Result<Dir> OpenPoliciesForWriting(const std::filesystem::path& sysvol_dir) {
+  // The tool is pointed at a new folder: create its parents too (the backend never does).
+  std::error_code ec;
+  std::filesystem::create_directories(sysvol_dir, ec);
   core::Result<Dir> root = Dir::OpenRoot(sysvol_dir, "sysvol", /*create=*/true);
   if (!root.ok()) return root;
   core::Result<std::optional<DirEntry>> found = root->FindNoCase("Policies");
