@@ -231,10 +231,18 @@ grpc::ServerUnaryReactor* OperationsService::ListGpos(grpc::CallbackServerContex
                                                       const v1::ListGposRequest* request,
                                                       v1::ListGposResponse* response) {
   CallerPrincipal(context);
-  core::Result<std::vector<core::GpoInfo>> gpos = backend_->ListGpos();
-  if (!gpos.ok()) return Reply(context, engine::ToStatus(gpos.error()));
-  for (const core::GpoInfo& gpo : *gpos) GpoToProto(gpo, response->add_gpos());
-  return Reply(context, absl::OkStatus());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // The backend reads the GPO store: off the callback thread.
+  listings_.Post([this, reactor, response] {
+    core::Result<std::vector<core::GpoInfo>> gpos = backend_->ListGpos();
+    if (!gpos.ok()) {
+      reactor->Finish(ToGrpcStatus(engine::ToStatus(gpos.error())));
+      return;
+    }
+    for (const core::GpoInfo& gpo : *gpos) GpoToProto(gpo, response->add_gpos());
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* OperationsService::ListBackups(grpc::CallbackServerContext* context,
@@ -243,12 +251,19 @@ grpc::ServerUnaryReactor* OperationsService::ListBackups(grpc::CallbackServerCon
   CallerPrincipal(context);
   absl::StatusOr<core::Backend::BackupQuery> query = BackupQueryFromProto(*request);
   if (!query.ok()) return Reply(context, query.status());
-  core::Result<std::vector<core::BackupInfo>> backups = backend_->ListBackups(*query);
-  if (!backups.ok()) return Reply(context, engine::ToStatus(backups.error()));
-  for (const core::BackupInfo& backup : *backups) {
-    BackupToProto(backup, response->add_backups());
-  }
-  return Reply(context, absl::OkStatus());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // The backend reads every backup's bkupInfo.xml (and may repair manifest.xml): off the
+  // callback thread.
+  listings_.Post([this, reactor, response, query = *std::move(query)] {
+    core::Result<std::vector<core::BackupInfo>> backups = backend_->ListBackups(query);
+    if (!backups.ok()) {
+      reactor->Finish(ToGrpcStatus(engine::ToStatus(backups.error())));
+      return;
+    }
+    for (const core::BackupInfo& backup : *backups) BackupToProto(backup, response->add_backups());
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
 }
 
 // --- google.longrunning.Operations ----------------------------------------------------------

@@ -12,6 +12,7 @@
 #include "gpop/v1/operations.grpc.pb.h"
 #include "service/core/backend.h"
 #include "service/engine/clock.h"
+#include "service/api/blocking_pool.h"
 #include "service/engine/engine.h"
 
 namespace gpop::api {
@@ -61,6 +62,7 @@ class OperationsService final : public v1::GroupPolicyOperations::CallbackServic
   engine::Engine* const engine_;
   core::Backend* const backend_;
   const ServiceOptions options_;
+  BlockingPool listings_{2};  // ListGpos / ListBackups; outlives every call (see server.h)
 };
 
 // LroService
