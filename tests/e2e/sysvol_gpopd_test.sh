@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# End to end through the real binaries: gpop-demo-store writes a store, gpopd serves it with the
+# sysvol backend (its default), gpopctl backs up a GPO, lists backups, reports and is refused
+# what it must be refused. Usage: sysvol_gpopd_test.sh GPOPD GPOPCTL GPOP_DEMO_STORE
+set -euo pipefail
+gpopd=$1 ctl=$2 demo_store=$3
+work=$(mktemp -d)
+fail() { echo "FAIL: $*"; echo "--- gpopd log"; cat "$work/gpopd.log"; exit 1; }
+
+"$demo_store" "$work/sysvol/demo.test" >/dev/null
+"$gpopd" --sysvol "$work/sysvol/demo.test" --state_dir "$work/state" \
+  --backup_locations "default=$work/backups,offsite=$work/offsite" --default_location default \
+  --listen 127.0.0.1:0 --port_file "$work/port" 2>"$work/gpopd.log" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+# gpopd logs "gpopd ready" once the port file is written.
+for _ in $(seq 1 600); do
+  grep -q "gpopd ready" "$work/gpopd.log" 2>/dev/null && break
+  kill -0 $pid 2>/dev/null || fail "gpopd exited early"
+  sleep 0.05
+done
+export GPOP_SERVER=127.0.0.1:$(cat "$work/port")
+
+"$ctl" gpos | grep -q "Server Hardening" || fail "ListGpos lacks a demo GPO"
+"$ctl" backup --gpo "server hardening" --location offsite --comment "e2e" --wait >/dev/null ||
+  fail "backup did not succeed"
+[ -f "$work/offsite/manifest.xml" ] || fail "no manifest.xml in the location"
+ls "$work/offsite" | grep -Eq '^\{[0-9A-F-]{36}\}$' || fail "no backup folder named by a backup ID"
+"$ctl" -o json backups --location offsite | grep -q '"gpoDisplayName": *"Server Hardening"' ||
+  fail "ListBackups lacks the backup"
+"$ctl" report --gpo "Audit Policy" --format xml --out "$work/report.xml" >/dev/null ||
+  fail "report failed"
+grep -q "<GPO" "$work/report.xml" || fail "the XML report has no GPO element"
+
+# Refusals: a location that is a path, an unknown GPO, an over-long comment.
+set +e
+"$ctl" backup --gpo "Audit Policy" --location ../etc >/dev/null 2>&1; rc_path=$?
+"$ctl" backup --gpo "No Such GPO" --wait >/dev/null 2>&1; rc_missing=$?
+"$ctl" backup --gpo "Audit Policy" --comment "$(head -c 2048 /dev/zero | tr '\0' x)" \
+  >/dev/null 2>&1; rc_comment=$?
+set -e
+[ $rc_path -eq 6 ] || fail "a location path gave exit $rc_path, not 6 (INVALID_ARGUMENT)"
+[ $rc_missing -eq 2 ] || fail "an unknown GPO gave exit $rc_missing, not 2 (operation FAILED)"
+[ $rc_comment -eq 6 ] || fail "a 2,048-character comment gave exit $rc_comment, not 6"
+
+kill -TERM $pid
+wait $pid || fail "gpopd did not exit 0 on SIGTERM"
+trap 'rm -rf "$work"' EXIT
+echo "sysvol gpopd end to end: passed"
