@@ -15,11 +15,13 @@
 #include "service/backends/synthetic/synthetic_backend.h"
 #include "service/engine/engine.h"
 #include "service/store/memory_store.h"
+#include "tests/engine/cursor_testing.h"
 
 namespace gpop {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using testing::NextBlocking;
 
 // A store whose every commit waits `fsync` (a stand-in for a disk flush).
 class SlowStore final : public engine::Store {
@@ -38,24 +40,6 @@ class SlowStore final : public engine::Store {
   store::MemoryStore inner_;
 };
 
-engine::Cursor::Next NextBlocking(engine::Cursor* cursor) {
-  for (;;) {
-    auto next = cursor->Poll();
-    if (!std::holds_alternative<engine::Cursor::Pending>(next)) return next;
-    std::atomic<bool> woken{false};
-    core::Mutex mu;
-    core::CondVar cv;
-    if (!cursor->Arm([&] {
-          core::MutexLock lock(&mu);
-          woken = true;
-          cv.SignalAll();
-        })) {
-      continue;
-    }
-    core::MutexLock lock(&mu);
-    while (!woken) cv.Wait(&mu);
-  }
-}
 
 // Drains a status stream to its end; returns the number of events.
 int Drain(engine::Cursor* cursor) {

@@ -9,6 +9,7 @@
 
 #include "service/engine/status_convert.h"
 #include "service/store/memory_store.h"
+#include "tests/engine/cursor_testing.h"
 #include "tests/engine/gate_backend.h"
 
 namespace gpop::engine {
@@ -16,6 +17,7 @@ namespace {
 
 using core::OperationState;
 using testing::GateBackend;
+using testing::NextBlocking;
 
 core::OperationSpec BackupOf(const std::string& guid) {
   core::BackupSpec b;
@@ -33,25 +35,6 @@ GateBackend::Release Steps(int progress, int messages) {
 constexpr char kGpoA[] = "{AAAAAAAA-0000-0000-0000-000000000001}";
 constexpr char kGpoB[] = "{BBBBBBBB-0000-0000-0000-000000000002}";
 
-// Waits for the next non-pending item of a cursor, arming it as a reactor would.
-Cursor::Next NextBlocking(Cursor* cursor) {
-  for (;;) {
-    Cursor::Next next = cursor->Poll();
-    if (!std::holds_alternative<Cursor::Pending>(next)) return next;
-    core::Mutex mu;
-    core::CondVar cv;
-    bool woken = false;
-    if (!cursor->Arm([&] {
-          core::MutexLock lock(&mu);
-          woken = true;
-          cv.SignalAll();
-        })) {
-      continue;
-    }
-    core::MutexLock lock(&mu);
-    while (!woken) cv.Wait(&mu);
-  }
-}
 
 // Reads events until the stream ends; returns the events and the end status.
 struct Drained {
