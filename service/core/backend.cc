@@ -68,10 +68,16 @@ Status ValidateSpec(const OperationSpec& spec) {
     Status operator()(const BackupSpec& s) const {
       if (Status st = ValidateGpo("backup.gpo", s.gpo); !st.ok()) return st;
       if (Status st = ValidateSimpleName("backup.location", s.location); !st.ok()) return st;
-      // Count characters (UTF-8 code points), as GPMC counts UTF-16 characters.
-      size_t chars = std::count_if(s.comment.begin(), s.comment.end(),
-                                   [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
-      if (chars > kMaxCommentChars) {
+      // Count UTF-16 code units, as GPMC does: a 4-byte UTF-8 sequence is a surrogate pair.
+      size_t units = 0;
+      for (unsigned char c : s.comment) {
+        if ((c & 0xC0) != 0x80) units += c >= 0xF0 ? 2 : 1;
+        // XML 1.0 (manifest.xml, bkupInfo.xml) cannot carry other C0 controls.
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+          return InvalidField("backup.comment", "contains a control character");
+        }
+      }
+      if (units > kMaxCommentChars) {
         return InvalidField("backup.comment", "is longer than 2047 characters");
       }
       return Status();

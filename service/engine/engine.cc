@@ -1081,6 +1081,11 @@ class Engine::Impl {
     if (outcome && !outcome->error) {
       FinishLocked(op, std::nullopt, core::Effects::kApplied, std::move(outcome->result),
                    outcome->hresult);
+    } else if (outcome && outcome->effects != core::Effects::kNone) {
+      // The backend could neither finish nor undo the run: say so, never claim a rollback.
+      core::Error error = *outcome->error;
+      error.metadata["server_restarted"] = "true";
+      FinishLocked(op, std::move(error), outcome->effects, {}, outcome->hresult);
     } else if (was_cancelling) {
       FinishLocked(op,
                    core::MakeError(core::Code::kCancelled, core::reason::kCancelled,

@@ -170,7 +170,8 @@ core::BackupInfo BackupInfoFromInst(const BackupInst& inst, const std::string& l
 }
 
 core::Result<std::vector<ScannedBackup>> ScanBackups(const Dir& location,
-                                                     std::vector<std::string>* skipped) {
+                                                     std::vector<std::string>* skipped,
+                                                     std::set<std::string>* unreadable) {
   core::Result<std::vector<DirEntry>> entries = location.List();
   if (!entries.ok()) return entries.error();
   std::vector<ScannedBackup> out;
@@ -182,11 +183,13 @@ core::Result<std::vector<ScannedBackup>> ScanBackups(const Dir& location,
     core::Result<Dir> dir = location.OpenSubdir(e.name);
     if (!dir.ok()) {
       if (skipped) skipped->push_back(dir.error().message);
+      if (unreadable) unreadable->insert(*folder_id);
       continue;
     }
     core::Result<std::optional<DirEntry>> info = dir->FindNoCase(kBkupInfoFile);
     if (!info.ok() || !*info) {
       if (skipped) skipped->push_back(display + ": no bkupInfo.xml");
+      if (unreadable) unreadable->insert(*folder_id);
       continue;
     }
     core::Result<std::string> bytes = dir->ReadFile((*info)->name, kMaxSmallXmlBytes);
@@ -195,6 +198,7 @@ core::Result<std::vector<ScannedBackup>> ScanBackups(const Dir& location,
                    : core::Result<BackupInst>(bytes.error());
     if (!inst.ok()) {
       if (skipped) skipped->push_back(inst.error().message);
+      if (unreadable) unreadable->insert(*folder_id);
       continue;
     }
     if (core::NormalizeGuid(inst->id) != folder_id) {
@@ -219,7 +223,8 @@ core::Status ReplaceFileAtomically(const Dir& dir, std::string_view name, std::s
   return dir.Sync();
 }
 
-Manifest ReconcileManifest(const Manifest& current, const std::vector<ScannedBackup>& backups) {
+Manifest ReconcileManifest(const Manifest& current, const std::vector<ScannedBackup>& backups,
+                           const std::set<std::string>& unreadable) {
   std::map<std::string, const BackupInst*> by_id;
   for (const ScannedBackup& b : backups) {
     by_id[core::NormalizeGuid(b.inst.id).value_or(b.inst.id)] = &b.inst;
@@ -229,7 +234,11 @@ Manifest ReconcileManifest(const Manifest& current, const std::vector<ScannedBac
   for (const BackupInst& inst : current.backups) {
     std::string id = core::NormalizeGuid(inst.id).value_or(inst.id);
     auto it = by_id.find(id);
-    if (it == by_id.end() || !emitted.insert(id).second) continue;
+    if (it == by_id.end()) {
+      if (unreadable.count(id) > 0 && emitted.insert(id).second) out.backups.push_back(inst);
+      continue;
+    }
+    if (!emitted.insert(id).second) continue;
     out.backups.push_back(*it->second);
   }
   std::vector<const BackupInst*> rest;
@@ -248,7 +257,7 @@ core::Result<Manifest> ReadManifest(const Dir& location, bool* corrupt) {
   core::Result<std::optional<DirEntry>> found = location.FindNoCase(kManifestFile);
   if (!found.ok()) return found.error();
   if (!*found) return Manifest();
-  core::Result<std::string> bytes = location.ReadFile((*found)->name, 64u << 20);
+  core::Result<std::string> bytes = location.ReadFile((*found)->name, 16u << 20);  // ~25,000 backups
   core::Result<Manifest> parsed =
       bytes.ok() ? ParseManifest(*bytes, JoinDisplay(location.display(), (*found)->name))
                  : core::Result<Manifest>(bytes.error());

@@ -4,6 +4,7 @@
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_BACKUP_FOLDER_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_BACKUP_FOLDER_H_
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,9 +73,11 @@ struct ScannedBackup {
 // ScanBackups
 //
 // Every folder of `location` named by a braced GUID that holds a readable bkupInfo.xml whose ID
-// matches the folder; folders that do not are reported in `skipped` (display paths and why).
+// matches the folder; folders that do not are reported in `skipped` (display paths and why),
+// and the IDs of those named by a GUID but unreadable go to `unreadable` (when given).
 core::Result<std::vector<ScannedBackup>> ScanBackups(const Dir& location,
-                                                     std::vector<std::string>* skipped);
+                                                     std::vector<std::string>* skipped,
+                                                     std::set<std::string>* unreadable = nullptr);
 
 // ReplaceFileAtomically
 //
@@ -85,8 +88,11 @@ core::Status ReplaceFileAtomically(const Dir& dir, std::string_view name, std::s
 // ReconcileManifest
 //
 // The manifest that lists exactly `backups`: the entries of `current` that still exist, in
-// their order and with their bkupInfo.xml contents, then the others by backup time.
-Manifest ReconcileManifest(const Manifest& current, const std::vector<ScannedBackup>& backups);
+// their order and with their bkupInfo.xml contents, then the others by backup time. Entries of
+// `current` whose folder is there but unreadable (`unreadable`, from ScanBackups) are kept as
+// they are: a backup leaves the manifest only when its folder is gone.
+Manifest ReconcileManifest(const Manifest& current, const std::vector<ScannedBackup>& backups,
+                           const std::set<std::string>& unreadable = {});
 
 // ReadManifest
 //

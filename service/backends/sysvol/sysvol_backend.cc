@@ -8,6 +8,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <map>
+#include <set>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -426,8 +430,8 @@ core::Outcome SysvolBackend::RunBackup(const core::RunRequest& request,
   progress.Start();
 
   // Copy Machine/ and User/ (canonical case at the top, names below as found). Every folder
-  // created is fsynced once its content is complete (children before parents).
-  std::vector<Dir> created;  // staged folders, fsynced at the end, deepest last-in-first-out
+  // created is fsynced and closed as soon as its content is complete (children before parents),
+  // so that open descriptors stay bounded by the tree's depth, not its size.
   for (const char* side : {"Machine", "User"}) {
     const std::string& found = std::string(side) == "Machine" ? tree->machine_folder
                                                               : tree->user_folder;
@@ -446,7 +450,7 @@ core::Outcome SysvolBackend::RunBackup(const core::RunRequest& request,
       if (progress.Cancelled()) return abort(CancelledError("backup"));
       while (src_stack.size() > e.components.size()) {
         src_stack.pop_back();
-        created.push_back(std::move(dst_stack.back()));
+        if (core::Status s = dst_stack.back().Sync(); !s.ok()) return abort(s.error());
         dst_stack.pop_back();
       }
       const std::string& name = e.components.back();
@@ -468,7 +472,7 @@ core::Outcome SysvolBackend::RunBackup(const core::RunRequest& request,
       progress.Advance(1);
     }
     while (!dst_stack.empty()) {
-      created.push_back(std::move(dst_stack.back()));
+      if (core::Status s = dst_stack.back().Sync(); !s.ok()) return abort(s.error());
       dst_stack.pop_back();
     }
   }
@@ -527,10 +531,7 @@ core::Outcome SysvolBackend::RunBackup(const core::RunRequest& request,
   progress.Advance(1);
   if (progress.Cancelled()) return abort(CancelledError("backup"));
 
-  // Make the staged tree durable: every folder, deepest first.
-  for (const Dir& d : created) {
-    if (core::Status s = d.Sync(); !s.ok()) return abort(s.error());
-  }
+  // Make the rest of the staged tree durable (the copied folders already are).
   for (const Dir* d : {&*gpo_dir, &*domain_sysvol, &*backup_dir}) {
     if (core::Status s = d->Sync(); !s.ok()) return abort(s.error());
   }
@@ -541,9 +542,10 @@ core::Outcome SysvolBackend::RunBackup(const core::RunRequest& request,
   core::Result<Manifest> current = ReadManifest(*loc, &corrupt);
   if (!current.ok()) return abort(current.error());
   std::vector<std::string> skipped;
-  core::Result<std::vector<ScannedBackup>> scanned = ScanBackups(*loc, &skipped);
+  std::set<std::string> unreadable;
+  core::Result<std::vector<ScannedBackup>> scanned = ScanBackups(*loc, &skipped, &unreadable);
   if (!scanned.ok()) return abort(scanned.error());
-  Manifest manifest = ReconcileManifest(*current, *scanned);
+  Manifest manifest = ReconcileManifest(*current, *scanned, unreadable);
   manifest.backups.push_back(inst);
   if (core::Status s = staging->WriteFile(kManifestFile, WriteManifest(manifest)); !s.ok()) {
     return abort(s.error());
@@ -659,9 +661,10 @@ core::Status SysvolBackend::RepairManifestLocked(const Dir& location) const {
   core::Result<Manifest> current = ReadManifest(location, &corrupt);
   if (!current.ok()) return current.error();
   std::vector<std::string> skipped;
-  core::Result<std::vector<ScannedBackup>> scanned = ScanBackups(location, &skipped);
+  std::set<std::string> unreadable;
+  core::Result<std::vector<ScannedBackup>> scanned = ScanBackups(location, &skipped, &unreadable);
   if (!scanned.ok()) return scanned.error();
-  Manifest wanted = ReconcileManifest(*current, *scanned);
+  Manifest wanted = ReconcileManifest(*current, *scanned, unreadable);
   bool missing = false;
   if (core::Result<std::optional<DirEntry>> f = location.FindNoCase(kManifestFile); f.ok()) {
     missing = !*f;
@@ -713,15 +716,25 @@ core::Result<std::vector<std::string>> SysvolBackend::ResolveLeftovers() {
   core::Result<std::vector<Intent>> open = metadata_->OpenIntents();
   if (!open.ok()) return open.error();
   std::vector<std::string> resolved;
+  std::set<std::string> unresolved_roots;
   for (const Intent& intent : *open) {
     std::optional<core::Outcome> out = Recover(intent.operation_id);
-    if (out && out->error) return *out->error;
+    if (out && out->error) {
+      // One intent that cannot be resolved now (its location was removed from the
+      // configuration, an operator deleted its staging folder, an I/O error) must not keep the
+      // server from starting: it stays open, is reported, and is tried again at the next start.
+      std::fprintf(stderr, "gpop sysvol: cannot resolve the interrupted operation %s: %s\n",
+                   intent.operation_id.c_str(), out->error->message.c_str());
+      unresolved_roots.insert(intent.root);
+      continue;
+    }
     resolved.push_back(intent.operation_id);
   }
-  // No intent is open now: every staging folder and temporary manifest is garbage.
+  // Every staging folder and temporary manifest that no open intent owns is garbage.
   for (const auto& [name, path] : config_.backup_locations) {
     std::error_code ec;
     if (!fs::is_directory(path, ec)) continue;
+    if (unresolved_roots.count(name) > 0) continue;  // intent.root is the location name
     core::Result<Dir> loc = Dir::OpenRoot(path, "backups/" + name);
     if (!loc.ok()) return loc.error();
     if (loc->Exists(kStagingFolder)) {
@@ -745,6 +758,63 @@ core::Result<std::vector<std::string>> SysvolBackend::ResolveLeftovers() {
   return resolved;
 }
 
+namespace {
+
+bool HasExtension(const std::string& name, const char* ext) {
+  size_t n = std::strlen(ext);
+  if (name.size() <= n) return false;
+  for (size_t i = 0; i < n; ++i) {
+    if (std::tolower(static_cast<unsigned char>(name[name.size() - n + i])) != ext[i]) return false;
+  }
+  return true;
+}
+
+std::string LowerStem(const std::string& name) {
+  std::string stem = name.substr(0, name.rfind('.'));
+  for (char& c : stem) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return stem;
+}
+
+// The ADMX central store (PolicyDefinitions/*.admx with en-US/*.adml), read through `dir`.
+core::Result<AdmxCatalog> LoadAdmxFrom(const Dir& dir) {
+  constexpr size_t kMaxTemplateBytes = 32u << 20;
+  core::Result<std::vector<DirEntry>> entries = dir.List();
+  if (!entries.ok()) return entries.error();
+  std::vector<std::string> admx_names;
+  for (const DirEntry& e : *entries) {
+    if (e.type == EntryType::kFile && HasExtension(e.name, ".admx")) admx_names.push_back(e.name);
+  }
+  std::sort(admx_names.begin(), admx_names.end());
+  std::map<std::string, std::string> adml;  // lower-case stem -> bytes
+  core::Result<std::optional<DirEntry>> lang = dir.FindNoCase("en-US");
+  if (!lang.ok()) return lang.error();
+  if (*lang && (*lang)->type == EntryType::kDirectory) {
+    core::Result<Dir> lang_dir = dir.OpenSubdir((*lang)->name);
+    if (!lang_dir.ok()) return lang_dir.error();
+    core::Result<std::vector<DirEntry>> files = lang_dir->List();
+    if (!files.ok()) return files.error();
+    for (const DirEntry& e : *files) {
+      if (e.type != EntryType::kFile || !HasExtension(e.name, ".adml")) continue;
+      core::Result<std::string> bytes = lang_dir->ReadFile(e.name, kMaxTemplateBytes);
+      if (!bytes.ok()) return bytes.error();
+      adml[LowerStem(e.name)] = std::move(*bytes);
+    }
+  }
+  AdmxCatalog catalog;
+  for (const std::string& name : admx_names) {
+    core::Result<std::string> bytes = dir.ReadFile(name, kMaxTemplateBytes);
+    if (!bytes.ok()) return bytes.error();
+    auto it = adml.find(LowerStem(name));
+    core::Status added = catalog.AddFile(*bytes, it == adml.end() ? std::string_view() : it->second,
+                                         "PolicyDefinitions/" + name);
+    if (!added.ok()) return added.error();
+  }
+  catalog.Finish();
+  return catalog;
+}
+
+}  // namespace
+
 core::Result<std::shared_ptr<const AdmxCatalog>> SysvolBackend::LoadAdmx(
     const Dir& policies) const {
   core::Result<std::optional<DirEntry>> found = policies.FindNoCase("PolicyDefinitions");
@@ -763,14 +833,9 @@ core::Result<std::shared_ptr<const AdmxCatalog>> SysvolBackend::LoadAdmx(
     core::MutexLock lock(&mu_);
     if (admx_ && admx_stamp_ == stamp) return admx_;
   }
-  // The Policies folder's own name as found, below the configured sysvol folder.
-  core::Result<Dir> root = Dir::OpenRoot(config_.sysvol_dir, "sysvol");
-  if (!root.ok()) return root.error();
-  core::Result<std::optional<DirEntry>> pol = root->FindNoCase("Policies");
-  if (!pol.ok() || !*pol) return std::shared_ptr<const AdmxCatalog>();
-  core::Result<AdmxCatalog> catalog =
-      LoadAdmxCatalog(config_.sysvol_dir / (*pol)->name / (*found)->name);
-  if (!catalog.ok()) return catalog.error();
+  // Read through the already opened folder, never by path: links inside PolicyDefinitions are
+  // not followed, special files are refused, and every read is bounded.
+  core::Result<AdmxCatalog> catalog = LoadAdmxFrom(*dir);
   auto shared = std::make_shared<const AdmxCatalog>(std::move(*catalog));
   core::MutexLock lock(&mu_);
   admx_ = shared;

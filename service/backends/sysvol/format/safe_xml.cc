@@ -2,6 +2,7 @@
 
 #include "service/backends/sysvol/format/safe_xml.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "service/backends/sysvol/format/format_error.h"
@@ -80,6 +81,11 @@ core::Result<std::unique_ptr<pugi::xml_document>> LoadXml(std::string_view bytes
   // is searched as a whole, so "<!DOCTYPE" inside a comment or CDATA is refused as well.
   if (internal::AsciiLower(text).find("<!doctype") != std::string::npos) {
     return CorruptFile(path, "XML with a DOCTYPE is refused (no DTD processing)");
+  }
+  // Bound the DOM before building it: every element (and most other nodes) starts with '<', so
+  // a document with more of them than max_nodes is refused without allocating its tree.
+  if (static_cast<size_t>(std::count(text.begin(), text.end(), '<')) > limits.max_nodes) {
+    return CorruptFile(path, "more than " + std::to_string(limits.max_nodes) + " XML nodes");
   }
   auto doc = std::make_unique<pugi::xml_document>();
   // parse_default: CDATA, the five predefined entities and character references, EOL
