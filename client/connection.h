@@ -25,6 +25,12 @@ class StreamAttempt {
  public:
   virtual ~StreamAttempt() = default;
 
+  // Start
+  //
+  // Starts the call. Separate from construction so that the caller can register the attempt
+  // first: a Cancel() from another thread then also ends a call that is still connecting.
+  virtual void Start() {}
+
   // Read
   //
   // The next item; false when the stream has ended.

@@ -3,6 +3,7 @@
 
 #include "client/grpc_connection.h"
 
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -39,8 +40,12 @@ class GrpcStreamAttempt final : public StreamAttempt<Item> {
     reader_->Finish();
   }
 
-  void set_reader(std::unique_ptr<grpc::ClientReader<Item>> reader) { reader_ = std::move(reader); }
-  grpc::ClientContext* context() { return context_.get(); }
+  // The call that Start() makes: the stub method, bound to its request.
+  using Starter = std::function<std::unique_ptr<grpc::ClientReader<Item>>(grpc::ClientContext*)>;
+  void set_starter(Starter starter) { starter_ = std::move(starter); }
+
+  // Blocks until the call has started (or failed to); Cancel() from another thread ends it.
+  void Start() override { reader_ = starter_(context_.get()); }
 
   bool Read(Item* item) override { return reader_->Read(item); }
 
@@ -53,6 +58,7 @@ class GrpcStreamAttempt final : public StreamAttempt<Item> {
 
  private:
   std::unique_ptr<grpc::ClientContext> context_;
+  Starter starter_;
   std::unique_ptr<grpc::ClientReader<Item>> reader_;
   bool finished_ = false;
 };
@@ -114,7 +120,9 @@ class GrpcConnection final : public Connection {
   std::unique_ptr<StreamAttempt<v1::StatusUpdate>> StreamStatus(
       const v1::StreamStatusRequest& request, std::optional<TimePoint> deadline) override {
     auto attempt = std::make_unique<GrpcStreamAttempt<v1::StatusUpdate>>(NewContext(deadline));
-    attempt->set_reader(stub_->StreamStatus(attempt->context(), request));
+    attempt->set_starter([this, request](grpc::ClientContext* context) {
+      return stub_->StreamStatus(context, request);
+    });
     return attempt;
   }
 
@@ -122,7 +130,9 @@ class GrpcConnection final : public Connection {
       const v1::WatchOperationsRequest& request, std::optional<TimePoint> deadline) override {
     auto attempt =
         std::make_unique<GrpcStreamAttempt<v1::WatchOperationsResponse>>(NewContext(deadline));
-    attempt->set_reader(stub_->WatchOperations(attempt->context(), request));
+    attempt->set_starter([this, request](grpc::ClientContext* context) {
+      return stub_->WatchOperations(context, request);
+    });
     return attempt;
   }
 
@@ -176,6 +186,13 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeGrpcConnection(const ConnectionO
   }
   grpc::ChannelArguments args;
   args.SetUserAgentPrefix("gpop-client-cpp");
+  // Notice a dead or black-holed connection during a long watch: ping every 20 s (gpopd
+  // accepts client pings every 10 s), give up after 10 s without an answer; the stream then
+  // fails UNAVAILABLE and resumes.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   std::shared_ptr<grpc::Channel> channel =
       grpc::CreateCustomChannel(options.target, credentials, args);
   return MakeGrpcConnection(std::move(channel), options);

@@ -216,10 +216,14 @@ bool ResumableStream<Item>::Read(Item* item) {
       if (!first_attempt_) resumes_.fetch_add(1);
       first_attempt_ = false;
       current_ = Open(options_.deadline);
-      core::MutexLock lock(&mu_);
-      attempt_ = current_.get();
-      // A Cancel() that came before the attempt existed still applies to it.
-      if (cancelled_) attempt_->Cancel();
+      {
+        core::MutexLock lock(&mu_);
+        attempt_ = current_.get();
+        // A Cancel() that came before the attempt existed still applies to it.
+        if (cancelled_) attempt_->Cancel();
+      }
+      // Registered first, started second: a Cancel() now also ends a call still connecting.
+      current_->Start();
     }
 
     if (current_->Read(item)) {
