@@ -2,6 +2,7 @@
 
 #include "client/ctl/commands.h"
 
+#include <thread>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -43,13 +44,20 @@ WatchResult Watch(const Command& command, client::Client& client, const std::str
 
   std::atomic<int> interrupts_seen{0};
   std::atomic<bool> detached{false};
+  // The Cancel call runs on its own thread, so that the interrupt handler returns at once and a
+  // second interrupt can detach even while the Cancel call hangs. Joined below.
+  std::thread canceller;
   interrupts->SetHandler([&] {
     int count = ++interrupts_seen;
     if (command.wait.cancel_on_interrupt && count == 1) {
       *io.err << (io.out_is_tty ? "\n" : "") << "gpopctl: cancelling " << operation_id
               << " (interrupt again to detach)\n";
-      absl::StatusOr<v1::Operation> cancelled = client.Cancel(operation_id);
-      if (!cancelled.ok()) *io.err << "gpopctl: cancel: " << ErrorText(cancelled.status()) << "\n";
+      canceller = std::thread([&client, &io, operation_id] {
+        absl::StatusOr<v1::Operation> cancelled = client.Cancel(operation_id);
+        if (!cancelled.ok()) {
+          *io.err << "gpopctl: cancel: " << ErrorText(cancelled.status()) << "\n";
+        }
+      });
       return;
     }
     detached = true;
@@ -86,6 +94,7 @@ WatchResult Watch(const Command& command, client::Client& client, const std::str
     }
   }
   interrupts->SetHandler(nullptr);
+  if (canceller.joinable()) canceller.join();
   if (bar) *io.out << "\n";
   io.out->flush();
 
