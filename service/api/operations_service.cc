@@ -139,16 +139,23 @@ grpc::ServerUnaryReactor* OperationsService::StartOperation(
     Log(LogLevel::kInfo, tags, "start refused: " + std::string(start.status().message()));
     return Reply(context, start.status());
   }
-  absl::StatusOr<engine::OperationRecord> record = engine_->Start(*start);
-  if (!record.ok()) {
-    Log(LogLevel::kInfo, tags, "start refused: " + std::string(record.status().message()));
-    return Reply(context, record.status());
-  }
-  tags.operation_id = record->id;
-  Log(LogLevel::kInfo, tags,
-      std::string("start ") + core::KindName(record->kind) + ": " + core::StateName(record->state));
-  OperationToProto(*record, response);
-  return Reply(context, absl::OkStatus());
+  // Start waits until the operation is durable (one group commit): off the callback thread.
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  durable_.Post([this, reactor, response, tags, start = *std::move(start)]() mutable {
+    absl::StatusOr<engine::OperationRecord> record = engine_->Start(start);
+    if (!record.ok()) {
+      Log(LogLevel::kInfo, tags, "start refused: " + std::string(record.status().message()));
+      reactor->Finish(ToGrpcStatus(record.status()));
+      return;
+    }
+    tags.operation_id = record->id;
+    Log(LogLevel::kInfo, tags,
+        std::string("start ") + core::KindName(record->kind) + ": " +
+            core::StateName(record->state));
+    OperationToProto(*record, response);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
 }
 
 grpc::ServerWriteReactor<v1::StatusUpdate>* OperationsService::StreamStatus(
@@ -172,12 +179,21 @@ grpc::ServerUnaryReactor* OperationsService::Cancel(grpc::CallbackServerContext*
   if (absl::Status s = ValidateOperationId("operation_id", request->operation_id()); !s.ok()) {
     return Reply(context, s);
   }
-  absl::StatusOr<engine::OperationRecord> record = engine_->Cancel(request->operation_id());
-  if (!record.ok()) return Reply(context, record.status());
-  Log(LogLevel::kInfo, LogTags{record->id, record->request_id, principal.name},
-      std::string("cancel requested: ") + core::StateName(record->state));
-  OperationToProto(*record, response);
-  return Reply(context, absl::OkStatus());
+  // Cancel waits for durability and runs the backend's cancel callbacks: off the callback
+  // thread.
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  durable_.Post([this, reactor, response, principal, id = request->operation_id()] {
+    absl::StatusOr<engine::OperationRecord> record = engine_->Cancel(id);
+    if (!record.ok()) {
+      reactor->Finish(ToGrpcStatus(record.status()));
+      return;
+    }
+    Log(LogLevel::kInfo, LogTags{record->id, record->request_id, principal.name},
+        std::string("cancel requested: ") + core::StateName(record->state));
+    OperationToProto(*record, response);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* OperationsService::GetOperation(grpc::CallbackServerContext* context,
@@ -304,9 +320,13 @@ grpc::ServerUnaryReactor* LroService::DeleteOperation(
   Principal principal = CallerPrincipal(context);
   absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
   if (!id.ok()) return Reply(context, id.status());
-  absl::Status deleted = engine_->Delete(*id);
-  if (deleted.ok()) Log(LogLevel::kInfo, LogTags{*id, "", principal.name}, "deleted");
-  return Reply(context, deleted);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  blocking_.Post([this, reactor, principal, id = *id] {  // the store deletes: off the thread
+    absl::Status deleted = engine_->Delete(id);
+    if (deleted.ok()) Log(LogLevel::kInfo, LogTags{id, "", principal.name}, "deleted");
+    reactor->Finish(ToGrpcStatus(deleted));
+  });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* LroService::CancelOperation(
@@ -315,11 +335,18 @@ grpc::ServerUnaryReactor* LroService::CancelOperation(
   Principal principal = CallerPrincipal(context);
   absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
   if (!id.ok()) return Reply(context, id.status());
-  absl::StatusOr<engine::OperationRecord> record = engine_->Cancel(*id);
-  if (!record.ok()) return Reply(context, record.status());
-  Log(LogLevel::kInfo, LogTags{record->id, record->request_id, principal.name},
-      std::string("cancel requested (longrunning): ") + core::StateName(record->state));
-  return Reply(context, absl::OkStatus());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  blocking_.Post([this, reactor, principal, id = *id] {  // as gpop.v1 Cancel: off the thread
+    absl::StatusOr<engine::OperationRecord> record = engine_->Cancel(id);
+    if (!record.ok()) {
+      reactor->Finish(ToGrpcStatus(record.status()));
+      return;
+    }
+    Log(LogLevel::kInfo, LogTags{record->id, record->request_id, principal.name},
+        std::string("cancel requested (longrunning): ") + core::StateName(record->state));
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* LroService::WaitOperation(

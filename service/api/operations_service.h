@@ -62,7 +62,9 @@ class OperationsService final : public v1::GroupPolicyOperations::CallbackServic
   engine::Engine* const engine_;
   core::Backend* const backend_;
   const ServiceOptions options_;
-  BlockingPool listings_{2};  // ListGpos / ListBackups; outlives every call (see server.h)
+  // Work that may block, off gRPC's callback threads; the pools outlive every call (server.h).
+  BlockingPool durable_{8};   // Start and Cancel wait for a group commit
+  BlockingPool listings_{2};  // ListGpos / ListBackups read the GPO store
 };
 
 // LroService
@@ -99,6 +101,7 @@ class LroService final : public google::longrunning::Operations::CallbackService
   engine::Engine* const engine_;
   engine::Clock* const clock_;
   const ServiceOptions options_;
+  BlockingPool blocking_{2};  // Cancel and Delete, off gRPC's callback threads
 };
 
 }  // namespace gpop::api
