@@ -125,6 +125,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService();
   health->SetServingStatus(kLivenessService, true);
   health->SetServingStatus(kReadinessService, engine->serving());
+  // Readiness follows the engine: NOT_SERVING as soon as it stops accepting work (planned
+  // shutdown, or a failed store).
+  engine->SetServingObserver([health](bool serving) {
+    health->SetServingStatus(kReadinessService, serving);
+  });
   Log(LogLevel::kInfo, {}, "listening on " + server->target());
   return server;
 }
@@ -149,6 +154,7 @@ void Server::Shutdown(engine::Duration grace, engine::Duration deadline) {
   grpc_server_->GetHealthCheckService()->SetServingStatus(kReadinessService, false);
   // Ends running operations within the grace period, then every status and watch stream.
   engine_->Shutdown(grace);
+  engine_->SetServingObserver(nullptr);  // the health service goes away with the server
   // Now the process is about to stop: every health status, liveness included, goes NOT_SERVING.
   // (Open health Watch calls are not ended by this; like any other call still open, the
   // server's shutdown deadline cancels them.)

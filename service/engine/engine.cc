@@ -637,6 +637,7 @@ class Engine::Impl {
       shutdown_started_ = true;
       shutting_down_ = true;
     }
+    NotifyNotServing();
     // Let running operations finish within the grace period, then cancel the rest.
     Clock::TimerId grace_timer = 0;
     {
@@ -674,6 +675,20 @@ class Engine::Impl {
   bool serving() {
     core::MutexLock lock(&mu_);
     return !shutting_down_ && !store_failed_;
+  }
+
+  void SetServingObserver(std::function<void(bool)> observer) {
+    core::MutexLock lock(&mu_);
+    serving_observer_ = std::move(observer);
+  }
+
+  void NotifyNotServing() GPOP_EXCLUDES(mu_) {
+    std::function<void(bool)> observer;
+    {
+      core::MutexLock lock(&mu_);
+      observer = serving_observer_;
+    }
+    if (observer) observer(false);
   }
 
   Stats stats() {
@@ -730,6 +745,7 @@ class Engine::Impl {
   void Flush() GPOP_EXCLUDES(mu_) {
     Wakes wakes;
     std::vector<Clock::TimerId> timers_to_cancel;
+    bool failed_now = false;
     {
       core::MutexLock lock(&mu_);
       while (!pending_.empty() && !flushing_ && !store_failed_) {
@@ -747,6 +763,7 @@ class Engine::Impl {
           // durable.
           store_failed_ = true;
           store_error_ = s;
+          failed_now = true;
           durable_cv_.SignalAll();
           break;
         }
@@ -770,6 +787,7 @@ class Engine::Impl {
     }
     RunWakes(&wakes);
     for (Clock::TimerId t : timers_to_cancel) CancelTimer(t);
+    if (failed_now) NotifyNotServing();
   }
 
   absl::Status WaitDurable(uint64_t revision) GPOP_EXCLUDES(mu_) {
@@ -1309,6 +1327,7 @@ class Engine::Impl {
 
   std::set<Clock::TimerId> timers_ GPOP_GUARDED_BY(mu_);
   std::vector<Clock::TimerId> timers_to_cancel_ GPOP_GUARDED_BY(mu_);
+  std::function<void(bool)> serving_observer_ GPOP_GUARDED_BY(mu_);
   bool closing_ GPOP_GUARDED_BY(mu_) = false;
   bool excess_removal_scheduled_ GPOP_GUARDED_BY(mu_) = false;
   bool shutting_down_ GPOP_GUARDED_BY(mu_) = false;
@@ -1342,6 +1361,9 @@ absl::StatusOr<std::unique_ptr<Cursor>> Engine::OpenWatch(const std::string& pri
 }
 void Engine::Shutdown(Duration grace) { impl_->Shutdown(grace); }
 bool Engine::serving() { return impl_->serving(); }
+void Engine::SetServingObserver(std::function<void(bool)> observer) {
+  impl_->SetServingObserver(std::move(observer));
+}
 Engine::Stats Engine::stats() { return impl_->stats(); }
 
 }  // namespace gpop::engine

@@ -154,8 +154,12 @@ class Engine {
   // backends to return; finally end every open stream. Idempotent; blocks until done.
   void Shutdown(Duration grace);
 
-  // Readiness: false once Shutdown began.
+  // Readiness: false once Shutdown began or the store failed.
   bool serving();
+
+  // Calls `observer(false)` (from an engine thread, without engine locks held) when serving()
+  // turns false, so that health checks follow at once. Set it before use.
+  void SetServingObserver(std::function<void(bool)> observer);
 
   // Counters for tests, metrics and benchmarks.
   struct Stats {

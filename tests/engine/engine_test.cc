@@ -144,6 +144,10 @@ TEST_F(EngineTest, EventsAreDurableBeforeStreamed) {
 
 TEST_F(EngineTest, StoreFailureRefusesStartAndShowsNothing) {
   Make();
+  std::atomic<int> not_serving{0};
+  engine_->SetServingObserver([&](bool serving) {
+    if (!serving) ++not_serving;
+  });
   store_.FailCommits(true);
   StartRequest r;
   r.principal = "alice";
@@ -152,6 +156,7 @@ TEST_F(EngineTest, StoreFailureRefusesStartAndShowsNothing) {
   ASSERT_FALSE(rec.ok());
   EXPECT_EQ(rec.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(engine_->serving());
+  EXPECT_EQ(not_serving.load(), 1);  // readiness was told at once
   auto list = engine_->List({});
   ASSERT_TRUE(list.ok());
   EXPECT_TRUE(list->operations.empty());
