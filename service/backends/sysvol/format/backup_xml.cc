@@ -222,7 +222,16 @@ std::string WriteBackupXml(const BackupXml& backup) {
       if (!o.location.empty()) node.append_attribute("bkp:Location").set_value(o.location.c_str());
     }
   }
-  return SaveXml(doc, pugi::format_indent, "    ");
+  // Line breaks in CRLF, as Windows writes Backup.xml (markup only: pugixml escapes line
+  // breaks inside attribute values, and text values here hold none).
+  std::string lf = SaveXml(doc, pugi::format_indent, "    ");
+  std::string out;
+  out.reserve(lf.size() + lf.size() / 16);
+  for (char c : lf) {
+    if (c == '\n') out += "\r\n";
+    else out.push_back(c);
+  }
+  return out;
 }
 
 }  // namespace gpop::sysvol

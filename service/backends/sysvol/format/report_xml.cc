@@ -229,11 +229,16 @@ std::string Write(const Report& r, const char* encoding) {
   std::string body = SaveXml(doc, pugi::format_indent | pugi::format_no_declaration, "  ");
   // Registry strings often end in CRLF; a literal CR would be normalised away by every XML
   // parser, so it is written as a character reference (pugixml never emits CR in markup).
-  std::string out = std::string("<?xml version=\"1.0\" encoding=\"") + encoding + "\"?>\n";
-  out.reserve(out.size() + body.size());
+  // gpreport.xml inside a backup (UTF-16) ends its lines in CRLF, as Windows writes it; the
+  // UTF-8 report an API client gets keeps LF. No raw CR is left in the body at this point.
+  const char* eol = std::string_view(encoding) == "utf-16" ? "\r\n" : "\n";
+  std::string out = std::string("<?xml version=\"1.0\" encoding=\"") + encoding + "\"?>" + eol;
+  out.reserve(out.size() + body.size() + body.size() / 16);
   for (char c : body) {
     if (c == '\r') {
       out += "&#13;";
+    } else if (c == '\n') {
+      out += eol;
     } else {
       out.push_back(c);
     }
