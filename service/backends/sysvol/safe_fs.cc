@@ -342,8 +342,10 @@ core::Status Dir::CopyFileTo(std::string_view name, const Dir& to, std::string_v
   if (!in.ok()) return in.error();
   FdCloser in_closer(*in);
   std::string out_name(to_name);
+  // Never wider than the source: a 0600 settings file stays 0600 in the backup.
+  const mode_t mode = static_cast<mode_t>(st.st_mode & 0644);
   int out = ::openat(to.fd_, out_name.c_str(),
-                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (out < 0) return ErrnoError(errno, "create", to_display);
   FdCloser out_closer(out);
   std::string buffer(kCopyChunk, '\0');

@@ -108,5 +108,20 @@ TEST(SysvolReviewTest, ControlCharactersInCommentsAreRefused) {
   EXPECT_FALSE(core::ValidateSpec(BackupOf(kServer, astral + "xy")).ok());
 }
 
+TEST(SysvolReviewTest, BackupNeverWidensFilePermissions) {
+  TestStore s = Demo();
+  auto backend = OpenBackend(s.config);
+  fs::path secret = s.policies() / kServer / "Machine" / "secret.dat";
+  WriteBytes(secret, "pw");
+  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
+  RecordingSink sink;
+  core::Outcome out = RunOp(*backend, BackupOf(kServer), sink);
+  ASSERT_FALSE(out.error) << out.error->message;
+  std::string id = std::get<core::BackupInfo>(out.result).backup_id;
+  fs::perms copied =
+      fs::status(s.location() / id / "DomainSysvol" / "GPO" / "Machine" / "secret.dat").permissions();
+  EXPECT_EQ(copied & (fs::perms::group_all | fs::perms::others_all), fs::perms::none);
+}
+
 }  // namespace
 }  // namespace gpop::sysvol
