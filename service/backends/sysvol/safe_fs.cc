@@ -66,6 +66,16 @@ core::Status CheckName(std::string_view name, const std::string& parent_display)
 // Opens a regular file for reading without following links and without blocking on FIFOs.
 core::Result<int> OpenRegularFile(int dir_fd, const std::string& name, const std::string& display,
                                   struct stat* st) {
+  // Look before opening: opening a device can have effects of its own. The fstat after the open
+  // then checks that the file opened is the one looked at.
+  struct stat before;
+  if (::fstatat(dir_fd, name.c_str(), &before, AT_SYMLINK_NOFOLLOW) != 0) {
+    return ErrnoError(errno, "stat", display);
+  }
+  if (S_ISLNK(before.st_mode)) {
+    return PathEscape(display, "is a symbolic link; gpop does not follow links");
+  }
+  if (!S_ISREG(before.st_mode)) return PathEscape(display, "is not a regular file");
   int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ELOOP) return PathEscape(display, "is a symbolic link; gpop does not follow links");
@@ -74,6 +84,9 @@ core::Result<int> OpenRegularFile(int dir_fd, const std::string& name, const std
   FdCloser closer(fd);
   if (::fstat(fd, st) != 0) return ErrnoError(errno, "stat", display);
   if (!S_ISREG(st->st_mode)) return PathEscape(display, "is not a regular file");
+  if (st->st_dev != before.st_dev || st->st_ino != before.st_ino) {
+    return PathEscape(display, "changed while it was being opened");
+  }
   int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   return closer.release();
