@@ -233,6 +233,18 @@ core::Result<std::unique_ptr<SysvolBackend>> SysvolBackend::Open(const SysvolCon
       return core::InvalidField("sysvol.backup_locations", "\"" + name + "\" has no folder");
     }
   }
+  // Two names for one folder would get two locks for one manifest.
+  std::map<std::string, std::string> by_folder;
+  for (const auto& [name, path] : config.backup_locations) {
+    std::error_code ec;
+    fs::path canonical = fs::weakly_canonical(path, ec);
+    std::string key = (ec ? path : canonical).lexically_normal().string();
+    auto [it, inserted] = by_folder.emplace(key, name);
+    if (!inserted) {
+      return core::InvalidField("sysvol.backup_locations", "\"" + it->second + "\" and \"" +
+                                                               name + "\" are the same folder");
+    }
+  }
   if (config.domain.empty()) return core::InvalidField("sysvol.domain", "is required");
   if (!config.domain_guid.empty()) {
     std::optional<std::string> g = core::NormalizeGuid(config.domain_guid);

@@ -2,9 +2,8 @@
 // store, an unresolvable intent blocking start-up, descriptor use growing with a GPT's size,
 // manifest entries lost for unreadable backups, and control characters in comments.
 
-#include <sys/resource.h>
-
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include "service/backends/sysvol/demo_store.h"
 #include "service/backends/sysvol/sysvol_backend.h"
@@ -95,8 +94,8 @@ TEST(SysvolReviewTest, UnreadableBackupKeepsItsManifestEntry) {
 TEST(SysvolReviewTest, ControlCharactersInCommentsAreRefused) {
   TestStore s = Demo();
   auto backend = OpenBackend(s.config);
-  core::Status valid =
-      core::ValidateSpec(BackupOf(kServer, std::string("a\x01" "b")));
+  core::Status valid = core::ValidateSpec(BackupOf(kServer, std::string("a\x01"
+                                                                        "b")));
   ASSERT_FALSE(valid.ok());
   EXPECT_EQ(valid.error().code, core::Code::kInvalidArgument);
   EXPECT_TRUE(core::ValidateSpec(BackupOf(kServer, "line one\r\nline two\ttab")).ok());
@@ -106,6 +105,16 @@ TEST(SysvolReviewTest, ControlCharactersInCommentsAreRefused) {
   for (int i = 0; i < 1023; ++i) astral += "\xF0\x9F\x98\x80";
   EXPECT_TRUE(core::ValidateSpec(BackupOf(kServer, astral + "x")).ok());
   EXPECT_FALSE(core::ValidateSpec(BackupOf(kServer, astral + "xy")).ok());
+}
+
+TEST(SysvolReviewTest, TwoLocationNamesForOneFolderAreRefused) {
+  TestStore s = Demo();
+  SysvolConfig config = s.config;
+  config.backup_locations["alias"] = s.location() / ".";
+  auto opened = SysvolBackend::Open(config);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, core::Code::kInvalidArgument);
+  EXPECT_NE(opened.error().message.find("same folder"), std::string::npos);
 }
 
 TEST(SysvolReviewTest, BackupNeverWidensFilePermissions) {
@@ -119,7 +128,8 @@ TEST(SysvolReviewTest, BackupNeverWidensFilePermissions) {
   ASSERT_FALSE(out.error) << out.error->message;
   std::string id = std::get<core::BackupInfo>(out.result).backup_id;
   fs::perms copied =
-      fs::status(s.location() / id / "DomainSysvol" / "GPO" / "Machine" / "secret.dat").permissions();
+      fs::status(s.location() / id / "DomainSysvol" / "GPO" / "Machine" / "secret.dat")
+          .permissions();
   EXPECT_EQ(copied & (fs::perms::group_all | fs::perms::others_all), fs::perms::none);
 }
 
