@@ -3,8 +3,8 @@
 
 #include "client/grpc_connection.h"
 
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <utility>

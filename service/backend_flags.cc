@@ -31,8 +31,9 @@ ABSL_FLAG(std::vector<std::string>, backup_locations, {},
 ABSL_FLAG(std::string, default_location, "",
           "sysvol backend: the location used when a request names none. Default: \"default\", "
           "or the only location given.");
-ABSL_FLAG(std::string, migration_tables, "",
-          "sysvol backend: folder of named migration tables. Default: <state_dir>/migration-tables.");
+ABSL_FLAG(
+    std::string, migration_tables, "",
+    "sysvol backend: folder of named migration tables. Default: <state_dir>/migration-tables.");
 ABSL_FLAG(std::string, state_dir, "/var/lib/gpop",
           "Folder for gpopd's own state (the sysvol backend's metadata database and intents).");
 ABSL_FLAG(bool, read_only, false,
@@ -91,9 +92,8 @@ absl::StatusOr<std::unique_ptr<core::Backend>> MakeSysvol() {
   if (config.backup_locations.empty()) config.backup_locations["default"] = state / "backups";
   config.default_backup_location = absl::GetFlag(FLAGS_default_location);
   if (config.default_backup_location.empty()) {
-    config.default_backup_location = config.backup_locations.size() == 1
-                                         ? config.backup_locations.begin()->first
-                                         : "default";
+    config.default_backup_location =
+        config.backup_locations.size() == 1 ? config.backup_locations.begin()->first : "default";
   }
   if (config.backup_locations.count(config.default_backup_location) == 0) {
     return BadFlag("--default_location: \"" + config.default_backup_location +
@@ -102,7 +102,8 @@ absl::StatusOr<std::unique_ptr<core::Backend>> MakeSysvol() {
   for (auto& [name, path] : config.backup_locations) {
     std::error_code ec;
     fs::create_directories(path, ec);
-    if (ec) return BadFlag("--backup_locations: cannot create " + path.string() + ": " + ec.message());
+    if (ec)
+      return BadFlag("--backup_locations: cannot create " + path.string() + ": " + ec.message());
   }
   std::string tables = absl::GetFlag(FLAGS_migration_tables);
   config.migration_table_dir = tables.empty() ? state / "migration-tables" : fs::path(tables);

@@ -2,11 +2,11 @@
 
 #include "client/ctl/commands.h"
 
-#include <thread>
 #include <atomic>
 #include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "client/ctl/render.h"

@@ -10,9 +10,9 @@
 
 #include "google/longrunning/operations.grpc.pb.h"
 #include "gpop/v1/operations.grpc.pb.h"
+#include "service/api/blocking_pool.h"
 #include "service/core/backend.h"
 #include "service/engine/clock.h"
-#include "service/api/blocking_pool.h"
 #include "service/engine/engine.h"
 
 namespace gpop::api {

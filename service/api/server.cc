@@ -127,9 +127,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   health->SetServingStatus(kReadinessService, engine->serving());
   // Readiness follows the engine: NOT_SERVING as soon as it stops accepting work (planned
   // shutdown, or a failed store).
-  engine->SetServingObserver([health](bool serving) {
-    health->SetServingStatus(kReadinessService, serving);
-  });
+  engine->SetServingObserver(
+      [health](bool serving) { health->SetServingStatus(kReadinessService, serving); });
   Log(LogLevel::kInfo, {}, "listening on " + server->target());
   return server;
 }

@@ -90,7 +90,7 @@ Status ValidateSpec(const OperationSpec& spec) {
       if (s.create_if_needed) {
         if (s.target.display_name.empty() || !s.target.guid.empty()) {
           return InvalidField("import.create_if_needed_name",
-                             "create-if-needed takes a display name, not a GUID");
+                              "create-if-needed takes a display name, not a GUID");
         }
       }
       if (Status st = ValidateGpo("import.target", s.target); !st.ok()) return st;

@@ -9,32 +9,46 @@ bool IsTerminal(OperationState state) {
 
 const char* KindName(OperationKind kind) {
   switch (kind) {
-    case OperationKind::kBackup: return "backup";
-    case OperationKind::kRestore: return "restore";
-    case OperationKind::kImport: return "import";
-    case OperationKind::kCopy: return "copy";
-    case OperationKind::kReport: return "report";
+    case OperationKind::kBackup:
+      return "backup";
+    case OperationKind::kRestore:
+      return "restore";
+    case OperationKind::kImport:
+      return "import";
+    case OperationKind::kCopy:
+      return "copy";
+    case OperationKind::kReport:
+      return "report";
   }
   return "unknown";
 }
 
 const char* StateName(OperationState state) {
   switch (state) {
-    case OperationState::kQueued: return "QUEUED";
-    case OperationState::kRunning: return "RUNNING";
-    case OperationState::kCancelling: return "CANCELLING";
-    case OperationState::kSucceeded: return "SUCCEEDED";
-    case OperationState::kFailed: return "FAILED";
-    case OperationState::kCancelled: return "CANCELLED";
+    case OperationState::kQueued:
+      return "QUEUED";
+    case OperationState::kRunning:
+      return "RUNNING";
+    case OperationState::kCancelling:
+      return "CANCELLING";
+    case OperationState::kSucceeded:
+      return "SUCCEEDED";
+    case OperationState::kFailed:
+      return "FAILED";
+    case OperationState::kCancelled:
+      return "CANCELLED";
   }
   return "UNKNOWN";
 }
 
 const char* EffectsName(Effects effects) {
   switch (effects) {
-    case Effects::kNone: return "NONE";
-    case Effects::kApplied: return "APPLIED";
-    case Effects::kUnknown: return "UNKNOWN";
+    case Effects::kNone:
+      return "NONE";
+    case Effects::kApplied:
+      return "APPLIED";
+    case Effects::kUnknown:
+      return "UNKNOWN";
   }
   return "UNKNOWN";
 }

@@ -50,9 +50,9 @@ enum class Effects : int { kNone = 1, kApplied = 2, kUnknown = 3 };
 // GPMC's GPMReportType subset that reports use. Values match gpop.v1.ReportFormat.
 enum class ReportFormat : int { kXml = 1, kHtml = 2 };
 
-const char* KindName(OperationKind kind);      // "backup", "restore", ...
-const char* StateName(OperationState state);   // "QUEUED", "RUNNING", ...
-const char* EffectsName(Effects effects);      // "NONE", "APPLIED", "UNKNOWN"
+const char* KindName(OperationKind kind);     // "backup", "restore", ...
+const char* StateName(OperationState state);  // "QUEUED", "RUNNING", ...
+const char* EffectsName(Effects effects);     // "NONE", "APPLIED", "UNKNOWN"
 std::optional<OperationKind> ParseKind(const std::string& name);
 std::optional<OperationState> ParseState(const std::string& name);
 
@@ -124,10 +124,10 @@ enum class Severity : int { kInfo = 1, kWarning = 2, kError = 3 };
 // One entry of GPMC's IGPMStatusMsgCollection, or its equivalent from another backend.
 struct StatusMessage {
   std::string object_path;
-  uint32_t error_code = 0;        // an HRESULT; 0 when none
+  uint32_t error_code = 0;  // an HRESULT; 0 when none
   std::string extension_name;
   std::string settings_name;
-  uint32_t operation_code = 0;    // opaque, private to Gpmgmt.dll
+  uint32_t operation_code = 0;  // opaque, private to Gpmgmt.dll
   std::string message;
   Severity severity = Severity::kInfo;
 };

@@ -78,8 +78,8 @@ class Engine::Impl {
   using Wakes = std::vector<std::pair<CursorBase*, std::function<void()>>>;
 
   struct Op {
-    OperationRecord rec;          // current, including changes not yet durable
-    OperationRecord visible;      // as of the last durable change
+    OperationRecord rec;      // current, including changes not yet durable
+    OperationRecord visible;  // as of the last durable change
     LabelsPtr labels;
     uint64_t create_index = 0;
     std::vector<EventPtr> events;  // events[i].sequence == i + 1
@@ -269,8 +269,9 @@ class Engine::Impl {
       }
       // Revisions are increasing but may have gaps (operations deleted before a restart).
       auto& log = impl_->watch_log_;
-      auto it = std::upper_bound(log.begin(), log.end(), position_,
-                                 [](uint64_t rev, const WatchEntry& e) { return rev < e.event->revision; });
+      auto it = std::upper_bound(
+          log.begin(), log.end(), position_,
+          [](uint64_t rev, const WatchEntry& e) { return rev < e.event->revision; });
       for (; it != log.end() && it->event->revision <= impl_->visible_revision_; ++it) {
         position_ = it->event->revision;
         if (filter_.Matches(it->event->kind, it->event->state, *it->labels)) {
@@ -351,8 +352,9 @@ class Engine::Impl {
       for (Event& ev : snap->events) {
         auto it = ops_.find(ev.operation_id);
         auto ptr = std::make_shared<const Event>(std::move(ev));
-        LabelsPtr labels = it != ops_.end() ? it->second->labels
-                                            : std::make_shared<std::map<std::string, std::string>>();
+        LabelsPtr labels = it != ops_.end()
+                               ? it->second->labels
+                               : std::make_shared<std::map<std::string, std::string>>();
         if (it != ops_.end()) {
           if (ptr->sequence != it->second->events.size() + 1) {
             return absl::DataLossError("store: operation " + ptr->operation_id +
@@ -379,9 +381,16 @@ class Engine::Impl {
             ++queued_per_principal_[op->rec.principal];
             ScheduleDeadlineLocked(op);
             break;
-          case OperationState::kRunning: running_ids.push_back(id); break;
-          case OperationState::kCancelling: cancelling_ids.push_back(id); break;
-          default: finished_.push_back(id); ScheduleRetentionLocked(op); break;
+          case OperationState::kRunning:
+            running_ids.push_back(id);
+            break;
+          case OperationState::kCancelling:
+            cancelling_ids.push_back(id);
+            break;
+          default:
+            finished_.push_back(id);
+            ScheduleRetentionLocked(op);
+            break;
         }
       }
     }
@@ -491,8 +500,9 @@ class Engine::Impl {
       op->rec.cancel_requested = true;
       if (op->rec.state == OperationState::kQueued) {
         RemoveFromQueueLocked(op);
-        FinishLocked(op, core::MakeError(core::Code::kCancelled, core::reason::kCancelled,
-                                         "cancelled while queued"),
+        FinishLocked(op,
+                     core::MakeError(core::Code::kCancelled, core::reason::kCancelled,
+                                     "cancelled while queued"),
                      core::Effects::kNone, {}, std::nullopt);
         DispatchLocked();
       } else if (op->rec.state == OperationState::kRunning) {
@@ -608,11 +618,11 @@ class Engine::Impl {
     core::MutexLock lock(&mu_);
     if (streams_closed_) return ShuttingDown();
     if (after_revision > visible_revision_) {
-      return MakeStatus(core::Code::kOutOfRange, core::reason::kSequenceOutOfRange,
-                        "after_revision is beyond the server's current revision " +
-                            std::to_string(visible_revision_),
-                        {{"field", "after_revision"},
-                         {"current_revision", std::to_string(visible_revision_)}});
+      return MakeStatus(
+          core::Code::kOutOfRange, core::reason::kSequenceOutOfRange,
+          "after_revision is beyond the server's current revision " +
+              std::to_string(visible_revision_),
+          {{"field", "after_revision"}, {"current_revision", std::to_string(visible_revision_)}});
     }
     if (after_revision < watch_floor_) {
       return MakeStatus(core::Code::kFailedPrecondition, core::reason::kCursorExpired,
@@ -845,8 +855,8 @@ class Engine::Impl {
         if (w != waiting.end() && Conflicts(w->second, c.access)) grantable = false;
         auto l = locks_.find(c.resource);
         if (l != locks_.end() &&
-            (l->second.writer || (c.access == core::ResourceClaim::Access::kWrite &&
-                                  l->second.readers > 0))) {
+            (l->second.writer ||
+             (c.access == core::ResourceClaim::Access::kWrite && l->second.readers > 0))) {
           grantable = false;
         }
       }
@@ -860,8 +870,10 @@ class Engine::Impl {
       }
       for (const core::ResourceClaim& c : op->claims) {
         LockState& l = locks_[c.resource];
-        if (c.access == core::ResourceClaim::Access::kWrite) l.writer = true;
-        else ++l.readers;
+        if (c.access == core::ResourceClaim::Access::kWrite)
+          l.writer = true;
+        else
+          ++l.readers;
       }
       it = queue_.erase(it);
       --queued_;
@@ -881,8 +893,10 @@ class Engine::Impl {
     for (const core::ResourceClaim& c : op->claims) {
       auto l = locks_.find(c.resource);
       if (l == locks_.end()) continue;
-      if (c.access == core::ResourceClaim::Access::kWrite) l->second.writer = false;
-      else --l->second.readers;
+      if (c.access == core::ResourceClaim::Access::kWrite)
+        l->second.writer = false;
+      else
+        --l->second.readers;
       if (!l->second.writer && l->second.readers <= 0) locks_.erase(l);
     }
   }
@@ -928,9 +942,9 @@ class Engine::Impl {
             error->message = "the backend stopped the operation by itself: " + error->message;
           } else if (error && error->code == core::Code::kCancelled) {
             if (op->deadline_cancelled) {
-              error = core::MakeError(core::Code::kDeadlineExceeded,
-                                      core::reason::kDeadlineExceeded,
-                                      "the operation did not finish before its deadline");
+              error =
+                  core::MakeError(core::Code::kDeadlineExceeded, core::reason::kDeadlineExceeded,
+                                  "the operation did not finish before its deadline");
             } else if (op->shutdown_cancelled) {
               error->reason = core::reason::kShuttingDown;
               error->message = "cancelled: the server shut down before the operation finished";
@@ -958,7 +972,7 @@ class Engine::Impl {
       ev.result = std::move(result);
     } else {
       ev.state = error->code == core::Code::kCancelled ? OperationState::kCancelled
-                                                        : OperationState::kFailed;
+                                                       : OperationState::kFailed;
       if (op->rec.cancel_requested && ev.state == OperationState::kFailed) {
         error->metadata["cancel_requested"] = "true";
       }
@@ -1124,7 +1138,8 @@ class Engine::Impl {
   }
 
   void ScheduleRetryLocked(const std::string& id) GPOP_REQUIRES(mu_) {
-    TrackTimerLocked(clock_->Now() + std::chrono::seconds(1), [this, id] { RemoveOperations({id}); });
+    TrackTimerLocked(clock_->Now() + std::chrono::seconds(1),
+                     [this, id] { RemoveOperations({id}); });
   }
 
   void ScheduleRetentionLocked(Op* op) GPOP_REQUIRES(mu_) {
@@ -1242,10 +1257,10 @@ class Engine::Impl {
     auto mine = streams_per_principal_.find(principal);
     if (mine != streams_per_principal_.end() &&
         mine->second >= options_.max_streams_per_principal) {
-      return MakeStatus(core::Code::kResourceExhausted, core::reason::kTooManyStreams,
-                        "too many open streams for this caller; close some and retry",
-                        {{"scope", "principal"},
-                         {"limit", std::to_string(options_.max_streams_per_principal)}});
+      return MakeStatus(
+          core::Code::kResourceExhausted, core::reason::kTooManyStreams,
+          "too many open streams for this caller; close some and retry",
+          {{"scope", "principal"}, {"limit", std::to_string(options_.max_streams_per_principal)}});
     }
     ++open_streams_;
     ++streams_per_principal_[principal];
@@ -1265,8 +1280,7 @@ class Engine::Impl {
 
   static std::string MakePageToken(uint64_t before_index, uint64_t revision,
                                    const std::string& filter) {
-    return absl::WebSafeBase64Escape(
-        absl::StrCat("v1|", before_index, "|", revision, "|", filter));
+    return absl::WebSafeBase64Escape(absl::StrCat("v1|", before_index, "|", revision, "|", filter));
   }
 
   static std::optional<std::pair<uint64_t, uint64_t>> ParsePageToken(const std::string& token,

@@ -27,9 +27,9 @@ namespace gpop::engine {
 //
 // Limits and timings. Defaults suit one gpopd.
 struct EngineOptions {
-  int executor_threads = 4;              // operations running at once, overall
-  int max_running_per_principal = 4;     // more stay queued
-  int max_queued = 1000;                 // Start past this: RESOURCE_EXHAUSTED (QUEUE_FULL)
+  int executor_threads = 4;           // operations running at once, overall
+  int max_running_per_principal = 4;  // more stay queued
+  int max_queued = 1000;              // Start past this: RESOURCE_EXHAUSTED (QUEUE_FULL)
   int max_queued_per_principal = 200;
   int max_streams = 20000;               // open status + watch streams
   int max_streams_per_principal = 5000;  // past these: RESOURCE_EXHAUSTED (TOO_MANY_STREAMS)
@@ -38,7 +38,7 @@ struct EngineOptions {
   Duration heartbeat_interval = std::chrono::seconds(15);
   Duration retention = std::chrono::hours(24 * 7);  // finished operations are kept this long
   int retained_operations = 10000;                  // and at most this many
-  int retained_revisions = 100000;   // events kept for WatchOperations replay
+  int retained_revisions = 100000;                  // events kept for WatchOperations replay
   int max_events_per_operation = 10000;  // later message events are folded into one count
 };
 
@@ -81,8 +81,8 @@ class Cursor {
   virtual ~Cursor() = default;
 
   // The outcome of `Next`.
-  struct Pending {};    // nothing to send now; call Arm to be woken
-  struct End {          // the stream is over: OK after the terminal event, or an error
+  struct Pending {};  // nothing to send now; call Arm to be woken
+  struct End {        // the stream is over: OK after the terminal event, or an error
     absl::Status status;
   };
   using Next = std::variant<StreamItem, Pending, End>;
@@ -167,7 +167,7 @@ class Engine {
     int running = 0;
     int open_streams = 0;
     int retained_operations = 0;
-    int64_t retained_events = 0;   // events held in memory (operation logs + watch log)
+    int64_t retained_events = 0;  // events held in memory (operation logs + watch log)
     uint64_t revision = 0;
   };
   Stats stats();

@@ -38,9 +38,9 @@ class Store {
 
   // Everything stored, for recovery at start-up.
   struct Snapshot {
-    std::vector<OperationRecord> operations;        // any order
-    std::vector<Event> events;                      // in revision order
-    uint64_t revision = 0;                          // the highest revision ever assigned
+    std::vector<OperationRecord> operations;  // any order
+    std::vector<Event> events;                // in revision order
+    uint64_t revision = 0;                    // the highest revision ever assigned
   };
   virtual absl::StatusOr<Snapshot> Load() = 0;
 };

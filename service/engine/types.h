@@ -48,8 +48,8 @@ struct Event {
   std::optional<uint32_t> hresult;
   std::vector<core::StatusMessage> messages;
   // Terminal events only:
-  core::OperationResult result;        // SUCCEEDED
-  std::optional<core::Error> error;    // FAILED, CANCELLED
+  core::OperationResult result;      // SUCCEEDED
+  std::optional<core::Error> error;  // FAILED, CANCELLED
   std::optional<core::Effects> effects;
 };
 

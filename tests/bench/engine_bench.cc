@@ -40,7 +40,6 @@ class SlowStore final : public engine::Store {
   store::MemoryStore inner_;
 };
 
-
 // Drains a status stream to its end; returns the number of events.
 int Drain(engine::Cursor* cursor) {
   int events = 0;

@@ -3,11 +3,10 @@
 // gRPC's connect timeout (20 s) runs out. The test's bound is ctest's TIMEOUT (10 s).
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <thread>
 

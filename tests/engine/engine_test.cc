@@ -35,7 +35,6 @@ GateBackend::Release Steps(int progress, int messages) {
 constexpr char kGpoA[] = "{AAAAAAAA-0000-0000-0000-000000000001}";
 constexpr char kGpoB[] = "{BBBBBBBB-0000-0000-0000-000000000002}";
 
-
 // Reads events until the stream ends; returns the events and the end status.
 struct Drained {
   std::vector<Event> events;
@@ -111,9 +110,9 @@ TEST_F(EngineTest, StartStreamSucceeded) {
   auto cursor = Stream(rec.id);
   Drained d = DrainToEnd(cursor.get());
   EXPECT_TRUE(d.end.ok()) << d.end;
-  EXPECT_EQ(States(d.events), (std::vector<OperationState>{OperationState::kQueued,
-                                                           OperationState::kRunning,
-                                                           OperationState::kSucceeded}));
+  EXPECT_EQ(States(d.events),
+            (std::vector<OperationState>{OperationState::kQueued, OperationState::kRunning,
+                                         OperationState::kSucceeded}));
   for (size_t i = 0; i < d.events.size(); ++i) EXPECT_EQ(d.events[i].sequence, i + 1);
   EXPECT_EQ(d.events.back().effects, core::Effects::kApplied);
   EXPECT_TRUE(std::holds_alternative<core::GpoInfo>(d.events.back().result));
@@ -135,7 +134,8 @@ TEST_F(EngineTest, EventsAreDurableBeforeStreamed) {
   for (const Event& e : d.events) {
     bool found = false;
     for (const Event& s : snap->events) {
-      found |= s.revision == e.revision && s.sequence == e.sequence && s.operation_id == e.operation_id;
+      found |=
+          s.revision == e.revision && s.sequence == e.sequence && s.operation_id == e.operation_id;
     }
     EXPECT_TRUE(found) << "event " << e.sequence << " streamed but not stored";
   }
@@ -173,10 +173,9 @@ TEST_F(EngineTest, CancelWhileRunning) {
   EXPECT_TRUE(cancelled->cancel_requested);
   for (Cursor* c : {watcher1.get(), watcher2.get()}) {
     Drained d = DrainToEnd(c);
-    EXPECT_EQ(States(d.events),
-              (std::vector<OperationState>{OperationState::kQueued, OperationState::kRunning,
-                                           OperationState::kCancelling,
-                                           OperationState::kCancelled}));
+    EXPECT_EQ(States(d.events), (std::vector<OperationState>{
+                                    OperationState::kQueued, OperationState::kRunning,
+                                    OperationState::kCancelling, OperationState::kCancelled}));
     EXPECT_EQ(d.events.back().effects, core::Effects::kNone);
     ASSERT_TRUE(d.events.back().error.has_value());
     EXPECT_EQ(d.events.back().error->code, core::Code::kCancelled);
@@ -388,8 +387,8 @@ TEST_F(EngineTest, FirstComeFirstServedLocks) {
   StartRequest write{"alice", "", "", is, std::nullopt, {}};
   auto r1 = engine_->Start(read);
   backend_.WaitStarted(r1->id);
-  auto w = engine_->Start(write);   // waits for r1
-  auto r2 = engine_->Start(read);   // must not overtake the waiting writer
+  auto w = engine_->Start(write);  // waits for r1
+  auto r2 = engine_->Start(read);  // must not overtake the waiting writer
   EXPECT_EQ(engine_->Get(w->id)->state, OperationState::kQueued);
   EXPECT_EQ(engine_->Get(r2->id)->state, OperationState::kQueued);
   backend_.Open(r1->id);
@@ -790,9 +789,9 @@ TEST_F(EngineTest, BackendStoppingByItselfIsAbortedNotCancelled) {
   release.error = core::MakeError(core::Code::kCancelled, core::reason::kCancelled, "E_ABORT");
   backend_.Open(rec.id, release);
   Drained d = DrainToEnd(Stream(rec.id).get());
-  EXPECT_EQ(States(d.events), (std::vector<OperationState>{OperationState::kQueued,
-                                                           OperationState::kRunning,
-                                                           OperationState::kFailed}));
+  EXPECT_EQ(States(d.events),
+            (std::vector<OperationState>{OperationState::kQueued, OperationState::kRunning,
+                                         OperationState::kFailed}));
   EXPECT_EQ(d.events.back().error->code, core::Code::kAborted);
 }
 
@@ -849,15 +848,16 @@ TEST(FilterTest, Grammar) {
   ASSERT_TRUE(f.ok());
   EXPECT_TRUE(f->Matches(core::OperationKind::kReport, OperationState::kQueued, {{"env", "prod"}}));
   EXPECT_FALSE(f->Matches(core::OperationKind::kReport, OperationState::kQueued, {{"env", "dev"}}));
-  EXPECT_FALSE(f->Matches(core::OperationKind::kBackup, OperationState::kQueued, {{"env", "prod"}}));
+  EXPECT_FALSE(
+      f->Matches(core::OperationKind::kBackup, OperationState::kQueued, {{"env", "prod"}}));
   auto never = Filter::Parse("state=QUEUED AND state=RUNNING");
   ASSERT_TRUE(never.ok());
   EXPECT_FALSE(never->Matches(core::OperationKind::kBackup, OperationState::kQueued, {}));
 }
 
 TEST(StatusConvertTest, RoundTrip) {
-  core::Error e = core::MakeError(core::Code::kFailedPrecondition, "GPO_EXISTS", "exists",
-                                  {{"gpo", "x\ny"}});
+  core::Error e =
+      core::MakeError(core::Code::kFailedPrecondition, "GPO_EXISTS", "exists", {{"gpo", "x\ny"}});
   e.hresult = 0x80070005u;
   core::Error back = ToError(ToStatus(e));
   EXPECT_EQ(back.code, e.code);

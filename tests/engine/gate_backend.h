@@ -15,13 +15,12 @@ namespace gpop::testing {
 
 // How a released run of GateBackend ends.
 struct GateRelease {
-  bool commit = true;                 // call BeginCommit before succeeding
-  std::optional<core::Error> error;   // fail with this instead
+  bool commit = true;                // call BeginCommit before succeeding
+  std::optional<core::Error> error;  // fail with this instead
   core::Effects effects = core::Effects::kApplied;
-  int progress_steps = 0;             // report progress 1..n of n first
-  int message_events = 0;             // report this many message events first
+  int progress_steps = 0;  // report progress 1..n of n first
+  int message_events = 0;  // report this many message events first
 };
-
 
 class GateBackend final : public core::Backend {
  public:

@@ -71,8 +71,8 @@ TEST(SyntheticBackendTest, CancelBeforeCommitStops) {
   sink.on_progress = [&](int64_t n) {
     if (n == 2) cancel.RequestCancel();
   };
-  core::Outcome out = backend.Run(
-      Request({{"synthetic.steps", "10"}, {"synthetic.step_ms", "0"}}), sink, cancel);
+  core::Outcome out =
+      backend.Run(Request({{"synthetic.steps", "10"}, {"synthetic.step_ms", "0"}}), sink, cancel);
   ASSERT_TRUE(out.error.has_value());
   EXPECT_EQ(out.error->code, core::Code::kCancelled);
   EXPECT_EQ(out.effects, core::Effects::kNone);
@@ -99,9 +99,9 @@ TEST(SyntheticBackendTest, CancelAfterCommitIsIgnored) {
   sink.on_progress = [&](int64_t n) {
     if (n == 1) EXPECT_FALSE(cancel.RequestCancel());  // already committed at step 1
   };
-  core::Outcome out = backend.Run(Request({{"synthetic.steps", "3"}, {"synthetic.step_ms", "0"},
-                                           {"synthetic.commit_at", "1"}}),
-                                  sink, cancel);
+  core::Outcome out = backend.Run(
+      Request({{"synthetic.steps", "3"}, {"synthetic.step_ms", "0"}, {"synthetic.commit_at", "1"}}),
+      sink, cancel);
   EXPECT_FALSE(out.error.has_value());
   EXPECT_EQ(out.effects, core::Effects::kApplied);
 }

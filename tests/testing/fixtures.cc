@@ -41,8 +41,9 @@ fs::path CopyToTemp(const fs::path& from) {
   fs::copy(from, to, fs::copy_options::recursive);
   // ../shared is read-only; the copy must be writable.
   for (auto& entry : fs::recursive_directory_iterator(to)) {
-    fs::permissions(entry.path(), fs::perms::owner_read | fs::perms::owner_write |
-                                      (entry.is_directory() ? fs::perms::owner_exec : fs::perms::none),
+    fs::permissions(entry.path(),
+                    fs::perms::owner_read | fs::perms::owner_write |
+                        (entry.is_directory() ? fs::perms::owner_exec : fs::perms::none),
                     fs::perm_options::add);
   }
   fs::permissions(to, fs::perms::owner_all, fs::perm_options::add);

@@ -18,17 +18,17 @@ std::optional<std::filesystem::path> FixturesDir();
 //
 // For use at the top of a test: `GPOP_REQUIRE_FIXTURES(dir);` declares `dir` as the fixtures
 // folder, or ends the test: skipped normally, failed when CI=true (CI must never silently skip).
-#define GPOP_REQUIRE_FIXTURES(dir)                                                   \
-  std::filesystem::path dir;                                                         \
-  do {                                                                               \
-    auto found = ::gpop::testing::FixturesDir();                                     \
-    if (!found) {                                                                    \
-      if (::gpop::testing::InCi()) {                                                 \
+#define GPOP_REQUIRE_FIXTURES(dir)                                                     \
+  std::filesystem::path dir;                                                           \
+  do {                                                                                 \
+    auto found = ::gpop::testing::FixturesDir();                                       \
+    if (!found) {                                                                      \
+      if (::gpop::testing::InCi()) {                                                   \
         FAIL() << "fixtures not found: set GPOP_FIXTURES or place ../shared/fixtures"; \
-      }                                                                              \
-      GTEST_SKIP() << "fixtures not found (set GPOP_FIXTURES)";                      \
-    }                                                                                \
-    dir = *found;                                                                    \
+      }                                                                                \
+      GTEST_SKIP() << "fixtures not found (set GPOP_FIXTURES)";                        \
+    }                                                                                  \
+    dir = *found;                                                                      \
   } while (0)
 
 // InCi

@@ -58,10 +58,11 @@ core::OperationResult MakeResult(const core::RunRequest& request) {
       const auto& spec = std::get<core::ReportSpec>(request.spec);
       core::ReportInfo r;
       r.format = spec.format;
-      r.content = spec.format == core::ReportFormat::kHtml
-                      ? "<!DOCTYPE html><html><body><h1>Synthetic report</h1></body></html>"
-                      : "<?xml version=\"1.0\" encoding=\"utf-8\"?><GPO xmlns=\"http://www.microsoft."
-                        "com/GroupPolicy/Settings\"><Name>Synthetic</Name></GPO>";
+      r.content =
+          spec.format == core::ReportFormat::kHtml
+              ? "<!DOCTYPE html><html><body><h1>Synthetic report</h1></body></html>"
+              : "<?xml version=\"1.0\" encoding=\"utf-8\"?><GPO xmlns=\"http://www.microsoft."
+                "com/GroupPolicy/Settings\"><Name>Synthetic</Name></GPO>";
       return r;
     }
     case core::OperationKind::kCopy: {

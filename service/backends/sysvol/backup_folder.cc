@@ -193,9 +193,9 @@ core::Result<std::vector<ScannedBackup>> ScanBackups(const Dir& location,
       continue;
     }
     core::Result<std::string> bytes = dir->ReadFile((*info)->name, kMaxSmallXmlBytes);
-    core::Result<BackupInst> inst =
-        bytes.ok() ? ParseBkupInfo(*bytes, JoinDisplay(display, (*info)->name))
-                   : core::Result<BackupInst>(bytes.error());
+    core::Result<BackupInst> inst = bytes.ok()
+                                        ? ParseBkupInfo(*bytes, JoinDisplay(display, (*info)->name))
+                                        : core::Result<BackupInst>(bytes.error());
     if (!inst.ok()) {
       if (skipped) skipped->push_back(inst.error().message);
       if (unreadable) unreadable->insert(*folder_id);
@@ -257,7 +257,8 @@ core::Result<Manifest> ReadManifest(const Dir& location, bool* corrupt) {
   core::Result<std::optional<DirEntry>> found = location.FindNoCase(kManifestFile);
   if (!found.ok()) return found.error();
   if (!*found) return Manifest();
-  core::Result<std::string> bytes = location.ReadFile((*found)->name, 16u << 20);  // ~25,000 backups
+  core::Result<std::string> bytes =
+      location.ReadFile((*found)->name, 16u << 20);  // ~25,000 backups
   core::Result<Manifest> parsed =
       bytes.ok() ? ParseManifest(*bytes, JoinDisplay(location.display(), (*found)->name))
                  : core::Result<Manifest>(bytes.error());

@@ -36,8 +36,8 @@ struct BackupSource {
   std::string domain_controller;
   std::string display_name;
   uint32_t flags = 0;
-  uint32_t version = 0;         // the directory's versionNumber, (user << 16) | computer
-  uint32_t sysvol_version = 0;  // GPT.INI's Version=, same layout
+  uint32_t version = 0;                 // the directory's versionNumber, (user << 16) | computer
+  uint32_t sysvol_version = 0;          // GPT.INI's Version=, same layout
   std::string machine_extension_guids;  // empty: derived from the files present
   std::string user_extension_guids;
 };

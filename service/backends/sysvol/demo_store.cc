@@ -6,8 +6,8 @@
 #include <utility>
 
 #include "service/backends/sysvol/format/audit_csv.h"
-#include "service/backends/sysvol/format/gpt_ini.h"
 #include "service/backends/sysvol/format/gpo_version.h"
+#include "service/backends/sysvol/format/gpt_ini.h"
 #include "service/backends/sysvol/format/inf_file.h"
 #include "service/backends/sysvol/format/registry_pol.h"
 #include "service/backends/sysvol/format/security_template.h"
@@ -107,12 +107,17 @@ GptContent DefaultDomainPolicy() {
   GptContent c;
   c.gpo = {kDefaultDomainPolicyGuid, "Default Domain Policy"};
   c.version = MakeGpoVersion(0, 3);
-  c.security.system_access = {{"MinimumPasswordAge", "1"},      {"MaximumPasswordAge", "60"},
-                              {"MinimumPasswordLength", "14"},  {"PasswordComplexity", "1"},
-                              {"PasswordHistorySize", "24"},    {"LockoutBadCount", "5"},
-                              {"ResetLockoutCount", "15"},      {"LockoutDuration", "15"},
+  c.security.system_access = {{"MinimumPasswordAge", "1"},
+                              {"MaximumPasswordAge", "60"},
+                              {"MinimumPasswordLength", "14"},
+                              {"PasswordComplexity", "1"},
+                              {"PasswordHistorySize", "24"},
+                              {"LockoutBadCount", "5"},
+                              {"ResetLockoutCount", "15"},
+                              {"LockoutDuration", "15"},
                               {"RequireLogonToChangePassword", "0"},
-                              {"ForceLogoffWhenHourExpire", "0"}, {"ClearTextPassword", "0"},
+                              {"ForceLogoffWhenHourExpire", "0"},
+                              {"ClearTextPassword", "0"},
                               {"LSAAnonymousNameLookup", "0"}};
   c.security.kerberos_policy = {{"MaxTicketAge", "10"},
                                 {"MaxRenewAge", "7"},
@@ -157,8 +162,8 @@ GptContent WorkstationBaseline() {
       MakeStringEntry(desktop, "SCRNSAVE.EXE", "scrnsave.scr"),
       MakeDwordEntry("Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Explorer",
                      "NoDriveTypeAutoRun", 255),
-      MakeMultiStringEntry("Software\\Policies\\Microsoft\\Internet Explorer\\Main",
-                           "TrustedSites", {"https://intranet.gpop.test", "https://wiki.gpop.test"}),
+      MakeMultiStringEntry("Software\\Policies\\Microsoft\\Internet Explorer\\Main", "TrustedSites",
+                           {"https://intranet.gpop.test", "https://wiki.gpop.test"}),
   };
   c.security.registry_values = {
       RegValue("MACHINE\\System\\CurrentControlSet\\Services\\LanmanWorkstation\\Parameters",
@@ -176,8 +181,7 @@ GptContent ServerHardening() {
   c.gpo = {"{2F8E4D6C-9B1A-4E3F-8D7C-6B5A4F3E2D1C}", "Server Hardening"};
   c.version = MakeGpoVersion(0, 7);
   c.machine_pol.entries = {
-      MakeDwordEntry("Software\\Policies\\Microsoft\\Windows NT\\DNSClient",
-                     "EnableMulticast", 0),
+      MakeDwordEntry("Software\\Policies\\Microsoft\\Windows NT\\DNSClient", "EnableMulticast", 0),
       MakeDwordEntry(std::string(kPolicies) + "\\PowerShell\\ScriptBlockLogging",
                      "EnableScriptBlockLogging", 1),
       MakeDwordEntry(std::string(kPolicies) + "\\WinRM\\Service", "AllowBasic", 0),
@@ -194,8 +198,7 @@ GptContent ServerHardening() {
   c.security.registry_values = {
       RegValue(lanman, "RequireSecuritySignature", 4, "1"),
       RegValue(lanman, "EnableSecuritySignature", 4, "1"),
-      RegValue("MACHINE\\System\\CurrentControlSet\\Control\\Lsa", "LmCompatibilityLevel", 4,
-               "5"),
+      RegValue("MACHINE\\System\\CurrentControlSet\\Control\\Lsa", "LmCompatibilityLevel", 4, "5"),
       RegValue("MACHINE\\System\\CurrentControlSet\\Control\\Lsa", "RestrictAnonymous", 4, "1"),
       RegValue("MACHINE\\System\\CurrentControlSet\\Control\\Lsa\\MSV1_0", "NTLMMinServerSec", 4,
                "537395200"),
@@ -218,14 +221,12 @@ GptContent AuditPolicy() {
   GptContent c;
   c.gpo = {"{9A3B5C7D-1E2F-4061-8293-A4B5C6D7E8F9}", "Audit Policy"};
   c.version = MakeGpoVersion(0, 2);
-  c.security.event_audit = {{"AuditSystemEvents", "3"},    {"AuditLogonEvents", "3"},
-                            {"AuditObjectAccess", "2"},    {"AuditPrivilegeUse", "2"},
-                            {"AuditPolicyChange", "3"},    {"AuditAccountManage", "3"},
-                            {"AuditProcessTracking", "0"}, {"AuditDSAccess", "0"},
-                            {"AuditAccountLogon", "3"}};
-  c.security.registry_values = {
-      RegValue("MACHINE\\System\\CurrentControlSet\\Control\\Lsa", "SCENoApplyLegacyAuditPolicy",
-               4, "1")};
+  c.security.event_audit = {
+      {"AuditSystemEvents", "3"},    {"AuditLogonEvents", "3"},  {"AuditObjectAccess", "2"},
+      {"AuditPrivilegeUse", "2"},    {"AuditPolicyChange", "3"}, {"AuditAccountManage", "3"},
+      {"AuditProcessTracking", "0"}, {"AuditDSAccess", "0"},     {"AuditAccountLogon", "3"}};
+  c.security.registry_values = {RegValue("MACHINE\\System\\CurrentControlSet\\Control\\Lsa",
+                                         "SCENoApplyLegacyAuditPolicy", 4, "1")};
   c.audit = {
       AuditRow("Audit Credential Validation", "{0cce923f-69ae-11d9-bed3-505054503030}", 3),
       AuditRow("Audit Security Group Management", "{0cce9237-69ae-11d9-bed3-505054503030}", 1),
@@ -278,17 +279,16 @@ core::Result<std::vector<DemoGpo>> WriteLargeStore(const std::filesystem::path& 
     for (int n = 0; bytes < per_gpo || n == 0; ++n) {
       std::string key = std::string(kPolicies) + "\\Generated\\Area" + std::to_string(n % 50);
       std::string value = "Value" + std::to_string(n);
-      PolEntry e = (n % 3 == 0)
-                       ? MakeDwordEntry(key, value, static_cast<uint32_t>(n))
-                       : MakeStringEntry(key, value,
-                                         "generated setting " + std::to_string(i) + "/" +
-                                             std::to_string(n) + " for load tests");
+      PolEntry e = (n % 3 == 0) ? MakeDwordEntry(key, value, static_cast<uint32_t>(n))
+                                : MakeStringEntry(key, value,
+                                                  "generated setting " + std::to_string(i) + "/" +
+                                                      std::to_string(n) + " for load tests");
       bytes += 2 * (key.size() + value.size() + 8) + e.data.size();
       c.machine_pol.entries.push_back(std::move(e));
     }
-    c.user_pol.entries = {MakeStringEntry(
-        "Software\\Policies\\Microsoft\\Windows\\Control Panel\\Desktop", "ScreenSaveTimeOut",
-        std::to_string(300 + i))};
+    c.user_pol.entries = {
+        MakeStringEntry("Software\\Policies\\Microsoft\\Windows\\Control Panel\\Desktop",
+                        "ScreenSaveTimeOut", std::to_string(300 + i))};
     c.security.system_access = {{"MinimumPasswordLength", std::to_string(8 + i % 8)}};
     c.audit = {AuditRow("Audit Logon", "{0cce9215-69ae-11d9-bed3-505054503030}", i % 4)};
     if (core::Status s = WriteGpt(*policies, c); !s.ok()) return s.error();

@@ -172,10 +172,10 @@ core::Result<GpoEntry> GpoStore::Resolve(const core::GpoRef& ref) const {
   if (matches.size() > 1) {
     std::string guids;
     for (const GpoEntry& e : matches) guids += (guids.empty() ? "" : ", ") + e.info.guid;
-    return core::MakeError(core::Code::kFailedPrecondition, core::reason::kGpoAmbiguous,
-                           "several GPOs are named \"" + ref.display_name + "\" (" + guids +
-                               "): name the GPO by GUID",
-                           {{"display_name", ref.display_name}});
+    return core::MakeError(
+        core::Code::kFailedPrecondition, core::reason::kGpoAmbiguous,
+        "several GPOs are named \"" + ref.display_name + "\" (" + guids + "): name the GPO by GUID",
+        {{"display_name", ref.display_name}});
   }
   return std::move(matches.front());
 }

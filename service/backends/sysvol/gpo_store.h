@@ -28,11 +28,11 @@ inline constexpr char kDefaultDomainControllersPolicyGuid[] =
 // One GPO: the container half (`info`, with the directory version) and where its GPT is.
 struct GpoEntry {
   core::GpoInfo info;
-  std::string folder;             // the name under Policies/, case as found
-  uint32_t sysvol_version = 0;    // GPT.INI Version=
+  std::string folder;           // the name under Policies/, case as found
+  uint32_t sysvol_version = 0;  // GPT.INI Version=
   std::string machine_extension_guids;
   std::string user_extension_guids;
-  bool has_metadata = false;      // the metadata store has a row for it
+  bool has_metadata = false;                 // the metadata store has a row for it
   std::optional<core::Error> gpt_ini_error;  // GPT.INI unreadable or corrupt
 };
 

@@ -115,13 +115,13 @@ core::Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
-    core::Error e = core::MakeError(core::Code::kInternal, core::reason::kIoError,
-                                    "metadata store " + path.string() + ": " +
-                                        (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+    core::Error e = core::MakeError(
+        core::Code::kInternal, core::reason::kIoError,
+        "metadata store " + path.string() + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
     sqlite3_close(db);
     return e;
   }
@@ -221,8 +221,7 @@ core::Status MetadataStore::InsertIntentLocked(const Intent& intent) {
     int rc = sqlite3_step(s.get());
     if (rc == SQLITE_CONSTRAINT) {
       return core::MakeError(core::Code::kAlreadyExists, core::reason::kInternal,
-                             "an intent is already recorded for operation " +
-                                 intent.operation_id);
+                             "an intent is already recorded for operation " + intent.operation_id);
     }
     if (rc != SQLITE_DONE) return s.Error("record intent");
   }

@@ -22,7 +22,9 @@ namespace {
 constexpr size_t kCopyChunk = 1u << 20;
 constexpr int kMaxRemoveDepth = 256;
 
-char AsciiLowerChar(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char AsciiLowerChar(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool EqualsNoCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -78,7 +80,8 @@ core::Result<int> OpenRegularFile(int dir_fd, const std::string& name, const std
   if (!S_ISREG(before.st_mode)) return PathEscape(display, "is not a regular file");
   int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ELOOP) return PathEscape(display, "is a symbolic link; gpop does not follow links");
+    if (errno == ELOOP)
+      return PathEscape(display, "is a symbolic link; gpop does not follow links");
     return ErrnoError(errno, "open", display);
   }
   FdCloser closer(fd);
@@ -323,8 +326,8 @@ core::Result<std::string> Dir::ReadFile(std::string_view name, size_t max_bytes)
   }
   out.resize(done);
   if (out.size() > max_bytes) {
-    return CorruptFile(display, "file is larger than the " + std::to_string(max_bytes) +
-                                    " bytes allowed");
+    return CorruptFile(display,
+                       "file is larger than the " + std::to_string(max_bytes) + " bytes allowed");
   }
   return out;
 }
@@ -335,7 +338,8 @@ core::Status Dir::WriteFile(std::string_view name, std::string_view bytes) const
   std::string n(name);
   int fd = ::openat(fd_, n.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) {
-    if (errno == ELOOP) return PathEscape(display, "is a symbolic link; gpop does not follow links");
+    if (errno == ELOOP)
+      return PathEscape(display, "is a symbolic link; gpop does not follow links");
     return ErrnoError(errno, "create", display);
   }
   FdCloser closer(fd);
@@ -357,8 +361,8 @@ core::Status Dir::CopyFileTo(std::string_view name, const Dir& to, std::string_v
   std::string out_name(to_name);
   // Never wider than the source: a 0600 settings file stays 0600 in the backup.
   const mode_t mode = static_cast<mode_t>(st.st_mode & 0644);
-  int out = ::openat(to.fd_, out_name.c_str(),
-                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  int out = ::openat(to.fd_, out_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                     mode);
   if (out < 0) return ErrnoError(errno, "create", to_display);
   FdCloser out_closer(out);
   std::string buffer(kCopyChunk, '\0');

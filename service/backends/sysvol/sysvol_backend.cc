@@ -9,11 +9,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <set>
-#include <chrono>
-#include <fstream>
 #include <sstream>
 #include <utility>
 
@@ -241,8 +241,8 @@ core::Result<std::unique_ptr<SysvolBackend>> SysvolBackend::Open(const SysvolCon
     std::string key = (ec ? path : canonical).lexically_normal().string();
     auto [it, inserted] = by_folder.emplace(key, name);
     if (!inserted) {
-      return core::InvalidField("sysvol.backup_locations", "\"" + it->second + "\" and \"" +
-                                                               name + "\" are the same folder");
+      return core::InvalidField("sysvol.backup_locations",
+                                "\"" + it->second + "\" and \"" + name + "\" are the same folder");
     }
   }
   if (config.domain.empty()) return core::InvalidField("sysvol.domain", "is required");
@@ -445,8 +445,8 @@ core::Outcome SysvolBackend::RunBackup(const core::RunRequest& request,
   // created is fsynced and closed as soon as its content is complete (children before parents),
   // so that open descriptors stay bounded by the tree's depth, not its size.
   for (const char* side : {"Machine", "User"}) {
-    const std::string& found = std::string(side) == "Machine" ? tree->machine_folder
-                                                              : tree->user_folder;
+    const std::string& found =
+        std::string(side) == "Machine" ? tree->machine_folder : tree->user_folder;
     if (found.empty()) continue;
     core::Result<Dir> dst_side = gpo_dir->MakeSubdir(side);
     if (!dst_side.ok()) return abort(dst_side.error());
@@ -474,8 +474,8 @@ core::Outcome SysvolBackend::RunBackup(const core::RunRequest& request,
         src_stack.push_back(std::move(*s));
         dst_stack.push_back(std::move(*d));
       } else {
-        core::Status s = src_stack.back().CopyFileTo(
-            name, dst_stack.back(), name, [&](uint64_t bytes) {
+        core::Status s =
+            src_stack.back().CopyFileTo(name, dst_stack.back(), name, [&](uint64_t bytes) {
               progress.Advance(static_cast<int64_t>(bytes));
               return !progress.Cancelled();
             });
@@ -499,14 +499,13 @@ core::Outcome SysvolBackend::RunBackup(const core::RunRequest& request,
   source.flags = gpo->info.flags;
   source.version = gpo->info.version;
   source.sysvol_version = gpo->sysvol_version;
-  source.machine_extension_guids = gpo->has_metadata ? gpo->machine_extension_guids
-                                                     : DerivedExtensionGuids(*settings, true);
+  source.machine_extension_guids =
+      gpo->has_metadata ? gpo->machine_extension_guids : DerivedExtensionGuids(*settings, true);
   source.user_extension_guids =
       gpo->has_metadata ? gpo->user_extension_guids : DerivedExtensionGuids(*settings, false);
   BackupXml backup_xml = MakeBackupXml(
       source, *tree, settings->machine.security ? &*settings->machine.security : nullptr);
-  if (core::Status s = backup_dir->WriteFile(kBackupXmlFile, WriteBackupXml(backup_xml));
-      !s.ok()) {
+  if (core::Status s = backup_dir->WriteFile(kBackupXmlFile, WriteBackupXml(backup_xml)); !s.ok()) {
     return abort(s.error());
   }
   progress.Advance(1);
@@ -536,8 +535,7 @@ core::Outcome SysvolBackend::RunBackup(const core::RunRequest& request,
   identity.sysvol_version = gpo->sysvol_version;
   identity.flags = gpo->info.flags;
   Report report = MakeReport(identity, *settings, admx->get());
-  if (core::Status s = backup_dir->WriteFile(kGpReportFile, WriteReportXmlUtf16(report));
-      !s.ok()) {
+  if (core::Status s = backup_dir->WriteFile(kGpReportFile, WriteReportXmlUtf16(report)); !s.ok()) {
     return abort(s.error());
   }
   progress.Advance(1);
@@ -588,8 +586,7 @@ core::Outcome SysvolBackend::RunBackup(const core::RunRequest& request,
   return out;
 }
 
-core::Status SysvolBackend::RollForward(const Intent& intent, bool staged_manifest,
-                                        bool* crashed) {
+core::Status SysvolBackend::RollForward(const Intent& intent, bool staged_manifest, bool* crashed) {
   *crashed = false;
   core::Result<Location> location = ResolveLocation(intent.root);
   if (!location.ok()) return location.error();
@@ -1018,10 +1015,11 @@ core::Result<std::vector<core::BackupInfo>> SysvolBackend::ListBackups(
     }
     out.push_back(std::move(info));
   }
-  std::stable_sort(out.begin(), out.end(), [](const core::BackupInfo& a, const core::BackupInfo& b) {
-    if (a.time != b.time) return a.time > b.time;
-    return a.backup_id > b.backup_id;
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const core::BackupInfo& a, const core::BackupInfo& b) {
+                     if (a.time != b.time) return a.time > b.time;
+                     return a.backup_id > b.backup_id;
+                   });
   return out;
 }
 

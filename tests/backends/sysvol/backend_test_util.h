@@ -5,6 +5,8 @@
 #ifndef GPOP_TESTS_BACKENDS_SYSVOL_BACKEND_TEST_UTIL_H_
 #define GPOP_TESTS_BACKENDS_SYSVOL_BACKEND_TEST_UTIL_H_
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -18,8 +20,6 @@
 #include "service/backends/sysvol/format/backup_xml.h"
 #include "service/backends/sysvol/format/gpt_ini.h"
 #include "service/backends/sysvol/sysvol_backend.h"
-#include <gtest/gtest.h>
-
 #include "service/core/backend.h"
 #include "service/core/cancel_token.h"
 #include "tests/backends/sysvol/test_files.h"

@@ -28,7 +28,7 @@ TEST(DemoStoreTest, FourGposWithRealisticSettings) {
   std::set<std::string> names;
   for (const auto& g : *gpos) names.insert(g.display_name);
   EXPECT_EQ(names, (std::set<std::string>{"Audit Policy", "Default Domain Policy",
-                                           "Server Hardening", "Workstation Baseline"}));
+                                          "Server Hardening", "Workstation Baseline"}));
 
   std::map<std::string, Report> reports;
   for (const DemoGpo& g : *written) {

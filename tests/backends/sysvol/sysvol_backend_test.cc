@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <set>
 
+#include "service/backends/sysvol/demo_store.h"
 #include "service/backends/sysvol/format/backup_inst.h"
 #include "service/backends/sysvol/format/backup_xml.h"
 #include "service/backends/sysvol/format/manifest.h"
@@ -18,7 +19,6 @@
 #include "service/backends/sysvol/format/report_xml.h"
 #include "service/backends/sysvol/format/safe_xml.h"
 #include "service/backends/sysvol/format/utf16.h"
-#include "service/backends/sysvol/demo_store.h"
 #include "service/core/guid.h"
 #include "tests/backends/sysvol/backend_test_util.h"
 
@@ -108,17 +108,17 @@ TEST(SysvolBackendTest, ReportListsEveryRegistryValueAndWindowsSetting) {
       EXPECT_EQ(side->registry_settings.size(), pol->entries.size()) << g.guid << side_name;
       for (const PolEntry& e : pol->entries) {
         ReportRegistrySetting expected = RegistrySettingFromEntry(e);
-        EXPECT_NE(std::find(side->registry_settings.begin(), side->registry_settings.end(),
-                            expected),
-                  side->registry_settings.end())
+        EXPECT_NE(
+            std::find(side->registry_settings.begin(), side->registry_settings.end(), expected),
+            side->registry_settings.end())
             << g.guid << " " << side_name << ": " << e.key << " " << e.value_name;
         ++values;
       }
     }
     auto windows = ParseReportXml(ReadFileBytes(g.backup_dir / "gpreport.xml"), "gpreport.xml");
     ASSERT_TRUE(windows.ok());
-    for (const auto& [w, o] : {std::pair{&windows->computer, &ours.computer},
-                               std::pair{&windows->user, &ours.user}}) {
+    for (const auto& [w, o] :
+         {std::pair{&windows->computer, &ours.computer}, std::pair{&windows->user, &ours.user}}) {
       for (const ReportRegistrySetting& ws : w->registry_settings) {
         EXPECT_TRUE(std::any_of(o->registry_settings.begin(), o->registry_settings.end(),
                                 [&](const auto& os) { return SameWindowsValue(ws, os); }))
@@ -281,7 +281,8 @@ TEST(SysvolBackendTest, ReportOfAWindowsMadeBackup) {
   auto backend = OpenBackend(store.config);
   ASSERT_NE(backend, nullptr);
   RecordingSink sink;
-  Report ours = ParseOurs(RunOp(*backend, ReportOfBackup("a2a38432-e322-437f-9975-b7cc7f16f4aa"), sink));
+  Report ours =
+      ParseOurs(RunOp(*backend, ReportOfBackup("a2a38432-e322-437f-9975-b7cc7f16f4aa"), sink));
   auto windows = ParseReportXml(ReadFileBytes(dir / "gpreport.xml"), "gpreport.xml");
   ASSERT_TRUE(windows.ok());
   EXPECT_EQ(ours.guid, windows->guid);
@@ -300,8 +301,8 @@ TEST(SysvolBackendTest, ListBackupsLatestFirstAndRepairsTheManifest) {
   auto backend = OpenBackend(store.config);
   ASSERT_NE(backend, nullptr);
   // Two Windows-made backups copied in (2016 and 2015-ish times), then two of ours (now).
-  for (const char* id : {"{A2A38432-E322-437F-9975-B7CC7F16F4AA}",
-                         "{16D29EA5-BD80-4487-A7C7-20AF2D68F202}"}) {
+  for (const char* id :
+       {"{A2A38432-E322-437F-9975-B7CC7F16F4AA}", "{16D29EA5-BD80-4487-A7C7-20AF2D68F202}"}) {
     fs::copy(fixtures / "gpmc-backups" / id, store.location() / id, fs::copy_options::recursive);
   }
   const testing::FixtureGpo& g = store.gpos[0];

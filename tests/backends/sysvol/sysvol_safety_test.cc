@@ -2,10 +2,9 @@
 // GPT, special files, and corrupt settings files fail with clear errors naming the file, and
 // leave nothing behind.
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include "service/backends/sysvol/demo_store.h"
 #include "service/backends/sysvol/safe_fs.h"
@@ -204,8 +203,7 @@ TEST(SysvolSafetyTest, CorruptSettingsFilesNameTheFile) {
     Fixture f = Demo();
     ASSERT_NE(f.backend, nullptr);
     WriteBytes(f.gpt(kAudit) / c.relative, c.bytes);
-    ExpectBothFail(f, kAudit, core::reason::kCorruptFile,
-                   fs::path(c.relative).filename().string());
+    ExpectBothFail(f, kAudit, core::reason::kCorruptFile, fs::path(c.relative).filename().string());
   }
 }
 

@@ -2,10 +2,9 @@
 // binary): the two default GPOs open with their display names, and backup and report work.
 // Without samba-tool the tests fail under CI=true and are skipped otherwise.
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <string>
@@ -35,7 +34,8 @@ const fs::path& Provisioned() {
     std::string cmd =
         "samba-tool domain provision --realm=GPOP.TEST --domain=GPOP "
         "--adminpass='Passw0rd!x' --server-role=dc --use-rfc2307 --dns-backend=NONE "
-        "--targetdir='" + target.string() + "' >'" + log.string() + "' 2>&1";
+        "--targetdir='" +
+        target.string() + "' >'" + log.string() + "' 2>&1";
     int rc = std::system(cmd.c_str());
     if (rc != 0) {
       std::string tail = testing::ReadFileBytes(log);
@@ -48,12 +48,12 @@ const fs::path& Provisioned() {
   return *dir;
 }
 
-#define GPOP_REQUIRE_SAMBA(target)                                                    \
-  if (!HaveSambaTool()) {                                                             \
-    if (gpop::testing::InCi()) FAIL() << "samba-tool is not installed";               \
-    GTEST_SKIP() << "samba-tool is not installed";                                    \
-  }                                                                                   \
-  const fs::path& target = Provisioned();                                             \
+#define GPOP_REQUIRE_SAMBA(target)                                      \
+  if (!HaveSambaTool()) {                                               \
+    if (gpop::testing::InCi()) FAIL() << "samba-tool is not installed"; \
+    GTEST_SKIP() << "samba-tool is not installed";                      \
+  }                                                                     \
+  const fs::path& target = Provisioned();                               \
   ASSERT_FALSE(target.empty())
 
 SysvolConfig SambaConfig(const fs::path& target) {

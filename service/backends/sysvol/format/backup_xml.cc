@@ -228,8 +228,10 @@ std::string WriteBackupXml(const BackupXml& backup) {
   std::string out;
   out.reserve(lf.size() + lf.size() / 16);
   for (char c : lf) {
-    if (c == '\n') out += "\r\n";
-    else out.push_back(c);
+    if (c == '\n')
+      out += "\r\n";
+    else
+      out.push_back(c);
   }
   return out;
 }
