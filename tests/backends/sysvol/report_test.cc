@@ -416,5 +416,25 @@ TEST(ReportHtmlTest, RendersSectionsEscapedAndSelfContained) {
   EXPECT_EQ(HtmlEscape("a<b>\"c\"&'"), "a&lt;b&gt;&quot;c&quot;&amp;&#39;");
 }
 
+TEST(ReportHtmlTest, SpecialValueNamesReadAsWhatTheyDo) {
+  Report report;
+  report.name = "Specials";
+  for (const char* name : {"**del.EnableSmartScreen", "**DelVals.", "Ordinary"}) {
+    ReportRegistrySetting setting;
+    setting.key_path = "Software\\Policies\\Test";
+    ReportRegistryValue value;
+    value.name = name;
+    value.type = 1;
+    value.text = " ";
+    setting.value = value;
+    report.computer.registry_settings.push_back(setting);
+  }
+  std::string html = RenderReportHtml(report);
+  EXPECT_NE(html.find("(delete value EnableSmartScreen)"), std::string::npos);
+  EXPECT_NE(html.find("(delete all values of the key)"), std::string::npos);
+  EXPECT_EQ(html.find("**del."), std::string::npos);
+  EXPECT_NE(html.find("Ordinary"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gpop::sysvol

@@ -2,11 +2,32 @@
 
 #include "service/backends/sysvol/format/report_html.h"
 
+#include <optional>
+#include <string>
+
 #include "service/backends/sysvol/format/registry_pol.h"
 
 namespace gpop::sysvol {
 
 namespace {
+
+// What a Registry.pol special value name does, for people ("**del.X" -> "delete value X"),
+// using the classifier of registry_pol.h; nullopt for an ordinary value name. The data of
+// **DeleteValues / **DeleteKeys (the lists) stays in the Data column.
+std::optional<std::string> SpecialAction(const std::string& name) {
+  switch (ClassifyValueName(name)) {
+    case SpecialName::kNone:
+      return std::nullopt;
+    case SpecialName::kDeleteValue:
+      return "(delete value " + name.substr(6) + ")";
+    case SpecialName::kDeleteAllValues:
+      return std::string("(delete all values of the key)");
+    case SpecialName::kSoftValue:
+      return "(set " + name.substr(7) + " only if absent)";
+    default:
+      return std::nullopt;
+  }
+}
 
 constexpr char kStyle[] =
     "body{font-family:Segoe UI,Helvetica,Arial,sans-serif;margin:1.5em;color:#1b1b1b;"
@@ -207,7 +228,10 @@ void RenderSide(const char* title, const ReportSide& side, Html* h) {
     h->Open("Registry Settings (no template)", true);
     h->Table({"Key", "Value", "Type", "Data"});
     for (const auto& r : side.registry_settings) {
-      if (r.value) {
+      if (r.value && SpecialAction(r.value->name)) {
+        // Registry.pol's instructions (**del.X, **delvals., ...) read as what they do.
+        h->Row({r.key_path, *SpecialAction(r.value->name), "", ""});
+      } else if (r.value) {
         h->Row({r.key_path, r.value->name, RegTypeName(r.value->type), RegistryData(*r.value)}, 3);
       } else {
         h->Row({r.key_path, "(key only)", "", ""});
