@@ -193,6 +193,8 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeGrpcConnection(const ConnectionO
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // Reports come inline in operation results (gpopd sends up to 64 MiB).
+  args.SetMaxReceiveMessageSize(64 << 20);
   std::shared_ptr<grpc::Channel> channel =
       grpc::CreateCustomChannel(options.target, credentials, args);
   return MakeGrpcConnection(std::move(channel), options);

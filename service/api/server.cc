@@ -16,6 +16,8 @@
 #include "service/api/log.h"
 
 namespace gpop::api {
+
+constexpr int kMaxMessageBytes = 64 << 20;
 namespace {
 
 bool StartsWith(const std::string& s, const char* prefix) {
@@ -114,6 +116,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                              static_cast<int>(options.max_connection_age.count()));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
                              static_cast<int>(options.max_connection_age_grace.count()));
+  // Reports travel inline in operation results until chunked transfer lands; a report of a
+  // large GPO exceeds gRPC's 4 MiB default.
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || (bound_port == 0 && !IsUnixAddress(options.listen))) {
     server->grpc_server_.reset();

@@ -7,6 +7,9 @@ gpopd=$1 ctl=$2 demo_store=$3
 work=$(mktemp -d)
 fail() { echo "FAIL: $*"; echo "--- gpopd log"; cat "$work/gpopd.log"; exit 1; }
 
+# One generated GPO large enough that its report exceeds gRPC's default 4 MiB message, then
+# the demo GPOs beside it.
+"$demo_store" --gpos 1 --megabytes 3 "$work/sysvol/demo.test" >/dev/null
 "$demo_store" "$work/sysvol/demo.test" >/dev/null
 "$gpopd" --sysvol "$work/sysvol/demo.test" --state_dir "$work/state" \
   --backup_locations "default=$work/backups,offsite=$work/offsite" --default_location default \
@@ -31,6 +34,9 @@ ls "$work/offsite" | grep -Eq '^\{[0-9A-F-]{36}\}$' || fail "no backup folder na
 "$ctl" report --gpo "Audit Policy" --format xml --out "$work/report.xml" >/dev/null ||
   fail "report failed"
 grep -q "<GPO" "$work/report.xml" || fail "the XML report has no GPO element"
+"$ctl" report --gpo "Generated GPO 0001" --format xml --out "$work/big.xml" >/dev/null ||
+  fail "the report of a large GPO failed"
+[ "$(stat -c %s "$work/big.xml")" -gt 4194304 ] || fail "the large report is not over 4 MiB"
 
 # Refusals: a location that is a path, an unknown GPO, an over-long comment.
 set +e
