@@ -2,16 +2,23 @@
 
 #include "client/retry_policy.h"
 
+#include "client/error_info.h"
+
 #include <algorithm>
 
 namespace gpop::client {
 
 bool IsResumableStreamError(const absl::Status& status) {
+  // A status that carries gpop's ErrorInfo is the server's answer, whatever its code.
+  const bool from_server = GetErrorInfo(status).has_value();
   switch (status.code()) {
     case absl::StatusCode::kUnavailable:
+      return true;
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kAborted:
-      return true;
+    case absl::StatusCode::kCancelled:  // a proxy's stream reset (the caller's own cancel is
+                                        // recognised before this is asked)
+      return !from_server;
     default:
       return false;
   }

@@ -17,9 +17,11 @@ namespace gpop::client {
 //
 // True when a stream that ended with `status` was cut rather than refused, so that calling again
 // from the last position is the right thing to do: UNAVAILABLE (connection lost, server
-// restarting, GOAWAY), and INTERNAL or ABORTED (what proxies report for a reset stream). Every
-// other code (NOT_FOUND, OUT_OF_RANGE, INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION,
-// RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, CANCELLED, ...) is an answer, not a cut.
+// restarting, GOAWAY), and INTERNAL, ABORTED or CANCELLED without gpop's ErrorInfo (what
+// proxies report for a reset stream). Every other code (NOT_FOUND, OUT_OF_RANGE,
+// INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION, RESOURCE_EXHAUSTED,
+// DEADLINE_EXCEEDED, ...), and any status carrying gpop's ErrorInfo, is an answer, not a cut.
+// The caller's own Cancel() is recognised before this is asked.
 bool IsResumableStreamError(const absl::Status& status);
 
 // StreamRetryPolicy

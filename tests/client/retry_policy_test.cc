@@ -6,6 +6,9 @@
 #include <chrono>
 #include <optional>
 
+#include "client/error_info.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 
 namespace gpop::client {
@@ -97,7 +100,20 @@ TEST(IsResumableStreamErrorTest, CutsAreResumableAnswersAreNot) {
   EXPECT_FALSE(IsResumableStreamError(absl::FailedPreconditionError("")));
   EXPECT_FALSE(IsResumableStreamError(absl::ResourceExhaustedError("")));
   EXPECT_FALSE(IsResumableStreamError(absl::DeadlineExceededError("")));
-  EXPECT_FALSE(IsResumableStreamError(absl::CancelledError("")));
+  EXPECT_TRUE(IsResumableStreamError(absl::CancelledError("")));  // a proxy's reset
+}
+
+TEST(IsResumableStreamErrorTest, AnAnswerFromGpopdIsNeverACut) {
+  for (int code : {13 /* INTERNAL */, 10 /* ABORTED */, 1 /* CANCELLED */}) {
+    google::rpc::Status proto;
+    proto.set_code(code);
+    proto.set_message("from gpopd");
+    google::rpc::ErrorInfo info;
+    info.set_domain("gpop.dev");
+    info.set_reason("INTERNAL");
+    proto.add_details()->PackFrom(info);
+    EXPECT_FALSE(IsResumableStreamError(FromStatusProto(proto))) << code;
+  }
 }
 
 }  // namespace
