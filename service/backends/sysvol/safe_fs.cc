@@ -215,8 +215,20 @@ core::Result<Dir> Dir::OpenRoot(const std::filesystem::path& path, std::string d
     return core::MakeError(core::Code::kFailedPrecondition, core::reason::kLocationNotFound,
                            display + ": no folder configured");
   }
-  if (create && ::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
-    return ErrnoError(errno, "mkdir", display);
+  if (create) {
+    if (::mkdir(path.c_str(), 0755) == 0) {
+      // A new folder exists durably only once its parent is synced.
+      std::filesystem::path parent = path.parent_path().empty() ? "." : path.parent_path();
+      int parent_fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (parent_fd >= 0) {
+        int rc = ::fsync(parent_fd);
+        int saved = errno;
+        ::close(parent_fd);
+        if (rc != 0) return ErrnoError(saved, "fsync the parent of", display);
+      }
+    } else if (errno != EEXIST) {
+      return ErrnoError(errno, "mkdir", display);
+    }
   }
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return ErrnoError(errno, "open", display);
