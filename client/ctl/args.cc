@@ -83,6 +83,7 @@ const std::map<std::string, std::vector<FlagSpec>>& SubcommandFlags() {
       {"ls", {{"filter", true, false}, {"page-size", true, false}, {"all", false, false}}},
       {"gpos", {}},
       {"backups", {{"location", true, false}, {"gpo", true, false}}},
+      {"events", {{"filter", true, false}, {"after-revision", true, false}}},
       {"version", {}},
       {"help", {}},
   };
@@ -469,6 +470,17 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args,
       if (!timeout.ok()) return timeout.status();
       command.wait.wait_timeout = *timeout;
     }
+  } else if (name == "events") {
+    command.verb = Verb::kEvents;
+    command.events_filter = raw->Get("filter");
+    if (raw->Has("after-revision")) {
+      uint64_t revision = 0;
+      if (!absl::SimpleAtoi(raw->Get("after-revision"), &revision)) {
+        return Usage(absl::StrCat("--after-revision: expected a revision, got '",
+                                  raw->Get("after-revision"), "'"));
+      }
+      command.after_revision = revision;
+    }
   } else if (name == "cancel" || name == "get") {
     command.verb = name == "cancel" ? Verb::kCancel : Verb::kGet;
     if (absl::Status s = ParseOperationId(*raw, &command); !s.ok()) return s;
@@ -521,6 +533,8 @@ std::string UsageText() {
       "\n"
       "Watching and managing:\n"
       "  watch OP_ID [--after N] [--wait-timeout DURATION] [--cancel-on-interrupt]\n"
+      "  events [--filter F] [--after-revision N]   every event of matching operations, live\n"
+      "                          (list-then-watch; Ctrl-C prints the revision to resume from)\n"
       "          follow an operation until it ends (a progress bar on a terminal)\n"
       "  cancel OP_ID     request a cancel (best effort; returns at once)\n"
       "  get OP_ID        show an operation\n"

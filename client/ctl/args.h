@@ -32,7 +32,18 @@ enum class OutputFormat { kText, kJson };
 // Verb
 //
 // What the command does. kStart covers `start` and the five kind subcommands.
-enum class Verb { kHelp, kVersion, kStart, kWatch, kCancel, kGet, kList, kGpos, kBackups };
+enum class Verb {
+  kHelp,
+  kVersion,
+  kStart,
+  kWatch,
+  kCancel,
+  kGet,
+  kList,
+  kGpos,
+  kBackups,
+  kEvents,
+};
 
 // GlobalOptions
 //
@@ -79,6 +90,11 @@ struct Command {
 
   // kBackups.
   v1::ListBackupsRequest backups;
+
+  // kEvents: every event of matching operations, from `after_revision` (or from a fresh
+  // listing's revision when not given).
+  std::string events_filter;
+  std::optional<uint64_t> after_revision;
 };
 
 // Getenv

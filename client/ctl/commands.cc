@@ -208,6 +208,49 @@ std::string CancelText(const v1::Operation& op) {
                       op.cancel_requested() ? " (cancel requested)" : "", "\n");
 }
 
+// Every event of the operations that match the filter, from a revision on, until Ctrl-C.
+int RunEvents(const Command& command, client::Client& client, const Io& io,
+              InterruptSource* interrupts) {
+  uint64_t after = 0;
+  if (command.after_revision.has_value()) {
+    after = *command.after_revision;
+  } else {
+    // List-then-watch: start from the revision a listing reflects, so that nothing is missed.
+    v1::ListOperationsRequest list;
+    list.set_filter(command.events_filter);
+    list.set_page_size(1);
+    absl::StatusOr<v1::ListOperationsResponse> page = client.ListOperations(list);
+    if (!page.ok()) return Fail(io, page.status());
+    after = page->revision();
+  }
+  std::unique_ptr<client::WatchStream> stream =
+      client.WatchOperations(after, command.events_filter);
+  std::atomic<bool> detached{false};
+  interrupts->SetHandler([&] {
+    detached = true;
+    stream->Cancel();
+  });
+  v1::WatchOperationsResponse response;
+  while (stream->Read(&response)) {
+    if (!response.has_event()) continue;
+    if (Json(command)) {
+      *io.out << ToJson(response.event(), /*pretty=*/false) << "\n";
+    } else {
+      *io.out << response.event().operation_id() << "  " << EventLine(response.event()) << "\n";
+    }
+    io.out->flush();
+  }
+  interrupts->SetHandler(nullptr);
+  if (detached) {
+    *io.err << "gpopctl: interrupted. Resume with: gpopctl events --after-revision "
+            << stream->last_revision()
+            << (command.events_filter.empty() ? "" : " --filter '" + command.events_filter + "'")
+            << "\n";
+    return kExitDetached;
+  }
+  return Fail(io, stream->status());
+}
+
 }  // namespace
 
 int RunCommand(const Command& command, client::Client& client, const Io& io,
@@ -234,6 +277,8 @@ int RunCommand(const Command& command, client::Client& client, const Io& io,
       return Print(command, client.ListBackups(command.backups), io, &BackupsTable);
     case Verb::kVersion:
       return RunVersion(command, client, io);
+    case Verb::kEvents:
+      return RunEvents(command, client, io, interrupts);
     case Verb::kHelp:
       break;
   }

@@ -27,6 +27,19 @@ void ExpectUsageError(std::vector<std::string> args, const std::string& message_
   EXPECT_THAT(std::string(command.status().message()), HasSubstr(message_part));
 }
 
+TEST(GpopctlArgsTest, EventsTakesAFilterAndAnOptionalRevision) {
+  absl::StatusOr<Command> listed = Parse({"events", "--filter", "kind=backup"});
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->verb, Verb::kEvents);
+  EXPECT_EQ(listed->events_filter, "kind=backup");
+  EXPECT_FALSE(listed->after_revision.has_value());  // list first, then watch
+  absl::StatusOr<Command> resumed = Parse({"events", "--after-revision", "42"});
+  ASSERT_TRUE(resumed.ok());
+  EXPECT_EQ(resumed->after_revision, 42u);
+  EXPECT_FALSE(Parse({"events", "--after-revision", "soon"}).ok());
+  EXPECT_FALSE(Parse({"events", "op-1"}).ok());
+}
+
 TEST(GpopctlArgsTest, GpoGuidIsDetectedAndNormalized) {
   v1::GpoRef ref = ParseGpoRef("31b2f340-016d-11d2-945f-00c04fb984f9");
   EXPECT_EQ(ref.guid(), "{31B2F340-016D-11D2-945F-00C04FB984F9}");
