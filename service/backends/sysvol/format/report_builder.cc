@@ -96,7 +96,7 @@ std::string PropagationMode(int mode) {
 }
 
 bool LessNoCase(const std::string& a, const std::string& b) {
-  return AsciiLower(a) < AsciiLower(b);
+  return internal::CompareNoCase(a, b) < 0;
 }
 
 // The ADMX policy that owns `entries` (all matched to it), as GPMC would show it.
@@ -216,17 +216,19 @@ void AddRegistry(const RegistryPol& pol, bool computer, const AdmxCatalog* admx,
 }
 
 void SortSide(ReportSide* side) {
+  // Case-insensitive orders, compared in place (reports of large GPOs sort many entries).
   std::stable_sort(side->policies.begin(), side->policies.end(),
                    [](const ReportPolicy& a, const ReportPolicy& b) {
-                     return std::make_pair(AsciiLower(a.category), AsciiLower(a.name)) <
-                            std::make_pair(AsciiLower(b.category), AsciiLower(b.name));
+                     int c = internal::CompareNoCase(a.category, b.category);
+                     return c != 0 ? c < 0 : internal::CompareNoCase(a.name, b.name) < 0;
                    });
   std::stable_sort(side->registry_settings.begin(), side->registry_settings.end(),
                    [](const ReportRegistrySetting& a, const ReportRegistrySetting& b) {
-                     std::string an = a.value ? AsciiLower(a.value->name) : std::string();
-                     std::string bn = b.value ? AsciiLower(b.value->name) : std::string();
-                     return std::make_pair(AsciiLower(a.key_path), an) <
-                            std::make_pair(AsciiLower(b.key_path), bn);
+                     int c = internal::CompareNoCase(a.key_path, b.key_path);
+                     if (c != 0) return c < 0;
+                     std::string_view an = a.value ? std::string_view(a.value->name) : "";
+                     std::string_view bn = b.value ? std::string_view(b.value->name) : "";
+                     return internal::CompareNoCase(an, bn) < 0;
                    });
 }
 

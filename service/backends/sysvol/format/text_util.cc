@@ -2,6 +2,7 @@
 
 #include "service/backends/sysvol/format/text_util.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace gpop::sysvol::internal {
@@ -14,8 +15,22 @@ std::string AsciiLower(std::string_view s) {
   return out;
 }
 
+namespace {
+char LowerChar(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+}  // namespace
+
 bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && AsciiLower(a) == AsciiLower(b);
+  return a.size() == b.size() && CompareNoCase(a, b) == 0;
+}
+
+int CompareNoCase(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char x = static_cast<unsigned char>(LowerChar(a[i]));
+    const unsigned char y = static_cast<unsigned char>(LowerChar(b[i]));
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
 }
 
 std::string_view Trim(std::string_view s) {

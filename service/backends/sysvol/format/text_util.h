@@ -18,6 +18,12 @@ std::string AsciiLower(std::string_view s);
 // EqualsNoCase: ASCII case-insensitive equality.
 bool EqualsNoCase(std::string_view a, std::string_view b);
 
+// CompareNoCase
+//
+// <0, 0 or >0 as `a` sorts before, with or after `b`, ASCII letters compared case-insensitively
+// (the same order as comparing AsciiLower copies, without making them).
+int CompareNoCase(std::string_view a, std::string_view b);
+
 // Trim: `s` without leading and trailing blanks (space, tab).
 std::string_view Trim(std::string_view s);
 
