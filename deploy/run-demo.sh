@@ -10,7 +10,7 @@ root=$(pwd)
 demo=${DEMO_DIR:-$root/build/demo}
 
 bash deploy/install-deps.sh
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/gpop-ccache}
+export CCACHE_DIR=${CCACHE_DIR:-${HOME:-/tmp}/.cache/gpop-ccache}
 cmake -G Ninja -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DGPOP_TESTS=OFF >/dev/null
 ninja -C build/release gpopd gpopctl gpop-demo-store
 bin=$root/build/release

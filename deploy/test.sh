@@ -12,7 +12,7 @@ jobs=${GPOP_JOBS:-$(nproc)}
 
 bash deploy/install-deps.sh || { echo "dependency install failed"; exit 1; }
 export CC=clang CXX=clang++
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/gpop-ccache}
+export CCACHE_DIR=${CCACHE_DIR:-${HOME:-/tmp}/.cache/gpop-ccache}
 export GPOP_FIXTURES=${GPOP_FIXTURES:-$root/../shared/fixtures}
 
 passed=0
