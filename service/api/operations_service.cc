@@ -10,6 +10,7 @@
 #include "service/api/conversion.h"
 #include "service/api/cursor_stream.h"
 #include "service/api/log.h"
+#include "service/api/operations_api.h"
 #include "service/api/principal.h"
 #include "service/api/status_mapping.h"
 #include "service/core/mutex.h"
@@ -124,36 +125,32 @@ class WaitReactor final : public grpc::ServerUnaryReactor {
 
 // --- gpop.v1.GroupPolicyOperations ----------------------------------------------------------
 
-OperationsService::OperationsService(engine::Engine* engine, core::Backend* backend,
-                                     ServiceOptions options)
-    : engine_(engine), backend_(backend), options_(options) {}
+namespace {
+
+// Answers `reactor` with `result`: the message into `response` when OK, else the mapped status.
+template <typename Message>
+void FinishWith(grpc::ServerUnaryReactor* reactor, absl::StatusOr<Message> result,
+                Message* response) {
+  if (!result.ok()) {
+    reactor->Finish(ToGrpcStatus(result.status()));
+    return;
+  }
+  *response = *std::move(result);
+  reactor->Finish(grpc::Status::OK);
+}
+
+}  // namespace
+
+OperationsService::OperationsService(OperationsApi* api) : api_(api) {}
 
 grpc::ServerUnaryReactor* OperationsService::StartOperation(
     grpc::CallbackServerContext* context, const v1::StartOperationRequest* request,
     v1::Operation* response) {
   Principal principal = CallerPrincipal(context);
-  LogTags tags{"", request->request_id(), principal.name};
-  absl::StatusOr<engine::StartRequest> start =
-      StartRequestFromProto(*request, principal.name, options_.max_timeout, backend_);
-  if (!start.ok()) {
-    Log(LogLevel::kInfo, tags, "start refused: " + std::string(start.status().message()));
-    return Reply(context, start.status());
-  }
   // Start waits until the operation is durable (one group commit): off the callback thread.
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  durable_.Post([this, reactor, response, tags, start = *std::move(start)]() mutable {
-    absl::StatusOr<engine::OperationRecord> record = engine_->Start(start);
-    if (!record.ok()) {
-      Log(LogLevel::kInfo, tags, "start refused: " + std::string(record.status().message()));
-      reactor->Finish(ToGrpcStatus(record.status()));
-      return;
-    }
-    tags.operation_id = record->id;
-    Log(LogLevel::kInfo, tags,
-        std::string("start ") + core::KindName(record->kind) + ": " +
-            core::StateName(record->state));
-    OperationToProto(*record, response);
-    reactor->Finish(grpc::Status::OK);
+  durable_.Post([this, reactor, request, response, principal] {
+    FinishWith(reactor, api_->StartOperation(principal, *request), response);
   });
   return reactor;
 }
@@ -161,10 +158,8 @@ grpc::ServerUnaryReactor* OperationsService::StartOperation(
 grpc::ServerWriteReactor<v1::StatusUpdate>* OperationsService::StreamStatus(
     grpc::CallbackServerContext* context, const v1::StreamStatusRequest* request) {
   Principal principal = CallerPrincipal(context);
-  absl::Status valid = ValidateOperationId("operation_id", request->operation_id());
-  if (!valid.ok()) return new FailedStream<v1::StatusUpdate>(ToGrpcStatus(valid));
   absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
-      engine_->OpenStatusStream(principal.name, request->operation_id(), request->after_sequence());
+      api_->OpenStatusStream(principal, *request);
   if (!cursor.ok()) return new FailedStream<v1::StatusUpdate>(ToGrpcStatus(cursor.status()));
   auto* stream = new CursorStream<v1::StatusUpdate>(
       *std::move(cursor), &StreamItemToProto, LogTags{request->operation_id(), "", principal.name});
@@ -176,22 +171,11 @@ grpc::ServerUnaryReactor* OperationsService::Cancel(grpc::CallbackServerContext*
                                                     const v1::CancelRequest* request,
                                                     v1::Operation* response) {
   Principal principal = CallerPrincipal(context);
-  if (absl::Status s = ValidateOperationId("operation_id", request->operation_id()); !s.ok()) {
-    return Reply(context, s);
-  }
   // Cancel waits for durability and runs the backend's cancel callbacks: off the callback
   // thread.
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  durable_.Post([this, reactor, response, principal, id = request->operation_id()] {
-    absl::StatusOr<engine::OperationRecord> record = engine_->Cancel(id);
-    if (!record.ok()) {
-      reactor->Finish(ToGrpcStatus(record.status()));
-      return;
-    }
-    Log(LogLevel::kInfo, LogTags{record->id, record->request_id, principal.name},
-        std::string("cancel requested: ") + core::StateName(record->state));
-    OperationToProto(*record, response);
-    reactor->Finish(grpc::Status::OK);
+  durable_.Post([this, reactor, request, response, principal] {
+    FinishWith(reactor, api_->Cancel(principal, *request), response);
   });
   return reactor;
 }
@@ -199,41 +183,23 @@ grpc::ServerUnaryReactor* OperationsService::Cancel(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* OperationsService::GetOperation(grpc::CallbackServerContext* context,
                                                           const v1::GetOperationRequest* request,
                                                           v1::Operation* response) {
-  CallerPrincipal(context);  // authorization will need it; today anyone local may read
-  if (absl::Status s = ValidateOperationId("operation_id", request->operation_id()); !s.ok()) {
-    return Reply(context, s);
-  }
-  absl::StatusOr<engine::OperationRecord> record = engine_->Get(request->operation_id());
-  if (!record.ok()) return Reply(context, record.status());
-  OperationToProto(*record, response);
-  return Reply(context, absl::OkStatus());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  FinishWith(reactor, api_->GetOperation(CallerPrincipal(context), *request), response);
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* OperationsService::ListOperations(
     grpc::CallbackServerContext* context, const v1::ListOperationsRequest* request,
     v1::ListOperationsResponse* response) {
-  CallerPrincipal(context);
-  absl::StatusOr<engine::ListRequest> list = ListRequestFromProto(*request);
-  if (!list.ok()) return Reply(context, list.status());
-  absl::StatusOr<engine::ListResponse> page = engine_->List(*list);
-  if (!page.ok()) return Reply(context, page.status());
-  for (const engine::OperationRecord& record : page->operations) {
-    OperationToProto(record, response->add_operations());
-  }
-  response->set_next_page_token(page->next_page_token);
-  response->set_revision(page->revision);
-  return Reply(context, absl::OkStatus());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  FinishWith(reactor, api_->ListOperations(CallerPrincipal(context), *request), response);
+  return reactor;
 }
 
 grpc::ServerWriteReactor<v1::WatchOperationsResponse>* OperationsService::WatchOperations(
     grpc::CallbackServerContext* context, const v1::WatchOperationsRequest* request) {
   Principal principal = CallerPrincipal(context);
-  absl::StatusOr<std::string> filter = WatchFilterFromProto(*request);
-  if (!filter.ok()) {
-    return new FailedStream<v1::WatchOperationsResponse>(ToGrpcStatus(filter.status()));
-  }
-  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
-      engine_->OpenWatch(principal.name, request->after_revision(), *filter);
+  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor = api_->OpenWatch(principal, *request);
   if (!cursor.ok()) {
     return new FailedStream<v1::WatchOperationsResponse>(ToGrpcStatus(cursor.status()));
   }
@@ -246,17 +212,11 @@ grpc::ServerWriteReactor<v1::WatchOperationsResponse>* OperationsService::WatchO
 grpc::ServerUnaryReactor* OperationsService::ListGpos(grpc::CallbackServerContext* context,
                                                       const v1::ListGposRequest* request,
                                                       v1::ListGposResponse* response) {
-  CallerPrincipal(context);
+  Principal principal = CallerPrincipal(context);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // The backend reads the GPO store: off the callback thread.
-  listings_.Post([this, reactor, response] {
-    core::Result<std::vector<core::GpoInfo>> gpos = backend_->ListGpos();
-    if (!gpos.ok()) {
-      reactor->Finish(ToGrpcStatus(engine::ToStatus(gpos.error())));
-      return;
-    }
-    for (const core::GpoInfo& gpo : *gpos) GpoToProto(gpo, response->add_gpos());
-    reactor->Finish(grpc::Status::OK);
+  listings_.Post([this, reactor, request, response, principal] {
+    FinishWith(reactor, api_->ListGpos(principal, *request), response);
   });
   return reactor;
 }
@@ -264,20 +224,12 @@ grpc::ServerUnaryReactor* OperationsService::ListGpos(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* OperationsService::ListBackups(grpc::CallbackServerContext* context,
                                                          const v1::ListBackupsRequest* request,
                                                          v1::ListBackupsResponse* response) {
-  CallerPrincipal(context);
-  absl::StatusOr<core::Backend::BackupQuery> query = BackupQueryFromProto(*request);
-  if (!query.ok()) return Reply(context, query.status());
+  Principal principal = CallerPrincipal(context);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // The backend reads every backup's bkupInfo.xml (and may repair manifest.xml): off the
   // callback thread.
-  listings_.Post([this, reactor, response, query = *std::move(query)] {
-    core::Result<std::vector<core::BackupInfo>> backups = backend_->ListBackups(query);
-    if (!backups.ok()) {
-      reactor->Finish(ToGrpcStatus(engine::ToStatus(backups.error())));
-      return;
-    }
-    for (const core::BackupInfo& backup : *backups) BackupToProto(backup, response->add_backups());
-    reactor->Finish(grpc::Status::OK);
+  listings_.Post([this, reactor, request, response, principal] {
+    FinishWith(reactor, api_->ListBackups(principal, *request), response);
   });
   return reactor;
 }

@@ -1,7 +1,7 @@
-// The gRPC services of gpopd: gpop.v1.GroupPolicyOperations and google.longrunning.Operations,
-// both over one engine::Engine, with the callback API. Handlers validate and convert requests
-// (conversion.h), call the engine, whose calls return quickly, and map statuses in one place
-// (status_mapping.h); no handler blocks a gRPC thread.
+// The gRPC services of gpopd: gpop.v1.GroupPolicyOperations (a transport over
+// operations_api.h) and google.longrunning.Operations, both over one engine::Engine, with the
+// callback API. Statuses are mapped in one place (status_mapping.h); no handler blocks a gRPC
+// thread.
 
 #ifndef GPOP_SERVICE_API_OPERATIONS_SERVICE_H_
 #define GPOP_SERVICE_API_OPERATIONS_SERVICE_H_
@@ -11,29 +11,21 @@
 #include "google/longrunning/operations.grpc.pb.h"
 #include "gpop/v1/operations.grpc.pb.h"
 #include "service/api/blocking_pool.h"
+#include "service/api/operations_api.h"
 #include "service/core/backend.h"
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
 
 namespace gpop::api {
 
-// ServiceOptions
-//
-// Request limits the services check before the engine does.
-struct ServiceOptions {
-  // The longest StartOperationRequest.timeout accepted (keep equal to the engine's max_timeout).
-  engine::Duration max_timeout = std::chrono::hours(24);
-  // The longest WaitOperation waits; longer or unset timeouts are capped to it.
-  engine::Duration max_wait = std::chrono::hours(24);
-};
-
 // OperationsService
 //
-// gpop.v1.GroupPolicyOperations. Thread-safe; `engine` and `backend` must outlive it, and it
+// gpop.v1.GroupPolicyOperations over gRPC: each handler authenticates the caller and calls
+// `api`, on a blocking pool when the call may block. Thread-safe; `api` must outlive it, and it
 // must outlive the grpc::Server it is registered with.
 class OperationsService final : public v1::GroupPolicyOperations::CallbackService {
  public:
-  OperationsService(engine::Engine* engine, core::Backend* backend, ServiceOptions options);
+  explicit OperationsService(OperationsApi* api);
 
   grpc::ServerUnaryReactor* StartOperation(grpc::CallbackServerContext* context,
                                            const v1::StartOperationRequest* request,
@@ -59,9 +51,7 @@ class OperationsService final : public v1::GroupPolicyOperations::CallbackServic
                                         v1::ListBackupsResponse* response) override;
 
  private:
-  engine::Engine* const engine_;
-  core::Backend* const backend_;
-  const ServiceOptions options_;
+  OperationsApi* const api_;
   // Work that may block, off gRPC's callback threads; the pools outlive every call (server.h).
   BlockingPool durable_{8};   // Start and Cancel wait for a group commit
   BlockingPool listings_{2};  // ListGpos / ListBackups read the GPO store

@@ -75,7 +75,8 @@ Server::Server(const ServerOptions& options, engine::Engine* engine, core::Backe
                engine::Clock* clock)
     : options_(options),
       engine_(engine),
-      operations_(engine, backend, options.service),
+      api_(engine, backend, options.service),
+      operations_(&api_),
       lro_(engine, clock, options.service) {}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,

@@ -94,6 +94,7 @@ class Server {
   const ServerOptions options_;
   engine::Engine* const engine_;
   // The services outlive grpc_server_ (declared first, destroyed last).
+  OperationsApi api_;
   OperationsService operations_;
   LroService lro_;
   std::unique_ptr<grpc::Server> grpc_server_;
