@@ -24,9 +24,42 @@ std::string IndexKey(std::string_view key, std::string_view name) {
   return AsciiLower(key) + "\n" + AsciiLower(name);
 }
 
-std::string AfterPrefix(std::string_view ref) {
-  size_t colon = ref.find(':');
-  return std::string(colon == std::string_view::npos ? ref : ref.substr(colon + 1));
+// The prefixes of one ADMX file: its own (target) namespace and the ones it uses.
+class Namespaces {
+ public:
+  explicit Namespaces(pugi::xml_node root) {
+    for (pugi::xml_node n : ChildByLocalName(root, "policyNamespaces").children()) {
+      if (n.type() != pugi::node_element) continue;
+      std::string_view kind = LocalName(n.name());
+      std::string ns = n.attribute("namespace").value();
+      if (kind == "target") target_ = ns;
+      if (kind == "target" || kind == "using") prefixes_[n.attribute("prefix").value()] = ns;
+    }
+  }
+
+  const std::string& target() const { return target_; }
+
+  // "prefix:name" (or a bare "name" of this file's own namespace) as "namespace:name", the key
+  // categories and supportedOn definitions are stored under. An unknown prefix is kept as it is
+  // written, so that it resolves to nothing rather than to a same-named definition elsewhere.
+  std::string Qualify(std::string_view ref) const {
+    if (ref.empty()) return std::string();
+    size_t colon = ref.find(':');
+    if (colon == std::string_view::npos) return target_ + ":" + std::string(ref);
+    auto it = prefixes_.find(std::string(ref.substr(0, colon)));
+    std::string ns = it == prefixes_.end() ? "?" + std::string(ref.substr(0, colon)) : it->second;
+    return ns + ":" + std::string(ref.substr(colon + 1));
+  }
+
+ private:
+  std::string target_;
+  std::map<std::string, std::string> prefixes_;
+};
+
+// The name part of a qualified reference ("Microsoft.Policies.Windows:WindowsComponents").
+std::string LocalPart(const std::string& qualified) {
+  size_t colon = qualified.rfind(':');
+  return colon == std::string::npos ? qualified : qualified.substr(colon + 1);
 }
 
 // Resolves "$(string.Id)" through the ADML string table; other texts are returned as they are.
@@ -157,23 +190,26 @@ core::Status AdmxCatalog::AddFile(std::string_view admx, std::string_view adml,
   pugi::xml_node resources =
       adml_doc ? ChildByLocalName(adml_doc->document_element(), "resources") : pugi::xml_node();
   Strings strings(resources);
+  Namespaces ns(root);
 
   for (pugi::xml_node d :
        ChildByLocalName(ChildByLocalName(root, "supportedOn"), "definitions").children()) {
     if (d.type() == pugi::node_element) {
-      supported_[d.attribute("name").value()] = strings.Resolve(d.attribute("displayName").value());
+      supported_[ns.Qualify(d.attribute("name").value())] =
+          strings.Resolve(d.attribute("displayName").value());
     }
   }
   for (pugi::xml_node c : ChildByLocalName(root, "categories").children()) {
     if (c.type() != pugi::node_element) continue;
-    categories_[c.attribute("name").value()] =
+    categories_[ns.Qualify(c.attribute("name").value())] =
         Category{strings.Resolve(c.attribute("displayName").value()),
-                 AfterPrefix(ChildByLocalName(c, "parentCategory").attribute("ref").value())};
+                 ns.Qualify(ChildByLocalName(c, "parentCategory").attribute("ref").value())};
   }
   for (pugi::xml_node p : ChildByLocalName(root, "policies").children()) {
     if (p.type() != pugi::node_element || LocalName(p.name()) != "policy") continue;
     AdmxPolicy policy;
     policy.name = p.attribute("name").value();
+    policy.namespace_name = ns.target();
     policy.display_name = strings.Resolve(p.attribute("displayName").value());
     policy.explain = strings.Resolve(p.attribute("explainText").value());
     policy.policy_class = p.attribute("class").value();
@@ -203,9 +239,9 @@ core::Status AdmxCatalog::AddFile(std::string_view admx, std::string_view adml,
       policy.elements.push_back(std::move(el));
     }
     policy_category_refs_.push_back(
-        AfterPrefix(ChildByLocalName(p, "parentCategory").attribute("ref").value()));
+        ns.Qualify(ChildByLocalName(p, "parentCategory").attribute("ref").value()));
     policy_supported_refs_.push_back(
-        AfterPrefix(ChildByLocalName(p, "supportedOn").attribute("ref").value()));
+        ns.Qualify(ChildByLocalName(p, "supportedOn").attribute("ref").value()));
     policies_.push_back(std::move(policy));
   }
   return {};
@@ -221,7 +257,7 @@ void AdmxCatalog::Finish() {
       for (int guard = 0; guard < 32 && !ref.empty(); ++guard) {
         auto it = categories_.find(ref);
         if (it == categories_.end()) {
-          path.push_back(ref);
+          path.push_back(LocalPart(ref));
           break;
         }
         path.push_back(it->second.display_name);
@@ -233,7 +269,7 @@ void AdmxCatalog::Finish() {
     }
     if (i < policy_supported_refs_.size() && !policy_supported_refs_[i].empty()) {
       auto it = supported_.find(policy_supported_refs_[i]);
-      p.supported = it == supported_.end() ? policy_supported_refs_[i] : it->second;
+      p.supported = it == supported_.end() ? LocalPart(policy_supported_refs_[i]) : it->second;
     }
     std::set<std::string> keys;
     if (!p.value_name.empty()) keys.insert(IndexKey(p.key, p.value_name));

@@ -7,6 +7,11 @@
 // elements (decimal, longDecimal, text, multiText, enum, boolean, list) with their own keys and
 // value names. Display names, explanations, categories and supported-on texts come from the
 // ADML string tables ("$(string.Id)"); unresolved references are shown as the id.
+//
+// Category and supportedOn references are resolved within ADMX namespaces, as the editor does:
+// "prefix:Name" through the file's <using prefix=...> (a bare "Name" is the file's own <target>
+// namespace), so same-named categories of different templates (every Office product defines
+// "L_Security"...) never stand for each other.
 
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_ADMX_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_ADMX_H_
@@ -69,8 +74,9 @@ struct AdmxElement {
 //
 // One policy definition with its texts resolved.
 struct AdmxPolicy {
-  std::string name;          // the policy's @name, unique within its namespace
-  std::string display_name;  // resolved from the ADML
+  std::string name;            // the policy's @name, unique within its namespace
+  std::string namespace_name;  // the file's target namespace ("Microsoft.Policies.PowerShell")
+  std::string display_name;    // resolved from the ADML
   std::string explain;
   std::string supported;
   std::string category;      // display names from the root, joined with "/"
@@ -124,13 +130,13 @@ class AdmxCatalog {
  private:
   struct Category {
     std::string display_name;
-    std::string parent;  // local name of the parent category, without namespace prefix
+    std::string parent;  // "namespace:name" of the parent category ("" at the root)
   };
   std::vector<AdmxPolicy> policies_;
-  std::vector<std::string> policy_category_refs_;   // parallel to policies_, until Finish
-  std::vector<std::string> policy_supported_refs_;  // parallel to policies_, until Finish
-  std::map<std::string, Category> categories_;
-  std::map<std::string, std::string> supported_;      // supportedOn definition name -> text
+  std::vector<std::string> policy_category_refs_;     // parallel to policies_, until Finish
+  std::vector<std::string> policy_supported_refs_;    // parallel to policies_, until Finish
+  std::map<std::string, Category> categories_;        // "namespace:name" -> category
+  std::map<std::string, std::string> supported_;      // "namespace:name" -> supported-on text
   std::map<std::string, std::vector<size_t>> index_;  // lower(key) + "\n" + lower(name)
 };
 

@@ -99,6 +99,28 @@ bool LessNoCase(const std::string& a, const std::string& b) {
   return internal::CompareNoCase(a, b) < 0;
 }
 
+// Whether one of `entries` is `value` at (key, value_name).
+bool HasValue(const std::vector<const PolEntry*>& entries, std::string_view key,
+              std::string_view value_name, const AdmxValue& value) {
+  return std::any_of(entries.begin(), entries.end(), [&](const PolEntry* e) {
+    return internal::EqualsNoCase(e->key, key) &&
+           internal::EqualsNoCase(e->value_name, value_name) && value.Matches(*e);
+  });
+}
+
+// True when `entries` hold the policy's whole enabled state: its enabledValue (when it has one)
+// and every item of its enabledList (when it has one), and it has at least one of the two.
+bool MatchesEnabledState(const AdmxPolicy& p, const std::vector<const PolEntry*>& entries) {
+  if (!p.enabled_value && p.enabled_list.empty()) return false;
+  if (p.enabled_value &&
+      (p.value_name.empty() || !HasValue(entries, p.key, p.value_name, *p.enabled_value))) {
+    return false;
+  }
+  return std::all_of(p.enabled_list.begin(), p.enabled_list.end(), [&](const AdmxListItem& item) {
+    return HasValue(entries, item.key, item.value_name, item.value);
+  });
+}
+
 // The ADMX policy that owns `entries` (all matched to it), as GPMC would show it.
 ReportPolicy PolicyFromEntries(const AdmxPolicy& p, const std::vector<const PolEntry*>& entries) {
   ReportPolicy out;
@@ -131,6 +153,10 @@ ReportPolicy PolicyFromEntries(const AdmxPolicy& p, const std::vector<const PolE
     }
   }
   if (p.value_name.empty() && p.disabled_list.empty() && !any_set) disabled = true;
+  // A state that is what the policy writes when Enabled is Enabled, even where its disabled
+  // state writes the same value too (Internet Explorer's "Disable AutoComplete for forms" has
+  // the same item in both lists); the editor checks the enabled state first.
+  if (disabled && MatchesEnabledState(p, entries)) disabled = false;
   out.state = disabled ? "Disabled" : "Enabled";
   if (disabled) return out;
   for (const AdmxElement& el : p.elements) {
