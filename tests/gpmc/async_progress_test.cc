@@ -88,7 +88,7 @@ TEST_F(AsyncProgressTest, StatusCopiesEverythingOut) {
   messages->Release();
   EXPECT_EQ(world_.live(), 0);
 
-  StatusChannel::Batch batch = channel_->Wait(std::chrono::steady_clock::now());
+  StatusChannel::Batch batch = channel_->Take();
   ASSERT_EQ(batch.reports.size(), 1u);
   const StatusReport& r = batch.reports[0];
   EXPECT_EQ(r.numerator, 1);
@@ -121,7 +121,7 @@ TEST_F(AsyncProgressTest, LateStatusAfterCloseIsDropped) {
   Variant result = Variant::String("<late/>");
   EXPECT_EQ(progress->Status(2, 2, S_OK, result.get(), nullptr), S_OK);
   EXPECT_EQ(channel_->posts(), 1);
-  StatusChannel::Batch batch = channel_->Wait(std::chrono::steady_clock::now());
+  StatusChannel::Batch batch = channel_->Take();
   EXPECT_TRUE(batch.reports.empty());
 }
 
@@ -137,10 +137,7 @@ TEST_F(AsyncProgressTest, StatusFromManyThreadsAtOnce) {
     });
   }
   size_t received = 0;
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (received < kThreads * kCalls && std::chrono::steady_clock::now() < give_up) {
-    received += channel_->Wait(give_up).reports.size();
-  }
+  while (received < kThreads * kCalls) received += channel_->Wait().reports.size();
   for (auto& t : threads) t.join();
   EXPECT_EQ(received, static_cast<size_t>(kThreads * kCalls));
   EXPECT_EQ(channel_->posts(), kThreads * kCalls);
@@ -148,12 +145,46 @@ TEST_F(AsyncProgressTest, StatusFromManyThreadsAtOnce) {
 
 TEST_F(AsyncProgressTest, CancelRequestWakesTheWaiter) {
   std::thread requester([this] { channel_->NoteCancelRequest(); });
-  StatusChannel::Batch batch =
-      channel_->Wait(std::chrono::steady_clock::now() + std::chrono::seconds(30));
+  StatusChannel::Batch batch = channel_->Wait();
   requester.join();
   EXPECT_TRUE(batch.cancel_requested);
   // Handed out once.
-  EXPECT_FALSE(channel_->Wait(std::chrono::steady_clock::now()).cancel_requested);
+  EXPECT_FALSE(channel_->Take().cancel_requested);
+}
+
+TEST_F(AsyncProgressTest, TimerWakesTheWaiterOnce) {
+  std::thread timer([this] { channel_->NoteTimer(); });
+  StatusChannel::Batch batch = channel_->Wait();
+  timer.join();
+  EXPECT_TRUE(batch.timer_fired);
+  EXPECT_FALSE(batch.cancel_requested);
+  EXPECT_FALSE(channel_->Take().timer_fired);
+}
+
+TEST_F(AsyncProgressTest, GpmcIsDoneWhenAFinalStatusArrivesAfterClose) {
+  ComPtr<IGPMAsyncProgress> progress = AsyncProgress::Create(channel_, live_);
+  channel_->Close();
+  int done = 0;
+  channel_->WhenGpmcDone([&done] { ++done; });
+  Variant none;
+  progress->Status(1, 3, S_OK, none.get(), nullptr);
+  EXPECT_EQ(done, 0);  // progress only: GPMC is still working
+  progress->Status(1, 3, E_ABORT, none.get(), nullptr);
+  EXPECT_EQ(done, 1);
+  progress.Reset();
+  EXPECT_EQ(done, 1);  // once
+}
+
+TEST_F(AsyncProgressTest, GpmcIsDoneWhenItReleasesTheProgressObject) {
+  ComPtr<IGPMAsyncProgress> progress = AsyncProgress::Create(channel_, live_);
+  int done = 0;
+  channel_->WhenGpmcDone([&done] { ++done; });
+  EXPECT_EQ(done, 0);
+  progress.Reset();
+  EXPECT_EQ(done, 1);
+  // Already done: a later subscriber runs at once.
+  channel_->WhenGpmcDone([&done] { ++done; });
+  EXPECT_EQ(done, 2);
 }
 
 }  // namespace

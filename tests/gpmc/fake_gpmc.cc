@@ -16,6 +16,7 @@ struct FakeWorld::Shutdown {
   core::Mutex mu;
   core::CondVar cv;
   bool down GPOP_GUARDED_BY(mu) = false;
+  bool let_go GPOP_GUARDED_BY(mu) = false;
 };
 
 namespace {
@@ -223,7 +224,12 @@ class AsyncJob {
       bool cancelled = WaitForCancel();
       if (script_.final_inside_cancel && cancelled) return;  // Cancel() delivered it
     }
-    if (script_.send_final) SendFinal();
+    if (script_.hold_until_let_go) {
+      WaitForLetGo();
+      if (script_.late_final) SendFinal(script_.late_final_hr);
+      return;
+    }
+    if (script_.send_final) SendFinal(script_.final_hr);
   }
 
   HRESULT Cancel() {
@@ -232,7 +238,7 @@ class AsyncJob {
       cancelled_ = true;
       cv_.SignalAll();
     }
-    if (script_.final_inside_cancel) SendFinal();
+    if (script_.final_inside_cancel) SendFinal(script_.final_hr);
     return script_.cancel_hr;
   }
 
@@ -251,16 +257,21 @@ class AsyncJob {
     }
   }
 
-  void SendFinal() {
+  void WaitForLetGo() {
+    const auto& shutdown = world_->shutdown();
+    core::MutexLock lock(&shutdown->mu);
+    while (!shutdown->let_go && !shutdown->down) shutdown->cv.Wait(&shutdown->mu);
+  }
+
+  void SendFinal(HRESULT hr) {
     const long den = script_.progress_steps + 1;
-    const bool ok = SUCCEEDED(script_.final_hr);
+    const bool ok = SUCCEEDED(hr);
     IGPMStatusMsgCollection* messages = nullptr;
     if (!script_.final_messages.empty()) {
       messages = NewStatusMessages(world_, script_.final_messages);
     }
     Variant none;
-    progress_->Status(ok ? den : den - 1, den, script_.final_hr, ok ? result_.get() : none.get(),
-                      messages);
+    progress_->Status(ok ? den : den - 1, den, hr, ok ? result_.get() : none.get(), messages);
     if (messages) messages->Release();
   }
 
@@ -709,10 +720,17 @@ void FakeWorld::Record(std::string call) {
   calls_.push_back(std::move(call));
 }
 
+void FakeWorld::LetGo() {
+  core::MutexLock lock(&shutdown_->mu);
+  shutdown_->let_go = true;
+  shutdown_->cv.SignalAll();
+}
+
 void FakeWorld::JoinThreads() {
   {
     core::MutexLock lock(&shutdown_->mu);
     shutdown_->down = true;
+    shutdown_->cv.SignalAll();
   }
   std::vector<std::thread> threads;
   {

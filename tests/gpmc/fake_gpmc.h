@@ -68,6 +68,12 @@ struct AsyncScript {
   std::vector<FakeMessage> result_messages;
   // IGPMAsyncCancel::Cancel's return.
   HRESULT cancel_hr = S_OK;
+  // Instead of the final Status: keep the progress object, say nothing until
+  // FakeWorld::LetGo(), then (if `late_final`) send a final Status with `late_final_hr`, and
+  // let go of the progress object (GPMC still working after the adapter gave up).
+  bool hold_until_let_go = false;
+  bool late_final = false;
+  HRESULT late_final_hr = E_ABORT;
 };
 
 // FakeWorld
@@ -109,6 +115,9 @@ class FakeWorld {
 
   // Waits for the fake's delivery threads; unblocks any still waiting for a cancel.
   void JoinThreads();
+
+  // Ends every hold_until_let_go (the delivery threads then finish as scripted).
+  void LetGo();
 
   // Starts an asynchronous call as the script says (used by the fake objects). `result` is the
   // value of the final successful Status (a GPMGPO, GPMBackup or report string).

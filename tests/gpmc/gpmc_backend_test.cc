@@ -7,10 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <memory>
 #include <string>
 
 #include "tests/gpmc/fake_gpmc.h"
+#include "tests/gpmc/fake_watchdog_clock.h"
 #include "tests/gpmc/recording_sink.h"
 
 namespace gpop::gpmc {
@@ -18,6 +20,7 @@ namespace {
 
 using testing::AsyncScript;
 using testing::FakeMessage;
+using testing::FakeWatchdogClock;
 using testing::FakeWorld;
 using testing::RecordingSink;
 
@@ -36,9 +39,13 @@ class GpmcBackendTest : public ::testing::Test {
     config_.domain = "corp.example.com";
     config_.backup_locations = {{"", kBackupDir}, {"archive", "D:\\archive"}};
     config_.migration_table_dir = "C:\\tables";
-    // Long enough never to fire by accident; the watchdog tests shorten it.
-    config_.watchdog_timeout = std::chrono::seconds(60);
+    // The watchdogs run on clock_, which moves only when a test advances it.
+    config_.watchdog_timeout = kWatchdog;
+    config_.cancel_watchdog_timeout = kCancelWatchdog;
   }
+
+  static constexpr std::chrono::minutes kWatchdog{10};
+  static constexpr std::chrono::seconds kCancelWatchdog{30};
 
   void TearDown() override {
     world_.JoinThreads();
@@ -49,7 +56,7 @@ class GpmcBackendTest : public ::testing::Test {
   }
 
   GpmcBackend& backend(HRESULT factory_hr = S_OK) {
-    backend_ = std::make_unique<GpmcBackend>(config_, world_.Factory(factory_hr));
+    backend_ = std::make_unique<GpmcBackend>(config_, world_.Factory(factory_hr), &clock_);
     return *backend_;
   }
 
@@ -58,6 +65,34 @@ class GpmcBackendTest : public ::testing::Test {
     request.operation_id = "op-1";
     request.spec = std::move(spec);
     return backend(factory_hr).Run(request, sink_, token_);
+  }
+
+  // Another run on the same backend (made by an earlier Run), with a token of its own.
+  core::Outcome RunAgain(core::OperationSpec spec, const std::string& operation_id) {
+    core::RunRequest request;
+    request.operation_id = operation_id;
+    request.spec = std::move(spec);
+    core::CancelToken token;
+    RecordingSink sink;
+    return backend_->Run(request, sink, token);
+  }
+
+  // Runs `spec` on a thread of its own: a run that waits for its watchdog blocks until the test
+  // advances the clock.
+  std::future<core::Outcome> RunInBackground(core::OperationSpec spec) {
+    return std::async(std::launch::async, [this, spec] { return Run(spec); });
+  }
+
+  // Resolves when the sink has seen the first progress report (the run has started).
+  std::future<void> FirstProgress() {
+    auto seen = std::make_shared<std::promise<void>>();
+    auto once = std::make_shared<std::once_flag>();
+    auto previous = sink_.on_progress;
+    sink_.on_progress = [seen, once, previous](int64_t n, int64_t d) {
+      if (previous) previous(n, d);
+      std::call_once(*once, [&] { seen->set_value(); });
+    };
+    return seen->get_future();
   }
 
   // Requests the cancel from inside the first progress report: a known point, no sleeping.
@@ -99,6 +134,7 @@ class GpmcBackendTest : public ::testing::Test {
     return all;
   }
 
+  FakeWatchdogClock clock_;
   FakeWorld world_;
   GpmcConfig config_;
   RecordingSink sink_;
@@ -282,7 +318,8 @@ TEST_F(GpmcBackendTest, AbortWithoutACancelRequestIsAFailure) {
 
 TEST_F(GpmcBackendTest, CancelRacingCompletion) {
   // GPMC finishes the work while the cancel is on its way: the final S_OK arrives from inside
-  // Cancel, on the adapter's own thread. Success wins, and nothing deadlocks.
+  // Cancel, on the adapter's own thread. The cancel had taken effect (the token refuses the
+  // commit), so the operation is CANCELLED, not SUCCEEDED, with the effects GPMC really had.
   AsyncScript script;
   script.wait_for_cancel = true;
   script.final_inside_cancel = true;
@@ -292,11 +329,81 @@ TEST_F(GpmcBackendTest, CancelRacingCompletion) {
 
   core::Outcome outcome = Run(BackupOf(kDefaultGpo));
 
-  ASSERT_FALSE(outcome.error) << outcome.error->message;
-  EXPECT_EQ(outcome.effects, core::Effects::kApplied);
-  EXPECT_TRUE(std::holds_alternative<core::BackupInfo>(outcome.result));
+  ASSERT_TRUE(outcome.error);
+  EXPECT_EQ(outcome.error->code, core::Code::kCancelled);
+  EXPECT_EQ(outcome.error->metadata.at("completed_before_cancel"), "true");
+  EXPECT_EQ(outcome.effects, core::Effects::kApplied);  // no rollback claimed
   EXPECT_EQ(world_.CountCalls("Cancel"), 1);
   EXPECT_TRUE(token_.cancel_requested());
+  EXPECT_FALSE(token_.committed());
+}
+
+TEST_F(GpmcBackendTest, ReportCompletingAfterAnAcceptedCancelChangedNothing) {
+  AsyncScript script;
+  script.wait_for_cancel = true;
+  script.final_inside_cancel = true;
+  world_.SetScript(script);
+  CancelOnFirstProgress();
+  core::ReportSpec spec;
+  spec.subject = core::GpoRef{kDefaultGpo, ""};
+
+  core::Outcome outcome = Run(spec);
+
+  ASSERT_TRUE(outcome.error);
+  EXPECT_EQ(outcome.error->code, core::Code::kCancelled);
+  EXPECT_EQ(outcome.effects, core::Effects::kNone);
+}
+
+TEST_F(GpmcBackendTest, RefusedCancelIsReportedAndTheRunGoesOn) {
+  // Cancel fails (the fake's cancel_hr): GPMC goes on and completes. The refusal is a warning
+  // event with its HRESULT; the accepted token still makes the end CANCELLED, effects APPLIED.
+  AsyncScript script;
+  script.wait_for_cancel = true;
+  script.cancel_hr = E_FAIL;
+  script.final_hr = S_OK;
+  world_.SetScript(script);
+  CancelOnFirstProgress();
+
+  core::Outcome outcome = Run(BackupOf(kDefaultGpo));
+
+  ASSERT_TRUE(outcome.error);
+  EXPECT_EQ(outcome.error->code, core::Code::kCancelled);
+  EXPECT_EQ(outcome.error->metadata.at("cancel_hresult"), "0x80004005");
+  EXPECT_EQ(outcome.effects, core::Effects::kApplied);
+  EXPECT_EQ(world_.CountCalls("Cancel"), 1);
+  auto calls = sink_.messages();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].hresult, 0x80004005u);
+  ASSERT_EQ(calls[0].messages.size(), 1u);
+  EXPECT_EQ(calls[0].messages[0].severity, core::Severity::kWarning);
+  EXPECT_EQ(calls[0].messages[0].error_code, 0x80004005u);
+  EXPECT_NE(calls[0].messages[0].message.find("refused the cancel"), std::string::npos);
+}
+
+TEST_F(GpmcBackendTest, RefusedCancelKeepsTheFullWatchdog) {
+  AsyncScript script;
+  script.wait_for_cancel = true;
+  script.cancel_hr = E_FAIL;
+  script.hold_until_let_go = true;  // GPMC goes on, silently
+  world_.SetScript(script);
+  CancelOnFirstProgress();
+  auto refused = std::make_shared<std::promise<void>>();
+  sink_.on_messages = [refused] { refused->set_value(); };
+  const auto start = clock_.Now();
+
+  std::future<core::Outcome> run = RunInBackground(BackupOf(kDefaultGpo));
+  refused->get_future().wait();
+  clock_.WaitForTimerDueBy(start + kWatchdog);
+  EXPECT_EQ(clock_.NextDue(), start + kWatchdog);  // not start + kCancelWatchdog
+  clock_.Advance(kWatchdog);
+  core::Outcome outcome = run.get();
+
+  ASSERT_TRUE(outcome.error);
+  EXPECT_EQ(outcome.error->reason, core::reason::kNoFinalStatus);
+  EXPECT_EQ(outcome.error->metadata.at("watchdog_ms"), "600000");
+  EXPECT_EQ(outcome.error->metadata.at("cancel_hresult"), "0x80004005");
+  EXPECT_EQ(world_.CountCalls("Cancel"), 1);
+  world_.LetGo();
 }
 
 TEST_F(GpmcBackendTest, FailureOtherThanCancelAfterACancelRequest) {
@@ -317,18 +424,26 @@ TEST_F(GpmcBackendTest, FailureOtherThanCancelAfterACancelRequest) {
 }
 
 TEST_F(GpmcBackendTest, NoFinalStatusEndsByTheWatchdog) {
-  config_.watchdog_timeout = std::chrono::milliseconds(300);
   AsyncScript script;
   script.wait_for_cancel = true;  // and then say nothing more
   script.send_final = false;
   world_.SetScript(script);
+  std::future<void> started = FirstProgress();
+  const auto start = clock_.Now();
 
-  core::Outcome outcome = Run(BackupOf(kDefaultGpo));
+  std::future<core::Outcome> run = RunInBackground(BackupOf(kDefaultGpo));
+  started.wait();
+  clock_.WaitForTimerDueBy(start + kWatchdog);
+  clock_.Advance(kWatchdog - std::chrono::seconds(1));
+  EXPECT_EQ(world_.CountCalls("Cancel"), 0);  // not yet: the timer is still pending
+  EXPECT_EQ(clock_.NextDue(), start + kWatchdog);
+  clock_.Advance(std::chrono::seconds(1));
+  core::Outcome outcome = run.get();
 
   ASSERT_TRUE(outcome.error);
   EXPECT_EQ(outcome.error->code, core::Code::kDeadlineExceeded);
   EXPECT_EQ(outcome.error->reason, core::reason::kNoFinalStatus);
-  EXPECT_EQ(outcome.error->metadata.at("watchdog_ms"), "300");
+  EXPECT_EQ(outcome.error->metadata.at("watchdog_ms"), "600000");
   EXPECT_EQ(outcome.effects, core::Effects::kUnknown);
   EXPECT_FALSE(outcome.hresult.has_value());
   // The adapter asked GPMC to stop what it may still be doing.
@@ -336,20 +451,100 @@ TEST_F(GpmcBackendTest, NoFinalStatusEndsByTheWatchdog) {
 }
 
 TEST_F(GpmcBackendTest, NoFinalStatusAfterACancelRequest) {
-  config_.watchdog_timeout = std::chrono::milliseconds(300);
+  // GPMC accepts the cancel and never reports again: the short post-cancel watchdog ends the
+  // run, not the 10-minute one.
   AsyncScript script;
   script.wait_for_cancel = true;
-  script.send_final = false;  // GPMC takes the cancel and never reports again
+  script.send_final = false;
   world_.SetScript(script);
   CancelOnFirstProgress();
+  const auto start = clock_.Now();
 
-  core::Outcome outcome = Run(Restore());
+  std::future<core::Outcome> run = RunInBackground(Restore());
+  clock_.WaitForTimerDueBy(start + kCancelWatchdog);
+  clock_.Advance(kCancelWatchdog);
+  core::Outcome outcome = run.get();
 
   ASSERT_TRUE(outcome.error);
   EXPECT_EQ(outcome.error->reason, core::reason::kNoFinalStatus);
+  EXPECT_EQ(outcome.error->metadata.at("cancel_watchdog_ms"), "30000");
+  EXPECT_EQ(outcome.error->metadata.count("watchdog_ms"), 0u);
   EXPECT_EQ(outcome.error->metadata.at("cancel_requested"), "true");
   EXPECT_EQ(outcome.effects, core::Effects::kUnknown);
   EXPECT_EQ(world_.CountCalls("Cancel"), 1);  // once, not again by the watchdog
+}
+
+TEST_F(GpmcBackendTest, ResourcesStayHeldAfterNoFinalStatusUntilGpmcIsDone) {
+  // A restore of the Default Domain Policy's backup ends by the watchdog while GPMC goes on
+  // (it keeps the progress object). The engine frees its locks; the adapter does not.
+  AsyncScript script;
+  script.hold_until_let_go = true;
+  script.late_final = true;
+  script.late_final_hr = S_OK;
+  world_.SetScript(script);
+  std::future<void> started = FirstProgress();
+  const auto start = clock_.Now();
+  std::future<core::Outcome> run = RunInBackground(Restore());
+  started.wait();
+  clock_.WaitForTimerDueBy(start + kWatchdog);
+  clock_.Advance(kWatchdog);
+  core::Outcome first = run.get();
+  ASSERT_TRUE(first.error);
+  ASSERT_EQ(first.error->reason, core::reason::kNoFinalStatus);
+  EXPECT_NE(first.error->metadata.at("held_resources").find(std::string("gpo:") + kDefaultGpo),
+            std::string::npos);
+  EXPECT_EQ(backend_->in_doubt_operations(), 1u);
+
+  // Meanwhile: an import into that GPO, and a report on it, are refused before GPMC is touched.
+  const int imports = world_.CountCalls("Import");
+  core::ImportSpec import;
+  import.backup.backup_id = kBackup;
+  import.target.guid = kDefaultGpo;
+  core::Outcome refused = RunAgain(import, "op-2");
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(refused.error->code, core::Code::kFailedPrecondition);
+  EXPECT_EQ(refused.error->reason, kGpmcStillWorking);
+  EXPECT_EQ(refused.error->metadata.at("in_doubt_operation"), "op-1");
+  EXPECT_EQ(refused.effects, core::Effects::kNone);
+  EXPECT_EQ(world_.CountCalls("Import"), imports);
+  core::ReportSpec report;
+  report.subject = core::GpoRef{"", "Default Domain Policy"};  // by name: resolved, then held
+  core::Outcome refused_report = RunAgain(report, "op-3");
+  ASSERT_TRUE(refused_report.error);
+  EXPECT_EQ(refused_report.error->reason, kGpmcStillWorking);
+
+  // Another GPO is free.
+  world_.SetScript(AsyncScript());
+  core::ReportSpec other_report;
+  other_report.subject = core::GpoRef{kBaselineGpo, ""};
+  core::Outcome other = RunAgain(other_report, "op-4");
+  EXPECT_FALSE(other.error) << other.error->message;
+
+  // GPMC finishes late (and lets go of the progress object): the hold ends.
+  world_.LetGo();
+  world_.JoinThreads();
+  EXPECT_EQ(backend_->in_doubt_operations(), 0u);
+  core::Outcome after = RunAgain(import, "op-5");
+  EXPECT_FALSE(after.error) << after.error->message;
+}
+
+TEST_F(GpmcBackendTest, NoHoldWhenGpmcLetGoBeforeTheWatchdogEnded) {
+  // GPMC released the progress object without a final Status: it cannot report any more, so
+  // it is done with the operation and nothing stays held.
+  AsyncScript script;
+  script.send_final = false;
+  world_.SetScript(script);
+  std::future<void> started = FirstProgress();
+  const auto start = clock_.Now();
+  std::future<core::Outcome> run = RunInBackground(Restore());
+  started.wait();
+  clock_.WaitForTimerDueBy(start + kWatchdog);
+  clock_.Advance(kWatchdog);
+  core::Outcome outcome = run.get();
+  ASSERT_TRUE(outcome.error);
+  EXPECT_EQ(outcome.error->reason, core::reason::kNoFinalStatus);
+  world_.JoinThreads();  // the fake's delivery thread has let go of its references
+  EXPECT_EQ(backend_->in_doubt_operations(), 0u);
 }
 
 TEST_F(GpmcBackendTest, OverallStatusFailsWhileTheMethodSucceeded) {

@@ -16,8 +16,8 @@ namespace gpop::gpmc::testing {
 
 // RecordingSink
 //
-// Thread-safe. `on_progress` (set before the run) runs after each Progress call is recorded,
-// outside the sink's lock, on the caller's thread.
+// Thread-safe. `on_progress` and `on_messages` (set before the run) run after each call is
+// recorded, outside the sink's lock, on the caller's thread.
 class RecordingSink : public core::ProgressSink {
  public:
   struct MessagesCall {
@@ -26,6 +26,8 @@ class RecordingSink : public core::ProgressSink {
   };
 
   std::function<void(int64_t numerator, int64_t denominator)> on_progress;
+  // Likewise after each Messages call.
+  std::function<void()> on_messages;
 
   void Progress(int64_t numerator, int64_t denominator) override {
     {
@@ -37,8 +39,11 @@ class RecordingSink : public core::ProgressSink {
 
   void Messages(std::vector<core::StatusMessage> messages,
                 std::optional<uint32_t> hresult) override {
-    core::MutexLock lock(&mu_);
-    messages_.push_back({std::move(messages), hresult});
+    {
+      core::MutexLock lock(&mu_);
+      messages_.push_back({std::move(messages), hresult});
+    }
+    if (on_messages) on_messages();
   }
 
   std::vector<std::pair<int64_t, int64_t>> progress() const {

@@ -73,11 +73,18 @@ std::vector<core::StatusMessage> ReadStatusMessages(IGPMStatusMsgCollection* col
 }
 
 void StatusChannel::Post(StatusReport report) {
-  core::MutexLock lock(&mu_);
-  ++posts_;
-  if (closed_) return;  // `report` (and any result it holds) is released on return
-  pending_.push_back(std::move(report));
-  cv_.SignalAll();
+  std::function<void()> done;
+  {
+    core::MutexLock lock(&mu_);
+    ++posts_;
+    if (report.final) done = MarkDoneLocked();
+    if (!closed_) {
+      pending_.push_back(std::move(report));
+      cv_.SignalAll();
+    }
+  }
+  // A dropped `report` (and any result it holds) is released on return, outside the lock.
+  if (done) done();
 }
 
 void StatusChannel::NoteCancelRequest() {
@@ -86,15 +93,44 @@ void StatusChannel::NoteCancelRequest() {
   cv_.SignalAll();
 }
 
-StatusChannel::Batch StatusChannel::Wait(std::chrono::steady_clock::time_point deadline) {
-  Batch batch;
+void StatusChannel::NoteTimer() {
   core::MutexLock lock(&mu_);
-  while (pending_.empty() && !cancel_pending_) {
-    if (!cv_.WaitUntil(&mu_, deadline) && std::chrono::steady_clock::now() >= deadline) break;
+  timer_pending_ = true;
+  cv_.SignalAll();
+}
+
+void StatusChannel::NoteProgressReleased() {
+  std::function<void()> done;
+  {
+    core::MutexLock lock(&mu_);
+    done = MarkDoneLocked();
   }
+  if (done) done();
+}
+
+StatusChannel::Batch StatusChannel::Wait() {
+  core::MutexLock lock(&mu_);
+  while (pending_.empty() && !cancel_pending_ && !timer_pending_) cv_.Wait(&mu_);
+  return TakeLocked();
+}
+
+StatusChannel::Batch StatusChannel::Take() {
+  core::MutexLock lock(&mu_);
+  return TakeLocked();
+}
+
+StatusChannel::Batch StatusChannel::TakeLocked() {
+  Batch batch;
   batch.reports.swap(pending_);
   batch.cancel_requested = std::exchange(cancel_pending_, false);
+  batch.timer_fired = std::exchange(timer_pending_, false);
   return batch;
+}
+
+std::function<void()> StatusChannel::MarkDoneLocked() {
+  if (gpmc_done_) return nullptr;
+  gpmc_done_ = true;
+  return std::exchange(when_done_, nullptr);
 }
 
 void StatusChannel::Close() {
@@ -105,6 +141,17 @@ void StatusChannel::Close() {
     dropped.swap(pending_);
   }
   // `dropped` releases its result references here, outside the lock.
+}
+
+void StatusChannel::WhenGpmcDone(std::function<void()> done) {
+  {
+    core::MutexLock lock(&mu_);
+    if (!gpmc_done_) {
+      when_done_ = std::move(done);
+      return;
+    }
+  }
+  done();
 }
 
 int StatusChannel::posts() const {
@@ -131,6 +178,8 @@ AsyncProgress::AsyncProgress(std::shared_ptr<StatusChannel> channel,
 
 AsyncProgress::~AsyncProgress() {
   if (marshaler_) marshaler_->Release();
+  // GPMC let go of the object: it cannot report on this operation any more.
+  channel_->NoteProgressReleased();
   if (live_) --*live_;
 }
 

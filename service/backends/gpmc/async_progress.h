@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -58,39 +59,64 @@ std::vector<core::StatusMessage> ReadStatusMessages(IGPMStatusMsgCollection* col
 
 // StatusChannel
 //
-// One operation's mailbox between GPMC's callback threads, the cancel token's callback and the
-// adapter's thread. Thread-safe; no method waits except `Wait`.
+// One operation's mailbox between GPMC's callback threads, the cancel token's callback, the
+// watchdog's timer and the adapter's thread. It also tells when GPMC is known to be done with
+// the operation: a final report arrived (even after the adapter stopped listening), or GPMC
+// released the progress object, so that it cannot report any more. Thread-safe; no method
+// waits except `Wait`.
 class StatusChannel {
  public:
   // Appends a report unless the channel is closed (the adapter has finished the operation:
-  // a late report is dropped). Never waits for anything but the channel's short lock.
+  // a late report is dropped, but a final one still marks GPMC done). Never waits for anything
+  // but the channel's short lock.
   void Post(StatusReport report);
 
   // Notes that the operation's cancel token fired. Safe to call from the token's callback.
   void NoteCancelRequest();
 
-  // What `Wait` hands to the adapter's thread.
+  // Notes that the watchdog's timer fired. Safe to call from a clock's timer callback.
+  void NoteTimer();
+
+  // Notes that the progress object is gone (its last reference released).
+  void NoteProgressReleased();
+
+  // What `Wait` and `Take` hand to the adapter's thread.
   struct Batch {
     std::vector<StatusReport> reports;
     bool cancel_requested = false;  // a cancel request not handed out before
+    bool timer_fired = false;       // a timer not handed out before
   };
 
-  // Waits until a report or a new cancel request is there, or until `deadline`; returns what
-  // came (both empty on timeout).
-  Batch Wait(std::chrono::steady_clock::time_point deadline);
+  // Waits until a report, a new cancel request or a timer is there, and returns it all.
+  Batch Wait();
+
+  // Returns what is there now, without waiting.
+  Batch Take();
 
   // Stops accepting reports and drops the ones not taken.
   void Close();
+
+  // Runs `done` once GPMC is known to be done with the operation (see above): at once, on this
+  // thread, if it already is; else later on the thread that posts the final report or releases
+  // the progress object. `done` must not block.
+  void WhenGpmcDone(std::function<void()> done);
 
   // How many `Post` calls arrived, including dropped ones.
   int posts() const;
 
  private:
+  Batch TakeLocked() GPOP_REQUIRES(mu_);
+  // Marks GPMC done; returns the callback to run (outside the lock), if any.
+  std::function<void()> MarkDoneLocked() GPOP_REQUIRES(mu_);
+
   mutable core::Mutex mu_;
   core::CondVar cv_;
   std::vector<StatusReport> pending_ GPOP_GUARDED_BY(mu_);
   bool cancel_pending_ GPOP_GUARDED_BY(mu_) = false;
+  bool timer_pending_ GPOP_GUARDED_BY(mu_) = false;
   bool closed_ GPOP_GUARDED_BY(mu_) = false;
+  bool gpmc_done_ GPOP_GUARDED_BY(mu_) = false;
+  std::function<void()> when_done_ GPOP_GUARDED_BY(mu_);
   int posts_ GPOP_GUARDED_BY(mu_) = 0;
 };
 

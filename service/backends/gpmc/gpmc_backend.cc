@@ -2,6 +2,7 @@
 
 #include "service/backends/gpmc/gpmc_backend.h"
 
+#include <algorithm>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -20,6 +21,7 @@ using core::Effects;
 using core::Error;
 using core::MakeError;
 using core::Outcome;
+using Access = core::ResourceClaim::Access;
 namespace reason = core::reason;
 
 // Runs `f(apartment_hr)` on a new thread that has joined the multithreaded apartment, and
@@ -72,6 +74,12 @@ core::GpoInfo ReadGpo(IGPMGPO* gpo) {
   date = 0;
   if (SUCCEEDED(gpo->get_ModificationTime(&date))) info.modified = FromDate(date);
   return info;
+}
+
+// The resource name the engine's claims use for a GPO ("gpo:{GUID}").
+std::string GpoResource(IGPMGPO* gpo) {
+  const std::string id = ReadString([&](BSTR* s) { return gpo->get_ID(s); });
+  return "gpo:" + core::NormalizeGuid(id).value_or(id);
 }
 
 core::BackupInfo ReadBackup(IGPMBackup* backup, const std::string& location) {
@@ -164,10 +172,15 @@ class GpmcBackend::OperationRun {
   OperationRun(const GpmcBackend& backend, core::ProgressSink& sink, core::CancelToken& cancel)
       : backend_(backend), sink_(sink), cancel_(cancel) {}
 
-  Outcome Execute(const core::OperationSpec& spec) {
+  Outcome Execute(const core::RunRequest& request) {
     if (cancel_.cancel_requested()) return CancelledBeforeStart("starting");
+    for (const core::ResourceClaim& claim : core::DefaultClaims(request.spec)) {
+      if (auto error = Hold(claim)) return FailedOutcome(std::move(*error), Effects::kNone);
+    }
     if (auto error = Connect()) return FailedOutcome(std::move(*error), Effects::kNone);
-    return std::visit([this](const auto& s) { return Start(s); }, spec);
+    Outcome outcome = std::visit([this](const auto& s) { return Start(s); }, request.spec);
+    if (lingering_) KeepHeld(request.operation_id, &outcome);
+    return outcome;
   }
 
   // Connects to GPMC and the domain; an error when that fails.
@@ -195,7 +208,16 @@ class GpmcBackend::OperationRun {
     return Members<IGPMGPO>(found.get());
   }
 
-  core::Result<ComPtr<IGPMGPO>> FindGpo(const core::GpoRef& ref) {
+  // Finds a GPO the run will read or write (`access`), refusing one that GPMC may still be
+  // writing for an earlier operation.
+  core::Result<ComPtr<IGPMGPO>> FindGpo(const core::GpoRef& ref, Access access) {
+    auto gpo = LookUpGpo(ref);
+    if (!gpo.ok()) return gpo;
+    if (auto error = Hold({GpoResource(gpo->get()), access})) return *error;
+    return gpo;
+  }
+
+  core::Result<ComPtr<IGPMGPO>> LookUpGpo(const core::GpoRef& ref) {
     if (!ref.guid.empty()) {
       ComPtr<IGPMGPO> gpo;
       const std::string guid = core::NormalizeGuid(ref.guid).value_or(ref.guid);
@@ -271,7 +293,7 @@ class GpmcBackend::OperationRun {
   }
 
   Outcome Start(const core::BackupSpec& spec) {
-    auto gpo = FindGpo(spec.gpo);
+    auto gpo = FindGpo(spec.gpo, Access::kRead);
     if (!gpo.ok()) return FailedOutcome(gpo.error(), Effects::kNone);
     auto dir = LocationDir(spec.location);
     if (!dir.ok()) return FailedOutcome(dir.error(), Effects::kNone);
@@ -293,6 +315,14 @@ class GpmcBackend::OperationRun {
   Outcome Start(const core::RestoreSpec& spec) {
     auto backup = FindBackup(spec.backup);
     if (!backup.ok()) return FailedOutcome(backup.error(), Effects::kNone);
+    // RestoreGPO writes the GPO the backup was made of.
+    const std::string restored = ReadString([&](BSTR* s) { return (*backup)->get_GPOID(s); });
+    if (!restored.empty()) {
+      const std::string guid = core::NormalizeGuid(restored).value_or(restored);
+      if (auto error = Hold({"gpo:" + guid, Access::kWrite})) {
+        return FailedOutcome(std::move(*error), Effects::kNone);
+      }
+    }
     return Conclude(Drive([&](VARIANT* progress, VARIANT* cancel, IGPMResult** result) {
                       return domain_->RestoreGPO(backup->get(), /*lDCFlags=*/0, progress, cancel,
                                                  result);
@@ -320,6 +350,9 @@ class GpmcBackend::OperationRun {
       }
       if (found->size() == 1) {
         target = found->front();
+        if (auto error = Hold({GpoResource(target.get()), Access::kWrite})) {
+          return FailedOutcome(std::move(*error), Effects::kNone);
+        }
       } else {
         if (cancel_.cancel_requested()) return CancelledBeforeStart("creating the target GPO");
         HRESULT hr = domain_->CreateGPO(target.Put());
@@ -340,7 +373,7 @@ class GpmcBackend::OperationRun {
         }
       }
     } else {
-      auto gpo = FindGpo(spec.target);
+      auto gpo = FindGpo(spec.target, Access::kWrite);
       if (!gpo.ok()) return FailedOutcome(gpo.error(), Effects::kNone);
       target = *gpo;
     }
@@ -371,7 +404,7 @@ class GpmcBackend::OperationRun {
   }
 
   Outcome Start(const core::CopySpec& spec) {
-    auto source = FindGpo(spec.source);
+    auto source = FindGpo(spec.source, Access::kRead);
     if (!source.ok()) return FailedOutcome(source.error(), Effects::kNone);
     auto table = MigrationTable(spec.migration_table);
     if (!table.ok()) return FailedOutcome(table.error(), Effects::kNone);
@@ -399,7 +432,7 @@ class GpmcBackend::OperationRun {
       return r;
     };
     if (const auto* gpo_ref = std::get_if<core::GpoRef>(&spec.subject)) {
-      auto gpo = FindGpo(*gpo_ref);
+      auto gpo = FindGpo(*gpo_ref, Access::kRead);
       if (!gpo.ok()) return FailedOutcome(gpo.error(), Effects::kNone);
       return Conclude(Drive([&](VARIANT* progress, VARIANT* cancel, IGPMResult** result) {
                         return (*gpo)->GenerateReport(type, progress, cancel, result);
@@ -420,13 +453,45 @@ class GpmcBackend::OperationRun {
   struct Ending {
     enum class How { kCancelledBeforeStart, kStartFailed, kFinalStatus, kNoFinalStatus };
     How how = How::kFinalStatus;
-    HRESULT hr = S_OK;              // the deciding HRESULT
-    bool any_status = false;        // GPMC called Status at least once
-    bool cancel_requested = false;  // the token had fired when the end was decided
-    Variant result;                 // the final Status's result (or IGPMResult's)
+    HRESULT hr = S_OK;                      // the deciding HRESULT
+    bool any_status = false;                // GPMC called Status at least once
+    bool cancel_requested = false;          // the token had fired when the end was decided
+    bool cancel_won = false;                // GPMC succeeded, but the token had refused the commit
+    bool cancel_accepted = false;           // GPMC's Cancel returned success
+    bool cancel_watchdog = false;           // the post-cancel watchdog ended the wait
+    std::optional<HRESULT> cancel_refused;  // GPMC's Cancel failed with this
+    Variant result;                         // the final Status's result (or IGPMResult's)
   };
 
   using StartFn = std::function<HRESULT(VARIANT*, VARIANT*, IGPMResult**)>;
+
+  // Records that the run uses `claim`; an error when an earlier operation that GPMC may still be
+  // working on holds it.
+  std::optional<Error> Hold(core::ResourceClaim claim) {
+    if (auto holder = backend_.in_doubt_->Conflict(claim)) {
+      return MakeError(Code::kFailedPrecondition, kGpmcStillWorking,
+                       "GPMC may still be working on " + claim.resource + " for operation " +
+                           *holder +
+                           ", which ended without a final status; try again once GPMC is done "
+                           "(or after restarting gpopd)",
+                       {{"resource", claim.resource}, {"in_doubt_operation", *holder}});
+    }
+    claims_.push_back(std::move(claim));
+    return std::nullopt;
+  }
+
+  // After an end without a final status: holds the run's claims until GPMC is known to be done
+  // with it (the engine releases its own locks as soon as the run returns).
+  void KeepHeld(const std::string& operation_id, Outcome* outcome) {
+    const std::shared_ptr<InDoubtResources> in_doubt = backend_.in_doubt_;
+    const InDoubtResources::MarkId mark = in_doubt->Mark(operation_id, claims_);
+    std::string held;
+    for (const core::ResourceClaim& claim : claims_)
+      held += (held.empty() ? "" : ",") + claim.resource;
+    if (outcome->error) outcome->error->metadata["held_resources"] = held;
+    // At once if GPMC already let go (released the progress object, or reported late).
+    lingering_->WhenGpmcDone([in_doubt, mark] { in_doubt->Clear(mark); });
+  }
 
   static core::OperationResult GpoResult(const Variant& v) {
     core::OperationResult r;
@@ -495,7 +560,7 @@ class GpmcBackend::OperationRun {
 
     if (FAILED(hr)) {
       // Deliver whatever GPMC reported before failing, then stop listening.
-      StatusChannel::Batch batch = channel->Wait(std::chrono::steady_clock::now());
+      StatusChannel::Batch batch = channel->Take();
       for (StatusReport& report : batch.reports) Deliver(report);
       ending.how = Ending::How::kStartFailed;
       ending.hr = hr;
@@ -508,17 +573,39 @@ class GpmcBackend::OperationRun {
         ComPtr<IUnknown>::Share(cancel_var.AsUnknown()).As<IGPMAsyncCancel>();
     bool cancel_sent = false;
     auto send_cancel = [&] {
-      if (cancel_sent || !canceller) return;
+      if (cancel_sent) return;
       cancel_sent = true;
       // Outside every lock: GPMC may call Status from inside Cancel.
-      canceller->Cancel();
+      const HRESULT cancel_hr = canceller ? canceller->Cancel() : E_NOINTERFACE;
+      if (SUCCEEDED(cancel_hr)) {
+        ending.cancel_accepted = true;
+        return;
+      }
+      // GPMC goes on with the work: say so, and keep waiting for its end.
+      ending.cancel_refused = cancel_hr;
+      core::StatusMessage note;
+      note.severity = core::Severity::kWarning;
+      note.error_code = static_cast<uint32_t>(cancel_hr);
+      note.message = canceller
+                         ? "GPMC refused the cancel request (" + HresultText(cancel_hr) +
+                               ", HRESULT " + HresultHex(cancel_hr) + "); the operation goes on"
+                         : "GPMC gave no way to cancel this operation; it goes on";
+      sink_.Messages({std::move(note)}, static_cast<uint32_t>(cancel_hr));
     };
 
-    const auto timeout = backend_.config_.watchdog_timeout;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
+    // The watchdog: no Status for `watchdog_timeout`, or no final Status within
+    // `cancel_watchdog_timeout` of an accepted Cancel. One timer, re-armed only when it fires
+    // early or the expiry moves earlier.
+    WatchdogClock& clock = *backend_.clock_;
+    const GpmcConfig& config = backend_.config_;
+    WatchdogClock::TimePoint expiry = clock.Now() + config.watchdog_timeout;
+    Watchdog watchdog(clock, channel);
+    watchdog.Arm(expiry);
     for (;;) {
-      StatusChannel::Batch batch = channel->Wait(deadline);
-      if (!batch.reports.empty()) deadline = std::chrono::steady_clock::now() + timeout;
+      StatusChannel::Batch batch = channel->Wait();
+      if (!batch.reports.empty() && !ending.cancel_accepted) {
+        expiry = clock.Now() + config.watchdog_timeout;
+      }
       for (StatusReport& report : batch.reports) {
         Deliver(report);
         if (report.final) {
@@ -531,25 +618,59 @@ class GpmcBackend::OperationRun {
           return ending;
         }
       }
-      if (batch.cancel_requested) send_cancel();
-      if (batch.reports.empty() && !batch.cancel_requested &&
-          std::chrono::steady_clock::now() >= deadline) {
-        // The watchdog: no Status for `timeout`. Ask GPMC to stop what it may still be doing.
+      if (batch.cancel_requested) {
+        send_cancel();
+        if (ending.cancel_accepted) {
+          expiry = std::min(expiry, clock.Now() + config.cancel_watchdog_timeout);
+        }
+      }
+      if (batch.timer_fired && clock.Now() >= expiry) {
+        // Ask GPMC to stop what it may still be doing (if not asked already), and give up.
+        ending.cancel_watchdog = ending.cancel_accepted;
         send_cancel();
         ending.how = Ending::How::kNoFinalStatus;
         ending.any_status = channel->posts() > 0;
         ending.cancel_requested = cancel_.cancel_requested();
+        lingering_ = channel;
         return ending;
       }
+      if (batch.timer_fired || expiry < watchdog.armed()) watchdog.Arm(expiry);
     }
   }
+
+  // The watchdog's one timer: fires into the channel; cancelled when re-armed or destroyed.
+  class Watchdog {
+   public:
+    Watchdog(WatchdogClock& clock, std::shared_ptr<StatusChannel> channel)
+        : clock_(clock), channel_(std::move(channel)) {}
+    ~Watchdog() { Disarm(); }
+    Watchdog(const Watchdog&) = delete;
+    Watchdog& operator=(const Watchdog&) = delete;
+
+    void Arm(WatchdogClock::TimePoint when) {
+      Disarm();
+      armed_ = when;
+      timer_ = clock_.Schedule(when, [channel = channel_] { channel->NoteTimer(); });
+    }
+    WatchdogClock::TimePoint armed() const { return armed_; }
+
+   private:
+    void Disarm() {
+      if (timer_ != 0) clock_.Cancel(timer_);
+      timer_ = 0;
+    }
+    WatchdogClock& clock_;
+    const std::shared_ptr<StatusChannel> channel_;
+    WatchdogClock::TimerId timer_ = 0;
+    WatchdogClock::TimePoint armed_;
+  };
 
   // After a final Status: checks IGPMResult::OverallStatus as well (the method's own result
   // can fail while every Status succeeded), and takes the result from IGPMResult when the
   // final Status carried none.
   void FinishFinal(IGPMResult* gpm_result, Ending* ending) {
     if (FAILED(ending->hr) || !gpm_result) {
-      if (SUCCEEDED(ending->hr)) cancel_.BeginCommit();
+      if (SUCCEEDED(ending->hr)) Commit(ending);
       return;
     }
     const HRESULT overall = gpm_result->OverallStatus();
@@ -563,8 +684,14 @@ class GpmcBackend::OperationRun {
       return;
     }
     if (ending->result.empty()) gpm_result->get_Result(ending->result.get());
-    // The work is done: later cancel requests no longer apply (CancelToken's commit point).
-    cancel_.BeginCommit();
+    Commit(ending);
+  }
+
+  // The work is done: later cancel requests no longer apply (CancelToken's commit point). The
+  // token refuses when a cancel took effect first: the engine then reports the operation as
+  // cancelled, so the outcome must say so, with the effects GPMC really had.
+  void Commit(Ending* ending) {
+    if (!cancel_.BeginCommit()) ending->cancel_won = true;
   }
 
   Error FailureFromHresult(HRESULT hr, bool cancel_requested, const std::string& what) {
@@ -583,6 +710,16 @@ class GpmcBackend::OperationRun {
 
   Outcome Conclude(Ending ending, const std::string& what, bool changes,
                    const std::function<core::OperationResult(const Variant&)>& to_result) {
+    const std::optional<HRESULT> cancel_refused = ending.cancel_refused;
+    Outcome outcome = Decide(std::move(ending), what, changes, to_result);
+    if (cancel_refused && outcome.error) {
+      outcome.error->metadata["cancel_hresult"] = HresultHex(*cancel_refused);
+    }
+    return outcome;
+  }
+
+  Outcome Decide(Ending ending, const std::string& what, bool changes,
+                 const std::function<core::OperationResult(const Variant&)>& to_result) {
     const Effects unknown = changes ? Effects::kUnknown : Effects::kNone;
     switch (ending.how) {
       case Ending::How::kCancelledBeforeStart:
@@ -591,11 +728,21 @@ class GpmcBackend::OperationRun {
         return FailedOutcome(FailureFromHresult(ending.hr, ending.cancel_requested, what),
                              ending.any_status ? unknown : Effects::kNone);
       case Ending::How::kNoFinalStatus: {
-        const auto ms = backend_.config_.watchdog_timeout.count();
-        Error error = MakeError(Code::kDeadlineExceeded, reason::kNoFinalStatus,
-                                "GPMC sent no final status while " + what + " (nothing for " +
-                                    std::to_string(ms) + " ms); its effects are unknown",
-                                {{"watchdog_ms", std::to_string(ms)}});
+        const GpmcConfig& config = backend_.config_;
+        Error error;
+        if (ending.cancel_watchdog) {
+          const auto ms = config.cancel_watchdog_timeout.count();
+          error = MakeError(Code::kDeadlineExceeded, reason::kNoFinalStatus,
+                            "GPMC accepted the cancel but sent no final status while " + what +
+                                " within " + std::to_string(ms) + " ms; its effects are unknown",
+                            {{"cancel_watchdog_ms", std::to_string(ms)}});
+        } else {
+          const auto ms = config.watchdog_timeout.count();
+          error = MakeError(Code::kDeadlineExceeded, reason::kNoFinalStatus,
+                            "GPMC sent no final status while " + what + " (nothing for " +
+                                std::to_string(ms) + " ms); its effects are unknown",
+                            {{"watchdog_ms", std::to_string(ms)}});
+        }
         if (ending.cancel_requested) error.metadata["cancel_requested"] = "true";
         return FailedOutcome(std::move(error), unknown);
       }
@@ -605,9 +752,19 @@ class GpmcBackend::OperationRun {
     if (FAILED(ending.hr)) {
       return FailedOutcome(FailureFromHresult(ending.hr, ending.cancel_requested, what), unknown);
     }
+    const Effects done = changes ? Effects::kApplied : Effects::kNone;
+    if (ending.cancel_won) {
+      Error error =
+          MakeError(Code::kCancelled, reason::kCancelled,
+                    "cancelled, but GPMC had finished " + what + " before the cancel reached it: " +
+                        (changes ? "its effects are applied" : "nothing changed"),
+                    {{"completed_before_cancel", "true"}});
+      error.hresult = static_cast<uint32_t>(ending.hr);
+      return FailedOutcome(std::move(error), done);
+    }
     Outcome outcome;
     outcome.hresult = static_cast<uint32_t>(ending.hr);
-    outcome.effects = changes ? Effects::kApplied : Effects::kNone;
+    outcome.effects = done;
     outcome.result = to_result(ending.result);
     return outcome;
   }
@@ -617,12 +774,18 @@ class GpmcBackend::OperationRun {
   core::CancelToken& cancel_;
   ComPtr<IGPM> gpm_;
   ComPtr<IGPMDomain> domain_;
+  std::vector<core::ResourceClaim> claims_;  // what the run reads and writes
+  // The channel of a GPMC call that ended without a final status (GPMC may still be working).
+  std::shared_ptr<StatusChannel> lingering_;
 };
 
-GpmcBackend::GpmcBackend(GpmcConfig config, GpmFactory factory)
+GpmcBackend::GpmcBackend(GpmcConfig config, GpmFactory factory, WatchdogClock* clock)
     : config_(std::move(config)),
       factory_(std::move(factory)),
-      live_progress_(std::make_shared<std::atomic<long>>(0)) {}
+      live_progress_(std::make_shared<std::atomic<long>>(0)),
+      own_clock_(clock ? nullptr : std::make_unique<SteadyWatchdogClock>()),
+      clock_(clock ? clock : own_clock_.get()),
+      in_doubt_(std::make_shared<InDoubtResources>()) {}
 
 GpmcBackend::~GpmcBackend() = default;
 
@@ -667,7 +830,7 @@ core::Outcome GpmcBackend::Run(const core::RunRequest& request, core::ProgressSi
                            Effects::kNone);
     }
     OperationRun run(*this, sink, cancel);
-    return run.Execute(request.spec);
+    return run.Execute(request);
   });
 }
 

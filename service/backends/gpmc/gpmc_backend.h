@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "service/backends/gpmc/in_doubt.h"
+#include "service/backends/gpmc/watchdog_clock.h"
 #include "service/core/backend.h"
 
 namespace gpop::gpmc {
@@ -42,7 +44,20 @@ struct GpmcConfig {
   // How long an operation may go without any IGPMAsyncProgress::Status call before the adapter
   // gives up on it (NO_FINAL_STATUS, effects UNKNOWN) and asks GPMC to cancel it.
   std::chrono::milliseconds watchdog_timeout = std::chrono::minutes(10);
+  // After GPMC accepted a Cancel, how long the adapter still waits for the final Status
+  // (whatever progress comes meanwhile) before it ends the run with NO_FINAL_STATUS. A refused
+  // Cancel leaves `watchdog_timeout` in force: GPMC then goes on with the work.
+  std::chrono::milliseconds cancel_watchdog_timeout = std::chrono::seconds(30);
 };
+
+// kGpmcStillWorking
+//
+// The reason of a run refused because an earlier operation on the same GPO (or backup
+// location) ended without GPMC's final status, so GPMC may still be writing it
+// (FAILED_PRECONDITION; metadata `resource` and `in_doubt_operation`). The hold ends when GPMC
+// sends that operation's final Status late or releases its progress object; restarting gpopd
+// also ends it (GPMC runs in gpopd's process).
+inline constexpr char kGpmcStillWorking[] = "GPMC_STILL_WORKING";
 
 // GpmFactory
 //
@@ -63,18 +78,27 @@ GpmFactory CoCreateGpm();
 // gets its own thread in the multithreaded apartment, hands GPMC a free-threaded
 // IGPMAsyncProgress, forwards progress and status messages to the sink, calls
 // IGPMAsyncCancel::Cancel when the cancel token fires, and ends the operation from the final
-// Status call, or by its watchdog when none comes. Thread-safe: concurrent runs share nothing
-// but the configuration and the factory (which must itself be thread-safe).
+// Status call, or by its watchdog when none comes (a shorter one once GPMC accepted a cancel).
+// After an end without final status it holds the operation's resources until GPMC is known to
+// be done (kGpmcStillWorking). Thread-safe: concurrent runs share the configuration, the
+// factory (which must itself be thread-safe), the clock and the table of held resources.
 //
 // Outcomes (DESIGN.md): success -> no error, effects APPLIED (NONE for reports); after a cancel
 // request, a final E_ABORT or HRESULT_FROM_WIN32(ERROR_CANCELLED) -> Code::kCancelled; any other
 // failure -> its mapped code with metadata cancel_requested=true when a cancel was asked for;
 // effects UNKNOWN unless GPMC did no work (a synchronous failure before any Status call, a
 // cancel before the start) or the adapter removed what it created (import's create-if-needed).
-// The raw HRESULT is kept in Outcome::hresult and Error::hresult.
+// A cancel that took effect (CancelToken::RequestCancel returned true) while GPMC completed the
+// work anyway -> Code::kCancelled with effects APPLIED (NONE for reports) and metadata
+// completed_before_cancel=true: the token refused the commit, and nothing can be rolled back.
+// A Cancel that GPMC refuses is reported as a warning (metadata cancel_hresult) and the run
+// goes on. The raw HRESULT is kept in Outcome::hresult and Error::hresult.
 class GpmcBackend : public core::Backend {
  public:
-  explicit GpmcBackend(GpmcConfig config, GpmFactory factory = CoCreateGpm());
+  // `clock` times the watchdogs; null: the backend's own SteadyWatchdogClock. A given clock
+  // must outlive the backend.
+  explicit GpmcBackend(GpmcConfig config, GpmFactory factory = CoCreateGpm(),
+                       WatchdogClock* clock = nullptr);
   ~GpmcBackend() override;
 
   std::string name() const override { return "gpmc"; }
@@ -88,12 +112,19 @@ class GpmcBackend : public core::Backend {
   // after a run ends; tests assert the count returns to zero once their fakes let go).
   long live_progress_objects() const { return live_progress_->load(); }
 
+  // How many ended operations GPMC may still be working on (their claims held; kGpmcStillWorking).
+  size_t in_doubt_operations() const { return in_doubt_->size(); }
+
  private:
   class OperationRun;  // one run on its own thread (gpmc_backend.cc)
 
   const GpmcConfig config_;
   const GpmFactory factory_;
   const std::shared_ptr<std::atomic<long>> live_progress_;
+  std::unique_ptr<SteadyWatchdogClock> own_clock_;  // when no clock was given
+  WatchdogClock* const clock_;
+  // Shared with the callbacks that clear a hold, which may run after the backend is gone.
+  const std::shared_ptr<InDoubtResources> in_doubt_;
 };
 
 }  // namespace gpop::gpmc
