@@ -1,0 +1,467 @@
+#!/usr/bin/env python3
+"""Runs the gpop load suite: every scenario against gpopd and the raw gRPC baseline.
+
+Each measurement starts its own server process (gpopd or bench_raw_server); gpop and the
+baseline alternate within each of --runs runs; figures are medians over the runs with their
+spread (min-max). Writes RESULTS.md and results.json (machine description, medians, spread,
+ratios) to --out-dir, keeping whatever RESULTS.md holds below the profiles marker.
+
+  tests/bench/run_bench.py --build-dir build/release            # the full suite (~25 min)
+  tests/bench/run_bench.py --quick --build-dir build/asan --out-dir /tmp/q   # seconds
+
+Exit status: 0, or 1 when a scenario lost work (bench_load failed) or a server did not start.
+There are no time thresholds.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.dirname(os.path.dirname(HERE))
+MARKER = "<!-- profiles: everything below this line is kept by run_bench.py -->"
+
+FULL = {
+    "runs": 3,
+    "start_concurrency": [1, 8, 64],
+    "start_ops": 4000,
+    "retained": [1000, 10000, 20000],
+    "retained_window": 2000,
+    "progress_watchers": [0, 1000, 5000],
+    "progress_rates": [(100, 10, 300), (1000, 1, 1000)],  # asked rate, step_ms, steps
+    "cancel_iterations": 200,
+    "rtt_iterations": 2000,
+    "idle_watchers": [1000, 5000],
+    "backup_stores": [("payload-heavy", 200, 20, 480), ("registry-heavy", 200, 219, 0)],
+}
+QUICK = {
+    "runs": 1,
+    "start_concurrency": [1, 8],
+    "start_ops": 200,
+    "retained": [100, 300],
+    "retained_window": 100,
+    "progress_watchers": [0, 50],
+    "progress_rates": [(100, 10, 30)],
+    "cancel_iterations": 10,
+    "rtt_iterations": 100,
+    "idle_watchers": [50],
+    "backup_stores": [("payload-heavy", 4, 1, 4), ("registry-heavy", 4, 2, 0)],
+}
+
+
+class Failure(Exception):
+    pass
+
+
+def log(*parts):
+    print(*parts, file=sys.stderr, flush=True)
+
+
+class Server:
+    """One server process (gpopd or bench_raw_server) on a free loopback port."""
+
+    def __init__(self, argv, workdir, name):
+        os.makedirs(workdir, exist_ok=True)
+        self.port_file = os.path.join(workdir, name + ".port")
+        if os.path.exists(self.port_file):
+            os.remove(self.port_file)
+        self.log_path = os.path.join(workdir, name + ".log")
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            argv + ["--listen=127.0.0.1:0", "--port_file=" + self.port_file],
+            stdout=self.log, stderr=self.log)
+        deadline = time.time() + 60
+        while not os.path.exists(self.port_file):
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise Failure("%s did not start (see %s)" % (name, self.log_path))
+            time.sleep(0.02)
+        with open(self.port_file) as f:
+            self.port = int(f.read().strip())
+
+    @property
+    def target(self):
+        return "127.0.0.1:%d" % self.port
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+class Suite:
+    def __init__(self, args, cfg):
+        self.args = args
+        self.cfg = cfg
+        bd = os.path.abspath(args.build_dir)
+        self.gpopd = os.path.join(bd, "service", "gpopd")
+        self.raw = os.path.join(bd, "tests", "bench", "bench_raw_server")
+        self.load = os.path.join(bd, "tests", "bench", "bench_load")
+        self.demo_store = os.path.join(bd, "service", "backends", "sysvol", "gpop-demo-store")
+        for path in (self.gpopd, self.raw, self.load):
+            if not os.access(path, os.X_OK):
+                raise Failure("missing %s: build gpopd bench_load bench_raw_server" % path)
+        self.work = tempfile.mkdtemp(prefix="gpop-load-")
+        self.samples = {}  # key -> list of values, one per run
+        self.rows = []     # every JSON line measured, with its run number
+
+    def add(self, key, value):
+        self.samples.setdefault(key, []).append(value)
+
+    def start_gpopd(self, extra=None):
+        state = tempfile.mkdtemp(dir=self.work, prefix="state-")
+        argv = [self.gpopd, "--executor_threads=4", "--state_dir=" + state]
+        argv += extra or ["--backend=synthetic"]
+        return Server(argv, self.work, "gpopd")
+
+    def start_raw(self):
+        return Server([self.raw], self.work, "raw")
+
+    def drive(self, server, scenario, options, run, raw=False):
+        argv = [self.load, scenario, "--target=" + server.target,
+                "--server_pid=%d" % server.proc.pid] + options
+        if raw:
+            argv.append("--raw")
+        out = subprocess.run(argv, stdout=subprocess.PIPE, text=True, timeout=3600)
+        lines = [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")]
+        for line in lines:
+            line["run"] = run
+            self.rows.append(line)
+            log("  " + json.dumps(line))
+        if out.returncode != 0:
+            raise Failure("bench_load %s failed (exit %d)" % (" ".join(argv[1:]), out.returncode))
+        return lines
+
+    def with_server(self, raw, fn, extra=None):
+        server = self.start_raw() if raw else self.start_gpopd(extra)
+        try:
+            return fn(server)
+        finally:
+            server.stop()
+
+    # Scenarios: each measures raw then gpop (or gpop then raw on odd runs) per run.
+    def order(self, run):
+        return [True, False] if run % 2 == 0 else [False, True]
+
+    def start(self, run):
+        for c in self.cfg["start_concurrency"]:
+            for raw in self.order(run):
+                opts = ["--concurrency=%d" % c, "--ops=%d" % self.cfg["start_ops"], "--seconds=60"]
+                line = self.with_server(raw, lambda s: self.drive(s, "start", opts, run, raw))[0]
+                who = "raw" if raw else "gpop"
+                self.add(("start_qps", c, who), line["qps"])
+                self.add(("start_p99_us", c, who), line["p99_us"])
+                self.add(("start_errors", c, who), line["errors"])
+
+    def retained(self, run):
+        opts = ["--concurrency=8", "--ops=%d" % self.cfg["retained_window"],
+                "--checkpoints=" + ",".join(str(n) for n in self.cfg["retained"])]
+        for line in self.with_server(False, lambda s: self.drive(s, "retained", opts, run)):
+            n = line["started_before"]
+            self.add(("retained_qps", n, "gpop"), line["qps"])
+            self.add(("retained_errors", n, "gpop"), line["errors"])
+            self.add(("retained_rss_mib", n, "gpop"), line["rss_kib"] / 1024.0)
+
+    def progress(self, run):
+        for rate, step_ms, steps in self.cfg["progress_rates"]:
+            for w in self.cfg["progress_watchers"]:
+                opts = ["--watchers=%d" % w, "--steps=%d" % steps, "--step_ms=%d" % step_ms,
+                        "--channels=4", "--principals=4"]
+                line = self.with_server(False, lambda s: self.drive(s, "progress", opts, run))[0]
+                self.add(("progress_rate", rate, w), line["rate"])
+                self.add(("progress_items", rate, w), line["progress_items_per_watcher"])
+
+    def cancel(self, run):
+        for raw in self.order(run):
+            if raw:
+                opts = ["--iterations=%d" % self.cfg["rtt_iterations"]]
+            else:
+                opts = ["--iterations=%d" % self.cfg["cancel_iterations"]]
+            line = self.with_server(raw, lambda s: self.drive(s, "cancel", opts, run, raw))[0]
+            who = "raw" if raw else "gpop"
+            self.add(("cancel_p50_us", who), line["p50_us"])
+            self.add(("cancel_p99_us", who), line["p99_us"])
+
+    def idle(self, run):
+        for w in self.cfg["idle_watchers"]:
+            for raw in self.order(run):
+                opts = ["--watchers=%d" % w, "--channels=4", "--principals=4"]
+                line = self.with_server(raw, lambda s: self.drive(s, "idle", opts, run, raw))[0]
+                self.add(("idle_kib", w, "raw" if raw else "gpop"), line["kib_per_watcher"])
+
+    def make_store(self, name, gpos, registry_mb, payload_mb):
+        root = os.path.join(self.work, "store-" + name)
+        if os.path.isdir(root):
+            return root
+        sysvol = os.path.join(root, "bench.test")
+        subprocess.run([self.demo_store, "--gpos", str(gpos), "--megabytes", str(registry_mb),
+                        sysvol], check=True, stdout=subprocess.DEVNULL)
+        if payload_mb:
+            # Payload: a startup script folder with one opaque file per GPO.
+            per_gpo = payload_mb * 1024 * 1024 // gpos
+            block = os.urandom(per_gpo)
+            policies = os.path.join(sysvol, "Policies")
+            for guid in sorted(os.listdir(policies)):
+                folder = os.path.join(policies, guid, "Machine", "Scripts", "Startup")
+                os.makedirs(folder, exist_ok=True)
+                with open(os.path.join(folder, "payload.bin"), "wb") as f:
+                    f.write(guid.encode() + block[len(guid):])
+        subprocess.run(["sync"], check=True)
+        return root
+
+    def tree_mb(self, path):
+        total = 0
+        for d, _, files in os.walk(path):
+            for f in files:
+                total += os.lstat(os.path.join(d, f)).st_size
+        return total / 1e6
+
+    def backup(self, run):
+        if not os.access(self.demo_store, os.X_OK):
+            log("  backup: no gpop-demo-store, skipped")
+            return
+        for name, gpos, registry_mb, payload_mb in self.cfg["backup_stores"]:
+            root = self.make_store(name, gpos, registry_mb, payload_mb)
+            sysvol = os.path.join(root, "bench.test")
+            self.add(("backup_store_mb", name), self.tree_mb(os.path.join(sysvol, "Policies")))
+            for raw in self.order(run):
+                copy = os.path.join(root, "copy")
+                backups = os.path.join(root, "backups")
+                for d in (copy, backups):
+                    shutil.rmtree(d, ignore_errors=True)
+                subprocess.run(["sync"], check=True)
+                if raw:
+                    t0 = time.monotonic()
+                    subprocess.run(["cp", "-a", os.path.join(sysvol, "Policies"), copy], check=True)
+                    subprocess.run(["sync"], check=True)
+                    secs = time.monotonic() - t0
+                    log("  cp -a + sync %s: %.3f s" % (name, secs))
+                    self.rows.append({"scenario": "backup", "server": "cp", "store": name,
+                                      "seconds": secs, "run": run})
+                    self.add(("backup_s", name, "cp"), secs)
+                else:
+                    os.makedirs(backups)
+                    extra = ["--backend=sysvol", "--sysvol=" + sysvol, "--domain=bench.test",
+                             "--backup_locations=default=" + backups,
+                             "--detect_running_dc=false"]
+                    line = self.with_server(
+                        False, lambda s: self.drive(s, "backup", ["--concurrency=8"], run),
+                        extra)[0]
+                    line["store"] = name
+                    self.add(("backup_s", name, "gpop"), line["seconds"])
+                shutil.rmtree(copy, ignore_errors=True)
+                shutil.rmtree(backups, ignore_errors=True)
+
+    def run(self):
+        scenarios = ["start", "retained", "progress", "cancel", "idle", "backup"]
+        if self.args.only:
+            scenarios = [s for s in scenarios if s in self.args.only.split(",")]
+        for run in range(self.cfg["runs"]):
+            for name in scenarios:
+                log("run %d/%d: %s" % (run + 1, self.cfg["runs"], name))
+                getattr(self, name)(run)
+
+    def close(self):
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def machine():
+    cpu = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem_kib = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+    commit = subprocess.run(["git", "-C", SOURCE, "rev-parse", "--short", "HEAD"],
+                            stdout=subprocess.PIPE, text=True).stdout.strip()
+    return {"nproc": os.cpu_count(), "cpu_model": cpu, "memory_gib": round(mem_kib / 2**20, 1),
+            "kernel": platform.release(), "loadavg_start": os.getloadavg()[0],
+            "commit": commit, "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def summary(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "n": len(values)}
+
+
+def fmt(x, digits=0):
+    if x is None:
+        return "–"
+    if abs(x) >= 100 or digits == 0:
+        return "{:,.0f}".format(x)
+    return "{:.{}f}".format(x, digits)
+
+
+def cell(stats, key, digits=0):
+    s = stats.get(key)
+    if not s:
+        return "–"
+    if s["n"] == 1:
+        return fmt(s["median"], digits)
+    return "%s (%s–%s)" % (fmt(s["median"], digits), fmt(s["min"], digits), fmt(s["max"], digits))
+
+
+def ratio(stats, a, b):
+    if a not in stats or b not in stats or not stats[b]["median"]:
+        return None
+    return stats[a]["median"] / stats[b]["median"]
+
+
+def rfmt(r):
+    return "–" if r is None else "%.2fx" % r
+
+
+def render(cfg, mach, stats, quick):
+    out = []
+    w = out.append
+    w("# gpop load benchmarks: results\n")
+    w("Written by `tests/bench/run_bench.py%s` (see tests/bench/README.md). Every figure is the "
+      "median of %d run%s with the spread (min–max) in brackets; gpop and the baseline ran in "
+      "separate processes, alternated within each run. Ratios are gpop / baseline medians.\n"
+      % (" --quick" if quick else "", cfg["runs"], "" if cfg["runs"] == 1 else "s"))
+    w("Machine: %(nproc)d vCPU, %(cpu_model)s, %(memory_gib)s GiB, Linux %(kernel)s; load "
+      "average %(loadavg_start).2f at the start, %(loadavg_end).2f at the end; gpop commit "
+      "%(commit)s, %(date_utc)s." % mach)
+    w("**The machine was shared with other engineers' builds and tests while this ran: "
+      "absolute figures are noisy and low, ratios measured in the same run are the figures to "
+      "read.**\n")
+    w("## StartOperation, fresh server (%d calls each)\n" % cfg["start_ops"])
+    w("| concurrency | raw echo QPS | gpop QPS | ratio | raw p99 µs | gpop p99 µs | gpop errors |")
+    w("|---|---|---|---|---|---|---|")
+    for c in cfg["start_concurrency"]:
+        w("| %d | %s | %s | %s | %s | %s | %s |" % (
+            c, cell(stats, ("start_qps", c, "raw")), cell(stats, ("start_qps", c, "gpop")),
+            rfmt(ratio(stats, ("start_qps", c, "gpop"), ("start_qps", c, "raw"))),
+            cell(stats, ("start_p99_us", c, "raw")), cell(stats, ("start_p99_us", c, "gpop")),
+            cell(stats, ("start_errors", c, "gpop"))))
+    w("\n## StartOperation after N operations were started (concurrency 8, %d calls; the "
+      "engine retains at most 10,000)\n" % cfg["retained_window"])
+    w("| started before | gpop QPS | ratio to raw echo (c=8) | errors | gpopd RSS MiB |")
+    w("|---|---|---|---|---|")
+    for n in cfg["retained"]:
+        w("| %s | %s | %s | %s | %s |" % (
+            fmt(n), cell(stats, ("retained_qps", n, "gpop")),
+            rfmt(ratio(stats, ("retained_qps", n, "gpop"), ("start_qps", 8, "raw"))),
+            cell(stats, ("retained_errors", n, "gpop")),
+            cell(stats, ("retained_rss_mib", n, "gpop"), 1)))
+    w("\n## An operation's progress rate with watchers (4 channels, 4 bearer-token principals)\n")
+    w("| asked changes/s | watchers | changes/s reached | ratio to 0 watchers | "
+      "progress items per watcher |")
+    w("|---|---|---|---|---|")
+    for rate, _, steps in cfg["progress_rates"]:
+        for n in cfg["progress_watchers"]:
+            w("| %d (%d steps) | %s | %s | %s | %s |" % (
+                rate, steps, fmt(n), cell(stats, ("progress_rate", rate, n), 1),
+                rfmt(ratio(stats, ("progress_rate", rate, n), ("progress_rate", rate, 0))),
+                cell(stats, ("progress_items", rate, n), 1) if n else "–"))
+    w("\n## Cancel -> CANCELLED seen by a watcher (%d cancels) against the raw unary round trip "
+      "(%d calls)\n" % (cfg["cancel_iterations"], cfg["rtt_iterations"]))
+    w("| | raw unary RTT µs | gpop cancel -> CANCELLED µs | ratio |")
+    w("|---|---|---|---|")
+    for p in ("p50", "p99"):
+        k = "cancel_%s_us" % p
+        w("| %s | %s | %s | %s |" % (p, cell(stats, (k, "raw")), cell(stats, (k, "gpop")),
+                                     rfmt(ratio(stats, (k, "gpop"), (k, "raw")))))
+    w("\n## Memory per idle watcher (server RSS growth / streams)\n")
+    w("| streams | raw Push KiB | gpop StreamStatus KiB | ratio |")
+    w("|---|---|---|---|")
+    for n in cfg["idle_watchers"]:
+        w("| %s | %s | %s | %s |" % (
+            fmt(n), cell(stats, ("idle_kib", n, "raw"), 1), cell(stats, ("idle_kib", n, "gpop"), 1),
+            rfmt(ratio(stats, ("idle_kib", n, "gpop"), ("idle_kib", n, "raw")))))
+    w("\n## sysvol backup of every GPO (8 at a time) against `cp -a` + `sync` of the same tree\n")
+    w("| store | GPOs | MB | `cp -a` + `sync` s | gpop backup s | ratio |")
+    w("|---|---|---|---|---|---|")
+    for name, gpos, _, _ in cfg["backup_stores"]:
+        w("| %s | %d | %s | %s | %s | %s |" % (
+            name, gpos, cell(stats, ("backup_store_mb", name), 1),
+            cell(stats, ("backup_s", name, "cp"), 2), cell(stats, ("backup_s", name, "gpop"), 2),
+            rfmt(ratio(stats, ("backup_s", name, "gpop"), ("backup_s", name, "cp")))))
+    w("")
+    return "\n".join(out)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--build-dir", default=os.path.join(SOURCE, "build", "release"))
+    p.add_argument("--out-dir", default=HERE)
+    p.add_argument("--quick", action="store_true", help="seconds: one small run of everything")
+    p.add_argument("--runs", type=int, help="runs to take the median of (default 3; quick 1)")
+    p.add_argument("--retained", help="checkpoints, e.g. 1000,10000,100000")
+    p.add_argument("--only", help="comma-separated scenarios: "
+                   "start,retained,progress,cancel,idle,backup")
+    args = p.parse_args()
+    cfg = dict(QUICK if args.quick else FULL)
+    if args.runs:
+        cfg["runs"] = args.runs
+    if args.retained:
+        cfg["retained"] = [int(x) for x in args.retained.split(",")]
+    mach = machine()
+    suite = None
+    try:
+        suite = Suite(args, cfg)
+        suite.run()
+    except (Failure, subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+        log("run_bench: %s" % e)
+        return 1
+    finally:
+        if suite:
+            suite.close()
+    mach["loadavg_end"] = os.getloadavg()[0]
+    stats = {k: summary(v) for k, v in suite.samples.items()}
+    text = render(cfg, mach, stats, args.quick)
+    print(text)
+    os.makedirs(args.out_dir, exist_ok=True)
+    results = os.path.join(args.out_dir, "RESULTS.md")
+    kept = ""
+    if os.path.exists(results):
+        with open(results) as f:
+            old = f.read()
+        if MARKER in old:
+            kept = old[old.index(MARKER) + len(MARKER):]
+    with open(results, "w") as f:
+        f.write(text + "\n" + MARKER + kept)
+    ratios = {}
+    for c in cfg["start_concurrency"]:
+        ratios["start_qps_c%d" % c] = ratio(stats, ("start_qps", c, "gpop"), ("start_qps", c, "raw"))
+    for n in cfg["retained"]:
+        ratios["retained_%d_qps" % n] = ratio(stats, ("retained_qps", n, "gpop"),
+                                              ("start_qps", 8, "raw"))
+    for rate, _, _ in cfg["progress_rates"]:
+        for n in cfg["progress_watchers"]:
+            ratios["progress_%d_w%d" % (rate, n)] = ratio(
+                stats, ("progress_rate", rate, n), ("progress_rate", rate, 0))
+    for p_ in ("p50", "p99"):
+        k = "cancel_%s_us" % p_
+        ratios["cancel_" + p_] = ratio(stats, (k, "gpop"), (k, "raw"))
+    for n in cfg["idle_watchers"]:
+        ratios["idle_kib_%d" % n] = ratio(stats, ("idle_kib", n, "gpop"), ("idle_kib", n, "raw"))
+    for name, _, _, _ in cfg["backup_stores"]:
+        ratios["backup_" + name] = ratio(stats, ("backup_s", name, "gpop"), ("backup_s", name, "cp"))
+    doc = {"machine": mach, "config": {k: v for k, v in cfg.items()},
+           "results": [{"key": list(k), **v, "values": suite.samples[k]} for k, v in stats.items()],
+           "ratios": ratios, "measurements": suite.rows}
+    with open(os.path.join(args.out_dir, "results.json"), "w") as f:
+        json.dump(doc, f, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
