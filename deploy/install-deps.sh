@@ -18,7 +18,12 @@ packages=(
   samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
   # the GPMC adapter: cross-build and run under Wine
   g++-mingw-w64-x86-64-posix mingw-w64-tools wine wine64
+  # the HTTP/JSON + SSE listener (service/http) and its browser tests (tests/http)
+  libmicrohttpd-dev chromium
 )
+# Node.js and npm run the browser tests (puppeteer-core from npm); a Node.js installed another
+# way (it bundles npm) is kept.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -34,6 +34,7 @@
 #include "service/core/backend.h"
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
+#include "service/http/http_flags.h"
 #include "service/store/memory_store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -147,6 +148,13 @@ int Run() {
     std::fprintf(stderr, "gpopd: %s\n", std::string(server.status().message()).c_str());
     return 2;
   }
+  // The HTTP/JSON + SSE listener and the dashboard (service/http), over the same engine calls.
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> http_server = http::StartHttpFromFlags(
+      &engine, backend->get(), server_options.service, server_options.insecure);
+  if (!http_server.ok()) {
+    std::fprintf(stderr, "gpopd: %s\n", std::string(http_server.status().message()).c_str());
+    return 2;
+  }
   std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty() && !WritePortFile(port_file, (*server)->port())) {
     std::fprintf(stderr, "gpopd: cannot write --port_file %s\n", port_file.c_str());
@@ -163,6 +171,8 @@ int Run() {
                ": planned shutdown");
   (*server)->Shutdown(ToDuration(absl::GetFlag(FLAGS_shutdown_grace)),
                       ToDuration(absl::GetFlag(FLAGS_shutdown_deadline)));
+  // The engine's shutdown above ended every SSE stream; now close the HTTP listener.
+  if (*http_server != nullptr) (*http_server)->Shutdown();
   server->reset();
   return 0;
 }

@@ -1,0 +1,53 @@
+// gpopd's HTTP flags (see http_flags.h).
+
+#include "service/http/http_flags.h"
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "absl/flags/flag.h"
+
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
+          "HTTP/JSON, Server-Sent Events and the dashboard: host:port or [ipv6]:port (port 0: "
+          "any free port); empty: no HTTP listener. Loopback only unless --insecure.");
+ABSL_FLAG(std::string, http_port_file, "",
+          "If set, the bound HTTP port is written to this file (atomically) once listening.");
+ABSL_FLAG(int, http_threads, 2,
+          "libmicrohttpd event-loop threads (every HTTP connection and SSE stream is served by "
+          "one of them; idle streams hold none).");
+ABSL_FLAG(int, http_max_connections, 4096, "Open HTTP connections (streams included) at most.");
+
+namespace gpop::http {
+
+absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlags(engine::Engine* engine,
+                                                               core::Backend* backend,
+                                                               const api::ServiceOptions& service,
+                                                               bool insecure) {
+  HttpOptions options;
+  options.listen = absl::GetFlag(FLAGS_http_listen);
+  if (options.listen.empty()) return std::unique_ptr<HttpServer>();
+  options.insecure = insecure;
+  options.io_threads = absl::GetFlag(FLAGS_http_threads);
+  int max_connections = absl::GetFlag(FLAGS_http_max_connections);
+  if (max_connections < 1) return absl::InvalidArgumentError("--http_max_connections must be >= 1");
+  options.max_connections = static_cast<unsigned>(max_connections);
+  absl::StatusOr<std::unique_ptr<HttpServer>> server =
+      HttpServer::Start(options, std::make_unique<api::OperationsApi>(engine, backend, service));
+  if (!server.ok()) return server.status();
+  std::string port_file = absl::GetFlag(FLAGS_http_port_file);
+  if (!port_file.empty()) {
+    std::string tmp = port_file + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << (*server)->port() << "\n";
+      if (!out.flush()) return absl::UnavailableError("cannot write --http_port_file " + port_file);
+    }
+    if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
+      return absl::UnavailableError("cannot write --http_port_file " + port_file);
+    }
+  }
+  return server;
+}
+
+}  // namespace gpop::http

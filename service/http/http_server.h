@@ -1,0 +1,92 @@
+// gpopd's HTTP listener: gpop.v1 as HTTP/JSON and Server-Sent Events (routes.h) and the
+// dashboard, served by libmicrohttpd.
+//
+// Why libmicrohttpd: Debian ships and maintains it, it is small, it can suspend a connection
+// (an idle SSE stream then holds no thread and ~one socket and buffer), and its internal
+// epoll thread pool keeps the thread count fixed however many viewers connect.
+
+#ifndef GPOP_SERVICE_HTTP_HTTP_SERVER_H_
+#define GPOP_SERVICE_HTTP_HTTP_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "service/api/blocking_pool.h"
+#include "service/api/operations_api.h"
+#include "service/core/mutex.h"
+#include "service/http/routes.h"
+#include "service/http/sse_stream.h"
+
+struct MHD_Daemon;
+
+namespace gpop::http {
+
+// HttpOptions
+//
+// How the HTTP listener listens.
+struct HttpOptions {
+  // "host:port" or "[v6]:port"; port 0 picks a free port. Loopback only unless `insecure`
+  // (TLS is not supported yet, as for the gRPC port).
+  std::string listen = "127.0.0.1:8080";
+  bool insecure = false;
+  // libmicrohttpd's event-loop threads; every connection, streams included, is served by one.
+  int io_threads = 2;
+  // Threads for calls that may block (StartOperation, Cancel, ListGpos, ListBackups).
+  int blocking_threads = 2;
+  // Open connections at most (streams count); beyond, new connections are refused.
+  unsigned max_connections = 4096;
+  // Request bodies larger than this are refused (413).
+  size_t max_body_bytes = 1 << 20;
+  // An idle keep-alive connection (not a stream: suspended streams never time out; a dead
+  // viewer is noticed when its next heartbeat cannot be written) is closed after this long.
+  unsigned idle_timeout_seconds = 60;
+};
+
+// HttpServer
+//
+// A running HTTP listener over its own `api` (OperationsApi is stateless over the engine, so this
+// instance and the gRPC server's behave as one). Thread-safe. The engine and backend behind `api`
+// must outlive it; every stream cursor is destroyed by Shutdown, before the engine may go.
+class HttpServer {
+ public:
+  // Errors: INVALID_ARGUMENT for a malformed or (without `insecure`) non-loopback address,
+  // UNAVAILABLE when it cannot be bound.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const HttpOptions& options,
+                                                           std::unique_ptr<api::OperationsApi> api);
+  ~HttpServer();  // Shutdown()
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  int port() const { return port_; }
+  // Streams open now.
+  size_t open_streams() { return streams_.size(); }
+
+  // Stops accepting, answers the blocking calls in flight, ends every stream (a last
+  // "unavailable" event: clients reconnect with Last-Event-ID to the next gpopd), closes every
+  // connection. Idempotent; blocks until done. Call after the engine's planned shutdown, which
+  // has already ended the streams with their cursors.
+  void Shutdown() GPOP_EXCLUDES(mu_);
+
+  // libmicrohttpd's callbacks (public for the C trampolines in http_server.cc).
+  struct Exchange;
+  int OnRequest(void* connection, const char* url, const char* method, const char* upload_data,
+                size_t* upload_data_size, void** context) GPOP_EXCLUDES(mu_);
+
+ private:
+  HttpServer(const HttpOptions& options, std::unique_ptr<api::OperationsApi> api);
+
+  const HttpOptions options_;
+  const std::unique_ptr<api::OperationsApi> api_;
+  StreamRegistry streams_;
+  Routes routes_;
+  MHD_Daemon* daemon_ = nullptr;
+  int port_ = 0;
+  core::Mutex mu_;
+  bool stopping_ GPOP_GUARDED_BY(mu_) = false;
+  std::unique_ptr<api::BlockingPool> pool_ GPOP_GUARDED_BY(mu_);
+};
+
+}  // namespace gpop::http
+
+#endif  // GPOP_SERVICE_HTTP_HTTP_SERVER_H_

@@ -1,0 +1,297 @@
+// gpop.v1 over HTTP/JSON (see routes.h).
+
+#include "service/http/routes.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "service/core/error.h"
+#include "service/engine/status_convert.h"
+#include "service/http/assets.h"
+#include "service/http/caller.h"
+#include "service/http/http_status.h"
+#include "service/http/json.h"
+
+namespace gpop::http {
+namespace {
+
+constexpr char kOperationsPrefix[] = "/v1/operations/";
+// The dashboard's policy: scripts and styles only from gpopd itself, never inline; reports open
+// in a sandboxed frame of the same origin; no plugin, no form posts, no framing by others.
+constexpr char kPageCsp[] =
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; frame-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'";
+// A report is someone's document: shown in a sandbox (a unique origin, no script, no forms),
+// with its own inline styles.
+constexpr char kReportCsp[] =
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'self'";
+
+template <typename Message>
+Reply JsonReply(const absl::StatusOr<Message>& response) {
+  if (!response.ok()) return ErrorReply(response.status());
+  Reply reply;
+  reply.body = ToJson(*response);
+  return reply;
+}
+
+absl::Status NotFound(const Request& request) {
+  return engine::MakeStatus(core::Code::kNotFound, "ROUTE_NOT_FOUND",
+                            "no such resource: " + request.method + " " + request.path +
+                                " (see GET /v1/operations, /v1/gpos, /v1/backups)",
+                            {{"path", request.path}});
+}
+
+absl::Status MethodNotAllowed(const Request& request) {
+  return engine::MakeStatus(core::Code::kUnimplemented, "METHOD_NOT_ALLOWED",
+                            request.method + " is not supported on " + request.path,
+                            {{"method", request.method}});
+}
+
+// The resume position of a stream: the query parameter when given, else Last-Event-ID (what
+// EventSource sends back on reconnect), else 0.
+absl::Status ResumePosition(const Request& request, const std::string& param, uint64_t* out) {
+  std::string text;
+  std::string field = param;
+  if (auto it = request.query.find(param); it != request.query.end()) {
+    text = it->second;
+  } else if (auto h = request.headers.find("last-event-id"); h != request.headers.end()) {
+    text = h->second;
+    field = "Last-Event-ID";
+  }
+  *out = 0;
+  if (text.empty()) return absl::OkStatus();
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (text[0] == '-' || errno != 0 || *end != '\0') {
+    return engine::MakeStatus(core::Code::kInvalidArgument, core::reason::kInvalidField,
+                              field + ": expected an unsigned integer", {{"field", field}});
+  }
+  *out = v;
+  return absl::OkStatus();
+}
+
+std::map<std::string, std::string> Without(std::map<std::string, std::string> query,
+                                           const std::string& key) {
+  query.erase(key);
+  return query;
+}
+
+Reply ReportReply(const absl::StatusOr<v1::Operation>& operation) {
+  if (!operation.ok()) return ErrorReply(operation.status());
+  if (!operation->has_result() || !operation->result().has_report()) {
+    return ErrorReply(engine::MakeStatus(
+        core::Code::kFailedPrecondition, "NO_REPORT",
+        "operation " + operation->id() + " has no report (not a finished report operation)",
+        {{"operation_id", operation->id()}}));
+  }
+  const v1::ReportInfo& report = operation->result().report();
+  Reply reply;
+  // XML is shown as text: an XML document could carry a stylesheet that runs.
+  reply.content_type =
+      report.format() == v1::HTML ? "text/html; charset=utf-8" : "text/plain; charset=utf-8";
+  reply.body = report.content();
+  reply.headers.emplace_back("Content-Security-Policy", kReportCsp);
+  reply.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
+  return reply;
+}
+
+}  // namespace
+
+Reply ErrorReply(const absl::Status& status) {
+  Reply reply;
+  reply.status = HttpStatusOf(status.code());
+  reply.body = ErrorBody(status);
+  return reply;
+}
+
+std::vector<std::pair<std::string, std::string>> Routes::CommonHeaders() {
+  return {{"Content-Security-Policy", kPageCsp},
+          {"X-Content-Type-Options", "nosniff"},
+          {"X-Frame-Options", "DENY"},
+          {"Referrer-Policy", "no-referrer"},
+          {"Cache-Control", "no-store"}};
+}
+
+absl::Status CheckSameOrigin(const Request& request) {
+  auto refuse = [](const std::string& why) {
+    return engine::MakeStatus(core::Code::kPermissionDenied, "CROSS_SITE_REQUEST",
+                              "refused a state-changing request: " + why, {});
+  };
+  auto header = [&](const char* name) -> std::string {
+    auto it = request.headers.find(name);
+    return it == request.headers.end() ? "" : it->second;
+  };
+  std::string type = header("content-type");
+  if (!absl::StartsWithIgnoreCase(type, "application/json")) {
+    return refuse("the body must be sent as Content-Type: application/json");
+  }
+  std::string site = header("sec-fetch-site");
+  if (!site.empty() && site != "same-origin" && site != "none") {
+    return refuse("Sec-Fetch-Site is " + site);
+  }
+  std::string origin = header("origin");
+  std::string host = header("host");
+  if (!origin.empty() && origin != "http://" + host && origin != "https://" + host) {
+    return refuse("Origin " + origin + " is not this server");
+  }
+  return absl::OkStatus();
+}
+
+Answer Routes::Handle(const Request& request) const {
+  Answer answer;
+  if (!absl::StartsWith(request.path, "/v1/")) {
+    const Asset* asset = FindAsset(request.path);
+    if (asset == nullptr) {
+      answer.reply = ErrorReply(NotFound(request));
+    } else if (request.method != "GET" && request.method != "HEAD") {
+      answer.reply = ErrorReply(MethodNotAllowed(request));
+    } else {
+      Reply reply;
+      reply.content_type = asset->content_type;
+      reply.body.assign(asset->data, asset->size);
+      answer.reply = std::move(reply);
+    }
+    return answer;
+  }
+  auto authorization = request.headers.find("authorization");
+  absl::StatusOr<api::Principal> caller =
+      HttpCaller(authorization == request.headers.end() ? std::string() : authorization->second);
+  if (!caller.ok()) {
+    answer.reply = ErrorReply(caller.status());
+    return answer;
+  }
+  if (request.method == "POST") {
+    if (absl::Status s = CheckSameOrigin(request); !s.ok()) {
+      answer.reply = ErrorReply(s);
+      return answer;
+    }
+  }
+  return HandleApi(request, *caller);
+}
+
+Answer Routes::HandleApi(const Request& request, const api::Principal& caller) const {
+  Answer answer;
+  const std::string& path = request.path;
+  const bool get = request.method == "GET";
+  const bool post = request.method == "POST";
+  api::OperationsApi* api = api_;
+
+  // Collections.
+  if (path == "/v1/operations" || path == "/v1/gpos" || path == "/v1/backups" ||
+      path == "/v1/operations:watch") {
+    if (path == "/v1/operations" && post) {
+      v1::StartOperationRequest start;
+      if (absl::Status s = FromJson(request.body, &start); !s.ok()) {
+        answer.reply = ErrorReply(s);
+        return answer;
+      }
+      answer.blocking = [api, caller, start] {
+        return JsonReply(api->StartOperation(caller, start));
+      };
+      return answer;
+    }
+    if (!get) {
+      answer.reply = ErrorReply(MethodNotAllowed(request));
+      return answer;
+    }
+    if (path == "/v1/operations") {
+      v1::ListOperationsRequest list;
+      absl::Status s = FromQuery(request.query, &list);
+      answer.reply = s.ok() ? JsonReply(api->ListOperations(caller, list)) : ErrorReply(s);
+      return answer;
+    }
+    if (path == "/v1/gpos") {
+      v1::ListGposRequest list;
+      absl::Status s = FromQuery(request.query, &list);
+      if (!s.ok()) {
+        answer.reply = ErrorReply(s);
+        return answer;
+      }
+      answer.blocking = [api, caller, list] { return JsonReply(api->ListGpos(caller, list)); };
+      return answer;
+    }
+    if (path == "/v1/backups") {
+      v1::ListBackupsRequest list;
+      absl::Status s = FromQuery(request.query, &list);
+      if (!s.ok()) {
+        answer.reply = ErrorReply(s);
+        return answer;
+      }
+      answer.blocking = [api, caller, list] { return JsonReply(api->ListBackups(caller, list)); };
+      return answer;
+    }
+    // Watch: list-then-watch, resumed from a revision.
+    v1::WatchOperationsRequest watch;
+    uint64_t after = 0;
+    absl::Status s = ResumePosition(request, "after_revision", &after);
+    if (s.ok()) s = FromQuery(Without(request.query, "after_revision"), &watch);
+    watch.set_after_revision(after);
+    absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
+        s.ok() ? api->OpenWatch(caller, watch) : absl::StatusOr<std::unique_ptr<engine::Cursor>>(s);
+    answer.stream = cursor.ok() ? std::make_unique<SseStream>(SseStream::Kind::kWatch,
+                                                              std::move(*cursor), streams_)
+                                : std::make_unique<SseStream>(cursor.status(), streams_);
+    return answer;
+  }
+
+  // One operation: /v1/operations/{id}[:cancel | /events | /report].
+  if (!absl::StartsWith(path, kOperationsPrefix)) {
+    answer.reply = ErrorReply(NotFound(request));
+    return answer;
+  }
+  std::string rest = path.substr(sizeof(kOperationsPrefix) - 1);
+  std::string id = rest, suffix;
+  if (size_t cut = rest.find_first_of(":/"); cut != std::string::npos) {
+    id = rest.substr(0, cut);
+    suffix = rest.substr(cut);
+  }
+  if (suffix == ":cancel") {
+    if (!post) {
+      answer.reply = ErrorReply(MethodNotAllowed(request));
+      return answer;
+    }
+    v1::CancelRequest cancel;
+    cancel.set_operation_id(id);
+    answer.blocking = [api, caller, cancel] { return JsonReply(api->Cancel(caller, cancel)); };
+    return answer;
+  }
+  if (suffix != "" && suffix != "/events" && suffix != "/report") {
+    answer.reply = ErrorReply(NotFound(request));
+    return answer;
+  }
+  if (!get) {
+    answer.reply = ErrorReply(MethodNotAllowed(request));
+    return answer;
+  }
+  if (suffix == "/events") {
+    v1::StreamStatusRequest stream;
+    uint64_t after = 0;
+    absl::Status s = ResumePosition(request, "after_sequence", &after);
+    if (s.ok()) s = FromQuery(Without(request.query, "after_sequence"), &stream);
+    stream.set_operation_id(id);
+    stream.set_after_sequence(after);
+    absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
+        s.ok() ? api->OpenStatusStream(caller, stream)
+               : absl::StatusOr<std::unique_ptr<engine::Cursor>>(s);
+    answer.stream = cursor.ok() ? std::make_unique<SseStream>(SseStream::Kind::kStatus,
+                                                              std::move(*cursor), streams_)
+                                : std::make_unique<SseStream>(cursor.status(), streams_);
+    return answer;
+  }
+  v1::GetOperationRequest get_request;
+  if (absl::Status s = FromQuery(request.query, &get_request); !s.ok()) {
+    answer.reply = ErrorReply(s);
+    return answer;
+  }
+  get_request.set_operation_id(id);
+  absl::StatusOr<v1::Operation> operation = api->GetOperation(caller, get_request);
+  answer.reply = suffix == "/report" ? ReportReply(operation) : JsonReply(operation);
+  return answer;
+}
+
+}  // namespace gpop::http

@@ -1,0 +1,99 @@
+// gpop.v1 over HTTP/JSON, mapped as google.api.http annotations would map it, plus the
+// dashboard's assets. Transport-free: a Request in, what to answer out; http_server.cc carries
+// it over libmicrohttpd.
+//
+//   GET  /v1/operations                  ListOperations    (?page_size=&page_token=&filter=)
+//   POST /v1/operations                  StartOperation    (body: StartOperationRequest)
+//   GET  /v1/operations/{id}             GetOperation
+//   POST /v1/operations/{id}:cancel      Cancel            (body ignored)
+//   GET  /v1/operations/{id}/events      StreamStatus as SSE (?after_sequence= or Last-Event-ID)
+//   GET  /v1/operations:watch            WatchOperations as SSE (?after_revision=&filter= or
+//                                        Last-Event-ID)
+//   GET  /v1/gpos                        ListGpos
+//   GET  /v1/backups                     ListBackups       (?location=&gpo.guid=&gpo.displayName=)
+//   GET  /v1/operations/{id}/report      a report operation's document, sandboxed by CSP
+//   GET  /, /app.js, /app.css            the dashboard (assets.h)
+
+#ifndef GPOP_SERVICE_HTTP_ROUTES_H_
+#define GPOP_SERVICE_HTTP_ROUTES_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "service/api/operations_api.h"
+#include "service/http/sse_stream.h"
+
+namespace gpop::http {
+
+// Request
+//
+// One HTTP request as the routes see it. Header names are lower-case.
+struct Request {
+  std::string method;
+  std::string path;
+  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+// Reply
+//
+// A complete answer.
+struct Reply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  // Beyond the common security headers; one named here replaces the common one of that name.
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Answer
+//
+// What to do with a request: exactly one of `reply` (answer now), `blocking` (run it off the
+// I/O threads and answer with its result) or `stream` (an SSE response body).
+struct Answer {
+  std::optional<Reply> reply;
+  std::function<Reply()> blocking;
+  std::unique_ptr<SseStream> stream;
+};
+
+// Routes
+//
+// Thread-safe; `api` and `streams` must outlive it.
+class Routes {
+ public:
+  Routes(api::OperationsApi* api, StreamRegistry* streams) : api_(api), streams_(streams) {}
+
+  Answer Handle(const Request& request) const;
+
+  // The headers every answer carries: the dashboard's Content-Security-Policy (no inline script,
+  // nothing from elsewhere), nosniff, no framing, no referrer.
+  static std::vector<std::pair<std::string, std::string>> CommonHeaders();
+
+ private:
+  Answer HandleApi(const Request& request, const api::Principal& caller) const;
+
+  api::OperationsApi* const api_;
+  StreamRegistry* const streams_;
+};
+
+// ErrorReply
+//
+// `status` as an AIP-193 JSON error answer.
+Reply ErrorReply(const absl::Status& status);
+
+// CheckSameOrigin
+//
+// Cross-site request protection for state-changing requests: the body must be declared
+// application/json (an HTML form cannot send that without a CORS preflight, which gpopd never
+// grants), and Origin and Sec-Fetch-Site, when the browser sends them, must say same-origin.
+// PERMISSION_DENIED, reason CROSS_SITE_REQUEST, otherwise.
+absl::Status CheckSameOrigin(const Request& request);
+
+}  // namespace gpop::http
+
+#endif  // GPOP_SERVICE_HTTP_ROUTES_H_

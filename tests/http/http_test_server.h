@@ -1,0 +1,87 @@
+// HTTP test support: a real gpopd core (engine, in-memory store, synthetic backend, real clock)
+// behind service/http's HttpServer on 127.0.0.1:0, and a small blocking HTTP/1.0 client that
+// reads plain answers and Server-Sent Events off a real socket.
+
+#ifndef GPOP_TESTS_HTTP_HTTP_TEST_SERVER_H_
+#define GPOP_TESTS_HTTP_HTTP_TEST_SERVER_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "service/backends/synthetic/synthetic_backend.h"
+#include "service/engine/clock.h"
+#include "service/engine/engine.h"
+#include "service/http/http_server.h"
+#include "service/store/memory_store.h"
+
+namespace gpop::http_test {
+
+// HttpTestServer
+//
+// One in-process gpopd with only the HTTP listener. Destroying it shuts it down (no grace).
+class HttpTestServer {
+ public:
+  explicit HttpTestServer(engine::EngineOptions options = {});
+  ~HttpTestServer();
+
+  int port() const { return http_->port(); }
+  engine::Engine& engine() { return *engine_; }
+  http::HttpServer& http() { return *http_; }
+
+ private:
+  engine::RealClock clock_;
+  store::MemoryStore store_;
+  synthetic::SyntheticBackend backend_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<http::HttpServer> http_;
+};
+
+// HttpAnswer
+//
+// A status line's code, the headers (names lower-cased) and the body.
+struct HttpAnswer {
+  int status = 0;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+// Request
+//
+// Sends one HTTP/1.0 request (`headers` as "Name: value" lines) and reads the answer to its end
+// (the server closes the connection). A 20 s guard fails the test rather than hang.
+HttpAnswer Request(int port, const std::string& method, const std::string& target,
+                   const std::string& body = "", const std::vector<std::string>& headers = {});
+
+// JSON POST with the headers a same-origin browser page sends.
+HttpAnswer Post(int port, const std::string& target, const std::string& json);
+
+// SseEvent
+//
+// One Server-Sent Event.
+struct SseEvent {
+  std::string id;
+  std::string event;
+  std::string data;
+};
+
+// ParseSse
+//
+// The complete events of an event-stream body (a trailing incomplete one is left out).
+std::vector<SseEvent> ParseSse(const std::string& body);
+
+// Connect
+//
+// A connected socket to 127.0.0.1:`port` with `request` written to it; -1 on failure. A
+// `receive_buffer` > 0 sets SO_RCVBUF before connecting.
+int Connect(int port, const std::string& request, int receive_buffer = 0);
+
+// ReadSome
+//
+// Appends what `fd` has (waiting up to `timeout_ms` for the first byte); false on end of stream.
+bool ReadSome(int fd, std::string* out, int timeout_ms);
+
+}  // namespace gpop::http_test
+
+#endif  // GPOP_TESTS_HTTP_HTTP_TEST_SERVER_H_
