@@ -2,6 +2,7 @@
 
 #include "service/backends/sysvol/format/report_html.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -185,6 +186,54 @@ void RenderSecurity(const ReportSecurity& s, Html* h) {
   h->Close();
 }
 
+std::string ActionText(const std::string& action) {
+  if (action == "C") return "Create";
+  if (action == "R") return "Replace";
+  if (action == "U") return "Update";
+  if (action == "D") return "Delete";
+  return action;
+}
+
+// Everything below a preference item's Properties as lines: "Element: a=1, b=2" for elements
+// with attributes, "Element: text" for texts (the task XML of a scheduled task, group members).
+void DescribeProperties(const ReportXmlElement& e, const std::string& indent, std::string* out) {
+  std::string line;
+  for (const auto& [name, value] : e.attributes) {
+    if (name == "action" && indent.empty()) continue;
+    line += (line.empty() ? "" : ", ") + name + "=" + value;
+  }
+  if (!e.text.empty()) line += (line.empty() ? "" : " ") + e.text;
+  if (!indent.empty() || !line.empty()) {
+    *out += (out->empty() ? "" : "\n") + indent + (indent.empty() ? line : e.name + ": " + line);
+  }
+  for (const ReportXmlElement& c : e.children) DescribeProperties(c, indent + "  ", out);
+}
+
+bool HasClsid(const ReportXmlElement& e) { return !e.Attribute("clsid").empty(); }
+
+// One row per item of a preference root or Collection; `path` names the Collections above.
+void PreferenceRows(const ReportXmlElement& parent, const std::string& path, Html* h) {
+  for (const ReportXmlElement& item : parent.children) {
+    if (!HasClsid(item)) continue;
+    if (item.name == "Collection") {
+      std::string sub =
+          path.empty() ? item.Attribute("name") : path + "\\" + item.Attribute("name");
+      PreferenceRows(item, sub, h);
+      continue;
+    }
+    std::string action;
+    std::string properties;
+    for (const ReportXmlElement& c : item.children) {
+      if (c.name != "Properties") continue;
+      action = ActionText(c.Attribute("action"));
+      DescribeProperties(c, "", &properties);
+    }
+    std::string name = item.Attribute("name");
+    if (!path.empty()) name = path + "\\" + name;
+    h->Row({item.name, name, action, properties}, 3);
+  }
+}
+
 void RenderSide(const char* title, const ReportSide& side, Html* h) {
   h->Open(title, true);
   h->Raw("<p>");
@@ -198,7 +247,7 @@ void RenderSide(const char* title, const ReportSide& side, Html* h) {
     h->Raw("</p>\n");
   }
   bool any = !side.security.empty() || !side.advanced_audit.empty() || !side.policies.empty() ||
-             !side.registry_settings.empty();
+             !side.registry_settings.empty() || !side.scripts.empty() || !side.preferences.empty();
   if (!any) h->Raw("<p class=\"none\">No settings defined.</p>\n");
   if (!side.security.empty()) RenderSecurity(side.security, h);
   if (!side.advanced_audit.empty()) {
@@ -212,14 +261,24 @@ void RenderSide(const char* title, const ReportSide& side, Html* h) {
   }
   if (!side.policies.empty()) {
     h->Open("Administrative Templates", true);
-    h->Table({"Category", "Policy", "Setting", "Options"});
+    bool comments = std::any_of(side.policies.begin(), side.policies.end(),
+                                [](const ReportPolicy& p) { return !p.comment.empty(); });
+    if (comments) {
+      h->Table({"Category", "Policy", "Setting", "Options", "Comment"});
+    } else {
+      h->Table({"Category", "Policy", "Setting", "Options"});
+    }
     for (const auto& p : side.policies) {
       std::string options;
       for (const auto& e : p.elements) {
         options += (options.empty() ? "" : "\n") + e.name + ": " +
                    (e.kind == "CheckBox" ? e.state : e.value);
       }
-      h->Row({p.category, p.name, p.state, options});
+      if (comments) {
+        h->Row({p.category, p.name, p.state, options, p.comment});
+      } else {
+        h->Row({p.category, p.name, p.state, options});
+      }
     }
     h->EndTable();
     h->Close();
@@ -237,6 +296,42 @@ void RenderSide(const char* title, const ReportSide& side, Html* h) {
         h->Row({r.key_path, "(key only)", "", ""});
       }
     }
+    h->EndTable();
+    h->Close();
+  }
+  if (!side.scripts.empty()) {
+    h->Open("Scripts", true);
+    h->Table({"Type", "Order", "Command", "Parameters", "Run order", "From"});
+    for (const auto& sc : side.scripts) {
+      h->Row({sc.type, std::to_string(sc.order), sc.command, sc.parameters, sc.run_order,
+              sc.powershell ? "psscripts.ini" : "scripts.ini"},
+             2);
+    }
+    h->EndTable();
+    h->Close();
+  }
+  for (const ReportPreference& p : side.preferences) {
+    h->Open(("Preferences: " + p.extension_name).c_str(), true);
+    h->Table({"Item", "Name", "Action", "Properties"});
+    PreferenceRows(p.root, "", h);
+    h->EndTable();
+    h->Close();
+  }
+  if (!side.scripts.empty()) {
+    h->Open("Scripts", true);
+    h->Table({"Type", "Order", "Command", "Parameters", "Run order", "From"});
+    for (const auto& sc : side.scripts) {
+      h->Row({sc.type, std::to_string(sc.order), sc.command, sc.parameters, sc.run_order,
+              sc.powershell ? "psscripts.ini" : "scripts.ini"},
+             2);
+    }
+    h->EndTable();
+    h->Close();
+  }
+  for (const ReportPreference& p : side.preferences) {
+    h->Open(("Preferences: " + p.extension_name).c_str(), true);
+    h->Table({"Item", "Name", "Action", "Properties"});
+    PreferenceRows(p.root, "", h);
     h->EndTable();
     h->Close();
   }
@@ -292,6 +387,7 @@ std::string RenderReportHtml(const Report& r) {
   h.Table({"Field", "Value"});
   h.Row({"Domain", r.domain});
   h.Row({"Unique ID", r.guid}, 1);
+  if (!r.comment.empty()) h.Row({"Comment", r.comment});
   h.Row({"Created", r.created_time});
   h.Row({"Modified", r.modified_time});
   h.Row({"Report generated", r.read_time});
