@@ -106,6 +106,22 @@ TEST(GppTest, WrittenAsGpmcEmbedsItAndReadBack) {
   EXPECT_EQ(back->computer.preferences, r.computer.preferences);
 }
 
+TEST(GppTest, ItemsWalkCollections) {
+  auto registry = ParsePreferenceXml(kRegistry, "Registry.xml");
+  ASSERT_TRUE(registry.ok());
+  std::vector<PreferenceItem> items = PreferenceItems(*registry);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].path, "HKLM\\Sub");
+  EXPECT_EQ(items[0].element->Attribute("name"), "V1");
+  EXPECT_EQ(items[1].element->Attribute("name"), "V2");
+  auto groups = ParsePreferenceXml(kGroups, "Groups.xml");
+  ASSERT_TRUE(groups.ok());
+  items = PreferenceItems(*groups);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[1].path, "");
+  EXPECT_EQ(items[1].element->name, "Group");
+}
+
 TEST(GppTest, HostileFiles) {
   std::string deep = "<Files clsid=\"{x}\">";
   for (int i = 0; i < 70; ++i) deep += "<a>";

@@ -66,6 +66,29 @@ std::string PreferenceNamespace(std::string_view namespace_suffix) {
   return kSettingsBase + std::string(namespace_suffix);
 }
 
+namespace {
+
+void CollectItems(const ReportXmlElement& parent, const std::string& path,
+                  std::vector<PreferenceItem>* out) {
+  for (const ReportXmlElement& c : parent.children) {
+    if (c.Attribute("clsid").empty()) continue;
+    if (c.name == "Collection") {
+      const std::string& name = c.Attribute("name");
+      CollectItems(c, path.empty() ? name : path + "\\" + name, out);
+    } else {
+      out->push_back(PreferenceItem{path, &c});
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<PreferenceItem> PreferenceItems(const ReportXmlElement& root) {
+  std::vector<PreferenceItem> out;
+  CollectItems(root, "", &out);
+  return out;
+}
+
 ReportXmlElement ElementFromXml(pugi::xml_node node, bool strip_prefixes) {
   ReportXmlElement out;
   out.name = strip_prefixes ? std::string(LocalName(node.name())) : node.name();

@@ -69,6 +69,19 @@ core::Result<ReportXmlElement> ParsePreferenceXml(std::string_view bytes,
 // extension's names, or for an unknown folder the folder's own name and the pattern's namespace.
 ReportPreference PreferenceFromFile(std::string_view folder, ReportXmlElement root);
 
+// PreferenceItem / PreferenceItems
+//
+// The items of a preference tree in document order, Collections walked into (and not listed):
+// `path` the names of the Collections above joined with "\\" ("HKEY_LOCAL_MACHINE\\SYSTEM"),
+// `element` the item (pointing into `root`, which must outlive the list). An item is an element
+// with a clsid attribute directly below the root or a Collection. What diffs and the HTML
+// report list, one row per item.
+struct PreferenceItem {
+  std::string path;
+  const ReportXmlElement* element = nullptr;
+};
+std::vector<PreferenceItem> PreferenceItems(const ReportXmlElement& root);
+
 // ElementFromXml
 //
 // `node` (an element) as data; element names and attribute names keep their prefixes unless

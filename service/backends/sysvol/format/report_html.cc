@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "service/backends/sysvol/format/gpp.h"
 #include "service/backends/sysvol/format/registry_pol.h"
 
 namespace gpop::sysvol {
@@ -209,28 +210,19 @@ void DescribeProperties(const ReportXmlElement& e, const std::string& indent, st
   for (const ReportXmlElement& c : e.children) DescribeProperties(c, indent + "  ", out);
 }
 
-bool HasClsid(const ReportXmlElement& e) { return !e.Attribute("clsid").empty(); }
-
-// One row per item of a preference root or Collection; `path` names the Collections above.
-void PreferenceRows(const ReportXmlElement& parent, const std::string& path, Html* h) {
-  for (const ReportXmlElement& item : parent.children) {
-    if (!HasClsid(item)) continue;
-    if (item.name == "Collection") {
-      std::string sub =
-          path.empty() ? item.Attribute("name") : path + "\\" + item.Attribute("name");
-      PreferenceRows(item, sub, h);
-      continue;
-    }
+// One row per item of a preference tree; Collections name the path.
+void PreferenceRows(const ReportXmlElement& root, Html* h) {
+  for (const PreferenceItem& item : PreferenceItems(root)) {
     std::string action;
     std::string properties;
-    for (const ReportXmlElement& c : item.children) {
+    for (const ReportXmlElement& c : item.element->children) {
       if (c.name != "Properties") continue;
       action = ActionText(c.Attribute("action"));
       DescribeProperties(c, "", &properties);
     }
-    std::string name = item.Attribute("name");
-    if (!path.empty()) name = path + "\\" + name;
-    h->Row({item.name, name, action, properties}, 3);
+    std::string name = item.element->Attribute("name");
+    if (!item.path.empty()) name = item.path + "\\" + name;
+    h->Row({item.element->name, name, action, properties}, 3);
   }
 }
 
@@ -313,7 +305,7 @@ void RenderSide(const char* title, const ReportSide& side, Html* h) {
   for (const ReportPreference& p : side.preferences) {
     h->Open(("Preferences: " + p.extension_name).c_str(), true);
     h->Table({"Item", "Name", "Action", "Properties"});
-    PreferenceRows(p.root, "", h);
+    PreferenceRows(p.root, h);
     h->EndTable();
     h->Close();
   }
@@ -331,7 +323,7 @@ void RenderSide(const char* title, const ReportSide& side, Html* h) {
   for (const ReportPreference& p : side.preferences) {
     h->Open(("Preferences: " + p.extension_name).c_str(), true);
     h->Table({"Item", "Name", "Action", "Properties"});
-    PreferenceRows(p.root, "", h);
+    PreferenceRows(p.root, h);
     h->EndTable();
     h->Close();
   }
