@@ -219,7 +219,12 @@ TEST(GptReportTest, MalformedReportFilesAreProblemsNotFailures) {
   std::string html = RenderReportHtml(report);
   EXPECT_EQ(html.find("<b>"), std::string::npos);
   EXPECT_NE(html.find("&lt;b&gt; &amp; co"), std::string::npos);
-  EXPECT_NE(html.find("Preferences: Shortcuts"), std::string::npos);
+  size_t first = html.find("<summary>Preferences: Shortcuts</summary>");
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_EQ(html.find("<summary>Preferences: Shortcuts</summary>", first + 1), std::string::npos);
+  size_t scripts = html.find("<summary>Scripts</summary>");
+  ASSERT_NE(scripts, std::string::npos);
+  EXPECT_EQ(html.find("<summary>Scripts</summary>", scripts + 1), std::string::npos);
   std::string xml = WriteReportXml(report);
   EXPECT_NE(xml.find("name=\"&lt;b> &amp; co\""), std::string::npos);  // '>' is legal here
   auto back = ParseReportXml(xml, "r.xml");

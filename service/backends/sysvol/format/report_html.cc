@@ -309,24 +309,6 @@ void RenderSide(const char* title, const ReportSide& side, Html* h) {
     h->EndTable();
     h->Close();
   }
-  if (!side.scripts.empty()) {
-    h->Open("Scripts", true);
-    h->Table({"Type", "Order", "Command", "Parameters", "Run order", "From"});
-    for (const auto& sc : side.scripts) {
-      h->Row({sc.type, std::to_string(sc.order), sc.command, sc.parameters, sc.run_order,
-              sc.powershell ? "psscripts.ini" : "scripts.ini"},
-             2);
-    }
-    h->EndTable();
-    h->Close();
-  }
-  for (const ReportPreference& p : side.preferences) {
-    h->Open(("Preferences: " + p.extension_name).c_str(), true);
-    h->Table({"Item", "Name", "Action", "Properties"});
-    PreferenceRows(p.root, h);
-    h->EndTable();
-    h->Close();
-  }
   h->Close();
 }
 
