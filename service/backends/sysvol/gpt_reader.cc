@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "service/backends/sysvol/format/format_error.h"
+#include "service/backends/sysvol/format/gpp.h"
 #include "service/backends/sysvol/format/inf_file.h"
 
 namespace gpop::sysvol {
@@ -36,6 +38,76 @@ core::Result<std::optional<std::string>> ReadOptionalFile(const Dir& dir, std::s
   return std::optional<std::string>(std::move(*bytes));
 }
 
+// Reads the file `name` of `dir` when present and hands its bytes and display path to `parse`.
+// A CORRUPT_FILE error (from reading or parsing) becomes a problem in `problems`; any other
+// error (a link, an I/O failure) is returned.
+template <typename Parse>
+core::Status ReadReportFile(const Dir& dir, std::string_view name, size_t max_bytes,
+                            std::vector<std::string>* problems, Parse parse) {
+  core::Result<std::optional<DirEntry>> e = dir.FindNoCase(name);
+  if (!e.ok()) return e.error();
+  if (!*e) return core::Status();
+  std::string display = JoinDisplay(dir.display(), (*e)->name);
+  core::Result<std::string> bytes = dir.ReadFile((*e)->name, max_bytes);
+  core::Status parsed = bytes.ok() ? parse(*bytes, display) : core::Status(bytes.error());
+  if (parsed.ok()) return parsed;
+  if (parsed.error().reason != core::reason::kCorruptFile) return parsed;
+  problems->push_back(parsed.error().message);
+  return core::Status();
+}
+
+// Scripts, preferences and policy comments of one side: the report's own files.
+core::Status ReadReportOnlyFiles(const Dir& side_dir, SideSettings* out) {
+  core::Result<std::optional<Dir>> scripts = OpenPathNoCase(side_dir, {"Scripts"});
+  if (!scripts.ok()) return scripts.error();
+  if (*scripts) {
+    for (auto [name, slot] :
+         {std::pair{"scripts.ini", &out->scripts}, std::pair{"psscripts.ini", &out->psscripts}}) {
+      core::Status s = ReadReportFile(
+          **scripts, name, kMaxScriptsIniBytes, &out->problems,
+          [slot = slot](const std::string& bytes, const std::string& display) -> core::Status {
+            core::Result<ScriptsIni> ini = ParseScriptsIni(bytes, display);
+            if (!ini.ok()) return ini.error();
+            *slot = std::move(*ini);
+            return core::Status();
+          });
+      if (!s.ok()) return s;
+    }
+  }
+  core::Result<std::optional<Dir>> prefs = OpenPathNoCase(side_dir, {"Preferences"});
+  if (!prefs.ok()) return prefs.error();
+  if (*prefs) {
+    core::Result<std::vector<DirEntry>> folders = (*prefs)->List();
+    if (!folders.ok()) return folders.error();
+    std::vector<DirEntry> sorted = std::move(*folders);
+    std::stable_sort(sorted.begin(), sorted.end(), [](const DirEntry& a, const DirEntry& b) {
+      return LessNoCase(a.name, b.name);
+    });
+    for (const DirEntry& folder : sorted) {
+      if (folder.type != EntryType::kDirectory) continue;
+      core::Result<Dir> dir = (*prefs)->OpenSubdir(folder.name);
+      if (!dir.ok()) return dir.error();
+      core::Status s = ReadReportFile(
+          *dir, folder.name + ".xml", kMaxPreferenceXmlBytes, &out->problems,
+          [&](const std::string& bytes, const std::string& display) -> core::Status {
+            core::Result<ReportXmlElement> root = ParsePreferenceXml(bytes, display);
+            if (!root.ok()) return root.error();
+            out->preferences.push_back(PreferenceFromFile(folder.name, std::move(*root)));
+            return core::Status();
+          });
+      if (!s.ok()) return s;
+    }
+  }
+  return ReadReportFile(side_dir, "comment.cmtx", kMaxSmallXmlBytes, &out->problems,
+                        [&](const std::string& bytes, const std::string& display) -> core::Status {
+                          core::Result<PolicyComments> comments =
+                              ParsePolicyComments(bytes, display);
+                          if (!comments.ok()) return comments.error();
+                          out->comments = std::move(*comments);
+                          return core::Status();
+                        });
+}
+
 core::Status ReadSide(const Dir& gpt, const char* side_name, bool is_machine, SideSettings* out) {
   core::Result<std::optional<Dir>> side = OpenPathNoCase(gpt, {side_name});
   if (!side.ok()) return side.error();
@@ -55,6 +127,7 @@ core::Status ReadSide(const Dir& gpt, const char* side_name, bool is_machine, Si
     if (!parsed.ok()) return parsed.error();
     out->registry_pol = std::move(*parsed);
   }
+  if (core::Status s = ReadReportOnlyFiles(side_dir, out); !s.ok()) return s;
   if (!is_machine) return core::Status();
 
   core::Result<std::optional<Dir>> secedit =
@@ -170,18 +243,46 @@ core::Result<GptSettings> ReadGptSettings(const Dir& gpt) {
   GptSettings out;
   if (core::Status s = ReadSide(gpt, "Machine", true, &out.machine); !s.ok()) return s.error();
   if (core::Status s = ReadSide(gpt, "User", false, &out.user); !s.ok()) return s.error();
+  core::Status comment =
+      ReadReportFile(gpt, "GPO.cmt", kMaxCommentBytes, &out.machine.problems,
+                     [&](const std::string& bytes, const std::string& display) -> core::Status {
+                       core::Result<std::string> text = ParseGpoComment(bytes, display);
+                       if (!text.ok()) return text.error();
+                       out.gpo_comment = std::move(*text);
+                       return core::Status();
+                     });
+  if (!comment.ok()) return comment.error();
+  for (const auto& [side, name] :
+       {std::pair{&out.machine, "Machine"}, std::pair{&out.user, "User"}}) {
+    for (const std::string& problem : side->problems) {
+      core::StatusMessage m;
+      m.object_path = problem.substr(0, problem.find(": "));
+      m.extension_name = name;
+      m.message = problem + "; the report goes on without it";
+      m.severity = core::Severity::kWarning;
+      out.warnings.push_back(std::move(m));
+    }
+  }
   return out;
 }
 
 Report MakeReport(const ReportIdentity& identity, const GptSettings& settings,
                   const AdmxCatalog* admx) {
-  ReportSideFiles computer;
-  if (settings.machine.registry_pol) computer.registry_pol = &*settings.machine.registry_pol;
-  if (settings.machine.security) computer.security = &*settings.machine.security;
-  if (settings.machine.audit) computer.audit = &*settings.machine.audit;
-  ReportSideFiles user;
-  if (settings.user.registry_pol) user.registry_pol = &*settings.user.registry_pol;
-  return BuildReport(identity, computer, user, admx);
+  const auto files = [](const SideSettings& side) {
+    ReportSideFiles f;
+    if (side.registry_pol) f.registry_pol = &*side.registry_pol;
+    if (side.security) f.security = &*side.security;
+    if (side.audit) f.audit = &*side.audit;
+    if (side.scripts) f.scripts = &*side.scripts;
+    if (side.psscripts) f.psscripts = &*side.psscripts;
+    if (!side.preferences.empty()) f.preferences = &side.preferences;
+    if (side.comments) f.comments = &*side.comments;
+    f.problems = side.problems;
+    return f;
+  };
+  ReportIdentity id = identity;
+  if (id.comment.empty() && settings.gpo_comment) id.comment = *settings.gpo_comment;
+  return BuildReport(id, files(settings.machine), files(settings.user), admx);
 }
 
 core::Result<GptTree> WalkGptTree(const Dir& gpt, size_t max_entries) {

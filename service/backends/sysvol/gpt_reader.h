@@ -1,6 +1,8 @@
 // Reads the settings files of a GPT-shaped folder (a live GPT under Policies/{GUID}, or a
 // backup's DomainSysvol/GPO): Registry.pol of both sides, the security template and advanced
-// audit, every name resolved case-insensitively, and walks its Machine/User trees for copying.
+// audit, scripts (Scripts/scripts.ini, Scripts/psscripts.ini), Group Policy Preferences
+// (Preferences/<Folder>/<Folder>.xml), comments (GPO.cmt, <side>/comment.cmtx), every name
+// resolved case-insensitively, and walks its Machine/User trees for copying.
 
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_GPT_READER_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_GPT_READER_H_
@@ -12,9 +14,11 @@
 #include <vector>
 
 #include "service/backends/sysvol/format/audit_csv.h"
+#include "service/backends/sysvol/format/comments.h"
 #include "service/backends/sysvol/format/registry_pol.h"
 #include "service/backends/sysvol/format/report.h"
 #include "service/backends/sysvol/format/report_builder.h"
+#include "service/backends/sysvol/format/scripts_ini.h"
 #include "service/backends/sysvol/format/security_template.h"
 #include "service/backends/sysvol/safe_fs.h"
 #include "service/core/error.h"
@@ -29,32 +33,45 @@ inline constexpr size_t kMaxSmallXmlBytes = 4u << 20;
 
 // SideSettings
 //
-// The parsed settings files of one side (absent files stay empty).
+// The parsed settings files of one side (absent files stay empty). `problems` names the
+// files of the report-only kinds (scripts, preferences, comment.cmtx) that could not be read
+// ("Machine/Scripts/scripts.ini: ..."); the report shows them in the side.
 struct SideSettings {
   std::optional<RegistryPol> registry_pol;
   std::optional<SecurityTemplate> security;
   std::optional<AuditCsv> audit;
+  std::optional<ScriptsIni> scripts;
+  std::optional<ScriptsIni> psscripts;
+  std::vector<ReportPreference> preferences;  // one per Preferences/<Folder>/<Folder>.xml
+  std::optional<PolicyComments> comments;
+  std::vector<std::string> problems;
 };
 
 // GptSettings
 //
-// Both sides, and warnings met on the way (StatusMessage naming the file).
+// Both sides, the GPO's comment (GPO.cmt), and warnings met on the way (StatusMessage naming
+// the file: one per entry of the sides' `problems`, severity warning).
 struct GptSettings {
   SideSettings machine;
   SideSettings user;
+  std::optional<std::string> gpo_comment;
   std::vector<core::StatusMessage> warnings;
 };
 
 // ReadGptSettings
 //
 // Reads `gpt` (a folder holding Machine/ and User/ in any case). A missing file means "no
-// settings"; an empty Registry.pol too. A corrupt or hostile file, a link or a special file on
-// the way fails with its error (CORRUPT_FILE / PATH_OUTSIDE_ROOT) naming the file.
+// settings"; an empty Registry.pol too. A corrupt or hostile Registry.pol, GptTmpl.inf or
+// audit.csv, a link or a special file on the way fails with its error (CORRUPT_FILE /
+// PATH_OUTSIDE_ROOT) naming the file. A corrupt scripts.ini, psscripts.ini, preference XML,
+// comment.cmtx or GPO.cmt is not an error: it becomes a problem of its side (GPO.cmt: of the
+// computer side) and a warning, and the report goes on without it.
 core::Result<GptSettings> ReadGptSettings(const Dir& gpt);
 
 // MakeReport
 //
-// The settings report for `settings` with the container half in `identity`.
+// The settings report for `settings` with the container half in `identity` (its comment, when
+// empty, taken from GPO.cmt).
 Report MakeReport(const ReportIdentity& identity, const GptSettings& settings,
                   const AdmxCatalog* admx);
 

@@ -16,15 +16,24 @@ bool ReportSide::operator==(const ReportSide& o) const {
   return version_directory == o.version_directory && version_sysvol == o.version_sysvol &&
          enabled == o.enabled && policies == o.policies &&
          registry_settings == o.registry_settings && security == o.security &&
-         advanced_audit == o.advanced_audit && problems == o.problems;
+         advanced_audit == o.advanced_audit && scripts == o.scripts &&
+         preferences == o.preferences && problems == o.problems;
 }
 
 bool Report::operator==(const Report& o) const {
-  return guid == o.guid && domain == o.domain && name == o.name &&
+  return guid == o.guid && domain == o.domain && name == o.name && comment == o.comment &&
          include_comments == o.include_comments && created_time == o.created_time &&
          modified_time == o.modified_time && read_time == o.read_time && sddl == o.sddl &&
          filter_data_available == o.filter_data_available && computer == o.computer &&
          user == o.user;
+}
+
+const std::string& ReportXmlElement::Attribute(std::string_view attribute) const {
+  static const std::string* kEmpty = new std::string();
+  for (const auto& [n, v] : attributes) {
+    if (n == attribute) return v;
+  }
+  return *kEmpty;
 }
 
 std::string WellKnownSidName(const std::string& sid) {

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace gpop::sysvol {
@@ -89,10 +91,11 @@ struct ReportPolicy {
   std::string supported;
   std::string category;
   std::vector<ReportPolicyElement> elements;
+  std::string comment;  // the side's comment.cmtx text for this policy ("" when none)
 
   bool operator==(const ReportPolicy& o) const {
     return name == o.name && state == o.state && explain == o.explain && supported == o.supported &&
-           category == o.category && elements == o.elements;
+           category == o.category && elements == o.elements && comment == o.comment;
   }
 };
 
@@ -245,6 +248,67 @@ struct ReportAuditSetting {
   }
 };
 
+// ReportScript
+//
+// One script of scripts.ini or psscripts.ini, as GPMC's Scripts extension lists it: the
+// command and its parameters as written, `type` "Startup", "Shutdown", "Logon" or "Logoff",
+// `order` its number within its file's section (the "0" of "0CmdLine"), `run_order`
+// "PSNotConfigured" for scripts.ini and, for psscripts.ini, "PSFirst", "PSLast" or
+// "PSNotConfigured" from its [ScriptsConfig] section. `powershell` tells which file it came
+// from (gpop's own; GPMC's XML does not say).
+struct ReportScript {
+  std::string command;
+  std::string parameters;
+  std::string type;
+  int order = 0;
+  std::string run_order;
+  bool powershell = false;
+
+  bool operator==(const ReportScript& o) const {
+    return command == o.command && parameters == o.parameters && type == o.type &&
+           order == o.order && run_order == o.run_order && powershell == o.powershell;
+  }
+};
+
+// ReportXmlElement
+//
+// An XML element kept as data: local name, attributes in document order, text (PCDATA and
+// CDATA concatenated, surrounding whitespace of mixed content dropped) and child elements.
+struct ReportXmlElement {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> attributes;
+  std::string text;
+  std::vector<ReportXmlElement> children;
+
+  // The value of attribute `name` (exact), or "".
+  const std::string& Attribute(std::string_view name) const;
+
+  bool operator==(const ReportXmlElement& o) const {
+    return name == o.name && attributes == o.attributes && text == o.text && children == o.children;
+  }
+};
+
+// ReportPreference
+//
+// One Group Policy Preferences extension of a side (Preferences/<folder>/<file>.xml), as
+// GPMC's report embeds it: `folder` ("Groups"), `extension_name` ("Local Users and Groups"),
+// the report's namespace and xsi:type, and `root` the file's root element with its items
+// (Group, Registry, Collection, TaskV2, ...) as the file holds them. The writer adds what
+// GPMC adds (GPOSettingOrder, Filters) and renames the root where GPMC does
+// (Groups -> LocalUsersAndGroups); the reader removes it again.
+struct ReportPreference {
+  std::string folder;
+  std::string extension_name;
+  std::string xml_namespace;
+  std::string xsi_type;
+  ReportXmlElement root;
+
+  bool operator==(const ReportPreference& o) const {
+    return folder == o.folder && extension_name == o.extension_name &&
+           xml_namespace == o.xml_namespace && xsi_type == o.xsi_type && root == o.root;
+  }
+};
+
 // ReportSide
 //
 // The Computer or User half. Extensions with no settings are absent from the XML; `problems`
@@ -258,6 +322,8 @@ struct ReportSide {
   std::vector<ReportRegistrySetting> registry_settings;
   ReportSecurity security;
   std::vector<ReportAuditSetting> advanced_audit;
+  std::vector<ReportScript> scripts;          // scripts.ini, then psscripts.ini
+  std::vector<ReportPreference> preferences;  // by folder name, case-insensitively
   std::vector<std::string> problems;
 
   bool operator==(const ReportSide& o) const;
@@ -269,9 +335,10 @@ struct ReportSide {
 // fractional seconds and 'Z'); empty ones are omitted. `sddl` is the GPO's security descriptor
 // in SDDL when known (omitted when empty).
 struct Report {
-  std::string guid;    // "{356FB116-26CD-4FBF-830B-6D736B802FD7}"
-  std::string domain;  // "idl.local"
-  std::string name;    // display name
+  std::string guid;     // "{356FB116-26CD-4FBF-830B-6D736B802FD7}"
+  std::string domain;   // "idl.local"
+  std::string name;     // display name
+  std::string comment;  // the GPO's own comment (GPO.cmt), "" when none
   bool include_comments = true;
   std::string created_time;
   std::string modified_time;

@@ -122,9 +122,11 @@ bool MatchesEnabledState(const AdmxPolicy& p, const std::vector<const PolEntry*>
 }
 
 // The ADMX policy that owns `entries` (all matched to it), as GPMC would show it.
-ReportPolicy PolicyFromEntries(const AdmxPolicy& p, const std::vector<const PolEntry*>& entries) {
+ReportPolicy PolicyFromEntries(const AdmxPolicy& p, const std::vector<const PolEntry*>& entries,
+                               const PolicyComments* comments) {
   ReportPolicy out;
   out.name = p.display_name;
+  if (comments != nullptr) out.comment = comments->Find(p.namespace_name, p.name);
   out.explain = p.explain;
   out.supported = p.supported;
   out.category = p.category;
@@ -223,7 +225,8 @@ ReportPolicy PolicyFromEntries(const AdmxPolicy& p, const std::vector<const PolE
   return out;
 }
 
-void AddRegistry(const RegistryPol& pol, bool computer, const AdmxCatalog* admx, ReportSide* side) {
+void AddRegistry(const RegistryPol& pol, bool computer, const AdmxCatalog* admx,
+                 const PolicyComments* comments, ReportSide* side) {
   std::map<const AdmxPolicy*, std::vector<const PolEntry*>> by_policy;
   std::vector<const AdmxPolicy*> order;
   for (const PolEntry& e : pol.entries) {
@@ -238,7 +241,9 @@ void AddRegistry(const RegistryPol& pol, bool computer, const AdmxCatalog* admx,
       by_policy[p].push_back(&e);
     }
   }
-  for (const AdmxPolicy* p : order) side->policies.push_back(PolicyFromEntries(*p, by_policy[p]));
+  for (const AdmxPolicy* p : order) {
+    side->policies.push_back(PolicyFromEntries(*p, by_policy[p], comments));
+  }
 }
 
 void SortSide(ReportSide* side) {
@@ -255,6 +260,10 @@ void SortSide(ReportSide* side) {
                      std::string_view an = a.value ? std::string_view(a.value->name) : "";
                      std::string_view bn = b.value ? std::string_view(b.value->name) : "";
                      return internal::CompareNoCase(an, bn) < 0;
+                   });
+  std::stable_sort(side->preferences.begin(), side->preferences.end(),
+                   [](const ReportPreference& a, const ReportPreference& b) {
+                     return internal::CompareNoCase(a.folder, b.folder) < 0;
                    });
 }
 
@@ -291,6 +300,23 @@ ReportRegistrySetting RegistrySettingFromEntry(const PolEntry& e) {
   if (!v.number && !v.text && v.strings.empty()) v.text = Hex(e.data);
   s.value = std::move(v);
   return s;
+}
+
+std::vector<ReportScript> ScriptsFromIni(const ScriptsIni& ini, bool powershell) {
+  const auto run_order = [&](const std::string& type) -> std::string {
+    if (!powershell) return "PSNotConfigured";
+    bool at_start = type == "Startup" || type == "Logon";
+    const std::optional<bool>& first =
+        at_start ? ini.start_powershell_first : ini.end_powershell_first;
+    if (!first) return "PSNotConfigured";
+    return *first ? "PSFirst" : "PSLast";
+  };
+  std::vector<ReportScript> out;
+  for (const ScriptEntry& e : ini.scripts) {
+    out.push_back(
+        ReportScript{e.command, e.parameters, e.type, e.index, run_order(e.type), powershell});
+  }
+  return out;
 }
 
 ReportSecurity SecurityFromTemplate(const SecurityTemplate& t) {
@@ -393,12 +419,15 @@ Report BuildReport(const ReportIdentity& id, const ReportSideFiles& computer,
   r.guid = id.guid;
   r.domain = id.domain;
   r.name = id.name;
+  r.comment = id.comment;
   r.created_time = id.created_time;
   r.modified_time = id.modified_time;
   r.read_time = id.read_time;
   r.sddl = id.sddl;
   const auto fill = [admx](const ReportSideFiles& files, bool is_computer, ReportSide* side) {
-    if (files.registry_pol != nullptr) AddRegistry(*files.registry_pol, is_computer, admx, side);
+    if (files.registry_pol != nullptr) {
+      AddRegistry(*files.registry_pol, is_computer, admx, files.comments, side);
+    }
     if (files.security != nullptr) side->security = SecurityFromTemplate(*files.security);
     if (files.audit != nullptr) {
       for (const AuditCsvRow& row : files.audit->rows) {
@@ -407,6 +436,13 @@ Report BuildReport(const ReportIdentity& id, const ReportSideFiles& computer,
             static_cast<int>(internal::ParseInt64(row.setting_value).value_or(0))});
       }
     }
+    for (const auto& [ini, powershell] :
+         {std::pair{files.scripts, false}, std::pair{files.psscripts, true}}) {
+      if (ini == nullptr) continue;
+      for (ReportScript& s : ScriptsFromIni(*ini, powershell))
+        side->scripts.push_back(std::move(s));
+    }
+    if (files.preferences != nullptr) side->preferences = *files.preferences;
     side->problems = files.problems;
     SortSide(side);
   };

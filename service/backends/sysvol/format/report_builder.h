@@ -6,7 +6,9 @@
 // settings by key then value name (case-insensitive, file order among equals); account
 // settings, audits, user rights, services by name; security options by key name, then System
 // Access options by name; restricted groups by group, files and registry keys by path. Advanced
-// audit settings stay in audit.csv's order (as GPMC lists them).
+// audit settings stay in audit.csv's order (as GPMC lists them). Scripts: scripts.ini's, then
+// psscripts.ini's, each by type (Startup, Shutdown, Logon, Logoff) then number. Preference
+// extensions by folder name, each file's items in file order.
 
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_BUILDER_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_BUILDER_H_
@@ -17,8 +19,10 @@
 
 #include "service/backends/sysvol/format/admx.h"
 #include "service/backends/sysvol/format/audit_csv.h"
+#include "service/backends/sysvol/format/comments.h"
 #include "service/backends/sysvol/format/registry_pol.h"
 #include "service/backends/sysvol/format/report.h"
+#include "service/backends/sysvol/format/scripts_ini.h"
 #include "service/backends/sysvol/format/security_template.h"
 
 namespace gpop::sysvol {
@@ -29,8 +33,12 @@ namespace gpop::sysvol {
 // side's files (copied to ReportSide::problems). Pointers are not kept after BuildReport.
 struct ReportSideFiles {
   const RegistryPol* registry_pol = nullptr;
-  const SecurityTemplate* security = nullptr;  // computer side only in practice
-  const AuditCsv* audit = nullptr;             // computer side only in practice
+  const SecurityTemplate* security = nullptr;                  // computer side only in practice
+  const AuditCsv* audit = nullptr;                             // computer side only in practice
+  const ScriptsIni* scripts = nullptr;                         // Scripts/scripts.ini
+  const ScriptsIni* psscripts = nullptr;                       // Scripts/psscripts.ini
+  const std::vector<ReportPreference>* preferences = nullptr;  // Preferences/*/*.xml
+  const PolicyComments* comments = nullptr;                    // comment.cmtx
   std::vector<std::string> problems;
 };
 
@@ -42,6 +50,7 @@ struct ReportIdentity {
   std::string guid;
   std::string domain;
   std::string name;
+  std::string comment;  // GPO.cmt
   std::string created_time;
   std::string modified_time;
   std::string read_time;
@@ -62,6 +71,11 @@ Report BuildReport(const ReportIdentity& identity, const ReportSideFiles& comput
 //
 // How one Registry.pol entry appears as a RegistrySetting (see ReportRegistryValue).
 ReportRegistrySetting RegistrySettingFromEntry(const PolEntry& entry);
+
+// ScriptsFromIni
+//
+// The report's scripts for one parsed scripts.ini (`powershell` false) or psscripts.ini.
+std::vector<ReportScript> ScriptsFromIni(const ScriptsIni& ini, bool powershell);
 
 // SecurityFromTemplate
 //

@@ -2,9 +2,11 @@
 
 #include "service/backends/sysvol/format/report_html.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
+#include "service/backends/sysvol/format/gpp.h"
 #include "service/backends/sysvol/format/registry_pol.h"
 
 namespace gpop::sysvol {
@@ -185,6 +187,45 @@ void RenderSecurity(const ReportSecurity& s, Html* h) {
   h->Close();
 }
 
+std::string ActionText(const std::string& action) {
+  if (action == "C") return "Create";
+  if (action == "R") return "Replace";
+  if (action == "U") return "Update";
+  if (action == "D") return "Delete";
+  return action;
+}
+
+// Everything below a preference item's Properties as lines: "Element: a=1, b=2" for elements
+// with attributes, "Element: text" for texts (the task XML of a scheduled task, group members).
+void DescribeProperties(const ReportXmlElement& e, const std::string& indent, std::string* out) {
+  std::string line;
+  for (const auto& [name, value] : e.attributes) {
+    if (name == "action" && indent.empty()) continue;
+    line += (line.empty() ? "" : ", ") + name + "=" + value;
+  }
+  if (!e.text.empty()) line += (line.empty() ? "" : " ") + e.text;
+  if (!indent.empty() || !line.empty()) {
+    *out += (out->empty() ? "" : "\n") + indent + (indent.empty() ? line : e.name + ": " + line);
+  }
+  for (const ReportXmlElement& c : e.children) DescribeProperties(c, indent + "  ", out);
+}
+
+// One row per item of a preference tree; Collections name the path.
+void PreferenceRows(const ReportXmlElement& root, Html* h) {
+  for (const PreferenceItem& item : PreferenceItems(root)) {
+    std::string action;
+    std::string properties;
+    for (const ReportXmlElement& c : item.element->children) {
+      if (c.name != "Properties") continue;
+      action = ActionText(c.Attribute("action"));
+      DescribeProperties(c, "", &properties);
+    }
+    std::string name = item.element->Attribute("name");
+    if (!item.path.empty()) name = item.path + "\\" + name;
+    h->Row({item.element->name, name, action, properties}, 3);
+  }
+}
+
 void RenderSide(const char* title, const ReportSide& side, Html* h) {
   h->Open(title, true);
   h->Raw("<p>");
@@ -198,7 +239,7 @@ void RenderSide(const char* title, const ReportSide& side, Html* h) {
     h->Raw("</p>\n");
   }
   bool any = !side.security.empty() || !side.advanced_audit.empty() || !side.policies.empty() ||
-             !side.registry_settings.empty();
+             !side.registry_settings.empty() || !side.scripts.empty() || !side.preferences.empty();
   if (!any) h->Raw("<p class=\"none\">No settings defined.</p>\n");
   if (!side.security.empty()) RenderSecurity(side.security, h);
   if (!side.advanced_audit.empty()) {
@@ -212,14 +253,24 @@ void RenderSide(const char* title, const ReportSide& side, Html* h) {
   }
   if (!side.policies.empty()) {
     h->Open("Administrative Templates", true);
-    h->Table({"Category", "Policy", "Setting", "Options"});
+    bool comments = std::any_of(side.policies.begin(), side.policies.end(),
+                                [](const ReportPolicy& p) { return !p.comment.empty(); });
+    if (comments) {
+      h->Table({"Category", "Policy", "Setting", "Options", "Comment"});
+    } else {
+      h->Table({"Category", "Policy", "Setting", "Options"});
+    }
     for (const auto& p : side.policies) {
       std::string options;
       for (const auto& e : p.elements) {
         options += (options.empty() ? "" : "\n") + e.name + ": " +
                    (e.kind == "CheckBox" ? e.state : e.value);
       }
-      h->Row({p.category, p.name, p.state, options});
+      if (comments) {
+        h->Row({p.category, p.name, p.state, options, p.comment});
+      } else {
+        h->Row({p.category, p.name, p.state, options});
+      }
     }
     h->EndTable();
     h->Close();
@@ -237,6 +288,24 @@ void RenderSide(const char* title, const ReportSide& side, Html* h) {
         h->Row({r.key_path, "(key only)", "", ""});
       }
     }
+    h->EndTable();
+    h->Close();
+  }
+  if (!side.scripts.empty()) {
+    h->Open("Scripts", true);
+    h->Table({"Type", "Order", "Command", "Parameters", "Run order", "From"});
+    for (const auto& sc : side.scripts) {
+      h->Row({sc.type, std::to_string(sc.order), sc.command, sc.parameters, sc.run_order,
+              sc.powershell ? "psscripts.ini" : "scripts.ini"},
+             2);
+    }
+    h->EndTable();
+    h->Close();
+  }
+  for (const ReportPreference& p : side.preferences) {
+    h->Open(("Preferences: " + p.extension_name).c_str(), true);
+    h->Table({"Item", "Name", "Action", "Properties"});
+    PreferenceRows(p.root, h);
     h->EndTable();
     h->Close();
   }
@@ -292,6 +361,7 @@ std::string RenderReportHtml(const Report& r) {
   h.Table({"Field", "Value"});
   h.Row({"Domain", r.domain});
   h.Row({"Unique ID", r.guid}, 1);
+  if (!r.comment.empty()) h.Row({"Comment", r.comment});
   h.Row({"Created", r.created_time});
   h.Row({"Modified", r.modified_time});
   h.Row({"Report generated", r.read_time});

@@ -2,9 +2,11 @@
 
 #include "service/backends/sysvol/format/report_xml.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "service/backends/sysvol/format/format_error.h"
+#include "service/backends/sysvol/format/gpp.h"
 #include "service/backends/sysvol/format/registry_pol.h"
 #include "service/backends/sysvol/format/safe_xml.h"
 #include "service/backends/sysvol/format/text_util.h"
@@ -20,6 +22,7 @@ class Prefixed {
   Prefixed(pugi::xml_node node, std::string prefix) : node_(node), prefix_(std::move(prefix)) {}
 
   pugi::xml_node node() const { return node_; }
+  const std::string& prefix() const { return prefix_; }
 
   Prefixed Child(const char* name) const {
     pugi::xml_node node = node_;  // a handle: copying it does not copy the element
@@ -127,6 +130,77 @@ void WriteSecurity(const ReportSecurity& s, const Prefixed& ext) {
   }
 }
 
+// A preference element and everything below it, copied as it is (names under `prefix`).
+void CopyElement(const ReportXmlElement& e, const std::string& prefix, pugi::xml_node parent) {
+  pugi::xml_node n = parent.append_child((prefix + ":" + e.name).c_str());
+  for (const auto& [name, value] : e.attributes) {
+    n.append_attribute(name.c_str()).set_value(value.c_str());
+  }
+  if (!e.text.empty()) n.append_child(pugi::node_pcdata).set_value(e.text.c_str());
+  for (const ReportXmlElement& c : e.children) CopyElement(c, prefix, n);
+}
+
+bool IsItem(const ReportXmlElement& e) {
+  return std::any_of(e.attributes.begin(), e.attributes.end(),
+                     [](const auto& a) { return a.first == "clsid"; });
+}
+
+// The items of a preference root or Collection as GPMC's report holds them: each item numbered
+// by a GPOSettingOrder (1, 2, ... within its parent) and closed by its Filters (an empty one
+// when the file has none); a Collection's Filters come before its own items.
+void WriteItems(const ReportXmlElement& parent, const std::string& prefix, pugi::xml_node out) {
+  int order = 0;
+  for (const ReportXmlElement& c : parent.children) {
+    if (!IsItem(c)) {
+      CopyElement(c, prefix, out);
+      continue;
+    }
+    pugi::xml_node n = out.append_child((prefix + ":" + c.name).c_str());
+    for (const auto& [name, value] : c.attributes) {
+      n.append_attribute(name.c_str()).set_value(value.c_str());
+    }
+    n.append_child((prefix + ":GPOSettingOrder").c_str())
+        .append_child(pugi::node_pcdata)
+        .set_value(std::to_string(++order).c_str());
+    const ReportXmlElement* filters = nullptr;
+    for (const ReportXmlElement& k : c.children) {
+      if (k.name == "Filters") filters = &k;
+    }
+    const auto write_filters = [&] {
+      if (filters != nullptr) {
+        CopyElement(*filters, prefix, n);
+      } else {
+        n.append_child((prefix + ":Filters").c_str());
+      }
+    };
+    bool collection = c.name == "Collection";
+    if (collection) write_filters();
+    ReportXmlElement rest = c;
+    rest.children.erase(
+        std::remove_if(rest.children.begin(), rest.children.end(),
+                       [](const ReportXmlElement& k) { return k.name == "Filters"; }),
+        rest.children.end());
+    if (collection) {
+      WriteItems(rest, prefix, n);
+    } else {
+      for (const ReportXmlElement& k : rest.children) CopyElement(k, prefix, n);
+      write_filters();
+    }
+  }
+}
+
+void WritePreference(const ReportPreference& p, const Prefixed& ext) {
+  const GppExtension* known = FindGppExtensionByFolder(p.folder);
+  std::string root_name =
+      known != nullptr && *known->report_root != '\0' ? known->report_root : p.root.name;
+  Prefixed root = ext.Child(root_name.c_str());
+  pugi::xml_node node = root.node();
+  for (const auto& [name, value] : p.root.attributes) {
+    node.append_attribute(name.c_str()).set_value(value.c_str());
+  }
+  WriteItems(p.root, ext.prefix(), node);
+}
+
 void WriteSide(const ReportSide& side, pugi::xml_node node, int* counter) {
   node.append_child("VersionDirectory")
       .append_child(pugi::node_pcdata)
@@ -168,6 +242,7 @@ void WriteSide(const ReportSide& side, pugi::xml_node node, int* counter) {
       n.Text("Explain", p.explain);
       n.Text("Supported", p.supported);
       n.Text("Category", p.category);
+      if (!p.comment.empty()) n.Text("Comment", p.comment);
       for (const auto& e : p.elements) {
         Prefixed el = n.Child(e.kind.c_str());
         el.Text("Name", e.name);
@@ -198,6 +273,21 @@ void WriteSide(const ReportSide& side, pugi::xml_node node, int* counter) {
       }
     }
   }
+  if (!side.scripts.empty()) {
+    Prefixed ext = BeginExtension(node, counter, kScriptsSettingsNamespace, "Scripts", "Scripts");
+    for (const auto& sc : side.scripts) {
+      Prefixed n = ext.Child("Script");
+      n.Text("Command", sc.command);
+      if (!sc.parameters.empty()) n.Text("Parameters", sc.parameters);
+      n.Text("Type", sc.type);
+      n.Text("Order", std::to_string(sc.order));
+      n.Text("RunOrder", sc.run_order);
+    }
+  }
+  for (const ReportPreference& p : side.preferences) {
+    WritePreference(p, BeginExtension(node, counter, p.xml_namespace.c_str(), p.xsi_type.c_str(),
+                                      p.extension_name.c_str()));
+  }
 }
 
 std::string Write(const Report& r, const char* encoding) {
@@ -214,6 +304,7 @@ std::string Write(const Report& r, const char* encoding) {
     gpo.append_child(name).append_child(pugi::node_pcdata).set_value(value.c_str());
   };
   text("Name", r.name);
+  text("Comment", r.comment);
   text("IncludeComments", r.include_comments ? "true" : "false");
   text("CreatedTime", r.created_time);
   text("ModifiedTime", r.modified_time);
@@ -276,6 +367,31 @@ uint32_t RegTypeFromName(const std::string& name) {
   return 0;
 }
 
+// A preference element of Windows' report back as the file holds it: no prefixes, no
+// GPOSettingOrder, no empty Filters of an item; the root under the file's name.
+ReportXmlElement PreferenceElementFromReport(pugi::xml_node node) {
+  ReportXmlElement e = ElementFromXml(node, /*strip_prefixes=*/true);
+  const auto strip = [](auto& self, ReportXmlElement* parent) -> void {
+    std::vector<ReportXmlElement> kept;
+    for (ReportXmlElement& c : parent->children) {
+      if (IsItem(c)) {
+        std::vector<ReportXmlElement> inner;
+        for (ReportXmlElement& k : c.children) {
+          if (k.name == "GPOSettingOrder") continue;
+          if (k.name == "Filters" && k.attributes.empty() && k.children.empty()) continue;
+          inner.push_back(std::move(k));
+        }
+        c.children = std::move(inner);
+        if (c.name == "Collection") self(self, &c);
+      }
+      kept.push_back(std::move(c));
+    }
+    parent->children = std::move(kept);
+  };
+  strip(strip, &e);
+  return e;
+}
+
 void ReadSide(pugi::xml_node node, ReportSide* side) {
   side->version_directory =
       internal::ParseUint32(ChildTextByLocalName(node, "VersionDirectory")).value_or(0);
@@ -285,6 +401,23 @@ void ReadSide(pugi::xml_node node, ReportSide* side) {
   for (pugi::xml_node data : node.children()) {
     if (data.type() != pugi::node_element || LocalName(data.name()) != "ExtensionData") continue;
     pugi::xml_node ext = ChildByLocalName(data, "Extension");
+    std::string ext_namespace;
+    for (pugi::xml_attribute a : ext.attributes()) {
+      if (std::string_view(a.name()).rfind("xmlns:", 0) == 0) ext_namespace = a.value();
+    }
+    if (const GppExtension* gpp = FindGppExtensionByNamespace(ext_namespace)) {
+      for (pugi::xml_node root : ext.children()) {
+        if (root.type() != pugi::node_element) continue;
+        ReportXmlElement element = PreferenceElementFromReport(root);
+        if (*gpp->report_root != '\0' && element.name == gpp->report_root) {
+          element.name = gpp->folder;
+        }
+        ReportPreference p = PreferenceFromFile(gpp->folder, std::move(element));
+        p.extension_name = ChildTextByLocalName(data, "Name");
+        side->preferences.push_back(std::move(p));
+      }
+      continue;
+    }
     for (pugi::xml_node s : ext.children()) {
       if (s.type() != pugi::node_element) continue;
       std::string_view kind = LocalName(s.name());
@@ -325,7 +458,17 @@ void ReadSide(pugi::xml_node node, ReportSide* side) {
         p.explain = ChildTextByLocalName(s, "Explain");
         p.supported = ChildTextByLocalName(s, "Supported");
         p.category = ChildTextByLocalName(s, "Category");
+        p.comment = ChildTextByLocalName(s, "Comment");
         side->policies.push_back(std::move(p));
+      } else if (kind == "Script") {
+        ReportScript sc;
+        sc.command = ChildTextByLocalName(s, "Command");
+        sc.parameters = ChildTextByLocalName(s, "Parameters");
+        sc.type = ChildTextByLocalName(s, "Type");
+        sc.order =
+            static_cast<int>(internal::ParseInt64(ChildTextByLocalName(s, "Order")).value_or(0));
+        sc.run_order = ChildTextByLocalName(s, "RunOrder");
+        side->scripts.push_back(std::move(sc));
       } else if (kind == "Account") {
         side->security.accounts.push_back(ReportAccountSetting{
             ChildTextByLocalName(s, "Name"), ReadSettingValue(s), ChildTextByLocalName(s, "Type")});
@@ -378,6 +521,7 @@ core::Result<Report> ParseReportXml(std::string_view bytes, std::string_view pat
   r.guid = ChildTextByLocalName(ident, "Identifier");
   r.domain = ChildTextByLocalName(ident, "Domain");
   r.name = ChildTextByLocalName(root, "Name");
+  r.comment = ChildTextByLocalName(root, "Comment");
   r.include_comments = ChildTextByLocalName(root, "IncludeComments") != "false";
   r.created_time = ChildTextByLocalName(root, "CreatedTime");
   r.modified_time = ChildTextByLocalName(root, "ModifiedTime");

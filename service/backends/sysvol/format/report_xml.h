@@ -5,12 +5,16 @@
 // IncludeComments, CreatedTime, ModifiedTime, ReadTime, SecurityDescriptor (when SDDL is
 // known), FilterDataAvailable, Computer, User (VersionDirectory, VersionSysvol, Enabled, then one
 // ExtensionData per extension with settings: Security (.../Settings/Security), Advanced Audit
-// Configuration (.../Settings/Auditing), Registry (.../Settings/Registry), with prefixes q1, q2,
-// ... in that order as GPMC numbers them). Two-space indentation, as Windows writes it.
-// gpop additions GPMC does not write: RegistrySetting values carry a <Type>REG_...</Type> after
-// their data (the type is part of a value), REG_MULTI_SZ values one <String> per string, and
-// files that could not be read appear as XML comments "gpop: <file>: <problem>" in their side.
-// Line ends are LF in both encodings.
+// Configuration (.../Settings/Auditing), Registry (.../Settings/Registry), Scripts
+// (.../Settings/Scripts: Script{Command, Parameters when not empty, Type, Order, RunOrder}),
+// then one per Group Policy Preferences extension (the file's tree embedded as GPMC embeds it:
+// see gpp.h and ReportPreference), with prefixes q1, q2, ... in that order as GPMC numbers
+// them). Two-space indentation, as Windows writes it.
+// gpop additions not seen in Windows' gpreport.xml: the GPO's comment as <Comment> after
+// <Name>, a policy's comment as <Comment> after its <Category>; RegistrySetting values carry a
+// <Type>REG_...</Type> after their data (the type is part of a value), REG_MULTI_SZ values one
+// <String> per string, and files that could not be read appear as XML comments "gpop: <file>:
+// <problem>" in their side. Line ends are LF in both encodings.
 
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_XML_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_XML_H_
@@ -34,6 +38,8 @@ inline constexpr char kSecuritySettingsNamespace[] =
     "http://www.microsoft.com/GroupPolicy/Settings/Security";
 inline constexpr char kAuditingSettingsNamespace[] =
     "http://www.microsoft.com/GroupPolicy/Settings/Auditing";
+inline constexpr char kScriptsSettingsNamespace[] =
+    "http://www.microsoft.com/GroupPolicy/Settings/Scripts";
 
 // WriteReportXml
 //
@@ -51,7 +57,9 @@ std::string WriteReportXmlUtf16(const Report& report);
 // versions, Enabled, every RegistrySetting (key, name, Number/String data, Type when present;
 // without Type a Number reads as REG_DWORD and a String as REG_SZ) and every Policy (name,
 // state, category, explain, supported; not its elements), account settings, user rights,
-// security options and advanced audit settings. Other extensions are skipped. Errors:
+// security options, advanced audit settings, scripts (not whether each came from
+// psscripts.ini: GPMC's XML does not say), preference extensions (as ReportPreference, the
+// additions of the writer removed) and the comments. Other extensions are skipped. Errors:
 // CORRUPT_FILE (see LoadXml) and a root element other than GPO.
 core::Result<Report> ParseReportXml(std::string_view bytes, std::string_view display_path);
 
