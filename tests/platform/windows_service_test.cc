@@ -1,7 +1,8 @@
 // Tests of gpopd's Windows service wrapper under Wine, without gRPC: the state machine reported
 // to the Service Control Manager (start, stop = the planned shutdown, interrogate, other
-// controls, exit codes), and that a process the SCM did not start is told to run as a console
-// program.
+// controls, exit codes). RunAsWindowsService itself is not called: under Wine,
+// StartServiceCtrlDispatcherW in a process services.exe did not start sometimes fails after
+// 10 s and sometimes runs the service in-process, so no assertion on it would be stable.
 
 #include "service/platform/windows_service.h"
 
@@ -117,18 +118,6 @@ TEST(WindowsServiceControlTest, AFailingExitIsAServiceSpecificError) {
   EXPECT_EQ(r[1].dwCurrentState, static_cast<DWORD>(SERVICE_STOPPED));
   EXPECT_EQ(r[1].dwWin32ExitCode, static_cast<DWORD>(ERROR_SERVICE_SPECIFIC_ERROR));
   EXPECT_EQ(r[1].dwServiceSpecificExitCode, 2u);
-}
-
-TEST(RunAsWindowsServiceTest, NotStartedByTheScmRunsAsAConsoleProgram) {
-  bool served = false;
-  auto code = RunAsWindowsService(L"gpopd-test", kStopHint,
-                                  [&served](ShutdownTrigger&, const std::function<void()>&) {
-                                    served = true;
-                                    return 0;
-                                  });
-  EXPECT_FALSE(code.has_value());
-  EXPECT_FALSE(served);
-  EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_FAILED_SERVICE_CONTROLLER_CONNECT));
 }
 
 }  // namespace
