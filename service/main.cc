@@ -12,7 +12,8 @@
 //                             comment line); the same as absl's built-in --flagfile=FILE. Flags
 //                             given after it on the command line override the file.
 //   --port_file=PATH          write the bound port there once listening (scripts and tests).
-// Logs go to stderr, one line per record, tagged with op=, req= and principal=.
+//   --log_format=text|json   log lines on stderr, tagged with the operation id, request id and
+//                             principal; credentials are redacted (service/api/log.h).
 
 #include <chrono>
 #include <cstdio>
@@ -67,6 +68,9 @@ ABSL_FLAG(std::string, port_file, "",
 ABSL_FLAG(std::string, config, "",
           "A file of flags, one --name=value per line (lines starting with # are comments); "
           "equivalent to --flagfile. Later command-line flags override it.");
+ABSL_FLAG(std::string, log_format, "text",
+          "Log lines on stderr as \"text\" (time, level, op=, req=, principal=, message) or "
+          "\"json\" (one object per line, for log collectors).");
 #ifdef _WIN32
 ABSL_FLAG(bool, windows_service, false,
           "Run as the Windows service gpopd, started by the Service Control Manager (the "
@@ -179,6 +183,13 @@ int main(int argc, char** argv) {
   std::vector<std::string> storage;
   std::vector<char*> args = gpop::RewriteConfigFlag(argc, argv, &storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  std::optional<gpop::api::LogFormat> log_format =
+      gpop::api::ParseLogFormat(absl::GetFlag(FLAGS_log_format));
+  if (!log_format) {
+    std::fprintf(stderr, "gpopd: --log_format: expected \"text\" or \"json\"\n");
+    return 2;
+  }
+  gpop::api::SetLogFormat(*log_format);
 #ifdef _WIN32
   if (absl::GetFlag(FLAGS_windows_service)) {
     // The SCM waits this long for the stop: the grace period, the call deadline, and slack.
