@@ -3,7 +3,8 @@
 #   1. the test build: clang, ASan+UBSan, everything (ctest), fuzzers replay their corpus and
 #      fuzz for a few seconds each;
 #   2. the engine tests again under ThreadSanitizer (no gRPC linked);
-#   3. the GPMC adapter, cross-built with mingw-w64 and run under Wine.
+#   3. the GPMC adapter and the platform layer, cross-built with mingw-w64 and run under Wine;
+#      every gpopd source compiled for Windows (-fsyntax-only).
 # Ends with one line "N passed, M failed" over the three suites; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -39,16 +40,18 @@ tsan() {
 }
 
 wine_gpmc() {
-  if [ -x tests/gpmc/run-wine-tests.sh ]; then
-    tests/gpmc/run-wine-tests.sh build/mingw
+  if [ -x tests/gpmc/run-wine-tests.sh ] && [ -x tests/gpmc/windows-syntax-check.sh ]; then
+    # The adapter, the platform layer and the Windows service's state machine under Wine, then
+    # every gpopd source compiled for Windows (-fsyntax-only against gRPC/protobuf/Abseil).
+    tests/gpmc/run-wine-tests.sh build/mingw && tests/gpmc/windows-syntax-check.sh build/mingw
   else
-    echo "tests/gpmc/run-wine-tests.sh missing"; return 1
+    echo "tests/gpmc/run-wine-tests.sh or windows-syntax-check.sh missing"; return 1
   fi
 }
 
 suite "ASan+UBSan build: unit, end-to-end, fixture, interop and fuzz tests" asan
 suite "ThreadSanitizer: engine tests" tsan
-suite "mingw-w64 + Wine: GPMC adapter tests" wine_gpmc
+suite "mingw-w64 + Wine: GPMC adapter and platform tests, gpopd compiled for Windows" wine_gpmc
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "service/backends/synthetic/synthetic_backend.h"
 #include "service/engine/status_convert.h"
+#include "service/platform/paths.h"
 #ifdef _WIN32
 #include "service/backends/gpmc/gpmc_backend.h"
 #else
@@ -34,7 +35,7 @@ ABSL_FLAG(std::string, default_location, "",
 ABSL_FLAG(
     std::string, migration_tables, "",
     "sysvol backend: folder of named migration tables. Default: <state_dir>/migration-tables.");
-ABSL_FLAG(std::string, state_dir, "/var/lib/gpop",
+ABSL_FLAG(std::string, state_dir, gpop::platform::DefaultStateDir(),
           "Folder for gpopd's own state (the sysvol backend's metadata database and intents).");
 ABSL_FLAG(bool, read_only, false,
           "sysvol backend: serve backup and report only, whatever the detection says.");

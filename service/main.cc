@@ -1,5 +1,6 @@
 // gpopd: the gpop daemon. Serves gpop.v1.GroupPolicyOperations and google.longrunning.Operations
-// over gRPC on one engine and one backend, until SIGTERM or SIGINT starts a planned shutdown.
+// over gRPC on one engine and one backend, until SIGTERM or SIGINT (Windows: Ctrl-C, or the
+// service's stop with --windows_service) starts a planned shutdown (service/platform).
 //
 // Flags (absl flags; `gpopd --help` lists them all):
 //   --listen=127.0.0.1:50051  host:port, [ipv6]:port or unix:PATH; port 0 picks a free port.
@@ -11,15 +12,16 @@
 //                             comment line); the same as absl's built-in --flagfile=FILE. Flags
 //                             given after it on the command line override the file.
 //   --port_file=PATH          write the bound port there once listening (scripts and tests).
-// Logs go to stderr, one line per record, tagged with op=, req= and principal=.
-
-#include <signal.h>
+//   --log_format=text|json   log lines on stderr, tagged with the operation id, request id and
+//                             principal; credentials are redacted (service/api/log.h).
 
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +37,11 @@
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
 #include "service/http/http_flags.h"
+#include "service/platform/shutdown.h"
 #include "service/store/memory_store.h"
+#ifdef _WIN32
+#include "service/platform/windows_service.h"
+#endif
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to listen on: host:port, [ipv6]:port or unix:PATH (port 0: any free port). "
@@ -63,6 +69,14 @@ ABSL_FLAG(std::string, port_file, "",
 ABSL_FLAG(std::string, config, "",
           "A file of flags, one --name=value per line (lines starting with # are comments); "
           "equivalent to --flagfile. Later command-line flags override it.");
+ABSL_FLAG(std::string, log_format, "text",
+          "Log lines on stderr as \"text\" (time, level, op=, req=, principal=, message) or "
+          "\"json\" (one object per line, for log collectors).");
+#ifdef _WIN32
+ABSL_FLAG(bool, windows_service, false,
+          "Run as the Windows service gpopd, started by the Service Control Manager (the "
+          "service's binPath passes it); the service's stop starts the planned shutdown.");
+#endif
 
 namespace gpop {
 namespace {
@@ -99,15 +113,8 @@ engine::Duration ToDuration(absl::Duration d) {
   return std::chrono::duration_cast<engine::Duration>(absl::ToChronoNanoseconds(d));
 }
 
-int Run() {
-  // Block the shutdown signals before any thread starts, so that every thread inherits the mask
-  // and only sigwait below receives them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
+// Serves until `shutdown` fires; `ready` is called once gpopd listens.
+int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready) {
   absl::StatusOr<std::unique_ptr<core::Backend>> backend =
       MakeBackendFromFlags(absl::GetFlag(FLAGS_backend));
   if (!backend.ok()) {
@@ -164,11 +171,10 @@ int Run() {
       api::LogLevel::kInfo, {},
       "gpopd ready: backend " + (*backend)->name() + ", port " + std::to_string((*server)->port()));
 
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
-  api::Log(api::LogLevel::kInfo, {},
-           std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") +
-               ": planned shutdown");
+  ready();
+
+  const std::string why = shutdown.Wait();
+  api::Log(api::LogLevel::kInfo, {}, "received " + why + ": planned shutdown");
   (*server)->Shutdown(ToDuration(absl::GetFlag(FLAGS_shutdown_grace)),
                       ToDuration(absl::GetFlag(FLAGS_shutdown_deadline)));
   // The engine's shutdown above ended every SSE stream; now close the HTTP listener.
@@ -187,5 +193,32 @@ int main(int argc, char** argv) {
   std::vector<std::string> storage;
   std::vector<char*> args = gpop::RewriteConfigFlag(argc, argv, &storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
-  return gpop::Run();
+  std::optional<gpop::api::LogFormat> log_format =
+      gpop::api::ParseLogFormat(absl::GetFlag(FLAGS_log_format));
+  if (!log_format) {
+    std::fprintf(stderr, "gpopd: --log_format: expected \"text\" or \"json\"\n");
+    return 2;
+  }
+  gpop::api::SetLogFormat(*log_format);
+#ifdef _WIN32
+  if (absl::GetFlag(FLAGS_windows_service)) {
+    // The SCM waits this long for the stop: the grace period, the call deadline, and slack.
+    const absl::Duration stop_hint = absl::GetFlag(FLAGS_shutdown_grace) +
+                                     absl::GetFlag(FLAGS_shutdown_deadline) + absl::Seconds(10);
+    std::optional<int> code = gpop::platform::RunAsWindowsService(
+        L"gpopd", static_cast<DWORD>(absl::ToInt64Milliseconds(stop_hint)),
+        [](gpop::platform::ShutdownTrigger& shutdown, const std::function<void()>& ready) {
+          return gpop::Run(shutdown, ready);
+        });
+    if (!code) {
+      std::fprintf(stderr,
+                   "gpopd: --windows_service: not started by the Service Control Manager\n");
+      return 2;
+    }
+    return *code;
+  }
+#endif
+  // Before any thread starts (POSIX: the signal mask is inherited).
+  gpop::platform::ShutdownTrigger shutdown;
+  return gpop::Run(shutdown, [] {});
 }

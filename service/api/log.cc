@@ -2,25 +2,37 @@
 
 #include "service/api/log.h"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
+#include <utility>
+
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "service/core/mutex.h"
+#include "service/platform/time.h"
 
 namespace gpop::api {
 namespace {
 
-std::string Timestamp() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<int>(millis.count()));
-  return buf;
+// The process's log settings: one per process, like stderr itself.
+struct LogState {
+  core::Mutex mu;
+  LogFormat format GPOP_GUARDED_BY(mu) = LogFormat::kText;
+  std::function<void(std::string_view)> capture GPOP_GUARDED_BY(mu);
+};
+
+LogState& State() {
+  static LogState* state = new LogState();  // never destroyed: threads may log during exit
+  return *state;
+}
+
+bool StartsWithNoCase(std::string_view text, size_t at, std::string_view word) {
+  if (text.size() - at < word.size()) return false;
+  for (size_t i = 0; i < word.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[at + i])) != word[i]) return false;
+  }
+  return true;
 }
 
 // Tag values come from requests: keep each on one line and free of spaces.
@@ -35,17 +47,124 @@ void AppendTag(std::string* line, std::string_view key, const std::string& value
   line->push_back(' ');
 }
 
-}  // namespace
+const char* LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarning:
+      return "WARNING";
+    case LogLevel::kError:
+      return "ERROR";
+  }
+  return "INFO";
+}
 
-void Log(LogLevel level, const LogTags& tags, std::string_view message) {
-  std::string line = Timestamp();
+std::string TextLine(const std::string& time, LogLevel level, const LogTags& tags,
+                     const std::string& message) {
+  std::string line = time;
   line += level == LogLevel::kInfo ? " I " : level == LogLevel::kWarning ? " W " : " E ";
   AppendTag(&line, "op", tags.operation_id);
   AppendTag(&line, "req", tags.request_id);
   AppendTag(&line, "principal", tags.principal);
-  for (char c : message) line.push_back(c == '\n' ? ' ' : c);
+  for (char c : message) line.push_back(c == '\n' || c == '\r' ? ' ' : c);
+  return line;
+}
+
+std::string JsonLine(const std::string& time, LogLevel level, const LogTags& tags,
+                     const std::string& message) {
+  google::protobuf::Struct record;
+  auto& fields = *record.mutable_fields();
+  fields["time"].set_string_value(time);
+  fields["level"].set_string_value(LevelName(level));
+  if (!tags.operation_id.empty()) fields["operation_id"].set_string_value(tags.operation_id);
+  if (!tags.request_id.empty()) fields["request_id"].set_string_value(tags.request_id);
+  if (!tags.principal.empty()) fields["principal"].set_string_value(tags.principal);
+  fields["message"].set_string_value(message);
+  std::string line;
+  if (!google::protobuf::util::MessageToJsonString(record, &line).ok()) {
+    // Only invalid UTF-8 makes the printer fail: say so rather than lose the line.
+    line = "{\"time\":\"" + time + "\",\"level\":\"" + LevelName(level) +
+           "\",\"message\":\"(log record not valid UTF-8)\"}";
+  }
+  return line;  // the printer escapes newlines: one record, one line
+}
+
+}  // namespace
+
+std::string RedactSecrets(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t secret_from = std::string_view::npos;
+    if (StartsWithNoCase(text, i, "bearer ")) {
+      secret_from = i + 7;
+    } else if (StartsWithNoCase(text, i, "authorization")) {
+      size_t j = i + 13;
+      while (j < text.size() && (text[j] == ' ' || text[j] == '"')) ++j;
+      if (j < text.size() && (text[j] == ':' || text[j] == '=')) secret_from = j + 1;
+    }
+    if (secret_from == std::string_view::npos) {
+      out.push_back(text[i++]);
+      continue;
+    }
+    size_t j = secret_from;
+    while (j < text.size() && text[j] == ' ') ++j;
+    // "authorization: Bearer X": let the next round redact X after "Bearer ".
+    if (!StartsWithNoCase(text, j, "bearer ")) {
+      out.append(text.substr(i, j - i));
+      while (j < text.size() && text[j] != ' ' && text[j] != '"' && text[j] != ',' &&
+             text[j] != '\n') {
+        ++j;
+      }
+      out.append("[REDACTED]");
+    } else {
+      out.append(text.substr(i, j - i));
+    }
+    i = j;
+  }
+  return out;
+}
+
+std::optional<LogFormat> ParseLogFormat(std::string_view name) {
+  if (name == "text") return LogFormat::kText;
+  if (name == "json") return LogFormat::kJson;
+  return std::nullopt;
+}
+
+void SetLogFormat(LogFormat format) {
+  LogState& state = State();
+  core::MutexLock lock(&state.mu);
+  state.format = format;
+}
+
+void Log(LogLevel level, const LogTags& tags, std::string_view message) {
+  const std::string time = platform::FormatUtcMillis(std::chrono::system_clock::now());
+  LogTags safe{RedactSecrets(tags.operation_id), RedactSecrets(tags.request_id),
+               RedactSecrets(tags.principal)};
+  const std::string text = RedactSecrets(message);
+  LogState& state = State();
+  core::MutexLock lock(&state.mu);
+  std::string line = state.format == LogFormat::kJson ? JsonLine(time, level, safe, text)
+                                                      : TextLine(time, level, safe, text);
+  if (state.capture) {
+    state.capture(line);
+    return;
+  }
   line.push_back('\n');
   std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+LogCapture::LogCapture(std::function<void(std::string_view line)> write) {
+  LogState& state = State();
+  core::MutexLock lock(&state.mu);
+  state.capture = std::move(write);
+}
+
+LogCapture::~LogCapture() {
+  LogState& state = State();
+  core::MutexLock lock(&state.mu);
+  state.capture = nullptr;
 }
 
 }  // namespace gpop::api

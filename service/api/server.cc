@@ -2,9 +2,6 @@
 
 #include "service/api/server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <cstring>
 #include <utility>
 
@@ -14,6 +11,7 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "service/api/log.h"
+#include "service/platform/address.h"
 
 namespace gpop::api {
 
@@ -59,16 +57,7 @@ bool IsLoopbackAddress(const std::string& listen) {
   std::string host, port;
   if (!SplitHostPort(listen, &host, &port)) return false;
   if (host == "localhost") return true;
-  in_addr v4{};
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  }
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
-    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
-    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
-  }
-  return false;
+  return platform::IsLoopbackIp(host);
 }
 
 Server::Server(const ServerOptions& options, engine::Engine* engine, core::Backend* backend,
