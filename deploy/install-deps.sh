@@ -18,6 +18,8 @@ packages=(
   samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
   # the GPMC adapter: cross-build and run under Wine
   g++-mingw-w64-x86-64-posix mingw-w64-tools wine wine64
+  # the container image, assembled without a container engine (deploy/image/build-image.sh)
+  debootstrap umoci iproute2
 )
 
 missing=()
