@@ -5,8 +5,8 @@
 #   2. the engine tests again under ThreadSanitizer (no gRPC linked);
 #   3. the GPMC adapter, cross-built with mingw-w64 and run under Wine;
 #   4. the container image: built without a container engine (deploy/image/build-image.sh),
-#      its layout checked against the Dockerfile, and the
-#      image started in private namespaces and driven from outside (tests/deploy/).
+#      its layout checked against the Dockerfile, the Kubernetes manifest checked offline, and
+#      the image started in private namespaces and driven from outside (tests/deploy/).
 # Ends with one line "N passed, M failed" over the four suites; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -55,13 +55,14 @@ container_image() {
   fi
   bash deploy/image/build-image.sh &&
     /usr/bin/python3 tests/deploy/image_layout_test.py "$root" &&
+    /usr/bin/python3 tests/deploy/kubernetes_manifest_test.py "$root" build/release/service/gpopd &&
     tests/deploy/image_smoke_test.sh
 }
 
 suite "ASan+UBSan build: unit, end-to-end, fixture, interop and fuzz tests" asan
 suite "ThreadSanitizer: engine tests" tsan
 suite "mingw-w64 + Wine: GPMC adapter tests" wine_gpmc
-suite "container image: OCI build, layout vs Dockerfile, smoke run" container_image
+suite "container image: OCI build, layout vs Dockerfile, Kubernetes manifest, smoke run" container_image
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2,8 +2,9 @@
 # Smoke test of the OCI image that deploy/image/build-image.sh built, without a container
 # engine: the image is unpacked (umoci) and its process, as the image's config gives it
 # (entrypoint, user, working directory, environment), is started in private mount, PID, network,
-# IPC and UTS namespaces (unshare) under chroot, with host folders bind-mounted as the
-# /var/lib/gpop volume and as /sysvol, as a container runtime would. Then, from outside:
+# IPC and UTS namespaces (unshare) under chroot, on a read-only root filesystem (as
+# deploy/kubernetes.yaml's readOnlyRootFilesystem) with host folders bind-mounted as the
+# /var/lib/gpop volume and as /sysvol and a tmpfs /tmp, as a container runtime would. Then, from outside:
 #   - the image's own gpop-demo-store (as the image's user) has written a demo GPO tree;
 #   - gpopd answers grpc.health (liveness "" and readiness) on the container's 127.0.0.1:50051,
 #     asked by gpop-health on the host joined to the container's network namespace only (as
@@ -54,6 +55,8 @@ inner='set -e
 r=$1; state=$2; sysvol=$3; uid=$4; gid=$5; fifo=$6; shift 6
 ip link set lo up
 echo namespaces >"$fifo"
+mount --bind "$r" "$r"
+mount -o remount,bind,ro "$r"
 mount --bind "$state" "$r/var/lib/gpop"
 mount --bind "$sysvol" "$r/sysvol"
 mount -t proc -o nosuid,nodev,noexec proc "$r/proc"
@@ -87,6 +90,11 @@ grep -q "^NSpid:.*[[:space:]]1$" "/proc/$gpopd_pid/status" || fail "gpopd is not
 read -r _ ruid euid suid fsuid < <(grep '^Uid:' "/proc/$gpopd_pid/status")
 for u in "$ruid" "$euid" "$suid" "$fsuid"; do [ "$u" = "$uid" ] || fail "gpopd runs as uid $u, not $uid"; done
 echo "== gpopd runs as uid $uid (non-root)"
+
+if nsenter --target "$gpopd_pid" --mount --root /usr/bin/touch /usr/rofs-check 2>/dev/null; then
+  fail "the root filesystem is writable"
+fi
+echo "== the root filesystem is read-only, even for root"
 
 echo "== the image's HEALTHCHECK command, inside the container"
 health=$(/usr/bin/python3 -c '
