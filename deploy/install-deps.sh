@@ -19,7 +19,7 @@ packages=(
   # the GPMC adapter: cross-build and run under Wine
   g++-mingw-w64-x86-64-posix mingw-w64-tools wine wine64
   # the container image, assembled without a container engine (deploy/image/build-image.sh)
-  debootstrap umoci iproute2
+  debootstrap umoci skopeo iproute2
 )
 
 missing=()

@@ -13,6 +13,7 @@
 #   - the host's gpopctl (not the image's) backs up a GPO through it over 127.0.0.1 and lists
 #     the backup, and the backup is on the volume, owned by the image's user;
 #   - SIGTERM drains it: gpopd exits 0 and logs its shutdown.
+# The oci-archive tarball is read back by skopeo and must carry the same config.
 # Usage (as root): image_smoke_test.sh [LAYOUT [GPOPCTL [GPOP_HEALTH]]]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,6 +43,20 @@ print("uid=%d gid=%d cwd=%s" % (p["user"]["uid"], p["user"]["gid"], shlex.quote(
 PY
 )"
 [ "$uid" -ne 0 ] || fail "the image runs as root"
+
+# The tarball that users load (podman load, skopeo copy) is read by a foreign reader: skopeo
+# (containers/image, as podman) must see the same image config.
+archive=$(dirname "$layout")/gpopd-oci.tar
+skopeo inspect --config "oci-archive:$archive" >"$work/archive-config.json" ||
+  fail "skopeo cannot read $archive"
+/usr/bin/python3 - "$work/archive-config.json" "$uid" "$gid" "${args[@]}" <<'PY' ||
+import json, sys
+config = json.load(open(sys.argv[1]))["config"]
+assert config["User"] == "%s:%s" % (sys.argv[2], sys.argv[3]), config["User"]
+assert config["Entrypoint"] + (config.get("Cmd") or []) == sys.argv[4:], config["Entrypoint"]
+PY
+  fail "the archive's config differs from the layout's"
+echo "== skopeo reads $(basename "$archive"): user $uid:$gid, entrypoint ${args[*]}"
 # As with `docker run IMAGE --domain=gpop.demo`: extra arguments follow the entrypoint.
 args+=(--domain=gpop.demo)
 
@@ -107,10 +122,10 @@ print(blob(blob(idx["manifests"][0]["digest"])["config"]["digest"])["config"]["L
 nsenter --target "$gpopd_pid" --mount --net --pid --ipc --uts --root --wd --setuid "$uid" \
   --setgid "$gid" $health || fail "the HEALTHCHECK command ($health) failed"
 
-echo "== gpopctl (host binary) backs up \"$gpo\" through the container's 127.0.0.1:50051"
+echo "== gpopctl (host binary) backs up \"Server Hardening\" through the container's 127.0.0.1:50051"
 export GPOP_SERVER=127.0.0.1:50051
 from_outside "$gpopctl" gpos | grep -q "$gpo" || fail "gpopctl gpos does not list $gpo"
-from_outside "$gpopctl" backup --gpo "$gpo" --comment "image smoke test" --wait ||
+from_outside "$gpopctl" backup --gpo "Server Hardening" --comment "image smoke test" --wait ||
   fail "backup did not succeed"
 from_outside "$gpopctl" backups | tee "$work/backups.txt" | grep -q "image smoke test" ||
   fail "gpopctl backups does not list the backup"
@@ -121,12 +136,36 @@ backup_dir=$work/state/backups/$backup_id
 find "$backup_dir" -type f | grep -q . || fail "backup $backup_id is empty"
 echo "== backup $backup_id on the volume, $(find "$backup_dir" -type f | wc -l) files, owner uid $uid"
 
-echo "== SIGTERM drains gpopd"
+echo "== SIGTERM while a backup runs: gpopd drains (the backup succeeds), then exits 0"
+mkfifo "$work/drain.fifo"
+from_outside "$gpopctl" backup --gpo "$gpo" --comment "drain" --wait \
+  >"$work/drain.fifo" 2>&1 &
+client=$!
+exec 4<"$work/drain.fifo"
+while IFS= read -r line <&4; do
+  echo "$line" >>"$work/drain.txt"
+  case $line in *RUNNING*) break ;; esac
+done
 kill -TERM "$gpopd_pid"
+echo "-- SIGTERM sent" >>"$work/drain.txt"
+cat <&4 >>"$work/drain.txt"
+exec 4<&-
+client_rc=0
+wait "$client" || client_rc=$?
 rc=0
 wait "$container" || rc=$?
 trap - EXIT
+grep -v '^progress' "$work/drain.txt"
+grep -q RUNNING "$work/drain.txt" || fail "the drain backup never ran"
+[ "$client_rc" -eq 0 ] && grep -q SUCCEEDED "$work/drain.txt" ||
+  fail "the backup running at SIGTERM did not succeed (gpopctl exit $client_rc)"
 [ "$rc" -eq 0 ] || fail "gpopd exited $rc after SIGTERM"
+# Whether the backup was still running when gpopd took the signal depends on timing; say which.
+if sed -n '/^-- SIGTERM sent/,$p' "$work/drain.txt" | grep -q '^progress .*([0-9]\{1,2\}%)'; then
+  echo "== the backup reported progress after SIGTERM: gpopd drained a running operation"
+else
+  echo "== note: the backup had ended its progress before SIGTERM arrived"
+fi
 grep -q "SIGTERM" "$work/gpopd.log" || fail "gpopd did not log the SIGTERM"
 grep -q "stopped" "$work/gpopd.log" || fail "gpopd did not log its stop"
 echo "PASS: image smoke test"
