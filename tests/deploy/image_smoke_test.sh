@@ -85,7 +85,18 @@ unshare --mount --pid --net --ipc --uts --fork --kill-child \
   sh -c "$inner" sh "$rootfs" "$work/state" "$work/sysvol" "$uid" "$gid" "$work/ns.fifo" \
   /usr/bin/env -i -C "$cwd" "${envs[@]}" "${args[@]}" 2>"$work/gpopd.log" &
 container=$!
-trap 'kill -KILL $container 2>/dev/null || true; wait $container 2>/dev/null || true' EXIT
+# On failure: kill the namespace's PID 1 (which ends every process in it). The
+# parent-death signal of --kill-child does not survive chroot's change of user, so it is not
+# enough alone.
+stop_container() {
+  local init=""
+  read -r init _ <"/proc/$container/task/$container/children" 2>/dev/null || true
+  # unshare reaps its child and exits; unshare itself is killed only when there is no child.
+  if [ -n "$init" ]; then kill -KILL "$init" 2>/dev/null || true
+  else kill -KILL "$container" 2>/dev/null || true; fi
+  wait "$container" 2>/dev/null || true
+}
+trap stop_container EXIT
 # Once the inner script wrote to the FIFO, unshare (its parent) is in the new namespaces.
 read -r -t 120 _ <"$work/ns.fifo" || fail "the namespaces were not set up"
 netns=/proc/$container/ns/net
