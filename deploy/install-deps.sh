@@ -20,6 +20,8 @@ packages=(
   g++-mingw-w64-x86-64-posix mingw-w64-tools wine wine64
   # the HTTP/JSON + SSE listener (service/http) and its browser tests (tests/http)
   libmicrohttpd-dev chromium
+  # the container image, assembled without a container engine (deploy/image/build-image.sh)
+  debootstrap umoci skopeo iproute2
 )
 # Node.js and npm run the browser tests (puppeteer-core from npm); a Node.js installed another
 # way (it bundles npm) is kept.

@@ -4,8 +4,11 @@
 #      fuzz for a few seconds each;
 #   2. the engine tests again under ThreadSanitizer (no gRPC linked);
 #   3. the GPMC adapter and the platform layer, cross-built with mingw-w64 and run under Wine;
-#      every gpopd source compiled for Windows (-fsyntax-only).
-# Ends with one line "N passed, M failed" over the three suites; exits non-zero on any failure.
+#      every gpopd source compiled for Windows (-fsyntax-only);
+#   4. the container image: built without a container engine (deploy/image/build-image.sh),
+#      its layout checked against the Dockerfile, the Kubernetes manifest checked offline, and
+#      the image started in private namespaces and driven from outside (tests/deploy/).
+# Ends with one line "N passed, M failed" over the four suites; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -49,9 +52,20 @@ wine_gpmc() {
   fi
 }
 
+container_image() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "the container image suite needs root (debootstrap, chroot, unshare)"; return 1
+  fi
+  bash deploy/image/build-image.sh &&
+    /usr/bin/python3 tests/deploy/image_layout_test.py "$root" &&
+    /usr/bin/python3 tests/deploy/kubernetes_manifest_test.py "$root" build/release/service/gpopd &&
+    tests/deploy/image_smoke_test.sh
+}
+
 suite "ASan+UBSan build: unit, end-to-end, fixture, interop and fuzz tests" asan
 suite "ThreadSanitizer: engine tests" tsan
 suite "mingw-w64 + Wine: GPMC adapter and platform tests, gpopd compiled for Windows" wine_gpmc
+suite "container image: OCI build, layout vs Dockerfile, Kubernetes manifest, smoke run" container_image
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
