@@ -91,6 +91,8 @@ class Server:
         return "127.0.0.1:%d" % self.port
 
     def stop(self):
+        """Stops the server with SIGTERM; a server that does not exit 0 (a crash, a sanitizer
+        report) fails the run."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -99,6 +101,10 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        if self.proc.returncode != 0:
+            with open(self.log_path, errors="replace") as f:
+                log(f.read()[-4000:])
+            raise Failure("server exited with %d (see %s)" % (self.proc.returncode, self.log_path))
 
 
 class Suite:
@@ -405,6 +411,7 @@ def main():
     p.add_argument("--quick", action="store_true", help="seconds: one small run of everything")
     p.add_argument("--runs", type=int, help="runs to take the median of (default 3; quick 1)")
     p.add_argument("--retained", help="checkpoints, e.g. 1000,10000,100000")
+    p.add_argument("--keep", action="store_true", help="keep the work folder (servers' logs)")
     p.add_argument("--only", help="comma-separated scenarios: "
                    "start,retained,progress,cancel,idle,backup")
     args = p.parse_args()
@@ -422,7 +429,7 @@ def main():
         log("run_bench: %s" % e)
         return 1
     finally:
-        if suite:
+        if suite and not args.keep:
             suite.close()
     mach["loadavg_end"] = os.getloadavg()[0]
     stats = {k: summary(v) for k, v in suite.samples.items()}
