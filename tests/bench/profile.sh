@@ -50,8 +50,15 @@ perf_during() {
   "$LOAD" "$@" --target="$TARGET" --server_pid="$PID" >"$OUT/$name.load.json"
   kill -INT "$perf_pid"
   wait "$perf_pid" || true
-  perf report -i "$WORK/$name.data" --stdio --no-children --percent-limit 1.5 \
-    --sort symbol 2>/dev/null >"$OUT/$name.perf.txt"
+  # Self time by symbol, then inclusive time (callers included) of gpop's own frames.
+  {
+    echo "== self"
+    perf report -i "$WORK/$name.data" --stdio --no-children -g none --percent-limit 1 \
+      --sort dso,symbol 2>/dev/null | grep -E '^ +[0-9]'
+    echo "== inclusive, gpop frames"
+    perf report -i "$WORK/$name.data" --stdio --children -g none --percent-limit 0.5 \
+      --sort symbol 2>/dev/null | grep -E '^ +[0-9]' | grep -E 'gpop::|fsync'
+  } | sed 's/  */ /g' | cut -c1-200 >"$OUT/$name.perf.txt"
 }
 
 # strace_during NAME LOAD-ARGS...: strace -c of every thread of $PID while LOAD-ARGS runs.
@@ -107,7 +114,7 @@ strace_during backup.gpop backup --concurrency=8
 stop_server
 # 5. Instructions per call (callgrind: exact counts, unaffected by the machine's load): the
 #    server's instructions for 2,000 calls minus those for 1,000, gpopd's Start against the raw
-#    echo, at concurrency 8.
+#    echo, at concurrency 1 (under valgrind a deeper queue fills: QUEUE_FULL answers are cheap).
 # callgrind_calls NAME N SERVER-COMMAND...: total instructions of a server that answered N calls.
 callgrind_calls() {
   name=$1
@@ -115,7 +122,7 @@ callgrind_calls() {
   shift 2
   start_server "$name" valgrind --tool=callgrind --callgrind-out-file="$WORK/$name.$n.cg" "$@"
   case "$name" in raw*) raw_flag=--raw ;; *) raw_flag= ;; esac
-  "$LOAD" start $raw_flag --target="$TARGET" --concurrency=8 --ops="$n" >/dev/null
+  "$LOAD" start $raw_flag --target="$TARGET" --concurrency=1 --ops="$n" >>"$OUT/instructions.load.json"
   stop_server
   callgrind_annotate "$WORK/$name.$n.cg" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'
 }
