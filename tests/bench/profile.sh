@@ -113,29 +113,34 @@ sysvol_gpopd 2
 strace_during backup.gpop backup --concurrency=8
 stop_server
 # 5. Instructions per call (callgrind: exact counts, unaffected by the machine's load): the
-#    server's instructions for 2,000 calls minus those for 1,000, gpopd's Start against the raw
-#    echo, at concurrency 1 (under valgrind a deeper queue fills: QUEUE_FULL answers are cheap).
-# callgrind_calls NAME N SERVER-COMMAND...: total instructions of a server that answered N calls.
+#    server's instructions for 600 calls minus those for 200, divided by the 400 calls between,
+#    gpopd's Start against the raw echo, at concurrency 1 (under valgrind a deeper queue fills:
+#    QUEUE_FULL answers are cheap).
+# callgrind_calls NAME N SERVER-COMMAND...: "INSTRUCTIONS OK-CALLS" of a server that was sent N
+# calls.
 callgrind_calls() {
   name=$1
   n=$2
   shift 2
   start_server "$name" valgrind --tool=callgrind --callgrind-out-file="$WORK/$name.$n.cg" "$@"
   case "$name" in raw*) raw_flag=--raw ;; *) raw_flag= ;; esac
-  "$LOAD" start $raw_flag --target="$TARGET" --concurrency=1 --ops="$n" >>"$OUT/instructions.load.json"
+  ok=$("$LOAD" start $raw_flag --target="$TARGET" --concurrency=1 --ops="$n" --seconds=600 |
+    tee -a "$OUT/instructions.load.json" | sed 's/.*"ok": \([0-9]*\).*/\1/')
   stop_server
-  callgrind_annotate "$WORK/$name.$n.cg" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'
+  ir=$(callgrind_annotate "$WORK/$name.$n.cg" 2>/dev/null |
+    awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+  echo "$ir $ok"
 }
+rm -f "$OUT/instructions.txt" "$OUT/instructions.load.json"
 for server in gpop raw; do
   if [ "$server" = gpop ]; then
-    a=$(callgrind_calls gpop-cg 1000 "$GPOPD" --backend=synthetic --state_dir="$WORK/cg-1")
-    b=$(callgrind_calls gpop-cg 2000 "$GPOPD" --backend=synthetic --state_dir="$WORK/cg-2")
+    set -- $(callgrind_calls gpop-cg 200 "$GPOPD" --backend=synthetic --state_dir="$WORK/cg-1") \
+      $(callgrind_calls gpop-cg 600 "$GPOPD" --backend=synthetic --state_dir="$WORK/cg-2")
   else
-    a=$(callgrind_calls raw-cg 1000 "$RAW")
-    b=$(callgrind_calls raw-cg 2000 "$RAW")
+    set -- $(callgrind_calls raw-cg 200 "$RAW") $(callgrind_calls raw-cg 600 "$RAW")
   fi
-  echo "$server: $(( (b - a) / 1000 )) instructions per Start/Echo (1000 calls: $a, 2000: $b)" \
-    | tee -a "$OUT/instructions.txt"
-  callgrind_annotate "$WORK/$server-cg.2000.cg" 2>/dev/null | head -40 >"$OUT/$server.callgrind.txt"
+  echo "$server: $(( ($3 - $1) / ($4 - $2) )) server instructions per Start/Echo" \
+    "($2 calls: $1, $4 calls: $3)" | tee -a "$OUT/instructions.txt"
+  callgrind_annotate "$WORK/$server-cg.600.cg" 2>/dev/null | head -60 >"$OUT/$server.callgrind.txt"
 done
 echo "profiles in $OUT"

@@ -283,6 +283,27 @@ class Suite:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
+def merge_previous(suite, out_dir, mach):
+    """With --only, keeps the previous results.json's figures of the scenarios not re-run."""
+    path = os.path.join(out_dir, "results.json")
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        old = json.load(f)
+    measured = set(row["scenario"] for row in suite.rows)
+    if "rtt" in measured or "cancel" in measured:
+        measured |= {"rtt", "cancel"}
+    kept_keys = 0
+    for entry in old.get("results", []):
+        key = tuple(entry["key"])
+        if key not in suite.samples:
+            suite.samples[key] = entry["values"]
+            kept_keys += 1
+    suite.rows = [r for r in old.get("measurements", []) if r["scenario"] not in measured] + suite.rows
+    if kept_keys:
+        mach["merged_from"] = old.get("machine", {}).get("date_utc", "")
+
+
 def machine():
     cpu = ""
     with open("/proc/cpuinfo") as f:
@@ -345,6 +366,9 @@ def render(cfg, mach, stats, quick):
     w("Machine: %(nproc)d vCPU, %(cpu_model)s, %(memory_gib)s GiB, Linux %(kernel)s; load "
       "average %(loadavg_start).2f at the start, %(loadavg_end).2f at the end; gpop commit "
       "%(commit)s, %(date_utc)s." % mach)
+    if mach.get("merged_from"):
+        w("Scenarios not named by `--only` keep the figures of the run of %s.\n"
+          % mach["merged_from"])
     w("**The machine was shared with other engineers' builds and tests while this ran: "
       "absolute figures are noisy and low, ratios measured in the same run are the figures to "
       "read.**\n")
@@ -432,6 +456,8 @@ def main():
         if suite and not args.keep:
             suite.close()
     mach["loadavg_end"] = os.getloadavg()[0]
+    if args.only:
+        merge_previous(suite, args.out_dir, mach)
     stats = {k: summary(v) for k, v in suite.samples.items()}
     text = render(cfg, mach, stats, args.quick)
     print(text)
