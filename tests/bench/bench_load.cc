@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,14 +79,18 @@ bool IsTerminal(v1::OperationState s) {
 
 double ToSeconds(const google::protobuf::Timestamp& t) { return t.seconds() + t.nanos() * 1e-9; }
 
-// Polls GetOperation until the operation is terminal; nullopt when it cannot be read.
+// Streams the operation's status until its terminal event (no polling: the server does no
+// work for the wait but the stream's), then reads its record; nullopt when it cannot be read.
 std::optional<v1::Operation> WaitTerminal(client::Client& client, const std::string& id) {
-  for (;;) {
-    absl::StatusOr<v1::Operation> op = client.GetOperation(id);
-    if (!op.ok()) return std::nullopt;
-    if (IsTerminal(op->state())) return *op;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::unique_ptr<client::StatusStream> stream = client.StreamStatus(id);
+  v1::StatusUpdate update;
+  while (stream->Read(&update)) {
+    if (update.has_event() && IsTerminal(update.event().state())) break;
   }
+  stream->Cancel();
+  absl::StatusOr<v1::Operation> op = client.GetOperation(id);
+  if (!op.ok() || !IsTerminal(op->state())) return std::nullopt;
+  return *op;
 }
 
 // What a Start load measured.

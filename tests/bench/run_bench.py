@@ -91,6 +91,8 @@ class Server:
         return "127.0.0.1:%d" % self.port
 
     def stop(self):
+        """Stops the server with SIGTERM; a server that does not exit 0 (a crash, a sanitizer
+        report) fails the run."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -99,6 +101,10 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        if self.proc.returncode != 0:
+            with open(self.log_path, errors="replace") as f:
+                log(f.read()[-4000:])
+            raise Failure("server exited with %d (see %s)" % (self.proc.returncode, self.log_path))
 
 
 class Suite:
@@ -277,6 +283,27 @@ class Suite:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
+def merge_previous(suite, out_dir, mach):
+    """With --only, keeps the previous results.json's figures of the scenarios not re-run."""
+    path = os.path.join(out_dir, "results.json")
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        old = json.load(f)
+    measured = set(row["scenario"] for row in suite.rows)
+    if "rtt" in measured or "cancel" in measured:
+        measured |= {"rtt", "cancel"}
+    kept_keys = 0
+    for entry in old.get("results", []):
+        key = tuple(entry["key"])
+        if key not in suite.samples:
+            suite.samples[key] = entry["values"]
+            kept_keys += 1
+    suite.rows = [r for r in old.get("measurements", []) if r["scenario"] not in measured] + suite.rows
+    if kept_keys:
+        mach["merged_from"] = old.get("machine", {}).get("date_utc", "")
+
+
 def machine():
     cpu = ""
     with open("/proc/cpuinfo") as f:
@@ -339,6 +366,9 @@ def render(cfg, mach, stats, quick):
     w("Machine: %(nproc)d vCPU, %(cpu_model)s, %(memory_gib)s GiB, Linux %(kernel)s; load "
       "average %(loadavg_start).2f at the start, %(loadavg_end).2f at the end; gpop commit "
       "%(commit)s, %(date_utc)s." % mach)
+    if mach.get("merged_from"):
+        w("Scenarios not named by `--only` keep the figures of the run of %s.\n"
+          % mach["merged_from"])
     w("**The machine was shared with other engineers' builds and tests while this ran: "
       "absolute figures are noisy and low, ratios measured in the same run are the figures to "
       "read.**\n")
@@ -405,6 +435,7 @@ def main():
     p.add_argument("--quick", action="store_true", help="seconds: one small run of everything")
     p.add_argument("--runs", type=int, help="runs to take the median of (default 3; quick 1)")
     p.add_argument("--retained", help="checkpoints, e.g. 1000,10000,100000")
+    p.add_argument("--keep", action="store_true", help="keep the work folder (servers' logs)")
     p.add_argument("--only", help="comma-separated scenarios: "
                    "start,retained,progress,cancel,idle,backup")
     args = p.parse_args()
@@ -422,9 +453,11 @@ def main():
         log("run_bench: %s" % e)
         return 1
     finally:
-        if suite:
+        if suite and not args.keep:
             suite.close()
     mach["loadavg_end"] = os.getloadavg()[0]
+    if args.only:
+        merge_previous(suite, args.out_dir, mach)
     stats = {k: summary(v) for k, v in suite.samples.items()}
     text = render(cfg, mach, stats, args.quick)
     print(text)
