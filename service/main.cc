@@ -34,7 +34,6 @@
 #include "service/core/backend.h"
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
-#include "service/store/memory_store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to listen on: host:port, [ipv6]:port or unix:PATH (port 0: any free port). "
@@ -130,8 +129,13 @@ int Run() {
   }
 
   engine::RealClock clock;
-  store::MemoryStore store;  // the SQLite store will replace it
-  engine::Engine engine(engine_options, backend->get(), &store, &clock);
+  absl::StatusOr<std::unique_ptr<engine::Store>> store = OpenStoreFromFlags();
+  if (!store.ok()) {
+    std::fprintf(stderr, "gpopd: operation store: %s\n",
+                 std::string(store.status().message()).c_str());
+    return 2;
+  }
+  engine::Engine engine(engine_options, backend->get(), store->get(), &clock);
   if (absl::Status s = engine.Recover(); !s.ok()) {
     std::fprintf(stderr, "gpopd: recovery failed: %s\n", s.ToString().c_str());
     return 1;
