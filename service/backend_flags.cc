@@ -9,6 +9,8 @@
 #include "service/backends/synthetic/synthetic_backend.h"
 #include "service/engine/status_convert.h"
 #include "service/platform/paths.h"
+#include "service/store/memory_store.h"
+#include "service/store/sqlite_store.h"
 #ifdef _WIN32
 #include "service/backends/gpmc/gpmc_backend.h"
 #else
@@ -36,7 +38,11 @@ ABSL_FLAG(
     std::string, migration_tables, "",
     "sysvol backend: folder of named migration tables. Default: <state_dir>/migration-tables.");
 ABSL_FLAG(std::string, state_dir, gpop::platform::DefaultStateDir(),
-          "Folder for gpopd's own state (the sysvol backend's metadata database and intents).");
+          "Folder for gpopd's own state: the operation store (operations.db) and the sysvol "
+          "backend's metadata database and intents.");
+ABSL_FLAG(std::string, operation_store, "sqlite",
+          "Where operations and events are kept: sqlite (<state_dir>/operations.db, durable) or "
+          "memory (lost on restart; for throwaway servers).");
 ABSL_FLAG(bool, read_only, false,
           "sysvol backend: serve backup and report only, whatever the detection says.");
 ABSL_FLAG(bool, detect_running_dc, true,
@@ -163,6 +169,22 @@ absl::StatusOr<std::unique_ptr<core::Backend>> MakeBackendFromFlags(const std::s
   }
   return BadFlag("--backend=" + name + ": unknown backend (known: gpmc, synthetic)");
 #endif
+}
+
+absl::StatusOr<std::unique_ptr<engine::Store>> OpenStoreFromFlags() {
+  const std::string kind = absl::GetFlag(FLAGS_operation_store);
+  if (kind == "memory") return std::unique_ptr<engine::Store>(new store::MemoryStore());
+  if (kind != "sqlite") {
+    return BadFlag("--operation_store: expected sqlite or memory, got \"" + kind + "\"");
+  }
+  std::filesystem::path state = absl::GetFlag(FLAGS_state_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(state, ec);
+  if (ec) return BadFlag("--state_dir: cannot create " + state.string() + ": " + ec.message());
+  absl::StatusOr<std::unique_ptr<store::SqliteStore>> store =
+      store::SqliteStore::Open((state / "operations.db").string());
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<engine::Store>(std::move(*store));
 }
 
 }  // namespace gpop

@@ -1,5 +1,6 @@
 // The backend gpopd runs, chosen and configured by flags: --backend and each backend's own
-// flags (--sysvol, --domain, --backup_locations, --state_dir, ...). main.cc's one seam.
+// flags (--sysvol, --domain, --backup_locations, --state_dir, ...), and the operation store
+// under --state_dir. main.cc's one seam.
 
 #ifndef GPOP_SERVICE_BACKEND_FLAGS_H_
 #define GPOP_SERVICE_BACKEND_FLAGS_H_
@@ -9,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "service/core/backend.h"
+#include "service/engine/store.h"
 
 namespace gpop {
 
@@ -22,6 +24,13 @@ const char* DefaultBackendName();
 // Builds the backend named `name` from its flags, and prepares it to run (the sysvol backend
 // resolves what a crash left behind before it serves). Errors say which flag is wrong.
 absl::StatusOr<std::unique_ptr<core::Backend>> MakeBackendFromFlags(const std::string& name);
+
+// OpenStoreFromFlags
+//
+// The operation store: --operation_store=sqlite (default; <state_dir>/operations.db, created
+// with the folder when missing) or memory (nothing survives a restart). A damaged, foreign or
+// newer-schema file is an error naming it; gpopd never resets it.
+absl::StatusOr<std::unique_ptr<engine::Store>> OpenStoreFromFlags();
 
 }  // namespace gpop
 

@@ -38,7 +38,6 @@
 #include "service/engine/engine.h"
 #include "service/http/http_flags.h"
 #include "service/platform/shutdown.h"
-#include "service/store/memory_store.h"
 #ifdef _WIN32
 #include "service/platform/windows_service.h"
 #endif
@@ -138,8 +137,13 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   }
 
   engine::RealClock clock;
-  store::MemoryStore store;  // the SQLite store will replace it
-  engine::Engine engine(engine_options, backend->get(), &store, &clock);
+  absl::StatusOr<std::unique_ptr<engine::Store>> store = OpenStoreFromFlags();
+  if (!store.ok()) {
+    std::fprintf(stderr, "gpopd: operation store: %s\n",
+                 std::string(store.status().message()).c_str());
+    return 2;
+  }
+  engine::Engine engine(engine_options, backend->get(), store->get(), &clock);
   if (absl::Status s = engine.Recover(); !s.ok()) {
     std::fprintf(stderr, "gpopd: recovery failed: %s\n", s.ToString().c_str());
     return 1;

@@ -370,6 +370,9 @@ class Engine::Impl {
         watch_floor_ = watch_log_.front().event->revision;
         watch_log_.pop_front();
       }
+      for (std::string& id : snap->expired) {
+        if (ops_.count(id) == 0 && expired_.insert(id).second) expired_order_.push_back(id);
+      }
       next_revision_ = snap->revision + 1;
       visible_revision_ = snap->revision;
       for (auto& [index, id] : by_index_) {

@@ -1,6 +1,6 @@
 // The persistence interface the engine writes through. Every operation and event reaches the
 // store before any caller or stream can see it ("durable before streamed"); implementations live
-// in service/store (in memory now, SQLite next) and plug in without changes to the engine.
+// in service/store (SqliteStore, gpopd's default; MemoryStore for tests).
 
 #ifndef GPOP_SERVICE_ENGINE_STORE_H_
 #define GPOP_SERVICE_ENGINE_STORE_H_
@@ -33,7 +33,8 @@ class Store {
   // crash. An error leaves the store as it was before the batch.
   virtual absl::Status Commit(const std::vector<Change>& batch) = 0;
 
-  // Removes a finished operation and its events (retention, or LRO DeleteOperation).
+  // Removes a finished operation and its events (retention, or LRO DeleteOperation); its id is
+  // remembered as expired (Snapshot::expired) so that it answers OPERATION_EXPIRED after a restart.
   virtual absl::Status Delete(const std::string& operation_id) = 0;
 
   // Everything stored, for recovery at start-up.
@@ -41,6 +42,7 @@ class Store {
     std::vector<OperationRecord> operations;  // any order
     std::vector<Event> events;                // in revision order
     uint64_t revision = 0;                    // the highest revision ever assigned
+    std::vector<std::string> expired;         // ids removed by Delete, oldest first (bounded)
   };
   virtual absl::StatusOr<Snapshot> Load() = 0;
 };

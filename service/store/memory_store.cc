@@ -1,6 +1,7 @@
 #include "service/store/memory_store.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace gpop::store {
 
@@ -11,6 +12,7 @@ absl::Status MemoryStore::Commit(const std::vector<Change>& batch) {
     operations_[change.record.id] = change.record;
     if (change.event) {
       events_[change.event->revision] = *change.event;
+      revisions_by_operation_[change.record.id].push_back(change.event->revision);
       revision_ = std::max(revision_, change.event->revision);
       ++events_written_;
     }
@@ -22,9 +24,13 @@ absl::Status MemoryStore::Commit(const std::vector<Change>& batch) {
 absl::Status MemoryStore::Delete(const std::string& operation_id) {
   core::MutexLock lock(&mu_);
   operations_.erase(operation_id);
-  for (auto it = events_.begin(); it != events_.end();) {
-    it = it->second.operation_id == operation_id ? events_.erase(it) : std::next(it);
+  auto it = revisions_by_operation_.find(operation_id);
+  if (it != revisions_by_operation_.end()) {
+    for (uint64_t revision : it->second) events_.erase(revision);
+    revisions_by_operation_.erase(it);
   }
+  expired_.push_back(operation_id);
+  while (expired_.size() > kExpiredIdsKept) expired_.pop_front();
   return absl::OkStatus();
 }
 
@@ -34,6 +40,7 @@ absl::StatusOr<engine::Store::Snapshot> MemoryStore::Load() {
   for (const auto& [id, rec] : operations_) snap.operations.push_back(rec);
   for (const auto& [rev, ev] : events_) snap.events.push_back(ev);
   snap.revision = revision_;
+  snap.expired.assign(expired_.begin(), expired_.end());
   return snap;
 }
 

@@ -1,9 +1,10 @@
-// An in-memory engine::Store: durable for the life of the process only. The default until the
-// SQLite store lands; also the store of engine tests, where it can be told to fail.
+// An in-memory engine::Store: durable for the life of the process only. The store of engine tests
+// (where it can be told to fail) and of benchmarks' baseline; gpopd uses SqliteStore.
 
 #ifndef GPOP_SERVICE_STORE_MEMORY_STORE_H_
 #define GPOP_SERVICE_STORE_MEMORY_STORE_H_
 
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -31,7 +32,10 @@ class MemoryStore final : public engine::Store {
  private:
   core::Mutex mu_;
   std::map<std::string, engine::OperationRecord> operations_ GPOP_GUARDED_BY(mu_);
+  static constexpr size_t kExpiredIdsKept = 100000;
   std::map<uint64_t, engine::Event> events_ GPOP_GUARDED_BY(mu_);  // by revision
+  std::map<std::string, std::vector<uint64_t>> revisions_by_operation_ GPOP_GUARDED_BY(mu_);
+  std::deque<std::string> expired_ GPOP_GUARDED_BY(mu_);  // oldest first
   uint64_t revision_ GPOP_GUARDED_BY(mu_) = 0;
   bool fail_ GPOP_GUARDED_BY(mu_) = false;
   int commits_ GPOP_GUARDED_BY(mu_) = 0;

@@ -62,7 +62,7 @@ class Gpopd:
         port_file = os.path.join(work_dir, "port")
         self.process = subprocess.Popen(
             [binary, "--backend=synthetic", "--listen=127.0.0.1:0", "--port_file=" + port_file,
-             "--heartbeat=1s"],
+             "--heartbeat=1s", "--state_dir=" + os.path.join(work_dir, "state")],
             stderr=subprocess.PIPE, text=True)
         self.log = []
         # gpopd logs "gpopd ready" after it wrote the port file: wait for that line.

@@ -1,0 +1,88 @@
+// One SQLite connection: open with gpop's settings (WAL, synchronous=FULL), run SQL, prepare
+// statements, and bring a schema to its current version by forward migrations.
+
+#ifndef GPOP_SERVICE_SQLITE_DATABASE_H_
+#define GPOP_SERVICE_SQLITE_DATABASE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "service/sqlite/statement.h"
+
+struct sqlite3;
+
+namespace gpop::sqlite {
+
+// Schema
+//
+// What a database file must be: its `application_id` (a file with another non-zero id, or with
+// tables but no id, is foreign) and its migrations: `migrations[i]` brings user_version i to
+// i + 1, so the current version is migrations.size(). A file newer than that is refused.
+struct Schema {
+  std::string name;  // for messages: "gpop operation store"
+  int32_t application_id = 0;
+  std::vector<std::string> migrations;
+};
+
+struct OpenOptions {
+  bool create = true;              // create the file when missing
+  std::string vfs;                 // a registered sqlite3_vfs name; empty = the default
+  bool check_integrity = true;     // PRAGMA quick_check at open (a damaged file: DATA_LOSS)
+  bool incremental_vacuum = true;  // auto_vacuum=INCREMENTAL on a new file
+};
+
+// Database
+//
+// Owns one connection. Not thread-safe (SQLITE_OPEN_NOMUTEX): callers serialise its use.
+class Database {
+ public:
+  // Opens `path`, sets journal_mode=WAL (checked) and synchronous=FULL, and migrates it to
+  // `schema`. Errors name the file: DATA_LOSS for a damaged or non-SQLite file,
+  // FAILED_PRECONDITION for a foreign or newer-schema one, UNAVAILABLE when it cannot be opened.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
+                                                        const Schema& schema,
+                                                        const OpenOptions& options = {});
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  absl::Status Exec(const std::string& sql);
+  absl::StatusOr<Statement> Prepare(const std::string& sql);
+  // The first column of the first row of `sql` as an integer (0 when no row).
+  absl::StatusOr<int64_t> QueryInt(const std::string& sql);
+  absl::StatusOr<std::string> QueryText(const std::string& sql);
+
+  const std::string& path() const { return path_; }
+  sqlite3* handle() { return db_; }
+
+ private:
+  Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  absl::Status Configure(const Schema& schema, const OpenOptions& options);
+
+  sqlite3* db_;
+  std::string path_;
+};
+
+// Transaction
+//
+// BEGIN IMMEDIATE ... COMMIT; rolled back when destroyed uncommitted. Not thread-safe.
+class Transaction {
+ public:
+  static absl::StatusOr<Transaction> Begin(Database* db);
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  absl::Status Commit();
+
+ private:
+  explicit Transaction(Database* db) : db_(db) {}
+  Database* db_;
+};
+
+}  // namespace gpop::sqlite
+
+#endif  // GPOP_SERVICE_SQLITE_DATABASE_H_

@@ -1,0 +1,195 @@
+#include "service/store/sqlite_store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "service/store/record_codec.h"
+
+namespace gpop::store {
+
+namespace {
+
+constexpr int32_t kApplicationId = 0x67706f70;  // "gpop"
+
+// Forward migrations: entry i takes user_version i to i + 1. Never edit one that has shipped;
+// append a new one.
+const sqlite::Schema& StoreSchema() {
+  static const sqlite::Schema* schema = new sqlite::Schema{
+      "gpop operation store",
+      kApplicationId,
+      {
+          // 1: operations, events, expired ids, counters.
+          "CREATE TABLE operations (id TEXT PRIMARY KEY, record BLOB NOT NULL) WITHOUT ROWID;"
+          "CREATE TABLE events (revision INTEGER PRIMARY KEY, operation_id TEXT NOT NULL,"
+          " sequence INTEGER NOT NULL, event BLOB NOT NULL);"
+          "CREATE UNIQUE INDEX events_by_operation ON events (operation_id, sequence);"
+          "CREATE TABLE expired (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE);"
+          "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+          "INSERT INTO counters VALUES ('revision', 0);",
+      }};
+  return *schema;
+}
+
+// Free pages are returned to the file system after this many deletes (incremental vacuum).
+constexpr int kVacuumEveryDeletes = 64;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
+                                                               const SqliteStoreOptions& options) {
+  sqlite::OpenOptions open;
+  open.vfs = options.vfs;
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
+      sqlite::Database::Open(path, StoreSchema(), open);
+  if (!db.ok()) return db.status();
+  if (options.max_page_count > 0) {
+    absl::Status s = (*db)->Exec(absl::StrCat("PRAGMA max_page_count=", options.max_page_count));
+    if (!s.ok()) return s;
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*db), options));
+  core::MutexLock lock(&store->mu_);
+  if (absl::Status s = store->Prepare(); !s.ok()) return s;
+  return store;
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<sqlite::Database> db, SqliteStoreOptions options)
+    : options_(std::move(options)), db_(std::move(db)) {}
+
+int SqliteStore::SchemaVersion() { return static_cast<int>(StoreSchema().migrations.size()); }
+
+absl::Status SqliteStore::Prepare() {
+  struct Item {
+    sqlite::Statement* stmt;
+    const char* sql;
+  } items[] = {
+      {&put_operation_, "INSERT OR REPLACE INTO operations (id, record) VALUES (?1, ?2)"},
+      {&put_event_,
+       "INSERT INTO events (revision, operation_id, sequence, event) VALUES (?1, ?2, ?3, ?4)"},
+      {&put_revision_, "UPDATE counters SET value = max(value, ?1) WHERE name = 'revision'"},
+      {&delete_operation_, "DELETE FROM operations WHERE id = ?1"},
+      {&delete_events_, "DELETE FROM events WHERE operation_id = ?1"},
+      {&put_expired_, "INSERT OR IGNORE INTO expired (id) VALUES (?1)"},
+      {&trim_expired_, "DELETE FROM expired WHERE seq <= (SELECT max(seq) FROM expired) - ?1"},
+  };
+  for (Item& item : items) {
+    absl::StatusOr<sqlite::Statement> stmt = db_->Prepare(item.sql);
+    if (!stmt.ok()) return stmt.status();
+    *item.stmt = std::move(*stmt);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::Commit(const std::vector<Change>& batch) {
+  core::MutexLock lock(&mu_);
+  absl::StatusOr<sqlite::Transaction> tx = sqlite::Transaction::Begin(db_.get());
+  if (!tx.ok()) return tx.status();
+  if (absl::Status s = WriteBatch(batch); !s.ok()) return s;  // rolled back by ~Transaction
+  return tx->Commit();
+}
+
+absl::Status SqliteStore::WriteBatch(const std::vector<Change>& batch) {
+  // A batch often changes one operation several times: write its last record only.
+  std::vector<size_t> last;
+  {
+    std::map<std::string_view, size_t> index;
+    for (size_t i = 0; i < batch.size(); ++i) index[batch[i].record.id] = i;
+    for (const auto& [id, i] : index) last.push_back(i);
+  }
+  uint64_t revision = 0;
+  for (const Change& change : batch) {
+    if (!change.event) continue;
+    const engine::Event& ev = *change.event;
+    absl::Status s = put_event_.Bind(1, static_cast<int64_t>(ev.revision))
+                         .Bind(2, ev.operation_id)
+                         .Bind(3, static_cast<int64_t>(ev.sequence))
+                         .BindBlob(4, EncodeEvent(ev))
+                         .Run();
+    if (!s.ok()) return s;
+    revision = std::max(revision, ev.revision);
+  }
+  for (size_t i : last) {
+    const engine::OperationRecord& rec = batch[i].record;
+    absl::Status s = put_operation_.Bind(1, rec.id).BindBlob(2, EncodeRecord(rec)).Run();
+    if (!s.ok()) return s;
+    revision = std::max(revision, rec.revision);
+  }
+  if (revision > 0) {
+    if (absl::Status s = put_revision_.Bind(1, static_cast<int64_t>(revision)).Run(); !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::Delete(const std::string& operation_id) {
+  core::MutexLock lock(&mu_);
+  {
+    absl::StatusOr<sqlite::Transaction> tx = sqlite::Transaction::Begin(db_.get());
+    if (!tx.ok()) return tx.status();
+    for (sqlite::Statement* stmt : {&delete_events_, &delete_operation_, &put_expired_}) {
+      if (absl::Status s = stmt->Bind(1, operation_id).Run(); !s.ok()) return s;
+    }
+    absl::Status s = trim_expired_.Bind(1, static_cast<int64_t>(options_.expired_ids_kept)).Run();
+    if (!s.ok()) return s;
+    if (absl::Status c = tx->Commit(); !c.ok()) return c;
+  }
+  if (++deletes_since_vacuum_ >= kVacuumEveryDeletes) {
+    deletes_since_vacuum_ = 0;
+    // Best effort: a failed vacuum leaves free pages for later inserts to reuse.
+    (void)db_->Exec("PRAGMA incremental_vacuum");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<engine::Store::Snapshot> SqliteStore::Load() {
+  core::MutexLock lock(&mu_);
+  Snapshot snap;
+  {
+    absl::StatusOr<sqlite::Statement> stmt = db_->Prepare("SELECT record FROM operations");
+    if (!stmt.ok()) return stmt.status();
+    for (;;) {
+      absl::StatusOr<bool> row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      absl::StatusOr<engine::OperationRecord> rec = DecodeRecord(stmt->ColumnText(0));
+      if (!rec.ok()) return rec.status();
+      snap.operations.push_back(std::move(*rec));
+    }
+  }
+  {
+    absl::StatusOr<sqlite::Statement> stmt =
+        db_->Prepare("SELECT event FROM events ORDER BY revision");
+    if (!stmt.ok()) return stmt.status();
+    for (;;) {
+      absl::StatusOr<bool> row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      absl::StatusOr<engine::Event> ev = DecodeEvent(stmt->ColumnText(0));
+      if (!ev.ok()) return ev.status();
+      snap.events.push_back(std::move(*ev));
+    }
+  }
+  {
+    absl::StatusOr<sqlite::Statement> stmt = db_->Prepare("SELECT id FROM expired ORDER BY seq");
+    if (!stmt.ok()) return stmt.status();
+    for (;;) {
+      absl::StatusOr<bool> row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      snap.expired.push_back(stmt->ColumnText(0));
+    }
+  }
+  absl::StatusOr<int64_t> revision =
+      db_->QueryInt("SELECT value FROM counters WHERE name = 'revision'");
+  if (!revision.ok()) return revision.status();
+  snap.revision = static_cast<uint64_t>(*revision);
+  return snap;
+}
+
+absl::StatusOr<std::string> SqliteStore::Pragma(const std::string& name) {
+  core::MutexLock lock(&mu_);
+  return db_->QueryText("PRAGMA " + name);
+}
+
+}  // namespace gpop::store

@@ -1,0 +1,164 @@
+// SqliteStore beyond the conformance suite: the file's settings, its schema version, and what
+// happens with damaged, foreign, newer and full files.
+
+#include "service/store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+
+#include "service/store/record_codec.h"
+#include "tests/testing/fixtures.h"
+
+namespace gpop::store {
+namespace {
+
+using engine::Event;
+using engine::OperationRecord;
+
+std::string NewPath() { return (gpop::testing::TempDir("gpop-sqlite") / "operations.db").string(); }
+
+OperationRecord Queued(const std::string& id, uint64_t revision, size_t comment_bytes = 0) {
+  OperationRecord r;
+  r.id = id;
+  r.state = core::OperationState::kQueued;
+  core::BackupSpec spec;
+  spec.gpo.guid = "{AAAAAAAA-0000-0000-0000-000000000001}";
+  spec.comment = std::string(comment_bytes, 'c');
+  r.spec = spec;
+  r.last_sequence = 1;
+  r.revision = revision;
+  return r;
+}
+
+engine::Store::Change ChangeOf(const OperationRecord& r) {
+  Event e;
+  e.operation_id = r.id;
+  e.sequence = r.last_sequence;
+  e.revision = r.revision;
+  e.state = r.state;
+  return {r, e};
+}
+
+// Runs raw SQL on a file with a connection of its own.
+void RawExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << err;
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+TEST(SqliteStoreTest, WalAndSynchronousFull) {
+  auto store = SqliteStore::Open(NewPath());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(*(*store)->Pragma("journal_mode"), "wal");
+  EXPECT_EQ(*(*store)->Pragma("synchronous"), "2");  // FULL
+  EXPECT_EQ(*(*store)->Pragma("auto_vacuum"), "2");  // INCREMENTAL
+  EXPECT_EQ(*(*store)->Pragma("user_version"), std::to_string(SqliteStore::SchemaVersion()));
+}
+
+TEST(SqliteStoreTest, NewerSchemaIsRefused) {
+  std::string path = NewPath();
+  ASSERT_TRUE(SqliteStore::Open(path).ok());
+  RawExec(path, "PRAGMA user_version=" + std::to_string(SqliteStore::SchemaVersion() + 1));
+  auto store = SqliteStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find("newer"), std::string::npos) << store.status();
+  EXPECT_NE(store.status().message().find(path), std::string::npos) << store.status();
+}
+
+TEST(SqliteStoreTest, ForeignDatabaseIsRefusedAndLeftAlone) {
+  std::string path = NewPath();
+  RawExec(path, "CREATE TABLE customers (name TEXT); INSERT INTO customers VALUES ('x');");
+  auto store = SqliteStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
+  EXPECT_NE(store.status().message().find("another program"), std::string::npos);
+  RawExec(path, "SELECT name FROM customers");  // still there, untouched
+}
+
+TEST(SqliteStoreTest, NotADatabaseIsDataLoss) {
+  std::string path = NewPath();
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << std::string(8192, 'Z');
+  }
+  auto store = SqliteStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss) << store.status();
+  std::ifstream in(path, std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, std::string(8192, 'Z'));  // never silently reset
+}
+
+TEST(SqliteStoreTest, DamagedPagesAreDataLoss) {
+  std::string path = NewPath();
+  {
+    auto store = SqliteStore::Open(path);
+    ASSERT_TRUE(store.ok());
+    std::vector<engine::Store::Change> batch;
+    for (int i = 1; i <= 200; ++i)
+      batch.push_back(ChangeOf(Queued("op" + std::to_string(i), i, 500)));
+    ASSERT_TRUE((*store)->Commit(batch).ok());
+  }
+  RawExec(path, "PRAGMA wal_checkpoint(TRUNCATE)");
+  {
+    // Overwrite the middle of the file (past the header page) with garbage.
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4096 * 3);
+    std::string junk(4096 * 4, '\xA5');
+    f.write(junk.data(), junk.size());
+  }
+  auto store = SqliteStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss) << store.status();
+}
+
+TEST(SqliteStoreTest, StoredBytesThatAreNotARecordAreDataLoss) {
+  EXPECT_EQ(DecodeRecord("\x01\x05").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeEvent("").status().code(), absl::StatusCode::kDataLoss);
+  std::string good = EncodeRecord(Queued("x", 1));
+  EXPECT_TRUE(DecodeRecord(good).ok());
+  EXPECT_FALSE(DecodeRecord(good.substr(0, good.size() - 1)).ok());
+  EXPECT_FALSE(DecodeRecord(good + "x").ok());
+}
+
+TEST(SqliteStoreTest, DiskFullFailsTheBatchAndKeepsWhatWasThere) {
+  SqliteStoreOptions options;
+  options.max_page_count = 40;
+  auto store = SqliteStore::Open(NewPath(), options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Commit({ChangeOf(Queued("first", 1))}).ok());
+  // A batch larger than the file may grow: RESOURCE_EXHAUSTED, nothing of it written.
+  std::vector<engine::Store::Change> big;
+  for (int i = 2; i < 40; ++i) big.push_back(ChangeOf(Queued("op" + std::to_string(i), i, 4000)));
+  absl::Status s = (*store)->Commit(big);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  auto snap = (*store)->Load();  // reads keep working
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  ASSERT_EQ(snap->operations.size(), 1u);
+  EXPECT_EQ(snap->operations[0].id, "first");
+  EXPECT_EQ(snap->revision, 1u);
+  // Small writes succeed again once there is room.
+  EXPECT_TRUE((*store)->Commit({ChangeOf(Queued("second", 2))}).ok());
+}
+
+TEST(SqliteStoreTest, RetentionGivesSpaceBack) {
+  std::string path = NewPath();
+  auto store = SqliteStore::Open(path);
+  ASSERT_TRUE(store.ok());
+  for (int i = 1; i <= 300; ++i) {
+    ASSERT_TRUE((*store)->Commit({ChangeOf(Queued("op" + std::to_string(i), i, 4000))}).ok());
+  }
+  int64_t full = std::stoll(*(*store)->Pragma("page_count"));
+  for (int i = 1; i <= 300; ++i) ASSERT_TRUE((*store)->Delete("op" + std::to_string(i)).ok());
+  int64_t after = std::stoll(*(*store)->Pragma("page_count"));
+  EXPECT_LT(after * 4, full) << "pages before " << full << ", after " << after;
+}
+
+}  // namespace
+}  // namespace gpop::store
