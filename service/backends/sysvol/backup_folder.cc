@@ -126,6 +126,14 @@ BackupXml MakeBackupXml(const BackupSource& source, const GptTree& tree,
   BackupExtension registry{kRegistryExtensionGuid, "Registry", {}};
   BackupExtension sec{kSecurityExtensionGuid, "Security", {}};
   BackupExtension unknown{kUnknownExtensionGuid, "Unknown Extension", {}};
+  if (source.has_gpo_comment) {
+    FsObject cmt;
+    cmt.path = "%GPO_FSPATH%\\GPO.cmt";
+    cmt.source_expanded_path = "\\\\" + source.domain_controller + "\\sysvol\\" + source.domain +
+                               "\\Policies\\" + source.gpo_guid + "\\GPO.cmt";
+    cmt.location = "DomainSysvol\\GPO\\GPO.cmt";
+    unknown.objects.push_back(std::move(cmt));
+  }
   // As GPMC does: the security template belongs to the Security extension only when the GPO
   // lists that extension (otherwise it is an unknown file); registry.pol always belongs to the
   // Registry extension.

@@ -40,6 +40,7 @@ struct BackupSource {
   uint32_t sysvol_version = 0;          // GPT.INI's Version=, same layout
   std::string machine_extension_guids;  // empty: derived from the files present
   std::string user_extension_guids;
+  bool has_gpo_comment = false;  // the GPT holds GPO.cmt (the GPO's own comment)
 };
 
 // MakeBackupXml
@@ -47,7 +48,7 @@ struct BackupSource {
 // Backup.xml for a GPT whose Machine/User trees are `tree`, as GPMC lays it out: the Registry
 // extension lists each side's registry.pol and the Adm wildcard, the Security extension the
 // security template (when the machine extension list names it), and the "Unknown Extension"
-// every other file and folder in tree order.
+// every other file and folder in tree order (GPO.cmt first, as the fixtures list it).
 // Principals named by the security template become SecurityGroups.
 BackupXml MakeBackupXml(const BackupSource& source, const GptTree& tree,
                         const SecurityTemplate* security);

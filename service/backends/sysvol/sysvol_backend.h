@@ -1,8 +1,9 @@
 // The sysvol backend: GPMC's operations performed by gpop itself on a GPO tree (Policies/{GUID}
 // GPTs plus the container half in its own metadata store) and on real GPMC backup folders.
 //
-// This issue implements backup and report; restore, import and copy return UNIMPLEMENTED and
-// plug into the same intent/staging/commit machinery later.
+// This file is the dispatch only. Each operation has its own file under ops/ (ops/backup.h,
+// ops/report.h, ...), the commit protocol's publish and recovery live in txn/, and the ADMX
+// cache, domain-controller detection and backup locations have their own files.
 //
 // Commit protocol of every writing operation (so that a cancel or a crash at any moment leaves
 // effects NONE or APPLIED, never half):
@@ -16,7 +17,9 @@
 //      location, rename the staged manifest over manifest.xml, fsync again;
 //   6. the intent is marked DONE and the staging folder removed.
 // Recover(operation_id) and ResolveLeftovers() finish step 5-6 for COMMITTING intents (the
-// manifest is then rebuilt from the backups' bkupInfo.xml) and undo STAGING ones.
+// manifest is then rebuilt from the backups' bkupInfo.xml) and undo STAGING ones; every intent
+// names its kind and recovery dispatches on it (txn/recovery.h). An I/O error past the commit
+// point is retried; a backup that is published is reported as such (APPLIED, with a warning).
 
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_SYSVOL_BACKEND_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_SYSVOL_BACKEND_H_
@@ -29,41 +32,17 @@
 #include <string>
 #include <vector>
 
-#include "service/backends/sysvol/format/admx.h"
+#include "service/backends/sysvol/admx_cache.h"
+#include "service/backends/sysvol/backend_context.h"
+#include "service/backends/sysvol/backup_locations.h"
+#include "service/backends/sysvol/dc_detection.h"
 #include "service/backends/sysvol/gpo_store.h"
 #include "service/backends/sysvol/metadata_store.h"
-#include "service/backends/sysvol/safe_fs.h"
 #include "service/backends/sysvol/sysvol_config.h"
+#include "service/backends/sysvol/txn/fault_injector.h"
 #include "service/core/backend.h"
-#include "service/core/mutex.h"
 
 namespace gpop::sysvol {
-
-// DetectRunningDc
-//
-// Why the tree at `sysvol_dir` is served by a running Samba domain controller, or nullopt.
-// The rule: an ancestor of `sysvol_dir` (up to four levels up) is a Samba DC's root (it holds
-// `private/sam.ldb`), and either a `samba.pid` file (in `<root>/run`, `<root>/var/run`, or, for
-// the system install under /var/lib/samba, `/run/samba` and `/var/run/samba`) names a live
-// process, or a running process whose program is `samba` has that root in its command line
-// (`samba -s <root>/etc/smb.conf`; for /var/lib/samba any running `samba`).
-std::optional<std::string> DetectRunningDc(const std::filesystem::path& sysvol_dir);
-
-// FaultPoint
-//
-// Places in the commit protocol where tests simulate a crash.
-enum class FaultPoint {
-  kAfterStaging,        // everything staged and fsynced, before BeginCommit
-  kAfterCommitRecord,   // intent COMMITTING, nothing published
-  kAfterBackupRename,   // backup folder published, manifest not yet replaced
-  kAfterManifestRename  // manifest replaced, intent not yet DONE
-};
-
-// FaultHook
-//
-// Called at each FaultPoint; returning true makes the run stop right there as a crash would
-// (nothing cleaned up, the intent left as it is; the run returns INTERNAL with effects UNKNOWN).
-using FaultHook = std::function<bool(FaultPoint)>;
 
 // SysvolBackend
 //
@@ -108,47 +87,22 @@ class SysvolBackend : public core::Backend {
   void SetFaultHookForTesting(FaultHook hook);
 
  private:
-  struct Location {
-    std::string name;
-    std::filesystem::path path;
-  };
-
   SysvolBackend(SysvolConfig config, std::unique_ptr<MetadataStore> metadata,
                 std::string read_only_reason);
 
-  core::Result<Location> ResolveLocation(const std::string& name) const;
-  core::Mutex* LocationMutex(const std::string& name) const;
-  bool Fault(FaultPoint point) const;
-
-  core::Outcome RunBackup(const core::RunRequest& request, const core::BackupSpec& spec,
-                          core::ProgressSink& sink, core::CancelToken& cancel);
-  core::Outcome RunReport(const core::ReportSpec& spec, core::ProgressSink& sink,
-                          core::CancelToken& cancel);
-
-  // Finishes publishing a COMMITTING intent (idempotent); `staged_manifest` says whether the
-  // staged manifest is to be published (only by the run that computed it and holds the
-  // location's lock); otherwise the manifest is rebuilt under the lock. `*crashed` tells that a
-  // FaultHook stopped it.
-  core::Status RollForward(const Intent& intent, bool staged_manifest, bool* crashed);
-  // Removes an intent's staging folder and marks it ROLLED_BACK.
-  core::Status RollBack(const Intent& intent);
-  // Rewrites manifest.xml of `location` from its backups when it is missing or stale. The
-  // caller holds the location's mutex.
-  core::Status RepairManifestLocked(const Dir& location) const;
-
-  core::Result<std::shared_ptr<const AdmxCatalog>> LoadAdmx(const Dir& policies) const;
+  // The spec with every GPO and location it names resolved (GUIDs, configured location names),
+  // so that one GPO named by name and by GUID is one lock.
+  core::OperationSpec Resolved(const core::OperationSpec& spec) const;
 
   const SysvolConfig config_;
   const std::unique_ptr<MetadataStore> metadata_;
   const GpoStore store_;
+  const BackupLocations locations_;
   const std::string read_only_reason_;
   const std::string domain_controller_;
-
-  mutable core::Mutex mu_;
-  mutable std::map<std::string, std::unique_ptr<core::Mutex>> location_mu_ GPOP_GUARDED_BY(mu_);
-  FaultHook fault_hook_ GPOP_GUARDED_BY(mu_);
-  mutable std::shared_ptr<const AdmxCatalog> admx_ GPOP_GUARDED_BY(mu_);
-  mutable int64_t admx_stamp_ GPOP_GUARDED_BY(mu_) = -1;
+  AdmxCache admx_;
+  FaultInjector faults_;
+  const BackendContext ctx_;
 };
 
 // OpenSysvolBackend

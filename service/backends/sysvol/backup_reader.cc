@@ -1,0 +1,119 @@
+// Opening a backup (see backup_reader.h).
+
+#include "service/backends/sysvol/backup_reader.h"
+
+#include "service/backends/sysvol/backup_folder.h"
+#include "service/backends/sysvol/format/format_error.h"
+#include "service/backends/sysvol/format/text_util.h"
+#include "service/backends/sysvol/gpt_reader.h"
+#include "service/core/guid.h"
+
+namespace gpop::sysvol {
+
+std::string OpenedBackup::GpoGuid() const {
+  return core::NormalizeGuid(backup_xml.core.id).value_or(backup_xml.core.id);
+}
+
+uint32_t OpenedBackup::DirectoryVersion() const {
+  const GpoCoreSettings& c = backup_xml.core;
+  return ((c.user_version_number & 0xFFFFu) << 16) | (c.machine_version_number & 0xFFFFu);
+}
+
+uint32_t OpenedBackup::SysvolVersion() const {
+  const GpoCoreSettings& c = backup_xml.core;
+  return (c.user_version_number & 0xFFFF0000u) | (c.machine_version_number >> 16);
+}
+
+bool OpenedBackup::Lists(const TreeEntry& entry) const {
+  if (entry.is_dir) return true;
+  bool any = false;
+  const std::string wanted = "DomainSysvol\\GPO\\" + entry.side + "\\" + entry.Joined('\\');
+  for (const BackupExtension& ext : backup_xml.extensions) {
+    for (const FsObject& o : ext.objects) {
+      if (o.is_dir || o.location.empty()) continue;
+      any = true;
+      if (internal::EqualsNoCase(o.location, wanted)) return true;
+    }
+  }
+  return !any;
+}
+
+std::vector<core::StatusMessage> OpenedBackup::StrayFileMessages(
+    const std::vector<TreeEntry>& skipped) const {
+  std::vector<core::StatusMessage> out;
+  auto add = [&](const std::string& path) {
+    core::StatusMessage m;
+    m.object_path = path;
+    m.message =
+        "not one of the backup's GPMC files (not listed in Backup.xml); ignored, never "
+        "copied into the GPO";
+    m.severity = core::Severity::kInfo;
+    out.push_back(std::move(m));
+  };
+  if (core::Result<std::vector<DirEntry>> entries = folder.List(); entries.ok()) {
+    for (const DirEntry& e : *entries) {
+      bool own = false;
+      for (const char* name : {kBackupXmlFile, kBkupInfoFile, kGpReportFile, "DomainSysvol"}) {
+        if (internal::EqualsNoCase(e.name, name)) own = true;
+      }
+      if (!own) add(JoinDisplay(folder.display(), e.name));
+    }
+  }
+  for (const TreeEntry& e : skipped) {
+    add(JoinDisplay(gpt ? gpt->display() : folder.display(), e.side + "/" + e.Joined('/')));
+  }
+  return out;
+}
+
+core::Result<OpenedBackup> OpenBackup(const BackupLocations& locations, const core::BackupRef& ref,
+                                      const std::string& field) {
+  std::optional<std::string> id = core::NormalizeGuid(ref.backup_id);
+  if (!id) return core::InvalidField(field, "is not a GUID");
+  core::Result<BackupLocation> location = locations.Resolve(ref.location);
+  if (!location.ok()) return location.error();
+  core::Result<Dir> loc = BackupLocations::Open(*location);
+  core::Result<std::optional<DirEntry>> folder =
+      loc.ok() ? loc->FindNoCase(*id) : core::Result<std::optional<DirEntry>>(loc.error());
+  if (!folder.ok() || !*folder || (*folder)->type != EntryType::kDirectory) {
+    if (folder.ok() && *folder && (*folder)->type == EntryType::kSymlink) {
+      return PathEscape(JoinDisplay(loc->display(), (*folder)->name),
+                        "is a symbolic link; gpop does not follow links");
+    }
+    return core::MakeError(core::Code::kNotFound, core::reason::kBackupNotFound,
+                           "no backup " + *id + " in location " + location->name,
+                           {{"backup_id", *id}, {"location", location->name}});
+  }
+  OpenedBackup out;
+  out.location = *location;
+  out.backup_id = *id;
+  core::Result<Dir> backup = loc->OpenSubdir((*folder)->name);
+  if (!backup.ok()) return backup.error();
+  out.folder = std::move(*backup);
+  core::Result<std::optional<DirEntry>> bx = out.folder.FindNoCase(kBackupXmlFile);
+  if (!bx.ok()) return bx.error();
+  if (!*bx) {
+    return CorruptFile(JoinDisplay(out.folder.display(), kBackupXmlFile),
+                       "missing: not a GPMC backup");
+  }
+  core::Result<std::string> bytes = out.folder.ReadFile((*bx)->name, kMaxSmallXmlBytes * 4);
+  if (!bytes.ok()) return bytes.error();
+  core::Result<BackupXml> parsed =
+      ParseBackupXml(*bytes, JoinDisplay(out.folder.display(), (*bx)->name));
+  if (!parsed.ok()) return parsed.error();
+  out.backup_xml = std::move(*parsed);
+  if (core::Result<std::optional<DirEntry>> bi = out.folder.FindNoCase(kBkupInfoFile);
+      bi.ok() && *bi) {
+    core::Result<std::string> info = out.folder.ReadFile((*bi)->name, kMaxSmallXmlBytes);
+    if (info.ok()) {
+      core::Result<BackupInst> inst =
+          ParseBkupInfo(*info, JoinDisplay(out.folder.display(), (*bi)->name));
+      if (inst.ok()) out.inst = std::move(*inst);
+    }
+  }
+  core::Result<std::optional<Dir>> gpt = OpenPathNoCase(out.folder, {"DomainSysvol", "GPO"});
+  if (!gpt.ok()) return gpt.error();
+  out.gpt = std::move(*gpt);
+  return out;
+}
+
+}  // namespace gpop::sysvol

@@ -1,0 +1,262 @@
+// The backup operation (see backup.h).
+
+#include "service/backends/sysvol/ops/backup.h"
+
+#include <chrono>
+#include <set>
+#include <vector>
+
+#include "service/backends/sysvol/backup_folder.h"
+#include "service/backends/sysvol/format/backup_inst.h"
+#include "service/backends/sysvol/format/report_xml.h"
+#include "service/backends/sysvol/gpt_copy.h"
+#include "service/backends/sysvol/gpt_reader.h"
+#include "service/backends/sysvol/ops/op_util.h"
+#include "service/backends/sysvol/txn/backup_publish.h"
+#include "service/backends/sysvol/txn/intent_kinds.h"
+#include "service/backends/sysvol/txn/staging.h"
+#include "service/core/guid.h"
+
+namespace gpop::sysvol {
+namespace {
+
+// The GPO's own comment, kept beside Machine/ and User/ as GPMC keeps it.
+constexpr char kGpoCommentFile[] = "GPO.cmt";
+
+// Retries of a publish that failed past the commit point (an I/O error on a fsync, the DONE
+// mark, the manifest), in recovery mode.
+constexpr int kPublishRetries = 2;
+
+}  // namespace
+
+core::Outcome RunBackup(const BackendContext& ctx, const std::string& operation_id,
+                        const core::BackupSpec& spec, core::ProgressSink& sink,
+                        core::CancelToken& cancel) {
+  core::Result<GpoEntry> gpo = ctx.store.Resolve(spec.gpo);
+  if (!gpo.ok()) return Failed(gpo.error());
+  return BackupGpoEntry(ctx, operation_id, *gpo, spec.location, spec.comment, sink, cancel);
+}
+
+core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& operation_id,
+                             const GpoEntry& gpo, const std::string& location_name,
+                             const std::string& comment, core::ProgressSink& sink,
+                             core::CancelToken& cancel) {
+  core::Result<BackupLocation> location = ctx.locations.Resolve(location_name);
+  if (!location.ok()) return Failed(location.error());
+  if (gpo.gpt_ini_error) return Failed(*gpo.gpt_ini_error);
+
+  // Read and check everything before anything is written.
+  core::Result<Dir> policies = ctx.store.OpenPolicies();
+  if (!policies.ok()) return Failed(policies.error());
+  core::Result<Dir> gpt = ctx.store.OpenGpt(*policies, gpo);
+  if (!gpt.ok()) return Failed(gpt.error());
+  core::Result<GptSettings> settings = ReadGptSettings(*gpt);
+  if (!settings.ok()) return Failed(settings.error());
+  core::Result<GptTree> tree = WalkGptTree(*gpt);
+  if (!tree.ok()) return Failed(tree.error());
+  if (std::vector<core::StatusMessage> bad = CheckTreeNames(*tree, gpt->display()); !bad.empty()) {
+    sink.Messages(bad, std::nullopt);
+    return Failed(core::MakeError(
+        core::Code::kFailedPrecondition, core::reason::kUnsupported,
+        std::to_string(bad.size()) + " file name(s) in " + gpt->display() +
+            " cannot be written into a backup (not UTF-8 or control characters): see the "
+            "status messages; nothing was written"));
+  }
+  core::Result<std::optional<DirEntry>> gpo_comment = gpt->FindNoCase(kGpoCommentFile);
+  if (!gpo_comment.ok()) return Failed(gpo_comment.error());
+  const bool has_comment = *gpo_comment && (*gpo_comment)->type == EntryType::kFile;
+  std::vector<core::StatusMessage> warnings = SettingsWarnings(*settings, gpt->display());
+  if (!warnings.empty()) sink.Messages(warnings, std::nullopt);
+  LoadedAdmx admx = ctx.admx.Load(*policies);
+  if (!admx.warnings.empty()) sink.Messages(admx.warnings, std::nullopt);
+
+  core::Result<Dir> loc = BackupLocations::Open(*location, /*create=*/true);
+  if (!loc.ok()) return Failed(loc.error());
+  core::Result<Dir> staging_root = loc->MakeSubdir(kStagingFolder);
+  if (!staging_root.ok()) return Failed(staging_root.error());
+
+  const auto now = std::chrono::system_clock::now();
+  Intent intent;
+  intent.operation_id = operation_id;
+  intent.kind = kIntentBackup;
+  intent.root = location->name;
+  intent.staging = NewStagingName();
+  const std::string backup_id = core::NewGuid();
+  intent.fields = {{"backup_id", backup_id},
+                   {"gpo_guid", gpo.info.guid},
+                   {"gpo_display_name", gpo.info.display_name},
+                   {"domain", ctx.config.domain},
+                   {"comment", comment},
+                   {"backup_time", FormatBackupTime(now)}};
+  if (core::Status s = ctx.metadata.RecordIntent(intent); !s.ok()) return Failed(s.error());
+
+  // From here every failure removes the staging folder and closes the intent: effects NONE.
+  auto abort = [&](core::Error error) {
+    (void)RollBackBackup(ctx, intent);
+    if (error.code == core::Code::kCancelled) error = CancelledError("backup");
+    return Failed(std::move(error));
+  };
+
+  core::Result<Dir> staging = staging_root->MakeSubdir(intent.staging);
+  if (!staging.ok()) return abort(staging.error());
+  core::Result<Dir> backup_dir = staging->MakeSubdir(backup_id);
+  if (!backup_dir.ok()) return abort(backup_dir.error());
+  core::Result<Dir> domain_sysvol = backup_dir->MakeSubdir("DomainSysvol");
+  if (!domain_sysvol.ok()) return abort(domain_sysvol.error());
+  core::Result<Dir> gpo_dir = domain_sysvol->MakeSubdir("GPO");
+  if (!gpo_dir.ok()) return abort(gpo_dir.error());
+
+  const int64_t total = static_cast<int64_t>(tree->total_bytes + tree->entries.size()) + 5;
+  CopyProgress progress(sink, cancel, total);
+  progress.Start();
+  if (core::Status s = CopyGptSides(*gpt, *tree, *gpo_dir, progress); !s.ok()) {
+    return abort(s.error());
+  }
+  if (has_comment) {
+    core::Status s = gpt->CopyFileTo((*gpo_comment)->name, *gpo_dir, kGpoCommentFile,
+                                     [&](uint64_t) { return !progress.Cancelled(); });
+    if (!s.ok()) return abort(s.error());
+  }
+  progress.Advance(1);
+
+  // Backup.xml, bkupInfo.xml and gpreport.xml.
+  BackupSource source;
+  source.gpo_guid = gpo.info.guid;
+  source.domain = ctx.config.domain;
+  source.domain_controller = ctx.domain_controller;
+  source.display_name = gpo.info.display_name;
+  source.flags = gpo.info.flags;
+  source.version = gpo.info.version;
+  source.sysvol_version = gpo.sysvol_version;
+  source.machine_extension_guids =
+      gpo.has_metadata ? gpo.machine_extension_guids : DerivedExtensionGuids(*settings, true);
+  source.user_extension_guids =
+      gpo.has_metadata ? gpo.user_extension_guids : DerivedExtensionGuids(*settings, false);
+  source.has_gpo_comment = has_comment;
+  BackupXml backup_xml = MakeBackupXml(
+      source, *tree, settings->machine.security ? &*settings->machine.security : nullptr);
+  if (core::Status s = backup_dir->WriteFile(kBackupXmlFile, WriteBackupXml(backup_xml)); !s.ok()) {
+    return abort(s.error());
+  }
+  progress.Advance(1);
+
+  BackupInst inst;
+  inst.gpo_guid = gpo.info.guid;
+  inst.gpo_domain = ctx.config.domain;
+  inst.gpo_domain_guid = ctx.config.domain_guid;
+  inst.gpo_domain_controller = ctx.domain_controller;
+  inst.backup_time = intent.fields["backup_time"];
+  inst.id = backup_id;
+  inst.comment = comment;
+  inst.gpo_display_name = gpo.info.display_name;
+  if (core::Status s = backup_dir->WriteFile(kBkupInfoFile, WriteBkupInfo(inst)); !s.ok()) {
+    return abort(s.error());
+  }
+  progress.Advance(1);
+
+  ReportIdentity identity;
+  identity.guid = gpo.info.guid;
+  identity.domain = ctx.config.domain;
+  identity.name = gpo.info.display_name;
+  identity.created_time = TimeText(gpo.info.created);
+  identity.modified_time = TimeText(gpo.info.modified);
+  identity.read_time = FormatBackupTime(now);
+  identity.directory_version = gpo.info.version;
+  identity.sysvol_version = gpo.sysvol_version;
+  identity.flags = gpo.info.flags;
+  Report report = MakeReport(identity, *settings, admx.catalog.get());
+  if (core::Status s = backup_dir->WriteFile(kGpReportFile, WriteReportXmlUtf16(report)); !s.ok()) {
+    return abort(s.error());
+  }
+  progress.Advance(1);
+  if (progress.Cancelled()) return abort(CancelledError("backup"));
+
+  // Make the rest of the staged tree durable (the copied folders already are).
+  for (const Dir* d : {&*gpo_dir, &*domain_sysvol, &*backup_dir}) {
+    if (core::Status s = d->Sync(); !s.ok()) return abort(s.error());
+  }
+
+  // The manifest is computed and published under the location's lock.
+  core::MutexLock location_lock(ctx.locations.Mutex(location->name));
+  bool corrupt = false;
+  core::Result<Manifest> current = ReadManifest(*loc, &corrupt);
+  if (!current.ok()) return abort(current.error());
+  std::vector<std::string> skipped;
+  std::set<std::string> unreadable;
+  core::Result<std::vector<ScannedBackup>> scanned = ScanBackups(*loc, &skipped, &unreadable);
+  if (!scanned.ok()) return abort(scanned.error());
+  Manifest manifest = ReconcileManifest(*current, *scanned, unreadable);
+  manifest.backups.push_back(inst);
+  if (core::Status s = staging->WriteFile(kManifestFile, WriteManifest(manifest)); !s.ok()) {
+    return abort(s.error());
+  }
+  for (const Dir* d : {&*staging, &*staging_root}) {
+    if (core::Status s = d->Sync(); !s.ok()) return abort(s.error());
+  }
+  progress.Advance(1);
+  if (ctx.faults.Fault(FaultPoint::kAfterStaging)) return InjectedCrash();
+
+  // The commit point.
+  if (!cancel.BeginCommit()) return abort(CancelledError("backup"));
+  if (core::Status s = ctx.metadata.SetIntentState(intent.operation_id, IntentState::kCommitting);
+      !s.ok()) {
+    return abort(s.error());
+  }
+  intent.state = IntentState::kCommitting;
+  if (ctx.faults.Fault(FaultPoint::kAfterCommitRecord)) return InjectedCrash();
+  bool crashed = false;
+  core::Status published = RollForwardBackup(ctx, intent, /*staged_manifest=*/true, &crashed);
+  if (crashed) return InjectedCrash();
+  // Past the commit point the backup must be finished, not abandoned: retry as recovery would.
+  for (int i = 0; i < kPublishRetries && !published.ok(); ++i) {
+    published = RollForwardBackup(ctx, intent, /*staged_manifest=*/true, &crashed);
+    if (crashed) return InjectedCrash();
+  }
+  core::Outcome out;
+  out.result = BackupInfoFromIntent(intent);
+  if (!published.ok()) {
+    if (!BackupPublished(ctx, intent)) {
+      // The intent stays COMMITTING: the next start publishes it.
+      return Failed(published.error(), core::Effects::kUnknown);
+    }
+    // The backup is there and listed (listings read the folders); what failed is bookkeeping
+    // that the next start finishes.
+    sink.Messages(
+        {Warning(location->name + "/" + backup_id,
+                 "the backup is published, but finishing its bookkeeping failed (" +
+                     published.error().message + "); gpop completes it at the next start")},
+        std::nullopt);
+  }
+  out.effects = core::Effects::kApplied;
+  return out;
+}
+
+core::Result<std::string> TakeSafetyBackup(const BackendContext& ctx,
+                                           const std::string& operation_id, const GpoEntry& gpo,
+                                           const std::string& location, const std::string& why,
+                                           core::ProgressSink& sink) {
+  // Progress of the safety backup is not the operation's: only its messages go through.
+  class MessagesOnly : public core::ProgressSink {
+   public:
+    explicit MessagesOnly(core::ProgressSink& to) : to_(to) {}
+    void Progress(int64_t, int64_t) override {}
+    void Messages(std::vector<core::StatusMessage> m, std::optional<uint32_t> h) override {
+      to_.Messages(std::move(m), h);
+    }
+
+   private:
+    core::ProgressSink& to_;
+  } messages(sink);
+  core::CancelToken own;
+  core::Outcome out = BackupGpoEntry(ctx, operation_id + ".safety", gpo, location,
+                                     "gpop safety backup: " + why, messages, own);
+  if (out.error) {
+    core::Error e = *out.error;
+    e.message =
+        "the safety backup of " + gpo.info.guid + " failed, so nothing was changed: " + e.message;
+    return e;
+  }
+  return std::get<core::BackupInfo>(out.result).backup_id;
+}
+
+}  // namespace gpop::sysvol

@@ -1,0 +1,49 @@
+// Small pieces every operation of the sysvol backend uses: outcomes, cancellation and the
+// warnings GPMC would give for a GPT's settings.
+
+#ifndef GPOP_SERVICE_BACKENDS_SYSVOL_OPS_OP_UTIL_H_
+#define GPOP_SERVICE_BACKENDS_SYSVOL_OPS_OP_UTIL_H_
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "service/backends/sysvol/gpt_reader.h"
+#include "service/core/backend.h"
+
+namespace gpop::sysvol {
+
+// Failed
+//
+// A failed run with `effects` (NONE unless said otherwise).
+core::Outcome Failed(core::Error error, core::Effects effects = core::Effects::kNone);
+
+// CancelledError
+//
+// CANCELLED: "<what> cancelled; nothing was changed".
+core::Error CancelledError(const std::string& what);
+
+// InjectedCrash
+//
+// What a run returns when a FaultHook stops it: INTERNAL, effects UNKNOWN.
+core::Outcome InjectedCrash();
+
+// TimeText
+//
+// A backup-style time text, or "" for an unknown (zero) time.
+std::string TimeText(std::chrono::system_clock::time_point t);
+
+// SettingsWarnings
+//
+// Registry values clients do not understand (unknown special value names), one warning each.
+std::vector<core::StatusMessage> SettingsWarnings(const GptSettings& settings,
+                                                  const std::string& gpt_display);
+
+// Warning
+//
+// A warning status message about `object_path`.
+core::StatusMessage Warning(std::string object_path, std::string message);
+
+}  // namespace gpop::sysvol
+
+#endif  // GPOP_SERVICE_BACKENDS_SYSVOL_OPS_OP_UTIL_H_

@@ -1,0 +1,145 @@
+// Publishing a staged backup (see backup_publish.h).
+
+#include "service/backends/sysvol/txn/backup_publish.h"
+
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "service/backends/sysvol/backup_folder.h"
+#include "service/backends/sysvol/format/backup_inst.h"
+#include "service/backends/sysvol/txn/staging.h"
+#include "service/core/guid.h"
+
+namespace gpop::sysvol {
+namespace {
+
+core::Error InjectedFault() {
+  return core::MakeError(core::Code::kInternal, core::reason::kInternal, "injected fault");
+}
+
+std::string Field(const Intent& intent, const char* key) {
+  auto it = intent.fields.find(key);
+  return it == intent.fields.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+core::BackupInfo BackupInfoFromIntent(const Intent& intent) {
+  core::BackupInfo info;
+  info.backup_id = Field(intent, "backup_id");
+  info.location = intent.root;
+  info.gpo_guid = Field(intent, "gpo_guid");
+  info.gpo_display_name = Field(intent, "gpo_display_name");
+  info.domain = Field(intent, "domain");
+  info.comment = Field(intent, "comment");
+  if (auto t = ParseBackupTime(Field(intent, "backup_time"))) info.time = *t;
+  return info;
+}
+
+bool BackupPublished(const BackendContext& ctx, const Intent& intent) {
+  core::Result<BackupLocation> location = ctx.locations.Resolve(intent.root);
+  if (!location.ok()) return false;
+  core::Result<Dir> loc = BackupLocations::Open(*location);
+  std::optional<std::string> id = core::NormalizeGuid(Field(intent, "backup_id"));
+  return loc.ok() && id && loc->Exists(*id);
+}
+
+core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
+                               bool staged_manifest, bool* crashed) {
+  *crashed = false;
+  core::Result<BackupLocation> location = ctx.locations.Resolve(intent.root);
+  if (!location.ok()) return location.error();
+  core::Result<Dir> loc = BackupLocations::Open(*location);
+  if (!loc.ok()) return loc.error();
+  core::Result<Dir> staging_root = loc->MakeSubdir(kStagingFolder);
+  if (!staging_root.ok()) return staging_root.error();
+  std::optional<std::string> id = core::NormalizeGuid(Field(intent, "backup_id"));
+  if (!id) {
+    return core::MakeError(core::Code::kInternal, core::reason::kInternal,
+                           "intent " + intent.operation_id + " has no backup id");
+  }
+  const std::string& backup_id = *id;
+  std::optional<Dir> staging;
+  if (staging_root->Exists(intent.staging)) {
+    core::Result<Dir> s = staging_root->OpenSubdir(intent.staging);
+    if (!s.ok()) return s.error();
+    staging = std::move(*s);
+  }
+
+  if (staging && staging->Exists(backup_id)) {
+    if (core::Status s = staging->RenameTo(backup_id, *loc, backup_id, /*no_replace=*/true);
+        !s.ok()) {
+      return s;
+    }
+  } else if (!loc->Exists(backup_id)) {
+    return core::MakeError(core::Code::kDataLoss, core::reason::kIoError,
+                           "backup " + backup_id + " of operation " + intent.operation_id +
+                               " is neither staged nor published");
+  }
+  if (core::Status s = loc->Sync(); !s.ok()) return s;
+  if (ctx.faults.Fault(FaultPoint::kAfterBackupRename)) {
+    *crashed = true;
+    return InjectedFault();
+  }
+
+  if (staged_manifest && staging && staging->Exists(kManifestFile)) {
+    // The caller holds the location lock and computed this manifest under it.
+    if (core::Status s = staging->RenameTo(kManifestFile, *loc, kManifestFile); !s.ok()) return s;
+    if (core::Status s = loc->Sync(); !s.ok()) return s;
+  } else {
+    // Recovery (or a retry): the staged manifest may be older than the folder; rebuild it from
+    // the backups. The caller of a staged publish already holds the lock.
+    if (staged_manifest) {
+      if (core::Status s = RepairManifestLocked(*loc); !s.ok()) return s;
+    } else {
+      core::MutexLock lock(ctx.locations.Mutex(location->name));
+      if (core::Status s = RepairManifestLocked(*loc); !s.ok()) return s;
+    }
+  }
+  if (ctx.faults.Fault(FaultPoint::kAfterManifestRename)) {
+    *crashed = true;
+    return InjectedFault();
+  }
+
+  if (core::Status s = ctx.metadata.SetIntentState(intent.operation_id, IntentState::kDone);
+      !s.ok()) {
+    return s;
+  }
+  // The staging folder is garbage now; a failure to remove it is resolved at the next start.
+  (void)RemoveStaging(*loc, intent.staging);
+  return core::Status();
+}
+
+core::Status RollBackBackup(const BackendContext& ctx, const Intent& intent) {
+  core::Result<BackupLocation> location = ctx.locations.Resolve(intent.root);
+  if (location.ok()) {
+    core::Result<Dir> loc = BackupLocations::Open(*location);
+    if (loc.ok()) {
+      if (core::Status s = RemoveStaging(*loc, intent.staging); !s.ok()) return s;
+    }
+  }
+  return ctx.metadata.SetIntentState(intent.operation_id, IntentState::kRolledBack);
+}
+
+core::Status RepairManifestLocked(const Dir& location) {
+  bool corrupt = false;
+  core::Result<Manifest> current = ReadManifest(location, &corrupt);
+  if (!current.ok()) return current.error();
+  std::vector<std::string> skipped;
+  std::set<std::string> unreadable;
+  core::Result<std::vector<ScannedBackup>> scanned = ScanBackups(location, &skipped, &unreadable);
+  if (!scanned.ok()) return scanned.error();
+  Manifest wanted = ReconcileManifest(*current, *scanned, unreadable);
+  bool missing = false;
+  if (core::Result<std::optional<DirEntry>> f = location.FindNoCase(kManifestFile); f.ok()) {
+    missing = !*f;
+  }
+  if (!corrupt && !(missing && !wanted.backups.empty()) && wanted == *current) {
+    return core::Status();
+  }
+  if (missing && wanted.backups.empty()) return core::Status();
+  return ReplaceFileAtomically(location, kManifestFile, WriteManifest(wanted));
+}
+
+}  // namespace gpop::sysvol

@@ -1,0 +1,49 @@
+// The publish half of a backup's commit protocol: moving the staged backup folder into its
+// location and the manifest in step with it, forward (after the commit point) or back.
+//
+// A backup's intent (kind kIntentBackup) has `root` = the location's name and the fields
+// backup_id, gpo_guid, gpo_display_name, domain, comment, backup_time.
+
+#ifndef GPOP_SERVICE_BACKENDS_SYSVOL_TXN_BACKUP_PUBLISH_H_
+#define GPOP_SERVICE_BACKENDS_SYSVOL_TXN_BACKUP_PUBLISH_H_
+
+#include "service/backends/sysvol/backend_context.h"
+#include "service/backends/sysvol/metadata_store.h"
+#include "service/core/operation.h"
+
+namespace gpop::sysvol {
+
+// RollForwardBackup
+//
+// Finishes publishing a COMMITTING backup intent (idempotent): renames the staged folder into
+// the location (no replace), fsyncs, publishes the manifest, marks the intent DONE and removes
+// the staging folder. `staged_manifest` says whether the staged manifest is to be published
+// (only by the run that computed it and holds the location's lock); otherwise the manifest is
+// rebuilt under the lock. `*crashed` tells that a FaultHook stopped it.
+core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
+                               bool staged_manifest, bool* crashed);
+
+// RollBackBackup
+//
+// Removes the intent's staging folder and marks it ROLLED_BACK.
+core::Status RollBackBackup(const BackendContext& ctx, const Intent& intent);
+
+// BackupPublished
+//
+// Whether the intent's backup folder is in its location (what listings and restores see).
+bool BackupPublished(const BackendContext& ctx, const Intent& intent);
+
+// BackupInfoFromIntent
+//
+// The result of the backup the intent describes.
+core::BackupInfo BackupInfoFromIntent(const Intent& intent);
+
+// RepairManifestLocked
+//
+// Rewrites manifest.xml of `location` from its backups when it is missing or stale. The caller
+// holds the location's mutex.
+core::Status RepairManifestLocked(const Dir& location);
+
+}  // namespace gpop::sysvol
+
+#endif  // GPOP_SERVICE_BACKENDS_SYSVOL_TXN_BACKUP_PUBLISH_H_
