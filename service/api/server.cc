@@ -75,9 +75,17 @@ Server::Server(const ServerOptions& options, engine::Engine* engine, core::Backe
                engine::Clock* clock)
     : options_(options),
       engine_(engine),
+      local_authenticator_(options.insecure),
       api_(engine, backend, options.service),
-      operations_(&api_),
-      lro_(engine, clock, options.service) {}
+      operations_(&api_,
+                  CallAuthentication{options.authenticator != nullptr ? options.authenticator
+                                                                      : &local_authenticator_,
+                                     &unix_peers_}),
+      lro_(&api_,
+           CallAuthentication{
+               options.authenticator != nullptr ? options.authenticator : &local_authenticator_,
+               &unix_peers_},
+           clock) {}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                       engine::Engine* engine,
@@ -102,7 +110,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &bound_port);
+  const bool unix_socket = StartsWith(options.listen, "unix:");
+  if (unix_socket) {
+    // gpopd accepts the socket's connections itself, to learn each peer's uid.
+    absl::StatusOr<std::unique_ptr<UnixListener>> listener =
+        UnixListener::Open(options.listen.substr(5), &server->unix_peers_);
+    if (!listener.ok()) return listener.status();
+    server->unix_listener_ = *std::move(listener);
+  } else {
+    builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &bound_port);
+  }
   builder.RegisterService(&server->operations_);
   builder.RegisterService(&server->lro_);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
@@ -122,11 +139,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || (bound_port == 0 && !IsUnixAddress(options.listen))) {
+    server->unix_listener_.reset();
     server->grpc_server_.reset();
     return absl::UnavailableError("cannot listen on " + options.listen +
                                   " (address in use, or not a local address?)");
   }
   server->port_ = IsUnixAddress(options.listen) ? 0 : bound_port;
+  if (server->unix_listener_ != nullptr) server->unix_listener_->Serve(server->grpc_server_.get());
 
   grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService();
   health->SetServingStatus(kLivenessService, true);
@@ -160,6 +179,7 @@ void Server::Shutdown(engine::Duration grace, engine::Duration deadline) {
   // Ends running operations within the grace period, then every status and watch stream.
   engine_->Shutdown(grace);
   engine_->SetServingObserver(nullptr);  // the health service goes away with the server
+  if (unix_listener_ != nullptr) unix_listener_->Stop();  // no new connections
   // Now the process is about to stop: every health status, liveness included, goes NOT_SERVING.
   // (Open health Watch calls are not ended by this; like any other call still open, the
   // server's shutdown deadline cancels them.)

@@ -11,7 +11,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "service/api/auth/local_authenticator.h"
 #include "service/api/operations_service.h"
+#include "service/api/unix_peers.h"
 #include "service/core/backend.h"
 #include "service/core/mutex.h"
 #include "service/engine/clock.h"
@@ -48,6 +50,9 @@ struct ServerOptions {
   std::chrono::milliseconds max_connection_age_grace{std::chrono::minutes(1)};
   // Limits checked by the services before the engine (see ServiceOptions).
   ServiceOptions service;
+  // Who callers are (auth/authenticator.h); must outlive the server. Null: no credentials are
+  // configured, local callers (and, with `insecure`, every caller) act as the implicit admin.
+  const Authenticator* authenticator = nullptr;
 };
 
 // IsLoopbackAddress
@@ -94,10 +99,14 @@ class Server {
   const ServerOptions options_;
   engine::Engine* const engine_;
   // The services outlive grpc_server_ (declared first, destroyed last).
+  LocalAuthenticator local_authenticator_;
+  UnixPeers unix_peers_;
   OperationsApi api_;
   OperationsService operations_;
   LroService lro_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  // Accepts the Unix socket's connections itself, to read each peer's uid (unix_peers.h).
+  std::unique_ptr<UnixListener> unix_listener_;
   int port_ = 0;
   core::Mutex mu_;
   bool shut_down_ GPOP_GUARDED_BY(mu_) = false;
