@@ -96,14 +96,24 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     return absl::InvalidArgumentError("--listen " + options.listen +
                                       ": expected host:port, [ipv6]:port or unix:PATH");
   }
-  if (!options.insecure && !IsLoopbackAddress(options.listen)) {
-    return absl::InvalidArgumentError(
-        "--listen " + options.listen +
-        " is not a loopback address. Without TLS (not supported yet) gpopd listens only on "
-        "loopback (127.0.0.1, [::1], localhost) or a Unix socket; pass --insecure to accept "
-        "unencrypted, unauthenticated connections from the network anyway.");
+  const bool tls = !options.tls.cert_file.empty();
+  if (tls && IsUnixAddress(options.listen)) {
+    return absl::InvalidArgumentError("--listen " + options.listen +
+                                      ": TLS is for network addresses; a Unix socket identifies "
+                                      "its peers by their uid instead");
   }
-
+  if (!tls && !IsLoopbackAddress(options.listen)) {
+    if (!options.insecure) {
+      return absl::InvalidArgumentError(
+          "--listen " + options.listen +
+          " is not a loopback address. Without TLS gpopd listens only on loopback (127.0.0.1, "
+          "[::1], localhost) or a Unix socket: give --tls_cert and --tls_key, or pass "
+          "--insecure to accept unencrypted connections from the network anyway.");
+    }
+    Log(LogLevel::kWarning, {},
+        "INSECURE: listening on " + options.listen +
+            " without TLS (--insecure): anyone on the network can read and forge calls");
+  }
   std::unique_ptr<Server> server(new Server(options, engine, backend, clock));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -118,7 +128,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     if (!listener.ok()) return listener.status();
     server->unix_listener_ = *std::move(listener);
   } else {
-    builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &bound_port);
+    std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+    if (tls) {
+      absl::StatusOr<std::unique_ptr<TlsCredentials>> files = TlsCredentials::Open(options.tls);
+      if (!files.ok()) return files.status();
+      server->tls_ = *std::move(files);
+      credentials = server->tls_->ServerCredentials();
+    }
+    builder.AddListeningPort(options.listen, credentials, &bound_port);
   }
   builder.RegisterService(&server->operations_);
   builder.RegisterService(&server->lro_);
@@ -137,6 +154,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   // Reports travel inline in operation results until chunked transfer lands; a report of a
   // large GPO exceeds gRPC's 4 MiB default.
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || (bound_port == 0 && !IsUnixAddress(options.listen))) {
     server->unix_listener_.reset();
@@ -186,6 +204,14 @@ void Server::Shutdown(engine::Duration grace, engine::Duration deadline) {
   grpc_server_->GetHealthCheckService()->Shutdown();
   grpc_server_->Shutdown(std::chrono::system_clock::now() + deadline);
   Log(LogLevel::kInfo, {}, "stopped");
+}
+
+absl::Status Server::ReloadTls() {
+  if (tls_ == nullptr) return absl::OkStatus();
+  absl::Status s = tls_->Reload();
+  Log(s.ok() ? LogLevel::kInfo : LogLevel::kError, {},
+      s.ok() ? "TLS files reloaded" : "TLS reload failed, keeping the old files: " + s.ToString());
+  return s;
 }
 
 void Server::Wait() {
