@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
   options.target = command->global.server;
   options.tls = command->global.tls;
   options.tls_root_certs_file = command->global.ca_file;
+  options.tls_cert_file = command->global.cert_file;
+  options.tls_key_file = command->global.key_file;
   options.call_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
       absl::ToChronoNanoseconds(command->global.call_timeout));
   options.bearer_token = command->global.token;

@@ -170,15 +170,25 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeGrpcConnection(const ConnectionO
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (options.tls) {
     grpc::SslCredentialsOptions ssl;
-    if (!options.tls_root_certs_file.empty()) {
-      std::ifstream in(options.tls_root_certs_file, std::ios::binary);
-      if (!in) {
-        return absl::InvalidArgumentError("cannot read TLS root certificates file " +
-                                          options.tls_root_certs_file);
-      }
+    auto read = [](const std::string& what, const std::string& path,
+                   std::string* out) -> absl::Status {
+      if (path.empty()) return absl::OkStatus();
+      std::ifstream in(path, std::ios::binary);
+      if (!in) return absl::InvalidArgumentError("cannot read " + what + " " + path);
       std::ostringstream pem;
       pem << in.rdbuf();
-      ssl.pem_root_certs = pem.str();
+      *out = pem.str();
+      return absl::OkStatus();
+    };
+    if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+      return absl::InvalidArgumentError(
+          "a client certificate needs its key, and a key its certificate");
+    }
+    for (absl::Status s :
+         {read("TLS root certificates file", options.tls_root_certs_file, &ssl.pem_root_certs),
+          read("TLS client certificate", options.tls_cert_file, &ssl.pem_cert_chain),
+          read("TLS client key", options.tls_key_file, &ssl.pem_private_key)}) {
+      if (!s.ok()) return s;
     }
     credentials = grpc::SslCredentials(ssl);
   } else {

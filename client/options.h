@@ -22,6 +22,9 @@ struct ConnectionOptions {
   // Use TLS; the server is verified against `tls_root_certs_file` (PEM) or the system roots.
   bool tls = false;
   std::string tls_root_certs_file;
+  // A client certificate and its key (PEM files) for mutual TLS; both or neither.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // Deadline of each unary call; zero or negative = none. Streams take their own deadline.
   std::chrono::milliseconds call_timeout{30000};
   // Sent as "authorization: Bearer <token>" on every call when not empty.

@@ -4,7 +4,7 @@
 //
 // Flags (absl flags; `gpopd --help` lists them all):
 //   --listen=127.0.0.1:50051  host:port, [ipv6]:port or unix:PATH; port 0 picks a free port.
-//                             Loopback only unless --insecure (TLS is not supported yet).
+//                             Loopback only unless TLS or --insecure.
 //   --backend=sysvol          which backend runs operations, each with its own flags
 //                             (service/backend_flags.h: --sysvol, --domain, --backup_locations,
 //                             --state_dir, ...).
@@ -14,6 +14,10 @@
 //   --port_file=PATH          write the bound port there once listening (scripts and tests).
 //   --log_format=text|json   log lines on stderr, tagged with the operation id, request id and
 //                             principal; credentials are redacted (service/api/log.h).
+//   --tls_cert, --tls_key, --tls_client_ca, --tls_require_client_cert
+//                             TLS and mutual TLS (service/api/tls.h); --tokens_file and
+//                             --auth_policy: who callers are and what they may do
+//                             (service/api/auth/auth_files.h). SIGHUP reloads all of these.
 
 #include <chrono>
 #include <cstdio>
@@ -25,11 +29,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "service/api/auth/configured_authenticator.h"
 #include "service/api/log.h"
 #include "service/api/server.h"
 #include "service/backend_flags.h"
@@ -76,6 +82,21 @@ ABSL_FLAG(bool, windows_service, false,
           "Run as the Windows service gpopd, started by the Service Control Manager (the "
           "service's binPath passes it); the service's stop starts the planned shutdown.");
 #endif
+
+// Security (issue 8): TLS, credentials and grants. SIGHUP reloads the files.
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: serve --listen over TLS.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: accept client certificates that chain to it (mutual TLS); map their "
+          "identities to principals with cert lines in --auth_policy.");
+ABSL_FLAG(bool, tls_require_client_cert, false, "Refuse TLS clients without a certificate.");
+ABSL_FLAG(std::string, tokens_file, "",
+          "Bearer tokens, hashed: lines \"PRINCIPAL sha256:HEX EXPIRY\". With it or "
+          "--auth_policy every call needs a credential.");
+ABSL_FLAG(std::string, auth_policy, "",
+          "Grants, certificate identities and Unix uids: lines \"grant PRINCIPAL ROLE "
+          "[kind=K] [gpo=P] [label=K=V]\", \"cert IDENTITY PRINCIPAL\", \"uid UID PRINCIPAL\".");
+ABSL_DECLARE_FLAG(std::string, state_dir);
 
 namespace gpop {
 namespace {
@@ -152,6 +173,23 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   api::ServerOptions server_options;
   server_options.listen = absl::GetFlag(FLAGS_listen);
   server_options.insecure = absl::GetFlag(FLAGS_insecure);
+  std::unique_ptr<api::ConfiguredAuthenticator> authenticator;
+  if (!absl::GetFlag(FLAGS_tokens_file).empty() || !absl::GetFlag(FLAGS_auth_policy).empty()) {
+    absl::StatusOr<std::unique_ptr<api::ConfiguredAuthenticator>> loaded =
+        api::ConfiguredAuthenticator::Load(absl::GetFlag(FLAGS_tokens_file),
+                                           absl::GetFlag(FLAGS_auth_policy), &clock);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "gpopd: %s\n", std::string(loaded.status().message()).c_str());
+      return 2;
+    }
+    authenticator = *std::move(loaded);
+    server_options.authenticator = authenticator.get();
+  }
+  server_options.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  server_options.tls.key_file = absl::GetFlag(FLAGS_tls_key);
+  server_options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  server_options.tls.require_client_cert = absl::GetFlag(FLAGS_tls_require_client_cert);
+  server_options.tls.staging_dir = absl::GetFlag(FLAGS_state_dir) + "/tls";
   server_options.service.max_timeout = engine_options.max_timeout;
   absl::StatusOr<std::unique_ptr<api::Server>> server =
       api::Server::Start(server_options, &engine, backend->get(), &clock);
@@ -175,9 +213,24 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
       api::LogLevel::kInfo, {},
       "gpopd ready: backend " + (*backend)->name() + ", port " + std::to_string((*server)->port()));
 
+  // SIGHUP (POSIX) reloads the TLS and credential files; a failed reload keeps the old ones.
+  shutdown.SetReloadHandler([&authenticator, &server] {
+    api::Log(api::LogLevel::kInfo, {}, "reloading TLS and credential files");
+    if (authenticator != nullptr) {
+      absl::Status s = authenticator->Reload();
+      api::Log(s.ok() ? api::LogLevel::kInfo : api::LogLevel::kError, {},
+               s.ok() ? "credentials reloaded"
+                      : "credential reload failed, keeping the old ones: " + s.ToString());
+    }
+    if (absl::Status s = (*server)->ReloadTls(); !s.ok()) {
+      api::Log(api::LogLevel::kError, {},
+               "TLS reload failed, keeping the old files: " + s.ToString());
+    }
+  });
   ready();
 
   const std::string why = shutdown.Wait();
+  shutdown.SetReloadHandler(nullptr);  // it refers to this frame's locals
   api::Log(api::LogLevel::kInfo, {}, "received " + why + ": planned shutdown");
   (*server)->Shutdown(ToDuration(absl::GetFlag(FLAGS_shutdown_grace)),
                       ToDuration(absl::GetFlag(FLAGS_shutdown_deadline)));

@@ -27,7 +27,7 @@ struct FlagSpec {
 constexpr FlagSpec kGlobalFlags[] = {
     {"server", true, false}, {"output", true, false},  {"token", true, false},
     {"tls", false, false},   {"ca-file", true, false}, {"call-timeout", true, false},
-    {"help", false, false},
+    {"cert", true, false},   {"key", true, false},     {"help", false, false},
 };
 
 constexpr FlagSpec kStartFlags[] = {
@@ -217,8 +217,22 @@ absl::Status ParseGlobals(const RawArgs& raw, const Getenv& getenv, GlobalOption
   }
   if (std::optional<std::string> env = getenv("GPOP_TOKEN"); env.has_value()) global->token = *env;
   if (raw.Has("token")) global->token = raw.Get("token");
-  global->tls = raw.Has("tls") || raw.Has("ca-file");
-  global->ca_file = raw.Get("ca-file");
+  // TLS settings: flags over the environment ($GPOP_TLS=1, $GPOP_TLS_CA, $GPOP_TLS_CERT,
+  // $GPOP_TLS_KEY); any file implies TLS.
+  auto setting = [&](const char* flag, const char* env) {
+    if (raw.Has(flag)) return raw.Get(flag);
+    std::optional<std::string> value = getenv(env);
+    return value.value_or("");
+  };
+  global->ca_file = setting("ca-file", "GPOP_TLS_CA");
+  global->cert_file = setting("cert", "GPOP_TLS_CERT");
+  global->key_file = setting("key", "GPOP_TLS_KEY");
+  std::optional<std::string> tls_env = getenv("GPOP_TLS");
+  global->tls = raw.Has("tls") || (tls_env.has_value() && *tls_env == "1") ||
+                !global->ca_file.empty() || !global->cert_file.empty();
+  if (global->cert_file.empty() != global->key_file.empty()) {
+    return Usage("--cert and --key go together (or $GPOP_TLS_CERT and $GPOP_TLS_KEY)");
+  }
   if (raw.Has("call-timeout")) {
     absl::StatusOr<absl::Duration> timeout =
         ParsePositiveDuration("call-timeout", raw.Get("call-timeout"));
@@ -555,7 +569,10 @@ std::string UsageText() {
       "  -o, --output FORMAT  text (default) or json (get, ls, start, watch events, ...)\n"
       "  --token TOKEN        bearer token (default $GPOP_TOKEN)\n"
       "  --tls                use TLS (off by default: the server listens on loopback)\n"
-      "  --ca-file FILE       PEM roots to verify the server with (implies --tls)\n"
+      "  --ca-file FILE       PEM roots to verify the server with (implies --tls;\n"
+      "                       default $GPOP_TLS_CA; $GPOP_TLS=1 turns TLS on)\n"
+      "  --cert FILE --key FILE  client certificate and key for mutual TLS (implies --tls;\n"
+      "                       default $GPOP_TLS_CERT, $GPOP_TLS_KEY)\n"
       "  --call-timeout D     deadline of each unary call (default 30s)\n"
       "  -h, --help           this text\n"
       "\n",

@@ -53,7 +53,9 @@ struct GlobalOptions {
   OutputFormat output = OutputFormat::kText;        // -o, --output
   std::string token;                                // --token, $GPOP_TOKEN
   bool tls = false;                                 // --tls
-  std::string ca_file;                              // --ca-file (implies --tls)
+  std::string ca_file;                              // --ca-file, $GPOP_TLS_CA (implies --tls)
+  std::string cert_file;                            // --cert, $GPOP_TLS_CERT (implies --tls)
+  std::string key_file;                             // --key, $GPOP_TLS_KEY
   absl::Duration call_timeout = absl::Seconds(30);  // --call-timeout
 };
 

@@ -2,17 +2,114 @@
 
 #include "service/api/operations_api.h"
 
+#include <cctype>
+#include <map>
 #include <string>
 #include <utility>
+#include <variant>
 
+#include "service/api/auth/authenticator.h"
 #include "service/api/conversion.h"
 #include "service/api/log.h"
+#include "service/api/visible_cursor.h"
 #include "service/engine/status_convert.h"
 
 namespace gpop::api {
+namespace {
+
+bool SameGuid(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 OperationsApi::OperationsApi(engine::Engine* engine, core::Backend* backend, ServiceOptions options)
     : engine_(engine), backend_(backend), options_(options) {}
+
+OperationScope OperationsApi::StartScope(const engine::StartRequest& start) {
+  OperationScope scope;
+  scope.kind = core::KindOf(start.spec);
+  scope.labels = start.labels;
+  scope.owner = start.principal;
+  scope.gpos = GposNamedBy(start.spec);
+  // A restored backup, or a reported one, touches the GPO it was taken of.
+  const core::BackupRef* backup = nullptr;
+  if (const auto* restore = std::get_if<core::RestoreSpec>(&start.spec)) backup = &restore->backup;
+  if (const auto* report = std::get_if<core::ReportSpec>(&start.spec)) {
+    backup = std::get_if<core::BackupRef>(&report->subject);
+  }
+  if (backup != nullptr) {
+    core::Backend::BackupQuery query;
+    query.location = backup->location;
+    core::Result<std::vector<core::BackupInfo>> backups = backend_->ListBackups(query);
+    if (backups.ok()) {
+      for (const core::BackupInfo& info : *backups) {
+        if (SameGuid(info.backup_id, backup->backup_id)) {
+          scope.gpos.push_back(core::GpoRef{info.gpo_guid, info.gpo_display_name});
+        }
+      }
+    }
+  }
+  // Name every GPO both ways when the backend knows it, so that GUID grants match operations
+  // naming a GPO by display name and the other way round. An unknown GPO keeps only the form
+  // the request gave (it fails closed against grants of the other form).
+  bool incomplete = false;
+  for (const core::GpoRef& gpo : scope.gpos)
+    incomplete |= gpo.guid.empty() || gpo.display_name.empty();
+  if (incomplete) {
+    core::Result<std::vector<core::GpoInfo>> known = backend_->ListGpos();
+    if (known.ok()) {
+      for (core::GpoRef& gpo : scope.gpos) {
+        for (const core::GpoInfo& info : *known) {
+          if (gpo.guid.empty() && !gpo.display_name.empty() &&
+              info.display_name == gpo.display_name) {
+            gpo.guid = info.guid;
+          } else if (gpo.display_name.empty() && SameGuid(gpo.guid, info.guid)) {
+            gpo.display_name = info.display_name;
+          }
+        }
+      }
+    }
+  }
+  return scope;
+}
+
+absl::StatusOr<engine::OperationRecord> OperationsApi::AuthorizedRecord(const Principal& caller,
+                                                                        const std::string& id,
+                                                                        Action action) {
+  // Outside its view a caller learns nothing: an unknown id and an operation it may not see get
+  // the same answer. Within its view the refusal says what is missing.
+  auto hidden = [&] {
+    Log(LogLevel::kInfo, LogTags{id, "", caller.name},
+        std::string(ActionName(action)) + " refused: not visible to the principal");
+    return engine::MakeStatus(core::Code::kPermissionDenied, reason::kPermissionDenied,
+                              "principal " + caller.name + " may not " + ActionName(action) +
+                                  " operation " + id +
+                                  " (outside its grants, or no such operation)",
+                              {{"action", ActionName(action)}, {"principal", caller.name}});
+  };
+  absl::StatusOr<engine::OperationRecord> record = engine_->Get(id);
+  if (!record.ok()) {
+    if (absl::IsNotFound(record.status()) && !SeesEverything(caller)) return hidden();
+    return record.status();
+  }
+  OperationScope scope = ScopeOf(*record);
+  if (!Authorize(caller, Action::kView, scope).ok()) return hidden();
+  if (action == Action::kView) return record;
+  if (absl::Status s = Authorize(caller, action, scope); !s.ok()) {
+    Log(LogLevel::kInfo, LogTags{id, "", caller.name},
+        std::string(ActionName(action)) + " refused: " + std::string(s.message()));
+    return s;
+  }
+  return record;
+}
 
 absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
     const Principal& caller, const v1::StartOperationRequest& request) {
@@ -22,6 +119,10 @@ absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
   if (!start.ok()) {
     Log(LogLevel::kInfo, tags, "start refused: " + std::string(start.status().message()));
     return start.status();
+  }
+  if (absl::Status s = Authorize(caller, Action::kStart, StartScope(*start)); !s.ok()) {
+    Log(LogLevel::kInfo, tags, "start refused: " + std::string(s.message()));
+    return s;
   }
   absl::StatusOr<engine::OperationRecord> record = engine_->Start(*start);
   if (!record.ok()) {
@@ -36,22 +137,42 @@ absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
   return response;
 }
 
+absl::StatusOr<engine::OperationRecord> OperationsApi::CancelOperation(const Principal& caller,
+                                                                       const std::string& id) {
+  absl::StatusOr<engine::OperationRecord> authorized =
+      AuthorizedRecord(caller, id, Action::kCancel);
+  if (!authorized.ok()) return authorized.status();
+  absl::StatusOr<engine::OperationRecord> record = engine_->Cancel(id);
+  if (!record.ok()) return record.status();
+  Log(LogLevel::kInfo, LogTags{record->id, record->request_id, caller.name},
+      std::string("cancel requested: ") + core::StateName(record->state));
+  return record;
+}
+
 absl::StatusOr<v1::Operation> OperationsApi::Cancel(const Principal& caller,
                                                     const v1::CancelRequest& request) {
   if (absl::Status s = ValidateOperationId("operation_id", request.operation_id()); !s.ok()) {
     return s;
   }
-  absl::StatusOr<engine::OperationRecord> record = engine_->Cancel(request.operation_id());
+  absl::StatusOr<engine::OperationRecord> record = CancelOperation(caller, request.operation_id());
   if (!record.ok()) return record.status();
-  Log(LogLevel::kInfo, LogTags{record->id, record->request_id, caller.name},
-      std::string("cancel requested: ") + core::StateName(record->state));
   v1::Operation response;
   OperationToProto(*record, &response);
   return response;
 }
 
+absl::Status OperationsApi::DeleteOperation(const Principal& caller, const std::string& id) {
+  absl::StatusOr<engine::OperationRecord> authorized =
+      AuthorizedRecord(caller, id, Action::kDelete);
+  if (!authorized.ok()) return authorized.status();
+  absl::Status deleted = engine_->Delete(id);
+  if (deleted.ok()) Log(LogLevel::kInfo, LogTags{id, "", caller.name}, "deleted");
+  return deleted;
+}
+
 absl::StatusOr<v1::ListGposResponse> OperationsApi::ListGpos(const Principal& caller,
                                                              const v1::ListGposRequest& request) {
+  if (absl::Status s = AuthorizeList(caller); !s.ok()) return s;
   core::Result<std::vector<core::GpoInfo>> gpos = backend_->ListGpos();
   if (!gpos.ok()) return engine::ToStatus(gpos.error());
   v1::ListGposResponse response;
@@ -61,6 +182,7 @@ absl::StatusOr<v1::ListGposResponse> OperationsApi::ListGpos(const Principal& ca
 
 absl::StatusOr<v1::ListBackupsResponse> OperationsApi::ListBackups(
     const Principal& caller, const v1::ListBackupsRequest& request) {
+  if (absl::Status s = AuthorizeList(caller); !s.ok()) return s;
   absl::StatusOr<core::Backend::BackupQuery> query = BackupQueryFromProto(request);
   if (!query.ok()) return query.status();
   core::Result<std::vector<core::BackupInfo>> backups = backend_->ListBackups(*query);
@@ -70,23 +192,44 @@ absl::StatusOr<v1::ListBackupsResponse> OperationsApi::ListBackups(
   return response;
 }
 
+absl::StatusOr<engine::OperationRecord> OperationsApi::ViewOperation(const Principal& caller,
+                                                                     const std::string& id) {
+  return AuthorizedRecord(caller, id, Action::kView);
+}
+
 absl::StatusOr<v1::Operation> OperationsApi::GetOperation(const Principal& caller,
                                                           const v1::GetOperationRequest& request) {
   if (absl::Status s = ValidateOperationId("operation_id", request.operation_id()); !s.ok()) {
     return s;
   }
-  absl::StatusOr<engine::OperationRecord> record = engine_->Get(request.operation_id());
+  absl::StatusOr<engine::OperationRecord> record = ViewOperation(caller, request.operation_id());
   if (!record.ok()) return record.status();
   v1::Operation response;
   OperationToProto(*record, &response);
   return response;
 }
 
+absl::StatusOr<engine::ListResponse> OperationsApi::ListVisible(
+    const Principal& caller, const engine::ListRequest& request) {
+  if (absl::Status s = AuthorizeList(caller); !s.ok()) return s;
+  absl::StatusOr<engine::ListResponse> page = engine_->List(request);
+  if (!page.ok() || SeesEverything(caller)) return page;
+  // A scoped caller sees the part of each page its grants cover (pages may come out short, as
+  // AIP-158 allows); the page token still walks the whole list.
+  std::vector<engine::OperationRecord> visible;
+  for (engine::OperationRecord& record : page->operations) {
+    if (Authorize(caller, Action::kView, ScopeOf(record)).ok())
+      visible.push_back(std::move(record));
+  }
+  page->operations = std::move(visible);
+  return page;
+}
+
 absl::StatusOr<v1::ListOperationsResponse> OperationsApi::ListOperations(
     const Principal& caller, const v1::ListOperationsRequest& request) {
   absl::StatusOr<engine::ListRequest> list = ListRequestFromProto(request);
   if (!list.ok()) return list.status();
-  absl::StatusOr<engine::ListResponse> page = engine_->List(*list);
+  absl::StatusOr<engine::ListResponse> page = ListVisible(caller, *list);
   if (!page.ok()) return page.status();
   v1::ListOperationsResponse response;
   for (const engine::OperationRecord& record : page->operations) {
@@ -97,19 +240,34 @@ absl::StatusOr<v1::ListOperationsResponse> OperationsApi::ListOperations(
   return response;
 }
 
+absl::StatusOr<std::unique_ptr<engine::Cursor>> OperationsApi::OpenStatusCursor(
+    const Principal& caller, const std::string& id, uint64_t after_sequence) {
+  absl::StatusOr<engine::OperationRecord> record = AuthorizedRecord(caller, id, Action::kView);
+  if (!record.ok()) return record.status();
+  return engine_->OpenStatusStream(caller.name, id, after_sequence);
+}
+
 absl::StatusOr<std::unique_ptr<engine::Cursor>> OperationsApi::OpenStatusStream(
     const Principal& caller, const v1::StreamStatusRequest& request) {
   if (absl::Status s = ValidateOperationId("operation_id", request.operation_id()); !s.ok()) {
     return s;
   }
-  return engine_->OpenStatusStream(caller.name, request.operation_id(), request.after_sequence());
+  return OpenStatusCursor(caller, request.operation_id(), request.after_sequence());
 }
 
 absl::StatusOr<std::unique_ptr<engine::Cursor>> OperationsApi::OpenWatch(
     const Principal& caller, const v1::WatchOperationsRequest& request) {
   absl::StatusOr<std::string> filter = WatchFilterFromProto(request);
   if (!filter.ok()) return filter.status();
-  return engine_->OpenWatch(caller.name, request.after_revision(), *filter);
+  if (absl::Status s = AuthorizeList(caller); !s.ok()) return s;
+  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
+      engine_->OpenWatch(caller.name, request.after_revision(), *filter);
+  if (!cursor.ok() || SeesEverything(caller)) return cursor;
+  return std::unique_ptr<engine::Cursor>(
+      new VisibleCursor(*std::move(cursor), [this, caller](const std::string& id) {
+        absl::StatusOr<engine::OperationRecord> record = engine_->Get(id);
+        return record.ok() && Authorize(caller, Action::kView, ScopeOf(*record)).ok();
+      }));
 }
 
 }  // namespace gpop::api

@@ -3,6 +3,12 @@
 // (operations_service.cc) and HTTP/JSON (service/http) are two transports over this one
 // implementation: they authenticate the caller, decode a request message, call here, and encode
 // the answer or the status (status_mapping.h) in their own way.
+//
+// Authorization lives here, not in the transports: every call takes the caller's Principal (from
+// auth/authenticator.h) and is checked against its grants (auth/policy.h) before the engine acts.
+// Refusals are PERMISSION_DENIED (reason PERMISSION_DENIED). A caller that may not see every
+// operation gets PERMISSION_DENIED also for unknown ids, so that it cannot probe for operations
+// outside its grant; lists and watches show such a caller only what its grants cover.
 
 #ifndef GPOP_SERVICE_API_OPERATIONS_API_H_
 #define GPOP_SERVICE_API_OPERATIONS_API_H_
@@ -12,7 +18,8 @@
 
 #include "absl/status/statusor.h"
 #include "gpop/v1/operations.pb.h"
-#include "service/api/principal.h"
+#include "service/api/auth/policy.h"
+#include "service/api/auth/principal.h"
 #include "service/core/backend.h"
 #include "service/engine/engine.h"
 
@@ -65,7 +72,29 @@ class OperationsApi {
   absl::StatusOr<std::unique_ptr<engine::Cursor>> OpenWatch(
       const Principal& caller, const v1::WatchOperationsRequest& request);
 
+  // By operation id (validated by the caller), for google.longrunning and other transports.
+  // ViewOperation, ListVisible and OpenStatusCursor are quick; CancelOperation and
+  // DeleteOperation block (a commit).
+  absl::StatusOr<engine::OperationRecord> ViewOperation(const Principal& caller,
+                                                        const std::string& id);
+  absl::StatusOr<engine::ListResponse> ListVisible(const Principal& caller,
+                                                   const engine::ListRequest& request);
+  absl::StatusOr<engine::OperationRecord> CancelOperation(const Principal& caller,
+                                                          const std::string& id);
+  absl::Status DeleteOperation(const Principal& caller, const std::string& id);
+  absl::StatusOr<std::unique_ptr<engine::Cursor>> OpenStatusCursor(const Principal& caller,
+                                                                   const std::string& id,
+                                                                   uint64_t after_sequence);
+
  private:
+  // The record of `id` if `caller` may do `action` on it. NOT_FOUND stays NOT_FOUND only for
+  // callers that see every operation; others get PERMISSION_DENIED.
+  absl::StatusOr<engine::OperationRecord> AuthorizedRecord(const Principal& caller,
+                                                           const std::string& id, Action action);
+  // The scope of an operation about to start, with its GPOs resolved through the backend (GUID
+  // and display name, the GPO of a restored or reported backup) as far as it knows them.
+  OperationScope StartScope(const engine::StartRequest& start);
+
   engine::Engine* const engine_;
   core::Backend* const backend_;
   const ServiceOptions options_;

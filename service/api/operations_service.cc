@@ -34,9 +34,13 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, const absl
 // `mu_`, which both callbacks take. Thread-safe.
 class WaitReactor final : public grpc::ServerUnaryReactor {
  public:
-  WaitReactor(engine::Engine* engine, engine::Clock* clock, std::string operation_id,
+  WaitReactor(OperationsApi* api, Principal caller, engine::Clock* clock, std::string operation_id,
               google::longrunning::Operation* response)
-      : engine_(engine), clock_(clock), id_(std::move(operation_id)), response_(response) {}
+      : api_(api),
+        caller_(std::move(caller)),
+        clock_(clock),
+        id_(std::move(operation_id)),
+        response_(response) {}
 
   void Start(std::unique_ptr<engine::Cursor> cursor, engine::Time until) GPOP_EXCLUDES(mu_) {
     core::MutexLock lock(&mu_);
@@ -96,7 +100,7 @@ class WaitReactor final : public grpc::ServerUnaryReactor {
 
   void FinishWithCurrentLocked() GPOP_REQUIRES(mu_) {
     if (finished_) return;
-    absl::StatusOr<engine::OperationRecord> record = engine_->Get(id_);
+    absl::StatusOr<engine::OperationRecord> record = api_->ViewOperation(caller_, id_);
     if (!record.ok()) {
       FinishLocked(ToGrpcStatus(record.status()));
       return;
@@ -111,7 +115,8 @@ class WaitReactor final : public grpc::ServerUnaryReactor {
     Finish(std::move(status));
   }
 
-  engine::Engine* const engine_;
+  OperationsApi* const api_;
+  const Principal caller_;
   engine::Clock* const clock_;
   const std::string id_;
   google::longrunning::Operation* const response_;
@@ -141,12 +146,16 @@ void FinishWith(grpc::ServerUnaryReactor* reactor, absl::StatusOr<Message> resul
 
 }  // namespace
 
-OperationsService::OperationsService(OperationsApi* api) : api_(api) {}
+OperationsService::OperationsService(OperationsApi* api, CallAuthentication auth)
+    : api_(api), auth_(auth) {}
 
 grpc::ServerUnaryReactor* OperationsService::StartOperation(
     grpc::CallbackServerContext* context, const v1::StartOperationRequest* request,
     v1::Operation* response) {
-  Principal principal = CallerPrincipal(context);
+  absl::StatusOr<Principal> caller =
+      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
+  if (!caller.ok()) return Reply(context, caller.status());
+  Principal principal = *std::move(caller);
   // Start waits until the operation is durable (one group commit): off the callback thread.
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   durable_.Post([this, reactor, request, response, principal] {
@@ -157,7 +166,10 @@ grpc::ServerUnaryReactor* OperationsService::StartOperation(
 
 grpc::ServerWriteReactor<v1::StatusUpdate>* OperationsService::StreamStatus(
     grpc::CallbackServerContext* context, const v1::StreamStatusRequest* request) {
-  Principal principal = CallerPrincipal(context);
+  absl::StatusOr<Principal> caller =
+      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
+  if (!caller.ok()) return new FailedStream<v1::StatusUpdate>(ToGrpcStatus(caller.status()));
+  const Principal& principal = *caller;
   absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
       api_->OpenStatusStream(principal, *request);
   if (!cursor.ok()) return new FailedStream<v1::StatusUpdate>(ToGrpcStatus(cursor.status()));
@@ -170,7 +182,10 @@ grpc::ServerWriteReactor<v1::StatusUpdate>* OperationsService::StreamStatus(
 grpc::ServerUnaryReactor* OperationsService::Cancel(grpc::CallbackServerContext* context,
                                                     const v1::CancelRequest* request,
                                                     v1::Operation* response) {
-  Principal principal = CallerPrincipal(context);
+  absl::StatusOr<Principal> caller =
+      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
+  if (!caller.ok()) return Reply(context, caller.status());
+  Principal principal = *std::move(caller);
   // Cancel waits for durability and runs the backend's cancel callbacks: off the callback
   // thread.
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -183,22 +198,33 @@ grpc::ServerUnaryReactor* OperationsService::Cancel(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* OperationsService::GetOperation(grpc::CallbackServerContext* context,
                                                           const v1::GetOperationRequest* request,
                                                           v1::Operation* response) {
+  absl::StatusOr<Principal> caller =
+      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
+  if (!caller.ok()) return Reply(context, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  FinishWith(reactor, api_->GetOperation(CallerPrincipal(context), *request), response);
+  FinishWith(reactor, api_->GetOperation(*caller, *request), response);
   return reactor;
 }
 
 grpc::ServerUnaryReactor* OperationsService::ListOperations(
     grpc::CallbackServerContext* context, const v1::ListOperationsRequest* request,
     v1::ListOperationsResponse* response) {
+  absl::StatusOr<Principal> caller =
+      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
+  if (!caller.ok()) return Reply(context, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  FinishWith(reactor, api_->ListOperations(CallerPrincipal(context), *request), response);
+  FinishWith(reactor, api_->ListOperations(*caller, *request), response);
   return reactor;
 }
 
 grpc::ServerWriteReactor<v1::WatchOperationsResponse>* OperationsService::WatchOperations(
     grpc::CallbackServerContext* context, const v1::WatchOperationsRequest* request) {
-  Principal principal = CallerPrincipal(context);
+  absl::StatusOr<Principal> caller =
+      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
+  if (!caller.ok()) {
+    return new FailedStream<v1::WatchOperationsResponse>(ToGrpcStatus(caller.status()));
+  }
+  const Principal& principal = *caller;
   absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor = api_->OpenWatch(principal, *request);
   if (!cursor.ok()) {
     return new FailedStream<v1::WatchOperationsResponse>(ToGrpcStatus(cursor.status()));
@@ -212,7 +238,10 @@ grpc::ServerWriteReactor<v1::WatchOperationsResponse>* OperationsService::WatchO
 grpc::ServerUnaryReactor* OperationsService::ListGpos(grpc::CallbackServerContext* context,
                                                       const v1::ListGposRequest* request,
                                                       v1::ListGposResponse* response) {
-  Principal principal = CallerPrincipal(context);
+  absl::StatusOr<Principal> caller =
+      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
+  if (!caller.ok()) return Reply(context, caller.status());
+  Principal principal = *std::move(caller);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // The backend reads the GPO store: off the callback thread.
   listings_.Post([this, reactor, request, response, principal] {
@@ -224,7 +253,10 @@ grpc::ServerUnaryReactor* OperationsService::ListGpos(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* OperationsService::ListBackups(grpc::CallbackServerContext* context,
                                                          const v1::ListBackupsRequest* request,
                                                          v1::ListBackupsResponse* response) {
-  Principal principal = CallerPrincipal(context);
+  absl::StatusOr<Principal> caller =
+      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
+  if (!caller.ok()) return Reply(context, caller.status());
+  Principal principal = *std::move(caller);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // The backend reads every backup's bkupInfo.xml (and may repair manifest.xml): off the
   // callback thread.
@@ -236,16 +268,18 @@ grpc::ServerUnaryReactor* OperationsService::ListBackups(grpc::CallbackServerCon
 
 // --- google.longrunning.Operations ----------------------------------------------------------
 
-LroService::LroService(engine::Engine* engine, engine::Clock* clock, ServiceOptions options)
-    : engine_(engine), clock_(clock), options_(options) {}
+LroService::LroService(OperationsApi* api, CallAuthentication auth, engine::Clock* clock)
+    : api_(api), auth_(auth), clock_(clock) {}
 
 grpc::ServerUnaryReactor* LroService::ListOperations(
     grpc::CallbackServerContext* context, const google::longrunning::ListOperationsRequest* request,
     google::longrunning::ListOperationsResponse* response) {
-  CallerPrincipal(context);
+  absl::StatusOr<Principal> caller =
+      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
+  if (!caller.ok()) return Reply(context, caller.status());
   absl::StatusOr<engine::ListRequest> list = ListRequestFromProto(*request);
   if (!list.ok()) return Reply(context, list.status());
-  absl::StatusOr<engine::ListResponse> page = engine_->List(*list);
+  absl::StatusOr<engine::ListResponse> page = api_->ListVisible(*caller, *list);
   if (!page.ok()) return Reply(context, page.status());
   for (const engine::OperationRecord& record : page->operations) {
     OperationToLro(record, response->add_operations());
@@ -257,10 +291,12 @@ grpc::ServerUnaryReactor* LroService::ListOperations(
 grpc::ServerUnaryReactor* LroService::GetOperation(
     grpc::CallbackServerContext* context, const google::longrunning::GetOperationRequest* request,
     google::longrunning::Operation* response) {
-  CallerPrincipal(context);
+  absl::StatusOr<Principal> caller =
+      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
+  if (!caller.ok()) return Reply(context, caller.status());
   absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
   if (!id.ok()) return Reply(context, id.status());
-  absl::StatusOr<engine::OperationRecord> record = engine_->Get(*id);
+  absl::StatusOr<engine::OperationRecord> record = api_->ViewOperation(*caller, *id);
   if (!record.ok()) return Reply(context, record.status());
   OperationToLro(*record, response);
   return Reply(context, absl::OkStatus());
@@ -269,14 +305,15 @@ grpc::ServerUnaryReactor* LroService::GetOperation(
 grpc::ServerUnaryReactor* LroService::DeleteOperation(
     grpc::CallbackServerContext* context,
     const google::longrunning::DeleteOperationRequest* request, google::protobuf::Empty* response) {
-  Principal principal = CallerPrincipal(context);
+  absl::StatusOr<Principal> caller =
+      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
+  if (!caller.ok()) return Reply(context, caller.status());
+  Principal principal = *std::move(caller);
   absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
   if (!id.ok()) return Reply(context, id.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   blocking_.Post([this, reactor, principal, id = *id] {  // the store deletes: off the thread
-    absl::Status deleted = engine_->Delete(id);
-    if (deleted.ok()) Log(LogLevel::kInfo, LogTags{id, "", principal.name}, "deleted");
-    reactor->Finish(ToGrpcStatus(deleted));
+    reactor->Finish(ToGrpcStatus(api_->DeleteOperation(principal, id)));
   });
   return reactor;
 }
@@ -284,19 +321,15 @@ grpc::ServerUnaryReactor* LroService::DeleteOperation(
 grpc::ServerUnaryReactor* LroService::CancelOperation(
     grpc::CallbackServerContext* context,
     const google::longrunning::CancelOperationRequest* request, google::protobuf::Empty* response) {
-  Principal principal = CallerPrincipal(context);
+  absl::StatusOr<Principal> caller =
+      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
+  if (!caller.ok()) return Reply(context, caller.status());
+  Principal principal = *std::move(caller);
   absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
   if (!id.ok()) return Reply(context, id.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   blocking_.Post([this, reactor, principal, id = *id] {  // as gpop.v1 Cancel: off the thread
-    absl::StatusOr<engine::OperationRecord> record = engine_->Cancel(id);
-    if (!record.ok()) {
-      reactor->Finish(ToGrpcStatus(record.status()));
-      return;
-    }
-    Log(LogLevel::kInfo, LogTags{record->id, record->request_id, principal.name},
-        std::string("cancel requested (longrunning): ") + core::StateName(record->state));
-    reactor->Finish(grpc::Status::OK);
+    reactor->Finish(ToGrpcStatus(api_->CancelOperation(principal, id).status()));
   });
   return reactor;
 }
@@ -304,10 +337,13 @@ grpc::ServerUnaryReactor* LroService::CancelOperation(
 grpc::ServerUnaryReactor* LroService::WaitOperation(
     grpc::CallbackServerContext* context, const google::longrunning::WaitOperationRequest* request,
     google::longrunning::Operation* response) {
-  Principal principal = CallerPrincipal(context);
+  absl::StatusOr<Principal> caller =
+      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
+  if (!caller.ok()) return Reply(context, caller.status());
+  Principal principal = *std::move(caller);
   absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
   if (!id.ok()) return Reply(context, id.status());
-  engine::Duration wait = options_.max_wait;
+  engine::Duration wait = api_->options().max_wait;
   if (request->has_timeout()) {
     // Longer than the cap is not an error: the wait simply ends at the cap (AIP-151).
     absl::StatusOr<engine::Duration> timeout =
@@ -315,16 +351,16 @@ grpc::ServerUnaryReactor* LroService::WaitOperation(
     if (!timeout.ok()) return Reply(context, timeout.status());
     wait = std::min(wait, *timeout);
   }
-  absl::StatusOr<engine::OperationRecord> record = engine_->Get(*id);
+  absl::StatusOr<engine::OperationRecord> record = api_->ViewOperation(principal, *id);
   if (!record.ok()) return Reply(context, record.status());
   if (core::IsTerminal(record->state)) {
     OperationToLro(*record, response);
     return Reply(context, absl::OkStatus());
   }
   absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
-      engine_->OpenStatusStream(principal.name, *id, record->last_sequence);
+      api_->OpenStatusCursor(principal, *id, record->last_sequence);
   if (!cursor.ok()) return Reply(context, cursor.status());
-  auto* reactor = new WaitReactor(engine_, clock_, *id, response);
+  auto* reactor = new WaitReactor(api_, principal, clock_, *id, response);
   reactor->Start(*std::move(cursor), clock_->Now() + wait);
   return reactor;
 }

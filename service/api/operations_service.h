@@ -10,6 +10,7 @@
 
 #include "google/longrunning/operations.grpc.pb.h"
 #include "gpop/v1/operations.grpc.pb.h"
+#include "service/api/auth/authenticator.h"
 #include "service/api/blocking_pool.h"
 #include "service/api/operations_api.h"
 #include "service/core/backend.h"
@@ -18,14 +19,26 @@
 
 namespace gpop::api {
 
+class UnixPeers;
+
+// CallAuthentication
+//
+// How the gRPC services authenticate each call (principal.h): both must outlive the services;
+// `unix_peers` may be null (no Unix socket).
+struct CallAuthentication {
+  const Authenticator* authenticator = nullptr;
+  const UnixPeers* unix_peers = nullptr;
+};
+
 // OperationsService
 //
-// gpop.v1.GroupPolicyOperations over gRPC: each handler authenticates the caller and calls
-// `api`, on a blocking pool when the call may block. Thread-safe; `api` must outlive it, and it
+// gpop.v1.GroupPolicyOperations over gRPC: each handler authenticates the caller (an
+// UNAUTHENTICATED answer before anything else is looked at) and calls `api`, which authorizes
+// it, on a blocking pool when the call may block. Thread-safe; `api` must outlive it, and it
 // must outlive the grpc::Server it is registered with.
 class OperationsService final : public v1::GroupPolicyOperations::CallbackService {
  public:
-  explicit OperationsService(OperationsApi* api);
+  OperationsService(OperationsApi* api, CallAuthentication auth);
 
   grpc::ServerUnaryReactor* StartOperation(grpc::CallbackServerContext* context,
                                            const v1::StartOperationRequest* request,
@@ -52,6 +65,7 @@ class OperationsService final : public v1::GroupPolicyOperations::CallbackServic
 
  private:
   OperationsApi* const api_;
+  const CallAuthentication auth_;
   // Work that may block, off gRPC's callback threads; the pools outlive every call (server.h).
   BlockingPool durable_{8};   // Start and Cancel wait for a group commit
   BlockingPool listings_{2};  // ListGpos / ListBackups read the GPO store
@@ -63,10 +77,11 @@ class OperationsService final : public v1::GroupPolicyOperations::CallbackServic
 // Any(gpop.v1.Operation), response Any(gpop.v1.OperationResult), error the operation's
 // google.rpc.Status. WaitOperation waits on a status cursor, without blocking a thread, until
 // the operation is done, the request's timeout (capped by ServiceOptions::max_wait) passes, or
-// the call is cancelled. Thread-safe; `engine` and `clock` must outlive it.
+// the call is cancelled. Every call is authenticated and authorized as its gpop.v1 counterpart
+// (through `api`). Thread-safe; `api` and `clock` must outlive it.
 class LroService final : public google::longrunning::Operations::CallbackService {
  public:
-  LroService(engine::Engine* engine, engine::Clock* clock, ServiceOptions options);
+  LroService(OperationsApi* api, CallAuthentication auth, engine::Clock* clock);
 
   grpc::ServerUnaryReactor* ListOperations(
       grpc::CallbackServerContext* context,
@@ -88,9 +103,9 @@ class LroService final : public google::longrunning::Operations::CallbackService
                                           google::longrunning::Operation* response) override;
 
  private:
-  engine::Engine* const engine_;
+  OperationsApi* const api_;
+  const CallAuthentication auth_;
   engine::Clock* const clock_;
-  const ServiceOptions options_;
   BlockingPool blocking_{2};  // Cancel and Delete, off gRPC's callback threads
 };
 

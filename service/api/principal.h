@@ -1,32 +1,42 @@
-// Who is calling: the authentication seam of service/api. Every handler obtains the caller's
-// principal through CallerPrincipal and nothing else, so that bearer tokens, mutual TLS and Unix
-// peer credentials plug in here later without touching the handlers.
+// Who is calling, over gRPC: the one place where a gRPC call's credentials (the "authorization"
+// metadata, the verified client certificate of a TLS connection, the peer address and, on the
+// Unix socket, the peer's uid) become transport-neutral Credentials (auth/authenticator.h) and
+// then the caller's Principal. Every gRPC handler obtains its principal through CallerPrincipal.
 
 #ifndef GPOP_SERVICE_API_PRINCIPAL_H_
 #define GPOP_SERVICE_API_PRINCIPAL_H_
 
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "grpcpp/server_context.h"
+#include "service/api/auth/authenticator.h"
+#include "service/api/auth/principal.h"
 
 namespace gpop::api {
 
-// The implicit admin that callers act as when no credentials are configured (gpopd then listens
-// on loopback only, or on an address the operator opened explicitly with --insecure).
-inline constexpr char kLocalPrincipal[] = "local";
+class UnixPeers;
 
-// Principal
+// IsLocalPeer
 //
-// An authenticated caller. `name` keys idempotency, limits and the operation's recorded owner.
-struct Principal {
-  std::string name;
-};
+// True for a gRPC peer string of this host: "ipv4:127.x.x.x:port", "ipv6:[::1]:port",
+// "ipv6:[::ffff:127.x.x.x]:port", "unix:..." and the "fd:N" of connections accepted on gpopd's
+// own Unix socket.
+bool IsLocalPeer(const std::string& peer);
+
+// CallerCredentials
+//
+// The credentials of the call behind `context`. `unix_peers` (may be null) knows the uids of
+// connections accepted on the Unix socket. Thread-safe.
+Credentials CallerCredentials(const grpc::CallbackServerContext* context,
+                              const UnixPeers* unix_peers);
 
 // CallerPrincipal
 //
-// The principal of the call behind `context`. With no credentials configured (the only mode so
-// far) every caller is kLocalPrincipal. Thread-safe.
-Principal CallerPrincipal(const grpc::CallbackServerContext* context);
+// The principal of the call behind `context`, or UNAUTHENTICATED. Thread-safe.
+absl::StatusOr<Principal> CallerPrincipal(const grpc::CallbackServerContext* context,
+                                          const Authenticator& authenticator,
+                                          const UnixPeers* unix_peers);
 
 }  // namespace gpop::api
 

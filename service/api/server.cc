@@ -64,9 +64,17 @@ Server::Server(const ServerOptions& options, engine::Engine* engine, core::Backe
                engine::Clock* clock)
     : options_(options),
       engine_(engine),
+      local_authenticator_(options.insecure),
       api_(engine, backend, options.service),
-      operations_(&api_),
-      lro_(engine, clock, options.service) {}
+      operations_(&api_,
+                  CallAuthentication{options.authenticator != nullptr ? options.authenticator
+                                                                      : &local_authenticator_,
+                                     &unix_peers_}),
+      lro_(&api_,
+           CallAuthentication{
+               options.authenticator != nullptr ? options.authenticator : &local_authenticator_,
+               &unix_peers_},
+           clock) {}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                       engine::Engine* engine,
@@ -77,21 +85,47 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     return absl::InvalidArgumentError("--listen " + options.listen +
                                       ": expected host:port, [ipv6]:port or unix:PATH");
   }
-  if (!options.insecure && !IsLoopbackAddress(options.listen)) {
-    return absl::InvalidArgumentError(
-        "--listen " + options.listen +
-        " is not a loopback address. Without TLS (not supported yet) gpopd listens only on "
-        "loopback (127.0.0.1, [::1], localhost) or a Unix socket; pass --insecure to accept "
-        "unencrypted, unauthenticated connections from the network anyway.");
+  const bool tls = !options.tls.cert_file.empty();
+  if (tls && IsUnixAddress(options.listen)) {
+    return absl::InvalidArgumentError("--listen " + options.listen +
+                                      ": TLS is for network addresses; a Unix socket identifies "
+                                      "its peers by their uid instead");
   }
-
+  if (!tls && !IsLoopbackAddress(options.listen)) {
+    if (!options.insecure) {
+      return absl::InvalidArgumentError(
+          "--listen " + options.listen +
+          " is not a loopback address. Without TLS gpopd listens only on loopback (127.0.0.1, "
+          "[::1], localhost) or a Unix socket: give --tls_cert and --tls_key, or pass "
+          "--insecure to accept unencrypted connections from the network anyway.");
+    }
+    Log(LogLevel::kWarning, {},
+        "INSECURE: listening on " + options.listen +
+            " without TLS (--insecure): anyone on the network can read and forge calls");
+  }
   std::unique_ptr<Server> server(new Server(options, engine, backend, clock));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &bound_port);
+  const bool unix_socket = StartsWith(options.listen, "unix:");
+  if (unix_socket) {
+    // gpopd accepts the socket's connections itself, to learn each peer's uid.
+    absl::StatusOr<std::unique_ptr<UnixListener>> listener =
+        UnixListener::Open(options.listen.substr(5), &server->unix_peers_);
+    if (!listener.ok()) return listener.status();
+    server->unix_listener_ = *std::move(listener);
+  } else {
+    std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+    if (tls) {
+      absl::StatusOr<std::unique_ptr<TlsCredentials>> files = TlsCredentials::Open(options.tls);
+      if (!files.ok()) return files.status();
+      server->tls_ = *std::move(files);
+      credentials = server->tls_->ServerCredentials();
+    }
+    builder.AddListeningPort(options.listen, credentials, &bound_port);
+  }
   builder.RegisterService(&server->operations_);
   builder.RegisterService(&server->lro_);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
@@ -109,13 +143,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   // Reports travel inline in operation results until chunked transfer lands; a report of a
   // large GPO exceeds gRPC's 4 MiB default.
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || (bound_port == 0 && !IsUnixAddress(options.listen))) {
+    server->unix_listener_.reset();
     server->grpc_server_.reset();
     return absl::UnavailableError("cannot listen on " + options.listen +
                                   " (address in use, or not a local address?)");
   }
   server->port_ = IsUnixAddress(options.listen) ? 0 : bound_port;
+  if (server->unix_listener_ != nullptr) server->unix_listener_->Serve(server->grpc_server_.get());
 
   grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService();
   health->SetServingStatus(kLivenessService, true);
@@ -149,12 +186,21 @@ void Server::Shutdown(engine::Duration grace, engine::Duration deadline) {
   // Ends running operations within the grace period, then every status and watch stream.
   engine_->Shutdown(grace);
   engine_->SetServingObserver(nullptr);  // the health service goes away with the server
+  if (unix_listener_ != nullptr) unix_listener_->Stop();  // no new connections
   // Now the process is about to stop: every health status, liveness included, goes NOT_SERVING.
   // (Open health Watch calls are not ended by this; like any other call still open, the
   // server's shutdown deadline cancels them.)
   grpc_server_->GetHealthCheckService()->Shutdown();
   grpc_server_->Shutdown(std::chrono::system_clock::now() + deadline);
   Log(LogLevel::kInfo, {}, "stopped");
+}
+
+absl::Status Server::ReloadTls() {
+  if (tls_ == nullptr) return absl::OkStatus();
+  absl::Status s = tls_->Reload();
+  Log(s.ok() ? LogLevel::kInfo : LogLevel::kError, {},
+      s.ok() ? "TLS files reloaded" : "TLS reload failed, keeping the old files: " + s.ToString());
+  return s;
 }
 
 void Server::Wait() {

@@ -11,7 +11,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "service/api/auth/local_authenticator.h"
 #include "service/api/operations_service.h"
+#include "service/api/tls.h"
+#include "service/api/unix_peers.h"
 #include "service/core/backend.h"
 #include "service/core/mutex.h"
 #include "service/engine/clock.h"
@@ -37,6 +40,10 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
   // Allow a non-loopback address without TLS. Without it, such an address is refused.
   bool insecure = false;
+  // TLS / mutual TLS on `listen` (not on a Unix socket). Empty tls.cert_file: plaintext.
+  TlsOptions tls;
+  // The largest request message accepted (larger: RESOURCE_EXHAUSTED from gRPC).
+  int max_receive_message_bytes = 4 << 20;
   // Server-side keepalive: ping an idle connection this often, drop it when a ping is not
   // answered in time. Clients may ping (also without calls) every min_client_ping_interval.
   std::chrono::milliseconds keepalive_time{std::chrono::seconds(30)};
@@ -48,6 +55,9 @@ struct ServerOptions {
   std::chrono::milliseconds max_connection_age_grace{std::chrono::minutes(1)};
   // Limits checked by the services before the engine (see ServiceOptions).
   ServiceOptions service;
+  // Who callers are (auth/authenticator.h); must outlive the server. Null: no credentials are
+  // configured, local callers (and, with `insecure`, every caller) act as the implicit admin.
+  const Authenticator* authenticator = nullptr;
 };
 
 // IsLoopbackAddress
@@ -62,9 +72,9 @@ bool IsLoopbackAddress(const std::string& listen);
 // outlive it.
 class Server {
  public:
-  // Builds and starts the server. Errors: INVALID_ARGUMENT for a non-loopback `listen` without
-  // `insecure` (TLS is not supported yet) or a malformed address, UNAVAILABLE when the address
-  // cannot be bound.
+  // Builds and starts the server. Errors: INVALID_ARGUMENT for a non-loopback `listen` with
+  // neither TLS nor `insecure`, a malformed address, TLS on a Unix socket or bad TLS files;
+  // UNAVAILABLE when the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
                                                        engine::Engine* engine,
                                                        core::Backend* backend,
@@ -87,6 +97,10 @@ class Server {
   // Blocks until the gRPC server has stopped (after Shutdown).
   void Wait();
 
+  // SIGHUP: checks and loads the TLS files again (tls.h); new handshakes use them, open
+  // connections and streams are kept. OK without TLS. On error the old files stay in use.
+  absl::Status ReloadTls();
+
  private:
   Server(const ServerOptions& options, engine::Engine* engine, core::Backend* backend,
          engine::Clock* clock);
@@ -94,10 +108,15 @@ class Server {
   const ServerOptions options_;
   engine::Engine* const engine_;
   // The services outlive grpc_server_ (declared first, destroyed last).
+  LocalAuthenticator local_authenticator_;
+  UnixPeers unix_peers_;
   OperationsApi api_;
   OperationsService operations_;
   LroService lro_;
+  std::unique_ptr<TlsCredentials> tls_;  // null without TLS
   std::unique_ptr<grpc::Server> grpc_server_;
+  // Accepts the Unix socket's connections itself, to read each peer's uid (unix_peers.h).
+  std::unique_ptr<UnixListener> unix_listener_;
   int port_ = 0;
   core::Mutex mu_;
   bool shut_down_ GPOP_GUARDED_BY(mu_) = false;

@@ -7,7 +7,7 @@ namespace gpop::http {
 absl::StatusOr<api::Principal> HttpCaller(const std::string& /*authorization*/) {
   // As api::CallerPrincipal for gRPC: no tokens are configured yet, so loopback callers act as
   // the implicit admin. The security work's Authenticator will check the bearer token here.
-  return api::Principal{api::kLocalPrincipal};
+  return api::Principal::LocalAdmin();
 }
 
 }  // namespace gpop::http

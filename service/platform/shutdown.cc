@@ -2,6 +2,8 @@
 
 #include "service/platform/shutdown.h"
 
+#include <utility>
+
 namespace gpop::platform {
 
 ShutdownTrigger::ShutdownTrigger() { Install(); }
@@ -18,6 +20,26 @@ void ShutdownTrigger::Trigger(const std::string& why) {
   core::MutexLock lock(&mu_);
   if (reason_) return;
   reason_ = why;
+  cv_.SignalAll();
+}
+
+void ShutdownTrigger::SetReloadHandler(std::function<void()> handler) {
+  core::MutexLock lock(&mu_);
+  while (reloading_) cv_.Wait(&mu_);
+  reload_ = std::move(handler);
+}
+
+void ShutdownTrigger::Reload() {
+  std::function<void()> handler;
+  {
+    core::MutexLock lock(&mu_);
+    if (!reload_) return;
+    handler = reload_;
+    reloading_ = true;
+  }
+  handler();
+  core::MutexLock lock(&mu_);
+  reloading_ = false;
   cv_.SignalAll();
 }
 

@@ -1,10 +1,12 @@
-// What starts gpopd's planned shutdown: SIGTERM or SIGINT on POSIX; Ctrl-C, Ctrl-Break, closing
-// the console or logging off / shutting the system down on Windows; and, on both, a request
-// from inside the process (the Windows service's stop control, tests).
+// What starts gpopd's planned shutdown (and, on POSIX, what asks it to reload its files): SIGTERM
+// or SIGINT on POSIX; Ctrl-C, Ctrl-Break, closing the console or logging off / shutting the system
+// down on Windows; and, on both, a request from inside the process (the Windows service's stop
+// control, tests).
 
 #ifndef GPOP_SERVICE_PLATFORM_SHUTDOWN_H_
 #define GPOP_SERVICE_PLATFORM_SHUTDOWN_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -35,6 +37,11 @@ class ShutdownTrigger {
   // True once a shutdown was asked for.
   bool triggered() const;
 
+  // Calls `handler` (on the trigger's own thread, without its lock held) whenever a reload of
+  // the configuration files is asked for: SIGHUP on POSIX; Windows has no such request yet.
+  // nullptr removes it; on return no call of the previous handler is running.
+  void SetReloadHandler(std::function<void()> handler);
+
  private:
   void Install();  // the platform part (shutdown_posix.cc, shutdown_windows.cc)
   void Uninstall();
@@ -42,8 +49,13 @@ class ShutdownTrigger {
   mutable core::Mutex mu_;
   core::CondVar cv_;
   std::optional<std::string> reason_ GPOP_GUARDED_BY(mu_);
-  bool stopping_ GPOP_GUARDED_BY(mu_) = false;  // the destructor runs (POSIX watcher exits)
-  std::thread watcher_;                         // POSIX: the thread that receives the signals
+  void Reload();  // runs the reload handler, if any
+
+  bool stopping_ GPOP_GUARDED_BY(mu_) = false;
+  std::function<void()> reload_ GPOP_GUARDED_BY(mu_);
+  bool reloading_ GPOP_GUARDED_BY(mu_) =
+      false;             // a reload handler runs now  // the destructor runs (POSIX watcher exits)
+  std::thread watcher_;  // POSIX: the thread that receives the signals
 };
 
 }  // namespace gpop::platform

@@ -1,5 +1,5 @@
-// ShutdownTrigger on POSIX: SIGTERM and SIGINT, blocked in every thread and taken by sigwait on
-// the trigger's own thread.
+// ShutdownTrigger on POSIX: SIGTERM and SIGINT (shutdown) and SIGHUP (reload), blocked in every
+// thread and taken by sigwait on the trigger's own thread.
 
 #include <pthread.h>
 #include <signal.h>
@@ -14,6 +14,7 @@ sigset_t ShutdownSignals() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   return signals;
 }
 
@@ -29,6 +30,10 @@ void ShutdownTrigger::Install() {
       {
         core::MutexLock lock(&mu_);
         if (stopping_) return;
+      }
+      if (number == SIGHUP) {
+        Reload();
+        continue;
       }
       Trigger(number == SIGTERM ? "SIGTERM" : "SIGINT");
     }

@@ -159,6 +159,26 @@ TEST(GpopctlArgsTest, GenericStart) {
   ExpectUsageError({"start", "--spec", R"({"copy": {}})", "--gpo", "G"}, "does not go with");
 }
 
+TEST(GpopctlArgsTest, TlsFromFlagsAndEnvironment) {
+  absl::StatusOr<Command> command = Parse(
+      {"ls"}, {{"GPOP_TLS_CA", "ca.pem"}, {"GPOP_TLS_CERT", "me.crt"}, {"GPOP_TLS_KEY", "me.key"}});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_TRUE(command->global.tls);
+  EXPECT_EQ(command->global.ca_file, "ca.pem");
+  EXPECT_EQ(command->global.cert_file, "me.crt");
+  EXPECT_EQ(command->global.key_file, "me.key");
+  command = Parse({"ls", "--cert", "other.crt", "--key", "other.key"},
+                  {{"GPOP_TLS_CERT", "me.crt"}, {"GPOP_TLS_KEY", "me.key"}});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->global.cert_file, "other.crt");
+  EXPECT_TRUE(command->global.tls);
+  command = Parse({"ls"}, {{"GPOP_TLS", "1"}});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_TRUE(command->global.tls);
+  EXPECT_TRUE(command->global.ca_file.empty());
+  ExpectUsageError({"ls", "--cert", "me.crt"}, "--cert and --key go together");
+}
+
 TEST(GpopctlArgsTest, GlobalFlagsAnywhereAndEnvironment) {
   absl::StatusOr<Command> command =
       Parse({"--server", "unix:/run/gpop.sock", "get", "op-1", "-o", "json"},

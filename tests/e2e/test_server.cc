@@ -10,12 +10,18 @@
 
 namespace gpop::e2e {
 
-TestServer::TestServer(engine::EngineOptions options, synthetic::Script script) : backend_(script) {
+TestServer::TestServer(engine::EngineOptions options, synthetic::Script script)
+    : TestServer(api::ServerOptions{}, options, std::move(script)) {}
+
+TestServer::TestServer(api::ServerOptions server_options, engine::EngineOptions options,
+                       synthetic::Script script)
+    : backend_(script) {
   engine_ = std::make_unique<engine::Engine>(options, &backend_, &store_, &clock_);
   absl::Status recovered = engine_->Recover();
   EXPECT_TRUE(recovered.ok()) << recovered;
-  api::ServerOptions server_options;
-  server_options.listen = "127.0.0.1:0";
+  if (server_options.listen.empty() || server_options.listen == api::ServerOptions{}.listen) {
+    server_options.listen = "127.0.0.1:0";
+  }
   server_options.service.max_timeout = options.max_timeout;
   absl::StatusOr<std::unique_ptr<api::Server>> server =
       api::Server::Start(server_options, engine_.get(), &backend_, &clock_);
@@ -24,7 +30,7 @@ TestServer::TestServer(engine::EngineOptions options, synthetic::Script script) 
     std::abort();  // nothing below can work without a server
   }
   server_ = *std::move(server);
-  EXPECT_GT(server_->port(), 0);
+  if (server_options.listen.rfind("unix:", 0) != 0) EXPECT_GT(server_->port(), 0);
   channel_ = NewChannel();
   stub_ = v1::GroupPolicyOperations::NewStub(channel_);
   lro_ = google::longrunning::Operations::NewStub(channel_);

@@ -32,6 +32,10 @@ namespace gpop::e2e {
 class TestServer {
  public:
   explicit TestServer(engine::EngineOptions options = {}, synthetic::Script script = {});
+  // With these server options (listen "127.0.0.1:0" when empty). stub() and lro() use a
+  // plaintext channel to target(), which a TLS server refuses.
+  TestServer(api::ServerOptions server_options, engine::EngineOptions options,
+             synthetic::Script script = {});
   ~TestServer();
 
   v1::GroupPolicyOperations::Stub& stub() { return *stub_; }
