@@ -25,9 +25,9 @@ struct FlagSpec {
 };
 
 constexpr FlagSpec kGlobalFlags[] = {
-    {"server", true, false}, {"output", true, false},  {"token", true, false},
-    {"tls", false, false},   {"ca-file", true, false}, {"call-timeout", true, false},
-    {"help", false, false},
+    {"server", true, false},        {"output", true, false},  {"token", true, false},
+    {"tls", false, false},          {"ca-file", true, false}, {"call-timeout", true, false},
+    {"reconnect-for", true, false}, {"help", false, false},
 };
 
 constexpr FlagSpec kStartFlags[] = {
@@ -224,6 +224,12 @@ absl::Status ParseGlobals(const RawArgs& raw, const Getenv& getenv, GlobalOption
         ParsePositiveDuration("call-timeout", raw.Get("call-timeout"));
     if (!timeout.ok()) return timeout.status();
     global->call_timeout = *timeout;
+  }
+  if (raw.Has("reconnect-for")) {
+    absl::StatusOr<absl::Duration> reconnect =
+        ParsePositiveDuration("reconnect-for", raw.Get("reconnect-for"));
+    if (!reconnect.ok()) return reconnect.status();
+    global->reconnect_for = *reconnect;
   }
   return absl::OkStatus();
 }
@@ -557,6 +563,8 @@ std::string UsageText() {
       "  --tls                use TLS (off by default: the server listens on loopback)\n"
       "  --ca-file FILE       PEM roots to verify the server with (implies --tls)\n"
       "  --call-timeout D     deadline of each unary call (default 30s)\n"
+      "  --reconnect-for D    how long a watch keeps reconnecting to a server that is down\n"
+      "                       (default 5m)\n"
       "  -h, --help           this text\n"
       "\n",
       kExitCodeTable);

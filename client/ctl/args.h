@@ -55,6 +55,7 @@ struct GlobalOptions {
   bool tls = false;                                 // --tls
   std::string ca_file;                              // --ca-file (implies --tls)
   absl::Duration call_timeout = absl::Seconds(30);  // --call-timeout
+  absl::Duration reconnect_for = absl::Minutes(5);  // --reconnect-for: streams resume this long
 };
 
 // WaitOptions
