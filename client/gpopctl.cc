@@ -63,7 +63,21 @@ int main(int argc, char** argv) {
     std::cerr << "gpopctl: " << gpop::ctl::ErrorText(connection.status()) << "\n";
     return gpop::ctl::kExitUsage;
   }
-  gpop::client::Client client(*connection);
+  // Streams (watch, --wait, events) carry on across a server restart for --reconnect-for, and
+  // say so on a terminal.
+  gpop::client::ResumeOptions resume;
+  gpop::client::StreamRetryPolicy::Options retry;
+  retry.max_time_without_progress = std::chrono::duration_cast<std::chrono::milliseconds>(
+      absl::ToChronoNanoseconds(command->global.reconnect_for));
+  resume.retry_policy = gpop::client::StreamRetryPolicy(retry);
+  if (isatty(STDERR_FILENO) == 1) {
+    std::string server = command->global.server;
+    resume.on_reconnect = [server](const absl::Status& cut, std::chrono::milliseconds delay) {
+      std::cerr << "gpopctl: reconnecting to " << server << " in " << delay.count() << " ms ("
+                << gpop::ctl::ErrorText(cut) << ")\n";
+    };
+  }
+  gpop::client::Client client(*connection, std::move(resume));
 
   gpop::ctl::Io io;
   io.out = &std::cout;

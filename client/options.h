@@ -50,6 +50,9 @@ struct ResumeOptions {
   StreamRetryPolicy retry_policy;
   Sleeper sleeper;
   Clock clock;
+  // Called on the reader's thread before each wait to resume, with the cut's status and the
+  // delay (gpopctl prints "reconnecting" from it). Null = nothing.
+  std::function<void(const absl::Status& cut, std::chrono::milliseconds delay)> on_reconnect;
 };
 
 // StreamOptions

@@ -81,6 +81,7 @@ class ResumableStream {
       : policy_(resume.retry_policy.Clone()),
         sleeper_(std::move(resume.sleeper)),
         clock_(std::move(resume.clock)),
+        on_reconnect_(std::move(resume.on_reconnect)),
         options_(options) {}
 
   // Opens one attempt from the current position.
@@ -100,6 +101,7 @@ class ResumableStream {
   StreamRetryPolicy policy_;
   Sleeper sleeper_;
   Clock clock_;
+  std::function<void(const absl::Status&, std::chrono::milliseconds)> on_reconnect_;
   StreamOptions options_;
 
   // Reader-thread state.
@@ -255,6 +257,7 @@ bool ResumableStream<Item>::Read(Item* item) {
     if (options_.deadline.has_value() && Now() + *delay >= *options_.deadline) {
       return End(absl::DeadlineExceededError("stream deadline reached while reconnecting"));
     }
+    if (on_reconnect_) on_reconnect_(status, *delay);
     if (!Backoff(*delay)) return End(absl::CancelledError("stream cancelled by the caller"));
   }
   return false;

@@ -2,9 +2,9 @@
 
 #include "client/retry_policy.h"
 
-#include "client/error_info.h"
-
 #include <algorithm>
+
+#include "client/error_info.h"
 
 namespace gpop::client {
 
@@ -45,8 +45,9 @@ StreamRetryPolicy StreamRetryPolicy::Clone() const { return StreamRetryPolicy(op
 
 std::optional<std::chrono::milliseconds> StreamRetryPolicy::OnCut() {
   if (attempts_ >= options_.max_attempts_without_progress) return std::nullopt;
-  ++attempts_;
   std::chrono::milliseconds delay = std::min(next_delay_, options_.max_delay);
+  if (attempts_ > 0 && waited_ + delay > options_.max_time_without_progress) return std::nullopt;
+  ++attempts_;
   double grown = static_cast<double>(delay.count()) * options_.multiplier;
   next_delay_ = std::chrono::milliseconds(
       static_cast<int64_t>(std::min(grown, static_cast<double>(options_.max_delay.count()))));
@@ -55,11 +56,13 @@ std::optional<std::chrono::milliseconds> StreamRetryPolicy::OnCut() {
     double cut = static_cast<double>(delay.count()) * fraction(random_);
     delay -= std::chrono::milliseconds(static_cast<int64_t>(cut));
   }
+  waited_ += delay;
   return delay;
 }
 
 void StreamRetryPolicy::OnProgress() {
   attempts_ = 0;
+  waited_ = std::chrono::milliseconds(0);
   next_delay_ = options_.initial_delay;
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <random>
@@ -26,8 +27,10 @@ bool IsResumableStreamError(const absl::Status& status);
 
 // StreamRetryPolicy
 //
-// Decides whether a cut stream is resumed and how long to wait first. At most
-// `max_attempts_without_progress` resumes in a row may go by without progress; before each, the
+// Decides whether a cut stream is resumed and how long to wait first. Resumes go on while fewer
+// than `max_attempts_without_progress` went by without progress and the delays waited since the
+// last progress stay within `max_time_without_progress` (minutes by default, so that a stream
+// carries on across a server restart or a rolled pod); before each, the
 // delay grows from `initial_delay` by `multiplier` up to `max_delay`, and is then shortened by a
 // random fraction of at most `jitter` (0 = none, 1 = "full jitter"), so that many clients cut at
 // once do not come back at once. Progress (see ResumableStream) resets both the budget and the
@@ -41,7 +44,8 @@ class StreamRetryPolicy {
   //
   // The policy's settings; the defaults suit a loopback or LAN server behind at most a proxy.
   struct Options {
-    int max_attempts_without_progress = 5;
+    int max_attempts_without_progress = std::numeric_limits<int>::max();
+    std::chrono::milliseconds max_time_without_progress{std::chrono::minutes(5)};
     std::chrono::milliseconds initial_delay{100};
     std::chrono::milliseconds max_delay{5000};
     double multiplier = 2.0;
@@ -78,6 +82,7 @@ class StreamRetryPolicy {
 
  private:
   Options options_;
+  std::chrono::milliseconds waited_{0};  // delays returned since the last progress
   int attempts_ = 0;
   std::chrono::milliseconds next_delay_;
   std::mt19937_64 random_;

@@ -25,9 +25,10 @@ struct FlagSpec {
 };
 
 constexpr FlagSpec kGlobalFlags[] = {
-    {"server", true, false}, {"output", true, false},  {"token", true, false},
-    {"tls", false, false},   {"ca-file", true, false}, {"call-timeout", true, false},
-    {"cert", true, false},   {"key", true, false},     {"help", false, false},
+    {"server", true, false},        {"output", true, false},  {"token", true, false},
+    {"tls", false, false},          {"ca-file", true, false}, {"call-timeout", true, false},
+    {"cert", true, false},          {"key", true, false},     {"reconnect-for", true, false},
+    {"help", false, false},
 };
 
 constexpr FlagSpec kStartFlags[] = {
@@ -238,6 +239,12 @@ absl::Status ParseGlobals(const RawArgs& raw, const Getenv& getenv, GlobalOption
         ParsePositiveDuration("call-timeout", raw.Get("call-timeout"));
     if (!timeout.ok()) return timeout.status();
     global->call_timeout = *timeout;
+  }
+  if (raw.Has("reconnect-for")) {
+    absl::StatusOr<absl::Duration> reconnect =
+        ParsePositiveDuration("reconnect-for", raw.Get("reconnect-for"));
+    if (!reconnect.ok()) return reconnect.status();
+    global->reconnect_for = *reconnect;
   }
   return absl::OkStatus();
 }
@@ -574,6 +581,8 @@ std::string UsageText() {
       "  --cert FILE --key FILE  client certificate and key for mutual TLS (implies --tls;\n"
       "                       default $GPOP_TLS_CERT, $GPOP_TLS_KEY)\n"
       "  --call-timeout D     deadline of each unary call (default 30s)\n"
+      "  --reconnect-for D    how long a watch keeps reconnecting to a server that is down\n"
+      "                       (default 5m)\n"
       "  -h, --help           this text\n"
       "\n",
       kExitCodeTable);

@@ -57,6 +57,7 @@ struct GlobalOptions {
   std::string cert_file;                            // --cert, $GPOP_TLS_CERT (implies --tls)
   std::string key_file;                             // --key, $GPOP_TLS_KEY
   absl::Duration call_timeout = absl::Seconds(30);  // --call-timeout
+  absl::Duration reconnect_for = absl::Minutes(5);  // --reconnect-for: streams resume this long
 };
 
 // WaitOptions

@@ -928,7 +928,13 @@ class Engine::Impl {
       Flush();
       // The backend may act only once RUNNING is durable: after a crash, recovery then knows to
       // resolve the run by its intent instead of running it a second time.
-      if (!WaitDurable(running_revision).ok()) continue;  // the store failed: fail-stop
+      if (!WaitDurable(running_revision).ok()) {
+        // The store failed (fail-stop): the run never starts, but it ends here, so that Shutdown
+        // does not wait for it. Recovery finds it QUEUED or RUNNING in the store.
+        core::MutexLock lock(&mu_);
+        if (Op* op = FindLocked(id)) EndRunLocked(op);
+        continue;
+      }
       Sink sink(this, id);
       core::Outcome outcome = backend_->Run(request, sink, *token);
       {
@@ -954,15 +960,21 @@ class Engine::Impl {
             }
           }
           FinishLocked(op, error, outcome.effects, std::move(outcome.result), outcome.hresult);
-          ReleaseLocksLocked(op);
-          --running_;
-          DecrementLocked(&running_per_principal_, op->rec.principal);
-          idle_cv_.SignalAll();
-          DispatchLocked();
+          EndRunLocked(op);
         }
       }
       Flush();
     }
+  }
+
+  // A dispatched run is over (finished, or never started because the store failed): its locks
+  // and its place in the running counts go to the next.
+  void EndRunLocked(Op* op) GPOP_REQUIRES(mu_) {
+    ReleaseLocksLocked(op);
+    --running_;
+    DecrementLocked(&running_per_principal_, op->rec.principal);
+    idle_cv_.SignalAll();
+    DispatchLocked();
   }
 
   // Appends the terminal event. `error` empty = SUCCEEDED.

@@ -7,6 +7,8 @@ namespace gpop::store {
 
 absl::Status MemoryStore::Commit(const std::vector<Change>& batch) {
   core::MutexLock lock(&mu_);
+  if (fail_after_ == 0) fail_ = true;
+  if (fail_after_ > 0) --fail_after_;
   if (fail_) return absl::UnavailableError("memory store: commits fail (test hook)");
   for (const Change& change : batch) {
     operations_[change.record.id] = change.record;
@@ -47,6 +49,11 @@ absl::StatusOr<engine::Store::Snapshot> MemoryStore::Load() {
 void MemoryStore::FailCommits(bool fail) {
   core::MutexLock lock(&mu_);
   fail_ = fail;
+}
+
+void MemoryStore::FailCommitsAfter(int n) {
+  core::MutexLock lock(&mu_);
+  fail_after_ = n;
 }
 
 int MemoryStore::commits() {

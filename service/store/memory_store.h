@@ -26,6 +26,8 @@ class MemoryStore final : public engine::Store {
   // Test hooks: make the next commits fail; count commits (group commit shows as fewer
   // commits than events).
   void FailCommits(bool fail);
+  // The next `n` commits succeed, every later one fails (a store that breaks mid-run).
+  void FailCommitsAfter(int n);
   int commits();
   int64_t events_written();
 
@@ -38,6 +40,7 @@ class MemoryStore final : public engine::Store {
   std::deque<std::string> expired_ GPOP_GUARDED_BY(mu_);  // oldest first
   uint64_t revision_ GPOP_GUARDED_BY(mu_) = 0;
   bool fail_ GPOP_GUARDED_BY(mu_) = false;
+  int fail_after_ GPOP_GUARDED_BY(mu_) = -1;  // < 0: no countdown
   int commits_ GPOP_GUARDED_BY(mu_) = 0;
   int64_t events_written_ GPOP_GUARDED_BY(mu_) = 0;
 };

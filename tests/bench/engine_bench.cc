@@ -15,7 +15,9 @@
 #include "service/backends/synthetic/synthetic_backend.h"
 #include "service/engine/engine.h"
 #include "service/store/memory_store.h"
+#include "service/store/sqlite_store.h"
 #include "tests/engine/cursor_testing.h"
+#include "tests/testing/fixtures.h"
 
 namespace gpop {
 namespace {
@@ -39,6 +41,40 @@ class SlowStore final : public engine::Store {
   const std::chrono::microseconds fsync_;
   store::MemoryStore inner_;
 };
+
+// StartOperation calls per second from `threads` callers, each starting `per_thread` reports
+// (they run at once: reports only read) on `store`. -1 when a Start fails.
+double StartQps(engine::Store* store, int threads, int per_thread) {
+  synthetic::Script script;
+  script.steps = 1;
+  script.step_delay = std::chrono::milliseconds(0);
+  synthetic::SyntheticBackend backend(script);
+  engine::RealClock clock;
+  engine::EngineOptions options;
+  options.max_queued = threads * per_thread;
+  options.max_queued_per_principal = per_thread;
+  engine::Engine engine(options, &backend, store, &clock);
+  if (!engine.Recover().ok()) return -1;
+  std::atomic<int> failed{0};
+  auto start = Clock::now();
+  std::vector<std::thread> callers;
+  for (int t = 0; t < threads; ++t) {
+    callers.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        engine::StartRequest r;
+        r.principal = "bench-" + std::to_string(t);
+        core::ReportSpec spec;
+        spec.subject = core::GpoRef{"{31B2F340-016D-11D2-945F-00C04FB984F9}", ""};
+        r.spec = spec;
+        if (!engine.Start(r).ok()) ++failed;
+      }
+    });
+  }
+  for (std::thread& c : callers) c.join();
+  double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  engine.Shutdown(std::chrono::seconds(5));
+  return failed.load() > 0 ? -1 : threads * per_thread / secs;
+}
 
 // Drains a status stream to its end; returns the number of events.
 int Drain(engine::Cursor* cursor) {
@@ -171,6 +207,27 @@ int Run() {
   std::printf("  ratio engine/baseline          : %10.2fx\n", engine_eps / baseline_eps);
   std::printf("  fan-out, %d cursors on one op : %10.0f events delivered/s\n", kWatchers,
               fanout_eps);
+  // StartOperation QPS, durable (SQLite, synchronous=FULL, a real fsync per group commit)
+  // against the memory store, at 1 and 8 concurrent callers.
+  for (int threads : {1, 8}) {
+    const int per_thread = threads == 1 ? 300 : 150;
+    store::MemoryStore memory;
+    double memory_qps = StartQps(&memory, threads, per_thread);
+    auto sqlite =
+        store::SqliteStore::Open((gpop::testing::TempDir("gpop-bench") / "operations.db").string());
+    if (!sqlite.ok()) {
+      std::printf("cannot open the SQLite store: %s\n", sqlite.status().ToString().c_str());
+      return 1;
+    }
+    double sqlite_qps = StartQps(sqlite->get(), threads, per_thread);
+    if (memory_qps < 0 || sqlite_qps < 0) {
+      std::printf("a Start failed\n");
+      ++failures;
+      continue;
+    }
+    std::printf("  Start, %d caller(s): memory %8.0f/s, SQLite %8.0f/s, ratio %.2fx\n", threads,
+                memory_qps, sqlite_qps, sqlite_qps / memory_qps);
+  }
   return failures == 0 ? 0 : 1;
 }
 

@@ -57,10 +57,14 @@ class ResumableStreamTest : public ::testing::Test {
     policy.max_attempts_without_progress = max_attempts;
     policy.initial_delay = hours(1);
     policy.max_delay = hours(8);
+    policy.max_time_without_progress = hours(1000);
     policy.jitter = 0;
     ResumeOptions resume;
     resume.retry_policy = StreamRetryPolicy(policy);
     resume.sleeper = [this](milliseconds delay) { sleeps_.push_back(delay); };
+    resume.on_reconnect = [this](const absl::Status& cut, milliseconds delay) {
+      reconnects_.push_back(delay);
+    };
     return Client(connection_, resume);
   }
 
@@ -77,6 +81,7 @@ class ResumableStreamTest : public ::testing::Test {
   FakeOperationsServer server_;
   std::shared_ptr<Connection> connection_;
   std::vector<milliseconds> sleeps_;
+  std::vector<milliseconds> reconnects_;
 };
 
 TEST_F(ResumableStreamTest, UncutStreamDeliversEveryEventOnce) {
@@ -161,6 +166,7 @@ TEST_F(ResumableStreamTest, BudgetIsSpentByCutsWithoutProgress) {
   EXPECT_EQ(stream->status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(server_.stream_requests(), ElementsAre(0, 0, 0));
   EXPECT_THAT(sleeps_, ElementsAre(hours(1), hours(2)));
+  EXPECT_EQ(reconnects_, sleeps_);  // told before each wait (gpopctl prints "reconnecting")
 }
 
 TEST_F(ResumableStreamTest, BudgetResetsAfterProgress) {

@@ -54,6 +54,35 @@ TEST(StreamRetryPolicyTest, ProgressResetsBudgetAndDelay) {
   EXPECT_EQ(policy.OnCut(), std::nullopt);
 }
 
+TEST(StreamRetryPolicyTest, TimeBudgetEndsResumesAndProgressRenewsIt) {
+  StreamRetryPolicy::Options options = NoJitter(1000);
+  options.max_time_without_progress = milliseconds(1000);
+  StreamRetryPolicy policy(options);
+  // 100 + 200 + 350 + 350 = 1000 ms waited; one more would pass the budget.
+  EXPECT_EQ(policy.OnCut(), milliseconds(100));
+  EXPECT_EQ(policy.OnCut(), milliseconds(200));
+  EXPECT_EQ(policy.OnCut(), milliseconds(350));
+  EXPECT_EQ(policy.OnCut(), milliseconds(350));
+  EXPECT_EQ(policy.OnCut(), std::nullopt);
+  policy.OnProgress();
+  EXPECT_EQ(policy.OnCut(), milliseconds(100));
+}
+
+TEST(StreamRetryPolicyTest, DefaultsCarryOnForMinutes) {
+  // A server restart of a few seconds (or a rolled pod of a minute) never ends a stream.
+  StreamRetryPolicy::Options options;
+  options.jitter = 0;
+  StreamRetryPolicy policy(options);
+  milliseconds waited{0};
+  for (;;) {
+    std::optional<milliseconds> delay = policy.OnCut();
+    if (!delay) break;
+    waited += *delay;
+  }
+  EXPECT_GE(waited, std::chrono::minutes(4));
+  EXPECT_LE(waited, std::chrono::minutes(5));
+}
+
 TEST(StreamRetryPolicyTest, ZeroAttemptsNeverResumes) {
   StreamRetryPolicy policy(NoJitter(0));
   EXPECT_EQ(policy.OnCut(), std::nullopt);

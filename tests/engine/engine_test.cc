@@ -162,6 +162,22 @@ TEST_F(EngineTest, StoreFailureRefusesStartAndShowsNothing) {
   EXPECT_TRUE(list->operations.empty());
 }
 
+// Regression: a commit that fails after the operation was dispatched (its RUNNING event) left
+// the run counted as running, and Shutdown waited for it forever.
+TEST_F(EngineTest, StoreFailureAfterDispatchLetsShutdownFinish) {
+  Make();
+  store_.FailCommitsAfter(1);  // QUEUED is written; RUNNING is not
+  OperationRecord rec = StartOk();
+  EXPECT_EQ(rec.state, OperationState::kQueued);
+  while (engine_->serving()) std::this_thread::yield();  // the RUNNING commit failed
+  engine_->Shutdown(std::chrono::seconds(30));           // returns: nothing is left running
+  EXPECT_FALSE(backend_.started(rec.id));
+  EXPECT_EQ(engine_->stats().running, 0);
+  auto got = engine_->Get(rec.id);  // reads keep working
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->state, OperationState::kQueued);
+}
+
 TEST_F(EngineTest, CancelWhileRunning) {
   Make();
   OperationRecord rec = StartOk();

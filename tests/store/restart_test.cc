@@ -242,6 +242,37 @@ TEST_F(RestartTest, PlannedShutdownKeepsQueuedOperationsForTheRestart) {
   second.Shutdown(Duration::zero());
 }
 
+TEST_F(RestartTest, DiskFullFailsTheRequestKeepsReadsAndShutsDown) {
+  SqliteStoreOptions options;
+  options.max_page_count = 24;
+  auto opened = SqliteStore::Open(path_, options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  GateBackend backend;
+  Engine engine(EngineOptions{}, &backend, opened->get(), &clock_);
+  ASSERT_TRUE(engine.Recover().ok());
+  OperationRecord first = *engine.Start(Backup(kGpoA));
+  backend.Open(first.id);
+  Drain(&engine, first.id);
+  // Requests with big labels fill the file: the one that does not fit fails cleanly.
+  absl::Status failed;
+  for (int i = 0; i < 200 && failed.ok(); ++i) {
+    StartRequest r = Report(kGpoB);
+    r.labels["big"] = std::string(16000, 'x');
+    auto rec = engine.Start(r);
+    if (!rec.ok()) failed = rec.status();
+    if (rec.ok()) backend.Open(rec->id);
+  }
+  ASSERT_FALSE(failed.ok()) << "the file never filled";
+  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
+  EXPECT_NE(failed.message().find("full"), std::string::npos) << failed;
+  EXPECT_FALSE(engine.serving());   // readiness NOT_SERVING while writes fail
+  auto got = engine.Get(first.id);  // reads keep working
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->state, OperationState::kSucceeded);
+  EXPECT_TRUE(engine.List({}).ok());
+  engine.Shutdown(std::chrono::seconds(30));  // completes
+}
+
 TEST_F(RestartTest, WatchResumesFromTheLastRevisionSeen) {
   uint64_t seen = 0;
   {
