@@ -16,6 +16,7 @@
 #include "service/backends/sysvol/format/audit_csv.h"
 #include "service/backends/sysvol/format/inf_file.h"
 #include "service/backends/sysvol/format/registry_pol.h"
+#include "service/backends/sysvol/format/report_applocker.h"
 #include "service/backends/sysvol/format/report_builder.h"
 #include "service/backends/sysvol/format/report_html.h"
 #include "service/backends/sysvol/format/report_xml.h"
@@ -133,8 +134,15 @@ TEST(ReportTest, EveryRegistryPolValueIsReportedWithTypeAndData) {
     for (const auto& [pol, side] :
          {std::pair{&b.machine_pol, &b.ours.computer}, std::pair{&b.user_pol, &b.ours.user}}) {
       if (!*pol) continue;
-      ASSERT_EQ(side->registry_settings.size(), (*pol)->entries.size()) << dir;
+      // AppLocker's values are reported as its rule collections instead (see the test below).
+      size_t app_locker = 0;
+      for (const auto& c : side->app_locker) {
+        app_locker += c.rules.size() + (c.enforcement_mode.empty() ? 0 : 1);
+      }
+      ASSERT_EQ(side->registry_settings.size() + app_locker, (*pol)->entries.size()) << dir;
       for (const PolEntry& e : (*pol)->entries) {
+        std::vector<ReportAppLockerCollection> scratch;
+        if (AddAppLockerEntry(e, &scratch)) continue;
         ReportRegistrySetting expected = RegistrySettingFromEntry(e);
         EXPECT_NE(
             std::find(side->registry_settings.begin(), side->registry_settings.end(), expected),
@@ -143,6 +151,39 @@ TEST(ReportTest, EveryRegistryPolValueIsReportedWithTypeAndData) {
       }
     }
   }
+}
+
+TEST(ReportTest, AppLockerRulesAreWindowsApplicationControlPolicies) {
+  GPOP_REQUIRE_FIXTURES(fixtures);
+  size_t rules = 0;
+  for (const auto& dir : BackupDirs(fixtures)) {
+    Built b = Build(dir);
+    // Rule for rule, attribute for attribute, as Windows' own report holds them.
+    EXPECT_EQ(b.ours.computer.app_locker, b.windows.computer.app_locker) << dir;
+    EXPECT_EQ(b.ours.user.app_locker, b.windows.user.app_locker) << dir;
+    for (const auto& c : b.ours.computer.app_locker) rules += c.rules.size();
+    auto back = ParseReportXml(WriteReportXml(b.ours), "ours.xml");
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->computer.app_locker, b.ours.computer.app_locker);
+    if (!b.ours.computer.app_locker.empty()) {
+      std::string html = RenderReportHtml(b.ours);
+      EXPECT_NE(html.find("<summary>Application Control Policies (AppLocker)</summary>"),
+                std::string::npos);
+    }
+  }
+  EXPECT_EQ(rules, 19u);  // the AppLocker GPO's five collections
+
+  // A rule whose XML does not parse stays a RegistrySetting; other SrpV2 values too.
+  std::vector<ReportAppLockerCollection> c;
+  const std::string key = "Software\\Policies\\Microsoft\\Windows\\SrpV2\\Exe";
+  EXPECT_FALSE(AddAppLockerEntry(MakeStringEntry(key + "\\id", "Value", "<FilePathRule"), &c));
+  EXPECT_FALSE(AddAppLockerEntry(MakeStringEntry(key + "\\id", "Value", "<!DOCTYPE a><a/>"), &c));
+  EXPECT_FALSE(AddAppLockerEntry(MakeDwordEntry(key, "AllowWindows", 1), &c));
+  EXPECT_FALSE(AddAppLockerEntry(MakeStringEntry(key, "EnforcementMode", "1"), &c));
+  EXPECT_TRUE(c.empty());
+  EXPECT_TRUE(AddAppLockerEntry(MakeDwordEntry(key, "EnforcementMode", 1), &c));
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].enforcement_mode, "Enabled");
 }
 
 TEST(ReportTest, RegistryValueForms) {

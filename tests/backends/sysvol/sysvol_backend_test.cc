@@ -14,6 +14,7 @@
 #include "service/backends/sysvol/format/backup_xml.h"
 #include "service/backends/sysvol/format/manifest.h"
 #include "service/backends/sysvol/format/registry_pol.h"
+#include "service/backends/sysvol/format/report_applocker.h"
 #include "service/backends/sysvol/format/report_builder.h"
 #include "service/backends/sysvol/format/report_html.h"
 #include "service/backends/sysvol/format/report_xml.h"
@@ -105,8 +106,16 @@ TEST(SysvolBackendTest, ReportListsEveryRegistryValueAndWindowsSetting) {
          {std::pair{"Machine", &ours.computer}, std::pair{"User", &ours.user}}) {
       std::optional<RegistryPol> pol = PolOf(g.gpt_dir / side_name);
       if (!pol) continue;
-      EXPECT_EQ(side->registry_settings.size(), pol->entries.size()) << g.guid << side_name;
+      // AppLocker's values are reported as its rule collections (report_applocker.h).
+      size_t app_locker = 0;
+      for (const auto& c : side->app_locker) {
+        app_locker += c.rules.size() + (c.enforcement_mode.empty() ? 0 : 1);
+      }
+      EXPECT_EQ(side->registry_settings.size() + app_locker, pol->entries.size())
+          << g.guid << side_name;
       for (const PolEntry& e : pol->entries) {
+        std::vector<ReportAppLockerCollection> scratch;
+        if (AddAppLockerEntry(e, &scratch)) continue;
         ReportRegistrySetting expected = RegistrySettingFromEntry(e);
         EXPECT_NE(
             std::find(side->registry_settings.begin(), side->registry_settings.end(), expected),

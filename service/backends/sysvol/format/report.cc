@@ -17,7 +17,7 @@ bool ReportSide::operator==(const ReportSide& o) const {
          enabled == o.enabled && policies == o.policies &&
          registry_settings == o.registry_settings && security == o.security &&
          advanced_audit == o.advanced_audit && scripts == o.scripts &&
-         preferences == o.preferences && problems == o.problems;
+         preferences == o.preferences && app_locker == o.app_locker && problems == o.problems;
 }
 
 bool Report::operator==(const Report& o) const {

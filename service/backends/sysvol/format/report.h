@@ -309,6 +309,24 @@ struct ReportPreference {
   }
 };
 
+// ReportAppLockerCollection
+//
+// One AppLocker rule collection (GPMC's "Application Control Policies", read from Registry.pol's
+// Software\Policies\Microsoft\Windows\SrpV2 values): `type` "Appx", "Dll", "Exe", "Msi" or
+// "Script", `enforcement_mode` as GPMC names it ("Disabled" for 0, "Enabled" for 1, else the
+// number; "" when the collection has no EnforcementMode value), and the rules as their XML holds
+// them (FilePublisherRule, FilePathRule, FileHashRule; GPMC's order: by kind in that order,
+// then by Id).
+struct ReportAppLockerCollection {
+  std::string type;
+  std::string enforcement_mode;
+  std::vector<ReportXmlElement> rules;
+
+  bool operator==(const ReportAppLockerCollection& o) const {
+    return type == o.type && enforcement_mode == o.enforcement_mode && rules == o.rules;
+  }
+};
+
 // ReportSide
 //
 // The Computer or User half. Extensions with no settings are absent from the XML; `problems`
@@ -322,8 +340,9 @@ struct ReportSide {
   std::vector<ReportRegistrySetting> registry_settings;
   ReportSecurity security;
   std::vector<ReportAuditSetting> advanced_audit;
-  std::vector<ReportScript> scripts;          // scripts.ini, then psscripts.ini
-  std::vector<ReportPreference> preferences;  // by folder name, case-insensitively
+  std::vector<ReportScript> scripts;                  // scripts.ini, then psscripts.ini
+  std::vector<ReportPreference> preferences;          // by folder name, case-insensitively
+  std::vector<ReportAppLockerCollection> app_locker;  // by type, case-insensitively
   std::vector<std::string> problems;
 
   bool operator==(const ReportSide& o) const;

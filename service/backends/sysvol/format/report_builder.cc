@@ -8,6 +8,7 @@
 
 #include "service/backends/sysvol/format/backup_xml.h"
 #include "service/backends/sysvol/format/gpo_version.h"
+#include "service/backends/sysvol/format/report_applocker.h"
 #include "service/backends/sysvol/format/text_util.h"
 
 namespace gpop::sysvol {
@@ -230,6 +231,7 @@ void AddRegistry(const RegistryPol& pol, bool computer, const AdmxCatalog* admx,
   std::map<const AdmxPolicy*, std::vector<const PolEntry*>> by_policy;
   std::vector<const AdmxPolicy*> order;
   for (const PolEntry& e : pol.entries) {
+    if (AddAppLockerEntry(e, &side->app_locker)) continue;
     std::vector<const AdmxPolicy*> owners;
     if (admx != nullptr) owners = admx->Find(computer, e.key, e.value_name);
     if (owners.empty()) {
@@ -261,6 +263,7 @@ void SortSide(ReportSide* side) {
                      std::string_view bn = b.value ? std::string_view(b.value->name) : "";
                      return internal::CompareNoCase(an, bn) < 0;
                    });
+  SortAppLocker(&side->app_locker);
   std::stable_sort(side->preferences.begin(), side->preferences.end(),
                    [](const ReportPreference& a, const ReportPreference& b) {
                      return internal::CompareNoCase(a.folder, b.folder) < 0;

@@ -1,6 +1,7 @@
 // Builds the settings report (report.h) of one GPO from its parsed files: Registry.pol values
-// as RegistrySetting (or as ADMX Policy elements when a catalog defines them), the security
-// template's settings, and advanced audit.
+// as RegistrySetting (or as ADMX Policy elements when a catalog defines them, or as AppLocker
+// rule collections: report_applocker.h), the security template's settings, advanced audit,
+// scripts, Group Policy Preferences and comments.
 //
 // Ordering (stable, so that reports diff cleanly): policies by category then name; registry
 // settings by key then value name (case-insensitive, file order among equals); account

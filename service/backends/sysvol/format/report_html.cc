@@ -239,7 +239,8 @@ void RenderSide(const char* title, const ReportSide& side, Html* h) {
     h->Raw("</p>\n");
   }
   bool any = !side.security.empty() || !side.advanced_audit.empty() || !side.policies.empty() ||
-             !side.registry_settings.empty() || !side.scripts.empty() || !side.preferences.empty();
+             !side.registry_settings.empty() || !side.scripts.empty() ||
+             !side.preferences.empty() || !side.app_locker.empty();
   if (!any) h->Raw("<p class=\"none\">No settings defined.</p>\n");
   if (!side.security.empty()) RenderSecurity(side.security, h);
   if (!side.advanced_audit.empty()) {
@@ -298,6 +299,28 @@ void RenderSide(const char* title, const ReportSide& side, Html* h) {
       h->Row({sc.type, std::to_string(sc.order), sc.command, sc.parameters, sc.run_order,
               sc.powershell ? "psscripts.ini" : "scripts.ini"},
              2);
+    }
+    h->EndTable();
+    h->Close();
+  }
+  if (!side.app_locker.empty()) {
+    h->Open("Application Control Policies (AppLocker)", true);
+    h->Table(
+        {"Collection", "Enforcement", "Rule", "Name", "Action", "User or group", "Conditions"});
+    for (const ReportAppLockerCollection& c : side.app_locker) {
+      if (c.rules.empty()) h->Row({c.type, c.enforcement_mode, "", "", "", "", ""});
+      for (const ReportXmlElement& rule : c.rules) {
+        std::string conditions;
+        for (const ReportXmlElement& k : rule.children) {
+          conditions += (conditions.empty() ? "" : "\n") + k.name + ":";
+          for (const ReportXmlElement& item : k.children) {
+            DescribeProperties(item, "  ", &conditions);
+          }
+        }
+        h->Row({c.type, c.enforcement_mode, rule.name, rule.Attribute("Name"),
+                rule.Attribute("Action"), rule.Attribute("UserOrGroupSid"), conditions},
+               6);
+      }
     }
     h->EndTable();
     h->Close();

@@ -8,6 +8,7 @@
 #include "service/backends/sysvol/format/format_error.h"
 #include "service/backends/sysvol/format/gpp.h"
 #include "service/backends/sysvol/format/registry_pol.h"
+#include "service/backends/sysvol/format/report_applocker.h"
 #include "service/backends/sysvol/format/safe_xml.h"
 #include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/format/utf16.h"
@@ -284,6 +285,16 @@ void WriteSide(const ReportSide& side, pugi::xml_node node, int* counter) {
       n.Text("RunOrder", sc.run_order);
     }
   }
+  if (!side.app_locker.empty()) {
+    Prefixed ext = BeginExtension(node, counter, kAppLockerSettingsNamespace, "Policy",
+                                  "Application Control Policies");
+    for (const ReportAppLockerCollection& c : side.app_locker) {
+      Prefixed n = ext.Child("RuleCollection");
+      n.node().append_attribute("Type").set_value(c.type.c_str());
+      for (const ReportXmlElement& rule : c.rules) CopyElement(rule, ext.prefix(), n.node());
+      if (!c.enforcement_mode.empty()) n.Child("EnforcementMode").Text("Mode", c.enforcement_mode);
+    }
+  }
   for (const ReportPreference& p : side.preferences) {
     WritePreference(p, BeginExtension(node, counter, p.xml_namespace.c_str(), p.xsi_type.c_str(),
                                       p.extension_name.c_str()));
@@ -404,6 +415,23 @@ void ReadSide(pugi::xml_node node, ReportSide* side) {
     std::string ext_namespace;
     for (pugi::xml_attribute a : ext.attributes()) {
       if (std::string_view(a.name()).rfind("xmlns:", 0) == 0) ext_namespace = a.value();
+    }
+    if (ext_namespace == kAppLockerSettingsNamespace) {
+      for (pugi::xml_node c : ext.children()) {
+        if (c.type() != pugi::node_element || LocalName(c.name()) != "RuleCollection") continue;
+        ReportAppLockerCollection collection;
+        collection.type = c.attribute("Type").value();
+        for (pugi::xml_node rule : c.children()) {
+          if (rule.type() != pugi::node_element) continue;
+          if (LocalName(rule.name()) == "EnforcementMode") {
+            collection.enforcement_mode = ChildTextByLocalName(rule, "Mode");
+          } else {
+            collection.rules.push_back(ElementFromXml(rule, /*strip_prefixes=*/true));
+          }
+        }
+        side->app_locker.push_back(std::move(collection));
+      }
+      continue;
     }
     if (const GppExtension* gpp = FindGppExtensionByNamespace(ext_namespace)) {
       for (pugi::xml_node root : ext.children()) {

@@ -7,6 +7,8 @@
 // ExtensionData per extension with settings: Security (.../Settings/Security), Advanced Audit
 // Configuration (.../Settings/Auditing), Registry (.../Settings/Registry), Scripts
 // (.../Settings/Scripts: Script{Command, Parameters when not empty, Type, Order, RunOrder}),
+// Application Control Policies (.../Settings/SRPV2: RuleCollection Type=... with the rules and
+// EnforcementMode{Mode}),
 // then one per Group Policy Preferences extension (the file's tree embedded as GPMC embeds it:
 // see gpp.h and ReportPreference), with prefixes q1, q2, ... in that order as GPMC numbers
 // them). Two-space indentation, as Windows writes it.
@@ -57,9 +59,9 @@ std::string WriteReportXmlUtf16(const Report& report);
 // versions, Enabled, every RegistrySetting (key, name, Number/String data, Type when present;
 // without Type a Number reads as REG_DWORD and a String as REG_SZ) and every Policy (name,
 // state, category, explain, supported; not its elements), account settings, user rights,
-// security options, advanced audit settings, scripts (not whether each came from
-// psscripts.ini: GPMC's XML does not say), preference extensions (as ReportPreference, the
-// additions of the writer removed) and the comments. Other extensions are skipped. Errors:
+// security options, advanced audit settings, AppLocker rule collections, scripts (not whether each
+// came from psscripts.ini: GPMC's XML does not say), preference extensions (as ReportPreference,
+// the additions of the writer removed) and the comments. Other extensions are skipped. Errors:
 // CORRUPT_FILE (see LoadXml) and a root element other than GPO.
 core::Result<Report> ParseReportXml(std::string_view bytes, std::string_view display_path);
 
