@@ -37,6 +37,7 @@
 #include "absl/time/time.h"
 #include "service/api/auth/configured_authenticator.h"
 #include "service/api/log.h"
+#include "service/api/operation_log.h"
 #include "service/api/server.h"
 #include "service/backend_flags.h"
 #include "service/core/backend.h"
@@ -169,6 +170,7 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
     std::fprintf(stderr, "gpopd: recovery failed: %s\n", s.ToString().c_str());
     return 1;
   }
+  api::OperationLog operation_log(&engine);  // a line per state change of every operation
 
   api::ServerOptions server_options;
   server_options.listen = absl::GetFlag(FLAGS_listen);

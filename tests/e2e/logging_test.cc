@@ -10,6 +10,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "service/api/log.h"
+#include "service/api/operation_log.h"
 #include "service/core/mutex.h"
 #include "tests/e2e/test_server.h"
 
@@ -28,16 +29,30 @@ class LoggingTest : public ::testing::TestWithParam<api::LogFormat> {
     return lines_;
   }
 
+  // Waits (bounded) until a line containing `text` was logged.
+  bool WaitForLine(const std::string& text) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    core::MutexLock lock(&mu_);
+    for (;;) {
+      for (const std::string& line : lines_) {
+        if (line.find(text) != std::string::npos) return true;
+      }
+      if (!logged_.WaitUntil(&mu_, give_up)) return false;
+    }
+  }
+
   // A call context carrying the token, as gpopctl --token sends it.
   static void Authorize(grpc::ClientContext* context) {
     context->AddMetadata("authorization", std::string("Bearer ") + kToken);
   }
 
   core::Mutex mu_;
+  core::CondVar logged_;
   std::vector<std::string> lines_ GPOP_GUARDED_BY(mu_);
   api::LogCapture capture_{[this](std::string_view line) {
     core::MutexLock lock(&mu_);
     lines_.emplace_back(line);
+    logged_.SignalAll();
   }};
 };
 
@@ -45,8 +60,9 @@ TEST_P(LoggingTest, EventsAreTaggedAndTokensNeverLogged) {
   std::string id;
   {
     TestServer server;
-    // A start, with the token in the metadata.
-    v1::StartOperationRequest request = SyntheticBackup(3, 1);
+    api::OperationLog operation_log(&server.engine());
+    // A start, with the token in the metadata; long enough (50 x 20 ms) for the cancel to land.
+    v1::StartOperationRequest request = SyntheticBackup(50, 20);
     request.set_request_id("req-log-1");
     grpc::ClientContext start_context;
     Authorize(&start_context);
@@ -69,13 +85,15 @@ TEST_P(LoggingTest, EventsAreTaggedAndTokensNeverLogged) {
     v1::CancelRequest cancel;
     cancel.set_operation_id(id);
     v1::Operation cancelled;
-    // Logged before the reply, whatever state the operation has reached.
+    // Logged before the reply; the operation's own lines follow from the engine's events.
     EXPECT_TRUE(server.stub().Cancel(&cancel_context, cancel, &cancelled).ok());
+    EXPECT_TRUE(WaitForLine("CANCELLED")) << "no terminal line";
   }  // the server shuts down (and logs it)
 
   std::vector<std::string> all = lines();
   ASSERT_GE(all.size(), 4u);  // listening, start, refused, cancel, shutting down, stopped
   int tagged = 0;
+  bool running = false, terminal = false;
   for (const std::string& line : all) {
     EXPECT_EQ(line.find(kToken), std::string::npos) << "token logged: " << line;
     if (GetParam() == api::LogFormat::kJson) {
@@ -86,12 +104,20 @@ TEST_P(LoggingTest, EventsAreTaggedAndTokensNeverLogged) {
           f.count("request_id") && f.at("request_id").string_value() == "req-log-1" &&
           f.count("principal") && f.at("principal").string_value() == "local") {
         ++tagged;
+        const std::string& message = f.at("message").string_value();
+        running = running || message == "backup RUNNING";
+        terminal = terminal || message.rfind("backup CANCELLED: CANCELLED", 0) == 0;
       }
     } else if (line.find("op=" + id + " req=req-log-1 principal=local ") != std::string::npos) {
       ++tagged;
+      running = running || line.find("principal=local backup RUNNING") != std::string::npos;
+      terminal =
+          terminal || line.find("principal=local backup CANCELLED: CANCELLED") != std::string::npos;
     }
   }
-  EXPECT_GE(tagged, 2) << "the start and the cancel carry all three tags";
+  EXPECT_GE(tagged, 4) << "the start, RUNNING, the cancel, CANCELLED";
+  EXPECT_TRUE(running);
+  EXPECT_TRUE(terminal) << "the terminal line names the state and the error";
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, LoggingTest,

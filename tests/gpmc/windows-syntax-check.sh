@@ -48,15 +48,28 @@ sources=$(ls service/main.cc service/backend_flags.cc service/core/*.cc service/
 flags=(-std=c++17 -fsyntax-only -Wall -Wextra -Wno-unused-parameter -Werror
        -D_WIN32_WINNT=0x0A00 -DWIN32_LEAN_AND_MEAN -DNOGDI -DNOMINMAX -DUNICODE -D_UNICODE
        -I "$repo" -I "$out/gen" -idirafter "$out/host-include")
-failed=0
-count=0
-for src in $sources; do
-  count=$((count + 1))
-  if ! "$cxx" "${flags[@]}" "$src" 2>"$out/last.err"; then
-    failed=$((failed + 1))
-    echo "windows-syntax-check: FAILED $src" >&2
-    head -20 "$out/last.err" >&2
+jobs="${GPOP_JOBS:-2}"
+mkdir -p "$out/errors"
+# One compiler per source, `jobs` at a time; a source that fails leaves its errors in
+# $out/errors/<source>.err.
+check_one() {
+  local src=$1 err="$out/errors/${1//\//_}.err"
+  if ! "$cxx" "${flags[@]}" "$src" 2>"$err.log"; then
+    { echo "$src"; cat "$err.log"; } >"$err"
   fi
+  rm -f "$err.log"
+}
+export -f check_one
+export cxx out
+export FLAGS_LINE="${flags[*]}"
+printf '%s\n' $sources | xargs -P "$jobs" -I{} bash -c 'flags=($FLAGS_LINE); check_one "$1"' _ {}
+count=$(printf '%s\n' $sources | wc -l)
+failed=0
+for err in "$out"/errors/*.err; do
+  [ -e "$err" ] || continue
+  failed=$((failed + 1))
+  echo "windows-syntax-check: FAILED $(head -1 "$err")" >&2
+  sed -n '2,21p' "$err" >&2
 done
 echo "windows-syntax-check: $((count - failed)) of $count gpopd sources compile for Windows"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,111 @@
+// The operations' own log lines (see operation_log.h).
+
+#include "service/api/operation_log.h"
+
+#include <cstdio>
+#include <utility>
+#include <variant>
+
+#include "service/api/log.h"
+
+namespace gpop::api {
+
+OperationLog::OperationLog(engine::Engine* engine) : engine_(engine) {
+  engine::ListRequest now;
+  now.page_size = 1;
+  absl::StatusOr<engine::ListResponse> page = engine_->List(now);
+  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
+      engine_->OpenWatch(kPrincipal, page.ok() ? page->revision : 0, /*filter=*/"");
+  if (!cursor.ok()) {
+    Log(LogLevel::kWarning, {},
+        "operation events are not logged: " + std::string(cursor.status().message()));
+    return;
+  }
+  cursor_ = *std::move(cursor);
+  thread_ = std::thread([this] { Loop(); });
+}
+
+OperationLog::~OperationLog() {
+  {
+    core::MutexLock lock(&mu_);
+    stop_ = true;
+    cv_.SignalAll();
+  }
+  if (thread_.joinable()) thread_.join();
+  cursor_.reset();  // no lock held: destroying the cursor waits for a wake in progress
+}
+
+void OperationLog::Loop() {
+  for (;;) {
+    engine::Cursor::Next next = cursor_->Poll();
+    if (auto* item = std::get_if<engine::StreamItem>(&next)) {
+      if (auto* event = std::get_if<engine::Event>(item)) Write(*event);
+      continue;
+    }
+    if (std::holds_alternative<engine::Cursor::End>(next)) return;
+    {
+      core::MutexLock lock(&mu_);
+      if (stop_) return;
+      woken_ = false;
+    }
+    // Armed without mu_ held: the engine may call `wake` under its own lock.
+    const bool armed = cursor_->Arm([this] {
+      core::MutexLock lock(&mu_);
+      woken_ = true;
+      cv_.SignalAll();
+    });
+    if (!armed) continue;  // something is there already
+    core::MutexLock lock(&mu_);
+    while (!woken_ && !stop_) cv_.Wait(&mu_);
+    if (stop_) return;
+  }
+}
+
+void OperationLog::Write(const engine::Event& event) {
+  auto it = known_.find(event.operation_id);
+  if (it == known_.end()) {
+    Known known;
+    if (absl::StatusOr<engine::OperationRecord> record = engine_->Get(event.operation_id);
+        record.ok()) {
+      known.request_id = record->request_id;
+      known.principal = record->principal;
+    }
+    it = known_.emplace(event.operation_id, std::move(known)).first;
+  }
+  Known& known = it->second;
+  const LogTags tags{event.operation_id, known.request_id, known.principal};
+  const bool terminal = event.state == core::OperationState::kSucceeded ||
+                        event.state == core::OperationState::kFailed ||
+                        event.state == core::OperationState::kCancelled;
+  std::string hresult;
+  if (event.hresult) {
+    char hex[16];
+    std::snprintf(hex, sizeof(hex), "0x%08X", *event.hresult);
+    hresult = std::string(", HRESULT ") + hex;
+  }
+  if (event.state != known.state || terminal) {
+    std::string line = std::string(core::KindName(event.kind)) + " " + core::StateName(event.state);
+    if (event.error) {
+      line += ": " + std::string(core::CodeName(event.error->code)) + " " + event.error->reason +
+              " (" + event.error->message + ")";
+    }
+    if (event.effects) line += std::string(", effects ") + core::EffectsName(*event.effects);
+    line += hresult;
+    Log(event.state == core::OperationState::kFailed ? LogLevel::kWarning : LogLevel::kInfo, tags,
+        line);
+    known.state = event.state;
+  }
+  if (!event.messages.empty()) {
+    int errors = 0, warnings = 0;
+    for (const core::StatusMessage& m : event.messages) {
+      if (m.severity == core::Severity::kError) ++errors;
+      if (m.severity == core::Severity::kWarning) ++warnings;
+    }
+    Log(errors > 0 ? LogLevel::kWarning : LogLevel::kInfo, tags,
+        std::to_string(event.messages.size()) + " status message(s): " + std::to_string(errors) +
+            " error(s), " + std::to_string(warnings) + " warning(s)" + hresult);
+  }
+  if (terminal) known_.erase(it);
+}
+
+}  // namespace gpop::api

@@ -1,0 +1,57 @@
+// The operations' own log lines: every state change (RUNNING, CANCELLING, SUCCEEDED, FAILED,
+// CANCELLED) and every status-message event of every operation, as one line each, tagged with
+// the operation id, request id and principal (service/api/log.h).
+
+#ifndef GPOP_SERVICE_API_OPERATION_LOG_H_
+#define GPOP_SERVICE_API_OPERATION_LOG_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "service/core/mutex.h"
+#include "service/engine/engine.h"
+
+namespace gpop::api {
+
+// OperationLog
+//
+// Follows the engine through a watch cursor (from the revision current when it starts, so
+// history is not logged again after a restart) on a thread of its own, and ends when the engine
+// ends its streams at shutdown, or when destroyed. Terminal lines carry the error's code and
+// reason, the effects and the HRESULT. Construct it after Engine::Recover; destroy it before the
+// engine. Thread-safe.
+class OperationLog {
+ public:
+  explicit OperationLog(engine::Engine* engine);
+  ~OperationLog();
+  OperationLog(const OperationLog&) = delete;
+  OperationLog& operator=(const OperationLog&) = delete;
+
+  // The principal its watch stream counts against.
+  static constexpr char kPrincipal[] = "gpopd-log";
+
+ private:
+  struct Known {  // what the lines of one operation are tagged with
+    std::string request_id;
+    std::string principal;
+    core::OperationState state = core::OperationState::kQueued;
+  };
+
+  void Loop();
+  void Write(const engine::Event& event);
+
+  engine::Engine* const engine_;
+  std::unique_ptr<engine::Cursor> cursor_;
+  std::map<std::string, Known> known_;  // used by the loop's thread only
+  core::Mutex mu_;
+  core::CondVar cv_;
+  bool woken_ GPOP_GUARDED_BY(mu_) = false;
+  bool stop_ GPOP_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace gpop::api
+
+#endif  // GPOP_SERVICE_API_OPERATION_LOG_H_
