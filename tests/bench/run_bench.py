@@ -385,7 +385,7 @@ def render(cfg, mach, stats, quick):
       "engine retains at most 10,000)\n" % cfg["retained_window"])
     w("| started before | gpop QPS | ratio to raw echo (c=8) | errors | gpopd RSS MiB |")
     w("|---|---|---|---|---|")
-    for n in cfg["retained"]:
+    for n in sorted(set(k[1] for k in stats if k[0] == "retained_qps") | set(cfg["retained"])):
         w("| %s | %s | %s | %s | %s |" % (
             fmt(n), cell(stats, ("retained_qps", n, "gpop")),
             rfmt(ratio(stats, ("retained_qps", n, "gpop"), ("start_qps", 8, "raw"))),
