@@ -367,8 +367,8 @@ def render(cfg, mach, stats, quick):
       "average %(loadavg_start).2f at the start, %(loadavg_end).2f at the end; gpop commit "
       "%(commit)s, %(date_utc)s." % mach)
     if mach.get("merged_from"):
-        w("Scenarios not named by `--only` keep the figures of the run of %s.\n"
-          % mach["merged_from"])
+        w("Scenarios not named by `--only` keep the figures of the run of %s (a figure without "
+          "a spread in brackets comes from a single run).\n" % mach["merged_from"])
     w("**The machine was shared with other engineers' builds and tests while this ran: "
       "absolute figures are noisy and low, ratios measured in the same run are the figures to "
       "read.**\n")
