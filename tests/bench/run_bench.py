@@ -367,8 +367,8 @@ def render(cfg, mach, stats, quick):
       "average %(loadavg_start).2f at the start, %(loadavg_end).2f at the end; gpop commit "
       "%(commit)s, %(date_utc)s." % mach)
     if mach.get("merged_from"):
-        w("Scenarios not named by `--only` keep the figures of the run of %s.\n"
-          % mach["merged_from"])
+        w("Scenarios not named by `--only` keep the figures of the run of %s (a figure without "
+          "a spread in brackets comes from a single run).\n" % mach["merged_from"])
     w("**The machine was shared with other engineers' builds and tests while this ran: "
       "absolute figures are noisy and low, ratios measured in the same run are the figures to "
       "read.**\n")
@@ -385,7 +385,7 @@ def render(cfg, mach, stats, quick):
       "engine retains at most 10,000)\n" % cfg["retained_window"])
     w("| started before | gpop QPS | ratio to raw echo (c=8) | errors | gpopd RSS MiB |")
     w("|---|---|---|---|---|")
-    for n in cfg["retained"]:
+    for n in sorted(set(k[1] for k in stats if k[0] == "retained_qps") | set(cfg["retained"])):
         w("| %s | %s | %s | %s | %s |" % (
             fmt(n), cell(stats, ("retained_qps", n, "gpop")),
             rfmt(ratio(stats, ("retained_qps", n, "gpop"), ("start_qps", 8, "raw"))),
