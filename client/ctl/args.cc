@@ -51,17 +51,20 @@ const std::map<std::string, std::vector<FlagSpec>>& SubcommandFlags() {
         {"migration-table-only", false, false},
         {"new-name", true, false},
         {"copy-acl", false, false},
+        {"no-safety-backup", false, false},
         {"format", true, false},
         {"out", true, false}}},
       {"backup", {{"gpo", true, false}, {"location", true, false}, {"comment", true, false}}},
-      {"restore", {{"backup-id", true, false}, {"location", true, false}}},
+      {"restore",
+       {{"backup-id", true, false}, {"location", true, false}, {"no-safety-backup", false, false}}},
       {"import",
        {{"backup-id", true, false},
         {"location", true, false},
         {"target", true, false},
         {"create-if-needed", true, false},
         {"migration-table", true, false},
-        {"migration-table-only", false, false}}},
+        {"migration-table-only", false, false},
+        {"no-safety-backup", false, false}}},
       {"copy",
        {{"gpo", true, false},
         {"new-name", true, false},
@@ -262,6 +265,7 @@ absl::Status BuildSpec(const std::string& kind, const RawArgs& raw, v1::Operatio
   if (kind == "restore") {
     if (absl::Status s = RequireFlag(raw, "backup-id"); !s.ok()) return s;
     *spec->mutable_restore()->mutable_backup() = BackupRefOf(raw);
+    spec->mutable_restore()->set_skip_safety_backup(raw.Has("no-safety-backup"));
     return absl::OkStatus();
   }
   if (kind == "import") {
@@ -276,6 +280,7 @@ absl::Status BuildSpec(const std::string& kind, const RawArgs& raw, v1::Operatio
     }
     import->set_migration_table(raw.Get("migration-table"));
     import->set_migration_table_only(raw.Has("migration-table-only"));
+    import->set_skip_safety_backup(raw.Has("no-safety-backup"));
     return absl::OkStatus();
   }
   if (kind == "copy") {
@@ -517,9 +522,9 @@ std::string UsageText() {
       "\n"
       "Operations (print the operation id; --wait watches until it ends):\n"
       "  backup  --gpo GPO [--location L] [--comment C]\n"
-      "  restore --backup-id ID [--location L]\n"
+      "  restore --backup-id ID [--location L] [--no-safety-backup]\n"
       "  import  --backup-id ID [--location L] (--target GPO | --create-if-needed NAME)\n"
-      "          [--migration-table T] [--migration-table-only]\n"
+      "          [--migration-table T] [--migration-table-only] [--no-safety-backup]\n"
       "  copy    --gpo GPO --new-name NAME [--migration-table T] [--migration-table-only]\n"
       "          [--copy-acl]\n"
       "  report  (--gpo GPO | --backup-id ID [--location L]) --format xml|html [--out FILE]\n"

@@ -238,6 +238,12 @@ std::string OperationText(const v1::Operation& op) {
     if (result.has_gpo()) {
       rows.push_back({"result:", absl::StrCat("GPO ", result.gpo().guid(), " \"",
                                               result.gpo().display_name(), "\"")});
+      if (!result.gpo().safety_backup_id().empty()) {
+        // The one step that undoes the change: restore this backup.
+        rows.push_back({"safety backup:", absl::StrCat(result.gpo().safety_backup_id(),
+                                                       " (undo: gpopctl restore --backup-id ",
+                                                       result.gpo().safety_backup_id(), ")")});
+      }
     } else if (result.has_backup()) {
       rows.push_back({"result:", absl::StrCat("backup ", result.backup().backup_id())});
     } else if (result.has_report()) {

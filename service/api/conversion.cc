@@ -96,7 +96,8 @@ absl::StatusOr<core::OperationSpec> StructuralSpecFromProto(const v1::OperationS
           core::BackupSpec{GpoFromProto(s.gpo()), s.location(), s.comment()});
     }
     case v1::OperationSpec::kRestore:
-      return core::OperationSpec(core::RestoreSpec{BackupRefFromProto(spec.restore().backup())});
+      return core::OperationSpec(core::RestoreSpec{BackupRefFromProto(spec.restore().backup()),
+                                                   !spec.restore().skip_safety_backup()});
     case v1::OperationSpec::kImport: {
       const v1::ImportSpec& s = spec.import();
       core::ImportSpec out;
@@ -118,6 +119,7 @@ absl::StatusOr<core::OperationSpec> StructuralSpecFromProto(const v1::OperationS
       }
       out.migration_table = s.migration_table();
       out.migration_table_only = s.migration_table_only();
+      out.safety_backup = !s.skip_safety_backup();
       return core::OperationSpec(std::move(out));
     }
     case v1::OperationSpec::kCopy: {
@@ -410,6 +412,7 @@ void SpecToProto(const core::OperationSpec& spec, v1::OperationSpec* out) {
     }
     void operator()(const core::RestoreSpec& s) const {
       BackupRefToProto(s.backup, out->mutable_restore()->mutable_backup());
+      out->mutable_restore()->set_skip_safety_backup(!s.safety_backup);
     }
     void operator()(const core::ImportSpec& s) const {
       v1::ImportSpec* i = out->mutable_import();
@@ -421,6 +424,7 @@ void SpecToProto(const core::OperationSpec& spec, v1::OperationSpec* out) {
       }
       i->set_migration_table(s.migration_table);
       i->set_migration_table_only(s.migration_table_only);
+      i->set_skip_safety_backup(!s.safety_backup);
     }
     void operator()(const core::CopySpec& s) const {
       v1::CopySpec* c = out->mutable_copy();
@@ -452,6 +456,7 @@ void GpoToProto(const core::GpoInfo& gpo, v1::GpoInfo* out) {
   out->set_flags(gpo.flags);
   TimeToProto(gpo.created, out->mutable_create_time());
   TimeToProto(gpo.modified, out->mutable_modify_time());
+  out->set_safety_backup_id(gpo.safety_backup_id);
 }
 
 void BackupToProto(const core::BackupInfo& backup, v1::BackupInfo* out) {

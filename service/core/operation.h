@@ -82,6 +82,9 @@ struct BackupSpec {
 };
 struct RestoreSpec {
   BackupRef backup;
+  // Before the GPO is overwritten, back up its current state into `backup.location` (its ID is
+  // in the result), so that the change is undone with one restore.
+  bool safety_backup = true;
 };
 struct ImportSpec {
   BackupRef backup;
@@ -91,6 +94,7 @@ struct ImportSpec {
   bool create_if_needed = false;
   std::string migration_table;  // named migration table; empty = none
   bool migration_table_only = false;
+  bool safety_backup = true;  // as RestoreSpec's, when an existing GPO is overwritten
 };
 struct CopySpec {
   GpoRef source;
@@ -143,6 +147,9 @@ struct GpoInfo {
   uint32_t flags = 0;    // 0 all enabled, 1 user disabled, 2 computer disabled, 3 both
   std::chrono::system_clock::time_point created{};
   std::chrono::system_clock::time_point modified{};
+  // Restore and import: the ID of the backup taken of the GPO before it was overwritten (in the
+  // same location as the backup restored from); empty when none was taken.
+  std::string safety_backup_id;
 };
 
 // BackupInfo

@@ -21,6 +21,18 @@ TEST(GpopctlRenderTest, ProgressBarShowsPercentCountsStateAndMessage) {
             "[##########----------]  50%  5/10  RUNNING  copying registry.pol");
 }
 
+TEST(GpopctlRenderTest, OperationTextPrintsTheSafetyBackupId) {
+  v1::Operation op;
+  op.set_state(v1::SUCCEEDED);
+  v1::GpoInfo* gpo = op.mutable_result()->mutable_gpo();
+  gpo->set_guid("{G}");
+  gpo->set_display_name("Restored");
+  EXPECT_THAT(OperationText(op), ::testing::Not(HasSubstr("safety backup")));
+  gpo->set_safety_backup_id("{S}");
+  EXPECT_THAT(OperationText(op), HasSubstr("safety backup:"));
+  EXPECT_THAT(OperationText(op), HasSubstr("gpopctl restore --backup-id {S}"));
+}
+
 TEST(GpopctlRenderTest, ProgressBarWithUnknownTotalAndNarrowTerminal) {
   WatchView view;
   view.state = v1::QUEUED;
