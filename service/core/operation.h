@@ -85,6 +85,8 @@ struct RestoreSpec {
   // Before the GPO is overwritten, back up its current state into `backup.location` (its ID is
   // in the result), so that the change is undone with one restore.
   bool safety_backup = true;
+  // Change nothing: return the GPO as it would be, with the predicted settings changes.
+  bool dry_run = false;
 };
 struct ImportSpec {
   BackupRef backup;
@@ -95,6 +97,7 @@ struct ImportSpec {
   std::string migration_table;  // named migration table; empty = none
   bool migration_table_only = false;
   bool safety_backup = true;  // as RestoreSpec's, when an existing GPO is overwritten
+  bool dry_run = false;       // as RestoreSpec's
 };
 struct CopySpec {
   GpoRef source;
@@ -102,6 +105,7 @@ struct CopySpec {
   std::string migration_table;
   bool migration_table_only = false;
   bool copy_acl = false;
+  bool dry_run = false;  // as RestoreSpec's
 };
 struct ReportSpec {
   std::variant<GpoRef, BackupRef> subject;
@@ -136,6 +140,25 @@ struct StatusMessage {
   Severity severity = Severity::kInfo;
 };
 
+// SettingChange
+//
+// One setting a dry run predicts to change, in the settings report's terms: the side
+// ("Computer" or "User"), the report's extension ("Registry", "Security", ...), the setting's
+// identity within it, and its value before and after (empty before: added; empty after:
+// removed).
+struct SettingChange {
+  std::string scope;
+  std::string extension;
+  std::string setting;
+  std::string before;
+  std::string after;
+
+  bool operator==(const SettingChange& o) const {
+    return scope == o.scope && extension == o.extension && setting == o.setting &&
+           before == o.before && after == o.after;
+  }
+};
+
 // GpoInfo
 //
 // A GPO as a result or a listing entry.
@@ -150,6 +173,10 @@ struct GpoInfo {
   // Restore and import: the ID of the backup taken of the GPO before it was overwritten (in the
   // same location as the backup restored from); empty when none was taken.
   std::string safety_backup_id;
+  // A dry run (restore, import, copy): nothing was changed; `predicted_changes` is what the
+  // real run would change.
+  bool dry_run = false;
+  std::vector<SettingChange> predicted_changes;
 };
 
 // BackupInfo

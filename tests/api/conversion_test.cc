@@ -72,7 +72,10 @@ INSTANTIATE_TEST_SUITE_P(
         std::string("restore { backup { backup_id: '") + kBackupId +
             "' } skip_safety_backup: true }",
         std::string("import { backup { backup_id: '") + kBackupId +
-            "' } create_if_needed_name: 'N' skip_safety_backup: true }",
+            "' } create_if_needed_name: 'N' skip_safety_backup: true dry_run: true }",
+        std::string("restore { backup { backup_id: '") + kBackupId + "' } dry_run: true }",
+        std::string("copy { source_gpo { guid: '") + kGuid +
+            "' } new_display_name: 'Copy' dry_run: true }",
         std::string("import { backup { backup_id: '") + kBackupId + "' } target_gpo { guid: '" +
             kGuid + "' } migration_table: 'mt' migration_table_only: true }",
         std::string("import { backup { backup_id: '") + kBackupId +

@@ -78,6 +78,10 @@ TEST(GpopctlArgsTest, RestoreImportCopy) {
   absl::StatusOr<Command> unsafe = Parse({"restore", "--backup-id", "{B}", "--no-safety-backup"});
   ASSERT_TRUE(unsafe.ok()) << unsafe.status();
   EXPECT_TRUE(unsafe->start.spec().restore().skip_safety_backup());
+  EXPECT_FALSE(unsafe->start.spec().restore().dry_run());
+  absl::StatusOr<Command> dry = Parse({"restore", "--backup-id", "{B}", "--dry-run"});
+  ASSERT_TRUE(dry.ok()) << dry.status();
+  EXPECT_TRUE(dry->start.spec().restore().dry_run());
 
   absl::StatusOr<Command> import =
       Parse({"import", "--backup-id", "{B}", "--create-if-needed", "New GPO", "--migration-table",

@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include "service/backends/sysvol/admx_cache.h"
 #include "service/backends/sysvol/demo_store.h"
 #include "service/backends/sysvol/format/gpt_ini.h"
+#include "service/backends/sysvol/gpt_reader.h"
+#include "service/backends/sysvol/ops/dry_run.h"
 #include "service/backends/sysvol/sysvol_backend.h"
 #include "service/core/guid.h"
 #include "tests/backends/sysvol/backend_test_util.h"
@@ -276,6 +279,65 @@ TEST(SysvolRestoreTest, ReadOnlyStoreRefusesWrites) {
   core::Status v = backend->Validate(RestoreOf(core::NewGuid()));
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.error().reason, core::reason::kReadOnly);
+}
+
+TEST(SysvolRestoreTest, DryRunChangesNothingAndPredictsExactlyTheRealChange) {
+  TestStore s = Demo();
+  auto backend = OpenBackend(s.config);
+  core::Outcome backup = Backup(*backend, kServer);
+  ASSERT_FALSE(backup.error);
+  fs::create_directories(s.policies() / ".gpop-staging");
+  const auto before = Snapshot(s.config.sysvol_dir);
+  const auto backups_before = Snapshot(s.location());
+  auto gpos_before = backend->ListGpos();
+  ASSERT_TRUE(gpos_before.ok());
+  // The state before, kept to compare with after the real run.
+  const fs::path kept = s.root / "kept";
+  CopyInto(s.policies() / kWorkstation, kept);
+
+  core::ImportSpec spec;
+  spec.backup.backup_id = BackupId(backup);
+  spec.target.guid = kWorkstation;
+  spec.dry_run = true;
+  RecordingSink sink;
+  core::Outcome dry = RunOp(*backend, spec, sink);
+  ASSERT_FALSE(dry.error) << dry.error->message;
+  EXPECT_EQ(dry.effects, core::Effects::kNone);
+  const auto& predicted = std::get<core::GpoInfo>(dry.result);
+  EXPECT_TRUE(predicted.dry_run);
+  EXPECT_TRUE(predicted.safety_backup_id.empty());
+  ASSERT_FALSE(predicted.predicted_changes.empty());
+  EXPECT_EQ(Snapshot(s.config.sysvol_dir), before);
+  EXPECT_EQ(Snapshot(s.location()), backups_before);  // no safety backup either
+  auto gpos_after = backend->ListGpos();
+  ASSERT_TRUE(gpos_after.ok());
+  ASSERT_EQ(gpos_after->size(), gpos_before->size());
+  for (size_t i = 0; i < gpos_after->size(); ++i) {
+    EXPECT_EQ((*gpos_after)[i].version, (*gpos_before)[i].version);
+  }
+
+  spec.dry_run = false;
+  core::Outcome real = RunOp(*backend, spec, sink);
+  ASSERT_FALSE(real.error) << real.error->message;
+  EXPECT_EQ(std::get<core::GpoInfo>(real.result).version, predicted.version);
+  auto policies = Dir::OpenRoot(s.policies(), "Policies");
+  auto old_dir = Dir::OpenRoot(kept, "kept");
+  auto new_dir = Dir::OpenRoot(s.policies() / kWorkstation, "new");
+  ASSERT_TRUE(policies.ok() && old_dir.ok() && new_dir.ok());
+  auto old_settings = ReadGptSettings(*old_dir);
+  auto new_settings = ReadGptSettings(*new_dir);
+  ASSERT_TRUE(old_settings.ok() && new_settings.ok());
+  AdmxCache admx;
+  auto catalog = admx.Load(*policies).catalog;
+  const ReportIdentity identity;
+  EXPECT_EQ(DiffReports(MakeReport(identity, *old_settings, catalog.get()),
+                        MakeReport(identity, *new_settings, catalog.get())),
+            predicted.predicted_changes);
+  // Importing the same backup again: nothing left to change.
+  spec.dry_run = true;
+  core::Outcome again = RunOp(*backend, spec, sink);
+  ASSERT_FALSE(again.error);
+  EXPECT_TRUE(std::get<core::GpoInfo>(again.result).predicted_changes.empty());
 }
 
 class SysvolRestoreCrashTest : public ::testing::TestWithParam<FaultPoint> {};

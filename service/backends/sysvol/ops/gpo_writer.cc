@@ -8,6 +8,7 @@
 #include "service/backends/sysvol/format/gpt_ini.h"
 #include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/gpt_copy.h"
+#include "service/backends/sysvol/ops/dry_run.h"
 #include "service/backends/sysvol/ops/op_util.h"
 #include "service/backends/sysvol/txn/gpo_publish.h"
 #include "service/backends/sysvol/txn/intent_kinds.h"
@@ -106,6 +107,29 @@ core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_i
   }
   progress.Advance(1);
   if (progress.Cancelled()) return abort(CancelledError(plan.what));
+  if (plan.dry_run) {
+    // The prediction is read from the very files the real run would publish.
+    core::Result<GptSettings> after = ReadGptSettings(*gpt);
+    if (!after.ok()) return abort(after.error());
+    GptSettings before_settings;
+    if (plan.live != nullptr) {
+      core::Result<GptSettings> before = ReadGptSettings(*plan.live);
+      if (!before.ok()) return abort(before.error());
+      before_settings = std::move(*before);
+    }
+    LoadedAdmx admx = ctx.admx.Load(*policies);
+    const ReportIdentity identity;  // identities are not compared
+    core::GpoInfo info = GpoInfoFromIntent(intent);
+    info.dry_run = true;
+    info.predicted_changes = DiffReports(MakeReport(identity, before_settings, admx.catalog.get()),
+                                         MakeReport(identity, *after, admx.catalog.get()));
+    if (core::Status s = RollBackGpoWrite(ctx, intent); !s.ok()) return Failed(s.error());
+    progress.Advance(1);
+    core::Outcome out;
+    out.effects = core::Effects::kNone;
+    out.result = std::move(info);
+    return out;
+  }
   if (ctx.faults.Fault(FaultPoint::kAfterStaging)) return InjectedCrash();
 
   // The commit point.

@@ -32,13 +32,18 @@ struct GpoWritePlan {
   // migration table changed.
   std::map<std::string, std::string> replacements;
   std::string safety_backup_id;  // recorded in the result
+  // Dry run: everything is staged as for the real run, then the staged GPT's settings are
+  // compared with `live` (null: a new GPO) and the staging removed; nothing is published.
+  bool dry_run = false;
+  const Dir* live = nullptr;
 };
 
 // WriteGpo
 //
 // Stages and publishes `plan` as operation `operation_id`. A cancel or failure before the
 // commit point leaves effects NONE; past it the publish is finished (retried) and the result is
-// the written GPO (with the safety backup's id).
+// the written GPO (with the safety backup's id). A dry run stops before the commit point and
+// returns the GPO as it would be, with the predicted changes, effects NONE.
 core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_id,
                        const GpoWritePlan& plan, core::ProgressSink& sink,
                        core::CancelToken& cancel);

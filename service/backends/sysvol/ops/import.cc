@@ -70,7 +70,17 @@ core::Outcome RunImport(const BackendContext& ctx, const std::string& operation_
     if (!migrated.ok()) return Failed(migrated.error());
     plan.replacements = std::move(*migrated);
   }
-  if (exists && spec.safety_backup) {
+  plan.dry_run = spec.dry_run;
+  core::Result<Dir> policies = ctx.store.OpenPolicies();
+  if (!policies.ok()) return Failed(policies.error());
+  std::optional<Dir> live_gpt;
+  if (exists) {
+    core::Result<Dir> g = ctx.store.OpenGpt(*policies, *live);
+    if (!g.ok()) return Failed(g.error());
+    live_gpt = std::move(*g);
+    plan.live = &*live_gpt;
+  }
+  if (exists && spec.safety_backup && !spec.dry_run) {
     core::Result<std::string> safety =
         TakeSafetyBackup(ctx, operation_id, *live, backup->location.name,
                          "before import of backup " + backup->backup_id, sink);

@@ -101,7 +101,17 @@ core::Outcome RunRestore(const BackendContext& ctx, const std::string& operation
     plan.tree = &settings->tree;
     plan.skip = settings->skip;
   }
-  if (exists && spec.safety_backup) {
+  plan.dry_run = spec.dry_run;
+  core::Result<Dir> policies = ctx.store.OpenPolicies();
+  if (!policies.ok()) return Failed(policies.error());
+  std::optional<Dir> live_gpt;
+  if (exists) {
+    core::Result<Dir> g = ctx.store.OpenGpt(*policies, *live);
+    if (!g.ok()) return Failed(g.error());
+    live_gpt = std::move(*g);
+    plan.live = &*live_gpt;
+  }
+  if (exists && spec.safety_backup && !spec.dry_run) {
     core::Result<std::string> safety =
         TakeSafetyBackup(ctx, operation_id, *live, backup->location.name,
                          "before restore of backup " + backup->backup_id, sink);
