@@ -52,23 +52,32 @@ const std::map<std::string, std::vector<FlagSpec>>& SubcommandFlags() {
         {"migration-table-only", false, false},
         {"new-name", true, false},
         {"copy-acl", false, false},
+        {"no-safety-backup", false, false},
+        {"dry-run", false, false},
         {"format", true, false},
         {"out", true, false}}},
       {"backup", {{"gpo", true, false}, {"location", true, false}, {"comment", true, false}}},
-      {"restore", {{"backup-id", true, false}, {"location", true, false}}},
+      {"restore",
+       {{"backup-id", true, false},
+        {"location", true, false},
+        {"no-safety-backup", false, false},
+        {"dry-run", false, false}}},
       {"import",
        {{"backup-id", true, false},
         {"location", true, false},
         {"target", true, false},
         {"create-if-needed", true, false},
         {"migration-table", true, false},
-        {"migration-table-only", false, false}}},
+        {"migration-table-only", false, false},
+        {"no-safety-backup", false, false},
+        {"dry-run", false, false}}},
       {"copy",
        {{"gpo", true, false},
         {"new-name", true, false},
         {"migration-table", true, false},
         {"migration-table-only", false, false},
-        {"copy-acl", false, false}}},
+        {"copy-acl", false, false},
+        {"dry-run", false, false}}},
       {"report",
        {{"gpo", true, false},
         {"backup-id", true, false},
@@ -283,6 +292,8 @@ absl::Status BuildSpec(const std::string& kind, const RawArgs& raw, v1::Operatio
   if (kind == "restore") {
     if (absl::Status s = RequireFlag(raw, "backup-id"); !s.ok()) return s;
     *spec->mutable_restore()->mutable_backup() = BackupRefOf(raw);
+    spec->mutable_restore()->set_skip_safety_backup(raw.Has("no-safety-backup"));
+    spec->mutable_restore()->set_dry_run(raw.Has("dry-run"));
     return absl::OkStatus();
   }
   if (kind == "import") {
@@ -297,6 +308,8 @@ absl::Status BuildSpec(const std::string& kind, const RawArgs& raw, v1::Operatio
     }
     import->set_migration_table(raw.Get("migration-table"));
     import->set_migration_table_only(raw.Has("migration-table-only"));
+    import->set_skip_safety_backup(raw.Has("no-safety-backup"));
+    import->set_dry_run(raw.Has("dry-run"));
     return absl::OkStatus();
   }
   if (kind == "copy") {
@@ -308,6 +321,7 @@ absl::Status BuildSpec(const std::string& kind, const RawArgs& raw, v1::Operatio
     copy->set_migration_table(raw.Get("migration-table"));
     copy->set_migration_table_only(raw.Has("migration-table-only"));
     copy->set_copy_acl(raw.Has("copy-acl"));
+    copy->set_dry_run(raw.Has("dry-run"));
     return absl::OkStatus();
   }
   if (kind == "report") {
@@ -538,11 +552,12 @@ std::string UsageText() {
       "\n"
       "Operations (print the operation id; --wait watches until it ends):\n"
       "  backup  --gpo GPO [--location L] [--comment C]\n"
-      "  restore --backup-id ID [--location L]\n"
+      "  restore --backup-id ID [--location L] [--no-safety-backup] [--dry-run]\n"
       "  import  --backup-id ID [--location L] (--target GPO | --create-if-needed NAME)\n"
-      "          [--migration-table T] [--migration-table-only]\n"
+      "          [--migration-table T] [--migration-table-only] [--no-safety-backup]\n"
+      "          [--dry-run]\n"
       "  copy    --gpo GPO --new-name NAME [--migration-table T] [--migration-table-only]\n"
-      "          [--copy-acl]\n"
+      "          [--copy-acl] [--dry-run]\n"
       "  report  (--gpo GPO | --backup-id ID [--location L]) --format xml|html [--out FILE]\n"
       "          (--out FILE waits and writes the report to FILE)\n"
       "  start   --kind KIND [that kind's flags] | --spec JSON (a gpop.v1.OperationSpec)\n"

@@ -238,6 +238,29 @@ std::string OperationText(const v1::Operation& op) {
     if (result.has_gpo()) {
       rows.push_back({"result:", absl::StrCat("GPO ", result.gpo().guid(), " \"",
                                               result.gpo().display_name(), "\"")});
+      if (result.gpo().dry_run()) {
+        rows.push_back({"dry run:",
+                        absl::StrCat("nothing was changed; ", result.gpo().predicted_changes_size(),
+                                     " setting(s) would change")});
+        // "+" added, "-" removed, "~" changed, as a diff reads.
+        for (const v1::SettingChange& c : result.gpo().predicted_changes()) {
+          const char* mark = c.before().empty() ? "+" : c.after().empty() ? "-" : "~";
+          std::string line =
+              absl::StrCat(mark, " ", c.scope(), " / ", c.extension(), " / ", c.setting());
+          if (!c.before().empty() && !c.after().empty()) {
+            absl::StrAppend(&line, ": ", c.before(), "  ->  ", c.after());
+          } else {
+            absl::StrAppend(&line, ": ", c.before().empty() ? c.after() : c.before());
+          }
+          rows.push_back({"", line});
+        }
+      }
+      if (!result.gpo().safety_backup_id().empty()) {
+        // The one step that undoes the change: restore this backup.
+        rows.push_back({"safety backup:", absl::StrCat(result.gpo().safety_backup_id(),
+                                                       " (undo: gpopctl restore --backup-id ",
+                                                       result.gpo().safety_backup_id(), ")")});
+      }
     } else if (result.has_backup()) {
       rows.push_back({"result:", absl::StrCat("backup ", result.backup().backup_id())});
     } else if (result.has_report()) {

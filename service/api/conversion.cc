@@ -96,7 +96,9 @@ absl::StatusOr<core::OperationSpec> StructuralSpecFromProto(const v1::OperationS
           core::BackupSpec{GpoFromProto(s.gpo()), s.location(), s.comment()});
     }
     case v1::OperationSpec::kRestore:
-      return core::OperationSpec(core::RestoreSpec{BackupRefFromProto(spec.restore().backup())});
+      return core::OperationSpec(core::RestoreSpec{BackupRefFromProto(spec.restore().backup()),
+                                                   !spec.restore().skip_safety_backup(),
+                                                   spec.restore().dry_run()});
     case v1::OperationSpec::kImport: {
       const v1::ImportSpec& s = spec.import();
       core::ImportSpec out;
@@ -118,6 +120,8 @@ absl::StatusOr<core::OperationSpec> StructuralSpecFromProto(const v1::OperationS
       }
       out.migration_table = s.migration_table();
       out.migration_table_only = s.migration_table_only();
+      out.safety_backup = !s.skip_safety_backup();
+      out.dry_run = s.dry_run();
       return core::OperationSpec(std::move(out));
     }
     case v1::OperationSpec::kCopy: {
@@ -128,6 +132,7 @@ absl::StatusOr<core::OperationSpec> StructuralSpecFromProto(const v1::OperationS
       out.migration_table = s.migration_table();
       out.migration_table_only = s.migration_table_only();
       out.copy_acl = s.copy_acl();
+      out.dry_run = s.dry_run();
       return core::OperationSpec(std::move(out));
     }
     case v1::OperationSpec::kReport: {
@@ -410,6 +415,8 @@ void SpecToProto(const core::OperationSpec& spec, v1::OperationSpec* out) {
     }
     void operator()(const core::RestoreSpec& s) const {
       BackupRefToProto(s.backup, out->mutable_restore()->mutable_backup());
+      out->mutable_restore()->set_skip_safety_backup(!s.safety_backup);
+      out->mutable_restore()->set_dry_run(s.dry_run);
     }
     void operator()(const core::ImportSpec& s) const {
       v1::ImportSpec* i = out->mutable_import();
@@ -421,6 +428,8 @@ void SpecToProto(const core::OperationSpec& spec, v1::OperationSpec* out) {
       }
       i->set_migration_table(s.migration_table);
       i->set_migration_table_only(s.migration_table_only);
+      i->set_skip_safety_backup(!s.safety_backup);
+      i->set_dry_run(s.dry_run);
     }
     void operator()(const core::CopySpec& s) const {
       v1::CopySpec* c = out->mutable_copy();
@@ -429,6 +438,7 @@ void SpecToProto(const core::OperationSpec& spec, v1::OperationSpec* out) {
       c->set_migration_table(s.migration_table);
       c->set_migration_table_only(s.migration_table_only);
       c->set_copy_acl(s.copy_acl);
+      c->set_dry_run(s.dry_run);
     }
     void operator()(const core::ReportSpec& s) const {
       v1::ReportSpec* r = out->mutable_report();
@@ -452,6 +462,16 @@ void GpoToProto(const core::GpoInfo& gpo, v1::GpoInfo* out) {
   out->set_flags(gpo.flags);
   TimeToProto(gpo.created, out->mutable_create_time());
   TimeToProto(gpo.modified, out->mutable_modify_time());
+  out->set_safety_backup_id(gpo.safety_backup_id);
+  out->set_dry_run(gpo.dry_run);
+  for (const core::SettingChange& c : gpo.predicted_changes) {
+    v1::SettingChange* change = out->add_predicted_changes();
+    change->set_scope(c.scope);
+    change->set_extension(c.extension);
+    change->set_setting(c.setting);
+    change->set_before(c.before);
+    change->set_after(c.after);
+  }
 }
 
 void BackupToProto(const core::BackupInfo& backup, v1::BackupInfo* out) {

@@ -82,6 +82,11 @@ struct BackupSpec {
 };
 struct RestoreSpec {
   BackupRef backup;
+  // Before the GPO is overwritten, back up its current state into `backup.location` (its ID is
+  // in the result), so that the change is undone with one restore.
+  bool safety_backup = true;
+  // Change nothing: return the GPO as it would be, with the predicted settings changes.
+  bool dry_run = false;
 };
 struct ImportSpec {
   BackupRef backup;
@@ -91,6 +96,8 @@ struct ImportSpec {
   bool create_if_needed = false;
   std::string migration_table;  // named migration table; empty = none
   bool migration_table_only = false;
+  bool safety_backup = true;  // as RestoreSpec's, when an existing GPO is overwritten
+  bool dry_run = false;       // as RestoreSpec's
 };
 struct CopySpec {
   GpoRef source;
@@ -98,6 +105,7 @@ struct CopySpec {
   std::string migration_table;
   bool migration_table_only = false;
   bool copy_acl = false;
+  bool dry_run = false;  // as RestoreSpec's
 };
 struct ReportSpec {
   std::variant<GpoRef, BackupRef> subject;
@@ -132,6 +140,25 @@ struct StatusMessage {
   Severity severity = Severity::kInfo;
 };
 
+// SettingChange
+//
+// One setting a dry run predicts to change, in the settings report's terms: the side
+// ("Computer" or "User"), the report's extension ("Registry", "Security", ...), the setting's
+// identity within it, and its value before and after (empty before: added; empty after:
+// removed).
+struct SettingChange {
+  std::string scope;
+  std::string extension;
+  std::string setting;
+  std::string before;
+  std::string after;
+
+  bool operator==(const SettingChange& o) const {
+    return scope == o.scope && extension == o.extension && setting == o.setting &&
+           before == o.before && after == o.after;
+  }
+};
+
 // GpoInfo
 //
 // A GPO as a result or a listing entry.
@@ -143,6 +170,13 @@ struct GpoInfo {
   uint32_t flags = 0;    // 0 all enabled, 1 user disabled, 2 computer disabled, 3 both
   std::chrono::system_clock::time_point created{};
   std::chrono::system_clock::time_point modified{};
+  // Restore and import: the ID of the backup taken of the GPO before it was overwritten (in the
+  // same location as the backup restored from); empty when none was taken.
+  std::string safety_backup_id;
+  // A dry run (restore, import, copy): nothing was changed; `predicted_changes` is what the
+  // real run would change.
+  bool dry_run = false;
+  std::vector<SettingChange> predicted_changes;
 };
 
 // BackupInfo

@@ -69,6 +69,13 @@ INSTANTIATE_TEST_SUITE_P(
         std::string("backup { gpo { guid: '") + kGuid + "' } location: 'nightly' comment: 'c' }",
         "backup { gpo { display_name: 'Default Domain Policy' } }",
         std::string("restore { backup { location: 'l' backup_id: '") + kBackupId + "' } }",
+        std::string("restore { backup { backup_id: '") + kBackupId +
+            "' } skip_safety_backup: true }",
+        std::string("import { backup { backup_id: '") + kBackupId +
+            "' } create_if_needed_name: 'N' skip_safety_backup: true dry_run: true }",
+        std::string("restore { backup { backup_id: '") + kBackupId + "' } dry_run: true }",
+        std::string("copy { source_gpo { guid: '") + kGuid +
+            "' } new_display_name: 'Copy' dry_run: true }",
         std::string("import { backup { backup_id: '") + kBackupId + "' } target_gpo { guid: '" +
             kGuid + "' } migration_table: 'mt' migration_table_only: true }",
         std::string("import { backup { backup_id: '") + kBackupId +
@@ -77,6 +84,24 @@ INSTANTIATE_TEST_SUITE_P(
             "' } new_display_name: 'Copy' migration_table: 'mt' copy_acl: true }",
         std::string("report { gpo { guid: '") + kGuid + "' } format: HTML }",
         std::string("report { backup { backup_id: '") + kBackupId + "' } format: XML }"));
+
+TEST(ConversionTest, SafetyBackupIsOnUnlessSkipped) {
+  v1::OperationSpec spec;
+  ASSERT_TRUE(TextFormat::ParseFromString(
+      std::string("restore { backup { backup_id: '") + kBackupId + "' } }", &spec));
+  absl::StatusOr<core::OperationSpec> core_spec = SpecFromProto(spec);
+  ASSERT_TRUE(core_spec.ok());
+  EXPECT_TRUE(std::get<core::RestoreSpec>(*core_spec).safety_backup);
+  spec.mutable_restore()->set_skip_safety_backup(true);
+  core_spec = SpecFromProto(spec);
+  ASSERT_TRUE(core_spec.ok());
+  EXPECT_FALSE(std::get<core::RestoreSpec>(*core_spec).safety_backup);
+  core::GpoInfo gpo;
+  gpo.safety_backup_id = kBackupId;
+  v1::GpoInfo out;
+  GpoToProto(gpo, &out);
+  EXPECT_EQ(out.safety_backup_id(), kBackupId);
+}
 
 TEST(ConversionTest, SpecKindDecidesKind) {
   v1::OperationSpec spec;

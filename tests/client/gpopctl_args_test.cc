@@ -74,6 +74,14 @@ TEST(GpopctlArgsTest, RestoreImportCopy) {
   ASSERT_TRUE(restore.ok()) << restore.status();
   EXPECT_EQ(restore->start.spec().restore().backup().backup_id(), "{B}");
   EXPECT_EQ(restore->start.spec().restore().backup().location(), "L");
+  EXPECT_FALSE(restore->start.spec().restore().skip_safety_backup());
+  absl::StatusOr<Command> unsafe = Parse({"restore", "--backup-id", "{B}", "--no-safety-backup"});
+  ASSERT_TRUE(unsafe.ok()) << unsafe.status();
+  EXPECT_TRUE(unsafe->start.spec().restore().skip_safety_backup());
+  EXPECT_FALSE(unsafe->start.spec().restore().dry_run());
+  absl::StatusOr<Command> dry = Parse({"restore", "--backup-id", "{B}", "--dry-run"});
+  ASSERT_TRUE(dry.ok()) << dry.status();
+  EXPECT_TRUE(dry->start.spec().restore().dry_run());
 
   absl::StatusOr<Command> import =
       Parse({"import", "--backup-id", "{B}", "--create-if-needed", "New GPO", "--migration-table",
@@ -82,6 +90,7 @@ TEST(GpopctlArgsTest, RestoreImportCopy) {
   EXPECT_EQ(import->start.spec().import().create_if_needed_name(), "New GPO");
   EXPECT_EQ(import->start.spec().import().migration_table(), "mt");
   EXPECT_TRUE(import->start.spec().import().migration_table_only());
+  EXPECT_FALSE(import->start.spec().import().skip_safety_backup());
 
   absl::StatusOr<Command> copy = Parse({"copy", "--gpo", "31b2f340-016d-11d2-945f-00c04fb984f9",
                                         "--new-name", "Copy", "--copy-acl"});

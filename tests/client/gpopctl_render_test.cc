@@ -21,6 +21,41 @@ TEST(GpopctlRenderTest, ProgressBarShowsPercentCountsStateAndMessage) {
             "[##########----------]  50%  5/10  RUNNING  copying registry.pol");
 }
 
+TEST(GpopctlRenderTest, OperationTextPrintsTheSafetyBackupId) {
+  v1::Operation op;
+  op.set_state(v1::SUCCEEDED);
+  v1::GpoInfo* gpo = op.mutable_result()->mutable_gpo();
+  gpo->set_guid("{G}");
+  gpo->set_display_name("Restored");
+  EXPECT_THAT(OperationText(op), ::testing::Not(HasSubstr("safety backup")));
+  gpo->set_safety_backup_id("{S}");
+  EXPECT_THAT(OperationText(op), HasSubstr("safety backup:"));
+  EXPECT_THAT(OperationText(op), HasSubstr("gpopctl restore --backup-id {S}"));
+}
+
+TEST(GpopctlRenderTest, OperationTextPrintsADryRunsPrediction) {
+  v1::Operation op;
+  op.set_state(v1::SUCCEEDED);
+  v1::GpoInfo* gpo = op.mutable_result()->mutable_gpo();
+  gpo->set_guid("{G}");
+  gpo->set_dry_run(true);
+  v1::SettingChange* added = gpo->add_predicted_changes();
+  added->set_scope("Computer");
+  added->set_extension("Registry");
+  added->set_setting("Policy Foo");
+  added->set_after("State=Enabled");
+  v1::SettingChange* changed = gpo->add_predicted_changes();
+  changed->set_scope("User");
+  changed->set_extension("Security");
+  changed->set_setting("Account MinimumPasswordLength");
+  changed->set_before("8");
+  changed->set_after("14");
+  const std::string text = OperationText(op);
+  EXPECT_THAT(text, HasSubstr("nothing was changed; 2 setting(s) would change"));
+  EXPECT_THAT(text, HasSubstr("+ Computer / Registry / Policy Foo: State=Enabled"));
+  EXPECT_THAT(text, HasSubstr("~ User / Security / Account MinimumPasswordLength: 8  ->  14"));
+}
+
 TEST(GpopctlRenderTest, ProgressBarWithUnknownTotalAndNarrowTerminal) {
   WatchView view;
   view.state = v1::QUEUED;

@@ -24,13 +24,44 @@ uint32_t OpenedBackup::SysvolVersion() const {
   return (c.user_version_number & 0xFFFF0000u) | (c.machine_version_number >> 16);
 }
 
+namespace {
+
+// The backup-relative folder a wildcard object ("%GPO_MACH_FSPATH%\Scripts\Startup\*") covers,
+// or "" when `path` is no wildcard. GPMC lists a folder's files inside such an object.
+std::string WildcardFolder(const std::string& path) {
+  size_t star = path.rfind('\\');
+  if (star == std::string::npos || path.substr(star + 1).find('*') == std::string::npos) return "";
+  std::string folder = path.substr(0, star);
+  for (auto [var, location] :
+       {std::pair<const char*, const char*>{"%GPO_MACH_FSPATH%", "DomainSysvol\\GPO\\Machine"},
+        {"%GPO_USER_FSPATH%", "DomainSysvol\\GPO\\User"},
+        {"%GPO_FSPATH%", "DomainSysvol\\GPO"}}) {
+    const std::string v = var;
+    if (folder.compare(0, v.size(), v) == 0) return location + folder.substr(v.size());
+  }
+  return "";
+}
+
+}  // namespace
+
 bool OpenedBackup::Lists(const TreeEntry& entry) const {
   if (entry.is_dir) return true;
   bool any = false;
   const std::string wanted = "DomainSysvol\\GPO\\" + entry.side + "\\" + entry.Joined('\\');
   for (const BackupExtension& ext : backup_xml.extensions) {
     for (const FsObject& o : ext.objects) {
-      if (o.is_dir || o.location.empty()) continue;
+      if (o.is_dir) continue;
+      if (o.location.empty()) {
+        // A wildcard: every file below its folder belongs to the backup.
+        const std::string folder = WildcardFolder(o.path);
+        if (folder.empty()) continue;
+        any = true;
+        if (wanted.size() > folder.size() + 1 && wanted[folder.size()] == '\\' &&
+            internal::EqualsNoCase(std::string_view(wanted).substr(0, folder.size()), folder)) {
+          return true;
+        }
+        continue;
+      }
       any = true;
       if (internal::EqualsNoCase(o.location, wanted)) return true;
     }

@@ -10,8 +10,11 @@
 #include "service/backends/sysvol/backup_reader.h"
 #include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/ops/backup.h"
+#include "service/backends/sysvol/ops/copy.h"
+#include "service/backends/sysvol/ops/import.h"
 #include "service/backends/sysvol/ops/op_util.h"
 #include "service/backends/sysvol/ops/report.h"
+#include "service/backends/sysvol/ops/restore.h"
 #include "service/backends/sysvol/txn/backup_publish.h"
 #include "service/backends/sysvol/txn/recovery.h"
 #include "service/core/guid.h"
@@ -79,11 +82,23 @@ core::Status SysvolBackend::Validate(const core::OperationSpec& spec) const {
   switch (core::KindOf(spec)) {
     case core::OperationKind::kRestore:
     case core::OperationKind::kImport:
-    case core::OperationKind::kCopy:
-      return core::MakeError(core::Code::kUnimplemented, core::reason::kUnsupported,
-                             std::string("the sysvol backend does not ") +
-                                 core::KindName(core::KindOf(spec)) +
-                                 " yet: only backup and report are implemented");
+    case core::OperationKind::kCopy: {
+      if (read_only()) {
+        return core::MakeError(core::Code::kFailedPrecondition, core::reason::kReadOnly,
+                               std::string("the GPO store is read-only (") + read_only_reason_ +
+                                   "): " + core::KindName(core::KindOf(spec)) +
+                                   " would change it; only backup and report run");
+      }
+      const core::BackupRef* backup = nullptr;
+      if (const auto* r = std::get_if<core::RestoreSpec>(&spec)) backup = &r->backup;
+      if (const auto* i = std::get_if<core::ImportSpec>(&spec)) backup = &i->backup;
+      if (backup != nullptr) {
+        if (core::Result<BackupLocation> l = locations_.Resolve(backup->location); !l.ok()) {
+          return l.error();
+        }
+      }
+      return core::Status();
+    }
     case core::OperationKind::kBackup: {
       const auto& b = std::get<core::BackupSpec>(spec);
       if (core::Result<BackupLocation> l = locations_.Resolve(b.location); !l.ok()) {
@@ -158,9 +173,15 @@ core::Outcome SysvolBackend::Run(const core::RunRequest& request, core::Progress
   if (const auto* report = std::get_if<core::ReportSpec>(&request.spec)) {
     return RunReport(ctx_, *report, sink, cancel);
   }
-  return Failed(core::MakeError(core::Code::kUnimplemented, core::reason::kUnsupported,
-                                std::string("the sysvol backend does not ") +
-                                    core::KindName(core::KindOf(request.spec)) + " yet"));
+  // Validate ran when the operation started; the store may have become read-only since.
+  if (core::Status s = Validate(request.spec); !s.ok()) return Failed(s.error());
+  if (const auto* restore = std::get_if<core::RestoreSpec>(&request.spec)) {
+    return RunRestore(ctx_, request.operation_id, *restore, sink, cancel);
+  }
+  if (const auto* import = std::get_if<core::ImportSpec>(&request.spec)) {
+    return RunImport(ctx_, request.operation_id, *import, sink, cancel);
+  }
+  return RunCopy(ctx_, request.operation_id, std::get<core::CopySpec>(request.spec), sink, cancel);
 }
 
 std::optional<core::Outcome> SysvolBackend::Recover(const std::string& operation_id) {

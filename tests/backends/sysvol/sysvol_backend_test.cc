@@ -404,7 +404,7 @@ TEST(SysvolBackendTest, GposByGuidOrNameCaseInsensitively) {
   EXPECT_EQ(out.effects, core::Effects::kNone);
 }
 
-TEST(SysvolBackendTest, RestoreImportCopyAreNotImplementedYet) {
+TEST(SysvolBackendTest, RestoreImportCopyOfMissingThingsAreNotFound) {
   testing::TestStore store = testing::MakeEmptyStore();
   auto backend = OpenBackend(store.config);
   ASSERT_NE(backend, nullptr);
@@ -418,15 +418,14 @@ TEST(SysvolBackendTest, RestoreImportCopyAreNotImplementedYet) {
   import.target.guid = core::NewGuid();
   for (const core::OperationSpec& spec :
        {core::OperationSpec(restore), core::OperationSpec(copy), core::OperationSpec(import)}) {
-    core::Status v = backend->Validate(spec);
-    ASSERT_FALSE(v.ok());
-    EXPECT_EQ(v.error().code, core::Code::kUnimplemented);
-    EXPECT_EQ(v.error().reason, core::reason::kUnsupported);
+    EXPECT_TRUE(backend->Validate(spec).ok());
+    auto before = testing::Snapshot(store.root / "sysvol");
     RecordingSink sink;
     core::Outcome out = RunOp(*backend, spec, sink);
     ASSERT_TRUE(out.error);
-    EXPECT_EQ(out.error->code, core::Code::kUnimplemented);
+    EXPECT_EQ(out.error->code, core::Code::kNotFound) << out.error->message;
     EXPECT_EQ(out.effects, core::Effects::kNone);
+    EXPECT_EQ(testing::Snapshot(store.root / "sysvol"), before);
   }
 }
 

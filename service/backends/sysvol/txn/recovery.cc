@@ -7,6 +7,7 @@
 
 #include "service/backends/sysvol/backup_folder.h"
 #include "service/backends/sysvol/txn/backup_publish.h"
+#include "service/backends/sysvol/txn/gpo_publish.h"
 #include "service/backends/sysvol/txn/intent_kinds.h"
 #include "service/backends/sysvol/txn/staging.h"
 
@@ -43,7 +44,15 @@ const KindHandler* HandlerFor(const std::string& kind) {
       },
       RollBackBackup,
       [](const Intent& i) { return core::OperationResult(BackupInfoFromIntent(i)); }};
+  static const KindHandler kGpoWrite = {RollForwardGpoWrite, RollBackGpoWrite, [](const Intent& i) {
+                                          core::GpoInfo info = GpoInfoFromIntent(i);
+                                          auto it = i.fields.find("safety_backup_id");
+                                          if (it != i.fields.end())
+                                            info.safety_backup_id = it->second;
+                                          return core::OperationResult(info);
+                                        }};
   if (kind == kIntentBackup) return &kBackup;
+  if (kind == kIntentGpoWrite) return &kGpoWrite;
   return nullptr;
 }
 
@@ -103,6 +112,11 @@ core::Result<std::vector<std::string>> ResolveAllLeftovers(const BackendContext&
     resolved.push_back(intent.operation_id);
   }
   // Every staging folder and temporary manifest that no open intent owns is garbage.
+  if (unresolved_roots.count("policies") == 0) {
+    core::Result<Dir> policies = ctx.store.OpenPolicies();
+    if (!policies.ok()) return policies.error();
+    if (core::Status s = RemoveAllStaging(*policies); !s.ok()) return s.error();
+  }
   for (const auto& [name, path] : ctx.locations.all()) {
     std::error_code ec;
     if (!fs::is_directory(path, ec)) continue;

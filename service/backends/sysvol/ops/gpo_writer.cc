@@ -1,0 +1,162 @@
+// Staging and publishing a GPO (see gpo_writer.h).
+
+#include "service/backends/sysvol/ops/gpo_writer.h"
+
+#include <algorithm>
+
+#include "service/backends/sysvol/backup_folder.h"
+#include "service/backends/sysvol/format/gpt_ini.h"
+#include "service/backends/sysvol/format/text_util.h"
+#include "service/backends/sysvol/gpt_copy.h"
+#include "service/backends/sysvol/ops/dry_run.h"
+#include "service/backends/sysvol/ops/op_util.h"
+#include "service/backends/sysvol/txn/gpo_publish.h"
+#include "service/backends/sysvol/txn/intent_kinds.h"
+#include "service/backends/sysvol/txn/staging.h"
+
+namespace gpop::sysvol {
+namespace {
+
+constexpr char kGpoCommentFile[] = "GPO.cmt";
+constexpr int kPublishRetries = 2;
+
+}  // namespace
+
+uint32_t NextVersion(std::initializer_list<uint32_t> versions) {
+  uint32_t user = 0;
+  uint32_t computer = 0;
+  for (uint32_t v : versions) {
+    user = std::max(user, v >> 16);
+    computer = std::max(computer, v & 0xFFFFu);
+  }
+  user = std::min<uint32_t>(user + 1, 0xFFFFu);
+  computer = std::min<uint32_t>(computer + 1, 0xFFFFu);
+  return (user << 16) | computer;
+}
+
+core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_id,
+                       const GpoWritePlan& plan, core::ProgressSink& sink,
+                       core::CancelToken& cancel) {
+  core::Result<Dir> policies = ctx.store.OpenPolicies();
+  if (!policies.ok()) return Failed(policies.error());
+  core::Result<Dir> staging_root = policies->MakeSubdir(kStagingFolder);
+  if (!staging_root.ok()) return Failed(staging_root.error());
+
+  Intent intent;
+  intent.operation_id = operation_id;
+  intent.kind = kIntentGpoWrite;
+  intent.root = "policies";
+  intent.staging = NewStagingName();
+  intent.fields = GpoIntentFields(plan.target);
+  intent.fields["domain"] = ctx.config.domain;
+  intent.fields["safety_backup_id"] = plan.safety_backup_id;
+  if (core::Status s = ctx.metadata.RecordIntent(intent); !s.ok()) return Failed(s.error());
+  auto abort = [&](core::Error error) {
+    (void)RollBackGpoWrite(ctx, intent);
+    if (error.code == core::Code::kCancelled) error = CancelledError(plan.what);
+    return Failed(std::move(error));
+  };
+
+  core::Result<Dir> staging = staging_root->MakeSubdir(intent.staging);
+  if (!staging.ok()) return abort(staging.error());
+  core::Result<Dir> gpt = staging->MakeSubdir(kStagedNewGpt);
+  if (!gpt.ok()) return abort(gpt.error());
+
+  const int64_t total =
+      (plan.tree ? static_cast<int64_t>(plan.tree->total_bytes + plan.tree->entries.size()) : 0) +
+      3;
+  CopyProgress progress(sink, cancel, total);
+  progress.Start();
+  if (plan.source != nullptr && plan.tree != nullptr) {
+    if (core::Status s = CopyGptSides(*plan.source, *plan.tree, *gpt, progress, plan.skip);
+        !s.ok()) {
+      return abort(s.error());
+    }
+    for (const auto& [path, bytes] : plan.replacements) {
+      std::vector<std::string> parts = internal::Split(path, '/');
+      core::Result<Dir> dir = gpt->OpenSubdir(parts.front());
+      for (size_t i = 1; dir.ok() && i + 1 < parts.size(); ++i) dir = dir->OpenSubdir(parts[i]);
+      if (!dir.ok()) return abort(dir.error());
+      if (core::Status s = dir->WriteFile(parts.back(), bytes); !s.ok()) return abort(s.error());
+    }
+    if (plan.copy_gpo_comment) {
+      core::Result<std::optional<DirEntry>> cmt = plan.source->FindNoCase(kGpoCommentFile);
+      if (!cmt.ok()) return abort(cmt.error());
+      if (*cmt && (*cmt)->type == EntryType::kFile) {
+        core::Status s = plan.source->CopyFileTo((*cmt)->name, *gpt, kGpoCommentFile,
+                                                 [&](uint64_t) { return !progress.Cancelled(); });
+        if (!s.ok()) return abort(s.error());
+      }
+    }
+  }
+  // Both sides exist in a live GPT, as GPMC creates them.
+  for (const char* side : {"Machine", "User"}) {
+    core::Result<Dir> d = gpt->MakeSubdir(side);
+    if (!d.ok()) return abort(d.error());
+    if (core::Status s = d->Sync(); !s.ok()) return abort(s.error());
+  }
+  GptIni ini;
+  ini.version = plan.sysvol_version;
+  ini.display_name = plan.target.display_name;
+  if (core::Status s = gpt->WriteFile("GPT.INI", WriteGptIni(ini)); !s.ok()) {
+    return abort(s.error());
+  }
+  progress.Advance(1);
+  for (const Dir* d : {&*gpt, &*staging, &*staging_root}) {
+    if (core::Status s = d->Sync(); !s.ok()) return abort(s.error());
+  }
+  progress.Advance(1);
+  if (progress.Cancelled()) return abort(CancelledError(plan.what));
+  if (plan.dry_run) {
+    // The prediction is read from the very files the real run would publish.
+    core::Result<GptSettings> after = ReadGptSettings(*gpt);
+    if (!after.ok()) return abort(after.error());
+    GptSettings before_settings;
+    if (plan.live != nullptr) {
+      core::Result<GptSettings> before = ReadGptSettings(*plan.live);
+      if (!before.ok()) return abort(before.error());
+      before_settings = std::move(*before);
+    }
+    LoadedAdmx admx = ctx.admx.Load(*policies);
+    const ReportIdentity identity;  // identities are not compared
+    core::GpoInfo info = GpoInfoFromIntent(intent);
+    info.dry_run = true;
+    info.predicted_changes = DiffReports(MakeReport(identity, before_settings, admx.catalog.get()),
+                                         MakeReport(identity, *after, admx.catalog.get()));
+    if (core::Status s = RollBackGpoWrite(ctx, intent); !s.ok()) return Failed(s.error());
+    progress.Advance(1);
+    core::Outcome out;
+    out.effects = core::Effects::kNone;
+    out.result = std::move(info);
+    return out;
+  }
+  if (ctx.faults.Fault(FaultPoint::kAfterStaging)) return InjectedCrash();
+
+  // The commit point.
+  if (!cancel.BeginCommit()) return abort(CancelledError(plan.what));
+  if (core::Status s = ctx.metadata.SetIntentState(intent.operation_id, IntentState::kCommitting);
+      !s.ok()) {
+    return abort(s.error());
+  }
+  intent.state = IntentState::kCommitting;
+  if (ctx.faults.Fault(FaultPoint::kAfterCommitRecord)) return InjectedCrash();
+  bool crashed = false;
+  core::Status published = RollForwardGpoWrite(ctx, intent, &crashed);
+  for (int i = 0; i < kPublishRetries && !published.ok() && !crashed; ++i) {
+    published = RollForwardGpoWrite(ctx, intent, &crashed);
+  }
+  if (crashed) return InjectedCrash();
+  if (!published.ok()) {
+    // The intent stays COMMITTING: the next start finishes the publish.
+    return Failed(published.error(), core::Effects::kUnknown);
+  }
+  progress.Advance(1);
+  core::Outcome out;
+  out.effects = core::Effects::kApplied;
+  core::GpoInfo info = GpoInfoFromIntent(intent);
+  info.safety_backup_id = plan.safety_backup_id;
+  out.result = info;
+  return out;
+}
+
+}  // namespace gpop::sysvol

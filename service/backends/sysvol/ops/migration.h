@@ -1,0 +1,61 @@
+// Applying a migration table to a GPT's settings files (import, copy): the principals and UNC
+// paths in GptTmpl.inf (privilege rights, restricted groups), scripts.ini / psscripts.ini,
+// folder redirection (fdeploy*.ini) and Group Policy Preferences XML (Groups.xml members and
+// names, the user / run-as fields of ScheduledTasks.xml, Services.xml, Drives.xml, ..., and
+// UNC paths in any of them). audit.csv names no principals and is left as it is.
+
+#ifndef GPOP_SERVICE_BACKENDS_SYSVOL_OPS_MIGRATION_H_
+#define GPOP_SERVICE_BACKENDS_SYSVOL_OPS_MIGRATION_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "service/backends/sysvol/backend_context.h"
+#include "service/backends/sysvol/format/backup_xml.h"
+#include "service/backends/sysvol/format/migration_table.h"
+#include "service/backends/sysvol/gpt_reader.h"
+#include "service/core/backend.h"
+
+namespace gpop::sysvol {
+
+// MigratedFiles
+//
+// The new bytes of every settings file the table changes, by "Machine/..." or "User/..." path
+// (names as found), and one error status message per principal or path the table does not map
+// (reported always; fatal with "migration table only").
+struct MigratedFiles {
+  std::map<std::string, std::string> replacements;
+  std::vector<core::StatusMessage> unmapped;
+};
+
+// LoadMigrationTable
+//
+// The table named `name` (a plain file name, ".migtable" added when missing) in the
+// configured migration table folder.
+core::Result<MigrationTable> LoadMigrationTable(const SysvolConfig& config,
+                                                const std::string& name);
+
+// MigrateGpt
+//
+// Reads every settings file of `tree` below `gpt` that can name principals or UNC paths and
+// maps them through `table`. `target_domain` resolves relative names; `groups` (a backup's
+// SecurityGroups) gives the account names of the SIDs the settings hold. Files are not written.
+core::Result<MigratedFiles> MigrateGpt(const Dir& gpt, const GptTree& tree,
+                                       const MigrationTable& table,
+                                       const std::string& target_domain,
+                                       const std::vector<SecurityGroup>& groups);
+
+// Migrate
+//
+// What import and copy do with a request's table: none (empty name) gives no replacements;
+// otherwise the table is loaded and applied to the source `gpt`. Unmapped entries are status
+// messages to `sink` (errors); with `table_only` they fail the operation here, before anything
+// is written (FAILED_PRECONDITION, effects NONE).
+core::Result<std::map<std::string, std::string>> Migrate(
+    const BackendContext& ctx, const std::string& table_name, bool table_only, const Dir& gpt,
+    const GptTree& tree, const std::vector<SecurityGroup>& groups, core::ProgressSink& sink);
+
+}  // namespace gpop::sysvol
+
+#endif  // GPOP_SERVICE_BACKENDS_SYSVOL_OPS_MIGRATION_H_

@@ -1,0 +1,124 @@
+// The restore operation (see restore.h).
+
+#include "service/backends/sysvol/ops/restore.h"
+
+#include <chrono>
+
+#include "service/backends/sysvol/format/text_util.h"
+#include "service/backends/sysvol/gpt_copy.h"
+#include "service/backends/sysvol/ops/backup.h"
+#include "service/backends/sysvol/ops/gpo_writer.h"
+#include "service/backends/sysvol/ops/op_util.h"
+
+namespace gpop::sysvol {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t ToMs(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+core::Result<BackupSettings> SettingsTreeOf(const OpenedBackup& backup, core::ProgressSink& sink) {
+  BackupSettings out;
+  if (!backup.gpt) {
+    std::vector<core::StatusMessage> stray = backup.StrayFileMessages({});
+    if (!stray.empty()) sink.Messages(stray, std::nullopt);
+    return out;
+  }
+  core::Result<GptTree> tree = WalkGptTree(*backup.gpt);
+  if (!tree.ok()) return tree.error();
+  if (std::vector<core::StatusMessage> bad = CheckTreeNames(*tree, backup.gpt->display());
+      !bad.empty()) {
+    sink.Messages(bad, std::nullopt);
+    return core::MakeError(core::Code::kFailedPrecondition, core::reason::kUnsupported,
+                           std::to_string(bad.size()) + " file name(s) in " +
+                               backup.gpt->display() +
+                               " cannot be written (not UTF-8 or control characters): see the "
+                               "status messages; nothing was written");
+  }
+  std::vector<TreeEntry> skipped;
+  for (const TreeEntry& e : tree->entries) {
+    if (!backup.Lists(e)) skipped.push_back(e);
+  }
+  std::vector<core::StatusMessage> stray = backup.StrayFileMessages(skipped);
+  if (!stray.empty()) sink.Messages(stray, std::nullopt);
+  out.tree = std::move(*tree);
+  const OpenedBackup* b = &backup;
+  out.skip = [b](const TreeEntry& e) { return !b->Lists(e); };
+  return out;
+}
+
+core::Outcome RunRestore(const BackendContext& ctx, const std::string& operation_id,
+                         const core::RestoreSpec& spec, core::ProgressSink& sink,
+                         core::CancelToken& cancel) {
+  core::Result<OpenedBackup> backup = OpenBackup(ctx.locations, spec.backup, "backup.backup_id");
+  if (!backup.ok()) return Failed(backup.error());
+  if (!internal::EqualsNoCase(backup->Domain(), ctx.config.domain)) {
+    return Failed(core::MakeError(
+        core::Code::kFailedPrecondition, core::reason::kUnsupported,
+        "backup " + backup->backup_id + " is of a GPO of domain " + backup->Domain() + ", not of " +
+            ctx.config.domain +
+            ": restore only puts a backup back into its own GPO; use import to bring its "
+            "settings into a GPO of this domain",
+        {{"backup_id", backup->backup_id}, {"domain", backup->Domain()}}));
+  }
+  const std::string guid = backup->GpoGuid();
+  core::GpoRef ref;
+  ref.guid = guid;
+  core::Result<GpoEntry> live = ctx.store.Resolve(ref);
+  const bool exists = live.ok();
+  if (!exists && live.error().reason != core::reason::kGpoNotFound) return Failed(live.error());
+  core::Result<BackupSettings> settings = SettingsTreeOf(*backup, sink);
+  if (!settings.ok()) return Failed(settings.error());
+  if (cancel.cancel_requested()) return Failed(CancelledError("restore"));
+
+  GpoWritePlan plan;
+  plan.what = "restore";
+  const GpoCoreSettings& core_settings = backup->backup_xml.core;
+  plan.target.guid = guid;
+  plan.target.display_name = core_settings.display_name;
+  plan.target.flags = core_settings.options;
+  plan.target.machine_extension_guids = core_settings.machine_extension_guids;
+  plan.target.user_extension_guids = core_settings.user_extension_guids;
+  // Each half above both the live and the backed-up value, so that clients apply it again.
+  const uint32_t version = exists
+                               ? NextVersion({live->info.version, live->sysvol_version,
+                                              backup->DirectoryVersion(), backup->SysvolVersion()})
+                               : NextVersion({backup->DirectoryVersion(), backup->SysvolVersion()});
+  plan.target.version = version;
+  plan.sysvol_version = version;
+  plan.target.created_ms = exists ? ToMs(live->info.created) : NowMs();
+  plan.target.modified_ms = NowMs();
+  if (backup->gpt) {
+    plan.source = &*backup->gpt;
+    plan.tree = &settings->tree;
+    plan.skip = settings->skip;
+  }
+  plan.dry_run = spec.dry_run;
+  core::Result<Dir> policies = ctx.store.OpenPolicies();
+  if (!policies.ok()) return Failed(policies.error());
+  std::optional<Dir> live_gpt;
+  if (exists) {
+    core::Result<Dir> g = ctx.store.OpenGpt(*policies, *live);
+    if (!g.ok()) return Failed(g.error());
+    live_gpt = std::move(*g);
+    plan.live = &*live_gpt;
+  }
+  if (exists && spec.safety_backup && !spec.dry_run) {
+    core::Result<std::string> safety =
+        TakeSafetyBackup(ctx, operation_id, *live, backup->location.name,
+                         "before restore of backup " + backup->backup_id, sink);
+    if (!safety.ok()) return Failed(safety.error());
+    plan.safety_backup_id = *safety;
+  }
+  return WriteGpo(ctx, operation_id, plan, sink, cancel);
+}
+
+}  // namespace gpop::sysvol

@@ -1,0 +1,36 @@
+// The restore operation: a backup back into its own GPO (same GUID, same domain), settings and
+// container half, versions moved forward; a GPO that no longer exists is re-created. A backup
+// of another domain is refused (that is what import is for). Before an existing GPO is
+// overwritten, a safety backup of it is taken (unless turned off).
+
+#ifndef GPOP_SERVICE_BACKENDS_SYSVOL_OPS_RESTORE_H_
+#define GPOP_SERVICE_BACKENDS_SYSVOL_OPS_RESTORE_H_
+
+#include <string>
+
+#include "service/backends/sysvol/backend_context.h"
+#include "service/backends/sysvol/backup_reader.h"
+#include "service/core/backend.h"
+
+namespace gpop::sysvol {
+
+// RunRestore
+//
+// The result is the restored GPO (GpoInfo) with the safety backup's ID.
+core::Outcome RunRestore(const BackendContext& ctx, const std::string& operation_id,
+                         const core::RestoreSpec& spec, core::ProgressSink& sink,
+                         core::CancelToken& cancel);
+
+// SettingsTreeOf
+//
+// The settings tree of a backup (empty when it has none), its badly named entries refused
+// (error messages to `sink`), its stray files reported to `sink` and left out by `skip`.
+struct BackupSettings {
+  GptTree tree;
+  std::function<bool(const TreeEntry&)> skip;
+};
+core::Result<BackupSettings> SettingsTreeOf(const OpenedBackup& backup, core::ProgressSink& sink);
+
+}  // namespace gpop::sysvol
+
+#endif  // GPOP_SERVICE_BACKENDS_SYSVOL_OPS_RESTORE_H_
