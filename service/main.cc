@@ -35,6 +35,7 @@
 #include "absl/time/time.h"
 #include "service/api/auth/configured_authenticator.h"
 #include "service/api/log.h"
+#include "service/api/page_tokens.h"
 #include "service/api/server.h"
 #include "service/backend_flags.h"
 #include "service/core/backend.h"
@@ -179,6 +180,14 @@ int Run() {
   server_options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   server_options.tls.require_client_cert = absl::GetFlag(FLAGS_tls_require_client_cert);
   server_options.tls.staging_dir = absl::GetFlag(FLAGS_state_dir) + "/tls";
+  // Page tokens stay valid across restarts when the state folder exists.
+  const std::string key_file = absl::GetFlag(FLAGS_state_dir) + "/page_token.key";
+  if (absl::StatusOr<std::string> key = api::PageTokenSealer::LoadOrCreateKey(key_file); key.ok()) {
+    server_options.service.page_token_key = *std::move(key);
+  } else {
+    api::Log(api::LogLevel::kWarning, {},
+             "page tokens use a per-process key: " + std::string(key.status().message()));
+  }
   server_options.service.max_timeout = engine_options.max_timeout;
   absl::StatusOr<std::unique_ptr<api::Server>> server =
       api::Server::Start(server_options, &engine, backend->get(), &clock);

@@ -31,7 +31,7 @@ bool SameGuid(const std::string& a, const std::string& b) {
 }  // namespace
 
 OperationsApi::OperationsApi(engine::Engine* engine, core::Backend* backend, ServiceOptions options)
-    : engine_(engine), backend_(backend), options_(options) {}
+    : engine_(engine), backend_(backend), options_(options), page_tokens_(options.page_token_key) {}
 
 OperationScope OperationsApi::StartScope(const engine::StartRequest& start) {
   OperationScope scope;
@@ -212,8 +212,17 @@ absl::StatusOr<v1::Operation> OperationsApi::GetOperation(const Principal& calle
 absl::StatusOr<engine::ListResponse> OperationsApi::ListVisible(
     const Principal& caller, const engine::ListRequest& request) {
   if (absl::Status s = AuthorizeList(caller); !s.ok()) return s;
-  absl::StatusOr<engine::ListResponse> page = engine_->List(request);
-  if (!page.ok() || SeesEverything(caller)) return page;
+  // The client sees sealed tokens only (page_tokens.h); the engine its own.
+  absl::StatusOr<std::string> position =
+      page_tokens_.Open(request.page_token, request.filter, request.page_size, caller.name);
+  if (!position.ok()) return position.status();
+  engine::ListRequest engine_request = request;
+  engine_request.page_token = *std::move(position);
+  absl::StatusOr<engine::ListResponse> page = engine_->List(engine_request);
+  if (!page.ok()) return page;
+  page->next_page_token =
+      page_tokens_.Seal(page->next_page_token, request.filter, request.page_size, caller.name);
+  if (SeesEverything(caller)) return page;
   // A scoped caller sees the part of each page its grants cover (pages may come out short, as
   // AIP-158 allows); the page token still walks the whole list.
   std::vector<engine::OperationRecord> visible;

@@ -15,11 +15,13 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "gpop/v1/operations.pb.h"
 #include "service/api/auth/policy.h"
 #include "service/api/auth/principal.h"
+#include "service/api/page_tokens.h"
 #include "service/core/backend.h"
 #include "service/engine/engine.h"
 
@@ -33,6 +35,8 @@ struct ServiceOptions {
   engine::Duration max_timeout = std::chrono::hours(24);
   // The longest WaitOperation waits; longer or unset timeouts are capped to it.
   engine::Duration max_wait = std::chrono::hours(24);
+  // The HMAC key of page tokens (page_tokens.h); empty: a random key per process.
+  std::string page_token_key;
 };
 
 // OperationsApi
@@ -98,6 +102,7 @@ class OperationsApi {
   engine::Engine* const engine_;
   core::Backend* const backend_;
   const ServiceOptions options_;
+  const PageTokenSealer page_tokens_;
 };
 
 }  // namespace gpop::api
