@@ -2,6 +2,7 @@
 
 #include "service/api/operations_api.h"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <string>
@@ -11,6 +12,7 @@
 #include "service/api/auth/authenticator.h"
 #include "service/api/conversion.h"
 #include "service/api/log.h"
+#include "service/api/status_mapping.h"
 #include "service/api/visible_cursor.h"
 #include "service/engine/status_convert.h"
 
@@ -123,6 +125,19 @@ absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
   if (absl::Status s = Authorize(caller, Action::kStart, StartScope(*start)); !s.ok()) {
     Log(LogLevel::kInfo, tags, "start refused: " + std::string(s.message()));
     return s;
+  }
+  if (start_rate_ != nullptr) {
+    if (std::optional<engine::Duration> wait =
+            start_rate_->Take(caller.name, caller.starts_per_minute)) {
+      int64_t ms = std::max<int64_t>(
+          1, std::chrono::duration_cast<std::chrono::milliseconds>(*wait).count());
+      Log(LogLevel::kInfo, tags, "start refused: rate limited");
+      return engine::MakeStatus(core::Code::kResourceExhausted, kStartRateLimited,
+                                "principal " + caller.name +
+                                    " starts operations too fast; retry in " + std::to_string(ms) +
+                                    " ms",
+                                {{kRetryDelayMetadata, std::to_string(ms)}});
+    }
   }
   absl::StatusOr<engine::OperationRecord> record = engine_->Start(*start);
   if (!record.ok()) {

@@ -22,6 +22,7 @@
 #include "service/api/auth/policy.h"
 #include "service/api/auth/principal.h"
 #include "service/api/page_tokens.h"
+#include "service/api/rate_limit.h"
 #include "service/core/backend.h"
 #include "service/engine/engine.h"
 
@@ -37,6 +38,13 @@ struct ServiceOptions {
   engine::Duration max_wait = std::chrono::hours(24);
   // The HMAC key of page tokens (page_tokens.h); empty: a random key per process.
   std::string page_token_key;
+  // StartOperation rate limit per principal (rate_limit.h): on average `start_rate_per_minute`
+  // (0: unlimited; a principal's own "limit" line in the policy file overrides it), at most
+  // `start_burst` at once. Past it: RESOURCE_EXHAUSTED, reason START_RATE_LIMITED, with a
+  // google.rpc.RetryInfo delay. `clock` must outlive the api; null: no rate limit.
+  double start_rate_per_minute = 0;
+  int start_burst = 10;
+  engine::Clock* clock = nullptr;
 };
 
 // OperationsApi
@@ -103,6 +111,7 @@ class OperationsApi {
   core::Backend* const backend_;
   const ServiceOptions options_;
   const PageTokenSealer page_tokens_;
+  std::unique_ptr<RateLimiter> start_rate_;  // null: unlimited
 };
 
 }  // namespace gpop::api
