@@ -38,6 +38,7 @@
 #include "service/api/auth/configured_authenticator.h"
 #include "service/api/log.h"
 #include "service/api/operation_log.h"
+#include "service/api/page_tokens.h"
 #include "service/api/server.h"
 #include "service/backend_flags.h"
 #include "service/core/backend.h"
@@ -97,6 +98,14 @@ ABSL_FLAG(std::string, tokens_file, "",
 ABSL_FLAG(std::string, auth_policy, "",
           "Grants, certificate identities and Unix uids: lines \"grant PRINCIPAL ROLE "
           "[kind=K] [gpo=P] [label=K=V]\", \"cert IDENTITY PRINCIPAL\", \"uid UID PRINCIPAL\".");
+ABSL_FLAG(double, start_rate_per_minute, 0,
+          "StartOperation calls per principal and minute, on average (0: unlimited); a "
+          "\"limit PRINCIPAL starts_per_minute=N\" line in --auth_policy overrides it.");
+ABSL_FLAG(int, start_burst, 10, "StartOperation calls a principal may make at once.");
+ABSL_FLAG(int, max_running_per_principal, 4, "Operations one principal may run at once.");
+ABSL_FLAG(int, max_queued_per_principal, 200, "Operations one principal may have queued.");
+ABSL_FLAG(int, max_streams_per_principal, 5000, "Open streams per principal.");
+ABSL_FLAG(int, max_request_bytes, 4 << 20, "The largest request message accepted.");
 ABSL_DECLARE_FLAG(std::string, state_dir);
 
 namespace gpop {
@@ -147,6 +156,9 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   engine_options.heartbeat_interval = ToDuration(absl::GetFlag(FLAGS_heartbeat));
   engine_options.max_timeout = ToDuration(absl::GetFlag(FLAGS_max_timeout));
   engine_options.default_timeout = ToDuration(absl::GetFlag(FLAGS_default_timeout));
+  engine_options.max_running_per_principal = absl::GetFlag(FLAGS_max_running_per_principal);
+  engine_options.max_queued_per_principal = absl::GetFlag(FLAGS_max_queued_per_principal);
+  engine_options.max_streams_per_principal = absl::GetFlag(FLAGS_max_streams_per_principal);
   if (engine_options.executor_threads < 1 ||
       engine_options.heartbeat_interval <= engine::Duration::zero() ||
       engine_options.max_timeout <= engine::Duration::zero() ||
@@ -192,6 +204,18 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   server_options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   server_options.tls.require_client_cert = absl::GetFlag(FLAGS_tls_require_client_cert);
   server_options.tls.staging_dir = absl::GetFlag(FLAGS_state_dir) + "/tls";
+  server_options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_request_bytes);
+  server_options.service.start_rate_per_minute = absl::GetFlag(FLAGS_start_rate_per_minute);
+  server_options.service.start_burst = absl::GetFlag(FLAGS_start_burst);
+  server_options.service.clock = &clock;
+  // Page tokens stay valid across restarts when the state folder exists.
+  const std::string key_file = absl::GetFlag(FLAGS_state_dir) + "/page_token.key";
+  if (absl::StatusOr<std::string> key = api::PageTokenSealer::LoadOrCreateKey(key_file); key.ok()) {
+    server_options.service.page_token_key = *std::move(key);
+  } else {
+    api::Log(api::LogLevel::kWarning, {},
+             "page tokens use a per-process key: " + std::string(key.status().message()));
+  }
   server_options.service.max_timeout = engine_options.max_timeout;
   absl::StatusOr<std::unique_ptr<api::Server>> server =
       api::Server::Start(server_options, &engine, backend->get(), &clock);

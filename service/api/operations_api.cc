@@ -2,6 +2,7 @@
 
 #include "service/api/operations_api.h"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <string>
@@ -11,6 +12,7 @@
 #include "service/api/auth/authenticator.h"
 #include "service/api/conversion.h"
 #include "service/api/log.h"
+#include "service/api/status_mapping.h"
 #include "service/api/visible_cursor.h"
 #include "service/engine/status_convert.h"
 
@@ -31,7 +33,7 @@ bool SameGuid(const std::string& a, const std::string& b) {
 }  // namespace
 
 OperationsApi::OperationsApi(engine::Engine* engine, core::Backend* backend, ServiceOptions options)
-    : engine_(engine), backend_(backend), options_(options) {}
+    : engine_(engine), backend_(backend), options_(options), page_tokens_(options.page_token_key) {}
 
 OperationScope OperationsApi::StartScope(const engine::StartRequest& start) {
   OperationScope scope;
@@ -124,6 +126,19 @@ absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
     Log(LogLevel::kInfo, tags, "start refused: " + std::string(s.message()));
     return s;
   }
+  if (start_rate_ != nullptr) {
+    if (std::optional<engine::Duration> wait =
+            start_rate_->Take(caller.name, caller.starts_per_minute)) {
+      int64_t ms = std::max<int64_t>(
+          1, std::chrono::duration_cast<std::chrono::milliseconds>(*wait).count());
+      Log(LogLevel::kInfo, tags, "start refused: rate limited");
+      return engine::MakeStatus(core::Code::kResourceExhausted, kStartRateLimited,
+                                "principal " + caller.name +
+                                    " starts operations too fast; retry in " + std::to_string(ms) +
+                                    " ms",
+                                {{kRetryDelayMetadata, std::to_string(ms)}});
+    }
+  }
   absl::StatusOr<engine::OperationRecord> record = engine_->Start(*start);
   if (!record.ok()) {
     Log(LogLevel::kInfo, tags, "start refused: " + std::string(record.status().message()));
@@ -212,8 +227,17 @@ absl::StatusOr<v1::Operation> OperationsApi::GetOperation(const Principal& calle
 absl::StatusOr<engine::ListResponse> OperationsApi::ListVisible(
     const Principal& caller, const engine::ListRequest& request) {
   if (absl::Status s = AuthorizeList(caller); !s.ok()) return s;
-  absl::StatusOr<engine::ListResponse> page = engine_->List(request);
-  if (!page.ok() || SeesEverything(caller)) return page;
+  // The client sees sealed tokens only (page_tokens.h); the engine its own.
+  absl::StatusOr<std::string> position =
+      page_tokens_.Open(request.page_token, request.filter, request.page_size, caller.name);
+  if (!position.ok()) return position.status();
+  engine::ListRequest engine_request = request;
+  engine_request.page_token = *std::move(position);
+  absl::StatusOr<engine::ListResponse> page = engine_->List(engine_request);
+  if (!page.ok()) return page;
+  page->next_page_token =
+      page_tokens_.Seal(page->next_page_token, request.filter, request.page_size, caller.name);
+  if (SeesEverything(caller)) return page;
   // A scoped caller sees the part of each page its grants cover (pages may come out short, as
   // AIP-158 allows); the page token still walks the whole list.
   std::vector<engine::OperationRecord> visible;

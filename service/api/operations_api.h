@@ -15,11 +15,14 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "gpop/v1/operations.pb.h"
 #include "service/api/auth/policy.h"
 #include "service/api/auth/principal.h"
+#include "service/api/page_tokens.h"
+#include "service/api/rate_limit.h"
 #include "service/core/backend.h"
 #include "service/engine/engine.h"
 
@@ -33,6 +36,15 @@ struct ServiceOptions {
   engine::Duration max_timeout = std::chrono::hours(24);
   // The longest WaitOperation waits; longer or unset timeouts are capped to it.
   engine::Duration max_wait = std::chrono::hours(24);
+  // The HMAC key of page tokens (page_tokens.h); empty: a random key per process.
+  std::string page_token_key;
+  // StartOperation rate limit per principal (rate_limit.h): on average `start_rate_per_minute`
+  // (0: unlimited; a principal's own "limit" line in the policy file overrides it), at most
+  // `start_burst` at once. Past it: RESOURCE_EXHAUSTED, reason START_RATE_LIMITED, with a
+  // google.rpc.RetryInfo delay. `clock` must outlive the api; null: no rate limit.
+  double start_rate_per_minute = 0;
+  int start_burst = 10;
+  engine::Clock* clock = nullptr;
 };
 
 // OperationsApi
@@ -98,6 +110,8 @@ class OperationsApi {
   engine::Engine* const engine_;
   core::Backend* const backend_;
   const ServiceOptions options_;
+  const PageTokenSealer page_tokens_;
+  std::unique_ptr<RateLimiter> start_rate_;  // null: unlimited
 };
 
 }  // namespace gpop::api

@@ -6,12 +6,15 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "grpcpp/support/byte_buffer.h"
 #include "service/api/conversion.h"
 #include "service/api/cursor_stream.h"
 #include "service/api/log.h"
 #include "service/api/operations_api.h"
 #include "service/api/principal.h"
+#include "service/api/request_parse.h"
 #include "service/api/status_mapping.h"
 #include "service/core/mutex.h"
 #include "service/engine/status_convert.h"
@@ -132,138 +135,174 @@ class WaitReactor final : public grpc::ServerUnaryReactor {
 
 namespace {
 
-// Answers `reactor` with `result`: the message into `response` when OK, else the mapped status.
+// The request bytes of a raw call, parsed here (not by gRPC, whose typed handlers answer
+// unparsable bytes UNIMPLEMENTED with no details).
 template <typename Message>
-void FinishWith(grpc::ServerUnaryReactor* reactor, absl::StatusOr<Message> result,
-                Message* response) {
+absl::StatusOr<Message> Parse(const grpc::ByteBuffer* request) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (request != nullptr && !request->Dump(&slices).ok()) {
+    return absl::InvalidArgumentError("the request could not be read");
+  }
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return ParseRequest<Message>(bytes);
+}
+
+void Serialize(const google::protobuf::Message& message, grpc::ByteBuffer* out) {
+  std::string bytes = message.SerializeAsString();
+  grpc::Slice slice(std::move(bytes));
+  *out = grpc::ByteBuffer(&slice, 1);
+}
+
+// A cursor item as the serialized Message of its stream (false: not sent on this stream).
+template <typename Message>
+bool ItemToBuffer(const engine::StreamItem& item, grpc::ByteBuffer* out) {
+  Message message;
+  if (!StreamItemToProto(item, &message)) return false;
+  Serialize(message, out);
+  return true;
+}
+
+// Answers `reactor` with `result`: the serialized message when OK, else the mapped status.
+template <typename Message>
+void FinishWith(grpc::ServerUnaryReactor* reactor, const absl::StatusOr<Message>& result,
+                grpc::ByteBuffer* response) {
   if (!result.ok()) {
     reactor->Finish(ToGrpcStatus(result.status()));
     return;
   }
-  *response = *std::move(result);
+  Serialize(*result, response);
   reactor->Finish(grpc::Status::OK);
 }
+
+using RawStream = grpc::ServerWriteReactor<grpc::ByteBuffer>;
 
 }  // namespace
 
 OperationsService::OperationsService(OperationsApi* api, CallAuthentication auth)
     : api_(api), auth_(auth) {}
 
-grpc::ServerUnaryReactor* OperationsService::StartOperation(
-    grpc::CallbackServerContext* context, const v1::StartOperationRequest* request,
-    v1::Operation* response) {
-  absl::StatusOr<Principal> caller =
-      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
+absl::StatusOr<Principal> OperationsService::Authenticate(
+    grpc::CallbackServerContext* context) const {
+  return CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
+}
+
+template <typename Request, typename Call>
+grpc::ServerUnaryReactor* OperationsService::Unary(grpc::CallbackServerContext* context,
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response, BlockingPool* pool,
+                                                   Call call) {
+  // Who first: a stranger learns nothing, not even whether its bytes parse.
+  absl::StatusOr<Principal> caller = Authenticate(context);
   if (!caller.ok()) return Reply(context, caller.status());
-  Principal principal = *std::move(caller);
-  // Start waits until the operation is durable (one group commit): off the callback thread.
+  absl::StatusOr<Request> parsed = Parse<Request>(request);
+  if (!parsed.ok()) return Reply(context, parsed.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  durable_.Post([this, reactor, request, response, principal] {
-    FinishWith(reactor, api_->StartOperation(principal, *request), response);
+  if (pool == nullptr) {
+    FinishWith(reactor, call(*caller, *parsed), response);
+    return reactor;
+  }
+  pool->Post([reactor, response, call, caller = *std::move(caller), parsed = *std::move(parsed)] {
+    FinishWith(reactor, call(caller, parsed), response);
   });
   return reactor;
 }
 
-grpc::ServerWriteReactor<v1::StatusUpdate>* OperationsService::StreamStatus(
-    grpc::CallbackServerContext* context, const v1::StreamStatusRequest* request) {
-  absl::StatusOr<Principal> caller =
-      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
-  if (!caller.ok()) return new FailedStream<v1::StatusUpdate>(ToGrpcStatus(caller.status()));
-  const Principal& principal = *caller;
-  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
-      api_->OpenStatusStream(principal, *request);
-  if (!cursor.ok()) return new FailedStream<v1::StatusUpdate>(ToGrpcStatus(cursor.status()));
-  auto* stream = new CursorStream<v1::StatusUpdate>(
-      *std::move(cursor), &StreamItemToProto, LogTags{request->operation_id(), "", principal.name});
-  stream->Start();
-  return stream;
+grpc::ServerUnaryReactor* OperationsService::StartOperation(grpc::CallbackServerContext* context,
+                                                            const grpc::ByteBuffer* request,
+                                                            grpc::ByteBuffer* response) {
+  // Start waits until the operation is durable (one group commit): off the callback thread.
+  return Unary<v1::StartOperationRequest>(
+      context, request, response, &durable_,
+      [this](const Principal& caller, const v1::StartOperationRequest& req) {
+        return api_->StartOperation(caller, req);
+      });
 }
 
 grpc::ServerUnaryReactor* OperationsService::Cancel(grpc::CallbackServerContext* context,
-                                                    const v1::CancelRequest* request,
-                                                    v1::Operation* response) {
-  absl::StatusOr<Principal> caller =
-      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
-  if (!caller.ok()) return Reply(context, caller.status());
-  Principal principal = *std::move(caller);
+                                                    const grpc::ByteBuffer* request,
+                                                    grpc::ByteBuffer* response) {
   // Cancel waits for durability and runs the backend's cancel callbacks: off the callback
   // thread.
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  durable_.Post([this, reactor, request, response, principal] {
-    FinishWith(reactor, api_->Cancel(principal, *request), response);
-  });
-  return reactor;
+  return Unary<v1::CancelRequest>(context, request, response, &durable_,
+                                  [this](const Principal& caller, const v1::CancelRequest& req) {
+                                    return api_->Cancel(caller, req);
+                                  });
 }
 
 grpc::ServerUnaryReactor* OperationsService::GetOperation(grpc::CallbackServerContext* context,
-                                                          const v1::GetOperationRequest* request,
-                                                          v1::Operation* response) {
-  absl::StatusOr<Principal> caller =
-      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
-  if (!caller.ok()) return Reply(context, caller.status());
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  FinishWith(reactor, api_->GetOperation(*caller, *request), response);
-  return reactor;
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return Unary<v1::GetOperationRequest>(
+      context, request, response, nullptr,
+      [this](const Principal& caller, const v1::GetOperationRequest& req) {
+        return api_->GetOperation(caller, req);
+      });
 }
 
-grpc::ServerUnaryReactor* OperationsService::ListOperations(
-    grpc::CallbackServerContext* context, const v1::ListOperationsRequest* request,
-    v1::ListOperationsResponse* response) {
-  absl::StatusOr<Principal> caller =
-      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
-  if (!caller.ok()) return Reply(context, caller.status());
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  FinishWith(reactor, api_->ListOperations(*caller, *request), response);
-  return reactor;
+grpc::ServerUnaryReactor* OperationsService::ListOperations(grpc::CallbackServerContext* context,
+                                                            const grpc::ByteBuffer* request,
+                                                            grpc::ByteBuffer* response) {
+  return Unary<v1::ListOperationsRequest>(
+      context, request, response, nullptr,
+      [this](const Principal& caller, const v1::ListOperationsRequest& req) {
+        return api_->ListOperations(caller, req);
+      });
 }
 
-grpc::ServerWriteReactor<v1::WatchOperationsResponse>* OperationsService::WatchOperations(
-    grpc::CallbackServerContext* context, const v1::WatchOperationsRequest* request) {
-  absl::StatusOr<Principal> caller =
-      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
-  if (!caller.ok()) {
-    return new FailedStream<v1::WatchOperationsResponse>(ToGrpcStatus(caller.status()));
-  }
-  const Principal& principal = *caller;
-  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor = api_->OpenWatch(principal, *request);
-  if (!cursor.ok()) {
-    return new FailedStream<v1::WatchOperationsResponse>(ToGrpcStatus(cursor.status()));
-  }
-  auto* stream = new CursorStream<v1::WatchOperationsResponse>(
-      *std::move(cursor), &StreamItemToProto, LogTags{"", "", principal.name});
+grpc::ServerUnaryReactor* OperationsService::ListGpos(grpc::CallbackServerContext* context,
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* response) {
+  // The backend reads the GPO store: off the callback thread.
+  return Unary<v1::ListGposRequest>(
+      context, request, response, &listings_,
+      [this](const Principal& caller, const v1::ListGposRequest& req) {
+        return api_->ListGpos(caller, req);
+      });
+}
+
+grpc::ServerUnaryReactor* OperationsService::ListBackups(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
+  // The backend reads every backup's bkupInfo.xml (and may repair manifest.xml): off the
+  // callback thread.
+  return Unary<v1::ListBackupsRequest>(
+      context, request, response, &listings_,
+      [this](const Principal& caller, const v1::ListBackupsRequest& req) {
+        return api_->ListBackups(caller, req);
+      });
+}
+
+RawStream* OperationsService::StreamStatus(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request) {
+  absl::StatusOr<Principal> caller = Authenticate(context);
+  if (!caller.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(caller.status()));
+  absl::StatusOr<v1::StreamStatusRequest> parsed = Parse<v1::StreamStatusRequest>(request);
+  if (!parsed.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(parsed.status()));
+  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor = api_->OpenStatusStream(*caller, *parsed);
+  if (!cursor.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(cursor.status()));
+  auto* stream =
+      new CursorStream<grpc::ByteBuffer>(*std::move(cursor), &ItemToBuffer<v1::StatusUpdate>,
+                                         LogTags{parsed->operation_id(), "", caller->name});
   stream->Start();
   return stream;
 }
 
-grpc::ServerUnaryReactor* OperationsService::ListGpos(grpc::CallbackServerContext* context,
-                                                      const v1::ListGposRequest* request,
-                                                      v1::ListGposResponse* response) {
-  absl::StatusOr<Principal> caller =
-      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
-  if (!caller.ok()) return Reply(context, caller.status());
-  Principal principal = *std::move(caller);
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // The backend reads the GPO store: off the callback thread.
-  listings_.Post([this, reactor, request, response, principal] {
-    FinishWith(reactor, api_->ListGpos(principal, *request), response);
-  });
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* OperationsService::ListBackups(grpc::CallbackServerContext* context,
-                                                         const v1::ListBackupsRequest* request,
-                                                         v1::ListBackupsResponse* response) {
-  absl::StatusOr<Principal> caller =
-      CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
-  if (!caller.ok()) return Reply(context, caller.status());
-  Principal principal = *std::move(caller);
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // The backend reads every backup's bkupInfo.xml (and may repair manifest.xml): off the
-  // callback thread.
-  listings_.Post([this, reactor, request, response, principal] {
-    FinishWith(reactor, api_->ListBackups(principal, *request), response);
-  });
-  return reactor;
+RawStream* OperationsService::WatchOperations(grpc::CallbackServerContext* context,
+                                              const grpc::ByteBuffer* request) {
+  absl::StatusOr<Principal> caller = Authenticate(context);
+  if (!caller.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(caller.status()));
+  absl::StatusOr<v1::WatchOperationsRequest> parsed = Parse<v1::WatchOperationsRequest>(request);
+  if (!parsed.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(parsed.status()));
+  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor = api_->OpenWatch(*caller, *parsed);
+  if (!cursor.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(cursor.status()));
+  auto* stream = new CursorStream<grpc::ByteBuffer>(*std::move(cursor),
+                                                    &ItemToBuffer<v1::WatchOperationsResponse>,
+                                                    LogTags{"", "", caller->name});
+  stream->Start();
+  return stream;
 }
 
 // --- google.longrunning.Operations ----------------------------------------------------------

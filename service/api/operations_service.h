@@ -30,40 +30,63 @@ struct CallAuthentication {
   const UnixPeers* unix_peers = nullptr;
 };
 
+// RawGroupPolicyOperations
+//
+// Every gpop.v1 method registered as a raw byte-buffer callback: gpop parses the request
+// (request_parse.h) and answers bytes that do not parse INVALID_ARGUMENT with its ErrorInfo.
+// A method added to the service must be added here too (else gRPC answers it UNIMPLEMENTED).
+using RawGroupPolicyOperations = v1::GroupPolicyOperations::WithRawCallbackMethod_StartOperation<
+    v1::GroupPolicyOperations::WithRawCallbackMethod_StreamStatus<
+        v1::GroupPolicyOperations::WithRawCallbackMethod_Cancel<
+            v1::GroupPolicyOperations::WithRawCallbackMethod_GetOperation<
+                v1::GroupPolicyOperations::WithRawCallbackMethod_ListOperations<
+                    v1::GroupPolicyOperations::WithRawCallbackMethod_WatchOperations<
+                        v1::GroupPolicyOperations::WithRawCallbackMethod_ListGpos<
+                            v1::GroupPolicyOperations::WithRawCallbackMethod_ListBackups<
+                                v1::GroupPolicyOperations::Service>>>>>>>>;
+
 // OperationsService
 //
 // gpop.v1.GroupPolicyOperations over gRPC: each handler authenticates the caller (an
 // UNAUTHENTICATED answer before anything else is looked at) and calls `api`, which authorizes
 // it, on a blocking pool when the call may block. Thread-safe; `api` must outlive it, and it
 // must outlive the grpc::Server it is registered with.
-class OperationsService final : public v1::GroupPolicyOperations::CallbackService {
+class OperationsService final : public RawGroupPolicyOperations {
  public:
   OperationsService(OperationsApi* api, CallAuthentication auth);
 
   grpc::ServerUnaryReactor* StartOperation(grpc::CallbackServerContext* context,
-                                           const v1::StartOperationRequest* request,
-                                           v1::Operation* response) override;
-  grpc::ServerWriteReactor<v1::StatusUpdate>* StreamStatus(
-      grpc::CallbackServerContext* context, const v1::StreamStatusRequest* request) override;
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamStatus(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
   grpc::ServerUnaryReactor* Cancel(grpc::CallbackServerContext* context,
-                                   const v1::CancelRequest* request,
-                                   v1::Operation* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetOperation(grpc::CallbackServerContext* context,
-                                         const v1::GetOperationRequest* request,
-                                         v1::Operation* response) override;
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListOperations(grpc::CallbackServerContext* context,
-                                           const v1::ListOperationsRequest* request,
-                                           v1::ListOperationsResponse* response) override;
-  grpc::ServerWriteReactor<v1::WatchOperationsResponse>* WatchOperations(
-      grpc::CallbackServerContext* context, const v1::WatchOperationsRequest* request) override;
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchOperations(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
   grpc::ServerUnaryReactor* ListGpos(grpc::CallbackServerContext* context,
-                                     const v1::ListGposRequest* request,
-                                     v1::ListGposResponse* response) override;
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListBackups(grpc::CallbackServerContext* context,
-                                        const v1::ListBackupsRequest* request,
-                                        v1::ListBackupsResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
 
  private:
+  absl::StatusOr<Principal> Authenticate(grpc::CallbackServerContext* context) const;
+  // Authenticates, parses `request` as Request, then answers with call(principal, request),
+  // on `pool` when it is not null.
+  template <typename Request, typename Call>
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
+                                  const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
+                                  BlockingPool* pool, Call call);
+
   OperationsApi* const api_;
   const CallAuthentication auth_;
   // Work that may block, off gRPC's callback threads; the pools outlive every call (server.h).

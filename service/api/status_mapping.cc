@@ -3,6 +3,7 @@
 #include "service/api/status_mapping.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "google/rpc/error_details.pb.h"
@@ -24,6 +25,13 @@ google::rpc::Status ToRpcStatus(const core::Error& error) {
     (*info.mutable_metadata())["hresult"] = buf;
   }
   out.add_details()->PackFrom(info);
+  if (auto it = error.metadata.find(kRetryDelayMetadata); it != error.metadata.end()) {
+    int64_t ms = std::strtoll(it->second.c_str(), nullptr, 10);
+    google::rpc::RetryInfo retry;
+    retry.mutable_retry_delay()->set_seconds(ms / 1000);
+    retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(ms % 1000) * 1000000);
+    out.add_details()->PackFrom(retry);
+  }
   return out;
 }
 

@@ -15,11 +15,18 @@ namespace gpop::api {
 // The ErrorInfo domain of every gpop error.
 inline constexpr char kErrorDomain[] = "gpop.dev";
 
+// An error whose metadata has kRetryDelayMetadata (milliseconds, decimal) also carries a
+// google.rpc.RetryInfo with that delay.
+inline constexpr char kRetryDelayMetadata[] = "retry_delay_ms";
+// The reason of a StartOperation refused by the per-principal rate limit.
+inline constexpr char kStartRateLimited[] = "START_RATE_LIMITED";
+
 // ToRpcStatus
 //
-// `error` as google.rpc.Status: the same code and message, and exactly one detail, an Any of
-// google.rpc.ErrorInfo{reason, domain "gpop.dev", metadata}. A raw HRESULT goes into metadata
-// "hresult" as 0x%08X. Used for the error of a failed or cancelled operation.
+// `error` as google.rpc.Status: the same code and message, and one google.rpc.ErrorInfo{reason,
+// domain "gpop.dev", metadata} detail (plus a google.rpc.RetryInfo after it when the metadata
+// has kRetryDelayMetadata). A raw HRESULT goes into metadata "hresult" as 0x%08X. Used for the
+// error of a failed or cancelled operation.
 google::rpc::Status ToRpcStatus(const core::Error& error);
 
 // ToGrpcStatus

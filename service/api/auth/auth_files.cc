@@ -5,6 +5,7 @@
 #include <openssl/sha.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <sstream>
 
 #include "absl/time/time.h"
@@ -151,8 +152,20 @@ absl::StatusOr<AuthPolicy> ParsePolicyFile(const std::string& text, const std::s
             return LineError(source, n, "expected uid UID PRINCIPAL with a numeric UID");
           }
           policy.uids[static_cast<uint32_t>(std::stoull(w[1]))] = w[2];
+        } else if (w[0] == "limit") {
+          constexpr char kKey[] = "starts_per_minute=";
+          if (w.size() != 3 || w[2].rfind(kKey, 0) != 0) {
+            return LineError(source, n, "expected limit PRINCIPAL starts_per_minute=N");
+          }
+          char* end = nullptr;
+          std::string value = w[2].substr(sizeof(kKey) - 1);
+          double rate = std::strtod(value.c_str(), &end);
+          if (value.empty() || *end != '\0' || !(rate >= 0) || rate > 1e6) {
+            return LineError(source, n, "starts_per_minute must be a number from 0 to 1000000");
+          }
+          policy.starts_per_minute[w[1]] = rate;
         } else {
-          return LineError(source, n, w[0] + ": expected grant, cert or uid");
+          return LineError(source, n, w[0] + ": expected grant, cert, uid or limit");
         }
         return absl::OkStatus();
       });

@@ -11,6 +11,7 @@
 //   grant PRINCIPAL ROLE [kind=KIND]... [gpo=PATTERN]... [label=KEY=VALUE]...
 //   cert IDENTITY PRINCIPAL     a verified client certificate whose CN or a SAN is IDENTITY
 //   uid UID PRINCIPAL           a Unix-socket peer with that uid
+//   limit PRINCIPAL starts_per_minute=N   its own StartOperation rate (0: unlimited)
 // ROLE is viewer, operator or admin; KIND backup, restore, import, copy or report; PATTERN a
 // "{GUID}" or a display-name pattern with '*' (see principal.h's Grant). Several grant lines for
 // one principal add up.
@@ -48,6 +49,7 @@ struct AuthPolicy {
   std::map<std::string, std::vector<Grant>> grants;  // by principal
   std::map<std::string, std::string> certificates;   // identity -> principal
   std::map<uint32_t, std::string> uids;              // uid -> principal
+  std::map<std::string, double> starts_per_minute;   // by principal ("limit" lines)
 };
 
 // HashToken

@@ -100,6 +100,10 @@ absl::StatusOr<Principal> ConfiguredAuthenticator::Authenticate(
   if (auto it = config->policy.grants.find(name); it != config->policy.grants.end()) {
     principal.grants = it->second;
   }
+  if (auto it = config->policy.starts_per_minute.find(name);
+      it != config->policy.starts_per_minute.end()) {
+    principal.starts_per_minute = it->second;
+  }
   return principal;
 }
 

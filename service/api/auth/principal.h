@@ -53,6 +53,9 @@ struct Grant {
 struct Principal {
   std::string name;
   std::vector<Grant> grants;
+  // This principal's StartOperation rate (per minute), overriding the server's; none: the
+  // server's (ServiceOptions::start_rate_per_minute).
+  std::optional<double> starts_per_minute;
 
   // The implicit admin kLocalPrincipal: one unscoped admin grant.
   static Principal LocalAdmin();
