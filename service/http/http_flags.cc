@@ -7,6 +7,8 @@
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
+#include "service/api/log.h"
 
 ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
           "HTTP/JSON, Server-Sent Events and the dashboard: host:port or [ipv6]:port (port 0: "
@@ -34,7 +36,20 @@ absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlags(engine::Engine* e
   options.max_connections = static_cast<unsigned>(max_connections);
   absl::StatusOr<std::unique_ptr<HttpServer>> server =
       HttpServer::Start(options, std::make_unique<api::OperationsApi>(engine, backend, service));
-  if (!server.ok()) return server.status();
+  if (!server.ok()) {
+    // The default address being taken (another gpopd, a test) does not stop gpopd; any other
+    // address, the operator's choice, does.
+    const absl::CommandLineFlag* flag = absl::FindCommandLineFlag("http_listen");
+    bool explicit_address = flag == nullptr || flag->CurrentValue() != flag->DefaultValue();
+    if (explicit_address || server.status().code() != absl::StatusCode::kUnavailable) {
+      return server.status();
+    }
+    api::Log(api::LogLevel::kWarning, {},
+             std::string(server.status().message()) +
+                 "; running without the HTTP listener (set --http_listen to choose another "
+                 "address, or --http_listen= to turn it off)");
+    return std::unique_ptr<HttpServer>();
+  }
   std::string port_file = absl::GetFlag(FLAGS_http_port_file);
   if (!port_file.empty()) {
     std::string tmp = port_file + ".tmp";

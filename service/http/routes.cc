@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "service/api/server.h"
 #include "service/core/error.h"
 #include "service/engine/status_convert.h"
 #include "service/http/assets.h"
@@ -142,8 +143,34 @@ absl::Status CheckSameOrigin(const Request& request) {
   return absl::OkStatus();
 }
 
+absl::Status CheckLoopbackHost(const Request& request) {
+  auto it = request.headers.find("host");
+  std::string host = it == request.headers.end() ? "" : it->second;
+  std::string name = host;
+  if (!name.empty() && name[0] == '[') {
+    name = name.substr(0, name.find(']') + 1);
+  } else if (size_t colon = name.rfind(':'); colon != std::string::npos) {
+    name = name.substr(0, colon);
+  }
+  // No Host at all is an HTTP/1.0 tool, never a browser (the rebinding threat).
+  if (host.empty() || name == "localhost" || name == "[::1]" ||
+      api::IsLoopbackAddress(name + ":0")) {
+    return absl::OkStatus();
+  }
+  return engine::MakeStatus(core::Code::kPermissionDenied, "HOST_NOT_ALLOWED",
+                            "gpopd listens on loopback only; Host \"" + host +
+                                "\" is not a loopback name (use 127.0.0.1, [::1] or localhost)",
+                            {{"host", host}});
+}
+
 Answer Routes::Handle(const Request& request) const {
   Answer answer;
+  if (loopback_host_only_) {
+    if (absl::Status s = CheckLoopbackHost(request); !s.ok()) {
+      answer.reply = ErrorReply(s);
+      return answer;
+    }
+  }
   if (!absl::StartsWith(request.path, "/v1/")) {
     const Asset* asset = FindAsset(request.path);
     if (asset == nullptr) {

@@ -66,7 +66,10 @@ struct Answer {
 // Thread-safe; `api` and `streams` must outlive it.
 class Routes {
  public:
-  Routes(api::OperationsApi* api, StreamRegistry* streams) : api_(api), streams_(streams) {}
+  // `loopback_host_only`: answer only requests whose Host names a loopback address (127.0.0.0/8,
+  // [::1], localhost), so that a web page reaching gpopd through DNS rebinding is refused.
+  Routes(api::OperationsApi* api, StreamRegistry* streams, bool loopback_host_only)
+      : api_(api), streams_(streams), loopback_host_only_(loopback_host_only) {}
 
   Answer Handle(const Request& request) const;
 
@@ -79,12 +82,19 @@ class Routes {
 
   api::OperationsApi* const api_;
   StreamRegistry* const streams_;
+  const bool loopback_host_only_;
 };
 
 // ErrorReply
 //
 // `status` as an AIP-193 JSON error answer.
 Reply ErrorReply(const absl::Status& status);
+
+// CheckLoopbackHost
+//
+// PERMISSION_DENIED, reason HOST_NOT_ALLOWED, unless the request's Host header names a loopback
+// address (with or without a port) or is absent (HTTP/1.0 tools; browsers always send one).
+absl::Status CheckLoopbackHost(const Request& request);
 
 // CheckSameOrigin
 //

@@ -158,6 +158,21 @@ TEST(HttpApiTest, StateChangingRequestsFromOtherSitesAreRefused) {
   EXPECT_EQ(Parse<v1::ListOperationsResponse>(list.body).operations_size(), 0);
 }
 
+TEST(HttpApiTest, OnlyLoopbackHostNamesAreAnswered) {
+  HttpTestServer server;
+  // A page of another site reaching gpopd through DNS rebinding sends its own host name.
+  HttpAnswer rebound =
+      Request(server.port(), "GET", "/v1/operations", "", {"Host: evil.test:8080"});
+  EXPECT_EQ(rebound.status, 403);
+  EXPECT_EQ(ReasonOf(rebound.body), "HOST_NOT_ALLOWED");
+  for (const char* host : {"localhost:1", "127.0.0.1", "[::1]:8080"}) {
+    EXPECT_EQ(
+        Request(server.port(), "GET", "/v1/operations", "", {std::string("Host: ") + host}).status,
+        200)
+        << host;
+  }
+}
+
 TEST(HttpSseTest, ResumesFromLastEventIdAndAfterSequenceExactlyAsGrpc) {
   HttpTestServer server;
   v1::Operation op = StartOk(server.port(), SyntheticBackup(3, 5, {{"synthetic.messages", "1"}}));

@@ -73,9 +73,13 @@ bool ReadSome(int fd, std::string* out, int timeout_ms) {
 
 HttpAnswer Request(int port, const std::string& method, const std::string& target,
                    const std::string& body, const std::vector<std::string>& headers) {
-  std::string request =
-      method + " " + target + " HTTP/1.0\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n";
-  for (const std::string& h : headers) request += h + "\r\n";
+  std::string request = method + " " + target + " HTTP/1.0\r\n";
+  bool has_host = false;
+  for (const std::string& h : headers) {
+    has_host |= h.compare(0, 5, "Host:") == 0;
+    request += h + "\r\n";
+  }
+  if (!has_host) request += "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
   if (!body.empty() || method == "POST") {
     request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
