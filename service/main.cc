@@ -224,8 +224,9 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
     return 2;
   }
   // The HTTP/JSON + SSE listener and the dashboard (service/http), over the same engine calls.
-  absl::StatusOr<std::unique_ptr<http::HttpServer>> http_server = http::StartHttpFromFlags(
-      &engine, backend->get(), server_options.service, server_options.insecure);
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> http_server =
+      http::StartHttpFromFlags(&engine, backend->get(), server_options.service,
+                               server_options.insecure, server_options.authenticator);
   if (!http_server.ok()) {
     std::fprintf(stderr, "gpopd: %s\n", std::string(http_server.status().message()).c_str());
     return 2;

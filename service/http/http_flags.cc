@@ -22,14 +22,14 @@ ABSL_FLAG(int, http_max_connections, 4096, "Open HTTP connections (streams inclu
 
 namespace gpop::http {
 
-absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlags(engine::Engine* engine,
-                                                               core::Backend* backend,
-                                                               const api::ServiceOptions& service,
-                                                               bool insecure) {
+absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlags(
+    engine::Engine* engine, core::Backend* backend, const api::ServiceOptions& service,
+    bool insecure, const api::Authenticator* authenticator) {
   HttpOptions options;
   options.listen = absl::GetFlag(FLAGS_http_listen);
   if (options.listen.empty()) return std::unique_ptr<HttpServer>();
   options.insecure = insecure;
+  options.authenticator = authenticator;
   options.io_threads = absl::GetFlag(FLAGS_http_threads);
   int max_connections = absl::GetFlag(FLAGS_http_max_connections);
   if (max_connections < 1) return absl::InvalidArgumentError("--http_max_connections must be >= 1");

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "service/api/auth/authenticator.h"
 #include "service/api/operations_api.h"
 #include "service/core/backend.h"
 #include "service/engine/engine.h"
@@ -20,10 +21,9 @@ namespace gpop::http {
 // `backend` (the same calls, limits and validation as the gRPC services), or returns null when
 // --http_listen is empty. Writes --http_port_file once listening. The engine and backend must
 // outlive the server.
-absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlags(engine::Engine* engine,
-                                                               core::Backend* backend,
-                                                               const api::ServiceOptions& service,
-                                                               bool insecure);
+absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlags(
+    engine::Engine* engine, core::Backend* backend, const api::ServiceOptions& service,
+    bool insecure, const api::Authenticator* authenticator);
 
 }  // namespace gpop::http
 

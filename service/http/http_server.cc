@@ -143,7 +143,12 @@ absl::Status ParseListen(const std::string& listen, sockaddr_storage* out) {
 }  // namespace
 
 HttpServer::HttpServer(const HttpOptions& options, std::unique_ptr<api::OperationsApi> api)
-    : options_(options), api_(std::move(api)), routes_(api_.get(), &streams_, !options.insecure) {
+    : options_(options),
+      api_(std::move(api)),
+      local_authenticator_(options.insecure),
+      routes_(api_.get(), &streams_,
+              options.authenticator != nullptr ? options.authenticator : &local_authenticator_,
+              !options.insecure) {
   core::MutexLock lock(&mu_);
   pool_ = std::make_unique<api::BlockingPool>(options.blocking_threads);
 }

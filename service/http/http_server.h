@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "service/api/auth/local_authenticator.h"
 #include "service/api/blocking_pool.h"
 #include "service/api/operations_api.h"
 #include "service/core/mutex.h"
@@ -30,6 +31,9 @@ struct HttpOptions {
   // (TLS is not supported yet, as for the gRPC port).
   std::string listen = "127.0.0.1:8080";
   bool insecure = false;
+  // Who callers are, as for the gRPC port; must outlive the server. Null: no credentials are
+  // configured, and loopback callers act as the implicit admin (api::LocalAuthenticator).
+  const api::Authenticator* authenticator = nullptr;
   // libmicrohttpd's event-loop threads; every connection, streams included, is served by one.
   int io_threads = 2;
   // Threads for calls that may block (StartOperation, Cancel, ListGpos, ListBackups).
@@ -79,6 +83,7 @@ class HttpServer {
   const HttpOptions options_;
   const std::unique_ptr<api::OperationsApi> api_;
   StreamRegistry streams_;
+  api::LocalAuthenticator local_authenticator_;  // when options_.authenticator is null
   Routes routes_;
   MHD_Daemon* daemon_ = nullptr;
   int port_ = 0;

@@ -187,7 +187,8 @@ Answer Routes::Handle(const Request& request) const {
   }
   auto authorization = request.headers.find("authorization");
   absl::StatusOr<api::Principal> caller =
-      HttpCaller(authorization == request.headers.end() ? std::string() : authorization->second);
+      HttpCaller(authorization == request.headers.end() ? std::string() : authorization->second,
+                 *authenticator_, loopback_host_only_);
   if (!caller.ok()) {
     answer.reply = ErrorReply(caller.status());
     return answer;

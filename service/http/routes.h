@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "service/api/auth/authenticator.h"
 #include "service/api/operations_api.h"
 #include "service/http/sse_stream.h"
 
@@ -68,8 +69,13 @@ class Routes {
  public:
   // `loopback_host_only`: answer only requests whose Host names a loopback address (127.0.0.0/8,
   // [::1], localhost), so that a web page reaching gpopd through DNS rebinding is refused.
-  Routes(api::OperationsApi* api, StreamRegistry* streams, bool loopback_host_only)
-      : api_(api), streams_(streams), loopback_host_only_(loopback_host_only) {}
+  // `authenticator` decides every request's principal and must outlive the routes.
+  Routes(api::OperationsApi* api, StreamRegistry* streams, const api::Authenticator* authenticator,
+         bool loopback_host_only)
+      : api_(api),
+        streams_(streams),
+        authenticator_(authenticator),
+        loopback_host_only_(loopback_host_only) {}
 
   Answer Handle(const Request& request) const;
 
@@ -82,6 +88,7 @@ class Routes {
 
   api::OperationsApi* const api_;
   StreamRegistry* const streams_;
+  const api::Authenticator* const authenticator_;
   const bool loopback_host_only_;
 };
 

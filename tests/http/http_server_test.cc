@@ -103,6 +103,40 @@ TEST(HttpApiTest, StartGetListCancelInCanonicalJson) {
   EXPECT_GE(Parse<v1::ListGposResponse>(gpos.body).gpos_size(), 1);
 }
 
+// Accepts one bearer token, as a viewer; everything else is UNAUTHENTICATED.
+class OneViewerAuthenticator final : public api::Authenticator {
+ public:
+  absl::StatusOr<api::Principal> Authenticate(const api::Credentials& credentials) const override {
+    if (credentials.bearer_token != "viewer-token") {
+      return absl::UnauthenticatedError("the bearer token is not valid");
+    }
+    api::Principal viewer{"vera"};
+    viewer.grants.push_back(api::Grant{api::Role::kViewer});
+    return viewer;
+  }
+};
+
+TEST(HttpApiTest, BearerTokensAndRolesAreTheGrpcOnes) {
+  OneViewerAuthenticator authenticator;
+  HttpTestServer server({}, &authenticator);
+  const int port = server.port();
+  EXPECT_EQ(Request(port, "GET", "/v1/operations").status, 401);
+  EXPECT_EQ(Request(port, "GET", "/v1/operations", "", {"Authorization: Bearer wrong"}).status,
+            401);
+  EXPECT_EQ(Request(port, "GET", "/v1/operations", "", {"Authorization: Basic dmVyYQ=="}).status,
+            401);
+  EXPECT_EQ(
+      Request(port, "GET", "/v1/operations", "", {"Authorization: Bearer viewer-token"}).status,
+      200);
+  // A viewer may look but not start: refused with PERMISSION_DENIED, nothing started.
+  v1::StartOperationRequest request = SyntheticBackup(1, 0);
+  HttpAnswer start =
+      Request(port, "POST", "/v1/operations", ToJson(request),
+              {"Content-Type: application/json", "Authorization: Bearer viewer-token"});
+  EXPECT_EQ(start.status, 403) << start.body;
+  EXPECT_EQ(server.engine().stats().retained_operations, 0);
+}
+
 TEST(HttpApiTest, ErrorsAreAip193WithTheMatchingHttpStatus) {
   HttpTestServer server;
   int port = server.port();

@@ -16,11 +16,13 @@
 
 namespace gpop::http_test {
 
-HttpTestServer::HttpTestServer(engine::EngineOptions options) {
+HttpTestServer::HttpTestServer(engine::EngineOptions options,
+                               const api::Authenticator* authenticator) {
   engine_ = std::make_unique<engine::Engine>(options, &backend_, &store_, &clock_);
   EXPECT_TRUE(engine_->Recover().ok());
   http::HttpOptions http_options;
   http_options.listen = "127.0.0.1:0";
+  http_options.authenticator = authenticator;
   auto server = http::HttpServer::Start(
       http_options,
       std::make_unique<api::OperationsApi>(engine_.get(), &backend_, api::ServiceOptions{}));

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "service/api/auth/authenticator.h"
 #include "service/backends/synthetic/synthetic_backend.h"
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
@@ -23,7 +24,9 @@ namespace gpop::http_test {
 // One in-process gpopd with only the HTTP listener. Destroying it shuts it down (no grace).
 class HttpTestServer {
  public:
-  explicit HttpTestServer(engine::EngineOptions options = {});
+  // `authenticator` (null: loopback callers are the implicit admin) must outlive the server.
+  explicit HttpTestServer(engine::EngineOptions options = {},
+                          const api::Authenticator* authenticator = nullptr);
   ~HttpTestServer();
 
   int port() const { return http_->port(); }
