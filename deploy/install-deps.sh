@@ -12,8 +12,9 @@ packages=(
   libgtest-dev libgmock-dev googletest clang libclang-rt-14-dev
   # store and formats
   libsqlite3-dev libpugixml-dev
-  # clients written by others (end-to-end tests)
-  python3-grpcio python3-protobuf
+  # clients written by others (end-to-end tests); openssl makes the TLS tests' certificates;
+  # python3-yaml reads the Kubernetes manifest in its offline check
+  python3-grpcio python3-protobuf openssl python3-yaml
   # real sysvol trees for the sysvol backend's tests
   samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
   # the GPMC adapter: cross-build and run under Wine
