@@ -8,6 +8,7 @@
 #include "service/backends/sysvol/format/gpt_ini.h"
 #include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/gpt_copy.h"
+#include "service/backends/sysvol/ops/backup.h"
 #include "service/backends/sysvol/ops/dry_run.h"
 #include "service/backends/sysvol/ops/op_util.h"
 #include "service/backends/sysvol/txn/gpo_publish.h"
@@ -157,6 +158,28 @@ core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_i
   info.safety_backup_id = plan.safety_backup_id;
   out.result = info;
   return out;
+}
+
+core::Outcome OverwriteGpo(const BackendContext& ctx, const std::string& operation_id,
+                           GpoWritePlan plan, const GpoEntry* existing, bool safety_backup,
+                           const std::string& location, const std::string& why,
+                           core::ProgressSink& sink, core::CancelToken& cancel) {
+  std::optional<Dir> live_gpt;
+  if (existing != nullptr) {
+    core::Result<Dir> policies = ctx.store.OpenPolicies();
+    if (!policies.ok()) return Failed(policies.error());
+    core::Result<Dir> gpt = ctx.store.OpenGpt(*policies, *existing);
+    if (!gpt.ok()) return Failed(gpt.error());
+    live_gpt = std::move(*gpt);
+    plan.live = &*live_gpt;
+    if (safety_backup && !plan.dry_run) {
+      core::Result<std::string> safety =
+          TakeSafetyBackup(ctx, operation_id, *existing, location, why, sink);
+      if (!safety.ok()) return Failed(safety.error());
+      plan.safety_backup_id = *safety;
+    }
+  }
+  return WriteGpo(ctx, operation_id, plan, sink, cancel);
 }
 
 }  // namespace gpop::sysvol

@@ -48,6 +48,17 @@ core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_i
                        const GpoWritePlan& plan, core::ProgressSink& sink,
                        core::CancelToken& cancel);
 
+// OverwriteGpo
+//
+// WriteGpo for restore and import, whose target may exist (`existing`; null: a new GPO). An
+// existing GPO's GPT becomes `plan.live` (the dry run's diff is against it) and, with
+// `safety_backup` and not a dry run, the GPO is first backed up into `location` with comment
+// `why` (TakeSafetyBackup), the backup's id recorded in the plan.
+core::Outcome OverwriteGpo(const BackendContext& ctx, const std::string& operation_id,
+                           GpoWritePlan plan, const GpoEntry* existing, bool safety_backup,
+                           const std::string& location, const std::string& why,
+                           core::ProgressSink& sink, core::CancelToken& cancel);
+
 // NextVersion
 //
 // A version above every one of `versions`, half by half ((user << 16) | computer): each half is

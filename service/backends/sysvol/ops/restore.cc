@@ -102,23 +102,9 @@ core::Outcome RunRestore(const BackendContext& ctx, const std::string& operation
     plan.skip = settings->skip;
   }
   plan.dry_run = spec.dry_run;
-  core::Result<Dir> policies = ctx.store.OpenPolicies();
-  if (!policies.ok()) return Failed(policies.error());
-  std::optional<Dir> live_gpt;
-  if (exists) {
-    core::Result<Dir> g = ctx.store.OpenGpt(*policies, *live);
-    if (!g.ok()) return Failed(g.error());
-    live_gpt = std::move(*g);
-    plan.live = &*live_gpt;
-  }
-  if (exists && spec.safety_backup && !spec.dry_run) {
-    core::Result<std::string> safety =
-        TakeSafetyBackup(ctx, operation_id, *live, backup->location.name,
-                         "before restore of backup " + backup->backup_id, sink);
-    if (!safety.ok()) return Failed(safety.error());
-    plan.safety_backup_id = *safety;
-  }
-  return WriteGpo(ctx, operation_id, plan, sink, cancel);
+  return OverwriteGpo(ctx, operation_id, std::move(plan), exists ? &*live : nullptr,
+                      spec.safety_backup, backup->location.name,
+                      "before restore of backup " + backup->backup_id, sink, cancel);
 }
 
 }  // namespace gpop::sysvol
