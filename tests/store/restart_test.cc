@@ -145,13 +145,16 @@ TEST_F(RestartTest, CrashRecoversEveryState) {
     EXPECT_EQ(again[i].revision, done_events[i].revision);
     EXPECT_EQ(again[i].state, done_events[i].state);
   }
-  // Running (no intent to roll forward): FAILED, SERVER_RESTARTED, effects NONE.
+  // Running (no intent to roll forward): FAILED, SERVER_RESTARTED, effects NONE. Recovery may
+  // settle it after Recover returns: wait for its terminal event on its stream.
+  Drain(&second, running.id);
   auto r = second.Get(running.id);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->state, OperationState::kFailed);
   EXPECT_EQ(r->error->reason, core::reason::kServerRestarted);
   EXPECT_EQ(r->effects, core::Effects::kNone);
   // Cancelling: CANCELLED.
+  Drain(&second, cancelling.id);
   EXPECT_EQ(second.Get(cancelling.id)->state, OperationState::kCancelled);
   // Queued: runs now, its sequence numbers continue, its revisions are new.
   backend.WaitStarted(queued.id);
