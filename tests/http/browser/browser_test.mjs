@@ -28,7 +28,9 @@ async function startGpopd(httpListen) {
   rmSync(portFile, {force: true});
   const child = spawn(gpopd, ['--backend=synthetic', '--listen=127.0.0.1:0',
     '--http_listen=' + httpListen, '--http_port_file=' + portFile, '--heartbeat=2s',
-    '--shutdown_grace=0s'], {stdio: ['ignore', 'ignore', 'pipe']});
+    '--shutdown_grace=0s',
+    // Its own operation store, kept across the restart below (never the default /var/lib/gpop).
+    '--state_dir=' + path.join(work, 'state')], {stdio: ['ignore', 'ignore', 'pipe']});
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
   // gpopd writes the port file once it listens; its exit before that is a failure.
