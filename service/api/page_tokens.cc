@@ -3,11 +3,16 @@
 #include "service/api/page_tokens.h"
 
 #include <fcntl.h>
+#ifdef _WIN32
+#include <io.h>
+#include <sys/stat.h>
+#else
+#include <unistd.h>
+#endif
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -63,11 +68,22 @@ absl::StatusOr<std::string> PageTokenSealer::LoadOrCreateKey(const std::string& 
     return key;
   }
   std::string key = RandomBytes(kKeyBytes);
+  // Created exclusively (a second gpopd racing for it loses, and reads the winner's), owner-only,
+  // and synced before use.
+#ifdef _WIN32
+  int fd = _open(path.c_str(), _O_WRONLY | _O_CREAT | _O_EXCL | _O_BINARY, _S_IREAD | _S_IWRITE);
+  if (fd < 0) return absl::InternalError("cannot create " + path + ": " + std::strerror(errno));
+  bool written =
+      _write(fd, key.data(), static_cast<unsigned>(key.size())) == static_cast<int>(key.size()) &&
+      _commit(fd) == 0;
+  _close(fd);
+#else
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return absl::InternalError("cannot create " + path + ": " + std::strerror(errno));
   bool written =
       write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && fsync(fd) == 0;
   close(fd);
+#endif
   if (!written) return absl::InternalError("cannot write " + path);
   return key;
 }

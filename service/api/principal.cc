@@ -2,12 +2,11 @@
 
 #include "service/api/principal.h"
 
-#include <arpa/inet.h>
-
 #include <cstring>
 
 #include "grpcpp/security/auth_context.h"
 #include "service/api/unix_peers.h"
+#include "service/platform/address.h"
 
 namespace gpop::api {
 namespace {
@@ -23,18 +22,14 @@ bool IsLocalPeer(const std::string& peer) {
     return true;
   }
   if (StartsWith(peer, "ipv4:")) {
-    std::string host = peer.substr(5, peer.rfind(':') - 5);
-    in_addr v4{};
-    return inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+    return platform::IsLoopbackIp(peer.substr(5, peer.rfind(':') - 5));
   }
   if (StartsWith(peer, "ipv6:[")) {
     size_t close = peer.find(']');
     if (close == std::string::npos) return false;
     std::string host = peer.substr(6, close - 6);
     if (size_t zone = host.find('%'); zone != std::string::npos) host.resize(zone);
-    in6_addr v6{};
-    if (inet_pton(AF_INET6, host.c_str(), &v6) != 1) return false;
-    return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+    return platform::IsLoopbackIp(host);
   }
   return false;
 }

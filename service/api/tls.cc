@@ -6,11 +6,11 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -79,7 +79,10 @@ absl::Status WriteAtomically(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    chmod(tmp.c_str(), 0600);
+    std::error_code ec;  // the folder is owner-only already; this is a second fence
+    std::filesystem::permissions(
+        tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+        std::filesystem::perm_options::replace, ec);
     out << text;
     if (!out.flush()) return absl::InternalError("cannot write " + tmp);
   }
@@ -99,9 +102,16 @@ absl::StatusOr<std::unique_ptr<TlsCredentials>> TlsCredentials::Open(const TlsOp
     return absl::InvalidArgumentError("--tls_require_client_cert needs --tls_client_ca");
   }
   if (options.staging_dir.empty()) return absl::InvalidArgumentError("no TLS staging folder");
-  if (mkdir(options.staging_dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return absl::InternalError("cannot create " + options.staging_dir + ": " +
-                               std::strerror(errno));
+  {
+    // Owner-only: it holds a copy of the private key.
+    std::error_code ec;
+    std::filesystem::create_directory(options.staging_dir, ec);
+    if (!ec) {
+      std::filesystem::permissions(options.staging_dir, std::filesystem::perms::owner_all,
+                                   std::filesystem::perm_options::replace, ec);
+    }
+    if (ec)
+      return absl::InternalError("cannot create " + options.staging_dir + ": " + ec.message());
   }
   std::unique_ptr<TlsCredentials> tls(new TlsCredentials(options));
   core::MutexLock lock(&tls->mu_);

@@ -2,18 +2,22 @@
 
 #include "service/api/unix_peers.h"
 
+#ifndef _WIN32
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#endif
 
 #include <cerrno>
 #include <cstring>
 
 #include "grpcpp/server.h"
+#ifndef _WIN32
 #include "grpcpp/server_posix.h"
+#endif
 #include "service/api/log.h"
 
 namespace gpop::api {
@@ -36,6 +40,25 @@ std::optional<uint32_t> UnixPeers::UidOf(const std::string& peer) const {
   return it->second;
 }
 
+#ifdef _WIN32
+// Windows has no SO_PEERCRED and gRPC no AddInsecureChannelFromFd there: no Unix listener.
+absl::StatusOr<std::unique_ptr<UnixListener>> UnixListener::Open(const std::string& path,
+                                                                 UnixPeers* peers) {
+  return absl::UnimplementedError("unix:" + path +
+                                  ": Unix sockets with peer credentials are POSIX only");
+}
+UnixListener::UnixListener(std::string path, int fd, int wake_read, int wake_write,
+                           UnixPeers* peers)
+    : path_(std::move(path)),
+      fd_(fd),
+      wake_read_(wake_read),
+      wake_write_(wake_write),
+      peers_(peers) {}
+UnixListener::~UnixListener() = default;
+void UnixListener::Serve(grpc::Server* server) {}
+void UnixListener::Stop() {}
+void UnixListener::AcceptLoop(grpc::Server* server) {}
+#else
 absl::StatusOr<std::unique_ptr<UnixListener>> UnixListener::Open(const std::string& path,
                                                                  UnixPeers* peers) {
   sockaddr_un addr{};
@@ -121,5 +144,7 @@ void UnixListener::AcceptLoop(grpc::Server* server) {
     grpc::AddInsecureChannelFromFd(server, conn);  // gRPC owns `conn` from here
   }
 }
+
+#endif  // _WIN32
 
 }  // namespace gpop::api
