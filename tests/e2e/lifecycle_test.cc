@@ -1,9 +1,12 @@
 // End-to-end tests of gpopd's server lifecycle: health (liveness and readiness) and the planned
-// shutdown, which drains streams and lets running operations finish within the grace period.
+// shutdown, which drains streams and lets running operations finish within the grace period;
+// the health-only listener (--health_listen) for probes.
 
 #include <thread>
 #include <vector>
 
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "health_v1.grpc.pb.h"
 #include "tests/e2e/test_server.h"
@@ -37,6 +40,58 @@ TEST(LifecycleTest, LivenessAndReadiness) {
   auto health = grpc::health::v1::Health::NewStub(server.NewChannel());
   EXPECT_EQ(Check(*health, ""), HealthCheckResponse::SERVING);
   EXPECT_EQ(Check(*health, "gpop.v1.GroupPolicyOperations"), HealthCheckResponse::SERVING);
+}
+
+TEST(LifecycleTest, HealthListenerServesOnlyHealthAndFollowsTheDrain) {
+  api::ServerOptions options;
+  options.health_listen = "127.0.0.1:0";
+  TestServer server(options, engine::EngineOptions{});
+  const int health_port = server.server().health_port();
+  ASSERT_GT(health_port, 0);
+  EXPECT_NE(health_port, server.server().port());
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(health_port), grpc::InsecureChannelCredentials());
+
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  EXPECT_EQ(Check(*health, ""), HealthCheckResponse::SERVING);
+  EXPECT_EQ(Check(*health, "gpop.v1.GroupPolicyOperations"), HealthCheckResponse::SERVING);
+
+  // No data on the health port: gpop.v1 and google.longrunning are not served there.
+  auto stub = v1::GroupPolicyOperations::NewStub(channel);
+  grpc::ClientContext get_context;
+  v1::GetOperationRequest get;
+  get.set_operation_id("any");
+  v1::Operation op;
+  EXPECT_EQ(stub->GetOperation(&get_context, get, &op).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+  auto lro = google::longrunning::Operations::NewStub(channel);
+  grpc::ClientContext list_context;
+  google::longrunning::ListOperationsRequest list;
+  google::longrunning::ListOperationsResponse listed;
+  EXPECT_EQ(lro->ListOperations(&list_context, list, &listed).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+
+  // Readiness on the health port drops when the shutdown begins, while liveness stays SERVING
+  // as long as an operation drains (~2 s of a 30 s grace).
+  v1::Operation draining = Start(server.stub(), Named("draining", 40, 50));
+  ASSERT_TRUE(WaitForState(server.stub(), draining.id(), v1::RUNNING));
+  grpc::ClientContext watch_context;
+  HealthCheckRequest watch_request;
+  watch_request.set_service("gpop.v1.GroupPolicyOperations");
+  auto watch = health->Watch(&watch_context, watch_request);
+  HealthCheckResponse response;
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+  std::thread shutdown(
+      [&] { server.server().Shutdown(std::chrono::seconds(30), std::chrono::seconds(5)); });
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Check(*health, ""), HealthCheckResponse::SERVING);
+  watch_context.TryCancel();
+  while (watch->Read(&response)) {
+  }
+  watch->Finish();
+  shutdown.join();
 }
 
 TEST(LifecycleTest, ShutdownDrainsStreamsAndFinishesRunningOperations) {
