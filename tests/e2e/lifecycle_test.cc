@@ -2,6 +2,7 @@
 // shutdown, which drains streams and lets running operations finish within the grace period;
 // the health-only listener (--health_listen) for probes.
 
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -27,6 +28,40 @@ HealthCheckResponse::ServingStatus Check(grpc::health::v1::Health::Stub& health,
   EXPECT_TRUE(status.ok()) << status.error_message();
   return response.status();
 }
+
+// ReadinessWatch
+//
+// A health Watch of the readiness service. Next() is the next status sent (UNKNOWN when the
+// stream ended). A watch stays open until the server's shutdown deadline cancels it, so Close()
+// leaves it from the client side. Not thread-safe.
+class ReadinessWatch {
+ public:
+  explicit ReadinessWatch(grpc::health::v1::Health::Stub& health) {
+    HealthCheckRequest request;
+    request.set_service("gpop.v1.GroupPolicyOperations");
+    reader_ = health.Watch(&context_, request);
+  }
+  ~ReadinessWatch() { Close(); }
+
+  HealthCheckResponse::ServingStatus Next() {
+    HealthCheckResponse response;
+    return reader_->Read(&response) ? response.status() : HealthCheckResponse::UNKNOWN;
+  }
+
+  void Close() {
+    if (reader_ == nullptr) return;
+    context_.TryCancel();
+    HealthCheckResponse response;
+    while (reader_->Read(&response)) {
+    }
+    reader_->Finish();
+    reader_.reset();
+  }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<HealthCheckResponse>> reader_;
+};
 
 v1::StartOperationRequest Named(const std::string& gpo, int steps, int step_ms) {
   v1::StartOperationRequest request = SyntheticBackup(steps, step_ms);
@@ -75,22 +110,13 @@ TEST(LifecycleTest, HealthListenerServesOnlyHealthAndFollowsTheDrain) {
   // as long as an operation drains (~2 s of a 30 s grace).
   v1::Operation draining = Start(server.stub(), Named("draining", 40, 50));
   ASSERT_TRUE(WaitForState(server.stub(), draining.id(), v1::RUNNING));
-  grpc::ClientContext watch_context;
-  HealthCheckRequest watch_request;
-  watch_request.set_service("gpop.v1.GroupPolicyOperations");
-  auto watch = health->Watch(&watch_context, watch_request);
-  HealthCheckResponse response;
-  ASSERT_TRUE(watch->Read(&response));
-  EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+  ReadinessWatch watch(*health);
+  ASSERT_EQ(watch.Next(), HealthCheckResponse::SERVING);
   std::thread shutdown(
       [&] { server.server().Shutdown(std::chrono::seconds(30), std::chrono::seconds(5)); });
-  ASSERT_TRUE(watch->Read(&response));
-  EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(watch.Next(), HealthCheckResponse::NOT_SERVING);
   EXPECT_EQ(Check(*health, ""), HealthCheckResponse::SERVING);
-  watch_context.TryCancel();
-  while (watch->Read(&response)) {
-  }
-  watch->Finish();
+  watch.Close();
   shutdown.join();
 }
 
@@ -107,13 +133,8 @@ TEST(LifecycleTest, ShutdownDrainsStreamsAndFinishesRunningOperations) {
 
   // Readiness is watched across the shutdown.
   auto health = grpc::health::v1::Health::NewStub(server.NewChannel());
-  grpc::ClientContext health_context;
-  HealthCheckRequest health_request;
-  health_request.set_service("gpop.v1.GroupPolicyOperations");
-  auto health_watch = health->Watch(&health_context, health_request);
-  HealthCheckResponse health_response;
-  ASSERT_TRUE(health_watch->Read(&health_response));
-  EXPECT_EQ(health_response.status(), HealthCheckResponse::SERVING);
+  ReadinessWatch health_watch(*health);
+  ASSERT_EQ(health_watch.Next(), HealthCheckResponse::SERVING);
 
   // A watcher on each operation, on its own connection.
   std::vector<StreamResult> results(3);
@@ -138,13 +159,8 @@ TEST(LifecycleTest, ShutdownDrainsStreamsAndFinishesRunningOperations) {
   std::thread shutdown(
       [&] { server.server().Shutdown(std::chrono::seconds(2), std::chrono::seconds(20)); });
   // Readiness drops first, while the operations are still draining.
-  ASSERT_TRUE(health_watch->Read(&health_response));
-  EXPECT_EQ(health_response.status(), HealthCheckResponse::NOT_SERVING);
-  // A health watch stays open until the server's deadline cancels it; this client leaves.
-  health_context.TryCancel();
-  while (health_watch->Read(&health_response)) {
-  }
-  health_watch->Finish();
+  EXPECT_EQ(health_watch.Next(), HealthCheckResponse::NOT_SERVING);
+  health_watch.Close();  // a health watch would stay open until the server's deadline
   shutdown.join();
   for (std::thread& t : readers) t.join();
   // Grace 2 s (the quick operation needs ~0.3 s), then the slow one is cancelled; no call holds
