@@ -11,6 +11,8 @@
 //   --config=FILE             read flags from FILE, one "--name=value" per line ('#' starts a
 //                             comment line); the same as absl's built-in --flagfile=FILE. Flags
 //                             given after it on the command line override the file.
+//   --health_listen=HOST:PORT a second, plaintext listener serving only grpc.health.v1 (for
+//                             kubelet's gRPC probes); any address, no --insecure needed.
 //   --port_file=PATH          write the bound port there once listening (scripts and tests).
 //   --log_format=text|json   log lines on stderr, tagged with the operation id, request id and
 //                             principal; credentials are redacted (service/api/log.h).
@@ -84,6 +86,13 @@ ABSL_FLAG(bool, windows_service, false,
           "Run as the Windows service gpopd, started by the Service Control Manager (the "
           "service's binPath passes it); the service's stop starts the planned shutdown.");
 #endif
+
+// Health probes (kubelet's gRPC probes do neither TLS nor client certificates).
+ABSL_FLAG(std::string, health_listen, "",
+          "If set, host:port of a second, plaintext gRPC listener that serves only "
+          "grpc.health.v1.Health (liveness \"\", readiness \"gpop.v1.GroupPolicyOperations\", "
+          "NOT_SERVING while draining). It exposes no data, so it may bind a non-loopback "
+          "address without --insecure.");
 
 // Security (issue 8): TLS, credentials and grants. SIGHUP reloads the files.
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: serve --listen over TLS.");
@@ -187,6 +196,7 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   api::ServerOptions server_options;
   server_options.listen = absl::GetFlag(FLAGS_listen);
   server_options.insecure = absl::GetFlag(FLAGS_insecure);
+  server_options.health_listen = absl::GetFlag(FLAGS_health_listen);
   std::unique_ptr<api::ConfiguredAuthenticator> authenticator;
   if (!absl::GetFlag(FLAGS_tokens_file).empty() || !absl::GetFlag(FLAGS_auth_policy).empty()) {
     absl::StatusOr<std::unique_ptr<api::ConfiguredAuthenticator>> loaded =

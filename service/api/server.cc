@@ -3,10 +3,14 @@
 #include "service/api/server.h"
 
 #include <cstring>
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/impl/server_builder_option.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -50,6 +54,39 @@ bool SplitHostPort(const std::string& listen, std::string* host, std::string* po
   return std::stoi(*port) <= 65535;
 }
 
+// Drops the builder's plugins (reflection, registered process-wide), so that the health
+// listener serves grpc.health.v1 and nothing else.
+class WithoutPlugins : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->clear();
+  }
+};
+
+// The plaintext health-only server on `listen`; null (and *port 0) when it cannot bind.
+// `unimplemented` (grpc's default generic service, answering UNIMPLEMENTED) takes every method
+// but the default health service's (enabled in Server::Start), and must outlive the server.
+std::unique_ptr<grpc::Server> StartHealthServer(const std::string& listen,
+                                                grpc::CallbackGenericService* unimplemented,
+                                                int* port) {
+  grpc::ServerBuilder builder;
+  builder.SetOption(std::make_unique<WithoutPlugins>());
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), port);
+  builder.RegisterCallbackGenericService(unimplemented);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server != nullptr && *port == 0) server.reset();
+  return server;
+}
+
+// The health services of the running servers (the health listener's may be absent).
+std::vector<grpc::HealthCheckServiceInterface*> HealthServices(grpc::Server* main,
+                                                               grpc::Server* health_only) {
+  std::vector<grpc::HealthCheckServiceInterface*> services = {main->GetHealthCheckService()};
+  if (health_only != nullptr) services.push_back(health_only->GetHealthCheckService());
+  return services;
+}
+
 }  // namespace
 
 bool IsLoopbackAddress(const std::string& listen) {
@@ -84,6 +121,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (!IsUnixAddress(options.listen) && !SplitHostPort(options.listen, &host, &port)) {
     return absl::InvalidArgumentError("--listen " + options.listen +
                                       ": expected host:port, [ipv6]:port or unix:PATH");
+  }
+  if (!options.health_listen.empty() && !SplitHostPort(options.health_listen, &host, &port)) {
+    return absl::InvalidArgumentError("--health_listen " + options.health_listen +
+                                      ": expected host:port or [ipv6]:port");
   }
   const bool tls = !options.tls.cert_file.empty();
   if (tls && IsUnixAddress(options.listen)) {
@@ -152,16 +193,39 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                                   " (address in use, or not a local address?)");
   }
   server->port_ = IsUnixAddress(options.listen) ? 0 : bound_port;
+  if (!options.health_listen.empty()) {
+    server->health_unimplemented_ = std::make_unique<grpc::CallbackGenericService>();
+    server->health_server_ = StartHealthServer(
+        options.health_listen, server->health_unimplemented_.get(), &server->health_port_);
+    if (server->health_server_ == nullptr) {
+      server->unix_listener_.reset();
+      server->grpc_server_.reset();
+      return absl::UnavailableError("cannot listen on --health_listen " + options.health_listen +
+                                    " (address in use, or not a local address?)");
+    }
+  }
   if (server->unix_listener_ != nullptr) server->unix_listener_->Serve(server->grpc_server_.get());
 
-  grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService();
-  health->SetServingStatus(kLivenessService, true);
-  health->SetServingStatus(kReadinessService, engine->serving());
+  // Both listeners report the same statuses.
+  std::vector<grpc::HealthCheckServiceInterface*> health =
+      HealthServices(server->grpc_server_.get(), server->health_server_.get());
+  for (grpc::HealthCheckServiceInterface* h : health) {
+    h->SetServingStatus(kLivenessService, true);
+    h->SetServingStatus(kReadinessService, engine->serving());
+  }
   // Readiness follows the engine: NOT_SERVING as soon as it stops accepting work (planned
   // shutdown, or a failed store).
-  engine->SetServingObserver(
-      [health](bool serving) { health->SetServingStatus(kReadinessService, serving); });
+  engine->SetServingObserver([health](bool serving) {
+    for (grpc::HealthCheckServiceInterface* h : health) {
+      h->SetServingStatus(kReadinessService, serving);
+    }
+  });
   Log(LogLevel::kInfo, {}, "listening on " + server->target());
+  if (server->health_server_ != nullptr) {
+    Log(LogLevel::kInfo, {},
+        "health (grpc.health.v1 only, plaintext) on " + options.health_listen + ", port " +
+            std::to_string(server->health_port_));
+  }
   return server;
 }
 
@@ -182,7 +246,11 @@ void Server::Shutdown(engine::Duration grace, engine::Duration deadline) {
   if (shut_down_ || grpc_server_ == nullptr) return;
   shut_down_ = true;
   Log(LogLevel::kInfo, {}, "shutting down");
-  grpc_server_->GetHealthCheckService()->SetServingStatus(kReadinessService, false);
+  const std::vector<grpc::HealthCheckServiceInterface*> health =
+      HealthServices(grpc_server_.get(), health_server_.get());
+  for (grpc::HealthCheckServiceInterface* h : health) {
+    h->SetServingStatus(kReadinessService, false);
+  }
   // Ends running operations within the grace period, then every status and watch stream.
   engine_->Shutdown(grace);
   engine_->SetServingObserver(nullptr);  // the health service goes away with the server
@@ -190,8 +258,10 @@ void Server::Shutdown(engine::Duration grace, engine::Duration deadline) {
   // Now the process is about to stop: every health status, liveness included, goes NOT_SERVING.
   // (Open health Watch calls are not ended by this; like any other call still open, the
   // server's shutdown deadline cancels them.)
-  grpc_server_->GetHealthCheckService()->Shutdown();
-  grpc_server_->Shutdown(std::chrono::system_clock::now() + deadline);
+  for (grpc::HealthCheckServiceInterface* h : health) h->Shutdown();
+  const auto until = std::chrono::system_clock::now() + deadline;
+  grpc_server_->Shutdown(until);
+  if (health_server_ != nullptr) health_server_->Shutdown(until);
   Log(LogLevel::kInfo, {}, "stopped");
 }
 
@@ -205,6 +275,7 @@ absl::Status Server::ReloadTls() {
 
 void Server::Wait() {
   if (grpc_server_ != nullptr) grpc_server_->Wait();
+  if (health_server_ != nullptr) health_server_->Wait();
 }
 
 }  // namespace gpop::api

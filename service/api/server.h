@@ -1,6 +1,7 @@
 // Server assembly: gpopd's grpc::Server with the gpop.v1 and google.longrunning services,
 // health (liveness and readiness), reflection, keepalive and connection-age limits, a
-// loopback-only listener unless the operator opts out, and the planned shutdown sequence.
+// loopback-only listener unless the operator opts out, an optional plaintext health-only
+// listener for probes, and the planned shutdown sequence.
 
 #ifndef GPOP_SERVICE_API_SERVER_H_
 #define GPOP_SERVICE_API_SERVER_H_
@@ -21,6 +22,7 @@
 #include "service/engine/engine.h"
 
 namespace grpc {
+class CallbackGenericService;
 class Server;
 }  // namespace grpc
 
@@ -42,6 +44,11 @@ struct ServerOptions {
   bool insecure = false;
   // TLS / mutual TLS on `listen` (not on a Unix socket). Empty tls.cert_file: plaintext.
   TlsOptions tls;
+  // "host:port" of a second, plaintext listener that serves only grpc.health.v1.Health (the
+  // same liveness and readiness statuses), for probes that cannot do TLS or client
+  // certificates (kubelet). It exposes no data, so any address is allowed without `insecure`.
+  // Empty: no health listener. Port 0 picks a free port (Server::health_port()).
+  std::string health_listen;
   // The largest request message accepted (larger: RESOURCE_EXHAUSTED from gRPC).
   int max_receive_message_bytes = 4 << 20;
   // Server-side keepalive: ping an idle connection this often, drop it when a ping is not
@@ -73,8 +80,8 @@ bool IsLoopbackAddress(const std::string& listen);
 class Server {
  public:
   // Builds and starts the server. Errors: INVALID_ARGUMENT for a non-loopback `listen` with
-  // neither TLS nor `insecure`, a malformed address, TLS on a Unix socket or bad TLS files;
-  // UNAVAILABLE when the address cannot be bound.
+  // neither TLS nor `insecure`, a malformed address (`listen` or `health_listen`), TLS on a Unix
+  // socket or bad TLS files; UNAVAILABLE when an address cannot be bound.
   static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
                                                        engine::Engine* engine,
                                                        core::Backend* backend,
@@ -85,12 +92,14 @@ class Server {
 
   // The bound port (the one chosen when listening on port 0); 0 for Unix sockets.
   int port() const { return port_; }
+  // The bound port of the health listener; 0 without one.
+  int health_port() const { return health_port_; }
   // An address a local client can dial: "127.0.0.1:<port>", or the Unix socket as given.
   std::string target() const;
 
-  // Planned shutdown: readiness NOT_SERVING; engine->Shutdown(grace), which refuses new
-  // starts, lets running operations finish within `grace`, cancels the rest and ends every
-  // stream; then the gRPC server stops, cancelling calls still open after `deadline`.
+  // Planned shutdown: readiness NOT_SERVING (on both listeners); engine->Shutdown(grace), which
+  // refuses new starts, lets running operations finish within `grace`, cancels the rest and ends
+  // every stream; then the gRPC servers stop, cancelling calls still open after `deadline`.
   // Idempotent; blocks until done.
   void Shutdown(engine::Duration grace, engine::Duration deadline) GPOP_EXCLUDES(mu_);
 
@@ -115,9 +124,14 @@ class Server {
   LroService lro_;
   std::unique_ptr<TlsCredentials> tls_;  // null without TLS
   std::unique_ptr<grpc::Server> grpc_server_;
+  // Serves only grpc.health.v1 on options_.health_listen (every other method meets
+  // health_unimplemented_); null without one.
+  std::unique_ptr<grpc::CallbackGenericService> health_unimplemented_;
+  std::unique_ptr<grpc::Server> health_server_;
   // Accepts the Unix socket's connections itself, to read each peer's uid (unix_peers.h).
   std::unique_ptr<UnixListener> unix_listener_;
   int port_ = 0;
+  int health_port_ = 0;
   core::Mutex mu_;
   bool shut_down_ GPOP_GUARDED_BY(mu_) = false;
 };

@@ -1,4 +1,4 @@
-// Tests of the listen-address policy: loopback only unless --insecure.
+// Tests of the listen-address policy: loopback only unless --insecure; --health_listen's form.
 
 #include "gtest/gtest.h"
 #include "service/api/server.h"
@@ -45,6 +45,19 @@ TEST(ServerOptionsTest, StartRefusesMalformedAddress) {
       Server::Start(options, nullptr, nullptr, nullptr);
   ASSERT_FALSE(server.ok());
   EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ServerOptionsTest, StartRefusesMalformedHealthAddress) {
+  for (const char* health : {"nonsense", "unix:/run/gpop/health.sock", "127.0.0.1", "::1:1"}) {
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.health_listen = health;
+    absl::StatusOr<std::unique_ptr<Server>> server =
+        Server::Start(options, nullptr, nullptr, nullptr);
+    ASSERT_FALSE(server.ok()) << health;
+    EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument) << health;
+    EXPECT_NE(server.status().message().find("--health_listen"), absl::string_view::npos);
+  }
 }
 
 }  // namespace

@@ -8,7 +8,7 @@ with the image (user, volume, entrypoint) and with gpopd's flags:
   - the state directory /var/lib/gpop and /sysvol on PersistentVolumeClaims of this manifest;
   - TLS and token flags read files of the mounted Secret, and the Secret has those keys;
   - terminationGracePeriodSeconds = --shutdown_grace + --shutdown_deadline + 10 s;
-  - every flag is one gpopd --helpfull lists, or one of the PENDING flags (not landed yet).
+  - every flag is one gpopd --helpfull lists (or one of the PENDING flags, none now).
 
 Usage: kubernetes_manifest_test.py REPO_ROOT GPOPD
 """
@@ -25,9 +25,9 @@ ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
                        os.path.join(os.path.dirname(__file__), "..", ".."))
 GPOPD = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "build", "release", "service",
                                                            "gpopd")
-# Flags the manifest uses before gpopd has them (the TLS/tokens work). Remove each one here as
+# Flags the manifest uses before gpopd has them (none now). Remove each one here as
 # it lands; the test then checks it against gpopd --helpfull like every other flag.
-PENDING = {"tls_cert", "tls_key", "tls_client_ca", "tokens_file", "health_listen"}
+PENDING = set()
 READINESS = "gpop.v1.GroupPolicyOperations"
 GRACE_MARGIN_SECONDS = 10
 

@@ -1,9 +1,13 @@
 // End-to-end tests of gpopd's server lifecycle: health (liveness and readiness) and the planned
-// shutdown, which drains streams and lets running operations finish within the grace period.
+// shutdown, which drains streams and lets running operations finish within the grace period;
+// the health-only listener (--health_listen) for probes.
 
+#include <memory>
 #include <thread>
 #include <vector>
 
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "health_v1.grpc.pb.h"
 #include "tests/e2e/test_server.h"
@@ -25,6 +29,40 @@ HealthCheckResponse::ServingStatus Check(grpc::health::v1::Health::Stub& health,
   return response.status();
 }
 
+// ReadinessWatch
+//
+// A health Watch of the readiness service. Next() is the next status sent (UNKNOWN when the
+// stream ended). A watch stays open until the server's shutdown deadline cancels it, so Close()
+// leaves it from the client side. Not thread-safe.
+class ReadinessWatch {
+ public:
+  explicit ReadinessWatch(grpc::health::v1::Health::Stub& health) {
+    HealthCheckRequest request;
+    request.set_service("gpop.v1.GroupPolicyOperations");
+    reader_ = health.Watch(&context_, request);
+  }
+  ~ReadinessWatch() { Close(); }
+
+  HealthCheckResponse::ServingStatus Next() {
+    HealthCheckResponse response;
+    return reader_->Read(&response) ? response.status() : HealthCheckResponse::UNKNOWN;
+  }
+
+  void Close() {
+    if (reader_ == nullptr) return;
+    context_.TryCancel();
+    HealthCheckResponse response;
+    while (reader_->Read(&response)) {
+    }
+    reader_->Finish();
+    reader_.reset();
+  }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<HealthCheckResponse>> reader_;
+};
+
 v1::StartOperationRequest Named(const std::string& gpo, int steps, int step_ms) {
   v1::StartOperationRequest request = SyntheticBackup(steps, step_ms);
   request.mutable_spec()->mutable_backup()->mutable_gpo()->set_display_name(gpo);
@@ -37,6 +75,49 @@ TEST(LifecycleTest, LivenessAndReadiness) {
   auto health = grpc::health::v1::Health::NewStub(server.NewChannel());
   EXPECT_EQ(Check(*health, ""), HealthCheckResponse::SERVING);
   EXPECT_EQ(Check(*health, "gpop.v1.GroupPolicyOperations"), HealthCheckResponse::SERVING);
+}
+
+TEST(LifecycleTest, HealthListenerServesOnlyHealthAndFollowsTheDrain) {
+  api::ServerOptions options;
+  options.health_listen = "127.0.0.1:0";
+  TestServer server(options, engine::EngineOptions{});
+  const int health_port = server.server().health_port();
+  ASSERT_GT(health_port, 0);
+  EXPECT_NE(health_port, server.server().port());
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(health_port), grpc::InsecureChannelCredentials());
+
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  EXPECT_EQ(Check(*health, ""), HealthCheckResponse::SERVING);
+  EXPECT_EQ(Check(*health, "gpop.v1.GroupPolicyOperations"), HealthCheckResponse::SERVING);
+
+  // No data on the health port: gpop.v1 and google.longrunning are not served there.
+  auto stub = v1::GroupPolicyOperations::NewStub(channel);
+  grpc::ClientContext get_context;
+  v1::GetOperationRequest get;
+  get.set_operation_id("any");
+  v1::Operation op;
+  EXPECT_EQ(stub->GetOperation(&get_context, get, &op).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+  auto lro = google::longrunning::Operations::NewStub(channel);
+  grpc::ClientContext list_context;
+  google::longrunning::ListOperationsRequest list;
+  google::longrunning::ListOperationsResponse listed;
+  EXPECT_EQ(lro->ListOperations(&list_context, list, &listed).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+
+  // Readiness on the health port drops when the shutdown begins, while liveness stays SERVING
+  // as long as an operation drains (~2 s of a 30 s grace).
+  v1::Operation draining = Start(server.stub(), Named("draining", 40, 50));
+  ASSERT_TRUE(WaitForState(server.stub(), draining.id(), v1::RUNNING));
+  ReadinessWatch watch(*health);
+  ASSERT_EQ(watch.Next(), HealthCheckResponse::SERVING);
+  std::thread shutdown(
+      [&] { server.server().Shutdown(std::chrono::seconds(30), std::chrono::seconds(5)); });
+  EXPECT_EQ(watch.Next(), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Check(*health, ""), HealthCheckResponse::SERVING);
+  watch.Close();
+  shutdown.join();
 }
 
 TEST(LifecycleTest, ShutdownDrainsStreamsAndFinishesRunningOperations) {
@@ -52,13 +133,8 @@ TEST(LifecycleTest, ShutdownDrainsStreamsAndFinishesRunningOperations) {
 
   // Readiness is watched across the shutdown.
   auto health = grpc::health::v1::Health::NewStub(server.NewChannel());
-  grpc::ClientContext health_context;
-  HealthCheckRequest health_request;
-  health_request.set_service("gpop.v1.GroupPolicyOperations");
-  auto health_watch = health->Watch(&health_context, health_request);
-  HealthCheckResponse health_response;
-  ASSERT_TRUE(health_watch->Read(&health_response));
-  EXPECT_EQ(health_response.status(), HealthCheckResponse::SERVING);
+  ReadinessWatch health_watch(*health);
+  ASSERT_EQ(health_watch.Next(), HealthCheckResponse::SERVING);
 
   // A watcher on each operation, on its own connection.
   std::vector<StreamResult> results(3);
@@ -83,13 +159,8 @@ TEST(LifecycleTest, ShutdownDrainsStreamsAndFinishesRunningOperations) {
   std::thread shutdown(
       [&] { server.server().Shutdown(std::chrono::seconds(2), std::chrono::seconds(20)); });
   // Readiness drops first, while the operations are still draining.
-  ASSERT_TRUE(health_watch->Read(&health_response));
-  EXPECT_EQ(health_response.status(), HealthCheckResponse::NOT_SERVING);
-  // A health watch stays open until the server's deadline cancels it; this client leaves.
-  health_context.TryCancel();
-  while (health_watch->Read(&health_response)) {
-  }
-  health_watch->Finish();
+  EXPECT_EQ(health_watch.Next(), HealthCheckResponse::NOT_SERVING);
+  health_watch.Close();  // a health watch would stay open until the server's deadline
   shutdown.join();
   for (std::thread& t : readers) t.join();
   // Grace 2 s (the quick operation needs ~0.3 s), then the slow one is cancelled; no call holds
