@@ -21,6 +21,11 @@ bool Terminal(core::OperationState state) {
          state == core::OperationState::kCancelled;
 }
 
+prometheus::Gauge& UnlabelledGauge(prometheus::Registry& registry, const std::string& name,
+                                   const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add({});
+}
+
 }  // namespace
 
 Metrics::Metrics(engine::Engine* engine)
@@ -42,31 +47,15 @@ Metrics::Metrics(engine::Engine* engine)
                   .Name("gpop_operation_errors_total")
                   .Help("Operations failed or cancelled, by error reason.")
                   .Register(*registry_)),
-      queued_(prometheus::BuildGauge()
-                  .Name("gpop_operations_queued")
-                  .Help("Operations waiting for a worker.")
-                  .Register(*registry_)
-                  .Add({})),
-      running_(prometheus::BuildGauge()
-                   .Name("gpop_operations_running")
-                   .Help("Operations running now.")
-                   .Register(*registry_)
-                   .Add({})),
-      open_streams_(prometheus::BuildGauge()
-                        .Name("gpop_open_streams")
-                        .Help("Status streams and watchers open now (gpopd's own included).")
-                        .Register(*registry_)
-                        .Add({})),
-      retained_(prometheus::BuildGauge()
-                    .Name("gpop_retained_operations")
-                    .Help("Operations held by the engine.")
-                    .Register(*registry_)
-                    .Add({})),
-      revision_(prometheus::BuildGauge()
-                    .Name("gpop_revision")
-                    .Help("The engine's current revision.")
-                    .Register(*registry_)
-                    .Add({})),
+      queued_(UnlabelledGauge(*registry_, "gpop_operations_queued",
+                              "Operations waiting for a worker.")),
+      running_(UnlabelledGauge(*registry_, "gpop_operations_running", "Operations running now.")),
+      open_streams_(
+          UnlabelledGauge(*registry_, "gpop_open_streams",
+                          "Status streams and watchers open now (gpopd's own included).")),
+      retained_(UnlabelledGauge(*registry_, "gpop_retained_operations",
+                                "Operations held by the engine.")),
+      revision_(UnlabelledGauge(*registry_, "gpop_revision", "The engine's current revision.")),
       follower_(engine, kPrincipal, "operation metrics are not counted",
                 [this](const engine::Event& event) { Count(event); }) {}
 
