@@ -21,6 +21,8 @@ packages=(
   g++-mingw-w64-x86-64-posix mingw-w64-tools wine wine64
   # the HTTP/JSON + SSE listener (service/http) and its browser tests (tests/http)
   libmicrohttpd-dev chromium
+  # Prometheus metrics at GET /metrics (service/metrics)
+  prometheus-cpp-dev
   # the container image, assembled without a container engine (deploy/image/build-image.sh)
   debootstrap umoci skopeo iproute2
 )

@@ -47,6 +47,7 @@
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
 #include "service/http/http_flags.h"
+#include "service/metrics/metrics.h"
 #include "service/platform/shutdown.h"
 #ifdef _WIN32
 #include "service/platform/windows_service.h"
@@ -192,6 +193,7 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
     return 1;
   }
   api::OperationLog operation_log(&engine);  // a line per state change of every operation
+  metrics::Metrics metrics(&engine);         // Prometheus' counters, at the HTTP GET /metrics
 
   api::ServerOptions server_options;
   server_options.listen = absl::GetFlag(FLAGS_listen);
@@ -236,7 +238,7 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   // The HTTP/JSON + SSE listener and the dashboard (service/http), over the same engine calls.
   absl::StatusOr<std::unique_ptr<http::HttpServer>> http_server =
       http::StartHttpFromFlags(&engine, backend->get(), server_options.service,
-                               server_options.insecure, server_options.authenticator);
+                               server_options.insecure, server_options.authenticator, &metrics);
   if (!http_server.ok()) {
     std::fprintf(stderr, "gpopd: %s\n", std::string(http_server.status().message()).c_str());
     return 2;

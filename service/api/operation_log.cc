@@ -4,62 +4,15 @@
 
 #include <cstdio>
 #include <utility>
-#include <variant>
 
 #include "service/api/log.h"
 
 namespace gpop::api {
 
-OperationLog::OperationLog(engine::Engine* engine) : engine_(engine) {
-  engine::ListRequest now;
-  now.page_size = 1;
-  absl::StatusOr<engine::ListResponse> page = engine_->List(now);
-  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
-      engine_->OpenWatch(kPrincipal, page.ok() ? page->revision : 0, /*filter=*/"");
-  if (!cursor.ok()) {
-    Log(LogLevel::kWarning, {},
-        "operation events are not logged: " + std::string(cursor.status().message()));
-    return;
-  }
-  cursor_ = *std::move(cursor);
-  thread_ = std::thread([this] { Loop(); });
-}
-
-OperationLog::~OperationLog() {
-  {
-    core::MutexLock lock(&mu_);
-    stop_ = true;
-    cv_.SignalAll();
-  }
-  if (thread_.joinable()) thread_.join();
-  cursor_.reset();  // no lock held: destroying the cursor waits for a wake in progress
-}
-
-void OperationLog::Loop() {
-  for (;;) {
-    engine::Cursor::Next next = cursor_->Poll();
-    if (auto* item = std::get_if<engine::StreamItem>(&next)) {
-      if (auto* event = std::get_if<engine::Event>(item)) Write(*event);
-      continue;
-    }
-    if (std::holds_alternative<engine::Cursor::End>(next)) return;
-    {
-      core::MutexLock lock(&mu_);
-      if (stop_) return;
-      woken_ = false;
-    }
-    // Armed without mu_ held: the engine may call `wake` under its own lock.
-    const bool armed = cursor_->Arm([this] {
-      core::MutexLock lock(&mu_);
-      woken_ = true;
-      cv_.SignalAll();
-    });
-    if (!armed) continue;  // something is there already
-    core::MutexLock lock(&mu_);
-    while (!woken_ && !stop_) cv_.Wait(&mu_);
-    if (stop_) return;
-  }
-}
+OperationLog::OperationLog(engine::Engine* engine)
+    : engine_(engine),
+      follower_(engine, kPrincipal, "operation events are not logged",
+                [this](const engine::Event& event) { Write(event); }) {}
 
 void OperationLog::Write(const engine::Event& event) {
   auto it = known_.find(event.operation_id);

@@ -8,24 +8,22 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 
-#include "service/core/mutex.h"
+#include "service/api/event_follower.h"
 #include "service/engine/engine.h"
 
 namespace gpop::api {
 
 // OperationLog
 //
-// Follows the engine through a watch cursor (from the revision current when it starts, so
-// history is not logged again after a restart) on a thread of its own, and ends when the engine
-// ends its streams at shutdown, or when destroyed. Terminal lines carry the error's code and
+// Follows the engine through an EventFollower (from the revision current when it starts, so
+// history is not logged again after a restart), and ends when the engine ends its streams at
+// shutdown, or when destroyed. Terminal lines carry the error's code and
 // reason, the effects and the HRESULT. Construct it after Engine::Recover; destroy it before the
 // engine. Thread-safe.
 class OperationLog {
  public:
   explicit OperationLog(engine::Engine* engine);
-  ~OperationLog();
   OperationLog(const OperationLog&) = delete;
   OperationLog& operator=(const OperationLog&) = delete;
 
@@ -39,17 +37,11 @@ class OperationLog {
     core::OperationState state = core::OperationState::kQueued;
   };
 
-  void Loop();
   void Write(const engine::Event& event);
 
   engine::Engine* const engine_;
-  std::unique_ptr<engine::Cursor> cursor_;
-  std::map<std::string, Known> known_;  // used by the loop's thread only
-  core::Mutex mu_;
-  core::CondVar cv_;
-  bool woken_ GPOP_GUARDED_BY(mu_) = false;
-  bool stop_ GPOP_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  std::map<std::string, Known> known_;  // used by the follower's thread only
+  EventFollower follower_;              // last: stopped before the members it uses go
 };
 
 }  // namespace gpop::api

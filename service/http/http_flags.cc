@@ -24,12 +24,13 @@ namespace gpop::http {
 
 absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlags(
     engine::Engine* engine, core::Backend* backend, const api::ServiceOptions& service,
-    bool insecure, const api::Authenticator* authenticator) {
+    bool insecure, const api::Authenticator* authenticator, metrics::Metrics* metrics) {
   HttpOptions options;
   options.listen = absl::GetFlag(FLAGS_http_listen);
   if (options.listen.empty()) return std::unique_ptr<HttpServer>();
   options.insecure = insecure;
   options.authenticator = authenticator;
+  options.metrics = metrics;
   options.io_threads = absl::GetFlag(FLAGS_http_threads);
   int max_connections = absl::GetFlag(FLAGS_http_max_connections);
   if (max_connections < 1) return absl::InvalidArgumentError("--http_max_connections must be >= 1");

@@ -148,7 +148,7 @@ HttpServer::HttpServer(const HttpOptions& options, std::unique_ptr<api::Operatio
       local_authenticator_(options.insecure),
       routes_(api_.get(), &streams_,
               options.authenticator != nullptr ? options.authenticator : &local_authenticator_,
-              !options.insecure) {
+              !options.insecure, options.metrics) {
   core::MutexLock lock(&mu_);
   pool_ = std::make_unique<api::BlockingPool>(options.blocking_threads);
 }

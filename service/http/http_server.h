@@ -18,6 +18,7 @@
 #include "service/core/mutex.h"
 #include "service/http/routes.h"
 #include "service/http/sse_stream.h"
+#include "service/metrics/metrics.h"
 
 struct MHD_Daemon;
 
@@ -34,6 +35,8 @@ struct HttpOptions {
   // Who callers are, as for the gRPC port; must outlive the server. Null: no credentials are
   // configured, and loopback callers act as the implicit admin (api::LocalAuthenticator).
   const api::Authenticator* authenticator = nullptr;
+  // Served at GET /metrics when set (callers authenticate as for /v1); must outlive the server.
+  metrics::Metrics* metrics = nullptr;
   // libmicrohttpd's event-loop threads; every connection, streams included, is served by one.
   int io_threads = 2;
   // Threads for calls that may block (StartOperation, Cancel, ListGpos, ListBackups).

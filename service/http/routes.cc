@@ -171,7 +171,10 @@ Answer Routes::Handle(const Request& request) const {
       return answer;
     }
   }
-  if (!absl::StartsWith(request.path, "/v1/")) {
+  // /metrics authenticates as /v1 does (with no credentials configured, loopback callers are
+  // the implicit admin, so a local scraper needs no token).
+  const bool metrics = metrics_ != nullptr && request.path == "/metrics";
+  if (!metrics && !absl::StartsWith(request.path, "/v1/")) {
     const Asset* asset = FindAsset(request.path);
     if (asset == nullptr) {
       answer.reply = ErrorReply(NotFound(request));
@@ -191,6 +194,17 @@ Answer Routes::Handle(const Request& request) const {
                  *authenticator_, loopback_host_only_);
   if (!caller.ok()) {
     answer.reply = ErrorReply(caller.status());
+    return answer;
+  }
+  if (metrics) {
+    if (request.method != "GET" && request.method != "HEAD") {
+      answer.reply = ErrorReply(MethodNotAllowed(request));
+      return answer;
+    }
+    Reply reply;
+    reply.content_type = metrics::Metrics::kContentType;
+    reply.body = metrics_->Scrape();
+    answer.reply = std::move(reply);
     return answer;
   }
   if (request.method == "POST") {

@@ -12,6 +12,7 @@
 //   GET  /v1/gpos                        ListGpos
 //   GET  /v1/backups                     ListBackups       (?location=&gpo.guid=&gpo.displayName=)
 //   GET  /v1/operations/{id}/report      a report operation's document, sandboxed by CSP
+//   GET  /metrics                        Prometheus' text format (service/metrics), when enabled
 //   GET  /, /app.js, /app.css            the dashboard (assets.h)
 
 #ifndef GPOP_SERVICE_HTTP_ROUTES_H_
@@ -27,6 +28,7 @@
 #include "service/api/auth/authenticator.h"
 #include "service/api/operations_api.h"
 #include "service/http/sse_stream.h"
+#include "service/metrics/metrics.h"
 
 namespace gpop::http {
 
@@ -69,13 +71,15 @@ class Routes {
  public:
   // `loopback_host_only`: answer only requests whose Host names a loopback address (127.0.0.0/8,
   // [::1], localhost), so that a web page reaching gpopd through DNS rebinding is refused.
-  // `authenticator` decides every request's principal and must outlive the routes.
+  // `authenticator` decides every request's principal and must outlive the routes. `metrics`
+  // (optional) answers GET /metrics and must outlive the routes.
   Routes(api::OperationsApi* api, StreamRegistry* streams, const api::Authenticator* authenticator,
-         bool loopback_host_only)
+         bool loopback_host_only, metrics::Metrics* metrics = nullptr)
       : api_(api),
         streams_(streams),
         authenticator_(authenticator),
-        loopback_host_only_(loopback_host_only) {}
+        loopback_host_only_(loopback_host_only),
+        metrics_(metrics) {}
 
   Answer Handle(const Request& request) const;
 
@@ -90,6 +94,7 @@ class Routes {
   StreamRegistry* const streams_;
   const api::Authenticator* const authenticator_;
   const bool loopback_host_only_;
+  metrics::Metrics* const metrics_;
 };
 
 // ErrorReply

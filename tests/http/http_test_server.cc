@@ -17,10 +17,12 @@
 namespace gpop::http_test {
 
 HttpTestServer::HttpTestServer(engine::EngineOptions options,
-                               const api::Authenticator* authenticator) {
+                               const api::Authenticator* authenticator, bool with_metrics) {
   engine_ = std::make_unique<engine::Engine>(options, &backend_, &store_, &clock_);
   EXPECT_TRUE(engine_->Recover().ok());
+  if (with_metrics) metrics_ = std::make_unique<metrics::Metrics>(engine_.get());
   http::HttpOptions http_options;
+  http_options.metrics = metrics_.get();
   http_options.listen = "127.0.0.1:0";
   http_options.authenticator = authenticator;
   auto server = http::HttpServer::Start(
@@ -34,6 +36,7 @@ HttpTestServer::~HttpTestServer() {
   engine_->Shutdown(engine::Duration::zero());
   http_->Shutdown();
   http_.reset();
+  metrics_.reset();
   engine_.reset();
 }
 

@@ -15,6 +15,7 @@
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
 #include "service/http/http_server.h"
+#include "service/metrics/metrics.h"
 #include "service/store/memory_store.h"
 
 namespace gpop::http_test {
@@ -25,19 +26,23 @@ namespace gpop::http_test {
 class HttpTestServer {
  public:
   // `authenticator` (null: loopback callers are the implicit admin) must outlive the server.
+  // `with_metrics`: serve GET /metrics (service/metrics).
   explicit HttpTestServer(engine::EngineOptions options = {},
-                          const api::Authenticator* authenticator = nullptr);
+                          const api::Authenticator* authenticator = nullptr,
+                          bool with_metrics = false);
   ~HttpTestServer();
 
   int port() const { return http_->port(); }
   engine::Engine& engine() { return *engine_; }
   http::HttpServer& http() { return *http_; }
+  metrics::Metrics* metrics() { return metrics_.get(); }  // null without `with_metrics`
 
  private:
   engine::RealClock clock_;
   store::MemoryStore store_;
   synthetic::SyntheticBackend backend_;
   std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<metrics::Metrics> metrics_;
   std::unique_ptr<http::HttpServer> http_;
 };
 

@@ -1,0 +1,88 @@
+// Follows the engine's events (see event_follower.h).
+
+#include "service/api/event_follower.h"
+
+#include <utility>
+#include <variant>
+
+#include "service/api/log.h"
+
+namespace gpop::api {
+
+EventFollower::EventFollower(engine::Engine* engine, const std::string& principal,
+                             const std::string& what,
+                             std::function<void(const engine::Event&)> on_event)
+    : on_event_(std::move(on_event)) {
+  engine::ListRequest now;
+  now.page_size = 1;
+  absl::StatusOr<engine::ListResponse> page = engine->List(now);
+  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
+      engine->OpenWatch(principal, page.ok() ? page->revision : 0, /*filter=*/"");
+  if (!cursor.ok()) {
+    Log(LogLevel::kWarning, {}, what + ": " + std::string(cursor.status().message()));
+    core::MutexLock lock(&mu_);
+    ended_ = true;
+    return;
+  }
+  cursor_ = *std::move(cursor);
+  thread_ = std::thread([this] { Loop(); });
+}
+
+EventFollower::~EventFollower() {
+  {
+    core::MutexLock lock(&mu_);
+    stop_ = true;
+    cv_.SignalAll();
+  }
+  if (thread_.joinable()) thread_.join();
+  cursor_.reset();  // no lock held: destroying the cursor waits for a wake in progress
+}
+
+bool EventFollower::WaitForRevision(uint64_t revision,
+                                    std::chrono::steady_clock::time_point deadline) {
+  core::MutexLock lock(&mu_);
+  while (revision_ < revision && !ended_) {
+    if (!cv_.WaitUntil(&mu_, deadline)) break;
+  }
+  return revision_ >= revision;
+}
+
+void EventFollower::Loop() {
+  FollowEvents();
+  core::MutexLock lock(&mu_);
+  ended_ = true;
+  cv_.SignalAll();
+}
+
+void EventFollower::FollowEvents() {
+  for (;;) {
+    engine::Cursor::Next next = cursor_->Poll();
+    if (auto* item = std::get_if<engine::StreamItem>(&next)) {
+      if (auto* event = std::get_if<engine::Event>(item)) {
+        on_event_(*event);
+        core::MutexLock lock(&mu_);
+        revision_ = event->revision;
+        cv_.SignalAll();
+      }
+      continue;
+    }
+    if (std::holds_alternative<engine::Cursor::End>(next)) return;
+    {
+      core::MutexLock lock(&mu_);
+      if (stop_) return;
+      woken_ = false;
+    }
+    // Armed without mu_ held: the engine may call `wake` under its own lock.
+    const bool armed = cursor_->Arm([this] {
+      core::MutexLock lock(&mu_);
+      woken_ = true;
+      cv_.SignalAll();
+    });
+    if (!armed) continue;  // something is there already
+    core::MutexLock lock(&mu_);
+    while (!woken_ && !stop_) cv_.Wait(&mu_);
+    if (stop_) return;
+  }
+}
+
+}  // namespace gpop::api

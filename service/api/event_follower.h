@@ -1,0 +1,56 @@
+// Follows the engine's events through a watch cursor on a thread of its own, for gpopd's own
+// observers (the operation log, the metrics).
+
+#ifndef GPOP_SERVICE_API_EVENT_FOLLOWER_H_
+#define GPOP_SERVICE_API_EVENT_FOLLOWER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "service/core/mutex.h"
+#include "service/engine/engine.h"
+
+namespace gpop::api {
+
+// EventFollower
+//
+// Calls `on_event` on its own thread for every event from the revision current when it starts
+// (history is not replayed after a restart), until the engine ends its streams at shutdown or it
+// is destroyed. A watch cursor that cannot be opened is logged as a warning with `what` (e.g.
+// "operation events are not logged"). Construct after Engine::Recover; destroy before the
+// engine. Thread-safe.
+class EventFollower {
+ public:
+  EventFollower(engine::Engine* engine, const std::string& principal, const std::string& what,
+                std::function<void(const engine::Event&)> on_event);
+  ~EventFollower();
+  EventFollower(const EventFollower&) = delete;
+  EventFollower& operator=(const EventFollower&) = delete;
+
+  // Waits until `on_event` has returned for every event up to `revision`; false when `deadline`
+  // passes first or the follower has ended (for tests and orderly reads of what was counted).
+  bool WaitForRevision(uint64_t revision, std::chrono::steady_clock::time_point deadline)
+      GPOP_EXCLUDES(mu_);
+
+ private:
+  void Loop() GPOP_EXCLUDES(mu_);
+  void FollowEvents() GPOP_EXCLUDES(mu_);
+
+  const std::function<void(const engine::Event&)> on_event_;
+  std::unique_ptr<engine::Cursor> cursor_;
+  core::Mutex mu_;
+  core::CondVar cv_;
+  bool woken_ GPOP_GUARDED_BY(mu_) = false;
+  bool stop_ GPOP_GUARDED_BY(mu_) = false;
+  bool ended_ GPOP_GUARDED_BY(mu_) = false;
+  uint64_t revision_ GPOP_GUARDED_BY(mu_) = 0;  // of the last event handled
+  std::thread thread_;
+};
+
+}  // namespace gpop::api
+
+#endif  // GPOP_SERVICE_API_EVENT_FOLLOWER_H_

@@ -1,0 +1,95 @@
+// gpopd's Prometheus metrics (see metrics.h).
+
+#include "service/metrics/metrics.h"
+
+#include <chrono>
+
+#include "prometheus/text_serializer.h"
+
+namespace gpop::metrics {
+namespace {
+
+// Seconds: GPMC calls take from a fraction of a second to minutes.
+const prometheus::Histogram::BucketBoundaries& DurationBuckets() {
+  static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
+      0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600};
+  return *buckets;
+}
+
+bool Terminal(core::OperationState state) {
+  return state == core::OperationState::kSucceeded || state == core::OperationState::kFailed ||
+         state == core::OperationState::kCancelled;
+}
+
+prometheus::Gauge& UnlabelledGauge(prometheus::Registry& registry, const std::string& name,
+                                   const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add({});
+}
+
+}  // namespace
+
+Metrics::Metrics(engine::Engine* engine)
+    : engine_(engine),
+      registry_(std::make_shared<prometheus::Registry>()),
+      started_(prometheus::BuildCounter()
+                   .Name("gpop_operations_started_total")
+                   .Help("Operations created, by kind.")
+                   .Register(*registry_)),
+      finished_(prometheus::BuildCounter()
+                    .Name("gpop_operations_finished_total")
+                    .Help("Operations ended, by kind and final state.")
+                    .Register(*registry_)),
+      duration_(prometheus::BuildHistogram()
+                    .Name("gpop_operation_duration_seconds")
+                    .Help("Operations' time from creation to end, by kind.")
+                    .Register(*registry_)),
+      errors_(prometheus::BuildCounter()
+                  .Name("gpop_operation_errors_total")
+                  .Help("Operations failed or cancelled, by error reason.")
+                  .Register(*registry_)),
+      queued_(UnlabelledGauge(*registry_, "gpop_operations_queued",
+                              "Operations waiting for a worker.")),
+      running_(UnlabelledGauge(*registry_, "gpop_operations_running", "Operations running now.")),
+      open_streams_(
+          UnlabelledGauge(*registry_, "gpop_open_streams",
+                          "Status streams and watchers open now (gpopd's own included).")),
+      retained_(UnlabelledGauge(*registry_, "gpop_retained_operations",
+                                "Operations held by the engine.")),
+      revision_(UnlabelledGauge(*registry_, "gpop_revision", "The engine's current revision.")),
+      follower_(engine, kPrincipal, "operation metrics are not counted",
+                [this](const engine::Event& event) { Count(event); }) {}
+
+std::string Metrics::Scrape() {
+  core::MutexLock lock(&mu_);
+  const engine::Engine::Stats stats = engine_->stats();
+  queued_.Set(stats.queued);
+  running_.Set(stats.running);
+  open_streams_.Set(stats.open_streams);
+  retained_.Set(stats.retained_operations);
+  revision_.Set(static_cast<double>(stats.revision));
+  return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+void Metrics::Count(const engine::Event& event) {
+  const std::string kind = core::KindName(event.kind);
+  auto it = created_.find(event.operation_id);
+  if (it == created_.end()) {  // first seen: created now, or recovered at startup
+    started_.Add({{"kind", kind}}).Increment();
+    engine::Time created = event.time;
+    if (event.state != core::OperationState::kQueued) {
+      if (absl::StatusOr<engine::OperationRecord> record = engine_->Get(event.operation_id);
+          record.ok()) {
+        created = record->create_time;  // created before gpopd followed it (recovered)
+      }
+    }
+    it = created_.emplace(event.operation_id, created).first;
+  }
+  if (!Terminal(event.state)) return;
+  finished_.Add({{"kind", kind}, {"state", core::StateName(event.state)}}).Increment();
+  duration_.Add({{"kind", kind}}, DurationBuckets())
+      .Observe(std::chrono::duration<double>(event.time - it->second).count());
+  if (event.error) errors_.Add({{"reason", event.error->reason}}).Increment();
+  created_.erase(it);
+}
+
+}  // namespace gpop::metrics

@@ -1,0 +1,78 @@
+// gpopd's Prometheus metrics (prometheus-cpp): operations by kind and state, their durations,
+// errors by reason, and the engine's queue, running operations and open streams.
+
+#ifndef GPOP_SERVICE_METRICS_METRICS_H_
+#define GPOP_SERVICE_METRICS_METRICS_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "service/api/event_follower.h"
+#include "service/core/mutex.h"
+#include "service/engine/engine.h"
+
+namespace gpop::metrics {
+
+// Metrics
+//
+// Counts what the engine's events say (followed through an api::EventFollower from the revision
+// current when it starts) and samples Engine::stats() at scrape time:
+//
+//   gpop_operations_started_total{kind}              operations created (or recovered)
+//   gpop_operations_finished_total{kind,state}       SUCCEEDED, FAILED or CANCELLED
+//   gpop_operation_duration_seconds{kind}            creation to end (histogram)
+//   gpop_operation_errors_total{reason}              failed and cancelled ones, by error reason
+//   gpop_operations_queued, gpop_operations_running, gpop_open_streams (streams and watchers),
+//   gpop_retained_operations, gpop_revision          gauges, sampled by Scrape()
+//
+// Construct after Engine::Recover; destroy before the engine. Thread-safe.
+class Metrics {
+ public:
+  explicit Metrics(engine::Engine* engine);
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // The principal its watch stream counts against.
+  static constexpr char kPrincipal[] = "gpopd-metrics";
+  // The Content-Type of Scrape()'s text.
+  static constexpr char kContentType[] = "text/plain; version=0.0.4; charset=utf-8";
+
+  // Every metric in Prometheus' text exposition format.
+  std::string Scrape() GPOP_EXCLUDES(mu_);
+
+  // Waits until the events up to `revision` are counted (EventFollower::WaitForRevision).
+  bool WaitForRevision(uint64_t revision, std::chrono::steady_clock::time_point deadline) {
+    return follower_.WaitForRevision(revision, deadline);
+  }
+
+ private:
+  void Count(const engine::Event& event);
+
+  engine::Engine* const engine_;
+  const std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& started_;
+  prometheus::Family<prometheus::Counter>& finished_;
+  prometheus::Family<prometheus::Histogram>& duration_;
+  prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Gauge& queued_;
+  prometheus::Gauge& running_;
+  prometheus::Gauge& open_streams_;
+  prometheus::Gauge& retained_;
+  prometheus::Gauge& revision_;
+  core::Mutex mu_;  // one scrape samples the gauges at a time
+  // Creation time of the operations seen and not yet ended; the follower's thread only.
+  std::map<std::string, engine::Time> created_;
+  api::EventFollower follower_;  // last: stopped before the members it uses go
+};
+
+}  // namespace gpop::metrics
+
+#endif  // GPOP_SERVICE_METRICS_METRICS_H_
