@@ -2,9 +2,14 @@
 
 #include "service/http/http_server.h"
 
+#ifdef _WIN32
+#include <winsock2.h>  // ahead of microhttpd.h, which needs the socket types
+#include <ws2tcpip.h>
+#else
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
+#endif
+#include <microhttpd.h>
 
 #include <cctype>
 #include <cstring>

@@ -24,13 +24,15 @@ done
 
 rm -rf "$out"
 mkdir -p "$out/gen" "$out/host-include/openssl"
-for dir in absl google grpc grpc++ grpcpp; do
+for dir in absl google grpc grpc++ grpcpp prometheus; do
   [ -d "/usr/include/$dir" ] && ln -s "/usr/include/$dir" "$out/host-include/$dir"
 done
 ln -s /usr/include/openssl/* "$out/host-include/openssl/"
 arch_openssl="/usr/include/$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)/openssl"
 [ -d "$arch_openssl" ] && ln -sf "$arch_openssl"/* "$out/host-include/openssl/"
-[ -f /usr/include/sqlite3.h ] && ln -s /usr/include/sqlite3.h "$out/host-include/sqlite3.h"
+for header in sqlite3.h microhttpd.h; do
+  [ -f "/usr/include/$header" ] && ln -s "/usr/include/$header" "$out/host-include/$header"
+done
 
 ( cd "$repo/proto" && find . -name '*.proto' -printf '%P\n' ) | sort | while read -r proto; do
   protoc --cpp_out="$out/gen" --grpc_out="$out/gen" \
@@ -42,7 +44,8 @@ done
 # backend; the _windows.cc half of the platform layer).
 cd "$repo"
 sources=$(ls service/main.cc service/backend_flags.cc service/core/*.cc service/engine/*.cc \
-             service/store/*.cc service/api/*.cc service/backends/synthetic/*.cc \
+             service/store/*.cc service/sqlite/*.cc service/api/*.cc service/api/auth/*.cc \
+             service/metrics/*.cc service/http/*.cc service/backends/synthetic/*.cc \
              service/backends/gpmc/*.cc service/platform/*.cc 2>/dev/null | grep -v '_posix\.cc$')
 
 flags=(-std=c++17 -fsyntax-only -Wall -Wextra -Wno-unused-parameter -Werror
