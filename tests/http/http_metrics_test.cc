@@ -85,21 +85,8 @@ TEST(HttpMetricsTest, CountersAndHistogramMoveWithOperations) {
 }
 
 // Accepts one bearer token, as a viewer.
-class OneViewerAuthenticator final : public api::Authenticator {
- public:
-  absl::StatusOr<api::Principal> Authenticate(const api::Credentials& credentials) const override {
-    if (credentials.bearer_token != "viewer-token") {
-      return absl::UnauthenticatedError("the bearer token is not valid");
-    }
-    api::Principal viewer;
-    viewer.name = "vera";
-    viewer.grants.emplace_back();  // a viewer of everything
-    return viewer;
-  }
-};
-
 TEST(HttpMetricsTest, ConfiguredCredentialsAreRequired) {
-  OneViewerAuthenticator authenticator;
+  http_test::OneViewerAuthenticator authenticator;
   HttpTestServer server({}, &authenticator, /*with_metrics=*/true);
   EXPECT_EQ(Request(server.port(), "GET", "/metrics").status, 401);
   HttpAnswer ok =

@@ -103,19 +103,6 @@ TEST(HttpApiTest, StartGetListCancelInCanonicalJson) {
   EXPECT_GE(Parse<v1::ListGposResponse>(gpos.body).gpos_size(), 1);
 }
 
-// Accepts one bearer token, as a viewer; everything else is UNAUTHENTICATED.
-class OneViewerAuthenticator final : public api::Authenticator {
- public:
-  absl::StatusOr<api::Principal> Authenticate(const api::Credentials& credentials) const override {
-    if (credentials.bearer_token != "viewer-token") {
-      return absl::UnauthenticatedError("the bearer token is not valid");
-    }
-    api::Principal viewer{"vera"};
-    viewer.grants.push_back(api::Grant{api::Role::kViewer});
-    return viewer;
-  }
-};
-
 TEST(HttpApiTest, BearerTokensAndRolesAreTheGrpcOnes) {
   OneViewerAuthenticator authenticator;
   HttpTestServer server({}, &authenticator);

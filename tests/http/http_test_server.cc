@@ -16,6 +16,19 @@
 
 namespace gpop::http_test {
 
+absl::StatusOr<api::Principal> OneViewerAuthenticator::Authenticate(
+    const api::Credentials& credentials) const {
+  if (credentials.bearer_token != "viewer-token") {
+    return absl::UnauthenticatedError("the bearer token is not valid");
+  }
+  api::Principal viewer;
+  viewer.name = "vera";
+  api::Grant grant;  // unscoped
+  grant.role = api::Role::kViewer;
+  viewer.grants.push_back(grant);
+  return viewer;
+}
+
 HttpTestServer::HttpTestServer(engine::EngineOptions options,
                                const api::Authenticator* authenticator, bool with_metrics) {
   engine_ = std::make_unique<engine::Engine>(options, &backend_, &store_, &clock_);

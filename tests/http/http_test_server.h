@@ -46,6 +46,15 @@ class HttpTestServer {
   std::unique_ptr<http::HttpServer> http_;
 };
 
+// OneViewerAuthenticator
+//
+// Accepts the bearer token "viewer-token" as principal "vera", a viewer of everything; any other
+// credential, or none, is UNAUTHENTICATED. Thread-safe (immutable).
+class OneViewerAuthenticator final : public api::Authenticator {
+ public:
+  absl::StatusOr<api::Principal> Authenticate(const api::Credentials& credentials) const override;
+};
+
 // HttpAnswer
 //
 // A status line's code, the headers (names lower-cased) and the body.
