@@ -58,6 +58,23 @@ absl::StatusOr<v1::ListBackupsResponse> Client::ListBackups(const v1::ListBackup
   return connection_->ListBackups(request);
 }
 
+absl::StatusOr<v1::ListAuditEntriesResponse> Client::ListAuditEntries(
+    const v1::ListAuditEntriesRequest& request) {
+  return connection_->ListAuditEntries(request);
+}
+
+absl::StatusOr<v1::ListAuditEntriesResponse> Client::ListAllAuditEntries(
+    v1::ListAuditEntriesRequest request) {
+  v1::ListAuditEntriesResponse all;
+  do {
+    absl::StatusOr<v1::ListAuditEntriesResponse> page = connection_->ListAuditEntries(request);
+    if (!page.ok()) return page.status();
+    for (v1::AuditEntry& entry : *page->mutable_entries()) *all.add_entries() = std::move(entry);
+    request.set_page_token(page->next_page_token());
+  } while (!request.page_token().empty());
+  return all;
+}
+
 std::unique_ptr<StatusStream> Client::StreamStatus(const std::string& operation_id,
                                                    uint64_t after_sequence, StreamOptions options) {
   return std::make_unique<StatusStream>(connection_, operation_id, after_sequence, resume_,

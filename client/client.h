@@ -76,6 +76,19 @@ class Client {
   // The backups of a backup location, latest first.
   absl::StatusOr<v1::ListBackupsResponse> ListBackups(const v1::ListBackupsRequest& request);
 
+  // ListAuditEntries
+  //
+  // One page of the audit log, oldest first (gpop.v1.Audit).
+  absl::StatusOr<v1::ListAuditEntriesResponse> ListAuditEntries(
+      const v1::ListAuditEntriesRequest& request);
+
+  // ListAllAuditEntries
+  //
+  // Every page of the audit log that `request` selects (from its page_token on), concatenated;
+  // `next_page_token` is empty.
+  absl::StatusOr<v1::ListAuditEntriesResponse> ListAllAuditEntries(
+      v1::ListAuditEntriesRequest request);
+
   // StreamStatus
   //
   // The operation's events after `after_sequence`, its progress and heartbeats, until the

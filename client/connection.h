@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "gpop/v1/audit.pb.h"
 #include "gpop/v1/operations.pb.h"
 
 namespace gpop::client {
@@ -64,6 +65,15 @@ class Connection {
   virtual absl::StatusOr<v1::ListGposResponse> ListGpos(const v1::ListGposRequest& request) = 0;
   virtual absl::StatusOr<v1::ListBackupsResponse> ListBackups(
       const v1::ListBackupsRequest& request) = 0;
+
+  // ListAuditEntries
+  //
+  // gpop.v1.Audit's one call. Not pure, so that fakes without an audit log need not implement
+  // it: the default answers UNIMPLEMENTED.
+  virtual absl::StatusOr<v1::ListAuditEntriesResponse> ListAuditEntries(
+      const v1::ListAuditEntriesRequest& request) {
+    return absl::UnimplementedError("this connection has no audit log");
+  }
 
   // StreamStatus
   //

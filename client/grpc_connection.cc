@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "client/error_info.h"
+#include "gpop/v1/audit.grpc.pb.h"
 #include "gpop/v1/operations.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
@@ -71,6 +72,7 @@ class GrpcConnection final : public Connection {
   GrpcConnection(std::shared_ptr<grpc::Channel> channel, ConnectionOptions options)
       : channel_(std::move(channel)),
         stub_(v1::GroupPolicyOperations::NewStub(channel_)),
+        audit_stub_(v1::Audit::NewStub(channel_)),
         options_(std::move(options)) {}
 
   absl::StatusOr<v1::Operation> StartOperation(const v1::StartOperationRequest& request) override {
@@ -106,6 +108,14 @@ class GrpcConnection final : public Connection {
     return Unary<v1::ListGposResponse>(
         request, [this](grpc::ClientContext* context, const auto& req, auto* resp) {
           return stub_->ListGpos(context, req, resp);
+        });
+  }
+
+  absl::StatusOr<v1::ListAuditEntriesResponse> ListAuditEntries(
+      const v1::ListAuditEntriesRequest& request) override {
+    return Unary<v1::ListAuditEntriesResponse>(
+        request, [this](grpc::ClientContext* context, const auto& req, auto* resp) {
+          return audit_stub_->ListAuditEntries(context, req, resp);
         });
   }
 
@@ -161,6 +171,7 @@ class GrpcConnection final : public Connection {
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::GroupPolicyOperations::Stub> stub_;
+  std::unique_ptr<v1::Audit::Stub> audit_stub_;
   ConnectionOptions options_;
 };
 

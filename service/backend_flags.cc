@@ -6,6 +6,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_split.h"
+#include "service/audit/memory_audit_log.h"
+#include "service/audit/sqlite_audit_log.h"
 #include "service/backends/synthetic/synthetic_backend.h"
 #include "service/engine/status_convert.h"
 #include "service/platform/paths.h"
@@ -185,6 +187,17 @@ absl::StatusOr<std::unique_ptr<engine::Store>> OpenStoreFromFlags() {
       store::SqliteStore::Open((state / "operations.db").string());
   if (!store.ok()) return store.status();
   return std::unique_ptr<engine::Store>(std::move(*store));
+}
+
+absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLogFromFlags() {
+  if (absl::GetFlag(FLAGS_operation_store) == "memory") {
+    return std::unique_ptr<audit::AuditLog>(new audit::MemoryAuditLog());
+  }
+  std::filesystem::path state = absl::GetFlag(FLAGS_state_dir);
+  absl::StatusOr<std::unique_ptr<audit::SqliteAuditLog>> log =
+      audit::SqliteAuditLog::Open((state / "operations.db").string());
+  if (!log.ok()) return log.status();
+  return std::unique_ptr<audit::AuditLog>(std::move(*log));
 }
 
 }  // namespace gpop

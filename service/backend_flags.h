@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "service/audit/audit_log.h"
 #include "service/core/backend.h"
 #include "service/engine/store.h"
 
@@ -31,6 +32,12 @@ absl::StatusOr<std::unique_ptr<core::Backend>> MakeBackendFromFlags(const std::s
 // with the folder when missing) or memory (nothing survives a restart). A damaged, foreign or
 // newer-schema file is an error naming it; gpopd never resets it.
 absl::StatusOr<std::unique_ptr<engine::Store>> OpenStoreFromFlags();
+
+// OpenAuditLogFromFlags
+//
+// The audit log beside the operation store (call after OpenStoreFromFlags): the `audit` table
+// of <state_dir>/operations.db, or in memory with --operation_store=memory.
+absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLogFromFlags();
 
 }  // namespace gpop
 

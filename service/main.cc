@@ -37,6 +37,7 @@
 #include "absl/flags/usage.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "service/api/audit_recorder.h"
 #include "service/api/auth/configured_authenticator.h"
 #include "service/api/log.h"
 #include "service/api/operation_log.h"
@@ -194,6 +195,13 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   }
   api::OperationLog operation_log(&engine);  // a line per state change of every operation
   metrics::Metrics metrics(&engine);         // Prometheus' counters, at the HTTP GET /metrics
+  absl::StatusOr<std::unique_ptr<audit::AuditLog>> audit_log = OpenAuditLogFromFlags();
+  if (!audit_log.ok()) {
+    std::fprintf(stderr, "gpopd: audit log: %s\n",
+                 std::string(audit_log.status().message()).c_str());
+    return 2;
+  }
+  api::AuditRecorder audit_recorder(&engine, audit_log->get());  // FINISH entries from events
 
   api::ServerOptions server_options;
   server_options.listen = absl::GetFlag(FLAGS_listen);
@@ -220,6 +228,7 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   server_options.service.start_rate_per_minute = absl::GetFlag(FLAGS_start_rate_per_minute);
   server_options.service.start_burst = absl::GetFlag(FLAGS_start_burst);
   server_options.service.clock = &clock;
+  server_options.service.audit_log = audit_log->get();
   // Page tokens stay valid across restarts when the state folder exists.
   const std::string key_file = absl::GetFlag(FLAGS_state_dir) + "/page_token.key";
   if (absl::StatusOr<std::string> key = api::PageTokenSealer::LoadOrCreateKey(key_file); key.ok()) {

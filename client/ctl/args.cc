@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -25,9 +26,9 @@ struct FlagSpec {
 };
 
 constexpr FlagSpec kGlobalFlags[] = {
-    {"server", true, false},        {"output", true, false},  {"token", true, false},
-    {"tls", false, false},          {"ca-file", true, false}, {"call-timeout", true, false},
-    {"cert", true, false},          {"key", true, false},     {"reconnect-for", true, false},
+    {"server", true, false}, {"output", true, false},  {"token", true, false},
+    {"tls", false, false},   {"ca-file", true, false}, {"call-timeout", true, false},
+    {"cert", true, false},   {"key", true, false},     {"reconnect-for", true, false},
     {"help", false, false},
 };
 
@@ -94,6 +95,14 @@ const std::map<std::string, std::vector<FlagSpec>>& SubcommandFlags() {
       {"gpos", {}},
       {"backups", {{"location", true, false}, {"gpo", true, false}}},
       {"events", {{"filter", true, false}, {"after-revision", true, false}}},
+      {"audit",
+       {{"principal", true, false},
+        {"operation", true, false},
+        {"action", true, false},
+        {"since", true, false},
+        {"until", true, false},
+        {"page-size", true, false},
+        {"all", false, false}}},
       {"version", {}},
       {"help", {}},
   };
@@ -194,6 +203,55 @@ absl::StatusOr<RawArgs> Tokenize(const std::vector<std::string>& args) {
     values.push_back(*value);
   }
   return raw;
+}
+
+// --since / --until: an RFC 3339 time ("2026-12-02T10:00:00Z").
+absl::Status ParseAuditTime(const RawArgs& raw, const std::string& flag,
+                            google::protobuf::Timestamp* out) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, raw.Get(flag), &time, &error)) {
+    return Usage(absl::StrCat("--", flag, ": expected an RFC 3339 time such as ",
+                              "2026-12-02T10:00:00Z, got '", raw.Get(flag), "'"));
+  }
+  const int64_t nanos = absl::ToUnixNanos(time);
+  out->set_seconds(nanos / 1000000000 - (nanos % 1000000000 < 0 ? 1 : 0));
+  out->set_nanos(static_cast<int32_t>(((nanos % 1000000000) + 1000000000) % 1000000000));
+  return absl::OkStatus();
+}
+
+absl::Status ParseAudit(const RawArgs& raw, Command* command) {
+  v1::ListAuditEntriesRequest& audit = command->audit;
+  audit.set_principal(raw.Get("principal"));
+  audit.set_operation_id(raw.Get("operation"));
+  if (raw.Has("action")) {
+    v1::AuditAction action;
+    if (!v1::AuditAction_Parse(absl::AsciiStrToUpper(raw.Get("action")), &action) ||
+        action == v1::AUDIT_ACTION_UNSPECIFIED) {
+      return Usage(absl::StrCat("--action: expected start, cancel, delete or finish, got '",
+                                raw.Get("action"), "'"));
+    }
+    audit.set_action(action);
+  }
+  if (raw.Has("since")) {
+    if (absl::Status s = ParseAuditTime(raw, "since", audit.mutable_start_time()); !s.ok()) {
+      return s;
+    }
+  }
+  if (raw.Has("until")) {
+    if (absl::Status s = ParseAuditTime(raw, "until", audit.mutable_end_time()); !s.ok()) {
+      return s;
+    }
+  }
+  if (raw.Has("page-size")) {
+    int32_t page_size = 0;
+    if (!absl::SimpleAtoi(raw.Get("page-size"), &page_size) || page_size <= 0 || page_size > 1000) {
+      return Usage(absl::StrCat("--page-size: expected 1..1000, got '", raw.Get("page-size"), "'"));
+    }
+    audit.set_page_size(page_size);
+  }
+  command->audit_all = raw.Has("all");
+  return absl::OkStatus();
 }
 
 absl::StatusOr<absl::Duration> ParsePositiveDuration(const std::string& flag,
@@ -538,6 +596,9 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args,
     command.verb = Verb::kBackups;
     command.backups.set_location(raw->Get("location"));
     if (raw->Has("gpo")) *command.backups.mutable_gpo() = ParseGpoRef(raw->Get("gpo"));
+  } else if (name == "audit") {
+    command.verb = Verb::kAudit;
+    if (absl::Status s = ParseAudit(*raw, &command); !s.ok()) return s;
   } else if (name == "version") {
     command.verb = Verb::kVersion;
   }
@@ -578,6 +639,10 @@ std::string UsageText() {
       "          list operations, newest first; F like 'state=RUNNING AND labels.team=x'\n"
       "  gpos             list the domain's GPOs\n"
       "  backups [--location L] [--gpo GPO]   list backups, latest first\n"
+      "  audit [--principal P] [--operation OP_ID] [--action start|cancel|delete|finish]\n"
+      "        [--since TIME] [--until TIME] [--page-size N] [--all]\n"
+      "          the audit log, oldest first: who started, cancelled or deleted what, and how\n"
+      "          each operation ended (TIME in RFC 3339: 2026-12-02T10:00:00Z)\n"
       "  version          client version and whether the server answers\n"
       "\n"
       "Ctrl-C while waiting or watching detaches (the operation goes on; the message says how\n"

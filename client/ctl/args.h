@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gpop/v1/audit.pb.h"
 #include "gpop/v1/operations.pb.h"
 
 namespace gpop::ctl {
@@ -43,6 +44,7 @@ enum class Verb {
   kGpos,
   kBackups,
   kEvents,
+  kAudit,
 };
 
 // GlobalOptions
@@ -98,6 +100,10 @@ struct Command {
   // listing's revision when not given).
   std::string events_filter;
   std::optional<uint64_t> after_revision;
+
+  // kAudit: one page of the audit log, or every page with --all.
+  v1::ListAuditEntriesRequest audit;
+  bool audit_all = false;
 };
 
 // Getenv

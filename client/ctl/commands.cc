@@ -275,6 +275,11 @@ int RunCommand(const Command& command, client::Client& client, const Io& io,
       return Print(command, client.ListGpos(), io, &GposTable);
     case Verb::kBackups:
       return Print(command, client.ListBackups(command.backups), io, &BackupsTable);
+    case Verb::kAudit:
+      return Print(command,
+                   command.audit_all ? client.ListAllAuditEntries(command.audit)
+                                     : client.ListAuditEntries(command.audit),
+                   io, &AuditTable);
     case Verb::kVersion:
       return RunVersion(command, client, io);
     case Verb::kEvents:

@@ -13,6 +13,7 @@
 #include "client/resumable_stream.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "google/rpc/error_details.pb.h"
 
 namespace gpop::ctl {
 namespace {
@@ -299,6 +300,50 @@ std::string BackupsTable(const v1::ListBackupsResponse& response) {
   for (const v1::BackupInfo& backup : response.backups()) {
     rows.push_back({backup.backup_id(), TimeText(backup.backup_time()), backup.gpo_display_name(),
                     backup.comment()});
+  }
+  return Table(rows);
+}
+
+namespace {
+
+std::string AuditGposText(const v1::AuditEntry& entry) {
+  std::vector<std::string> names;
+  for (const v1::AuditGpo& gpo : entry.gpos()) {
+    names.push_back(gpo.display_name().empty() ? gpo.guid() : gpo.display_name());
+  }
+  return names.empty() ? "-" : absl::StrJoin(names, ", ");
+}
+
+std::string AuditDetailText(const v1::AuditEntry& entry) {
+  std::vector<std::string> parts;
+  if (entry.action() == v1::FINISH) {
+    parts.push_back(absl::StrCat("effects=", v1::Effects_Name(entry.effects())));
+  }
+  if (entry.has_from_version() || entry.has_to_version()) {
+    parts.push_back(absl::StrCat(
+        "version ", entry.has_from_version() ? absl::StrCat(entry.from_version()) : "?", "->",
+        entry.has_to_version() ? absl::StrCat(entry.to_version()) : "?"));
+  }
+  if (entry.result().has_backup()) parts.push_back("backup " + entry.result().backup().backup_id());
+  if (entry.has_error()) {
+    google::rpc::ErrorInfo info;
+    for (const google::protobuf::Any& detail : entry.error().details()) {
+      if (detail.UnpackTo(&info)) parts.push_back(info.reason());
+    }
+  }
+  return parts.empty() ? "-" : absl::StrJoin(parts, " ");
+}
+
+}  // namespace
+
+std::string AuditTable(const v1::ListAuditEntriesResponse& response) {
+  std::vector<std::vector<std::string>> rows = {
+      {"SEQ", "TIME", "PRINCIPAL", "ACTION", "OPERATION", "KIND", "GPO", "STATE", "DETAIL"}};
+  for (const v1::AuditEntry& entry : response.entries()) {
+    rows.push_back({absl::StrCat(entry.sequence()), TimeText(entry.time()), entry.principal(),
+                    v1::AuditAction_Name(entry.action()), entry.operation_id(),
+                    KindName(entry.kind()), AuditGposText(entry), StateName(entry.state()),
+                    AuditDetailText(entry)});
   }
   return Table(rows);
 }

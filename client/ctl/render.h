@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "google/protobuf/message.h"
+#include "gpop/v1/audit.pb.h"
 #include "gpop/v1/operations.pb.h"
 
 namespace gpop::ctl {
@@ -68,6 +69,12 @@ std::string OperationText(const v1::Operation& operation);
 std::string OperationsTable(const v1::ListOperationsResponse& response);
 std::string GposTable(const v1::ListGposResponse& response);
 std::string BackupsTable(const v1::ListBackupsResponse& response);
+
+// AuditTable
+//
+// Audit entries as a table: sequence, time, principal, action, operation, kind, GPOs, state and
+// what it changed (effects, GPO version from -> to, error reason).
+std::string AuditTable(const v1::ListAuditEntriesResponse& response);
 
 // ToJson
 //

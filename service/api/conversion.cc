@@ -24,20 +24,6 @@ bool StartsWith(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
-// --- Time -----------------------------------------------------------------------------------
-
-void TimeToProto(engine::Time time, google::protobuf::Timestamp* out) {
-  auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch());
-  int64_t seconds = nanos.count() / 1000000000;
-  int64_t rest = nanos.count() % 1000000000;
-  if (rest < 0) {  // Timestamp nanos are never negative
-    rest += 1000000000;
-    --seconds;
-  }
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(rest));
-}
-
 // --- Spec: proto -> core --------------------------------------------------------------------
 
 core::GpoRef GpoFromProto(const v1::GpoRef& gpo) {
@@ -235,6 +221,33 @@ absl::Status ValidatePageSize(int32_t page_size) {
 bool IsIdChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'); }
 
 }  // namespace
+
+// --- Time -----------------------------------------------------------------------------------
+
+void TimeToProto(engine::Time time, google::protobuf::Timestamp* out) {
+  auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch());
+  int64_t seconds = nanos.count() / 1000000000;
+  int64_t rest = nanos.count() % 1000000000;
+  if (rest < 0) {  // Timestamp nanos are never negative
+    rest += 1000000000;
+    --seconds;
+  }
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(rest));
+}
+
+absl::StatusOr<engine::Time> TimeFromProto(const std::string& field,
+                                           const google::protobuf::Timestamp& time) {
+  // engine::Time counts nanoseconds in 64 bits: about 1678 to 2262, narrower than Timestamp's
+  // years 1 to 9999.
+  constexpr int64_t kMaxSeconds = 9000000000;  // 2255
+  if (time.seconds() < -kMaxSeconds || time.seconds() > kMaxSeconds || time.nanos() < 0 ||
+      time.nanos() > 999999999) {
+    return Invalid(field, "not a valid timestamp (or outside the years 1685 to 2255)");
+  }
+  return engine::Time(std::chrono::duration_cast<engine::Duration>(
+      std::chrono::seconds(time.seconds()) + std::chrono::nanoseconds(time.nanos())));
+}
 
 // --- Requests -------------------------------------------------------------------------------
 

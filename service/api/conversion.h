@@ -99,6 +99,14 @@ absl::StatusOr<engine::Duration> DurationFromProto(const std::string& field,
                                                    const google::protobuf::Duration& duration,
                                                    engine::Duration max);
 
+// TimeToProto / TimeFromProto
+//
+// engine::Time as google.protobuf.Timestamp and back; a timestamp engine::Time cannot hold
+// (before 1685 or after 2255, nanos outside 0-999,999,999) is INVALID_ARGUMENT naming `field`.
+void TimeToProto(engine::Time time, google::protobuf::Timestamp* out);
+absl::StatusOr<engine::Time> TimeFromProto(const std::string& field,
+                                           const google::protobuf::Timestamp& time);
+
 // --- Records and stream items (engine -> proto) ---------------------------------------------
 
 void SpecToProto(const core::OperationSpec& spec, v1::OperationSpec* out);

@@ -11,13 +11,26 @@ namespace gpop::api {
 
 EventFollower::EventFollower(engine::Engine* engine, const std::string& principal,
                              const std::string& what,
-                             std::function<void(const engine::Event&)> on_event)
+                             std::function<void(const engine::Event&)> on_event,
+                             std::optional<uint64_t> after_revision)
     : on_event_(std::move(on_event)) {
-  engine::ListRequest now;
-  now.page_size = 1;
-  absl::StatusOr<engine::ListResponse> page = engine->List(now);
   absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
-      engine->OpenWatch(principal, page.ok() ? page->revision : 0, /*filter=*/"");
+      absl::FailedPreconditionError("not opened");
+  if (after_revision) {
+    cursor = engine->OpenWatch(principal, *after_revision, /*filter=*/"");
+    if (!cursor.ok()) {
+      Log(LogLevel::kWarning, {},
+          what + ": events after revision " + std::to_string(*after_revision) +
+              " are no longer retained; following from now (" +
+              std::string(cursor.status().message()) + ")");
+    }
+  }
+  if (!cursor.ok()) {
+    engine::ListRequest now;
+    now.page_size = 1;
+    absl::StatusOr<engine::ListResponse> page = engine->List(now);
+    cursor = engine->OpenWatch(principal, page.ok() ? page->revision : 0, /*filter=*/"");
+  }
   if (!cursor.ok()) {
     Log(LogLevel::kWarning, {}, what + ": " + std::string(cursor.status().message()));
     core::MutexLock lock(&mu_);

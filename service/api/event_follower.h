@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -18,15 +19,17 @@ namespace gpop::api {
 
 // EventFollower
 //
-// Calls `on_event` on its own thread for every event from the revision current when it starts
-// (history is not replayed after a restart), until the engine ends its streams at shutdown or it
-// is destroyed. A watch cursor that cannot be opened is logged as a warning with `what` (e.g.
-// "operation events are not logged"). Construct after Engine::Recover; destroy before the
-// engine. Thread-safe.
+// Calls `on_event` on its own thread for every event after `after_revision` (none: from the
+// revision current when it starts, so history is not replayed after a restart), until the engine
+// ends its streams at shutdown or it is destroyed. When `after_revision` is older than the engine
+// retains, it starts from the current revision and logs a warning with `what`; a watch cursor
+// that cannot be opened at all is logged the same way (e.g. "operation events are not logged").
+// Construct after Engine::Recover; destroy before the engine. Thread-safe.
 class EventFollower {
  public:
   EventFollower(engine::Engine* engine, const std::string& principal, const std::string& what,
-                std::function<void(const engine::Event&)> on_event);
+                std::function<void(const engine::Event&)> on_event,
+                std::optional<uint64_t> after_revision = std::nullopt);
   ~EventFollower();
   EventFollower(const EventFollower&) = delete;
   EventFollower& operator=(const EventFollower&) = delete;

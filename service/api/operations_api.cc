@@ -9,6 +9,7 @@
 #include <utility>
 #include <variant>
 
+#include "service/api/audit_entries.h"
 #include "service/api/auth/authenticator.h"
 #include "service/api/conversion.h"
 #include "service/api/log.h"
@@ -35,7 +36,8 @@ bool SameGuid(const std::string& a, const std::string& b) {
 OperationsApi::OperationsApi(engine::Engine* engine, core::Backend* backend, ServiceOptions options)
     : engine_(engine), backend_(backend), options_(options), page_tokens_(options.page_token_key) {}
 
-OperationScope OperationsApi::StartScope(const engine::StartRequest& start) {
+OperationScope OperationsApi::StartScope(const engine::StartRequest& start,
+                                         std::vector<core::GpoInfo>* known) {
   OperationScope scope;
   scope.kind = core::KindOf(start.spec);
   scope.labels = start.labels;
@@ -62,12 +64,14 @@ OperationScope OperationsApi::StartScope(const engine::StartRequest& start) {
   // Name every GPO both ways when the backend knows it, so that GUID grants match operations
   // naming a GPO by display name and the other way round. An unknown GPO keeps only the form
   // the request gave (it fails closed against grants of the other form).
-  bool incomplete = false;
+  // The audit log records every GPO's version before the operation, so it always reads them.
+  bool incomplete = options_.audit_log != nullptr && !scope.gpos.empty();
   for (const core::GpoRef& gpo : scope.gpos)
     incomplete |= gpo.guid.empty() || gpo.display_name.empty();
   if (incomplete) {
-    core::Result<std::vector<core::GpoInfo>> known = backend_->ListGpos();
-    if (known.ok()) {
+    core::Result<std::vector<core::GpoInfo>> listed = backend_->ListGpos();
+    if (listed.ok()) {
+      *known = *std::move(listed);
       for (core::GpoRef& gpo : scope.gpos) {
         for (const core::GpoInfo& info : *known) {
           if (gpo.guid.empty() && !gpo.display_name.empty() &&
@@ -81,6 +85,19 @@ OperationScope OperationsApi::StartScope(const engine::StartRequest& start) {
     }
   }
   return scope;
+}
+
+engine::Time OperationsApi::Now() const {
+  return options_.clock != nullptr ? options_.clock->Now() : std::chrono::system_clock::now();
+}
+
+void OperationsApi::Audit(v1::AuditEntry entry, const LogTags& tags) {
+  if (options_.audit_log == nullptr) return;
+  if (absl::Status s = options_.audit_log->Append(&entry); !s.ok()) {
+    Log(LogLevel::kError, tags,
+        std::string("audit entry ") + v1::AuditAction_Name(entry.action()) +
+            " not written: " + s.ToString());
+  }
 }
 
 absl::StatusOr<engine::OperationRecord> OperationsApi::AuthorizedRecord(const Principal& caller,
@@ -122,7 +139,9 @@ absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
     Log(LogLevel::kInfo, tags, "start refused: " + std::string(start.status().message()));
     return start.status();
   }
-  if (absl::Status s = Authorize(caller, Action::kStart, StartScope(*start)); !s.ok()) {
+  std::vector<core::GpoInfo> known;
+  const OperationScope scope = StartScope(*start, &known);
+  if (absl::Status s = Authorize(caller, Action::kStart, scope); !s.ok()) {
     Log(LogLevel::kInfo, tags, "start refused: " + std::string(s.message()));
     return s;
   }
@@ -147,6 +166,17 @@ absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
   tags.operation_id = record->id;
   Log(LogLevel::kInfo, tags,
       std::string("start ") + core::KindName(record->kind) + ": " + core::StateName(record->state));
+  if (options_.audit_log != nullptr) {
+    // A retry of the same request_id returns the operation already started (and audited).
+    audit::AuditQuery started;
+    started.operation_id = record->id;
+    started.action = v1::START;
+    started.limit = 1;
+    absl::StatusOr<std::vector<v1::AuditEntry>> previous = options_.audit_log->List(started);
+    if (!previous.ok() || previous->empty()) {
+      Audit(StartEntry(caller.name, *record, request, AuditGposOf(scope.gpos, known)), tags);
+    }
+  }
   v1::Operation response;
   OperationToProto(*record, &response);
   return response;
@@ -159,8 +189,9 @@ absl::StatusOr<engine::OperationRecord> OperationsApi::CancelOperation(const Pri
   if (!authorized.ok()) return authorized.status();
   absl::StatusOr<engine::OperationRecord> record = engine_->Cancel(id);
   if (!record.ok()) return record.status();
-  Log(LogLevel::kInfo, LogTags{record->id, record->request_id, caller.name},
-      std::string("cancel requested: ") + core::StateName(record->state));
+  const LogTags tags{record->id, record->request_id, caller.name};
+  Log(LogLevel::kInfo, tags, std::string("cancel requested: ") + core::StateName(record->state));
+  Audit(CallEntry(v1::CANCEL, caller.name, *record, Now()), tags);
   return record;
 }
 
@@ -181,7 +212,10 @@ absl::Status OperationsApi::DeleteOperation(const Principal& caller, const std::
       AuthorizedRecord(caller, id, Action::kDelete);
   if (!authorized.ok()) return authorized.status();
   absl::Status deleted = engine_->Delete(id);
-  if (deleted.ok()) Log(LogLevel::kInfo, LogTags{id, "", caller.name}, "deleted");
+  if (!deleted.ok()) return deleted;
+  const LogTags tags{id, authorized->request_id, caller.name};
+  Log(LogLevel::kInfo, tags, "deleted");
+  Audit(CallEntry(v1::DELETE, caller.name, *authorized, Now()), tags);
   return deleted;
 }
 

@@ -21,8 +21,10 @@
 #include "gpop/v1/operations.pb.h"
 #include "service/api/auth/policy.h"
 #include "service/api/auth/principal.h"
+#include "service/api/log.h"
 #include "service/api/page_tokens.h"
 #include "service/api/rate_limit.h"
+#include "service/audit/audit_log.h"
 #include "service/core/backend.h"
 #include "service/engine/engine.h"
 
@@ -45,6 +47,9 @@ struct ServiceOptions {
   double start_rate_per_minute = 0;
   int start_burst = 10;
   engine::Clock* clock = nullptr;
+  // Where started, cancelled and deleted operations are recorded (service/audit); must outlive
+  // the api. Null: no audit log.
+  audit::AuditLog* audit_log = nullptr;
 };
 
 // OperationsApi
@@ -104,8 +109,13 @@ class OperationsApi {
   absl::StatusOr<engine::OperationRecord> AuthorizedRecord(const Principal& caller,
                                                            const std::string& id, Action action);
   // The scope of an operation about to start, with its GPOs resolved through the backend (GUID
-  // and display name, the GPO of a restored or reported backup) as far as it knows them.
-  OperationScope StartScope(const engine::StartRequest& start);
+  // and display name, the GPO of a restored or reported backup) as far as it knows them, and
+  // the backend's GPO listing in `known` when it was read (always with an audit log).
+  OperationScope StartScope(const engine::StartRequest& start, std::vector<core::GpoInfo>* known);
+  // Appends `entry` to the audit log, if there is one. A failed append is logged as an error:
+  // the call it records has already happened.
+  void Audit(v1::AuditEntry entry, const LogTags& tags);
+  engine::Time Now() const;
 
   engine::Engine* const engine_;
   core::Backend* const backend_;

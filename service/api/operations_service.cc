@@ -14,6 +14,7 @@
 #include "service/api/log.h"
 #include "service/api/operations_api.h"
 #include "service/api/principal.h"
+#include "service/api/raw_calls.h"
 #include "service/api/request_parse.h"
 #include "service/api/status_mapping.h"
 #include "service/core/mutex.h"
@@ -21,12 +22,6 @@
 
 namespace gpop::api {
 namespace {
-
-grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
 
 // WaitReactor
 //
@@ -135,46 +130,13 @@ class WaitReactor final : public grpc::ServerUnaryReactor {
 
 namespace {
 
-// The request bytes of a raw call, parsed here (not by gRPC, whose typed handlers answer
-// unparsable bytes UNIMPLEMENTED with no details).
-template <typename Message>
-absl::StatusOr<Message> Parse(const grpc::ByteBuffer* request) {
-  std::vector<grpc::Slice> slices;
-  std::string bytes;
-  if (request != nullptr && !request->Dump(&slices).ok()) {
-    return absl::InvalidArgumentError("the request could not be read");
-  }
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  return ParseRequest<Message>(bytes);
-}
-
-void Serialize(const google::protobuf::Message& message, grpc::ByteBuffer* out) {
-  std::string bytes = message.SerializeAsString();
-  grpc::Slice slice(std::move(bytes));
-  *out = grpc::ByteBuffer(&slice, 1);
-}
-
 // A cursor item as the serialized Message of its stream (false: not sent on this stream).
 template <typename Message>
 bool ItemToBuffer(const engine::StreamItem& item, grpc::ByteBuffer* out) {
   Message message;
   if (!StreamItemToProto(item, &message)) return false;
-  Serialize(message, out);
+  SerializeRaw(message, out);
   return true;
-}
-
-// Answers `reactor` with `result`: the serialized message when OK, else the mapped status.
-template <typename Message>
-void FinishWith(grpc::ServerUnaryReactor* reactor, const absl::StatusOr<Message>& result,
-                grpc::ByteBuffer* response) {
-  if (!result.ok()) {
-    reactor->Finish(ToGrpcStatus(result.status()));
-    return;
-  }
-  Serialize(*result, response);
-  reactor->Finish(grpc::Status::OK);
 }
 
 using RawStream = grpc::ServerWriteReactor<grpc::ByteBuffer>;
@@ -196,16 +158,16 @@ grpc::ServerUnaryReactor* OperationsService::Unary(grpc::CallbackServerContext* 
                                                    Call call) {
   // Who first: a stranger learns nothing, not even whether its bytes parse.
   absl::StatusOr<Principal> caller = Authenticate(context);
-  if (!caller.ok()) return Reply(context, caller.status());
-  absl::StatusOr<Request> parsed = Parse<Request>(request);
-  if (!parsed.ok()) return Reply(context, parsed.status());
+  if (!caller.ok()) return ReplyRaw(context, caller.status());
+  absl::StatusOr<Request> parsed = ParseRaw<Request>(request);
+  if (!parsed.ok()) return ReplyRaw(context, parsed.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (pool == nullptr) {
-    FinishWith(reactor, call(*caller, *parsed), response);
+    FinishRaw(reactor, call(*caller, *parsed), response);
     return reactor;
   }
   pool->Post([reactor, response, call, caller = *std::move(caller), parsed = *std::move(parsed)] {
-    FinishWith(reactor, call(caller, parsed), response);
+    FinishRaw(reactor, call(caller, parsed), response);
   });
   return reactor;
 }
@@ -279,7 +241,7 @@ RawStream* OperationsService::StreamStatus(grpc::CallbackServerContext* context,
                                            const grpc::ByteBuffer* request) {
   absl::StatusOr<Principal> caller = Authenticate(context);
   if (!caller.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(caller.status()));
-  absl::StatusOr<v1::StreamStatusRequest> parsed = Parse<v1::StreamStatusRequest>(request);
+  absl::StatusOr<v1::StreamStatusRequest> parsed = ParseRaw<v1::StreamStatusRequest>(request);
   if (!parsed.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(parsed.status()));
   absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor = api_->OpenStatusStream(*caller, *parsed);
   if (!cursor.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(cursor.status()));
@@ -294,7 +256,7 @@ RawStream* OperationsService::WatchOperations(grpc::CallbackServerContext* conte
                                               const grpc::ByteBuffer* request) {
   absl::StatusOr<Principal> caller = Authenticate(context);
   if (!caller.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(caller.status()));
-  absl::StatusOr<v1::WatchOperationsRequest> parsed = Parse<v1::WatchOperationsRequest>(request);
+  absl::StatusOr<v1::WatchOperationsRequest> parsed = ParseRaw<v1::WatchOperationsRequest>(request);
   if (!parsed.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(parsed.status()));
   absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor = api_->OpenWatch(*caller, *parsed);
   if (!cursor.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(cursor.status()));
@@ -315,16 +277,16 @@ grpc::ServerUnaryReactor* LroService::ListOperations(
     google::longrunning::ListOperationsResponse* response) {
   absl::StatusOr<Principal> caller =
       CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
-  if (!caller.ok()) return Reply(context, caller.status());
+  if (!caller.ok()) return ReplyRaw(context, caller.status());
   absl::StatusOr<engine::ListRequest> list = ListRequestFromProto(*request);
-  if (!list.ok()) return Reply(context, list.status());
+  if (!list.ok()) return ReplyRaw(context, list.status());
   absl::StatusOr<engine::ListResponse> page = api_->ListVisible(*caller, *list);
-  if (!page.ok()) return Reply(context, page.status());
+  if (!page.ok()) return ReplyRaw(context, page.status());
   for (const engine::OperationRecord& record : page->operations) {
     OperationToLro(record, response->add_operations());
   }
   response->set_next_page_token(page->next_page_token);
-  return Reply(context, absl::OkStatus());
+  return ReplyRaw(context, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* LroService::GetOperation(
@@ -332,13 +294,13 @@ grpc::ServerUnaryReactor* LroService::GetOperation(
     google::longrunning::Operation* response) {
   absl::StatusOr<Principal> caller =
       CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
-  if (!caller.ok()) return Reply(context, caller.status());
+  if (!caller.ok()) return ReplyRaw(context, caller.status());
   absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
-  if (!id.ok()) return Reply(context, id.status());
+  if (!id.ok()) return ReplyRaw(context, id.status());
   absl::StatusOr<engine::OperationRecord> record = api_->ViewOperation(*caller, *id);
-  if (!record.ok()) return Reply(context, record.status());
+  if (!record.ok()) return ReplyRaw(context, record.status());
   OperationToLro(*record, response);
-  return Reply(context, absl::OkStatus());
+  return ReplyRaw(context, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* LroService::DeleteOperation(
@@ -346,10 +308,10 @@ grpc::ServerUnaryReactor* LroService::DeleteOperation(
     const google::longrunning::DeleteOperationRequest* request, google::protobuf::Empty* response) {
   absl::StatusOr<Principal> caller =
       CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
-  if (!caller.ok()) return Reply(context, caller.status());
+  if (!caller.ok()) return ReplyRaw(context, caller.status());
   Principal principal = *std::move(caller);
   absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
-  if (!id.ok()) return Reply(context, id.status());
+  if (!id.ok()) return ReplyRaw(context, id.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   blocking_.Post([this, reactor, principal, id = *id] {  // the store deletes: off the thread
     reactor->Finish(ToGrpcStatus(api_->DeleteOperation(principal, id)));
@@ -362,10 +324,10 @@ grpc::ServerUnaryReactor* LroService::CancelOperation(
     const google::longrunning::CancelOperationRequest* request, google::protobuf::Empty* response) {
   absl::StatusOr<Principal> caller =
       CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
-  if (!caller.ok()) return Reply(context, caller.status());
+  if (!caller.ok()) return ReplyRaw(context, caller.status());
   Principal principal = *std::move(caller);
   absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
-  if (!id.ok()) return Reply(context, id.status());
+  if (!id.ok()) return ReplyRaw(context, id.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   blocking_.Post([this, reactor, principal, id = *id] {  // as gpop.v1 Cancel: off the thread
     reactor->Finish(ToGrpcStatus(api_->CancelOperation(principal, id).status()));
@@ -378,27 +340,27 @@ grpc::ServerUnaryReactor* LroService::WaitOperation(
     google::longrunning::Operation* response) {
   absl::StatusOr<Principal> caller =
       CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
-  if (!caller.ok()) return Reply(context, caller.status());
+  if (!caller.ok()) return ReplyRaw(context, caller.status());
   Principal principal = *std::move(caller);
   absl::StatusOr<std::string> id = OperationIdFromLroName("name", request->name());
-  if (!id.ok()) return Reply(context, id.status());
+  if (!id.ok()) return ReplyRaw(context, id.status());
   engine::Duration wait = api_->options().max_wait;
   if (request->has_timeout()) {
     // Longer than the cap is not an error: the wait simply ends at the cap (AIP-151).
     absl::StatusOr<engine::Duration> timeout =
         DurationFromProto("timeout", request->timeout(), std::chrono::hours(24 * 365 * 100));
-    if (!timeout.ok()) return Reply(context, timeout.status());
+    if (!timeout.ok()) return ReplyRaw(context, timeout.status());
     wait = std::min(wait, *timeout);
   }
   absl::StatusOr<engine::OperationRecord> record = api_->ViewOperation(principal, *id);
-  if (!record.ok()) return Reply(context, record.status());
+  if (!record.ok()) return ReplyRaw(context, record.status());
   if (core::IsTerminal(record->state)) {
     OperationToLro(*record, response);
-    return Reply(context, absl::OkStatus());
+    return ReplyRaw(context, absl::OkStatus());
   }
   absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
       api_->OpenStatusCursor(principal, *id, record->last_sequence);
-  if (!cursor.ok()) return Reply(context, cursor.status());
+  if (!cursor.ok()) return ReplyRaw(context, cursor.status());
   auto* reactor = new WaitReactor(api_, principal, clock_, *id, response);
   reactor->Start(*std::move(cursor), clock_->Now() + wait);
   return reactor;

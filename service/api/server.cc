@@ -111,7 +111,12 @@ Server::Server(const ServerOptions& options, engine::Engine* engine, core::Backe
            CallAuthentication{
                options.authenticator != nullptr ? options.authenticator : &local_authenticator_,
                &unix_peers_},
-           clock) {}
+           clock),
+      audit_api_(options.service.audit_log, options.service.page_token_key),
+      audit_(&audit_api_,
+             CallAuthentication{
+                 options.authenticator != nullptr ? options.authenticator : &local_authenticator_,
+                 &unix_peers_}) {}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                       engine::Engine* engine,
@@ -169,6 +174,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   }
   builder.RegisterService(&server->operations_);
   builder.RegisterService(&server->lro_);
+  builder.RegisterService(&server->audit_);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
                              static_cast<int>(options.keepalive_time.count()));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,

@@ -1,7 +1,7 @@
-// Server assembly: gpopd's grpc::Server with the gpop.v1 and google.longrunning services,
-// health (liveness and readiness), reflection, keepalive and connection-age limits, a
-// loopback-only listener unless the operator opts out, an optional plaintext health-only
-// listener for probes, and the planned shutdown sequence.
+// Server assembly: gpopd's grpc::Server with the gpop.v1 (operations, audit) and
+// google.longrunning services, health (liveness and readiness), reflection, keepalive and
+// connection-age limits, a loopback-only listener unless the operator opts out, an optional
+// plaintext health-only listener for probes, and the planned shutdown sequence.
 
 #ifndef GPOP_SERVICE_API_SERVER_H_
 #define GPOP_SERVICE_API_SERVER_H_
@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "service/api/audit_service.h"
 #include "service/api/auth/local_authenticator.h"
 #include "service/api/operations_service.h"
 #include "service/api/tls.h"
@@ -122,6 +123,8 @@ class Server {
   OperationsApi api_;
   OperationsService operations_;
   LroService lro_;
+  AuditApi audit_api_;
+  AuditService audit_;
   std::unique_ptr<TlsCredentials> tls_;  // null without TLS
   std::unique_ptr<grpc::Server> grpc_server_;
   // Serves only grpc.health.v1 on options_.health_listen (every other method meets

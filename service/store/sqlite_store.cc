@@ -27,6 +27,17 @@ const sqlite::Schema& StoreSchema() {
           "CREATE TABLE expired (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE);"
           "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
           "INSERT INTO counters VALUES ('revision', 0);",
+          // 2: the audit log (service/audit/sqlite_audit_log.h), append-only: rows can be
+          // neither changed nor removed.
+          "CREATE TABLE audit (sequence INTEGER PRIMARY KEY AUTOINCREMENT,"
+          " time_ns INTEGER NOT NULL, principal TEXT NOT NULL, action INTEGER NOT NULL,"
+          " operation_id TEXT NOT NULL, revision INTEGER NOT NULL, entry BLOB NOT NULL);"
+          "CREATE INDEX audit_by_operation ON audit (operation_id, sequence);"
+          "CREATE INDEX audit_by_principal ON audit (principal, sequence);"
+          "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+          " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+          "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+          " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
       }};
   return *schema;
 }
@@ -55,6 +66,14 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
 
 SqliteStore::SqliteStore(std::unique_ptr<sqlite::Database> db, SqliteStoreOptions options)
     : options_(std::move(options)), db_(std::move(db)) {}
+
+absl::StatusOr<std::unique_ptr<sqlite::Database>> SqliteStore::OpenDatabase(
+    const std::string& path) {
+  sqlite::OpenOptions open;
+  open.create = false;
+  open.check_integrity = false;  // Open checked it
+  return sqlite::Database::Open(path, StoreSchema(), open);
+}
 
 int SqliteStore::SchemaVersion() { return static_cast<int>(StoreSchema().migrations.size()); }
 

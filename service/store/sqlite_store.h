@@ -36,6 +36,10 @@ class SqliteStore final : public engine::Store {
   absl::Status Delete(const std::string& operation_id) override;
   absl::StatusOr<Snapshot> Load() override;
 
+  // A further connection to the file of a store opened with Open, checked like Open's: the audit
+  // log (service/audit) keeps its table in the same file, on its own connection.
+  static absl::StatusOr<std::unique_ptr<sqlite::Database>> OpenDatabase(const std::string& path);
+
   // The schema this build writes (PRAGMA user_version).
   static int SchemaVersion();
   // A PRAGMA's value on the store's own connection, for tests ("journal_mode", "synchronous").

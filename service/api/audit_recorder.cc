@@ -1,0 +1,49 @@
+// FINISH entries from terminal events (see audit_recorder.h).
+
+#include "service/api/audit_recorder.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "service/api/audit_entries.h"
+#include "service/api/log.h"
+
+namespace gpop::api {
+namespace {
+
+std::optional<uint64_t> ResumeRevision(audit::AuditLog* log) {
+  absl::StatusOr<uint64_t> last = log->LastFinishRevision();
+  if (!last.ok()) {
+    Log(LogLevel::kError, {}, "audit log: " + last.status().ToString());
+    return std::nullopt;
+  }
+  return *last;
+}
+
+}  // namespace
+
+AuditRecorder::AuditRecorder(engine::Engine* engine, audit::AuditLog* log)
+    : engine_(engine),
+      log_(log),
+      follower_(
+          engine, kPrincipal, "audit log", [this](const engine::Event& event) { Record(event); },
+          ResumeRevision(log)) {}
+
+void AuditRecorder::Record(const engine::Event& event) {
+  if (!core::IsTerminal(event.state)) return;
+  audit::AuditQuery query;
+  query.operation_id = event.operation_id;
+  query.action = v1::START;
+  query.limit = 1;
+  absl::StatusOr<std::vector<v1::AuditEntry>> start = log_->List(query);
+  const v1::AuditEntry* start_entry = start.ok() && !start->empty() ? &start->front() : nullptr;
+  absl::StatusOr<engine::OperationRecord> record = engine_->Get(event.operation_id);
+  v1::AuditEntry entry = FinishEntry(event, start_entry, record.ok() ? &*record : nullptr);
+  if (absl::Status s = log_->Append(&entry); !s.ok()) {
+    Log(LogLevel::kError, LogTags{event.operation_id, entry.request_id(), entry.principal()},
+        "audit entry FINISH not written: " + s.ToString());
+  }
+}
+
+}  // namespace gpop::api

@@ -1,0 +1,47 @@
+// Completes the audit log from the engine's terminal events: one FINISH entry per operation
+// (result, error, effects, the GPO's version before and after), written by an EventFollower.
+
+#ifndef GPOP_SERVICE_API_AUDIT_RECORDER_H_
+#define GPOP_SERVICE_API_AUDIT_RECORDER_H_
+
+#include <chrono>
+#include <cstdint>
+
+#include "service/api/event_follower.h"
+#include "service/audit/audit_log.h"
+#include "service/engine/engine.h"
+
+namespace gpop::api {
+
+// AuditRecorder
+//
+// Follows the engine's events from the revision of the last FINISH entry in `log` (so that
+// operations that ended while no recorder ran, during recovery say, are recorded after a
+// restart, as far as the engine still retains their events) and appends a FINISH entry for
+// every terminal event. Construct after Engine::Recover; destroy before the engine and `log`.
+// Thread-safe.
+class AuditRecorder {
+ public:
+  AuditRecorder(engine::Engine* engine, audit::AuditLog* log);
+  AuditRecorder(const AuditRecorder&) = delete;
+  AuditRecorder& operator=(const AuditRecorder&) = delete;
+
+  // The principal its watch stream counts against.
+  static constexpr char kPrincipal[] = "gpopd-audit";
+
+  // Waits until the events up to `revision` are recorded (EventFollower::WaitForRevision).
+  bool WaitForRevision(uint64_t revision, std::chrono::steady_clock::time_point deadline) {
+    return follower_.WaitForRevision(revision, deadline);
+  }
+
+ private:
+  void Record(const engine::Event& event);
+
+  engine::Engine* const engine_;
+  audit::AuditLog* const log_;
+  EventFollower follower_;  // last: stopped before the members it uses go
+};
+
+}  // namespace gpop::api
+
+#endif  // GPOP_SERVICE_API_AUDIT_RECORDER_H_

@@ -1,0 +1,209 @@
+// The audit logs, SQLite and memory, against one set of expectations; then what only the SQLite
+// one promises: entries survive reopening the file and the removal of their operations, and the
+// table refuses changes.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "service/audit/memory_audit_log.h"
+#include "service/audit/sqlite_audit_log.h"
+#include "service/sqlite/database.h"
+#include "service/store/sqlite_store.h"
+#include "tests/testing/fixtures.h"
+
+namespace gpop::audit {
+namespace {
+
+engine::Time At(int seconds) { return engine::Time(std::chrono::seconds(1800000000 + seconds)); }
+
+v1::AuditEntry Entry(v1::AuditAction action, const std::string& principal, const std::string& op,
+                     int seconds, uint64_t revision = 0) {
+  v1::AuditEntry entry;
+  entry.set_action(action);
+  entry.set_principal(principal);
+  entry.set_operation_id(op);
+  entry.mutable_time()->set_seconds(1800000000 + seconds);
+  entry.set_revision(revision);
+  return entry;
+}
+
+std::vector<uint64_t> Sequences(const absl::StatusOr<std::vector<v1::AuditEntry>>& entries) {
+  EXPECT_TRUE(entries.ok()) << entries.status();
+  std::vector<uint64_t> out;
+  if (entries.ok()) {
+    for (const v1::AuditEntry& e : *entries) out.push_back(e.sequence());
+  }
+  return out;
+}
+
+class AuditLogTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "memory") {
+      log_ = std::make_unique<MemoryAuditLog>();
+      return;
+    }
+    path_ = (gpop::testing::TempDir("gpop-audit") / "operations.db").string();
+    absl::StatusOr<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(path_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(path_);
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = *std::move(log);
+  }
+
+  void Append(v1::AuditEntry entry) {
+    absl::Status s = log_->Append(&entry);
+    ASSERT_TRUE(s.ok()) << s;
+  }
+
+  std::string path_;
+  std::unique_ptr<store::SqliteStore> store_;  // migrated the file the SQLite log writes
+  std::unique_ptr<AuditLog> log_;
+};
+
+TEST_P(AuditLogTest, AppendNumbersEntriesAndKeepsThem) {
+  v1::AuditEntry first = Entry(v1::START, "alice", "op-1", 1);
+  first.mutable_request()->set_request_id("req-1");
+  first.add_gpos()->set_version(65537);
+  ASSERT_TRUE(log_->Append(&first).ok());
+  EXPECT_EQ(first.sequence(), 1u);
+  v1::AuditEntry second = Entry(v1::CANCEL, "bob", "op-1", 2);
+  ASSERT_TRUE(log_->Append(&second).ok());
+  EXPECT_EQ(second.sequence(), 2u);
+  absl::StatusOr<std::vector<v1::AuditEntry>> all = log_->List(AuditQuery{});
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].request().request_id(), "req-1");
+  EXPECT_EQ((*all)[0].gpos(0).version(), 65537u);
+  EXPECT_EQ((*all)[1].principal(), "bob");
+  EXPECT_EQ((*all)[1].sequence(), 2u);
+}
+
+TEST_P(AuditLogTest, FiltersByPrincipalOperationActionAndTime) {
+  Append(Entry(v1::START, "alice", "op-1", 10));
+  Append(Entry(v1::START, "bob", "op-2", 20));
+  Append(Entry(v1::CANCEL, "admin", "op-1", 30));
+  Append(Entry(v1::FINISH, "alice", "op-1", 40, 7));
+  AuditQuery by_principal;
+  by_principal.principal = "alice";
+  EXPECT_EQ(Sequences(log_->List(by_principal)), (std::vector<uint64_t>{1, 4}));
+  AuditQuery by_operation;
+  by_operation.operation_id = "op-1";
+  EXPECT_EQ(Sequences(log_->List(by_operation)), (std::vector<uint64_t>{1, 3, 4}));
+  AuditQuery by_action;
+  by_action.action = v1::START;
+  EXPECT_EQ(Sequences(log_->List(by_action)), (std::vector<uint64_t>{1, 2}));
+  AuditQuery by_time;
+  by_time.start_time = At(20);
+  by_time.end_time = At(40);  // exclusive
+  EXPECT_EQ(Sequences(log_->List(by_time)), (std::vector<uint64_t>{2, 3}));
+  AuditQuery combined;
+  combined.operation_id = "op-1";
+  combined.action = v1::CANCEL;
+  combined.principal = "admin";
+  EXPECT_EQ(Sequences(log_->List(combined)), (std::vector<uint64_t>{3}));
+  AuditQuery none;
+  none.principal = "mallory";
+  EXPECT_TRUE(Sequences(log_->List(none)).empty());
+}
+
+TEST_P(AuditLogTest, PagesByLimitAndAfterSequence) {
+  for (int i = 0; i < 5; ++i) Append(Entry(v1::START, "alice", "op-" + std::to_string(i), i));
+  AuditQuery page;
+  page.limit = 2;
+  EXPECT_EQ(Sequences(log_->List(page)), (std::vector<uint64_t>{1, 2}));
+  page.after_sequence = 2;
+  EXPECT_EQ(Sequences(log_->List(page)), (std::vector<uint64_t>{3, 4}));
+  page.after_sequence = 4;
+  EXPECT_EQ(Sequences(log_->List(page)), (std::vector<uint64_t>{5}));
+  page.after_sequence = 5;
+  EXPECT_TRUE(Sequences(log_->List(page)).empty());
+}
+
+TEST_P(AuditLogTest, LastFinishRevisionIsTheHighestFinishEntry) {
+  absl::StatusOr<uint64_t> none = log_->LastFinishRevision();
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0u);
+  Append(Entry(v1::FINISH, "alice", "op-1", 1, 12));
+  Append(Entry(v1::START, "alice", "op-2", 2, 99));  // not a FINISH: does not count
+  Append(Entry(v1::FINISH, "alice", "op-3", 3, 15));
+  absl::StatusOr<uint64_t> last = log_->LastFinishRevision();
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, 15u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Logs, AuditLogTest, ::testing::Values("memory", "sqlite"));
+
+TEST(SqliteAuditLogTest, SurvivesReopeningAndTheRemovalOfItsOperations) {
+  const std::string path = (gpop::testing::TempDir("gpop-audit") / "operations.db").string();
+  {
+    absl::StatusOr<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    engine::OperationRecord record;
+    record.id = "op-1";
+    record.state = core::OperationState::kSucceeded;
+    engine::Event event;
+    event.operation_id = "op-1";
+    event.sequence = 1;
+    event.revision = 1;
+    event.state = core::OperationState::kSucceeded;
+    ASSERT_TRUE((*store)->Commit({engine::Store::Change{record, event}}).ok());
+    absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(path);
+    ASSERT_TRUE(log.ok()) << log.status();
+    v1::AuditEntry start = Entry(v1::START, "alice", "op-1", 1);
+    ASSERT_TRUE((*log)->Append(&start).ok());
+    v1::AuditEntry finish = Entry(v1::FINISH, "alice", "op-1", 2, 1);
+    ASSERT_TRUE((*log)->Append(&finish).ok());
+    // Retention (or DeleteOperation) removes the operation, not its audit entries.
+    ASSERT_TRUE((*store)->Delete("op-1").ok());
+  }
+  absl::StatusOr<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<engine::Store::Snapshot> snapshot = (*store)->Load();
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_TRUE(snapshot->operations.empty());
+  absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(path);
+  ASSERT_TRUE(log.ok()) << log.status();
+  AuditQuery query;
+  query.operation_id = "op-1";
+  EXPECT_EQ(Sequences((*log)->List(query)), (std::vector<uint64_t>{1, 2}));
+  // Numbering goes on after the last entry.
+  v1::AuditEntry next = Entry(v1::START, "bob", "op-2", 3);
+  ASSERT_TRUE((*log)->Append(&next).ok());
+  EXPECT_EQ(next.sequence(), 3u);
+  absl::StatusOr<uint64_t> last = (*log)->LastFinishRevision();
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, 1u);
+}
+
+TEST(SqliteAuditLogTest, TheTableRefusesUpdatesAndDeletes) {
+  const std::string path = (gpop::testing::TempDir("gpop-audit") / "operations.db").string();
+  absl::StatusOr<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(path);
+  ASSERT_TRUE(log.ok()) << log.status();
+  v1::AuditEntry entry = Entry(v1::START, "alice", "op-1", 1);
+  ASSERT_TRUE((*log)->Append(&entry).ok());
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> raw = store::SqliteStore::OpenDatabase(path);
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  EXPECT_FALSE((*raw)->Exec("UPDATE audit SET principal = 'mallory'").ok());
+  EXPECT_FALSE((*raw)->Exec("DELETE FROM audit").ok());
+  absl::StatusOr<std::vector<v1::AuditEntry>> all = (*log)->List(AuditQuery{});
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].principal(), "alice");
+}
+
+TEST(SqliteAuditLogTest, NeedsTheStoreFile) {
+  const std::string path = (gpop::testing::TempDir("gpop-audit") / "missing.db").string();
+  absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(path);
+  EXPECT_FALSE(log.ok());
+}
+
+}  // namespace
+}  // namespace gpop::audit
