@@ -57,8 +57,29 @@ std::string ProtoSpecPath(const std::string& core_field, const core::OperationSp
 }
 
 // Rewrites a validator's INVALID_FIELD error so that it names the proto path under `prefix`.
+// The proto path (under `prefix`) of the backup location `spec` names, if it names one.
+std::optional<std::string> LocationField(const std::string& prefix,
+                                         const core::OperationSpec& spec) {
+  if (std::holds_alternative<core::BackupSpec>(spec)) return prefix + ".backup.location";
+  if (std::holds_alternative<core::RestoreSpec>(spec)) return prefix + ".restore.backup.location";
+  if (std::holds_alternative<core::ImportSpec>(spec)) return prefix + ".import.backup.location";
+  if (const auto* report = std::get_if<core::ReportSpec>(&spec);
+      report != nullptr && std::holds_alternative<core::BackupRef>(report->subject)) {
+    return prefix + ".report.backup.location";
+  }
+  return std::nullopt;
+}
+
 absl::Status RenameField(const core::Error& error, const std::string& prefix,
                          const core::OperationSpec& spec) {
+  // A backend that knows no such location cannot name the request field; the spec can.
+  if (error.reason == core::reason::kLocationNotFound && error.metadata.count("field") == 0) {
+    core::Error named = error;
+    if (std::optional<std::string> field = LocationField(prefix, spec)) {
+      named.metadata["field"] = *field;
+    }
+    return engine::ToStatus(named);
+  }
   auto it = error.metadata.find("field");
   if (error.code != core::Code::kInvalidArgument || it == error.metadata.end()) {
     return engine::ToStatus(error);

@@ -235,7 +235,12 @@ absl::StatusOr<v1::ListBackupsResponse> OperationsApi::ListBackups(
   absl::StatusOr<core::Backend::BackupQuery> query = BackupQueryFromProto(request);
   if (!query.ok()) return query.status();
   core::Result<std::vector<core::BackupInfo>> backups = backend_->ListBackups(*query);
-  if (!backups.ok()) return engine::ToStatus(backups.error());
+  if (!backups.ok()) {
+    core::Error error = backups.error();
+    if (error.reason == core::reason::kLocationNotFound)
+      error.metadata.emplace("field", "location");
+    return engine::ToStatus(error);
+  }
   v1::ListBackupsResponse response;
   for (const core::BackupInfo& backup : *backups) BackupToProto(backup, response.add_backups());
   return response;

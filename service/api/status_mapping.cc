@@ -2,7 +2,6 @@
 
 #include "service/api/status_mapping.h"
 
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -15,15 +14,7 @@ google::rpc::Status ToRpcStatus(const core::Error& error) {
   google::rpc::Status out;
   out.set_code(static_cast<int>(error.code));
   out.set_message(error.message);
-  google::rpc::ErrorInfo info;
-  info.set_reason(error.reason.empty() ? core::CodeName(error.code) : error.reason);
-  info.set_domain(kErrorDomain);
-  for (const auto& [key, value] : error.metadata) (*info.mutable_metadata())[key] = value;
-  if (error.hresult) {
-    char buf[16];
-    std::snprintf(buf, sizeof(buf), "0x%08X", *error.hresult);
-    (*info.mutable_metadata())["hresult"] = buf;
-  }
+  google::rpc::ErrorInfo info = engine::ToErrorInfo(error);
   out.add_details()->PackFrom(info);
   if (auto it = error.metadata.find(kRetryDelayMetadata); it != error.metadata.end()) {
     int64_t ms = std::strtoll(it->second.c_str(), nullptr, 10);

@@ -1,6 +1,6 @@
-// AIP-193 error mapping: the one place where an engine status (absl::Status carrying reason,
-// metadata and HRESULT under engine::kErrorInfoUrl) becomes a gRPC status, and where a core
-// error becomes a google.rpc.Status with one google.rpc.ErrorInfo in domain "gpop.dev".
+// AIP-193 error mapping: the one place where an engine status (absl::Status carrying a
+// serialized google.rpc.ErrorInfo under engine::kErrorInfoUrl) becomes a gRPC status, and where
+// a core error becomes a google.rpc.Status with one google.rpc.ErrorInfo in domain "gpop.dev".
 
 #ifndef GPOP_SERVICE_API_STATUS_MAPPING_H_
 #define GPOP_SERVICE_API_STATUS_MAPPING_H_
@@ -9,11 +9,12 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
 #include "service/core/error.h"
+#include "service/engine/status_convert.h"
 
 namespace gpop::api {
 
 // The ErrorInfo domain of every gpop error.
-inline constexpr char kErrorDomain[] = "gpop.dev";
+using engine::kErrorDomain;
 
 // An error whose metadata has kRetryDelayMetadata (milliseconds, decimal) also carries a
 // google.rpc.RetryInfo with that delay.

@@ -1,55 +1,45 @@
 #include "service/engine/status_convert.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "absl/strings/cord.h"
-#include "absl/strings/str_split.h"
+#include "google/rpc/error_details.pb.h"
 
 namespace gpop::engine {
 namespace {
 
-// Payload encoding: lines "reason\n", then "key=value\n" per metadata entry, with '\n' and '\\'
-// escaped in values. HRESULT travels as metadata "hresult" = 0x%08X.
-std::string Escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-  return out;
-}
+constexpr char kHresultKey[] = "hresult";
 
-std::string Unescape(absl::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size()) {
-      out += s[i + 1] == 'n' ? '\n' : s[i + 1];
-      ++i;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
+// The reason a status without gpop's payload gets.
+std::string DefaultReason(const absl::Status& status) {
+  return (status.code() == absl::StatusCode::kInternal ||
+          status.code() == absl::StatusCode::kUnknown)
+             ? core::reason::kInternal
+             : core::CodeName(static_cast<core::Code>(status.code()));
 }
 
 }  // namespace
 
-absl::Status ToStatus(const core::Error& error) {
-  if (error.code == core::Code::kOk) return absl::OkStatus();
-  absl::Status status(static_cast<absl::StatusCode>(error.code), error.message);
-  std::string payload = Escape(error.reason) + "\n";
-  for (const auto& [k, v] : error.metadata) payload += Escape(k) + "=" + Escape(v) + "\n";
+google::rpc::ErrorInfo ToErrorInfo(const core::Error& error) {
+  google::rpc::ErrorInfo info;
+  info.set_reason(error.reason.empty() ? core::CodeName(error.code) : error.reason);
+  info.set_domain(kErrorDomain);
+  for (const auto& [key, value] : error.metadata) (*info.mutable_metadata())[key] = value;
   if (error.hresult) {
     char buf[16];
     std::snprintf(buf, sizeof(buf), "0x%08X", *error.hresult);
-    payload += std::string("hresult=") + buf + "\n";
+    (*info.mutable_metadata())[kHresultKey] = buf;
   }
-  status.SetPayload(kErrorInfoUrl, absl::Cord(payload));
+  return info;
+}
+
+absl::Status ToStatus(const core::Error& error) {
+  if (error.code == core::Code::kOk) return absl::OkStatus();
+  absl::Status status(static_cast<absl::StatusCode>(error.code), error.message);
+  status.SetPayload(kErrorInfoUrl, absl::Cord(ToErrorInfo(error).SerializeAsString()));
   return status;
 }
 
@@ -61,27 +51,15 @@ core::Error ToError(const absl::Status& status) {
   core::Error error;
   error.code = static_cast<core::Code>(status.code());
   error.message = std::string(status.message());
-  auto payload = status.GetPayload(kErrorInfoUrl);
-  if (!payload) {
-    error.reason = (status.code() == absl::StatusCode::kInternal ||
-                    status.code() == absl::StatusCode::kUnknown)
-                       ? core::reason::kInternal
-                       : core::CodeName(error.code);
+  absl::optional<absl::Cord> payload = status.GetPayload(kErrorInfoUrl);
+  google::rpc::ErrorInfo info;
+  if (!payload || !info.ParseFromString(std::string(*payload))) {
+    error.reason = DefaultReason(status);
     return error;
   }
-  std::string text(*payload);
-  bool first = true;
-  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
-    if (first) {
-      error.reason = Unescape(line);
-      first = false;
-      continue;
-    }
-    size_t eq = line.find('=');
-    if (eq == absl::string_view::npos) continue;
-    std::string key = Unescape(line.substr(0, eq));
-    std::string value = Unescape(line.substr(eq + 1));
-    if (key == "hresult") {
+  error.reason = info.reason();
+  for (const auto& [key, value] : info.metadata()) {
+    if (key == kHresultKey) {
       error.hresult = static_cast<uint32_t>(std::strtoul(value.c_str(), nullptr, 16));
     } else {
       error.metadata[key] = value;
