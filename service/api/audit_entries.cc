@@ -2,25 +2,13 @@
 
 #include "service/api/audit_entries.h"
 
-#include <cctype>
-
+#include "absl/strings/match.h"
 #include "service/api/auth/policy.h"
 #include "service/api/conversion.h"
 #include "service/api/status_mapping.h"
 
 namespace gpop::api {
 namespace {
-
-bool SameText(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 void CommonFields(v1::AuditAction action, const std::string& principal,
                   const engine::OperationRecord& record, v1::AuditEntry* out) {
@@ -42,8 +30,8 @@ std::vector<v1::AuditGpo> AuditGposOf(const std::vector<core::GpoRef>& gpos,
     entry.set_guid(gpo.guid);
     entry.set_display_name(gpo.display_name);
     for (const core::GpoInfo& info : known) {
-      const bool same =
-          gpo.guid.empty() ? info.display_name == gpo.display_name : SameText(info.guid, gpo.guid);
+      const bool same = gpo.guid.empty() ? info.display_name == gpo.display_name
+                                         : absl::EqualsIgnoreCase(info.guid, gpo.guid);
       if (!same) continue;
       entry.set_guid(info.guid);
       entry.set_display_name(info.display_name);
@@ -105,7 +93,7 @@ v1::AuditEntry FinishEntry(const engine::Event& event, const v1::AuditEntry* sta
     const bool overwrites =
         event.kind == core::OperationKind::kRestore || event.kind == core::OperationKind::kImport;
     for (const v1::AuditGpo& before : out.gpos()) {
-      if (overwrites && before.has_version() && SameText(before.guid(), gpo->guid)) {
+      if (overwrites && before.has_version() && absl::EqualsIgnoreCase(before.guid(), gpo->guid)) {
         out.set_from_version(before.version());
       }
     }
