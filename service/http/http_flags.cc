@@ -8,6 +8,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/reflection.h"
+#include "absl/time/time.h"
 #include "service/api/log.h"
 
 ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
@@ -18,6 +19,9 @@ ABSL_FLAG(std::string, http_port_file, "",
 ABSL_FLAG(int, http_threads, 2,
           "libmicrohttpd event-loop threads (every HTTP connection and SSE stream is served by "
           "one of them; idle streams hold none).");
+ABSL_FLAG(absl::Duration, http_session_ttl, absl::Hours(8),
+          "How long a dashboard sign-in (POST /v1/session: a bearer token for a session cookie) "
+          "lasts; the token itself is checked again on every request.");
 ABSL_FLAG(int, http_max_connections, 4096, "Open HTTP connections (streams included) at most.");
 
 namespace gpop::http {
@@ -32,6 +36,12 @@ absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlags(
   options.authenticator = authenticator;
   options.metrics = metrics;
   options.io_threads = absl::GetFlag(FLAGS_http_threads);
+  // Session cookies stay valid across restarts when the page-token key is kept in --state_dir.
+  options.session_secret = service.page_token_key;
+  options.clock = service.clock;
+  absl::Duration ttl = absl::GetFlag(FLAGS_http_session_ttl);
+  if (ttl < absl::Minutes(1)) return absl::InvalidArgumentError("--http_session_ttl must be >= 1m");
+  options.session_ttl = absl::ToChronoSeconds(ttl);
   int max_connections = absl::GetFlag(FLAGS_http_max_connections);
   if (max_connections < 1) return absl::InvalidArgumentError("--http_max_connections must be >= 1");
   options.max_connections = static_cast<unsigned>(max_connections);

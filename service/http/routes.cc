@@ -143,6 +143,20 @@ absl::Status CheckSameOrigin(const Request& request) {
   return absl::OkStatus();
 }
 
+absl::Status CheckCsrf(const Request& request, const HttpIdentity& identity,
+                       const SessionSealer& sealer) {
+  if (identity.via != HttpIdentity::Via::kSession) return absl::OkStatus();
+  auto it = request.headers.find(kCsrfHeader);
+  if (it != request.headers.end() && sealer.CsrfMatches(identity.session_cookie, it->second)) {
+    return absl::OkStatus();
+  }
+  return engine::MakeStatus(core::Code::kPermissionDenied, "CSRF_TOKEN_INVALID",
+                            "refused a state-changing request: a request authenticated by the "
+                            "session cookie must carry the session's X-Gpop-Csrf header (GET "
+                            "/v1/session gives it)",
+                            {});
+}
+
 absl::Status CheckLoopbackHost(const Request& request) {
   auto it = request.headers.find("host");
   std::string host = it == request.headers.end() ? "" : it->second;
@@ -188,16 +202,30 @@ Answer Routes::Handle(const Request& request) const {
     }
     return answer;
   }
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  if (request.path == "/v1/session" && request.method == "POST") {
+    answer.reply = SignIn(request);
+    return answer;
+  }
   auto authorization = request.headers.find("authorization");
-  absl::StatusOr<api::Principal> caller =
+  auto cookie = request.cookies.find(kSessionCookie);
+  absl::StatusOr<HttpIdentity> caller =
       HttpCaller(authorization == request.headers.end() ? std::string() : authorization->second,
-                 *authenticator_, loopback_host_only_);
+                 cookie == request.cookies.end() ? nullptr : &cookie->second, *sessions_.sealer,
+                 Now(), *authenticator_, loopback_host_only_);
   if (!caller.ok()) {
-    answer.reply = ErrorReply(caller.status());
+    // A stream's refusal is a failure event on a 200 stream: EventSource cannot read a body,
+    // and the page must learn that it has to sign in again rather than retry.
+    if (get &&
+        (request.path == "/v1/operations:watch" || absl::EndsWith(request.path, "/events"))) {
+      answer.stream = std::make_unique<SseStream>(caller.status(), streams_);
+    } else {
+      answer.reply = ErrorReply(caller.status());
+    }
     return answer;
   }
   if (metrics) {
-    if (request.method != "GET" && request.method != "HEAD") {
+    if (!get) {
       answer.reply = ErrorReply(MethodNotAllowed(request));
       return answer;
     }
@@ -207,13 +235,20 @@ Answer Routes::Handle(const Request& request) const {
     answer.reply = std::move(reply);
     return answer;
   }
-  if (request.method == "POST") {
-    if (absl::Status s = CheckSameOrigin(request); !s.ok()) {
+  // What changes state: every POST, and signing out. (Other methods are refused below.)
+  if (request.method == "POST" || (!get && request.path == "/v1/session")) {
+    absl::Status s = CheckSameOrigin(request);
+    if (s.ok()) s = CheckCsrf(request, *caller, *sessions_.sealer);
+    if (!s.ok()) {
       answer.reply = ErrorReply(s);
       return answer;
     }
   }
-  return HandleApi(request, *caller);
+  if (request.path == "/v1/session") {
+    answer.reply = SessionReply(request, *caller);
+    return answer;
+  }
+  return HandleApi(request, caller->principal);
 }
 
 Answer Routes::HandleApi(const Request& request, const api::Principal& caller) const {

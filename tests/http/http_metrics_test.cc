@@ -86,7 +86,7 @@ TEST(HttpMetricsTest, CountersAndHistogramMoveWithOperations) {
 
 // Accepts one bearer token, as a viewer.
 TEST(HttpMetricsTest, ConfiguredCredentialsAreRequired) {
-  http_test::OneViewerAuthenticator authenticator;
+  http_test::TestAuthenticator authenticator;
   HttpTestServer server({}, &authenticator, /*with_metrics=*/true);
   EXPECT_EQ(Request(server.port(), "GET", "/metrics").status, 401);
   HttpAnswer ok =
