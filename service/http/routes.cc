@@ -2,6 +2,7 @@
 
 #include "service/http/routes.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <utility>
@@ -52,17 +53,8 @@ absl::Status MethodNotAllowed(const Request& request) {
                             {{"method", request.method}});
 }
 
-// The resume position of a stream: the query parameter when given, else Last-Event-ID (what
-// EventSource sends back on reconnect), else 0.
-absl::Status ResumePosition(const Request& request, const std::string& param, uint64_t* out) {
-  std::string text;
-  std::string field = param;
-  if (auto it = request.query.find(param); it != request.query.end()) {
-    text = it->second;
-  } else if (auto h = request.headers.find("last-event-id"); h != request.headers.end()) {
-    text = h->second;
-    field = "Last-Event-ID";
-  }
+// One resume position's text as a number (0 when empty).
+absl::Status ParsePosition(const std::string& text, const std::string& field, uint64_t* out) {
   *out = 0;
   if (text.empty()) return absl::OkStatus();
   errno = 0;
@@ -73,6 +65,22 @@ absl::Status ResumePosition(const Request& request, const std::string& param, ui
                               field + ": expected an unsigned integer", {{"field", field}});
   }
   *out = v;
+  return absl::OkStatus();
+}
+
+// The resume position of a stream: the later of the query parameter and Last-Event-ID, either
+// when only one is sent, else 0. EventSource reconnects to the same URL (its query parameter
+// where the page first opened it) with Last-Event-ID set to the last id it received since:
+// the later one is where the viewer really is.
+absl::Status ResumePosition(const Request& request, const std::string& param, uint64_t* out) {
+  uint64_t by_param = 0, by_header = 0;
+  if (auto it = request.query.find(param); it != request.query.end()) {
+    if (absl::Status s = ParsePosition(it->second, param, &by_param); !s.ok()) return s;
+  }
+  if (auto h = request.headers.find("last-event-id"); h != request.headers.end()) {
+    if (absl::Status s = ParsePosition(h->second, "Last-Event-ID", &by_header); !s.ok()) return s;
+  }
+  *out = std::max(by_param, by_header);
   return absl::OkStatus();
 }
 

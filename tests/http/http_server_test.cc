@@ -184,6 +184,17 @@ TEST(HttpSseTest, ResumesFromLastEventIdAndAfterSequenceExactlyAsGrpc) {
   ASSERT_EQ(after3.size(), seqs.size() - 3);
   EXPECT_EQ(after3.front(), 4u);
 
+  // EventSource's own reconnect: the page's first URL (?after_sequence=1) with the Last-Event-ID
+  // it has seen since (3): resumed after 3, never replaying 2 and 3; and the other way round.
+  for (const auto& [param, header] : {std::pair<int, int>{1, 3}, std::pair<int, int>{3, 1}}) {
+    HttpAnswer both =
+        Request(server.port(), "GET", path + "?after_sequence=" + std::to_string(param), "",
+                {"Last-Event-ID: " + std::to_string(header)});
+    std::vector<uint64_t> later = Sequences(ParseSse(both.body));
+    ASSERT_EQ(later.size(), seqs.size() - 3) << param << "/" << header;
+    EXPECT_EQ(later.front(), 4u);
+  }
+
   HttpAnswer beyond = Request(server.port(), "GET", path + "?after_sequence=999");
   std::vector<SseEvent> failure = ParseSse(beyond.body);
   ASSERT_EQ(failure.size(), 1u);
