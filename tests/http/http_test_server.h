@@ -40,6 +40,8 @@ class HttpTestServer {
 
   int port() const { return http_->port(); }
   engine::Engine& engine() { return *engine_; }
+  core::Backend& backend() { return backend_; }
+  engine::Clock& clock() { return clock_; }
   http::HttpServer& http() { return *http_; }
   metrics::Metrics* metrics() { return metrics_.get(); }  // null without `with_metrics`
 
