@@ -280,13 +280,14 @@ try {
   step = 'viewer signs in';
   await viewer.goto(base + '/#/op/' + running.id, {waitUntil: 'load'});
   await signIn(viewer, VIEWER_TOKEN);
+  // Polled by timer: a second window's animation frames may not run in headless Chromium.
   await viewer.waitForFunction(() => document.getElementById('op-state').textContent === 'RUNNING' &&
-      document.getElementById('whoami').textContent === 'vera (viewer)');
+      document.getElementById('whoami').textContent === 'vera (viewer)', {polling: 100});
   check(await viewer.$eval('#cancel', (n) => n.hidden && n.offsetParent === null), 'a viewer sees no Cancel button');
   step = 'viewer forces a cancel';
   await viewer.$eval('#cancel', (n) => { n.hidden = false; });
   await viewer.click('#cancel');
-  await viewer.waitForFunction(() => document.getElementById('op-error').textContent.includes('PERMISSION_DENIED'));
+  await viewer.waitForFunction(() => document.getElementById('op-error').textContent.includes('PERMISSION_DENIED'), {polling: 100});
   check(true, 'a viewer\'s forced cancel is refused and the page says PERMISSION_DENIED');
   check((await api(server.port, 'GET', '/v1/operations/' + running.id)).state === 'RUNNING',
       'the viewer\'s cancel changed nothing');
