@@ -47,6 +47,7 @@
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
 #include "service/http/http_flags.h"
+#include "service/metrics/metered_store.h"
 #include "service/metrics/metrics.h"
 #include "service/platform/shutdown.h"
 #ifdef _WIN32
@@ -187,13 +188,16 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
                  std::string(store.status().message()).c_str());
     return 2;
   }
-  engine::Engine engine(engine_options, backend->get(), store->get(), &clock);
+  // Prometheus' registry: the store's commits (MeteredStore) and the engine's (Metrics) together.
+  auto registry = std::make_shared<prometheus::Registry>();
+  metrics::MeteredStore metered_store(store->get(), *registry, &clock);
+  engine::Engine engine(engine_options, backend->get(), &metered_store, &clock);
   if (absl::Status s = engine.Recover(); !s.ok()) {
     std::fprintf(stderr, "gpopd: recovery failed: %s\n", s.ToString().c_str());
     return 1;
   }
-  api::OperationLog operation_log(&engine);  // a line per state change of every operation
-  metrics::Metrics metrics(&engine);         // Prometheus' counters, at the HTTP GET /metrics
+  api::OperationLog operation_log(&engine);     // a line per state change of every operation
+  metrics::Metrics metrics(&engine, registry);  // Prometheus' text, at the HTTP GET /metrics
 
   api::ServerOptions server_options;
   server_options.listen = absl::GetFlag(FLAGS_listen);

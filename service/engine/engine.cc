@@ -608,6 +608,7 @@ class Engine::Impl {
     }
     if (absl::Status s = ReserveStreamLocked(principal); !s.ok()) return s;
     auto cursor = std::make_unique<StatusCursor>(this, principal, id, after_sequence);
+    if (after_sequence > 0) ++resumed_status_streams_;
     InitCursorLocked(cursor.get());
     op->cursors.insert(cursor.get());
     return std::unique_ptr<Cursor>(std::move(cursor));
@@ -635,6 +636,7 @@ class Engine::Impl {
     }
     if (absl::Status s = ReserveStreamLocked(principal); !s.ok()) return s;
     auto cursor = std::make_unique<WatchCursor>(this, principal, after_revision, *filter);
+    if (after_revision > 0) ++resumed_watches_;
     InitCursorLocked(cursor.get());
     watch_cursors_.insert(cursor.get());
     return std::unique_ptr<Cursor>(std::move(cursor));
@@ -710,6 +712,9 @@ class Engine::Impl {
     s.queued = queued_;
     s.running = running_;
     s.open_streams = open_streams_;
+    s.open_watches = static_cast<int>(watch_cursors_.size());
+    s.resumed_status_streams = resumed_status_streams_;
+    s.resumed_watches = resumed_watches_;
     s.retained_operations = static_cast<int>(ops_.size());
     for (auto& [id, op] : ops_) s.retained_events += static_cast<int64_t>(op->events.size());
     s.retained_events += static_cast<int64_t>(watch_log_.size());
@@ -1352,6 +1357,8 @@ class Engine::Impl {
 
   std::set<CursorBase*> watch_cursors_ GPOP_GUARDED_BY(mu_);
   int open_streams_ GPOP_GUARDED_BY(mu_) = 0;
+  uint64_t resumed_status_streams_ GPOP_GUARDED_BY(mu_) = 0;
+  uint64_t resumed_watches_ GPOP_GUARDED_BY(mu_) = 0;
   std::map<std::string, int> streams_per_principal_ GPOP_GUARDED_BY(mu_);
 
   std::set<Clock::TimerId> timers_ GPOP_GUARDED_BY(mu_);
