@@ -24,7 +24,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -49,6 +48,7 @@
 #include "service/http/http_flags.h"
 #include "service/metrics/metered_store.h"
 #include "service/metrics/metrics.h"
+#include "service/platform/files.h"
 #include "service/platform/shutdown.h"
 #ifdef _WIN32
 #include "service/platform/windows_service.h"
@@ -141,13 +141,7 @@ std::vector<char*> RewriteConfigFlag(int argc, char** argv, std::vector<std::str
 }
 
 bool WritePortFile(const std::string& path, int port) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << port << "\n";
-    if (!out.flush()) return false;
-  }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
+  return platform::WriteFileAtomically(path, std::to_string(port) + "\n").ok();
 }
 
 engine::Duration ToDuration(absl::Duration d) {
