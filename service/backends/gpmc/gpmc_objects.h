@@ -33,33 +33,15 @@ std::string ReadString(Getter get) {
 // Members
 //
 // The members of a GPMC collection (GPMGPOCollection, GPMBackupCollection), as interface `I`.
-// Prefers the enumerator; falls back to Count/Item with the base probed.
+// In the collection's order (ForEachItem).
 template <typename I, typename Collection>
 std::vector<ComPtr<I>> Members(Collection* collection) {
   std::vector<ComPtr<I>> out;
-  auto add = [&](const Variant& item) {
+  ForEachItem(collection, [&](const Variant& item) {
     if (IUnknown* unknown = item.AsUnknown()) {
       if (auto member = ComPtr<IUnknown>::Share(unknown).template As<I>()) out.push_back(member);
     }
-  };
-  ComPtr<IEnumVARIANT> items;
-  if (SUCCEEDED(collection->get__NewEnum(items.Put())) && items) {
-    for (;;) {
-      Variant item;
-      ULONG fetched = 0;
-      if (items->Next(1, item.get(), &fetched) != S_OK || fetched != 1) break;
-      add(item);
-    }
-    return out;
-  }
-  LONG count = 0;
-  if (FAILED(collection->get_Count(&count)) || count <= 0) return out;
-  Variant first;
-  const LONG base = SUCCEEDED(collection->get_Item(0, first.get())) ? 0 : 1;
-  for (LONG i = base; i < base + count; ++i) {
-    Variant item;
-    if (SUCCEEDED(collection->get_Item(i, item.get()))) add(item);
-  }
+  });
   return out;
 }
 
