@@ -3,6 +3,8 @@
 #include "service/backends/gpmc/gpmc_objects.h"
 
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "service/core/guid.h"
 
@@ -56,6 +58,20 @@ core::BackupInfo ReadBackup(IGPMBackup* backup, const std::string& location) {
   DATE date = 0;
   if (SUCCEEDED(backup->get_Timestamp(&date))) info.time = FromDate(date);
   return info;
+}
+
+std::optional<uint64_t> BackupFolderBytes(const std::string& dir, const std::string& backup_id) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path folder = fs::u8path(dir) / fs::u8path(backup_id);
+  if (backup_id.empty() || !fs::is_directory(folder, ec)) return std::nullopt;
+  uint64_t total = 0;
+  for (fs::recursive_directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file(ec)) total += it->file_size(ec);
+    if (ec) return std::nullopt;
+  }
+  if (ec) return std::nullopt;
+  return total;
 }
 
 std::string MigrationTableFile(const std::string& dir, const std::string& name) {

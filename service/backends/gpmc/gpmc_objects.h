@@ -12,6 +12,8 @@
 // clang-format on
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +68,13 @@ std::string GpoResource(IGPMGPO* gpo);
 // A backup in `location` (the location's name, not its directory), as listings and results
 // show it.
 core::BackupInfo ReadBackup(IGPMBackup* backup, const std::string& location);
+
+// BackupFolderBytes
+//
+// The bytes of the files under the folder of backup `backup_id` ("{GUID}") in the backup
+// directory `dir` — what GPMC wrote for it; nullopt when the folder cannot be read (then the
+// size is unknown, not zero).
+std::optional<uint64_t> BackupFolderBytes(const std::string& dir, const std::string& backup_id);
 
 // MigrationTableFile
 //

@@ -148,7 +148,10 @@ Outcome GpmcBackend::OperationRun::Start(const core::BackupSpec& spec) {
                   "backing up " + Describe(spec.gpo), /*changes=*/true, [&](const Variant& v) {
                     core::OperationResult r;
                     if (auto b = ComPtr<IUnknown>::Share(v.AsUnknown()).As<IGPMBackup>()) {
-                      r = ReadBackup(b.get(), location);
+                      core::BackupInfo info = ReadBackup(b.get(), location);
+                      // What GPMC wrote, measured on disk (gpop_backup_bytes_total).
+                      info.bytes_written = BackupFolderBytes(*dir, info.backup_id);
+                      r = std::move(info);
                     }
                     return r;
                   });
