@@ -3,13 +3,13 @@
 #include "service/http/http_flags.h"
 
 #include <cstdio>
-#include <fstream>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/reflection.h"
 #include "absl/time/time.h"
 #include "service/api/log.h"
+#include "service/platform/files.h"
 
 ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
           "HTTP/JSON, Server-Sent Events and the dashboard: host:port or [ipv6]:port (port 0: "
@@ -63,14 +63,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlags(
   }
   std::string port_file = absl::GetFlag(FLAGS_http_port_file);
   if (!port_file.empty()) {
-    std::string tmp = port_file + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << (*server)->port() << "\n";
-      if (!out.flush()) return absl::UnavailableError("cannot write --http_port_file " + port_file);
-    }
-    if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
-      return absl::UnavailableError("cannot write --http_port_file " + port_file);
+    core::Status written =
+        platform::WriteFileAtomically(port_file, std::to_string((*server)->port()) + "\n");
+    if (!written.ok()) {
+      return absl::UnavailableError("cannot write --http_port_file " + port_file + ": " +
+                                    written.error().message);
     }
   }
   return server;

@@ -52,9 +52,15 @@ void TestAuthenticator::Revoke(const std::string& token) {
 HttpTestServer::HttpTestServer(engine::EngineOptions options,
                                const api::Authenticator* authenticator, bool with_metrics,
                                std::string session_secret) {
-  engine_ = std::make_unique<engine::Engine>(options, &backend_, &store_, &clock_);
+  auto registry = std::make_shared<prometheus::Registry>();
+  if (with_metrics) {
+    metered_store_ = std::make_unique<metrics::MeteredStore>(&store_, *registry, &clock_);
+  }
+  engine_ = std::make_unique<engine::Engine>(
+      options, &backend_,
+      metered_store_ ? static_cast<engine::Store*>(metered_store_.get()) : &store_, &clock_);
   EXPECT_TRUE(engine_->Recover().ok());
-  if (with_metrics) metrics_ = std::make_unique<metrics::Metrics>(engine_.get());
+  if (with_metrics) metrics_ = std::make_unique<metrics::Metrics>(engine_.get(), registry);
   http::HttpOptions http_options;
   http_options.metrics = metrics_.get();
   http_options.listen = "127.0.0.1:0";

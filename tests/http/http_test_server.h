@@ -20,6 +20,7 @@
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
 #include "service/http/http_server.h"
+#include "service/metrics/metered_store.h"
 #include "service/metrics/metrics.h"
 #include "service/store/memory_store.h"
 
@@ -31,8 +32,9 @@ namespace gpop::http_test {
 class HttpTestServer {
  public:
   // `authenticator` (null: loopback callers are the implicit admin) must outlive the server.
-  // `with_metrics`: serve GET /metrics (service/metrics). `session_secret`: the secret
-  // session cookies are sealed with (empty: a random one, as HttpOptions).
+  // `with_metrics`: serve GET /metrics (service/metrics), the store's commits metered too.
+  // `session_secret`: the secret session cookies are sealed with (empty: a random one, as
+  // HttpOptions).
   explicit HttpTestServer(engine::EngineOptions options = {},
                           const api::Authenticator* authenticator = nullptr,
                           bool with_metrics = false, std::string session_secret = "");
@@ -48,6 +50,7 @@ class HttpTestServer {
  private:
   engine::RealClock clock_;
   store::MemoryStore store_;
+  std::unique_ptr<metrics::MeteredStore> metered_store_;  // over store_, with metrics
   synthetic::SyntheticBackend backend_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<metrics::Metrics> metrics_;
