@@ -11,24 +11,6 @@
 #include "service/transfer/sha256.h"
 
 namespace gpop::transfer {
-namespace {
-
-// The digest of the open file `fd` of `size` bytes; leaves the offset at 0.
-core::Result<std::string> DigestFd(int fd, const std::string& display) {
-  Sha256 digest;
-  std::vector<char> buffer(256 * 1024);
-  while (true) {
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return sysvol::ErrnoError(errno, "read", display);
-    if (n == 0) break;
-    digest.Update(std::string_view(buffer.data(), static_cast<size_t>(n)));
-  }
-  if (::lseek(fd, 0, SEEK_SET) != 0) return sysvol::ErrnoError(errno, "seek", display);
-  return digest.Hex();
-}
-
-}  // namespace
 
 core::Status AddTree(TarWriter& tar, const sysvol::Dir& folder, const std::string& prefix,
                      std::vector<ExtractedFile>* files) {
@@ -55,7 +37,10 @@ core::Status AddTree(TarWriter& tar, const sysvol::Dir& folder, const std::strin
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
       status = sysvol::PathEscape(display, "is not a regular file");
     } else {
-      core::Result<std::string> digest = DigestFd(fd, display);
+      core::Result<std::string> digest = Sha256OfFd(fd, display);
+      if (digest.ok() && ::lseek(fd, 0, SEEK_SET) != 0) {
+        digest = sysvol::ErrnoError(errno, "seek", display);
+      }
       if (!digest.ok()) {
         status = digest.error();
       } else {

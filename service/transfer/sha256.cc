@@ -2,9 +2,15 @@
 
 #include "service/transfer/sha256.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <vector>
+
+#include "service/backends/sysvol/safe_fs.h"
 
 namespace gpop::transfer {
 
@@ -41,6 +47,28 @@ std::string Sha256Hex(std::string_view bytes) {
   Sha256 digest;
   digest.Update(bytes);
   return digest.Hex();
+}
+
+core::Result<std::string> Sha256OfFd(int fd, const std::string& display) {
+  Sha256 digest;
+  std::vector<char> buffer(256 * 1024);
+  while (true) {
+    ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return sysvol::ErrnoError(errno, "read", display);
+    if (n == 0) break;
+    digest.Update(std::string_view(buffer.data(), static_cast<size_t>(n)));
+  }
+  return digest.Hex();
+}
+
+core::Result<std::string> Sha256OfFile(const std::filesystem::path& path) {
+  const std::string display = path.filename().string();
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return sysvol::ErrnoError(errno, "open", display);
+  core::Result<std::string> digest = Sha256OfFd(fd, display);
+  ::close(fd);
+  return digest;
 }
 
 bool IsSha256Hex(std::string_view text) {

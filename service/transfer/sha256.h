@@ -3,9 +3,12 @@
 #ifndef GPOP_SERVICE_TRANSFER_SHA256_H_
 #define GPOP_SERVICE_TRANSFER_SHA256_H_
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include "service/core/error.h"
 
 namespace gpop::transfer {
 
@@ -32,6 +35,13 @@ class Sha256 {
 //
 // The digest of `bytes` in one call.
 std::string Sha256Hex(std::string_view bytes);
+
+// Sha256OfFd / Sha256OfFile
+//
+// The digest of everything read from the open descriptor `fd` until its end (`display` names it
+// in errors), or of the regular file `path` (links are not followed).
+core::Result<std::string> Sha256OfFd(int fd, const std::string& display);
+core::Result<std::string> Sha256OfFile(const std::filesystem::path& path);
 
 // IsSha256Hex
 //

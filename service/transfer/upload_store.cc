@@ -53,42 +53,10 @@ core::Error NotFound(const std::string& id) {
                          {{"upload_id", id}});
 }
 
-bool EqualsNoCase(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 int64_t FileSize(const fs::path& path) {
   std::error_code ec;
   uintmax_t size = fs::file_size(path, ec);
   return ec ? -1 : static_cast<int64_t>(size);
-}
-
-// The SHA-256 of the file at `path`.
-core::Result<std::string> DigestFile(const fs::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return sysvol::ErrnoError(errno, "open", path.filename().string());
-  Sha256 digest;
-  std::vector<char> buffer(256 * 1024);
-  while (true) {
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return sysvol::ErrnoError(err, "read", path.filename().string());
-    }
-    if (n == 0) break;
-    digest.Update(std::string_view(buffer.data(), static_cast<size_t>(n)));
-  }
-  ::close(fd);
-  return digest.Hex();
 }
 
 // Checks the extracted files against what the client declared (when it declared any).
@@ -221,15 +189,7 @@ core::Result<std::unique_ptr<UploadStore>> UploadStore::Open(UploadOptions optio
 
 core::Result<std::pair<std::string, fs::path>> UploadStore::ResolveLocation(
     const std::string& name) const {
-  const std::string want = name.empty() ? options_.locations.default_name : name;
-  const auto& folders = options_.locations.folders;
-  if (auto it = folders.find(want); it != folders.end())
-    return std::make_pair(it->first, it->second);
-  for (const auto& [known, folder] : folders) {
-    if (EqualsNoCase(known, want)) return std::make_pair(known, folder);
-  }
-  return core::MakeError(core::Code::kNotFound, core::reason::kLocationNotFound,
-                         "no backup location named \"" + want + "\"", {{"location", want}});
+  return transfer::ResolveLocation(options_.locations, name);
 }
 
 core::Status UploadStore::SaveMeta(const Session& session) const {
@@ -480,7 +440,7 @@ core::Result<UploadRecord> UploadStore::Publish(const std::string& id) {
     return error;
   };
   const UploadRecord& record = snapshot.record;
-  core::Result<std::string> digest = DigestFile(FolderOf(id) / kDataFile);
+  core::Result<std::string> digest = Sha256OfFile(FolderOf(id) / kDataFile);
   if (!digest.ok()) return fail(digest.error());
   if (*digest != record.sha256) {
     return refuse(core::MakeError(core::Code::kInvalidArgument, kUploadChecksumMismatch,

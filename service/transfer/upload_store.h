@@ -21,6 +21,7 @@
 #include "service/core/mutex.h"
 #include "service/core/operation.h"
 #include "service/transfer/tar_extract.h"
+#include "service/transfer/transfer_locations.h"
 
 namespace gpop::transfer {
 
@@ -31,15 +32,6 @@ inline constexpr char kUploadOffsetMismatch[] = "UPLOAD_OFFSET_MISMATCH";
 inline constexpr char kUploadBusy[] = "UPLOAD_BUSY";
 inline constexpr char kUploadChecksumMismatch[] = "UPLOAD_CHECKSUM_MISMATCH";
 inline constexpr char kBackupExists[] = "BACKUP_EXISTS";
-
-// TransferLocations
-//
-// The backup locations uploads publish into and downloads read from: configured name -> folder,
-// and the name an empty request means.
-struct TransferLocations {
-  std::map<std::string, std::filesystem::path> folders;
-  std::string default_name;
-};
 
 // UploadOptions
 //
