@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/ctl/render.h"
+#include "client/ctl/transfer_commands.h"
 #include "client/version.h"
 #include "google/protobuf/struct.pb.h"
 
@@ -304,6 +305,14 @@ int RunCommand(const Command& command, client::Client& client, const Io& io,
       return RunVersion(command, client, io);
     case Verb::kEvents:
       return RunEvents(command, client, io, interrupts);
+    case Verb::kUpload:
+    case Verb::kDownloadBackup:
+      if (transfer == nullptr) {
+        *io.err << "gpopctl: no transfer service connection\n";
+        return kExitOther;
+      }
+      return command.verb == Verb::kUpload ? RunUpload(command, *transfer, io)
+                                           : RunDownloadBackup(command, *transfer, io);
     case Verb::kHelp:
       break;
   }
