@@ -64,6 +64,20 @@ core::Result<std::vector<OpenedBackup>> OpenBackups(const Dir& location,
   return out;
 }
 
+// The backups `ids` of the location `location`, with the location's configured name and folder.
+core::Result<std::vector<OpenedBackup>> OpenBackups(const TransferLocations& locations,
+                                                    const std::string& location,
+                                                    const std::vector<std::string>& ids,
+                                                    std::string* name, Dir* folder) {
+  core::Result<std::pair<std::string, fs::path>> resolved = ResolveLocation(locations, location);
+  if (!resolved.ok()) return resolved.error();
+  core::Result<Dir> loc = Dir::OpenRoot(resolved->second, "backups/" + resolved->first);
+  if (!loc.ok()) return loc.error();
+  *name = resolved->first;
+  *folder = std::move(*loc);
+  return OpenBackups(*folder, ids);
+}
+
 std::string ScratchName() {
   static constexpr char kHex[] = "0123456789abcdef";
   std::random_device random;
@@ -134,15 +148,14 @@ core::Result<std::string> Download::Read(int64_t offset, size_t max_bytes) const
 core::Result<std::vector<core::BackupInfo>> LookUpBackups(const TransferLocations& locations,
                                                           const std::string& location,
                                                           const std::vector<std::string>& ids) {
-  core::Result<std::pair<std::string, fs::path>> resolved = ResolveLocation(locations, location);
-  if (!resolved.ok()) return resolved.error();
-  core::Result<Dir> loc = Dir::OpenRoot(resolved->second, "backups/" + resolved->first);
-  if (!loc.ok()) return loc.error();
-  core::Result<std::vector<OpenedBackup>> opened = OpenBackups(*loc, ids);
+  std::string name;
+  Dir loc;
+  core::Result<std::vector<OpenedBackup>> opened =
+      OpenBackups(locations, location, ids, &name, &loc);
   if (!opened.ok()) return opened.error();
   std::vector<core::BackupInfo> out;
   for (const OpenedBackup& b : *opened) {
-    out.push_back(sysvol::BackupInfoFromInst(b.inst, resolved->first));
+    out.push_back(sysvol::BackupInfoFromInst(b.inst, name));
   }
   return out;
 }
@@ -152,11 +165,10 @@ core::Result<std::unique_ptr<Download>> PrepareBackupDownload(const TransferLoca
                                                               const std::string& location,
                                                               const std::vector<std::string>& ids,
                                                               bool as_set) {
-  core::Result<std::pair<std::string, fs::path>> resolved = ResolveLocation(locations, location);
-  if (!resolved.ok()) return resolved.error();
-  core::Result<Dir> loc = Dir::OpenRoot(resolved->second, "backups/" + resolved->first);
-  if (!loc.ok()) return loc.error();
-  core::Result<std::vector<OpenedBackup>> opened = OpenBackups(*loc, ids);
+  std::string name;
+  Dir loc;
+  core::Result<std::vector<OpenedBackup>> opened =
+      OpenBackups(locations, location, ids, &name, &loc);
   if (!opened.ok()) return opened.error();
   std::error_code ec;
   fs::create_directories(scratch, ec);
@@ -173,7 +185,7 @@ core::Result<std::unique_ptr<Download>> PrepareBackupDownload(const TransferLoca
     }
     for (const OpenedBackup& b : *opened) {
       if (!status.ok()) break;
-      core::Result<Dir> folder = loc->OpenSubdir(b.folder_name);
+      core::Result<Dir> folder = loc.OpenSubdir(b.folder_name);
       if (!folder.ok()) {
         status = folder.error();
         break;

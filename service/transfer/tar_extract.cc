@@ -22,15 +22,6 @@ namespace {
 
 using sysvol::Dir;
 
-core::Error Rejected(const std::string& entry, const std::string& problem) {
-  std::map<std::string, std::string> metadata;
-  if (!entry.empty()) metadata["entry"] = entry;
-  return core::MakeError(
-      core::Code::kInvalidArgument, kUploadRejected,
-      (entry.empty() ? std::string("upload") : "upload entry \"" + entry + "\"") + ": " + problem,
-      std::move(metadata));
-}
-
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -83,7 +74,8 @@ class Folders {
       std::string next = key.empty() ? Lower(parts[i]) : key + "/" + Lower(parts[i]);
       auto it = open_.find(next);
       if (it == open_.end()) {
-        if (files_.count(next) != 0) return Rejected(entry, "a file is in the way of its folder");
+        if (files_.count(next) != 0)
+          return UploadRejected(entry, "a file is in the way of its folder");
         core::Result<Dir> made = current->MakeSubdir(parts[i]);
         if (!made.ok()) return made.error();
         it = open_.emplace(next, std::move(*made)).first;
@@ -124,13 +116,13 @@ core::Result<ExtractedFile> WriteEntry(archive* a, const Dir& dir, const std::st
     la_ssize_t n = archive_read_data(a, buffer.data(), buffer.size());
     if (n == 0) break;
     if (n < 0) {
-      failed = Rejected(path, std::string("unreadable data (truncated or corrupt tar): ") +
-                                  archive_error_string(a));
+      failed = UploadRejected(path, std::string("unreadable data (truncated or corrupt tar): ") +
+                                        archive_error_string(a));
       break;
     }
     written += n;
     if (written > declared) {
-      failed = Rejected(path, "holds more data than its header declares");
+      failed = UploadRejected(path, "holds more data than its header declares");
       break;
     }
     digest.Update(std::string_view(buffer.data(), static_cast<size_t>(n)));
@@ -149,7 +141,7 @@ core::Result<ExtractedFile> WriteEntry(archive* a, const Dir& dir, const std::st
     if (!failed.ok()) break;
   }
   if (failed.ok() && written != declared) {
-    failed = Rejected(path, "holds less data than its header declares (truncated tar)");
+    failed = UploadRejected(path, "holds less data than its header declares (truncated tar)");
   }
   if (failed.ok() && ::fsync(fd) != 0) failed = sysvol::ErrnoError(errno, "fsync", path);
   ::close(fd);
@@ -159,6 +151,15 @@ core::Result<ExtractedFile> WriteEntry(archive* a, const Dir& dir, const std::st
 
 }  // namespace
 
+core::Error UploadRejected(const std::string& entry, const std::string& problem) {
+  std::map<std::string, std::string> metadata;
+  if (!entry.empty()) metadata["entry"] = entry;
+  return core::MakeError(
+      core::Code::kInvalidArgument, kUploadRejected,
+      (entry.empty() ? std::string("upload") : "upload entry \"" + entry + "\"") + ": " + problem,
+      std::move(metadata));
+}
+
 core::Result<std::string> NormalizeEntryPath(const std::string& name, const ExtractLimits& limits) {
   std::string path = name;
   while (path.rfind("./", 0) == 0) path.erase(0, 2);
@@ -166,21 +167,23 @@ core::Result<std::string> NormalizeEntryPath(const std::string& name, const Extr
   if (!path.empty() && path.back() == '/') path.pop_back();
   if (path.empty()) return std::string();
   if (name.size() > limits.max_path_bytes)
-    return Rejected(name.substr(0, 64) + "...", "path too long");
-  if (path.front() == '/') return Rejected(name, "absolute path");
+    return UploadRejected(name.substr(0, 64) + "...", "path too long");
+  if (path.front() == '/') return UploadRejected(name, "absolute path");
   for (unsigned char c : path) {
     if (c < 0x20 || c == 0x7f || c == '\\' || c == ':' || c == '*' || c == '?' || c == '"' ||
         c == '<' || c == '>' || c == '|') {
-      return Rejected(name, "holds a character no Windows file name may hold");
+      return UploadRejected(name, "holds a character no Windows file name may hold");
     }
   }
   std::vector<std::string> parts = Split(path);
-  if (static_cast<int>(parts.size()) > limits.max_depth) return Rejected(name, "nested too deep");
+  if (static_cast<int>(parts.size()) > limits.max_depth)
+    return UploadRejected(name, "nested too deep");
   for (const std::string& part : parts) {
     if (part.empty() || part == "." || part == "..") {
-      return Rejected(name, "path leaves the folder or has an empty, \".\" or \"..\" component");
+      return UploadRejected(name,
+                            "path leaves the folder or has an empty, \".\" or \"..\" component");
     }
-    if (!sysvol::IsSafeName(part)) return Rejected(name, "bad file name");
+    if (!sysvol::IsSafeName(part)) return UploadRejected(name, "bad file name");
   }
   return path;
 }
@@ -197,7 +200,7 @@ core::Result<std::vector<ExtractedFile>> ExtractTar(const std::filesystem::path&
   // is refused as an unknown format.
   archive_read_support_format_tar(a.get());
   if (archive_read_open_filename(a.get(), tar_file.c_str(), 64 * 1024) != ARCHIVE_OK) {
-    return Rejected("", std::string("not a tar stream: ") + archive_error_string(a.get()));
+    return UploadRejected("", std::string("not a tar stream: ") + archive_error_string(a.get()));
   }
   std::vector<ExtractedFile> files;
   int64_t entries = 0;
@@ -207,45 +210,47 @@ core::Result<std::vector<ExtractedFile>> ExtractTar(const std::filesystem::path&
     int r = archive_read_next_header(a.get(), &entry);
     if (r == ARCHIVE_EOF) break;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-      return Rejected("",
-                      std::string("malformed or truncated tar: ") + archive_error_string(a.get()));
+      return UploadRejected(
+          "", std::string("malformed or truncated tar: ") + archive_error_string(a.get()));
     }
     if (++entries > limits.max_entries) {
-      return Rejected("", "more than " + std::to_string(limits.max_entries) + " entries");
+      return UploadRejected("", "more than " + std::to_string(limits.max_entries) + " entries");
     }
     const char* raw_name = archive_entry_pathname(entry);
-    if (raw_name == nullptr) return Rejected("", "an entry has no name");
+    if (raw_name == nullptr) return UploadRejected("", "an entry has no name");
     core::Result<std::string> normalized = NormalizeEntryPath(raw_name, limits);
     if (!normalized.ok()) return normalized.error();
     const std::string& path = *normalized;
-    if (archive_entry_hardlink(entry) != nullptr) return Rejected(raw_name, "a hard link");
+    if (archive_entry_hardlink(entry) != nullptr) return UploadRejected(raw_name, "a hard link");
     const mode_t type = archive_entry_filetype(entry);
-    if (type != AE_IFREG && type != AE_IFDIR) return Rejected(raw_name, TypeName(type));
+    if (type != AE_IFREG && type != AE_IFDIR) return UploadRejected(raw_name, TypeName(type));
     if (path.empty()) {
-      if (type != AE_IFDIR) return Rejected(raw_name, "the root is not a folder");
+      if (type != AE_IFDIR) return UploadRejected(raw_name, "the root is not a folder");
       continue;
     }
     std::vector<std::string> parts = Split(path);
     const std::string lower = Lower(path);
     if (type == AE_IFDIR) {
-      if (folders.IsFile(lower)) return Rejected(raw_name, "a file of that name exists");
+      if (folders.IsFile(lower)) return UploadRejected(raw_name, "a file of that name exists");
       core::Result<const Dir*> made = folders.Ensure(parts, parts.size(), raw_name);
       if (!made.ok()) return made.error();
       continue;
     }
-    if (archive_entry_sparse_count(entry) > 0) return Rejected(raw_name, "a sparse file");
-    if (!archive_entry_size_is_set(entry)) return Rejected(raw_name, "no size");
+    if (archive_entry_sparse_count(entry) > 0) return UploadRejected(raw_name, "a sparse file");
+    if (!archive_entry_size_is_set(entry)) return UploadRejected(raw_name, "no size");
     const int64_t size = archive_entry_size(entry);
     if (size < 0 || size > limits.max_file_bytes) {
-      return Rejected(raw_name, "larger than " + std::to_string(limits.max_file_bytes) + " bytes");
+      return UploadRejected(raw_name,
+                            "larger than " + std::to_string(limits.max_file_bytes) + " bytes");
     }
     total += size;
     if (total > limits.max_total_bytes) {
-      return Rejected(raw_name, "the files add up to more than " +
-                                    std::to_string(limits.max_total_bytes) + " bytes");
+      return UploadRejected(raw_name, "the files add up to more than " +
+                                          std::to_string(limits.max_total_bytes) + " bytes");
     }
     if (folders.IsFolder(lower) || !folders.AddFile(lower)) {
-      return Rejected(raw_name, "a second entry of that name (names are compared ignoring case)");
+      return UploadRejected(raw_name,
+                            "a second entry of that name (names are compared ignoring case)");
     }
     core::Result<const Dir*> parent = folders.Ensure(parts, parts.size() - 1, raw_name);
     if (!parent.ok()) return parent.error();

@@ -18,6 +18,12 @@ namespace gpop::transfer {
 // is at fault).
 inline constexpr char kUploadRejected[] = "UPLOAD_REJECTED";
 
+// UploadRejected
+//
+// The INVALID_ARGUMENT / UPLOAD_REJECTED error for `entry` (the tar path, or empty for the
+// whole upload): "upload entry "<entry>": <problem>".
+core::Error UploadRejected(const std::string& entry, const std::string& problem);
+
 // ExtractLimits
 //
 // Bounds on one tar stream. The defaults hold a baseline package of hundreds of GPOs with a wide

@@ -10,6 +10,7 @@
 #include "service/backends/sysvol/format/backup_xml.h"
 #include "service/backends/sysvol/format/manifest.h"
 #include "service/backends/sysvol/format/safe_xml.h"
+#include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/safe_fs.h"
 #include "service/core/guid.h"
 
@@ -17,32 +18,13 @@ namespace gpop::transfer {
 namespace {
 
 using sysvol::Dir;
+using sysvol::internal::EqualsNoCase;
 
 constexpr size_t kMaxXmlBytes = size_t{64} << 20;
 
-core::Error Rejected(const std::string& entry, const std::string& problem) {
-  std::map<std::string, std::string> metadata;
-  if (!entry.empty()) metadata["entry"] = entry;
-  return core::MakeError(
-      core::Code::kInvalidArgument, kUploadRejected,
-      (entry.empty() ? std::string("upload") : "upload \"" + entry + "\"") + ": " + problem,
-      std::move(metadata));
-}
-
 // A checker's error as an upload refusal, keeping its message.
 core::Error RejectedBy(const std::string& entry, const core::Error& error) {
-  return Rejected(entry, error.message);
-}
-
-bool EqualsNoCase(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
+  return UploadRejected(entry, error.message);
 }
 
 bool EndsWithNoCase(const std::string& s, const std::string& suffix) {
@@ -61,7 +43,7 @@ core::Result<LaidOutBackup> CheckBackup(const Dir& folder, const std::string& re
   core::Result<std::optional<sysvol::DirEntry>> backup_xml = Find(folder, "Backup.xml");
   if (!backup_xml.ok()) return backup_xml.error();
   if (!*backup_xml || (*backup_xml)->type != sysvol::EntryType::kFile) {
-    return Rejected(rel, "a backup folder without Backup.xml");
+    return UploadRejected(rel, "a backup folder without Backup.xml");
   }
   core::Result<std::string> bytes = folder.ReadFile((*backup_xml)->name, kMaxXmlBytes);
   if (!bytes.ok()) return RejectedBy(Join(rel, "Backup.xml"), bytes.error());
@@ -72,7 +54,7 @@ core::Result<LaidOutBackup> CheckBackup(const Dir& folder, const std::string& re
   core::Result<std::optional<sysvol::DirEntry>> info = Find(folder, "bkupInfo.xml");
   if (!info.ok()) return info.error();
   if (!*info || (*info)->type != sysvol::EntryType::kFile) {
-    return Rejected(rel, "a backup folder without bkupInfo.xml");
+    return UploadRejected(rel, "a backup folder without bkupInfo.xml");
   }
   core::Result<std::string> info_bytes = folder.ReadFile((*info)->name, kMaxXmlBytes);
   if (!info_bytes.ok()) return RejectedBy(Join(rel, "bkupInfo.xml"), info_bytes.error());
@@ -80,9 +62,9 @@ core::Result<LaidOutBackup> CheckBackup(const Dir& folder, const std::string& re
       sysvol::ParseBkupInfo(*info_bytes, Join(rel, (*info)->name));
   if (!inst.ok()) return RejectedBy(Join(rel, "bkupInfo.xml"), inst.error());
   std::optional<std::string> id = core::NormalizeGuid(inst->id);
-  if (!id) return Rejected(Join(rel, "bkupInfo.xml"), "its ID is not a GUID");
+  if (!id) return UploadRejected(Join(rel, "bkupInfo.xml"), "its ID is not a GUID");
   if (!core::NormalizeGuid(inst->gpo_guid)) {
-    return Rejected(Join(rel, "bkupInfo.xml"), "its GPOGuid is not a GUID");
+    return UploadRejected(Join(rel, "bkupInfo.xml"), "its GPOGuid is not a GUID");
   }
   LaidOutBackup backup;
   backup.backup_id = *id;
@@ -115,7 +97,7 @@ core::Result<Dir> OpenRel(const std::filesystem::path& staging, const std::strin
 // Parses the file `path` of the staging folder with the hardened loader.
 core::Status CheckXml(const std::filesystem::path& staging, const std::string& path, int64_t size) {
   if (size > static_cast<int64_t>(kMaxXmlBytes)) {
-    return Rejected(path, "an XML file larger than 64 MiB");
+    return UploadRejected(path, "an XML file larger than 64 MiB");
   }
   size_t slash = path.rfind('/');
   core::Result<Dir> parent =
@@ -160,7 +142,7 @@ core::Result<UploadLayout> CheckLayout(const std::filesystem::path& staging,
       entries = std::move(inner_entries);
     }
   }
-  if (entries->empty()) return Rejected("", "the tar holds no files");
+  if (entries->empty()) return UploadRejected("", "the tar holds no files");
   core::Result<Dir> top = OpenRel(staging, base);
   if (!top.ok()) return top.error();
 
@@ -184,28 +166,29 @@ core::Result<UploadLayout> CheckLayout(const std::filesystem::path& staging,
       }
       std::optional<std::string> id = core::NormalizeGuid(e.name);
       if (e.type != sysvol::EntryType::kDirectory || !id) {
-        return Rejected(rel,
-                        "neither manifest.xml nor a {GUID} backup folder: a backup set holds only "
-                        "those (a single backup holds Backup.xml at its root)");
+        return UploadRejected(
+            rel,
+            "neither manifest.xml nor a {GUID} backup folder: a backup set holds only "
+            "those (a single backup holds Backup.xml at its root)");
       }
       core::Result<Dir> folder = top->OpenSubdir(e.name);
       if (!folder.ok()) return folder.error();
       core::Result<LaidOutBackup> backup = CheckBackup(*folder, rel);
       if (!backup.ok()) return backup.error();
       if (backup->backup_id != *id) {
-        return Rejected(rel, "its bkupInfo.xml names the backup " + backup->backup_id);
+        return UploadRejected(rel, "its bkupInfo.xml names the backup " + backup->backup_id);
       }
       layout.backups.push_back(*std::move(backup));
     }
-    if (layout.backups.empty()) return Rejected("", "a backup set without backups");
+    if (layout.backups.empty()) return UploadRejected("", "a backup set without backups");
     if (manifest) {
       std::set<std::string> present;
       for (const LaidOutBackup& b : layout.backups) present.insert(b.backup_id);
       for (const sysvol::BackupInst& listed : manifest->backups) {
         std::optional<std::string> id = core::NormalizeGuid(listed.id);
         if (!id || present.count(*id) == 0) {
-          return Rejected(Join(base, "manifest.xml"),
-                          "lists the backup " + listed.id + ", which is not in the upload");
+          return UploadRejected(Join(base, "manifest.xml"),
+                                "lists the backup " + listed.id + ", which is not in the upload");
         }
       }
     }
