@@ -23,6 +23,8 @@ packages=(
   libmicrohttpd-dev chromium
   # Prometheus metrics at GET /metrics (service/metrics)
   prometheus-cpp-dev
+  # tar streams of uploaded and downloaded backups (service/transfer)
+  libarchive-dev
   # the container image, assembled without a container engine (deploy/image/build-image.sh)
   debootstrap umoci skopeo iproute2
 )

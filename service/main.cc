@@ -52,6 +52,9 @@
 #include "service/platform/shutdown.h"
 #ifdef _WIN32
 #include "service/platform/windows_service.h"
+#else
+#include "service/api/transfer_service.h"
+#include "service/transfer_flags.h"
 #endif
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -227,6 +230,19 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
              "page tokens use a per-process key: " + std::string(key.status().message()));
   }
   server_options.service.max_timeout = engine_options.max_timeout;
+#ifndef _WIN32
+  // gpop.v1.BackupTransfer: uploads and downloads of backups and reports, in chunks.
+  absl::StatusOr<std::unique_ptr<transfer::UploadStore>> uploads = OpenUploadsFromFlags();
+  if (!uploads.ok()) {
+    std::fprintf(stderr, "gpopd: uploads: %s\n", std::string(uploads.status().message()).c_str());
+    return 2;
+  }
+  server_options.extra_services.push_back(
+      [&uploads](api::OperationsApi* api, api::CallAuthentication auth) {
+        return std::unique_ptr<grpc::Service>(std::make_unique<api::TransferService>(
+            api, auth, uploads->get(), DownloadScratchFromFlags()));
+      });
+#endif
   absl::StatusOr<std::unique_ptr<api::Server>> server =
       api::Server::Start(server_options, &engine, backend->get(), &clock);
   if (!server.ok()) {

@@ -6,8 +6,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <utility>
+#include <variant>
 
 #include "absl/strings/match.h"
+#include "service/api/conversion.h"
 #include "service/api/server.h"
 #include "service/core/error.h"
 #include "service/engine/status_convert.h"
@@ -90,20 +92,22 @@ std::map<std::string, std::string> Without(std::map<std::string, std::string> qu
   return query;
 }
 
-Reply ReportReply(const absl::StatusOr<v1::Operation>& operation) {
+// From the operation's record, not its proto: the proto carries a large report only by
+// reference (gpop.v1.ReportInfo.content is empty past 1 MiB).
+Reply ReportReply(const absl::StatusOr<engine::OperationRecord>& operation) {
   if (!operation.ok()) return ErrorReply(operation.status());
-  if (!operation->has_result() || !operation->result().has_report()) {
+  const auto* report = std::get_if<core::ReportInfo>(&operation->result);
+  if (report == nullptr) {
     return ErrorReply(engine::MakeStatus(
         core::Code::kFailedPrecondition, "NO_REPORT",
-        "operation " + operation->id() + " has no report (not a finished report operation)",
-        {{"operation_id", operation->id()}}));
+        "operation " + operation->id + " has no report (not a finished report operation)",
+        {{"operation_id", operation->id}}));
   }
-  const v1::ReportInfo& report = operation->result().report();
   Reply reply;
   // XML is shown as text: an XML document could carry a stylesheet that runs.
-  reply.content_type =
-      report.format() == v1::HTML ? "text/html; charset=utf-8" : "text/plain; charset=utf-8";
-  reply.body = report.content();
+  reply.content_type = report->format == core::ReportFormat::kHtml ? "text/html; charset=utf-8"
+                                                                   : "text/plain; charset=utf-8";
+  reply.body = report->content;
   reply.headers.emplace_back("Content-Security-Policy", kReportCsp);
   reply.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
   return reply;
@@ -374,8 +378,14 @@ Answer Routes::HandleApi(const Request& request, const api::Principal& caller) c
     return answer;
   }
   get_request.set_operation_id(id);
+  if (suffix == "/report") {
+    absl::Status valid = api::ValidateOperationId("operation_id", id);
+    answer.reply = ReportReply(valid.ok() ? api->ViewOperation(caller, id)
+                                          : absl::StatusOr<engine::OperationRecord>(valid));
+    return answer;
+  }
   absl::StatusOr<v1::Operation> operation = api->GetOperation(caller, get_request);
-  answer.reply = suffix == "/report" ? ReportReply(operation) : JsonReply(operation);
+  answer.reply = JsonReply(operation);
   return answer;
 }
 
