@@ -22,6 +22,7 @@
 #include "service/engine/scheduler.h"
 #include "service/engine/status_convert.h"
 #include "service/engine/timer_set.h"
+#include "service/engine/work_queue.h"
 
 namespace gpop::engine {
 
@@ -36,7 +37,8 @@ class Engine::Impl {
         clock_(clock),
         s_(options, clock),
         scheduler_(options.executor_threads, options.max_running_per_principal),
-        timers_(clock) {
+        timers_(clock),
+        maintenance_(1) {
     for (int i = 0; i < std::max(1, options_.executor_threads); ++i) {
       workers_.emplace_back([this] { WorkerLoop(); });
     }
@@ -45,6 +47,7 @@ class Engine::Impl {
   ~Impl() {
     Shutdown(Duration::zero());
     timers_.Close();
+    maintenance_.Stop();
   }
 
   // --- The progress sink handed to backends ------------------------------------------------
@@ -81,7 +84,7 @@ class Engine::Impl {
         ScheduleDeadlineLocked(op);
       }
       for (Op* op : recovered->finished) {
-        s_.ops.MarkFinished(op->rec.id);
+        s_.ops.MarkFinished(op);
         ScheduleRetentionLocked(op);
       }
       running_ids = std::move(recovered->running);
@@ -328,7 +331,8 @@ class Engine::Impl {
     {
       core::MutexLock lock(&s_.mu);
       if (scheduler_.running() > 0) {
-        grace_timer = clock_->Schedule(clock_->Now() + grace, [this] { CancelAllRunning(); });
+        grace_timer = clock_->Schedule(
+            clock_->Now() + grace, [this] { maintenance_.Post([this] { CancelAllRunning(); }); });
       }
     }
     if (grace <= Duration::zero()) CancelAllRunning();
@@ -356,6 +360,8 @@ class Engine::Impl {
     shutdown_done_ = true;
     shutdown_cv_.SignalAll();
   }
+
+  void AwaitMaintenance() { maintenance_.Drain(); }
 
   bool serving() {
     core::MutexLock lock(&s_.mu);
@@ -430,6 +436,7 @@ class Engine::Impl {
         }
         durable_cv_.SignalAll();
         DispatchLocked();  // operations are dispatched only once their QUEUED event is durable
+        RemoveExcessLaterLocked();
       }
       timers_to_cancel.swap(timers_to_cancel_);
     }
@@ -546,17 +553,11 @@ class Engine::Impl {
   void FinishLocked(Op* op, Ending ending) GPOP_REQUIRES(s_.mu) {
     AppendEventLocked(
         op, TerminalEvent(std::move(ending), op->rec.cancel_requested, op->folded_messages));
-    s_.ops.MarkFinished(op->rec.id);
+    s_.ops.MarkFinished(op);
     ScheduleRetentionLocked(op);
     if (op->deadline_timer != 0) {
       timers_to_cancel_.push_back(op->deadline_timer);  // cancelled by Flush, outside mu
       op->deadline_timer = 0;
-    }
-    if (s_.ops.finished_count() > static_cast<size_t>(options_.retained_operations) &&
-        !excess_removal_scheduled_) {
-      // Removal touches the store: defer to a clock callback so it runs without mu.
-      excess_removal_scheduled_ = true;
-      timers_.Schedule(clock_->Now(), [this] { RemoveExcess(); });
     }
   }
 
@@ -658,15 +659,32 @@ class Engine::Impl {
 
   // --- Timers and retention ---------------------------------------------------------------------
 
+  // Timers only hand work to the maintenance thread: a deadline's cancel and retention's removal
+  // write the store, and the clock's thread never blocks.
+  Clock::TimerId ScheduleTimerLocked(Time when, std::function<void()> work) GPOP_REQUIRES(s_.mu) {
+    return timers_.Schedule(when, [this, work = std::move(work)] { maintenance_.Post(work); });
+  }
+
   void ScheduleDeadlineLocked(Op* op) GPOP_REQUIRES(s_.mu) {
     std::string id = op->rec.id;
-    op->deadline_timer = timers_.Schedule(op->rec.deadline, [this, id] { OnDeadline(id); });
+    op->deadline_timer = ScheduleTimerLocked(op->rec.deadline, [this, id] { OnDeadline(id); });
   }
 
   void ScheduleRetentionLocked(Op* op) GPOP_REQUIRES(s_.mu) {
     std::string id = op->rec.id;
     Time when = op->rec.end_time.value_or(clock_->Now()) + options_.retention;
-    timers_.Schedule(when, [this, id] { RemoveOperations({id}); });
+    ScheduleTimerLocked(when, [this, id] { RemoveOperations({id}); });
+  }
+
+  // Count-based retention, once terminal events are durable (only those may be removed): the
+  // maintenance thread removes the oldest finished operations beyond the limit, without mu.
+  void RemoveExcessLaterLocked() GPOP_REQUIRES(s_.mu) {
+    if (s_.ops.finished_count() <= static_cast<size_t>(options_.retained_operations) ||
+        excess_removal_scheduled_) {
+      return;
+    }
+    excess_removal_scheduled_ = true;
+    maintenance_.Post([this] { RemoveExcess(); });
   }
 
   // Count-based retention: removes the oldest finished operations beyond the limit.
@@ -693,8 +711,8 @@ class Engine::Impl {
         // Only once its terminal event is durable: no change of it can still reach the store
         // after the delete. Otherwise retention tries again later.
         if (!core::IsTerminal(op->visible.state) || op->visible_sequence != op->rec.last_sequence) {
-          timers_.Schedule(clock_->Now() + std::chrono::seconds(1),
-                           [this, id] { RemoveOperations({id}); });
+          ScheduleTimerLocked(clock_->Now() + std::chrono::seconds(1),
+                              [this, id] { RemoveOperations({id}); });
           continue;
         }
         // Cursors of a removed operation end with OPERATION_EXPIRED on their next poll.
@@ -737,6 +755,7 @@ class Engine::Impl {
   std::deque<std::string> ready_ GPOP_GUARDED_BY(s_.mu);  // admitted, for the executor threads
   OperationIdGenerator ids_ GPOP_GUARDED_BY(s_.mu);
   TimerSet timers_;
+  WorkQueue maintenance_;  // timer consequences that block: store writes, backend cancels
   std::vector<Clock::TimerId> timers_to_cancel_ GPOP_GUARDED_BY(s_.mu);
   std::function<void(bool)> serving_observer_ GPOP_GUARDED_BY(s_.mu);
   bool excess_removal_scheduled_ GPOP_GUARDED_BY(s_.mu) = false;
@@ -768,6 +787,7 @@ absl::StatusOr<std::unique_ptr<Cursor>> Engine::OpenWatch(const std::string& pri
   return impl_->OpenWatch(principal, after, filter);
 }
 void Engine::Shutdown(Duration grace) { impl_->Shutdown(grace); }
+void Engine::AwaitMaintenance() { impl_->AwaitMaintenance(); }
 bool Engine::serving() { return impl_->serving(); }
 void Engine::SetServingObserver(std::function<void(bool)> observer) {
   impl_->SetServingObserver(std::move(observer));

@@ -154,6 +154,11 @@ class Engine {
   // backends to return; finally end every open stream. Idempotent; blocks until done.
   void Shutdown(Duration grace);
 
+  // Waits until the work timers handed over so far is done. Timers (deadlines, retention, the
+  // shutdown grace period) never do blocking work on the clock's thread: they hand it to the
+  // engine's maintenance thread. For tests that advance a FakeClock and then look.
+  void AwaitMaintenance();
+
   // Readiness: false once Shutdown began or the store failed.
   bool serving();
 

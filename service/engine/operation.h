@@ -38,6 +38,7 @@ struct Op {
   bool deadline_cancelled = false;
   bool shutdown_cancelled = false;
   int folded_messages = 0;          // message events dropped by the per-operation limit
+  uint64_t finish_index = 0;        // place in OperationTable's finished order (0: not finished)
   std::set<StreamCursor*> cursors;  // open status streams over this operation
 };
 
