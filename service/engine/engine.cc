@@ -39,32 +39,65 @@ class Engine::Impl {
         scheduler_(options.executor_threads, options.max_running_per_principal),
         timers_(clock),
         maintenance_(1) {
-    for (int i = 0; i < std::max(1, options_.executor_threads); ++i) {
-      workers_.emplace_back([this] { WorkerLoop(); });
-    }
+    int threads = std::max(1, options_.executor_threads);
+    core::MutexLock lock(&s_.mu);
+    in_run_.assign(threads, false);
+    abandoned_.assign(threads, false);
+    for (int i = 0; i < threads; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
   }
 
   ~Impl() {
     Shutdown(Duration::zero());
+    lifeline_->End();  // from here on, a run Shutdown abandoned calls nothing of the engine's
     timers_.Close();
     maintenance_.Stop();
   }
+
+  // Lets a thread the engine no longer joins (a run whose backend ignored shutdown's cancel)
+  // call back into the engine only while it exists.
+  class Lifeline {
+   public:
+    // Runs `fn` if the engine still exists; End waits for calls in progress.
+    void Call(const std::function<void()>& fn) {
+      {
+        core::MutexLock lock(&mu_);
+        if (!alive_) return;
+        ++calls_;
+      }
+      fn();
+      core::MutexLock lock(&mu_);
+      if (--calls_ == 0) cv_.SignalAll();
+    }
+    void End() {
+      core::MutexLock lock(&mu_);
+      alive_ = false;
+      while (calls_ > 0) cv_.Wait(&mu_);
+    }
+
+   private:
+    core::Mutex mu_;
+    core::CondVar cv_;
+    bool alive_ GPOP_GUARDED_BY(mu_) = true;
+    int calls_ GPOP_GUARDED_BY(mu_) = 0;
+  };
 
   // --- The progress sink handed to backends ------------------------------------------------
 
   class Sink final : public core::ProgressSink {
    public:
-    Sink(Impl* impl, std::string op_id) : impl_(impl), op_id_(std::move(op_id)) {}
+    Sink(Impl* impl, std::string op_id)
+        : impl_(impl), lifeline_(impl->lifeline_), op_id_(std::move(op_id)) {}
     void Progress(int64_t numerator, int64_t denominator) override {
-      impl_->OnProgress(op_id_, numerator, denominator);
+      lifeline_->Call([&] { impl_->OnProgress(op_id_, numerator, denominator); });
     }
     void Messages(std::vector<core::StatusMessage> messages,
                   std::optional<uint32_t> hresult) override {
-      impl_->OnMessages(op_id_, std::move(messages), hresult);
+      lifeline_->Call([&] { impl_->OnMessages(op_id_, std::move(messages), hresult); });
     }
 
    private:
     Impl* const impl_;
+    const std::shared_ptr<Lifeline> lifeline_;
     const std::string op_id_;
   };
 
@@ -336,11 +369,25 @@ class Engine::Impl {
       }
     }
     if (grace <= Duration::zero()) CancelAllRunning();
+    // Cancelled runs get shutdown_cancel_bound to stop; a backend that ignores the cancel does
+    // not keep the server up. Its operation stays CANCELLING (or RUNNING past its commit point)
+    // in the store, and the next start's Recover resolves it by the backend's intent.
+    Clock::TimerId bound_timer = 0;
     {
       core::MutexLock lock(&s_.mu);
-      while (scheduler_.running() > 0) idle_cv_.Wait(&s_.mu);
+      if (scheduler_.running() > 0) {
+        bound_timer = clock_->Schedule(
+            clock_->Now() + std::max(grace, Duration::zero()) + options_.shutdown_cancel_bound,
+            [this] {
+              core::MutexLock lock(&s_.mu);
+              shutdown_gave_up_ = true;
+              idle_cv_.SignalAll();
+            });
+      }
+      while (scheduler_.running() > 0 && !shutdown_gave_up_) idle_cv_.Wait(&s_.mu);
     }
     if (grace_timer != 0) clock_->Cancel(grace_timer);
+    if (bound_timer != 0) clock_->Cancel(bound_timer);
     Flush();
     Wakes wakes;
     {
@@ -354,7 +401,19 @@ class Engine::Impl {
       for (StreamCursor* c : s_.streams.watches()) c->TakeWakeLocked(&wakes);
     }
     RunWakes(&s_, &wakes);
-    for (std::thread& t : workers_) t.join();
+    std::vector<bool> abandon;
+    {
+      core::MutexLock lock(&s_.mu);
+      abandoned_ = in_run_;  // still inside backend_->Run: never joined
+      abandon = abandoned_;
+    }
+    for (size_t i = 0; i < workers_.size(); ++i) {
+      if (abandon[i]) {
+        workers_[i].detach();
+      } else {
+        workers_[i].join();
+      }
+    }
     workers_.clear();
     core::MutexLock lock(&s_.mu);
     shutdown_done_ = true;
@@ -493,7 +552,7 @@ class Engine::Impl {
     }
   }
 
-  void WorkerLoop() {
+  void WorkerLoop(int worker) {
     for (;;) {
       std::string id;
       core::RunRequest request;
@@ -524,8 +583,24 @@ class Engine::Impl {
         if (Op* op = s_.ops.Find(id)) EndRunLocked(op);
         continue;
       }
+      {
+        core::MutexLock lock(&s_.mu);
+        if (stop_workers_) {  // shutdown ended waiting: never start a run it would not join
+          if (Op* op = s_.ops.Find(id)) EndRunLocked(op);
+          continue;
+        }
+        in_run_[worker] = true;
+      }
+      std::shared_ptr<Lifeline> lifeline = lifeline_;
       Sink sink(this, id);
       core::Outcome outcome = backend_->Run(request, sink, *token);
+      bool abandoned = true;  // stays so if the engine is gone
+      lifeline->Call([&] {
+        core::MutexLock lock(&s_.mu);
+        in_run_[worker] = false;
+        abandoned = abandoned_[worker];
+      });
+      if (abandoned) return;  // shutdown gave up on this run; recovery resolves it
       {
         core::MutexLock lock(&s_.mu);
         if (Op* op = s_.ops.Find(id)) {
@@ -763,6 +838,10 @@ class Engine::Impl {
   bool shutdown_started_ GPOP_GUARDED_BY(s_.mu) = false;
   bool shutdown_done_ GPOP_GUARDED_BY(s_.mu) = false;
   bool stop_workers_ GPOP_GUARDED_BY(s_.mu) = false;
+  bool shutdown_gave_up_ GPOP_GUARDED_BY(s_.mu) = false;
+  std::vector<bool> in_run_ GPOP_GUARDED_BY(s_.mu);     // per worker: inside backend_->Run
+  std::vector<bool> abandoned_ GPOP_GUARDED_BY(s_.mu);  // per worker: detached by Shutdown
+  const std::shared_ptr<Lifeline> lifeline_ = std::make_shared<Lifeline>();
 
   std::vector<std::thread> workers_;  // written only by the constructor and Shutdown
 };
