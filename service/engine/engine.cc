@@ -38,7 +38,8 @@ class Engine::Impl {
         s_(options, clock),
         scheduler_(options.executor_threads, options.max_running_per_principal),
         timers_(clock),
-        maintenance_(1) {
+        maintenance_(1),
+        fanout_(2) {
     int threads = std::max(1, options_.executor_threads);
     core::MutexLock lock(&s_.mu);
     in_run_.assign(threads, false);
@@ -51,6 +52,7 @@ class Engine::Impl {
     lifeline_->End();  // from here on, a run Shutdown abandoned calls nothing of the engine's
     timers_.Close();
     maintenance_.Stop();
+    fanout_.Stop();
   }
 
   // Lets a thread the engine no longer joins (a run whose backend ignored shutdown's cancel)
@@ -318,7 +320,6 @@ class Engine::Impl {
     }
     if (absl::Status s = s_.streams.Reserve(principal); !s.ok()) return s;
     auto cursor = std::make_unique<StatusCursor>(&s_, principal, id, after_sequence);
-    op->cursors.insert(cursor.get());
     return std::unique_ptr<Cursor>(std::move(cursor));
   }
 
@@ -344,7 +345,6 @@ class Engine::Impl {
     }
     if (absl::Status s = s_.streams.Reserve(principal); !s.ok()) return s;
     auto cursor = std::make_unique<WatchCursor>(&s_, principal, after_revision, *filter);
-    s_.streams.watches().insert(cursor.get());
     return std::unique_ptr<Cursor>(std::move(cursor));
   }
 
@@ -395,10 +395,9 @@ class Engine::Impl {
       s_.streams.Close();
       stop_workers_ = true;
       work_cv_.SignalAll();
-      for (const auto& [id, op] : s_.ops.all()) {
-        for (StreamCursor* c : op->cursors) c->TakeWakeLocked(&wakes);
-      }
-      for (StreamCursor* c : s_.streams.watches()) c->TakeWakeLocked(&wakes);
+      for (const auto& [id, op] : s_.ops.all()) TakeOpWakesLocked(op.get(), &wakes);
+      std::vector<StreamCursor*> watches(s_.streams.watches().begin(), s_.streams.watches().end());
+      for (StreamCursor* c : watches) c->TakeWakeLocked(&wakes);
     }
     RunWakes(&s_, &wakes);
     std::vector<bool> abandon;
@@ -486,13 +485,11 @@ class Engine::Impl {
           op->visible.progress = op->rec.progress;  // progress is a current value, not an event
           if (change.event) {
             op->visible_sequence = change.event->sequence;
-            for (StreamCursor* c : op->cursors) c->TakeWakeLocked(&wakes);
+            FanOutLocked(op);
           }
         }
-        for (StreamCursor* c : s_.streams.watches()) c->TakeWakeLocked(&wakes);
-        if (s_.log.Trim()) {
-          for (StreamCursor* c : s_.streams.watches()) c->TakeWakeLocked(&wakes);
-        }
+        s_.log.Trim();
+        FanOutWatchesLocked();
         durable_cv_.SignalAll();
         DispatchLocked();  // operations are dispatched only once their QUEUED event is durable
         RemoveExcessLaterLocked();
@@ -645,14 +642,72 @@ class Engine::Impl {
   }
 
   void OnProgress(const std::string& id, int64_t numerator, int64_t denominator) {
+    core::MutexLock lock(&s_.mu);
+    Op* op = s_.ops.Find(id);
+    if (op == nullptr || core::IsTerminal(op->rec.state)) return;
+    op->rec.progress = Progress{numerator, denominator, op->rec.last_sequence};
+    op->visible.progress = op->rec.progress;
+    FanOutLocked(op);
+  }
+
+  // --- Wake fan-out ---------------------------------------------------------------------------
+  //
+  // The thread that reports progress or leads a group commit never runs a watcher's wake: it
+  // queues at most one wake pass per operation (and one for watches) on the fan-out pool, in
+  // O(1). A pass takes the wakes of the cursors armed at that moment, so changes that arrive
+  // while one is queued cost nothing more (watchers get the newest value).
+
+  void FanOutLocked(Op* op) GPOP_REQUIRES(s_.mu) {
+    if (op->armed.empty() || op->fanout_pending) return;
+    op->fanout_pending = true;
+    fanout_.Post([this, id = op->rec.id] { WakeOperation(id); });
+  }
+
+  void WakeOperation(const std::string& id) GPOP_EXCLUDES(s_.mu) {
     Wakes wakes;
     {
       core::MutexLock lock(&s_.mu);
       Op* op = s_.ops.Find(id);
-      if (op == nullptr || core::IsTerminal(op->rec.state)) return;
-      op->rec.progress = Progress{numerator, denominator, op->rec.last_sequence};
-      op->visible.progress = op->rec.progress;
-      for (StreamCursor* c : op->cursors) c->TakeWakeLocked(&wakes);
+      if (op == nullptr) return;
+      op->fanout_pending = false;
+      TakeOpWakesLocked(op, &wakes);
+    }
+    RunWakes(&s_, &wakes);
+  }
+
+  void TakeOpWakesLocked(Op* op, Wakes* wakes) GPOP_REQUIRES(s_.mu) {
+    std::set<StreamCursor*> armed;
+    armed.swap(op->armed);
+    for (StreamCursor* c : armed) c->TakeWakeLocked(wakes);
+  }
+
+  void FanOutWatchesLocked() GPOP_REQUIRES(s_.mu) {
+    if (s_.streams.watches().empty() || watch_fanout_pending_) return;
+    watch_fanout_pending_ = true;
+    fanout_.Post([this] { WakeWatches(); });
+  }
+
+  // Wakes the armed watches that the events made visible since the last pass concern: a watch
+  // is woken only by an event its filter matches (or by falling out of retention).
+  void WakeWatches() GPOP_EXCLUDES(s_.mu) {
+    Wakes wakes;
+    {
+      core::MutexLock lock(&s_.mu);
+      watch_fanout_pending_ = false;
+      const auto& window = s_.log.window();
+      auto it = std::upper_bound(
+          window.begin(), window.end(), watch_woken_revision_,
+          [](uint64_t rev, const WatchEntry& e) { return rev < e.event->revision; });
+      std::vector<const WatchEntry*> fresh;
+      for (; it != window.end() && it->event->revision <= s_.log.visible_revision(); ++it) {
+        fresh.push_back(&*it);
+      }
+      watch_woken_revision_ = std::max(watch_woken_revision_, s_.log.visible_revision());
+      std::vector<StreamCursor*> due;
+      for (StreamCursor* c : s_.streams.watches()) {
+        if (static_cast<WatchCursor*>(c)->WantsWakeLocked(fresh)) due.push_back(c);
+      }
+      for (StreamCursor* c : due) c->TakeWakeLocked(&wakes);
     }
     RunWakes(&s_, &wakes);
   }
@@ -791,7 +846,7 @@ class Engine::Impl {
           continue;
         }
         // Cursors of a removed operation end with OPERATION_EXPIRED on their next poll.
-        for (StreamCursor* c : op->cursors) c->TakeWakeLocked(&wakes);
+        TakeOpWakesLocked(op, &wakes);
         s_.ops.Remove(id);
         removed.push_back(id);
       }
@@ -830,7 +885,12 @@ class Engine::Impl {
   std::deque<std::string> ready_ GPOP_GUARDED_BY(s_.mu);  // admitted, for the executor threads
   OperationIdGenerator ids_ GPOP_GUARDED_BY(s_.mu);
   TimerSet timers_;
-  WorkQueue maintenance_;  // timer consequences that block: store writes, backend cancels
+  WorkQueue maintenance_;
+  WorkQueue fanout_;                                          // wake passes
+  bool watch_fanout_pending_ GPOP_GUARDED_BY(s_.mu) = false;  // a WakeWatches is queued
+  uint64_t watch_woken_revision_ GPOP_GUARDED_BY(s_.mu) =
+      0;  // events up to it were passed  // timer consequences that block: store writes, backend
+          // cancels
   std::vector<Clock::TimerId> timers_to_cancel_ GPOP_GUARDED_BY(s_.mu);
   std::function<void(bool)> serving_observer_ GPOP_GUARDED_BY(s_.mu);
   bool excess_removal_scheduled_ GPOP_GUARDED_BY(s_.mu) = false;

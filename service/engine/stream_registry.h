@@ -26,6 +26,7 @@ class StreamRegistry {
   void Release(const std::string& principal);
   int open() const { return open_; }
 
+  // Watch cursors waiting for a wake.
   std::set<StreamCursor*>& watches() { return watches_; }
 
   // Shutdown ended every stream; no new one opens.

@@ -10,11 +10,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "service/backends/synthetic/synthetic_backend.h"
+#include "service/core/mutex.h"
 #include "service/engine/engine.h"
 #include "service/store/memory_store.h"
 #include "service/store/sqlite_store.h"
@@ -137,6 +139,79 @@ double RetainedStartMicros(int retained, int window) {
     return -1;
   }
   return secs * 1e6 / window;
+}
+
+// Progress changes per second an operation reaches (steps of 1 ms, asked 1,000/s) with
+// `watchers` status streams on it, read the way gRPC reactors read them: a wake queues the
+// cursor for one of 2 reader threads, which polls it until Pending and arms it again. -1 on a
+// failure (a watcher that did not see the end).
+double ProgressRate(int watchers) {
+  store::MemoryStore store;
+  synthetic::Script script;
+  script.steps = 300;
+  script.step_delay = std::chrono::milliseconds(1);
+  synthetic::SyntheticBackend backend(script);
+  engine::RealClock clock;
+  engine::Engine engine(engine::EngineOptions{}, &backend, &store, &clock);
+  if (!engine.Recover().ok()) return -1;
+  engine::StartRequest r;
+  r.principal = "bench";
+  core::ReportSpec spec;
+  spec.subject = core::GpoRef{"{31B2F340-016D-11D2-945F-00C04FB984F9}", ""};
+  r.spec = spec;
+  auto rec = engine.Start(r);
+  if (!rec.ok()) return -1;
+  std::vector<std::unique_ptr<engine::Cursor>> cursors;
+  for (int i = 0; i < watchers; ++i) {
+    auto c = engine.OpenStatusStream("w" + std::to_string(i % 4), rec->id, 0);
+    if (!c.ok()) return -1;
+    cursors.push_back(std::move(*c));
+  }
+  core::Mutex mu;
+  core::CondVar cv;
+  std::deque<int> ready;
+  int ended = 0;
+  for (int i = 0; i < watchers; ++i) ready.push_back(i);
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2 && watchers > 0; ++t) {
+    readers.emplace_back([&] {
+      for (;;) {
+        int i;
+        {
+          core::MutexLock lock(&mu);
+          while (ready.empty() && ended < watchers) cv.Wait(&mu);
+          if (ready.empty()) return;
+          i = ready.front();
+          ready.pop_front();
+        }
+        for (;;) {
+          engine::Cursor::Next next = cursors[i]->Poll();
+          if (std::holds_alternative<engine::Cursor::End>(next)) {
+            core::MutexLock lock(&mu);
+            ++ended;
+            cv.SignalAll();
+            break;
+          }
+          if (std::holds_alternative<engine::StreamItem>(next)) continue;
+          if (cursors[i]->Arm([&, i] {
+                core::MutexLock lock(&mu);
+                ready.push_back(i);
+                cv.Signal();
+              })) {
+            break;
+          }
+        }
+      }
+    });
+  }
+  if (auto own = engine.OpenStatusStream("bench", rec->id, 0); own.ok()) Drain(own->get());
+  for (std::thread& t : readers) t.join();
+  auto done = engine.Get(rec->id);
+  cursors.clear();
+  engine.Shutdown(std::chrono::seconds(5));
+  if (!done.ok() || !done->start_time || !done->end_time) return -1;
+  double secs = std::chrono::duration<double>(*done->end_time - *done->start_time).count();
+  return script.steps / secs;
 }
 
 int Run(const std::vector<int>& retained_points) {
@@ -280,6 +355,18 @@ int Run(const std::vector<int>& retained_points) {
     }
     std::printf("  Start, %d caller(s): memory %8.0f/s, SQLite %8.0f/s, ratio %.2fx\n", threads,
                 memory_qps, sqlite_qps, sqlite_qps / memory_qps);
+  }
+  // Watchers never slow an operation: its progress rate with many watchers against none.
+  double alone = ProgressRate(0);
+  for (int watchers : {1000, 5000}) {
+    double rate = ProgressRate(watchers);
+    if (alone < 0 || rate < 0) {
+      std::printf("a progress-rate run failed\n");
+      ++failures;
+      continue;
+    }
+    std::printf("  progress, asked 1000/s: alone %6.0f/s, with %d watchers %6.0f/s, ratio %.2fx\n",
+                alone, watchers, rate, rate / alone);
   }
   // No cliffs: Start's cost once 1,000 / 10,000 / 100,000 operations are retained, against the
   // smallest point measured in this run.
