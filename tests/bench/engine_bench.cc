@@ -46,6 +46,16 @@ class SlowStore final : public engine::Store {
   store::MemoryStore inner_;
 };
 
+// A Start of a report on the Default Domain Policy: reports only read, so all run at once.
+engine::StartRequest ReportRequest(const std::string& principal) {
+  engine::StartRequest r;
+  r.principal = principal;
+  core::ReportSpec spec;
+  spec.subject = core::GpoRef{"{31B2F340-016D-11D2-945F-00C04FB984F9}", ""};
+  r.spec = spec;
+  return r;
+}
+
 // StartOperation calls per second from `threads` callers, each starting `per_thread` reports
 // (they run at once: reports only read) on `store`. -1 when a Start fails.
 double StartQps(engine::Store* store, int threads, int per_thread) {
@@ -65,11 +75,7 @@ double StartQps(engine::Store* store, int threads, int per_thread) {
   for (int t = 0; t < threads; ++t) {
     callers.emplace_back([&, t] {
       for (int i = 0; i < per_thread; ++i) {
-        engine::StartRequest r;
-        r.principal = "bench-" + std::to_string(t);
-        core::ReportSpec spec;
-        spec.subject = core::GpoRef{"{31B2F340-016D-11D2-945F-00C04FB984F9}", ""};
-        r.spec = spec;
+        engine::StartRequest r = ReportRequest("bench-" + std::to_string(t));
         if (!engine.Start(r).ok()) ++failed;
       }
     });
@@ -108,11 +114,7 @@ double RetainedStartMicros(int retained, int window) {
   auto start_many = [&](int n) {
     std::string last;
     for (int i = 0; i < n; ++i) {
-      engine::StartRequest r;
-      r.principal = "bench";
-      core::ReportSpec spec;
-      spec.subject = core::GpoRef{"{31B2F340-016D-11D2-945F-00C04FB984F9}", ""};
-      r.spec = spec;
+      engine::StartRequest r = ReportRequest("bench");
       auto rec = engine.Start(r);
       if (!rec.ok()) return false;
       last = rec->id;
@@ -154,11 +156,7 @@ double ProgressRate(int watchers) {
   engine::RealClock clock;
   engine::Engine engine(engine::EngineOptions{}, &backend, &store, &clock);
   if (!engine.Recover().ok()) return -1;
-  engine::StartRequest r;
-  r.principal = "bench";
-  core::ReportSpec spec;
-  spec.subject = core::GpoRef{"{31B2F340-016D-11D2-945F-00C04FB984F9}", ""};
-  r.spec = spec;
+  engine::StartRequest r = ReportRequest("bench");
   auto rec = engine.Start(r);
   if (!rec.ok()) return -1;
   std::vector<std::unique_ptr<engine::Cursor>> cursors;
@@ -258,11 +256,7 @@ int Run(const std::vector<int>& retained_points) {
     auto start = Clock::now();
     std::vector<std::string> ids;
     for (int i = 0; i < kOps; ++i) {
-      engine::StartRequest r;
-      r.principal = "bench";
-      core::ReportSpec spec;  // reports only read: all run concurrently
-      spec.subject = core::GpoRef{"{31B2F340-016D-11D2-945F-00C04FB984F9}", ""};
-      r.spec = spec;
+      engine::StartRequest r = ReportRequest("bench");
       auto rec = engine.Start(r);
       if (!rec.ok()) return 1;
       ids.push_back(rec->id);
@@ -296,11 +290,7 @@ int Run(const std::vector<int>& retained_points) {
     engine::RealClock clock;
     engine::Engine engine(engine::EngineOptions{}, &backend, &store, &clock);
     (void)engine.Recover();
-    engine::StartRequest r;
-    r.principal = "bench";
-    core::ReportSpec spec;
-    spec.subject = core::GpoRef{"{31B2F340-016D-11D2-945F-00C04FB984F9}", ""};
-    r.spec = spec;
+    engine::StartRequest r = ReportRequest("bench");
     auto rec = engine.Start(r);
     if (!rec.ok()) return 1;
     std::vector<std::unique_ptr<engine::Cursor>> cursors;
