@@ -48,6 +48,7 @@ bool StreamCursor::Arm(std::function<void()> wake) {
   core::MutexLock lock(&state_->mu);
   if (ReadyLocked()) return false;
   wake_ = std::move(wake);
+  Register();
   if (timer_ != 0) return true;
   Time due = last_sent_ + state_->options.heartbeat_interval;
   // Scheduling under mu is safe: clocks never run callbacks inside Schedule.
@@ -58,6 +59,7 @@ bool StreamCursor::Arm(std::function<void()> wake) {
 void StreamCursor::TakeWakeLocked(Wakes* wakes) {
   state_->mu.AssertHeld();
   if (!wake_) return;
+  Unregister();
   ++wakes_in_flight_;
   wakes->emplace_back(this, std::move(wake_));
   wake_ = nullptr;
@@ -133,8 +135,12 @@ bool StatusCursor::ReadyLocked() {
   return ProgressDueLocked(*op) || HeartbeatDueLocked();
 }
 
+void StatusCursor::Register() {
+  if (Op* op = state_->ops.Find(op_id_)) op->armed.insert(this);
+}
+
 void StatusCursor::Unregister() {
-  if (Op* op = state_->ops.Find(op_id_)) op->cursors.erase(this);
+  if (Op* op = state_->ops.Find(op_id_)) op->armed.erase(this);
 }
 
 // --- WatchCursor -------------------------------------------------------------------------------
@@ -169,6 +175,20 @@ bool WatchCursor::ReadyLocked() {
   return ended_ || state_->streams.closed() || position_ < state_->log.visible_revision() ||
          position_ < state_->log.floor() || HeartbeatDueLocked();
 }
+
+bool WatchCursor::WantsWakeLocked(const std::vector<const WatchEntry*>& fresh) {
+  state_->mu.AssertHeld();
+  if (ended_ || state_->streams.closed() || position_ < state_->log.floor()) return true;
+  for (const WatchEntry* e : fresh) {
+    if (e->event->revision > position_ &&
+        filter_.Matches(e->event->kind, e->event->state, *e->labels)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void WatchCursor::Register() { state_->streams.watches().insert(this); }
 
 void WatchCursor::Unregister() { state_->streams.watches().erase(this); }
 

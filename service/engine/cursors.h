@@ -36,7 +36,8 @@ class StreamCursor : public Cursor {
   Next Poll() override;
   bool Arm(std::function<void()> wake) override;
 
-  // Takes the armed wake, if any, for the caller to run after unlocking (RunWakes).
+  // Takes the armed wake, if any, for the caller to run after unlocking (RunWakes), and takes
+  // the cursor out of its armed set (do not iterate that set while calling this).
   void TakeWakeLocked(Wakes* wakes);
   void WakeDoneLocked();
 
@@ -47,6 +48,8 @@ class StreamCursor : public Cursor {
 
   virtual Next PollLocked() GPOP_REQUIRES(state_->mu) = 0;
   virtual bool ReadyLocked() GPOP_REQUIRES(state_->mu) = 0;
+  // Puts the cursor in / takes it out of the armed set the engine wakes from.
+  virtual void Register() GPOP_REQUIRES(state_->mu) = 0;
   virtual void Unregister() GPOP_REQUIRES(state_->mu) = 0;
 
   bool HeartbeatDueLocked() GPOP_REQUIRES(state_->mu);
@@ -68,7 +71,7 @@ class StreamCursor : public Cursor {
 
 // StatusCursor
 //
-// One operation's events after a sequence. Register it in the Op's cursors under state->mu.
+// One operation's events after a sequence. While armed, it is in its Op's `armed` set.
 class StatusCursor final : public StreamCursor {
  public:
   StatusCursor(EngineState* state, std::string principal, std::string op_id, uint64_t position);
@@ -77,6 +80,7 @@ class StatusCursor final : public StreamCursor {
  protected:
   Next PollLocked() override GPOP_REQUIRES(state_->mu);
   bool ReadyLocked() override GPOP_REQUIRES(state_->mu);
+  void Register() override GPOP_REQUIRES(state_->mu);
   void Unregister() override GPOP_REQUIRES(state_->mu);
 
  private:
@@ -90,16 +94,21 @@ class StatusCursor final : public StreamCursor {
 
 // WatchCursor
 //
-// Every event after a revision of operations matching a filter. Register it in
-// state->streams.watches() under state->mu.
+// Every event after a revision of operations matching a filter. While armed, it is in
+// state->streams.watches().
 class WatchCursor final : public StreamCursor {
  public:
   WatchCursor(EngineState* state, std::string principal, uint64_t position, Filter filter);
   ~WatchCursor() override;
 
+  // Whether a wake is due now that `fresh` events became visible: one its filter matches, its
+  // position fell out of retention, or shutdown. Needs state->mu.
+  bool WantsWakeLocked(const std::vector<const WatchEntry*>& fresh);
+
  protected:
   Next PollLocked() override GPOP_REQUIRES(state_->mu);
   bool ReadyLocked() override GPOP_REQUIRES(state_->mu);
+  void Register() override GPOP_REQUIRES(state_->mu);
   void Unregister() override GPOP_REQUIRES(state_->mu);
 
  private:

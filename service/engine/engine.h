@@ -40,6 +40,9 @@ struct EngineOptions {
   int retained_operations = 10000;                  // and at most this many
   int retained_revisions = 100000;                  // events kept for WatchOperations replay
   int max_events_per_operation = 10000;  // later message events are folded into one count
+  // Shutdown: after the grace period, cancelled runs get this long to stop; a backend that still
+  // has not returned is abandoned (its operation is resolved by Recover at the next start).
+  Duration shutdown_cancel_bound = std::chrono::seconds(10);
 };
 
 // StartRequest
@@ -151,8 +154,16 @@ class Engine {
 
   // Planned shutdown: refuse new starts (UNAVAILABLE, SHUTTING_DOWN), keep queued operations
   // queued, let running ones finish within `grace`, then cancel the rest and wait for their
-  // backends to return; finally end every open stream. Idempotent; blocks until done.
+  // backends to return, at most `shutdown_cancel_bound` more: a run still going then is left as
+  // the store has it (CANCELLING, or RUNNING past its commit point) for the next start's Recover
+  // to resolve, and its later outcome is ignored. Finally ends every open stream. Idempotent;
+  // blocks until done (at most grace + shutdown_cancel_bound on the engine's clock).
   void Shutdown(Duration grace);
+
+  // Waits until the work timers handed over so far is done. Timers (deadlines, retention, the
+  // shutdown grace period) never do blocking work on the clock's thread: they hand it to the
+  // engine's maintenance thread. For tests that advance a FakeClock and then look.
+  void AwaitMaintenance();
 
   // Readiness: false once Shutdown began or the store failed.
   bool serving();

@@ -37,8 +37,10 @@ struct Op {
   Clock::TimerId deadline_timer = 0;
   bool deadline_cancelled = false;
   bool shutdown_cancelled = false;
-  int folded_messages = 0;          // message events dropped by the per-operation limit
-  std::set<StreamCursor*> cursors;  // open status streams over this operation
+  int folded_messages = 0;        // message events dropped by the per-operation limit
+  uint64_t finish_index = 0;      // place in OperationTable's finished order (0: not finished)
+  std::set<StreamCursor*> armed;  // status streams over this operation waiting for a wake
+  bool fanout_pending = false;    // a wake pass over `armed` is queued
 };
 
 }  // namespace gpop::engine

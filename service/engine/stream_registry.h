@@ -28,6 +28,7 @@ class StreamRegistry {
   void Release(const std::string& principal);
   int open() const { return open_; }
 
+  // Watch cursors waiting for a wake.
   std::set<StreamCursor*>& watches() { return watches_; }
 
   // Streams opened after a position > 0 (a sequence for status streams, a revision for watches):

@@ -255,6 +255,7 @@ TEST_F(EngineTest, DeadlineWhileQueuedFails) {
   auto second = engine_->Start(r);
   ASSERT_TRUE(second.ok());
   clock_.Advance(std::chrono::seconds(11));
+  engine_->AwaitMaintenance();  // the timer's work runs on the maintenance thread
   auto got = engine_->Get(second->id);
   EXPECT_EQ(got->state, OperationState::kFailed);
   EXPECT_EQ(got->error->code, core::Code::kDeadlineExceeded);
@@ -290,6 +291,7 @@ TEST_F(EngineTest, DeadlineAfterCommitPointSucceeds) {
   auto rec = engine_->Start(r);
   backend_.WaitStarted(rec->id);
   clock_.Advance(std::chrono::seconds(6));
+  engine_->AwaitMaintenance();  // the timer's work runs on the maintenance thread
   backend_.Open(rec->id);
   Drained d = DrainToEnd(Stream(rec->id).get());
   EXPECT_EQ(d.events.back().state, OperationState::kSucceeded);
@@ -464,6 +466,7 @@ TEST_F(EngineTest, ResumeEdgeCases) {
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(ErrorOf(unknown.status()).reason, core::reason::kOperationNotFound);
   clock_.Advance(std::chrono::hours(2));
+  engine_->AwaitMaintenance();  // the timer's work runs on the maintenance thread
   auto expired = engine_->OpenStatusStream("alice", rec.id, 0);
   EXPECT_EQ(expired.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(ErrorOf(expired.status()).reason, core::reason::kOperationExpired);
