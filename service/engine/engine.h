@@ -40,6 +40,12 @@ struct EngineOptions {
   int retained_operations = 10000;                  // and at most this many
   int retained_revisions = 100000;                  // events kept for WatchOperations replay
   int max_events_per_operation = 10000;  // later message events are folded into one count
+  // A listing page ends before its records' estimated size passes this (a default client
+  // accepts 4 MiB), and at page_size records.
+  size_t max_list_bytes = size_t{2} << 20;
+  // What a status stream reads from the store at once when it replays events no longer in
+  // memory (a finished operation's, or those from before a restart).
+  Store::PageLimits history_page{256, size_t{256} << 10};
 };
 
 // StartRequest

@@ -45,8 +45,8 @@ class HistoryMemoryTest : public ::testing::Test {
     auto store = SqliteStore::Open(path_);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
-    engine_ = std::make_unique<engine::Engine>(engine::EngineOptions{}, &backend_, store_.get(),
-                                               &clock_);
+    engine_ =
+        std::make_unique<engine::Engine>(engine::EngineOptions{}, &backend_, store_.get(), &clock_);
     ASSERT_TRUE(engine_->Recover().ok());
   }
 
@@ -115,10 +115,11 @@ TEST_F(HistoryMemoryTest, FinishedReportsLeaveRssFlat) {
   ASSERT_GT(before, 0);
   const double produced = static_cast<double>(kMeasured) * kReportBytes;
   const double held = static_cast<double>(after - before) * 1024.0 / produced;
-  std::printf("RSS %lld KiB after %d reports, %lld KiB after %d more of %d MiB: %.3f of their "
-              "bytes held\n",
-              static_cast<long long>(before), kWarmup, static_cast<long long>(after), kMeasured,
-              kReportBytes >> 20, held);
+  std::printf(
+      "RSS %lld KiB after %d reports, %lld KiB after %d more of %d MiB: %.3f of their "
+      "bytes held\n",
+      static_cast<long long>(before), kWarmup, static_cast<long long>(after), kMeasured,
+      kReportBytes >> 20, held);
   // Before results moved to the store, each report was held about five times (held ~ 5).
   EXPECT_LT(held, 0.25);
   // Every report is still there, from the store.
