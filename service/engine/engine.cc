@@ -309,6 +309,7 @@ class Engine::Impl {
     }
     if (absl::Status s = s_.streams.Reserve(principal); !s.ok()) return s;
     auto cursor = std::make_unique<StatusCursor>(&s_, store_, principal, id, after_sequence);
+    if (after_sequence > 0) s_.streams.CountResume(StreamRegistry::Kind::kStatus);
     op->cursors.insert(cursor.get());
     return std::unique_ptr<Cursor>(std::move(cursor));
   }
@@ -335,6 +336,7 @@ class Engine::Impl {
     }
     if (absl::Status s = s_.streams.Reserve(principal); !s.ok()) return s;
     auto cursor = std::make_unique<WatchCursor>(&s_, principal, after_revision, *filter);
+    if (after_revision > 0) s_.streams.CountResume(StreamRegistry::Kind::kWatch);
     s_.streams.watches().insert(cursor.get());
     return std::unique_ptr<Cursor>(std::move(cursor));
   }
@@ -400,6 +402,9 @@ class Engine::Impl {
     s.queued = scheduler_.queued();
     s.running = scheduler_.running();
     s.open_streams = s_.streams.open();
+    s.open_watches = static_cast<int>(s_.streams.watches().size());
+    s.resumed_status_streams = s_.streams.resumes(StreamRegistry::Kind::kStatus);
+    s.resumed_watches = s_.streams.resumes(StreamRegistry::Kind::kWatch);
     s.retained_operations = static_cast<int>(s_.ops.size());
     for (const auto& [id, op] : s_.ops.all()) {
       s.retained_events += static_cast<int64_t>(op->events.size());

@@ -52,6 +52,7 @@ core::OperationResult MakeResult(const core::RunRequest& request, const Script& 
       b.domain = "synthetic.test";
       b.comment = spec.comment;
       b.time = std::chrono::system_clock::now();
+      if (script.backup_bytes > 0) b.bytes_written = static_cast<uint64_t>(script.backup_bytes);
       return b;
     }
     case core::OperationKind::kReport: {
@@ -121,6 +122,9 @@ core::Result<Script> ScriptFromLabels(const Script& defaults,
     } else if (key == "synthetic.ignore_cancel") {
       ok = value == "true" || value == "false";
       s.ignore_cancel = value == "true";
+    } else if (key == "synthetic.backup_bytes") {
+      ok = ParseInt(value, &v);
+      s.backup_bytes = v;
     } else {
       ok = false;
     }
