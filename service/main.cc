@@ -119,6 +119,8 @@ ABSL_FLAG(int, start_burst, 10, "StartOperation calls a principal may make at on
 ABSL_FLAG(int, max_running_per_principal, 4, "Operations one principal may run at once.");
 ABSL_FLAG(int, max_queued_per_principal, 200, "Operations one principal may have queued.");
 ABSL_FLAG(int, max_streams_per_principal, 5000, "Open streams per principal.");
+ABSL_FLAG(int, retained_operations, 10000,
+          "Finished operations kept (with their events and results) before the oldest go.");
 ABSL_FLAG(int, max_request_bytes, 4 << 20, "The largest request message accepted.");
 ABSL_DECLARE_FLAG(std::string, state_dir);
 
@@ -167,14 +169,15 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   engine_options.max_running_per_principal = absl::GetFlag(FLAGS_max_running_per_principal);
   engine_options.max_queued_per_principal = absl::GetFlag(FLAGS_max_queued_per_principal);
   engine_options.max_streams_per_principal = absl::GetFlag(FLAGS_max_streams_per_principal);
-  if (engine_options.executor_threads < 1 ||
+  engine_options.retained_operations = absl::GetFlag(FLAGS_retained_operations);
+  if (engine_options.executor_threads < 1 || engine_options.retained_operations < 1 ||
       engine_options.heartbeat_interval <= engine::Duration::zero() ||
       engine_options.max_timeout <= engine::Duration::zero() ||
       engine_options.default_timeout <= engine::Duration::zero() ||
       engine_options.default_timeout > engine_options.max_timeout) {
     std::fprintf(stderr,
-                 "gpopd: --executor_threads, --heartbeat and the timeouts must be positive, and "
-                 "--default_timeout at most --max_timeout\n");
+                 "gpopd: --executor_threads, --retained_operations, --heartbeat and the timeouts "
+                 "must be positive, and --default_timeout at most --max_timeout\n");
     return 2;
   }
 

@@ -121,7 +121,8 @@ WatchResult Watch(const Command& command, client::Client& client, const std::str
 int WriteReport(const Command& command, client::Client& client, const std::string& operation_id,
                 const v1::Event& terminal, const Io& io, client::TransferClient* transfer) {
   v1::OperationResult result = terminal.result();
-  if (!result.has_report()) {
+  // Events carry a report without its content (the server keeps it once); GetOperation has it.
+  if (!result.has_report() || result.report().content().empty()) {
     absl::StatusOr<v1::Operation> op = client.GetOperation(operation_id);
     if (!op.ok()) return Fail(io, op.status());
     result = op->result();

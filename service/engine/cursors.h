@@ -1,11 +1,13 @@
 // Stream cursors and the wake set. A status cursor reads one operation's events by position; a
 // watch cursor reads the server-wide event window through its filter. Both then send the newest
 // progress (status streams) and heartbeats, and end on the terminal event, on shutdown or when
-// their position fell out of retention. Cursors hold positions, never events.
+// their position fell out of retention. Cursors hold positions, never events (but a status
+// cursor's one page of history read from the store while it replays).
 
 #ifndef GPOP_SERVICE_ENGINE_CURSORS_H_
 #define GPOP_SERVICE_ENGINE_CURSORS_H_
 
+#include <deque>
 #include <functional>
 #include <string>
 #include <utility>
@@ -71,11 +73,16 @@ class StreamCursor : public Cursor {
 
 // StatusCursor
 //
-// One operation's events after a sequence. While armed, it is in its Op's `armed` set.
+// One operation's events after a sequence: those the Op keeps in memory from there, older ones
+// read from `store` a page at a time (Poll reads, outside the mutex; the cursor holds at most
+// one page). While armed, it is in its Op's `armed` set.
 class StatusCursor final : public StreamCursor {
  public:
-  StatusCursor(EngineState* state, std::string principal, std::string op_id, uint64_t position);
+  StatusCursor(EngineState* state, Store* store, std::string principal, std::string op_id,
+               uint64_t position);
   ~StatusCursor() override;
+
+  Next Poll() override;
 
  protected:
   Next PollLocked() override GPOP_REQUIRES(state_->mu);
@@ -85,11 +92,18 @@ class StatusCursor final : public StreamCursor {
 
  private:
   bool ProgressDueLocked(const Op& op) GPOP_REQUIRES(state_->mu);
+  // When the next event is older than the Op keeps in memory, reads a page from the store.
+  void ReadHistory() GPOP_EXCLUDES(state_->mu);
+  // Drops page events already sent (from memory, which had them when the page was read).
+  void DropSentHistoryLocked() GPOP_REQUIRES(state_->mu);
 
+  Store* const store_;
   const std::string op_id_;
   uint64_t position_ GPOP_GUARDED_BY(state_->mu);
   bool terminal_sent_ GPOP_GUARDED_BY(state_->mu) = false;
   Progress last_progress_ GPOP_GUARDED_BY(state_->mu);
+  std::deque<Event> history_ GPOP_GUARDED_BY(state_->mu);  // next event first
+  absl::Status history_error_ GPOP_GUARDED_BY(state_->mu);
 };
 
 // WatchCursor

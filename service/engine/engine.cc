@@ -15,9 +15,11 @@
 #include "service/engine/cursors.h"
 #include "service/engine/engine_errors.h"
 #include "service/engine/engine_state.h"
+#include "service/engine/large_result.h"
 #include "service/engine/operation_ids.h"
 #include "service/engine/outcome.h"
 #include "service/engine/page_token.h"
+#include "service/engine/record_size.h"
 #include "service/engine/recovery.h"
 #include "service/engine/scheduler.h"
 #include "service/engine/status_convert.h"
@@ -106,7 +108,11 @@ class Engine::Impl {
   // --- Public operations -------------------------------------------------------------------
 
   absl::Status Recover() {
-    absl::StatusOr<Store::Snapshot> snap = store_->Load();
+    // Records, and the newest events for the watch window (one more than it keeps, so that the
+    // window's floor says whether older ones exist); streams read older events from the store.
+    Store::LoadOptions load;
+    load.max_events = static_cast<size_t>(std::max(0, options_.retained_revisions)) + 1;
+    absl::StatusOr<Store::Snapshot> snap = store_->Load(load);
     if (!snap.ok()) return snap.status();
     std::vector<std::string> running_ids, cancelling_ids;
     {
@@ -160,7 +166,8 @@ class Engine::Impl {
                               {{"request_id", request.request_id}, {"operation_id", op->rec.id}});
           }
           snapshot = FirstRecordLocked(op);
-          revision = op->events.front()->revision;
+          // Wait like the first call while its QUEUED event (still in memory) is not durable.
+          revision = op->visible_sequence > 0 ? 0 : op->events.front()->revision;
         }
       }
       if (snapshot.id.empty()) {
@@ -240,11 +247,26 @@ class Engine::Impl {
     return op->visible;
   }
 
+  // The record with its large result, which is read from the store (outside the mutex).
   absl::StatusOr<OperationRecord> Get(const std::string& id) {
+    OperationRecord rec;
+    {
+      core::MutexLock lock(&s_.mu);
+      absl::Status found = FoundLocked(id);
+      if (!found.ok()) return found;
+      rec = s_.ops.Find(id)->visible;
+    }
+    if (rec.state != OperationState::kSucceeded || !HasDetachedResult(rec.result)) return rec;
+    absl::StatusOr<std::string> content = store_->ReadResult(id);
+    if (content.ok()) {
+      AttachLargeResult(&rec.result, *std::move(content));
+      return rec;
+    }
+    if (!absl::IsNotFound(content.status())) return content.status();
+    // Removed meanwhile, or a result without a large part (an empty report).
     core::MutexLock lock(&s_.mu);
-    absl::Status found = FoundLocked(id);
-    if (!found.ok()) return found;
-    return s_.ops.Find(id)->visible;
+    if (s_.ops.Find(id) == nullptr) return OperationExpired(id);
+    return rec;
   }
 
   absl::StatusOr<ListResponse> List(const ListRequest& request) {
@@ -271,17 +293,22 @@ class Engine::Impl {
     }
     const auto& by_creation = s_.ops.by_creation();
     auto it = by_creation.lower_bound(start_before);
+    size_t bytes = 0;
     while (it != by_creation.begin()) {
       --it;
       const Op* op = it->second;
       const OperationRecord& rec = op->visible;
       if (op->visible_sequence == 0) continue;  // not durable yet
       if (!filter->Matches(rec.kind, rec.state, rec.labels)) continue;
-      if (static_cast<int>(response.operations.size()) == page_size) {
+      // The page ends at page_size records or before max_list_bytes, but is never empty.
+      size_t size = EstimatedSize(rec);
+      if (static_cast<int>(response.operations.size()) == page_size ||
+          (!response.operations.empty() && bytes + size > options_.max_list_bytes)) {
         response.next_page_token =
             EncodePageToken({it->first + 1, response.revision}, filter->Canonical());
         break;
       }
+      bytes += size;
       response.operations.push_back(rec);
     }
     return response;
@@ -319,7 +346,7 @@ class Engine::Impl {
                          {"current_sequence", std::to_string(op->visible_sequence)}});
     }
     if (absl::Status s = s_.streams.Reserve(principal); !s.ok()) return s;
-    auto cursor = std::make_unique<StatusCursor>(&s_, principal, id, after_sequence);
+    auto cursor = std::make_unique<StatusCursor>(&s_, store_, principal, id, after_sequence);
     if (after_sequence > 0) s_.streams.CountResume(StreamRegistry::Kind::kStatus);
     return std::unique_ptr<Cursor>(std::move(cursor));
   }
@@ -346,6 +373,7 @@ class Engine::Impl {
     }
     if (absl::Status s = s_.streams.Reserve(principal); !s.ok()) return s;
     auto cursor = std::make_unique<WatchCursor>(&s_, principal, after_revision, *filter);
+    s_.streams.WatchOpened();  // ~WatchCursor counts it closed
     if (after_revision > 0) s_.streams.CountResume(StreamRegistry::Kind::kWatch);
     return std::unique_ptr<Cursor>(std::move(cursor));
   }
@@ -439,7 +467,7 @@ class Engine::Impl {
     s.queued = scheduler_.queued();
     s.running = scheduler_.running();
     s.open_streams = s_.streams.open();
-    s.open_watches = static_cast<int>(s_.streams.watches().size());
+    s.open_watches = s_.streams.open_watches();
     s.resumed_status_streams = s_.streams.resumes(StreamRegistry::Kind::kStatus);
     s.resumed_watches = s_.streams.resumes(StreamRegistry::Kind::kWatch);
     s.retained_operations = static_cast<int>(s_.ops.size());
@@ -491,6 +519,12 @@ class Engine::Impl {
           if (change.event) {
             op->visible_sequence = change.event->sequence;
             FanOutLocked(op);
+            if (core::IsTerminal(change.event->state)) {
+              // Finished and durable: its events are the store's (streams page them from
+              // there); memory keeps the record only.
+              op->events_base = op->visible_sequence;
+              std::vector<EventPtr>().swap(op->events);
+            }
           }
         }
         s_.log.Trim();

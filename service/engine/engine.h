@@ -43,6 +43,12 @@ struct EngineOptions {
   // Shutdown: after the grace period, cancelled runs get this long to stop; a backend that still
   // has not returned is abandoned (its operation is resolved by Recover at the next start).
   Duration shutdown_cancel_bound = std::chrono::seconds(10);
+  // A listing page ends before its records' estimated size passes this (a default client
+  // accepts 4 MiB), and at page_size records.
+  size_t max_list_bytes = size_t{2} << 20;
+  // What a status stream reads from the store at once when it replays events no longer in
+  // memory (a finished operation's, or those from before a restart).
+  Store::PageLimits history_page{256, size_t{256} << 10};
 };
 
 // StartRequest

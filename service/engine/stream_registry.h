@@ -31,6 +31,11 @@ class StreamRegistry {
   // Watch cursors waiting for a wake.
   std::set<StreamCursor*>& watches() { return watches_; }
 
+  // Open watch streams, armed or not.
+  void WatchOpened() { ++open_watches_; }
+  void WatchClosed() { --open_watches_; }
+  int open_watches() const { return open_watches_; }
+
   // Streams opened after a position > 0 (a sequence for status streams, a revision for watches):
   // resumes of cut streams, and watches that follow a listing. Counted since construction.
   enum class Kind { kStatus, kWatch };
@@ -47,6 +52,7 @@ class StreamRegistry {
   int open_ = 0;
   std::map<std::string, int> per_principal_;
   std::set<StreamCursor*> watches_;
+  int open_watches_ = 0;
   uint64_t resumes_[2] = {0, 0};  // kStatus, kWatch
   bool closed_ = false;
 };

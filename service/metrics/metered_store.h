@@ -33,7 +33,22 @@ class MeteredStore final : public engine::Store {
   absl::Status Delete(const std::string& operation_id) override {
     return inner_->Delete(operation_id);
   }
-  absl::StatusOr<Snapshot> Load() override { return inner_->Load(); }
+  using engine::Store::Load;
+  absl::StatusOr<Snapshot> Load(const LoadOptions& options) override {
+    return inner_->Load(options);
+  }
+  absl::StatusOr<std::vector<engine::Event>> ReadEvents(const std::string& operation_id,
+                                                        uint64_t after_sequence,
+                                                        const PageLimits& limits) override {
+    return inner_->ReadEvents(operation_id, after_sequence, limits);
+  }
+  absl::StatusOr<std::vector<engine::Event>> ReadRevisions(uint64_t after_revision,
+                                                           const PageLimits& limits) override {
+    return inner_->ReadRevisions(after_revision, limits);
+  }
+  absl::StatusOr<std::string> ReadResult(const std::string& operation_id) override {
+    return inner_->ReadResult(operation_id);
+  }
 
  private:
   engine::Store* const inner_;

@@ -21,6 +21,7 @@
 #include "service/store/memory_store.h"
 #include "service/store/sqlite_store.h"
 #include "tests/engine/cursor_testing.h"
+#include "tests/store/forwarding_store.h"
 #include "tests/testing/fixtures.h"
 
 namespace gpop {
@@ -30,15 +31,13 @@ using Clock = std::chrono::steady_clock;
 using testing::NextBlocking;
 
 // A store whose every commit waits `fsync` (a stand-in for a disk flush).
-class SlowStore final : public engine::Store {
+class SlowStore final : public testing::ForwardingStore {
  public:
-  explicit SlowStore(std::chrono::microseconds fsync) : fsync_(fsync) {}
+  explicit SlowStore(std::chrono::microseconds fsync) : ForwardingStore(&inner_), fsync_(fsync) {}
   absl::Status Commit(const std::vector<Change>& batch) override {
     std::this_thread::sleep_for(fsync_);
-    return inner_.Commit(batch);
+    return ForwardingStore::Commit(batch);
   }
-  absl::Status Delete(const std::string& id) override { return inner_.Delete(id); }
-  absl::StatusOr<Snapshot> Load() override { return inner_.Load(); }
   store::MemoryStore& inner() { return inner_; }
 
  private:

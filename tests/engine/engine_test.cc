@@ -11,6 +11,7 @@
 #include "service/store/memory_store.h"
 #include "tests/engine/cursor_testing.h"
 #include "tests/engine/gate_backend.h"
+#include "tests/store/forwarding_store.h"
 
 namespace gpop::engine {
 namespace {
@@ -749,8 +750,9 @@ TEST_F(EngineTest, GroupCommitBatchesEvents) {
 }
 
 // A store whose commits can be held at a gate, to look at the engine mid-commit.
-class GatedStore final : public Store {
+class GatedStore final : public gpop::testing::ForwardingStore {
  public:
+  GatedStore() : ForwardingStore(&inner_) {}
   absl::Status Commit(const std::vector<Change>& batch) override {
     {
       core::MutexLock lock(&mu_);
@@ -759,10 +761,8 @@ class GatedStore final : public Store {
       while (blocked_) cv_.Wait(&mu_);
       --in_commit_;
     }
-    return inner_.Commit(batch);
+    return ForwardingStore::Commit(batch);
   }
-  absl::Status Delete(const std::string& id) override { return inner_.Delete(id); }
-  absl::StatusOr<Snapshot> Load() override { return inner_.Load(); }
   void Block() {
     core::MutexLock lock(&mu_);
     blocked_ = true;

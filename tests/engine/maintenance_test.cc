@@ -6,6 +6,7 @@
 #include "service/engine/engine.h"
 #include "service/engine/status_convert.h"
 #include "service/store/memory_store.h"
+#include "tests/store/forwarding_store.h"
 #include "tests/engine/cursor_testing.h"
 #include "tests/engine/gate_backend.h"
 
@@ -17,17 +18,17 @@ using core::OperationState;
 thread_local bool on_clock_thread = false;
 
 // A memory store that counts the calls made from inside FakeClock::Advance.
-class ClockWatchingStore final : public Store {
+class ClockWatchingStore final : public gpop::testing::ForwardingStore {
  public:
+  ClockWatchingStore() : ForwardingStore(&inner_) {}
   absl::Status Commit(const std::vector<Change>& batch) override {
     Count();
-    return inner_.Commit(batch);
+    return ForwardingStore::Commit(batch);
   }
   absl::Status Delete(const std::string& id) override {
     Count();
-    return inner_.Delete(id);
+    return ForwardingStore::Delete(id);
   }
-  absl::StatusOr<Snapshot> Load() override { return inner_.Load(); }
   int calls_on_clock() {
     core::MutexLock lock(&mu_);
     return calls_on_clock_;

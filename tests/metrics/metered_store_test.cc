@@ -9,21 +9,20 @@
 #include "gtest/gtest.h"
 #include "prometheus/text_serializer.h"
 #include "service/store/memory_store.h"
+#include "tests/store/forwarding_store.h"
 
 namespace gpop::metrics {
 namespace {
 
 // A MemoryStore whose commits take `commit_time` on `clock` and fail while `fail` is set.
-class SlowStore final : public engine::Store {
+class SlowStore final : public gpop::testing::ForwardingStore {
  public:
-  explicit SlowStore(engine::FakeClock* clock) : clock_(clock) {}
+  explicit SlowStore(engine::FakeClock* clock) : ForwardingStore(&inner_), clock_(clock) {}
   absl::Status Commit(const std::vector<Change>& batch) override {
     clock_->Advance(commit_time);
     if (fail) return absl::UnavailableError("disk full");
-    return inner_.Commit(batch);
+    return ForwardingStore::Commit(batch);
   }
-  absl::Status Delete(const std::string& id) override { return inner_.Delete(id); }
-  absl::StatusOr<Snapshot> Load() override { return inner_.Load(); }
 
   engine::Duration commit_time = std::chrono::milliseconds(3);
   bool fail = false;

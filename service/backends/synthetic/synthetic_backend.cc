@@ -64,6 +64,13 @@ core::OperationResult MakeResult(const core::RunRequest& request, const Script& 
               ? "<!DOCTYPE html><html><body><h1>Synthetic report</h1></body></html>"
               : "<?xml version=\"1.0\" encoding=\"utf-8\"?><GPO xmlns=\"http://www.microsoft."
                 "com/GroupPolicy/Settings\"><Name>Synthetic</Name></GPO>";
+      const size_t want = static_cast<size_t>(script.report_bytes);
+      if (want > r.content.size() + 7) {
+        // Padding inside a comment after the first tag keeps the report well formed.
+        size_t head = r.content.find('>') + 1;
+        r.content = r.content.substr(0, head) + "<!--" +
+                    std::string(want - r.content.size() - 7, 'p') + "-->" + r.content.substr(head);
+      }
       return r;
     }
     case core::OperationKind::kCopy: {
@@ -109,6 +116,9 @@ core::Result<Script> ScriptFromLabels(const Script& defaults,
     } else if (key == "synthetic.messages") {
       ok = ParseInt(value, &v) && v <= 1000;
       s.messages_per_step = v;
+    } else if (key == "synthetic.report_bytes") {
+      ok = ParseInt(value, &v) && v <= (256 << 20);
+      s.report_bytes = v;
     } else if (key == "synthetic.ignore_cancel") {
       ok = value == "true" || value == "false";
       s.ignore_cancel = value == "true";

@@ -27,6 +27,7 @@ struct Script {
   int commit_at = -1;  // -1: the last step
   int messages_per_step = 0;
   bool ignore_cancel = false;  // do not stop between steps when cancelled
+  int report_bytes = 0;        // > 0: a report's content is padded to this size (memory tests)
   int backup_bytes = 0;
 };
 
@@ -34,7 +35,7 @@ struct Script {
 //
 // `defaults` overridden by the labels `synthetic.steps`, `synthetic.step_ms`,
 // `synthetic.fail_at`, `synthetic.commit_at`, `synthetic.messages`, `synthetic.ignore_cancel`,
-// `synthetic.backup_bytes`.
+// `synthetic.report_bytes` (at most 256 MiB), `synthetic.backup_bytes`.
 // A malformed value is an INVALID_ARGUMENT naming the label.
 core::Result<Script> ScriptFromLabels(const Script& defaults,
                                       const std::map<std::string, std::string>& labels);
