@@ -25,9 +25,9 @@ struct FlagSpec {
 };
 
 constexpr FlagSpec kGlobalFlags[] = {
-    {"server", true, false},        {"output", true, false},  {"token", true, false},
-    {"tls", false, false},          {"ca-file", true, false}, {"call-timeout", true, false},
-    {"cert", true, false},          {"key", true, false},     {"reconnect-for", true, false},
+    {"server", true, false}, {"output", true, false},  {"token", true, false},
+    {"tls", false, false},   {"ca-file", true, false}, {"call-timeout", true, false},
+    {"cert", true, false},   {"key", true, false},     {"reconnect-for", true, false},
     {"help", false, false},
 };
 
@@ -339,8 +339,10 @@ absl::Status BuildSpec(const std::string& kind, const RawArgs& raw, v1::Operatio
       report->set_format(v1::XML);
     } else if (format == "html" || format == "HTML") {
       report->set_format(v1::HTML);
+    } else if (format == "migtable" || format == "MIGRATION_TABLE") {
+      report->set_format(v1::MIGRATION_TABLE);
     } else {
-      return Usage(absl::StrCat("--format: expected xml or html, got '", format, "'"));
+      return Usage(absl::StrCat("--format: expected xml, html or migtable, got '", format, "'"));
     }
     return absl::OkStatus();
   }
@@ -558,8 +560,9 @@ std::string UsageText() {
       "          [--dry-run]\n"
       "  copy    --gpo GPO --new-name NAME [--migration-table T] [--migration-table-only]\n"
       "          [--copy-acl] [--dry-run]\n"
-      "  report  (--gpo GPO | --backup-id ID [--location L]) --format xml|html [--out FILE]\n"
-      "          (--out FILE waits and writes the report to FILE)\n"
+      "  report  (--gpo GPO | --backup-id ID [--location L]) --format xml|html|migtable\n"
+      "          [--out FILE]  (--out FILE waits and writes the report to FILE; migtable: a\n"
+      "          migration table template of every principal and UNC path the settings name)\n"
       "  start   --kind KIND [that kind's flags] | --spec JSON (a gpop.v1.OperationSpec)\n"
       "  Flags of every operation:\n"
       "    --label KEY=VALUE (repeatable)  --request-id ID  --timeout DURATION (e.g. 10m)\n"

@@ -110,8 +110,9 @@ Status ValidateSpec(const OperationSpec& spec) {
       return ValidateSimpleName("copy.migration_table", s.migration_table);
     }
     Status operator()(const ReportSpec& s) const {
-      if (s.format != ReportFormat::kXml && s.format != ReportFormat::kHtml) {
-        return InvalidField("report.format", "must be XML or HTML");
+      if (s.format != ReportFormat::kXml && s.format != ReportFormat::kHtml &&
+          s.format != ReportFormat::kMigrationTable) {
+        return InvalidField("report.format", "must be XML, HTML or MIGRATION_TABLE");
       }
       if (const auto* gpo = std::get_if<GpoRef>(&s.subject)) return ValidateGpo("report.gpo", *gpo);
       return ValidateBackup("report.backup", std::get<BackupRef>(s.subject));

@@ -47,8 +47,10 @@ enum class Effects : int { kNone = 1, kApplied = 2, kUnknown = 3 };
 
 // ReportFormat
 //
-// GPMC's GPMReportType subset that reports use. Values match gpop.v1.ReportFormat.
-enum class ReportFormat : int { kXml = 1, kHtml = 2 };
+// GPMC's GPMReportType subset that reports use, and kMigrationTable: a migration table template
+// of the subject (what GPMC's migration table editor populates from a GPO or a backup). Values
+// match gpop.v1.ReportFormat.
+enum class ReportFormat : int { kXml = 1, kHtml = 2, kMigrationTable = 3 };
 
 const char* KindName(OperationKind kind);     // "backup", "restore", ...
 const char* StateName(OperationState state);  // "QUEUED", "RUNNING", ...

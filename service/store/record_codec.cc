@@ -213,7 +213,7 @@ core::OperationSpec GetSpec(Reader& r) {
       } else {
         s.subject = GetBackupRef(r);
       }
-      s.format = static_cast<core::ReportFormat>(r.Enum(1, 2));
+      s.format = static_cast<core::ReportFormat>(r.Enum(1, 3));
       return s;
     }
   }
@@ -269,7 +269,7 @@ core::OperationResult GetResult(Reader& r) {
     }
     case 3: {
       core::ReportInfo rep;
-      rep.format = static_cast<core::ReportFormat>(r.Enum(1, 2));
+      rep.format = static_cast<core::ReportFormat>(r.Enum(1, 3));
       rep.content = r.S();
       return rep;
     }

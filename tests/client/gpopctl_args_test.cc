@@ -111,6 +111,14 @@ TEST(GpopctlArgsTest, ReportOutImpliesWait) {
   EXPECT_TRUE(command->wait.wait);
 }
 
+TEST(GpopctlArgsTest, ReportMigrationTableTemplate) {
+  absl::StatusOr<Command> command =
+      Parse({"report", "--gpo", "Baseline", "--format", "migtable", "--out", "t.migtable"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->start.spec().report().format(), v1::MIGRATION_TABLE);
+  EXPECT_EQ(command->out_file, "t.migtable");
+}
+
 TEST(GpopctlArgsTest, WaitFlags) {
   absl::StatusOr<Command> command =
       Parse({"backup", "--gpo", "G", "--wait", "--wait-timeout", "30m", "--cancel-on-interrupt"});
@@ -129,7 +137,7 @@ TEST(GpopctlArgsTest, KindUsageErrors) {
                    "exactly one");
   ExpectUsageError({"copy", "--gpo", "G"}, "needs --new-name");
   ExpectUsageError({"report", "--gpo", "G"}, "needs --format");
-  ExpectUsageError({"report", "--gpo", "G", "--format", "pdf"}, "expected xml or html");
+  ExpectUsageError({"report", "--gpo", "G", "--format", "pdf"}, "expected xml, html or migtable");
   ExpectUsageError({"report", "--gpo", "G", "--backup-id", "B", "--format", "xml"},
                    "exactly one of --gpo and --backup-id");
   ExpectUsageError({"backup", "--gpo", "G", "--label", "novalue"}, "KEY=VALUE");
