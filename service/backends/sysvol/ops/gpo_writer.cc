@@ -119,6 +119,10 @@ core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_i
       before_settings = std::move(*before);
     }
     LoadedAdmx admx = ctx.admx.Load(*policies);
+    // What the real run's report would warn about, so that the dry run shows it too.
+    std::vector<core::StatusMessage> warnings = SettingsWarnings(*after, gpt->display());
+    warnings.insert(warnings.end(), admx.warnings.begin(), admx.warnings.end());
+    if (!warnings.empty()) sink.Messages(warnings, std::nullopt);
     const ReportIdentity identity;  // identities are not compared
     core::GpoInfo info = GpoInfoFromIntent(intent);
     info.dry_run = true;

@@ -54,6 +54,8 @@ std::vector<core::StatusMessage> SettingsWarnings(const GptSettings& settings,
   };
   scan(settings.machine, "Machine");
   scan(settings.user, "User");
+  // What the reader met on the way (a corrupt scripts.ini, preference XML, comment file, ...).
+  out.insert(out.end(), settings.warnings.begin(), settings.warnings.end());
   return out;
 }
 

@@ -35,7 +35,9 @@ std::string TimeText(std::chrono::system_clock::time_point t);
 
 // SettingsWarnings
 //
-// Registry values clients do not understand (unknown special value names), one warning each.
+// The non-fatal findings of reading a GPT, as warnings for the sink: registry values clients do
+// not understand (unknown special value names), one each, and every file the reader had to
+// leave out (GptSettings::warnings: a corrupt scripts.ini, preference XML, comment file, ...).
 std::vector<core::StatusMessage> SettingsWarnings(const GptSettings& settings,
                                                   const std::string& gpt_display);
 
