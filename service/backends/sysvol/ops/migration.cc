@@ -103,6 +103,20 @@ class Mapper {
     return dest + value.substr(source.size());
   }
 
+  // A principal that must stay a SID (folder redirection) mapped to a name: reported as an
+  // unmapped entry (fatal with "migration table only"), the SID kept.
+  void NotASid(const std::string& sid, const std::string& destination) {
+    if (!reported_.insert(AccountKey(sid)).second) return;
+    core::StatusMessage msg;
+    msg.object_path = display_;
+    msg.settings_name = sid;
+    msg.message = "the migration table maps the principal \"" + sid + "\" to \"" + destination +
+                  "\", which is not a SID: folder redirection names groups by SID and gpop cannot "
+                  "resolve a name offline; the line is kept as it is";
+    msg.severity = core::Severity::kError;
+    out_->unmapped.push_back(std::move(msg));
+  }
+
  private:
   // The table's mapping of a principal; a SID is also looked up by the names the backup
   // recorded for it (Backup.xml's SecurityGroups: "NETBIOS\\name" and the UPN), since tables
@@ -262,25 +276,43 @@ bool MigrateSecurityTemplate(IniText* ini, Mapper* map) {
   return changed;
 }
 
-// scripts.ini / psscripts.ini ("0CmdLine=\\\\srv\\x.ps1") and fdeploy*.ini ("<SID>=\\\\srv\\x").
+// scripts.ini / psscripts.ini ("0CmdLine=\\\\srv\\x.ps1") and folder redirection, fdeploy.ini and
+// fdeploy1.ini ("<SID>=\\\\srv\\x" in a section per folder). A redirection line names its group
+// by SID: a group the table removes (DestinationNone) loses its line, and a group the table
+// maps to a name is reported (a name cannot be resolved to a SID offline) and kept.
 bool MigrateIniPaths(IniText* ini, Mapper* map, bool keys_are_principals) {
   bool changed = false;
+  std::vector<std::string> kept;
+  kept.reserve(ini->lines.size());
   for (std::string& line : ini->lines) {
     size_t eq = line.find('=');
-    if (eq == std::string::npos || internal::Trim(line).substr(0, 1) == "[") continue;
+    if (eq == std::string::npos || internal::Trim(line).substr(0, 1) == "[") {
+      kept.push_back(std::move(line));
+      continue;
+    }
     std::string key = line.substr(0, eq);
     std::string value = line.substr(eq + 1);
     std::string new_key = key;
     if (keys_are_principals && IsDomainPrincipal(key)) {
       std::optional<std::string> k = map->Principal(key, key);
-      new_key = k ? *k : key;
+      if (!k) {  // DestinationNone: the group is no longer redirected
+        changed = true;
+        continue;
+      }
+      if (AsciiLower(internal::Trim(*k)).rfind("s-1-", 0) == 0) {
+        new_key = std::string(internal::Trim(*k));
+      } else if (*k != key) {
+        map->NotASid(std::string(internal::Trim(key)), *k);
+      }
     }
     std::string new_value = map->Path(value, key);
     if (new_key != key || new_value != value) {
       line = new_key + "=" + new_value;
       changed = true;
     }
+    kept.push_back(std::move(line));
   }
+  ini->lines = std::move(kept);
   return changed;
 }
 
