@@ -152,8 +152,15 @@ core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_i
   }
   if (crashed) return InjectedCrash();
   if (!published.ok()) {
-    // The intent stays COMMITTING: the next start finishes the publish.
-    return Failed(published.error(), core::Effects::kUnknown);
+    // The intent stays COMMITTING either way: the next start finishes the publish.
+    if (!GpoWritePublished(ctx, intent)) return Failed(published.error(), core::Effects::kUnknown);
+    // The new settings are live (clients read them); what failed is bookkeeping that the next
+    // start completes (the container half, the intent's DONE mark). Report what is true.
+    sink.Messages(
+        {Warning(intent.fields["gpo_guid"],
+                 "the new settings are published, but finishing the " + plan.what + " failed (" +
+                     published.error().message + "); gpop completes it at the next start")},
+        std::nullopt);
   }
   progress.Advance(1);
   core::Outcome out;

@@ -42,7 +42,10 @@ struct GpoWritePlan {
 //
 // Stages and publishes `plan` as operation `operation_id`. A cancel or failure before the
 // commit point leaves effects NONE; past it the publish is finished (retried) and the result is
-// the written GPO (with the safety backup's id). A dry run stops before the commit point and
+// the written GPO (with the safety backup's id). When the retries fail once the new GPT is live,
+// the run still reports APPLIED, with a warning, and the next start (ResolveLeftovers) finishes
+// the bookkeeping; when they fail before it, FAILED with effects UNKNOWN (the next start rolls
+// the intent forward). A dry run stops before the commit point and
 // returns the GPO as it would be, with the predicted changes, effects NONE.
 core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_id,
                        const GpoWritePlan& plan, core::ProgressSink& sink,
