@@ -118,13 +118,17 @@ WatchResult Watch(const Command& command, client::Client& client, const std::str
 
 int WriteReport(const Command& command, client::Client& client, const std::string& operation_id,
                 const v1::Event& terminal, const Io& io) {
+  // A report's text, or a dry run's HTML page.
+  auto content_of = [](const v1::OperationResult& r) -> const std::string& {
+    return r.has_report() ? r.report().content() : r.gpo().dry_run_report().content();
+  };
   v1::OperationResult result = terminal.result();
-  if (!result.has_report()) {
+  if (!result.has_report() && content_of(result).empty()) {
     absl::StatusOr<v1::Operation> op = client.GetOperation(operation_id);
     if (!op.ok()) return Fail(io, op.status());
     result = op->result();
   }
-  const std::string& content = result.report().content();
+  const std::string& content = content_of(result);
   if (command.out_file.empty()) {
     if (!Json(command)) *io.out << content;
     return kExitOk;
@@ -152,8 +156,8 @@ int RunStart(const Command& command, client::Client& client, const Io& io,
   io.out->flush();
   if (!command.wait.wait) return kExitOk;
   WatchResult watched = Watch(command, client, op->id(), 0, io, interrupts);
-  if (watched.exit_code == kExitOk && command.start.spec().has_report() &&
-      watched.terminal.has_value()) {
+  if (watched.exit_code == kExitOk && watched.terminal.has_value() &&
+      (command.start.spec().has_report() || !command.out_file.empty())) {
     return WriteReport(command, client, op->id(), *watched.terminal, io);
   }
   return watched.exit_code;

@@ -89,6 +89,8 @@ struct RestoreSpec {
   bool safety_backup = true;
   // Change nothing: return the GPO as it would be, with the predicted settings changes.
   bool dry_run = false;
+  // With `dry_run`: also render the prediction as an HTML page (GpoInfo::dry_run_report).
+  bool dry_run_report = false;
 };
 struct ImportSpec {
   BackupRef backup;
@@ -98,8 +100,9 @@ struct ImportSpec {
   bool create_if_needed = false;
   std::string migration_table;  // named migration table; empty = none
   bool migration_table_only = false;
-  bool safety_backup = true;  // as RestoreSpec's, when an existing GPO is overwritten
-  bool dry_run = false;       // as RestoreSpec's
+  bool safety_backup = true;    // as RestoreSpec's, when an existing GPO is overwritten
+  bool dry_run = false;         // as RestoreSpec's
+  bool dry_run_report = false;  // as RestoreSpec's
 };
 struct CopySpec {
   GpoRef source;
@@ -107,7 +110,8 @@ struct CopySpec {
   std::string migration_table;
   bool migration_table_only = false;
   bool copy_acl = false;
-  bool dry_run = false;  // as RestoreSpec's
+  bool dry_run = false;         // as RestoreSpec's
+  bool dry_run_report = false;  // as RestoreSpec's
 };
 struct ReportSpec {
   std::variant<GpoRef, BackupRef> subject;
@@ -179,6 +183,8 @@ struct GpoInfo {
   // real run would change.
   bool dry_run = false;
   std::vector<SettingChange> predicted_changes;
+  // A dry run asked for its report: the prediction as an HTML page (UTF-8); empty otherwise.
+  std::string dry_run_report;
 };
 
 // BackupInfo

@@ -119,6 +119,16 @@ TEST(GpopctlArgsTest, ReportMigrationTableTemplate) {
   EXPECT_EQ(command->out_file, "t.migtable");
 }
 
+TEST(GpopctlArgsTest, DryRunOutAsksForTheHtmlPage) {
+  absl::StatusOr<Command> command =
+      Parse({"import", "--backup-id", "{B}", "--target", "G", "--dry-run", "--out", "diff.html"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_TRUE(command->start.spec().import().dry_run_report());
+  EXPECT_EQ(command->out_file, "diff.html");
+  EXPECT_TRUE(command->wait.wait);
+  ExpectUsageError({"restore", "--backup-id", "{B}", "--out", "x.html"}, "dry runs only");
+}
+
 TEST(GpopctlArgsTest, WaitFlags) {
   absl::StatusOr<Command> command =
       Parse({"backup", "--gpo", "G", "--wait", "--wait-timeout", "30m", "--cancel-on-interrupt"});
@@ -149,8 +159,7 @@ TEST(GpopctlArgsTest, KindUsageErrors) {
   ExpectUsageError({"backup", "--gpo"}, "needs a value");
   ExpectUsageError({"backup", "--gpo", "G", "--wait=yes"}, "takes no value");
   ExpectUsageError({"backup", "--gpo", "G", "--out", "f"}, "unknown flag --out");
-  ExpectUsageError({"start", "--spec", R"({"backup": {}})", "--out", "f"},
-                   "report operations only");
+  ExpectUsageError({"start", "--spec", R"({"backup": {}})", "--out", "f"}, "dry runs only");
 }
 
 TEST(GpopctlArgsTest, GenericStart) {

@@ -3,9 +3,11 @@
 #include "service/backends/sysvol/ops/gpo_writer.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "service/backends/sysvol/backup_folder.h"
 #include "service/backends/sysvol/format/gpt_ini.h"
+#include "service/backends/sysvol/format/report_html.h"
 #include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/gpt_copy.h"
 #include "service/backends/sysvol/ops/backup.h"
@@ -128,6 +130,23 @@ core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_i
     info.dry_run = true;
     info.predicted_changes = DiffReports(MakeReport(identity, before_settings, admx.catalog.get()),
                                          MakeReport(identity, *after, admx.catalog.get()));
+    if (plan.dry_run_report) {
+      core::Result<std::vector<DryRunFileChange>> files = DiffGptFiles(plan.live, *gpt);
+      if (!files.ok()) return abort(files.error());
+      ReportIdentity target;
+      target.guid = info.guid;
+      target.domain = info.domain;
+      target.name = info.display_name;
+      target.created_time = TimeText(info.created);
+      target.modified_time = TimeText(info.modified);
+      target.read_time = TimeText(std::chrono::system_clock::now());
+      target.directory_version = info.version;
+      target.sysvol_version = plan.sysvol_version;
+      target.flags = info.flags;
+      const DryRunChanges changes{plan.what, info.predicted_changes, std::move(*files)};
+      info.dry_run_report =
+          RenderReportHtml(MakeReport(target, *after, admx.catalog.get()), &changes);
+    }
     if (core::Status s = RollBackGpoWrite(ctx, intent); !s.ok()) return Failed(s.error());
     progress.Advance(1);
     core::Outcome out;

@@ -36,6 +36,9 @@ struct GpoWritePlan {
   // compared with `live` (null: a new GPO) and the staging removed; nothing is published.
   bool dry_run = false;
   const Dir* live = nullptr;
+  // With dry_run: also render the prediction as an HTML page (GpoInfo::dry_run_report): the
+  // staged GPO's report headed by the setting and file changes.
+  bool dry_run_report = false;
 };
 
 // WriteGpo
