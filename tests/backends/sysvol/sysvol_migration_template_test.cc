@@ -26,20 +26,11 @@ using testing::Snapshot;
 using testing::TestStore;
 using testing::WriteBytes;
 
-constexpr char kT0[] = "HAD-LoginRestrictions-T0/{7F2DE5D7-B30E-4F9D-BA75-BCD4990C090D}";
-constexpr char kPaw[] = "HAD-LoginRestrictions-Paw/{BB58C8C0-81A4-403E-99ED-E18F0C577632}";
+constexpr const char* kT0 = testing::kHardenAdT0;
+constexpr const char* kPaw = testing::kHardenAdPaw;
 
 TestStore StoreWith(const fs::path& fixtures, const std::string& rel) {
-  TestStore s = testing::MakeEmptyStore();
-  const fs::path dir = fixtures / "hardenad" / rel;
-  const fs::path to = s.location() / dir.filename();
-  fs::copy(dir, to, fs::copy_options::recursive);
-  for (auto& e : fs::recursive_directory_iterator(to)) {
-    fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add);
-  }
-  s.config.migration_table_dir = s.root / "migtables";
-  fs::create_directories(s.config.migration_table_dir);
-  return s;
+  return testing::MakeStoreWithHardenAdBackup(fixtures, rel);
 }
 
 std::string Id(const char* rel) { return fs::path(rel).filename().string(); }

@@ -239,16 +239,7 @@ std::string WriteBackupXml(const BackupXml& backup) {
   }
   // Line breaks in CRLF, as Windows writes Backup.xml (markup only: pugixml escapes line
   // breaks inside attribute values, and text values here hold none).
-  std::string lf = SaveXml(doc, pugi::format_indent, "    ");
-  std::string out;
-  out.reserve(lf.size() + lf.size() / 16);
-  for (char c : lf) {
-    if (c == '\n')
-      out += "\r\n";
-    else
-      out.push_back(c);
-  }
-  return out;
+  return internal::WithCrlf(SaveXml(doc, pugi::format_indent, "    "));
 }
 
 }  // namespace gpop::sysvol

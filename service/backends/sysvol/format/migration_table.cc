@@ -82,14 +82,7 @@ std::string WriteMigrationTable(const MigrationTable& table) {
         break;
     }
   }
-  const std::string lf = SaveXml(doc, pugi::format_indent, "  ");
-  std::string out;
-  out.reserve(lf.size() + lf.size() / 16);
-  for (char c : lf) {
-    if (c == '\n') out += '\r';
-    out.push_back(c);
-  }
-  return out;
+  return internal::WithCrlf(SaveXml(doc, pugi::format_indent, "  "));
 }
 
 const MigrationMapping* MigrationTable::FindPrincipal(std::string_view principal) const {

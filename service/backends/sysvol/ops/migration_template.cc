@@ -152,11 +152,7 @@ core::Outcome RunMigrationTableReport(const BackendContext& ctx, const core::Rep
   info.format = core::ReportFormat::kMigrationTable;
   info.content = WriteMigrationTable(table);
   sink.Progress(total, total);
-  if (!cancel.BeginCommit()) return Failed(CancelledError("report"));
-  core::Outcome out;
-  out.result = std::move(info);
-  out.effects = core::Effects::kNone;
-  return out;
+  return ReportOutcome(std::move(info), cancel);
 }
 
 }  // namespace gpop::sysvol

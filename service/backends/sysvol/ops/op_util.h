@@ -28,6 +28,12 @@ core::Error CancelledError(const std::string& what);
 // What a run returns when a FaultHook stops it: INTERNAL, effects UNKNOWN.
 core::Outcome InjectedCrash();
 
+// ReportOutcome
+//
+// A report's successful end: nothing is published, so the commit point only settles the race
+// with a cancel (CANCELLED when the cancel won); effects NONE.
+core::Outcome ReportOutcome(core::ReportInfo info, core::CancelToken& cancel);
+
 // TimeText
 //
 // A backup-style time text, or "" for an unknown (zero) time.

@@ -107,12 +107,7 @@ core::Outcome RunReport(const BackendContext& ctx, const core::ReportSpec& spec,
   info.content =
       spec.format == core::ReportFormat::kHtml ? RenderReportHtml(report) : WriteReportXml(report);
   sink.Progress(total, total);
-  // Nothing is published; the commit point only settles the race with a cancel.
-  if (!cancel.BeginCommit()) return Failed(CancelledError("report"));
-  core::Outcome out;
-  out.result = std::move(info);
-  out.effects = core::Effects::kNone;
-  return out;
+  return ReportOutcome(std::move(info), cancel);
 }
 
 }  // namespace gpop::sysvol
