@@ -37,10 +37,11 @@ asan() {
 
 tsan() {
   cmake -G Ninja -S . -B build/tsan -DGPOP_SANITIZE=thread -DGPOP_WITH_GRPC=OFF >/dev/null &&
-    ninja -C build/tsan -j "$jobs" engine_test synthetic_backend_test store_conformance_test \
-      sqlite_store_test restart_test &&
+    ninja -C build/tsan -j "$jobs" engine_test engine_parts_test synthetic_backend_test \
+      store_conformance_test sqlite_store_test restart_test &&
     TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build/tsan --output-on-failure \
-      -R '^(engine_test|synthetic_backend_test|store_conformance_test|sqlite_store_test|restart_test)$'
+      -R '^(engine_test|engine_parts_test|synthetic_backend_test|store_conformance_test|'\
+'sqlite_store_test|restart_test)$'
 }
 
 wine_gpmc() {

@@ -24,7 +24,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -47,10 +46,15 @@
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
 #include "service/http/http_flags.h"
+#include "service/metrics/metered_store.h"
 #include "service/metrics/metrics.h"
+#include "service/platform/files.h"
 #include "service/platform/shutdown.h"
 #ifdef _WIN32
 #include "service/platform/windows_service.h"
+#else
+#include "service/api/transfer_service.h"
+#include "service/transfer_flags.h"
 #endif
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -140,13 +144,7 @@ std::vector<char*> RewriteConfigFlag(int argc, char** argv, std::vector<std::str
 }
 
 bool WritePortFile(const std::string& path, int port) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << port << "\n";
-    if (!out.flush()) return false;
-  }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
+  return platform::WriteFileAtomically(path, std::to_string(port) + "\n").ok();
 }
 
 engine::Duration ToDuration(absl::Duration d) {
@@ -187,13 +185,16 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
                  std::string(store.status().message()).c_str());
     return 2;
   }
-  engine::Engine engine(engine_options, backend->get(), store->get(), &clock);
+  // Prometheus' registry: the store's commits (MeteredStore) and the engine's (Metrics) together.
+  auto registry = std::make_shared<prometheus::Registry>();
+  metrics::MeteredStore metered_store(store->get(), *registry, &clock);
+  engine::Engine engine(engine_options, backend->get(), &metered_store, &clock);
   if (absl::Status s = engine.Recover(); !s.ok()) {
     std::fprintf(stderr, "gpopd: recovery failed: %s\n", s.ToString().c_str());
     return 1;
   }
-  api::OperationLog operation_log(&engine);  // a line per state change of every operation
-  metrics::Metrics metrics(&engine);         // Prometheus' counters, at the HTTP GET /metrics
+  api::OperationLog operation_log(&engine);     // a line per state change of every operation
+  metrics::Metrics metrics(&engine, registry);  // Prometheus' text, at the HTTP GET /metrics
 
   api::ServerOptions server_options;
   server_options.listen = absl::GetFlag(FLAGS_listen);
@@ -229,6 +230,19 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
              "page tokens use a per-process key: " + std::string(key.status().message()));
   }
   server_options.service.max_timeout = engine_options.max_timeout;
+#ifndef _WIN32
+  // gpop.v1.BackupTransfer: uploads and downloads of backups and reports, in chunks.
+  absl::StatusOr<std::unique_ptr<transfer::UploadStore>> uploads = OpenUploadsFromFlags();
+  if (!uploads.ok()) {
+    std::fprintf(stderr, "gpopd: uploads: %s\n", std::string(uploads.status().message()).c_str());
+    return 2;
+  }
+  server_options.extra_services.push_back(
+      [&uploads](api::OperationsApi* api, api::CallAuthentication auth) {
+        return std::unique_ptr<grpc::Service>(std::make_unique<api::TransferService>(
+            api, auth, uploads->get(), DownloadScratchFromFlags()));
+      });
+#endif
   absl::StatusOr<std::unique_ptr<api::Server>> server =
       api::Server::Start(server_options, &engine, backend->get(), &clock);
   if (!server.ok()) {

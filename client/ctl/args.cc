@@ -97,6 +97,8 @@ const std::map<std::string, std::vector<FlagSpec>>& SubcommandFlags() {
       {"gpos", {}},
       {"backups", {{"location", true, false}, {"gpo", true, false}}},
       {"events", {{"filter", true, false}, {"after-revision", true, false}}},
+      {"upload", {{"location", true, false}}},
+      {"download-backup", {{"location", true, false}, {"out", true, false}, {"set", false, false}}},
       {"version", {}},
       {"help", {}},
   };
@@ -495,7 +497,8 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args,
     return Usage(absl::StrCat("unknown subcommand '", raw->subcommand, "'"));
   }
   const std::string& name = raw->subcommand;
-  bool takes_id = name == "watch" || name == "cancel" || name == "get";
+  bool takes_id = name == "watch" || name == "cancel" || name == "get" || name == "upload" ||
+                  name == "download-backup";
   if (!takes_id && !raw->positional.empty()) {
     return Usage(absl::StrCat("'", name, "' takes no argument '", raw->positional[0], "'"));
   }
@@ -551,6 +554,21 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args,
     command.verb = Verb::kBackups;
     command.backups.set_location(raw->Get("location"));
     if (raw->Has("gpo")) *command.backups.mutable_gpo() = ParseGpoRef(raw->Get("gpo"));
+  } else if (name == "upload") {
+    command.verb = Verb::kUpload;
+    if (raw->positional.size() != 1 || raw->positional[0].empty()) {
+      return Usage("upload: expected one folder or .tar file");
+    }
+    command.transfer_paths = raw->positional;
+    command.transfer_location = raw->Get("location");
+  } else if (name == "download-backup") {
+    command.verb = Verb::kDownloadBackup;
+    if (raw->positional.empty()) return Usage("download-backup: expected one or more backup IDs");
+    if (raw->Get("out").empty()) return Usage("download-backup: --out FILE.tar|DIR is required");
+    command.transfer_paths = raw->positional;
+    command.transfer_location = raw->Get("location");
+    command.out_file = raw->Get("out");
+    command.as_backup_set = raw->Has("set");
   } else if (name == "version") {
     command.verb = Verb::kVersion;
   }
@@ -594,6 +612,14 @@ std::string UsageText() {
       "          list operations, newest first; F like 'state=RUNNING AND labels.team=x'\n"
       "  gpos             list the domain's GPOs\n"
       "  backups [--location L] [--gpo GPO]   list backups, latest first\n"
+      "\n"
+      "Moving backups (chunked, resumed after a cut connection, progress on a terminal):\n"
+      "  upload DIR|FILE.tar [--location L]\n"
+      "          upload one GPMC backup folder or a backup set (manifest.xml + {GUID} folders);\n"
+      "          prints the backup IDs now in the location\n"
+      "  download-backup ID [ID...] --out FILE.tar|DIR [--location L] [--set]\n"
+      "          a tar file, or a new folder (several IDs or --set: a backup set with\n"
+      "          manifest.xml); written atomically\n"
       "  version          client version and whether the server answers\n"
       "\n"
       "Ctrl-C while waiting or watching detaches (the operation goes on; the message says how\n"

@@ -43,6 +43,8 @@ enum class Verb {
   kGpos,
   kBackups,
   kEvents,
+  kUpload,
+  kDownloadBackup,
 };
 
 // GlobalOptions
@@ -98,6 +100,13 @@ struct Command {
   // listing's revision when not given).
   std::string events_filter;
   std::optional<uint64_t> after_revision;
+
+  // kUpload: the folder or tar file to upload (`transfer_paths[0]`) and the location.
+  // kDownloadBackup: the backup IDs, the location, `out_file` (a .tar file or a new folder) and
+  // whether a single backup comes as a backup set.
+  std::vector<std::string> transfer_paths;
+  std::string transfer_location;
+  bool as_backup_set = false;
 };
 
 // Getenv

@@ -493,6 +493,17 @@ void BackupToProto(const core::BackupInfo& backup, v1::BackupInfo* out) {
   TimeToProto(backup.time, out->mutable_backup_time());
 }
 
+void ReportToProto(const core::ReportInfo& report, v1::ReportInfo* out) {
+  const bool html = report.format == core::ReportFormat::kHtml;
+  const bool inline_content = report.content.size() <= kInlineReportBytes;
+  out->set_format(static_cast<v1::ReportFormat>(report.format));
+  out->set_size_bytes(static_cast<int64_t>(report.content.size()));
+  if (inline_content) out->set_content(report.content);
+  out->set_summary(std::string(html ? "HTML" : "XML") + " report, " +
+                   std::to_string(report.content.size()) + " bytes" +
+                   (inline_content ? "" : "; fetch it with BackupTransfer.DownloadReport"));
+}
+
 void ResultToProto(const core::OperationResult& result, v1::OperationResult* out) {
   out->Clear();
   if (const auto* gpo = std::get_if<core::GpoInfo>(&result)) {
@@ -500,8 +511,7 @@ void ResultToProto(const core::OperationResult& result, v1::OperationResult* out
   } else if (const auto* backup = std::get_if<core::BackupInfo>(&result)) {
     BackupToProto(*backup, out->mutable_backup());
   } else if (const auto* report = std::get_if<core::ReportInfo>(&result)) {
-    out->mutable_report()->set_format(static_cast<v1::ReportFormat>(report->format));
-    out->mutable_report()->set_content(report->content);
+    ReportToProto(*report, out->mutable_report());
   }
 }
 

@@ -198,6 +198,9 @@ struct BackupInfo {
   std::string domain;
   std::string comment;
   std::chrono::system_clock::time_point time{};
+  // The bytes of the files the backend wrote for this backup, when it made it and counted them
+  // (gpop_backup_bytes_total); neither stored nor sent, so unset in listings and after a restart.
+  std::optional<uint64_t> bytes_written;
 };
 
 // ReportInfo

@@ -165,7 +165,12 @@ class Engine {
   struct Stats {
     int queued = 0;
     int running = 0;
-    int open_streams = 0;
+    int open_streams = 0;  // status streams and watches
+    int open_watches = 0;
+    // Streams opened after a sequence (status) or a revision (watch) > 0, since start-up: the
+    // resumes of cut streams (and watchers that list first, then watch from the listed revision).
+    uint64_t resumed_status_streams = 0;
+    uint64_t resumed_watches = 0;
     int retained_operations = 0;
     int64_t retained_events = 0;  // events held in memory (operation logs + watch log)
     uint64_t revision = 0;

@@ -110,6 +110,22 @@ TEST(ConversionTest, SafetyBackupIsOnUnlessSkipped) {
   EXPECT_EQ(out.safety_backup_id(), kBackupId);
 }
 
+TEST(ConversionTest, ReportsTravelInlineOnlyUpToOneMebibyte) {
+  core::ReportInfo small{core::ReportFormat::kXml, "<GPO/>"};
+  v1::OperationResult out;
+  ResultToProto(core::OperationResult(small), &out);
+  EXPECT_EQ(out.report().content(), "<GPO/>");
+  EXPECT_EQ(out.report().size_bytes(), 6);
+  EXPECT_NE(out.report().summary().find("XML report, 6 bytes"), std::string::npos);
+
+  core::ReportInfo large{core::ReportFormat::kHtml, std::string(kInlineReportBytes + 1, 'x')};
+  ResultToProto(core::OperationResult(large), &out);
+  EXPECT_TRUE(out.report().content().empty());
+  EXPECT_EQ(out.report().size_bytes(), static_cast<int64_t>(kInlineReportBytes + 1));
+  EXPECT_NE(out.report().summary().find("DownloadReport"), std::string::npos);
+  EXPECT_LT(out.ByteSizeLong(), 1024u);
+}
+
 TEST(ConversionTest, SpecKindDecidesKind) {
   v1::OperationSpec spec;
   ASSERT_TRUE(TextFormat::ParseFromString(

@@ -27,6 +27,24 @@ void ExpectUsageError(std::vector<std::string> args, const std::string& message_
   EXPECT_THAT(std::string(command.status().message()), HasSubstr(message_part));
 }
 
+TEST(GpopctlArgsTest, UploadAndDownloadBackup) {
+  absl::StatusOr<Command> up = Parse({"upload", "baseline/", "--location", "incoming"});
+  ASSERT_TRUE(up.ok()) << up.status();
+  EXPECT_EQ(up->verb, Verb::kUpload);
+  EXPECT_EQ(up->transfer_paths, std::vector<std::string>{"baseline/"});
+  EXPECT_EQ(up->transfer_location, "incoming");
+  ExpectUsageError({"upload"}, "one folder or .tar file");
+  ExpectUsageError({"upload", "a", "b"}, "one folder or .tar file");
+  absl::StatusOr<Command> down = Parse({"download-backup", "{A}", "{B}", "--out", "set", "--set"});
+  ASSERT_TRUE(down.ok()) << down.status();
+  EXPECT_EQ(down->verb, Verb::kDownloadBackup);
+  EXPECT_EQ(down->transfer_paths, (std::vector<std::string>{"{A}", "{B}"}));
+  EXPECT_EQ(down->out_file, "set");
+  EXPECT_TRUE(down->as_backup_set);
+  ExpectUsageError({"download-backup", "--out", "x.tar"}, "backup IDs");
+  ExpectUsageError({"download-backup", "{A}"}, "--out");
+}
+
 TEST(GpopctlArgsTest, EventsTakesAFilterAndAnOptionalRevision) {
   absl::StatusOr<Command> listed = Parse({"events", "--filter", "kind=backup"});
   ASSERT_TRUE(listed.ok()) << listed.status();

@@ -366,6 +366,34 @@ TEST_F(EngineTest, StreamLimits) {
   backend_.Open(rec.id);
 }
 
+// Stats count the open watches apart, and every stream opened after a sequence or revision as
+// a resume (refused opens are not).
+TEST_F(EngineTest, StatsCountWatchesAndResumes) {
+  Make();
+  OperationRecord rec = StartOk();
+  auto fresh = engine_->OpenStatusStream("alice", rec.id, 0);
+  auto watch = engine_->OpenWatch("alice", 0, "");
+  ASSERT_TRUE(fresh.ok() && watch.ok());
+  Engine::Stats s = engine_->stats();
+  EXPECT_EQ(s.open_streams, 2);
+  EXPECT_EQ(s.open_watches, 1);
+  EXPECT_EQ(s.resumed_status_streams, 0u);
+  EXPECT_EQ(s.resumed_watches, 0u);
+
+  auto resumed = engine_->OpenStatusStream("alice", rec.id, 1);
+  auto rewatch = engine_->OpenWatch("alice", s.revision, "");
+  ASSERT_TRUE(resumed.ok() && rewatch.ok());
+  EXPECT_FALSE(engine_->OpenStatusStream("alice", rec.id, 1000).ok());
+  EXPECT_FALSE(engine_->OpenWatch("alice", s.revision + 1000, "").ok());
+  s = engine_->stats();
+  EXPECT_EQ(s.open_watches, 2);
+  EXPECT_EQ(s.resumed_status_streams, 1u);
+  EXPECT_EQ(s.resumed_watches, 1u);
+  watch->reset();
+  EXPECT_EQ(engine_->stats().open_watches, 1);
+  backend_.Open(rec.id);
+}
+
 TEST_F(EngineTest, WriteLocksSerializeReadLocksShare) {
   EngineOptions o;
   o.executor_threads = 4;

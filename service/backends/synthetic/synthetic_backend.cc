@@ -40,7 +40,7 @@ bool WaitStep(std::chrono::milliseconds delay, core::CancelToken& cancel, bool i
   return !ignore_cancel && cancel.cancel_requested();
 }
 
-core::OperationResult MakeResult(const core::RunRequest& request) {
+core::OperationResult MakeResult(const core::RunRequest& request, const Script& script) {
   switch (core::KindOf(request.spec)) {
     case core::OperationKind::kBackup: {
       const auto& spec = std::get<core::BackupSpec>(request.spec);
@@ -52,6 +52,7 @@ core::OperationResult MakeResult(const core::RunRequest& request) {
       b.domain = "synthetic.test";
       b.comment = spec.comment;
       b.time = std::chrono::system_clock::now();
+      if (script.backup_bytes > 0) b.bytes_written = static_cast<uint64_t>(script.backup_bytes);
       return b;
     }
     case core::OperationKind::kReport: {
@@ -111,6 +112,9 @@ core::Result<Script> ScriptFromLabels(const Script& defaults,
     } else if (key == "synthetic.ignore_cancel") {
       ok = value == "true" || value == "false";
       s.ignore_cancel = value == "true";
+    } else if (key == "synthetic.backup_bytes") {
+      ok = ParseInt(value, &v);
+      s.backup_bytes = v;
     } else {
       ok = false;
     }
@@ -169,7 +173,7 @@ core::Outcome SyntheticBackend::Run(const core::RunRequest& request, core::Progr
     }
     sink.Progress(step, s.steps);
   }
-  out.result = MakeResult(request);
+  out.result = MakeResult(request, s);
   out.effects = core::Effects::kApplied;
   return out;
 }

@@ -112,7 +112,9 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   if (core::Status s = CopyGptSides(*gpt, *tree, *gpo_dir, progress); !s.ok()) {
     return abort(s.error());
   }
+  uint64_t bytes_written = tree->total_bytes;  // and each file written below
   if (has_comment) {
+    bytes_written += (*gpo_comment)->size;
     core::Status s = gpt->CopyFileTo((*gpo_comment)->name, *gpo_dir, kGpoCommentFile,
                                      [&](uint64_t) { return !progress.Cancelled(); });
     if (!s.ok()) return abort(s.error());
@@ -135,9 +137,11 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   source.has_gpo_comment = has_comment;
   BackupXml backup_xml = MakeBackupXml(
       source, *tree, settings->machine.security ? &*settings->machine.security : nullptr);
-  if (core::Status s = backup_dir->WriteFile(kBackupXmlFile, WriteBackupXml(backup_xml)); !s.ok()) {
+  const std::string backup_xml_text = WriteBackupXml(backup_xml);
+  if (core::Status s = backup_dir->WriteFile(kBackupXmlFile, backup_xml_text); !s.ok()) {
     return abort(s.error());
   }
+  bytes_written += backup_xml_text.size();
   progress.Advance(1);
 
   BackupInst inst;
@@ -149,9 +153,11 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   inst.id = backup_id;
   inst.comment = comment;
   inst.gpo_display_name = gpo.info.display_name;
-  if (core::Status s = backup_dir->WriteFile(kBkupInfoFile, WriteBkupInfo(inst)); !s.ok()) {
+  const std::string bkup_info_text = WriteBkupInfo(inst);
+  if (core::Status s = backup_dir->WriteFile(kBkupInfoFile, bkup_info_text); !s.ok()) {
     return abort(s.error());
   }
+  bytes_written += bkup_info_text.size();
   progress.Advance(1);
 
   ReportIdentity identity;
@@ -165,9 +171,11 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   identity.sysvol_version = gpo.sysvol_version;
   identity.flags = gpo.info.flags;
   Report report = MakeReport(identity, *settings, admx.catalog.get());
-  if (core::Status s = backup_dir->WriteFile(kGpReportFile, WriteReportXmlUtf16(report)); !s.ok()) {
+  const std::string report_text = WriteReportXmlUtf16(report);
+  if (core::Status s = backup_dir->WriteFile(kGpReportFile, report_text); !s.ok()) {
     return abort(s.error());
   }
+  bytes_written += report_text.size();
   progress.Advance(1);
   if (progress.Cancelled()) return abort(CancelledError("backup"));
 
@@ -213,7 +221,9 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
     if (crashed) return InjectedCrash();
   }
   core::Outcome out;
-  out.result = BackupInfoFromIntent(intent);
+  core::BackupInfo info = BackupInfoFromIntent(intent);
+  info.bytes_written = bytes_written;
+  out.result = std::move(info);
   if (!published.ok()) {
     if (!BackupPublished(ctx, intent)) {
       // The intent stays COMMITTING: the next start publishes it.

@@ -1,0 +1,175 @@
+#include "service/engine/cursors.h"
+
+#include <algorithm>
+
+#include "service/engine/engine_errors.h"
+
+namespace gpop::engine {
+
+void RunWakes(EngineState* state, Wakes* wakes) {
+  if (wakes->empty()) return;
+  for (auto& [cursor, fn] : *wakes) fn();
+  core::MutexLock lock(&state->mu);
+  for (auto& [cursor, fn] : *wakes) cursor->WakeDoneLocked();
+  wakes->clear();
+}
+
+// --- StreamCursor ------------------------------------------------------------------------------
+
+StreamCursor::StreamCursor(EngineState* state, std::string principal)
+    : state_(state), principal_(std::move(principal)) {
+  state_->mu.AssertHeld();  // opened under the engine's mutex
+  last_sent_ = state_->clock->Now();
+}
+
+void StreamCursor::Close() {
+  Clock::TimerId timer;
+  {
+    core::MutexLock lock(&state_->mu);
+    wake_ = nullptr;  // from here on, nobody can take a wake
+    timer = timer_;
+    timer_ = 0;
+  }
+  if (timer != 0) state_->clock->Cancel(timer);
+  core::MutexLock lock(&state_->mu);
+  Unregister();
+  while (wakes_in_flight_ > 0) state_->wake_cv.Wait(&state_->mu);
+  state_->streams.Release(principal_);
+}
+
+Cursor::Next StreamCursor::Poll() {
+  core::MutexLock lock(&state_->mu);
+  Next next = PollLocked();
+  if (std::holds_alternative<StreamItem>(next)) last_sent_ = state_->clock->Now();
+  return next;
+}
+
+bool StreamCursor::Arm(std::function<void()> wake) {
+  core::MutexLock lock(&state_->mu);
+  if (ReadyLocked()) return false;
+  wake_ = std::move(wake);
+  if (timer_ != 0) return true;
+  Time due = last_sent_ + state_->options.heartbeat_interval;
+  // Scheduling under mu is safe: clocks never run callbacks inside Schedule.
+  timer_ = state_->clock->Schedule(due, [this] { OnHeartbeatDue(); });
+  return true;
+}
+
+void StreamCursor::TakeWakeLocked(Wakes* wakes) {
+  state_->mu.AssertHeld();
+  if (!wake_) return;
+  ++wakes_in_flight_;
+  wakes->emplace_back(this, std::move(wake_));
+  wake_ = nullptr;
+}
+
+void StreamCursor::WakeDoneLocked() {
+  state_->mu.AssertHeld();
+  --wakes_in_flight_;
+  state_->wake_cv.SignalAll();
+}
+
+bool StreamCursor::HeartbeatDueLocked() {
+  return state_->clock->Now() - last_sent_ >= state_->options.heartbeat_interval;
+}
+
+Cursor::Next StreamCursor::Finish(absl::Status status) {
+  ended_ = true;
+  end_status_ = status;
+  return End{std::move(status)};
+}
+
+void StreamCursor::OnHeartbeatDue() {
+  Wakes wakes;
+  {
+    core::MutexLock lock(&state_->mu);
+    timer_ = 0;
+    TakeWakeLocked(&wakes);
+  }
+  RunWakes(state_, &wakes);
+}
+
+// --- StatusCursor ------------------------------------------------------------------------------
+
+StatusCursor::StatusCursor(EngineState* state, std::string principal, std::string op_id,
+                           uint64_t position)
+    : StreamCursor(state, std::move(principal)), op_id_(std::move(op_id)), position_(position) {}
+
+StatusCursor::~StatusCursor() { Close(); }
+
+bool StatusCursor::ProgressDueLocked(const Op& op) {
+  const Progress& p = op.rec.progress;
+  return p.after_sequence <= position_ && !(p == last_progress_) &&
+         (p.numerator != 0 || p.denominator != 0);
+}
+
+Cursor::Next StatusCursor::PollLocked() {
+  if (ended_) return End{end_status_};
+  Op* op = state_->ops.Find(op_id_);
+  if (op == nullptr) return Finish(OperationExpired(op_id_));
+  if (position_ < op->visible_sequence) {
+    const EventPtr& ev = op->events[position_];
+    ++position_;
+    if (core::IsTerminal(ev->state)) terminal_sent_ = true;
+    return StreamItem(*ev);
+  }
+  if (terminal_sent_ || core::IsTerminal(op->visible.state)) return Finish(absl::OkStatus());
+  if (state_->streams.closed()) return Finish(ShuttingDown());
+  if (ProgressDueLocked(*op)) {
+    last_progress_ = op->rec.progress;
+    return StreamItem(last_progress_);
+  }
+  if (HeartbeatDueLocked()) return StreamItem(Heartbeat{position_, 0, state_->clock->Now()});
+  return Pending{};
+}
+
+bool StatusCursor::ReadyLocked() {
+  if (ended_ || state_->streams.closed()) return true;
+  Op* op = state_->ops.Find(op_id_);
+  if (op == nullptr || position_ < op->visible_sequence || terminal_sent_ ||
+      core::IsTerminal(op->visible.state)) {
+    return true;
+  }
+  return ProgressDueLocked(*op) || HeartbeatDueLocked();
+}
+
+void StatusCursor::Unregister() {
+  if (Op* op = state_->ops.Find(op_id_)) op->cursors.erase(this);
+}
+
+// --- WatchCursor -------------------------------------------------------------------------------
+
+WatchCursor::WatchCursor(EngineState* state, std::string principal, uint64_t position,
+                         Filter filter)
+    : StreamCursor(state, std::move(principal)), position_(position), filter_(std::move(filter)) {}
+
+WatchCursor::~WatchCursor() { Close(); }
+
+Cursor::Next WatchCursor::PollLocked() {
+  if (ended_) return End{end_status_};
+  if (position_ < state_->log.floor()) return Finish(WatchExpired());
+  // Revisions are increasing but may have gaps (operations deleted before a restart).
+  const auto& window = state_->log.window();
+  auto it =
+      std::upper_bound(window.begin(), window.end(), position_,
+                       [](uint64_t rev, const WatchEntry& e) { return rev < e.event->revision; });
+  for (; it != window.end() && it->event->revision <= state_->log.visible_revision(); ++it) {
+    position_ = it->event->revision;
+    if (filter_.Matches(it->event->kind, it->event->state, *it->labels)) {
+      return StreamItem(*it->event);
+    }
+  }
+  position_ = std::max(position_, state_->log.visible_revision());
+  if (state_->streams.closed()) return Finish(ShuttingDown());
+  if (HeartbeatDueLocked()) return StreamItem(Heartbeat{0, position_, state_->clock->Now()});
+  return Pending{};
+}
+
+bool WatchCursor::ReadyLocked() {
+  return ended_ || state_->streams.closed() || position_ < state_->log.visible_revision() ||
+         position_ < state_->log.floor() || HeartbeatDueLocked();
+}
+
+void WatchCursor::Unregister() { state_->streams.watches().erase(this); }
+
+}  // namespace gpop::engine

@@ -1,0 +1,112 @@
+// Stream cursors and the wake set. A status cursor reads one operation's events by position; a
+// watch cursor reads the server-wide event window through its filter. Both then send the newest
+// progress (status streams) and heartbeats, and end on the terminal event, on shutdown or when
+// their position fell out of retention. Cursors hold positions, never events.
+
+#ifndef GPOP_SERVICE_ENGINE_CURSORS_H_
+#define GPOP_SERVICE_ENGINE_CURSORS_H_
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "service/engine/engine.h"
+#include "service/engine/engine_state.h"
+#include "service/engine/filter.h"
+
+namespace gpop::engine {
+
+// Wakes
+//
+// Wake callbacks taken under the engine's mutex, to run after it is released (RunWakes).
+using Wakes = std::vector<std::pair<StreamCursor*, std::function<void()>>>;
+
+// Runs and clears `wakes`; call without state->mu held.
+void RunWakes(EngineState* state, Wakes* wakes);
+
+// StreamCursor
+//
+// The engine side of a Cursor: its armed wake, its heartbeat timer and its stream reservation.
+// Thread-safe as Cursor says; the *Locked calls need state->mu.
+class StreamCursor : public Cursor {
+ public:
+  StreamCursor(EngineState* state, std::string principal);
+
+  Next Poll() override;
+  bool Arm(std::function<void()> wake) override;
+
+  // Takes the armed wake, if any, for the caller to run after unlocking (RunWakes).
+  void TakeWakeLocked(Wakes* wakes);
+  void WakeDoneLocked();
+
+ protected:
+  // Detaches the cursor from the engine; each final class calls it first in its destructor
+  // (while its Unregister is still callable).
+  void Close();
+
+  virtual Next PollLocked() GPOP_REQUIRES(state_->mu) = 0;
+  virtual bool ReadyLocked() GPOP_REQUIRES(state_->mu) = 0;
+  virtual void Unregister() GPOP_REQUIRES(state_->mu) = 0;
+
+  bool HeartbeatDueLocked() GPOP_REQUIRES(state_->mu);
+  Next Finish(absl::Status status) GPOP_REQUIRES(state_->mu);
+
+  EngineState* const state_;
+  const std::string principal_;
+  Time last_sent_ GPOP_GUARDED_BY(state_->mu){};
+  bool ended_ GPOP_GUARDED_BY(state_->mu) = false;
+  absl::Status end_status_ GPOP_GUARDED_BY(state_->mu);
+
+ private:
+  void OnHeartbeatDue();
+
+  std::function<void()> wake_ GPOP_GUARDED_BY(state_->mu);
+  Clock::TimerId timer_ GPOP_GUARDED_BY(state_->mu) = 0;
+  int wakes_in_flight_ GPOP_GUARDED_BY(state_->mu) = 0;
+};
+
+// StatusCursor
+//
+// One operation's events after a sequence. Register it in the Op's cursors under state->mu.
+class StatusCursor final : public StreamCursor {
+ public:
+  StatusCursor(EngineState* state, std::string principal, std::string op_id, uint64_t position);
+  ~StatusCursor() override;
+
+ protected:
+  Next PollLocked() override GPOP_REQUIRES(state_->mu);
+  bool ReadyLocked() override GPOP_REQUIRES(state_->mu);
+  void Unregister() override GPOP_REQUIRES(state_->mu);
+
+ private:
+  bool ProgressDueLocked(const Op& op) GPOP_REQUIRES(state_->mu);
+
+  const std::string op_id_;
+  uint64_t position_ GPOP_GUARDED_BY(state_->mu);
+  bool terminal_sent_ GPOP_GUARDED_BY(state_->mu) = false;
+  Progress last_progress_ GPOP_GUARDED_BY(state_->mu);
+};
+
+// WatchCursor
+//
+// Every event after a revision of operations matching a filter. Register it in
+// state->streams.watches() under state->mu.
+class WatchCursor final : public StreamCursor {
+ public:
+  WatchCursor(EngineState* state, std::string principal, uint64_t position, Filter filter);
+  ~WatchCursor() override;
+
+ protected:
+  Next PollLocked() override GPOP_REQUIRES(state_->mu);
+  bool ReadyLocked() override GPOP_REQUIRES(state_->mu);
+  void Unregister() override GPOP_REQUIRES(state_->mu);
+
+ private:
+  uint64_t position_ GPOP_GUARDED_BY(state_->mu);
+  const Filter filter_;
+};
+
+}  // namespace gpop::engine
+
+#endif  // GPOP_SERVICE_ENGINE_CURSORS_H_

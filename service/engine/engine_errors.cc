@@ -1,0 +1,28 @@
+#include "service/engine/engine_errors.h"
+
+#include "service/engine/status_convert.h"
+
+namespace gpop::engine {
+
+absl::Status OperationNotFound(const std::string& id) {
+  return MakeStatus(core::Code::kNotFound, core::reason::kOperationNotFound,
+                    "no operation \"" + id + "\"", {{"operation_id", id}});
+}
+
+absl::Status OperationExpired(const std::string& id) {
+  return MakeStatus(core::Code::kNotFound, core::reason::kOperationExpired,
+                    "operation \"" + id + "\" was removed by retention", {{"operation_id", id}});
+}
+
+absl::Status ShuttingDown() {
+  return MakeStatus(core::Code::kUnavailable, core::reason::kShuttingDown,
+                    "the server is shutting down; retry after it restarts");
+}
+
+absl::Status WatchExpired() {
+  return MakeStatus(core::Code::kFailedPrecondition, core::reason::kCursorExpired,
+                    "the watch fell behind the events the server retains; list again, then "
+                    "watch from the listed revision");
+}
+
+}  // namespace gpop::engine

@@ -1,0 +1,46 @@
+// Op: everything the engine keeps about one live or retained operation. Shared by the engine's
+// parts (operation table, event log, scheduler, cursors); guarded by the engine's mutex.
+
+#ifndef GPOP_SERVICE_ENGINE_OPERATION_H_
+#define GPOP_SERVICE_ENGINE_OPERATION_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "service/core/backend.h"
+#include "service/engine/clock.h"
+#include "service/engine/types.h"
+
+namespace gpop::engine {
+
+class StreamCursor;  // service/engine/cursors.h
+
+using EventPtr = std::shared_ptr<const Event>;
+using LabelsPtr = std::shared_ptr<const std::map<std::string, std::string>>;
+
+// Op
+//
+// One operation's state. Not thread-safe: the engine's mutex guards every Op it owns.
+struct Op {
+  OperationRecord rec;      // current, including changes not yet durable
+  OperationRecord visible;  // as of the last durable change
+  LabelsPtr labels;
+  uint64_t create_index = 0;      // creation order, assigned by OperationTable::Add
+  std::vector<EventPtr> events;   // events[i]->sequence == i + 1
+  uint64_t visible_sequence = 0;  // events up to this one are durable
+  std::shared_ptr<core::CancelToken> token = std::make_shared<core::CancelToken>();
+  std::vector<core::ResourceClaim> claims;
+  Clock::TimerId deadline_timer = 0;
+  bool deadline_cancelled = false;
+  bool shutdown_cancelled = false;
+  int folded_messages = 0;          // message events dropped by the per-operation limit
+  std::set<StreamCursor*> cursors;  // open status streams over this operation
+};
+
+}  // namespace gpop::engine
+
+#endif  // GPOP_SERVICE_ENGINE_OPERATION_H_

@@ -1,0 +1,35 @@
+// Recovery at start-up: rebuilds the operation table and the event log from a store snapshot and
+// sorts the operations by what must happen to them next.
+
+#ifndef GPOP_SERVICE_ENGINE_RECOVERY_H_
+#define GPOP_SERVICE_ENGINE_RECOVERY_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "service/core/backend.h"
+#include "service/engine/event_log.h"
+#include "service/engine/operation_table.h"
+#include "service/engine/store.h"
+
+namespace gpop::engine {
+
+// The operations of a snapshot, in creation order, by what recovery does with them.
+struct Recovered {
+  std::vector<Op*> queued;              // run again
+  std::vector<std::string> running;     // resolved by the backend's Recover
+  std::vector<std::string> cancelling;  // resolved, ending CANCELLED unless rolled forward
+  std::vector<Op*> finished;            // kept until retention removes them
+};
+
+// RestoreSnapshot
+//
+// Fills `ops` and `log` (both empty) from `snapshot`; `backend` gives each operation's claims.
+// DATA_LOSS when an operation's events have a gap.
+absl::StatusOr<Recovered> RestoreSnapshot(Store::Snapshot snapshot, core::Backend& backend,
+                                          OperationTable* ops, EventLog* log);
+
+}  // namespace gpop::engine
+
+#endif  // GPOP_SERVICE_ENGINE_RECOVERY_H_

@@ -1,0 +1,67 @@
+#include "service/engine/scheduler.h"
+
+#include <algorithm>
+
+namespace gpop::engine {
+
+Scheduler::Scheduler(int executor_threads, int max_running_per_principal)
+    : executor_threads_(std::max(1, executor_threads)),
+      max_running_per_principal_(max_running_per_principal) {}
+
+void Scheduler::Enqueue(Op* op) {
+  queue_.push_back(op);
+  ++queued_;
+  ++queued_per_principal_[op->rec.principal];
+}
+
+bool Scheduler::Dequeue(Op* op) {
+  auto it = std::find(queue_.begin(), queue_.end(), op);
+  if (it == queue_.end()) return false;
+  queue_.erase(it);
+  --queued_;
+  Decrement(&queued_per_principal_, op->rec.principal);
+  return true;
+}
+
+std::vector<Op*> Scheduler::Admit() {
+  std::vector<Op*> admitted;
+  WaitingClaims waiting;  // claims of earlier waiters
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (running_ >= executor_threads_) break;
+    Op* op = *it;
+    if (op->visible_sequence == 0) break;  // not durable yet; later ones neither (FIFO)
+    bool grantable = running_of(op->rec.principal) < max_running_per_principal_ &&
+                     !waiting.Blocks(op->claims) && locks_.Available(op->claims);
+    if (!grantable) {
+      waiting.Add(op->claims);
+      ++it;
+      continue;
+    }
+    locks_.Acquire(op->claims);
+    it = queue_.erase(it);
+    --queued_;
+    Decrement(&queued_per_principal_, op->rec.principal);
+    ++running_;
+    ++running_per_principal_[op->rec.principal];
+    admitted.push_back(op);
+  }
+  return admitted;
+}
+
+void Scheduler::EndRun(Op* op) {
+  locks_.Release(op->claims);
+  --running_;
+  Decrement(&running_per_principal_, op->rec.principal);
+}
+
+int Scheduler::CountOf(const std::map<std::string, int>& counts, const std::string& key) {
+  auto it = counts.find(key);
+  return it == counts.end() ? 0 : it->second;
+}
+
+void Scheduler::Decrement(std::map<std::string, int>* counts, const std::string& key) {
+  auto it = counts->find(key);
+  if (it != counts->end() && --it->second <= 0) counts->erase(it);
+}
+
+}  // namespace gpop::engine

@@ -1,0 +1,62 @@
+// The queue of operations waiting to run and the admission of the next ones: executor slots,
+// the per-principal running limit and resource locks, first come first served.
+
+#ifndef GPOP_SERVICE_ENGINE_SCHEDULER_H_
+#define GPOP_SERVICE_ENGINE_SCHEDULER_H_
+
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "service/engine/operation.h"
+#include "service/engine/resource_locks.h"
+
+namespace gpop::engine {
+
+// Scheduler
+//
+// Queued and running counts, overall and per principal, and the locks of running operations.
+// Not thread-safe (the engine guards it with its mutex); holds Op pointers it does not own.
+class Scheduler {
+ public:
+  Scheduler(int executor_threads, int max_running_per_principal);
+
+  void Enqueue(Op* op);
+  // Takes a queued operation out of the queue (cancelled or past its deadline). False if it was
+  // not queued.
+  bool Dequeue(Op* op);
+
+  // Moves every operation that may run now from the queue to running, in queue order, taking
+  // its locks. An operation whose QUEUED event is not durable yet stops the pass (FIFO).
+  std::vector<Op*> Admit();
+
+  // A run is over: its locks and running slot go to the next.
+  void EndRun(Op* op);
+
+  int queued() const { return queued_; }
+  int running() const { return running_; }
+  int queued_of(const std::string& principal) const {
+    return CountOf(queued_per_principal_, principal);
+  }
+  int running_of(const std::string& principal) const {
+    return CountOf(running_per_principal_, principal);
+  }
+
+ private:
+  static int CountOf(const std::map<std::string, int>& counts, const std::string& key);
+  static void Decrement(std::map<std::string, int>* counts, const std::string& key);
+
+  const int executor_threads_;
+  const int max_running_per_principal_;
+  std::deque<Op*> queue_;
+  ResourceLocks locks_;
+  int queued_ = 0;
+  int running_ = 0;
+  std::map<std::string, int> queued_per_principal_;
+  std::map<std::string, int> running_per_principal_;
+};
+
+}  // namespace gpop::engine
+
+#endif  // GPOP_SERVICE_ENGINE_SCHEDULER_H_

@@ -1,0 +1,55 @@
+// Open streams: the server-wide and per-principal stream limits, the watch cursors that every
+// durable event may concern, how many streams resumed, and whether streams were ended by
+// shutdown.
+
+#ifndef GPOP_SERVICE_ENGINE_STREAM_REGISTRY_H_
+#define GPOP_SERVICE_ENGINE_STREAM_REGISTRY_H_
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace gpop::engine {
+
+class StreamCursor;  // service/engine/cursors.h
+
+// StreamRegistry
+//
+// Not thread-safe (the engine guards it with its mutex).
+class StreamRegistry {
+ public:
+  StreamRegistry(int max_streams, int max_streams_per_principal);
+
+  // Counts a new stream of `principal`, or RESOURCE_EXHAUSTED (TOO_MANY_STREAMS).
+  absl::Status Reserve(const std::string& principal);
+  void Release(const std::string& principal);
+  int open() const { return open_; }
+
+  std::set<StreamCursor*>& watches() { return watches_; }
+
+  // Streams opened after a position > 0 (a sequence for status streams, a revision for watches):
+  // resumes of cut streams, and watches that follow a listing. Counted since construction.
+  enum class Kind { kStatus, kWatch };
+  void CountResume(Kind kind) { ++resumes_[kind == Kind::kWatch ? 1 : 0]; }
+  uint64_t resumes(Kind kind) const { return resumes_[kind == Kind::kWatch ? 1 : 0]; }
+
+  // Shutdown ended every stream; no new one opens.
+  bool closed() const { return closed_; }
+  void Close() { closed_ = true; }
+
+ private:
+  const int max_streams_;
+  const int max_streams_per_principal_;
+  int open_ = 0;
+  std::map<std::string, int> per_principal_;
+  std::set<StreamCursor*> watches_;
+  uint64_t resumes_[2] = {0, 0};  // kStatus, kWatch
+  bool closed_ = false;
+};
+
+}  // namespace gpop::engine
+
+#endif  // GPOP_SERVICE_ENGINE_STREAM_REGISTRY_H_

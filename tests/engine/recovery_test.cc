@@ -1,0 +1,71 @@
+#include "service/engine/recovery.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/engine/gate_backend.h"
+
+namespace gpop::engine {
+namespace {
+
+using core::OperationState;
+
+OperationRecord Rec(const std::string& id, OperationState state, int minute) {
+  OperationRecord rec;
+  rec.id = id;
+  rec.state = state;
+  rec.principal = "alice";
+  rec.request_id = "req-" + id;
+  rec.create_time = Time() + std::chrono::minutes(minute);
+  return rec;
+}
+
+Event Ev(const std::string& id, uint64_t sequence, uint64_t revision) {
+  Event ev;
+  ev.operation_id = id;
+  ev.sequence = sequence;
+  ev.revision = revision;
+  return ev;
+}
+
+TEST(RecoveryTest, RestoresOperationsInCreationOrderByState) {
+  Store::Snapshot snap;
+  snap.operations = {Rec("op-run", OperationState::kRunning, 2),
+                     Rec("op-done", OperationState::kSucceeded, 1),
+                     Rec("op-queued", OperationState::kQueued, 3),
+                     Rec("op-cancelling", OperationState::kCancelling, 4)};
+  snap.events = {Ev("op-done", 1, 1), Ev("op-run", 1, 2), Ev("op-gone", 1, 3),
+                 Ev("op-queued", 1, 4), Ev("op-run", 2, 5)};
+  snap.revision = 9;
+  snap.expired = {"op-gone"};
+  testing::GateBackend backend;
+  OperationTable ops;
+  EventLog log(100);
+  absl::StatusOr<Recovered> r = RestoreSnapshot(snap, backend, &ops, &log);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->finished.size(), 1u);
+  EXPECT_EQ(r->finished[0]->rec.id, "op-done");
+  EXPECT_EQ(r->running, (std::vector<std::string>{"op-run"}));
+  EXPECT_EQ(r->cancelling, (std::vector<std::string>{"op-cancelling"}));
+  ASSERT_EQ(r->queued.size(), 1u);
+  EXPECT_EQ(ops.Find("op-run")->visible_sequence, 2u);
+  EXPECT_EQ(ops.Find("op-run")->events.size(), 2u);
+  EXPECT_EQ(ops.by_creation().begin()->second->rec.id, "op-done");
+  EXPECT_EQ(ops.FindByRequest("alice", "req-op-queued"), r->queued[0]);
+  EXPECT_TRUE(ops.IsExpired("op-gone"));
+  EXPECT_EQ(log.window().size(), 5u);  // events of removed operations still feed watches
+  EXPECT_EQ(log.visible_revision(), 9u);
+}
+
+TEST(RecoveryTest, AGapInAnOperationsEventsIsDataLoss) {
+  Store::Snapshot snap;
+  snap.operations = {Rec("op-a", OperationState::kRunning, 1)};
+  snap.events = {Ev("op-a", 1, 1), Ev("op-a", 3, 2)};
+  testing::GateBackend backend;
+  OperationTable ops;
+  EventLog log(100);
+  EXPECT_EQ(RestoreSnapshot(snap, backend, &ops, &log).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace gpop::engine
