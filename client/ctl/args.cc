@@ -61,7 +61,8 @@ const std::map<std::string, std::vector<FlagSpec>>& SubcommandFlags() {
        {{"backup-id", true, false},
         {"location", true, false},
         {"no-safety-backup", false, false},
-        {"dry-run", false, false}}},
+        {"dry-run", false, false},
+        {"out", true, false}}},
       {"import",
        {{"backup-id", true, false},
         {"location", true, false},
@@ -70,14 +71,16 @@ const std::map<std::string, std::vector<FlagSpec>>& SubcommandFlags() {
         {"migration-table", true, false},
         {"migration-table-only", false, false},
         {"no-safety-backup", false, false},
-        {"dry-run", false, false}}},
+        {"dry-run", false, false},
+        {"out", true, false}}},
       {"copy",
        {{"gpo", true, false},
         {"new-name", true, false},
         {"migration-table", true, false},
         {"migration-table-only", false, false},
         {"copy-acl", false, false},
-        {"dry-run", false, false}}},
+        {"dry-run", false, false},
+        {"out", true, false}}},
       {"report",
        {{"gpo", true, false},
         {"backup-id", true, false},
@@ -341,8 +344,10 @@ absl::Status BuildSpec(const std::string& kind, const RawArgs& raw, v1::Operatio
       report->set_format(v1::XML);
     } else if (format == "html" || format == "HTML") {
       report->set_format(v1::HTML);
+    } else if (format == "migtable" || format == "MIGRATION_TABLE") {
+      report->set_format(v1::MIGRATION_TABLE);
     } else {
-      return Usage(absl::StrCat("--format: expected xml or html, got '", format, "'"));
+      return Usage(absl::StrCat("--format: expected xml, html or migtable, got '", format, "'"));
     }
     return absl::OkStatus();
   }
@@ -434,9 +439,17 @@ absl::Status ParseStart(const RawArgs& raw, Command* command) {
     command->wait.wait_timeout = *timeout;
   }
   if (raw.Has("out")) {
-    if (request.spec().kind_case() != v1::OperationSpec::kReport) {
-      return Usage("--out applies to report operations only");
+    v1::OperationSpec* spec = request.mutable_spec();
+    const bool dry_run = (spec->has_restore() && spec->restore().dry_run()) ||
+                         (spec->has_import() && spec->import().dry_run()) ||
+                         (spec->has_copy() && spec->copy().dry_run());
+    if (spec->kind_case() != v1::OperationSpec::kReport && !dry_run) {
+      return Usage("--out applies to report operations and dry runs only");
     }
+    // A dry run's --out is its HTML page: the prediction headed by every change.
+    if (spec->has_restore()) spec->mutable_restore()->set_dry_run_report(true);
+    if (spec->has_import()) spec->mutable_import()->set_dry_run_report(true);
+    if (spec->has_copy()) spec->mutable_copy()->set_dry_run_report(true);
     if (raw.Get("out").empty()) return Usage("--out: empty file name");
     command->out_file = raw.Get("out");
     command->wait.wait = true;  // the content exists only once the report is done
@@ -570,14 +583,17 @@ std::string UsageText() {
       "\n"
       "Operations (print the operation id; --wait watches until it ends):\n"
       "  backup  --gpo GPO [--location L] [--comment C]\n"
-      "  restore --backup-id ID [--location L] [--no-safety-backup] [--dry-run]\n"
+      "  restore --backup-id ID [--location L] [--no-safety-backup] [--dry-run [--out FILE]]\n"
       "  import  --backup-id ID [--location L] (--target GPO | --create-if-needed NAME)\n"
       "          [--migration-table T] [--migration-table-only] [--no-safety-backup]\n"
-      "          [--dry-run]\n"
+      "          [--dry-run [--out FILE]]\n"
       "  copy    --gpo GPO --new-name NAME [--migration-table T] [--migration-table-only]\n"
-      "          [--copy-acl] [--dry-run]\n"
-      "  report  (--gpo GPO | --backup-id ID [--location L]) --format xml|html [--out FILE]\n"
-      "          (--out FILE waits and writes the report to FILE)\n"
+      "          [--copy-acl] [--dry-run [--out FILE]]\n"
+      "          (--dry-run --out FILE waits and writes the predicted changes and the GPO as\n"
+      "          it would be to FILE as an HTML page)\n"
+      "  report  (--gpo GPO | --backup-id ID [--location L]) --format xml|html|migtable\n"
+      "          [--out FILE]  (--out FILE waits and writes the report to FILE; migtable: a\n"
+      "          migration table template of every principal and UNC path the settings name)\n"
       "  start   --kind KIND [that kind's flags] | --spec JSON (a gpop.v1.OperationSpec)\n"
       "  Flags of every operation:\n"
       "    --label KEY=VALUE (repeatable)  --request-id ID  --timeout DURATION (e.g. 10m)\n"

@@ -120,16 +120,20 @@ WatchResult Watch(const Command& command, client::Client& client, const std::str
 
 int WriteReport(const Command& command, client::Client& client, const std::string& operation_id,
                 const v1::Event& terminal, const Io& io, client::TransferClient* transfer) {
+  // A report's text, or a dry run's HTML page.
+  auto content_of = [](const v1::OperationResult& r) -> const std::string& {
+    return r.has_report() ? r.report().content() : r.gpo().dry_run_report().content();
+  };
   v1::OperationResult result = terminal.result();
   // Events carry a report without its content (the server keeps it once); GetOperation has it.
-  if (!result.has_report() || result.report().content().empty()) {
+  if (content_of(result).empty()) {
     absl::StatusOr<v1::Operation> op = client.GetOperation(operation_id);
     if (!op.ok()) return Fail(io, op.status());
     result = op->result();
   }
   const v1::ReportInfo& report = result.report();
   // A report larger than the result carries inline comes through the chunked download.
-  const bool inline_whole = report.size_bytes() == 0 ||
+  const bool inline_whole = !result.has_report() || report.size_bytes() == 0 ||
                             static_cast<int64_t>(report.content().size()) == report.size_bytes();
   if (!inline_whole) {
     if (transfer == nullptr) {
@@ -153,7 +157,7 @@ int WriteReport(const Command& command, client::Client& client, const std::strin
             << down->sha256 << ")\n";
     return kExitOk;
   }
-  const std::string& content = report.content();
+  const std::string& content = content_of(result);
   if (command.out_file.empty()) {
     if (!Json(command)) *io.out << content;
     return kExitOk;
@@ -179,8 +183,8 @@ int RunStart(const Command& command, client::Client& client, const Io& io,
   io.out->flush();
   if (!command.wait.wait) return kExitOk;
   WatchResult watched = Watch(command, client, op->id(), 0, io, interrupts);
-  if (watched.exit_code == kExitOk && command.start.spec().has_report() &&
-      watched.terminal.has_value()) {
+  if (watched.exit_code == kExitOk && watched.terminal.has_value() &&
+      (command.start.spec().has_report() || !command.out_file.empty())) {
     return WriteReport(command, client, op->id(), *watched.terminal, io, transfer);
   }
   return watched.exit_code;

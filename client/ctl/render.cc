@@ -52,7 +52,10 @@ std::string SpecText(const v1::OperationSpec& spec) {
       const v1::ReportSpec& report = spec.report();
       std::string subject =
           report.has_gpo() ? GpoRefText(report.gpo()) : BackupRefText(report.backup());
-      return absl::StrCat("report ", subject, " ", report.format() == v1::HTML ? "html" : "xml");
+      const char* format = report.format() == v1::HTML              ? "html"
+                           : report.format() == v1::MIGRATION_TABLE ? "migtable"
+                                                                    : "xml";
+      return absl::StrCat("report ", subject, " ", format);
     }
     case v1::OperationSpec::KIND_NOT_SET:
       break;

@@ -96,9 +96,9 @@ absl::StatusOr<core::OperationSpec> StructuralSpecFromProto(const v1::OperationS
           core::BackupSpec{GpoFromProto(s.gpo()), s.location(), s.comment()});
     }
     case v1::OperationSpec::kRestore:
-      return core::OperationSpec(core::RestoreSpec{BackupRefFromProto(spec.restore().backup()),
-                                                   !spec.restore().skip_safety_backup(),
-                                                   spec.restore().dry_run()});
+      return core::OperationSpec(core::RestoreSpec{
+          BackupRefFromProto(spec.restore().backup()), !spec.restore().skip_safety_backup(),
+          spec.restore().dry_run(), spec.restore().dry_run_report()});
     case v1::OperationSpec::kImport: {
       const v1::ImportSpec& s = spec.import();
       core::ImportSpec out;
@@ -122,6 +122,7 @@ absl::StatusOr<core::OperationSpec> StructuralSpecFromProto(const v1::OperationS
       out.migration_table_only = s.migration_table_only();
       out.safety_backup = !s.skip_safety_backup();
       out.dry_run = s.dry_run();
+      out.dry_run_report = s.dry_run_report();
       return core::OperationSpec(std::move(out));
     }
     case v1::OperationSpec::kCopy: {
@@ -133,6 +134,7 @@ absl::StatusOr<core::OperationSpec> StructuralSpecFromProto(const v1::OperationS
       out.migration_table_only = s.migration_table_only();
       out.copy_acl = s.copy_acl();
       out.dry_run = s.dry_run();
+      out.dry_run_report = s.dry_run_report();
       return core::OperationSpec(std::move(out));
     }
     case v1::OperationSpec::kReport: {
@@ -417,6 +419,7 @@ void SpecToProto(const core::OperationSpec& spec, v1::OperationSpec* out) {
       BackupRefToProto(s.backup, out->mutable_restore()->mutable_backup());
       out->mutable_restore()->set_skip_safety_backup(!s.safety_backup);
       out->mutable_restore()->set_dry_run(s.dry_run);
+      out->mutable_restore()->set_dry_run_report(s.dry_run_report);
     }
     void operator()(const core::ImportSpec& s) const {
       v1::ImportSpec* i = out->mutable_import();
@@ -430,6 +433,7 @@ void SpecToProto(const core::OperationSpec& spec, v1::OperationSpec* out) {
       i->set_migration_table_only(s.migration_table_only);
       i->set_skip_safety_backup(!s.safety_backup);
       i->set_dry_run(s.dry_run);
+      i->set_dry_run_report(s.dry_run_report);
     }
     void operator()(const core::CopySpec& s) const {
       v1::CopySpec* c = out->mutable_copy();
@@ -439,6 +443,7 @@ void SpecToProto(const core::OperationSpec& spec, v1::OperationSpec* out) {
       c->set_migration_table_only(s.migration_table_only);
       c->set_copy_acl(s.copy_acl);
       c->set_dry_run(s.dry_run);
+      c->set_dry_run_report(s.dry_run_report);
     }
     void operator()(const core::ReportSpec& s) const {
       v1::ReportSpec* r = out->mutable_report();
@@ -471,6 +476,10 @@ void GpoToProto(const core::GpoInfo& gpo, v1::GpoInfo* out) {
     change->set_setting(c.setting);
     change->set_before(c.before);
     change->set_after(c.after);
+  }
+  if (!gpo.dry_run_report.empty()) {
+    out->mutable_dry_run_report()->set_format(v1::HTML);
+    out->mutable_dry_run_report()->set_content(gpo.dry_run_report);
   }
 }
 

@@ -74,6 +74,13 @@ INSTANTIATE_TEST_SUITE_P(
         std::string("import { backup { backup_id: '") + kBackupId +
             "' } create_if_needed_name: 'N' skip_safety_backup: true dry_run: true }",
         std::string("restore { backup { backup_id: '") + kBackupId + "' } dry_run: true }",
+        std::string("restore { backup { backup_id: '") + kBackupId +
+            "' } dry_run: true dry_run_report: true }",
+        std::string("import { backup { backup_id: '") + kBackupId +
+            "' } create_if_needed_name: 'N' dry_run: true dry_run_report: true }",
+        std::string("copy { source_gpo { guid: '") + kGuid +
+            "' } new_display_name: 'Copy' dry_run: true dry_run_report: true }",
+        std::string("report { gpo { guid: '") + kGuid + "' } format: MIGRATION_TABLE }",
         std::string("copy { source_gpo { guid: '") + kGuid +
             "' } new_display_name: 'Copy' dry_run: true }",
         std::string("import { backup { backup_id: '") + kBackupId + "' } target_gpo { guid: '" +

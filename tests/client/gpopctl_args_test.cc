@@ -129,6 +129,24 @@ TEST(GpopctlArgsTest, ReportOutImpliesWait) {
   EXPECT_TRUE(command->wait.wait);
 }
 
+TEST(GpopctlArgsTest, ReportMigrationTableTemplate) {
+  absl::StatusOr<Command> command =
+      Parse({"report", "--gpo", "Baseline", "--format", "migtable", "--out", "t.migtable"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->start.spec().report().format(), v1::MIGRATION_TABLE);
+  EXPECT_EQ(command->out_file, "t.migtable");
+}
+
+TEST(GpopctlArgsTest, DryRunOutAsksForTheHtmlPage) {
+  absl::StatusOr<Command> command =
+      Parse({"import", "--backup-id", "{B}", "--target", "G", "--dry-run", "--out", "diff.html"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_TRUE(command->start.spec().import().dry_run_report());
+  EXPECT_EQ(command->out_file, "diff.html");
+  EXPECT_TRUE(command->wait.wait);
+  ExpectUsageError({"restore", "--backup-id", "{B}", "--out", "x.html"}, "dry runs only");
+}
+
 TEST(GpopctlArgsTest, WaitFlags) {
   absl::StatusOr<Command> command =
       Parse({"backup", "--gpo", "G", "--wait", "--wait-timeout", "30m", "--cancel-on-interrupt"});
@@ -147,7 +165,7 @@ TEST(GpopctlArgsTest, KindUsageErrors) {
                    "exactly one");
   ExpectUsageError({"copy", "--gpo", "G"}, "needs --new-name");
   ExpectUsageError({"report", "--gpo", "G"}, "needs --format");
-  ExpectUsageError({"report", "--gpo", "G", "--format", "pdf"}, "expected xml or html");
+  ExpectUsageError({"report", "--gpo", "G", "--format", "pdf"}, "expected xml, html or migtable");
   ExpectUsageError({"report", "--gpo", "G", "--backup-id", "B", "--format", "xml"},
                    "exactly one of --gpo and --backup-id");
   ExpectUsageError({"backup", "--gpo", "G", "--label", "novalue"}, "KEY=VALUE");
@@ -159,8 +177,7 @@ TEST(GpopctlArgsTest, KindUsageErrors) {
   ExpectUsageError({"backup", "--gpo"}, "needs a value");
   ExpectUsageError({"backup", "--gpo", "G", "--wait=yes"}, "takes no value");
   ExpectUsageError({"backup", "--gpo", "G", "--out", "f"}, "unknown flag --out");
-  ExpectUsageError({"start", "--spec", R"({"backup": {}})", "--out", "f"},
-                   "report operations only");
+  ExpectUsageError({"start", "--spec", R"({"backup": {}})", "--out", "f"}, "dry runs only");
 }
 
 TEST(GpopctlArgsTest, GenericStart) {

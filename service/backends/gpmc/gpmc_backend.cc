@@ -84,6 +84,13 @@ core::Status GpmcBackend::Validate(const core::OperationSpec& spec) const {
     return check_table("copy.migration_table", s->migration_table);
   }
   const auto& report = std::get<core::ReportSpec>(spec);
+  if (report.format == core::ReportFormat::kMigrationTable) {
+    // GPMC builds migration tables synchronously (IGPMMigrationTable::Add), not as a report.
+    return MakeError(Code::kUnimplemented, reason::kUnsupported,
+                     "report.format: MIGRATION_TABLE templates are made by the sysvol backend "
+                     "only; on Windows use GPMC's migration table editor",
+                     {{"field", "report.format"}});
+  }
   if (const auto* b = std::get_if<core::BackupRef>(&report.subject)) {
     return check_location("report.backup.location", b->location);
   }

@@ -46,9 +46,11 @@ struct BackupSource {
 // MakeBackupXml
 //
 // Backup.xml for a GPT whose Machine/User trees are `tree`, as GPMC lays it out: the Registry
-// extension lists each side's registry.pol and the Adm wildcard, the Security extension the
-// security template (when the machine extension list names it), and the "Unknown Extension"
-// every other file and folder in tree order (GPO.cmt first, as the fixtures list it).
+// extension lists each side's registry.pol and the Adm wildcard, the Scripts extension each
+// side's scripts.ini / psscripts.ini and the script folders' wildcards with their files (when
+// either extension list names Scripts), the Security extension the security template (when
+// the machine extension list names it), and the "Unknown Extension" every other file and folder
+// in tree order (GPO.cmt first, as the fixtures list it).
 // Principals named by the security template become SecurityGroups.
 BackupXml MakeBackupXml(const BackupSource& source, const GptTree& tree,
                         const SecurityTemplate* security);

@@ -77,6 +77,8 @@ std::unique_ptr<core::Backend> MakeSysvolBackend(const SysvolConfig& config, cor
 
 void SysvolBackend::SetFaultHookForTesting(FaultHook hook) { faults_.Set(std::move(hook)); }
 
+void SysvolBackend::SetIoFaultHookForTesting(IoFaultHook hook) { faults_.SetIo(std::move(hook)); }
+
 core::Status SysvolBackend::Validate(const core::OperationSpec& spec) const {
   if (core::Status s = core::ValidateSpec(spec); !s.ok()) return s;
   switch (core::KindOf(spec)) {

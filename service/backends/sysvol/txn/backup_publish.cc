@@ -82,6 +82,9 @@ core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
     *crashed = true;
     return InjectedFault();
   }
+  if (ctx.faults.IoError(FaultPoint::kAfterBackupRename)) {
+    return core::MakeError(core::Code::kInternal, core::reason::kIoError, "injected I/O error");
+  }
 
   if (staged_manifest && staging && staging->Exists(kManifestFile)) {
     // The caller holds the location lock and computed this manifest under it.
@@ -100,6 +103,9 @@ core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
   if (ctx.faults.Fault(FaultPoint::kAfterManifestRename)) {
     *crashed = true;
     return InjectedFault();
+  }
+  if (ctx.faults.IoError(FaultPoint::kAfterManifestRename)) {
+    return core::MakeError(core::Code::kInternal, core::reason::kIoError, "injected I/O error");
   }
 
   if (core::Status s = ctx.metadata.SetIntentState(intent.operation_id, IntentState::kDone);
