@@ -301,6 +301,52 @@ void WriteSide(const ReportSide& side, pugi::xml_node node, int* counter) {
   }
 }
 
+// Receives the document from pugixml and writes the final bytes in one pass: a CR (registry
+// strings often end in CRLF) becomes the character reference &#13;, since a literal CR would be
+// normalised away by every XML parser (pugixml never emits CR in markup, so every CR here is
+// text); a line end is CRLF in the UTF-16 gpreport.xml of a backup, as Windows writes it, and
+// LF in the UTF-8 report an API client gets. In UTF-16 mode the text is encoded as it arrives.
+class ReportTextWriter final : public pugi::xml_writer {
+ public:
+  ReportTextWriter(bool utf16, std::string* out) : utf16_(utf16), out_(out), encoder_(out) {
+    if (utf16_) out_->append(kUtf16LeBom);
+  }
+
+  void write(const void* data, size_t size) override {
+    Put(std::string_view(static_cast<const char*>(data), size));
+  }
+
+  // Appends `text`, transformed.
+  void Put(std::string_view text) {
+    const std::string_view eol = utf16_ ? "\r\n" : "\n";
+    size_t from = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
+      if (c != '\r' && c != '\n') continue;
+      Emit(text.substr(from, i - from));
+      Emit(c == '\r' ? std::string_view("&#13;") : eol);
+      from = i + 1;
+    }
+    Emit(text.substr(from));
+  }
+
+  // False when the text was not valid UTF-8 (UTF-16 mode).
+  bool Finish() { return !utf16_ || encoder_.Finish(); }
+
+ private:
+  void Emit(std::string_view piece) {
+    if (utf16_) {
+      encoder_.Append(piece);
+    } else {
+      out_->append(piece);
+    }
+  }
+
+  const bool utf16_;
+  std::string* out_;
+  Utf16LeEncoder encoder_;
+};
+
 std::string Write(const Report& r, const char* encoding) {
   pugi::xml_document doc;
   pugi::xml_node gpo = doc.append_child("GPO");
@@ -328,23 +374,12 @@ std::string Write(const Report& r, const char* encoding) {
   int counter = 0;
   WriteSide(r.computer, gpo.append_child("Computer"), &counter);
   WriteSide(r.user, gpo.append_child("User"), &counter);
-  std::string body = SaveXml(doc, pugi::format_indent | pugi::format_no_declaration, "  ");
-  // Registry strings often end in CRLF; a literal CR would be normalised away by every XML
-  // parser, so it is written as a character reference (pugixml never emits CR in markup).
-  // gpreport.xml inside a backup (UTF-16) ends its lines in CRLF, as Windows writes it; the
-  // UTF-8 report an API client gets keeps LF. No raw CR is left in the body at this point.
-  const char* eol = std::string_view(encoding) == "utf-16" ? "\r\n" : "\n";
-  std::string out = std::string("<?xml version=\"1.0\" encoding=\"") + encoding + "\"?>" + eol;
-  out.reserve(out.size() + body.size() + body.size() / 16);
-  for (char c : body) {
-    if (c == '\r') {
-      out += "&#13;";
-    } else if (c == '\n') {
-      out += eol;
-    } else {
-      out.push_back(c);
-    }
-  }
+  const bool utf16 = std::string_view(encoding) == "utf-16";
+  std::string out;
+  ReportTextWriter writer(utf16, &out);
+  writer.Put(std::string("<?xml version=\"1.0\" encoding=\"") + encoding + "\"?>\n");
+  SaveXmlTo(doc, pugi::format_indent | pugi::format_no_declaration, "  ", writer);
+  if (!writer.Finish()) out.clear();
   return out;
 }
 
@@ -531,10 +566,9 @@ void ReadSide(pugi::xml_node node, ReportSide* side) {
 std::string WriteReportXml(const Report& report) { return Write(report, "utf-8"); }
 
 std::string WriteReportXmlUtf16(const Report& report) {
-  auto bytes = EncodeUtf16LeWithBom(Write(report, "utf-16"));
   // The document is built from valid UTF-8 only if every input string was; strings that are not
   // (they cannot come from the parsers, which validate) leave an empty result here.
-  return bytes.ok() ? *bytes : std::string();
+  return Write(report, "utf-16");
 }
 
 core::Result<Report> ParseReportXml(std::string_view bytes, std::string_view path) {
