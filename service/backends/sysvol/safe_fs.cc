@@ -346,6 +346,13 @@ core::Result<std::string> Dir::ReadFile(std::string_view name, size_t max_bytes)
 }
 
 core::Status Dir::WriteFile(std::string_view name, std::string_view bytes, FileSync sync) const {
+  return WriteFileFrom(
+      name, [bytes](const PieceWriter& write) { return write(bytes); }, sync);
+}
+
+core::Status Dir::WriteFileFrom(std::string_view name,
+                                const std::function<core::Status(const PieceWriter&)>& produce,
+                                FileSync sync) const {
   if (core::Status s = CheckName(name, display_); !s.ok()) return s;
   std::string display = JoinDisplay(display_, name);
   std::string n(name);
@@ -356,7 +363,9 @@ core::Status Dir::WriteFile(std::string_view name, std::string_view bytes, FileS
     return ErrnoError(errno, "create", display);
   }
   FdCloser closer(fd);
-  if (core::Status s = WriteAll(fd, bytes.data(), bytes.size(), display); !s.ok()) return s;
+  core::Status written = produce(
+      [&](std::string_view piece) { return WriteAll(fd, piece.data(), piece.size(), display); });
+  if (!written.ok()) return written;
   if (sync == FileSync::kNow && ::fsync(fd) != 0) return ErrnoError(errno, "fsync", display);
   return core::Status();
 }

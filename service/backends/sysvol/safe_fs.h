@@ -120,6 +120,15 @@ class Dir {
   core::Status WriteFile(std::string_view name, std::string_view bytes,
                          FileSync sync = FileSync::kNow) const;
 
+  // WriteFileFrom
+  //
+  // As WriteFile, with the bytes handed over in pieces: `produce` is called once with a writer
+  // that appends one piece to the file; its first error, or `produce`'s own, fails the call.
+  using PieceWriter = std::function<core::Status(std::string_view)>;
+  core::Status WriteFileFrom(std::string_view name,
+                             const std::function<core::Status(const PieceWriter&)>& produce,
+                             FileSync sync = FileSync::kNow) const;
+
   // CopyFileTo
   //
   // Copies the regular file `name` to `to`/`to_name` (which must not exist) in chunks, fsyncs

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 
 #include "service/backends/sysvol/format/format_error.h"
 #include "service/backends/sysvol/format/gpp.h"
@@ -308,7 +309,11 @@ void WriteSide(const ReportSide& side, pugi::xml_node node, int* counter) {
 // LF in the UTF-8 report an API client gets. In UTF-16 mode the text is encoded as it arrives.
 class ReportTextWriter final : public pugi::xml_writer {
  public:
-  ReportTextWriter(bool utf16, std::string* out) : utf16_(utf16), out_(out), encoder_(out) {
+  // Bytes go to `*out`; with `sink`, `*out` is handed to it whenever it holds kPiece bytes (and
+  // at Finish), then emptied, so that a report of any size needs one piece of memory.
+  ReportTextWriter(bool utf16, std::string* out,
+                   const std::function<bool(std::string_view)>* sink = nullptr)
+      : utf16_(utf16), out_(out), sink_(sink), encoder_(out) {
     if (utf16_) out_->append(kUtf16LeBom);
   }
 
@@ -318,37 +323,50 @@ class ReportTextWriter final : public pugi::xml_writer {
 
   // Appends `text`, transformed.
   void Put(std::string_view text) {
+    if (failed_) return;
     const std::string_view eol = utf16_ ? "\r\n" : "\n";
+    // UTF-8 goes straight to the output; UTF-16 is transformed into `line_` first, so that the
+    // encoder runs once per piece pugixml writes rather than once per line.
+    std::string* to = utf16_ ? &line_ : out_;
+    if (utf16_) line_.clear();
     size_t from = 0;
     for (size_t i = 0; i < text.size(); ++i) {
       const char c = text[i];
       if (c != '\r' && c != '\n') continue;
-      Emit(text.substr(from, i - from));
-      Emit(c == '\r' ? std::string_view("&#13;") : eol);
+      to->append(text.data() + from, i - from);
+      to->append(c == '\r' ? std::string_view("&#13;") : eol);
       from = i + 1;
     }
-    Emit(text.substr(from));
+    to->append(text.data() + from, text.size() - from);
+    if (utf16_) encoder_.Append(line_);
+    if (sink_ != nullptr && out_->size() >= kPiece) Flush();
   }
 
-  // False when the text was not valid UTF-8 (UTF-16 mode).
-  bool Finish() { return !utf16_ || encoder_.Finish(); }
+  // False when the text was not valid UTF-8 (UTF-16 mode) or the sink refused a piece.
+  bool Finish() {
+    if (utf16_ && !encoder_.Finish()) return false;
+    if (sink_ != nullptr && !out_->empty()) Flush();
+    return !failed_;
+  }
 
  private:
-  void Emit(std::string_view piece) {
-    if (utf16_) {
-      encoder_.Append(piece);
-    } else {
-      out_->append(piece);
-    }
+  static constexpr size_t kPiece = 256u << 10;
+
+  void Flush() {
+    if (!(*sink_)(*out_)) failed_ = true;
+    out_->clear();
   }
 
   const bool utf16_;
   std::string* out_;
+  const std::function<bool(std::string_view)>* sink_;
   Utf16LeEncoder encoder_;
+  std::string line_;
+  bool failed_ = false;
 };
 
-std::string Write(const Report& r, const char* encoding) {
-  pugi::xml_document doc;
+// The report as a pugixml document (without the declaration).
+void BuildDocument(const Report& r, pugi::xml_document& doc) {
   pugi::xml_node gpo = doc.append_child("GPO");
   gpo.append_attribute("xmlns:xsd").set_value("http://www.w3.org/2001/XMLSchema");
   gpo.append_attribute("xmlns:xsi").set_value("http://www.w3.org/2001/XMLSchema-instance");
@@ -374,13 +392,17 @@ std::string Write(const Report& r, const char* encoding) {
   int counter = 0;
   WriteSide(r.computer, gpo.append_child("Computer"), &counter);
   WriteSide(r.user, gpo.append_child("User"), &counter);
-  const bool utf16 = std::string_view(encoding) == "utf-16";
-  std::string out;
-  ReportTextWriter writer(utf16, &out);
+}
+
+// Serialises `r`: into `*out`, or through `sink` in pieces. False as ReportTextWriter::Finish.
+bool Write(const Report& r, const char* encoding, std::string* out,
+           const std::function<bool(std::string_view)>* sink = nullptr) {
+  pugi::xml_document doc;
+  BuildDocument(r, doc);
+  ReportTextWriter writer(std::string_view(encoding) == "utf-16", out, sink);
   writer.Put(std::string("<?xml version=\"1.0\" encoding=\"") + encoding + "\"?>\n");
   SaveXmlTo(doc, pugi::format_indent | pugi::format_no_declaration, "  ", writer);
-  if (!writer.Finish()) out.clear();
-  return out;
+  return writer.Finish();
 }
 
 // ---- reader ----
@@ -563,12 +585,24 @@ void ReadSide(pugi::xml_node node, ReportSide* side) {
 
 }  // namespace
 
-std::string WriteReportXml(const Report& report) { return Write(report, "utf-8"); }
+std::string WriteReportXml(const Report& report) {
+  std::string out;
+  Write(report, "utf-8", &out);
+  return out;
+}
 
 std::string WriteReportXmlUtf16(const Report& report) {
   // The document is built from valid UTF-8 only if every input string was; strings that are not
   // (they cannot come from the parsers, which validate) leave an empty result here.
-  return Write(report, "utf-16");
+  std::string out;
+  if (!Write(report, "utf-16", &out)) out.clear();
+  return out;
+}
+
+bool WriteReportXmlUtf16To(const Report& report,
+                           const std::function<bool(std::string_view)>& sink) {
+  std::string piece;
+  return Write(report, "utf-16", &piece, &sink);
 }
 
 core::Result<Report> ParseReportXml(std::string_view bytes, std::string_view path) {

@@ -11,24 +11,6 @@ namespace gpop::sysvol {
 
 namespace {
 
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // Decodes one UTF-8 sequence at `*pos`; returns false on malformed input.
 bool NextCodePoint(std::string_view s, size_t* pos, uint32_t* cp) {
   const auto byte = [&](size_t i) { return static_cast<uint8_t>(s[i]); };
@@ -75,13 +57,37 @@ core::Result<std::string> Utf16LeToUtf8(std::string_view bytes, std::string_view
     return CorruptFile(display_path, "UTF-16LE text has an odd number of bytes",
                        base_offset + bytes.size() - 1);
   }
+  // At most 3 UTF-8 bytes per 2-byte unit (a surrogate pair: 4 for 4).
   std::string out;
-  out.reserve(bytes.size());
-  const auto unit = [&](size_t i) {
-    return static_cast<uint32_t>(static_cast<uint8_t>(bytes[i])) |
-           (static_cast<uint32_t>(static_cast<uint8_t>(bytes[i + 1])) << 8);
+  out.resize(bytes.size() / 2 * 3);
+  char* o = out.data();
+  const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+  const auto unit = [in](size_t i) {
+    return static_cast<uint32_t>(in[i]) | (static_cast<uint32_t>(in[i + 1]) << 8);
+  };
+  const auto put = [&o](uint32_t cp) {
+    if (cp < 0x80) {
+      *o++ = static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      *o++ = static_cast<char>(0xC0 | (cp >> 6));
+      *o++ = static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      *o++ = static_cast<char>(0xE0 | (cp >> 12));
+      *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *o++ = static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      *o++ = static_cast<char>(0xF0 | (cp >> 18));
+      *o++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *o++ = static_cast<char>(0x80 | (cp & 0x3F));
+    }
   };
   for (size_t i = 0; i < bytes.size(); i += 2) {
+    // ASCII (the common case) without the checks below.
+    if (in[i + 1] == 0 && in[i] < 0x80) {
+      *o++ = static_cast<char>(in[i]);
+      continue;
+    }
     uint32_t u = unit(i);
     if (u >= 0xD800 && u <= 0xDBFF) {
       if (i + 2 >= bytes.size()) {
@@ -91,14 +97,15 @@ core::Result<std::string> Utf16LeToUtf8(std::string_view bytes, std::string_view
       if (low < 0xDC00 || low > 0xDFFF) {
         return CorruptFile(display_path, "unpaired UTF-16 high surrogate", base_offset + i);
       }
-      AppendUtf8(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00), &out);
+      put(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
       i += 2;
     } else if (u >= 0xDC00 && u <= 0xDFFF) {
       return CorruptFile(display_path, "unpaired UTF-16 low surrogate", base_offset + i);
     } else {
-      AppendUtf8(u, &out);
+      put(u);
     }
   }
+  out.resize(static_cast<size_t>(o - out.data()));
   return out;
 }
 

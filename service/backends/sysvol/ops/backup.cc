@@ -171,10 +171,25 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   identity.sysvol_version = gpo.sysvol_version;
   identity.flags = gpo.info.flags;
   Report report = MakeReport(identity, *settings, admx.catalog.get());
-  if (core::Status s = backup_dir->WriteFile(kGpReportFile, WriteReportXmlUtf16(report), sync);
-      !s.ok()) {
-    return abort(s.error());
+  // Streamed into the file in pieces: a registry-heavy GPO's report is many megabytes.
+  bool report_text_valid = true;
+  core::Status report_written = backup_dir->WriteFileFrom(
+      kGpReportFile,
+      [&](const Dir::PieceWriter& write) {
+        core::Status written;
+        report_text_valid = WriteReportXmlUtf16To(report, [&](std::string_view piece) {
+          written = write(piece);
+          return written.ok();
+        });
+        return written;
+      },
+      sync);
+  // As WriteReportXmlUtf16 does, text that is not UTF-8 (no parser lets it through) leaves an
+  // empty report.
+  if (report_written.ok() && !report_text_valid) {
+    report_written = backup_dir->WriteFile(kGpReportFile, "", sync);
   }
+  if (!report_written.ok()) return abort(report_written.error());
   progress.Advance(1);
   if (progress.Cancelled()) return abort(CancelledError("backup"));
 
