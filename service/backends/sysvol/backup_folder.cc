@@ -270,6 +270,47 @@ core::BackupInfo BackupInfoFromInst(const BackupInst& inst, const std::string& l
   return info;
 }
 
+bool IsBackupFolderName(std::string_view name) {
+  return name.size() == 38 && name.front() == '{' && core::NormalizeGuid(std::string(name));
+}
+
+ScannedFolder ScanBackupFolder(
+    const Dir& location, const std::string& name,
+    const std::function<void(const Dir&, const std::string&)>& before_read) {
+  ScannedFolder out;
+  std::optional<std::string> folder_id = core::NormalizeGuid(name);
+  std::string display = JoinDisplay(location.display(), name);
+  core::Result<Dir> dir = location.OpenSubdir(name);
+  if (!dir.ok()) {
+    out.skipped = dir.error().message;
+    out.unreadable = true;
+    return out;
+  }
+  core::Result<std::optional<DirEntry>> info = dir->FindNoCase(kBkupInfoFile);
+  if (!info.ok() || !*info) {
+    out.skipped = display + ": no bkupInfo.xml";
+    out.unreadable = true;
+    return out;
+  }
+  out.info_name = (*info)->name;
+  if (before_read) before_read(*dir, out.info_name);
+  core::Result<std::string> bytes = dir->ReadFile(out.info_name, kMaxSmallXmlBytes);
+  core::Result<BackupInst> inst = bytes.ok()
+                                      ? ParseBkupInfo(*bytes, JoinDisplay(display, out.info_name))
+                                      : core::Result<BackupInst>(bytes.error());
+  if (!inst.ok()) {
+    out.skipped = inst.error().message;
+    out.unreadable = true;
+    return out;
+  }
+  if (core::NormalizeGuid(inst->id) != folder_id) {
+    out.skipped = display + ": bkupInfo.xml names another backup ID";
+    return out;
+  }
+  out.backup = ScannedBackup{name, std::move(*inst)};
+  return out;
+}
+
 core::Result<std::vector<ScannedBackup>> ScanBackups(const Dir& location,
                                                      std::vector<std::string>* skipped,
                                                      std::set<std::string>* unreadable) {
@@ -277,36 +318,11 @@ core::Result<std::vector<ScannedBackup>> ScanBackups(const Dir& location,
   if (!entries.ok()) return entries.error();
   std::vector<ScannedBackup> out;
   for (const DirEntry& e : *entries) {
-    if (e.type != EntryType::kDirectory || e.name.size() != 38 || e.name.front() != '{') continue;
-    std::optional<std::string> folder_id = core::NormalizeGuid(e.name);
-    if (!folder_id) continue;
-    std::string display = JoinDisplay(location.display(), e.name);
-    core::Result<Dir> dir = location.OpenSubdir(e.name);
-    if (!dir.ok()) {
-      if (skipped) skipped->push_back(dir.error().message);
-      if (unreadable) unreadable->insert(*folder_id);
-      continue;
-    }
-    core::Result<std::optional<DirEntry>> info = dir->FindNoCase(kBkupInfoFile);
-    if (!info.ok() || !*info) {
-      if (skipped) skipped->push_back(display + ": no bkupInfo.xml");
-      if (unreadable) unreadable->insert(*folder_id);
-      continue;
-    }
-    core::Result<std::string> bytes = dir->ReadFile((*info)->name, kMaxSmallXmlBytes);
-    core::Result<BackupInst> inst = bytes.ok()
-                                        ? ParseBkupInfo(*bytes, JoinDisplay(display, (*info)->name))
-                                        : core::Result<BackupInst>(bytes.error());
-    if (!inst.ok()) {
-      if (skipped) skipped->push_back(inst.error().message);
-      if (unreadable) unreadable->insert(*folder_id);
-      continue;
-    }
-    if (core::NormalizeGuid(inst->id) != folder_id) {
-      if (skipped) skipped->push_back(display + ": bkupInfo.xml names another backup ID");
-      continue;
-    }
-    out.push_back(ScannedBackup{e.name, std::move(*inst)});
+    if (e.type != EntryType::kDirectory || !IsBackupFolderName(e.name)) continue;
+    ScannedFolder f = ScanBackupFolder(location, e.name);
+    if (!f.skipped.empty() && skipped) skipped->push_back(f.skipped);
+    if (f.unreadable && unreadable) unreadable->insert(*core::NormalizeGuid(e.name));
+    if (f.backup) out.push_back(std::move(*f.backup));
   }
   return out;
 }
