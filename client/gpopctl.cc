@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "client/client.h"
@@ -84,5 +85,22 @@ int main(int argc, char** argv) {
   io.err = &std::cerr;
   io.out_is_tty = isatty(STDOUT_FILENO) == 1;
   io.width = TerminalWidth();
-  return gpop::ctl::RunCommand(*command, client, io, &interrupts);
+  // Uploads, downloads and large reports go through gpop.v1.BackupTransfer, with a progress
+  // line on a terminal.
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = gpop::client::MakeGrpcChannel(options);
+  if (!channel.ok()) {
+    std::cerr << "gpopctl: " << gpop::ctl::ErrorText(channel.status()) << "\n";
+    return gpop::ctl::kExitUsage;
+  }
+  gpop::client::TransferOptions transfer_options;
+  transfer_options.sleeper = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  if (isatty(STDERR_FILENO) == 1) {
+    transfer_options.on_progress = [](int64_t done, int64_t total) {
+      if (total < (4 << 20)) return;  // small transfers need no bar
+      std::cerr << "\r" << gpop::ctl::TransferProgressText(done, total) << std::flush;
+      if (done == total) std::cerr << "\n";
+    };
+  }
+  gpop::client::TransferClient transfer(*channel, options, transfer_options);
+  return gpop::ctl::RunCommand(*command, client, io, &interrupts, &transfer);
 }

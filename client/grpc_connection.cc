@@ -177,7 +177,7 @@ class GrpcConnection final : public Connection {
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<Connection>> MakeGrpcConnection(const ConnectionOptions& options) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeGrpcChannel(const ConnectionOptions& options) {
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (options.tls) {
     grpc::SslCredentialsOptions ssl;
@@ -216,9 +216,13 @@ absl::StatusOr<std::shared_ptr<Connection>> MakeGrpcConnection(const ConnectionO
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   // Reports come inline in operation results (gpopd sends up to 64 MiB).
   args.SetMaxReceiveMessageSize(64 << 20);
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateCustomChannel(options.target, credentials, args);
-  return MakeGrpcConnection(std::move(channel), options);
+  return grpc::CreateCustomChannel(options.target, credentials, args);
+}
+
+absl::StatusOr<std::shared_ptr<Connection>> MakeGrpcConnection(const ConnectionOptions& options) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeGrpcChannel(options);
+  if (!channel.ok()) return channel.status();
+  return MakeGrpcConnection(*std::move(channel), options);
 }
 
 std::shared_ptr<Connection> MakeGrpcConnection(std::shared_ptr<grpc::Channel> channel,

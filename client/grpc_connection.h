@@ -12,6 +12,12 @@
 
 namespace gpop::client {
 
+// MakeGrpcChannel
+//
+// The channel MakeGrpcConnection uses: TLS and credentials files from `options`, keepalive,
+// 64 MiB messages. Also for the other services of gpopd (transfer_client.h).
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeGrpcChannel(const ConnectionOptions& options);
+
 // MakeGrpcConnection
 //
 // A Connection to `options.target`. The channel connects lazily, so an unreachable server shows

@@ -23,9 +23,15 @@ packages=(
   libmicrohttpd-dev chromium
   # Prometheus metrics at GET /metrics (service/metrics)
   prometheus-cpp-dev
+  # tar streams of uploaded and downloaded backups (service/transfer)
+  libarchive-dev
   # the container image, assembled without a container engine (deploy/image/build-image.sh)
   debootstrap umoci skopeo iproute2
 )
+# What the release build needs (also the Dockerfile's build stage).
+here=$(cd "$(dirname "$0")" && pwd)
+mapfile -t build_packages < <(grep -v -e '^#' -e '^$' "$here/image/build-packages")
+packages+=("${build_packages[@]}")
 # Node.js and npm run the browser tests (puppeteer-core from npm); a Node.js installed another
 # way (it bundles npm) is kept.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

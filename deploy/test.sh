@@ -38,10 +38,10 @@ asan() {
 tsan() {
   cmake -G Ninja -S . -B build/tsan -DGPOP_SANITIZE=thread -DGPOP_WITH_GRPC=OFF >/dev/null &&
     ninja -C build/tsan -j "$jobs" engine_test engine_parts_test synthetic_backend_test \
-      store_conformance_test sqlite_store_test restart_test &&
+      store_conformance_test sqlite_store_test restart_test history_test &&
     TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build/tsan --output-on-failure \
       -R '^(engine_test|engine_parts_test|synthetic_backend_test|store_conformance_test|'\
-'sqlite_store_test|restart_test)$'
+'sqlite_store_test|restart_test|history_test)$'
 }
 
 wine_gpmc() {

@@ -91,28 +91,10 @@ absl::StatusOr<std::unique_ptr<core::Backend>> MakeSysvol() {
   if (config.domain_guid.empty()) config.domain_guid = GuidFromName(config.domain);
   config.domain_controller = absl::GetFlag(FLAGS_domain_controller);
   fs::path state = absl::GetFlag(FLAGS_state_dir);
-  for (const std::string& entry : absl::GetFlag(FLAGS_backup_locations)) {
-    std::vector<std::string> kv = absl::StrSplit(entry, absl::MaxSplits('=', 1));
-    if (kv.size() != 2 || kv[0].empty() || kv[1].empty()) {
-      return BadFlag("--backup_locations: expected NAME=DIR, got \"" + entry + "\"");
-    }
-    config.backup_locations[kv[0]] = kv[1];
-  }
-  if (config.backup_locations.empty()) config.backup_locations["default"] = state / "backups";
-  config.default_backup_location = absl::GetFlag(FLAGS_default_location);
-  if (config.default_backup_location.empty()) {
-    config.default_backup_location =
-        config.backup_locations.size() == 1 ? config.backup_locations.begin()->first : "default";
-  }
-  if (config.backup_locations.count(config.default_backup_location) == 0) {
-    return BadFlag("--default_location: \"" + config.default_backup_location +
-                   "\" is not one of --backup_locations");
-  }
-  for (auto& [name, path] : config.backup_locations) {
-    std::error_code ec;
-    fs::create_directories(path, ec);
-    if (ec)
-      return BadFlag("--backup_locations: cannot create " + path.string() + ": " + ec.message());
+  if (absl::Status s =
+          BackupLocationsFromFlags(&config.backup_locations, &config.default_backup_location);
+      !s.ok()) {
+    return s;
   }
   std::string tables = absl::GetFlag(FLAGS_migration_tables);
   config.migration_table_dir = tables.empty() ? state / "migration-tables" : fs::path(tables);
@@ -138,6 +120,36 @@ absl::StatusOr<std::unique_ptr<core::Backend>> MakeSysvol() {
 #endif
 
 }  // namespace
+
+absl::Status BackupLocationsFromFlags(std::map<std::string, std::filesystem::path>* locations,
+                                      std::string* default_name) {
+  namespace fs = std::filesystem;
+  fs::path state = absl::GetFlag(FLAGS_state_dir);
+  locations->clear();
+  for (const std::string& entry : absl::GetFlag(FLAGS_backup_locations)) {
+    std::vector<std::string> kv = absl::StrSplit(entry, absl::MaxSplits('=', 1));
+    if (kv.size() != 2 || kv[0].empty() || kv[1].empty()) {
+      return BadFlag("--backup_locations: expected NAME=DIR, got \"" + entry + "\"");
+    }
+    (*locations)[kv[0]] = kv[1];
+  }
+  if (locations->empty()) (*locations)["default"] = state / "backups";
+  *default_name = absl::GetFlag(FLAGS_default_location);
+  if (default_name->empty()) {
+    *default_name = locations->size() == 1 ? locations->begin()->first : "default";
+  }
+  if (locations->count(*default_name) == 0) {
+    return BadFlag("--default_location: \"" + *default_name +
+                   "\" is not one of --backup_locations");
+  }
+  for (auto& [name, path] : *locations) {
+    std::error_code ec;
+    fs::create_directories(path, ec);
+    if (ec)
+      return BadFlag("--backup_locations: cannot create " + path.string() + ": " + ec.message());
+  }
+  return absl::OkStatus();
+}
 
 const char* DefaultBackendName() {
 #ifdef _WIN32

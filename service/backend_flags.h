@@ -5,6 +5,8 @@
 #ifndef GPOP_SERVICE_BACKEND_FLAGS_H_
 #define GPOP_SERVICE_BACKEND_FLAGS_H_
 
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -25,6 +27,14 @@ const char* DefaultBackendName();
 // Builds the backend named `name` from its flags, and prepares it to run (the sysvol backend
 // resolves what a crash left behind before it serves). Errors say which flag is wrong.
 absl::StatusOr<std::unique_ptr<core::Backend>> MakeBackendFromFlags(const std::string& name);
+
+// BackupLocationsFromFlags
+//
+// The named backup locations of --backup_locations (default: default=<state_dir>/backups) and
+// the name of the default one (--default_location, or the only one), each folder created when
+// missing. The sysvol backend and the transfer service use the same ones.
+absl::Status BackupLocationsFromFlags(std::map<std::string, std::filesystem::path>* locations,
+                                      std::string* default_name);
 
 // OpenStoreFromFlags
 //

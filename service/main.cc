@@ -24,7 +24,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -48,10 +47,15 @@
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
 #include "service/http/http_flags.h"
+#include "service/metrics/metered_store.h"
 #include "service/metrics/metrics.h"
+#include "service/platform/files.h"
 #include "service/platform/shutdown.h"
 #ifdef _WIN32
 #include "service/platform/windows_service.h"
+#else
+#include "service/api/transfer_service.h"
+#include "service/transfer_flags.h"
 #endif
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -116,6 +120,8 @@ ABSL_FLAG(int, start_burst, 10, "StartOperation calls a principal may make at on
 ABSL_FLAG(int, max_running_per_principal, 4, "Operations one principal may run at once.");
 ABSL_FLAG(int, max_queued_per_principal, 200, "Operations one principal may have queued.");
 ABSL_FLAG(int, max_streams_per_principal, 5000, "Open streams per principal.");
+ABSL_FLAG(int, retained_operations, 10000,
+          "Finished operations kept (with their events and results) before the oldest go.");
 ABSL_FLAG(int, max_request_bytes, 4 << 20, "The largest request message accepted.");
 ABSL_DECLARE_FLAG(std::string, state_dir);
 
@@ -141,13 +147,7 @@ std::vector<char*> RewriteConfigFlag(int argc, char** argv, std::vector<std::str
 }
 
 bool WritePortFile(const std::string& path, int port) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << port << "\n";
-    if (!out.flush()) return false;
-  }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
+  return platform::WriteFileAtomically(path, std::to_string(port) + "\n").ok();
 }
 
 engine::Duration ToDuration(absl::Duration d) {
@@ -170,14 +170,15 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   engine_options.max_running_per_principal = absl::GetFlag(FLAGS_max_running_per_principal);
   engine_options.max_queued_per_principal = absl::GetFlag(FLAGS_max_queued_per_principal);
   engine_options.max_streams_per_principal = absl::GetFlag(FLAGS_max_streams_per_principal);
-  if (engine_options.executor_threads < 1 ||
+  engine_options.retained_operations = absl::GetFlag(FLAGS_retained_operations);
+  if (engine_options.executor_threads < 1 || engine_options.retained_operations < 1 ||
       engine_options.heartbeat_interval <= engine::Duration::zero() ||
       engine_options.max_timeout <= engine::Duration::zero() ||
       engine_options.default_timeout <= engine::Duration::zero() ||
       engine_options.default_timeout > engine_options.max_timeout) {
     std::fprintf(stderr,
-                 "gpopd: --executor_threads, --heartbeat and the timeouts must be positive, and "
-                 "--default_timeout at most --max_timeout\n");
+                 "gpopd: --executor_threads, --retained_operations, --heartbeat and the timeouts "
+                 "must be positive, and --default_timeout at most --max_timeout\n");
     return 2;
   }
 
@@ -188,13 +189,16 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
                  std::string(store.status().message()).c_str());
     return 2;
   }
-  engine::Engine engine(engine_options, backend->get(), store->get(), &clock);
+  // Prometheus' registry: the store's commits (MeteredStore) and the engine's (Metrics) together.
+  auto registry = std::make_shared<prometheus::Registry>();
+  metrics::MeteredStore metered_store(store->get(), *registry, &clock);
+  engine::Engine engine(engine_options, backend->get(), &metered_store, &clock);
   if (absl::Status s = engine.Recover(); !s.ok()) {
     std::fprintf(stderr, "gpopd: recovery failed: %s\n", s.ToString().c_str());
     return 1;
   }
-  api::OperationLog operation_log(&engine);  // a line per state change of every operation
-  metrics::Metrics metrics(&engine);         // Prometheus' counters, at the HTTP GET /metrics
+  api::OperationLog operation_log(&engine);     // a line per state change of every operation
+  metrics::Metrics metrics(&engine, registry);  // Prometheus' text, at the HTTP GET /metrics
   absl::StatusOr<std::unique_ptr<audit::AuditLog>> audit_log = OpenAuditLogFromFlags();
   if (!audit_log.ok()) {
     std::fprintf(stderr, "gpopd: audit log: %s\n",
@@ -238,6 +242,19 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
              "page tokens use a per-process key: " + std::string(key.status().message()));
   }
   server_options.service.max_timeout = engine_options.max_timeout;
+#ifndef _WIN32
+  // gpop.v1.BackupTransfer: uploads and downloads of backups and reports, in chunks.
+  absl::StatusOr<std::unique_ptr<transfer::UploadStore>> uploads = OpenUploadsFromFlags();
+  if (!uploads.ok()) {
+    std::fprintf(stderr, "gpopd: uploads: %s\n", std::string(uploads.status().message()).c_str());
+    return 2;
+  }
+  server_options.extra_services.push_back(
+      [&uploads](api::OperationsApi* api, api::CallAuthentication auth) {
+        return std::unique_ptr<grpc::Service>(std::make_unique<api::TransferService>(
+            api, auth, uploads->get(), DownloadScratchFromFlags()));
+      });
+#endif
   absl::StatusOr<std::unique_ptr<api::Server>> server =
       api::Server::Start(server_options, &engine, backend->get(), &clock);
   if (!server.ok()) {

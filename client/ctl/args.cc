@@ -62,7 +62,8 @@ const std::map<std::string, std::vector<FlagSpec>>& SubcommandFlags() {
        {{"backup-id", true, false},
         {"location", true, false},
         {"no-safety-backup", false, false},
-        {"dry-run", false, false}}},
+        {"dry-run", false, false},
+        {"out", true, false}}},
       {"import",
        {{"backup-id", true, false},
         {"location", true, false},
@@ -71,14 +72,16 @@ const std::map<std::string, std::vector<FlagSpec>>& SubcommandFlags() {
         {"migration-table", true, false},
         {"migration-table-only", false, false},
         {"no-safety-backup", false, false},
-        {"dry-run", false, false}}},
+        {"dry-run", false, false},
+        {"out", true, false}}},
       {"copy",
        {{"gpo", true, false},
         {"new-name", true, false},
         {"migration-table", true, false},
         {"migration-table-only", false, false},
         {"copy-acl", false, false},
-        {"dry-run", false, false}}},
+        {"dry-run", false, false},
+        {"out", true, false}}},
       {"report",
        {{"gpo", true, false},
         {"backup-id", true, false},
@@ -103,6 +106,8 @@ const std::map<std::string, std::vector<FlagSpec>>& SubcommandFlags() {
         {"until", true, false},
         {"page-size", true, false},
         {"all", false, false}}},
+      {"upload", {{"location", true, false}}},
+      {"download-backup", {{"location", true, false}, {"out", true, false}, {"set", false, false}}},
       {"version", {}},
       {"help", {}},
   };
@@ -397,8 +402,10 @@ absl::Status BuildSpec(const std::string& kind, const RawArgs& raw, v1::Operatio
       report->set_format(v1::XML);
     } else if (format == "html" || format == "HTML") {
       report->set_format(v1::HTML);
+    } else if (format == "migtable" || format == "MIGRATION_TABLE") {
+      report->set_format(v1::MIGRATION_TABLE);
     } else {
-      return Usage(absl::StrCat("--format: expected xml or html, got '", format, "'"));
+      return Usage(absl::StrCat("--format: expected xml, html or migtable, got '", format, "'"));
     }
     return absl::OkStatus();
   }
@@ -490,9 +497,17 @@ absl::Status ParseStart(const RawArgs& raw, Command* command) {
     command->wait.wait_timeout = *timeout;
   }
   if (raw.Has("out")) {
-    if (request.spec().kind_case() != v1::OperationSpec::kReport) {
-      return Usage("--out applies to report operations only");
+    v1::OperationSpec* spec = request.mutable_spec();
+    const bool dry_run = (spec->has_restore() && spec->restore().dry_run()) ||
+                         (spec->has_import() && spec->import().dry_run()) ||
+                         (spec->has_copy() && spec->copy().dry_run());
+    if (spec->kind_case() != v1::OperationSpec::kReport && !dry_run) {
+      return Usage("--out applies to report operations and dry runs only");
     }
+    // A dry run's --out is its HTML page: the prediction headed by every change.
+    if (spec->has_restore()) spec->mutable_restore()->set_dry_run_report(true);
+    if (spec->has_import()) spec->mutable_import()->set_dry_run_report(true);
+    if (spec->has_copy()) spec->mutable_copy()->set_dry_run_report(true);
     if (raw.Get("out").empty()) return Usage("--out: empty file name");
     command->out_file = raw.Get("out");
     command->wait.wait = true;  // the content exists only once the report is done
@@ -540,7 +555,8 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args,
     return Usage(absl::StrCat("unknown subcommand '", raw->subcommand, "'"));
   }
   const std::string& name = raw->subcommand;
-  bool takes_id = name == "watch" || name == "cancel" || name == "get";
+  bool takes_id = name == "watch" || name == "cancel" || name == "get" || name == "upload" ||
+                  name == "download-backup";
   if (!takes_id && !raw->positional.empty()) {
     return Usage(absl::StrCat("'", name, "' takes no argument '", raw->positional[0], "'"));
   }
@@ -599,6 +615,21 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args,
   } else if (name == "audit") {
     command.verb = Verb::kAudit;
     if (absl::Status s = ParseAudit(*raw, &command); !s.ok()) return s;
+  } else if (name == "upload") {
+    command.verb = Verb::kUpload;
+    if (raw->positional.size() != 1 || raw->positional[0].empty()) {
+      return Usage("upload: expected one folder or .tar file");
+    }
+    command.transfer_paths = raw->positional;
+    command.transfer_location = raw->Get("location");
+  } else if (name == "download-backup") {
+    command.verb = Verb::kDownloadBackup;
+    if (raw->positional.empty()) return Usage("download-backup: expected one or more backup IDs");
+    if (raw->Get("out").empty()) return Usage("download-backup: --out FILE.tar|DIR is required");
+    command.transfer_paths = raw->positional;
+    command.transfer_location = raw->Get("location");
+    command.out_file = raw->Get("out");
+    command.as_backup_set = raw->Has("set");
   } else if (name == "version") {
     command.verb = Verb::kVersion;
   }
@@ -613,14 +644,17 @@ std::string UsageText() {
       "\n"
       "Operations (print the operation id; --wait watches until it ends):\n"
       "  backup  --gpo GPO [--location L] [--comment C]\n"
-      "  restore --backup-id ID [--location L] [--no-safety-backup] [--dry-run]\n"
+      "  restore --backup-id ID [--location L] [--no-safety-backup] [--dry-run [--out FILE]]\n"
       "  import  --backup-id ID [--location L] (--target GPO | --create-if-needed NAME)\n"
       "          [--migration-table T] [--migration-table-only] [--no-safety-backup]\n"
-      "          [--dry-run]\n"
+      "          [--dry-run [--out FILE]]\n"
       "  copy    --gpo GPO --new-name NAME [--migration-table T] [--migration-table-only]\n"
-      "          [--copy-acl] [--dry-run]\n"
-      "  report  (--gpo GPO | --backup-id ID [--location L]) --format xml|html [--out FILE]\n"
-      "          (--out FILE waits and writes the report to FILE)\n"
+      "          [--copy-acl] [--dry-run [--out FILE]]\n"
+      "          (--dry-run --out FILE waits and writes the predicted changes and the GPO as\n"
+      "          it would be to FILE as an HTML page)\n"
+      "  report  (--gpo GPO | --backup-id ID [--location L]) --format xml|html|migtable\n"
+      "          [--out FILE]  (--out FILE waits and writes the report to FILE; migtable: a\n"
+      "          migration table template of every principal and UNC path the settings name)\n"
       "  start   --kind KIND [that kind's flags] | --spec JSON (a gpop.v1.OperationSpec)\n"
       "  Flags of every operation:\n"
       "    --label KEY=VALUE (repeatable)  --request-id ID  --timeout DURATION (e.g. 10m)\n"
@@ -643,6 +677,14 @@ std::string UsageText() {
       "        [--since TIME] [--until TIME] [--page-size N] [--all]\n"
       "          the audit log, oldest first: who started, cancelled or deleted what, and how\n"
       "          each operation ended (TIME in RFC 3339: 2026-12-02T10:00:00Z)\n"
+      "\n"
+      "Moving backups (chunked, resumed after a cut connection, progress on a terminal):\n"
+      "  upload DIR|FILE.tar [--location L]\n"
+      "          upload one GPMC backup folder or a backup set (manifest.xml + {GUID} folders);\n"
+      "          prints the backup IDs now in the location\n"
+      "  download-backup ID [ID...] --out FILE.tar|DIR [--location L] [--set]\n"
+      "          a tar file, or a new folder (several IDs or --set: a backup set with\n"
+      "          manifest.xml); written atomically\n"
       "  version          client version and whether the server answers\n"
       "\n"
       "Ctrl-C while waiting or watching detaches (the operation goes on; the message says how\n"

@@ -45,6 +45,8 @@ enum class Verb {
   kBackups,
   kEvents,
   kAudit,
+  kUpload,
+  kDownloadBackup,
 };
 
 // GlobalOptions
@@ -104,6 +106,12 @@ struct Command {
   // kAudit: one page of the audit log, or every page with --all.
   v1::ListAuditEntriesRequest audit;
   bool audit_all = false;
+  // kUpload: the folder or tar file to upload (`transfer_paths[0]`) and the location.
+  // kDownloadBackup: the backup IDs, the location, `out_file` (a .tar file or a new folder) and
+  // whether a single backup comes as a backup set.
+  std::vector<std::string> transfer_paths;
+  std::string transfer_location;
+  bool as_backup_set = false;
 };
 
 // Getenv

@@ -4,12 +4,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "client/ctl/render.h"
+#include "client/ctl/transfer_commands.h"
 #include "client/version.h"
 #include "google/protobuf/struct.pb.h"
 
@@ -117,23 +119,52 @@ WatchResult Watch(const Command& command, client::Client& client, const std::str
 }
 
 int WriteReport(const Command& command, client::Client& client, const std::string& operation_id,
-                const v1::Event& terminal, const Io& io) {
+                const v1::Event& terminal, const Io& io, client::TransferClient* transfer) {
+  // A report's text, or a dry run's HTML page.
+  auto content_of = [](const v1::OperationResult& r) -> const std::string& {
+    return r.has_report() ? r.report().content() : r.gpo().dry_run_report().content();
+  };
   v1::OperationResult result = terminal.result();
-  if (!result.has_report()) {
+  // Events carry a report without its content (the server keeps it once); GetOperation has it.
+  if (content_of(result).empty()) {
     absl::StatusOr<v1::Operation> op = client.GetOperation(operation_id);
     if (!op.ok()) return Fail(io, op.status());
     result = op->result();
   }
-  const std::string& content = result.report().content();
+  const v1::ReportInfo& report = result.report();
+  // A report larger than the result carries inline comes through the chunked download.
+  const bool inline_whole = !result.has_report() || report.size_bytes() == 0 ||
+                            static_cast<int64_t>(report.content().size()) == report.size_bytes();
+  if (!inline_whole) {
+    if (transfer == nullptr) {
+      *io.err << "gpopctl: the report is " << report.size_bytes()
+              << " bytes and comes only through the transfer service\n";
+      return kExitOther;
+    }
+    const bool to_stdout = command.out_file.empty();
+    const std::filesystem::path target =
+        to_stdout ? std::filesystem::temp_directory_path() / ("gpopctl-" + operation_id + ".report")
+                  : std::filesystem::path(command.out_file);
+    absl::StatusOr<client::DownloadResult> down = transfer->DownloadReport(operation_id, target);
+    if (!down.ok()) return Fail(io, down.status());
+    if (to_stdout) {
+      std::ifstream in(target, std::ios::binary);
+      if (!Json(command)) *io.out << in.rdbuf();
+      std::filesystem::remove(target);
+      return kExitOk;
+    }
+    *io.err << "gpopctl: wrote " << down->size << " bytes to " << command.out_file << " (SHA-256 "
+            << down->sha256 << ")\n";
+    return kExitOk;
+  }
+  const std::string& content = content_of(result);
   if (command.out_file.empty()) {
     if (!Json(command)) *io.out << content;
     return kExitOk;
   }
-  std::ofstream file(command.out_file, std::ios::binary | std::ios::trunc);
-  file << content;
-  file.close();
-  if (!file) {
-    *io.err << "gpopctl: cannot write " << command.out_file << "\n";
+  // Atomically: a full disk or a crash never leaves a partial report under the name.
+  if (absl::Status s = client::WriteFileAtomically(command.out_file, content); !s.ok()) {
+    *io.err << "gpopctl: cannot write " << command.out_file << ": " << s.message() << "\n";
     return kExitOther;
   }
   *io.err << "gpopctl: wrote " << content.size() << " bytes to " << command.out_file << "\n";
@@ -141,7 +172,7 @@ int WriteReport(const Command& command, client::Client& client, const std::strin
 }
 
 int RunStart(const Command& command, client::Client& client, const Io& io,
-             InterruptSource* interrupts) {
+             InterruptSource* interrupts, client::TransferClient* transfer) {
   absl::StatusOr<v1::Operation> op = client.StartOperation(command.start);
   if (!op.ok()) return Fail(io, op.status());
   if (Json(command)) {
@@ -152,9 +183,9 @@ int RunStart(const Command& command, client::Client& client, const Io& io,
   io.out->flush();
   if (!command.wait.wait) return kExitOk;
   WatchResult watched = Watch(command, client, op->id(), 0, io, interrupts);
-  if (watched.exit_code == kExitOk && command.start.spec().has_report() &&
-      watched.terminal.has_value()) {
-    return WriteReport(command, client, op->id(), *watched.terminal, io);
+  if (watched.exit_code == kExitOk && watched.terminal.has_value() &&
+      (command.start.spec().has_report() || !command.out_file.empty())) {
+    return WriteReport(command, client, op->id(), *watched.terminal, io, transfer);
   }
   return watched.exit_code;
 }
@@ -254,10 +285,10 @@ int RunEvents(const Command& command, client::Client& client, const Io& io,
 }  // namespace
 
 int RunCommand(const Command& command, client::Client& client, const Io& io,
-               InterruptSource* interrupts) {
+               InterruptSource* interrupts, client::TransferClient* transfer) {
   switch (command.verb) {
     case Verb::kStart:
-      return RunStart(command, client, io, interrupts);
+      return RunStart(command, client, io, interrupts, transfer);
     case Verb::kWatch:
       return Watch(command, client, command.operation_id, command.after_sequence, io, interrupts)
           .exit_code;
@@ -284,6 +315,14 @@ int RunCommand(const Command& command, client::Client& client, const Io& io,
       return RunVersion(command, client, io);
     case Verb::kEvents:
       return RunEvents(command, client, io, interrupts);
+    case Verb::kUpload:
+    case Verb::kDownloadBackup:
+      if (transfer == nullptr) {
+        *io.err << "gpopctl: no transfer service connection\n";
+        return kExitOther;
+      }
+      return command.verb == Verb::kUpload ? RunUpload(command, *transfer, io)
+                                           : RunDownloadBackup(command, *transfer, io);
     case Verb::kHelp:
       break;
   }

@@ -9,6 +9,7 @@
 #include "client/ctl/args.h"
 #include "client/ctl/exit_codes.h"
 #include "client/ctl/interrupts.h"
+#include "client/transfer_client.h"
 
 namespace gpop::ctl {
 
@@ -28,8 +29,10 @@ struct Io {
 // Runs a parsed command (any verb but kHelp) and returns its exit code (see exit_codes.h).
 // While waiting or watching, `interrupts` decides what Ctrl-C does: detach, or with
 // --cancel-on-interrupt send Cancel first (a second interrupt detaches).
+// `transfer` (may be null) moves reports larger than an operation result carries, and backups,
+// through gpop.v1.BackupTransfer.
 int RunCommand(const Command& command, client::Client& client, const Io& io,
-               InterruptSource* interrupts);
+               InterruptSource* interrupts, client::TransferClient* transfer = nullptr);
 
 }  // namespace gpop::ctl
 

@@ -53,7 +53,10 @@ std::string SpecText(const v1::OperationSpec& spec) {
       const v1::ReportSpec& report = spec.report();
       std::string subject =
           report.has_gpo() ? GpoRefText(report.gpo()) : BackupRefText(report.backup());
-      return absl::StrCat("report ", subject, " ", report.format() == v1::HTML ? "html" : "xml");
+      const char* format = report.format() == v1::HTML              ? "html"
+                           : report.format() == v1::MIGRATION_TABLE ? "migtable"
+                                                                    : "xml";
+      return absl::StrCat("report ", subject, " ", format);
     }
     case v1::OperationSpec::KIND_NOT_SET:
       break;
@@ -265,8 +268,10 @@ std::string OperationText(const v1::Operation& op) {
     } else if (result.has_backup()) {
       rows.push_back({"result:", absl::StrCat("backup ", result.backup().backup_id())});
     } else if (result.has_report()) {
-      rows.push_back({"result:", absl::StrCat("report, ", result.report().content().size(),
-                                              " bytes (use -o json or report --out)")});
+      const int64_t bytes = result.report().size_bytes() > 0
+                                ? result.report().size_bytes()
+                                : static_cast<int64_t>(result.report().content().size());
+      rows.push_back({"result:", absl::StrCat("report, ", bytes, " bytes (use report --out)")});
     }
   }
   return Table(rows);
@@ -367,6 +372,16 @@ std::string ErrorText(const absl::Status& status) {
     absl::StrAppend(&text, " (", absl::StrJoin(parts, ", "), ")");
   }
   return text;
+}
+
+std::string TransferProgressText(int64_t done, int64_t total) {
+  constexpr int kWidth = 20;
+  const double fraction = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0;
+  const int filled = static_cast<int>(fraction * kWidth);
+  return absl::StrFormat("[%s%s] %3d%%  %.1f/%.1f MiB", std::string(filled, '#'),
+                         std::string(kWidth - filled, '-'), static_cast<int>(fraction * 100),
+                         static_cast<double>(done) / (1 << 20),
+                         static_cast<double>(total) / (1 << 20));
 }
 
 }  // namespace gpop::ctl

@@ -30,6 +30,11 @@ struct WatchView {
   void Apply(const v1::StatusUpdate& update);
 };
 
+// TransferProgressText
+//
+// One line for an upload or download: "[#####---------------]  25%  3.1/12.4 MiB".
+std::string TransferProgressText(int64_t done, int64_t total);
+
 // ProgressBarLine
 //
 // The bar line, at most `width - 1` columns (so the cursor never wraps), without "\r":

@@ -103,9 +103,9 @@ absl::StatusOr<core::OperationSpec> StructuralSpecFromProto(const v1::OperationS
           core::BackupSpec{GpoFromProto(s.gpo()), s.location(), s.comment()});
     }
     case v1::OperationSpec::kRestore:
-      return core::OperationSpec(core::RestoreSpec{BackupRefFromProto(spec.restore().backup()),
-                                                   !spec.restore().skip_safety_backup(),
-                                                   spec.restore().dry_run()});
+      return core::OperationSpec(core::RestoreSpec{
+          BackupRefFromProto(spec.restore().backup()), !spec.restore().skip_safety_backup(),
+          spec.restore().dry_run(), spec.restore().dry_run_report()});
     case v1::OperationSpec::kImport: {
       const v1::ImportSpec& s = spec.import();
       core::ImportSpec out;
@@ -129,6 +129,7 @@ absl::StatusOr<core::OperationSpec> StructuralSpecFromProto(const v1::OperationS
       out.migration_table_only = s.migration_table_only();
       out.safety_backup = !s.skip_safety_backup();
       out.dry_run = s.dry_run();
+      out.dry_run_report = s.dry_run_report();
       return core::OperationSpec(std::move(out));
     }
     case v1::OperationSpec::kCopy: {
@@ -140,6 +141,7 @@ absl::StatusOr<core::OperationSpec> StructuralSpecFromProto(const v1::OperationS
       out.migration_table_only = s.migration_table_only();
       out.copy_acl = s.copy_acl();
       out.dry_run = s.dry_run();
+      out.dry_run_report = s.dry_run_report();
       return core::OperationSpec(std::move(out));
     }
     case v1::OperationSpec::kReport: {
@@ -451,6 +453,7 @@ void SpecToProto(const core::OperationSpec& spec, v1::OperationSpec* out) {
       BackupRefToProto(s.backup, out->mutable_restore()->mutable_backup());
       out->mutable_restore()->set_skip_safety_backup(!s.safety_backup);
       out->mutable_restore()->set_dry_run(s.dry_run);
+      out->mutable_restore()->set_dry_run_report(s.dry_run_report);
     }
     void operator()(const core::ImportSpec& s) const {
       v1::ImportSpec* i = out->mutable_import();
@@ -464,6 +467,7 @@ void SpecToProto(const core::OperationSpec& spec, v1::OperationSpec* out) {
       i->set_migration_table_only(s.migration_table_only);
       i->set_skip_safety_backup(!s.safety_backup);
       i->set_dry_run(s.dry_run);
+      i->set_dry_run_report(s.dry_run_report);
     }
     void operator()(const core::CopySpec& s) const {
       v1::CopySpec* c = out->mutable_copy();
@@ -473,6 +477,7 @@ void SpecToProto(const core::OperationSpec& spec, v1::OperationSpec* out) {
       c->set_migration_table_only(s.migration_table_only);
       c->set_copy_acl(s.copy_acl);
       c->set_dry_run(s.dry_run);
+      c->set_dry_run_report(s.dry_run_report);
     }
     void operator()(const core::ReportSpec& s) const {
       v1::ReportSpec* r = out->mutable_report();
@@ -506,6 +511,10 @@ void GpoToProto(const core::GpoInfo& gpo, v1::GpoInfo* out) {
     change->set_before(c.before);
     change->set_after(c.after);
   }
+  if (!gpo.dry_run_report.empty()) {
+    out->mutable_dry_run_report()->set_format(v1::HTML);
+    out->mutable_dry_run_report()->set_content(gpo.dry_run_report);
+  }
 }
 
 void BackupToProto(const core::BackupInfo& backup, v1::BackupInfo* out) {
@@ -518,6 +527,17 @@ void BackupToProto(const core::BackupInfo& backup, v1::BackupInfo* out) {
   TimeToProto(backup.time, out->mutable_backup_time());
 }
 
+void ReportToProto(const core::ReportInfo& report, v1::ReportInfo* out) {
+  const bool html = report.format == core::ReportFormat::kHtml;
+  const bool inline_content = report.content.size() <= kInlineReportBytes;
+  out->set_format(static_cast<v1::ReportFormat>(report.format));
+  out->set_size_bytes(static_cast<int64_t>(report.content.size()));
+  if (inline_content) out->set_content(report.content);
+  out->set_summary(std::string(html ? "HTML" : "XML") + " report, " +
+                   std::to_string(report.content.size()) + " bytes" +
+                   (inline_content ? "" : "; fetch it with BackupTransfer.DownloadReport"));
+}
+
 void ResultToProto(const core::OperationResult& result, v1::OperationResult* out) {
   out->Clear();
   if (const auto* gpo = std::get_if<core::GpoInfo>(&result)) {
@@ -525,8 +545,7 @@ void ResultToProto(const core::OperationResult& result, v1::OperationResult* out
   } else if (const auto* backup = std::get_if<core::BackupInfo>(&result)) {
     BackupToProto(*backup, out->mutable_backup());
   } else if (const auto* report = std::get_if<core::ReportInfo>(&result)) {
-    out->mutable_report()->set_format(static_cast<v1::ReportFormat>(report->format));
-    out->mutable_report()->set_content(report->content);
+    ReportToProto(*report, out->mutable_report());
   }
 }
 

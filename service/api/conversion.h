@@ -112,6 +112,16 @@ absl::StatusOr<engine::Time> TimeFromProto(const std::string& field,
 void SpecToProto(const core::OperationSpec& spec, v1::OperationSpec* out);
 void GpoToProto(const core::GpoInfo& gpo, v1::GpoInfo* out);
 void BackupToProto(const core::BackupInfo& backup, v1::BackupInfo* out);
+
+// The largest report whose text an operation result carries inline (1 MiB); larger ones only
+// by size and summary, so that no event or Operation message nears the 4 MiB a default gRPC
+// client accepts. DownloadReport (transfer_service.h) sends reports of any size.
+inline constexpr size_t kInlineReportBytes = size_t{1} << 20;
+
+// ReportToProto
+//
+// A report result: format, size, summary, and the text when at most kInlineReportBytes.
+void ReportToProto(const core::ReportInfo& report, v1::ReportInfo* out);
 void ResultToProto(const core::OperationResult& result, v1::OperationResult* out);
 void OperationToProto(const engine::OperationRecord& record, v1::Operation* out);
 void EventToProto(const engine::Event& event, v1::Event* out);

@@ -34,8 +34,7 @@ bool IsLocalPeer(const std::string& peer) {
   return false;
 }
 
-Credentials CallerCredentials(const grpc::CallbackServerContext* context,
-                              const UnixPeers* unix_peers) {
+Credentials CallerCredentials(const grpc::ServerContextBase* context, const UnixPeers* unix_peers) {
   Credentials credentials;
   credentials.peer = context->peer();
   credentials.peer_is_local = IsLocalPeer(credentials.peer);
@@ -60,7 +59,7 @@ Credentials CallerCredentials(const grpc::CallbackServerContext* context,
   return credentials;
 }
 
-absl::StatusOr<Principal> CallerPrincipal(const grpc::CallbackServerContext* context,
+absl::StatusOr<Principal> CallerPrincipal(const grpc::ServerContextBase* context,
                                           const Authenticator& authenticator,
                                           const UnixPeers* unix_peers) {
   return authenticator.Authenticate(CallerCredentials(context, unix_peers));

@@ -28,13 +28,12 @@ bool IsLocalPeer(const std::string& peer);
 //
 // The credentials of the call behind `context`. `unix_peers` (may be null) knows the uids of
 // connections accepted on the Unix socket. Thread-safe.
-Credentials CallerCredentials(const grpc::CallbackServerContext* context,
-                              const UnixPeers* unix_peers);
+Credentials CallerCredentials(const grpc::ServerContextBase* context, const UnixPeers* unix_peers);
 
 // CallerPrincipal
 //
 // The principal of the call behind `context`, or UNAUTHENTICATED. Thread-safe.
-absl::StatusOr<Principal> CallerPrincipal(const grpc::CallbackServerContext* context,
+absl::StatusOr<Principal> CallerPrincipal(const grpc::ServerContextBase* context,
                                           const Authenticator& authenticator,
                                           const UnixPeers* unix_peers);
 

@@ -175,6 +175,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.RegisterService(&server->operations_);
   builder.RegisterService(&server->lro_);
   builder.RegisterService(&server->audit_);
+  for (const ServerOptions::ServiceFactory& make : options.extra_services) {
+    server->extra_services_.push_back(
+        make(&server->api_,
+             CallAuthentication{options.authenticator != nullptr ? options.authenticator
+                                                                 : &server->local_authenticator_,
+                                &server->unix_peers_}));
+    builder.RegisterService(server->extra_services_.back().get());
+  }
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
                              static_cast<int>(options.keepalive_time.count()));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,

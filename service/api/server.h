@@ -7,8 +7,10 @@
 #define GPOP_SERVICE_API_SERVER_H_
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -25,6 +27,7 @@
 namespace grpc {
 class CallbackGenericService;
 class Server;
+class Service;
 }  // namespace grpc
 
 namespace gpop::api {
@@ -66,6 +69,12 @@ struct ServerOptions {
   // Who callers are (auth/authenticator.h); must outlive the server. Null: no credentials are
   // configured, local callers (and, with `insecure`, every caller) act as the implicit admin.
   const Authenticator* authenticator = nullptr;
+  // Further services on the same listeners (gpopd's gpop.v1.BackupTransfer): Start makes each
+  // with the server's OperationsApi and call authentication, so that they authenticate and
+  // authorize callers as gpop.v1 does; they live as long as the server.
+  using ServiceFactory =
+      std::function<std::unique_ptr<grpc::Service>(OperationsApi*, CallAuthentication)>;
+  std::vector<ServiceFactory> extra_services;
 };
 
 // IsLoopbackAddress
@@ -125,7 +134,8 @@ class Server {
   LroService lro_;
   AuditApi audit_api_;
   AuditService audit_;
-  std::unique_ptr<TlsCredentials> tls_;  // null without TLS
+  std::vector<std::unique_ptr<grpc::Service>> extra_services_;  // options_.extra_services
+  std::unique_ptr<TlsCredentials> tls_;                         // null without TLS
   std::unique_ptr<grpc::Server> grpc_server_;
   // Serves only grpc.health.v1 on options_.health_listen (every other method meets
   // health_unimplemented_); null without one.

@@ -18,6 +18,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
+#include "service/platform/files.h"
 
 namespace gpop::api {
 namespace {
@@ -74,22 +75,11 @@ absl::Status Check(const std::string& cert_pem, const std::string& key_pem,
   return absl::OkStatus();
 }
 
-// Writes `text` to `path` atomically (temporary file, then rename), readable by owner only.
+// Writes `text` to `path` atomically (temporary file, then a replace that works on Windows too),
+// readable by owner only (the folder is owner-only already; this is a second fence).
 absl::Status WriteAtomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    std::error_code ec;  // the folder is owner-only already; this is a second fence
-    std::filesystem::permissions(
-        tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-        std::filesystem::perm_options::replace, ec);
-    out << text;
-    if (!out.flush()) return absl::InternalError("cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::InternalError("cannot rename " + tmp + ": " + std::strerror(errno));
-  }
-  return absl::OkStatus();
+  core::Status s = platform::WriteFileAtomically(path, text, /*owner_only=*/true);
+  return s.ok() ? absl::OkStatus() : absl::InternalError(s.error().message);
 }
 
 }  // namespace

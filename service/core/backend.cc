@@ -83,9 +83,15 @@ Status ValidateSpec(const OperationSpec& spec) {
       return Status();
     }
     Status operator()(const RestoreSpec& s) const {
+      if (s.dry_run_report && !s.dry_run) {
+        return InvalidField("restore.dry_run_report", "needs dry_run");
+      }
       return ValidateBackup("restore.backup", s.backup);
     }
     Status operator()(const ImportSpec& s) const {
+      if (s.dry_run_report && !s.dry_run) {
+        return InvalidField("import.dry_run_report", "needs dry_run");
+      }
       if (Status st = ValidateBackup("import.backup", s.backup); !st.ok()) return st;
       if (s.create_if_needed) {
         if (s.target.display_name.empty() || !s.target.guid.empty()) {
@@ -100,6 +106,8 @@ Status ValidateSpec(const OperationSpec& spec) {
       return ValidateSimpleName("import.migration_table", s.migration_table);
     }
     Status operator()(const CopySpec& s) const {
+      if (s.dry_run_report && !s.dry_run)
+        return InvalidField("copy.dry_run_report", "needs dry_run");
       if (Status st = ValidateGpo("copy.source", s.source); !st.ok()) return st;
       if (Status st = ValidateName("copy.new_display_name", s.new_display_name, true); !st.ok()) {
         return st;
@@ -110,8 +118,9 @@ Status ValidateSpec(const OperationSpec& spec) {
       return ValidateSimpleName("copy.migration_table", s.migration_table);
     }
     Status operator()(const ReportSpec& s) const {
-      if (s.format != ReportFormat::kXml && s.format != ReportFormat::kHtml) {
-        return InvalidField("report.format", "must be XML or HTML");
+      if (s.format != ReportFormat::kXml && s.format != ReportFormat::kHtml &&
+          s.format != ReportFormat::kMigrationTable) {
+        return InvalidField("report.format", "must be XML, HTML or MIGRATION_TABLE");
       }
       if (const auto* gpo = std::get_if<GpoRef>(&s.subject)) return ValidateGpo("report.gpo", *gpo);
       return ValidateBackup("report.backup", std::get<BackupRef>(s.subject));

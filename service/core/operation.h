@@ -47,8 +47,10 @@ enum class Effects : int { kNone = 1, kApplied = 2, kUnknown = 3 };
 
 // ReportFormat
 //
-// GPMC's GPMReportType subset that reports use. Values match gpop.v1.ReportFormat.
-enum class ReportFormat : int { kXml = 1, kHtml = 2 };
+// GPMC's GPMReportType subset that reports use, and kMigrationTable: a migration table template
+// of the subject (what GPMC's migration table editor populates from a GPO or a backup). Values
+// match gpop.v1.ReportFormat.
+enum class ReportFormat : int { kXml = 1, kHtml = 2, kMigrationTable = 3 };
 
 const char* KindName(OperationKind kind);     // "backup", "restore", ...
 const char* StateName(OperationState state);  // "QUEUED", "RUNNING", ...
@@ -87,6 +89,8 @@ struct RestoreSpec {
   bool safety_backup = true;
   // Change nothing: return the GPO as it would be, with the predicted settings changes.
   bool dry_run = false;
+  // With `dry_run`: also render the prediction as an HTML page (GpoInfo::dry_run_report).
+  bool dry_run_report = false;
 };
 struct ImportSpec {
   BackupRef backup;
@@ -96,8 +100,9 @@ struct ImportSpec {
   bool create_if_needed = false;
   std::string migration_table;  // named migration table; empty = none
   bool migration_table_only = false;
-  bool safety_backup = true;  // as RestoreSpec's, when an existing GPO is overwritten
-  bool dry_run = false;       // as RestoreSpec's
+  bool safety_backup = true;    // as RestoreSpec's, when an existing GPO is overwritten
+  bool dry_run = false;         // as RestoreSpec's
+  bool dry_run_report = false;  // as RestoreSpec's
 };
 struct CopySpec {
   GpoRef source;
@@ -105,7 +110,8 @@ struct CopySpec {
   std::string migration_table;
   bool migration_table_only = false;
   bool copy_acl = false;
-  bool dry_run = false;  // as RestoreSpec's
+  bool dry_run = false;         // as RestoreSpec's
+  bool dry_run_report = false;  // as RestoreSpec's
 };
 struct ReportSpec {
   std::variant<GpoRef, BackupRef> subject;
@@ -177,6 +183,8 @@ struct GpoInfo {
   // real run would change.
   bool dry_run = false;
   std::vector<SettingChange> predicted_changes;
+  // A dry run asked for its report: the prediction as an HTML page (UTF-8); empty otherwise.
+  std::string dry_run_report;
 };
 
 // BackupInfo
@@ -190,6 +198,9 @@ struct BackupInfo {
   std::string domain;
   std::string comment;
   std::chrono::system_clock::time_point time{};
+  // The bytes of the files the backend wrote for this backup, when it made it and counted them
+  // (gpop_backup_bytes_total); neither stored nor sent, so unset in listings and after a restart.
+  std::optional<uint64_t> bytes_written;
 };
 
 // ReportInfo

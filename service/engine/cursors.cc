@@ -1,6 +1,8 @@
 #include "service/engine/cursors.h"
 
 #include <algorithm>
+#include <iterator>
+#include <optional>
 
 #include "service/engine/engine_errors.h"
 
@@ -48,6 +50,7 @@ bool StreamCursor::Arm(std::function<void()> wake) {
   core::MutexLock lock(&state_->mu);
   if (ReadyLocked()) return false;
   wake_ = std::move(wake);
+  Register();
   if (timer_ != 0) return true;
   Time due = last_sent_ + state_->options.heartbeat_interval;
   // Scheduling under mu is safe: clocks never run callbacks inside Schedule.
@@ -58,6 +61,7 @@ bool StreamCursor::Arm(std::function<void()> wake) {
 void StreamCursor::TakeWakeLocked(Wakes* wakes) {
   state_->mu.AssertHeld();
   if (!wake_) return;
+  Unregister();
   ++wakes_in_flight_;
   wakes->emplace_back(this, std::move(wake_));
   wake_ = nullptr;
@@ -91,11 +95,48 @@ void StreamCursor::OnHeartbeatDue() {
 
 // --- StatusCursor ------------------------------------------------------------------------------
 
-StatusCursor::StatusCursor(EngineState* state, std::string principal, std::string op_id,
-                           uint64_t position)
-    : StreamCursor(state, std::move(principal)), op_id_(std::move(op_id)), position_(position) {}
+StatusCursor::StatusCursor(EngineState* state, Store* store, std::string principal,
+                           std::string op_id, uint64_t position)
+    : StreamCursor(state, std::move(principal)),
+      store_(store),
+      op_id_(std::move(op_id)),
+      position_(position) {}
 
 StatusCursor::~StatusCursor() { Close(); }
+
+Cursor::Next StatusCursor::Poll() {
+  ReadHistory();
+  return StreamCursor::Poll();
+}
+
+void StatusCursor::DropSentHistoryLocked() {
+  while (!history_.empty() && history_.front().sequence <= position_) history_.pop_front();
+}
+
+void StatusCursor::ReadHistory() {
+  uint64_t after;
+  {
+    core::MutexLock lock(&state_->mu);
+    Op* op = state_->ops.Find(op_id_);
+    DropSentHistoryLocked();
+    if (ended_ || op == nullptr || !history_.empty() || !history_error_.ok() ||
+        position_ >= op->visible_sequence || position_ >= op->events_base) {
+      return;
+    }
+    after = position_;
+  }
+  absl::StatusOr<std::vector<Event>> page =
+      store_->ReadEvents(op_id_, after, state_->options.history_page);
+  core::MutexLock lock(&state_->mu);
+  if (position_ != after) return;
+  if (!page.ok()) {
+    history_error_ = page.status();
+  } else if (page->empty() || page->front().sequence != after + 1) {
+    history_error_ = absl::DataLossError("the operation store lost events of " + op_id_);
+  } else {
+    history_.assign(std::make_move_iterator(page->begin()), std::make_move_iterator(page->end()));
+  }
+}
 
 bool StatusCursor::ProgressDueLocked(const Op& op) {
   const Progress& p = op.rec.progress;
@@ -108,10 +149,21 @@ Cursor::Next StatusCursor::PollLocked() {
   Op* op = state_->ops.Find(op_id_);
   if (op == nullptr) return Finish(OperationExpired(op_id_));
   if (position_ < op->visible_sequence) {
-    const EventPtr& ev = op->events[position_];
+    DropSentHistoryLocked();
+    std::optional<Event> ev;
+    if (position_ >= op->events_base) {
+      ev = *op->events[position_ - op->events_base];
+    } else if (!history_.empty() && history_.front().sequence == position_ + 1) {
+      ev = std::move(history_.front());
+      history_.pop_front();
+    } else if (!history_error_.ok()) {
+      return Finish(history_error_);
+    } else {
+      return Pending{};  // ReadyLocked is true: the caller polls again, and Poll reads the page
+    }
     ++position_;
     if (core::IsTerminal(ev->state)) terminal_sent_ = true;
-    return StreamItem(*ev);
+    return StreamItem(std::move(*ev));
   }
   if (terminal_sent_ || core::IsTerminal(op->visible.state)) return Finish(absl::OkStatus());
   if (state_->streams.closed()) return Finish(ShuttingDown());
@@ -133,8 +185,12 @@ bool StatusCursor::ReadyLocked() {
   return ProgressDueLocked(*op) || HeartbeatDueLocked();
 }
 
+void StatusCursor::Register() {
+  if (Op* op = state_->ops.Find(op_id_)) op->armed.insert(this);
+}
+
 void StatusCursor::Unregister() {
-  if (Op* op = state_->ops.Find(op_id_)) op->cursors.erase(this);
+  if (Op* op = state_->ops.Find(op_id_)) op->armed.erase(this);
 }
 
 // --- WatchCursor -------------------------------------------------------------------------------
@@ -143,7 +199,11 @@ WatchCursor::WatchCursor(EngineState* state, std::string principal, uint64_t pos
                          Filter filter)
     : StreamCursor(state, std::move(principal)), position_(position), filter_(std::move(filter)) {}
 
-WatchCursor::~WatchCursor() { Close(); }
+WatchCursor::~WatchCursor() {
+  Close();
+  core::MutexLock lock(&state_->mu);
+  state_->streams.WatchClosed();
+}
 
 Cursor::Next WatchCursor::PollLocked() {
   if (ended_) return End{end_status_};
@@ -169,6 +229,20 @@ bool WatchCursor::ReadyLocked() {
   return ended_ || state_->streams.closed() || position_ < state_->log.visible_revision() ||
          position_ < state_->log.floor() || HeartbeatDueLocked();
 }
+
+bool WatchCursor::WantsWakeLocked(const std::vector<const WatchEntry*>& fresh) {
+  state_->mu.AssertHeld();
+  if (ended_ || state_->streams.closed() || position_ < state_->log.floor()) return true;
+  for (const WatchEntry* e : fresh) {
+    if (e->event->revision > position_ &&
+        filter_.Matches(e->event->kind, e->event->state, *e->labels)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void WatchCursor::Register() { state_->streams.watches().insert(this); }
 
 void WatchCursor::Unregister() { state_->streams.watches().erase(this); }
 

@@ -1,11 +1,13 @@
 // Stream cursors and the wake set. A status cursor reads one operation's events by position; a
 // watch cursor reads the server-wide event window through its filter. Both then send the newest
 // progress (status streams) and heartbeats, and end on the terminal event, on shutdown or when
-// their position fell out of retention. Cursors hold positions, never events.
+// their position fell out of retention. Cursors hold positions, never events (but a status
+// cursor's one page of history read from the store while it replays).
 
 #ifndef GPOP_SERVICE_ENGINE_CURSORS_H_
 #define GPOP_SERVICE_ENGINE_CURSORS_H_
 
+#include <deque>
 #include <functional>
 #include <string>
 #include <utility>
@@ -36,7 +38,8 @@ class StreamCursor : public Cursor {
   Next Poll() override;
   bool Arm(std::function<void()> wake) override;
 
-  // Takes the armed wake, if any, for the caller to run after unlocking (RunWakes).
+  // Takes the armed wake, if any, for the caller to run after unlocking (RunWakes), and takes
+  // the cursor out of its armed set (do not iterate that set while calling this).
   void TakeWakeLocked(Wakes* wakes);
   void WakeDoneLocked();
 
@@ -47,6 +50,8 @@ class StreamCursor : public Cursor {
 
   virtual Next PollLocked() GPOP_REQUIRES(state_->mu) = 0;
   virtual bool ReadyLocked() GPOP_REQUIRES(state_->mu) = 0;
+  // Puts the cursor in / takes it out of the armed set the engine wakes from.
+  virtual void Register() GPOP_REQUIRES(state_->mu) = 0;
   virtual void Unregister() GPOP_REQUIRES(state_->mu) = 0;
 
   bool HeartbeatDueLocked() GPOP_REQUIRES(state_->mu);
@@ -68,38 +73,56 @@ class StreamCursor : public Cursor {
 
 // StatusCursor
 //
-// One operation's events after a sequence. Register it in the Op's cursors under state->mu.
+// One operation's events after a sequence: those the Op keeps in memory from there, older ones
+// read from `store` a page at a time (Poll reads, outside the mutex; the cursor holds at most
+// one page). While armed, it is in its Op's `armed` set.
 class StatusCursor final : public StreamCursor {
  public:
-  StatusCursor(EngineState* state, std::string principal, std::string op_id, uint64_t position);
+  StatusCursor(EngineState* state, Store* store, std::string principal, std::string op_id,
+               uint64_t position);
   ~StatusCursor() override;
+
+  Next Poll() override;
 
  protected:
   Next PollLocked() override GPOP_REQUIRES(state_->mu);
   bool ReadyLocked() override GPOP_REQUIRES(state_->mu);
+  void Register() override GPOP_REQUIRES(state_->mu);
   void Unregister() override GPOP_REQUIRES(state_->mu);
 
  private:
   bool ProgressDueLocked(const Op& op) GPOP_REQUIRES(state_->mu);
+  // When the next event is older than the Op keeps in memory, reads a page from the store.
+  void ReadHistory() GPOP_EXCLUDES(state_->mu);
+  // Drops page events already sent (from memory, which had them when the page was read).
+  void DropSentHistoryLocked() GPOP_REQUIRES(state_->mu);
 
+  Store* const store_;
   const std::string op_id_;
   uint64_t position_ GPOP_GUARDED_BY(state_->mu);
   bool terminal_sent_ GPOP_GUARDED_BY(state_->mu) = false;
   Progress last_progress_ GPOP_GUARDED_BY(state_->mu);
+  std::deque<Event> history_ GPOP_GUARDED_BY(state_->mu);  // next event first
+  absl::Status history_error_ GPOP_GUARDED_BY(state_->mu);
 };
 
 // WatchCursor
 //
-// Every event after a revision of operations matching a filter. Register it in
-// state->streams.watches() under state->mu.
+// Every event after a revision of operations matching a filter. While armed, it is in
+// state->streams.watches().
 class WatchCursor final : public StreamCursor {
  public:
   WatchCursor(EngineState* state, std::string principal, uint64_t position, Filter filter);
   ~WatchCursor() override;
 
+  // Whether a wake is due now that `fresh` events became visible: one its filter matches, its
+  // position fell out of retention, or shutdown. Needs state->mu.
+  bool WantsWakeLocked(const std::vector<const WatchEntry*>& fresh);
+
  protected:
   Next PollLocked() override GPOP_REQUIRES(state_->mu);
   bool ReadyLocked() override GPOP_REQUIRES(state_->mu);
+  void Register() override GPOP_REQUIRES(state_->mu);
   void Unregister() override GPOP_REQUIRES(state_->mu);
 
  private:

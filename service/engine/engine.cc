@@ -15,13 +15,16 @@
 #include "service/engine/cursors.h"
 #include "service/engine/engine_errors.h"
 #include "service/engine/engine_state.h"
+#include "service/engine/large_result.h"
 #include "service/engine/operation_ids.h"
 #include "service/engine/outcome.h"
 #include "service/engine/page_token.h"
+#include "service/engine/record_size.h"
 #include "service/engine/recovery.h"
 #include "service/engine/scheduler.h"
 #include "service/engine/status_convert.h"
 #include "service/engine/timer_set.h"
+#include "service/engine/work_queue.h"
 
 namespace gpop::engine {
 
@@ -36,39 +39,80 @@ class Engine::Impl {
         clock_(clock),
         s_(options, clock),
         scheduler_(options.executor_threads, options.max_running_per_principal),
-        timers_(clock) {
-    for (int i = 0; i < std::max(1, options_.executor_threads); ++i) {
-      workers_.emplace_back([this] { WorkerLoop(); });
-    }
+        timers_(clock),
+        maintenance_(1),
+        fanout_(2) {
+    int threads = std::max(1, options_.executor_threads);
+    core::MutexLock lock(&s_.mu);
+    in_run_.assign(threads, false);
+    abandoned_.assign(threads, false);
+    for (int i = 0; i < threads; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
   }
 
   ~Impl() {
     Shutdown(Duration::zero());
+    lifeline_->End();  // from here on, a run Shutdown abandoned calls nothing of the engine's
     timers_.Close();
+    maintenance_.Stop();
+    fanout_.Stop();
   }
+
+  // Lets a thread the engine no longer joins (a run whose backend ignored shutdown's cancel)
+  // call back into the engine only while it exists.
+  class Lifeline {
+   public:
+    // Runs `fn` if the engine still exists; End waits for calls in progress.
+    void Call(const std::function<void()>& fn) {
+      {
+        core::MutexLock lock(&mu_);
+        if (!alive_) return;
+        ++calls_;
+      }
+      fn();
+      core::MutexLock lock(&mu_);
+      if (--calls_ == 0) cv_.SignalAll();
+    }
+    void End() {
+      core::MutexLock lock(&mu_);
+      alive_ = false;
+      while (calls_ > 0) cv_.Wait(&mu_);
+    }
+
+   private:
+    core::Mutex mu_;
+    core::CondVar cv_;
+    bool alive_ GPOP_GUARDED_BY(mu_) = true;
+    int calls_ GPOP_GUARDED_BY(mu_) = 0;
+  };
 
   // --- The progress sink handed to backends ------------------------------------------------
 
   class Sink final : public core::ProgressSink {
    public:
-    Sink(Impl* impl, std::string op_id) : impl_(impl), op_id_(std::move(op_id)) {}
+    Sink(Impl* impl, std::string op_id)
+        : impl_(impl), lifeline_(impl->lifeline_), op_id_(std::move(op_id)) {}
     void Progress(int64_t numerator, int64_t denominator) override {
-      impl_->OnProgress(op_id_, numerator, denominator);
+      lifeline_->Call([&] { impl_->OnProgress(op_id_, numerator, denominator); });
     }
     void Messages(std::vector<core::StatusMessage> messages,
                   std::optional<uint32_t> hresult) override {
-      impl_->OnMessages(op_id_, std::move(messages), hresult);
+      lifeline_->Call([&] { impl_->OnMessages(op_id_, std::move(messages), hresult); });
     }
 
    private:
     Impl* const impl_;
+    const std::shared_ptr<Lifeline> lifeline_;
     const std::string op_id_;
   };
 
   // --- Public operations -------------------------------------------------------------------
 
   absl::Status Recover() {
-    absl::StatusOr<Store::Snapshot> snap = store_->Load();
+    // Records, and the newest events for the watch window (one more than it keeps, so that the
+    // window's floor says whether older ones exist); streams read older events from the store.
+    Store::LoadOptions load;
+    load.max_events = static_cast<size_t>(std::max(0, options_.retained_revisions)) + 1;
+    absl::StatusOr<Store::Snapshot> snap = store_->Load(load);
     if (!snap.ok()) return snap.status();
     std::vector<std::string> running_ids, cancelling_ids;
     {
@@ -81,7 +125,7 @@ class Engine::Impl {
         ScheduleDeadlineLocked(op);
       }
       for (Op* op : recovered->finished) {
-        s_.ops.MarkFinished(op->rec.id);
+        s_.ops.MarkFinished(op);
         ScheduleRetentionLocked(op);
       }
       running_ids = std::move(recovered->running);
@@ -122,7 +166,8 @@ class Engine::Impl {
                               {{"request_id", request.request_id}, {"operation_id", op->rec.id}});
           }
           snapshot = FirstRecordLocked(op);
-          revision = op->events.front()->revision;
+          // Wait like the first call while its QUEUED event (still in memory) is not durable.
+          revision = op->visible_sequence > 0 ? 0 : op->events.front()->revision;
         }
       }
       if (snapshot.id.empty()) {
@@ -202,11 +247,26 @@ class Engine::Impl {
     return op->visible;
   }
 
+  // The record with its large result, which is read from the store (outside the mutex).
   absl::StatusOr<OperationRecord> Get(const std::string& id) {
+    OperationRecord rec;
+    {
+      core::MutexLock lock(&s_.mu);
+      absl::Status found = FoundLocked(id);
+      if (!found.ok()) return found;
+      rec = s_.ops.Find(id)->visible;
+    }
+    if (rec.state != OperationState::kSucceeded || !HasDetachedResult(rec.result)) return rec;
+    absl::StatusOr<std::string> content = store_->ReadResult(id);
+    if (content.ok()) {
+      AttachLargeResult(&rec.result, *std::move(content));
+      return rec;
+    }
+    if (!absl::IsNotFound(content.status())) return content.status();
+    // Removed meanwhile, or a result without a large part (an empty report).
     core::MutexLock lock(&s_.mu);
-    absl::Status found = FoundLocked(id);
-    if (!found.ok()) return found;
-    return s_.ops.Find(id)->visible;
+    if (s_.ops.Find(id) == nullptr) return OperationExpired(id);
+    return rec;
   }
 
   absl::StatusOr<ListResponse> List(const ListRequest& request) {
@@ -233,17 +293,22 @@ class Engine::Impl {
     }
     const auto& by_creation = s_.ops.by_creation();
     auto it = by_creation.lower_bound(start_before);
+    size_t bytes = 0;
     while (it != by_creation.begin()) {
       --it;
       const Op* op = it->second;
       const OperationRecord& rec = op->visible;
       if (op->visible_sequence == 0) continue;  // not durable yet
       if (!filter->Matches(rec.kind, rec.state, rec.labels)) continue;
-      if (static_cast<int>(response.operations.size()) == page_size) {
+      // The page ends at page_size records or before max_list_bytes, but is never empty.
+      size_t size = EstimatedSize(rec);
+      if (static_cast<int>(response.operations.size()) == page_size ||
+          (!response.operations.empty() && bytes + size > options_.max_list_bytes)) {
         response.next_page_token =
             EncodePageToken({it->first + 1, response.revision}, filter->Canonical());
         break;
       }
+      bytes += size;
       response.operations.push_back(rec);
     }
     return response;
@@ -281,8 +346,8 @@ class Engine::Impl {
                          {"current_sequence", std::to_string(op->visible_sequence)}});
     }
     if (absl::Status s = s_.streams.Reserve(principal); !s.ok()) return s;
-    auto cursor = std::make_unique<StatusCursor>(&s_, principal, id, after_sequence);
-    op->cursors.insert(cursor.get());
+    auto cursor = std::make_unique<StatusCursor>(&s_, store_, principal, id, after_sequence);
+    if (after_sequence > 0) s_.streams.CountResume(StreamRegistry::Kind::kStatus);
     return std::unique_ptr<Cursor>(std::move(cursor));
   }
 
@@ -308,7 +373,8 @@ class Engine::Impl {
     }
     if (absl::Status s = s_.streams.Reserve(principal); !s.ok()) return s;
     auto cursor = std::make_unique<WatchCursor>(&s_, principal, after_revision, *filter);
-    s_.streams.watches().insert(cursor.get());
+    s_.streams.WatchOpened();  // ~WatchCursor counts it closed
+    if (after_revision > 0) s_.streams.CountResume(StreamRegistry::Kind::kWatch);
     return std::unique_ptr<Cursor>(std::move(cursor));
   }
 
@@ -328,15 +394,30 @@ class Engine::Impl {
     {
       core::MutexLock lock(&s_.mu);
       if (scheduler_.running() > 0) {
-        grace_timer = clock_->Schedule(clock_->Now() + grace, [this] { CancelAllRunning(); });
+        grace_timer = clock_->Schedule(
+            clock_->Now() + grace, [this] { maintenance_.Post([this] { CancelAllRunning(); }); });
       }
     }
     if (grace <= Duration::zero()) CancelAllRunning();
+    // Cancelled runs get shutdown_cancel_bound to stop; a backend that ignores the cancel does
+    // not keep the server up. Its operation stays CANCELLING (or RUNNING past its commit point)
+    // in the store, and the next start's Recover resolves it by the backend's intent.
+    Clock::TimerId bound_timer = 0;
     {
       core::MutexLock lock(&s_.mu);
-      while (scheduler_.running() > 0) idle_cv_.Wait(&s_.mu);
+      if (scheduler_.running() > 0) {
+        bound_timer = clock_->Schedule(
+            clock_->Now() + std::max(grace, Duration::zero()) + options_.shutdown_cancel_bound,
+            [this] {
+              core::MutexLock lock(&s_.mu);
+              shutdown_gave_up_ = true;
+              idle_cv_.SignalAll();
+            });
+      }
+      while (scheduler_.running() > 0 && !shutdown_gave_up_) idle_cv_.Wait(&s_.mu);
     }
     if (grace_timer != 0) clock_->Cancel(grace_timer);
+    if (bound_timer != 0) clock_->Cancel(bound_timer);
     Flush();
     Wakes wakes;
     {
@@ -344,18 +425,31 @@ class Engine::Impl {
       s_.streams.Close();
       stop_workers_ = true;
       work_cv_.SignalAll();
-      for (const auto& [id, op] : s_.ops.all()) {
-        for (StreamCursor* c : op->cursors) c->TakeWakeLocked(&wakes);
-      }
-      for (StreamCursor* c : s_.streams.watches()) c->TakeWakeLocked(&wakes);
+      for (const auto& [id, op] : s_.ops.all()) TakeOpWakesLocked(op.get(), &wakes);
+      std::vector<StreamCursor*> watches(s_.streams.watches().begin(), s_.streams.watches().end());
+      for (StreamCursor* c : watches) c->TakeWakeLocked(&wakes);
     }
     RunWakes(&s_, &wakes);
-    for (std::thread& t : workers_) t.join();
+    std::vector<bool> abandon;
+    {
+      core::MutexLock lock(&s_.mu);
+      abandoned_ = in_run_;  // still inside backend_->Run: never joined
+      abandon = abandoned_;
+    }
+    for (size_t i = 0; i < workers_.size(); ++i) {
+      if (abandon[i]) {
+        workers_[i].detach();
+      } else {
+        workers_[i].join();
+      }
+    }
     workers_.clear();
     core::MutexLock lock(&s_.mu);
     shutdown_done_ = true;
     shutdown_cv_.SignalAll();
   }
+
+  void AwaitMaintenance() { maintenance_.Drain(); }
 
   bool serving() {
     core::MutexLock lock(&s_.mu);
@@ -373,6 +467,9 @@ class Engine::Impl {
     s.queued = scheduler_.queued();
     s.running = scheduler_.running();
     s.open_streams = s_.streams.open();
+    s.open_watches = s_.streams.open_watches();
+    s.resumed_status_streams = s_.streams.resumes(StreamRegistry::Kind::kStatus);
+    s.resumed_watches = s_.streams.resumes(StreamRegistry::Kind::kWatch);
     s.retained_operations = static_cast<int>(s_.ops.size());
     for (const auto& [id, op] : s_.ops.all()) {
       s.retained_events += static_cast<int64_t>(op->events.size());
@@ -421,15 +518,20 @@ class Engine::Impl {
           op->visible.progress = op->rec.progress;  // progress is a current value, not an event
           if (change.event) {
             op->visible_sequence = change.event->sequence;
-            for (StreamCursor* c : op->cursors) c->TakeWakeLocked(&wakes);
+            FanOutLocked(op);
+            if (core::IsTerminal(change.event->state)) {
+              // Finished and durable: its events are the store's (streams page them from
+              // there); memory keeps the record only.
+              op->events_base = op->visible_sequence;
+              std::vector<EventPtr>().swap(op->events);
+            }
           }
         }
-        for (StreamCursor* c : s_.streams.watches()) c->TakeWakeLocked(&wakes);
-        if (s_.log.Trim()) {
-          for (StreamCursor* c : s_.streams.watches()) c->TakeWakeLocked(&wakes);
-        }
+        s_.log.Trim();
+        FanOutWatchesLocked();
         durable_cv_.SignalAll();
         DispatchLocked();  // operations are dispatched only once their QUEUED event is durable
+        RemoveExcessLaterLocked();
       }
       timers_to_cancel.swap(timers_to_cancel_);
     }
@@ -486,7 +588,7 @@ class Engine::Impl {
     }
   }
 
-  void WorkerLoop() {
+  void WorkerLoop(int worker) {
     for (;;) {
       std::string id;
       core::RunRequest request;
@@ -517,8 +619,24 @@ class Engine::Impl {
         if (Op* op = s_.ops.Find(id)) EndRunLocked(op);
         continue;
       }
+      {
+        core::MutexLock lock(&s_.mu);
+        if (stop_workers_) {  // shutdown ended waiting: never start a run it would not join
+          if (Op* op = s_.ops.Find(id)) EndRunLocked(op);
+          continue;
+        }
+        in_run_[worker] = true;
+      }
+      std::shared_ptr<Lifeline> lifeline = lifeline_;
       Sink sink(this, id);
       core::Outcome outcome = backend_->Run(request, sink, *token);
+      bool abandoned = true;  // stays so if the engine is gone
+      lifeline->Call([&] {
+        core::MutexLock lock(&s_.mu);
+        in_run_[worker] = false;
+        abandoned = abandoned_[worker];
+      });
+      if (abandoned) return;  // shutdown gave up on this run; recovery resolves it
       {
         core::MutexLock lock(&s_.mu);
         if (Op* op = s_.ops.Find(id)) {
@@ -546,17 +664,11 @@ class Engine::Impl {
   void FinishLocked(Op* op, Ending ending) GPOP_REQUIRES(s_.mu) {
     AppendEventLocked(
         op, TerminalEvent(std::move(ending), op->rec.cancel_requested, op->folded_messages));
-    s_.ops.MarkFinished(op->rec.id);
+    s_.ops.MarkFinished(op);
     ScheduleRetentionLocked(op);
     if (op->deadline_timer != 0) {
       timers_to_cancel_.push_back(op->deadline_timer);  // cancelled by Flush, outside mu
       op->deadline_timer = 0;
-    }
-    if (s_.ops.finished_count() > static_cast<size_t>(options_.retained_operations) &&
-        !excess_removal_scheduled_) {
-      // Removal touches the store: defer to a clock callback so it runs without mu.
-      excess_removal_scheduled_ = true;
-      timers_.Schedule(clock_->Now(), [this] { RemoveExcess(); });
     }
   }
 
@@ -569,14 +681,72 @@ class Engine::Impl {
   }
 
   void OnProgress(const std::string& id, int64_t numerator, int64_t denominator) {
+    core::MutexLock lock(&s_.mu);
+    Op* op = s_.ops.Find(id);
+    if (op == nullptr || core::IsTerminal(op->rec.state)) return;
+    op->rec.progress = Progress{numerator, denominator, op->rec.last_sequence};
+    op->visible.progress = op->rec.progress;
+    FanOutLocked(op);
+  }
+
+  // --- Wake fan-out ---------------------------------------------------------------------------
+  //
+  // The thread that reports progress or leads a group commit never runs a watcher's wake: it
+  // queues at most one wake pass per operation (and one for watches) on the fan-out pool, in
+  // O(1). A pass takes the wakes of the cursors armed at that moment, so changes that arrive
+  // while one is queued cost nothing more (watchers get the newest value).
+
+  void FanOutLocked(Op* op) GPOP_REQUIRES(s_.mu) {
+    if (op->armed.empty() || op->fanout_pending) return;
+    op->fanout_pending = true;
+    fanout_.Post([this, id = op->rec.id] { WakeOperation(id); });
+  }
+
+  void WakeOperation(const std::string& id) GPOP_EXCLUDES(s_.mu) {
     Wakes wakes;
     {
       core::MutexLock lock(&s_.mu);
       Op* op = s_.ops.Find(id);
-      if (op == nullptr || core::IsTerminal(op->rec.state)) return;
-      op->rec.progress = Progress{numerator, denominator, op->rec.last_sequence};
-      op->visible.progress = op->rec.progress;
-      for (StreamCursor* c : op->cursors) c->TakeWakeLocked(&wakes);
+      if (op == nullptr) return;
+      op->fanout_pending = false;
+      TakeOpWakesLocked(op, &wakes);
+    }
+    RunWakes(&s_, &wakes);
+  }
+
+  void TakeOpWakesLocked(Op* op, Wakes* wakes) GPOP_REQUIRES(s_.mu) {
+    std::set<StreamCursor*> armed;
+    armed.swap(op->armed);
+    for (StreamCursor* c : armed) c->TakeWakeLocked(wakes);
+  }
+
+  void FanOutWatchesLocked() GPOP_REQUIRES(s_.mu) {
+    if (s_.streams.watches().empty() || watch_fanout_pending_) return;
+    watch_fanout_pending_ = true;
+    fanout_.Post([this] { WakeWatches(); });
+  }
+
+  // Wakes the armed watches that the events made visible since the last pass concern: a watch
+  // is woken only by an event its filter matches (or by falling out of retention).
+  void WakeWatches() GPOP_EXCLUDES(s_.mu) {
+    Wakes wakes;
+    {
+      core::MutexLock lock(&s_.mu);
+      watch_fanout_pending_ = false;
+      const auto& window = s_.log.window();
+      auto it = std::upper_bound(
+          window.begin(), window.end(), watch_woken_revision_,
+          [](uint64_t rev, const WatchEntry& e) { return rev < e.event->revision; });
+      std::vector<const WatchEntry*> fresh;
+      for (; it != window.end() && it->event->revision <= s_.log.visible_revision(); ++it) {
+        fresh.push_back(&*it);
+      }
+      watch_woken_revision_ = std::max(watch_woken_revision_, s_.log.visible_revision());
+      std::vector<StreamCursor*> due;
+      for (StreamCursor* c : s_.streams.watches()) {
+        if (static_cast<WatchCursor*>(c)->WantsWakeLocked(fresh)) due.push_back(c);
+      }
+      for (StreamCursor* c : due) c->TakeWakeLocked(&wakes);
     }
     RunWakes(&s_, &wakes);
   }
@@ -658,15 +828,32 @@ class Engine::Impl {
 
   // --- Timers and retention ---------------------------------------------------------------------
 
+  // Timers only hand work to the maintenance thread: a deadline's cancel and retention's removal
+  // write the store, and the clock's thread never blocks.
+  Clock::TimerId ScheduleTimerLocked(Time when, std::function<void()> work) GPOP_REQUIRES(s_.mu) {
+    return timers_.Schedule(when, [this, work = std::move(work)] { maintenance_.Post(work); });
+  }
+
   void ScheduleDeadlineLocked(Op* op) GPOP_REQUIRES(s_.mu) {
     std::string id = op->rec.id;
-    op->deadline_timer = timers_.Schedule(op->rec.deadline, [this, id] { OnDeadline(id); });
+    op->deadline_timer = ScheduleTimerLocked(op->rec.deadline, [this, id] { OnDeadline(id); });
   }
 
   void ScheduleRetentionLocked(Op* op) GPOP_REQUIRES(s_.mu) {
     std::string id = op->rec.id;
     Time when = op->rec.end_time.value_or(clock_->Now()) + options_.retention;
-    timers_.Schedule(when, [this, id] { RemoveOperations({id}); });
+    ScheduleTimerLocked(when, [this, id] { RemoveOperations({id}); });
+  }
+
+  // Count-based retention, once terminal events are durable (only those may be removed): the
+  // maintenance thread removes the oldest finished operations beyond the limit, without mu.
+  void RemoveExcessLaterLocked() GPOP_REQUIRES(s_.mu) {
+    if (s_.ops.finished_count() <= static_cast<size_t>(options_.retained_operations) ||
+        excess_removal_scheduled_) {
+      return;
+    }
+    excess_removal_scheduled_ = true;
+    maintenance_.Post([this] { RemoveExcess(); });
   }
 
   // Count-based retention: removes the oldest finished operations beyond the limit.
@@ -693,12 +880,12 @@ class Engine::Impl {
         // Only once its terminal event is durable: no change of it can still reach the store
         // after the delete. Otherwise retention tries again later.
         if (!core::IsTerminal(op->visible.state) || op->visible_sequence != op->rec.last_sequence) {
-          timers_.Schedule(clock_->Now() + std::chrono::seconds(1),
-                           [this, id] { RemoveOperations({id}); });
+          ScheduleTimerLocked(clock_->Now() + std::chrono::seconds(1),
+                              [this, id] { RemoveOperations({id}); });
           continue;
         }
         // Cursors of a removed operation end with OPERATION_EXPIRED on their next poll.
-        for (StreamCursor* c : op->cursors) c->TakeWakeLocked(&wakes);
+        TakeOpWakesLocked(op, &wakes);
         s_.ops.Remove(id);
         removed.push_back(id);
       }
@@ -737,6 +924,12 @@ class Engine::Impl {
   std::deque<std::string> ready_ GPOP_GUARDED_BY(s_.mu);  // admitted, for the executor threads
   OperationIdGenerator ids_ GPOP_GUARDED_BY(s_.mu);
   TimerSet timers_;
+  WorkQueue maintenance_;
+  WorkQueue fanout_;                                          // wake passes
+  bool watch_fanout_pending_ GPOP_GUARDED_BY(s_.mu) = false;  // a WakeWatches is queued
+  uint64_t watch_woken_revision_ GPOP_GUARDED_BY(s_.mu) =
+      0;  // events up to it were passed  // timer consequences that block: store writes, backend
+          // cancels
   std::vector<Clock::TimerId> timers_to_cancel_ GPOP_GUARDED_BY(s_.mu);
   std::function<void(bool)> serving_observer_ GPOP_GUARDED_BY(s_.mu);
   bool excess_removal_scheduled_ GPOP_GUARDED_BY(s_.mu) = false;
@@ -744,6 +937,10 @@ class Engine::Impl {
   bool shutdown_started_ GPOP_GUARDED_BY(s_.mu) = false;
   bool shutdown_done_ GPOP_GUARDED_BY(s_.mu) = false;
   bool stop_workers_ GPOP_GUARDED_BY(s_.mu) = false;
+  bool shutdown_gave_up_ GPOP_GUARDED_BY(s_.mu) = false;
+  std::vector<bool> in_run_ GPOP_GUARDED_BY(s_.mu);     // per worker: inside backend_->Run
+  std::vector<bool> abandoned_ GPOP_GUARDED_BY(s_.mu);  // per worker: detached by Shutdown
+  const std::shared_ptr<Lifeline> lifeline_ = std::make_shared<Lifeline>();
 
   std::vector<std::thread> workers_;  // written only by the constructor and Shutdown
 };
@@ -768,6 +965,7 @@ absl::StatusOr<std::unique_ptr<Cursor>> Engine::OpenWatch(const std::string& pri
   return impl_->OpenWatch(principal, after, filter);
 }
 void Engine::Shutdown(Duration grace) { impl_->Shutdown(grace); }
+void Engine::AwaitMaintenance() { impl_->AwaitMaintenance(); }
 bool Engine::serving() { return impl_->serving(); }
 void Engine::SetServingObserver(std::function<void(bool)> observer) {
   impl_->SetServingObserver(std::move(observer));

@@ -40,6 +40,15 @@ struct EngineOptions {
   int retained_operations = 10000;                  // and at most this many
   int retained_revisions = 100000;                  // events kept for WatchOperations replay
   int max_events_per_operation = 10000;  // later message events are folded into one count
+  // Shutdown: after the grace period, cancelled runs get this long to stop; a backend that still
+  // has not returned is abandoned (its operation is resolved by Recover at the next start).
+  Duration shutdown_cancel_bound = std::chrono::seconds(10);
+  // A listing page ends before its records' estimated size passes this (a default client
+  // accepts 4 MiB), and at page_size records.
+  size_t max_list_bytes = size_t{2} << 20;
+  // What a status stream reads from the store at once when it replays events no longer in
+  // memory (a finished operation's, or those from before a restart).
+  Store::PageLimits history_page{256, size_t{256} << 10};
 };
 
 // StartRequest
@@ -151,8 +160,16 @@ class Engine {
 
   // Planned shutdown: refuse new starts (UNAVAILABLE, SHUTTING_DOWN), keep queued operations
   // queued, let running ones finish within `grace`, then cancel the rest and wait for their
-  // backends to return; finally end every open stream. Idempotent; blocks until done.
+  // backends to return, at most `shutdown_cancel_bound` more: a run still going then is left as
+  // the store has it (CANCELLING, or RUNNING past its commit point) for the next start's Recover
+  // to resolve, and its later outcome is ignored. Finally ends every open stream. Idempotent;
+  // blocks until done (at most grace + shutdown_cancel_bound on the engine's clock).
   void Shutdown(Duration grace);
+
+  // Waits until the work timers handed over so far is done. Timers (deadlines, retention, the
+  // shutdown grace period) never do blocking work on the clock's thread: they hand it to the
+  // engine's maintenance thread. For tests that advance a FakeClock and then look.
+  void AwaitMaintenance();
 
   // Readiness: false once Shutdown began or the store failed.
   bool serving();
@@ -165,7 +182,12 @@ class Engine {
   struct Stats {
     int queued = 0;
     int running = 0;
-    int open_streams = 0;
+    int open_streams = 0;  // status streams and watches
+    int open_watches = 0;
+    // Streams opened after a sequence (status) or a revision (watch) > 0, since start-up: the
+    // resumes of cut streams (and watchers that list first, then watch from the listed revision).
+    uint64_t resumed_status_streams = 0;
+    uint64_t resumed_watches = 0;
     int retained_operations = 0;
     int64_t retained_events = 0;  // events held in memory (operation logs + watch log)
     uint64_t revision = 0;

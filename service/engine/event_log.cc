@@ -2,11 +2,16 @@
 
 #include <utility>
 
+#include "service/engine/large_result.h"
+
 namespace gpop::engine {
 
 EventLog::EventLog(size_t retained_revisions) : retained_revisions_(retained_revisions) {}
 
 EventPtr EventLog::Append(Op* op, Event ev, Time now) {
+  // A large result goes to the store once, beside the operation; the record and the event keep
+  // the rest of the result.
+  std::shared_ptr<const std::string> content = DetachLargeResult(&ev.result);
   ev.operation_id = op->rec.id;
   ev.kind = op->rec.kind;
   ev.sequence = op->rec.last_sequence + 1;
@@ -26,7 +31,7 @@ EventPtr EventLog::Append(Op* op, Event ev, Time now) {
   auto ptr = std::make_shared<const Event>(std::move(ev));
   op->events.push_back(ptr);
   window_.push_back({ptr, op->labels});
-  pending_.push_back({op->rec, *ptr});
+  pending_.push_back({op->rec, *ptr, std::move(content)});
   return ptr;
 }
 

@@ -34,7 +34,9 @@ class EventLog {
   explicit EventLog(size_t retained_revisions);
 
   // Numbers `ev` as the op's next event at `now`, applies it to op->rec and queues the change.
-  // `ev.state` is the new state (the first event is always QUEUED). Returns the event.
+  // `ev.state` is the new state (the first event is always QUEUED). A large result (report
+  // content) leaves the event and the record here and travels to the store in the change only.
+  // Returns the event.
   EventPtr Append(Op* op, Event ev, Time now);
 
   // The changes to commit now, or empty when there are none, a batch is being committed, or the

@@ -29,16 +29,21 @@ struct Op {
   OperationRecord rec;      // current, including changes not yet durable
   OperationRecord visible;  // as of the last durable change
   LabelsPtr labels;
-  uint64_t create_index = 0;      // creation order, assigned by OperationTable::Add
-  std::vector<EventPtr> events;   // events[i]->sequence == i + 1
+  uint64_t create_index = 0;  // creation order, assigned by OperationTable::Add
+  // The events still in memory: events[i]->sequence == events_base + i + 1. Older ones (every
+  // event of a finished operation, and those from before a restart) are read from the store.
+  std::vector<EventPtr> events;
+  uint64_t events_base = 0;
   uint64_t visible_sequence = 0;  // events up to this one are durable
   std::shared_ptr<core::CancelToken> token = std::make_shared<core::CancelToken>();
   std::vector<core::ResourceClaim> claims;
   Clock::TimerId deadline_timer = 0;
   bool deadline_cancelled = false;
   bool shutdown_cancelled = false;
-  int folded_messages = 0;          // message events dropped by the per-operation limit
-  std::set<StreamCursor*> cursors;  // open status streams over this operation
+  int folded_messages = 0;        // message events dropped by the per-operation limit
+  uint64_t finish_index = 0;      // place in OperationTable's finished order (0: not finished)
+  std::set<StreamCursor*> armed;  // status streams over this operation waiting for a wake
+  bool fanout_pending = false;    // a wake pass over `armed` is queued
 };
 
 }  // namespace gpop::engine

@@ -1,7 +1,5 @@
 #include "service/engine/operation_table.h"
 
-#include <algorithm>
-
 namespace gpop::engine {
 
 OperationTable::OperationTable(size_t max_expired) : max_expired_(max_expired) {}
@@ -39,10 +37,17 @@ void OperationTable::Erase(const std::string& id) {
 
 void OperationTable::Forget(const std::string& id) { Erase(id); }
 
+void OperationTable::MarkFinished(Op* op) {
+  if (op->finish_index != 0) return;
+  op->finish_index = next_finish_index_++;
+  finished_[op->finish_index] = op->rec.id;
+}
+
 void OperationTable::Remove(const std::string& id) {
-  if (ops_.count(id) == 0) return;
+  Op* op = Find(id);
+  if (op == nullptr) return;
+  finished_.erase(op->finish_index);
   Erase(id);
-  finished_.erase(std::remove(finished_.begin(), finished_.end(), id), finished_.end());
   expired_.insert(id);
   expired_order_.push_back(id);
   while (expired_order_.size() > max_expired_) {
@@ -58,7 +63,7 @@ void OperationTable::AddExpired(const std::string& id) {
 std::vector<std::string> OperationTable::OldestFinished(size_t n) const {
   std::vector<std::string> out;
   for (auto it = finished_.begin(); it != finished_.end() && out.size() < n; ++it) {
-    out.push_back(*it);
+    out.push_back(it->second);
   }
   return out;
 }

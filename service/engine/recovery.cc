@@ -16,6 +16,9 @@ absl::StatusOr<Recovered> RestoreSnapshot(Store::Snapshot snapshot, core::Backen
     auto op = std::make_unique<Op>();
     op->labels = std::make_shared<const std::map<std::string, std::string>>(rec.labels);
     op->claims = backend.Claims(rec.spec);
+    // Every stored event is durable and stays in the store: streams read them from there.
+    op->visible_sequence = rec.last_sequence;
+    op->events_base = rec.last_sequence;
     op->rec = rec;
     op->visible = std::move(rec);
     ops->Add(std::move(op));
@@ -27,13 +30,11 @@ absl::StatusOr<Recovered> RestoreSnapshot(Store::Snapshot snapshot, core::Backen
       log->Restore(ptr, std::make_shared<std::map<std::string, std::string>>());
       continue;
     }
-    if (ptr->sequence != op->events.size() + 1) {
-      return absl::DataLossError("store: operation " + ptr->operation_id +
-                                 " has a gap in its events at sequence " +
-                                 std::to_string(ptr->sequence));
+    if (ptr->sequence > op->rec.last_sequence) {
+      return absl::DataLossError("store: operation " + ptr->operation_id + " has event " +
+                                 std::to_string(ptr->sequence) + " past its record's last, " +
+                                 std::to_string(op->rec.last_sequence));
     }
-    op->events.push_back(ptr);
-    op->visible_sequence = ptr->sequence;
     log->Restore(ptr, op->labels);
   }
   for (const std::string& id : snapshot.expired) ops->AddExpired(id);

@@ -25,8 +25,9 @@ struct Recovered {
 
 // RestoreSnapshot
 //
-// Fills `ops` and `log` (both empty) from `snapshot`; `backend` gives each operation's claims.
-// DATA_LOSS when an operation's events have a gap.
+// Fills `ops` and `log` (both empty) from `snapshot` (every record, the newest events: the
+// watch window); `backend` gives each operation's claims. Operations keep no events in memory:
+// their history is read from the store. DATA_LOSS when an event is past its record's last.
 absl::StatusOr<Recovered> RestoreSnapshot(Store::Snapshot snapshot, core::Backend& backend,
                                           OperationTable* ops, EventLog* log);
 

@@ -1,11 +1,21 @@
 // The persistence interface the engine writes through. Every operation and event reaches the
 // store before any caller or stream can see it ("durable before streamed"); implementations live
 // in service/store (SqliteStore, gpopd's default; MemoryStore for tests).
+//
+// The store, not the engine, holds history: the engine keeps live operations and a bounded
+// window of recent events in memory and reads older events from here, in pages. Large results
+// (a report's content) are kept once, beside the operation, never inside its record or events.
 
 #ifndef GPOP_SERVICE_ENGINE_STORE_H_
 #define GPOP_SERVICE_ENGINE_STORE_H_
 
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -16,35 +26,75 @@ namespace gpop::engine {
 
 // Store
 //
-// Durable operations and events. Thread-safe; the engine calls `Commit` from one thread at a
-// time (group commit: a batch holds every change made while the previous batch was written).
+// Durable operations, events and results. Thread-safe; the engine calls `Commit` from one
+// thread at a time (group commit: a batch holds every change made while the previous batch was
+// written). Reads may run concurrently with a commit and see a batch entirely or not at all.
 class Store {
  public:
   virtual ~Store() = default;
 
-  // One change: the operation's record as it is after the change, and the event that made it
-  // (none for a progress-only change).
+  // One change: the operation's record as it is after the change, the event that made it (none
+  // for a progress-only change), and, on the terminal change of an operation with a large
+  // result, that result's bytes (a report's content). The record and the event carry the
+  // result without those bytes; `ReadResult` returns them.
   struct Change {
+    Change() = default;
+    Change(OperationRecord r, std::optional<Event> e,
+           std::shared_ptr<const std::string> content = nullptr)
+        : record(std::move(r)), event(std::move(e)), result_content(std::move(content)) {}
+
     OperationRecord record;
     std::optional<Event> event;
+    std::shared_ptr<const std::string> result_content;
   };
 
   // Makes a batch durable, atomically, in order. When it returns OK, every change survives a
   // crash. An error leaves the store as it was before the batch.
   virtual absl::Status Commit(const std::vector<Change>& batch) = 0;
 
-  // Removes a finished operation and its events (retention, or LRO DeleteOperation); its id is
-  // remembered as expired (Snapshot::expired) so that it answers OPERATION_EXPIRED after a restart.
+  // Removes a finished operation, its events and its result (retention, or LRO
+  // DeleteOperation); its id is remembered as expired (Snapshot::expired) so that it answers
+  // OPERATION_EXPIRED after a restart.
   virtual absl::Status Delete(const std::string& operation_id) = 0;
 
-  // Everything stored, for recovery at start-up.
+  // What recovery loads at start-up: every retained record and the newest events, never all
+  // history.
+  struct LoadOptions {
+    // At most this many events, the newest (the engine's window of recent events).
+    size_t max_events = std::numeric_limits<size_t>::max();
+  };
   struct Snapshot {
-    std::vector<OperationRecord> operations;  // any order
-    std::vector<Event> events;                // in revision order
+    std::vector<OperationRecord> operations;  // any order; results without their content
+    std::vector<Event> events;                // the newest max_events, in revision order
     uint64_t revision = 0;                    // the highest revision ever assigned
     std::vector<std::string> expired;         // ids removed by Delete, oldest first (bounded)
   };
-  virtual absl::StatusOr<Snapshot> Load() = 0;
+  virtual absl::StatusOr<Snapshot> Load(const LoadOptions& options) = 0;
+  // Everything (tests and tools).
+  absl::StatusOr<Snapshot> Load() { return Load(LoadOptions{}); }
+
+  // One page of history. A page holds at least one event when there is one (however large),
+  // then stops before `max_events` or before its events' encoded size would pass `max_bytes`.
+  struct PageLimits {
+    size_t max_events = 1000;
+    size_t max_bytes = size_t{1} << 20;
+  };
+
+  // One operation's events with sequence > `after_sequence`, in sequence order (an operation
+  // without events, or an unknown one, gives an empty page).
+  virtual absl::StatusOr<std::vector<Event>> ReadEvents(const std::string& operation_id,
+                                                        uint64_t after_sequence,
+                                                        const PageLimits& limits) = 0;
+
+  // Every retained operation's events with revision > `after_revision`, in revision order
+  // (watch streams that fell behind the engine's window). Revisions may have gaps where
+  // operations were removed.
+  virtual absl::StatusOr<std::vector<Event>> ReadRevisions(uint64_t after_revision,
+                                                           const PageLimits& limits) = 0;
+
+  // The large result stored with `operation_id`'s terminal change. NOT_FOUND when there is
+  // none (the operation has no large result, is unknown, or was removed).
+  virtual absl::StatusOr<std::string> ReadResult(const std::string& operation_id) = 0;
 };
 
 }  // namespace gpop::engine

@@ -1,9 +1,11 @@
 // Open streams: the server-wide and per-principal stream limits, the watch cursors that every
-// durable event may concern, and whether streams were ended by shutdown.
+// durable event may concern, how many streams resumed, and whether streams were ended by
+// shutdown.
 
 #ifndef GPOP_SERVICE_ENGINE_STREAM_REGISTRY_H_
 #define GPOP_SERVICE_ENGINE_STREAM_REGISTRY_H_
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -26,7 +28,19 @@ class StreamRegistry {
   void Release(const std::string& principal);
   int open() const { return open_; }
 
+  // Watch cursors waiting for a wake.
   std::set<StreamCursor*>& watches() { return watches_; }
+
+  // Open watch streams, armed or not.
+  void WatchOpened() { ++open_watches_; }
+  void WatchClosed() { --open_watches_; }
+  int open_watches() const { return open_watches_; }
+
+  // Streams opened after a position > 0 (a sequence for status streams, a revision for watches):
+  // resumes of cut streams, and watches that follow a listing. Counted since construction.
+  enum class Kind { kStatus, kWatch };
+  void CountResume(Kind kind) { ++resumes_[kind == Kind::kWatch ? 1 : 0]; }
+  uint64_t resumes(Kind kind) const { return resumes_[kind == Kind::kWatch ? 1 : 0]; }
 
   // Shutdown ended every stream; no new one opens.
   bool closed() const { return closed_; }
@@ -38,6 +52,8 @@ class StreamRegistry {
   int open_ = 0;
   std::map<std::string, int> per_principal_;
   std::set<StreamCursor*> watches_;
+  int open_watches_ = 0;
+  uint64_t resumes_[2] = {0, 0};  // kStatus, kWatch
   bool closed_ = false;
 };
 

@@ -3,12 +3,13 @@
 #include "service/http/http_flags.h"
 
 #include <cstdio>
-#include <fstream>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/reflection.h"
+#include "absl/time/time.h"
 #include "service/api/log.h"
+#include "service/platform/files.h"
 
 ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
           "HTTP/JSON, Server-Sent Events and the dashboard: host:port or [ipv6]:port (port 0: "
@@ -18,6 +19,9 @@ ABSL_FLAG(std::string, http_port_file, "",
 ABSL_FLAG(int, http_threads, 2,
           "libmicrohttpd event-loop threads (every HTTP connection and SSE stream is served by "
           "one of them; idle streams hold none).");
+ABSL_FLAG(absl::Duration, http_session_ttl, absl::Hours(8),
+          "How long a dashboard sign-in (POST /v1/session: a bearer token for a session cookie) "
+          "lasts; the token itself is checked again on every request.");
 ABSL_FLAG(int, http_max_connections, 4096, "Open HTTP connections (streams included) at most.");
 
 namespace gpop::http {
@@ -32,6 +36,12 @@ absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlags(
   options.authenticator = authenticator;
   options.metrics = metrics;
   options.io_threads = absl::GetFlag(FLAGS_http_threads);
+  // Session cookies stay valid across restarts when the page-token key is kept in --state_dir.
+  options.session_secret = service.page_token_key;
+  options.clock = service.clock;
+  absl::Duration ttl = absl::GetFlag(FLAGS_http_session_ttl);
+  if (ttl < absl::Minutes(1)) return absl::InvalidArgumentError("--http_session_ttl must be >= 1m");
+  options.session_ttl = absl::ToChronoSeconds(ttl);
   int max_connections = absl::GetFlag(FLAGS_http_max_connections);
   if (max_connections < 1) return absl::InvalidArgumentError("--http_max_connections must be >= 1");
   options.max_connections = static_cast<unsigned>(max_connections);
@@ -53,14 +63,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlags(
   }
   std::string port_file = absl::GetFlag(FLAGS_http_port_file);
   if (!port_file.empty()) {
-    std::string tmp = port_file + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << (*server)->port() << "\n";
-      if (!out.flush()) return absl::UnavailableError("cannot write --http_port_file " + port_file);
-    }
-    if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
-      return absl::UnavailableError("cannot write --http_port_file " + port_file);
+    core::Status written =
+        platform::WriteFileAtomically(port_file, std::to_string((*server)->port()) + "\n");
+    if (!written.ok()) {
+      return absl::UnavailableError("cannot write --http_port_file " + port_file + ": " +
+                                    written.error().message);
     }
   }
   return server;

@@ -151,9 +151,11 @@ HttpServer::HttpServer(const HttpOptions& options, std::unique_ptr<api::Operatio
     : options_(options),
       api_(std::move(api)),
       local_authenticator_(options.insecure),
+      sealer_(options.session_secret),
       routes_(api_.get(), &streams_,
               options.authenticator != nullptr ? options.authenticator : &local_authenticator_,
-              !options.insecure, options.metrics) {
+              SessionConfig{&sealer_, options.clock, options.session_ttl}, !options.insecure,
+              options.metrics) {
   core::MutexLock lock(&mu_);
   pool_ = std::make_unique<api::BlockingPool>(options.blocking_threads);
 }
@@ -223,6 +225,7 @@ int HttpServer::OnRequest(void* connection_ptr, const char* url, const char* met
     MHD_get_connection_values(connection, MHD_HEADER_KIND, &Collect, &exchange->request.headers);
     MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, &Collect,
                               &exchange->request.query);
+    MHD_get_connection_values(connection, MHD_COOKIE_KIND, &Collect, &exchange->request.cookies);
     *context = exchange;
     return MHD_YES;
   }

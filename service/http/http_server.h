@@ -17,6 +17,7 @@
 #include "service/api/operations_api.h"
 #include "service/core/mutex.h"
 #include "service/http/routes.h"
+#include "service/http/session.h"
 #include "service/http/sse_stream.h"
 #include "service/metrics/metrics.h"
 
@@ -35,6 +36,12 @@ struct HttpOptions {
   // Who callers are, as for the gRPC port; must outlive the server. Null: no credentials are
   // configured, and loopback callers act as the implicit admin (api::LocalAuthenticator).
   const api::Authenticator* authenticator = nullptr;
+  // The dashboard's session cookies (session.h): the secret their keys derive from (empty: a
+  // random one per process, so sessions end with the process), how long one lasts, and the
+  // clock that dates them (null: the system clock; must outlive the server).
+  std::string session_secret;
+  engine::Duration session_ttl = std::chrono::hours(8);
+  engine::Clock* clock = nullptr;
   // Served at GET /metrics when set (callers authenticate as for /v1); must outlive the server.
   metrics::Metrics* metrics = nullptr;
   // libmicrohttpd's event-loop threads; every connection, streams included, is served by one.
@@ -87,6 +94,7 @@ class HttpServer {
   const std::unique_ptr<api::OperationsApi> api_;
   StreamRegistry streams_;
   api::LocalAuthenticator local_authenticator_;  // when options_.authenticator is null
+  const SessionSealer sealer_;
   Routes routes_;
   MHD_Daemon* daemon_ = nullptr;
   int port_ = 0;

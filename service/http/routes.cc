@@ -2,11 +2,14 @@
 
 #include "service/http/routes.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <utility>
+#include <variant>
 
 #include "absl/strings/match.h"
+#include "service/api/conversion.h"
 #include "service/api/server.h"
 #include "service/core/error.h"
 #include "service/engine/status_convert.h"
@@ -52,17 +55,8 @@ absl::Status MethodNotAllowed(const Request& request) {
                             {{"method", request.method}});
 }
 
-// The resume position of a stream: the query parameter when given, else Last-Event-ID (what
-// EventSource sends back on reconnect), else 0.
-absl::Status ResumePosition(const Request& request, const std::string& param, uint64_t* out) {
-  std::string text;
-  std::string field = param;
-  if (auto it = request.query.find(param); it != request.query.end()) {
-    text = it->second;
-  } else if (auto h = request.headers.find("last-event-id"); h != request.headers.end()) {
-    text = h->second;
-    field = "Last-Event-ID";
-  }
+// One resume position's text as a number (0 when empty).
+absl::Status ParsePosition(const std::string& text, const std::string& field, uint64_t* out) {
   *out = 0;
   if (text.empty()) return absl::OkStatus();
   errno = 0;
@@ -76,26 +70,44 @@ absl::Status ResumePosition(const Request& request, const std::string& param, ui
   return absl::OkStatus();
 }
 
+// The resume position of a stream: the later of the query parameter and Last-Event-ID, either
+// when only one is sent, else 0. EventSource reconnects to the same URL (its query parameter
+// where the page first opened it) with Last-Event-ID set to the last id it received since:
+// the later one is where the viewer really is.
+absl::Status ResumePosition(const Request& request, const std::string& param, uint64_t* out) {
+  uint64_t by_param = 0, by_header = 0;
+  if (auto it = request.query.find(param); it != request.query.end()) {
+    if (absl::Status s = ParsePosition(it->second, param, &by_param); !s.ok()) return s;
+  }
+  if (auto h = request.headers.find("last-event-id"); h != request.headers.end()) {
+    if (absl::Status s = ParsePosition(h->second, "Last-Event-ID", &by_header); !s.ok()) return s;
+  }
+  *out = std::max(by_param, by_header);
+  return absl::OkStatus();
+}
+
 std::map<std::string, std::string> Without(std::map<std::string, std::string> query,
                                            const std::string& key) {
   query.erase(key);
   return query;
 }
 
-Reply ReportReply(const absl::StatusOr<v1::Operation>& operation) {
+// From the operation's record, not its proto: the proto carries a large report only by
+// reference (gpop.v1.ReportInfo.content is empty past 1 MiB).
+Reply ReportReply(const absl::StatusOr<engine::OperationRecord>& operation) {
   if (!operation.ok()) return ErrorReply(operation.status());
-  if (!operation->has_result() || !operation->result().has_report()) {
+  const auto* report = std::get_if<core::ReportInfo>(&operation->result);
+  if (report == nullptr) {
     return ErrorReply(engine::MakeStatus(
         core::Code::kFailedPrecondition, "NO_REPORT",
-        "operation " + operation->id() + " has no report (not a finished report operation)",
-        {{"operation_id", operation->id()}}));
+        "operation " + operation->id + " has no report (not a finished report operation)",
+        {{"operation_id", operation->id}}));
   }
-  const v1::ReportInfo& report = operation->result().report();
   Reply reply;
   // XML is shown as text: an XML document could carry a stylesheet that runs.
-  reply.content_type =
-      report.format() == v1::HTML ? "text/html; charset=utf-8" : "text/plain; charset=utf-8";
-  reply.body = report.content();
+  reply.content_type = report->format == core::ReportFormat::kHtml ? "text/html; charset=utf-8"
+                                                                   : "text/plain; charset=utf-8";
+  reply.body = report->content;
   reply.headers.emplace_back("Content-Security-Policy", kReportCsp);
   reply.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
   return reply;
@@ -143,6 +155,20 @@ absl::Status CheckSameOrigin(const Request& request) {
   return absl::OkStatus();
 }
 
+absl::Status CheckCsrf(const Request& request, const HttpIdentity& identity,
+                       const SessionSealer& sealer) {
+  if (identity.via != HttpIdentity::Via::kSession) return absl::OkStatus();
+  auto it = request.headers.find(kCsrfHeader);
+  if (it != request.headers.end() && sealer.CsrfMatches(identity.session_cookie, it->second)) {
+    return absl::OkStatus();
+  }
+  return engine::MakeStatus(core::Code::kPermissionDenied, "CSRF_TOKEN_INVALID",
+                            "refused a state-changing request: a request authenticated by the "
+                            "session cookie must carry the session's X-Gpop-Csrf header (GET "
+                            "/v1/session gives it)",
+                            {});
+}
+
 absl::Status CheckLoopbackHost(const Request& request) {
   auto it = request.headers.find("host");
   std::string host = it == request.headers.end() ? "" : it->second;
@@ -188,16 +214,30 @@ Answer Routes::Handle(const Request& request) const {
     }
     return answer;
   }
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  if (request.path == "/v1/session" && request.method == "POST") {
+    answer.reply = SignIn(request);
+    return answer;
+  }
   auto authorization = request.headers.find("authorization");
-  absl::StatusOr<api::Principal> caller =
+  auto cookie = request.cookies.find(kSessionCookie);
+  absl::StatusOr<HttpIdentity> caller =
       HttpCaller(authorization == request.headers.end() ? std::string() : authorization->second,
-                 *authenticator_, loopback_host_only_);
+                 cookie == request.cookies.end() ? nullptr : &cookie->second, *sessions_.sealer,
+                 Now(), *authenticator_, loopback_host_only_);
   if (!caller.ok()) {
-    answer.reply = ErrorReply(caller.status());
+    // A stream's refusal is a failure event on a 200 stream: EventSource cannot read a body,
+    // and the page must learn that it has to sign in again rather than retry.
+    if (get &&
+        (request.path == "/v1/operations:watch" || absl::EndsWith(request.path, "/events"))) {
+      answer.stream = std::make_unique<SseStream>(caller.status(), streams_);
+    } else {
+      answer.reply = ErrorReply(caller.status());
+    }
     return answer;
   }
   if (metrics) {
-    if (request.method != "GET" && request.method != "HEAD") {
+    if (!get) {
       answer.reply = ErrorReply(MethodNotAllowed(request));
       return answer;
     }
@@ -207,13 +247,20 @@ Answer Routes::Handle(const Request& request) const {
     answer.reply = std::move(reply);
     return answer;
   }
-  if (request.method == "POST") {
-    if (absl::Status s = CheckSameOrigin(request); !s.ok()) {
+  // What changes state: every POST, and signing out. (Other methods are refused below.)
+  if (request.method == "POST" || (!get && request.path == "/v1/session")) {
+    absl::Status s = CheckSameOrigin(request);
+    if (s.ok()) s = CheckCsrf(request, *caller, *sessions_.sealer);
+    if (!s.ok()) {
       answer.reply = ErrorReply(s);
       return answer;
     }
   }
-  return HandleApi(request, *caller);
+  if (request.path == "/v1/session") {
+    answer.reply = SessionReply(request, *caller);
+    return answer;
+  }
+  return HandleApi(request, caller->principal);
 }
 
 Answer Routes::HandleApi(const Request& request, const api::Principal& caller) const {
@@ -331,8 +378,14 @@ Answer Routes::HandleApi(const Request& request, const api::Principal& caller) c
     return answer;
   }
   get_request.set_operation_id(id);
+  if (suffix == "/report") {
+    absl::Status valid = api::ValidateOperationId("operation_id", id);
+    answer.reply = ReportReply(valid.ok() ? api->ViewOperation(caller, id)
+                                          : absl::StatusOr<engine::OperationRecord>(valid));
+    return answer;
+  }
   absl::StatusOr<v1::Operation> operation = api->GetOperation(caller, get_request);
-  answer.reply = suffix == "/report" ? ReportReply(operation) : JsonReply(operation);
+  answer.reply = JsonReply(operation);
   return answer;
 }
 

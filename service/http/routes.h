@@ -12,8 +12,11 @@
 //   GET  /v1/gpos                        ListGpos
 //   GET  /v1/backups                     ListBackups       (?location=&gpo.guid=&gpo.displayName=)
 //   GET  /v1/operations/{id}/report      a report operation's document, sandboxed by CSP
-//   GET  /metrics                        Prometheus' text format (service/metrics), when enabled
-//   GET  /, /app.js, /app.css            the dashboard (assets.h)
+//   GET  /v1/session                     who the caller is (principal, role, the session's CSRF
+//   token) POST /v1/session                     sign in: a bearer token for a session cookie
+//   (session.h) DELETE /v1/session                   sign out: the cookie is deleted GET  /metrics
+//   Prometheus' text format (service/metrics), when enabled GET  /, /app.js, /app.css the dashboard
+//   (assets.h)
 
 #ifndef GPOP_SERVICE_HTTP_ROUTES_H_
 #define GPOP_SERVICE_HTTP_ROUTES_H_
@@ -27,6 +30,9 @@
 
 #include "service/api/auth/authenticator.h"
 #include "service/api/operations_api.h"
+#include "service/engine/clock.h"
+#include "service/http/caller.h"
+#include "service/http/session.h"
 #include "service/http/sse_stream.h"
 #include "service/metrics/metrics.h"
 
@@ -40,6 +46,7 @@ struct Request {
   std::string path;
   std::map<std::string, std::string> query;
   std::map<std::string, std::string> headers;
+  std::map<std::string, std::string> cookies;
   std::string body;
 };
 
@@ -64,6 +71,16 @@ struct Answer {
   std::unique_ptr<SseStream> stream;
 };
 
+// SessionConfig
+//
+// The dashboard's sessions: `sealer` seals the cookies, `clock` (null: the system clock) dates
+// them, and a session lasts `ttl`. Both pointers must outlive the routes.
+struct SessionConfig {
+  const SessionSealer* sealer = nullptr;
+  engine::Clock* clock = nullptr;
+  engine::Duration ttl = std::chrono::hours(8);
+};
+
 // Routes
 //
 // Thread-safe; `api` and `streams` must outlive it.
@@ -74,10 +91,11 @@ class Routes {
   // `authenticator` decides every request's principal and must outlive the routes. `metrics`
   // (optional) answers GET /metrics and must outlive the routes.
   Routes(api::OperationsApi* api, StreamRegistry* streams, const api::Authenticator* authenticator,
-         bool loopback_host_only, metrics::Metrics* metrics = nullptr)
+         SessionConfig sessions, bool loopback_host_only, metrics::Metrics* metrics = nullptr)
       : api_(api),
         streams_(streams),
         authenticator_(authenticator),
+        sessions_(sessions),
         loopback_host_only_(loopback_host_only),
         metrics_(metrics) {}
 
@@ -89,10 +107,15 @@ class Routes {
 
  private:
   Answer HandleApi(const Request& request, const api::Principal& caller) const;
+  // /v1/session (session_routes.cc): `identity` is the caller's, already authenticated.
+  Reply SignIn(const Request& request) const;
+  Reply SessionReply(const Request& request, const HttpIdentity& identity) const;
+  engine::Time Now() const;
 
   api::OperationsApi* const api_;
   StreamRegistry* const streams_;
   const api::Authenticator* const authenticator_;
+  const SessionConfig sessions_;
   const bool loopback_host_only_;
   metrics::Metrics* const metrics_;
 };
@@ -115,6 +138,14 @@ absl::Status CheckLoopbackHost(const Request& request);
 // grants), and Origin and Sec-Fetch-Site, when the browser sends them, must say same-origin.
 // PERMISSION_DENIED, reason CROSS_SITE_REQUEST, otherwise.
 absl::Status CheckSameOrigin(const Request& request);
+
+// CheckCsrf
+//
+// A state-changing request authenticated by the session cookie must carry that session's CSRF
+// token in X-Gpop-Csrf (session.h). PERMISSION_DENIED, reason CSRF_TOKEN_INVALID, otherwise.
+// Requests authenticated by an Authorization header need none (a browser never adds one).
+absl::Status CheckCsrf(const Request& request, const HttpIdentity& identity,
+                       const SessionSealer& sealer);
 
 }  // namespace gpop::http
 

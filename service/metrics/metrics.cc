@@ -3,6 +3,8 @@
 #include "service/metrics/metrics.h"
 
 #include <chrono>
+#include <utility>
+#include <variant>
 
 #include "prometheus/text_serializer.h"
 
@@ -21,6 +23,12 @@ bool Terminal(core::OperationState state) {
          state == core::OperationState::kCancelled;
 }
 
+// Raises `counter` to `total`, a count the engine keeps (counters only ever go up).
+void CatchUp(prometheus::Counter& counter, uint64_t total) {
+  const double behind = static_cast<double>(total) - counter.Value();
+  if (behind > 0) counter.Increment(behind);
+}
+
 prometheus::Gauge& UnlabelledGauge(prometheus::Registry& registry, const std::string& name,
                                    const std::string& help) {
   return prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add({});
@@ -28,9 +36,9 @@ prometheus::Gauge& UnlabelledGauge(prometheus::Registry& registry, const std::st
 
 }  // namespace
 
-Metrics::Metrics(engine::Engine* engine)
+Metrics::Metrics(engine::Engine* engine, std::shared_ptr<prometheus::Registry> registry)
     : engine_(engine),
-      registry_(std::make_shared<prometheus::Registry>()),
+      registry_(std::move(registry)),
       started_(prometheus::BuildCounter()
                    .Name("gpop_operations_started_total")
                    .Help("Operations created, by kind.")
@@ -47,12 +55,25 @@ Metrics::Metrics(engine::Engine* engine)
                   .Name("gpop_operation_errors_total")
                   .Help("Operations failed or cancelled, by error reason.")
                   .Register(*registry_)),
+      backup_bytes_(prometheus::BuildCounter()
+                        .Name("gpop_backup_bytes_total")
+                        .Help("Bytes written by the backups made, as their backends counted them.")
+                        .Register(*registry_)
+                        .Add({})),
+      resumes_(prometheus::BuildCounter()
+                   .Name("gpop_stream_resumes_total")
+                   .Help("Streams opened after a sequence (status) or revision (watch) > 0.")
+                   .Register(*registry_)),
+      resumed_status_streams_(resumes_.Add({{"stream", "status"}})),
+      resumed_watches_(resumes_.Add({{"stream", "watch"}})),
       queued_(UnlabelledGauge(*registry_, "gpop_operations_queued",
                               "Operations waiting for a worker.")),
       running_(UnlabelledGauge(*registry_, "gpop_operations_running", "Operations running now.")),
       open_streams_(
           UnlabelledGauge(*registry_, "gpop_open_streams",
                           "Status streams and watchers open now (gpopd's own included).")),
+      open_watches_(UnlabelledGauge(*registry_, "gpop_open_watches",
+                                    "Watchers open now (gpopd's own included).")),
       retained_(UnlabelledGauge(*registry_, "gpop_retained_operations",
                                 "Operations held by the engine.")),
       revision_(UnlabelledGauge(*registry_, "gpop_revision", "The engine's current revision.")),
@@ -65,6 +86,9 @@ std::string Metrics::Scrape() {
   queued_.Set(stats.queued);
   running_.Set(stats.running);
   open_streams_.Set(stats.open_streams);
+  open_watches_.Set(stats.open_watches);
+  CatchUp(resumed_status_streams_, stats.resumed_status_streams);
+  CatchUp(resumed_watches_, stats.resumed_watches);
   retained_.Set(stats.retained_operations);
   revision_.Set(static_cast<double>(stats.revision));
   return prometheus::TextSerializer().Serialize(registry_->Collect());
@@ -85,6 +109,10 @@ void Metrics::Count(const engine::Event& event) {
     it = created_.emplace(event.operation_id, created).first;
   }
   if (!Terminal(event.state)) return;
+  if (const auto* backup = std::get_if<core::BackupInfo>(&event.result);
+      backup != nullptr && backup->bytes_written) {
+    backup_bytes_.Increment(static_cast<double>(*backup->bytes_written));
+  }
   finished_.Add({{"kind", kind}, {"state", core::StateName(event.state)}}).Increment();
   duration_.Add({{"kind", kind}}, DurationBuckets())
       .Observe(std::chrono::duration<double>(event.time - it->second).count());

@@ -1,5 +1,7 @@
 // gpopd's Prometheus metrics (prometheus-cpp): operations by kind and state, their durations,
-// errors by reason, and the engine's queue, running operations and open streams.
+// errors by reason, bytes backed up, and the engine's queue, running operations, open streams and
+// resumes. The store's commits are measured by MeteredStore (metered_store.h) into the same
+// registry.
 
 #ifndef GPOP_SERVICE_METRICS_METRICS_H_
 #define GPOP_SERVICE_METRICS_METRICS_H_
@@ -30,13 +32,20 @@ namespace gpop::metrics {
 //   gpop_operations_finished_total{kind,state}       SUCCEEDED, FAILED or CANCELLED
 //   gpop_operation_duration_seconds{kind}            creation to end (histogram)
 //   gpop_operation_errors_total{reason}              failed and cancelled ones, by error reason
+//   gpop_backup_bytes_total                          bytes of the backups made (as the backend
+//                                                    counted them, BackupInfo::bytes_written)
+//   gpop_stream_resumes_total{stream}                status streams ("status") and watches
+//                                                    ("watch") opened after a sequence/revision
 //   gpop_operations_queued, gpop_operations_running, gpop_open_streams (streams and watchers),
-//   gpop_retained_operations, gpop_revision          gauges, sampled by Scrape()
+//   gpop_open_watches, gpop_retained_operations, gpop_revision
+//                                                    gauges, sampled by Scrape()
 //
-// Construct after Engine::Recover; destroy before the engine. Thread-safe.
+// Scrape() serializes all of `registry`, so metrics registered there by others (MeteredStore)
+// come along. Construct after Engine::Recover; destroy before the engine. Thread-safe.
 class Metrics {
  public:
-  explicit Metrics(engine::Engine* engine);
+  explicit Metrics(engine::Engine* engine, std::shared_ptr<prometheus::Registry> registry =
+                                               std::make_shared<prometheus::Registry>());
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
@@ -62,9 +71,14 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& finished_;
   prometheus::Family<prometheus::Histogram>& duration_;
   prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Counter& backup_bytes_;
+  prometheus::Family<prometheus::Counter>& resumes_;
+  prometheus::Counter& resumed_status_streams_;
+  prometheus::Counter& resumed_watches_;
   prometheus::Gauge& queued_;
   prometheus::Gauge& running_;
   prometheus::Gauge& open_streams_;
+  prometheus::Gauge& open_watches_;
   prometheus::Gauge& retained_;
   prometheus::Gauge& revision_;
   core::Mutex mu_;  // one scrape samples the gauges at a time

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "service/store/page.h"
+
 namespace gpop::store {
 
 absl::Status MemoryStore::Commit(const std::vector<Change>& batch) {
@@ -18,6 +20,7 @@ absl::Status MemoryStore::Commit(const std::vector<Change>& batch) {
       revision_ = std::max(revision_, change.event->revision);
       ++events_written_;
     }
+    if (change.result_content) results_[change.record.id] = change.result_content;
   }
   ++commits_;
   return absl::OkStatus();
@@ -26,6 +29,7 @@ absl::Status MemoryStore::Commit(const std::vector<Change>& batch) {
 absl::Status MemoryStore::Delete(const std::string& operation_id) {
   core::MutexLock lock(&mu_);
   operations_.erase(operation_id);
+  results_.erase(operation_id);
   auto it = revisions_by_operation_.find(operation_id);
   if (it != revisions_by_operation_.end()) {
     for (uint64_t revision : it->second) events_.erase(revision);
@@ -36,14 +40,51 @@ absl::Status MemoryStore::Delete(const std::string& operation_id) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<engine::Store::Snapshot> MemoryStore::Load() {
+absl::StatusOr<engine::Store::Snapshot> MemoryStore::Load(const LoadOptions& options) {
   core::MutexLock lock(&mu_);
   Snapshot snap;
   for (const auto& [id, rec] : operations_) snap.operations.push_back(rec);
-  for (const auto& [rev, ev] : events_) snap.events.push_back(ev);
+  auto first = events_.begin();
+  if (events_.size() > options.max_events) {
+    first = std::prev(events_.end(), static_cast<std::ptrdiff_t>(options.max_events));
+  }
+  for (auto it = first; it != events_.end(); ++it) snap.events.push_back(it->second);
   snap.revision = revision_;
   snap.expired.assign(expired_.begin(), expired_.end());
   return snap;
+}
+
+absl::StatusOr<std::vector<engine::Event>> MemoryStore::ReadEvents(const std::string& operation_id,
+                                                                   uint64_t after_sequence,
+                                                                   const PageLimits& limits) {
+  core::MutexLock lock(&mu_);
+  PageBuilder page(limits);
+  auto it = revisions_by_operation_.find(operation_id);
+  if (it == revisions_by_operation_.end()) return page.Take();
+  // Sequences are 1, 2, 3 ...: the event after `after_sequence` is at that index.
+  for (size_t i = after_sequence; i < it->second.size(); ++i) {
+    if (!page.Add(events_.at(it->second[i]))) break;
+  }
+  return page.Take();
+}
+
+absl::StatusOr<std::vector<engine::Event>> MemoryStore::ReadRevisions(uint64_t after_revision,
+                                                                      const PageLimits& limits) {
+  core::MutexLock lock(&mu_);
+  PageBuilder page(limits);
+  for (auto it = events_.upper_bound(after_revision); it != events_.end(); ++it) {
+    if (!page.Add(it->second)) break;
+  }
+  return page.Take();
+}
+
+absl::StatusOr<std::string> MemoryStore::ReadResult(const std::string& operation_id) {
+  core::MutexLock lock(&mu_);
+  auto it = results_.find(operation_id);
+  if (it == results_.end()) {
+    return absl::NotFoundError("no stored result for operation " + operation_id);
+  }
+  return *it->second;
 }
 
 void MemoryStore::FailCommits(bool fail) {

@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,12 +17,20 @@ namespace gpop::store {
 
 // MemoryStore
 //
-// Keeps every committed change in memory. Thread-safe.
+// Keeps every committed change in memory (a result's bytes are shared with the engine's
+// change, not copied). Thread-safe.
 class MemoryStore final : public engine::Store {
  public:
+  using engine::Store::Load;
   absl::Status Commit(const std::vector<Change>& batch) override;
   absl::Status Delete(const std::string& operation_id) override;
-  absl::StatusOr<Snapshot> Load() override;
+  absl::StatusOr<Snapshot> Load(const LoadOptions& options) override;
+  absl::StatusOr<std::vector<engine::Event>> ReadEvents(const std::string& operation_id,
+                                                        uint64_t after_sequence,
+                                                        const PageLimits& limits) override;
+  absl::StatusOr<std::vector<engine::Event>> ReadRevisions(uint64_t after_revision,
+                                                           const PageLimits& limits) override;
+  absl::StatusOr<std::string> ReadResult(const std::string& operation_id) override;
 
   // Test hooks: make the next commits fail; count commits (group commit shows as fewer
   // commits than events).
@@ -36,7 +45,9 @@ class MemoryStore final : public engine::Store {
   std::map<std::string, engine::OperationRecord> operations_ GPOP_GUARDED_BY(mu_);
   static constexpr size_t kExpiredIdsKept = 100000;
   std::map<uint64_t, engine::Event> events_ GPOP_GUARDED_BY(mu_);  // by revision
+  // Per operation: its events' revisions in sequence order.
   std::map<std::string, std::vector<uint64_t>> revisions_by_operation_ GPOP_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<const std::string>> results_ GPOP_GUARDED_BY(mu_);
   std::deque<std::string> expired_ GPOP_GUARDED_BY(mu_);  // oldest first
   uint64_t revision_ GPOP_GUARDED_BY(mu_) = 0;
   bool fail_ GPOP_GUARDED_BY(mu_) = false;

@@ -8,7 +8,11 @@ namespace gpop::store {
 
 namespace {
 
-constexpr uint8_t kVersion = 1;
+// Version 2 added the safety-backup and dry-run fields of restore, import and copy specs and of
+// GpoInfo results (version 1 dropped them: a queued dry run came back as a real run after a
+// restart). Version 1 bytes are still read, with those fields at their defaults.
+constexpr uint8_t kVersion = 2;
+constexpr uint8_t kOldestVersion = 1;
 
 using engine::Time;
 
@@ -56,6 +60,13 @@ class Writer {
 class Reader {
  public:
   explicit Reader(std::string_view in) : in_(in) {}
+  // The format version the bytes were written with (read from the first varint).
+  int version() const { return version_; }
+  bool ReadVersion() {
+    uint64_t v = U();
+    version_ = static_cast<int>(v);
+    return v >= kOldestVersion && v <= kVersion;
+  }
   bool ok() const { return ok_ && pos_ == in_.size(); }
   bool failed() const { return !ok_; }
   uint64_t U() {
@@ -126,6 +137,7 @@ class Reader {
   std::string_view in_;
   size_t pos_ = 0;
   bool ok_ = true;
+  int version_ = kVersion;
 };
 
 void PutGpoRef(Writer& w, const core::GpoRef& r) {
@@ -157,18 +169,26 @@ void PutSpec(Writer& w, const core::OperationSpec& spec) {
     w.S(s->comment);
   } else if (auto* s = std::get_if<core::RestoreSpec>(&spec)) {
     PutBackupRef(w, s->backup);
+    w.B(s->safety_backup);
+    w.B(s->dry_run);
+    w.B(s->dry_run_report);
   } else if (auto* s = std::get_if<core::ImportSpec>(&spec)) {
     PutBackupRef(w, s->backup);
     PutGpoRef(w, s->target);
     w.B(s->create_if_needed);
     w.S(s->migration_table);
     w.B(s->migration_table_only);
+    w.B(s->safety_backup);
+    w.B(s->dry_run);
+    w.B(s->dry_run_report);
   } else if (auto* s = std::get_if<core::CopySpec>(&spec)) {
     PutGpoRef(w, s->source);
     w.S(s->new_display_name);
     w.S(s->migration_table);
     w.B(s->migration_table_only);
     w.B(s->copy_acl);
+    w.B(s->dry_run);
+    w.B(s->dry_run_report);
   } else if (auto* s = std::get_if<core::ReportSpec>(&spec)) {
     w.U(s->subject.index());
     if (auto* g = std::get_if<core::GpoRef>(&s->subject)) PutGpoRef(w, *g);
@@ -186,8 +206,15 @@ core::OperationSpec GetSpec(Reader& r) {
       s.comment = r.S();
       return s;
     }
-    case 1:
-      return core::RestoreSpec{GetBackupRef(r)};
+    case 1: {
+      core::RestoreSpec s{GetBackupRef(r)};
+      if (r.version() >= 2) {
+        s.safety_backup = r.B();
+        s.dry_run = r.B();
+        s.dry_run_report = r.B();
+      }
+      return s;
+    }
     case 2: {
       core::ImportSpec s;
       s.backup = GetBackupRef(r);
@@ -195,6 +222,11 @@ core::OperationSpec GetSpec(Reader& r) {
       s.create_if_needed = r.B();
       s.migration_table = r.S();
       s.migration_table_only = r.B();
+      if (r.version() >= 2) {
+        s.safety_backup = r.B();
+        s.dry_run = r.B();
+        s.dry_run_report = r.B();
+      }
       return s;
     }
     case 3: {
@@ -204,6 +236,10 @@ core::OperationSpec GetSpec(Reader& r) {
       s.migration_table = r.S();
       s.migration_table_only = r.B();
       s.copy_acl = r.B();
+      if (r.version() >= 2) {
+        s.dry_run = r.B();
+        s.dry_run_report = r.B();
+      }
       return s;
     }
     default: {
@@ -213,7 +249,7 @@ core::OperationSpec GetSpec(Reader& r) {
       } else {
         s.subject = GetBackupRef(r);
       }
-      s.format = static_cast<core::ReportFormat>(r.Enum(1, 2));
+      s.format = static_cast<core::ReportFormat>(r.Enum(1, 3));
       return s;
     }
   }
@@ -229,6 +265,17 @@ void PutResult(Writer& w, const core::OperationResult& result) {
     w.U(g->flags);
     w.T(g->created);
     w.T(g->modified);
+    w.S(g->safety_backup_id);
+    w.B(g->dry_run);
+    w.U(g->predicted_changes.size());
+    for (const core::SettingChange& c : g->predicted_changes) {
+      w.S(c.scope);
+      w.S(c.extension);
+      w.S(c.setting);
+      w.S(c.before);
+      w.S(c.after);
+    }
+    w.S(g->dry_run_report);
   } else if (auto* b = std::get_if<core::BackupInfo>(&result)) {
     w.S(b->backup_id);
     w.S(b->location);
@@ -254,6 +301,21 @@ core::OperationResult GetResult(Reader& r) {
       g.flags = r.U32();
       g.created = r.T();
       g.modified = r.T();
+      if (r.version() >= 2) {
+        g.safety_backup_id = r.S();
+        g.dry_run = r.B();
+        const uint64_t changes = r.U();
+        for (uint64_t i = 0; i < changes && !r.failed(); ++i) {
+          core::SettingChange c;
+          c.scope = r.S();
+          c.extension = r.S();
+          c.setting = r.S();
+          c.before = r.S();
+          c.after = r.S();
+          g.predicted_changes.push_back(std::move(c));
+        }
+        g.dry_run_report = r.S();
+      }
       return g;
     }
     case 2: {
@@ -269,7 +331,7 @@ core::OperationResult GetResult(Reader& r) {
     }
     case 3: {
       core::ReportInfo rep;
-      rep.format = static_cast<core::ReportFormat>(r.Enum(1, 2));
+      rep.format = static_cast<core::ReportFormat>(r.Enum(1, 3));
       rep.content = r.S();
       return rep;
     }
@@ -346,7 +408,7 @@ std::string EncodeRecord(const engine::OperationRecord& rec) {
 
 absl::StatusOr<engine::OperationRecord> DecodeRecord(std::string_view bytes) {
   Reader r(bytes);
-  if (r.U() != kVersion) return Damaged("operation");
+  if (!r.ReadVersion()) return Damaged("operation");
   engine::OperationRecord rec;
   rec.id = r.S();
   rec.kind = static_cast<core::OperationKind>(r.Enum(1, 5));
@@ -403,7 +465,7 @@ std::string EncodeEvent(const engine::Event& ev) {
 
 absl::StatusOr<engine::Event> DecodeEvent(std::string_view bytes) {
   Reader r(bytes);
-  if (r.U() != kVersion) return Damaged("event");
+  if (!r.ReadVersion()) return Damaged("event");
   engine::Event ev;
   ev.operation_id = r.S();
   ev.sequence = r.U();

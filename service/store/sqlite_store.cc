@@ -1,9 +1,11 @@
 #include "service/store/sqlite_store.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "service/store/page.h"
 #include "service/store/record_codec.h"
 
 namespace gpop::store {
@@ -27,7 +29,9 @@ const sqlite::Schema& StoreSchema() {
           "CREATE TABLE expired (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE);"
           "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
           "INSERT INTO counters VALUES ('revision', 0);",
-          // 2: the audit log (service/audit/sqlite_audit_log.h), append-only: rows can be
+          // 2: large results (report content) stored once, outside records and events.
+          "CREATE TABLE results (operation_id TEXT PRIMARY KEY, content BLOB NOT NULL);",
+          // 3: the audit log (service/audit/sqlite_audit_log.h), append-only: rows can be
           // neither changed nor removed.
           "CREATE TABLE audit (sequence INTEGER PRIMARY KEY AUTOINCREMENT,"
           " time_ns INTEGER NOT NULL, principal TEXT NOT NULL, action INTEGER NOT NULL,"
@@ -40,6 +44,10 @@ const sqlite::Schema& StoreSchema() {
           " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
       }};
   return *schema;
+}
+
+int64_t ClampToInt64(uint64_t v) {
+  return v > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(v);
 }
 
 // Free pages are returned to the file system after this many deletes (incremental vacuum).
@@ -58,14 +66,26 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
     absl::Status s = (*db)->Exec(absl::StrCat("PRAGMA max_page_count=", options.max_page_count));
     if (!s.ok()) return s;
   }
-  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*db), options));
-  core::MutexLock lock(&store->mu_);
-  if (absl::Status s = store->Prepare(); !s.ok()) return s;
+  // The reading connection opens the file the writer has just checked and migrated.
+  sqlite::OpenOptions read = open;
+  read.create = false;
+  read.check_integrity = false;
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> reader =
+      sqlite::Database::Open(path, StoreSchema(), read);
+  if (!reader.ok()) return reader.status();
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*db), std::move(*reader), options));
+  {
+    core::MutexLock lock(&store->mu_);
+    if (absl::Status s = store->Prepare(); !s.ok()) return s;
+  }
+  core::MutexLock lock(&store->read_mu_);
+  if (absl::Status s = store->PrepareReads(); !s.ok()) return s;
   return store;
 }
 
-SqliteStore::SqliteStore(std::unique_ptr<sqlite::Database> db, SqliteStoreOptions options)
-    : options_(std::move(options)), db_(std::move(db)) {}
+SqliteStore::SqliteStore(std::unique_ptr<sqlite::Database> db,
+                         std::unique_ptr<sqlite::Database> reader, SqliteStoreOptions options)
+    : options_(std::move(options)), db_(std::move(db)), reader_(std::move(reader)) {}
 
 absl::StatusOr<std::unique_ptr<sqlite::Database>> SqliteStore::OpenDatabase(
     const std::string& path) {
@@ -90,9 +110,31 @@ absl::Status SqliteStore::Prepare() {
       {&delete_events_, "DELETE FROM events WHERE operation_id = ?1"},
       {&put_expired_, "INSERT OR IGNORE INTO expired (id) VALUES (?1)"},
       {&trim_expired_, "DELETE FROM expired WHERE seq <= (SELECT max(seq) FROM expired) - ?1"},
+      {&put_result_, "INSERT OR REPLACE INTO results (operation_id, content) VALUES (?1, ?2)"},
+      {&delete_result_, "DELETE FROM results WHERE operation_id = ?1"},
   };
   for (Item& item : items) {
     absl::StatusOr<sqlite::Statement> stmt = db_->Prepare(item.sql);
+    if (!stmt.ok()) return stmt.status();
+    *item.stmt = std::move(*stmt);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::PrepareReads() {
+  struct Item {
+    sqlite::Statement* stmt;
+    const char* sql;
+  } items[] = {
+      {&read_events_,
+       "SELECT event, length(event) FROM events WHERE operation_id = ?1 AND sequence > ?2"
+       " ORDER BY sequence LIMIT ?3"},
+      {&read_revisions_,
+       "SELECT event, length(event) FROM events WHERE revision > ?1 ORDER BY revision LIMIT ?2"},
+      {&read_result_, "SELECT content FROM results WHERE operation_id = ?1"},
+  };
+  for (Item& item : items) {
+    absl::StatusOr<sqlite::Statement> stmt = reader_->Prepare(item.sql);
     if (!stmt.ok()) return stmt.status();
     *item.stmt = std::move(*stmt);
   }
@@ -127,6 +169,12 @@ absl::Status SqliteStore::WriteBatch(const std::vector<Change>& batch) {
     if (!s.ok()) return s;
     revision = std::max(revision, ev.revision);
   }
+  for (const Change& change : batch) {
+    if (!change.result_content) continue;
+    absl::Status s =
+        put_result_.Bind(1, change.record.id).BindBlob(2, *change.result_content).Run();
+    if (!s.ok()) return s;
+  }
   for (size_t i : last) {
     const engine::OperationRecord& rec = batch[i].record;
     absl::Status s = put_operation_.Bind(1, rec.id).BindBlob(2, EncodeRecord(rec)).Run();
@@ -146,7 +194,8 @@ absl::Status SqliteStore::Delete(const std::string& operation_id) {
   {
     absl::StatusOr<sqlite::Transaction> tx = sqlite::Transaction::Begin(db_.get());
     if (!tx.ok()) return tx.status();
-    for (sqlite::Statement* stmt : {&delete_events_, &delete_operation_, &put_expired_}) {
+    for (sqlite::Statement* stmt :
+         {&delete_events_, &delete_result_, &delete_operation_, &put_expired_}) {
       if (absl::Status s = stmt->Bind(1, operation_id).Run(); !s.ok()) return s;
     }
     absl::Status s = trim_expired_.Bind(1, static_cast<int64_t>(options_.expired_ids_kept)).Run();
@@ -161,7 +210,7 @@ absl::Status SqliteStore::Delete(const std::string& operation_id) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<engine::Store::Snapshot> SqliteStore::Load() {
+absl::StatusOr<engine::Store::Snapshot> SqliteStore::Load(const LoadOptions& options) {
   core::MutexLock lock(&mu_);
   Snapshot snap;
   {
@@ -177,9 +226,11 @@ absl::StatusOr<engine::Store::Snapshot> SqliteStore::Load() {
     }
   }
   {
-    absl::StatusOr<sqlite::Statement> stmt =
-        db_->Prepare("SELECT event FROM events ORDER BY revision");
+    absl::StatusOr<sqlite::Statement> stmt = db_->Prepare(
+        "SELECT event FROM (SELECT revision, event FROM events ORDER BY revision DESC LIMIT ?1)"
+        " ORDER BY revision");
     if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, ClampToInt64(options.max_events));
     for (;;) {
       absl::StatusOr<bool> row = stmt->Step();
       if (!row.ok()) return row.status();
@@ -204,6 +255,56 @@ absl::StatusOr<engine::Store::Snapshot> SqliteStore::Load() {
   if (!revision.ok()) return revision.status();
   snap.revision = static_cast<uint64_t>(*revision);
   return snap;
+}
+
+absl::StatusOr<std::vector<engine::Event>> SqliteStore::ReadPage(sqlite::Statement* stmt,
+                                                                 const PageLimits& limits) {
+  PageBuilder page(limits);
+  for (;;) {
+    absl::StatusOr<bool> row = stmt->Step();
+    if (!row.ok()) {
+      stmt->Reset();
+      return row.status();
+    }
+    if (!*row || !page.Fits(static_cast<size_t>(stmt->ColumnInt(1)))) break;
+    absl::StatusOr<engine::Event> ev = DecodeEvent(stmt->ColumnText(0));
+    if (!ev.ok()) {
+      stmt->Reset();
+      return ev.status();
+    }
+    page.Add(std::move(*ev), static_cast<size_t>(stmt->ColumnInt(1)));
+  }
+  stmt->Reset();
+  return page.Take();
+}
+
+absl::StatusOr<std::vector<engine::Event>> SqliteStore::ReadEvents(const std::string& operation_id,
+                                                                   uint64_t after_sequence,
+                                                                   const PageLimits& limits) {
+  core::MutexLock lock(&read_mu_);
+  read_events_.Bind(1, operation_id)
+      .Bind(2, ClampToInt64(after_sequence))
+      .Bind(3, ClampToInt64(limits.max_events));
+  return ReadPage(&read_events_, limits);
+}
+
+absl::StatusOr<std::vector<engine::Event>> SqliteStore::ReadRevisions(uint64_t after_revision,
+                                                                      const PageLimits& limits) {
+  core::MutexLock lock(&read_mu_);
+  read_revisions_.Bind(1, ClampToInt64(after_revision)).Bind(2, ClampToInt64(limits.max_events));
+  return ReadPage(&read_revisions_, limits);
+}
+
+absl::StatusOr<std::string> SqliteStore::ReadResult(const std::string& operation_id) {
+  core::MutexLock lock(&read_mu_);
+  read_result_.Bind(1, operation_id);
+  absl::StatusOr<bool> row = read_result_.Step();
+  std::string content;
+  if (row.ok() && *row) content = read_result_.ColumnText(0);
+  read_result_.Reset();
+  if (!row.ok()) return row.status();
+  if (!*row) return absl::NotFoundError("no stored result for operation " + operation_id);
+  return content;
 }
 
 absl::StatusOr<std::string> SqliteStore::Pragma(const std::string& name) {

@@ -22,19 +22,28 @@ struct SqliteStoreOptions {
 
 // SqliteStore
 //
-// Thread-safe (one connection under a mutex). Tables: `operations` (id -> encoded record),
-// `events` (revision -> operation id, sequence, encoded event; indexed by operation), `expired`
+// Thread-safe: one connection for writes under `mu_`, and one for paged reads under `read_mu_`
+// (WAL lets them run beside a commit, which they see whole or not at all). Tables: `operations`
+// (id -> encoded record), `events` (revision -> operation id, sequence, encoded event; indexed
+// by operation), `results` (operation id -> a large result's bytes, stored once), `expired`
 // (ids removed by retention, oldest first) and `counters` (the highest revision ever assigned,
 // so that revisions are never reused after their events are removed).
 class SqliteStore final : public engine::Store {
  public:
+  using engine::Store::Load;
   // Opens or creates `path`. A damaged, foreign or newer-schema file is an error that names it.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
                                                            const SqliteStoreOptions& options = {});
 
   absl::Status Commit(const std::vector<Change>& batch) override;
   absl::Status Delete(const std::string& operation_id) override;
-  absl::StatusOr<Snapshot> Load() override;
+  absl::StatusOr<Snapshot> Load(const LoadOptions& options) override;
+  absl::StatusOr<std::vector<engine::Event>> ReadEvents(const std::string& operation_id,
+                                                        uint64_t after_sequence,
+                                                        const PageLimits& limits) override;
+  absl::StatusOr<std::vector<engine::Event>> ReadRevisions(uint64_t after_revision,
+                                                           const PageLimits& limits) override;
+  absl::StatusOr<std::string> ReadResult(const std::string& operation_id) override;
 
   // A further connection to the file of a store opened with Open, checked like Open's: the audit
   // log (service/audit) keeps its table in the same file, on its own connection.
@@ -46,9 +55,14 @@ class SqliteStore final : public engine::Store {
   absl::StatusOr<std::string> Pragma(const std::string& name);
 
  private:
-  SqliteStore(std::unique_ptr<sqlite::Database> db, SqliteStoreOptions options);
+  SqliteStore(std::unique_ptr<sqlite::Database> db, std::unique_ptr<sqlite::Database> reader,
+              SqliteStoreOptions options);
   absl::Status Prepare() GPOP_REQUIRES(mu_);
+  absl::Status PrepareReads() GPOP_REQUIRES(read_mu_);
   absl::Status WriteBatch(const std::vector<Change>& batch) GPOP_REQUIRES(mu_);
+  // Steps `stmt` (bound, columns: event, its length) into a page.
+  static absl::StatusOr<std::vector<engine::Event>> ReadPage(sqlite::Statement* stmt,
+                                                             const PageLimits& limits);
 
   const SqliteStoreOptions options_;
   core::Mutex mu_;
@@ -60,6 +74,14 @@ class SqliteStore final : public engine::Store {
   sqlite::Statement delete_events_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement put_expired_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement trim_expired_ GPOP_GUARDED_BY(mu_);
+  sqlite::Statement put_result_ GPOP_GUARDED_BY(mu_);
+  sqlite::Statement delete_result_ GPOP_GUARDED_BY(mu_);
+
+  core::Mutex read_mu_;
+  std::unique_ptr<sqlite::Database> reader_ GPOP_GUARDED_BY(read_mu_);
+  sqlite::Statement read_events_ GPOP_GUARDED_BY(read_mu_);
+  sqlite::Statement read_revisions_ GPOP_GUARDED_BY(read_mu_);
+  sqlite::Statement read_result_ GPOP_GUARDED_BY(read_mu_);
   int deletes_since_vacuum_ GPOP_GUARDED_BY(mu_) = 0;
 };
 

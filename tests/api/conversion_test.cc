@@ -74,6 +74,13 @@ INSTANTIATE_TEST_SUITE_P(
         std::string("import { backup { backup_id: '") + kBackupId +
             "' } create_if_needed_name: 'N' skip_safety_backup: true dry_run: true }",
         std::string("restore { backup { backup_id: '") + kBackupId + "' } dry_run: true }",
+        std::string("restore { backup { backup_id: '") + kBackupId +
+            "' } dry_run: true dry_run_report: true }",
+        std::string("import { backup { backup_id: '") + kBackupId +
+            "' } create_if_needed_name: 'N' dry_run: true dry_run_report: true }",
+        std::string("copy { source_gpo { guid: '") + kGuid +
+            "' } new_display_name: 'Copy' dry_run: true dry_run_report: true }",
+        std::string("report { gpo { guid: '") + kGuid + "' } format: MIGRATION_TABLE }",
         std::string("copy { source_gpo { guid: '") + kGuid +
             "' } new_display_name: 'Copy' dry_run: true }",
         std::string("import { backup { backup_id: '") + kBackupId + "' } target_gpo { guid: '" +
@@ -101,6 +108,22 @@ TEST(ConversionTest, SafetyBackupIsOnUnlessSkipped) {
   v1::GpoInfo out;
   GpoToProto(gpo, &out);
   EXPECT_EQ(out.safety_backup_id(), kBackupId);
+}
+
+TEST(ConversionTest, ReportsTravelInlineOnlyUpToOneMebibyte) {
+  core::ReportInfo small{core::ReportFormat::kXml, "<GPO/>"};
+  v1::OperationResult out;
+  ResultToProto(core::OperationResult(small), &out);
+  EXPECT_EQ(out.report().content(), "<GPO/>");
+  EXPECT_EQ(out.report().size_bytes(), 6);
+  EXPECT_NE(out.report().summary().find("XML report, 6 bytes"), std::string::npos);
+
+  core::ReportInfo large{core::ReportFormat::kHtml, std::string(kInlineReportBytes + 1, 'x')};
+  ResultToProto(core::OperationResult(large), &out);
+  EXPECT_TRUE(out.report().content().empty());
+  EXPECT_EQ(out.report().size_bytes(), static_cast<int64_t>(kInlineReportBytes + 1));
+  EXPECT_NE(out.report().summary().find("DownloadReport"), std::string::npos);
+  EXPECT_LT(out.ByteSizeLong(), 1024u);
 }
 
 TEST(ConversionTest, SpecKindDecidesKind) {

@@ -19,6 +19,11 @@
 //             count 0): the server's RSS growth per stream (needs --server_pid).
 //   backup    gpop with the sysvol backend: back up every GPO of ListGpos, --concurrency at a
 //             time; seconds from the first Start to the last terminal state.
+//   history   gpop run with --retained_operations above the last checkpoint: synthetic reports
+//             of --report_bytes are started until --checkpoints=N1,N2,... operations are
+//             retained; at each, gpopd's RSS and the latency (p50/p99) of --ops calls of each
+//             kind at concurrency 1: Start, Get, Cancel and StreamStatus replay of a random
+//             retained (finished) operation, and List's first page.
 //
 // Exit status: 0, or 1 when work was lost (a watcher that saw no terminal event, an operation
 // that did not reach the expected state, a Start error in a scenario that must not have any).
@@ -29,7 +34,9 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -443,9 +450,111 @@ int Backup(const Setup& setup, const Args& args) {
   return failed.load() == 0 ? 0 : 1;
 }
 
+// A synthetic report whose content is `report_bytes` long (stored once, outside the events).
+v1::StartOperationRequest ReportRequest(int report_bytes) {
+  v1::StartOperationRequest request;
+  request.mutable_spec()->mutable_report()->mutable_gpo()->set_guid(kGpo);
+  request.mutable_spec()->mutable_report()->set_format(v1::XML);
+  (*request.mutable_labels())["synthetic.steps"] = "1";
+  (*request.mutable_labels())["synthetic.step_ms"] = "0";
+  (*request.mutable_labels())["synthetic.report_bytes"] = std::to_string(report_bytes);
+  (*request.mutable_labels())["bench"] = "history";
+  return request;
+}
+
+// Adds the call's latency in microseconds; false when it failed.
+template <typename F>
+bool Timed(Latencies* latencies, F call) {
+  SteadyClock::time_point t0 = SteadyClock::now();
+  bool ok = call();
+  latencies->Add(SecondsSince(t0) * 1e6);
+  return ok;
+}
+
+int History(const Setup& setup, const Args& args) {
+  const int64_t ops = args.GetInt("ops", 500);
+  const v1::StartOperationRequest request =
+      ReportRequest(static_cast<int>(args.GetInt("report_bytes", 4096)));
+  std::vector<std::string> ids;
+  std::mutex ids_mu;
+  std::mt19937_64 rng(20261202);
+  client::Client client = ClientFor(setup, 0);
+  for (int64_t checkpoint : args.GetInts("checkpoints", {1000, 10000, 100000})) {
+    // Fill: 8 callers start reports until `checkpoint` operations exist.
+    std::atomic<int64_t> issued{static_cast<int64_t>(ids.size())};
+    std::atomic<int64_t> fill_errors{0};
+    SteadyClock::time_point fill_start = SteadyClock::now();
+    std::vector<std::thread> fillers;
+    for (int t = 0; t < 8; ++t) {
+      fillers.emplace_back([&, t] {
+        client::Client mine = ClientFor(setup, t);
+        while (issued.fetch_add(1) < checkpoint) {
+          absl::StatusOr<v1::Operation> op = mine.StartOperation(request);
+          if (!op.ok()) {
+            issued.fetch_sub(1);  // try again: the count is of operations retained
+            if (fill_errors.fetch_add(1) > 1000) return;
+            continue;
+          }
+          std::lock_guard<std::mutex> lock(ids_mu);
+          ids.push_back(op->id());
+        }
+      });
+    }
+    for (std::thread& t : fillers) t.join();
+    if (ids.empty() || !WaitTerminal(client, ids.back())) return 1;
+    double fill_seconds = SecondsSince(fill_start);
+    int64_t rss = setup.server_pid > 0 ? RssKib(setup.server_pid) : -1;
+    Latencies start, get, cancel, list, replay;
+    int64_t failed = 0;
+    const size_t retained = ids.size();
+    for (int64_t i = 0; i < ops; ++i) {
+      const std::string& id = ids[rng() % retained];
+      failed += !Timed(&get, [&] { return client.GetOperation(id).ok(); });
+      failed += !Timed(&cancel, [&] { return client.Cancel(id).ok(); });
+      failed += !Timed(&list, [&] {
+        v1::ListOperationsRequest page;
+        page.set_page_size(100);
+        return client.ListOperations(page).ok();
+      });
+      failed += !Timed(&replay, [&] {
+        std::unique_ptr<client::StatusStream> stream = client.StreamStatus(id);
+        v1::StatusUpdate update;
+        bool terminal = false;
+        while (!terminal && stream->Read(&update)) {
+          terminal = update.has_event() && IsTerminal(update.event().state());
+        }
+        stream->Cancel();
+        return terminal;
+      });
+      failed += !Timed(&start, [&] {
+        absl::StatusOr<v1::Operation> op = client.StartOperation(request);
+        if (op.ok()) ids.push_back(op->id());
+        return op.ok();
+      });
+    }
+    JsonLine line;
+    line.Set("scenario", "history").Set("server", "gpop");
+    line.Set("retained", static_cast<int64_t>(retained)).Set("rss_kib", rss);
+    line.Set("fill_seconds", fill_seconds).Set("fill_errors", fill_errors.load());
+    line.Set("failed_calls", failed);
+    for (auto& [name, l] : std::vector<std::pair<const char*, Latencies*>>{{"start", &start},
+                                                                           {"get", &get},
+                                                                           {"cancel", &cancel},
+                                                                           {"list", &list},
+                                                                           {"replay", &replay}}) {
+      line.Set(std::string(name) + "_p50_us", l->Percentile(50));
+      line.Set(std::string(name) + "_p99_us", l->Percentile(99));
+    }
+    line.Print();
+    if (!ids.empty() && !WaitTerminal(client, ids.back())) return 1;
+    if (failed > 0) return 1;
+  }
+  return 0;
+}
+
 int Usage() {
   std::fprintf(stderr,
-               "usage: bench_load start|retained|progress|cancel|idle|backup "
+               "usage: bench_load start|retained|progress|cancel|idle|backup|history "
                "--target=HOST:PORT [--raw] [--server_pid=PID] [--channels=N] [--principals=N] "
                "[scenario options: see bench_load.cc]\n");
   return 2;
@@ -471,6 +580,7 @@ int Run(int argc, char** argv) {
   if (scenario == "retained") return Retained(setup, args);
   if (scenario == "progress") return Progress(setup, args);
   if (scenario == "backup") return Backup(setup, args);
+  if (scenario == "history") return History(setup, args);
   return Usage();
 }
 

@@ -9,14 +9,19 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "service/backends/synthetic/synthetic_backend.h"
+#include "service/core/mutex.h"
 #include "service/engine/engine.h"
 #include "service/store/memory_store.h"
 #include "service/store/sqlite_store.h"
 #include "tests/engine/cursor_testing.h"
+#include "tests/store/forwarding_store.h"
 #include "tests/testing/fixtures.h"
 
 namespace gpop {
@@ -26,21 +31,29 @@ using Clock = std::chrono::steady_clock;
 using testing::NextBlocking;
 
 // A store whose every commit waits `fsync` (a stand-in for a disk flush).
-class SlowStore final : public engine::Store {
+class SlowStore final : public testing::ForwardingStore {
  public:
-  explicit SlowStore(std::chrono::microseconds fsync) : fsync_(fsync) {}
+  explicit SlowStore(std::chrono::microseconds fsync) : ForwardingStore(&inner_), fsync_(fsync) {}
   absl::Status Commit(const std::vector<Change>& batch) override {
     std::this_thread::sleep_for(fsync_);
-    return inner_.Commit(batch);
+    return ForwardingStore::Commit(batch);
   }
-  absl::Status Delete(const std::string& id) override { return inner_.Delete(id); }
-  absl::StatusOr<Snapshot> Load() override { return inner_.Load(); }
   store::MemoryStore& inner() { return inner_; }
 
  private:
   const std::chrono::microseconds fsync_;
   store::MemoryStore inner_;
 };
+
+// A Start of a report on the Default Domain Policy: reports only read, so all run at once.
+engine::StartRequest ReportRequest(const std::string& principal) {
+  engine::StartRequest r;
+  r.principal = principal;
+  core::ReportSpec spec;
+  spec.subject = core::GpoRef{"{31B2F340-016D-11D2-945F-00C04FB984F9}", ""};
+  r.spec = spec;
+  return r;
+}
 
 // StartOperation calls per second from `threads` callers, each starting `per_thread` reports
 // (they run at once: reports only read) on `store`. -1 when a Start fails.
@@ -61,11 +74,7 @@ double StartQps(engine::Store* store, int threads, int per_thread) {
   for (int t = 0; t < threads; ++t) {
     callers.emplace_back([&, t] {
       for (int i = 0; i < per_thread; ++i) {
-        engine::StartRequest r;
-        r.principal = "bench-" + std::to_string(t);
-        core::ReportSpec spec;
-        spec.subject = core::GpoRef{"{31B2F340-016D-11D2-945F-00C04FB984F9}", ""};
-        r.spec = spec;
+        engine::StartRequest r = ReportRequest("bench-" + std::to_string(t));
         if (!engine.Start(r).ok()) ++failed;
       }
     });
@@ -86,7 +95,123 @@ int Drain(engine::Cursor* cursor) {
   }
 }
 
-int Run() {
+// Mean microseconds per StartOperation (run to its end, and the removal of the oldest finished
+// operation it causes) once `retained` finished operations are retained at retention's count
+// cap, over `window` Starts. -1 when a Start fails.
+double RetainedStartMicros(int retained, int window) {
+  store::MemoryStore store;
+  synthetic::Script script;
+  script.steps = 1;
+  script.step_delay = std::chrono::milliseconds(0);
+  synthetic::SyntheticBackend backend(script);
+  engine::RealClock clock;
+  engine::EngineOptions options;
+  options.retained_operations = retained;
+  options.max_queued = options.max_queued_per_principal = retained + window;
+  engine::Engine engine(options, &backend, &store, &clock);
+  if (!engine.Recover().ok()) return -1;
+  auto start_many = [&](int n) {
+    std::string last;
+    for (int i = 0; i < n; ++i) {
+      engine::StartRequest r = ReportRequest("bench");
+      auto rec = engine.Start(r);
+      if (!rec.ok()) return false;
+      last = rec->id;
+    }
+    if (auto cursor = engine.OpenStatusStream("bench", last, 0); cursor.ok()) {
+      Drain(cursor->get());
+    }
+    for (;;) {  // the last one ended; the others (FIFO, 4 at a time) just before it
+      engine::Engine::Stats st = engine.stats();
+      if (st.queued == 0 && st.running == 0) break;
+      std::this_thread::yield();
+    }
+    engine.AwaitMaintenance();
+    return true;
+  };
+  if (!start_many(retained + 100)) return -1;  // fill up to the cap and past it
+  auto start = Clock::now();
+  if (!start_many(window)) return -1;
+  double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  int kept = engine.stats().retained_operations;
+  engine.Shutdown(std::chrono::seconds(5));
+  if (kept != retained) {
+    std::printf("retention kept %d operations, not %d\n", kept, retained);
+    return -1;
+  }
+  return secs * 1e6 / window;
+}
+
+// Progress changes per second an operation reaches (steps of 1 ms, asked 1,000/s) with
+// `watchers` status streams on it, read the way gRPC reactors read them: a wake queues the
+// cursor for one of 2 reader threads, which polls it until Pending and arms it again. -1 on a
+// failure (a watcher that did not see the end).
+double ProgressRate(int watchers) {
+  store::MemoryStore store;
+  synthetic::Script script;
+  script.steps = 300;
+  script.step_delay = std::chrono::milliseconds(1);
+  synthetic::SyntheticBackend backend(script);
+  engine::RealClock clock;
+  engine::Engine engine(engine::EngineOptions{}, &backend, &store, &clock);
+  if (!engine.Recover().ok()) return -1;
+  engine::StartRequest r = ReportRequest("bench");
+  auto rec = engine.Start(r);
+  if (!rec.ok()) return -1;
+  std::vector<std::unique_ptr<engine::Cursor>> cursors;
+  for (int i = 0; i < watchers; ++i) {
+    auto c = engine.OpenStatusStream("w" + std::to_string(i % 4), rec->id, 0);
+    if (!c.ok()) return -1;
+    cursors.push_back(std::move(*c));
+  }
+  core::Mutex mu;
+  core::CondVar cv;
+  std::deque<int> ready;
+  int ended = 0;
+  for (int i = 0; i < watchers; ++i) ready.push_back(i);
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2 && watchers > 0; ++t) {
+    readers.emplace_back([&] {
+      for (;;) {
+        int i;
+        {
+          core::MutexLock lock(&mu);
+          while (ready.empty() && ended < watchers) cv.Wait(&mu);
+          if (ready.empty()) return;
+          i = ready.front();
+          ready.pop_front();
+        }
+        for (;;) {
+          engine::Cursor::Next next = cursors[i]->Poll();
+          if (std::holds_alternative<engine::Cursor::End>(next)) {
+            core::MutexLock lock(&mu);
+            ++ended;
+            cv.SignalAll();
+            break;
+          }
+          if (std::holds_alternative<engine::StreamItem>(next)) continue;
+          if (cursors[i]->Arm([&, i] {
+                core::MutexLock lock(&mu);
+                ready.push_back(i);
+                cv.Signal();
+              })) {
+            break;
+          }
+        }
+      }
+    });
+  }
+  if (auto own = engine.OpenStatusStream("bench", rec->id, 0); own.ok()) Drain(own->get());
+  for (std::thread& t : readers) t.join();
+  auto done = engine.Get(rec->id);
+  cursors.clear();
+  engine.Shutdown(std::chrono::seconds(5));
+  if (!done.ok() || !done->start_time || !done->end_time) return -1;
+  double secs = std::chrono::duration<double>(*done->end_time - *done->start_time).count();
+  return script.steps / secs;
+}
+
+int Run(const std::vector<int>& retained_points) {
   constexpr int kOps = 64;
   constexpr int kMessages = 20;  // message events per operation
   const auto fsync = std::chrono::microseconds(500);
@@ -130,11 +255,7 @@ int Run() {
     auto start = Clock::now();
     std::vector<std::string> ids;
     for (int i = 0; i < kOps; ++i) {
-      engine::StartRequest r;
-      r.principal = "bench";
-      core::ReportSpec spec;  // reports only read: all run concurrently
-      spec.subject = core::GpoRef{"{31B2F340-016D-11D2-945F-00C04FB984F9}", ""};
-      r.spec = spec;
+      engine::StartRequest r = ReportRequest("bench");
       auto rec = engine.Start(r);
       if (!rec.ok()) return 1;
       ids.push_back(rec->id);
@@ -168,11 +289,7 @@ int Run() {
     engine::RealClock clock;
     engine::Engine engine(engine::EngineOptions{}, &backend, &store, &clock);
     (void)engine.Recover();
-    engine::StartRequest r;
-    r.principal = "bench";
-    core::ReportSpec spec;
-    spec.subject = core::GpoRef{"{31B2F340-016D-11D2-945F-00C04FB984F9}", ""};
-    r.spec = spec;
+    engine::StartRequest r = ReportRequest("bench");
     auto rec = engine.Start(r);
     if (!rec.ok()) return 1;
     std::vector<std::unique_ptr<engine::Cursor>> cursors;
@@ -228,10 +345,59 @@ int Run() {
     std::printf("  Start, %d caller(s): memory %8.0f/s, SQLite %8.0f/s, ratio %.2fx\n", threads,
                 memory_qps, sqlite_qps, sqlite_qps / memory_qps);
   }
+  // Watchers never slow an operation: its progress rate with many watchers against none.
+  double alone = ProgressRate(0);
+  for (int watchers : {1000, 5000}) {
+    double rate = ProgressRate(watchers);
+    if (alone < 0 || rate < 0) {
+      std::printf("a progress-rate run failed\n");
+      ++failures;
+      continue;
+    }
+    std::printf("  progress, asked 1000/s: alone %6.0f/s, with %d watchers %6.0f/s, ratio %.2fx\n",
+                alone, watchers, rate, rate / alone);
+  }
+  // No cliffs: Start's cost once 1,000 / 10,000 / 100,000 operations are retained, against the
+  // smallest point measured in this run.
+  double base_us = 0;
+  for (int retained : retained_points) {
+    double us = RetainedStartMicros(retained, 2000);
+    if (us < 0) {
+      ++failures;
+      continue;
+    }
+    if (base_us == 0) base_us = us;
+    std::printf("  Start at the cap of %6d retained: %7.1f us/Start, ratio to %d: %.2fx\n",
+                retained, us, retained_points.front(), us / base_us);
+  }
   return failures == 0 ? 0 : 1;
 }
 
 }  // namespace
 }  // namespace gpop
 
-int main() { return gpop::Run(); }
+// engine_bench [--retained=1000,10000,100000]  (ctest runs the default, 1000,5000)
+int main(int argc, char** argv) {
+  std::vector<int> retained = {1000, 5000};
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--retained=", 0) != 0) {
+      std::fprintf(stderr, "usage: engine_bench [--retained=N,N,...]\n");
+      return 2;
+    }
+    retained.clear();
+    std::string list = arg.substr(11);
+    for (size_t pos = 0; pos <= list.size();) {
+      size_t comma = list.find(',', pos);
+      if (comma == std::string::npos) comma = list.size();
+      int n = std::atoi(list.substr(pos, comma - pos).c_str());
+      if (n <= 0) {
+        std::fprintf(stderr, "--retained: positive counts, comma-separated\n");
+        return 2;
+      }
+      retained.push_back(n);
+      pos = comma + 1;
+    }
+  }
+  return gpop::Run(retained);
+}

@@ -3,7 +3,10 @@
 # showed). perf samples cpu-clock (VMs often have no hardware counters); strace -c counts the
 # system calls of every thread.
 #
-#   tests/bench/profile.sh [BUILD_DIR [OUT_DIR]]     default build/release, /tmp/gpop-profiles
+#   tests/bench/profile.sh [BUILD_DIR [OUT_DIR [PROFILES]]]
+#
+# Defaults: build/release, /tmp/gpop-profiles, every profile. PROFILES is a comma-separated list
+# of start,retained,progress,backup,instructions (e.g. `... build/rel /tmp/p backup`).
 #
 # Writes OUT_DIR/<name>.perf.txt (flat self-time and, with dwarf call graphs, callers) and
 # OUT_DIR/<name>.strace.txt per profile. Needs perf and strace; only loopback, only its own
@@ -11,6 +14,11 @@
 set -eu
 BUILD=$(cd "${1:-build/release}" && pwd)
 OUT=${2:-/tmp/gpop-profiles}
+PROFILES=${3:-start,retained,progress,backup,instructions}
+# want NAME: whether profile NAME was asked for.
+want() {
+  case ",$PROFILES," in *",$1,"*) return 0 ;; *) return 1 ;; esac
+}
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/gpop-profile.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -73,6 +81,7 @@ strace_during() {
   wait "$strace_pid" || true
 }
 
+if want start; then
 # 1. StartOperation on a fresh server, concurrency 8: syscalls per call against the raw echo.
 gpopd_synthetic s1
 strace_during start-c8.gpop start --concurrency=8 --ops=4000
@@ -84,19 +93,26 @@ gpopd_synthetic p1
 perf_during start-c8.gpop start --concurrency=8 --ops=4000
 stop_server
 
+fi
+if want retained; then
 # 2. StartOperation once 10,000 operations are retained (retention's removal on every Start).
 gpopd_synthetic p2
 "$LOAD" retained --target="$TARGET" --checkpoints=10000 --ops=10 >/dev/null
 perf_during start-retained.gpop start --concurrency=8 --ops=2000
 stop_server
 
+fi
+if want progress; then
 # 3. An operation's progress with 1,000 watchers (100 changes/s asked).
 gpopd_synthetic p3
 perf_during progress-1000.gpop progress --watchers=1000 --steps=300 --step_ms=10
 stop_server
 
-# 4. sysvol backup of a registry-heavy store (gpreport.xml, fsyncs, listing).
-"$BUILD/service/backends/sysvol/gpop-demo-store" --gpos 50 --megabytes 50 \
+fi
+if want backup; then
+# 4. sysvol backup of a registry-heavy store (gpreport.xml, fsyncs, listing): BACKUP_GPOS GPOs
+#    (default 50) of BACKUP_MB MB of registry.pol in all (default 50).
+"$BUILD/service/backends/sysvol/gpop-demo-store" --gpos "${BACKUP_GPOS:-50}" --megabytes "${BACKUP_MB:-50}" \
   "$WORK/store/bench.test" >/dev/null
 # sysvol_gpopd N: gpopd on the store with an empty backup location of its own.
 sysvol_gpopd() {
@@ -112,6 +128,8 @@ stop_server
 sysvol_gpopd 2
 strace_during backup.gpop backup --concurrency=8
 stop_server
+fi
+if want instructions; then
 # 5. Instructions per call (callgrind: exact counts, unaffected by the machine's load): the
 #    server's instructions for 600 calls minus those for 200, divided by the 400 calls between,
 #    gpopd's Start against the raw echo, at concurrency 1 (under valgrind a deeper queue fills:
@@ -143,4 +161,5 @@ for server in gpop raw; do
     "($2 calls: $1, $4 calls: $3)" | tee -a "$OUT/instructions.txt"
   callgrind_annotate "$WORK/$server-cg.600.cg" 2>/dev/null | head -60 >"$OUT/$server.callgrind.txt"
 done
+fi
 echo "profiles in $OUT"

@@ -40,6 +40,9 @@ FULL = {
     "rtt_iterations": 2000,
     "idle_watchers": [1000, 5000],
     "backup_stores": [("payload-heavy", 200, 20, 480), ("registry-heavy", 200, 219, 0)],
+    "history": [1000, 10000, 100000],
+    "history_ops": 300,
+    "history_report_bytes": 4096,
 }
 QUICK = {
     "runs": 1,
@@ -53,6 +56,9 @@ QUICK = {
     "rtt_iterations": 100,
     "idle_watchers": [50],
     "backup_stores": [("payload-heavy", 4, 1, 4), ("registry-heavy", 4, 2, 0)],
+    "history": [100, 300],
+    "history_ops": 20,
+    "history_report_bytes": 4096,
 }
 
 
@@ -270,8 +276,25 @@ class Suite:
                 shutil.rmtree(copy, ignore_errors=True)
                 shutil.rmtree(backups, ignore_errors=True)
 
+    HISTORY_CALLS = ("start", "get", "cancel", "list", "replay")
+
+    def history(self, run):
+        """RSS and per-call latency with N operations retained (gpopd keeps them all)."""
+        opts = ["--ops=%d" % self.cfg["history_ops"],
+                "--report_bytes=%d" % self.cfg["history_report_bytes"],
+                "--checkpoints=" + ",".join(str(n) for n in self.cfg["history"])]
+        keep = max(self.cfg["history"]) + len(self.cfg["history"]) * self.cfg["history_ops"] + 1
+        extra = ["--backend=synthetic", "--retained_operations=%d" % keep,
+                 "--max_queued_per_principal=1000"]
+        for line in self.with_server(False, lambda s: self.drive(s, "history", opts, run), extra):
+            n = min(self.cfg["history"], key=lambda c: abs(c - line["retained"]))
+            self.add(("history_rss_mib", n), line["rss_kib"] / 1024.0)
+            for call in self.HISTORY_CALLS:
+                for p_ in ("p50", "p99"):
+                    self.add(("history_%s_%s_us" % (call, p_), n), line["%s_%s_us" % (call, p_)])
+
     def run(self):
-        scenarios = ["start", "retained", "progress", "cancel", "idle", "backup"]
+        scenarios = ["start", "retained", "progress", "cancel", "idle", "backup", "history"]
         if self.args.only:
             scenarios = [s for s in scenarios if s in self.args.only.split(",")]
         for run in range(self.cfg["runs"]):
@@ -424,6 +447,22 @@ def render(cfg, mach, stats, quick):
             name, gpos, cell(stats, ("backup_store_mb", name), 1),
             cell(stats, ("backup_s", name, "cp"), 2), cell(stats, ("backup_s", name, "gpop"), 2),
             rfmt(ratio(stats, ("backup_s", name, "gpop"), ("backup_s", name, "cp")))))
+    w("\n## History: gpopd's RSS and per-call latency by operations retained (synthetic "
+      "reports of %s bytes, SQLite store, %d calls of each kind at concurrency 1; growth = the "
+      "figure over the first row's)\n" % (fmt(cfg["history_report_bytes"]), cfg["history_ops"]))
+    first, last = cfg["history"][0], cfg["history"][-1]
+    w("| | " + " | ".join("%s retained" % fmt(n) for n in cfg["history"]) +
+      " | growth %s -> %s |" % (fmt(first), fmt(last)))
+    w("|---|" + "---|" * (len(cfg["history"]) + 1))
+    w("| gpopd RSS MiB | " + " | ".join(cell(stats, ("history_rss_mib", n), 1)
+                                       for n in cfg["history"]) +
+      " | %s |" % rfmt(ratio(stats, ("history_rss_mib", last), ("history_rss_mib", first))))
+    for call in Suite.HISTORY_CALLS:
+        w("| %s p50 / p99 µs | " % call + " | ".join(
+            "%s / %s" % (cell(stats, ("history_%s_p50_us" % call, n)),
+                         cell(stats, ("history_%s_p99_us" % call, n)))
+            for n in cfg["history"]) + " | %s |" % rfmt(ratio(
+                stats, ("history_%s_p50_us" % call, last), ("history_%s_p50_us" % call, first))))
     w("")
     return "\n".join(out)
 
@@ -435,15 +474,19 @@ def main():
     p.add_argument("--quick", action="store_true", help="seconds: one small run of everything")
     p.add_argument("--runs", type=int, help="runs to take the median of (default 3; quick 1)")
     p.add_argument("--retained", help="checkpoints, e.g. 1000,10000,100000")
+    p.add_argument("--history", help="retained operations of the history scenario, "
+                   "e.g. 1000,10000,100000")
     p.add_argument("--keep", action="store_true", help="keep the work folder (servers' logs)")
     p.add_argument("--only", help="comma-separated scenarios: "
-                   "start,retained,progress,cancel,idle,backup")
+                   "start,retained,progress,cancel,idle,backup,history")
     args = p.parse_args()
     cfg = dict(QUICK if args.quick else FULL)
     if args.runs:
         cfg["runs"] = args.runs
     if args.retained:
         cfg["retained"] = [int(x) for x in args.retained.split(",")]
+    if args.history:
+        cfg["history"] = [int(x) for x in args.history.split(",")]
     mach = machine()
     suite = None
     try:
@@ -488,6 +531,9 @@ def main():
         ratios["idle_kib_%d" % n] = ratio(stats, ("idle_kib", n, "gpop"), ("idle_kib", n, "raw"))
     for name, _, _, _ in cfg["backup_stores"]:
         ratios["backup_" + name] = ratio(stats, ("backup_s", name, "gpop"), ("backup_s", name, "cp"))
+    for n in cfg["history"]:
+        ratios["history_rss_%d" % n] = ratio(stats, ("history_rss_mib", n),
+                                             ("history_rss_mib", cfg["history"][0]))
     doc = {"machine": mach, "config": {k: v for k, v in cfg.items()},
            "results": [{"key": list(k), **v, "values": suite.samples[k]} for k, v in stats.items()],
            "ratios": ratios, "measurements": suite.rows}

@@ -27,6 +27,24 @@ void ExpectUsageError(std::vector<std::string> args, const std::string& message_
   EXPECT_THAT(std::string(command.status().message()), HasSubstr(message_part));
 }
 
+TEST(GpopctlArgsTest, UploadAndDownloadBackup) {
+  absl::StatusOr<Command> up = Parse({"upload", "baseline/", "--location", "incoming"});
+  ASSERT_TRUE(up.ok()) << up.status();
+  EXPECT_EQ(up->verb, Verb::kUpload);
+  EXPECT_EQ(up->transfer_paths, std::vector<std::string>{"baseline/"});
+  EXPECT_EQ(up->transfer_location, "incoming");
+  ExpectUsageError({"upload"}, "one folder or .tar file");
+  ExpectUsageError({"upload", "a", "b"}, "one folder or .tar file");
+  absl::StatusOr<Command> down = Parse({"download-backup", "{A}", "{B}", "--out", "set", "--set"});
+  ASSERT_TRUE(down.ok()) << down.status();
+  EXPECT_EQ(down->verb, Verb::kDownloadBackup);
+  EXPECT_EQ(down->transfer_paths, (std::vector<std::string>{"{A}", "{B}"}));
+  EXPECT_EQ(down->out_file, "set");
+  EXPECT_TRUE(down->as_backup_set);
+  ExpectUsageError({"download-backup", "--out", "x.tar"}, "backup IDs");
+  ExpectUsageError({"download-backup", "{A}"}, "--out");
+}
+
 TEST(GpopctlArgsTest, EventsTakesAFilterAndAnOptionalRevision) {
   absl::StatusOr<Command> listed = Parse({"events", "--filter", "kind=backup"});
   ASSERT_TRUE(listed.ok()) << listed.status();
@@ -111,6 +129,24 @@ TEST(GpopctlArgsTest, ReportOutImpliesWait) {
   EXPECT_TRUE(command->wait.wait);
 }
 
+TEST(GpopctlArgsTest, ReportMigrationTableTemplate) {
+  absl::StatusOr<Command> command =
+      Parse({"report", "--gpo", "Baseline", "--format", "migtable", "--out", "t.migtable"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->start.spec().report().format(), v1::MIGRATION_TABLE);
+  EXPECT_EQ(command->out_file, "t.migtable");
+}
+
+TEST(GpopctlArgsTest, DryRunOutAsksForTheHtmlPage) {
+  absl::StatusOr<Command> command =
+      Parse({"import", "--backup-id", "{B}", "--target", "G", "--dry-run", "--out", "diff.html"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_TRUE(command->start.spec().import().dry_run_report());
+  EXPECT_EQ(command->out_file, "diff.html");
+  EXPECT_TRUE(command->wait.wait);
+  ExpectUsageError({"restore", "--backup-id", "{B}", "--out", "x.html"}, "dry runs only");
+}
+
 TEST(GpopctlArgsTest, WaitFlags) {
   absl::StatusOr<Command> command =
       Parse({"backup", "--gpo", "G", "--wait", "--wait-timeout", "30m", "--cancel-on-interrupt"});
@@ -129,7 +165,7 @@ TEST(GpopctlArgsTest, KindUsageErrors) {
                    "exactly one");
   ExpectUsageError({"copy", "--gpo", "G"}, "needs --new-name");
   ExpectUsageError({"report", "--gpo", "G"}, "needs --format");
-  ExpectUsageError({"report", "--gpo", "G", "--format", "pdf"}, "expected xml or html");
+  ExpectUsageError({"report", "--gpo", "G", "--format", "pdf"}, "expected xml, html or migtable");
   ExpectUsageError({"report", "--gpo", "G", "--backup-id", "B", "--format", "xml"},
                    "exactly one of --gpo and --backup-id");
   ExpectUsageError({"backup", "--gpo", "G", "--label", "novalue"}, "KEY=VALUE");
@@ -141,8 +177,7 @@ TEST(GpopctlArgsTest, KindUsageErrors) {
   ExpectUsageError({"backup", "--gpo"}, "needs a value");
   ExpectUsageError({"backup", "--gpo", "G", "--wait=yes"}, "takes no value");
   ExpectUsageError({"backup", "--gpo", "G", "--out", "f"}, "unknown flag --out");
-  ExpectUsageError({"start", "--spec", R"({"backup": {}})", "--out", "f"},
-                   "report operations only");
+  ExpectUsageError({"start", "--spec", R"({"backup": {}})", "--out", "f"}, "dry runs only");
 }
 
 TEST(GpopctlArgsTest, GenericStart) {

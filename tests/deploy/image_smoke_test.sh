@@ -12,6 +12,9 @@
 #   - gpopd runs as the image's non-root user (uid from /proc);
 #   - the host's gpopctl (not the image's) backs up a GPO through it over 127.0.0.1 and lists
 #     the backup, and the backup is on the volume, owned by the image's user;
+#   - GET /metrics on its HTTP listener (the container's 127.0.0.1:8080), scraped from outside
+#     before and after the backup: the backup counted, its bytes (the backup folder's) and the
+#     store's commits;
 #   - SIGTERM drains it: gpopd exits 0 and logs its shutdown.
 # The oci-archive tarball is read back by skopeo and must carry the same config.
 # Usage (as root): image_smoke_test.sh [LAYOUT [GPOPCTL [GPOP_HEALTH]]]
@@ -133,6 +136,18 @@ print(blob(blob(idx["manifests"][0]["digest"])["config"]["digest"])["config"]["L
 nsenter --target "$gpopd_pid" --mount --net --pid --ipc --uts --root --wd --setuid "$uid" \
   --setgid "$gid" $health || fail "the HEALTHCHECK command ($health) failed"
 
+# GET /metrics on the container's 127.0.0.1:8080 (gpopd's HTTP listener), from outside.
+scrape() {
+  from_outside /usr/bin/python3 -c '
+import sys, urllib.request
+with urllib.request.urlopen("http://127.0.0.1:8080/metrics", timeout=30) as r:
+    sys.stdout.write(r.read().decode())' >"$work/$1" || fail "GET /metrics failed"
+}
+# The value of one sample line ("name{labels} value"); 0 when absent (a counter not yet moved).
+sample() { awk -v s="$2" '$1 == s { v = $2 } END { printf "%.0f\n", v }' "$work/$1"; }
+scrape metrics-before.txt
+echo "== /metrics before: $(wc -l <"$work/metrics-before.txt") lines"
+
 echo "== gpopctl (host binary) backs up \"Server Hardening\" through the container's 127.0.0.1:50051"
 export GPOP_SERVER=127.0.0.1:50051
 from_outside "$gpopctl" gpos | grep -q "$gpo" || fail "gpopctl gpos does not list $gpo"
@@ -146,6 +161,21 @@ backup_dir=$work/state/backups/$backup_id
 [ "$(stat -c %u "$backup_dir")" = "$uid" ] || fail "backup owned by $(stat -c %u "$backup_dir")"
 find "$backup_dir" -type f | grep -q . || fail "backup $backup_id is empty"
 echo "== backup $backup_id on the volume, $(find "$backup_dir" -type f | wc -l) files, owner uid $uid"
+
+scrape metrics-after.txt
+succeeded='gpop_operations_finished_total{kind="backup",state="SUCCEEDED"}'
+for m in "$succeeded" gpop_backup_bytes_total gpop_store_commit_seconds_count \
+         gpop_store_commit_batch_size_sum; do
+  before=$(sample metrics-before.txt "$m")
+  after=$(sample metrics-after.txt "$m")
+  echo "   $m: $before -> $after"
+  awk -v a="$after" -v b="$before" 'BEGIN { exit !(a > b) }' || fail "$m did not move"
+done
+awk -v a="$(sample metrics-after.txt "$succeeded")" 'BEGIN { exit !(a == 1) }' || fail "not exactly one backup counted"
+bytes=$(sample metrics-after.txt gpop_backup_bytes_total)
+on_disk=$(find "$backup_dir" -type f -printf '%s\n' | awk '{ t += $1 } END { print t + 0 }')
+awk -v a="$bytes" -v b="$on_disk" 'BEGIN { exit !(a == b) }' || fail "gpop_backup_bytes_total $bytes, the backup folder has $on_disk"
+echo "== /metrics moved: one backup SUCCEEDED, $bytes bytes (the backup folder's), store commits"
 
 echo "== SIGTERM while a backup runs: gpopd drains (the backup succeeds), then exits 0"
 mkfifo "$work/drain.fifo"

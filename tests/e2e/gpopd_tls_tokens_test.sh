@@ -109,13 +109,19 @@ expect_exit 8 "alice's third start" as "$alice_token" backup --gpo "Synthetic GP
 grep -q QUEUE_FULL "$work/err" || fail "the third start did not say QUEUE_FULL"
 expect_exit 0 "the admin starts beside alice" as "$admin_token" backup --gpo "Synthetic GPO" $long
 third=$(head -1 "$work/out")
-as "$alice_token" watch "$first" >/dev/null 2>&1 &
+as "$alice_token" watch "$first" >"$work/watch.out" 2>&1 &
 watcher=$!
-refused=
-for _ in $(seq 1 100); do  # until the background watch holds alice's one stream
-  set +e; as "$alice_token" watch "$first" --wait-timeout 1s >/dev/null 2>"$work/err"; rc=$?; set -e
-  [ $rc -eq 8 ] && { refused=yes; break; }
+# The background watch holds alice's one stream once it has printed the operation's first
+# state; only then is a second stream tried (else the two race for the one slot).
+for _ in $(seq 1 400); do
+  [ -s "$work/watch.out" ] && break
+  kill -0 "$watcher" 2>/dev/null || fail "the background watch ended: $(cat "$work/watch.out")"
+  sleep 0.05
 done
+[ -s "$work/watch.out" ] || fail "the background watch never printed anything"
+refused=
+set +e; as "$alice_token" watch "$first" --wait-timeout 1s >/dev/null 2>"$work/err"; rc=$?; set -e
+[ $rc -eq 8 ] && refused=yes
 [ -n "$refused" ] || fail "a second stream of alice was never refused"
 grep -q TOO_MANY_STREAMS "$work/err" || fail "the second stream did not say TOO_MANY_STREAMS"
 for op in "$first" "$second" "$third"; do as "$admin_token" cancel "$op" >/dev/null; done

@@ -128,7 +128,11 @@ TEST(LifecycleTest, ShutdownDrainsStreamsAndFinishesRunningOperations) {
   v1::Operation slow = Start(server.stub(), Named("slow", 1000, 20));  // ~20 s
   ASSERT_TRUE(WaitForState(server.stub(), quick.id(), v1::RUNNING));
   ASSERT_TRUE(WaitForState(server.stub(), slow.id(), v1::RUNNING));
-  v1::Operation queued = Start(server.stub(), Named("queued", 1, 1));
+  // The queued one writes the slow one's backup location, so it cannot run before the shutdown
+  // however early the quick one frees its executor thread (a loaded machine once let it run).
+  v1::StartOperationRequest queued_request = Named("queued", 1, 1);
+  queued_request.mutable_spec()->mutable_backup()->set_location("slow");
+  v1::Operation queued = Start(server.stub(), queued_request);
   EXPECT_EQ(queued.state(), v1::QUEUED);
 
   // Readiness is watched across the shutdown.

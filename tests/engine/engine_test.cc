@@ -11,6 +11,7 @@
 #include "service/store/memory_store.h"
 #include "tests/engine/cursor_testing.h"
 #include "tests/engine/gate_backend.h"
+#include "tests/store/forwarding_store.h"
 
 namespace gpop::engine {
 namespace {
@@ -255,6 +256,7 @@ TEST_F(EngineTest, DeadlineWhileQueuedFails) {
   auto second = engine_->Start(r);
   ASSERT_TRUE(second.ok());
   clock_.Advance(std::chrono::seconds(11));
+  engine_->AwaitMaintenance();  // the timer's work runs on the maintenance thread
   auto got = engine_->Get(second->id);
   EXPECT_EQ(got->state, OperationState::kFailed);
   EXPECT_EQ(got->error->code, core::Code::kDeadlineExceeded);
@@ -290,6 +292,7 @@ TEST_F(EngineTest, DeadlineAfterCommitPointSucceeds) {
   auto rec = engine_->Start(r);
   backend_.WaitStarted(rec->id);
   clock_.Advance(std::chrono::seconds(6));
+  engine_->AwaitMaintenance();  // the timer's work runs on the maintenance thread
   backend_.Open(rec->id);
   Drained d = DrainToEnd(Stream(rec->id).get());
   EXPECT_EQ(d.events.back().state, OperationState::kSucceeded);
@@ -366,6 +369,34 @@ TEST_F(EngineTest, StreamLimits) {
   backend_.Open(rec.id);
 }
 
+// Stats count the open watches apart, and every stream opened after a sequence or revision as
+// a resume (refused opens are not).
+TEST_F(EngineTest, StatsCountWatchesAndResumes) {
+  Make();
+  OperationRecord rec = StartOk();
+  auto fresh = engine_->OpenStatusStream("alice", rec.id, 0);
+  auto watch = engine_->OpenWatch("alice", 0, "");
+  ASSERT_TRUE(fresh.ok() && watch.ok());
+  Engine::Stats s = engine_->stats();
+  EXPECT_EQ(s.open_streams, 2);
+  EXPECT_EQ(s.open_watches, 1);
+  EXPECT_EQ(s.resumed_status_streams, 0u);
+  EXPECT_EQ(s.resumed_watches, 0u);
+
+  auto resumed = engine_->OpenStatusStream("alice", rec.id, 1);
+  auto rewatch = engine_->OpenWatch("alice", s.revision, "");
+  ASSERT_TRUE(resumed.ok() && rewatch.ok());
+  EXPECT_FALSE(engine_->OpenStatusStream("alice", rec.id, 1000).ok());
+  EXPECT_FALSE(engine_->OpenWatch("alice", s.revision + 1000, "").ok());
+  s = engine_->stats();
+  EXPECT_EQ(s.open_watches, 2);
+  EXPECT_EQ(s.resumed_status_streams, 1u);
+  EXPECT_EQ(s.resumed_watches, 1u);
+  watch->reset();
+  EXPECT_EQ(engine_->stats().open_watches, 1);
+  backend_.Open(rec.id);
+}
+
 TEST_F(EngineTest, WriteLocksSerializeReadLocksShare) {
   EngineOptions o;
   o.executor_threads = 4;
@@ -436,6 +467,7 @@ TEST_F(EngineTest, ResumeEdgeCases) {
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(ErrorOf(unknown.status()).reason, core::reason::kOperationNotFound);
   clock_.Advance(std::chrono::hours(2));
+  engine_->AwaitMaintenance();  // the timer's work runs on the maintenance thread
   auto expired = engine_->OpenStatusStream("alice", rec.id, 0);
   EXPECT_EQ(expired.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(ErrorOf(expired.status()).reason, core::reason::kOperationExpired);
@@ -718,8 +750,9 @@ TEST_F(EngineTest, GroupCommitBatchesEvents) {
 }
 
 // A store whose commits can be held at a gate, to look at the engine mid-commit.
-class GatedStore final : public Store {
+class GatedStore final : public gpop::testing::ForwardingStore {
  public:
+  GatedStore() : ForwardingStore(&inner_) {}
   absl::Status Commit(const std::vector<Change>& batch) override {
     {
       core::MutexLock lock(&mu_);
@@ -728,10 +761,8 @@ class GatedStore final : public Store {
       while (blocked_) cv_.Wait(&mu_);
       --in_commit_;
     }
-    return inner_.Commit(batch);
+    return ForwardingStore::Commit(batch);
   }
-  absl::Status Delete(const std::string& id) override { return inner_.Delete(id); }
-  absl::StatusOr<Snapshot> Load() override { return inner_.Load(); }
   void Block() {
     core::MutexLock lock(&mu_);
     blocked_ = true;

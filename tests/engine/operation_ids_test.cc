@@ -28,3 +28,29 @@ TEST(OperationIdsTest, IdsAreUniqueWithinAndAcrossGenerators) {
 
 }  // namespace
 }  // namespace gpop::engine
+
+namespace gpop::engine {
+namespace {
+
+// The whole generator state comes from the entropy source: every one of its words counts, so
+// ids are not determined by one 32-bit draw (2^32 possible sequences) as they once were.
+TEST(OperationIdsTest, SeedsTheFullStateFromTheEntropySource) {
+  int draws = 0;
+  auto source = [&draws](uint32_t last) {
+    return [&draws, last] {
+      ++draws;
+      return draws % OperationIdGenerator::kSeedWords == 0 ? last : 7u;
+    };
+  };
+  OperationIdGenerator a(source(1));
+  EXPECT_EQ(draws, OperationIdGenerator::kSeedWords);
+  EXPECT_EQ(OperationIdGenerator::kSeedWords, 624);
+  OperationIdGenerator b(source(2));  // differs from a's seed in the last word only
+  OperationIdGenerator a_again(source(1));
+  std::string first_a = a.Next();
+  EXPECT_NE(first_a, b.Next());
+  EXPECT_EQ(first_a, a_again.Next());  // same seed, same ids: the seed is all there is
+}
+
+}  // namespace
+}  // namespace gpop::engine

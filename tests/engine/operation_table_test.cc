@@ -37,18 +37,18 @@ TEST(OperationTableTest, RequestIdsArePerPrincipal) {
 TEST(OperationTableTest, RemovedIdsAreExpiredWithinTheBound) {
   OperationTable table(/*max_expired=*/2);
   for (const char* id : {"op-1", "op-2", "op-3"}) {
-    table.Add(MakeOp(id, std::string("r") + id));
-    table.MarkFinished(id);
+    table.MarkFinished(table.Add(MakeOp(id, std::string("r") + id)));
   }
   EXPECT_EQ(table.finished_count(), 3u);
   EXPECT_EQ(table.OldestFinished(2), (std::vector<std::string>{"op-1", "op-2"}));
-  table.Remove("op-1");
   table.Remove("op-2");
+  EXPECT_EQ(table.OldestFinished(2), (std::vector<std::string>{"op-1", "op-3"}));
+  table.Remove("op-1");
   table.Remove("op-3");
   EXPECT_EQ(table.size(), 0u);
   EXPECT_EQ(table.finished_count(), 0u);
-  EXPECT_FALSE(table.IsExpired("op-1"));  // the oldest expired id was forgotten
-  EXPECT_TRUE(table.IsExpired("op-2"));
+  EXPECT_FALSE(table.IsExpired("op-2"));  // the oldest expired id was forgotten
+  EXPECT_TRUE(table.IsExpired("op-1"));
   EXPECT_TRUE(table.IsExpired("op-3"));
   EXPECT_EQ(table.FindByRequest("alice", "rop-3"), nullptr);
 }

@@ -20,5 +20,15 @@ TEST(StreamRegistryTest, EnforcesServerAndPrincipalLimits) {
   EXPECT_TRUE(streams.closed());
 }
 
+TEST(StreamRegistryTest, CountsResumesByKind) {
+  StreamRegistry streams(10, 10);
+  EXPECT_EQ(streams.resumes(StreamRegistry::Kind::kStatus), 0u);
+  streams.CountResume(StreamRegistry::Kind::kStatus);
+  streams.CountResume(StreamRegistry::Kind::kWatch);
+  streams.CountResume(StreamRegistry::Kind::kWatch);
+  EXPECT_EQ(streams.resumes(StreamRegistry::Kind::kStatus), 1u);
+  EXPECT_EQ(streams.resumes(StreamRegistry::Kind::kWatch), 2u);
+}
+
 }  // namespace
 }  // namespace gpop::engine

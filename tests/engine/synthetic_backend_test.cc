@@ -51,6 +51,23 @@ TEST(SyntheticBackendTest, RunsScriptToSuccess) {
   EXPECT_EQ(std::get<core::BackupInfo>(out.result).gpo_display_name, "Workstations");
 }
 
+TEST(SyntheticBackendTest, ReportIsPaddedToTheAskedSizeAndStaysXml) {
+  SyntheticBackend backend;
+  RecordingSink sink;
+  core::CancelToken cancel;
+  core::RunRequest r = Request(
+      {{"synthetic.steps", "1"}, {"synthetic.step_ms", "0"}, {"synthetic.report_bytes", "100000"}});
+  core::ReportSpec spec;
+  spec.subject = core::GpoRef{"", "Workstations"};
+  r.spec = spec;
+  core::Outcome out = backend.Run(r, sink, cancel);
+  ASSERT_FALSE(out.error.has_value());
+  const auto& report = std::get<core::ReportInfo>(out.result);
+  EXPECT_EQ(report.content.size(), 100000u);
+  EXPECT_EQ(report.content.rfind("<?xml", 0), 0u);
+  EXPECT_NE(report.content.find("<Name>Synthetic</Name></GPO>"), std::string::npos);
+}
+
 TEST(SyntheticBackendTest, FailsAtStep) {
   SyntheticBackend backend;
   RecordingSink sink;

@@ -4,6 +4,8 @@
 #include "tests/gpmc/fake_gpmc.h"
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <utility>
 
@@ -397,6 +399,19 @@ class FakeBackup final : public FakeDispatch<IGPMBackup> {
   const FakeWorld::BackupData data_;
 };
 
+// A backup into a directory that really exists (a test's temporary folder) gets files, as GPMC
+// writes them: "<dir>\\<id>\\Backup.xml" and "<dir>\\<id>\\DomainSysvol\\GPO\\gpt.ini"
+// (kFakeBackupBytes bytes in all). Other directories stay names only.
+void WriteBackupFiles(const std::string& dir, const std::string& id) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(fs::u8path(dir), ec)) return;
+  const fs::path folder = fs::u8path(dir) / fs::u8path(id);
+  fs::create_directories(folder / "DomainSysvol" / "GPO", ec);
+  std::ofstream(folder / "Backup.xml", std::ios::binary) << kFakeBackupXml;
+  std::ofstream(folder / "DomainSysvol" / "GPO" / "gpt.ini", std::ios::binary) << kFakeGptIni;
+}
+
 class FakeGpo final : public FakeDispatch<IGPMGPO> {
  public:
   FakeGpo(FakeWorld* world, std::string id) : FakeDispatch(world), id_(std::move(id)) {}
@@ -454,7 +469,9 @@ class FakeGpo final : public FakeDispatch<IGPMGPO> {
                                    IGPMResult** result) override {
     world_->Record("Backup(" + id_ + "," + ToUtf8(dir) + "," + ToUtf8(comment) + ")");
     FakeWorld::BackupData data;
-    world_->FindBackup(ToUtf8(dir), world_->AddBackupOf(ToUtf8(dir), id_, ToUtf8(comment)), &data);
+    const std::string backup_id = world_->AddBackupOf(ToUtf8(dir), id_, ToUtf8(comment));
+    world_->FindBackup(ToUtf8(dir), backup_id, &data);
+    WriteBackupFiles(ToUtf8(dir), backup_id);
     return StartWith(world_, NewBackup(world_, data), progress, cancel, result);
   }
   HRESULT STDMETHODCALLTYPE Import(LONG flags, IGPMBackup* backup, VARIANT* table,

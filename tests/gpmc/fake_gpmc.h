@@ -27,6 +27,11 @@
 
 namespace gpop::gpmc::testing {
 
+// The files a fake backup writes into an existing directory (see FakeGpo::Backup) and their size.
+inline constexpr char kFakeBackupXml[] = "<GroupPolicyBackupScheme/>\r\n";
+inline constexpr char kFakeGptIni[] = "[General]\r\nVersion=65537\r\n";
+inline constexpr size_t kFakeBackupBytes = sizeof(kFakeBackupXml) - 1 + sizeof(kFakeGptIni) - 1;
+
 // FakeMessage
 //
 // One IGPMStatusMessage the fake reports.

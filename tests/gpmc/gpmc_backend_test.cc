@@ -7,8 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "tests/gpmc/fake_gpmc.h"
@@ -648,6 +650,31 @@ TEST_F(GpmcBackendTest, CancelBeforeTheStart) {
   EXPECT_EQ(outcome.error->code, core::Code::kCancelled);
   EXPECT_EQ(outcome.effects, core::Effects::kNone);
   EXPECT_EQ(world_.CountCalls("Backup("), 0) << Calls();
+}
+
+// A backup's result says how many bytes GPMC wrote into its folder (gpop_backup_bytes_total);
+// where the folder cannot be read the size is unknown, not zero.
+TEST_F(GpmcBackendTest, BackupCountsTheBytesOfItsFolder) {
+  namespace fs = std::filesystem;
+  const fs::path dir =
+      fs::temp_directory_path() / ("gpop-gpmc-bytes-" + std::to_string(::GetCurrentProcessId()));
+  fs::remove_all(dir);
+  ASSERT_TRUE(fs::create_directories(dir));
+  config_.backup_locations["real"] = dir.u8string();
+  core::BackupSpec spec = BackupOf(kDefaultGpo);
+  spec.location = "real";
+
+  core::Outcome outcome = Run(spec);
+  ASSERT_FALSE(outcome.error) << outcome.error->message;
+  const auto* backup = std::get_if<core::BackupInfo>(&outcome.result);
+  ASSERT_NE(backup, nullptr);
+  ASSERT_TRUE(fs::is_directory(dir / fs::u8path(backup->backup_id))) << backup->backup_id;
+  EXPECT_EQ(backup->bytes_written, std::optional<uint64_t>(testing::kFakeBackupBytes));
+
+  core::Outcome nowhere = RunAgain(BackupOf(kDefaultGpo), "op-2");  // C:\gpo-backups: no folder
+  ASSERT_FALSE(nowhere.error) << nowhere.error->message;
+  EXPECT_FALSE(std::get<core::BackupInfo>(nowhere.result).bytes_written.has_value());
+  fs::remove_all(dir);
 }
 
 TEST_F(GpmcBackendTest, GpoByDisplayName) {

@@ -1,6 +1,8 @@
 // GET /metrics on a real HTTP listener: Prometheus' text format, values that move with the
 // operations run, and the same authentication as /v1.
 
+#include <unistd.h>
+
 #include <chrono>
 #include <string>
 
@@ -8,6 +10,7 @@
 #include "gpop/v1/operations.pb.h"
 #include "gtest/gtest.h"
 #include "service/engine/engine.h"
+#include "service/metrics/metrics.h"
 #include "tests/e2e/test_server.h"
 #include "tests/http/http_test_server.h"
 
@@ -84,9 +87,84 @@ TEST(HttpMetricsTest, CountersAndHistogramMoveWithOperations) {
   EXPECT_EQ(Sample(failed, "gpop_operation_duration_seconds_count{kind=\"backup\"}"), 2) << failed;
 }
 
+// Bytes backed up, the store's group commits, and SSE streams that resume (Last-Event-ID).
+TEST(HttpMetricsTest, BackupBytesStoreCommitsAndSseResumesMove) {
+  HttpTestServer server({}, nullptr, /*with_metrics=*/true);
+  const std::string before = Scrape(server.port());
+  EXPECT_EQ(Sample(before, "gpop_backup_bytes_total"), 0) << before;
+  EXPECT_EQ(Sample(before, "gpop_stream_resumes_total{stream=\"status\"}"), 0) << before;
+  EXPECT_EQ(Sample(before, "gpop_stream_resumes_total{stream=\"watch\"}"), 0) << before;
+  EXPECT_EQ(Sample(before, "gpop_open_watches"), 1) << before;  // the metrics' own
+  const double commits_before = Sample(before, "gpop_store_commit_seconds_count");
+  const double changes_before = Sample(before, "gpop_store_commit_batch_size_sum");
+  ASSERT_GE(commits_before, 0) << before;
+
+  RunToEnd(server, SyntheticBackup(2, 1, {{"synthetic.backup_bytes", "12345"}}));
+  RunToEnd(server, SyntheticBackup(1, 1, {{"synthetic.backup_bytes", "55"}}));
+  RunToEnd(server, SyntheticBackup(1, 1));  // counts no bytes
+  const std::string after = Scrape(server.port());
+  EXPECT_EQ(Sample(after, "gpop_backup_bytes_total"), 12345 + 55) << after;
+  const double commits = Sample(after, "gpop_store_commit_seconds_count") - commits_before;
+  EXPECT_GT(commits, 0) << after;
+  EXPECT_EQ(Sample(after, "gpop_store_commit_batch_size_count") - commits_before, commits) << after;
+  // Every event is one change of some batch (progress-only changes come on top).
+  EXPECT_GE(Sample(after, "gpop_store_commit_batch_size_sum") - changes_before,
+            Sample(after, "gpop_revision") - Sample(before, "gpop_revision"))
+      << after;
+  EXPECT_EQ(Sample(after, "gpop_store_commit_failures_total"), 0) << after;
+  EXPECT_EQ(Sample(after, "gpop_stream_resumes_total{stream=\"status\"}"), 0) << after;
+
+  // A status stream resumed after its first event, to the end.
+  engine::ListRequest all;
+  absl::StatusOr<engine::ListResponse> page = server.engine().List(all);
+  ASSERT_TRUE(page.ok() && !page->operations.empty());
+  const std::string id = page->operations.front().id;
+  HttpAnswer resumed =
+      Request(server.port(), "GET", "/v1/operations/" + id + "/events", "", {"Last-Event-ID: 1"});
+  ASSERT_EQ(resumed.status, 200) << resumed.body;
+  // A watch resumed after revision 1: it replays, so the first bytes prove it is open.
+  int fd = http_test::Connect(server.port(),
+                              "GET /v1/operations:watch HTTP/1.0\r\nLast-Event-ID: 1\r\n\r\n");
+  ASSERT_GE(fd, 0);
+  std::string head;
+  while (head.find("\n\n") == std::string::npos && head.find("\r\n\r\n") == std::string::npos) {
+    ASSERT_TRUE(http_test::ReadSome(fd, &head, 20000)) << head;
+  }
+  const std::string resumes = Scrape(server.port());
+  EXPECT_EQ(Sample(resumes, "gpop_stream_resumes_total{stream=\"status\"}"), 1) << resumes;
+  EXPECT_EQ(Sample(resumes, "gpop_stream_resumes_total{stream=\"watch\"}"), 1) << resumes;
+  EXPECT_EQ(Sample(resumes, "gpop_open_watches"), 2) << resumes;
+  close(fd);
+}
+
+// gRPC StreamStatus and WatchOperations resumed after a sequence / revision count the same way.
+TEST(HttpMetricsTest, GrpcResumesMove) {
+  e2e::TestServer server;
+  metrics::Metrics metrics(&server.engine());
+  v1::Operation op = e2e::Start(server.stub(), SyntheticBackup(2, 1));
+  ASSERT_FALSE(op.id().empty());
+  ASSERT_TRUE(e2e::ReadStream(server.stub(), op.id(), 0).status.ok());
+  const std::string before = metrics.Scrape();
+  EXPECT_EQ(Sample(before, "gpop_stream_resumes_total{stream=\"status\"}"), 0) << before;
+
+  e2e::StreamResult resumed = e2e::ReadStream(server.stub(), op.id(), 2);
+  ASSERT_TRUE(resumed.status.ok()) << resumed.status.error_message();
+  grpc::ClientContext context;
+  v1::WatchOperationsRequest watch;
+  watch.set_after_revision(1);
+  auto reader = server.stub().WatchOperations(&context, watch);
+  v1::WatchOperationsResponse first;
+  ASSERT_TRUE(reader->Read(&first));  // open: the replay has begun
+  const std::string after = metrics.Scrape();
+  EXPECT_EQ(Sample(after, "gpop_stream_resumes_total{stream=\"status\"}"), 1) << after;
+  EXPECT_EQ(Sample(after, "gpop_stream_resumes_total{stream=\"watch\"}"), 1) << after;
+  context.TryCancel();
+  reader->Finish();
+}
+
 // Accepts one bearer token, as a viewer.
 TEST(HttpMetricsTest, ConfiguredCredentialsAreRequired) {
-  http_test::OneViewerAuthenticator authenticator;
+  http_test::TestAuthenticator authenticator;
   HttpTestServer server({}, &authenticator, /*with_metrics=*/true);
   EXPECT_EQ(Request(server.port(), "GET", "/metrics").status, 401);
   HttpAnswer ok =

@@ -22,39 +22,6 @@ namespace {
 
 using e2e::SyntheticBackup;
 
-template <typename Message>
-Message Parse(const std::string& json) {
-  Message message;
-  auto s = google::protobuf::util::JsonStringToMessage(json, &message);
-  EXPECT_TRUE(s.ok()) << s.ToString() << " in " << json;
-  return message;
-}
-
-std::string ToJson(const google::protobuf::Message& message) {
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(message, &out);
-  return out;
-}
-
-v1::Operation StartOk(int port, const v1::StartOperationRequest& request) {
-  HttpAnswer answer = Post(port, "/v1/operations", ToJson(request));
-  EXPECT_EQ(answer.status, 200) << answer.body;
-  return Parse<v1::Operation>(answer.body);
-}
-
-// The reason of an AIP-193 error body (via google.protobuf.Struct, protobuf's own JSON reader).
-std::string ReasonOf(const std::string& body) {
-  google::protobuf::Struct parsed = Parse<google::protobuf::Struct>(body);
-  const auto& error = parsed.fields().at("error").struct_value().fields();
-  const auto& details = error.at("details").list_value();
-  EXPECT_EQ(details.values_size(), 1) << body;
-  if (details.values_size() != 1) return "";
-  const auto& info = details.values(0).struct_value().fields();
-  EXPECT_EQ(info.at("@type").string_value(), "type.googleapis.com/google.rpc.ErrorInfo");
-  EXPECT_EQ(info.at("domain").string_value(), "gpop.dev");
-  return info.at("reason").string_value();
-}
-
 std::vector<uint64_t> Sequences(const std::vector<SseEvent>& events) {
   std::vector<uint64_t> out;
   for (const SseEvent& e : events) {
@@ -104,7 +71,7 @@ TEST(HttpApiTest, StartGetListCancelInCanonicalJson) {
 }
 
 TEST(HttpApiTest, BearerTokensAndRolesAreTheGrpcOnes) {
-  OneViewerAuthenticator authenticator;
+  TestAuthenticator authenticator;
   HttpTestServer server({}, &authenticator);
   const int port = server.port();
   EXPECT_EQ(Request(port, "GET", "/v1/operations").status, 401);
@@ -216,6 +183,17 @@ TEST(HttpSseTest, ResumesFromLastEventIdAndAfterSequenceExactlyAsGrpc) {
   std::vector<uint64_t> after3 = Sequences(ParseSse(by_param.body));
   ASSERT_EQ(after3.size(), seqs.size() - 3);
   EXPECT_EQ(after3.front(), 4u);
+
+  // EventSource's own reconnect: the page's first URL (?after_sequence=1) with the Last-Event-ID
+  // it has seen since (3): resumed after 3, never replaying 2 and 3; and the other way round.
+  for (const auto& [param, header] : {std::pair<int, int>{1, 3}, std::pair<int, int>{3, 1}}) {
+    HttpAnswer both =
+        Request(server.port(), "GET", path + "?after_sequence=" + std::to_string(param), "",
+                {"Last-Event-ID: " + std::to_string(header)});
+    std::vector<uint64_t> later = Sequences(ParseSse(both.body));
+    ASSERT_EQ(later.size(), seqs.size() - 3) << param << "/" << header;
+    EXPECT_EQ(later.front(), 4u);
+  }
 
   HttpAnswer beyond = Request(server.port(), "GET", path + "?after_sequence=999");
   std::vector<SseEvent> failure = ParseSse(beyond.body);

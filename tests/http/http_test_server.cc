@@ -10,34 +10,62 @@
 
 #include <cctype>
 #include <chrono>
+#include <utility>
 
+#include "google/protobuf/struct.pb.h"
 #include "gtest/gtest.h"
 #include "service/api/operations_api.h"
+#include "service/core/error.h"
+#include "service/engine/status_convert.h"
 
 namespace gpop::http_test {
 
-absl::StatusOr<api::Principal> OneViewerAuthenticator::Authenticate(
+absl::StatusOr<api::Principal> TestAuthenticator::Authenticate(
     const api::Credentials& credentials) const {
-  if (credentials.bearer_token != "viewer-token") {
-    return absl::UnauthenticatedError("the bearer token is not valid");
+  static const std::map<std::string, std::pair<std::string, api::Role>> kTokens = {
+      {"viewer-token", {"vera", api::Role::kViewer}},
+      {"operator-token", {"otto", api::Role::kOperator}},
+      {"admin-token", {"ada", api::Role::kAdmin}}};
+  auto it = credentials.bearer_token ? kTokens.find(*credentials.bearer_token) : kTokens.end();
+  bool revoked = false;
+  if (it != kTokens.end()) {
+    core::MutexLock lock(&mu_);
+    revoked = revoked_.count(it->first) != 0;
   }
-  api::Principal viewer;
-  viewer.name = "vera";
+  if (it == kTokens.end() || revoked) {
+    return engine::MakeStatus(core::Code::kUnauthenticated, api::reason::kUnauthenticated,
+                              "the bearer token is not valid");
+  }
+  api::Principal principal;
+  principal.name = it->second.first;
   api::Grant grant;  // unscoped
-  grant.role = api::Role::kViewer;
-  viewer.grants.push_back(grant);
-  return viewer;
+  grant.role = it->second.second;
+  principal.grants.push_back(grant);
+  return principal;
+}
+
+void TestAuthenticator::Revoke(const std::string& token) {
+  core::MutexLock lock(&mu_);
+  revoked_.insert(token);
 }
 
 HttpTestServer::HttpTestServer(engine::EngineOptions options,
-                               const api::Authenticator* authenticator, bool with_metrics) {
-  engine_ = std::make_unique<engine::Engine>(options, &backend_, &store_, &clock_);
+                               const api::Authenticator* authenticator, bool with_metrics,
+                               std::string session_secret) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  if (with_metrics) {
+    metered_store_ = std::make_unique<metrics::MeteredStore>(&store_, *registry, &clock_);
+  }
+  engine_ = std::make_unique<engine::Engine>(
+      options, &backend_,
+      metered_store_ ? static_cast<engine::Store*>(metered_store_.get()) : &store_, &clock_);
   EXPECT_TRUE(engine_->Recover().ok());
-  if (with_metrics) metrics_ = std::make_unique<metrics::Metrics>(engine_.get());
+  if (with_metrics) metrics_ = std::make_unique<metrics::Metrics>(engine_.get(), registry);
   http::HttpOptions http_options;
   http_options.metrics = metrics_.get();
   http_options.listen = "127.0.0.1:0";
   http_options.authenticator = authenticator;
+  http_options.session_secret = std::move(session_secret);
   auto server = http::HttpServer::Start(
       http_options,
       std::make_unique<api::OperationsApi>(engine_.get(), &backend_, api::ServiceOptions{}));
@@ -172,6 +200,34 @@ std::vector<SseEvent> ParseSse(const std::string& body) {
     start = end + 2;
   }
   return events;
+}
+
+std::string ToJson(const google::protobuf::Message& message) {
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(message, &out);
+  return out;
+}
+
+v1::Operation StartOk(int port, const v1::StartOperationRequest& request) {
+  HttpAnswer answer = Post(port, "/v1/operations", ToJson(request));
+  EXPECT_EQ(answer.status, 200) << answer.body;
+  return Parse<v1::Operation>(answer.body);
+}
+
+std::string ReasonOf(const std::string& body) {
+  google::protobuf::Struct parsed = Parse<google::protobuf::Struct>(body);
+  if (!parsed.fields().count("error")) {
+    ADD_FAILURE() << "not an error body: " << body;
+    return "";
+  }
+  const auto& error = parsed.fields().at("error").struct_value().fields();
+  const auto& details = error.at("details").list_value();
+  EXPECT_EQ(details.values_size(), 1) << body;
+  if (details.values_size() != 1) return "";
+  const auto& info = details.values(0).struct_value().fields();
+  EXPECT_EQ(info.at("@type").string_value(), "type.googleapis.com/google.rpc.ErrorInfo");
+  EXPECT_EQ(info.at("domain").string_value(), "gpop.dev");
+  return info.at("reason").string_value();
 }
 
 }  // namespace gpop::http_test

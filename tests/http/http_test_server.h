@@ -7,14 +7,20 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "google/protobuf/util/json_util.h"
+#include "gpop/v1/operations.pb.h"
+#include "gtest/gtest.h"
 #include "service/api/auth/authenticator.h"
 #include "service/backends/synthetic/synthetic_backend.h"
+#include "service/core/mutex.h"
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
 #include "service/http/http_server.h"
+#include "service/metrics/metered_store.h"
 #include "service/metrics/metrics.h"
 #include "service/store/memory_store.h"
 
@@ -26,33 +32,46 @@ namespace gpop::http_test {
 class HttpTestServer {
  public:
   // `authenticator` (null: loopback callers are the implicit admin) must outlive the server.
-  // `with_metrics`: serve GET /metrics (service/metrics).
+  // `with_metrics`: serve GET /metrics (service/metrics), the store's commits metered too.
+  // `session_secret`: the secret session cookies are sealed with (empty: a random one, as
+  // HttpOptions).
   explicit HttpTestServer(engine::EngineOptions options = {},
                           const api::Authenticator* authenticator = nullptr,
-                          bool with_metrics = false);
+                          bool with_metrics = false, std::string session_secret = "");
   ~HttpTestServer();
 
   int port() const { return http_->port(); }
   engine::Engine& engine() { return *engine_; }
+  core::Backend& backend() { return backend_; }
+  engine::Clock& clock() { return clock_; }
   http::HttpServer& http() { return *http_; }
   metrics::Metrics* metrics() { return metrics_.get(); }  // null without `with_metrics`
 
  private:
   engine::RealClock clock_;
   store::MemoryStore store_;
+  std::unique_ptr<metrics::MeteredStore> metered_store_;  // over store_, with metrics
   synthetic::SyntheticBackend backend_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<metrics::Metrics> metrics_;
   std::unique_ptr<http::HttpServer> http_;
 };
 
-// OneViewerAuthenticator
+// TestAuthenticator
 //
-// Accepts the bearer token "viewer-token" as principal "vera", a viewer of everything; any other
-// credential, or none, is UNAUTHENTICATED. Thread-safe (immutable).
-class OneViewerAuthenticator final : public api::Authenticator {
+// Three bearer tokens, each an unscoped grant: "viewer-token" is principal "vera", a viewer;
+// "operator-token" is "otto", an operator; "admin-token" is "ada", an admin. Any other
+// credential, a revoked token, or none, is UNAUTHENTICATED. Thread-safe.
+class TestAuthenticator final : public api::Authenticator {
  public:
-  absl::StatusOr<api::Principal> Authenticate(const api::Credentials& credentials) const override;
+  absl::StatusOr<api::Principal> Authenticate(const api::Credentials& credentials) const override
+      GPOP_EXCLUDES(mu_);
+  // From now on `token` is refused, as a token removed from the tokens file is.
+  void Revoke(const std::string& token) GPOP_EXCLUDES(mu_);
+
+ private:
+  mutable core::Mutex mu_;
+  std::set<std::string> revoked_ GPOP_GUARDED_BY(mu_);
 };
 
 // HttpAnswer
@@ -98,6 +117,28 @@ int Connect(int port, const std::string& request, int receive_buffer = 0);
 //
 // Appends what `fd` has (waiting up to `timeout_ms` for the first byte); false on end of stream.
 bool ReadSome(int fd, std::string* out, int timeout_ms);
+
+// Parse / ToJson
+//
+// Canonical JSON to a message (a test failure when it does not parse) and back.
+template <typename Message>
+Message Parse(const std::string& json) {
+  Message message;
+  auto s = google::protobuf::util::JsonStringToMessage(json, &message);
+  EXPECT_TRUE(s.ok()) << s.ToString() << " in " << json;
+  return message;
+}
+std::string ToJson(const google::protobuf::Message& message);
+
+// StartOk
+//
+// POST /v1/operations that must answer 200; the operation.
+v1::Operation StartOk(int port, const v1::StartOperationRequest& request);
+
+// ReasonOf
+//
+// The ErrorInfo reason of an AIP-193 error body (checking its type and domain).
+std::string ReasonOf(const std::string& body);
 
 }  // namespace gpop::http_test
 

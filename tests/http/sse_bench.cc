@@ -84,6 +84,19 @@ size_t RssBytes() {
   return static_cast<size_t>(pages_resident) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
 
+// The process's threads now (client threads included: the benchmark's own are fixed too).
+int ThreadCount() {
+  int threads = 0;
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    if (std::sscanf(line, "Threads: %d", &threads) == 1) break;
+  }
+  std::fclose(f);
+  return threads;
+}
+
 // Arrival times, one slot per viewer, and counters the waiting thread polls.
 struct Arrivals {
   explicit Arrivals(int n) : at(n) {}
@@ -154,6 +167,9 @@ int Run(int viewers) {
   store::MemoryStore store;
   GateBackend backend;
   engine::EngineOptions options;
+  // Both kinds of viewers are one principal's streams.
+  options.max_streams_per_principal = 2 * viewers + 16;
+  options.max_streams = options.max_streams_per_principal;
   engine::Engine engine(options, &backend, &store, &clock);
   if (!engine.Recover().ok()) return 1;
   api::ServerOptions grpc_options;
@@ -183,6 +199,7 @@ int Run(int viewers) {
   // SSE viewers: raw sockets read by one epoll thread.
   Arrivals sse(viewers);
   size_t rss0 = RssBytes();
+  const int threads0 = ThreadCount();
   std::string request = "GET /v1/operations/" + record->id + "/events HTTP/1.0\r\n\r\n";
   std::vector<int> fds;
   std::vector<std::string> buffers(viewers);
@@ -230,6 +247,7 @@ int Run(int viewers) {
   });
   bool sse_open = WaitFor(sse.opened, viewers, std::chrono::seconds(60));
   size_t rss_sse = RssBytes();
+  const int threads_sse = ThreadCount();  // the reader thread is the one more
 
   // gRPC viewers on 8 connections.
   Arrivals grpc_arrivals(viewers);
@@ -247,9 +265,15 @@ int Run(int viewers) {
   }
   bool grpc_open = WaitFor(grpc_arrivals.opened, viewers, std::chrono::seconds(60));
   size_t rss_grpc = RssBytes();
+  const int threads_grpc = ThreadCount();
   if (!sse_open || !grpc_open) {
     std::printf("sse_bench: viewers did not all open (sse %d, grpc %d of %d)\n", sse.opened.load(),
                 grpc_arrivals.opened.load(), viewers);
+    std::fflush(stdout);
+    stop = true;
+    reader.join();
+    backend.Advance();
+    backend.Advance();  // the run ends, so the engine can stop
     return 1;
   }
 
@@ -272,12 +296,19 @@ int Run(int viewers) {
       "sse_bench: one progress change to %d viewers of one operation (same engine, "
       "same run; memory = process RSS growth per open viewer, client included)\n",
       viewers);
-  std::printf("  gRPC StreamStatus : p50 %7.2f ms  p99 %7.2f ms  %6.1f KiB/viewer\n", g.p50_ms,
-              g.p99_ms, (rss_grpc - rss_sse) / kib);
-  std::printf("  SSE over HTTP     : p50 %7.2f ms  p99 %7.2f ms  %6.1f KiB/viewer\n", s.p50_ms,
-              s.p99_ms, (rss_sse - rss0) / kib);
+  std::printf(
+      "  gRPC StreamStatus : p50 %7.2f ms  p99 %7.2f ms  %6.1f KiB/viewer  threads %d -> %d\n",
+      g.p50_ms, g.p99_ms, (rss_grpc - rss_sse) / kib, threads_sse, threads_grpc);
+  std::printf(
+      "  SSE over HTTP     : p50 %7.2f ms  p99 %7.2f ms  %6.1f KiB/viewer  threads %d -> %d\n",
+      s.p50_ms, s.p99_ms, (rss_sse - rss0) / kib, threads0, threads_sse);
   std::printf("  ratio SSE/gRPC    : p50 %7.2fx   p99 %7.2fx\n",
               s.p50_ms / std::max(g.p50_ms, 1e-3), s.p99_ms / std::max(g.p99_ms, 1e-3));
+  // Bounded threads: the HTTP server's are fixed (io + blocking pool); only the reader is new.
+  if (threads_sse > threads0 + 1) {
+    std::printf("THREADS GREW with SSE viewers: %d -> %d\n", threads0, threads_sse);
+    return 1;
+  }
   if (!all) {
     std::printf("LOST PROGRESS: sse %d, grpc %d of %d viewers\n", sse.changed.load(),
                 grpc_arrivals.changed.load(), viewers);

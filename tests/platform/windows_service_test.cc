@@ -1,8 +1,9 @@
 // Tests of gpopd's Windows service wrapper under Wine, without gRPC: the state machine reported
 // to the Service Control Manager (start, stop = the planned shutdown, interrogate, other
-// controls, exit codes). RunAsWindowsService itself is not called: under Wine,
+// controls, exit codes). RunAsWindowsService is not called here: under Wine,
 // StartServiceCtrlDispatcherW in a process services.exe did not start sometimes fails after
-// 10 s and sometimes runs the service in-process, so no assertion on it would be stable.
+// 10 s and sometimes runs the service in-process, so no assertion on it would be stable; the
+// SCM's own start and stop of it are windows_service_scm_test's.
 
 #include "service/platform/windows_service.h"
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <type_traits>
 
 #include "service/store/memory_store.h"
 #include "service/store/sqlite_store.h"
@@ -193,6 +194,131 @@ TYPED_TEST(StoreConformanceTest, DeleteOfUnknownIsHarmless) {
   auto snap = this->store()->Load();
   ASSERT_TRUE(snap.ok());
   EXPECT_TRUE(snap->operations.empty());
+}
+
+// Commits `n` events of one operation (sequences 1..n) at revisions first, first + 1, ...
+template <typename S>
+void CommitEvents(S* store, const std::string& id, int n, uint64_t first,
+                  size_t message_bytes = 10) {
+  std::vector<Store::Change> batch;
+  for (int seq = 1; seq <= n; ++seq) {
+    OperationRecord r = Record(id, core::OperationState::kRunning, seq, first + seq - 1);
+    Event e = EventOf(r);
+    e.messages[0].message = std::string(message_bytes, 'm');
+    batch.push_back({r, e});
+  }
+  ASSERT_TRUE(store->Commit(batch).ok());
+}
+
+TYPED_TEST(StoreConformanceTest, LoadKeepsOnlyTheNewestEvents) {
+  CommitEvents(this->store(), "a", 5, 1);
+  CommitEvents(this->store(), "b", 5, 6);
+  this->factory_.Reopen();
+  Store::LoadOptions options;
+  options.max_events = 3;
+  auto snap = this->store()->Load(options);
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  ASSERT_EQ(snap->events.size(), 3u);
+  EXPECT_EQ(snap->events[0].revision, 8u);
+  EXPECT_EQ(snap->events[2].revision, 10u);
+  EXPECT_EQ(snap->operations.size(), 2u);
+  EXPECT_EQ(snap->revision, 10u);
+}
+
+TYPED_TEST(StoreConformanceTest, ReadEventsPagesOneOperationBySequence) {
+  CommitEvents(this->store(), "a", 7, 1);
+  CommitEvents(this->store(), "b", 3, 8);
+  this->factory_.Reopen();
+  Store::PageLimits limits;
+  limits.max_events = 3;
+  std::vector<uint64_t> seen;
+  uint64_t after = 0;
+  for (;;) {
+    auto page = this->store()->ReadEvents("a", after, limits);
+    ASSERT_TRUE(page.ok()) << page.status();
+    if (page->empty()) break;
+    EXPECT_LE(page->size(), 3u);
+    for (const Event& e : *page) {
+      EXPECT_EQ(e.operation_id, "a");
+      seen.push_back(e.sequence);
+    }
+    after = page->back().sequence;
+  }
+  EXPECT_EQ(seen, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7}));
+  auto none = this->store()->ReadEvents("nobody", 0, limits);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TYPED_TEST(StoreConformanceTest, PagesStopAtTheByteLimitButNeverComeBackEmpty) {
+  CommitEvents(this->store(), "a", 6, 1, /*message_bytes=*/1000);
+  Store::PageLimits limits;
+  limits.max_events = 100;
+  limits.max_bytes = 2500;  // two events of about 1 KB fit, a third does not
+  auto page = this->store()->ReadEvents("a", 0, limits);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->size(), 2u);
+  limits.max_bytes = 10;  // smaller than any event: still one, or a reader could never advance
+  page = this->store()->ReadEvents("a", 2, limits);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].sequence, 3u);
+  auto revs = this->store()->ReadRevisions(0, limits);
+  ASSERT_TRUE(revs.ok());
+  EXPECT_EQ(revs->size(), 1u);
+}
+
+TYPED_TEST(StoreConformanceTest, ReadRevisionsPagesEveryOperationInRevisionOrder) {
+  CommitEvents(this->store(), "a", 3, 1);
+  CommitEvents(this->store(), "b", 3, 4);
+  CommitEvents(this->store(), "c", 3, 7);
+  ASSERT_TRUE(this->store()->Delete("b").ok());
+  this->factory_.Reopen();
+  Store::PageLimits limits;
+  limits.max_events = 2;
+  std::vector<uint64_t> seen;
+  uint64_t after = 1;
+  for (;;) {
+    auto page = this->store()->ReadRevisions(after, limits);
+    ASSERT_TRUE(page.ok()) << page.status();
+    if (page->empty()) break;
+    for (const Event& e : *page) seen.push_back(e.revision);
+    after = page->back().revision;
+  }
+  // Revisions after 1, with the gap where "b" was removed.
+  EXPECT_EQ(seen, (std::vector<uint64_t>{2, 3, 7, 8, 9}));
+}
+
+TYPED_TEST(StoreConformanceTest, ResultIsStoredOnceBesideTheOperationAndRemovedWithIt) {
+  OperationRecord queued = Record("a", core::OperationState::kQueued, 1, 1);
+  OperationRecord done = Record("a", core::OperationState::kSucceeded, 2, 2);
+  // The engine hands the record and the event the result without its bytes.
+  done.result = core::ReportInfo{core::ReportFormat::kXml, ""};
+  auto content = std::make_shared<const std::string>(3 << 20, 'r');
+  ASSERT_TRUE(this->store()->Commit({{queued, EventOf(queued)}}).ok());
+  ASSERT_TRUE(this->store()->Commit({{done, EventOf(done), content}}).ok());
+  this->factory_.Reopen();
+  auto read = this->store()->ReadResult("a");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(*read, *content);
+  auto snap = this->store()->Load();
+  ASSERT_TRUE(snap.ok());
+  ASSERT_EQ(snap->operations.size(), 1u);
+  EXPECT_TRUE(std::get<core::ReportInfo>(snap->operations[0].result).content.empty());
+  EXPECT_EQ(this->store()->ReadResult("nobody").status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(this->store()->Delete("a").ok());
+  EXPECT_EQ(this->store()->ReadResult("a").status().code(), absl::StatusCode::kNotFound);
+}
+
+TYPED_TEST(StoreConformanceTest, FailedCommitStoresNoResult) {
+  // A batch that cannot be written (here: one event's revision reused) leaves no result behind.
+  OperationRecord a = Record("a", core::OperationState::kQueued, 1, 1);
+  ASSERT_TRUE(this->store()->Commit({{a, EventOf(a)}}).ok());
+  if (std::is_same_v<TypeParam, MemoryStore>) return;  // the memory store does not check keys
+  OperationRecord done = Record("a", core::OperationState::kSucceeded, 2, 1);
+  auto content = std::make_shared<const std::string>("bytes");
+  EXPECT_FALSE(this->store()->Commit({{done, EventOf(done), content}}).ok());
+  EXPECT_EQ(this->store()->ReadResult("a").status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

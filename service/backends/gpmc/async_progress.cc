@@ -47,28 +47,8 @@ bool IsFinalStatus(long numerator, long denominator, HRESULT hr, const VARIANT* 
 std::vector<core::StatusMessage> ReadStatusMessages(IGPMStatusMsgCollection* collection,
                                                     bool final_failure) {
   std::vector<core::StatusMessage> out;
-  if (!collection) return out;
-  ComPtr<IEnumVARIANT> items;
-  if (SUCCEEDED(collection->get__NewEnum(items.Put())) && items) {
-    for (;;) {
-      Variant item;
-      ULONG fetched = 0;
-      if (items->Next(1, item.get(), &fetched) != S_OK || fetched != 1) break;
-      AppendMessage(*item.get(), final_failure, &out);
-    }
-    return out;
-  }
-  LONG count = 0;
-  if (FAILED(collection->get_Count(&count)) || count <= 0) return out;
-  // The base of Item is undocumented: probe index 0, else count from 1.
-  Variant first;
-  const LONG base = SUCCEEDED(collection->get_Item(0, first.get())) ? 0 : 1;
-  for (LONG i = base; i < base + count; ++i) {
-    Variant item;
-    if (SUCCEEDED(collection->get_Item(i, item.get()))) {
-      AppendMessage(*item.get(), final_failure, &out);
-    }
-  }
+  ForEachItem(collection,
+              [&](const Variant& item) { AppendMessage(*item.get(), final_failure, &out); });
   return out;
 }
 

@@ -149,6 +149,35 @@ class Variant {
   VARIANT v_;
 };
 
+// ForEachItem
+//
+// Calls `fn(const Variant& item)` for each item of an automation collection (GPMC's GPO, backup
+// and status-message collections): through its enumerator (`get__NewEnum`) when it gives one,
+// else through `get_Count` / `get_Item`, whose base is undocumented (index 0 is probed, else the
+// items are counted from 1).
+template <typename Collection, typename Fn>
+void ForEachItem(Collection* collection, Fn fn) {
+  if (!collection) return;
+  ComPtr<IEnumVARIANT> items;
+  if (SUCCEEDED(collection->get__NewEnum(items.Put())) && items) {
+    for (;;) {
+      Variant item;
+      ULONG fetched = 0;
+      if (items->Next(1, item.get(), &fetched) != S_OK || fetched != 1) break;
+      fn(item);
+    }
+    return;
+  }
+  LONG count = 0;
+  if (FAILED(collection->get_Count(&count)) || count <= 0) return;
+  Variant first;
+  const LONG base = SUCCEEDED(collection->get_Item(0, first.get())) ? 0 : 1;
+  for (LONG i = base; i < base + count; ++i) {
+    Variant item;
+    if (SUCCEEDED(collection->get_Item(i, item.get()))) fn(item);
+  }
+}
+
 // Utf8ToWide / WideToUtf8
 //
 // Strict conversions between UTF-8 and UTF-16; invalid sequences become U+FFFD.

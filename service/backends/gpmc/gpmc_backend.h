@@ -116,7 +116,7 @@ class GpmcBackend : public core::Backend {
   size_t in_doubt_operations() const { return in_doubt_->size(); }
 
  private:
-  class OperationRun;  // one run on its own thread (gpmc_backend.cc)
+  class OperationRun;  // one run on its own thread (operation_run.h)
 
   const GpmcConfig config_;
   const GpmFactory factory_;

@@ -40,7 +40,7 @@ bool WaitStep(std::chrono::milliseconds delay, core::CancelToken& cancel, bool i
   return !ignore_cancel && cancel.cancel_requested();
 }
 
-core::OperationResult MakeResult(const core::RunRequest& request) {
+core::OperationResult MakeResult(const core::RunRequest& request, const Script& script) {
   switch (core::KindOf(request.spec)) {
     case core::OperationKind::kBackup: {
       const auto& spec = std::get<core::BackupSpec>(request.spec);
@@ -52,6 +52,7 @@ core::OperationResult MakeResult(const core::RunRequest& request) {
       b.domain = "synthetic.test";
       b.comment = spec.comment;
       b.time = std::chrono::system_clock::now();
+      if (script.backup_bytes > 0) b.bytes_written = static_cast<uint64_t>(script.backup_bytes);
       return b;
     }
     case core::OperationKind::kReport: {
@@ -63,6 +64,13 @@ core::OperationResult MakeResult(const core::RunRequest& request) {
               ? "<!DOCTYPE html><html><body><h1>Synthetic report</h1></body></html>"
               : "<?xml version=\"1.0\" encoding=\"utf-8\"?><GPO xmlns=\"http://www.microsoft."
                 "com/GroupPolicy/Settings\"><Name>Synthetic</Name></GPO>";
+      const size_t want = static_cast<size_t>(script.report_bytes);
+      if (want > r.content.size() + 7) {
+        // Padding inside a comment after the first tag keeps the report well formed.
+        size_t head = r.content.find('>') + 1;
+        r.content = r.content.substr(0, head) + "<!--" +
+                    std::string(want - r.content.size() - 7, 'p') + "-->" + r.content.substr(head);
+      }
       return r;
     }
     case core::OperationKind::kCopy: {
@@ -108,9 +116,15 @@ core::Result<Script> ScriptFromLabels(const Script& defaults,
     } else if (key == "synthetic.messages") {
       ok = ParseInt(value, &v) && v <= 1000;
       s.messages_per_step = v;
+    } else if (key == "synthetic.report_bytes") {
+      ok = ParseInt(value, &v) && v <= (256 << 20);
+      s.report_bytes = v;
     } else if (key == "synthetic.ignore_cancel") {
       ok = value == "true" || value == "false";
       s.ignore_cancel = value == "true";
+    } else if (key == "synthetic.backup_bytes") {
+      ok = ParseInt(value, &v);
+      s.backup_bytes = v;
     } else {
       ok = false;
     }
@@ -169,7 +183,7 @@ core::Outcome SyntheticBackend::Run(const core::RunRequest& request, core::Progr
     }
     sink.Progress(step, s.steps);
   }
-  out.result = MakeResult(request);
+  out.result = MakeResult(request, s);
   out.effects = core::Effects::kApplied;
   return out;
 }

@@ -18,7 +18,8 @@ namespace gpop::synthetic {
 // What one run does: `steps` steps of `step_delay` each, reporting progress after each step and
 // `messages_per_step` warning messages; at step `fail_at` (1-based) it fails; at step
 // `commit_at` it declares its commit point (after that, cancels no longer apply). Steps are
-// counted from 1; a step number of 0 means "never".
+// counted from 1; a step number of 0 means "never". A backup's result says it wrote
+// `backup_bytes` bytes (none said when 0).
 struct Script {
   int steps = 10;
   std::chrono::milliseconds step_delay{100};
@@ -26,12 +27,15 @@ struct Script {
   int commit_at = -1;  // -1: the last step
   int messages_per_step = 0;
   bool ignore_cancel = false;  // do not stop between steps when cancelled
+  int report_bytes = 0;        // > 0: a report's content is padded to this size (memory tests)
+  int backup_bytes = 0;
 };
 
 // ScriptFromLabels
 //
 // `defaults` overridden by the labels `synthetic.steps`, `synthetic.step_ms`,
-// `synthetic.fail_at`, `synthetic.commit_at`, `synthetic.messages`, `synthetic.ignore_cancel`.
+// `synthetic.fail_at`, `synthetic.commit_at`, `synthetic.messages`, `synthetic.ignore_cancel`,
+// `synthetic.report_bytes` (at most 256 MiB), `synthetic.backup_bytes`.
 // A malformed value is an INVALID_ARGUMENT naming the label.
 core::Result<Script> ScriptFromLabels(const Script& defaults,
                                       const std::map<std::string, std::string>& labels);

@@ -18,6 +18,10 @@ constexpr char kRegistryMachineTool[] = "{D02B1F72-3407-48AE-BA88-E8213C6761F1}"
 constexpr char kRegistryUserTool[] = "{D02B1F73-3407-48AE-BA88-E8213C6761F1}";
 constexpr char kSecurityTool[] = "{803E14A0-B4FB-11D0-A0D0-00A0C90F574B}";
 constexpr char kAdvancedAuditTool[] = "{0F3F3735-573D-9804-99E4-AB2A69BA5FD4}";
+constexpr char kScriptsMachineTool[] = "{40B6664F-4972-11D1-A7CA-0000F87571E3}";
+constexpr char kScriptsUserTool[] = "{40B66650-4972-11D1-A7CA-0000F87571E3}";
+// The Scripts extension's bkp:ID exactly as GPMC writes it (lower-case "11d2").
+constexpr char kScriptsExtensionId[] = "{42B5FAAE-6536-11d2-AE5A-0000F87571E3}";
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -52,6 +56,86 @@ FsObject MakeObject(const BackupSource& source, const GptTree& tree, const TreeE
   o.location = "DomainSysvol\\GPO\\" + e.side + "\\" + below;
   return o;
 }
+
+// The Scripts extension as GPMC lays it out (the fixtures' Backup.xml): each side's scripts.ini
+// and psscripts.ini (ReEvaluateFunction ScriptsValidatePaths), then per script folder
+// (Startup, Shutdown; Logon, Logoff) a folder wildcard "...\Scripts\Startup\*" listing the
+// folder and its subfolders and a file wildcard listing every file below it. The wildcards are
+// written for all four folders, present or not; the Scripts folder itself stays an unknown file.
+class ScriptsExtension {
+ public:
+  ScriptsExtension(const BackupSource& source, const GptTree& tree)
+      : source_(source), tree_(tree) {}
+
+  // Takes `e` when it belongs to the extension.
+  bool Take(const TreeEntry& e) {
+    if (e.components.size() < 2 || Lower(e.components[0]) != "scripts") return false;
+    const bool machine = e.side == "Machine";
+    if (e.components.size() == 2 && !e.is_dir) {
+      const std::string name = Lower(e.components[1]);
+      if (name != "scripts.ini" && name != "psscripts.ini") return false;
+      FsObject o = MakeObject(source_, tree_, e);
+      o.re_evaluate_function = "ScriptsValidatePaths";
+      (machine ? machine_ini_ : user_ini_).push_back(std::move(o));
+      return true;
+    }
+    Folder* folder = FolderOf(machine, e.components[1]);
+    if (folder == nullptr) return false;
+    (e.is_dir ? folder->dirs : folder->files).push_back(MakeObject(source_, tree_, e));
+    return true;
+  }
+
+  BackupExtension Build() {
+    BackupExtension ext{kScriptsExtensionId, "Scripts", {}};
+    auto add_side = [&](bool machine) {
+      for (FsObject& o : machine ? machine_ini_ : user_ini_) ext.objects.push_back(std::move(o));
+      for (Folder& f : machine ? machine_folders_ : user_folders_) {
+        const std::string side_var = machine ? "%GPO_MACH_FSPATH%" : "%GPO_USER_FSPATH%";
+        std::string side_folder = machine ? tree_.machine_folder : tree_.user_folder;
+        if (side_folder.empty()) side_folder = machine ? "Machine" : "User";
+        FsObject dirs;
+        dirs.is_dir = true;
+        dirs.path = side_var + "\\Scripts\\" + f.name + "\\*";
+        dirs.source_expanded_path = GptUnc() + "\\" + side_folder + "\\Scripts\\" + f.name + "\\*";
+        dirs.children = std::move(f.dirs);
+        FsObject files = dirs;
+        files.is_dir = false;
+        files.children = std::move(f.files);
+        ext.objects.push_back(std::move(dirs));
+        ext.objects.push_back(std::move(files));
+      }
+    };
+    add_side(true);
+    add_side(false);
+    return ext;
+  }
+
+ private:
+  struct Folder {
+    std::string name;
+    std::vector<FsObject> dirs;
+    std::vector<FsObject> files;
+  };
+
+  Folder* FolderOf(bool machine, const std::string& name) {
+    for (Folder& f : machine ? machine_folders_ : user_folders_) {
+      if (Lower(f.name) == Lower(name)) return &f;
+    }
+    return nullptr;
+  }
+
+  std::string GptUnc() const {
+    return "\\\\" + source_.domain_controller + "\\sysvol\\" + source_.domain + "\\Policies\\" +
+           source_.gpo_guid;
+  }
+
+  const BackupSource& source_;
+  const GptTree& tree_;
+  std::vector<FsObject> machine_ini_;
+  std::vector<FsObject> user_ini_;
+  std::vector<Folder> machine_folders_ = {{"Startup", {}, {}}, {"Shutdown", {}, {}}};
+  std::vector<Folder> user_folders_ = {{"Logon", {}, {}}, {"Logoff", {}, {}}};
+};
 
 // The principals a security template names, in order of first appearance.
 std::vector<SecurityGroup> GroupsFromTemplate(const SecurityTemplate& tmpl) {
@@ -101,6 +185,9 @@ std::string DerivedExtensionGuids(const GptSettings& settings, bool machine) {
   }
   if (side.security) pairs[kSecurityExtensionGuid] = kSecurityTool;
   if (side.audit) pairs[kAdvancedAuditExtensionGuid] = kAdvancedAuditTool;
+  if (side.scripts || side.psscripts) {
+    pairs[kScriptsExtensionGuid] = machine ? kScriptsMachineTool : kScriptsUserTool;
+  }
   // GPMC writes one bracketed pair per extension: "[{cse}{tool}][{cse}{tool}]".
   std::string bracketed;
   for (const auto& [cse, tool] : pairs) bracketed += "[" + cse + tool + "]";
@@ -140,7 +227,12 @@ BackupXml MakeBackupXml(const BackupSource& source, const GptTree& tree,
   const bool has_security =
       Lower(source.machine_extension_guids).find(Lower(kSecurityExtensionGuid)) !=
       std::string::npos;
+  // Scripts likewise, when either side lists the Scripts extension.
+  const bool has_scripts = Lower(source.machine_extension_guids + source.user_extension_guids)
+                               .find(Lower(kScriptsExtensionGuid)) != std::string::npos;
+  ScriptsExtension scripts(source, tree);
   for (const TreeEntry& e : tree.entries) {
+    if (has_scripts && scripts.Take(e)) continue;
     FsObject o = MakeObject(source, tree, e);
     if (!e.is_dir && PathIs(e, {"registry.pol"})) {
       registry.objects.push_back(std::move(o));
@@ -160,6 +252,7 @@ BackupXml MakeBackupXml(const BackupSource& source, const GptTree& tree,
     registry.objects.push_back(std::move(adm));
     xml.extensions.push_back(std::move(registry));
   }
+  if (has_scripts) xml.extensions.push_back(scripts.Build());
   if (!sec.objects.empty()) xml.extensions.push_back(std::move(sec));
   if (!unknown.objects.empty()) xml.extensions.push_back(std::move(unknown));
   return xml;
@@ -177,6 +270,47 @@ core::BackupInfo BackupInfoFromInst(const BackupInst& inst, const std::string& l
   return info;
 }
 
+bool IsBackupFolderName(std::string_view name) {
+  return name.size() == 38 && name.front() == '{' && core::NormalizeGuid(std::string(name));
+}
+
+ScannedFolder ScanBackupFolder(
+    const Dir& location, const std::string& name,
+    const std::function<void(const Dir&, const std::string&)>& before_read) {
+  ScannedFolder out;
+  std::optional<std::string> folder_id = core::NormalizeGuid(name);
+  std::string display = JoinDisplay(location.display(), name);
+  core::Result<Dir> dir = location.OpenSubdir(name);
+  if (!dir.ok()) {
+    out.skipped = dir.error().message;
+    out.unreadable = true;
+    return out;
+  }
+  core::Result<std::optional<DirEntry>> info = dir->FindNoCase(kBkupInfoFile);
+  if (!info.ok() || !*info) {
+    out.skipped = display + ": no bkupInfo.xml";
+    out.unreadable = true;
+    return out;
+  }
+  out.info_name = (*info)->name;
+  if (before_read) before_read(*dir, out.info_name);
+  core::Result<std::string> bytes = dir->ReadFile(out.info_name, kMaxSmallXmlBytes);
+  core::Result<BackupInst> inst = bytes.ok()
+                                      ? ParseBkupInfo(*bytes, JoinDisplay(display, out.info_name))
+                                      : core::Result<BackupInst>(bytes.error());
+  if (!inst.ok()) {
+    out.skipped = inst.error().message;
+    out.unreadable = true;
+    return out;
+  }
+  if (core::NormalizeGuid(inst->id) != folder_id) {
+    out.skipped = display + ": bkupInfo.xml names another backup ID";
+    return out;
+  }
+  out.backup = ScannedBackup{name, std::move(*inst)};
+  return out;
+}
+
 core::Result<std::vector<ScannedBackup>> ScanBackups(const Dir& location,
                                                      std::vector<std::string>* skipped,
                                                      std::set<std::string>* unreadable) {
@@ -184,36 +318,11 @@ core::Result<std::vector<ScannedBackup>> ScanBackups(const Dir& location,
   if (!entries.ok()) return entries.error();
   std::vector<ScannedBackup> out;
   for (const DirEntry& e : *entries) {
-    if (e.type != EntryType::kDirectory || e.name.size() != 38 || e.name.front() != '{') continue;
-    std::optional<std::string> folder_id = core::NormalizeGuid(e.name);
-    if (!folder_id) continue;
-    std::string display = JoinDisplay(location.display(), e.name);
-    core::Result<Dir> dir = location.OpenSubdir(e.name);
-    if (!dir.ok()) {
-      if (skipped) skipped->push_back(dir.error().message);
-      if (unreadable) unreadable->insert(*folder_id);
-      continue;
-    }
-    core::Result<std::optional<DirEntry>> info = dir->FindNoCase(kBkupInfoFile);
-    if (!info.ok() || !*info) {
-      if (skipped) skipped->push_back(display + ": no bkupInfo.xml");
-      if (unreadable) unreadable->insert(*folder_id);
-      continue;
-    }
-    core::Result<std::string> bytes = dir->ReadFile((*info)->name, kMaxSmallXmlBytes);
-    core::Result<BackupInst> inst = bytes.ok()
-                                        ? ParseBkupInfo(*bytes, JoinDisplay(display, (*info)->name))
-                                        : core::Result<BackupInst>(bytes.error());
-    if (!inst.ok()) {
-      if (skipped) skipped->push_back(inst.error().message);
-      if (unreadable) unreadable->insert(*folder_id);
-      continue;
-    }
-    if (core::NormalizeGuid(inst->id) != folder_id) {
-      if (skipped) skipped->push_back(display + ": bkupInfo.xml names another backup ID");
-      continue;
-    }
-    out.push_back(ScannedBackup{e.name, std::move(*inst)});
+    if (e.type != EntryType::kDirectory || !IsBackupFolderName(e.name)) continue;
+    ScannedFolder f = ScanBackupFolder(location, e.name);
+    if (!f.skipped.empty() && skipped) skipped->push_back(f.skipped);
+    if (f.unreadable && unreadable) unreadable->insert(*core::NormalizeGuid(e.name));
+    if (f.backup) out.push_back(std::move(*f.backup));
   }
   return out;
 }

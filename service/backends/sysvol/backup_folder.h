@@ -4,6 +4,8 @@
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_BACKUP_FOLDER_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_BACKUP_FOLDER_H_
 
+#include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -46,9 +48,11 @@ struct BackupSource {
 // MakeBackupXml
 //
 // Backup.xml for a GPT whose Machine/User trees are `tree`, as GPMC lays it out: the Registry
-// extension lists each side's registry.pol and the Adm wildcard, the Security extension the
-// security template (when the machine extension list names it), and the "Unknown Extension"
-// every other file and folder in tree order (GPO.cmt first, as the fixtures list it).
+// extension lists each side's registry.pol and the Adm wildcard, the Scripts extension each
+// side's scripts.ini / psscripts.ini and the script folders' wildcards with their files (when
+// either extension list names Scripts), the Security extension the security template (when
+// the machine extension list names it), and the "Unknown Extension" every other file and folder
+// in tree order (GPO.cmt first, as the fixtures list it).
 // Principals named by the security template become SecurityGroups.
 BackupXml MakeBackupXml(const BackupSource& source, const GptTree& tree,
                         const SecurityTemplate* security);
@@ -70,6 +74,32 @@ struct ScannedBackup {
   std::string folder;
   BackupInst inst;
 };
+
+// ScannedFolder
+//
+// What one folder of a location holds: a backup (`backup`), or why it is not one (`skipped`,
+// a display path and why; `unreadable` when it is named by a GUID but its record cannot be
+// read, as opposed to a record naming another backup). `info_name` is the bkupInfo.xml found
+// (its case as on disk; empty when none).
+struct ScannedFolder {
+  std::optional<ScannedBackup> backup;
+  std::string skipped;
+  bool unreadable = false;
+  std::string info_name;
+};
+
+// IsBackupFolderName
+//
+// True for an entry ScanBackups considers: a braced GUID of 38 characters.
+bool IsBackupFolderName(std::string_view name);
+
+// ScanBackupFolder
+//
+// Reads the folder `name` (a backup folder name) of `location`. `before_read` (may be null) is
+// called with the open folder and the record's name just before the record is read.
+ScannedFolder ScanBackupFolder(
+    const Dir& location, const std::string& name,
+    const std::function<void(const Dir&, const std::string&)>& before_read = nullptr);
 
 // ScanBackups
 //

@@ -68,4 +68,11 @@ core::Mutex* BackupLocations::Mutex(const std::string& name) const {
   return mu.get();
 }
 
+LocationIndex* BackupLocations::Index(const std::string& name) const {
+  core::MutexLock lock(&mu_);
+  std::unique_ptr<LocationIndex>& index = indexes_[name];
+  if (!index) index = std::make_unique<LocationIndex>();
+  return index.get();
+}
+
 }  // namespace gpop::sysvol

@@ -1,5 +1,6 @@
 // The named backup locations of the sysvol backend: clients name a location, never a path; each
-// location has one in-process lock that serialises its manifest updates.
+// location has one in-process lock that serialises its manifest updates, and an in-memory index
+// of its backups (backup_index.h).
 
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_BACKUP_LOCATIONS_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_BACKUP_LOCATIONS_H_
@@ -9,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "service/backends/sysvol/backup_index.h"
 #include "service/backends/sysvol/safe_fs.h"
 #include "service/core/error.h"
 #include "service/core/mutex.h"
@@ -55,6 +57,12 @@ class BackupLocations {
   // The lock of the location named `name` (a resolved name), created on first use.
   core::Mutex* Mutex(const std::string& name) const;
 
+  // Index
+  //
+  // The in-memory index of the location named `name` (a resolved name), created on first use;
+  // read and published under Mutex(name).
+  LocationIndex* Index(const std::string& name) const;
+
   const std::map<std::string, std::filesystem::path>& all() const { return locations_; }
 
  private:
@@ -62,6 +70,7 @@ class BackupLocations {
   const std::string default_name_;
   mutable core::Mutex mu_;
   mutable std::map<std::string, std::unique_ptr<core::Mutex>> location_mu_ GPOP_GUARDED_BY(mu_);
+  mutable std::map<std::string, std::unique_ptr<LocationIndex>> indexes_ GPOP_GUARDED_BY(mu_);
 };
 
 }  // namespace gpop::sysvol

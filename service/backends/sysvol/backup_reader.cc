@@ -48,23 +48,30 @@ bool OpenedBackup::Lists(const TreeEntry& entry) const {
   if (entry.is_dir) return true;
   bool any = false;
   const std::string wanted = "DomainSysvol\\GPO\\" + entry.side + "\\" + entry.Joined('\\');
+  // Every object, nested ones too (a wildcard lists the files it matched as its children).
+  std::vector<const FsObject*> objects;
   for (const BackupExtension& ext : backup_xml.extensions) {
-    for (const FsObject& o : ext.objects) {
-      if (o.is_dir) continue;
-      if (o.location.empty()) {
-        // A wildcard: every file below its folder belongs to the backup.
-        const std::string folder = WildcardFolder(o.path);
-        if (folder.empty()) continue;
-        any = true;
-        if (wanted.size() > folder.size() + 1 && wanted[folder.size()] == '\\' &&
-            internal::EqualsNoCase(std::string_view(wanted).substr(0, folder.size()), folder)) {
-          return true;
-        }
-        continue;
-      }
+    for (const FsObject& o : ext.objects) objects.push_back(&o);
+  }
+  for (size_t i = 0; i < objects.size(); ++i) {
+    for (const FsObject& c : objects[i]->children) objects.push_back(&c);
+  }
+  for (const FsObject* object : objects) {
+    const FsObject& o = *object;
+    if (o.is_dir) continue;
+    if (o.location.empty()) {
+      // A wildcard: every file below its folder belongs to the backup.
+      const std::string folder = WildcardFolder(o.path);
+      if (folder.empty()) continue;
       any = true;
-      if (internal::EqualsNoCase(o.location, wanted)) return true;
+      if (wanted.size() > folder.size() + 1 && wanted[folder.size()] == '\\' &&
+          internal::EqualsNoCase(std::string_view(wanted).substr(0, folder.size()), folder)) {
+        return true;
+      }
+      continue;
     }
+    any = true;
+    if (internal::EqualsNoCase(o.location, wanted)) return true;
   }
   return !any;
 }

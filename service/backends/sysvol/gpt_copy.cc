@@ -46,8 +46,11 @@ std::vector<core::StatusMessage> CheckTreeNames(const GptTree& tree,
 }
 
 core::Status CopyGptSides(const Dir& src, const GptTree& tree, const Dir& dst,
-                          CopyProgress& progress,
-                          const std::function<bool(const TreeEntry&)>& skip) {
+                          CopyProgress& progress, const std::function<bool(const TreeEntry&)>& skip,
+                          FileSync sync) {
+  const auto sync_folder = [sync](const Dir& d) {
+    return sync == FileSync::kNow ? d.Sync() : core::Status();
+  };
   auto cancelled = [] {
     return core::MakeError(core::Code::kCancelled, core::reason::kCancelled, "cancelled");
   };
@@ -79,7 +82,7 @@ core::Status CopyGptSides(const Dir& src, const GptTree& tree, const Dir& dst,
       }
       while (src_stack.size() > e.components.size()) {
         src_stack.pop_back();
-        if (core::Status s = dst_stack.back().Sync(); !s.ok()) return s;
+        if (core::Status s = sync_folder(dst_stack.back()); !s.ok()) return s;
         dst_stack.pop_back();
       }
       const std::string& name = e.components.back();
@@ -91,17 +94,19 @@ core::Status CopyGptSides(const Dir& src, const GptTree& tree, const Dir& dst,
         src_stack.push_back(std::move(*s));
         dst_stack.push_back(std::move(*d));
       } else {
-        core::Status s =
-            src_stack.back().CopyFileTo(name, dst_stack.back(), name, [&](uint64_t bytes) {
+        core::Status s = src_stack.back().CopyFileTo(
+            name, dst_stack.back(), name,
+            [&](uint64_t bytes) {
               progress.Advance(static_cast<int64_t>(bytes));
               return !progress.Cancelled();
-            });
+            },
+            sync);
         if (!s.ok()) return s;
       }
       progress.Advance(1);
     }
     while (!dst_stack.empty()) {
-      if (core::Status s = dst_stack.back().Sync(); !s.ok()) return s;
+      if (core::Status s = sync_folder(dst_stack.back()); !s.ok()) return s;
       dst_stack.pop_back();
     }
   }

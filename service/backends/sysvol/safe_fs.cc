@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -344,7 +345,14 @@ core::Result<std::string> Dir::ReadFile(std::string_view name, size_t max_bytes)
   return out;
 }
 
-core::Status Dir::WriteFile(std::string_view name, std::string_view bytes) const {
+core::Status Dir::WriteFile(std::string_view name, std::string_view bytes, FileSync sync) const {
+  return WriteFileFrom(
+      name, [bytes](const PieceWriter& write) { return write(bytes); }, sync);
+}
+
+core::Status Dir::WriteFileFrom(std::string_view name,
+                                const std::function<core::Status(const PieceWriter&)>& produce,
+                                FileSync sync) const {
   if (core::Status s = CheckName(name, display_); !s.ok()) return s;
   std::string display = JoinDisplay(display_, name);
   std::string n(name);
@@ -355,13 +363,15 @@ core::Status Dir::WriteFile(std::string_view name, std::string_view bytes) const
     return ErrnoError(errno, "create", display);
   }
   FdCloser closer(fd);
-  if (core::Status s = WriteAll(fd, bytes.data(), bytes.size(), display); !s.ok()) return s;
-  if (::fsync(fd) != 0) return ErrnoError(errno, "fsync", display);
+  core::Status written = produce(
+      [&](std::string_view piece) { return WriteAll(fd, piece.data(), piece.size(), display); });
+  if (!written.ok()) return written;
+  if (sync == FileSync::kNow && ::fsync(fd) != 0) return ErrnoError(errno, "fsync", display);
   return core::Status();
 }
 
 core::Status Dir::CopyFileTo(std::string_view name, const Dir& to, std::string_view to_name,
-                             const std::function<bool(uint64_t)>& on_chunk) const {
+                             const std::function<bool(uint64_t)>& on_chunk, FileSync sync) const {
   if (core::Status s = CheckName(name, display_); !s.ok()) return s;
   if (core::Status s = CheckName(to_name, to.display_); !s.ok()) return s;
   std::string display = JoinDisplay(display_, name);
@@ -377,24 +387,43 @@ core::Status Dir::CopyFileTo(std::string_view name, const Dir& to, std::string_v
                      mode);
   if (out < 0) return ErrnoError(errno, "create", to_display);
   FdCloser out_closer(out);
-  std::string buffer(kCopyChunk, '\0');
+  // The kernel copies in place of a read and a write through a buffer, until it says it cannot
+  // for these files (another file system, a file system without support): then the buffer.
+  bool kernel_copy = true;
+  std::string buffer;
   for (;;) {
-    ssize_t n = ::read(*in, buffer.data(), buffer.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError(errno, "read", display);
+    ssize_t n = -1;
+    if (kernel_copy) {
+      n = ::copy_file_range(*in, nullptr, out, nullptr, kCopyChunk, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP ||
+                    errno == EBADF)) {
+        kernel_copy = false;
+      } else if (n < 0) {
+        return ErrnoError(errno, "copy to " + to_display, display);
+      }
+    }
+    if (!kernel_copy) {
+      if (buffer.empty()) buffer.assign(kCopyChunk, '\0');
+      n = ::read(*in, buffer.data(), buffer.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoError(errno, "read", display);
+      }
+      if (n > 0) {
+        if (core::Status s = WriteAll(out, buffer.data(), static_cast<size_t>(n), to_display);
+            !s.ok()) {
+          return s;
+        }
+      }
     }
     if (n == 0) break;
-    if (core::Status s = WriteAll(out, buffer.data(), static_cast<size_t>(n), to_display);
-        !s.ok()) {
-      return s;
-    }
     if (on_chunk && !on_chunk(static_cast<uint64_t>(n))) {
       return core::MakeError(core::Code::kCancelled, core::reason::kCancelled,
                              "cancelled while copying " + display);
     }
   }
-  if (::fsync(out) != 0) return ErrnoError(errno, "fsync", to_display);
+  if (sync == FileSync::kNow && ::fsync(out) != 0) return ErrnoError(errno, "fsync", to_display);
   return core::Status();
 }
 
@@ -443,6 +472,26 @@ bool Dir::Exists(std::string_view name) const {
 
 core::Status Dir::Sync() const {
   if (::fsync(fd_) != 0) return ErrnoError(errno, "fsync", display_);
+  return core::Status();
+}
+
+bool Dir::CanSyncFileSystem() const {
+  struct statfs st;
+  if (::fstatfs(fd_, &st) != 0) return false;
+  switch (static_cast<uint64_t>(st.f_type)) {
+    case 0xEF53:      // ext2, ext3, ext4
+    case 0x58465342:  // xfs
+    case 0x9123683E:  // btrfs
+    case 0xF2F52010:  // f2fs
+    case 0x01021994:  // tmpfs
+      return true;
+    default:
+      return false;
+  }
+}
+
+core::Status Dir::SyncFileSystem() const {
+  if (::syncfs(fd_) != 0) return ErrnoError(errno, "syncfs", display_);
   return core::Status();
 }
 

@@ -57,6 +57,14 @@ struct DirEntry {
   uint64_t size = 0;  // files only
 };
 
+// FileSync
+//
+// When a file written by WriteFile or CopyFileTo is made durable: kNow fsyncs it before the
+// call returns; kLater leaves it to one Dir::SyncFileSystem of the same file system, which the
+// caller must call (and check) before it relies on the file (batched fsyncs: one journal
+// commit for a whole staged tree instead of one per file and folder).
+enum class FileSync { kNow, kLater };
+
 // Dir
 //
 // An open directory (an owned file descriptor) and its display path. Movable, not copyable.
@@ -107,17 +115,29 @@ class Dir {
 
   // WriteFile
   //
-  // Creates or replaces `name` with `bytes` (mode 0644) and fsyncs it. An existing link of that
-  // name is refused, never written through.
-  core::Status WriteFile(std::string_view name, std::string_view bytes) const;
+  // Creates or replaces `name` with `bytes` (mode 0644) and fsyncs it (with kNow). An existing
+  // link of that name is refused, never written through.
+  core::Status WriteFile(std::string_view name, std::string_view bytes,
+                         FileSync sync = FileSync::kNow) const;
+
+  // WriteFileFrom
+  //
+  // As WriteFile, with the bytes handed over in pieces: `produce` is called once with a writer
+  // that appends one piece to the file; its first error, or `produce`'s own, fails the call.
+  using PieceWriter = std::function<core::Status(std::string_view)>;
+  core::Status WriteFileFrom(std::string_view name,
+                             const std::function<core::Status(const PieceWriter&)>& produce,
+                             FileSync sync = FileSync::kNow) const;
 
   // CopyFileTo
   //
   // Copies the regular file `name` to `to`/`to_name` (which must not exist) in chunks, fsyncs
-  // the copy, and calls `on_chunk(bytes)` after each chunk; a false return stops the copy with a
-  // CANCELLED error (the partial copy is left for the caller's staging cleanup).
+  // the copy (with kNow), and calls `on_chunk(bytes)` after each chunk; a false return stops the
+  // copy with a CANCELLED error (the partial copy is left for the caller's staging cleanup).
+  // The kernel copies the bytes (copy_file_range) where it can.
   core::Status CopyFileTo(std::string_view name, const Dir& to, std::string_view to_name,
-                          const std::function<bool(uint64_t)>& on_chunk) const;
+                          const std::function<bool(uint64_t)>& on_chunk,
+                          FileSync sync = FileSync::kNow) const;
 
   // RenameTo
   //
@@ -141,6 +161,21 @@ class Dir {
   //
   // fsync of the directory itself, so that creations and renames inside it are durable.
   core::Status Sync() const;
+
+  // CanSyncFileSystem
+  //
+  // Whether SyncFileSystem is known to make every file and folder of this directory's file
+  // system durable and to report write-back errors: the local file systems whose syncfs(2)
+  // does (ext2/3/4, xfs, btrfs, f2fs, tmpfs). Elsewhere (network and FUSE file systems, where
+  // syncfs may do nothing) callers write with FileSync::kNow.
+  bool CanSyncFileSystem() const;
+
+  // SyncFileSystem
+  //
+  // syncfs(2) of this directory's file system: once it returns OK, every file and folder
+  // written there (with FileSync::kLater, and their directory entries) is durable. A write-back
+  // error of the file system since this directory was opened is an IO_ERROR.
+  core::Status SyncFileSystem() const;
 
   int fd() const { return fd_; }
   const std::string& display() const { return display_; }

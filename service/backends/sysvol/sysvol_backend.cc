@@ -77,6 +77,8 @@ std::unique_ptr<core::Backend> MakeSysvolBackend(const SysvolConfig& config, cor
 
 void SysvolBackend::SetFaultHookForTesting(FaultHook hook) { faults_.Set(std::move(hook)); }
 
+void SysvolBackend::SetIoFaultHookForTesting(IoFaultHook hook) { faults_.SetIo(std::move(hook)); }
+
 core::Status SysvolBackend::Validate(const core::OperationSpec& spec) const {
   if (core::Status s = core::ValidateSpec(spec); !s.ok()) return s;
   switch (core::KindOf(spec)) {
@@ -211,12 +213,13 @@ core::Result<std::vector<core::BackupInfo>> SysvolBackend::ListBackups(
   std::vector<ScannedBackup> scanned;
   {
     core::MutexLock lock(locations_.Mutex(location->name));
+    LocationIndex& index = *locations_.Index(location->name);
     std::vector<std::string> skipped;
-    core::Result<std::vector<ScannedBackup>> s = ScanBackups(*loc, &skipped);
+    core::Result<std::vector<ScannedBackup>> s = index.Backups(*loc, &skipped);
     if (!s.ok()) return s.error();
     scanned = std::move(*s);
     // A missing or stale manifest is repaired; a failure to write it does not fail the listing.
-    (void)RepairManifestLocked(*loc);
+    (void)RepairManifestLocked(*loc, index);
   }
   std::optional<std::string> want_guid;
   if (!query.gpo.guid.empty()) {

@@ -19,7 +19,8 @@
 // Recover(operation_id) and ResolveLeftovers() finish step 5-6 for COMMITTING intents (the
 // manifest is then rebuilt from the backups' bkupInfo.xml) and undo STAGING ones; every intent
 // names its kind and recovery dispatches on it (txn/recovery.h). An I/O error past the commit
-// point is retried; a backup that is published is reported as such (APPLIED, with a warning).
+// point is retried; a backup that is published, or a GPO write whose new GPT is live, is
+// reported as such (APPLIED, with a warning) and the next start finishes its bookkeeping.
 
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_SYSVOL_BACKEND_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_SYSVOL_BACKEND_H_
@@ -85,6 +86,12 @@ class SysvolBackend : public core::Backend {
   //
   // Installs a crash simulator (see FaultHook). Not for production use.
   void SetFaultHookForTesting(FaultHook hook);
+
+  // SetIoFaultHookForTesting
+  //
+  // Installs an I/O error simulator for the steps past the commit point (see IoFaultHook). Not
+  // for production use.
+  void SetIoFaultHookForTesting(IoFaultHook hook);
 
  private:
   SysvolBackend(SysvolConfig config, std::unique_ptr<MetadataStore> metadata,

@@ -10,12 +10,18 @@
   const KINDS = ['BACKUP', 'RESTORE', 'IMPORT', 'COPY', 'REPORT'];
   const main = document.getElementById('main');
   const connection = document.getElementById('connection');
+  const whoami = document.getElementById('whoami');
+  const signOut = document.getElementById('sign-out');
   let view = null;  // the current view's cleanup
+  // Who we are (GET /v1/session): principal, role, and the session's CSRF token when signed in
+  // by cookie. Null until known, or after the server refused us (the sign-in form shows).
+  let me = null;
 
   // --- Small DOM helpers (text only) -------------------------------------------------------
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined) continue;
       if (k === 'class') node.className = v;
       else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
       else node.setAttribute(k, v);
@@ -72,11 +78,14 @@
   }
 
   // --- API ----------------------------------------------------------------------------------
-  async function api(method, path, body) {
-    const init = {method, headers: {'Accept': 'application/json'}, credentials: 'same-origin'};
+  async function api(method, path, body, extraHeaders) {
+    const init = {method, headers: {'Accept': 'application/json', ...(extraHeaders || {})},
+      credentials: 'same-origin'};
     if (method !== 'GET') {
-      // Content-Type application/json is what gpopd's cross-site check requires.
+      // Content-Type application/json is what gpopd's cross-site check requires, and a request
+      // authenticated by the session cookie must carry the session's CSRF token.
       init.headers['Content-Type'] = 'application/json';
+      if (me && me.csrfToken) init.headers['X-Gpop-Csrf'] = me.csrfToken;
       init.body = JSON.stringify(body || {});
     }
     const response = await fetch(path, init);
@@ -84,9 +93,19 @@
     if (!response.ok) {
       const error = new Error(errorText(json));
       error.httpStatus = response.status;
+      // Signed out, expired or revoked: ask for a token again (not for the sign-in itself).
+      if (response.status === 401 && path !== '/v1/session') showSignIn(error.message);
       throw error;
     }
     return json;
+  }
+  function isUnauthenticated(body) { return !!(body && body.error && body.error.status === 'UNAUTHENTICATED'); }
+  const ROLES = {viewer: 1, operator: 2, admin: 3};
+  // Buttons follow the caller's role; gpopd decides every call by the grants themselves.
+  function mayStart() { return !!me && (ROLES[me.role] || 0) >= ROLES.operator; }
+  function mayCancel(op) {
+    if (!me) return false;
+    return me.role === 'admin' || (me.role === 'operator' && !!op && op.principal === me.principal);
   }
   async function startOperation(spec, labels) {
     const op = await api('POST', '/v1/operations', {spec, labels: labels || {}});
@@ -111,7 +130,9 @@
       source.addEventListener('end', () => { stop(); handlers.end && handlers.end(); });
       source.addEventListener('failure', (m) => {
         stop();
-        handlers.failure && handlers.failure(JSON.parse(m.data));
+        const body = JSON.parse(m.data);
+        if (isUnauthenticated(body)) { showSignIn(errorText(body)); return; }
+        handlers.failure && handlers.failure(body);
       });
       source.addEventListener('unavailable', () => retry());
       source.onerror = () => { if (source.readyState === EventSource.CLOSED) retry(); else setConnection('reconnecting'); };
@@ -245,7 +266,7 @@
     const bar = progressBar(null, true);
     const barText = el('span', {id: 'progress-text', class: 'muted'});
     const state = el('span', {id: 'op-state', class: 'state'});
-    const cancel = el('button', {id: 'cancel', class: 'danger', onclick: doCancel}, 'Cancel');
+    const cancel = el('button', {id: 'cancel', class: 'danger', hidden: '', onclick: doCancel}, 'Cancel');
     const log = el('tbody', {id: 'events'});
     const result = el('section', {id: 'result'});
     const error = el('div', {class: 'error', id: 'op-error'});
@@ -258,10 +279,11 @@
     function showState(s) {
       state.textContent = s;
       state.className = 'state state-' + s;
-      cancel.hidden = TERMINAL.has(s) || s === 'CANCELLING';
+      cancel.hidden = TERMINAL.has(s) || s === 'CANCELLING' || !mayCancel(record);
     }
     function showRecord(op) {
       record = op;
+      showState(state.textContent || op.state);
       clear(fields);
       const add = (k, v) => { if (v) fields.append(el('dt', {}, k), el('dd', {}, v)); };
       add('Kind', op.kind); add('GPO', gpoName(op.spec)); add('Principal', op.principal);
@@ -360,7 +382,7 @@
         body.append(el('tr', {'data-guid': g.guid},
             el('td', {}, g.displayName || ''), el('td', {class: 'mono'}, g.guid || ''),
             el('td', {}, String(g.version || 0)), el('td', {}, g.modifyTime || ''),
-            el('td', {},
+            el('td', {hidden: mayStart() ? null : ''},
                 el('button', {class: 'primary backup', onclick: () => run({backup: {gpo: ref, location: loc.value.trim(), comment: comment.value}})}, 'Back up'),
                 ' ',
                 el('button', {class: 'report', onclick: () => run({report: {gpo: ref, format: 'HTML'}})}, 'Report'))));
@@ -380,7 +402,7 @@
           body.append(el('tr', {'data-backup': b.backupId},
               el('td', {}, b.gpoDisplayName || ''), el('td', {class: 'mono'}, b.backupId || ''),
               el('td', {}, b.location || ''), el('td', {}, b.comment || ''), el('td', {}, b.backupTime || ''),
-              el('td', {}, el('button', {class: 'report', onclick: () => startOperation({report: {backup: {location: b.location, backupId: b.backupId}, format: 'HTML'}}).catch((e) => { error.textContent = e.message; })}, 'Report'))));
+              el('td', {hidden: mayStart() ? null : ''}, el('button', {class: 'report', onclick: () => startOperation({report: {backup: {location: b.location, backupId: b.backupId}, format: 'HTML'}}).catch((e) => { error.textContent = e.message; })}, 'Report'))));
         }
       }).catch((e) => { error.textContent = e.message; });
     };
@@ -405,6 +427,58 @@
     else if (hash === '#/backups') view = backupsView();
     else view = operationsView();
   }
-  window.addEventListener('hashchange', route);
-  route();
+  window.addEventListener('hashchange', () => { if (me) route(); });
+
+  // --- Signing in -----------------------------------------------------------------------------
+  // EventSource cannot send an Authorization header, so the page trades the token for an
+  // HttpOnly session cookie (POST /v1/session) and forgets the token at once.
+  function showIdentity() {
+    whoami.textContent = me ? me.principal + (me.role ? ' (' + me.role + ')' : '') : '';
+    signOut.hidden = !(me && me.authenticatedBy === 'session');
+  }
+  function showSignIn(why) {
+    if (view) view();
+    view = null;
+    me = null;
+    showIdentity();
+    setConnection('signed out');
+    clear(main);
+    const token = el('input', {id: 'token', type: 'password', autocomplete: 'off', placeholder: 'bearer token'});
+    const error = el('div', {class: 'error', id: 'sign-in-error'}, why || '');
+    const submit = async () => {
+      const value = token.value.trim();
+      token.value = '';
+      if (!value) return;
+      try {
+        me = await api('POST', '/v1/session', {}, {'Authorization': 'Bearer ' + value});
+        showIdentity();
+        route();
+      } catch (e) { error.textContent = e.message; }
+    };
+    token.addEventListener('keydown', (e) => { if (e.key === 'Enter') submit(); });
+    main.append(el('section', {id: 'sign-in', class: 'form'}, el('h2', {}, 'Sign in'),
+        el('p', {}, 'This gpopd needs a bearer token (the same as for gpopctl).'),
+        el('label', {}, 'Token', token), el('button', {id: 'sign-in-button', class: 'primary', onclick: submit}, 'Sign in'),
+        error));
+    token.focus();
+  }
+  signOut.addEventListener('click', async () => {
+    try { await api('DELETE', '/v1/session'); } catch (e) { /* signed out either way */ }
+    showSignIn('signed out');
+  });
+  async function boot() {
+    try {
+      const response = await fetch('/v1/session', {headers: {'Accept': 'application/json'}, credentials: 'same-origin'});
+      const json = await response.json().catch(() => ({}));
+      if (response.status === 401) { showSignIn(''); return; }
+      if (!response.ok) throw new Error(errorText(json));
+      me = json;
+      showIdentity();
+      route();
+    } catch (e) {
+      setConnection('reconnecting');
+      setTimeout(boot, 1000);
+    }
+  }
+  boot();
 })();

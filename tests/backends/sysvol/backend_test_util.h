@@ -150,6 +150,39 @@ inline TestStore MakeFixtureStore(const std::filesystem::path& fixtures) {
   return s;
 }
 
+// The HardenAD fixture backups with migration tables (below fixtures/hardenad).
+inline constexpr char kHardenAdT0[] =
+    "HAD-LoginRestrictions-T0/{7F2DE5D7-B30E-4F9D-BA75-BCD4990C090D}";
+inline constexpr char kHardenAdPaw[] =
+    "HAD-LoginRestrictions-Paw/{BB58C8C0-81A4-403E-99ED-E18F0C577632}";
+
+// CopyWritable
+//
+// `from` copied to `to` recursively, every copy writable by its owner (fixtures are read-only).
+inline void CopyWritable(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::filesystem::copy(from, to, std::filesystem::copy_options::recursive);
+  for (auto& e : std::filesystem::recursive_directory_iterator(to)) {
+    std::filesystem::permissions(e.path(), std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::add);
+  }
+  std::filesystem::permissions(to, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::add);
+}
+
+// MakeStoreWithHardenAdBackup
+//
+// An empty store with the HardenAD fixture backup `rel` in its default location and a
+// migration table folder configured (empty).
+inline TestStore MakeStoreWithHardenAdBackup(const std::filesystem::path& fixtures,
+                                             const std::string& rel) {
+  TestStore s = MakeEmptyStore();
+  const std::filesystem::path dir = fixtures / "hardenad" / rel;
+  CopyWritable(dir, s.location() / dir.filename());
+  s.config.migration_table_dir = s.root / "migtables";
+  std::filesystem::create_directories(s.config.migration_table_dir);
+  return s;
+}
+
 // PutFixtureMetadata
 //
 // Records each fixture GPO's container half (as a directory would hold it) in the backend's

@@ -22,6 +22,7 @@
 #include "service/backends/sysvol/format/report_xml.h"
 #include "service/backends/sysvol/format/safe_xml.h"
 #include "service/backends/sysvol/format/security_template.h"
+#include "service/backends/sysvol/format/utf16.h"
 #include "tests/backends/sysvol/test_files.h"
 #include "tests/testing/fixtures.h"
 
@@ -268,6 +269,30 @@ TEST(ReportTest, XmlRoundTripsAndHasWindowsShape) {
     EXPECT_STREQ(ours_root.attribute("xmlns:xsi").value(), win_root.attribute("xmlns:xsi").value());
     EXPECT_STREQ(ours_root.child("Identifier").child("Domain").attribute("xmlns").value(),
                  win_root.child("Identifier").child("Domain").attribute("xmlns").value());
+  }
+}
+
+TEST(ReportTest, Utf16ReportIsTheUtf8ReportWithCrlfLineEnds) {
+  // gpreport.xml is written in one pass (line ends, CR references and UTF-16 together): it must
+  // decode to exactly the UTF-8 report with CRLF line ends and the utf-16 declaration.
+  GPOP_REQUIRE_FIXTURES(fixtures);
+  for (const auto& dir : BackupDirs(fixtures)) {
+    Built b = Build(dir);
+    b.ours.name += " \xC3\xA9\xF0\x9F\x98\x80 line\r\nend";
+    std::string expected;
+    for (char c : WriteReportXml(b.ours)) {
+      if (c == '\n') {
+        expected += "\r\n";
+      } else {
+        expected.push_back(c);
+      }
+    }
+    const std::string decl = "encoding=\"utf-8\"";
+    expected.replace(expected.find(decl), decl.size(), "encoding=\"utf-16\"");
+    auto decoded = DecodeUtf16LeWithBom(WriteReportXmlUtf16(b.ours), "gpreport.xml");
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+    EXPECT_EQ(*decoded, expected) << dir;
+    EXPECT_NE(decoded->find("line&#13;\r\nend"), std::string::npos);
   }
 }
 

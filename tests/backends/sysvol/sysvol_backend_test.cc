@@ -183,6 +183,12 @@ TEST(SysvolBackendTest, BackupHasTheFixturesShapeAndReadsBack) {
     EXPECT_EQ(info.location, "default");
     fs::path ours = store.location() / info.backup_id;
     ASSERT_TRUE(fs::is_directory(ours));
+    // The bytes it says it wrote (gpop_backup_bytes_total) are the backup folder's.
+    uint64_t folder_bytes = 0;
+    for (const auto& e : fs::recursive_directory_iterator(ours)) {
+      if (e.is_regular_file()) folder_bytes += e.file_size();
+    }
+    EXPECT_EQ(info.bytes_written, folder_bytes);
 
     // Same files (GPT.INI is not stored), same bytes for the GPT's files.
     EXPECT_EQ(FileSet(ours), FileSet(g.backup_dir));

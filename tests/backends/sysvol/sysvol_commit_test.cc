@@ -65,8 +65,10 @@ TEST(SysvolCommitTest, CancelAtEveryProgressCallLeavesNothingOrEverything) {
   RecordingSink first;
   core::Outcome base = RunOp(*backend, BackupOf(kWorkstation), first);
   ASSERT_FALSE(base.error) << base.error->message;
+  // Progress is rate-limited at the source (CopyProgress): a small GPO reports a few values,
+  // each a moment at which a cancel can arrive.
   const int calls = static_cast<int>(first.progress.size());
-  ASSERT_GT(calls, 10);
+  ASSERT_GE(calls, 4);
   // Progress counts real work: it only grows and ends at the denominator.
   for (size_t i = 1; i < first.progress.size(); ++i) {
     EXPECT_GE(first.progress[i].first, first.progress[i - 1].first);

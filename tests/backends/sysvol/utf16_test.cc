@@ -66,5 +66,53 @@ TEST(Utf16Test, BomIsRequiredAndNamed) {
   EXPECT_EQ(*enc, "\xFF\xFEh\0i\0"s);
 }
 
+TEST(Utf16Test, LongAsciiRunsAndMixedTextEncodeAsCodePoints) {
+  // The 8-byte ASCII path, the byte-at-a-time tail and multi-byte sequences at every alignment.
+  for (size_t prefix = 0; prefix < 20; ++prefix) {
+    std::string utf8 =
+        std::string(prefix, 'a') + "\xC3\xA9" + std::string(17, 'b') + "\xF0\x9F\x98\x80" + "xyz";
+    auto utf16 = Utf8ToUtf16Le(utf8);
+    ASSERT_TRUE(utf16.ok());
+    EXPECT_EQ(utf16->size(), 2 * (prefix + 1 + 17 + 2 + 3));
+    EXPECT_EQ(utf16->substr(2 * prefix, 2), "\xE9\x00"s);
+    auto back = Utf16LeToUtf8(*utf16, "x");
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, utf8);
+  }
+  auto bad = Utf8ToUtf16Le(std::string(13, 'a') + "\xC0\xAF", "gpreport.xml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().metadata.at("offset"), "13");
+}
+
+TEST(Utf16Test, EncoderGivesTheSameBytesHoweverTheTextIsSplit) {
+  const std::string utf8 = "Policies \xC3\xA9\xE2\x82\xAC \xF0\x9F\x98\x80 and some ASCII.";
+  const std::string whole = *Utf8ToUtf16Le(utf8);
+  for (size_t a = 0; a <= utf8.size(); ++a) {
+    for (size_t b = a; b <= utf8.size(); ++b) {
+      std::string out;
+      Utf16LeEncoder encoder(&out);
+      encoder.Append(utf8.substr(0, a));
+      encoder.Append(utf8.substr(a, b - a));
+      encoder.Append(utf8.substr(b));
+      ASSERT_TRUE(encoder.Finish()) << a << " " << b;
+      ASSERT_EQ(out, whole) << a << " " << b;
+    }
+  }
+  // Invalid text and a sequence cut at the very end are errors, whatever the split.
+  for (std::string bad : {"ab\xC0\xAF"
+                          "cd"s,
+                          "ab\xE2\x82"s,
+                          "\xFF"
+                          "ab"s}) {
+    for (size_t a = 0; a <= bad.size(); ++a) {
+      std::string out;
+      Utf16LeEncoder encoder(&out);
+      encoder.Append(bad.substr(0, a));
+      encoder.Append(bad.substr(a));
+      EXPECT_FALSE(encoder.Finish()) << a;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace gpop::sysvol

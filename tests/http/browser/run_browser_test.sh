@@ -2,9 +2,9 @@
 # ctest entry of the dashboard's browser test: installs puppeteer-core from npm (package-lock.json)
 # into WORK_DIR once, then runs browser_test.mjs there against GPOPD with Debian's Chromium.
 # Exit 77 (ctest: skipped) when node, npm or /usr/bin/chromium is missing.
-# Usage: run_browser_test.sh GPOPD WORK_DIR
+# Usage: run_browser_test.sh GPOPD GPOPCTL WORK_DIR
 set -euo pipefail
-gpopd=$1 work=$2
+gpopd=$1 gpopctl=$2 work=$3
 here=$(cd "$(dirname "$0")" && pwd)
 chromium=${CHROMIUM:-/usr/bin/chromium}
 for tool in node npm; do
@@ -19,5 +19,5 @@ if ! cmp -s "$here/package-lock.json" "$work/node_modules/.gpop-lock" 2>/dev/nul
   cp "$here/package-lock.json" "$work/node_modules/.gpop-lock"
 fi
 cd "$work"
-CHROMIUM=$chromium node browser_test.mjs "$gpopd" "$work/shots"
+CHROMIUM=$chromium node browser_test.mjs "$gpopd" "$gpopctl" "$work/shots"
 echo "screenshots: $work/shots"

@@ -42,6 +42,39 @@ core::Result<uint32_t> Number(pugi::xml_node core, const char* name, std::string
   return *v;
 }
 
+// The FSObjectFile / FSObjectDir children of `node`, with theirs (Backup.xml nests them one
+// level, under wildcard objects; the XML loader bounds the depth).
+std::vector<FsObject> ParseObjects(pugi::xml_node node) {
+  std::vector<FsObject> out;
+  for (pugi::xml_node o : node.children()) {
+    if (o.type() != pugi::node_element) continue;
+    std::string_view local = LocalName(o.name());
+    if (local != "FSObjectFile" && local != "FSObjectDir") continue;
+    FsObject obj;
+    obj.is_dir = local == "FSObjectDir";
+    obj.path = AttributeByLocalName(o, "Path").value();
+    obj.source_expanded_path = AttributeByLocalName(o, "SourceExpandedPath").value();
+    obj.re_evaluate_function = AttributeByLocalName(o, "ReEvaluateFunction").value();
+    obj.location = AttributeByLocalName(o, "Location").value();
+    obj.children = ParseObjects(o);
+    out.push_back(std::move(obj));
+  }
+  return out;
+}
+
+void AppendObjects(pugi::xml_node parent, const std::vector<FsObject>& objects) {
+  for (const FsObject& o : objects) {
+    pugi::xml_node node = parent.append_child(o.is_dir ? "FSObjectDir" : "FSObjectFile");
+    node.append_attribute("bkp:Path").set_value(o.path.c_str());
+    node.append_attribute("bkp:SourceExpandedPath").set_value(o.source_expanded_path.c_str());
+    if (!o.re_evaluate_function.empty()) {
+      node.append_attribute("bkp:ReEvaluateFunction").set_value(o.re_evaluate_function.c_str());
+    }
+    if (!o.location.empty()) node.append_attribute("bkp:Location").set_value(o.location.c_str());
+    AppendObjects(node, o.children);
+  }
+}
+
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -69,7 +102,8 @@ bool GpoCoreSettings::operator==(const GpoCoreSettings& o) const {
 
 bool FsObject::operator==(const FsObject& o) const {
   return is_dir == o.is_dir && path == o.path && source_expanded_path == o.source_expanded_path &&
-         re_evaluate_function == o.re_evaluate_function && location == o.location;
+         re_evaluate_function == o.re_evaluate_function && location == o.location &&
+         children == o.children;
 }
 
 std::string FormatHexBytes(std::string_view bytes) {
@@ -155,18 +189,7 @@ core::Result<BackupXml> ParseBackupXml(std::string_view bytes, std::string_view 
     BackupExtension e;
     e.id = AttributeByLocalName(ext, "ID").value();
     e.desc_name = AttributeByLocalName(ext, "DescName").value();
-    for (pugi::xml_node o : ext.children()) {
-      if (o.type() != pugi::node_element) continue;
-      std::string_view local = LocalName(o.name());
-      if (local != "FSObjectFile" && local != "FSObjectDir") continue;
-      FsObject obj;
-      obj.is_dir = local == "FSObjectDir";
-      obj.path = AttributeByLocalName(o, "Path").value();
-      obj.source_expanded_path = AttributeByLocalName(o, "SourceExpandedPath").value();
-      obj.re_evaluate_function = AttributeByLocalName(o, "ReEvaluateFunction").value();
-      obj.location = AttributeByLocalName(o, "Location").value();
-      e.objects.push_back(std::move(obj));
-    }
+    e.objects = ParseObjects(ext);
     backup.extensions.push_back(std::move(e));
   }
   return backup;
@@ -212,28 +235,11 @@ std::string WriteBackupXml(const BackupXml& backup) {
     pugi::xml_node ext = gpo.append_child("GroupPolicyExtension");
     ext.append_attribute("bkp:ID").set_value(e.id.c_str());
     ext.append_attribute("bkp:DescName").set_value(e.desc_name.c_str());
-    for (const FsObject& o : e.objects) {
-      pugi::xml_node node = ext.append_child(o.is_dir ? "FSObjectDir" : "FSObjectFile");
-      node.append_attribute("bkp:Path").set_value(o.path.c_str());
-      node.append_attribute("bkp:SourceExpandedPath").set_value(o.source_expanded_path.c_str());
-      if (!o.re_evaluate_function.empty()) {
-        node.append_attribute("bkp:ReEvaluateFunction").set_value(o.re_evaluate_function.c_str());
-      }
-      if (!o.location.empty()) node.append_attribute("bkp:Location").set_value(o.location.c_str());
-    }
+    AppendObjects(ext, e.objects);
   }
   // Line breaks in CRLF, as Windows writes Backup.xml (markup only: pugixml escapes line
   // breaks inside attribute values, and text values here hold none).
-  std::string lf = SaveXml(doc, pugi::format_indent, "    ");
-  std::string out;
-  out.reserve(lf.size() + lf.size() / 16);
-  for (char c : lf) {
-    if (c == '\n')
-      out += "\r\n";
-    else
-      out.push_back(c);
-  }
-  return out;
+  return internal::WithCrlf(SaveXml(doc, pugi::format_indent, "    "));
 }
 
 }  // namespace gpop::sysvol

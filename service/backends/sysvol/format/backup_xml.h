@@ -77,13 +77,15 @@ struct GpoCoreSettings {
 // One FSObjectFile (is_dir false) or FSObjectDir entry. `path` uses the %GPO_MACH_FSPATH%,
 // %GPO_USER_FSPATH% or %GPO_FSPATH% prefixes; `location` is the backup-relative path
 // ("DomainSysvol\GPO\Machine\registry.pol"), empty when the object was not copied (a wildcard
-// such as "%GPO_FSPATH%\Adm\*.*").
+// such as "%GPO_FSPATH%\Adm\*.*"). A wildcard object lists what it matched as `children`
+// (the Scripts extension: "%GPO_MACH_FSPATH%\Scripts\Startup\*" holding each script file).
 struct FsObject {
   bool is_dir = false;
   std::string path;
   std::string source_expanded_path;
   std::string re_evaluate_function;
   std::string location;
+  std::vector<FsObject> children;
 
   bool operator==(const FsObject& o) const;
 };

@@ -47,6 +47,44 @@ const char* MigrationEntryTypeName(MigrationEntryType type) {
   return "Unknown";
 }
 
+MigrationEntryType MigrationEntryTypeFromName(std::string_view name) {
+  for (const auto& [t, n] : kTypes) {
+    if (internal::EqualsNoCase(internal::Trim(name), n)) return t;
+  }
+  return MigrationEntryType::kUnknown;
+}
+
+std::string WriteMigrationTable(const MigrationTable& table) {
+  pugi::xml_document doc;
+  pugi::xml_node decl = doc.append_child(pugi::node_declaration);
+  decl.append_attribute("version").set_value("1.0");
+  decl.append_attribute("encoding").set_value("utf-8");
+  pugi::xml_node root = doc.append_child("MigrationTable");
+  root.append_attribute("xmlns:xsd").set_value("http://www.w3.org/2001/XMLSchema");
+  root.append_attribute("xmlns:xsi").set_value("http://www.w3.org/2001/XMLSchema-instance");
+  root.append_attribute("xmlns").set_value(kMigrationTableNamespace);
+  for (const MigrationMapping& m : table.mappings) {
+    pugi::xml_node mapping = root.append_child("Mapping");
+    mapping.append_child("Type").text().set(MigrationEntryTypeName(m.type));
+    mapping.append_child("Source").text().set(m.source.c_str());
+    switch (m.kind) {
+      case MigrationDestination::kExplicit:
+        mapping.append_child("Destination").text().set(m.destination.c_str());
+        break;
+      case MigrationDestination::kSameAsSource:
+        mapping.append_child("DestinationSameAsSource");
+        break;
+      case MigrationDestination::kNone:
+        mapping.append_child("DestinationNone");
+        break;
+      case MigrationDestination::kRelativeName:
+        mapping.append_child("DestinationByRelativeName");
+        break;
+    }
+  }
+  return internal::WithCrlf(SaveXml(doc, pugi::format_indent, "  "));
+}
+
 const MigrationMapping* MigrationTable::FindPrincipal(std::string_view principal) const {
   const std::string_view wanted = WithoutStar(internal::Trim(principal));
   const auto [name, domain] = Split(wanted);

@@ -45,6 +45,10 @@ struct MigrationMapping {
   std::string source;
   MigrationDestination kind = MigrationDestination::kExplicit;
   std::string destination;  // kExplicit only
+
+  bool operator==(const MigrationMapping& o) const {
+    return type == o.type && source == o.source && kind == o.kind && destination == o.destination;
+  }
 };
 
 // MigrationTable
@@ -70,10 +74,25 @@ struct MigrationTable {
 core::Result<MigrationTable> ParseMigrationTable(std::string_view bytes,
                                                  std::string_view display_path);
 
+// WriteMigrationTable
+//
+// The .migtable text of `table` in GPMC's shape (the fixtures' files: the MigrationTable
+// namespace with the xsd/xsi declarations, one Mapping per entry with Type, Source and its
+// destination element, two-space indent, CRLF), as UTF-8 with `encoding="utf-8"` (the loader
+// reads UTF-8 and UTF-16; GPMC's editor opens both). ParseMigrationTable reads it back to an
+// equal table.
+std::string WriteMigrationTable(const MigrationTable& table);
+
 // MigrationEntryTypeName
 //
 // "User", "LocalGroup", "UNCPath", ...
 const char* MigrationEntryTypeName(MigrationEntryType type);
+
+// MigrationEntryTypeFromName
+//
+// The type a Backup.xml SecurityGroup or a Mapping names ("GlobalGroup", any case); kUnknown for
+// anything else.
+MigrationEntryType MigrationEntryTypeFromName(std::string_view name);
 
 }  // namespace gpop::sysvol
 

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "service/backends/sysvol/format/backup_xml.h"
 #include "service/backends/sysvol/format/gpo_version.h"
@@ -248,26 +251,49 @@ void AddRegistry(const RegistryPol& pol, bool computer, const AdmxCatalog* admx,
   }
 }
 
+// Stable-sorts `items` case-insensitively by the two keys `keys(item)` returns. Reports of large
+// GPOs sort many entries whose keys share long prefixes: each key is folded to lower case once
+// and compared with memcmp (the same order as CompareNoCase), and indices are sorted, so that
+// each item is moved once.
+template <typename T, typename Keys>
+void StableSortNoCase(std::vector<T>* items, Keys keys) {
+  if (items->size() < 2) return;
+  struct Key {
+    std::string first;
+    std::string second;
+    size_t index;
+  };
+  std::vector<Key> order;
+  order.reserve(items->size());
+  for (size_t i = 0; i < items->size(); ++i) {
+    auto [first, second] = keys((*items)[i]);
+    order.push_back(Key{AsciiLower(first), AsciiLower(second), i});
+  }
+  const bool sorted = std::is_sorted(order.begin(), order.end(), [](const Key& a, const Key& b) {
+    return a.first != b.first ? a.first < b.first : a.second < b.second;
+  });
+  if (sorted) return;
+  std::stable_sort(order.begin(), order.end(), [](const Key& a, const Key& b) {
+    return a.first != b.first ? a.first < b.first : a.second < b.second;
+  });
+  std::vector<T> out;
+  out.reserve(items->size());
+  for (const Key& k : order) out.push_back(std::move((*items)[k.index]));
+  *items = std::move(out);
+}
+
 void SortSide(ReportSide* side) {
-  // Case-insensitive orders, compared in place (reports of large GPOs sort many entries).
-  std::stable_sort(side->policies.begin(), side->policies.end(),
-                   [](const ReportPolicy& a, const ReportPolicy& b) {
-                     int c = internal::CompareNoCase(a.category, b.category);
-                     return c != 0 ? c < 0 : internal::CompareNoCase(a.name, b.name) < 0;
-                   });
-  std::stable_sort(side->registry_settings.begin(), side->registry_settings.end(),
-                   [](const ReportRegistrySetting& a, const ReportRegistrySetting& b) {
-                     int c = internal::CompareNoCase(a.key_path, b.key_path);
-                     if (c != 0) return c < 0;
-                     std::string_view an = a.value ? std::string_view(a.value->name) : "";
-                     std::string_view bn = b.value ? std::string_view(b.value->name) : "";
-                     return internal::CompareNoCase(an, bn) < 0;
-                   });
+  StableSortNoCase(&side->policies, [](const ReportPolicy& p) {
+    return std::pair<std::string_view, std::string_view>(p.category, p.name);
+  });
+  StableSortNoCase(&side->registry_settings, [](const ReportRegistrySetting& r) {
+    return std::pair<std::string_view, std::string_view>(
+        r.key_path, r.value ? std::string_view(r.value->name) : std::string_view());
+  });
   SortAppLocker(&side->app_locker);
-  std::stable_sort(side->preferences.begin(), side->preferences.end(),
-                   [](const ReportPreference& a, const ReportPreference& b) {
-                     return internal::CompareNoCase(a.folder, b.folder) < 0;
-                   });
+  StableSortNoCase(&side->preferences, [](const ReportPreference& p) {
+    return std::pair<std::string_view, std::string_view>(p.folder, std::string_view());
+  });
 }
 
 }  // namespace

@@ -364,7 +364,44 @@ std::string HtmlEscape(std::string_view text) {
   return out;
 }
 
-std::string RenderReportHtml(const Report& r) {
+void RenderChanges(const DryRunChanges& c, Html* h) {
+  h->Open("Predicted changes (dry run: nothing was changed)", true);
+  h->Raw("<p>");
+  h->Text("What the " + c.operation + " would change. " + std::to_string(c.settings.size()) +
+          " setting(s), " + std::to_string(c.files.size()) + " file(s).");
+  h->Raw("</p>\n");
+  if (c.settings.empty() && c.files.empty()) {
+    h->Raw("<p class=\"none\">No setting and no file would change.</p>\n");
+  }
+  if (!c.settings.empty()) {
+    h->Open("Settings", true);
+    h->Table({"", "Scope", "Extension", "Setting", "Before", "After"});
+    for (const core::SettingChange& s : c.settings) {
+      const char* mark = s.before.empty() ? "+ added" : s.after.empty() ? "- removed" : "~ changed";
+      h->Row({mark, s.scope, s.extension, s.setting, s.before, s.after}, 3);
+    }
+    h->EndTable();
+    h->Close();
+  }
+  if (!c.files.empty()) {
+    h->Open("Files", true);
+    h->Table({"", "File", "Bytes before", "Bytes after"});
+    for (const DryRunFileChange& f : c.files) {
+      const char* mark = f.kind == DryRunFileChange::Kind::kAdded     ? "+ added"
+                         : f.kind == DryRunFileChange::Kind::kRemoved ? "- removed"
+                                                                      : "~ changed";
+      h->Row({mark, f.path,
+              f.kind == DryRunFileChange::Kind::kAdded ? "" : std::to_string(f.bytes_before),
+              f.kind == DryRunFileChange::Kind::kRemoved ? "" : std::to_string(f.bytes_after)},
+             1);
+    }
+    h->EndTable();
+    h->Close();
+  }
+  h->Close();
+}
+
+std::string RenderReportHtml(const Report& r, const DryRunChanges* changes) {
   Html h;
   h.Raw(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -379,6 +416,7 @@ std::string RenderReportHtml(const Report& r) {
   h.Raw("</h1><p class=\"sub\">");
   h.Text("Group Policy settings report \u00b7 " + r.domain);
   h.Raw("</p>\n");
+  if (changes != nullptr) RenderChanges(*changes, &h);
   h.Open("General", true);
   h.Open("Details", true);
   h.Table({"Field", "Value"});

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 
 #include "service/backends/sysvol/format/format_error.h"
 #include "service/backends/sysvol/format/gpp.h"
@@ -301,8 +302,71 @@ void WriteSide(const ReportSide& side, pugi::xml_node node, int* counter) {
   }
 }
 
-std::string Write(const Report& r, const char* encoding) {
-  pugi::xml_document doc;
+// Receives the document from pugixml and writes the final bytes in one pass: a CR (registry
+// strings often end in CRLF) becomes the character reference &#13;, since a literal CR would be
+// normalised away by every XML parser (pugixml never emits CR in markup, so every CR here is
+// text); a line end is CRLF in the UTF-16 gpreport.xml of a backup, as Windows writes it, and
+// LF in the UTF-8 report an API client gets. In UTF-16 mode the text is encoded as it arrives.
+class ReportTextWriter final : public pugi::xml_writer {
+ public:
+  // Bytes go to `*out`; with `sink`, `*out` is handed to it whenever it holds kPiece bytes (and
+  // at Finish), then emptied, so that a report of any size needs one piece of memory.
+  ReportTextWriter(bool utf16, std::string* out,
+                   const std::function<bool(std::string_view)>* sink = nullptr)
+      : utf16_(utf16), out_(out), sink_(sink), encoder_(out) {
+    if (utf16_) out_->append(kUtf16LeBom);
+  }
+
+  void write(const void* data, size_t size) override {
+    Put(std::string_view(static_cast<const char*>(data), size));
+  }
+
+  // Appends `text`, transformed.
+  void Put(std::string_view text) {
+    if (failed_) return;
+    const std::string_view eol = utf16_ ? "\r\n" : "\n";
+    // UTF-8 goes straight to the output; UTF-16 is transformed into `line_` first, so that the
+    // encoder runs once per piece pugixml writes rather than once per line.
+    std::string* to = utf16_ ? &line_ : out_;
+    if (utf16_) line_.clear();
+    size_t from = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
+      if (c != '\r' && c != '\n') continue;
+      to->append(text.data() + from, i - from);
+      to->append(c == '\r' ? std::string_view("&#13;") : eol);
+      from = i + 1;
+    }
+    to->append(text.data() + from, text.size() - from);
+    if (utf16_) encoder_.Append(line_);
+    if (sink_ != nullptr && out_->size() >= kPiece) Flush();
+  }
+
+  // False when the text was not valid UTF-8 (UTF-16 mode) or the sink refused a piece.
+  bool Finish() {
+    if (utf16_ && !encoder_.Finish()) return false;
+    if (sink_ != nullptr && !out_->empty()) Flush();
+    return !failed_;
+  }
+
+ private:
+  static constexpr size_t kPiece = 256u << 10;
+
+  void Flush() {
+    if (!(*sink_)(*out_)) failed_ = true;
+    out_->clear();
+  }
+
+  const bool utf16_;
+  std::string* out_;
+  const std::function<bool(std::string_view)>* sink_;
+  Utf16LeEncoder encoder_;
+  std::string line_;
+  bool failed_ = false;
+};
+
+// The report as a pugixml document (without the declaration).
+void BuildDocument(const Report& r, pugi::xml_document& doc) {
   pugi::xml_node gpo = doc.append_child("GPO");
   gpo.append_attribute("xmlns:xsd").set_value("http://www.w3.org/2001/XMLSchema");
   gpo.append_attribute("xmlns:xsi").set_value("http://www.w3.org/2001/XMLSchema-instance");
@@ -328,24 +392,17 @@ std::string Write(const Report& r, const char* encoding) {
   int counter = 0;
   WriteSide(r.computer, gpo.append_child("Computer"), &counter);
   WriteSide(r.user, gpo.append_child("User"), &counter);
-  std::string body = SaveXml(doc, pugi::format_indent | pugi::format_no_declaration, "  ");
-  // Registry strings often end in CRLF; a literal CR would be normalised away by every XML
-  // parser, so it is written as a character reference (pugixml never emits CR in markup).
-  // gpreport.xml inside a backup (UTF-16) ends its lines in CRLF, as Windows writes it; the
-  // UTF-8 report an API client gets keeps LF. No raw CR is left in the body at this point.
-  const char* eol = std::string_view(encoding) == "utf-16" ? "\r\n" : "\n";
-  std::string out = std::string("<?xml version=\"1.0\" encoding=\"") + encoding + "\"?>" + eol;
-  out.reserve(out.size() + body.size() + body.size() / 16);
-  for (char c : body) {
-    if (c == '\r') {
-      out += "&#13;";
-    } else if (c == '\n') {
-      out += eol;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
+}
+
+// Serialises `r`: into `*out`, or through `sink` in pieces. False as ReportTextWriter::Finish.
+bool Write(const Report& r, const char* encoding, std::string* out,
+           const std::function<bool(std::string_view)>* sink = nullptr) {
+  pugi::xml_document doc;
+  BuildDocument(r, doc);
+  ReportTextWriter writer(std::string_view(encoding) == "utf-16", out, sink);
+  writer.Put(std::string("<?xml version=\"1.0\" encoding=\"") + encoding + "\"?>\n");
+  SaveXmlTo(doc, pugi::format_indent | pugi::format_no_declaration, "  ", writer);
+  return writer.Finish();
 }
 
 // ---- reader ----
@@ -528,13 +585,24 @@ void ReadSide(pugi::xml_node node, ReportSide* side) {
 
 }  // namespace
 
-std::string WriteReportXml(const Report& report) { return Write(report, "utf-8"); }
+std::string WriteReportXml(const Report& report) {
+  std::string out;
+  Write(report, "utf-8", &out);
+  return out;
+}
 
 std::string WriteReportXmlUtf16(const Report& report) {
-  auto bytes = EncodeUtf16LeWithBom(Write(report, "utf-16"));
   // The document is built from valid UTF-8 only if every input string was; strings that are not
   // (they cannot come from the parsers, which validate) leave an empty result here.
-  return bytes.ok() ? *bytes : std::string();
+  std::string out;
+  if (!Write(report, "utf-16", &out)) out.clear();
+  return out;
+}
+
+bool WriteReportXmlUtf16To(const Report& report,
+                           const std::function<bool(std::string_view)>& sink) {
+  std::string piece;
+  return Write(report, "utf-16", &piece, &sink);
 }
 
 core::Result<Report> ParseReportXml(std::string_view bytes, std::string_view path) {

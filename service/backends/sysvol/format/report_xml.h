@@ -21,6 +21,7 @@
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_XML_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_REPORT_XML_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -52,6 +53,13 @@ std::string WriteReportXml(const Report& report);
 //
 // UTF-16LE bytes with a BOM, declaration `encoding="utf-16"` (gpreport.xml inside a backup).
 std::string WriteReportXmlUtf16(const Report& report);
+
+// WriteReportXmlUtf16To
+//
+// The same bytes as WriteReportXmlUtf16, handed to `sink` in pieces of about 256 KiB (a report
+// of any size then needs one piece of memory, not the whole file). False when the report's text
+// is not valid UTF-8 or `sink` returned false (pieces may have been handed over by then).
+bool WriteReportXmlUtf16To(const Report& report, const std::function<bool(std::string_view)>& sink);
 
 // ParseReportXml
 //

@@ -141,8 +141,13 @@ pugi::xml_attribute AttributeByLocalName(pugi::xml_node node, std::string_view l
 std::string SaveXml(const pugi::xml_document& doc, unsigned int flags, const char* indent) {
   std::string out;
   StringWriter writer(&out);
-  doc.save(writer, indent, flags, pugi::encoding_utf8);
+  SaveXmlTo(doc, flags, indent, writer);
   return out;
+}
+
+void SaveXmlTo(const pugi::xml_document& doc, unsigned int flags, const char* indent,
+               pugi::xml_writer& writer) {
+  doc.save(writer, indent, flags, pugi::encoding_utf8);
 }
 
 }  // namespace gpop::sysvol

@@ -78,6 +78,13 @@ pugi::xml_attribute AttributeByLocalName(pugi::xml_node node, std::string_view l
 // `indent`. Writers build documents with pugixml and serialise them through this.
 std::string SaveXml(const pugi::xml_document& doc, unsigned int flags, const char* indent = "  ");
 
+// SaveXmlTo
+//
+// The same bytes as SaveXml, handed to `writer` in pieces as pugixml produces them (a piece may
+// end inside a UTF-8 sequence), for writers that transform the text without a second copy.
+void SaveXmlTo(const pugi::xml_document& doc, unsigned int flags, const char* indent,
+               pugi::xml_writer& writer);
+
 }  // namespace gpop::sysvol
 
 #endif  // GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_SAFE_XML_H_

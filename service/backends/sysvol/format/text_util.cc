@@ -98,4 +98,14 @@ std::vector<std::string> Split(std::string_view s, char sep) {
   }
 }
 
+std::string WithCrlf(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 16);
+  for (char c : text) {
+    if (c == '\n') out.push_back('\r');
+    out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace gpop::sysvol::internal

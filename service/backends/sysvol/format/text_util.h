@@ -31,6 +31,10 @@ std::string_view Trim(std::string_view s);
 // with a line end. An empty text has no lines.
 std::vector<std::string_view> SplitLines(std::string_view text, bool* final_newline);
 
+// WithCrlf: `text` with every LF turned into CRLF (for text written with LF line ends, as the
+// XML writers' output, that Windows writes with CRLF).
+std::string WithCrlf(std::string_view text);
+
 // ParseUint32 / ParseInt64: a whole decimal number (optional '-' for Int64), nothing else.
 std::optional<uint32_t> ParseUint32(std::string_view s);
 std::optional<int64_t> ParseInt64(std::string_view s);

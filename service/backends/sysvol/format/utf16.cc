@@ -3,35 +3,13 @@
 #include "service/backends/sysvol/format/utf16.h"
 
 #include <cstdint>
+#include <cstring>
 
 #include "service/backends/sysvol/format/format_error.h"
 
 namespace gpop::sysvol {
 
 namespace {
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-void AppendUtf16(uint32_t unit, std::string* out) {
-  out->push_back(static_cast<char>(unit & 0xFF));
-  out->push_back(static_cast<char>((unit >> 8) & 0xFF));
-}
 
 // Decodes one UTF-8 sequence at `*pos`; returns false on malformed input.
 bool NextCodePoint(std::string_view s, size_t* pos, uint32_t* cp) {
@@ -79,13 +57,37 @@ core::Result<std::string> Utf16LeToUtf8(std::string_view bytes, std::string_view
     return CorruptFile(display_path, "UTF-16LE text has an odd number of bytes",
                        base_offset + bytes.size() - 1);
   }
+  // At most 3 UTF-8 bytes per 2-byte unit (a surrogate pair: 4 for 4).
   std::string out;
-  out.reserve(bytes.size());
-  const auto unit = [&](size_t i) {
-    return static_cast<uint32_t>(static_cast<uint8_t>(bytes[i])) |
-           (static_cast<uint32_t>(static_cast<uint8_t>(bytes[i + 1])) << 8);
+  out.resize(bytes.size() / 2 * 3);
+  char* o = out.data();
+  const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+  const auto unit = [in](size_t i) {
+    return static_cast<uint32_t>(in[i]) | (static_cast<uint32_t>(in[i + 1]) << 8);
+  };
+  const auto put = [&o](uint32_t cp) {
+    if (cp < 0x80) {
+      *o++ = static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      *o++ = static_cast<char>(0xC0 | (cp >> 6));
+      *o++ = static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      *o++ = static_cast<char>(0xE0 | (cp >> 12));
+      *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *o++ = static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      *o++ = static_cast<char>(0xF0 | (cp >> 18));
+      *o++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *o++ = static_cast<char>(0x80 | (cp & 0x3F));
+    }
   };
   for (size_t i = 0; i < bytes.size(); i += 2) {
+    // ASCII (the common case) without the checks below.
+    if (in[i + 1] == 0 && in[i] < 0x80) {
+      *o++ = static_cast<char>(in[i]);
+      continue;
+    }
     uint32_t u = unit(i);
     if (u >= 0xD800 && u <= 0xDBFF) {
       if (i + 2 >= bytes.size()) {
@@ -95,36 +97,134 @@ core::Result<std::string> Utf16LeToUtf8(std::string_view bytes, std::string_view
       if (low < 0xDC00 || low > 0xDFFF) {
         return CorruptFile(display_path, "unpaired UTF-16 high surrogate", base_offset + i);
       }
-      AppendUtf8(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00), &out);
+      put(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
       i += 2;
     } else if (u >= 0xDC00 && u <= 0xDFFF) {
       return CorruptFile(display_path, "unpaired UTF-16 low surrogate", base_offset + i);
     } else {
-      AppendUtf8(u, &out);
+      put(u);
     }
   }
+  out.resize(static_cast<size_t>(o - out.data()));
   return out;
 }
 
-core::Result<std::string> Utf8ToUtf16Le(std::string_view utf8, std::string_view display_path) {
-  std::string out;
-  out.reserve(utf8.size() * 2);
+namespace {
+
+// The length of the UTF-8 sequence that starts with `b0` (0: not a valid first byte).
+size_t SequenceLength(uint8_t b0) {
+  if (b0 < 0x80) return 1;
+  if ((b0 & 0xE0) == 0xC0) return 2;
+  if ((b0 & 0xF0) == 0xE0) return 3;
+  if ((b0 & 0xF8) == 0xF0) return 4;
+  return 0;
+}
+
+// Encodes `utf8` (whole sequences only) into `out`, which has room for 2 bytes per input byte
+// (the most UTF-16LE can need: 1 -> 2, 2 -> 2, 3 -> 2, 4 -> 4). Returns the bytes written, or
+// sets `*bad` to the offset of the first invalid sequence. ASCII runs go 8 bytes at a time:
+// report text is almost all ASCII.
+size_t EncodeInto(std::string_view utf8, char* out, size_t* bad) {
+  const auto* in = reinterpret_cast<const unsigned char*>(utf8.data());
+  const size_t n = utf8.size();
+  char* const begin = out;
   size_t pos = 0;
-  while (pos < utf8.size()) {
-    size_t start = pos;
+  while (pos < n) {
+    while (pos + 8 <= n) {
+      uint64_t word;
+      std::memcpy(&word, in + pos, 8);
+      if ((word & 0x8080808080808080ull) != 0) break;
+      for (int i = 0; i < 8; ++i) {
+        out[2 * i] = static_cast<char>(in[pos + i]);
+        out[2 * i + 1] = 0;
+      }
+      out += 16;
+      pos += 8;
+    }
+    if (pos >= n) break;
+    if (in[pos] < 0x80) {
+      *out++ = static_cast<char>(in[pos++]);
+      *out++ = 0;
+      continue;
+    }
+    const size_t start = pos;
     uint32_t cp = 0;
     if (!NextCodePoint(utf8, &pos, &cp)) {
-      return CorruptFile(display_path, "invalid UTF-8", start);
+      *bad = start;
+      return static_cast<size_t>(out - begin);
     }
+    const auto unit = [&out](uint32_t u) {
+      *out++ = static_cast<char>(u & 0xFF);
+      *out++ = static_cast<char>((u >> 8) & 0xFF);
+    };
     if (cp >= 0x10000) {
       cp -= 0x10000;
-      AppendUtf16(0xD800 + (cp >> 10), &out);
-      AppendUtf16(0xDC00 + (cp & 0x3FF), &out);
+      unit(0xD800 + (cp >> 10));
+      unit(0xDC00 + (cp & 0x3FF));
     } else {
-      AppendUtf16(cp, &out);
+      unit(cp);
     }
   }
+  return static_cast<size_t>(out - begin);
+}
+
+constexpr size_t kNoError = static_cast<size_t>(-1);
+
+}  // namespace
+
+core::Result<std::string> Utf8ToUtf16Le(std::string_view utf8, std::string_view display_path) {
+  std::string out;
+  out.resize(utf8.size() * 2);
+  size_t bad = kNoError;
+  out.resize(EncodeInto(utf8, out.data(), &bad));
+  if (bad != kNoError) return CorruptFile(display_path, "invalid UTF-8", bad);
   return out;
+}
+
+void Utf16LeEncoder::Append(std::string_view utf8) {
+  if (!ok_ || utf8.empty()) return;
+  if (pending_size_ > 0) {
+    // Complete the sequence the last piece split.
+    const size_t want = SequenceLength(static_cast<uint8_t>(pending_[0]));
+    while (pending_size_ < want && !utf8.empty()) {
+      pending_[pending_size_++] = utf8.front();
+      utf8.remove_prefix(1);
+    }
+    if (pending_size_ < want) return;
+    std::string_view seq(pending_, pending_size_);
+    pending_size_ = 0;
+    size_t at = out_->size();
+    out_->resize(at + 4);
+    size_t bad = kNoError;
+    out_->resize(at + EncodeInto(seq, out_->data() + at, &bad));
+    if (bad != kNoError) {
+      ok_ = false;
+      return;
+    }
+  }
+  // Hold back a sequence that the end of this piece cuts.
+  size_t whole = utf8.size();
+  for (size_t back = 1; back <= 3 && back <= utf8.size(); ++back) {
+    const auto b = static_cast<uint8_t>(utf8[utf8.size() - back]);
+    if ((b & 0xC0) == 0x80) continue;  // a continuation byte: look further back
+    const size_t len = SequenceLength(b);
+    if (len > back) whole = utf8.size() - back;
+    break;
+  }
+  size_t at = out_->size();
+  out_->resize(at + 2 * whole);
+  size_t bad = kNoError;
+  out_->resize(at + EncodeInto(utf8.substr(0, whole), out_->data() + at, &bad));
+  if (bad != kNoError) {
+    ok_ = false;
+    return;
+  }
+  for (size_t i = whole; i < utf8.size(); ++i) pending_[pending_size_++] = utf8[i];
+}
+
+bool Utf16LeEncoder::Finish() {
+  if (pending_size_ > 0) ok_ = false;
+  return ok_;
 }
 
 core::Result<std::string> DecodeUtf16LeWithBom(std::string_view bytes,

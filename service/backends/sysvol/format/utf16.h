@@ -44,6 +44,28 @@ core::Result<std::string> Utf16LeToUtf8(std::string_view bytes, std::string_view
 // forms, surrogates encoded in UTF-8, code points above U+10FFFF, truncated sequences).
 core::Result<std::string> Utf8ToUtf16Le(std::string_view utf8, std::string_view display_path = {});
 
+// Utf16LeEncoder
+//
+// Utf8ToUtf16Le over a text that arrives in pieces (an XML writer's chunks): a UTF-8 sequence
+// may be split between two `Append` calls. Appends to `*out`; once invalid UTF-8 is seen,
+// `ok()` is false and nothing more is appended. `Finish` reports a sequence left incomplete
+// at the end. Thread-compatible.
+class Utf16LeEncoder {
+ public:
+  explicit Utf16LeEncoder(std::string* out) : out_(out) {}
+
+  void Append(std::string_view utf8);
+  // False when the text so far (with `Finish`: the whole text) is not valid UTF-8.
+  bool Finish();
+  bool ok() const { return ok_; }
+
+ private:
+  std::string* out_;
+  char pending_[4] = {};  // the start of a sequence split by the last Append
+  size_t pending_size_ = 0;
+  bool ok_ = true;
+};
+
 // DecodeUtf16LeWithBom
 //
 // For files that must be UTF-16LE with a BOM: checks the BOM (a missing or different BOM is a

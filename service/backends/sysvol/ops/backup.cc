@@ -106,15 +106,22 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   core::Result<Dir> gpo_dir = domain_sysvol->MakeSubdir("GPO");
   if (!gpo_dir.ok()) return abort(gpo_dir.error());
 
+  // Batched fsyncs: the staged files are written without one fsync each and made durable
+  // together, with one syncfs of the location's file system, before the manifest is staged and
+  // long before the commit record (so a crash still leaves effects NONE or APPLIED). Where
+  // syncfs cannot be trusted every file and folder is fsynced as it is written.
+  const FileSync sync = loc->CanSyncFileSystem() ? FileSync::kLater : FileSync::kNow;
   const int64_t total = static_cast<int64_t>(tree->total_bytes + tree->entries.size()) + 5;
   CopyProgress progress(sink, cancel, total);
   progress.Start();
-  if (core::Status s = CopyGptSides(*gpt, *tree, *gpo_dir, progress); !s.ok()) {
+  if (core::Status s = CopyGptSides(*gpt, *tree, *gpo_dir, progress, nullptr, sync); !s.ok()) {
     return abort(s.error());
   }
+  uint64_t bytes_written = tree->total_bytes;  // and each file written below
   if (has_comment) {
+    bytes_written += (*gpo_comment)->size;
     core::Status s = gpt->CopyFileTo((*gpo_comment)->name, *gpo_dir, kGpoCommentFile,
-                                     [&](uint64_t) { return !progress.Cancelled(); });
+                                     [&](uint64_t) { return !progress.Cancelled(); }, sync);
     if (!s.ok()) return abort(s.error());
   }
   progress.Advance(1);
@@ -135,9 +142,11 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   source.has_gpo_comment = has_comment;
   BackupXml backup_xml = MakeBackupXml(
       source, *tree, settings->machine.security ? &*settings->machine.security : nullptr);
-  if (core::Status s = backup_dir->WriteFile(kBackupXmlFile, WriteBackupXml(backup_xml)); !s.ok()) {
+  const std::string backup_xml_text = WriteBackupXml(backup_xml);
+  if (core::Status s = backup_dir->WriteFile(kBackupXmlFile, backup_xml_text, sync); !s.ok()) {
     return abort(s.error());
   }
+  bytes_written += backup_xml_text.size();
   progress.Advance(1);
 
   BackupInst inst;
@@ -149,9 +158,11 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   inst.id = backup_id;
   inst.comment = comment;
   inst.gpo_display_name = gpo.info.display_name;
-  if (core::Status s = backup_dir->WriteFile(kBkupInfoFile, WriteBkupInfo(inst)); !s.ok()) {
+  const std::string bkup_info_text = WriteBkupInfo(inst);
+  if (core::Status s = backup_dir->WriteFile(kBkupInfoFile, bkup_info_text, sync); !s.ok()) {
     return abort(s.error());
   }
+  bytes_written += bkup_info_text.size();
   progress.Advance(1);
 
   ReportIdentity identity;
@@ -165,25 +176,51 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   identity.sysvol_version = gpo.sysvol_version;
   identity.flags = gpo.info.flags;
   Report report = MakeReport(identity, *settings, admx.catalog.get());
-  if (core::Status s = backup_dir->WriteFile(kGpReportFile, WriteReportXmlUtf16(report)); !s.ok()) {
-    return abort(s.error());
+  // Streamed into the file in pieces: a registry-heavy GPO's report is many megabytes.
+  bool report_text_valid = true;
+  uint64_t report_bytes = 0;
+  core::Status report_written = backup_dir->WriteFileFrom(
+      kGpReportFile,
+      [&](const Dir::PieceWriter& write) {
+        core::Status written;
+        report_text_valid = WriteReportXmlUtf16To(report, [&](std::string_view piece) {
+          written = write(piece);
+          report_bytes += piece.size();
+          return written.ok();
+        });
+        return written;
+      },
+      sync);
+  // As WriteReportXmlUtf16 does, text that is not UTF-8 (no parser lets it through) leaves an
+  // empty report.
+  if (report_written.ok() && !report_text_valid) {
+    report_written = backup_dir->WriteFile(kGpReportFile, "", sync);
+    report_bytes = 0;
   }
+  if (!report_written.ok()) return abort(report_written.error());
+  bytes_written += report_bytes;
   progress.Advance(1);
   if (progress.Cancelled()) return abort(CancelledError("backup"));
 
-  // Make the rest of the staged tree durable (the copied folders already are).
-  for (const Dir* d : {&*gpo_dir, &*domain_sysvol, &*backup_dir}) {
-    if (core::Status s = d->Sync(); !s.ok()) return abort(s.error());
+  // Make the staged tree durable: all of it at once, or the rest of it (the copied folders
+  // already are).
+  if (sync == FileSync::kLater) {
+    if (core::Status s = staging->SyncFileSystem(); !s.ok()) return abort(s.error());
+  } else {
+    for (const Dir* d : {&*gpo_dir, &*domain_sysvol, &*backup_dir}) {
+      if (core::Status s = d->Sync(); !s.ok()) return abort(s.error());
+    }
   }
 
   // The manifest is computed and published under the location's lock.
   core::MutexLock location_lock(ctx.locations.Mutex(location->name));
+  LocationIndex& index = *ctx.locations.Index(location->name);
   bool corrupt = false;
-  core::Result<Manifest> current = ReadManifest(*loc, &corrupt);
+  core::Result<Manifest> current = index.ReadManifest(*loc, &corrupt);
   if (!current.ok()) return abort(current.error());
   std::vector<std::string> skipped;
   std::set<std::string> unreadable;
-  core::Result<std::vector<ScannedBackup>> scanned = ScanBackups(*loc, &skipped, &unreadable);
+  core::Result<std::vector<ScannedBackup>> scanned = index.Backups(*loc, &skipped, &unreadable);
   if (!scanned.ok()) return abort(scanned.error());
   Manifest manifest = ReconcileManifest(*current, *scanned, unreadable);
   manifest.backups.push_back(inst);
@@ -205,15 +242,26 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   intent.state = IntentState::kCommitting;
   if (ctx.faults.Fault(FaultPoint::kAfterCommitRecord)) return InjectedCrash();
   bool crashed = false;
+  const FileStamp before_publish = LocationIndex::StampBeforePublish(*loc);
   core::Status published = RollForwardBackup(ctx, intent, /*staged_manifest=*/true, &crashed);
-  if (crashed) return InjectedCrash();
+  if (crashed) {
+    index.Invalidate();
+    return InjectedCrash();
+  }
+  if (published.ok()) {
+    index.NotePublished(*loc, before_publish, backup_id, inst, &manifest);
+  } else {
+    index.Invalidate();
+  }
   // Past the commit point the backup must be finished, not abandoned: retry as recovery would.
   for (int i = 0; i < kPublishRetries && !published.ok(); ++i) {
     published = RollForwardBackup(ctx, intent, /*staged_manifest=*/true, &crashed);
     if (crashed) return InjectedCrash();
   }
   core::Outcome out;
-  out.result = BackupInfoFromIntent(intent);
+  core::BackupInfo info = BackupInfoFromIntent(intent);
+  info.bytes_written = bytes_written;
+  out.result = std::move(info);
   if (!published.ok()) {
     if (!BackupPublished(ctx, intent)) {
       // The intent stays COMMITTING: the next start publishes it.

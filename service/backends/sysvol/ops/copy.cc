@@ -62,6 +62,7 @@ core::Outcome RunCopy(const BackendContext& ctx, const std::string& operation_id
   plan.source = &*gpt;
   plan.tree = &*tree;
   plan.dry_run = spec.dry_run;
+  plan.dry_run_report = spec.dry_run_report;
   core::Result<std::map<std::string, std::string>> migrated =
       Migrate(ctx, spec.migration_table, spec.migration_table_only, *gpt, *tree, {}, sink);
   if (!migrated.ok()) return Failed(migrated.error());

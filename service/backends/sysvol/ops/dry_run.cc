@@ -8,6 +8,8 @@
 
 #include "service/backends/sysvol/format/report_xml.h"
 #include "service/backends/sysvol/format/safe_xml.h"
+#include "service/backends/sysvol/format/text_util.h"
+#include "service/backends/sysvol/gpt_reader.h"
 
 namespace gpop::sysvol {
 namespace {
@@ -101,6 +103,76 @@ std::vector<core::SettingChange> DiffReports(const Report& before, const Report&
       out.push_back({s.scope, s.extension, s.setting, it->second->value, s.value});
     }
   }
+  return out;
+}
+
+namespace {
+
+struct TreeFile {
+  std::string path;  // "Machine/..." as found below the side
+  const TreeEntry* entry;
+};
+
+// The files of `tree`, by lower-case path.
+std::map<std::string, TreeFile> FilesOf(const GptTree& tree) {
+  std::map<std::string, TreeFile> out;
+  for (const TreeEntry& e : tree.entries) {
+    if (e.is_dir) continue;
+    const std::string path = e.side + "/" + e.Joined('/');
+    out[internal::AsciiLower(path)] = {path, &e};
+  }
+  return out;
+}
+
+core::Result<std::string> ReadTreeFile(const Dir& gpt, const GptTree& tree, const TreeEntry& e) {
+  std::vector<std::string> path = {e.side == "Machine" ? tree.machine_folder : tree.user_folder};
+  path.insert(path.end(), e.components.begin(), e.components.end() - 1);
+  core::Result<std::optional<Dir>> dir = OpenPathNoCase(gpt, path);
+  if (!dir.ok()) return dir.error();
+  if (!*dir) return std::string();
+  return (*dir)->ReadFile(e.components.back(), static_cast<size_t>(e.size) + 1);
+}
+
+}  // namespace
+
+core::Result<std::vector<DryRunFileChange>> DiffGptFiles(const Dir* before, const Dir& after) {
+  GptTree old_tree;
+  if (before != nullptr) {
+    core::Result<GptTree> t = WalkGptTree(*before);
+    if (!t.ok()) return t.error();
+    old_tree = std::move(*t);
+  }
+  core::Result<GptTree> new_tree = WalkGptTree(after);
+  if (!new_tree.ok()) return new_tree.error();
+  const std::map<std::string, TreeFile> old_files = FilesOf(old_tree);
+  const std::map<std::string, TreeFile> new_files = FilesOf(*new_tree);
+  std::map<std::string, DryRunFileChange> changes;  // by lower-case path: path order
+  for (const auto& [key, f] : old_files) {
+    if (new_files.count(key) == 0) {
+      changes[key] = {DryRunFileChange::Kind::kRemoved, f.path, f.entry->size, 0};
+    }
+  }
+  for (const auto& [key, f] : new_files) {
+    auto it = old_files.find(key);
+    if (it == old_files.end()) {
+      changes[key] = {DryRunFileChange::Kind::kAdded, f.path, 0, f.entry->size};
+      continue;
+    }
+    bool differ = it->second.entry->size != f.entry->size;
+    if (!differ) {
+      core::Result<std::string> a = ReadTreeFile(*before, old_tree, *it->second.entry);
+      if (!a.ok()) return a.error();
+      core::Result<std::string> b = ReadTreeFile(after, *new_tree, *f.entry);
+      if (!b.ok()) return b.error();
+      differ = *a != *b;
+    }
+    if (differ) {
+      changes[key] = {DryRunFileChange::Kind::kChanged, f.path, it->second.entry->size,
+                      f.entry->size};
+    }
+  }
+  std::vector<DryRunFileChange> out;
+  for (auto& [key, c] : changes) out.push_back(std::move(c));
   return out;
 }
 

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "service/backends/sysvol/format/report.h"
+#include "service/backends/sysvol/format/report_html.h"
+#include "service/backends/sysvol/safe_fs.h"
 #include "service/core/operation.h"
 
 namespace gpop::sysvol {
@@ -19,6 +21,14 @@ namespace gpop::sysvol {
 // KeyPath with the value name, Path, GroupName, ...); its value is its report content as text.
 // The reports' identities (GUID, name, versions) are not compared.
 std::vector<core::SettingChange> DiffReports(const Report& before, const Report& after);
+
+// DiffGptFiles
+//
+// Every file of the two GPTs' Machine and User trees that only `after` has (added), only
+// `before` has (removed; `before` null: a new GPO) or whose bytes differ (changed), matched
+// case-insensitively, in path order ("Machine/Scripts/Startup/x.ps1"). GPT.INI is not in the
+// trees. Errors are the read errors of either tree.
+core::Result<std::vector<DryRunFileChange>> DiffGptFiles(const Dir* before, const Dir& after);
 
 }  // namespace gpop::sysvol
 

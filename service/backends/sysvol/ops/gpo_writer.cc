@@ -3,9 +3,11 @@
 #include "service/backends/sysvol/ops/gpo_writer.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "service/backends/sysvol/backup_folder.h"
 #include "service/backends/sysvol/format/gpt_ini.h"
+#include "service/backends/sysvol/format/report_html.h"
 #include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/gpt_copy.h"
 #include "service/backends/sysvol/ops/backup.h"
@@ -119,11 +121,32 @@ core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_i
       before_settings = std::move(*before);
     }
     LoadedAdmx admx = ctx.admx.Load(*policies);
+    // What the real run's report would warn about, so that the dry run shows it too.
+    std::vector<core::StatusMessage> warnings = SettingsWarnings(*after, gpt->display());
+    warnings.insert(warnings.end(), admx.warnings.begin(), admx.warnings.end());
+    if (!warnings.empty()) sink.Messages(warnings, std::nullopt);
     const ReportIdentity identity;  // identities are not compared
     core::GpoInfo info = GpoInfoFromIntent(intent);
     info.dry_run = true;
     info.predicted_changes = DiffReports(MakeReport(identity, before_settings, admx.catalog.get()),
                                          MakeReport(identity, *after, admx.catalog.get()));
+    if (plan.dry_run_report) {
+      core::Result<std::vector<DryRunFileChange>> files = DiffGptFiles(plan.live, *gpt);
+      if (!files.ok()) return abort(files.error());
+      ReportIdentity target;
+      target.guid = info.guid;
+      target.domain = info.domain;
+      target.name = info.display_name;
+      target.created_time = TimeText(info.created);
+      target.modified_time = TimeText(info.modified);
+      target.read_time = TimeText(std::chrono::system_clock::now());
+      target.directory_version = info.version;
+      target.sysvol_version = plan.sysvol_version;
+      target.flags = info.flags;
+      const DryRunChanges changes{plan.what, info.predicted_changes, std::move(*files)};
+      info.dry_run_report =
+          RenderReportHtml(MakeReport(target, *after, admx.catalog.get()), &changes);
+    }
     if (core::Status s = RollBackGpoWrite(ctx, intent); !s.ok()) return Failed(s.error());
     progress.Advance(1);
     core::Outcome out;
@@ -148,8 +171,15 @@ core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_i
   }
   if (crashed) return InjectedCrash();
   if (!published.ok()) {
-    // The intent stays COMMITTING: the next start finishes the publish.
-    return Failed(published.error(), core::Effects::kUnknown);
+    // The intent stays COMMITTING either way: the next start finishes the publish.
+    if (!GpoWritePublished(ctx, intent)) return Failed(published.error(), core::Effects::kUnknown);
+    // The new settings are live (clients read them); what failed is bookkeeping that the next
+    // start completes (the container half, the intent's DONE mark). Report what is true.
+    sink.Messages(
+        {Warning(intent.fields["gpo_guid"],
+                 "the new settings are published, but finishing the " + plan.what + " failed (" +
+                     published.error().message + "); gpop completes it at the next start")},
+        std::nullopt);
   }
   progress.Advance(1);
   core::Outcome out;

@@ -36,13 +36,19 @@ struct GpoWritePlan {
   // compared with `live` (null: a new GPO) and the staging removed; nothing is published.
   bool dry_run = false;
   const Dir* live = nullptr;
+  // With dry_run: also render the prediction as an HTML page (GpoInfo::dry_run_report): the
+  // staged GPO's report headed by the setting and file changes.
+  bool dry_run_report = false;
 };
 
 // WriteGpo
 //
 // Stages and publishes `plan` as operation `operation_id`. A cancel or failure before the
 // commit point leaves effects NONE; past it the publish is finished (retried) and the result is
-// the written GPO (with the safety backup's id). A dry run stops before the commit point and
+// the written GPO (with the safety backup's id). When the retries fail once the new GPT is live,
+// the run still reports APPLIED, with a warning, and the next start (ResolveLeftovers) finishes
+// the bookkeeping; when they fail before it, FAILED with effects UNKNOWN (the next start rolls
+// the intent forward). A dry run stops before the commit point and
 // returns the GPO as it would be, with the predicted changes, effects NONE.
 core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_id,
                        const GpoWritePlan& plan, core::ProgressSink& sink,

@@ -71,6 +71,7 @@ core::Outcome RunImport(const BackendContext& ctx, const std::string& operation_
     plan.replacements = std::move(*migrated);
   }
   plan.dry_run = spec.dry_run;
+  plan.dry_run_report = spec.dry_run_report;
   return OverwriteGpo(ctx, operation_id, std::move(plan), exists ? &*live : nullptr,
                       spec.safety_backup, backup->location.name,
                       "before import of backup " + backup->backup_id, sink, cancel);

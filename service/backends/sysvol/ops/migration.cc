@@ -3,6 +3,7 @@
 #include "service/backends/sysvol/ops/migration.h"
 
 #include <optional>
+#include <set>
 
 #include "service/backends/sysvol/format/safe_xml.h"
 #include "service/backends/sysvol/format/text_util.h"
@@ -39,18 +40,22 @@ bool IsUncPath(std::string_view s) { return s.size() > 2 && s[0] == '\\' && s[1]
 class Mapper {
  public:
   Mapper(const MigrationTable& table, const std::string& target_domain,
-         const std::vector<SecurityGroup>& groups, std::vector<core::StatusMessage>* unmapped)
-      : table_(table), target_domain_(target_domain), groups_(groups), unmapped_(unmapped) {}
+         const std::vector<SecurityGroup>& groups, MigratedFiles* out)
+      : table_(table), target_domain_(target_domain), groups_(groups), out_(out) {}
 
   void set_file(std::string display) { display_ = std::move(display); }
 
   // The principal as it is to be written; nullopt: removed (DestinationNone).
+  // A domain principal the table does not map is reported; any other principal (a well-known
+  // SID, a bare local name) is kept unless the table maps it.
   std::optional<std::string> Principal(const std::string& value, const std::string& setting) {
     const std::string_view trimmed = internal::Trim(value);
-    if (!IsDomainPrincipal(trimmed)) return value;
+    if (trimmed.empty()) return value;
+    const bool domain = IsDomainPrincipal(trimmed);
+    if (domain) Reference(false, std::string(trimmed), setting);
     const MigrationMapping* m = Find(trimmed);
     if (m == nullptr) {
-      Unmapped(std::string(trimmed), setting, "principal");
+      if (domain) Unmapped(std::string(trimmed), setting, "principal");
       return value;
     }
     switch (m->kind) {
@@ -84,6 +89,7 @@ class Mapper {
   // The UNC path as it is to be written (the mapped prefix replaced); other text unchanged.
   std::string Path(const std::string& value, const std::string& setting) {
     if (!IsUncPath(value)) return value;
+    Reference(true, value, setting);
     const MigrationMapping* m = table_.FindPath(value);
     if (m == nullptr) {
       Unmapped(value, setting, "UNC path");
@@ -97,6 +103,20 @@ class Mapper {
     return dest + value.substr(source.size());
   }
 
+  // A principal that must stay a SID (folder redirection) mapped to a name: reported as an
+  // unmapped entry (fatal with "migration table only"), the SID kept.
+  void NotASid(const std::string& sid, const std::string& destination) {
+    if (!reported_.insert(AccountKey(sid)).second) return;
+    core::StatusMessage msg;
+    msg.object_path = display_;
+    msg.settings_name = sid;
+    msg.message = "the migration table maps the principal \"" + sid + "\" to \"" + destination +
+                  "\", which is not a SID: folder redirection names groups by SID and gpop cannot "
+                  "resolve a name offline; the line is kept as it is";
+    msg.severity = core::Severity::kError;
+    out_->unmapped.push_back(std::move(msg));
+  }
+
  private:
   // The table's mapping of a principal; a SID is also looked up by the names the backup
   // recorded for it (Backup.xml's SecurityGroups: "NETBIOS\\name" and the UPN), since tables
@@ -106,7 +126,13 @@ class Mapper {
     std::string_view sid = principal;
     if (!sid.empty() && sid.front() == '*') sid.remove_prefix(1);
     for (const SecurityGroup& g : groups_) {
-      if (!EqualsNoCase(g.sid, sid)) continue;
+      if (g.sid.empty()) continue;
+      if (!EqualsNoCase(g.sid, sid)) {
+        // A name Backup.xml records for a SID the table maps.
+        if (AccountKey(principal) != AsciiLower(g.sid)) continue;
+        if (const MigrationMapping* m = table_.FindPrincipal(g.sid)) return m;
+        continue;
+      }
       if (!g.upn.empty()) {
         if (const MigrationMapping* m = table_.FindPrincipal(g.upn)) return m;
       }
@@ -118,19 +144,43 @@ class Mapper {
     return nullptr;
   }
 
+  void Reference(bool unc_path, std::string value, const std::string& setting) {
+    out_->references.push_back({unc_path, std::move(value), display_, setting});
+  }
+
+  // The account a principal names: its SID when Backup.xml records one for the SID or the
+  // name, else the principal itself (lower case).
+  std::string AccountKey(std::string_view principal) const {
+    std::string_view p = principal;
+    if (!p.empty() && p.front() == '*') p.remove_prefix(1);
+    for (const SecurityGroup& g : groups_) {
+      if (g.sid.empty()) continue;
+      if (EqualsNoCase(g.sid, p) || (!g.upn.empty() && EqualsNoCase(g.upn, p)) ||
+          (!g.netbios_domain_name.empty() && !g.sam_account_name.empty() &&
+           EqualsNoCase(g.netbios_domain_name + "\\" + g.sam_account_name, p))) {
+        return AsciiLower(g.sid);
+      }
+    }
+    return AsciiLower(p);
+  }
+
+  // One message per account or path (the first place it is named), not per occurrence: a SID
+  // and the name Backup.xml records for it are one account.
   void Unmapped(const std::string& what, const std::string& setting, const char* kind) {
+    if (!reported_.insert(AccountKey(what)).second) return;
     core::StatusMessage msg;
     msg.object_path = display_;
     msg.settings_name = setting;
     msg.message = std::string("the migration table does not map the ") + kind + " \"" + what + "\"";
     msg.severity = core::Severity::kError;
-    unmapped_->push_back(std::move(msg));
+    out_->unmapped.push_back(std::move(msg));
   }
 
   const MigrationTable& table_;
   const std::string& target_domain_;
   const std::vector<SecurityGroup>& groups_;
-  std::vector<core::StatusMessage>* unmapped_;
+  MigratedFiles* out_;
+  std::set<std::string> reported_;
   std::string display_;
 };
 
@@ -226,25 +276,43 @@ bool MigrateSecurityTemplate(IniText* ini, Mapper* map) {
   return changed;
 }
 
-// scripts.ini / psscripts.ini ("0CmdLine=\\\\srv\\x.ps1") and fdeploy*.ini ("<SID>=\\\\srv\\x").
+// scripts.ini / psscripts.ini ("0CmdLine=\\\\srv\\x.ps1") and folder redirection, fdeploy.ini and
+// fdeploy1.ini ("<SID>=\\\\srv\\x" in a section per folder). A redirection line names its group
+// by SID: a group the table removes (DestinationNone) loses its line, and a group the table
+// maps to a name is reported (a name cannot be resolved to a SID offline) and kept.
 bool MigrateIniPaths(IniText* ini, Mapper* map, bool keys_are_principals) {
   bool changed = false;
+  std::vector<std::string> kept;
+  kept.reserve(ini->lines.size());
   for (std::string& line : ini->lines) {
     size_t eq = line.find('=');
-    if (eq == std::string::npos || internal::Trim(line).substr(0, 1) == "[") continue;
+    if (eq == std::string::npos || internal::Trim(line).substr(0, 1) == "[") {
+      kept.push_back(std::move(line));
+      continue;
+    }
     std::string key = line.substr(0, eq);
     std::string value = line.substr(eq + 1);
     std::string new_key = key;
     if (keys_are_principals && IsDomainPrincipal(key)) {
       std::optional<std::string> k = map->Principal(key, key);
-      new_key = k ? *k : key;
+      if (!k) {  // DestinationNone: the group is no longer redirected
+        changed = true;
+        continue;
+      }
+      if (AsciiLower(internal::Trim(*k)).rfind("s-1-", 0) == 0) {
+        new_key = std::string(internal::Trim(*k));
+      } else if (*k != key) {
+        map->NotASid(std::string(internal::Trim(key)), *k);
+      }
     }
     std::string new_value = map->Path(value, key);
     if (new_key != key || new_value != value) {
       line = new_key + "=" + new_value;
       changed = true;
     }
+    kept.push_back(std::move(line));
   }
+  ini->lines = std::move(kept);
   return changed;
 }
 
@@ -341,7 +409,7 @@ core::Result<MigratedFiles> MigrateGpt(const Dir& gpt, const GptTree& tree,
                                        const std::string& target_domain,
                                        const std::vector<SecurityGroup>& groups) {
   MigratedFiles out;
-  Mapper map(table, target_domain, groups, &out.unmapped);
+  Mapper map(table, target_domain, groups, &out);
   for (const TreeEntry& e : tree.entries) {
     if (e.is_dir) continue;
     const std::string& file = e.components.back();

@@ -19,14 +19,28 @@
 
 namespace gpop::sysvol {
 
+// MigrationReference
+//
+// One principal or UNC path a settings file names, where it was met (the file's display path
+// and the setting), in file order: every domain principal (well-known SIDs, BUILTIN\ and bare
+// local names are the same in every domain) and every UNC path.
+struct MigrationReference {
+  bool unc_path = false;
+  std::string value;  // as written in the file ("*S-1-5-21-...", "HARDEN\\x", "\\\\srv\\x")
+  std::string file;
+  std::string setting;
+};
+
 // MigratedFiles
 //
 // The new bytes of every settings file the table changes, by "Machine/..." or "User/..." path
-// (names as found), and one error status message per principal or path the table does not map
-// (reported always; fatal with "migration table only").
+// (names as found); one error status message per domain principal or UNC path the table does
+// not map (the first place it is named; reported always, fatal with "migration table only");
+// and every principal and path met (what a migration table template lists).
 struct MigratedFiles {
   std::map<std::string, std::string> replacements;
   std::vector<core::StatusMessage> unmapped;
+  std::vector<MigrationReference> references;
 };
 
 // LoadMigrationTable

@@ -24,6 +24,14 @@ core::Outcome InjectedCrash() {
                 core::Effects::kUnknown);
 }
 
+core::Outcome ReportOutcome(core::ReportInfo info, core::CancelToken& cancel) {
+  if (!cancel.BeginCommit()) return Failed(CancelledError("report"));
+  core::Outcome out;
+  out.result = std::move(info);
+  out.effects = core::Effects::kNone;
+  return out;
+}
+
 std::string TimeText(std::chrono::system_clock::time_point t) {
   if (t.time_since_epoch().count() == 0) return "";
   return FormatBackupTime(t);
@@ -54,6 +62,8 @@ std::vector<core::StatusMessage> SettingsWarnings(const GptSettings& settings,
   };
   scan(settings.machine, "Machine");
   scan(settings.user, "User");
+  // What the reader met on the way (a corrupt scripts.ini, preference XML, comment file, ...).
+  out.insert(out.end(), settings.warnings.begin(), settings.warnings.end());
   return out;
 }
 

@@ -28,6 +28,12 @@ core::Error CancelledError(const std::string& what);
 // What a run returns when a FaultHook stops it: INTERNAL, effects UNKNOWN.
 core::Outcome InjectedCrash();
 
+// ReportOutcome
+//
+// A report's successful end: nothing is published, so the commit point only settles the race
+// with a cancel (CANCELLED when the cancel won); effects NONE.
+core::Outcome ReportOutcome(core::ReportInfo info, core::CancelToken& cancel);
+
 // TimeText
 //
 // A backup-style time text, or "" for an unknown (zero) time.
@@ -35,7 +41,9 @@ std::string TimeText(std::chrono::system_clock::time_point t);
 
 // SettingsWarnings
 //
-// Registry values clients do not understand (unknown special value names), one warning each.
+// The non-fatal findings of reading a GPT, as warnings for the sink: registry values clients do
+// not understand (unknown special value names), one each, and every file the reader had to
+// leave out (GptSettings::warnings: a corrupt scripts.ini, preference XML, comment file, ...).
 std::vector<core::StatusMessage> SettingsWarnings(const GptSettings& settings,
                                                   const std::string& gpt_display);
 

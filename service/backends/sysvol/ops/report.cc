@@ -9,6 +9,7 @@
 #include "service/backends/sysvol/format/report_html.h"
 #include "service/backends/sysvol/format/report_xml.h"
 #include "service/backends/sysvol/gpt_reader.h"
+#include "service/backends/sysvol/ops/migration_template.h"
 #include "service/backends/sysvol/ops/op_util.h"
 #include "service/core/guid.h"
 
@@ -47,6 +48,9 @@ ReportIdentity IdentityOfBackup(const OpenedBackup& backup, core::ProgressSink& 
 
 core::Outcome RunReport(const BackendContext& ctx, const core::ReportSpec& spec,
                         core::ProgressSink& sink, core::CancelToken& cancel) {
+  if (spec.format == core::ReportFormat::kMigrationTable) {
+    return RunMigrationTableReport(ctx, spec, sink, cancel);
+  }
   core::Result<Dir> policies = ctx.store.OpenPolicies();
   if (!policies.ok()) return Failed(policies.error());
   const int64_t total = 4;
@@ -103,12 +107,7 @@ core::Outcome RunReport(const BackendContext& ctx, const core::ReportSpec& spec,
   info.content =
       spec.format == core::ReportFormat::kHtml ? RenderReportHtml(report) : WriteReportXml(report);
   sink.Progress(total, total);
-  // Nothing is published; the commit point only settles the race with a cancel.
-  if (!cancel.BeginCommit()) return Failed(CancelledError("report"));
-  core::Outcome out;
-  out.result = std::move(info);
-  out.effects = core::Effects::kNone;
-  return out;
+  return ReportOutcome(std::move(info), cancel);
 }
 
 }  // namespace gpop::sysvol

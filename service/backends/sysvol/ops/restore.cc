@@ -102,6 +102,7 @@ core::Outcome RunRestore(const BackendContext& ctx, const std::string& operation
     plan.skip = settings->skip;
   }
   plan.dry_run = spec.dry_run;
+  plan.dry_run_report = spec.dry_run_report;
   return OverwriteGpo(ctx, operation_id, std::move(plan), exists ? &*live : nullptr,
                       spec.safety_backup, backup->location.name,
                       "before restore of backup " + backup->backup_id, sink, cancel);

@@ -82,6 +82,9 @@ core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
     *crashed = true;
     return InjectedFault();
   }
+  if (ctx.faults.IoError(FaultPoint::kAfterBackupRename)) {
+    return core::MakeError(core::Code::kInternal, core::reason::kIoError, "injected I/O error");
+  }
 
   if (staged_manifest && staging && staging->Exists(kManifestFile)) {
     // The caller holds the location lock and computed this manifest under it.
@@ -90,16 +93,20 @@ core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
   } else {
     // Recovery (or a retry): the staged manifest may be older than the folder; rebuild it from
     // the backups. The caller of a staged publish already holds the lock.
+    LocationIndex& index = *ctx.locations.Index(location->name);
     if (staged_manifest) {
-      if (core::Status s = RepairManifestLocked(*loc); !s.ok()) return s;
+      if (core::Status s = RepairManifestLocked(*loc, index); !s.ok()) return s;
     } else {
       core::MutexLock lock(ctx.locations.Mutex(location->name));
-      if (core::Status s = RepairManifestLocked(*loc); !s.ok()) return s;
+      if (core::Status s = RepairManifestLocked(*loc, index); !s.ok()) return s;
     }
   }
   if (ctx.faults.Fault(FaultPoint::kAfterManifestRename)) {
     *crashed = true;
     return InjectedFault();
+  }
+  if (ctx.faults.IoError(FaultPoint::kAfterManifestRename)) {
+    return core::MakeError(core::Code::kInternal, core::reason::kIoError, "injected I/O error");
   }
 
   if (core::Status s = ctx.metadata.SetIntentState(intent.operation_id, IntentState::kDone);
@@ -122,18 +129,20 @@ core::Status RollBackBackup(const BackendContext& ctx, const Intent& intent) {
   return ctx.metadata.SetIntentState(intent.operation_id, IntentState::kRolledBack);
 }
 
-core::Status RepairManifestLocked(const Dir& location) {
+core::Status RepairManifestLocked(const Dir& location, LocationIndex& index) {
   bool corrupt = false;
-  core::Result<Manifest> current = ReadManifest(location, &corrupt);
+  core::Result<Manifest> current = index.ReadManifest(location, &corrupt);
   if (!current.ok()) return current.error();
   std::vector<std::string> skipped;
   std::set<std::string> unreadable;
-  core::Result<std::vector<ScannedBackup>> scanned = ScanBackups(location, &skipped, &unreadable);
+  core::Result<std::vector<ScannedBackup>> scanned = index.Backups(location, &skipped, &unreadable);
   if (!scanned.ok()) return scanned.error();
   Manifest wanted = ReconcileManifest(*current, *scanned, unreadable);
   bool missing = false;
-  if (core::Result<std::optional<DirEntry>> f = location.FindNoCase(kManifestFile); f.ok()) {
-    missing = !*f;
+  if (!corrupt && current->backups.empty()) {
+    if (core::Result<std::optional<DirEntry>> f = location.FindNoCase(kManifestFile); f.ok()) {
+      missing = !*f;
+    }
   }
   if (!corrupt && !(missing && !wanted.backups.empty()) && wanted == *current) {
     return core::Status();

@@ -8,6 +8,7 @@
 #define GPOP_SERVICE_BACKENDS_SYSVOL_TXN_BACKUP_PUBLISH_H_
 
 #include "service/backends/sysvol/backend_context.h"
+#include "service/backends/sysvol/backup_index.h"
 #include "service/backends/sysvol/metadata_store.h"
 #include "service/core/operation.h"
 
@@ -40,9 +41,9 @@ core::BackupInfo BackupInfoFromIntent(const Intent& intent);
 
 // RepairManifestLocked
 //
-// Rewrites manifest.xml of `location` from its backups when it is missing or stale. The caller
-// holds the location's mutex.
-core::Status RepairManifestLocked(const Dir& location);
+// Rewrites manifest.xml of `location` from its backups when it is missing or stale, reading
+// them through the location's `index`. The caller holds the location's mutex.
+core::Status RepairManifestLocked(const Dir& location, LocationIndex& index);
 
 }  // namespace gpop::sysvol
 

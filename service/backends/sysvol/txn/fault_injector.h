@@ -28,14 +28,35 @@ enum class FaultPoint {
 // (nothing cleaned up, the intent left as it is; the run returns INTERNAL with effects UNKNOWN).
 using FaultHook = std::function<bool(FaultPoint)>;
 
+// IoFaultHook
+//
+// Called at each FaultPoint past the commit point (kAfterBackupRename, kAfterManifestRename);
+// returning true makes that step fail as an I/O error would (an fsync, the metadata write, the
+// intent's DONE mark), every later step of that attempt not run. The run goes on as it would
+// after a real error: it retries, and reports what is true.
+using IoFaultHook = std::function<bool(FaultPoint)>;
+
 // FaultInjector
 //
-// Holds the hook. Thread-safe.
+// Holds the hooks. Thread-safe.
 class FaultInjector {
  public:
   void Set(FaultHook hook) {
     core::MutexLock lock(&mu_);
     hook_ = std::move(hook);
+  }
+  void SetIo(IoFaultHook hook) {
+    core::MutexLock lock(&mu_);
+    io_hook_ = std::move(hook);
+  }
+  // True when the I/O hook asks for a failure at `point`.
+  bool IoError(FaultPoint point) const {
+    IoFaultHook hook;
+    {
+      core::MutexLock lock(&mu_);
+      hook = io_hook_;
+    }
+    return hook && hook(point);
   }
   // True when the hook asks for a crash at `point`.
   bool Fault(FaultPoint point) const {
@@ -50,6 +71,7 @@ class FaultInjector {
  private:
   mutable core::Mutex mu_;
   FaultHook hook_ GPOP_GUARDED_BY(mu_);
+  IoFaultHook io_hook_ GPOP_GUARDED_BY(mu_);
 };
 
 }  // namespace gpop::sysvol

@@ -25,6 +25,10 @@ core::Error InjectedFault() {
   return core::MakeError(core::Code::kInternal, core::reason::kInternal, "injected fault");
 }
 
+core::Error InjectedIoError() {
+  return core::MakeError(core::Code::kInternal, core::reason::kIoError, "injected I/O error");
+}
+
 }  // namespace
 
 std::map<std::string, std::string> GpoIntentFields(const GpoMetadata& gpo) {
@@ -111,6 +115,7 @@ core::Status RollForwardGpoWrite(const BackendContext& ctx, const Intent& intent
     *crashed = true;
     return InjectedFault();
   }
+  if (ctx.faults.IoError(FaultPoint::kAfterBackupRename)) return InjectedIoError();
   GpoMetadata meta = GpoMetadataFromIntent(intent);
   meta.guid = *guid;
   if (core::Status s = ctx.metadata.PutGpo(meta); !s.ok()) return s;
@@ -118,6 +123,7 @@ core::Status RollForwardGpoWrite(const BackendContext& ctx, const Intent& intent
     *crashed = true;
     return InjectedFault();
   }
+  if (ctx.faults.IoError(FaultPoint::kAfterManifestRename)) return InjectedIoError();
   if (core::Status s = ctx.metadata.SetIntentState(intent.operation_id, IntentState::kDone);
       !s.ok()) {
     return s;
@@ -125,6 +131,24 @@ core::Status RollForwardGpoWrite(const BackendContext& ctx, const Intent& intent
   // The old GPT and the staging folder are garbage now; removed at the next start otherwise.
   (void)RemoveStaging(*policies, intent.staging);
   return core::Status();
+}
+
+bool GpoWritePublished(const BackendContext& ctx, const Intent& intent) {
+  std::optional<std::string> guid = core::NormalizeGuid(Field(intent, "gpo_guid"));
+  if (!guid) return false;
+  core::Result<Dir> policies = ctx.store.OpenPolicies();
+  if (!policies.ok()) return false;
+  core::Result<std::optional<DirEntry>> live = policies->FindNoCase(*guid);
+  if (!live.ok() || !*live) return false;
+  // The new GPT is no longer staged: it is the live one.
+  core::Result<std::optional<DirEntry>> staging_root = policies->FindNoCase(kStagingFolder);
+  if (!staging_root.ok()) return false;
+  if (!*staging_root) return true;
+  core::Result<Dir> root = policies->OpenSubdir((*staging_root)->name);
+  if (!root.ok()) return false;
+  if (!root->Exists(intent.staging)) return true;
+  core::Result<Dir> staging = root->OpenSubdir(intent.staging);
+  return staging.ok() && !staging->Exists(kStagedNewGpt);
 }
 
 core::Status RollBackGpoWrite(const BackendContext& ctx, const Intent& intent) {

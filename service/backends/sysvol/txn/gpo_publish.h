@@ -33,6 +33,12 @@ GpoMetadata GpoMetadataFromIntent(const Intent& intent);
 // FaultHook stopped it.
 core::Status RollForwardGpoWrite(const BackendContext& ctx, const Intent& intent, bool* crashed);
 
+// GpoWritePublished
+//
+// Whether the intent's new GPT is the live one (renamed into Policies/{GUID}): its settings are
+// what clients read, whatever bookkeeping (the container half, the DONE mark) is still to do.
+bool GpoWritePublished(const BackendContext& ctx, const Intent& intent);
+
 // RollBackGpoWrite
 //
 // Removes the intent's staging folder and marks it ROLLED_BACK (only for STAGING intents:

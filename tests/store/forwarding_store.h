@@ -1,0 +1,45 @@
+// ForwardingStore: an engine::Store that passes every call to another one, for test stores
+// that hook one call (hold or slow a commit) and keep the rest as the real store does.
+
+#ifndef GPOP_TESTS_STORE_FORWARDING_STORE_H_
+#define GPOP_TESTS_STORE_FORWARDING_STORE_H_
+
+#include <string>
+#include <vector>
+
+#include "service/engine/store.h"
+
+namespace gpop::testing {
+
+// ForwardingStore
+//
+// Thread-safe as `inner` is; `inner` must outlive it.
+class ForwardingStore : public engine::Store {
+ public:
+  using engine::Store::Load;
+  explicit ForwardingStore(engine::Store* inner) : inner_(inner) {}
+
+  absl::Status Commit(const std::vector<Change>& batch) override { return inner_->Commit(batch); }
+  absl::Status Delete(const std::string& id) override { return inner_->Delete(id); }
+  absl::StatusOr<Snapshot> Load(const LoadOptions& options) override {
+    return inner_->Load(options);
+  }
+  absl::StatusOr<std::vector<engine::Event>> ReadEvents(const std::string& id, uint64_t after,
+                                                        const PageLimits& limits) override {
+    return inner_->ReadEvents(id, after, limits);
+  }
+  absl::StatusOr<std::vector<engine::Event>> ReadRevisions(uint64_t after,
+                                                           const PageLimits& limits) override {
+    return inner_->ReadRevisions(after, limits);
+  }
+  absl::StatusOr<std::string> ReadResult(const std::string& id) override {
+    return inner_->ReadResult(id);
+  }
+
+ private:
+  engine::Store* const inner_;
+};
+
+}  // namespace gpop::testing
+
+#endif  // GPOP_TESTS_STORE_FORWARDING_STORE_H_

@@ -1,0 +1,109 @@
+// The durable record codec keeps every field of restore, import and copy specs and of GpoInfo
+// results (a queued dry run must come back as a dry run after a restart, never as a real run),
+// and still reads version-1 bytes.
+
+#include "service/store/record_codec.h"
+
+#include <gtest/gtest.h>
+
+namespace gpop::store {
+namespace {
+
+engine::OperationRecord Record(core::OperationSpec spec) {
+  engine::OperationRecord r;
+  r.id = "op-1";
+  r.kind = core::KindOf(spec);
+  r.state = core::OperationState::kQueued;
+  r.spec = std::move(spec);
+  r.last_sequence = 1;
+  r.revision = 1;
+  return r;
+}
+
+TEST(RecordCodecTest, DryRunAndSafetyFieldsSurvive) {
+  core::RestoreSpec restore;
+  restore.backup.backup_id = "{B}";
+  restore.safety_backup = false;
+  restore.dry_run = true;
+  restore.dry_run_report = true;
+  core::ImportSpec import;
+  import.backup.backup_id = "{B}";
+  import.target.display_name = "N";
+  import.create_if_needed = true;
+  import.safety_backup = false;
+  import.dry_run = true;
+  core::CopySpec copy;
+  copy.source.guid = "{G}";
+  copy.new_display_name = "C";
+  copy.dry_run = true;
+  copy.dry_run_report = true;
+  for (const core::OperationSpec& spec :
+       {core::OperationSpec(restore), core::OperationSpec(import), core::OperationSpec(copy)}) {
+    auto back = DecodeRecord(EncodeRecord(Record(spec)));
+    ASSERT_TRUE(back.ok()) << back.status();
+    if (const auto* r = std::get_if<core::RestoreSpec>(&back->spec)) {
+      EXPECT_FALSE(r->safety_backup);
+      EXPECT_TRUE(r->dry_run);
+      EXPECT_TRUE(r->dry_run_report);
+    } else if (const auto* i = std::get_if<core::ImportSpec>(&back->spec)) {
+      EXPECT_FALSE(i->safety_backup);
+      EXPECT_TRUE(i->dry_run);
+      EXPECT_FALSE(i->dry_run_report);
+    } else {
+      const auto& c = std::get<core::CopySpec>(back->spec);
+      EXPECT_TRUE(c.dry_run);
+      EXPECT_TRUE(c.dry_run_report);
+    }
+  }
+}
+
+TEST(RecordCodecTest, GpoResultFieldsSurvive) {
+  engine::OperationRecord r = Record(core::RestoreSpec{});
+  core::GpoInfo gpo;
+  gpo.guid = "{G}";
+  gpo.safety_backup_id = "{S}";
+  gpo.dry_run = true;
+  gpo.predicted_changes = {{"Computer", "Registry", "Policy X", "", "Enabled"},
+                           {"User", "Scripts", "Logon #1", "a.cmd", ""}};
+  gpo.dry_run_report = "<!DOCTYPE html>";
+  r.result = gpo;
+  auto back = DecodeRecord(EncodeRecord(r));
+  ASSERT_TRUE(back.ok()) << back.status();
+  const auto& out = std::get<core::GpoInfo>(back->result);
+  EXPECT_EQ(out.safety_backup_id, "{S}");
+  EXPECT_TRUE(out.dry_run);
+  EXPECT_EQ(out.predicted_changes, gpo.predicted_changes);
+  EXPECT_EQ(out.dry_run_report, gpo.dry_run_report);
+}
+
+TEST(RecordCodecTest, VersionOneBytesAreStillRead) {
+  // A version-1 record of a queued restore: version, id, kind, state, spec (index 1, backup
+  // ref), then the rest of an empty record.
+  std::string bytes;
+  bytes += '\x01';
+  bytes += '\x04';
+  bytes += "op-1";
+  bytes += '\x02';  // kind restore
+  bytes += '\x01';  // state queued
+  bytes += '\x01';  // spec index: restore
+  bytes += '\x00';  // location ""
+  bytes += '\x03';
+  bytes += "{B}";
+  const std::string rest = EncodeRecord(Record(core::RestoreSpec{}));
+  // Everything after the v2 restore spec (location, id, 3 flags) is the same in v1.
+  const std::string v2_prefix = std::string("\x02\x04op-1\x02\x01\x01\x00\x00", 11);
+  ASSERT_EQ(rest.substr(0, v2_prefix.size()), v2_prefix);
+  bytes += rest.substr(v2_prefix.size() + 3);  // skip safety_backup, dry_run, dry_run_report
+  auto back = DecodeRecord(bytes);
+  ASSERT_TRUE(back.ok()) << back.status();
+  const auto& spec = std::get<core::RestoreSpec>(back->spec);
+  EXPECT_EQ(spec.backup.backup_id, "{B}");
+  EXPECT_TRUE(spec.safety_backup);
+  EXPECT_FALSE(spec.dry_run);
+  std::string future = EncodeRecord(Record(core::RestoreSpec{}));
+  future[0] = '\x03';
+  EXPECT_FALSE(DecodeRecord(future).ok());
+}
+
+}  // namespace
+}  // namespace gpop::store
