@@ -149,8 +149,8 @@ class Engine {
   absl::StatusOr<ListResponse> List(const ListRequest& request);
 
   // Removes a finished operation (LRO DeleteOperation) on behalf of `principal`. Unfinished:
-  // FAILED_PRECONDITION. Afterwards Get answers NOT_FOUND, reason OPERATION_DELETED (not
-  // OPERATION_EXPIRED, which is for retention).
+  // FAILED_PRECONDITION. Afterwards Get answers NOT_FOUND, reason OPERATION_EXPIRED (as after
+  // retention; a distinct reason is not done yet).
   absl::Status Delete(const std::string& principal, const std::string& operation_id);
 
   // Opens a status stream after `after_sequence`. Errors: NOT_FOUND (OPERATION_NOT_FOUND or
