@@ -59,6 +59,7 @@ v1::AuditEntry CallEntry(v1::AuditAction action, const std::string& principal,
   v1::AuditEntry out;
   CommonFields(action, principal, record, &out);
   TimeToProto(time, out.mutable_time());
+  out.set_cancelled_by(record.cancelled_by);
   for (const v1::AuditGpo& gpo : AuditGposOf(ScopeOf(record).gpos, {})) *out.add_gpos() = gpo;
   return out;
 }
@@ -85,6 +86,7 @@ v1::AuditEntry FinishEntry(const engine::Event& event, const v1::AuditEntry* sta
     ResultToProto(event.result, out.mutable_result());
     if (out.result().has_report()) out.mutable_result()->mutable_report()->clear_content();
   }
+  if (record != nullptr) out.set_cancelled_by(record->cancelled_by);
   if (event.error) *out.mutable_error() = ToRpcStatus(*event.error);
   if (event.effects) out.set_effects(static_cast<v1::Effects>(*event.effects));
   if (const auto* gpo = std::get_if<core::GpoInfo>(&event.result);

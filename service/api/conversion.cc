@@ -578,6 +578,7 @@ void OperationToProto(const engine::OperationRecord& record, v1::Operation* out)
   out->set_revision(record.revision);
   ProgressToProto(record.progress, out->mutable_progress());
   out->set_cancel_requested(record.cancel_requested);
+  out->set_cancelled_by(record.cancelled_by);
   if (record.state == core::OperationState::kSucceeded) {
     ResultToProto(record.result, out->mutable_result());
   }

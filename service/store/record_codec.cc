@@ -10,8 +10,9 @@ namespace {
 
 // Version 2 added the safety-backup and dry-run fields of restore, import and copy specs and of
 // GpoInfo results (version 1 dropped them: a queued dry run came back as a real run after a
-// restart). Version 1 bytes are still read, with those fields at their defaults.
-constexpr uint8_t kVersion = 2;
+// restart). Version 1 bytes are still read, with those fields at their defaults. Version 3
+// added the record's cancelled_by (last; empty when read from older bytes).
+constexpr uint8_t kVersion = 3;
 constexpr uint8_t kOldestVersion = 1;
 
 using engine::Time;
@@ -403,6 +404,7 @@ std::string EncodeRecord(const engine::OperationRecord& rec) {
   PutError(w, rec.error);
   PutEffects(w, rec.effects);
   w.OptU32(rec.hresult);
+  w.S(rec.cancelled_by);
   return w.Take();
 }
 
@@ -433,6 +435,7 @@ absl::StatusOr<engine::OperationRecord> DecodeRecord(std::string_view bytes) {
   rec.error = GetError(r);
   rec.effects = GetEffects(r);
   rec.hresult = r.OptU32();
+  if (r.version() >= 3) rec.cancelled_by = r.S();
   if (!r.ok()) return Damaged("operation");
   return rec;
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gpop/v1/audit.grpc.pb.h"
@@ -77,13 +78,21 @@ class AuditedServer {
     context.AddMetadata("authorization", std::string("Bearer ") + token);
     return stub_->StartOperation(&context, request, op);
   }
-  grpc::Status Cancel(const std::string& token, const std::string& id) {
+  grpc::Status Cancel(const std::string& token, const std::string& id,
+                      v1::Operation* out = nullptr) {
     grpc::ClientContext context;
     context.AddMetadata("authorization", std::string("Bearer ") + token);
     v1::CancelRequest request;
     request.set_operation_id(id);
     v1::Operation op;
-    return stub_->Cancel(&context, request, &op);
+    return stub_->Cancel(&context, request, out != nullptr ? out : &op);
+  }
+  grpc::Status Get(const std::string& token, const std::string& id, v1::Operation* out) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string("Bearer ") + token);
+    v1::GetOperationRequest request;
+    request.set_operation_id(id);
+    return stub_->GetOperation(&context, request, out);
   }
   grpc::Status Delete(const std::string& token, const std::string& id) {
     grpc::ClientContext context;
@@ -175,8 +184,14 @@ TEST_F(AuditTest, RecordsWhoStartedCancelledAndDeletedAndHowItEnded) {
   server.WaitFinished(done.id());
   v1::Operation cancelled;
   ASSERT_TRUE(server.Start(kAliceToken, SyntheticBackup(500, 20), &cancelled).ok());
-  ASSERT_TRUE(server.Cancel(kAdminToken, cancelled.id()).ok());
+  v1::Operation cancel_answer;
+  ASSERT_TRUE(server.Cancel(kAdminToken, cancelled.id(), &cancel_answer).ok());
+  EXPECT_TRUE(cancel_answer.cancel_requested());
+  EXPECT_EQ(cancel_answer.cancelled_by(), "admin");
   server.WaitFinished(cancelled.id());
+  v1::Operation got;
+  ASSERT_TRUE(server.Get(kAliceToken, cancelled.id(), &got).ok());
+  EXPECT_EQ(got.cancelled_by(), "admin");
   ASSERT_TRUE(server.Delete(kAdminToken, done.id()).ok());
 
   std::vector<v1::AuditEntry> first = server.Entries(done.id());
@@ -195,8 +210,16 @@ TEST_F(AuditTest, RecordsWhoStartedCancelledAndDeletedAndHowItEnded) {
   EXPECT_EQ(first[2].principal(), "admin");
 
   std::vector<v1::AuditEntry> second = server.Entries(cancelled.id());
+  // CANCEL is written when the Cancel call returns, FINISH when the recorder sees the terminal
+  // event: a run that stops at once may end before the Cancel call returns.
+  ASSERT_EQ(second.size(), 3u);
+  if (second[1].action() == v1::FINISH) std::swap(second[1], second[2]);
   ASSERT_EQ(Actions(second), (std::vector<v1::AuditAction>{v1::START, v1::CANCEL, v1::FINISH}));
   EXPECT_EQ(second[1].principal(), "admin");
+  EXPECT_EQ(second[1].cancelled_by(), "admin");
+  EXPECT_EQ(second[2].principal(), "alice");  // the owner
+  EXPECT_EQ(second[2].cancelled_by(), "admin");
+  EXPECT_EQ(first[1].cancelled_by(), "");
   EXPECT_EQ(second[2].state(), v1::CANCELLED);
   EXPECT_EQ(second[2].effects(), v1::NONE);
   EXPECT_EQ(second[2].error().code(), static_cast<int>(grpc::StatusCode::CANCELLED));
