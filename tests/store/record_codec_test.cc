@@ -57,6 +57,18 @@ TEST(RecordCodecTest, DryRunAndSafetyFieldsSurvive) {
   }
 }
 
+TEST(RecordCodecTest, ReportDaclOptionSurvives) {
+  core::ReportSpec report;
+  report.subject = core::BackupRef{"", "{B}"};
+  report.format = core::ReportFormat::kMigrationTable;
+  report.include_dacl_principals = true;
+  auto back = DecodeRecord(EncodeRecord(Record(report)));
+  ASSERT_TRUE(back.ok()) << back.status();
+  const auto& r = std::get<core::ReportSpec>(back->spec);
+  EXPECT_EQ(r.format, core::ReportFormat::kMigrationTable);
+  EXPECT_TRUE(r.include_dacl_principals);
+}
+
 TEST(RecordCodecTest, GpoResultFieldsSurvive) {
   engine::OperationRecord r = Record(core::RestoreSpec{});
   core::GpoInfo gpo;
@@ -90,8 +102,8 @@ TEST(RecordCodecTest, VersionOneBytesAreStillRead) {
   bytes += '\x03';
   bytes += "{B}";
   const std::string rest = EncodeRecord(Record(core::RestoreSpec{}));
-  // Everything after the v2 restore spec (location, id, 3 flags) is the same in v1.
-  const std::string v2_prefix = std::string("\x02\x04op-1\x02\x01\x01\x00\x00", 11);
+  // Everything after the current restore spec (location, id, 3 flags) is the same in v1.
+  const std::string v2_prefix = std::string("\x03\x04op-1\x02\x01\x01\x00\x00", 11);
   ASSERT_EQ(rest.substr(0, v2_prefix.size()), v2_prefix);
   bytes += rest.substr(v2_prefix.size() + 3);  // skip safety_backup, dry_run, dry_run_report
   auto back = DecodeRecord(bytes);
@@ -101,7 +113,7 @@ TEST(RecordCodecTest, VersionOneBytesAreStillRead) {
   EXPECT_TRUE(spec.safety_backup);
   EXPECT_FALSE(spec.dry_run);
   std::string future = EncodeRecord(Record(core::RestoreSpec{}));
-  future[0] = '\x03';
+  future[0] = '\x04';
   EXPECT_FALSE(DecodeRecord(future).ok());
 }
 

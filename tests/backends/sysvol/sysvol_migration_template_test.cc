@@ -104,6 +104,48 @@ TEST_F(SysvolMigrationTemplateTest, BackupTemplateHoldsGpmcsOwnTable) {
   EXPECT_EQ(text.find("Domain Admins"), std::string::npos) << text;
 }
 
+TEST_F(SysvolMigrationTemplateTest, DaclPrincipalsOnlyWhenAsked) {
+  GPOP_REQUIRE_FIXTURES(fixtures);
+  Open(fixtures, kPaw);
+  core::ReportSpec spec = TemplateOfBackup(kPaw);
+  const std::string without = Template(spec);
+  spec.include_dacl_principals = true;
+  EXPECT_TRUE(backend_->Validate(spec).ok());
+  const std::string with = Template(spec);
+  auto table = ParseMigrationTable(with, "template");
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  // Backup.xml's FromDACL groups, named as GPMC names groups, beside everything else.
+  const MigrationMapping* admins = table->FindPrincipal("Domain Admins@harden.ad");
+  ASSERT_NE(admins, nullptr) << with;
+  EXPECT_EQ(admins->type, MigrationEntryType::kGlobalGroup);
+  const MigrationMapping* enterprise = table->FindPrincipal("Enterprise Admins@harden.ad");
+  ASSERT_NE(enterprise, nullptr) << with;
+  EXPECT_EQ(enterprise->type, MigrationEntryType::kUniversalGroup);
+  auto plain = ParseMigrationTable(without, "template");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(table->mappings.size(), plain->mappings.size() + 2);
+  // A live GPO has no DACL in the sysvol store: said, not guessed.
+  RecordingSink sink;
+  core::Outcome imported =
+      Run(testing::ImportIntoNewGpo(BackupIdOf(kPaw), "", false, "Live"), sink);
+  ASSERT_FALSE(imported.error) << imported.error->message;
+  core::ReportSpec live = ReportOfGpo(std::get<core::GpoInfo>(imported.result).guid,
+                                      core::ReportFormat::kMigrationTable);
+  live.include_dacl_principals = true;
+  RecordingSink live_sink;
+  core::Outcome out = Run(live, live_sink);
+  ASSERT_FALSE(out.error) << out.error->message;
+  bool said = false;
+  for (const auto& m : live_sink.messages) {
+    said = said || m.message.find("keeps no GPO permissions") != std::string::npos;
+  }
+  EXPECT_TRUE(said);
+  // The option belongs to templates only.
+  core::ReportSpec xml = ReportOfBackup(BackupIdOf(kPaw), core::ReportFormat::kXml);
+  xml.include_dacl_principals = true;
+  EXPECT_FALSE(backend_->Validate(xml).ok());
+}
+
 TEST_F(SysvolMigrationTemplateTest, ImportWithTheTemplateAndTableOnlyChangesNothing) {
   GPOP_REQUIRE_FIXTURES(fixtures);
   for (const char* rel : {kPaw, kT0}) {
