@@ -159,6 +159,7 @@ absl::StatusOr<core::OperationSpec> StructuralSpecFromProto(const v1::OperationS
       }
       // Unknown and unspecified formats pass through as is; ValidateSpec rejects them.
       out.format = static_cast<core::ReportFormat>(s.format());
+      out.include_dacl_principals = s.include_dacl_principals();
       return core::OperationSpec(std::move(out));
     }
     case v1::OperationSpec::KIND_NOT_SET:
@@ -487,6 +488,7 @@ void SpecToProto(const core::OperationSpec& spec, v1::OperationSpec* out) {
         BackupRefToProto(std::get<core::BackupRef>(s.subject), r->mutable_backup());
       }
       r->set_format(static_cast<v1::ReportFormat>(s.format));
+      r->set_include_dacl_principals(s.include_dacl_principals);
     }
   };
   out->Clear();

@@ -122,6 +122,9 @@ Status ValidateSpec(const OperationSpec& spec) {
           s.format != ReportFormat::kMigrationTable) {
         return InvalidField("report.format", "must be XML, HTML or MIGRATION_TABLE");
       }
+      if (s.include_dacl_principals && s.format != ReportFormat::kMigrationTable) {
+        return InvalidField("report.include_dacl_principals", "needs format MIGRATION_TABLE");
+      }
       if (const auto* gpo = std::get_if<GpoRef>(&s.subject)) return ValidateGpo("report.gpo", *gpo);
       return ValidateBackup("report.backup", std::get<BackupRef>(s.subject));
     }

@@ -116,6 +116,9 @@ struct CopySpec {
 struct ReportSpec {
   std::variant<GpoRef, BackupRef> subject;
   ReportFormat format = ReportFormat::kXml;
+  // With kMigrationTable: also list the principals of the GPO's DACL (GPMC's
+  // IGPMMigrationTable::Add with GPM_PROCESS_SECURITY); without it only the settings' are.
+  bool include_dacl_principals = false;
 };
 
 // OperationSpec

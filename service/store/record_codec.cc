@@ -10,9 +10,10 @@ namespace {
 
 // Version 2 added the safety-backup and dry-run fields of restore, import and copy specs and of
 // GpoInfo results (version 1 dropped them: a queued dry run came back as a real run after a
-// restart). Version 1 bytes are still read, with those fields at their defaults. Version 3
-// added the record's cancelled_by (last; empty when read from older bytes).
-constexpr uint8_t kVersion = 3;
+// restart). Version 3 added the record's cancelled_by (last; empty when read from older bytes),
+// version 4 the report spec's include_dacl_principals. Older bytes are still read, with the
+// fields they lack at their defaults.
+constexpr uint8_t kVersion = 4;
 constexpr uint8_t kOldestVersion = 1;
 
 using engine::Time;
@@ -195,6 +196,7 @@ void PutSpec(Writer& w, const core::OperationSpec& spec) {
     if (auto* g = std::get_if<core::GpoRef>(&s->subject)) PutGpoRef(w, *g);
     if (auto* b = std::get_if<core::BackupRef>(&s->subject)) PutBackupRef(w, *b);
     w.U(static_cast<int>(s->format));
+    w.B(s->include_dacl_principals);
   }
 }
 
@@ -251,6 +253,7 @@ core::OperationSpec GetSpec(Reader& r) {
         s.subject = GetBackupRef(r);
       }
       s.format = static_cast<core::ReportFormat>(r.Enum(1, 3));
+      if (r.version() >= 4) s.include_dacl_principals = r.B();
       return s;
     }
   }

@@ -57,6 +57,18 @@ TEST(RecordCodecTest, DryRunAndSafetyFieldsSurvive) {
   }
 }
 
+TEST(RecordCodecTest, ReportDaclOptionSurvives) {
+  core::ReportSpec report;
+  report.subject = core::BackupRef{"", "{B}"};
+  report.format = core::ReportFormat::kMigrationTable;
+  report.include_dacl_principals = true;
+  auto back = DecodeRecord(EncodeRecord(Record(report)));
+  ASSERT_TRUE(back.ok()) << back.status();
+  const auto& r = std::get<core::ReportSpec>(back->spec);
+  EXPECT_EQ(r.format, core::ReportFormat::kMigrationTable);
+  EXPECT_TRUE(r.include_dacl_principals);
+}
+
 TEST(RecordCodecTest, GpoResultFieldsSurvive) {
   engine::OperationRecord r = Record(core::RestoreSpec{});
   core::GpoInfo gpo;
@@ -92,11 +104,11 @@ TEST(RecordCodecTest, VersionOneBytesAreStillRead) {
   const std::string rest = EncodeRecord(Record(core::RestoreSpec{}));
   // Everything after the restore spec (location, id, 3 flags) is the same in v1, up to the
   // cancelled_by string that v3 added last (empty here: one byte).
-  const std::string v3_prefix = std::string("\x03\x04op-1\x02\x01\x01\x00\x00", 11);
-  ASSERT_EQ(rest.substr(0, v3_prefix.size()), v3_prefix);
+  const std::string current_prefix = std::string("\x04\x04op-1\x02\x01\x01\x00\x00", 11);
+  ASSERT_EQ(rest.substr(0, current_prefix.size()), current_prefix);
   ASSERT_EQ(rest.back(), '\x00');
   // Skip safety_backup, dry_run, dry_run_report; drop cancelled_by.
-  bytes += rest.substr(v3_prefix.size() + 3, rest.size() - v3_prefix.size() - 3 - 1);
+  bytes += rest.substr(current_prefix.size() + 3, rest.size() - current_prefix.size() - 3 - 1);
   auto back = DecodeRecord(bytes);
   ASSERT_TRUE(back.ok()) << back.status();
   const auto& spec = std::get<core::RestoreSpec>(back->spec);
@@ -105,7 +117,7 @@ TEST(RecordCodecTest, VersionOneBytesAreStillRead) {
   EXPECT_FALSE(spec.dry_run);
   EXPECT_EQ(back->cancelled_by, "");
   std::string future = EncodeRecord(Record(core::RestoreSpec{}));
-  future[0] = '\x04';
+  future[0] = static_cast<char>(future[0] + 1);  // one past the newest version
   EXPECT_FALSE(DecodeRecord(future).ok());
 }
 
