@@ -233,7 +233,8 @@ absl::Status ParseAudit(const RawArgs& raw, Command* command) {
   audit.set_operation_id(raw.Get("operation"));
   if (raw.Has("action")) {
     v1::AuditAction action;
-    if (!v1::AuditAction_Parse(absl::AsciiStrToUpper(raw.Get("action")), &action) ||
+    if (!v1::AuditAction_Parse(
+            absl::StrCat("AUDIT_ACTION_", absl::AsciiStrToUpper(raw.Get("action"))), &action) ||
         action == v1::AUDIT_ACTION_UNSPECIFIED) {
       return Usage(absl::StrCat("--action: expected start, cancel, delete or finish, got '",
                                 raw.Get("action"), "'"));

@@ -34,7 +34,7 @@ void AuditRecorder::Record(const engine::Event& event) {
   if (!core::IsTerminal(event.state)) return;
   audit::AuditQuery query;
   query.operation_id = event.operation_id;
-  query.action = v1::START;
+  query.action = v1::AUDIT_ACTION_START;
   query.limit = 1;
   absl::StatusOr<std::vector<v1::AuditEntry>> start = log_->List(query);
   const v1::AuditEntry* start_entry = start.ok() && !start->empty() ? &start->front() : nullptr;

@@ -170,7 +170,7 @@ absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
     // A retry of the same request_id returns the operation already started (and audited).
     audit::AuditQuery started;
     started.operation_id = record->id;
-    started.action = v1::START;
+    started.action = v1::AUDIT_ACTION_START;
     started.limit = 1;
     absl::StatusOr<std::vector<v1::AuditEntry>> previous = options_.audit_log->List(started);
     if (!previous.ok() || previous->empty()) {
@@ -191,7 +191,7 @@ absl::StatusOr<engine::OperationRecord> OperationsApi::CancelOperation(const Pri
   if (!record.ok()) return record.status();
   const LogTags tags{record->id, record->request_id, caller.name};
   Log(LogLevel::kInfo, tags, std::string("cancel requested: ") + core::StateName(record->state));
-  Audit(CallEntry(v1::CANCEL, caller.name, *record, Now()), tags);
+  Audit(CallEntry(v1::AUDIT_ACTION_CANCEL, caller.name, *record, Now()), tags);
   return record;
 }
 
@@ -215,7 +215,7 @@ absl::Status OperationsApi::DeleteOperation(const Principal& caller, const std::
   if (!deleted.ok()) return deleted;
   const LogTags tags{id, authorized->request_id, caller.name};
   Log(LogLevel::kInfo, tags, "deleted");
-  Audit(CallEntry(v1::DELETE, caller.name, *authorized, Now()), tags);
+  Audit(CallEntry(v1::AUDIT_ACTION_DELETE, caller.name, *authorized, Now()), tags);
   return deleted;
 }
 

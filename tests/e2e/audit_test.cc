@@ -195,7 +195,7 @@ TEST_F(AuditTest, RecordsWhoStartedCancelledAndDeletedAndHowItEnded) {
   ASSERT_TRUE(server.Delete(kAdminToken, done.id()).ok());
 
   std::vector<v1::AuditEntry> first = server.Entries(done.id());
-  ASSERT_EQ(Actions(first), (std::vector<v1::AuditAction>{v1::START, v1::FINISH, v1::DELETE}));
+  ASSERT_EQ(Actions(first), (std::vector<v1::AuditAction>{v1::AUDIT_ACTION_START, v1::AUDIT_ACTION_FINISH, v1::AUDIT_ACTION_DELETE}));
   EXPECT_EQ(first[0].principal(), "alice");
   EXPECT_EQ(first[0].request_id(), "req-audit-1");
   EXPECT_EQ(first[0].request().spec().backup().gpo().display_name(), "Synthetic GPO");
@@ -213,8 +213,8 @@ TEST_F(AuditTest, RecordsWhoStartedCancelledAndDeletedAndHowItEnded) {
   // CANCEL is written when the Cancel call returns, FINISH when the recorder sees the terminal
   // event: a run that stops at once may end before the Cancel call returns.
   ASSERT_EQ(second.size(), 3u);
-  if (second[1].action() == v1::FINISH) std::swap(second[1], second[2]);
-  ASSERT_EQ(Actions(second), (std::vector<v1::AuditAction>{v1::START, v1::CANCEL, v1::FINISH}));
+  if (second[1].action() == v1::AUDIT_ACTION_FINISH) std::swap(second[1], second[2]);
+  ASSERT_EQ(Actions(second), (std::vector<v1::AuditAction>{v1::AUDIT_ACTION_START, v1::AUDIT_ACTION_CANCEL, v1::AUDIT_ACTION_FINISH}));
   EXPECT_EQ(second[1].principal(), "admin");
   EXPECT_EQ(second[1].cancelled_by(), "admin");
   EXPECT_EQ(second[2].principal(), "alice");  // the owner
@@ -241,7 +241,7 @@ TEST_F(AuditTest, RefusedCallsLeaveNoEntry) {
   EXPECT_EQ(server.Cancel(kViewerToken, op.id()).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(server.Start(kFinanceToken, SyntheticBackup(1, 1), &refused).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(Actions(server.Entries()), (std::vector<v1::AuditAction>{v1::START}));
+  EXPECT_EQ(Actions(server.Entries()), (std::vector<v1::AuditAction>{v1::AUDIT_ACTION_START}));
   ASSERT_TRUE(server.Cancel(kAliceToken, op.id()).ok());
   server.WaitFinished(op.id());
 }
@@ -274,7 +274,7 @@ TEST_F(AuditTest, PagesWithSealedTokensAndFilters) {
   for (const std::string& id : ids) server.WaitFinished(id);
   v1::ListAuditEntriesRequest request;
   request.set_principal("alice");
-  request.set_action(v1::START);
+  request.set_action(v1::AUDIT_ACTION_START);
   request.set_page_size(2);
   std::vector<std::string> seen;
   v1::ListAuditEntriesResponse page;
@@ -284,7 +284,7 @@ TEST_F(AuditTest, PagesWithSealedTokensAndFilters) {
     ASSERT_TRUE(server.List(kAdminToken, request, &page).ok());
     for (const v1::AuditEntry& e : page.entries()) {
       EXPECT_EQ(e.principal(), "alice");
-      EXPECT_EQ(e.action(), v1::START);
+      EXPECT_EQ(e.action(), v1::AUDIT_ACTION_START);
       seen.push_back(e.operation_id());
     }
     ++pages;
@@ -331,7 +331,7 @@ TEST_F(AuditTest, SurvivesRestartsAndTheRetentionOfOperations) {
   AuditedServer restarted(dir_, options);
   EXPECT_EQ(restarted.engine().stats().retained_operations, 1);  // `first` is gone
   std::vector<v1::AuditEntry> entries = restarted.Entries(first_id);
-  EXPECT_EQ(Actions(entries), (std::vector<v1::AuditAction>{v1::START, v1::FINISH}));
+  EXPECT_EQ(Actions(entries), (std::vector<v1::AuditAction>{v1::AUDIT_ACTION_START, v1::AUDIT_ACTION_FINISH}));
   EXPECT_EQ(restarted.Entries().size(), 4u);
   // Entries go on numbering after the restart, and the restart wrote no FINISH twice.
   v1::Operation third;

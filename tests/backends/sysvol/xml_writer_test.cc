@@ -85,6 +85,27 @@ TEST(XmlWriterTest, WritesWhatPugixmlWritesForTheSameTree) {
   EXPECT_EQ(out, PugixmlBytes(doc));
 }
 
+// A parsed settings file can carry an attribute or element without a name (found by the
+// gpp_xml fuzzer: `name:="V"`); the writer names it as pugixml does, so the output stays well
+// formed and reads back.
+TEST(XmlWriterTest, NamelessAttributesAndElementsAreWrittenAsPugixmlWritesThem) {
+  pugi::xml_document doc;
+  pugi::xml_node root = doc.append_child("Root");
+  root.append_attribute("").set_value("v");
+  root.append_child("");
+
+  std::string out;
+  XmlWriter w({"  ", "\n", false}, &out);
+  w.Start("Root");
+  w.Attribute("", "v");
+  w.Start("");
+  w.End();
+  w.End();
+  ASSERT_TRUE(w.Finish());
+  EXPECT_EQ(out, PugixmlBytes(doc));
+  EXPECT_TRUE(LoadXml(out, "nameless.xml").ok());
+}
+
 TEST(XmlWriterTest, EscapesSpecialCharactersAndParsesBackThroughTheHardenedLoader) {
   std::string out;
   XmlWriter w({"  ", "\n", false}, &out);

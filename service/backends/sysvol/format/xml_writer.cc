@@ -27,6 +27,9 @@ constexpr std::array<unsigned char, 256> SpecialTable(bool attribute) {
 constexpr std::array<unsigned char, 256> kTextSpecial = SpecialTable(false);
 constexpr std::array<unsigned char, 256> kAttributeSpecial = SpecialTable(true);
 
+// pugixml's name for a node or attribute without one.
+constexpr std::string_view kAnonymousName = ":anonymous";
+
 }  // namespace
 
 XmlWriter::XmlWriter(const Options& options, std::string* out, const Sink* sink)
@@ -81,7 +84,7 @@ void XmlWriter::Start(std::string_view prefix, std::string_view name) {
     names_.append(prefix);
     names_.push_back(':');
   }
-  names_.append(name);
+  names_.append(name.empty() && prefix.empty() ? kAnonymousName : name);
   text_.push_back('<');
   text_.append(names_, starts_.back(), std::string::npos);
   start_tag_open_ = true;
@@ -90,7 +93,9 @@ void XmlWriter::Start(std::string_view prefix, std::string_view name) {
 
 void XmlWriter::Attribute(std::string_view name, std::string_view value) {
   text_.push_back(' ');
-  text_.append(name);
+  // A nameless attribute (a parsed file can yield one) is written as pugixml writes it, so the
+  // output stays well formed and equal to pugixml's.
+  text_.append(name.empty() ? kAnonymousName : name);
   text_.append("=\"");
   Escaped(value, kAttributeSpecial.data());
   text_.push_back('"');
