@@ -24,7 +24,7 @@ done
 
 rm -rf "$out"
 mkdir -p "$out/gen" "$out/host-include/openssl"
-for dir in absl google grpc grpc++ grpcpp prometheus; do
+for dir in absl google grpc grpc++ grpcpp prometheus gnutls; do
   [ -d "/usr/include/$dir" ] && ln -s "/usr/include/$dir" "$out/host-include/$dir"
 done
 ln -s /usr/include/openssl/* "$out/host-include/openssl/"
