@@ -17,7 +17,8 @@
 //   --log_format=text|json   log lines on stderr, tagged with the operation id, request id and
 //                             principal; credentials are redacted (service/api/log.h).
 //   --tls_cert, --tls_key, --tls_client_ca, --tls_require_client_cert
-//                             TLS and mutual TLS (service/api/tls.h); --tokens_file and
+//                             TLS and mutual TLS (service/api/tls.h), on the gRPC port and the
+//                             HTTP listener (--http_listen) alike; --tokens_file and
 //                             --auth_policy: who callers are and what they may do
 //                             (service/api/auth/auth_files.h). SIGHUP reloads all of these.
 
@@ -263,9 +264,9 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
     return 2;
   }
   // The HTTP/JSON + SSE listener and the dashboard (service/http), over the same engine calls.
-  absl::StatusOr<std::unique_ptr<http::HttpServer>> http_server =
-      http::StartHttpFromFlags(&engine, backend->get(), server_options.service,
-                               server_options.insecure, server_options.authenticator, &metrics);
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> http_server = http::StartHttpFromFlags(
+      &engine, backend->get(), server_options.service, server_options.insecure,
+      server_options.authenticator, &metrics, server_options.tls);
   if (!http_server.ok()) {
     std::fprintf(stderr, "gpopd: %s\n", std::string(http_server.status().message()).c_str());
     return 2;
@@ -287,7 +288,7 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
       "gpopd ready: backend " + (*backend)->name() + ", port " + std::to_string((*server)->port()));
 
   // SIGHUP (POSIX) reloads the TLS and credential files; a failed reload keeps the old ones.
-  shutdown.SetReloadHandler([&authenticator, &server] {
+  shutdown.SetReloadHandler([&authenticator, &server, &http_server] {
     api::Log(api::LogLevel::kInfo, {}, "reloading TLS and credential files");
     if (authenticator != nullptr) {
       absl::Status s = authenticator->Reload();
@@ -299,6 +300,7 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
       api::Log(api::LogLevel::kError, {},
                "TLS reload failed, keeping the old files: " + s.ToString());
     }
+    if (*http_server != nullptr) (*http_server)->ReloadTls().IgnoreError();  // logs its outcome
   });
   ready();
 
