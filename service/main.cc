@@ -49,6 +49,7 @@
 #include "service/http/http_flags.h"
 #include "service/metrics/metered_store.h"
 #include "service/metrics/metrics.h"
+#include "service/metrics/metrics_flags.h"
 #include "service/platform/files.h"
 #include "service/platform/shutdown.h"
 #ifdef _WIN32
@@ -273,6 +274,13 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
                                server_options.insecure, server_options.authenticator, &metrics);
   if (!http_server.ok()) {
     std::fprintf(stderr, "gpopd: %s\n", std::string(http_server.status().message()).c_str());
+    return 2;
+  }
+  // --metrics_listen: /metrics alone, for a scraper outside the pod or host.
+  absl::StatusOr<std::unique_ptr<metrics::MetricsListener>> metrics_listener =
+      metrics::StartMetricsListenerFromFlags(&metrics);
+  if (!metrics_listener.ok()) {
+    std::fprintf(stderr, "gpopd: %s\n", std::string(metrics_listener.status().message()).c_str());
     return 2;
   }
   std::string port_file = absl::GetFlag(FLAGS_port_file);

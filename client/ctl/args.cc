@@ -56,6 +56,7 @@ const std::map<std::string, std::vector<FlagSpec>>& SubcommandFlags() {
         {"no-safety-backup", false, false},
         {"dry-run", false, false},
         {"format", true, false},
+        {"include-dacl", false, false},
         {"out", true, false}}},
       {"backup", {{"gpo", true, false}, {"location", true, false}, {"comment", true, false}}},
       {"restore",
@@ -87,6 +88,7 @@ const std::map<std::string, std::vector<FlagSpec>>& SubcommandFlags() {
         {"backup-id", true, false},
         {"location", true, false},
         {"format", true, false},
+        {"include-dacl", false, false},
         {"out", true, false}}},
       {"watch",
        {{"after", true, false},
@@ -231,7 +233,8 @@ absl::Status ParseAudit(const RawArgs& raw, Command* command) {
   audit.set_operation_id(raw.Get("operation"));
   if (raw.Has("action")) {
     v1::AuditAction action;
-    if (!v1::AuditAction_Parse(absl::AsciiStrToUpper(raw.Get("action")), &action) ||
+    if (!v1::AuditAction_Parse(
+            absl::StrCat("AUDIT_ACTION_", absl::AsciiStrToUpper(raw.Get("action"))), &action) ||
         action == v1::AUDIT_ACTION_UNSPECIFIED) {
       return Usage(absl::StrCat("--action: expected start, cancel, delete or finish, got '",
                                 raw.Get("action"), "'"));
@@ -406,6 +409,12 @@ absl::Status BuildSpec(const std::string& kind, const RawArgs& raw, v1::Operatio
       report->set_format(v1::MIGRATION_TABLE);
     } else {
       return Usage(absl::StrCat("--format: expected xml, html or migtable, got '", format, "'"));
+    }
+    if (raw.Has("include-dacl")) {
+      if (report->format() != v1::MIGRATION_TABLE) {
+        return Usage("report: --include-dacl goes with --format migtable");
+      }
+      report->set_include_dacl_principals(true);
     }
     return absl::OkStatus();
   }
@@ -653,8 +662,9 @@ std::string UsageText() {
       "          (--dry-run --out FILE waits and writes the predicted changes and the GPO as\n"
       "          it would be to FILE as an HTML page)\n"
       "  report  (--gpo GPO | --backup-id ID [--location L]) --format xml|html|migtable\n"
-      "          [--out FILE]  (--out FILE waits and writes the report to FILE; migtable: a\n"
-      "          migration table template of every principal and UNC path the settings name)\n"
+      "          [--include-dacl] [--out FILE]  (--out FILE waits and writes the report to\n"
+      "          FILE; migtable: a migration table template of every principal and UNC path\n"
+      "          the settings name; --include-dacl adds the principals of the GPO's DACL)\n"
       "  start   --kind KIND [that kind's flags] | --spec JSON (a gpop.v1.OperationSpec)\n"
       "  Flags of every operation:\n"
       "    --label KEY=VALUE (repeatable)  --request-id ID  --timeout DURATION (e.g. 10m)\n"

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "client/error_info.h"
 #include "client/resumable_stream.h"
@@ -321,7 +322,7 @@ std::string AuditGposText(const v1::AuditEntry& entry) {
 
 std::string AuditDetailText(const v1::AuditEntry& entry) {
   std::vector<std::string> parts;
-  if (entry.action() == v1::FINISH) {
+  if (entry.action() == v1::AUDIT_ACTION_FINISH) {
     parts.push_back(absl::StrCat("effects=", v1::Effects_Name(entry.effects())));
   }
   if (entry.has_from_version() || entry.has_to_version()) {
@@ -345,10 +346,11 @@ std::string AuditTable(const v1::ListAuditEntriesResponse& response) {
   std::vector<std::vector<std::string>> rows = {
       {"SEQ", "TIME", "PRINCIPAL", "ACTION", "OPERATION", "KIND", "GPO", "STATE", "DETAIL"}};
   for (const v1::AuditEntry& entry : response.entries()) {
-    rows.push_back({absl::StrCat(entry.sequence()), TimeText(entry.time()), entry.principal(),
-                    v1::AuditAction_Name(entry.action()), entry.operation_id(),
-                    KindName(entry.kind()), AuditGposText(entry), StateName(entry.state()),
-                    AuditDetailText(entry)});
+    rows.push_back(
+        {absl::StrCat(entry.sequence()), TimeText(entry.time()), entry.principal(),
+         std::string(absl::StripPrefix(v1::AuditAction_Name(entry.action()), "AUDIT_ACTION_")),
+         entry.operation_id(), KindName(entry.kind()), AuditGposText(entry),
+         StateName(entry.state()), AuditDetailText(entry)});
   }
   return Table(rows);
 }

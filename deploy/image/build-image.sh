@@ -92,7 +92,7 @@ umoci config --image "$layout:latest" \
   --config.entrypoint=/usr/local/bin/gpopd --config.entrypoint=--config=/etc/gpop/gpopd.conf \
   --clear=config.cmd \
   --config.volume=/var/lib/gpop \
-  --config.exposedports=50051/tcp \
+  --config.exposedports=50051/tcp --config.exposedports=9090/tcp \
   --config.label=dev.gpop.healthcheck="/usr/local/bin/gpop-health --address=127.0.0.1:50051 --service=gpop.v1.GroupPolicyOperations" \
   --config.label=org.opencontainers.image.title=gpopd \
   --config.label=org.opencontainers.image.version="$version" \

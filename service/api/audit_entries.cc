@@ -47,7 +47,7 @@ v1::AuditEntry StartEntry(const std::string& principal, const engine::OperationR
                           const v1::StartOperationRequest& request,
                           const std::vector<v1::AuditGpo>& gpos) {
   v1::AuditEntry out;
-  CommonFields(v1::START, principal, record, &out);
+  CommonFields(v1::AUDIT_ACTION_START, principal, record, &out);
   TimeToProto(record.create_time, out.mutable_time());
   for (const v1::AuditGpo& gpo : gpos) *out.add_gpos() = gpo;
   *out.mutable_request() = request;
@@ -59,6 +59,7 @@ v1::AuditEntry CallEntry(v1::AuditAction action, const std::string& principal,
   v1::AuditEntry out;
   CommonFields(action, principal, record, &out);
   TimeToProto(time, out.mutable_time());
+  out.set_cancelled_by(record.cancelled_by);
   for (const v1::AuditGpo& gpo : AuditGposOf(ScopeOf(record).gpos, {})) *out.add_gpos() = gpo;
   return out;
 }
@@ -66,7 +67,7 @@ v1::AuditEntry CallEntry(v1::AuditAction action, const std::string& principal,
 v1::AuditEntry FinishEntry(const engine::Event& event, const v1::AuditEntry* start,
                            const engine::OperationRecord* record) {
   v1::AuditEntry out;
-  out.set_action(v1::FINISH);
+  out.set_action(v1::AUDIT_ACTION_FINISH);
   out.set_operation_id(event.operation_id);
   out.set_kind(static_cast<v1::OperationKind>(event.kind));
   out.set_state(static_cast<v1::OperationState>(event.state));
@@ -85,6 +86,7 @@ v1::AuditEntry FinishEntry(const engine::Event& event, const v1::AuditEntry* sta
     ResultToProto(event.result, out.mutable_result());
     if (out.result().has_report()) out.mutable_result()->mutable_report()->clear_content();
   }
+  if (record != nullptr) out.set_cancelled_by(record->cancelled_by);
   if (event.error) *out.mutable_error() = ToRpcStatus(*event.error);
   if (event.effects) out.set_effects(static_cast<v1::Effects>(*event.effects));
   if (const auto* gpo = std::get_if<core::GpoInfo>(&event.result);

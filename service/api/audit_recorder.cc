@@ -34,11 +34,11 @@ void AuditRecorder::Record(const engine::Event& event) {
   if (!core::IsTerminal(event.state)) return;
   audit::AuditQuery query;
   query.operation_id = event.operation_id;
-  query.action = v1::START;
+  query.action = v1::AUDIT_ACTION_START;
   query.limit = 1;
   absl::StatusOr<std::vector<v1::AuditEntry>> start = log_->List(query);
   const v1::AuditEntry* start_entry = start.ok() && !start->empty() ? &start->front() : nullptr;
-  absl::StatusOr<engine::OperationRecord> record = engine_->Get(event.operation_id);
+  absl::StatusOr<engine::OperationRecord> record = engine_->Get(kPrincipal, event.operation_id);
   v1::AuditEntry entry = FinishEntry(event, start_entry, record.ok() ? &*record : nullptr);
   if (absl::Status s = log_->Append(&entry); !s.ok()) {
     Log(LogLevel::kError, LogTags{event.operation_id, entry.request_id(), entry.principal()},

@@ -159,12 +159,25 @@ absl::StatusOr<core::OperationSpec> StructuralSpecFromProto(const v1::OperationS
       }
       // Unknown and unspecified formats pass through as is; ValidateSpec rejects them.
       out.format = static_cast<core::ReportFormat>(s.format());
+      out.include_dacl_principals = s.include_dacl_principals();
+      return core::OperationSpec(std::move(out));
+    }
+    case v1::OperationSpec::kImportSet: {
+      const v1::ImportSetSpec& s = spec.import_set();
+      core::ImportSetSpec out;
+      out.location = s.location();
+      out.backup_ids.assign(s.backup_ids().begin(), s.backup_ids().end());
+      out.migration_table = s.migration_table();
+      out.migration_table_only = s.migration_table_only();
+      out.safety_backup = !s.skip_safety_backup();
+      out.dry_run = s.dry_run();
       return core::OperationSpec(std::move(out));
     }
     case v1::OperationSpec::KIND_NOT_SET:
       break;
   }
-  return Invalid(prefix, "exactly one of backup, restore, import, copy or report is required");
+  return Invalid(prefix,
+                 "exactly one of backup, restore, import, copy, report or import_set is required");
 }
 
 // --- Spec: core -> proto --------------------------------------------------------------------
@@ -487,6 +500,16 @@ void SpecToProto(const core::OperationSpec& spec, v1::OperationSpec* out) {
         BackupRefToProto(std::get<core::BackupRef>(s.subject), r->mutable_backup());
       }
       r->set_format(static_cast<v1::ReportFormat>(s.format));
+      r->set_include_dacl_principals(s.include_dacl_principals);
+    }
+    void operator()(const core::ImportSetSpec& s) const {
+      v1::ImportSetSpec* i = out->mutable_import_set();
+      i->set_location(s.location);
+      for (const std::string& id : s.backup_ids) i->add_backup_ids(id);
+      i->set_migration_table(s.migration_table);
+      i->set_migration_table_only(s.migration_table_only);
+      i->set_skip_safety_backup(!s.safety_backup);
+      i->set_dry_run(s.dry_run);
     }
   };
   out->Clear();
@@ -546,8 +569,31 @@ void ResultToProto(const core::OperationResult& result, v1::OperationResult* out
     BackupToProto(*backup, out->mutable_backup());
   } else if (const auto* report = std::get_if<core::ReportInfo>(&result)) {
     ReportToProto(*report, out->mutable_report());
+  } else if (const auto* set = std::get_if<core::ImportSetResult>(&result)) {
+    for (const core::ImportSetEntry& e : set->entries) {
+      v1::ImportSetEntry* entry = out->mutable_import_set()->add_entries();
+      entry->set_backup_id(e.backup_id);
+      entry->set_display_name(e.display_name);
+      entry->set_outcome(static_cast<v1::ImportSetOutcome>(e.outcome));
+      if (e.outcome == core::ImportSetOutcome::kImported ||
+          e.outcome == core::ImportSetOutcome::kPredicted) {
+        GpoToProto(e.gpo, entry->mutable_gpo());
+      }
+      if (e.error) *entry->mutable_error() = ToRpcStatus(*e.error);
+    }
   }
 }
+
+namespace {
+
+// Whether a terminal record or event in `state` carries `result`: a success's always, an
+// import set's also when it failed or was cancelled (it says what was imported).
+bool CarriesResult(core::OperationState state, const core::OperationResult& result) {
+  return state == core::OperationState::kSucceeded ||
+         (core::IsTerminal(state) && std::holds_alternative<core::ImportSetResult>(result));
+}
+
+}  // namespace
 
 void ProgressToProto(const engine::Progress& progress, v1::Progress* out) {
   out->set_numerator(progress.numerator);
@@ -578,7 +624,8 @@ void OperationToProto(const engine::OperationRecord& record, v1::Operation* out)
   out->set_revision(record.revision);
   ProgressToProto(record.progress, out->mutable_progress());
   out->set_cancel_requested(record.cancel_requested);
-  if (record.state == core::OperationState::kSucceeded) {
+  out->set_cancelled_by(record.cancelled_by);
+  if (CarriesResult(record.state, record.result)) {
     ResultToProto(record.result, out->mutable_result());
   }
   if (record.error) *out->mutable_error() = ToRpcStatus(*record.error);
@@ -604,7 +651,7 @@ void EventToProto(const engine::Event& event, v1::Event* out) {
     msg->set_message(m.message);
     msg->set_severity(static_cast<v1::Severity>(m.severity));
   }
-  if (event.state == core::OperationState::kSucceeded) {
+  if (CarriesResult(event.state, event.result)) {
     ResultToProto(event.result, out->mutable_result());
   }
   if (event.error) *out->mutable_error() = ToRpcStatus(*event.error);

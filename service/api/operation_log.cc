@@ -18,7 +18,8 @@ void OperationLog::Write(const engine::Event& event) {
   auto it = known_.find(event.operation_id);
   if (it == known_.end()) {
     Known known;
-    if (absl::StatusOr<engine::OperationRecord> record = engine_->Get(event.operation_id);
+    if (absl::StatusOr<engine::OperationRecord> record =
+            engine_->Get(kPrincipal, event.operation_id);
         record.ok()) {
       known.request_id = record->request_id;
       known.principal = record->principal;

@@ -114,7 +114,7 @@ absl::StatusOr<engine::OperationRecord> OperationsApi::AuthorizedRecord(const Pr
                                   " (outside its grants, or no such operation)",
                               {{"action", ActionName(action)}, {"principal", caller.name}});
   };
-  absl::StatusOr<engine::OperationRecord> record = engine_->Get(id);
+  absl::StatusOr<engine::OperationRecord> record = engine_->Get(caller.name, id);
   if (!record.ok()) {
     if (absl::IsNotFound(record.status()) && !SeesEverything(caller)) return hidden();
     return record.status();
@@ -170,7 +170,7 @@ absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
     // A retry of the same request_id returns the operation already started (and audited).
     audit::AuditQuery started;
     started.operation_id = record->id;
-    started.action = v1::START;
+    started.action = v1::AUDIT_ACTION_START;
     started.limit = 1;
     absl::StatusOr<std::vector<v1::AuditEntry>> previous = options_.audit_log->List(started);
     if (!previous.ok() || previous->empty()) {
@@ -187,11 +187,11 @@ absl::StatusOr<engine::OperationRecord> OperationsApi::CancelOperation(const Pri
   absl::StatusOr<engine::OperationRecord> authorized =
       AuthorizedRecord(caller, id, Action::kCancel);
   if (!authorized.ok()) return authorized.status();
-  absl::StatusOr<engine::OperationRecord> record = engine_->Cancel(id);
+  absl::StatusOr<engine::OperationRecord> record = engine_->Cancel(caller.name, id);
   if (!record.ok()) return record.status();
   const LogTags tags{record->id, record->request_id, caller.name};
   Log(LogLevel::kInfo, tags, std::string("cancel requested: ") + core::StateName(record->state));
-  Audit(CallEntry(v1::CANCEL, caller.name, *record, Now()), tags);
+  Audit(CallEntry(v1::AUDIT_ACTION_CANCEL, caller.name, *record, Now()), tags);
   return record;
 }
 
@@ -211,11 +211,11 @@ absl::Status OperationsApi::DeleteOperation(const Principal& caller, const std::
   absl::StatusOr<engine::OperationRecord> authorized =
       AuthorizedRecord(caller, id, Action::kDelete);
   if (!authorized.ok()) return authorized.status();
-  absl::Status deleted = engine_->Delete(id);
+  absl::Status deleted = engine_->Delete(caller.name, id);
   if (!deleted.ok()) return deleted;
   const LogTags tags{id, authorized->request_id, caller.name};
   Log(LogLevel::kInfo, tags, "deleted");
-  Audit(CallEntry(v1::DELETE, caller.name, *authorized, Now()), tags);
+  Audit(CallEntry(v1::AUDIT_ACTION_DELETE, caller.name, *authorized, Now()), tags);
   return deleted;
 }
 
@@ -328,7 +328,7 @@ absl::StatusOr<std::unique_ptr<engine::Cursor>> OperationsApi::OpenWatch(
   if (!cursor.ok() || SeesEverything(caller)) return cursor;
   return std::unique_ptr<engine::Cursor>(
       new VisibleCursor(*std::move(cursor), [this, caller](const std::string& id) {
-        absl::StatusOr<engine::OperationRecord> record = engine_->Get(id);
+        absl::StatusOr<engine::OperationRecord> record = engine_->Get(caller.name, id);
         return record.ok() && Authorize(caller, Action::kView, ScopeOf(*record)).ok();
       }));
 }

@@ -27,7 +27,7 @@ absl::StatusOr<uint64_t> MemoryAuditLog::LastFinishRevision() {
   core::MutexLock lock(&mu_);
   uint64_t last = 0;
   for (const v1::AuditEntry& entry : entries_) {
-    if (entry.action() == v1::FINISH) last = std::max<uint64_t>(last, entry.revision());
+    if (entry.action() == v1::AUDIT_ACTION_FINISH) last = std::max<uint64_t>(last, entry.revision());
   }
   return last;
 }

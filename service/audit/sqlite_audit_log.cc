@@ -112,7 +112,7 @@ absl::StatusOr<uint64_t> SqliteAuditLog::LastFinishRevision() {
   core::MutexLock lock(&mu_);
   absl::StatusOr<int64_t> revision =
       db_->QueryInt("SELECT coalesce(max(revision), 0) FROM audit WHERE action = " +
-                    std::to_string(static_cast<int>(v1::FINISH)));
+                    std::to_string(static_cast<int>(v1::AUDIT_ACTION_FINISH)));
   if (!revision.ok()) return revision.status();
   return static_cast<uint64_t>(*revision);
 }

@@ -122,8 +122,32 @@ Status ValidateSpec(const OperationSpec& spec) {
           s.format != ReportFormat::kMigrationTable) {
         return InvalidField("report.format", "must be XML, HTML or MIGRATION_TABLE");
       }
+      if (s.include_dacl_principals && s.format != ReportFormat::kMigrationTable) {
+        return InvalidField("report.include_dacl_principals", "needs format MIGRATION_TABLE");
+      }
       if (const auto* gpo = std::get_if<GpoRef>(&s.subject)) return ValidateGpo("report.gpo", *gpo);
       return ValidateBackup("report.backup", std::get<BackupRef>(s.subject));
+    }
+    Status operator()(const ImportSetSpec& s) const {
+      if (s.backup_ids.empty()) return InvalidField("import_set.backup_ids", "is required");
+      if (s.backup_ids.size() > kMaxImportSetBackups) {
+        return InvalidField("import_set.backup_ids", "names more than 1000 backups");
+      }
+      std::vector<std::string> seen;
+      for (size_t i = 0; i < s.backup_ids.size(); ++i) {
+        const std::string field = "import_set.backup_ids[" + std::to_string(i) + "]";
+        std::optional<std::string> id = NormalizeGuid(s.backup_ids[i]);
+        if (!id) return InvalidField(field, "is not a GUID");
+        if (std::find(seen.begin(), seen.end(), *id) != seen.end()) {
+          return InvalidField(field, "is repeated");
+        }
+        seen.push_back(*id);
+      }
+      if (Status st = ValidateSimpleName("import_set.location", s.location); !st.ok()) return st;
+      if (s.migration_table_only && s.migration_table.empty()) {
+        return InvalidField("import_set.migration_table", "is required with migration_table_only");
+      }
+      return ValidateSimpleName("import_set.migration_table", s.migration_table);
     }
   };
   return std::visit(Visitor{}, spec);
@@ -151,6 +175,14 @@ std::vector<ResourceClaim> DefaultClaims(const OperationSpec& spec) {
     std::vector<ResourceClaim> operator()(const ReportSpec& s) const {
       if (const auto* gpo = std::get_if<GpoRef>(&s.subject)) return {{GpoResource(*gpo), A::kRead}};
       return {{LocationResource(std::get<BackupRef>(s.subject).location), A::kRead}};
+    }
+    std::vector<ResourceClaim> operator()(const ImportSetSpec& s) const {
+      // As a restore's: the GPOs written are only known once the backups are read.
+      std::vector<ResourceClaim> claims = {{LocationResource(s.location), A::kRead}};
+      for (const std::string& id : s.backup_ids) {
+        claims.push_back({"backup-restore:" + NormalizeGuid(id).value_or(""), A::kWrite});
+      }
+      return claims;
     }
   };
   return std::visit(Visitor{}, spec);

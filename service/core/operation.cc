@@ -19,6 +19,8 @@ const char* KindName(OperationKind kind) {
       return "copy";
     case OperationKind::kReport:
       return "report";
+    case OperationKind::kImportSet:
+      return "import_set";
   }
   return "unknown";
 }
@@ -55,7 +57,8 @@ const char* EffectsName(Effects effects) {
 
 std::optional<OperationKind> ParseKind(const std::string& name) {
   for (OperationKind k : {OperationKind::kBackup, OperationKind::kRestore, OperationKind::kImport,
-                          OperationKind::kCopy, OperationKind::kReport}) {
+                          OperationKind::kCopy, OperationKind::kReport,
+                          OperationKind::kImportSet}) {
     if (name == KindName(k)) return k;
   }
   return std::nullopt;

@@ -18,8 +18,16 @@ namespace gpop::core {
 
 // OperationKind
 //
-// The five GPMC operations. Values match gpop.v1.OperationKind.
-enum class OperationKind : int { kBackup = 1, kRestore = 2, kImport = 3, kCopy = 4, kReport = 5 };
+// The five GPMC operations, and kImportSet: many imports (a backup set) as one operation. Values
+// match gpop.v1.OperationKind.
+enum class OperationKind : int {
+  kBackup = 1,
+  kRestore = 2,
+  kImport = 3,
+  kCopy = 4,
+  kReport = 5,
+  kImportSet = 6,
+};
 
 // OperationState
 //
@@ -116,12 +124,33 @@ struct CopySpec {
 struct ReportSpec {
   std::variant<GpoRef, BackupRef> subject;
   ReportFormat format = ReportFormat::kXml;
+  // With kMigrationTable: also list the principals of the GPO's DACL (GPMC's
+  // IGPMMigrationTable::Add with GPM_PROCESS_SECURITY); without it only the settings' are.
+  bool include_dacl_principals = false;
 };
+
+// ImportSetSpec
+//
+// Every backup of a backup set imported as one operation, each into the GPO that has its
+// backup's GPO display name (created when none has it), in the order given, with one migration
+// table for all. A cancel stops between GPOs.
+struct ImportSetSpec {
+  std::string location;  // named backup location; empty = default
+  std::vector<std::string> backup_ids;
+  std::string migration_table;  // named migration table; empty = none
+  bool migration_table_only = false;
+  bool safety_backup = true;  // as ImportSpec's, for each existing GPO overwritten
+  bool dry_run = false;       // as ImportSpec's, for every backup
+};
+
+// The most backups one import set may name.
+inline constexpr size_t kMaxImportSetBackups = 1000;
 
 // OperationSpec
 //
-// One of the five specs; the alternative decides the kind.
-using OperationSpec = std::variant<BackupSpec, RestoreSpec, ImportSpec, CopySpec, ReportSpec>;
+// One of the specs; the alternative decides the kind (its index + 1).
+using OperationSpec =
+    std::variant<BackupSpec, RestoreSpec, ImportSpec, CopySpec, ReportSpec, ImportSetSpec>;
 
 OperationKind KindOf(const OperationSpec& spec);
 
@@ -211,10 +240,41 @@ struct ReportInfo {
   std::string content;
 };
 
+// ImportSetOutcome
+//
+// What became of one backup of an import set. Values match gpop.v1.ImportSetOutcome.
+enum class ImportSetOutcome : int {
+  kImported = 1,    // fully imported
+  kPredicted = 2,   // dry run: nothing written
+  kFailed = 3,      // its import failed; the GPO is untouched
+  kNotStarted = 4,  // cancelled (or stopped) before it; the GPO is untouched
+};
+
+// ImportSetEntry
+//
+// One backup of an import set as it ended: the GPO written (kImported, kPredicted) or why not.
+struct ImportSetEntry {
+  std::string backup_id;
+  std::string display_name;  // the backed-up GPO's, i.e. the target's
+  ImportSetOutcome outcome = ImportSetOutcome::kNotStarted;
+  GpoInfo gpo;
+  std::optional<Error> error;
+};
+
+// ImportSetResult
+//
+// One entry per backup of the spec, in its order. Unlike other results it is also kept on a
+// FAILED or CANCELLED ending, since it says which GPOs were imported and which not.
+struct ImportSetResult {
+  std::vector<ImportSetEntry> entries;
+};
+
 // OperationResult
 //
-// What a successful operation produced: a GPO (restore, import, copy), a backup, or a report.
-using OperationResult = std::variant<std::monostate, GpoInfo, BackupInfo, ReportInfo>;
+// What a successful operation produced: a GPO (restore, import, copy), a backup, a report, or
+// an import set's outcomes.
+using OperationResult =
+    std::variant<std::monostate, GpoInfo, BackupInfo, ReportInfo, ImportSetResult>;
 
 }  // namespace gpop::core
 

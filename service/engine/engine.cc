@@ -226,7 +226,7 @@ class Engine::Impl {
     return snapshot;
   }
 
-  absl::StatusOr<OperationRecord> Cancel(const std::string& id) {
+  absl::StatusOr<OperationRecord> Cancel(const std::string& principal, const std::string& id) {
     absl::StatusOr<Pin> pin = PinResident(id);
     if (!pin.ok()) return pin.status();
     std::shared_ptr<core::CancelToken> token;
@@ -237,6 +237,7 @@ class Engine::Impl {
       Op* op = s_.ops.Find(id);
       if (core::IsTerminal(op->rec.state)) return op->visible;
       op->rec.cancel_requested = true;
+      if (op->rec.cancelled_by.empty()) op->rec.cancelled_by = principal;
       if (op->rec.state == OperationState::kQueued) {
         scheduler_.Dequeue(op);
         FinishLocked(op, Failure(core::MakeError(core::Code::kCancelled, core::reason::kCancelled,
@@ -263,7 +264,7 @@ class Engine::Impl {
   }
 
   // The record with its large result, which is read from the store (outside the mutex).
-  absl::StatusOr<OperationRecord> Get(const std::string& id) {
+  absl::StatusOr<OperationRecord> Get(const std::string& id) {  // any principal: see engine.h
     absl::StatusOr<Pin> pin = PinResident(id);
     if (!pin.ok()) return pin.status();
     OperationRecord rec;
@@ -837,7 +838,13 @@ class Engine::Impl {
   // report what really happened (SUCCEEDED).
   std::shared_ptr<core::CancelToken> BeginCancelLocked(Op* op) GPOP_REQUIRES(s_.mu) {
     op->rec.cancel_requested = true;
-    if (op->token->committed()) return nullptr;
+    if (op->token->committed()) {
+      // No event follows (the run goes on to its outcome), so the visible record shows the
+      // request now; the terminal event's record carries it to the store.
+      op->visible.cancel_requested = true;
+      op->visible.cancelled_by = op->rec.cancelled_by;
+      return nullptr;
+    }
     Event ev;
     ev.state = OperationState::kCancelling;
     AppendEventLocked(op, std::move(ev));
@@ -1067,10 +1074,18 @@ Engine::Engine(EngineOptions options, core::Backend* backend, Store* store, Cloc
 Engine::~Engine() = default;
 absl::Status Engine::Recover() { return impl_->Recover(); }
 absl::StatusOr<OperationRecord> Engine::Start(const StartRequest& r) { return impl_->Start(r); }
-absl::StatusOr<OperationRecord> Engine::Cancel(const std::string& id) { return impl_->Cancel(id); }
-absl::StatusOr<OperationRecord> Engine::Get(const std::string& id) { return impl_->Get(id); }
+absl::StatusOr<OperationRecord> Engine::Cancel(const std::string& principal,
+                                               const std::string& id) {
+  return impl_->Cancel(principal, id);
+}
+absl::StatusOr<OperationRecord> Engine::Get(const std::string& /*principal*/,
+                                            const std::string& id) {
+  return impl_->Get(id);
+}
 absl::StatusOr<ListResponse> Engine::List(const ListRequest& r) { return impl_->List(r); }
-absl::Status Engine::Delete(const std::string& id) { return impl_->Delete(id); }
+absl::Status Engine::Delete(const std::string& /*principal*/, const std::string& id) {
+  return impl_->Delete(id);
+}
 absl::StatusOr<std::unique_ptr<Cursor>> Engine::OpenStatusStream(const std::string& principal,
                                                                  const std::string& id,
                                                                  uint64_t after) {

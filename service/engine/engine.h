@@ -138,14 +138,23 @@ class Engine {
   // Records and queues an operation; returns it once durable (state QUEUED).
   absl::StatusOr<OperationRecord> Start(const StartRequest& request);
 
-  // Requests a cancel; returns at once with the record as it then is. Idempotent.
-  absl::StatusOr<OperationRecord> Cancel(const std::string& operation_id);
+  // Requests a cancel on behalf of `principal` (the authenticated caller, already authorized
+  // at the edge); returns at once with the record as it then is. Idempotent: the first caller
+  // to ask is recorded as cancelled_by. Past the backend's commit point the cancel no longer
+  // applies, but the record shows it was asked at once (cancel_requested, cancelled_by).
+  absl::StatusOr<OperationRecord> Cancel(const std::string& principal,
+                                         const std::string& operation_id);
 
-  absl::StatusOr<OperationRecord> Get(const std::string& operation_id);
+  // The record as the store has it. `principal` is the caller (authorized at the edge, or a
+  // server-internal reader); the answer does not depend on it.
+  absl::StatusOr<OperationRecord> Get(const std::string& principal,
+                                      const std::string& operation_id);
   absl::StatusOr<ListResponse> List(const ListRequest& request);
 
-  // Removes a finished operation (LRO DeleteOperation). Unfinished: FAILED_PRECONDITION.
-  absl::Status Delete(const std::string& operation_id);
+  // Removes a finished operation (LRO DeleteOperation) on behalf of `principal`. Unfinished:
+  // FAILED_PRECONDITION. Afterwards Get answers NOT_FOUND, reason OPERATION_EXPIRED (as after
+  // retention; a distinct reason is not done yet).
+  absl::Status Delete(const std::string& principal, const std::string& operation_id);
 
   // Opens a status stream after `after_sequence`. Errors: NOT_FOUND (OPERATION_NOT_FOUND or
   // OPERATION_EXPIRED), OUT_OF_RANGE (SEQUENCE_OUT_OF_RANGE), RESOURCE_EXHAUSTED

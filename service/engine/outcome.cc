@@ -39,6 +39,10 @@ Event TerminalEvent(Ending ending, bool cancel_requested, int folded_messages) {
       ending.error->metadata["cancel_requested"] = "true";
     }
     ev.error = std::move(ending.error);
+    // An import set's outcomes say which GPOs a failed or cancelled run imported: keep them.
+    if (std::holds_alternative<core::ImportSetResult>(ending.result)) {
+      ev.result = std::move(ending.result);
+    }
   }
   ev.effects = ending.effects;
   ev.hresult = ending.hresult;
@@ -63,6 +67,7 @@ Ending ResolveInterrupted(std::optional<core::Outcome> outcome, bool was_cancell
     ending.error = *outcome->error;
     ending.error->metadata["server_restarted"] = "true";
     ending.effects = outcome->effects;
+    ending.result = std::move(outcome->result);  // an import set's: what it did import
     ending.hresult = outcome->hresult;
   } else if (was_cancelling) {
     ending.error = core::MakeError(core::Code::kCancelled, core::reason::kCancelled,

@@ -38,7 +38,8 @@ Ending Failure(core::Error error);
 
 // TerminalEvent
 //
-// The terminal event for `ending` (its state follows from the error). `cancel_requested` marks a
+// The terminal event for `ending` (its state follows from the error; the result is dropped on
+// an error, except an import set's, which lists what was and was not imported). `cancel_requested` marks a
 // failure that happened despite a cancel; `folded_messages` adds a note counting message events
 // the per-operation limit dropped.
 Event TerminalEvent(Ending ending, bool cancel_requested, int folded_messages);

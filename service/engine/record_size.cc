@@ -32,6 +32,11 @@ size_t SpecSize(const core::OperationSpec& spec) {
       if (const auto* g = std::get_if<core::GpoRef>(&s.subject)) return GpoRefSize(*g);
       return BackupRefSize(std::get<core::BackupRef>(s.subject));
     }
+    size_t operator()(const core::ImportSetSpec& s) const {
+      size_t n = Str(s.location) + Str(s.migration_table);
+      for (const std::string& id : s.backup_ids) n += Str(id);
+      return n;
+    }
   };
   return std::visit(Visitor{}, spec);
 }
@@ -52,6 +57,14 @@ size_t ResultSize(const core::OperationResult& result) {
              Str(b.domain) + Str(b.comment);
     }
     size_t operator()(const core::ReportInfo& r) const { return Str(r.content); }
+    size_t operator()(const core::ImportSetResult& set) const {
+      size_t n = 0;
+      for (const core::ImportSetEntry& e : set.entries) {
+        n += kFixedBytes + Str(e.backup_id) + Str(e.display_name) + (*this)(e.gpo);
+        if (e.error) n += Str(e.error->reason) + Str(e.error->message);
+      }
+      return n;
+    }
   };
   return std::visit(Visitor{}, result);
 }

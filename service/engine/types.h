@@ -73,7 +73,8 @@ struct OperationRecord {
   uint64_t revision = 0;
   Progress progress;
   bool cancel_requested = false;
-  bool committed = false;  // the backend passed its commit point
+  std::string cancelled_by;  // the first caller who asked for the cancel; empty: none did
+  bool committed = false;    // the backend passed its commit point
   core::OperationResult result;
   std::optional<core::Error> error;
   std::optional<core::Effects> effects;

@@ -101,7 +101,8 @@ void Metrics::Count(const engine::Event& event) {
     started_.Add({{"kind", kind}}).Increment();
     engine::Time created = event.time;
     if (event.state != core::OperationState::kQueued) {
-      if (absl::StatusOr<engine::OperationRecord> record = engine_->Get(event.operation_id);
+      if (absl::StatusOr<engine::OperationRecord> record =
+              engine_->Get(kPrincipal, event.operation_id);
           record.ok()) {
         created = record->create_time;  // created before gpopd followed it (recovered)
       }

@@ -31,6 +31,20 @@ std::optional<IpAddress> ParseIpAddress(const std::string& text);
 // (::ffff:127.x.y.z). False for host names and anything unparsable.
 bool IsLoopbackIp(const std::string& text);
 
+// ListenAddress
+//
+// A parsed listen address: an IP literal and a port (0: any free port).
+struct ListenAddress {
+  IpAddress ip;
+  uint16_t port = 0;
+};
+
+// ParseListenAddress
+//
+// Parses "host:port" or "[ipv6]:port" with a numeric host, "localhost" (127.0.0.1) or an empty
+// host (":port", every IPv4 address); nullopt for anything else.
+std::optional<ListenAddress> ParseListenAddress(const std::string& text);
+
 }  // namespace gpop::platform
 
 #endif  // GPOP_SERVICE_PLATFORM_ADDRESS_H_

@@ -2,7 +2,6 @@
 
 #include "service/platform/windows_service.h"
 
-#include <atomic>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -45,12 +44,12 @@ DWORD WindowsServiceControl::OnControl(DWORD control) {
   switch (control) {
     case SERVICE_CONTROL_STOP:
     case SERVICE_CONTROL_SHUTDOWN: {
-      {
-        core::MutexLock lock(&mu_);
-        if (status_.dwCurrentState == SERVICE_STOPPED) return NO_ERROR;
-        if (status_.dwCurrentState != SERVICE_STOP_PENDING) {
-          ReportLocked(SERVICE_STOP_PENDING, stop_wait_hint_ms_);
-        }
+      // The trigger is pulled under the lock: once Stopped() has reported STOPPED (and the body
+      // may have destroyed the trigger), no stop that came before is still about to pull it.
+      core::MutexLock lock(&mu_);
+      if (status_.dwCurrentState == SERVICE_STOPPED) return NO_ERROR;
+      if (status_.dwCurrentState != SERVICE_STOP_PENDING) {
+        ReportLocked(SERVICE_STOP_PENDING, stop_wait_hint_ms_);
       }
       trigger_->Trigger(control == SERVICE_CONTROL_STOP ? "service stop" : "system shutdown");
       return NO_ERROR;
@@ -97,16 +96,25 @@ struct ServiceContext {
   std::wstring name;
   DWORD stop_wait_hint_ms = 0;
   ServeFn serve;
-  std::atomic<WindowsServiceControl*> control{nullptr};  // set while ServiceMain runs
   int exit_code = 0;
+  // The state machine while ServiceMain runs. The handler runs on the dispatcher's thread and
+  // holds `mu` for its whole call, so that clearing the pointer waits for a control in flight:
+  // ServiceMain's `control` and `trigger` are on its stack and go when it returns.
+  core::Mutex mu;
+  WindowsServiceControl* control GPOP_GUARDED_BY(mu) = nullptr;
 };
 ServiceContext* g_service = nullptr;
 
 DWORD WINAPI OnServiceControl(DWORD control, DWORD, void*, void* context) {
   auto* service = static_cast<ServiceContext*>(context);
-  WindowsServiceControl* running = service->control.load();
-  if (!running) return ERROR_CALL_NOT_IMPLEMENTED;
-  return running->OnControl(control);
+  core::MutexLock lock(&service->mu);
+  if (service->control == nullptr) return ERROR_CALL_NOT_IMPLEMENTED;
+  return service->control->OnControl(control);
+}
+
+void SetControl(ServiceContext* service, WindowsServiceControl* control) {
+  core::MutexLock lock(&service->mu);
+  service->control = control;
 }
 
 void WINAPI ServiceMain(DWORD, LPWSTR*) {
@@ -120,13 +128,13 @@ void WINAPI ServiceMain(DWORD, LPWSTR*) {
   ScmReporter reporter(handle);
   ShutdownTrigger trigger;
   WindowsServiceControl control(&reporter, &trigger, service->stop_wait_hint_ms);
-  service->control.store(&control);
+  SetControl(service, &control);
   control.Starting();
   service->exit_code = service->serve(trigger, [&control] { control.Running(); });
   control.Stopped(service->exit_code);
   // The handler may still be called until the dispatcher returns; it then answers
-  // ERROR_CALL_NOT_IMPLEMENTED instead of touching `control`.
-  service->control.store(nullptr);
+  // ERROR_CALL_NOT_IMPLEMENTED instead of touching `control`. A call in flight ends first.
+  SetControl(service, nullptr);
 }
 
 }  // namespace

@@ -34,8 +34,10 @@ class ServiceStatusReporter {
 // SHUTDOWN control reports STOP_PENDING (wait hint: the shutdown grace period plus the call
 // deadline) and triggers the planned shutdown once; INTERROGATE re-reports; any other control
 // is ERROR_CALL_NOT_IMPLEMENTED. `Stopped(code)` reports STOPPED with exit code 0, or
-// ERROR_SERVICE_SPECIFIC_ERROR carrying gpopd's exit code. Thread-safe (the SCM calls the
-// handler on its own thread).
+// ERROR_SERVICE_SPECIFIC_ERROR carrying gpopd's exit code. A stop pulls the trigger before
+// Stopped() can report STOPPED, never after: once Stopped() returned, OnControl no longer touches
+// the trigger, so the body may destroy it. Thread-safe (the SCM calls the handler on its own
+// thread).
 class WindowsServiceControl {
  public:
   WindowsServiceControl(ServiceStatusReporter* reporter, ShutdownTrigger* trigger,

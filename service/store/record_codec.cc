@@ -10,8 +10,11 @@ namespace {
 
 // Version 2 added the safety-backup and dry-run fields of restore, import and copy specs and of
 // GpoInfo results (version 1 dropped them: a queued dry run came back as a real run after a
-// restart). Version 1 bytes are still read, with those fields at their defaults.
-constexpr uint8_t kVersion = 2;
+// restart). Version 3 added the record's cancelled_by (last; empty when read from older bytes),
+// version 4 the report spec's include_dacl_principals. Older bytes are still read, with the
+// fields they lack at their defaults. The import-set spec and result (variant indices 5 and 4)
+// came without a new version: older bytes never hold them.
+constexpr uint8_t kVersion = 4;
 constexpr uint8_t kOldestVersion = 1;
 
 using engine::Time;
@@ -161,6 +164,27 @@ core::BackupRef GetBackupRef(Reader& r) {
   return b;
 }
 
+void PutError(Writer& w, const std::optional<core::Error>& e) {
+  w.B(e.has_value());
+  if (!e) return;
+  w.U(static_cast<int>(e->code));
+  w.S(e->reason);
+  w.S(e->message);
+  w.OptU32(e->hresult);
+  w.Map(e->metadata);
+}
+
+std::optional<core::Error> GetError(Reader& r) {
+  if (!r.B()) return std::nullopt;
+  core::Error e;
+  e.code = static_cast<core::Code>(r.Enum(0, 16));
+  e.reason = r.S();
+  e.message = r.S();
+  e.hresult = r.OptU32();
+  e.metadata = r.Map();
+  return e;
+}
+
 void PutSpec(Writer& w, const core::OperationSpec& spec) {
   w.U(spec.index());
   if (auto* s = std::get_if<core::BackupSpec>(&spec)) {
@@ -194,11 +218,20 @@ void PutSpec(Writer& w, const core::OperationSpec& spec) {
     if (auto* g = std::get_if<core::GpoRef>(&s->subject)) PutGpoRef(w, *g);
     if (auto* b = std::get_if<core::BackupRef>(&s->subject)) PutBackupRef(w, *b);
     w.U(static_cast<int>(s->format));
+    w.B(s->include_dacl_principals);
+  } else if (auto* s = std::get_if<core::ImportSetSpec>(&spec)) {
+    w.S(s->location);
+    w.U(s->backup_ids.size());
+    for (const std::string& id : s->backup_ids) w.S(id);
+    w.S(s->migration_table);
+    w.B(s->migration_table_only);
+    w.B(s->safety_backup);
+    w.B(s->dry_run);
   }
 }
 
 core::OperationSpec GetSpec(Reader& r) {
-  switch (r.Enum(0, 4)) {
+  switch (r.Enum(0, 5)) {
     case 0: {
       core::BackupSpec s;
       s.gpo = GetGpoRef(r);
@@ -242,6 +275,17 @@ core::OperationSpec GetSpec(Reader& r) {
       }
       return s;
     }
+    case 5: {
+      core::ImportSetSpec s;
+      s.location = r.S();
+      const uint64_t n = r.Count();
+      for (uint64_t i = 0; i < n && !r.failed(); ++i) s.backup_ids.push_back(r.S());
+      s.migration_table = r.S();
+      s.migration_table_only = r.B();
+      s.safety_backup = r.B();
+      s.dry_run = r.B();
+      return s;
+    }
     default: {
       core::ReportSpec s;
       if (r.Enum(0, 1) == 0) {
@@ -250,32 +294,64 @@ core::OperationSpec GetSpec(Reader& r) {
         s.subject = GetBackupRef(r);
       }
       s.format = static_cast<core::ReportFormat>(r.Enum(1, 3));
+      if (r.version() >= 4) s.include_dacl_principals = r.B();
       return s;
     }
   }
 }
 
+void PutGpoInfo(Writer& w, const core::GpoInfo& g) {
+  w.S(g.guid);
+  w.S(g.display_name);
+  w.S(g.domain);
+  w.U(g.version);
+  w.U(g.flags);
+  w.T(g.created);
+  w.T(g.modified);
+  w.S(g.safety_backup_id);
+  w.B(g.dry_run);
+  w.U(g.predicted_changes.size());
+  for (const core::SettingChange& c : g.predicted_changes) {
+    w.S(c.scope);
+    w.S(c.extension);
+    w.S(c.setting);
+    w.S(c.before);
+    w.S(c.after);
+  }
+  w.S(g.dry_run_report);
+}
+
+core::GpoInfo GetGpoInfo(Reader& r) {
+  core::GpoInfo g;
+  g.guid = r.S();
+  g.display_name = r.S();
+  g.domain = r.S();
+  g.version = r.U32();
+  g.flags = r.U32();
+  g.created = r.T();
+  g.modified = r.T();
+  if (r.version() >= 2) {
+    g.safety_backup_id = r.S();
+    g.dry_run = r.B();
+    const uint64_t changes = r.U();
+    for (uint64_t i = 0; i < changes && !r.failed(); ++i) {
+      core::SettingChange c;
+      c.scope = r.S();
+      c.extension = r.S();
+      c.setting = r.S();
+      c.before = r.S();
+      c.after = r.S();
+      g.predicted_changes.push_back(std::move(c));
+    }
+    g.dry_run_report = r.S();
+  }
+  return g;
+}
+
 void PutResult(Writer& w, const core::OperationResult& result) {
   w.U(result.index());
   if (auto* g = std::get_if<core::GpoInfo>(&result)) {
-    w.S(g->guid);
-    w.S(g->display_name);
-    w.S(g->domain);
-    w.U(g->version);
-    w.U(g->flags);
-    w.T(g->created);
-    w.T(g->modified);
-    w.S(g->safety_backup_id);
-    w.B(g->dry_run);
-    w.U(g->predicted_changes.size());
-    for (const core::SettingChange& c : g->predicted_changes) {
-      w.S(c.scope);
-      w.S(c.extension);
-      w.S(c.setting);
-      w.S(c.before);
-      w.S(c.after);
-    }
-    w.S(g->dry_run_report);
+    PutGpoInfo(w, *g);
   } else if (auto* b = std::get_if<core::BackupInfo>(&result)) {
     w.S(b->backup_id);
     w.S(b->location);
@@ -287,37 +363,22 @@ void PutResult(Writer& w, const core::OperationResult& result) {
   } else if (auto* rep = std::get_if<core::ReportInfo>(&result)) {
     w.U(static_cast<int>(rep->format));
     w.S(rep->content);
+  } else if (auto* set = std::get_if<core::ImportSetResult>(&result)) {
+    w.U(set->entries.size());
+    for (const core::ImportSetEntry& e : set->entries) {
+      w.S(e.backup_id);
+      w.S(e.display_name);
+      w.U(static_cast<int>(e.outcome));
+      PutGpoInfo(w, e.gpo);
+      PutError(w, e.error);
+    }
   }
 }
 
 core::OperationResult GetResult(Reader& r) {
-  switch (r.Enum(0, 3)) {
-    case 1: {
-      core::GpoInfo g;
-      g.guid = r.S();
-      g.display_name = r.S();
-      g.domain = r.S();
-      g.version = r.U32();
-      g.flags = r.U32();
-      g.created = r.T();
-      g.modified = r.T();
-      if (r.version() >= 2) {
-        g.safety_backup_id = r.S();
-        g.dry_run = r.B();
-        const uint64_t changes = r.U();
-        for (uint64_t i = 0; i < changes && !r.failed(); ++i) {
-          core::SettingChange c;
-          c.scope = r.S();
-          c.extension = r.S();
-          c.setting = r.S();
-          c.before = r.S();
-          c.after = r.S();
-          g.predicted_changes.push_back(std::move(c));
-        }
-        g.dry_run_report = r.S();
-      }
-      return g;
-    }
+  switch (r.Enum(0, 4)) {
+    case 1:
+      return GetGpoInfo(r);
     case 2: {
       core::BackupInfo b;
       b.backup_id = r.S();
@@ -335,30 +396,23 @@ core::OperationResult GetResult(Reader& r) {
       rep.content = r.S();
       return rep;
     }
+    case 4: {
+      core::ImportSetResult set;
+      const uint64_t n = r.Count();
+      for (uint64_t i = 0; i < n && !r.failed(); ++i) {
+        core::ImportSetEntry e;
+        e.backup_id = r.S();
+        e.display_name = r.S();
+        e.outcome = static_cast<core::ImportSetOutcome>(r.Enum(1, 4));
+        e.gpo = GetGpoInfo(r);
+        e.error = GetError(r);
+        set.entries.push_back(std::move(e));
+      }
+      return set;
+    }
     default:
       return std::monostate();
   }
-}
-
-void PutError(Writer& w, const std::optional<core::Error>& e) {
-  w.B(e.has_value());
-  if (!e) return;
-  w.U(static_cast<int>(e->code));
-  w.S(e->reason);
-  w.S(e->message);
-  w.OptU32(e->hresult);
-  w.Map(e->metadata);
-}
-
-std::optional<core::Error> GetError(Reader& r) {
-  if (!r.B()) return std::nullopt;
-  core::Error e;
-  e.code = static_cast<core::Code>(r.Enum(0, 16));
-  e.reason = r.S();
-  e.message = r.S();
-  e.hresult = r.OptU32();
-  e.metadata = r.Map();
-  return e;
 }
 
 void PutEffects(Writer& w, const std::optional<core::Effects>& e) {
@@ -403,6 +457,7 @@ std::string EncodeRecord(const engine::OperationRecord& rec) {
   PutError(w, rec.error);
   PutEffects(w, rec.effects);
   w.OptU32(rec.hresult);
+  w.S(rec.cancelled_by);
   return w.Take();
 }
 
@@ -433,6 +488,7 @@ absl::StatusOr<engine::OperationRecord> DecodeRecord(std::string_view bytes) {
   rec.error = GetError(r);
   rec.effects = GetEffects(r);
   rec.hresult = r.OptU32();
+  if (r.version() >= 3) rec.cancelled_by = r.S();
   if (!r.ok()) return Damaged("operation");
   return rec;
 }

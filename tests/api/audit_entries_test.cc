@@ -45,12 +45,12 @@ TEST(AuditEntriesTest, StartAndCallEntriesSayWhoAndWhat) {
   request.set_request_id("req-1");
   v1::AuditEntry start =
       StartEntry("alice", record, request, AuditGposOf(ScopeOf(record).gpos, {}));
-  EXPECT_EQ(start.action(), v1::START);
+  EXPECT_EQ(start.action(), v1::AUDIT_ACTION_START);
   EXPECT_EQ(start.principal(), "alice");
   EXPECT_EQ(start.request().request_id(), "req-1");
   v1::AuditEntry cancel =
-      CallEntry(v1::CANCEL, "admin", record, engine::Time(std::chrono::seconds(5)));
-  EXPECT_EQ(cancel.action(), v1::CANCEL);
+      CallEntry(v1::AUDIT_ACTION_CANCEL, "admin", record, engine::Time(std::chrono::seconds(5)));
+  EXPECT_EQ(cancel.action(), v1::AUDIT_ACTION_CANCEL);
   EXPECT_EQ(cancel.principal(), "admin");
   EXPECT_EQ(cancel.time().seconds(), 5);
   ASSERT_EQ(cancel.gpos_size(), 1);
@@ -78,7 +78,7 @@ TEST(AuditEntriesTest, FinishOfAnImportCarriesTheVersionBeforeAndAfter) {
   engine::Event event = Terminal(core::OperationKind::kImport, core::OperationState::kSucceeded);
   event.result = Known("{2f8e4d6c-9b1a-4e3f-8d7c-6b5a4f3e2d1c}", "Server Hardening", 131074);
   v1::AuditEntry finish = FinishEntry(event, &start, nullptr);
-  EXPECT_EQ(finish.action(), v1::FINISH);
+  EXPECT_EQ(finish.action(), v1::AUDIT_ACTION_FINISH);
   EXPECT_EQ(finish.principal(), "alice");
   EXPECT_EQ(finish.request_id(), "req-1");
   EXPECT_EQ(finish.revision(), 42u);

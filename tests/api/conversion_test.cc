@@ -81,6 +81,8 @@ INSTANTIATE_TEST_SUITE_P(
         std::string("copy { source_gpo { guid: '") + kGuid +
             "' } new_display_name: 'Copy' dry_run: true dry_run_report: true }",
         std::string("report { gpo { guid: '") + kGuid + "' } format: MIGRATION_TABLE }",
+        std::string("report { backup { backup_id: '") + kBackupId +
+            "' } format: MIGRATION_TABLE include_dacl_principals: true }",
         std::string("copy { source_gpo { guid: '") + kGuid +
             "' } new_display_name: 'Copy' dry_run: true }",
         std::string("import { backup { backup_id: '") + kBackupId + "' } target_gpo { guid: '" +

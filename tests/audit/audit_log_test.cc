@@ -67,12 +67,12 @@ class AuditLogTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(AuditLogTest, AppendNumbersEntriesAndKeepsThem) {
-  v1::AuditEntry first = Entry(v1::START, "alice", "op-1", 1);
+  v1::AuditEntry first = Entry(v1::AUDIT_ACTION_START, "alice", "op-1", 1);
   first.mutable_request()->set_request_id("req-1");
   first.add_gpos()->set_version(65537);
   ASSERT_TRUE(log_->Append(&first).ok());
   EXPECT_EQ(first.sequence(), 1u);
-  v1::AuditEntry second = Entry(v1::CANCEL, "bob", "op-1", 2);
+  v1::AuditEntry second = Entry(v1::AUDIT_ACTION_CANCEL, "bob", "op-1", 2);
   ASSERT_TRUE(log_->Append(&second).ok());
   EXPECT_EQ(second.sequence(), 2u);
   absl::StatusOr<std::vector<v1::AuditEntry>> all = log_->List(AuditQuery{});
@@ -85,10 +85,10 @@ TEST_P(AuditLogTest, AppendNumbersEntriesAndKeepsThem) {
 }
 
 TEST_P(AuditLogTest, FiltersByPrincipalOperationActionAndTime) {
-  Append(Entry(v1::START, "alice", "op-1", 10));
-  Append(Entry(v1::START, "bob", "op-2", 20));
-  Append(Entry(v1::CANCEL, "admin", "op-1", 30));
-  Append(Entry(v1::FINISH, "alice", "op-1", 40, 7));
+  Append(Entry(v1::AUDIT_ACTION_START, "alice", "op-1", 10));
+  Append(Entry(v1::AUDIT_ACTION_START, "bob", "op-2", 20));
+  Append(Entry(v1::AUDIT_ACTION_CANCEL, "admin", "op-1", 30));
+  Append(Entry(v1::AUDIT_ACTION_FINISH, "alice", "op-1", 40, 7));
   AuditQuery by_principal;
   by_principal.principal = "alice";
   EXPECT_EQ(Sequences(log_->List(by_principal)), (std::vector<uint64_t>{1, 4}));
@@ -96,7 +96,7 @@ TEST_P(AuditLogTest, FiltersByPrincipalOperationActionAndTime) {
   by_operation.operation_id = "op-1";
   EXPECT_EQ(Sequences(log_->List(by_operation)), (std::vector<uint64_t>{1, 3, 4}));
   AuditQuery by_action;
-  by_action.action = v1::START;
+  by_action.action = v1::AUDIT_ACTION_START;
   EXPECT_EQ(Sequences(log_->List(by_action)), (std::vector<uint64_t>{1, 2}));
   AuditQuery by_time;
   by_time.start_time = At(20);
@@ -104,7 +104,7 @@ TEST_P(AuditLogTest, FiltersByPrincipalOperationActionAndTime) {
   EXPECT_EQ(Sequences(log_->List(by_time)), (std::vector<uint64_t>{2, 3}));
   AuditQuery combined;
   combined.operation_id = "op-1";
-  combined.action = v1::CANCEL;
+  combined.action = v1::AUDIT_ACTION_CANCEL;
   combined.principal = "admin";
   EXPECT_EQ(Sequences(log_->List(combined)), (std::vector<uint64_t>{3}));
   AuditQuery none;
@@ -113,7 +113,7 @@ TEST_P(AuditLogTest, FiltersByPrincipalOperationActionAndTime) {
 }
 
 TEST_P(AuditLogTest, PagesByLimitAndAfterSequence) {
-  for (int i = 0; i < 5; ++i) Append(Entry(v1::START, "alice", "op-" + std::to_string(i), i));
+  for (int i = 0; i < 5; ++i) Append(Entry(v1::AUDIT_ACTION_START, "alice", "op-" + std::to_string(i), i));
   AuditQuery page;
   page.limit = 2;
   EXPECT_EQ(Sequences(log_->List(page)), (std::vector<uint64_t>{1, 2}));
@@ -129,9 +129,9 @@ TEST_P(AuditLogTest, LastFinishRevisionIsTheHighestFinishEntry) {
   absl::StatusOr<uint64_t> none = log_->LastFinishRevision();
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(*none, 0u);
-  Append(Entry(v1::FINISH, "alice", "op-1", 1, 12));
-  Append(Entry(v1::START, "alice", "op-2", 2, 99));  // not a FINISH: does not count
-  Append(Entry(v1::FINISH, "alice", "op-3", 3, 15));
+  Append(Entry(v1::AUDIT_ACTION_FINISH, "alice", "op-1", 1, 12));
+  Append(Entry(v1::AUDIT_ACTION_START, "alice", "op-2", 2, 99));  // not a FINISH: does not count
+  Append(Entry(v1::AUDIT_ACTION_FINISH, "alice", "op-3", 3, 15));
   absl::StatusOr<uint64_t> last = log_->LastFinishRevision();
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(*last, 15u);
@@ -155,9 +155,9 @@ TEST(SqliteAuditLogTest, SurvivesReopeningAndTheRemovalOfItsOperations) {
     ASSERT_TRUE((*store)->Commit({engine::Store::Change{record, event}}).ok());
     absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(path);
     ASSERT_TRUE(log.ok()) << log.status();
-    v1::AuditEntry start = Entry(v1::START, "alice", "op-1", 1);
+    v1::AuditEntry start = Entry(v1::AUDIT_ACTION_START, "alice", "op-1", 1);
     ASSERT_TRUE((*log)->Append(&start).ok());
-    v1::AuditEntry finish = Entry(v1::FINISH, "alice", "op-1", 2, 1);
+    v1::AuditEntry finish = Entry(v1::AUDIT_ACTION_FINISH, "alice", "op-1", 2, 1);
     ASSERT_TRUE((*log)->Append(&finish).ok());
     // Retention (or DeleteOperation) removes the operation, not its audit entries.
     ASSERT_TRUE((*store)->Delete("op-1").ok());
@@ -173,7 +173,7 @@ TEST(SqliteAuditLogTest, SurvivesReopeningAndTheRemovalOfItsOperations) {
   query.operation_id = "op-1";
   EXPECT_EQ(Sequences((*log)->List(query)), (std::vector<uint64_t>{1, 2}));
   // Numbering goes on after the last entry.
-  v1::AuditEntry next = Entry(v1::START, "bob", "op-2", 3);
+  v1::AuditEntry next = Entry(v1::AUDIT_ACTION_START, "bob", "op-2", 3);
   ASSERT_TRUE((*log)->Append(&next).ok());
   EXPECT_EQ(next.sequence(), 3u);
   absl::StatusOr<uint64_t> last = (*log)->LastFinishRevision();
@@ -187,7 +187,7 @@ TEST(SqliteAuditLogTest, TheTableRefusesUpdatesAndDeletes) {
   ASSERT_TRUE(store.ok()) << store.status();
   absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(path);
   ASSERT_TRUE(log.ok()) << log.status();
-  v1::AuditEntry entry = Entry(v1::START, "alice", "op-1", 1);
+  v1::AuditEntry entry = Entry(v1::AUDIT_ACTION_START, "alice", "op-1", 1);
   ASSERT_TRUE((*log)->Append(&entry).ok());
   absl::StatusOr<std::unique_ptr<sqlite::Database>> raw = store::SqliteStore::OpenDatabase(path);
   ASSERT_TRUE(raw.ok()) << raw.status();

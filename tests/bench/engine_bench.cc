@@ -203,7 +203,7 @@ double ProgressRate(int watchers) {
   }
   if (auto own = engine.OpenStatusStream("bench", rec->id, 0); own.ok()) Drain(own->get());
   for (std::thread& t : readers) t.join();
-  auto done = engine.Get(rec->id);
+  auto done = engine.Get("tester", rec->id);
   cursors.clear();
   engine.Shutdown(std::chrono::seconds(5));
   if (!done.ok() || !done->start_time || !done->end_time) return -1;

@@ -135,6 +135,12 @@ TEST(GpopctlArgsTest, ReportMigrationTableTemplate) {
   ASSERT_TRUE(command.ok()) << command.status();
   EXPECT_EQ(command->start.spec().report().format(), v1::MIGRATION_TABLE);
   EXPECT_EQ(command->out_file, "t.migtable");
+  EXPECT_FALSE(command->start.spec().report().include_dacl_principals());
+  command = Parse({"report", "--backup-id", "{B}", "--format", "migtable", "--include-dacl"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_TRUE(command->start.spec().report().include_dacl_principals());
+  ExpectUsageError({"report", "--gpo", "G", "--format", "xml", "--include-dacl"},
+                   "--include-dacl goes with --format migtable");
 }
 
 TEST(GpopctlArgsTest, DryRunOutAsksForTheHtmlPage) {

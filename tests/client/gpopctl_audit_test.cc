@@ -27,7 +27,7 @@ TEST(GpopctlAuditTest, FlagsBuildTheRequest) {
   EXPECT_EQ(command->verb, Verb::kAudit);
   EXPECT_EQ(command->audit.principal(), "alice");
   EXPECT_EQ(command->audit.operation_id(), "op-aaaaaaaaaaaaaaaaaaaaaaaaaa");
-  EXPECT_EQ(command->audit.action(), v1::CANCEL);
+  EXPECT_EQ(command->audit.action(), v1::AUDIT_ACTION_CANCEL);
   EXPECT_EQ(command->audit.start_time().seconds(), 1796205600);
   EXPECT_EQ(command->audit.end_time().seconds(), 1796209200);
   EXPECT_EQ(command->audit.end_time().nanos(), 500000000);
@@ -59,7 +59,7 @@ TEST(GpopctlAuditTest, TableShowsWhoWhatAndWhatChanged) {
   v1::AuditEntry* start = response.add_entries();
   start->set_sequence(1);
   start->set_principal("alice");
-  start->set_action(v1::START);
+  start->set_action(v1::AUDIT_ACTION_START);
   start->set_operation_id("op-1");
   start->set_kind(v1::IMPORT);
   start->add_gpos()->set_display_name("Finance Laptops");
@@ -67,7 +67,7 @@ TEST(GpopctlAuditTest, TableShowsWhoWhatAndWhatChanged) {
   v1::AuditEntry* finish = response.add_entries();
   finish->set_sequence(2);
   finish->set_principal("alice");
-  finish->set_action(v1::FINISH);
+  finish->set_action(v1::AUDIT_ACTION_FINISH);
   finish->set_operation_id("op-1");
   finish->set_kind(v1::IMPORT);
   finish->set_state(v1::SUCCEEDED);
@@ -76,7 +76,7 @@ TEST(GpopctlAuditTest, TableShowsWhoWhatAndWhatChanged) {
   finish->set_to_version(131074);
   v1::AuditEntry* failed = response.add_entries();
   failed->set_sequence(3);
-  failed->set_action(v1::FINISH);
+  failed->set_action(v1::AUDIT_ACTION_FINISH);
   failed->set_state(v1::FAILED);
   failed->set_effects(v1::NONE);
   google::rpc::ErrorInfo info;

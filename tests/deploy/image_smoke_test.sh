@@ -12,9 +12,11 @@
 #   - gpopd runs as the image's non-root user (uid from /proc);
 #   - the host's gpopctl (not the image's) backs up a GPO through it over 127.0.0.1 and lists
 #     the backup, and the backup is on the volume, owned by the image's user;
-#   - GET /metrics on its HTTP listener (the container's 127.0.0.1:8080), scraped from outside
-#     before and after the backup: the backup counted, its bytes (the backup folder's) and the
-#     store's commits;
+#   - GET /metrics on the metrics listener (--metrics_listen=0.0.0.0:9090 of the image's
+#     gpopd.conf), scraped from the host's own network namespace through a veth pair into the
+#     container's (as a Prometheus server in another pod would), before and after the backup:
+#     the backup counted, its bytes (the backup folder's) and the store's commits; the HTTP API
+#     listener (8080) is not reachable that way, it stays on the container's loopback;
 #   - SIGTERM drains it: gpopd exits 0 and logs its shutdown.
 # The oci-archive tarball is read back by skopeo and must carry the same config.
 # Usage (as root): image_smoke_test.sh [LAYOUT [GPOPCTL [GPOP_HEALTH]]]
@@ -105,6 +107,17 @@ read -r -t 120 _ <"$work/ns.fifo" || fail "the namespaces were not set up"
 netns=/proc/$container/ns/net
 from_outside() { nsenter --net="$netns" "$@"; }
 
+# A network between the host and the container, as a pod network: a veth pair, the host end
+# 10.250.0.1, the container's eth0 10.250.0.2 (a /30 of the private range, removed with the
+# container's namespace).
+veth=gpopsmk$$
+ip link add "$veth" type veth peer name eth0 netns "$container" || fail "cannot create a veth pair"
+ip addr add 10.250.0.1/30 dev "$veth"
+ip link set "$veth" up
+from_outside ip addr add 10.250.0.2/30 dev eth0
+from_outside ip link set eth0 up
+pod_ip=10.250.0.2
+
 echo "== readiness and liveness from outside (host gpop-health in the container's network)"
 from_outside "$probe" --address=127.0.0.1:50051 --service=gpop.v1.GroupPolicyOperations \
   --timeout=60s || fail "gpopd did not become ready"
@@ -136,17 +149,27 @@ print(blob(blob(idx["manifests"][0]["digest"])["config"]["digest"])["config"]["L
 nsenter --target "$gpopd_pid" --mount --net --pid --ipc --uts --root --wd --setuid "$uid" \
   --setgid "$gid" $health || fail "the HEALTHCHECK command ($health) failed"
 
-# GET /metrics on the container's 127.0.0.1:8080 (gpopd's HTTP listener), from outside.
-scrape() {
-  from_outside /usr/bin/python3 -c '
+# GET /metrics on the container's metrics listener, from the host's network namespace.
+fetch() {
+  /usr/bin/python3 -c '
 import sys, urllib.request
-with urllib.request.urlopen("http://127.0.0.1:8080/metrics", timeout=30) as r:
-    sys.stdout.write(r.read().decode())' >"$work/$1" || fail "GET /metrics failed"
+with urllib.request.urlopen(sys.argv[1], timeout=30) as r:
+    sys.stdout.write(r.read().decode())' "$1"
 }
+scrape() { fetch "http://$pod_ip:9090/metrics" >"$work/$1" || fail "GET $pod_ip:9090/metrics failed"; }
 # The value of one sample line ("name{labels} value"); 0 when absent (a counter not yet moved).
 sample() { awk -v s="$2" '$1 == s { v = $2 } END { printf "%.0f\n", v }' "$work/$1"; }
 scrape metrics-before.txt
-echo "== /metrics before: $(wc -l <"$work/metrics-before.txt") lines"
+echo "== /metrics from the host at $pod_ip:9090 before: $(wc -l <"$work/metrics-before.txt") lines"
+# The API's HTTP listener is on the container's loopback only: not reachable from the host.
+if fetch "http://$pod_ip:8080/metrics" >/dev/null 2>&1; then
+  fail "the HTTP API listener answers on the pod address"
+fi
+from_outside /usr/bin/python3 -c '
+import urllib.request
+urllib.request.urlopen("http://127.0.0.1:8080/metrics", timeout=30).read()' ||
+  fail "the HTTP listener does not answer on the container's loopback"
+echo "== the HTTP API listener (8080) answers on the container's loopback only"
 
 echo "== gpopctl (host binary) backs up \"Server Hardening\" through the container's 127.0.0.1:50051"
 export GPOP_SERVER=127.0.0.1:50051

@@ -8,6 +8,8 @@ with the image (user, volume, entrypoint) and with gpopd's flags:
   - the state directory /var/lib/gpop and /sysvol on PersistentVolumeClaims of this manifest;
   - TLS and token flags read files of the mounted Secret, and the Secret has those keys;
   - terminationGracePeriodSeconds = --shutdown_grace + --shutdown_deadline + 10 s;
+  - Prometheus scrapes --metrics_listen: a non-loopback address whose port is the "metrics"
+    container port, the prometheus.io/port annotation and a port of the Service;
   - every flag is one gpopd --helpfull lists (or one of the PENDING flags, none now).
 
 Usage: kubernetes_manifest_test.py REPO_ROOT GPOPD
@@ -175,6 +177,19 @@ class ManifestTest(unittest.TestCase):
             if "secret" in volume:
                 self.assertEqual(volume["secret"]["defaultMode"] & 0o007, 0,
                                  "secret files must not be world-readable")
+
+    def test_prometheus_scrapes_the_metrics_listener(self):
+        host, port = self.flag("metrics_listen").rsplit(":", 1)
+        self.assertNotIn(host, ("127.0.0.1", "localhost", "[::1]"),
+                         "a loopback --metrics_listen cannot be scraped from another pod")
+        ports = {p["name"]: p["containerPort"] for p in self.container["ports"]}
+        self.assertEqual(ports.get("metrics"), int(port))
+        annotations = self.deployment["spec"]["template"]["metadata"]["annotations"]
+        self.assertEqual(annotations["prometheus.io/scrape"], "true")
+        self.assertEqual(annotations["prometheus.io/port"], port)
+        self.assertEqual(annotations["prometheus.io/path"], "/metrics")
+        (service,) = self.by_kind["Service"].values()
+        self.assertIn("metrics", {p["targetPort"] for p in service["spec"]["ports"]})
 
     def test_termination_grace_matches_shutdown_grace(self):
         grace = duration_seconds(self.flag("shutdown_grace"))

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gpop/v1/audit.grpc.pb.h"
@@ -77,13 +78,21 @@ class AuditedServer {
     context.AddMetadata("authorization", std::string("Bearer ") + token);
     return stub_->StartOperation(&context, request, op);
   }
-  grpc::Status Cancel(const std::string& token, const std::string& id) {
+  grpc::Status Cancel(const std::string& token, const std::string& id,
+                      v1::Operation* out = nullptr) {
     grpc::ClientContext context;
     context.AddMetadata("authorization", std::string("Bearer ") + token);
     v1::CancelRequest request;
     request.set_operation_id(id);
     v1::Operation op;
-    return stub_->Cancel(&context, request, &op);
+    return stub_->Cancel(&context, request, out != nullptr ? out : &op);
+  }
+  grpc::Status Get(const std::string& token, const std::string& id, v1::Operation* out) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string("Bearer ") + token);
+    v1::GetOperationRequest request;
+    request.set_operation_id(id);
+    return stub_->GetOperation(&context, request, out);
   }
   grpc::Status Delete(const std::string& token, const std::string& id) {
     grpc::ClientContext context;
@@ -175,12 +184,18 @@ TEST_F(AuditTest, RecordsWhoStartedCancelledAndDeletedAndHowItEnded) {
   server.WaitFinished(done.id());
   v1::Operation cancelled;
   ASSERT_TRUE(server.Start(kAliceToken, SyntheticBackup(500, 20), &cancelled).ok());
-  ASSERT_TRUE(server.Cancel(kAdminToken, cancelled.id()).ok());
+  v1::Operation cancel_answer;
+  ASSERT_TRUE(server.Cancel(kAdminToken, cancelled.id(), &cancel_answer).ok());
+  EXPECT_TRUE(cancel_answer.cancel_requested());
+  EXPECT_EQ(cancel_answer.cancelled_by(), "admin");
   server.WaitFinished(cancelled.id());
+  v1::Operation got;
+  ASSERT_TRUE(server.Get(kAliceToken, cancelled.id(), &got).ok());
+  EXPECT_EQ(got.cancelled_by(), "admin");
   ASSERT_TRUE(server.Delete(kAdminToken, done.id()).ok());
 
   std::vector<v1::AuditEntry> first = server.Entries(done.id());
-  ASSERT_EQ(Actions(first), (std::vector<v1::AuditAction>{v1::START, v1::FINISH, v1::DELETE}));
+  ASSERT_EQ(Actions(first), (std::vector<v1::AuditAction>{v1::AUDIT_ACTION_START, v1::AUDIT_ACTION_FINISH, v1::AUDIT_ACTION_DELETE}));
   EXPECT_EQ(first[0].principal(), "alice");
   EXPECT_EQ(first[0].request_id(), "req-audit-1");
   EXPECT_EQ(first[0].request().spec().backup().gpo().display_name(), "Synthetic GPO");
@@ -195,8 +210,16 @@ TEST_F(AuditTest, RecordsWhoStartedCancelledAndDeletedAndHowItEnded) {
   EXPECT_EQ(first[2].principal(), "admin");
 
   std::vector<v1::AuditEntry> second = server.Entries(cancelled.id());
-  ASSERT_EQ(Actions(second), (std::vector<v1::AuditAction>{v1::START, v1::CANCEL, v1::FINISH}));
+  // CANCEL is written when the Cancel call returns, FINISH when the recorder sees the terminal
+  // event: a run that stops at once may end before the Cancel call returns.
+  ASSERT_EQ(second.size(), 3u);
+  if (second[1].action() == v1::AUDIT_ACTION_FINISH) std::swap(second[1], second[2]);
+  ASSERT_EQ(Actions(second), (std::vector<v1::AuditAction>{v1::AUDIT_ACTION_START, v1::AUDIT_ACTION_CANCEL, v1::AUDIT_ACTION_FINISH}));
   EXPECT_EQ(second[1].principal(), "admin");
+  EXPECT_EQ(second[1].cancelled_by(), "admin");
+  EXPECT_EQ(second[2].principal(), "alice");  // the owner
+  EXPECT_EQ(second[2].cancelled_by(), "admin");
+  EXPECT_EQ(first[1].cancelled_by(), "");
   EXPECT_EQ(second[2].state(), v1::CANCELLED);
   EXPECT_EQ(second[2].effects(), v1::NONE);
   EXPECT_EQ(second[2].error().code(), static_cast<int>(grpc::StatusCode::CANCELLED));
@@ -218,7 +241,7 @@ TEST_F(AuditTest, RefusedCallsLeaveNoEntry) {
   EXPECT_EQ(server.Cancel(kViewerToken, op.id()).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(server.Start(kFinanceToken, SyntheticBackup(1, 1), &refused).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(Actions(server.Entries()), (std::vector<v1::AuditAction>{v1::START}));
+  EXPECT_EQ(Actions(server.Entries()), (std::vector<v1::AuditAction>{v1::AUDIT_ACTION_START}));
   ASSERT_TRUE(server.Cancel(kAliceToken, op.id()).ok());
   server.WaitFinished(op.id());
 }
@@ -251,7 +274,7 @@ TEST_F(AuditTest, PagesWithSealedTokensAndFilters) {
   for (const std::string& id : ids) server.WaitFinished(id);
   v1::ListAuditEntriesRequest request;
   request.set_principal("alice");
-  request.set_action(v1::START);
+  request.set_action(v1::AUDIT_ACTION_START);
   request.set_page_size(2);
   std::vector<std::string> seen;
   v1::ListAuditEntriesResponse page;
@@ -261,7 +284,7 @@ TEST_F(AuditTest, PagesWithSealedTokensAndFilters) {
     ASSERT_TRUE(server.List(kAdminToken, request, &page).ok());
     for (const v1::AuditEntry& e : page.entries()) {
       EXPECT_EQ(e.principal(), "alice");
-      EXPECT_EQ(e.action(), v1::START);
+      EXPECT_EQ(e.action(), v1::AUDIT_ACTION_START);
       seen.push_back(e.operation_id());
     }
     ++pages;
@@ -308,7 +331,7 @@ TEST_F(AuditTest, SurvivesRestartsAndTheRetentionOfOperations) {
   AuditedServer restarted(dir_, options);
   EXPECT_EQ(restarted.engine().stats().retained_operations, 1);  // `first` is gone
   std::vector<v1::AuditEntry> entries = restarted.Entries(first_id);
-  EXPECT_EQ(Actions(entries), (std::vector<v1::AuditAction>{v1::START, v1::FINISH}));
+  EXPECT_EQ(Actions(entries), (std::vector<v1::AuditAction>{v1::AUDIT_ACTION_START, v1::AUDIT_ACTION_FINISH}));
   EXPECT_EQ(restarted.Entries().size(), 4u);
   // Entries go on numbering after the restart, and the restart wrote no FINISH twice.
   v1::Operation third;

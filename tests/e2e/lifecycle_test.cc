@@ -186,14 +186,15 @@ TEST(LifecycleTest, ShutdownDrainsStreamsAndFinishesRunningOperations) {
   } else {
     EXPECT_EQ(results[1].status.error_code(), grpc::StatusCode::UNAVAILABLE);
   }
-  absl::StatusOr<engine::OperationRecord> slow_record = server.engine().Get(slow.id());
+  absl::StatusOr<engine::OperationRecord> slow_record = server.engine().Get("tester", slow.id());
   ASSERT_TRUE(slow_record.ok());
   EXPECT_NE(slow_record->state, core::OperationState::kRunning);
 
   // The queued one stays queued for the next start; its stream ended with SHUTTING_DOWN.
   EXPECT_EQ(results[2].status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(ErrorInfoOf(results[2].status).reason(), "SHUTTING_DOWN");
-  absl::StatusOr<engine::OperationRecord> queued_record = server.engine().Get(queued.id());
+  absl::StatusOr<engine::OperationRecord> queued_record =
+      server.engine().Get("tester", queued.id());
   ASSERT_TRUE(queued_record.ok());
   EXPECT_EQ(queued_record->state, core::OperationState::kQueued);
   EXPECT_FALSE(server.engine().serving());

@@ -117,7 +117,7 @@ TEST_F(EngineTest, StartStreamSucceeded) {
   for (size_t i = 0; i < d.events.size(); ++i) EXPECT_EQ(d.events[i].sequence, i + 1);
   EXPECT_EQ(d.events.back().effects, core::Effects::kApplied);
   EXPECT_TRUE(std::holds_alternative<core::GpoInfo>(d.events.back().result));
-  auto got = engine_->Get(rec.id);
+  auto got = engine_->Get("tester", rec.id);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->state, OperationState::kSucceeded);
   EXPECT_EQ(got->last_sequence, 3u);
@@ -174,7 +174,7 @@ TEST_F(EngineTest, StoreFailureAfterDispatchLetsShutdownFinish) {
   engine_->Shutdown(std::chrono::seconds(30));           // returns: nothing is left running
   EXPECT_FALSE(backend_.started(rec.id));
   EXPECT_EQ(engine_->stats().running, 0);
-  auto got = engine_->Get(rec.id);  // reads keep working
+  auto got = engine_->Get("tester", rec.id);  // reads keep working
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->state, OperationState::kQueued);
 }
@@ -185,9 +185,12 @@ TEST_F(EngineTest, CancelWhileRunning) {
   backend_.WaitStarted(rec.id);
   auto watcher1 = Stream(rec.id);
   auto watcher2 = Stream(rec.id);
-  auto cancelled = engine_->Cancel(rec.id);
+  auto cancelled = engine_->Cancel("carol", rec.id);
   ASSERT_TRUE(cancelled.ok());
   EXPECT_TRUE(cancelled->cancel_requested);
+  EXPECT_EQ(cancelled->cancelled_by, "carol");
+  // A second caller asking again does not take the first one's place.
+  EXPECT_EQ(engine_->Cancel("dave", rec.id)->cancelled_by, "carol");
   for (Cursor* c : {watcher1.get(), watcher2.get()}) {
     Drained d = DrainToEnd(c);
     EXPECT_EQ(States(d.events), (std::vector<OperationState>{
@@ -206,10 +209,11 @@ TEST_F(EngineTest, CancelWhileQueuedIsImmediate) {
   OperationRecord first = StartOk(kGpoA);
   backend_.WaitStarted(first.id);
   OperationRecord second = StartOk(kGpoB);
-  EXPECT_EQ(engine_->Get(second.id)->state, OperationState::kQueued);
-  auto cancelled = engine_->Cancel(second.id);
+  EXPECT_EQ(engine_->Get("tester", second.id)->state, OperationState::kQueued);
+  auto cancelled = engine_->Cancel("carol", second.id);
   ASSERT_TRUE(cancelled.ok());
   EXPECT_EQ(cancelled->state, OperationState::kCancelled);
+  EXPECT_EQ(engine_->Get("tester", second.id)->cancelled_by, "carol");
   EXPECT_EQ(cancelled->effects, core::Effects::kNone);
   EXPECT_FALSE(backend_.started(second.id));
   backend_.Open(first.id);
@@ -220,13 +224,14 @@ TEST_F(EngineTest, CancelAfterDoneChangesNothing) {
   OperationRecord rec = StartOk();
   backend_.Open(rec.id);
   DrainToEnd(Stream(rec.id).get());
-  auto before = engine_->Get(rec.id);
-  auto after = engine_->Cancel(rec.id);
+  auto before = engine_->Get("tester", rec.id);
+  auto after = engine_->Cancel("tester", rec.id);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->state, OperationState::kSucceeded);
   EXPECT_EQ(after->last_sequence, before->last_sequence);
   EXPECT_FALSE(after->cancel_requested);
-  EXPECT_EQ(engine_->Cancel(rec.id)->revision, before->revision);  // idempotent
+  EXPECT_EQ(after->cancelled_by, "");
+  EXPECT_EQ(engine_->Cancel("tester", rec.id)->revision, before->revision);  // idempotent
 }
 
 TEST_F(EngineTest, CancelAfterCommitPointDoesNotApply) {
@@ -234,13 +239,25 @@ TEST_F(EngineTest, CancelAfterCommitPointDoesNotApply) {
   backend_.set_commit_at_start(true);
   OperationRecord rec = StartOk();
   backend_.WaitStarted(rec.id);
-  auto c = engine_->Cancel(rec.id);
+  auto c = engine_->Cancel("carol", rec.id);
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->state, OperationState::kRunning);  // no CANCELLING: too late
+  // No event follows, yet the visible record says at once that a cancel was asked, and by whom.
+  EXPECT_TRUE(c->cancel_requested);
+  EXPECT_EQ(c->cancelled_by, "carol");
+  auto got = engine_->Get("tester", rec.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->cancel_requested);
+  EXPECT_EQ(got->cancelled_by, "carol");
+  EXPECT_EQ(got->last_sequence, c->last_sequence);
   backend_.Open(rec.id);
   Drained d = DrainToEnd(Stream(rec.id).get());
   EXPECT_EQ(d.events.back().state, OperationState::kSucceeded);
   EXPECT_EQ(d.events.back().effects, core::Effects::kApplied);
+  auto done = engine_->Get("tester", rec.id);
+  ASSERT_TRUE(done.ok());
+  EXPECT_TRUE(done->cancel_requested);
+  EXPECT_EQ(done->cancelled_by, "carol");
 }
 
 TEST_F(EngineTest, DeadlineWhileQueuedFails) {
@@ -257,7 +274,7 @@ TEST_F(EngineTest, DeadlineWhileQueuedFails) {
   ASSERT_TRUE(second.ok());
   clock_.Advance(std::chrono::seconds(11));
   engine_->AwaitMaintenance();  // the timer's work runs on the maintenance thread
-  auto got = engine_->Get(second->id);
+  auto got = engine_->Get("tester", second->id);
   EXPECT_EQ(got->state, OperationState::kFailed);
   EXPECT_EQ(got->error->code, core::Code::kDeadlineExceeded);
   EXPECT_EQ(got->effects, core::Effects::kNone);
@@ -405,7 +422,7 @@ TEST_F(EngineTest, WriteLocksSerializeReadLocksShare) {
   OperationRecord a = StartOk(kGpoA);
   OperationRecord b = StartOk(kGpoB);
   backend_.WaitStarted(a.id);
-  EXPECT_EQ(engine_->Get(b.id)->state, OperationState::kQueued);
+  EXPECT_EQ(engine_->Get("tester", b.id)->state, OperationState::kQueued);
   // Two reports of one GPO only read: they run together.
   core::ReportSpec rs;
   rs.subject = core::GpoRef{kGpoA, ""};
@@ -436,8 +453,8 @@ TEST_F(EngineTest, FirstComeFirstServedLocks) {
   backend_.WaitStarted(r1->id);
   auto w = engine_->Start(write);  // waits for r1
   auto r2 = engine_->Start(read);  // must not overtake the waiting writer
-  EXPECT_EQ(engine_->Get(w->id)->state, OperationState::kQueued);
-  EXPECT_EQ(engine_->Get(r2->id)->state, OperationState::kQueued);
+  EXPECT_EQ(engine_->Get("tester", w->id)->state, OperationState::kQueued);
+  EXPECT_EQ(engine_->Get("tester", r2->id)->state, OperationState::kQueued);
   backend_.Open(r1->id);
   backend_.WaitStarted(w->id);
   EXPECT_FALSE(backend_.started(r2->id));
@@ -471,7 +488,8 @@ TEST_F(EngineTest, ResumeEdgeCases) {
   auto expired = engine_->OpenStatusStream("alice", rec.id, 0);
   EXPECT_EQ(expired.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(ErrorOf(expired.status()).reason, core::reason::kOperationExpired);
-  EXPECT_EQ(ErrorOf(engine_->Get(rec.id).status()).reason, core::reason::kOperationExpired);
+  EXPECT_EQ(ErrorOf(engine_->Get("tester", rec.id).status()).reason,
+            core::reason::kOperationExpired);
 }
 
 TEST_F(EngineTest, SlowReaderSkipsStaleProgressNeverEvents) {
@@ -594,7 +612,7 @@ TEST_F(EngineTest, ListThenWatchMissesAndRepeatsNothing) {
     last_seq[ev->operation_id] = ev->sequence;
     if (core::IsTerminal(ev->state)) ++terminal;
   }
-  for (auto& id : ids) EXPECT_EQ(last_seq[id], engine_->Get(id)->last_sequence);
+  for (auto& id : ids) EXPECT_EQ(last_seq[id], engine_->Get("tester", id)->last_sequence);
 }
 
 TEST_F(EngineTest, WatchCursorExpiresWhenTooOld) {
@@ -648,7 +666,8 @@ TEST_F(EngineTest, ShutdownDrains) {
   EXPECT_EQ(d1.events.back().state, OperationState::kSucceeded);
   Drained d2 = DrainToEnd(stream_queued.get());
   EXPECT_EQ(d2.end.code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(engine_->Get(queued.id)->state, OperationState::kQueued);  // runs after restart
+  EXPECT_EQ(engine_->Get("tester", queued.id)->state,
+            OperationState::kQueued);  // runs after restart
 }
 
 TEST_F(EngineTest, ShutdownCancelsAfterGrace) {
@@ -660,7 +679,7 @@ TEST_F(EngineTest, ShutdownCancelsAfterGrace) {
   while (clock_.pending_timers() <= timers_before) std::this_thread::yield();  // grace timer
   clock_.Advance(std::chrono::seconds(31));
   stopper.join();
-  auto got = engine_->Get(running.id);
+  auto got = engine_->Get("tester", running.id);
   EXPECT_EQ(got->state, OperationState::kCancelled);
   EXPECT_EQ(got->error->reason, core::reason::kShuttingDown);
   EXPECT_EQ(got->effects, core::Effects::kNone);
@@ -700,12 +719,12 @@ TEST_F(EngineTest, RecoveryAfterRestart) {
   GateBackend backend2;
   Engine second(EngineOptions{}, &backend2, &crashed, &clock_);
   ASSERT_TRUE(second.Recover().ok());
-  auto r = second.Get(running.id);
+  auto r = second.Get("tester", running.id);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->state, OperationState::kFailed);
   EXPECT_EQ(r->error->reason, core::reason::kServerRestarted);
   EXPECT_EQ(r->effects, core::Effects::kNone);
-  EXPECT_EQ(second.Get(done.id)->state, OperationState::kSucceeded);
+  EXPECT_EQ(second.Get("tester", done.id)->state, OperationState::kSucceeded);
   backend2.WaitStarted(queued.id);  // queued work runs again
   backend2.Open(queued.id);
   auto s = second.OpenStatusStream("alice", queued.id, 0);
@@ -860,7 +879,7 @@ TEST(EngineRecoveryTest, WatchAcrossRevisionGapsAfterRestart) {
       DrainToEnd(engine.OpenStatusStream("alice", rec->id, 0)->get());
       ids.push_back(rec->id);
     }
-    ASSERT_TRUE(engine.Delete(ids[1]).ok());  // revisions 4-6 leave the store
+    ASSERT_TRUE(engine.Delete("tester", ids[1]).ok());  // revisions 4-6 leave the store
     engine.Shutdown(Duration::zero());
   }
   GateBackend backend2;

@@ -6,9 +6,9 @@
 #include "service/engine/engine.h"
 #include "service/engine/status_convert.h"
 #include "service/store/memory_store.h"
-#include "tests/store/forwarding_store.h"
 #include "tests/engine/cursor_testing.h"
 #include "tests/engine/gate_backend.h"
+#include "tests/store/forwarding_store.h"
 
 namespace gpop::engine {
 namespace {
@@ -88,11 +88,11 @@ TEST(MaintenanceTest, TimersNeverWriteTheStoreOnTheClockThread) {
   on_clock_thread = false;
   engine.AwaitMaintenance();
   DrainToEnd(engine.OpenStatusStream("alice", running->id, 0)->get());
-  auto timed_out = engine.Get(running->id);
+  auto timed_out = engine.Get("tester", running->id);
   ASSERT_TRUE(timed_out.ok());
   ASSERT_TRUE(timed_out->error.has_value());
   EXPECT_EQ(timed_out->error->code, core::Code::kDeadlineExceeded);
-  auto never_ran = engine.Get(queued->id);
+  auto never_ran = engine.Get("tester", queued->id);
   ASSERT_TRUE(never_ran.ok());
   EXPECT_EQ(never_ran->state, OperationState::kFailed);
   ASSERT_TRUE(never_ran->error.has_value());
@@ -102,7 +102,8 @@ TEST(MaintenanceTest, TimersNeverWriteTheStoreOnTheClockThread) {
   clock.Advance(std::chrono::minutes(20));  // retention of the finished one
   on_clock_thread = false;
   engine.AwaitMaintenance();
-  EXPECT_EQ(ToError(engine.Get(finished->id).status()).reason, core::reason::kOperationExpired);
+  EXPECT_EQ(ToError(engine.Get("tester", finished->id).status()).reason,
+            core::reason::kOperationExpired);
   EXPECT_EQ(store.calls_on_clock(), 0);
   engine.Shutdown(Duration::zero());
 }
@@ -129,10 +130,12 @@ TEST(MaintenanceTest, CountRetentionRemovesTheOldestFinished) {
   }
   EXPECT_EQ(engine.stats().retained_operations, 2);
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(ToError(engine.Get(ids[i]).status()).reason, core::reason::kOperationExpired) << i;
+    EXPECT_EQ(ToError(engine.Get("tester", ids[i]).status()).reason,
+              core::reason::kOperationExpired)
+        << i;
   }
-  EXPECT_TRUE(engine.Get(ids[3]).ok());
-  EXPECT_TRUE(engine.Get(ids[4]).ok());
+  EXPECT_TRUE(engine.Get("tester", ids[3]).ok());
+  EXPECT_TRUE(engine.Get("tester", ids[4]).ok());
   auto snap = store.Load();
   ASSERT_TRUE(snap.ok());
   EXPECT_EQ(snap->operations.size(), 2u);  // removed from the store too

@@ -55,7 +55,7 @@ TEST(ShutdownBoundTest, ABackendIgnoringCancelIsAbandonedAndRecoveredAtTheNextSt
     }
     clock.Advance(std::chrono::seconds(5));  // the bound
     stopper.join();
-    auto got = engine.Get(id);
+    auto got = engine.Get("tester", id);
     ASSERT_TRUE(got.ok());
     EXPECT_EQ(got->state, OperationState::kCancelling);
   }
@@ -71,7 +71,7 @@ TEST(ShutdownBoundTest, ABackendIgnoringCancelIsAbandonedAndRecoveredAtTheNextSt
   backend->set_stop_on_cancel(true);
   Engine again(o, backend, &store, &clock);
   ASSERT_TRUE(again.Recover().ok());
-  auto got = again.Get(id);
+  auto got = again.Get("tester", id);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->state, OperationState::kCancelled);
   EXPECT_EQ(got->effects, core::Effects::kNone);

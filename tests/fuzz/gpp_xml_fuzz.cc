@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 #include <vector>
@@ -23,8 +24,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   machine.preferences = &prefs;
   gpop::sysvol::Report report = gpop::sysvol::BuildReport({}, machine, {});
   (void)gpop::sysvol::RenderReportHtml(report);
-  auto back = gpop::sysvol::ParseReportXml(gpop::sysvol::WriteReportXml(report), "fuzz.xml");
+  const std::string written = gpop::sysvol::WriteReportXml(report);
+  auto back = gpop::sysvol::ParseReportXml(written, "fuzz.xml");
   // What gpop writes, gpop reads: a report of a parsed file must read back.
-  if (!back.ok()) std::abort();
+  if (!back.ok()) {
+    std::fprintf(stderr, "the report does not read back: %s\n%s\n",
+                 back.status().error().message.c_str(), written.c_str());
+    std::abort();
+  }
   return 0;
 }

@@ -26,6 +26,26 @@ TEST(AddressTest, OtherLiteralsAndNames) {
   EXPECT_FALSE(IsLoopbackIp(""));
 }
 
+TEST(AddressTest, ListenAddresses) {
+  std::optional<ListenAddress> any = ParseListenAddress("0.0.0.0:9090");
+  ASSERT_TRUE(any);
+  EXPECT_FALSE(any->ip.v6);
+  EXPECT_EQ(any->port, 9090);
+  std::optional<ListenAddress> local = ParseListenAddress("localhost:0");
+  ASSERT_TRUE(local);
+  EXPECT_EQ(local->ip.bytes[0], 127);
+  EXPECT_EQ(local->port, 0);
+  std::optional<ListenAddress> v6 = ParseListenAddress("[::1]:65535");
+  ASSERT_TRUE(v6);
+  EXPECT_TRUE(v6->ip.v6);
+  EXPECT_EQ(v6->port, 65535);
+  ASSERT_TRUE(ParseListenAddress(":80"));
+  for (const char* bad : {"", "9090", "host.example:80", "1.2.3.4:", "1.2.3.4:65536", "1.2.3.4:-1",
+                          "::1:80", "[1.2.3.4]:80", "[::1]80", "1.2.3.4:8a"}) {
+    EXPECT_FALSE(ParseListenAddress(bad)) << bad;
+  }
+}
+
 TEST(AddressTest, ParsesBytesInNetworkOrder) {
   auto v4 = ParseIpAddress("192.168.1.2");
   ASSERT_TRUE(v4);

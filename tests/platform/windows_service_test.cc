@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
 #include <vector>
 
 namespace gpop::platform {
@@ -61,6 +62,52 @@ TEST(WindowsServiceControlTest, StartStopIsAPlannedShutdown) {
   EXPECT_EQ(r[3].dwWin32ExitCode, static_cast<DWORD>(NO_ERROR));
   for (const SERVICE_STATUS& s : r) {
     EXPECT_EQ(s.dwServiceType, static_cast<DWORD>(SERVICE_WIN32_OWN_PROCESS));
+  }
+}
+
+// Tells when a STOP_PENDING was reported, i.e. a stop control is inside OnControl.
+class StopPendingReporter : public ServiceStatusReporter {
+ public:
+  void Report(const SERVICE_STATUS& status) override {
+    core::MutexLock lock(&mu_);
+    if (status.dwCurrentState == SERVICE_STOP_PENDING) stop_pending_ = true;
+    last_state_ = status.dwCurrentState;
+    cv_.SignalAll();
+  }
+  void WaitForStopPending() {
+    core::MutexLock lock(&mu_);
+    while (!stop_pending_) cv_.Wait(&mu_);
+  }
+  DWORD last_state() {
+    core::MutexLock lock(&mu_);
+    return last_state_;
+  }
+
+ private:
+  core::Mutex mu_;
+  core::CondVar cv_;
+  bool stop_pending_ GPOP_GUARDED_BY(mu_) = false;
+  DWORD last_state_ GPOP_GUARDED_BY(mu_) = 0;
+};
+
+// The SCM's stop races the body's end: the body may return (for its own reason) while the
+// handler thread is inside OnControl(STOP). Stopped() must not return before the handler pulled
+// the trigger, since the body destroys the trigger right after (it lives on ServiceMain's
+// stack); a trigger pulled after Stopped() returned would be a use after free.
+TEST(WindowsServiceControlTest, AStopInFlightEndsBeforeStoppedReturns) {
+  for (int round = 0; round < 50; ++round) {
+    StopPendingReporter reporter;
+    ShutdownTrigger trigger;
+    WindowsServiceControl control(&reporter, &trigger, kStopHint);
+    control.Starting();
+    control.Running();
+    std::thread scm([&control] { control.OnControl(SERVICE_CONTROL_STOP); });
+    reporter.WaitForStopPending();  // the handler is past its STOPPED check
+    control.Stopped(0);
+    const bool triggered_when_stopped = trigger.triggered();
+    scm.join();
+    ASSERT_TRUE(triggered_when_stopped) << "round " << round;
+    EXPECT_EQ(reporter.last_state(), static_cast<DWORD>(SERVICE_STOPPED));
   }
 }
 

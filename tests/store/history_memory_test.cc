@@ -84,7 +84,7 @@ class HistoryMemoryTest : public ::testing::Test {
   }
 
   size_t ContentSize(const std::string& id) {
-    auto rec = engine_->Get(id);
+    auto rec = engine_->Get("tester", id);
     EXPECT_TRUE(rec.ok()) << rec.status();
     if (!rec.ok()) return 0;
     const core::ReportInfo* report = ReportOf(rec->result);

@@ -57,6 +57,18 @@ TEST(RecordCodecTest, DryRunAndSafetyFieldsSurvive) {
   }
 }
 
+TEST(RecordCodecTest, ReportDaclOptionSurvives) {
+  core::ReportSpec report;
+  report.subject = core::BackupRef{"", "{B}"};
+  report.format = core::ReportFormat::kMigrationTable;
+  report.include_dacl_principals = true;
+  auto back = DecodeRecord(EncodeRecord(Record(report)));
+  ASSERT_TRUE(back.ok()) << back.status();
+  const auto& r = std::get<core::ReportSpec>(back->spec);
+  EXPECT_EQ(r.format, core::ReportFormat::kMigrationTable);
+  EXPECT_TRUE(r.include_dacl_principals);
+}
+
 TEST(RecordCodecTest, GpoResultFieldsSurvive) {
   engine::OperationRecord r = Record(core::RestoreSpec{});
   core::GpoInfo gpo;
@@ -90,19 +102,33 @@ TEST(RecordCodecTest, VersionOneBytesAreStillRead) {
   bytes += '\x03';
   bytes += "{B}";
   const std::string rest = EncodeRecord(Record(core::RestoreSpec{}));
-  // Everything after the v2 restore spec (location, id, 3 flags) is the same in v1.
-  const std::string v2_prefix = std::string("\x02\x04op-1\x02\x01\x01\x00\x00", 11);
-  ASSERT_EQ(rest.substr(0, v2_prefix.size()), v2_prefix);
-  bytes += rest.substr(v2_prefix.size() + 3);  // skip safety_backup, dry_run, dry_run_report
+  // Everything after the restore spec (location, id, 3 flags) is the same in v1, up to the
+  // cancelled_by string that v3 added last (empty here: one byte).
+  const std::string current_prefix = std::string("\x04\x04op-1\x02\x01\x01\x00\x00", 11);
+  ASSERT_EQ(rest.substr(0, current_prefix.size()), current_prefix);
+  ASSERT_EQ(rest.back(), '\x00');
+  // Skip safety_backup, dry_run, dry_run_report; drop cancelled_by.
+  bytes += rest.substr(current_prefix.size() + 3, rest.size() - current_prefix.size() - 3 - 1);
   auto back = DecodeRecord(bytes);
   ASSERT_TRUE(back.ok()) << back.status();
   const auto& spec = std::get<core::RestoreSpec>(back->spec);
   EXPECT_EQ(spec.backup.backup_id, "{B}");
   EXPECT_TRUE(spec.safety_backup);
   EXPECT_FALSE(spec.dry_run);
+  EXPECT_EQ(back->cancelled_by, "");
   std::string future = EncodeRecord(Record(core::RestoreSpec{}));
-  future[0] = '\x03';
+  future[0] = static_cast<char>(future[0] + 1);  // one past the newest version
   EXPECT_FALSE(DecodeRecord(future).ok());
+}
+
+TEST(RecordCodecTest, CancelledByRoundTrips) {
+  engine::OperationRecord rec = Record(core::BackupSpec{});
+  rec.cancel_requested = true;
+  rec.cancelled_by = "carol";
+  auto back = DecodeRecord(EncodeRecord(rec));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->cancel_requested);
+  EXPECT_EQ(back->cancelled_by, "carol");
 }
 
 }  // namespace

@@ -122,7 +122,7 @@ TEST_F(RestartTest, CrashRecoversEveryState) {
     cancelling = *first.Start(Report(kGpoB));  // reads only: runs beside the backup
     WaitForState(&first, running.id, OperationState::kRunning);
     WaitForState(&first, cancelling.id, OperationState::kRunning);
-    ASSERT_TRUE(first.Cancel(cancelling.id).ok());
+    ASSERT_TRUE(first.Cancel("tester", cancelling.id).ok());
     WaitForState(&first, cancelling.id, OperationState::kCancelling);
     queued = *first.Start(Backup(kGpoC));  // both executor threads are busy
     revision = first.stats().revision;
@@ -148,14 +148,14 @@ TEST_F(RestartTest, CrashRecoversEveryState) {
   // Running (no intent to roll forward): FAILED, SERVER_RESTARTED, effects NONE. Recovery may
   // settle it after Recover returns: wait for its terminal event on its stream.
   Drain(&second, running.id);
-  auto r = second.Get(running.id);
+  auto r = second.Get("tester", running.id);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->state, OperationState::kFailed);
   EXPECT_EQ(r->error->reason, core::reason::kServerRestarted);
   EXPECT_EQ(r->effects, core::Effects::kNone);
   // Cancelling: CANCELLED.
   Drain(&second, cancelling.id);
-  EXPECT_EQ(second.Get(cancelling.id)->state, OperationState::kCancelled);
+  EXPECT_EQ(second.Get("tester", cancelling.id)->state, OperationState::kCancelled);
   // Queued: runs now, its sequence numbers continue, its revisions are new.
   backend.WaitStarted(queued.id);
   backend.Open(queued.id);
@@ -186,7 +186,7 @@ TEST_F(RestartTest, RequestIdAndExpiredIdsSurvive) {
     backend.Open(removed.id);
     Drain(&first, kept.id);
     Drain(&first, removed.id);
-    ASSERT_TRUE(first.Delete(removed.id).ok());
+    ASSERT_TRUE(first.Delete("tester", removed.id).ok());
     revision = first.stats().revision;
     first.Shutdown(Duration::zero());
   }
@@ -202,7 +202,7 @@ TEST_F(RestartTest, RequestIdAndExpiredIdsSurvive) {
   auto reused = second.Start(Backup(kGpoC, "req-1"));
   EXPECT_EQ(engine::ToError(reused.status()).reason, core::reason::kRequestIdReused);
   // Removed before the restart: still OPERATION_EXPIRED, not "never existed".
-  EXPECT_EQ(engine::ToError(second.Get(removed.id).status()).reason,
+  EXPECT_EQ(engine::ToError(second.Get("tester", removed.id).status()).reason,
             core::reason::kOperationExpired);
   // Revisions go on from the highest ever assigned, though the removed events are gone.
   auto fresh = second.Start(Backup(kGpoC));
@@ -235,7 +235,7 @@ TEST_F(RestartTest, PlannedShutdownKeepsQueuedOperationsForTheRestart) {
   auto store = OpenStore(path_);
   Engine second(EngineOptions{}, &backend, store.get(), &clock_);
   ASSERT_TRUE(second.Recover().ok());
-  EXPECT_EQ(second.Get(running.id)->state, OperationState::kSucceeded);
+  EXPECT_EQ(second.Get("tester", running.id)->state, OperationState::kSucceeded);
   backend.WaitStarted(queued.id);
   backend.Open(queued.id);
   std::vector<Event> q = Drain(&second, queued.id);
@@ -268,8 +268,8 @@ TEST_F(RestartTest, DiskFullFailsTheRequestKeepsReadsAndShutsDown) {
   ASSERT_FALSE(failed.ok()) << "the file never filled";
   EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
   EXPECT_NE(failed.message().find("full"), std::string::npos) << failed;
-  EXPECT_FALSE(engine.serving());   // readiness NOT_SERVING while writes fail
-  auto got = engine.Get(first.id);  // reads keep working
+  EXPECT_FALSE(engine.serving());             // readiness NOT_SERVING while writes fail
+  auto got = engine.Get("tester", first.id);  // reads keep working
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->state, OperationState::kSucceeded);
   EXPECT_TRUE(engine.List({}).ok());

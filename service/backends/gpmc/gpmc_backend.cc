@@ -57,6 +57,14 @@ GpmcBackend::GpmcBackend(GpmcConfig config, GpmFactory factory, WatchdogClock* c
 
 GpmcBackend::~GpmcBackend() = default;
 
+core::Error ImportSetUnimplemented() {
+  return MakeError(Code::kUnimplemented, reason::kUnsupported,
+                   "import_set: the GPMC backend imports one GPO per operation (GPMC promises no "
+                   "rollback, so a cancelled set could not say which GPOs are untouched); start "
+                   "one import per backup, or use the sysvol backend",
+                   {{"field", "import_set"}});
+}
+
 core::Status GpmcBackend::Validate(const core::OperationSpec& spec) const {
   auto check_location = [this](const std::string& field, const std::string& name) -> core::Status {
     if (config_.backup_locations.count(name)) return core::Status();
@@ -83,6 +91,7 @@ core::Status GpmcBackend::Validate(const core::OperationSpec& spec) const {
   if (const auto* s = std::get_if<core::CopySpec>(&spec)) {
     return check_table("copy.migration_table", s->migration_table);
   }
+  if (std::holds_alternative<core::ImportSetSpec>(spec)) return ImportSetUnimplemented();
   const auto& report = std::get<core::ReportSpec>(spec);
   if (report.format == core::ReportFormat::kMigrationTable) {
     // GPMC builds migration tables synchronously (IGPMMigrationTable::Add), not as a report.

@@ -127,6 +127,14 @@ class GpmcBackend : public core::Backend {
   const std::shared_ptr<InDoubtResources> in_doubt_;
 };
 
+// ImportSetUnimplemented
+//
+// Why this backend refuses import sets (UNIMPLEMENTED, reason UNSUPPORTED): GPMC imports one
+// GPO per IGPMGPO::Import call with one IGPMAsyncCancel, and promises no rollback, so one
+// operation over many GPOs cannot say which were left untouched after a cancel or failure the
+// way the sysvol backend does. Import each backup with its own import operation instead.
+core::Error ImportSetUnimplemented();
+
 }  // namespace gpop::gpmc
 
 #endif  // GPOP_SERVICE_BACKENDS_GPMC_GPMC_BACKEND_H_

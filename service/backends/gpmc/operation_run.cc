@@ -263,6 +263,10 @@ Outcome GpmcBackend::OperationRun::Start(const core::CopySpec& spec) {
                   /*changes=*/true, GpoResult);
 }
 
+Outcome GpmcBackend::OperationRun::Start(const core::ImportSetSpec&) {
+  return FailedOutcome(ImportSetUnimplemented(), Effects::kNone);
+}
+
 Outcome GpmcBackend::OperationRun::Start(const core::ReportSpec& spec) {
   const GPMReportType type = spec.format == core::ReportFormat::kHtml ? repHTML : repXML;
   const core::ReportFormat format = spec.format;

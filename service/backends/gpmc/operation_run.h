@@ -49,12 +49,14 @@ class GpmcBackend::OperationRun {
   // writing for an earlier operation.
   core::Result<ComPtr<IGPMGPO>> FindGpo(const core::GpoRef& ref, Access access);
 
-  // The five kinds: each calls its GPMC method and concludes the outcome.
+  // The five kinds: each calls its GPMC method and concludes the outcome. An import set is
+  // UNIMPLEMENTED here (see ImportSetUnimplemented); Validate refuses it before it starts.
   core::Outcome Start(const core::BackupSpec& spec);
   core::Outcome Start(const core::RestoreSpec& spec);
   core::Outcome Start(const core::ImportSpec& spec);
   core::Outcome Start(const core::CopySpec& spec);
   core::Outcome Start(const core::ReportSpec& spec);
+  core::Outcome Start(const core::ImportSetSpec& spec);
 
  private:
   // A GPO by GUID, or by a display name that must name exactly one.

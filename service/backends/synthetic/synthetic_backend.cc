@@ -81,6 +81,24 @@ core::OperationResult MakeResult(const core::RunRequest& request, const Script& 
       g.version = 1;
       return g;
     }
+    case core::OperationKind::kImportSet: {
+      const auto& spec = std::get<core::ImportSetSpec>(request.spec);
+      core::ImportSetResult set;
+      for (const std::string& id : spec.backup_ids) {
+        core::ImportSetEntry e;
+        e.backup_id = id;
+        e.display_name = "Synthetic GPO " + id;
+        e.outcome =
+            spec.dry_run ? core::ImportSetOutcome::kPredicted : core::ImportSetOutcome::kImported;
+        e.gpo.guid = core::NewGuid();
+        e.gpo.display_name = e.display_name;
+        e.gpo.domain = "synthetic.test";
+        e.gpo.version = 2;
+        e.gpo.dry_run = spec.dry_run;
+        set.entries.push_back(std::move(e));
+      }
+      return set;
+    }
     default: {
       core::GpoInfo g;
       g.guid = core::NewGuid();

@@ -12,6 +12,7 @@
 #include "service/backends/sysvol/ops/backup.h"
 #include "service/backends/sysvol/ops/copy.h"
 #include "service/backends/sysvol/ops/import.h"
+#include "service/backends/sysvol/ops/import_set.h"
 #include "service/backends/sysvol/ops/op_util.h"
 #include "service/backends/sysvol/ops/report.h"
 #include "service/backends/sysvol/ops/restore.h"
@@ -84,6 +85,7 @@ core::Status SysvolBackend::Validate(const core::OperationSpec& spec) const {
   switch (core::KindOf(spec)) {
     case core::OperationKind::kRestore:
     case core::OperationKind::kImport:
+    case core::OperationKind::kImportSet:
     case core::OperationKind::kCopy: {
       if (read_only()) {
         return core::MakeError(core::Code::kFailedPrecondition, core::reason::kReadOnly,
@@ -96,6 +98,11 @@ core::Status SysvolBackend::Validate(const core::OperationSpec& spec) const {
       if (const auto* i = std::get_if<core::ImportSpec>(&spec)) backup = &i->backup;
       if (backup != nullptr) {
         if (core::Result<BackupLocation> l = locations_.Resolve(backup->location); !l.ok()) {
+          return l.error();
+        }
+      }
+      if (const auto* set = std::get_if<core::ImportSetSpec>(&spec)) {
+        if (core::Result<BackupLocation> l = locations_.Resolve(set->location); !l.ok()) {
           return l.error();
         }
       }
@@ -149,6 +156,8 @@ core::OperationSpec SysvolBackend::Resolved(const core::OperationSpec& spec) con
     gpo(&i->target);
   } else if (auto* c = std::get_if<core::CopySpec>(&named)) {
     gpo(&c->source);
+  } else if (auto* set = std::get_if<core::ImportSetSpec>(&named)) {
+    location(&set->location);
   }
   return named;
 }
@@ -161,6 +170,17 @@ std::vector<core::ResourceClaim> SysvolBackend::Claims(const core::OperationSpec
     if (core::Result<OpenedBackup> b = OpenBackup(locations_, r->backup, "restore.backup");
         b.ok()) {
       claims.push_back({"gpo:" + b->GpoGuid(), core::ResourceClaim::Access::kWrite});
+    }
+  }
+  if (const auto* set = std::get_if<core::ImportSetSpec>(&named)) {
+    // Every GPO the set writes, claimed as the import of each backup would claim it.
+    if (core::Result<std::vector<core::ImportSpec>> imports = ImportSetTargets(ctx_, *set);
+        imports.ok()) {
+      for (const core::ImportSpec& import : *imports) {
+        for (core::ResourceClaim& c : core::DefaultClaims(Resolved(import))) {
+          claims.push_back(std::move(c));
+        }
+      }
     }
   }
   return claims;
@@ -183,11 +203,16 @@ core::Outcome SysvolBackend::Run(const core::RunRequest& request, core::Progress
   if (const auto* import = std::get_if<core::ImportSpec>(&request.spec)) {
     return RunImport(ctx_, request.operation_id, *import, sink, cancel);
   }
+  if (const auto* set = std::get_if<core::ImportSetSpec>(&request.spec)) {
+    return RunImportSet(ctx_, request.operation_id, *set, sink, cancel);
+  }
   return RunCopy(ctx_, request.operation_id, std::get<core::CopySpec>(request.spec), sink, cancel);
 }
 
 std::optional<core::Outcome> SysvolBackend::Recover(const std::string& operation_id) {
-  return RecoverIntent(ctx_, operation_id);
+  if (std::optional<core::Outcome> out = RecoverIntent(ctx_, operation_id)) return out;
+  // An import set has no intent of its own, one per backup it imported.
+  return RecoverImportSet(ctx_, operation_id);
 }
 
 core::Result<std::vector<std::string>> SysvolBackend::ResolveLeftovers() {

@@ -115,5 +115,59 @@ TEST(SysvolDryRunReportTest, PageListsEveryChangeAndTheRealRunMakesExactlyThose)
   (void)changed;
 }
 
+// GPO.cmt in UTF-16LE without a BOM, as GPMC writes it.
+std::string GpoComment(const std::string& ascii) {
+  std::string out;
+  for (char c : ascii) {
+    out += c;
+    out += '\0';
+  }
+  return out;
+}
+
+TEST(SysvolDryRunReportTest, TheGpoCommentIsInTheDiffAndTheRealRunRestoresIt) {
+  testing::TestStore s = testing::MakeEmptyStore();
+  ASSERT_TRUE(WriteDemoStore(s.config.sysvol_dir).ok());
+  const fs::path comment = s.policies() / kServer / "GPO.cmt";
+  WriteBytes(comment, GpoComment("Hardened for the web tier"));
+  auto backend = OpenBackend(s.config);
+  ASSERT_NE(backend, nullptr);
+  RecordingSink sink;
+  core::Outcome backup = RunOp(*backend, BackupOf(kServer), sink);
+  ASSERT_FALSE(backup.error);
+  WriteBytes(comment, GpoComment("Edited by hand"));
+
+  core::RestoreSpec spec;
+  spec.backup.backup_id = std::get<core::BackupInfo>(backup.result).backup_id;
+  spec.safety_backup = false;
+  spec.dry_run = true;
+  spec.dry_run_report = true;
+  RecordingSink dry_sink;
+  core::Outcome dry = RunOp(*backend, spec, dry_sink);
+  ASSERT_FALSE(dry.error) << dry.error->message;
+  const auto& predicted = std::get<core::GpoInfo>(dry.result);
+  // Only the comment differs: one setting change, one file row.
+  ASSERT_EQ(predicted.predicted_changes.size(), 1u);
+  EXPECT_EQ(predicted.predicted_changes[0],
+            (core::SettingChange{"GPO", "General", "Comment", "Edited by hand",
+                                 "Hardened for the web tier"}));
+  EXPECT_EQ(Count(predicted.dry_run_report, "<td>~ changed</td>"), 2u);
+  EXPECT_NE(predicted.dry_run_report.find("GPO.cmt"), std::string::npos);
+  EXPECT_EQ(testing::ReadFileBytes(comment), GpoComment("Edited by hand"));  // nothing changed
+
+  spec.dry_run = false;
+  spec.dry_run_report = false;
+  RecordingSink real_sink;
+  core::Outcome real = RunOp(*backend, spec, real_sink);
+  ASSERT_FALSE(real.error) << real.error->message;
+  EXPECT_EQ(testing::ReadFileBytes(comment), GpoComment("Hardened for the web tier"));
+  // Nothing is left to predict.
+  spec.dry_run = true;
+  RecordingSink again_sink;
+  core::Outcome again = RunOp(*backend, spec, again_sink);
+  ASSERT_FALSE(again.error) << again.error->message;
+  EXPECT_TRUE(std::get<core::GpoInfo>(again.result).predicted_changes.empty());
+}
+
 }  // namespace
 }  // namespace gpop::sysvol

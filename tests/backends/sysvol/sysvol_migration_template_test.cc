@@ -9,56 +9,44 @@
 
 #include "service/backends/sysvol/format/migration_table.h"
 #include "service/backends/sysvol/ops/migration_template.h"
-#include "service/backends/sysvol/sysvol_backend.h"
-#include "tests/backends/sysvol/backend_test_util.h"
+#include "tests/backends/sysvol/migration_test_util.h"
 
 namespace gpop::sysvol {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::OpenBackend;
+using testing::BackupIdOf;
 using testing::ReadFileBytes;
 using testing::RecordingSink;
 using testing::ReportOfBackup;
 using testing::ReportOfGpo;
-using testing::RunOp;
 using testing::Snapshot;
-using testing::TestStore;
-using testing::WriteBytes;
 
 constexpr const char* kT0 = testing::kHardenAdT0;
 constexpr const char* kPaw = testing::kHardenAdPaw;
 
-TestStore StoreWith(const fs::path& fixtures, const std::string& rel) {
-  return testing::MakeStoreWithHardenAdBackup(fixtures, rel);
-}
-
-std::string Id(const char* rel) { return fs::path(rel).filename().string(); }
-
-// The template text a report of `spec` returns.
-std::string Template(SysvolBackend& backend, const core::ReportSpec& spec) {
-  RecordingSink sink;
-  core::Outcome out = RunOp(backend, spec, sink);
-  EXPECT_FALSE(out.error) << out.error->message;
-  EXPECT_EQ(out.effects, core::Effects::kNone);
-  if (out.error) return "";
-  const auto& info = std::get<core::ReportInfo>(out.result);
-  EXPECT_EQ(info.format, core::ReportFormat::kMigrationTable);
-  return info.content;
-}
+class SysvolMigrationTemplateTest : public testing::MigrationTest {
+ protected:
+  // The template text a report of `spec` returns.
+  std::string Template(const core::ReportSpec& spec) {
+    RecordingSink sink;
+    core::Outcome out = Run(spec, sink);
+    EXPECT_FALSE(out.error) << out.error->message;
+    EXPECT_EQ(out.effects, core::Effects::kNone);
+    if (out.error) return "";
+    const auto& info = std::get<core::ReportInfo>(out.result);
+    EXPECT_EQ(info.format, core::ReportFormat::kMigrationTable);
+    return info.content;
+  }
+};
 
 core::ReportSpec TemplateOfBackup(const char* rel) {
-  return ReportOfBackup(Id(rel), core::ReportFormat::kMigrationTable);
+  return ReportOfBackup(BackupIdOf(rel), core::ReportFormat::kMigrationTable);
 }
 
+// An import into a new GPO through `table`, with "migration table only".
 core::ImportSpec ImportWith(const std::string& backup_id, const std::string& table) {
-  core::ImportSpec spec;
-  spec.backup.backup_id = backup_id;
-  spec.target.display_name = "From template";
-  spec.create_if_needed = true;
-  spec.migration_table = table;
-  spec.migration_table_only = true;
-  return spec;
+  return testing::ImportIntoNewGpo(backup_id, table, true, "From template");
 }
 
 std::map<std::string, std::string> Settings(const fs::path& gpt) {
@@ -69,7 +57,7 @@ std::map<std::string, std::string> Settings(const fs::path& gpt) {
   return out;
 }
 
-TEST(SysvolMigrationTemplateTest, WriterRoundTripsEveryDestinationKind) {
+TEST_F(SysvolMigrationTemplateTest, WriterRoundTripsEveryDestinationKind) {
   MigrationTable table;
   table.mappings.push_back({MigrationEntryType::kUser, "EXAMPLE\\alice",
                             MigrationDestination::kExplicit, "OTHER\\alice & <co>"});
@@ -87,12 +75,10 @@ TEST(SysvolMigrationTemplateTest, WriterRoundTripsEveryDestinationKind) {
   EXPECT_EQ(back->mappings, table.mappings);
 }
 
-TEST(SysvolMigrationTemplateTest, BackupTemplateHoldsGpmcsOwnTable) {
+TEST_F(SysvolMigrationTemplateTest, BackupTemplateHoldsGpmcsOwnTable) {
   GPOP_REQUIRE_FIXTURES(fixtures);
-  TestStore s = StoreWith(fixtures, kPaw);
-  auto backend = OpenBackend(s.config);
-  ASSERT_NE(backend, nullptr);
-  const std::string text = Template(*backend, TemplateOfBackup(kPaw));
+  Open(fixtures, kPaw);
+  const std::string text = Template(TemplateOfBackup(kPaw));
   auto ours = ParseMigrationTable(text, "template");
   ASSERT_TRUE(ours.ok()) << ours.error().message << "\n" << text;
   // GPMC's table made from this backup (hardenad.migtable, destinations filled in by hand):
@@ -118,75 +104,105 @@ TEST(SysvolMigrationTemplateTest, BackupTemplateHoldsGpmcsOwnTable) {
   EXPECT_EQ(text.find("Domain Admins"), std::string::npos) << text;
 }
 
-TEST(SysvolMigrationTemplateTest, ImportWithTheTemplateAndTableOnlyChangesNothing) {
+TEST_F(SysvolMigrationTemplateTest, DaclPrincipalsOnlyWhenAsked) {
+  GPOP_REQUIRE_FIXTURES(fixtures);
+  Open(fixtures, kPaw);
+  core::ReportSpec spec = TemplateOfBackup(kPaw);
+  const std::string without = Template(spec);
+  spec.include_dacl_principals = true;
+  EXPECT_TRUE(backend_->Validate(spec).ok());
+  const std::string with = Template(spec);
+  auto table = ParseMigrationTable(with, "template");
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  // Backup.xml's FromDACL groups, named as GPMC names groups, beside everything else.
+  const MigrationMapping* admins = table->FindPrincipal("Domain Admins@harden.ad");
+  ASSERT_NE(admins, nullptr) << with;
+  EXPECT_EQ(admins->type, MigrationEntryType::kGlobalGroup);
+  const MigrationMapping* enterprise = table->FindPrincipal("Enterprise Admins@harden.ad");
+  ASSERT_NE(enterprise, nullptr) << with;
+  EXPECT_EQ(enterprise->type, MigrationEntryType::kUniversalGroup);
+  auto plain = ParseMigrationTable(without, "template");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(table->mappings.size(), plain->mappings.size() + 2);
+  // A live GPO has no DACL in the sysvol store: said, not guessed.
+  RecordingSink sink;
+  core::Outcome imported =
+      Run(testing::ImportIntoNewGpo(BackupIdOf(kPaw), "", false, "Live"), sink);
+  ASSERT_FALSE(imported.error) << imported.error->message;
+  core::ReportSpec live = ReportOfGpo(std::get<core::GpoInfo>(imported.result).guid,
+                                      core::ReportFormat::kMigrationTable);
+  live.include_dacl_principals = true;
+  RecordingSink live_sink;
+  core::Outcome out = Run(live, live_sink);
+  ASSERT_FALSE(out.error) << out.error->message;
+  bool said = false;
+  for (const auto& m : live_sink.messages) {
+    said = said || m.message.find("keeps no GPO permissions") != std::string::npos;
+  }
+  EXPECT_TRUE(said);
+  // The option belongs to templates only.
+  core::ReportSpec xml = ReportOfBackup(BackupIdOf(kPaw), core::ReportFormat::kXml);
+  xml.include_dacl_principals = true;
+  EXPECT_FALSE(backend_->Validate(xml).ok());
+}
+
+TEST_F(SysvolMigrationTemplateTest, ImportWithTheTemplateAndTableOnlyChangesNothing) {
   GPOP_REQUIRE_FIXTURES(fixtures);
   for (const char* rel : {kPaw, kT0}) {
     SCOPED_TRACE(rel);
-    TestStore s = StoreWith(fixtures, rel);
-    auto backend = OpenBackend(s.config);
-    ASSERT_NE(backend, nullptr);
-    const std::string text = Template(*backend, TemplateOfBackup(rel));
-    WriteBytes(s.config.migration_table_dir / "template.migtable", text);
+    Open(fixtures, rel);
+    const std::string text = Template(TemplateOfBackup(rel));
+    PutTable("template", text);
     // The loader reads the file back (by name, through the configured folder).
-    auto loaded = LoadMigrationTable(s.config, "template");
+    auto loaded = LoadMigrationTable(store_.config, "template");
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     ASSERT_FALSE(loaded->mappings.empty());
 
     // The same import without a table is the reference.
-    core::ImportSpec plain = ImportWith(Id(rel), "");
+    core::ImportSpec plain = ImportWith(BackupIdOf(rel), "");
     plain.migration_table_only = false;
     plain.target.display_name = "Plain";
     RecordingSink plain_sink;
-    core::Outcome reference = RunOp(*backend, plain, plain_sink);
+    core::Outcome reference = Run(plain, plain_sink);
     ASSERT_FALSE(reference.error) << reference.error->message;
     RecordingSink sink;
-    core::Outcome out = RunOp(*backend, ImportWith(Id(rel), "template"), sink);
+    core::Outcome out = Run(ImportWith(BackupIdOf(rel), "template"), sink);
     ASSERT_FALSE(out.error) << out.error->message;
-    const fs::path gpt = s.policies() / std::get<core::GpoInfo>(out.result).guid;
-    const auto settings = Settings(gpt);
+    const auto settings = Settings(GptOf(out));
     EXPECT_GT(settings.size(), 3u);
-    EXPECT_EQ(settings, Settings(s.policies() / std::get<core::GpoInfo>(reference.result).guid));
+    EXPECT_EQ(settings, Settings(GptOf(reference)));
 
     // Leave the first entry out: exactly that one is reported and nothing is written.
     MigrationTable fewer = *loaded;
     const std::string left_out = fewer.mappings.front().source;  // for the failure message
     fewer.mappings.erase(fewer.mappings.begin());
-    WriteBytes(s.config.migration_table_dir / "fewer.migtable", WriteMigrationTable(fewer));
-    const auto before = Snapshot(s.config.sysvol_dir);
+    PutTable("fewer", WriteMigrationTable(fewer));
+    const auto before = Snapshot(store_.config.sysvol_dir);
     RecordingSink failing;
-    core::ImportSpec spec = ImportWith(Id(rel), "fewer");
+    core::ImportSpec spec = ImportWith(BackupIdOf(rel), "fewer");
     spec.target.display_name = "Another";
-    out = RunOp(*backend, spec, failing);
+    out = Run(spec, failing);
     ASSERT_TRUE(out.error);
     EXPECT_EQ(out.effects, core::Effects::kNone);
-    EXPECT_EQ(Snapshot(s.config.sysvol_dir), before);
-    std::vector<std::string> unmapped;
-    for (const auto& m : failing.messages) {
-      if (m.message.find("does not map") != std::string::npos) unmapped.push_back(m.message);
-    }
+    EXPECT_EQ(Snapshot(store_.config.sysvol_dir), before);
+    const std::vector<std::string> unmapped = testing::UnmappedMessages(failing);
     ASSERT_EQ(unmapped.size(), 1u) << ::testing::PrintToString(unmapped);
     EXPECT_NE(out.error->message.find("1 principal(s)"), std::string::npos) << left_out;
   }
 }
 
-TEST(SysvolMigrationTemplateTest, GpoTemplateListsSidsAndPaths) {
+TEST_F(SysvolMigrationTemplateTest, GpoTemplateListsSidsAndPaths) {
   GPOP_REQUIRE_FIXTURES(fixtures);
-  TestStore s = StoreWith(fixtures, kT0);
+  Open(fixtures, kT0);
   // A live GPO with a scripts.ini naming a UNC path, beside the fixture's settings.
-  auto backend = OpenBackend(s.config);
-  ASSERT_NE(backend, nullptr);
-  core::ImportSpec plain;
-  plain.backup.backup_id = Id(kT0);
-  plain.target.display_name = "Live";
-  plain.create_if_needed = true;
   RecordingSink sink;
-  core::Outcome imported = RunOp(*backend, plain, sink);
+  core::Outcome imported = Run(testing::ImportIntoNewGpo(BackupIdOf(kT0), "", false, "Live"), sink);
   ASSERT_FALSE(imported.error) << imported.error->message;
   const std::string guid = std::get<core::GpoInfo>(imported.result).guid;
-  WriteBytes(s.policies() / guid / "User" / "Scripts" / "scripts.ini",
-             "[Logon]\r\n0CmdLine=\\\\files.avalaimeur.fr\\netlogon\\map.cmd\r\n0Parameters=\r\n");
-  const std::string text =
-      Template(*backend, ReportOfGpo(guid, core::ReportFormat::kMigrationTable));
+  testing::WriteBytes(
+      GptOf(imported) / "User" / "Scripts" / "scripts.ini",
+      "[Logon]\r\n0CmdLine=\\\\files.avalaimeur.fr\\netlogon\\map.cmd\r\n0Parameters=\r\n");
+  const std::string text = Template(ReportOfGpo(guid, core::ReportFormat::kMigrationTable));
   auto table = ParseMigrationTable(text, "template");
   ASSERT_TRUE(table.ok()) << table.error().message;
   // Without Backup.xml's account names a live GPO's principals are its SIDs.
@@ -198,14 +214,14 @@ TEST(SysvolMigrationTemplateTest, GpoTemplateListsSidsAndPaths) {
   ASSERT_NE(path, nullptr) << text;
   EXPECT_EQ(path->type, MigrationEntryType::kUncPath);
   // Copy with that template and "migration table only" goes through.
-  WriteBytes(s.config.migration_table_dir / "live.migtable", text);
+  PutTable("live", text);
   core::CopySpec copy;
   copy.source.guid = guid;
   copy.new_display_name = "Copied";
   copy.migration_table = "live";
   copy.migration_table_only = true;
   RecordingSink copy_sink;
-  core::Outcome copied = RunOp(*backend, copy, copy_sink);
+  core::Outcome copied = Run(copy, copy_sink);
   EXPECT_FALSE(copied.error) << copied.error->message;
 }
 

@@ -6,58 +6,33 @@
 #include <gtest/gtest.h>
 
 #include "service/backends/sysvol/format/migration_table.h"
-#include "service/backends/sysvol/format/utf16.h"
-#include "service/backends/sysvol/sysvol_backend.h"
-#include "tests/backends/sysvol/backend_test_util.h"
+#include "tests/backends/sysvol/migration_test_util.h"
 
 namespace gpop::sysvol {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::OpenBackend;
+using testing::BackupIdOf;
+using testing::ImportIntoNewGpo;
+using testing::MappingXml;
 using testing::ReadFileBytes;
 using testing::RecordingSink;
-using testing::RunOp;
 using testing::Snapshot;
-using testing::TestStore;
-using testing::WriteBytes;
+using testing::TableXml;
 
 constexpr const char* kT0 = testing::kHardenAdT0;
 constexpr const char* kPaw = testing::kHardenAdPaw;
 
-TestStore StoreWith(const fs::path& fixtures, const std::string& rel) {
-  return testing::MakeStoreWithHardenAdBackup(fixtures, rel);
-}
+class SysvolMigrationTest : public testing::MigrationTest {};
 
-std::string Utf8Of(const fs::path& file) {
-  auto text = DecodeUtf16LeWithBom(ReadFileBytes(file), file.string());
-  EXPECT_TRUE(text.ok());
-  return text.ok() ? *text : "";
-}
-
-core::ImportSpec ImportWith(const std::string& backup_id, const std::string& table, bool only) {
-  core::ImportSpec spec;
-  spec.backup.backup_id = backup_id;
-  spec.target.display_name = "Migrated";
-  spec.create_if_needed = true;
-  spec.migration_table = table;
-  spec.migration_table_only = only;
-  return spec;
-}
-
+// A table of Unknown-typed mappings; "=" is DestinationSameAsSource.
 std::string Table(const std::vector<std::pair<std::string, std::string>>& mappings) {
-  std::string xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<MigrationTable xmlns=\"" +
-                    std::string(kMigrationTableNamespace) + "\">\n";
-  for (const auto& [source, dest] : mappings) {
-    xml +=
-        "<Mapping><Type>Unknown</Type><Source>" + source + "</Source>" +
-        (dest == "=" ? "<DestinationSameAsSource/>" : "<Destination>" + dest + "</Destination>") +
-        "</Mapping>\n";
-  }
-  return xml + "</MigrationTable>\n";
+  std::string xml;
+  for (const auto& [source, dest] : mappings) xml += MappingXml("Unknown", source, dest);
+  return TableXml(xml);
 }
 
-TEST(SysvolMigrationTest, WindowsMigrationTablesParse) {
+TEST_F(SysvolMigrationTest, WindowsMigrationTablesParse) {
   GPOP_REQUIRE_FIXTURES(fixtures);
   const fs::path file = fixtures / "hardenad" / kT0 / "HardenAD.migtable";
   auto table = ParseMigrationTable(ReadFileBytes(file), "HardenAD.migtable");
@@ -80,22 +55,19 @@ TEST(SysvolMigrationTest, WindowsMigrationTablesParse) {
                    .ok());
 }
 
-TEST(SysvolMigrationTest, ImportRewritesExactlyTheMappedPrincipals) {
+TEST_F(SysvolMigrationTest, ImportRewritesExactlyTheMappedPrincipals) {
   GPOP_REQUIRE_FIXTURES(fixtures);
-  TestStore s = StoreWith(fixtures, kT0);
-  fs::copy_file(fixtures / "hardenad" / kT0 / "HardenAD.migtable",
-                s.config.migration_table_dir / "HardenAD.migtable");
-  auto backend = OpenBackend(s.config);
-  const std::string id = fs::path(kT0).filename().string();
+  Open(fixtures, kT0);
+  PutTable("HardenAD", ReadFileBytes(fixtures / "hardenad" / kT0 / "HardenAD.migtable"));
   RecordingSink sink;
-  core::Outcome out = RunOp(*backend, ImportWith(id, "HardenAD", false), sink);
+  core::Outcome out = Run(ImportIntoNewGpo(BackupIdOf(kT0), "HardenAD", false), sink);
   ASSERT_FALSE(out.error) << out.error->message;
-  const fs::path gpt = s.policies() / std::get<core::GpoInfo>(out.result).guid;
-  const std::string before =
-      Utf8Of(fixtures / "hardenad" / kT0 / "DomainSysvol" / "GPO" / "Machine" / "microsoft" /
-             "windows nt" / "SecEdit" / "GptTmpl.inf");
-  const std::string after =
-      Utf8Of(gpt / "Machine" / "microsoft" / "windows nt" / "SecEdit" / "GptTmpl.inf");
+  const fs::path gpt = GptOf(out);
+  const std::string before = testing::Utf8Of(
+      ReadFileBytes(fixtures / "hardenad" / kT0 / "DomainSysvol" / "GPO" / "Machine" / "microsoft" /
+                    "windows nt" / "SecEdit" / "GptTmpl.inf"));
+  const std::string after = testing::Utf8Of(
+      ReadFileBytes(gpt / "Machine" / "microsoft" / "windows nt" / "SecEdit" / "GptTmpl.inf"));
   // The Guest account (SID ...-501, named AVALAIMEUR\Guest in Backup.xml) is mapped.
   EXPECT_NE(before.find("SeDenyNetworkLogonRight = *S-1-5-21-776332210-1913898547-2567112534-501"),
             std::string::npos);
@@ -112,44 +84,37 @@ TEST(SysvolMigrationTest, ImportRewritesExactlyTheMappedPrincipals) {
   }
 }
 
-TEST(SysvolMigrationTest, PreferencesMembersAreMapped) {
+TEST_F(SysvolMigrationTest, PreferencesMembersAreMapped) {
   GPOP_REQUIRE_FIXTURES(fixtures);
-  TestStore s = StoreWith(fixtures, kPaw);
-  WriteBytes(s.config.migration_table_dir / "paw.migtable",
-             Table({{"L-S-T0_PawAccess_Logon@harden.ad", "GPOP\\Paw-Logon"}}));
-  auto backend = OpenBackend(s.config);
+  Open(fixtures, kPaw);
+  PutTable("paw", Table({{"L-S-T0_PawAccess_Logon@harden.ad", "GPOP\\Paw-Logon"}}));
   RecordingSink sink;
-  core::Outcome out =
-      RunOp(*backend, ImportWith(fs::path(kPaw).filename().string(), "paw", false), sink);
+  core::Outcome out = Run(ImportIntoNewGpo(BackupIdOf(kPaw), "paw", false), sink);
   ASSERT_FALSE(out.error) << out.error->message;
-  const fs::path groups = s.policies() / std::get<core::GpoInfo>(out.result).guid / "Machine" /
-                          "Preferences" / "Groups" / "Groups.xml";
+  const fs::path groups = GptOf(out) / "Machine" / "Preferences" / "Groups" / "Groups.xml";
   const std::string xml = ReadFileBytes(groups);
   EXPECT_NE(xml.find("name=\"GPOP\\Paw-Logon\""), std::string::npos) << xml;
   EXPECT_EQ(xml.find("L-S-T0_PawAccess_Logon"), std::string::npos) << xml;
   EXPECT_NE(xml.find("groupSid=\"S-1-5-32-544\""), std::string::npos);  // built-in: kept
 }
 
-TEST(SysvolMigrationTest, TableOnlyFailsBeforeWritingWithOneMessagePerEntry) {
+TEST_F(SysvolMigrationTest, TableOnlyFailsBeforeWritingWithOneMessagePerEntry) {
   GPOP_REQUIRE_FIXTURES(fixtures);
-  TestStore s = StoreWith(fixtures, kPaw);
-  WriteBytes(s.config.migration_table_dir / "empty.migtable", Table({}));
-  auto backend = OpenBackend(s.config);
-  const auto before = Snapshot(s.config.sysvol_dir);
+  Open(fixtures, kPaw);
+  PutTable("empty", Table({}));
+  const auto before = Snapshot(store_.config.sysvol_dir);
   RecordingSink sink;
-  core::Outcome out =
-      RunOp(*backend, ImportWith(fs::path(kPaw).filename().string(), "empty", true), sink);
+  core::Outcome out = Run(ImportIntoNewGpo(BackupIdOf(kPaw), "empty", true), sink);
   ASSERT_TRUE(out.error);
   EXPECT_EQ(out.error->code, core::Code::kFailedPrecondition);
   EXPECT_EQ(out.effects, core::Effects::kNone);
-  EXPECT_EQ(Snapshot(s.config.sysvol_dir), before);
-  std::vector<std::string> unmapped;
+  EXPECT_EQ(Snapshot(store_.config.sysvol_dir), before);
   for (const auto& m : sink.messages) {
     if (m.message.find("does not map") != std::string::npos) {
       EXPECT_EQ(m.severity, core::Severity::kError);
-      unmapped.push_back(m.message);
     }
   }
+  const std::vector<std::string> unmapped = testing::UnmappedMessages(sink);
   ASSERT_FALSE(unmapped.empty());
   EXPECT_NE(out.error->message.find(std::to_string(unmapped.size()) + " principal"),
             std::string::npos)
@@ -170,9 +135,9 @@ TEST(SysvolMigrationTest, TableOnlyFailsBeforeWritingWithOneMessagePerEntry) {
     size_t a = m.find('"');
     all.push_back({m.substr(a + 1, m.rfind('"') - a - 1), "="});
   }
-  WriteBytes(s.config.migration_table_dir / "all.migtable", Table(all));
+  PutTable("all", Table(all));
   RecordingSink ok_sink;
-  out = RunOp(*backend, ImportWith(fs::path(kPaw).filename().string(), "all", true), ok_sink);
+  out = Run(ImportIntoNewGpo(BackupIdOf(kPaw), "all", true), ok_sink);
   EXPECT_FALSE(out.error) << out.error->message;
 }
 

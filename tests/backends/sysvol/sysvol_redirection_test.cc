@@ -6,10 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "service/backends/sysvol/demo_store.h"
-#include "service/backends/sysvol/format/migration_table.h"
-#include "service/backends/sysvol/format/utf16.h"
-#include "service/backends/sysvol/sysvol_backend.h"
-#include "tests/backends/sysvol/backend_test_util.h"
+#include "tests/backends/sysvol/migration_test_util.h"
 
 namespace gpop::sysvol {
 namespace {
@@ -28,29 +25,11 @@ constexpr char kSales[] = "S-1-5-21-1111111111-2222222222-3333333333-1105";
 constexpr char kTemps[] = "S-1-5-21-1111111111-2222222222-3333333333-1106";
 constexpr char kNewStaff[] = "S-1-5-21-4444444444-5555555555-6666666666-2104";
 
-std::string Utf16(const std::string& text) {
-  auto bytes = EncodeUtf16LeWithBom(text, "test");
-  EXPECT_TRUE(bytes.ok());
-  return bytes.ok() ? *bytes : "";
-}
-
-std::string Utf8(const std::string& bytes) {
-  auto text = DecodeUtf16LeWithBom(bytes, "test");
-  EXPECT_TRUE(text.ok());
-  return text.ok() ? *text : "";
-}
-
-std::string Table(const std::string& mappings) {
-  return "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<MigrationTable xmlns=\"" +
-         std::string(kMigrationTableNamespace) + "\">\n" + mappings + "</MigrationTable>\n";
-}
-
+std::string Utf16(const std::string& text) { return testing::Utf16Of(text); }
+std::string Utf8(const std::string& bytes) { return testing::Utf8Of(bytes); }
+std::string Table(const std::string& mappings) { return testing::TableXml(mappings); }
 std::string Mapping(const char* type, const std::string& source, const std::string& dest) {
-  return std::string("<Mapping><Type>") + type + "</Type><Source>" + source + "</Source>" +
-         (dest == "="    ? "<DestinationSameAsSource/>"
-          : dest.empty() ? "<DestinationNone/>"
-                         : "<Destination>" + dest + "</Destination>") +
-         "</Mapping>\n";
+  return testing::MappingXml(type, source, dest);
 }
 
 struct Fixture {

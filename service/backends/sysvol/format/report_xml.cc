@@ -13,133 +13,152 @@
 #include "service/backends/sysvol/format/safe_xml.h"
 #include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/format/utf16.h"
+#include "service/backends/sysvol/format/xml_writer.h"
 
 namespace gpop::sysvol {
 
 namespace {
 
-// Appends children with one namespace prefix ("q1:") to an extension element.
+// Writes elements with one namespace prefix ("q1:") into an extension element.
 class Prefixed {
  public:
-  Prefixed(pugi::xml_node node, std::string prefix) : node_(node), prefix_(std::move(prefix)) {}
+  Prefixed(XmlWriter& w, std::string_view prefix) : w_(w), prefix_(prefix) {}
 
-  pugi::xml_node node() const { return node_; }
-  const std::string& prefix() const { return prefix_; }
+  XmlWriter& writer() const { return w_; }
+  std::string_view prefix() const { return prefix_; }
 
-  Prefixed Child(const char* name) const {
-    pugi::xml_node node = node_;  // a handle: copying it does not copy the element
-    return Prefixed(node.append_child((prefix_ + ":" + name).c_str()), prefix_);
-  }
-  void Text(const char* name, const std::string& value) const {
-    pugi::xml_node node = node_;
-    pugi::xml_node n = node.append_child((prefix_ + ":" + name).c_str());
-    if (!value.empty()) n.append_child(pugi::node_pcdata).set_value(value.c_str());
+  void Start(std::string_view name) const { w_.Start(prefix_, name); }
+  void End() const { w_.End(); }
+  // <prefix:name>value</prefix:name>, or <prefix:name /> when `value` is empty.
+  void Text(std::string_view name, std::string_view value) const {
+    w_.Start(prefix_, name);
+    if (!value.empty()) w_.Text(value);
+    w_.End();
   }
 
  private:
-  pugi::xml_node node_;
-  std::string prefix_;
+  XmlWriter& w_;
+  std::string_view prefix_;
 };
 
-void TypesText(pugi::xml_node parent, const char* name, const std::string& value, const char* ns) {
-  pugi::xml_node n = parent.append_child(name);
-  n.append_attribute("xmlns").set_value(ns);
-  n.append_child(pugi::node_pcdata).set_value(value.c_str());
+void TypesText(XmlWriter& w, const char* name, std::string_view value, const char* ns) {
+  w.Start(name);
+  w.Attribute("xmlns", ns);
+  w.Text(value);
+  w.End();
 }
 
-void Principal(const Prefixed& parent, const char* name, const ReportPrincipal& p) {
-  Prefixed m = parent.Child(name);
-  if (!p.sid.empty()) TypesText(m.node(), "SID", p.sid, kTypesNamespace);
-  if (!p.name.empty()) TypesText(m.node(), "Name", p.name, kTypesNamespace);
+void Principal(const Prefixed& out, const char* name, const ReportPrincipal& p) {
+  out.Start(name);
+  if (!p.sid.empty()) TypesText(out.writer(), "SID", p.sid, kTypesNamespace);
+  if (!p.name.empty()) TypesText(out.writer(), "Name", p.name, kTypesNamespace);
+  out.End();
 }
 
-void SettingValue(const Prefixed& parent, const ReportSettingValue& v) {
-  if (v.boolean) parent.Text("SettingBoolean", *v.boolean ? "true" : "false");
-  if (v.number) parent.Text("SettingNumber", std::to_string(*v.number));
-  if (v.text) parent.Text("SettingString", *v.text);
+void SettingValue(const Prefixed& out, const ReportSettingValue& v) {
+  if (v.boolean) out.Text("SettingBoolean", *v.boolean ? "true" : "false");
+  if (v.number) out.Text("SettingNumber", std::to_string(*v.number));
+  if (v.text) out.Text("SettingString", *v.text);
   if (v.has_strings) {
-    Prefixed strings = parent.Child("SettingStrings");
-    for (const std::string& s : v.strings) strings.Text("Value", s);
+    out.Start("SettingStrings");
+    for (const std::string& s : v.strings) out.Text("Value", s);
+    out.End();
   }
 }
 
-void SecurityDescriptorElement(const Prefixed& parent, const std::string& sddl) {
-  Prefixed sd = parent.Child("SecurityDescriptor");
-  if (!sddl.empty()) TypesText(sd.node(), "SDDL", sddl, kTypesSecurityNamespace);
-  TypesText(sd.node(), "PermissionsPresent",
-            sddl.find("D:") != std::string::npos ? "true" : "false", kTypesSecurityNamespace);
-  TypesText(sd.node(), "AuditingPresent", sddl.find("S:") != std::string::npos ? "true" : "false",
+void SecurityDescriptorElement(const Prefixed& out, const std::string& sddl) {
+  out.Start("SecurityDescriptor");
+  XmlWriter& w = out.writer();
+  if (!sddl.empty()) TypesText(w, "SDDL", sddl, kTypesSecurityNamespace);
+  TypesText(w, "PermissionsPresent", sddl.find("D:") != std::string::npos ? "true" : "false",
             kTypesSecurityNamespace);
+  TypesText(w, "AuditingPresent", sddl.find("S:") != std::string::npos ? "true" : "false",
+            kTypesSecurityNamespace);
+  out.End();
 }
 
-// Starts <ExtensionData><Extension xmlns:qN=ns xsi:type="qN:type">; the caller fills it.
-Prefixed BeginExtension(pugi::xml_node side, int* counter, const char* ns, const char* type,
-                        const char* name) {
-  pugi::xml_node data = side.append_child("ExtensionData");
-  pugi::xml_node ext = data.append_child("Extension");
-  std::string prefix = "q" + std::to_string(++*counter);
-  ext.append_attribute(("xmlns:" + prefix).c_str()).set_value(ns);
-  ext.append_attribute("xsi:type").set_value((prefix + ":" + type).c_str());
-  data.append_child("Name").append_child(pugi::node_pcdata).set_value(name);
-  return Prefixed(ext, prefix);
+// <ExtensionData><Extension xmlns:qN=ns xsi:type="qN:type">(body)</Extension><Name>name</Name>
+// </ExtensionData>; `body` writes the extension's content through the Prefixed it is given.
+template <typename Body>
+void Extension(XmlWriter& w, int* counter, std::string_view ns, std::string_view type,
+               std::string_view name, const Body& body) {
+  const std::string prefix = "q" + std::to_string(++*counter);
+  w.Start("ExtensionData");
+  w.Start("Extension");
+  w.Attribute("xmlns:" + prefix, ns);
+  w.Attribute("xsi:type", prefix + ":" + std::string(type));
+  body(Prefixed(w, prefix));
+  w.End();
+  w.Element("Name", name);
+  w.End();
 }
 
 void WriteSecurity(const ReportSecurity& s, const Prefixed& ext) {
   for (const auto& a : s.accounts) {
-    Prefixed n = ext.Child("Account");
-    n.Text("Name", a.name);
-    SettingValue(n, a.value);
-    n.Text("Type", a.type);
+    ext.Start("Account");
+    ext.Text("Name", a.name);
+    SettingValue(ext, a.value);
+    ext.Text("Type", a.type);
+    ext.End();
   }
   for (const auto& a : s.audits) {
-    Prefixed n = ext.Child("Audit");
-    n.Text("Name", a.name);
-    n.Text("SuccessAttempts", a.success ? "true" : "false");
-    n.Text("FailureAttempts", a.failure ? "true" : "false");
+    ext.Start("Audit");
+    ext.Text("Name", a.name);
+    ext.Text("SuccessAttempts", a.success ? "true" : "false");
+    ext.Text("FailureAttempts", a.failure ? "true" : "false");
+    ext.End();
   }
   for (const auto& r : s.user_rights) {
-    Prefixed n = ext.Child("UserRightsAssignment");
-    n.Text("Name", r.name);
-    for (const auto& m : r.members) Principal(n, "Member", m);
+    ext.Start("UserRightsAssignment");
+    ext.Text("Name", r.name);
+    for (const auto& m : r.members) Principal(ext, "Member", m);
+    ext.End();
   }
   for (const auto& o : s.security_options) {
-    Prefixed n = ext.Child("SecurityOptions");
-    if (!o.key_name.empty()) n.Text("KeyName", o.key_name);
+    ext.Start("SecurityOptions");
+    if (!o.key_name.empty()) ext.Text("KeyName", o.key_name);
     if (!o.system_access_policy_name.empty()) {
-      n.Text("SystemAccessPolicyName", o.system_access_policy_name);
+      ext.Text("SystemAccessPolicyName", o.system_access_policy_name);
     }
-    SettingValue(n, o.value);
+    SettingValue(ext, o.value);
+    ext.End();
   }
   for (const auto& g : s.restricted_groups) {
-    Prefixed n = ext.Child("RestrictedGroups");
-    Principal(n, "GroupName", g.group);
-    for (const auto& m : g.members) Principal(n, "Member", m);
-    for (const auto& m : g.member_of) Principal(n, "Memberof", m);
+    ext.Start("RestrictedGroups");
+    Principal(ext, "GroupName", g.group);
+    for (const auto& m : g.members) Principal(ext, "Member", m);
+    for (const auto& m : g.member_of) Principal(ext, "Memberof", m);
+    ext.End();
   }
   for (const auto& sv : s.services) {
-    Prefixed n = ext.Child("SystemServices");
-    n.Text("Name", sv.name);
-    n.Text("StartupMode", sv.startup_mode);
-    SecurityDescriptorElement(n, sv.sddl);
+    ext.Start("SystemServices");
+    ext.Text("Name", sv.name);
+    ext.Text("StartupMode", sv.startup_mode);
+    SecurityDescriptorElement(ext, sv.sddl);
+    ext.End();
   }
   for (const auto* list : {&s.files, &s.registry_keys}) {
     for (const auto& o : *list) {
-      Prefixed n = ext.Child(list == &s.files ? "File" : "Registry");
-      n.Text("Path", o.path);
-      n.Text("PropagationMode", o.propagation_mode);
-      SecurityDescriptorElement(n, o.sddl);
+      ext.Start(list == &s.files ? "File" : "Registry");
+      ext.Text("Path", o.path);
+      ext.Text("PropagationMode", o.propagation_mode);
+      SecurityDescriptorElement(ext, o.sddl);
+      ext.End();
     }
   }
 }
 
-// A preference element and everything below it, copied as it is (names under `prefix`).
-void CopyElement(const ReportXmlElement& e, const std::string& prefix, pugi::xml_node parent) {
-  pugi::xml_node n = parent.append_child((prefix + ":" + e.name).c_str());
-  for (const auto& [name, value] : e.attributes) {
-    n.append_attribute(name.c_str()).set_value(value.c_str());
-  }
-  if (!e.text.empty()) n.append_child(pugi::node_pcdata).set_value(e.text.c_str());
-  for (const ReportXmlElement& c : e.children) CopyElement(c, prefix, n);
+void StartWithAttributes(const Prefixed& out, const ReportXmlElement& e) {
+  out.Start(e.name);
+  for (const auto& [name, value] : e.attributes) out.writer().Attribute(name, value);
+}
+
+// A preference element and everything below it, copied as it is (names under the prefix).
+void CopyElement(const ReportXmlElement& e, const Prefixed& out) {
+  StartWithAttributes(out, e);
+  if (!e.text.empty()) out.writer().Text(e.text);
+  for (const ReportXmlElement& c : e.children) CopyElement(c, out);
+  out.End();
 }
 
 bool IsItem(const ReportXmlElement& e) {
@@ -150,233 +169,185 @@ bool IsItem(const ReportXmlElement& e) {
 // The items of a preference root or Collection as GPMC's report holds them: each item numbered
 // by a GPOSettingOrder (1, 2, ... within its parent) and closed by its Filters (an empty one
 // when the file has none); a Collection's Filters come before its own items.
-void WriteItems(const ReportXmlElement& parent, const std::string& prefix, pugi::xml_node out) {
+// With `skip_filters`, the Filters among `children` are left out (a Collection's own, written
+// already).
+void WriteItems(const std::vector<ReportXmlElement>& children, bool skip_filters,
+                const Prefixed& out) {
   int order = 0;
-  for (const ReportXmlElement& c : parent.children) {
+  for (const ReportXmlElement& c : children) {
+    if (skip_filters && c.name == "Filters") continue;
     if (!IsItem(c)) {
-      CopyElement(c, prefix, out);
+      CopyElement(c, out);
       continue;
     }
-    pugi::xml_node n = out.append_child((prefix + ":" + c.name).c_str());
-    for (const auto& [name, value] : c.attributes) {
-      n.append_attribute(name.c_str()).set_value(value.c_str());
-    }
-    n.append_child((prefix + ":GPOSettingOrder").c_str())
-        .append_child(pugi::node_pcdata)
-        .set_value(std::to_string(++order).c_str());
+    StartWithAttributes(out, c);
+    out.Text("GPOSettingOrder", std::to_string(++order));
     const ReportXmlElement* filters = nullptr;
     for (const ReportXmlElement& k : c.children) {
       if (k.name == "Filters") filters = &k;
     }
     const auto write_filters = [&] {
       if (filters != nullptr) {
-        CopyElement(*filters, prefix, n);
+        CopyElement(*filters, out);
       } else {
-        n.append_child((prefix + ":Filters").c_str());
+        out.Start("Filters");
+        out.End();
       }
     };
-    bool collection = c.name == "Collection";
-    if (collection) write_filters();
-    ReportXmlElement rest = c;
-    rest.children.erase(
-        std::remove_if(rest.children.begin(), rest.children.end(),
-                       [](const ReportXmlElement& k) { return k.name == "Filters"; }),
-        rest.children.end());
+    const bool collection = c.name == "Collection";
     if (collection) {
-      WriteItems(rest, prefix, n);
+      write_filters();
+      WriteItems(c.children, /*skip_filters=*/true, out);
     } else {
-      for (const ReportXmlElement& k : rest.children) CopyElement(k, prefix, n);
+      for (const ReportXmlElement& k : c.children) {
+        if (k.name != "Filters") CopyElement(k, out);
+      }
       write_filters();
     }
+    out.End();
   }
 }
 
 void WritePreference(const ReportPreference& p, const Prefixed& ext) {
   const GppExtension* known = FindGppExtensionByFolder(p.folder);
-  std::string root_name =
-      known != nullptr && *known->report_root != '\0' ? known->report_root : p.root.name;
-  Prefixed root = ext.Child(root_name.c_str());
-  pugi::xml_node node = root.node();
-  for (const auto& [name, value] : p.root.attributes) {
-    node.append_attribute(name.c_str()).set_value(value.c_str());
-  }
-  WriteItems(p.root, ext.prefix(), node);
+  const std::string_view root_name = known != nullptr && *known->report_root != '\0'
+                                         ? std::string_view(known->report_root)
+                                         : std::string_view(p.root.name);
+  ext.Start(root_name);
+  for (const auto& [name, value] : p.root.attributes) ext.writer().Attribute(name, value);
+  WriteItems(p.root.children, /*skip_filters=*/false, ext);
+  ext.End();
 }
 
-void WriteSide(const ReportSide& side, pugi::xml_node node, int* counter) {
-  node.append_child("VersionDirectory")
-      .append_child(pugi::node_pcdata)
-      .set_value(std::to_string(side.version_directory).c_str());
-  node.append_child("VersionSysvol")
-      .append_child(pugi::node_pcdata)
-      .set_value(std::to_string(side.version_sysvol).c_str());
-  node.append_child("Enabled")
-      .append_child(pugi::node_pcdata)
-      .set_value(side.enabled ? "true" : "false");
+void WriteRegistry(const ReportSide& side, const Prefixed& ext) {
+  for (const auto& p : side.policies) {
+    ext.Start("Policy");
+    ext.Text("Name", p.name);
+    ext.Text("State", p.state);
+    ext.Text("Explain", p.explain);
+    ext.Text("Supported", p.supported);
+    ext.Text("Category", p.category);
+    if (!p.comment.empty()) ext.Text("Comment", p.comment);
+    for (const auto& e : p.elements) {
+      ext.Start(e.kind);
+      ext.Text("Name", e.name);
+      ext.Text("State", e.state);
+      if (e.kind == "DropDownList") {
+        ext.Start("Value");
+        ext.Text("Name", e.value);
+        ext.End();
+      } else if (e.kind == "ListBox") {
+        ext.Start("Value");
+        for (const std::string& item : internal::Split(e.value, ';')) {
+          ext.Start("Element");
+          ext.Text("Data", internal::Trim(item));
+          ext.End();
+        }
+        ext.End();
+      } else if (e.kind != "CheckBox") {
+        ext.Text("Value", e.value);
+      }
+      ext.End();
+    }
+    ext.End();
+  }
+  for (const auto& r : side.registry_settings) {
+    ext.Start("RegistrySetting");
+    ext.Text("KeyPath", r.key_path);
+    ext.Text("AdmSetting", r.adm_setting ? "true" : "false");
+    if (r.value) {
+      ext.Start("Value");
+      ext.Text("Name", r.value->name);
+      if (r.value->number) ext.Text("Number", std::to_string(*r.value->number));
+      if (r.value->text) ext.Text("String", *r.value->text);
+      for (const std::string& s : r.value->strings) ext.Text("String", s);
+      ext.Text("Type", RegTypeName(r.value->type));
+      ext.End();
+    }
+    ext.End();
+  }
+}
+
+void WriteSide(const ReportSide& side, XmlWriter& w, int* counter) {
+  w.Element("VersionDirectory", std::to_string(side.version_directory));
+  w.Element("VersionSysvol", std::to_string(side.version_sysvol));
+  w.Element("Enabled", side.enabled ? "true" : "false");
   for (const std::string& problem : side.problems) {
     // "--" may not appear inside an XML comment.
     std::string text = " gpop: " + problem + " ";
     for (size_t pos; (pos = text.find("--")) != std::string::npos;) text.replace(pos, 2, "- -");
-    node.append_child(pugi::node_comment).set_value(text.c_str());
+    w.Comment(text);
   }
   if (!side.security.empty()) {
-    WriteSecurity(side.security, BeginExtension(node, counter, kSecuritySettingsNamespace,
-                                                "SecuritySettings", "Security"));
+    Extension(w, counter, kSecuritySettingsNamespace, "SecuritySettings", "Security",
+              [&](const Prefixed& ext) { WriteSecurity(side.security, ext); });
   }
   if (!side.advanced_audit.empty()) {
-    Prefixed ext = BeginExtension(node, counter, kAuditingSettingsNamespace, "AuditSettings",
-                                  "Advanced Audit Configuration");
-    for (const auto& a : side.advanced_audit) {
-      Prefixed n = ext.Child("AuditSetting");
-      n.Text("PolicyTarget", a.policy_target);
-      n.Text("SubcategoryName", a.subcategory_name);
-      n.Text("SubcategoryGuid", a.subcategory_guid);
-      n.Text("SettingValue", std::to_string(a.setting_value));
-    }
+    Extension(w, counter, kAuditingSettingsNamespace, "AuditSettings",
+              "Advanced Audit Configuration", [&](const Prefixed& ext) {
+                for (const auto& a : side.advanced_audit) {
+                  ext.Start("AuditSetting");
+                  ext.Text("PolicyTarget", a.policy_target);
+                  ext.Text("SubcategoryName", a.subcategory_name);
+                  ext.Text("SubcategoryGuid", a.subcategory_guid);
+                  ext.Text("SettingValue", std::to_string(a.setting_value));
+                  ext.End();
+                }
+              });
   }
   if (!side.policies.empty() || !side.registry_settings.empty()) {
-    Prefixed ext =
-        BeginExtension(node, counter, kRegistrySettingsNamespace, "RegistrySettings", "Registry");
-    for (const auto& p : side.policies) {
-      Prefixed n = ext.Child("Policy");
-      n.Text("Name", p.name);
-      n.Text("State", p.state);
-      n.Text("Explain", p.explain);
-      n.Text("Supported", p.supported);
-      n.Text("Category", p.category);
-      if (!p.comment.empty()) n.Text("Comment", p.comment);
-      for (const auto& e : p.elements) {
-        Prefixed el = n.Child(e.kind.c_str());
-        el.Text("Name", e.name);
-        el.Text("State", e.state);
-        if (e.kind == "DropDownList") {
-          el.Child("Value").Text("Name", e.value);
-        } else if (e.kind == "ListBox") {
-          Prefixed v = el.Child("Value");
-          for (const std::string& item : internal::Split(e.value, ';')) {
-            v.Child("Element").Text("Data", std::string(internal::Trim(item)));
-          }
-        } else if (e.kind != "CheckBox") {
-          el.Text("Value", e.value);
-        }
-      }
-    }
-    for (const auto& r : side.registry_settings) {
-      Prefixed n = ext.Child("RegistrySetting");
-      n.Text("KeyPath", r.key_path);
-      n.Text("AdmSetting", r.adm_setting ? "true" : "false");
-      if (r.value) {
-        Prefixed v = n.Child("Value");
-        v.Text("Name", r.value->name);
-        if (r.value->number) v.Text("Number", std::to_string(*r.value->number));
-        if (r.value->text) v.Text("String", *r.value->text);
-        for (const std::string& s : r.value->strings) v.Text("String", s);
-        v.Text("Type", RegTypeName(r.value->type));
-      }
-    }
+    Extension(w, counter, kRegistrySettingsNamespace, "RegistrySettings", "Registry",
+              [&](const Prefixed& ext) { WriteRegistry(side, ext); });
   }
   if (!side.scripts.empty()) {
-    Prefixed ext = BeginExtension(node, counter, kScriptsSettingsNamespace, "Scripts", "Scripts");
-    for (const auto& sc : side.scripts) {
-      Prefixed n = ext.Child("Script");
-      n.Text("Command", sc.command);
-      if (!sc.parameters.empty()) n.Text("Parameters", sc.parameters);
-      n.Text("Type", sc.type);
-      n.Text("Order", std::to_string(sc.order));
-      n.Text("RunOrder", sc.run_order);
-    }
+    Extension(w, counter, kScriptsSettingsNamespace, "Scripts", "Scripts",
+              [&](const Prefixed& ext) {
+                for (const auto& sc : side.scripts) {
+                  ext.Start("Script");
+                  ext.Text("Command", sc.command);
+                  if (!sc.parameters.empty()) ext.Text("Parameters", sc.parameters);
+                  ext.Text("Type", sc.type);
+                  ext.Text("Order", std::to_string(sc.order));
+                  ext.Text("RunOrder", sc.run_order);
+                  ext.End();
+                }
+              });
   }
   if (!side.app_locker.empty()) {
-    Prefixed ext = BeginExtension(node, counter, kAppLockerSettingsNamespace, "Policy",
-                                  "Application Control Policies");
-    for (const ReportAppLockerCollection& c : side.app_locker) {
-      Prefixed n = ext.Child("RuleCollection");
-      n.node().append_attribute("Type").set_value(c.type.c_str());
-      for (const ReportXmlElement& rule : c.rules) CopyElement(rule, ext.prefix(), n.node());
-      if (!c.enforcement_mode.empty()) n.Child("EnforcementMode").Text("Mode", c.enforcement_mode);
-    }
+    Extension(w, counter, kAppLockerSettingsNamespace, "Policy", "Application Control Policies",
+              [&](const Prefixed& ext) {
+                for (const ReportAppLockerCollection& c : side.app_locker) {
+                  ext.Start("RuleCollection");
+                  w.Attribute("Type", c.type);
+                  for (const ReportXmlElement& rule : c.rules) CopyElement(rule, ext);
+                  if (!c.enforcement_mode.empty()) {
+                    ext.Start("EnforcementMode");
+                    ext.Text("Mode", c.enforcement_mode);
+                    ext.End();
+                  }
+                  ext.End();
+                }
+              });
   }
   for (const ReportPreference& p : side.preferences) {
-    WritePreference(p, BeginExtension(node, counter, p.xml_namespace.c_str(), p.xsi_type.c_str(),
-                                      p.extension_name.c_str()));
+    Extension(w, counter, p.xml_namespace, p.xsi_type, p.extension_name,
+              [&](const Prefixed& ext) { WritePreference(p, ext); });
   }
 }
 
-// Receives the document from pugixml and writes the final bytes in one pass: a CR (registry
-// strings often end in CRLF) becomes the character reference &#13;, since a literal CR would be
-// normalised away by every XML parser (pugixml never emits CR in markup, so every CR here is
-// text); a line end is CRLF in the UTF-16 gpreport.xml of a backup, as Windows writes it, and
-// LF in the UTF-8 report an API client gets. In UTF-16 mode the text is encoded as it arrives.
-class ReportTextWriter final : public pugi::xml_writer {
- public:
-  // Bytes go to `*out`; with `sink`, `*out` is handed to it whenever it holds kPiece bytes (and
-  // at Finish), then emptied, so that a report of any size needs one piece of memory.
-  ReportTextWriter(bool utf16, std::string* out,
-                   const std::function<bool(std::string_view)>* sink = nullptr)
-      : utf16_(utf16), out_(out), sink_(sink), encoder_(out) {
-    if (utf16_) out_->append(kUtf16LeBom);
-  }
-
-  void write(const void* data, size_t size) override {
-    Put(std::string_view(static_cast<const char*>(data), size));
-  }
-
-  // Appends `text`, transformed.
-  void Put(std::string_view text) {
-    if (failed_) return;
-    const std::string_view eol = utf16_ ? "\r\n" : "\n";
-    // UTF-8 goes straight to the output; UTF-16 is transformed into `line_` first, so that the
-    // encoder runs once per piece pugixml writes rather than once per line.
-    std::string* to = utf16_ ? &line_ : out_;
-    if (utf16_) line_.clear();
-    size_t from = 0;
-    for (size_t i = 0; i < text.size(); ++i) {
-      const char c = text[i];
-      if (c != '\r' && c != '\n') continue;
-      to->append(text.data() + from, i - from);
-      to->append(c == '\r' ? std::string_view("&#13;") : eol);
-      from = i + 1;
-    }
-    to->append(text.data() + from, text.size() - from);
-    if (utf16_) encoder_.Append(line_);
-    if (sink_ != nullptr && out_->size() >= kPiece) Flush();
-  }
-
-  // False when the text was not valid UTF-8 (UTF-16 mode) or the sink refused a piece.
-  bool Finish() {
-    if (utf16_ && !encoder_.Finish()) return false;
-    if (sink_ != nullptr && !out_->empty()) Flush();
-    return !failed_;
-  }
-
- private:
-  static constexpr size_t kPiece = 256u << 10;
-
-  void Flush() {
-    if (!(*sink_)(*out_)) failed_ = true;
-    out_->clear();
-  }
-
-  const bool utf16_;
-  std::string* out_;
-  const std::function<bool(std::string_view)>* sink_;
-  Utf16LeEncoder encoder_;
-  std::string line_;
-  bool failed_ = false;
-};
-
-// The report as a pugixml document (without the declaration).
-void BuildDocument(const Report& r, pugi::xml_document& doc) {
-  pugi::xml_node gpo = doc.append_child("GPO");
-  gpo.append_attribute("xmlns:xsd").set_value("http://www.w3.org/2001/XMLSchema");
-  gpo.append_attribute("xmlns:xsi").set_value("http://www.w3.org/2001/XMLSchema-instance");
-  gpo.append_attribute("xmlns").set_value(kSettingsNamespace);
-  pugi::xml_node ident = gpo.append_child("Identifier");
-  TypesText(ident, "Identifier", r.guid, kTypesNamespace);
-  TypesText(ident, "Domain", r.domain, kTypesNamespace);
-  const auto text = [&gpo](const char* name, const std::string& value) {
-    if (value.empty()) return;
-    gpo.append_child(name).append_child(pugi::node_pcdata).set_value(value.c_str());
+// Writes the report through `w`: the declaration, then the document, streamed.
+bool Write(const Report& r, const char* encoding, XmlWriter& w) {
+  w.Raw(std::string("<?xml version=\"1.0\" encoding=\"") + encoding + "\"?>\n");
+  w.Start("GPO");
+  w.Attribute("xmlns:xsd", "http://www.w3.org/2001/XMLSchema");
+  w.Attribute("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance");
+  w.Attribute("xmlns", kSettingsNamespace);
+  w.Start("Identifier");
+  TypesText(w, "Identifier", r.guid, kTypesNamespace);
+  TypesText(w, "Domain", r.domain, kTypesNamespace);
+  w.End();
+  const auto text = [&w](const char* name, const std::string& value) {
+    if (!value.empty()) w.Element(name, value);
   };
   text("Name", r.name);
   text("Comment", r.comment);
@@ -385,25 +356,26 @@ void BuildDocument(const Report& r, pugi::xml_document& doc) {
   text("ModifiedTime", r.modified_time);
   text("ReadTime", r.read_time);
   if (!r.sddl.empty()) {
-    pugi::xml_node sd = gpo.append_child("SecurityDescriptor");
-    TypesText(sd, "SDDL", r.sddl, kTypesSecurityNamespace);
+    w.Start("SecurityDescriptor");
+    TypesText(w, "SDDL", r.sddl, kTypesSecurityNamespace);
+    w.End();
   }
   text("FilterDataAvailable", r.filter_data_available ? "true" : "false");
   int counter = 0;
-  WriteSide(r.computer, gpo.append_child("Computer"), &counter);
-  WriteSide(r.user, gpo.append_child("User"), &counter);
+  w.Start("Computer");
+  WriteSide(r.computer, w, &counter);
+  w.End();
+  w.Start("User");
+  WriteSide(r.user, w, &counter);
+  w.End();
+  w.End();
+  return w.Finish();
 }
 
-// Serialises `r`: into `*out`, or through `sink` in pieces. False as ReportTextWriter::Finish.
-bool Write(const Report& r, const char* encoding, std::string* out,
-           const std::function<bool(std::string_view)>* sink = nullptr) {
-  pugi::xml_document doc;
-  BuildDocument(r, doc);
-  ReportTextWriter writer(std::string_view(encoding) == "utf-16", out, sink);
-  writer.Put(std::string("<?xml version=\"1.0\" encoding=\"") + encoding + "\"?>\n");
-  SaveXmlTo(doc, pugi::format_indent | pugi::format_no_declaration, "  ", writer);
-  return writer.Finish();
-}
+// In a backup gpreport.xml is UTF-16LE with CRLF line ends, as Windows writes it; the report an
+// API client gets is UTF-8 with LF.
+constexpr XmlWriter::Options kUtf16Report{"  ", "\r\n", true};
+constexpr XmlWriter::Options kUtf8Report{"  ", "\n", false};
 
 // ---- reader ----
 
@@ -587,22 +559,25 @@ void ReadSide(pugi::xml_node node, ReportSide* side) {
 
 std::string WriteReportXml(const Report& report) {
   std::string out;
-  Write(report, "utf-8", &out);
+  XmlWriter w(kUtf8Report, &out);
+  Write(report, "utf-8", w);
   return out;
 }
 
 std::string WriteReportXmlUtf16(const Report& report) {
-  // The document is built from valid UTF-8 only if every input string was; strings that are not
-  // (they cannot come from the parsers, which validate) leave an empty result here.
+  // The document is valid UTF-8 only if every input string was; strings that are not (they
+  // cannot come from the parsers, which validate) leave an empty result here.
   std::string out;
-  if (!Write(report, "utf-16", &out)) out.clear();
+  XmlWriter w(kUtf16Report, &out);
+  if (!Write(report, "utf-16", w)) out.clear();
   return out;
 }
 
 bool WriteReportXmlUtf16To(const Report& report,
                            const std::function<bool(std::string_view)>& sink) {
   std::string piece;
-  return Write(report, "utf-16", &piece, &sink);
+  XmlWriter w(kUtf16Report, &piece, &sink);
+  return Write(report, "utf-16", w);
 }
 
 core::Result<Report> ParseReportXml(std::string_view bytes, std::string_view path) {

@@ -92,6 +92,10 @@ std::vector<core::SettingChange> DiffReports(const Report& before, const Report&
   std::map<std::string, const Setting*> new_by_id;
   for (const Setting& s : new_settings) new_by_id[id(s)] = &s;
   std::vector<core::SettingChange> out;
+  // The GPO's own comment (GPO.cmt), shown in the report's General section.
+  if (before.comment != after.comment) {
+    out.push_back({"GPO", "General", "Comment", before.comment, after.comment});
+  }
   for (const Setting& s : old_settings) {
     if (!new_by_id.count(id(s))) out.push_back({s.scope, s.extension, s.setting, s.value, ""});
   }
@@ -133,6 +137,18 @@ core::Result<std::string> ReadTreeFile(const Dir& gpt, const GptTree& tree, cons
   return (*dir)->ReadFile(e.components.back(), static_cast<size_t>(e.size) + 1);
 }
 
+constexpr char kGpoCommentFile[] = "GPO.cmt";
+
+// The bytes of the GPT's GPO.cmt (any case); nullopt: none.
+core::Result<std::optional<std::string>> GpoCommentBytes(const Dir& gpt) {
+  core::Result<std::optional<DirEntry>> found = gpt.FindNoCase(kGpoCommentFile);
+  if (!found.ok()) return found.error();
+  if (!*found || (*found)->type != EntryType::kFile) return std::optional<std::string>();
+  core::Result<std::string> bytes = gpt.ReadFile((*found)->name, kMaxSettingsFileBytes);
+  if (!bytes.ok()) return bytes.error();
+  return std::optional<std::string>(std::move(*bytes));
+}
+
 }  // namespace
 
 core::Result<std::vector<DryRunFileChange>> DiffGptFiles(const Dir* before, const Dir& after) {
@@ -172,6 +188,19 @@ core::Result<std::vector<DryRunFileChange>> DiffGptFiles(const Dir* before, cons
     }
   }
   std::vector<DryRunFileChange> out;
+  core::Result<std::optional<std::string>> old_comment =
+      before != nullptr ? GpoCommentBytes(*before) : std::optional<std::string>();
+  if (!old_comment.ok()) return old_comment.error();
+  core::Result<std::optional<std::string>> new_comment = GpoCommentBytes(after);
+  if (!new_comment.ok()) return new_comment.error();
+  if (*old_comment != *new_comment) {
+    const uint64_t old_size = *old_comment ? (*old_comment)->size() : 0;
+    const uint64_t new_size = *new_comment ? (*new_comment)->size() : 0;
+    const DryRunFileChange::Kind kind = !*old_comment   ? DryRunFileChange::Kind::kAdded
+                                        : !*new_comment ? DryRunFileChange::Kind::kRemoved
+                                                        : DryRunFileChange::Kind::kChanged;
+    out.push_back({kind, kGpoCommentFile, old_size, new_size});
+  }
   for (auto& [key, c] : changes) out.push_back(std::move(c));
   return out;
 }

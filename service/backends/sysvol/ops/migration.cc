@@ -6,6 +6,7 @@
 #include <set>
 
 #include "service/backends/sysvol/format/safe_xml.h"
+#include "service/backends/sysvol/format/sddl.h"
 #include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/format/utf16.h"
 #include "service/backends/sysvol/safe_fs.h"
@@ -103,16 +104,17 @@ class Mapper {
     return dest + value.substr(source.size());
   }
 
-  // A principal that must stay a SID (folder redirection) mapped to a name: reported as an
-  // unmapped entry (fatal with "migration table only"), the SID kept.
-  void NotASid(const std::string& sid, const std::string& destination) {
+  // A principal that must stay a SID (folder redirection, a security descriptor) mapped to a
+  // name: reported as an unmapped entry (fatal with "migration table only"), the SID kept.
+  // `where` says what names principals by SID ("folder redirection names groups").
+  void NotASid(const std::string& sid, const std::string& destination, const std::string& where) {
     if (!reported_.insert(AccountKey(sid)).second) return;
     core::StatusMessage msg;
     msg.object_path = display_;
     msg.settings_name = sid;
     msg.message = "the migration table maps the principal \"" + sid + "\" to \"" + destination +
-                  "\", which is not a SID: folder redirection names groups by SID and gpop cannot "
-                  "resolve a name offline; the line is kept as it is";
+                  "\", which is not a SID: " + where +
+                  " by SID and gpop cannot resolve a name offline; the SID is kept as it is";
     msg.severity = core::Severity::kError;
     out_->unmapped.push_back(std::move(msg));
   }
@@ -226,7 +228,36 @@ core::Result<std::string> WriteIni(const IniText& ini, const std::string& displa
   return EncodeUtf16LeWithBom(text, display);
 }
 
-// GptTmpl.inf: [Privilege Rights] "Se... = a,b" and [Group Membership] "X__Members = a,b".
+// A security descriptor line of GptTmpl.inf ("name",mode,"SDDL" in [File Security],
+// [Registry Keys] and [Service General Setting]) with its domain SIDs mapped. A SID mapped to
+// None loses its ACE; one mapped to a name is reported (a descriptor holds SIDs only).
+// Returns whether the line changed.
+bool MigrateSecurityDescriptorLine(std::string* line, Mapper* map) {
+  const size_t close = line->find_last_not_of(" \t");
+  if (close == std::string::npos || (*line)[close] != '"') return false;
+  const size_t open = line->rfind('"', close - 1);
+  if (open == std::string::npos || open == 0) return false;
+  const size_t name_end = line->find('"', 1);
+  const std::string setting =
+      (*line)[0] == '"' && name_end != std::string::npos ? line->substr(1, name_end - 1) : *line;
+  const std::string sddl = line->substr(open + 1, close - open - 1);
+  const std::string mapped = MapSddlSids(
+      sddl, [&](const std::string& sid, std::string_view) -> std::optional<std::string> {
+        if (!IsDomainPrincipal(sid)) return sid;
+        std::optional<std::string> to = map->Principal(sid, setting);
+        if (!to) return std::nullopt;
+        const std::string dest(internal::Trim(*to));
+        if (AsciiLower(dest).rfind("s-1-", 0) == 0) return dest;
+        if (dest != sid) map->NotASid(sid, dest, "a security descriptor names principals");
+        return sid;
+      });
+  if (mapped == sddl) return false;
+  *line = line->substr(0, open + 1) + mapped + line->substr(close);
+  return true;
+}
+
+// GptTmpl.inf: [Privilege Rights] "Se... = a,b", [Group Membership] "X__Members = a,b" and the
+// security descriptors of files, registry keys and services.
 bool MigrateSecurityTemplate(IniText* ini, Mapper* map) {
   bool changed = false;
   std::string section;
@@ -234,6 +265,11 @@ bool MigrateSecurityTemplate(IniText* ini, Mapper* map) {
     std::string_view t = internal::Trim(line);
     if (!t.empty() && t.front() == '[') {
       section = AsciiLower(t);
+      continue;
+    }
+    if (section == "[file security]" || section == "[registry keys]" ||
+        section == "[service general setting]") {
+      if (MigrateSecurityDescriptorLine(&line, map)) changed = true;
       continue;
     }
     if (section != "[privilege rights]" && section != "[group membership]") continue;
@@ -302,7 +338,7 @@ bool MigrateIniPaths(IniText* ini, Mapper* map, bool keys_are_principals) {
       if (AsciiLower(internal::Trim(*k)).rfind("s-1-", 0) == 0) {
         new_key = std::string(internal::Trim(*k));
       } else if (*k != key) {
-        map->NotASid(std::string(internal::Trim(key)), *k);
+        map->NotASid(std::string(internal::Trim(key)), *k, "folder redirection names groups");
       }
     }
     std::string new_value = map->Path(value, key);

@@ -1,5 +1,6 @@
 // Applying a migration table to a GPT's settings files (import, copy): the principals and UNC
-// paths in GptTmpl.inf (privilege rights, restricted groups), scripts.ini / psscripts.ini,
+// paths in GptTmpl.inf (privilege rights, restricted groups, and the SIDs of the security
+// descriptors of files, registry keys and services), scripts.ini / psscripts.ini,
 // folder redirection (fdeploy*.ini) and Group Policy Preferences XML (Groups.xml members and
 // names, the user / run-as fields of ScheduledTasks.xml, Services.xml, Drives.xml, ..., and
 // UNC paths in any of them). audit.csv names no principals and is left as it is.

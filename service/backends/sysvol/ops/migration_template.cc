@@ -79,7 +79,7 @@ class TemplateBuilder {
 
 MigrationTable MigrationTemplate(const std::vector<MigrationReference>& references,
                                  const std::vector<SecurityGroup>& groups,
-                                 const std::vector<std::string>& file_paths) {
+                                 const std::vector<std::string>& file_paths, bool include_dacl) {
   TemplateBuilder builder(groups);
   for (const MigrationReference& r : references) {
     if (r.unc_path) {
@@ -89,7 +89,7 @@ MigrationTable MigrationTemplate(const std::vector<MigrationReference>& referenc
     }
   }
   for (const SecurityGroup& g : groups) {
-    if (g.source != "FromDACL") builder.AddGroup(g);
+    if (include_dacl || g.source != "FromDACL") builder.AddGroup(g);
   }
   for (const std::string& p : file_paths) builder.AddPath(std::string(internal::Trim(p)));
   return builder.Take();
@@ -145,9 +145,15 @@ core::Outcome RunMigrationTableReport(const BackendContext& ctx, const core::Rep
 
   const std::vector<SecurityGroup> no_groups;
   const std::vector<std::string> no_paths;
-  MigrationTable table =
-      MigrationTemplate(references, backup ? backup->backup_xml.security_groups : no_groups,
-                        backup ? backup->backup_xml.file_paths : no_paths);
+  MigrationTable table = MigrationTemplate(
+      references, backup ? backup->backup_xml.security_groups : no_groups,
+      backup ? backup->backup_xml.file_paths : no_paths, spec.include_dacl_principals);
+  if (spec.include_dacl_principals && !backup) {
+    sink.Messages({Warning(gpt != nullptr ? gpt->display() : std::string("report"),
+                           "the sysvol store keeps no GPO permissions: the template lists no "
+                           "principals from a DACL")},
+                  std::nullopt);
+  }
   core::ReportInfo info;
   info.format = core::ReportFormat::kMigrationTable;
   info.content = WriteMigrationTable(table);

@@ -1,0 +1,101 @@
+// A streaming XML writer for the documents gpop generates (gpreport.xml above all): elements,
+// attributes, text and comments are written as they are produced, with no document tree, in
+// UTF-8 or UTF-16LE, in pieces to a sink or into one string.
+//
+// The layout is byte for byte what pugixml's `format_indent` writes for the same tree (so
+// documents formerly serialised by pugixml keep their bytes): an element without content is
+// `<name />`, an element whose first content is text stays on its line (`<name>text</name>`),
+// element children go one to a line, indented by depth. Escaping follows pugixml as well:
+// `&` `<` `>` in text, `&` `<` `"` and every control character in attributes, other control
+// characters as `&#NN;`; on top of that a CR in text or comments is written as `&#13;` (a
+// literal CR would be normalised away by every XML parser) and every line end as `eol`.
+//
+// Names are written as given (callers pass fixed, well-formed names); text must be UTF-8. In
+// UTF-16 mode text that is not valid UTF-8 makes `Finish` return false.
+
+#ifndef GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_XML_WRITER_H_
+#define GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_XML_WRITER_H_
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "service/backends/sysvol/format/utf16.h"
+
+namespace gpop::sysvol {
+
+// XmlWriter
+//
+// Not thread-safe: one document, one thread. Calls must nest (every `Start` has its `End`);
+// `Attribute` is valid only right after `Start` or another `Attribute`.
+class XmlWriter {
+ public:
+  struct Options {
+    std::string_view indent = "  ";
+    std::string_view eol = "\n";
+    bool utf16 = false;  // UTF-16LE with a BOM
+  };
+  // Receives the output in pieces; returning false stops the writer (Finish returns false).
+  using Sink = std::function<bool(std::string_view)>;
+
+  // Writes into `*out` (appended), or, with `sink`, hands the output to it in pieces of about
+  // kPiece bytes (`*out` is then only the buffer). Both must outlive the writer.
+  XmlWriter(const Options& options, std::string* out, const Sink* sink = nullptr);
+
+  // Text written as it is (e.g. the XML declaration); a '\n' in it becomes `eol`.
+  void Raw(std::string_view text);
+  // Opens an element named `name`, or `prefix:name`.
+  void Start(std::string_view name);
+  void Start(std::string_view prefix, std::string_view name);
+  void Attribute(std::string_view name, std::string_view value);
+  // A text node (escaped). An empty text still makes `<name></name>` rather than `<name />`.
+  void Text(std::string_view value);
+  void Comment(std::string_view text);
+  void End();
+
+  // Start + Text + End.
+  void Element(std::string_view name, std::string_view text) {
+    Start(name);
+    Text(text);
+    End();
+  }
+
+  // Writes the last line end and hands over what is buffered. False when the text was not
+  // valid UTF-8 (UTF-16 mode) or the sink refused a piece.
+  bool Finish();
+
+  static constexpr size_t kPiece = 256u << 10;
+
+ private:
+  // The bits of pugixml's indent state: write a line end / an indent before the next node.
+  enum : unsigned { kNewline = 1, kIndent = 2 };
+
+  void BeforeNode();     // closes a pending start tag, then the line end and indent
+  void CloseStartTag();  // '>' of a start tag still open for attributes
+  void LineStart();      // the line end and indent (by open elements) that indent_flags_ ask
+  void Escaped(std::string_view value, const unsigned char* special);
+  void Eol() { text_.append(eol_); }
+  void MaybeFlush() {
+    if (text_.size() >= kPiece) Flush();
+  }
+  void Flush();
+
+  const std::string indent_;
+  const std::string eol_;
+  const bool utf16_;
+  std::string* out_;
+  const Sink* sink_;
+  Utf16LeEncoder encoder_;
+  std::string text_;            // UTF-8 not yet encoded or handed over
+  std::string names_;           // the open elements' names, one after another
+  std::vector<size_t> starts_;  // where each open element's name starts in names_
+  unsigned indent_flags_ = kIndent;
+  bool start_tag_open_ = false;
+  bool failed_ = false;
+};
+
+}  // namespace gpop::sysvol
+
+#endif  // GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_XML_WRITER_H_

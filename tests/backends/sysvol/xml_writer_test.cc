@@ -1,0 +1,195 @@
+// Tests of the streaming XML writer: the same bytes as pugixml's format_indent for the same tree
+// (the layout gpreport.xml had when it was built as a pugixml document), XML special characters,
+// control characters and non-BMP characters escaped or encoded correctly, well-formed output
+// that the hardened loader parses back to the same text, UTF-16LE output, pieces to a sink.
+
+#include "service/backends/sysvol/format/xml_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "service/backends/sysvol/format/safe_xml.h"
+#include "service/backends/sysvol/format/utf16.h"
+
+namespace gpop::sysvol {
+namespace {
+
+using std::string_literals::operator""s;
+
+// Text with every character class the writer treats specially: markup, quotes, CR, LF, TAB,
+// other control characters, a BMP character and a non-BMP one (U+1F600, a surrogate pair in
+// UTF-16).
+const std::string kTricky =
+    "a<b>&c\"d'e\r\nf\tg\x01h\x1Fi \xC3\xA9\xE2\x82\xAC \xF0\x9F\x98\x80 ]]>";
+
+// What the report writer did before the streaming writer: pugixml's bytes, with every CR
+// written as &#13; (pugixml leaves CRs in text and comments literal).
+std::string PugixmlBytes(const pugi::xml_document& doc) {
+  std::string xml = SaveXml(doc, pugi::format_indent | pugi::format_no_declaration, "  ");
+  std::string out;
+  for (char c : xml) {
+    if (c == '\r') {
+      out += "&#13;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+TEST(XmlWriterTest, WritesWhatPugixmlWritesForTheSameTree) {
+  pugi::xml_document doc;
+  pugi::xml_node root = doc.append_child("q1:Root");
+  root.append_attribute("xmlns:q1").set_value("urn:x");
+  root.append_attribute("tricky").set_value(kTricky.c_str());
+  root.append_child("Empty");
+  root.append_child("EmptyText").append_child(pugi::node_pcdata).set_value("");
+  root.append_child("Text").append_child(pugi::node_pcdata).set_value(kTricky.c_str());
+  root.append_child(pugi::node_comment).set_value(" a comment\r\nover lines ");
+  pugi::xml_node mixed = root.append_child("Mixed");
+  mixed.append_attribute("a").set_value("1");
+  mixed.append_child(pugi::node_pcdata).set_value("lead");
+  mixed.append_child("Inner").append_child("Deeper");
+  pugi::xml_node nested = root.append_child("Nested");
+  nested.append_child("Leaf").append_child(pugi::node_pcdata).set_value("x");
+  nested.append_child("Leaf").append_attribute("b").set_value("<>");
+
+  std::string out;
+  XmlWriter w({"  ", "\n", false}, &out);
+  w.Start("q1", "Root");
+  w.Attribute("xmlns:q1", "urn:x");
+  w.Attribute("tricky", kTricky);
+  w.Start("Empty");
+  w.End();
+  w.Element("EmptyText", "");
+  w.Element("Text", kTricky);
+  w.Comment(" a comment\r\nover lines ");
+  w.Start("Mixed");
+  w.Attribute("a", "1");
+  w.Text("lead");
+  w.Start("Inner");
+  w.Start("Deeper");
+  w.End();
+  w.End();
+  w.End();
+  w.Start("Nested");
+  w.Element("Leaf", "x");
+  w.Start("Leaf");
+  w.Attribute("b", "<>");
+  w.End();
+  w.End();
+  w.End();
+  ASSERT_TRUE(w.Finish());
+  EXPECT_EQ(out, PugixmlBytes(doc));
+}
+
+// A parsed settings file can carry an attribute or element without a name (found by the
+// gpp_xml fuzzer: `name:="V"`); the writer names it as pugixml does, so the output stays well
+// formed and reads back.
+TEST(XmlWriterTest, NamelessAttributesAndElementsAreWrittenAsPugixmlWritesThem) {
+  pugi::xml_document doc;
+  pugi::xml_node root = doc.append_child("Root");
+  root.append_attribute("").set_value("v");
+  root.append_child("");
+
+  std::string out;
+  XmlWriter w({"  ", "\n", false}, &out);
+  w.Start("Root");
+  w.Attribute("", "v");
+  w.Start("");
+  w.End();
+  w.End();
+  ASSERT_TRUE(w.Finish());
+  EXPECT_EQ(out, PugixmlBytes(doc));
+  EXPECT_TRUE(LoadXml(out, "nameless.xml").ok());
+}
+
+TEST(XmlWriterTest, EscapesSpecialCharactersAndParsesBackThroughTheHardenedLoader) {
+  std::string out;
+  XmlWriter w({"  ", "\n", false}, &out);
+  w.Raw("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+  w.Start("Root");
+  w.Attribute("v", kTricky);
+  w.Element("T", kTricky);
+  w.End();
+  ASSERT_TRUE(w.Finish());
+
+  // Markup characters never appear raw inside values.
+  EXPECT_NE(out.find("a&lt;b&gt;&amp;c\"d'e&#13;\nf\tg&#01;h&#31;i"), std::string::npos) << out;
+  EXPECT_NE(out.find("v=\"a&lt;b>&amp;c&quot;d'e&#13;&#10;f&#09;g&#01;h&#31;i"), std::string::npos)
+      << out;
+  // Non-ASCII (BMP and non-BMP) is written as UTF-8, not as references.
+  EXPECT_NE(out.find("\xC3\xA9\xE2\x82\xAC \xF0\x9F\x98\x80"), std::string::npos);
+
+  auto doc = LoadXml(out, "written.xml");
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  pugi::xml_node root = (*doc)->document_element();
+  EXPECT_STREQ(root.name(), "Root");
+  // Attribute values keep CR, LF and TAB as characters; text keeps CR (&#13;) and LF.
+  EXPECT_EQ(std::string(root.attribute("v").value()), kTricky);
+  EXPECT_EQ(NodeText(root.child("T")), kTricky);
+}
+
+TEST(XmlWriterTest, Utf16OutputHasBomCrlfAndSurrogatePairs) {
+  std::string out;
+  XmlWriter w({"  ", "\r\n", true}, &out);
+  w.Raw("<?xml version=\"1.0\" encoding=\"utf-16\"?>\n");
+  w.Start("Root");
+  w.Element("T", "x\n\xF0\x9F\x98\x80");
+  w.End();
+  ASSERT_TRUE(w.Finish());
+  ASSERT_TRUE(HasUtf16LeBom(out));
+  EXPECT_NE(out.find("\x3D\xD8\x00\xDE"s), std::string::npos);  // U+1F600 as D83D DE00
+  auto text = DecodeUtf16LeWithBom(out, "written.xml");
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(*text,
+            "<?xml version=\"1.0\" encoding=\"utf-16\"?>\r\n<Root>\r\n  "
+            "<T>x\r\n\xF0\x9F\x98\x80</T>\r\n</Root>\r\n");
+  auto doc = LoadXml(out, "written.xml");
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  EXPECT_EQ(NodeText((*doc)->document_element().child("T")), "x\n\xF0\x9F\x98\x80");
+}
+
+TEST(XmlWriterTest, InvalidUtf8FailsInUtf16Mode) {
+  std::string out;
+  XmlWriter w({"  ", "\r\n", true}, &out);
+  w.Element("T", "bad \xC3(");
+  EXPECT_FALSE(w.Finish());
+}
+
+TEST(XmlWriterTest, LargeDocumentsGoToTheSinkInPiecesAndJoinToTheWholeDocument) {
+  const auto write = [](XmlWriter& w) {
+    w.Start("Root");
+    for (int i = 0; i < 20000; ++i) w.Element("Value", "item \xE2\x82\xAC " + std::to_string(i));
+    w.End();
+    return w.Finish();
+  };
+  std::string whole;
+  XmlWriter one({"  ", "\r\n", true}, &whole);
+  ASSERT_TRUE(write(one));
+
+  std::vector<size_t> sizes;
+  std::string joined;
+  XmlWriter::Sink sink = [&](std::string_view piece) {
+    sizes.push_back(piece.size());
+    joined.append(piece);
+    return true;
+  };
+  std::string buffer;
+  XmlWriter pieces({"  ", "\r\n", true}, &buffer, &sink);
+  ASSERT_TRUE(write(pieces));
+  EXPECT_GT(sizes.size(), 1u);
+  for (size_t s : sizes) EXPECT_LE(s, 2 * (XmlWriter::kPiece + 4096));
+  EXPECT_EQ(joined, whole);
+
+  // A sink that refuses stops the writer.
+  XmlWriter::Sink refuse = [](std::string_view) { return false; };
+  std::string buffer2;
+  XmlWriter refused({"  ", "\r\n", true}, &buffer2, &refuse);
+  EXPECT_FALSE(write(refused));
+}
+
+}  // namespace
+}  // namespace gpop::sysvol
