@@ -75,6 +75,9 @@ ABSL_FLAG(absl::Duration, heartbeat, absl::Seconds(15),
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "On SIGTERM/SIGINT, running operations get this long to finish before they are "
           "cancelled.");
+ABSL_FLAG(absl::Duration, shutdown_cancel_bound, absl::Seconds(10),
+          "After the grace period, cancelled operations get this long to stop; one still going is "
+          "left as it is and resolved by its backend's intent at the next start.");
 ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(5),
           "After the engine stopped, calls still open get this long before they are cancelled.");
 ABSL_FLAG(absl::Duration, max_timeout, absl::Hours(24),
@@ -173,14 +176,17 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   engine_options.max_queued_per_principal = absl::GetFlag(FLAGS_max_queued_per_principal);
   engine_options.max_streams_per_principal = absl::GetFlag(FLAGS_max_streams_per_principal);
   engine_options.retained_operations = absl::GetFlag(FLAGS_retained_operations);
+  engine_options.shutdown_cancel_bound = ToDuration(absl::GetFlag(FLAGS_shutdown_cancel_bound));
   if (engine_options.executor_threads < 1 || engine_options.retained_operations < 1 ||
       engine_options.heartbeat_interval <= engine::Duration::zero() ||
+      engine_options.shutdown_cancel_bound < engine::Duration::zero() ||
       engine_options.max_timeout <= engine::Duration::zero() ||
       engine_options.default_timeout <= engine::Duration::zero() ||
       engine_options.default_timeout > engine_options.max_timeout) {
     std::fprintf(stderr,
                  "gpopd: --executor_threads, --retained_operations, --heartbeat and the timeouts "
-                 "must be positive, and --default_timeout at most --max_timeout\n");
+                 "must be positive, --shutdown_cancel_bound not negative, and --default_timeout at "
+                 "most --max_timeout\n");
     return 2;
   }
 
@@ -336,6 +342,7 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_windows_service)) {
     // The SCM waits this long for the stop: the grace period, the call deadline, and slack.
     const absl::Duration stop_hint = absl::GetFlag(FLAGS_shutdown_grace) +
+                                     absl::GetFlag(FLAGS_shutdown_cancel_bound) +
                                      absl::GetFlag(FLAGS_shutdown_deadline) + absl::Seconds(10);
     std::optional<int> code = gpop::platform::RunAsWindowsService(
         L"gpopd", static_cast<DWORD>(absl::ToInt64Milliseconds(stop_hint)),
