@@ -74,7 +74,7 @@ TEST(FinishedCacheTest, FinishedOperationsLeaveMemoryAndAreReadFromTheStore) {
   EXPECT_EQ(engine.stats().resident_operations, kCached);
 
   // Get of the oldest (in the store only).
-  absl::StatusOr<OperationRecord> got = engine.Get(ids[0]);
+  absl::StatusOr<OperationRecord> got = engine.Get("tester", ids[0]);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->state, OperationState::kSucceeded);
   EXPECT_EQ(got->labels.at("n"), "0");
@@ -114,12 +114,12 @@ TEST(FinishedCacheTest, FinishedOperationsLeaveMemoryAndAreReadFromTheStore) {
   EXPECT_EQ(events.back().state, OperationState::kSucceeded);
 
   // Cancel of a finished one answers its record; Delete removes it, then it is expired.
-  absl::StatusOr<OperationRecord> cancelled = engine.Cancel(ids[3]);
+  absl::StatusOr<OperationRecord> cancelled = engine.Cancel("tester", ids[3]);
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();
   EXPECT_EQ(cancelled->state, OperationState::kSucceeded);
-  ASSERT_TRUE(engine.Delete(ids[0]).ok());
-  EXPECT_EQ(ToError(engine.Get(ids[0]).status()).reason, core::reason::kOperationExpired);
-  EXPECT_EQ(ToError(engine.Get("op-never").status()).reason, core::reason::kOperationNotFound);
+  ASSERT_TRUE(engine.Delete("tester", ids[0]).ok());
+  EXPECT_EQ(ToError(engine.Get("tester", ids[0]).status()).reason, core::reason::kOperationExpired);
+  EXPECT_EQ(ToError(engine.Get("tester", "op-never").status()).reason, core::reason::kOperationNotFound);
   EXPECT_EQ(engine.stats().retained_operations, kOperations - 1);
   // The reads went through the cache: memory still holds at most its size.
   EXPECT_LE(engine.stats().resident_operations, kCached);
@@ -143,10 +143,10 @@ TEST(FinishedCacheTest, RecoveryLoadsNoFinishedOperation) {
   ASSERT_TRUE(engine.Recover().ok());
   EXPECT_EQ(engine.stats().resident_operations, 0);
   EXPECT_EQ(engine.stats().retained_operations, kOperations - 1);
-  absl::StatusOr<OperationRecord> got = engine.Get(ids[4]);
+  absl::StatusOr<OperationRecord> got = engine.Get("tester", ids[4]);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->state, OperationState::kSucceeded);
-  EXPECT_EQ(ToError(engine.Get(ids[5]).status()).reason, core::reason::kOperationExpired);
+  EXPECT_EQ(ToError(engine.Get("tester", ids[5]).status()).reason, core::reason::kOperationExpired);
   absl::StatusOr<OperationRecord> again = engine.Start(Request(2));
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->id, ids[2]);
@@ -166,9 +166,9 @@ TEST(FinishedCacheTest, CountRetentionRemovesOperationsThatLeftMemory) {
   ASSERT_EQ(ids.size(), static_cast<size_t>(kOperations));
   EXPECT_EQ(engine.stats().retained_operations, 3);
   for (int i = 0; i < kOperations - 3; ++i) {
-    EXPECT_EQ(ToError(engine.Get(ids[i]).status()).reason, core::reason::kOperationExpired) << i;
+    EXPECT_EQ(ToError(engine.Get("tester", ids[i]).status()).reason, core::reason::kOperationExpired) << i;
   }
-  for (int i = kOperations - 3; i < kOperations; ++i) EXPECT_TRUE(engine.Get(ids[i]).ok()) << i;
+  for (int i = kOperations - 3; i < kOperations; ++i) EXPECT_TRUE(engine.Get("tester", ids[i]).ok()) << i;
   auto snap = store.Load();
   ASSERT_TRUE(snap.ok());
   EXPECT_EQ(snap->operations.size(), 3u);
