@@ -56,9 +56,8 @@ class SessionSealer {
 
 // SessionCookieHeader
 //
-// The Set-Cookie value that stores `value` for `max_age_seconds` (0: deletes the cookie);
-// `secure` (the listener serves TLS) adds the Secure attribute.
-std::string SessionCookieHeader(const std::string& value, int64_t max_age_seconds, bool secure);
+// The Set-Cookie value that stores `value` for `max_age_seconds` (0: deletes the cookie).
+std::string SessionCookieHeader(const std::string& value, int64_t max_age_seconds);
 
 }  // namespace gpop::http
 
