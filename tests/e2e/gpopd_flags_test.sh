@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# gpopd's engine flags from the command line: --shutdown_cancel_bound is listed, a negative bound
+# is refused with a clear message and exit code 2, and a valid one lets gpopd start.
+#
+# Usage: gpopd_flags_test.sh GPOPD
+set -uo pipefail
+gpopd=$1
+work=$(mktemp -d)
+pid=
+cleanup() {
+  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; cat "$work/err" 2>/dev/null; exit 1; }
+
+"$gpopd" --helpfull >"$work/help" 2>&1
+grep -q -- "--shutdown_cancel_bound" "$work/help" || fail "--shutdown_cancel_bound not listed"
+
+"$gpopd" --backend synthetic --shutdown_cancel_bound=-1s --state_dir "$work/state" --listen 127.0.0.1:0 2>"$work/err"
+code=$?
+[ "$code" -eq 2 ] || fail "negative --shutdown_cancel_bound: exit $code, want 2"
+grep -q "shutdown_cancel_bound not negative" "$work/err" || fail "no message naming the flag"
+
+"$gpopd" --backend synthetic --shutdown_cancel_bound=250ms --state_dir "$work/state" --listen 127.0.0.1:0 \
+  --port_file "$work/port" 2>"$work/err" &
+pid=$!
+for _ in $(seq 1 600); do
+  grep -q "gpopd ready" "$work/err" 2>/dev/null && break
+  kill -0 $pid 2>/dev/null || fail "gpopd exited with a valid --shutdown_cancel_bound"
+  sleep 0.05
+done
+grep -q "gpopd ready" "$work/err" || fail "gpopd not ready"
+kill -TERM $pid
+wait $pid || fail "gpopd did not stop cleanly"
+pid=
+echo "PASS"
