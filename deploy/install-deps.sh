@@ -20,7 +20,7 @@ packages=(
   # the GPMC adapter: cross-build and run under Wine
   g++-mingw-w64-x86-64-posix mingw-w64-tools wine wine64
   # the HTTP/JSON + SSE listener (service/http) and its browser tests (tests/http)
-  libmicrohttpd-dev chromium
+  libmicrohttpd-dev libgnutls28-dev chromium
   # Prometheus metrics at GET /metrics (service/metrics)
   prometheus-cpp-dev
   # tar streams of uploaded and downloaded backups (service/transfer)

@@ -109,25 +109,40 @@ absl::StatusOr<std::unique_ptr<TlsCredentials>> TlsCredentials::Open(const TlsOp
   return tls;
 }
 
-absl::Status TlsCredentials::StageLocked() {
-  absl::StatusOr<std::string> cert = ReadPem("--tls_cert", options_.cert_file);
+absl::StatusOr<TlsPem> ReadCheckedPem(const TlsOptions& options) {
+  TlsPem pem;
+  absl::StatusOr<std::string> cert = ReadPem("--tls_cert", options.cert_file);
   if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadPem("--tls_key", options_.key_file);
+  pem.cert = *std::move(cert);
+  absl::StatusOr<std::string> key = ReadPem("--tls_key", options.key_file);
   if (!key.ok()) return key.status();
-  std::optional<std::string> ca;
-  if (!options_.client_ca_file.empty()) {
-    absl::StatusOr<std::string> read = ReadPem("--tls_client_ca", options_.client_ca_file);
+  pem.key = *std::move(key);
+  if (!options.client_ca_file.empty()) {
+    absl::StatusOr<std::string> read = ReadPem("--tls_client_ca", options.client_ca_file);
     if (!read.ok()) return read.status();
-    ca = *std::move(read);
+    pem.client_ca = *std::move(read);
   }
-  if (absl::Status s = Check(*cert, *key, ca ? &*ca : nullptr, options_); !s.ok()) return s;
+  if (absl::Status s = Check(pem.cert, pem.key,
+                             options.client_ca_file.empty() ? nullptr : &pem.client_ca, options);
+      !s.ok()) {
+    return s;
+  }
+  return pem;
+}
+
+absl::Status TlsCredentials::StageLocked() {
+  absl::StatusOr<TlsPem> pem = ReadCheckedPem(options_);
+  if (!pem.ok()) return pem.status();
   // The provider skips a key and certificate that do not match, so the short moment between the
   // two renames is harmless: it takes the pair on its next look.
-  if (ca) {
-    if (absl::Status s = WriteAtomically(options_.staging_dir + kStagedCa, *ca); !s.ok()) return s;
+  if (!options_.client_ca_file.empty()) {
+    absl::Status s = WriteAtomically(options_.staging_dir + kStagedCa, pem->client_ca);
+    if (!s.ok()) return s;
   }
-  if (absl::Status s = WriteAtomically(options_.staging_dir + kStagedKey, *key); !s.ok()) return s;
-  return WriteAtomically(options_.staging_dir + kStagedCert, *cert);
+  if (absl::Status s = WriteAtomically(options_.staging_dir + kStagedKey, pem->key); !s.ok()) {
+    return s;
+  }
+  return WriteAtomically(options_.staging_dir + kStagedCert, pem->cert);
 }
 
 absl::Status TlsCredentials::Reload() {

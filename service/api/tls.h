@@ -39,6 +39,22 @@ struct TlsOptions {
   int refresh_seconds = 1;
 };
 
+// TlsPem
+//
+// The configured files' text, checked (a certificate, the private key that matches it, a CA
+// bundle with a certificate when client_ca_file is set; empty client_ca otherwise).
+struct TlsPem {
+  std::string cert;
+  std::string key;
+  std::string client_ca;
+};
+
+// ReadCheckedPem
+//
+// Reads and checks the files `options` names, as TlsCredentials does; for a listener that takes
+// them from memory (the HTTP listener, service/http/http_tls.h). Errors as TlsCredentials::Open.
+absl::StatusOr<TlsPem> ReadCheckedPem(const TlsOptions& options);
+
 // TlsCredentials
 //
 // Thread-safe.

@@ -100,9 +100,17 @@ StatusCursor::StatusCursor(EngineState* state, Store* store, std::string princip
     : StreamCursor(state, std::move(principal)),
       store_(store),
       op_id_(std::move(op_id)),
-      position_(position) {}
+      position_(position) {
+  // Keeps a finished operation resident while the stream reads it (opened under mu).
+  state_->mu.AssertHeld();
+  if (Op* op = state_->ops.Find(op_id_)) state_->ops.Pin(op);
+}
 
-StatusCursor::~StatusCursor() { Close(); }
+StatusCursor::~StatusCursor() {
+  Close();
+  core::MutexLock lock(&state_->mu);
+  state_->ops.Unpin(op_id_);
+}
 
 Cursor::Next StatusCursor::Poll() {
   ReadHistory();

@@ -16,10 +16,10 @@
 #include "service/engine/engine_errors.h"
 #include "service/engine/engine_state.h"
 #include "service/engine/large_result.h"
+#include "service/engine/listing.h"
 #include "service/engine/operation_ids.h"
 #include "service/engine/outcome.h"
 #include "service/engine/page_token.h"
-#include "service/engine/record_size.h"
 #include "service/engine/recovery.h"
 #include "service/engine/scheduler.h"
 #include "service/engine/status_convert.h"
@@ -110,23 +110,28 @@ class Engine::Impl {
   absl::Status Recover() {
     // Records, and the newest events for the watch window (one more than it keeps, so that the
     // window's floor says whether older ones exist); streams read older events from the store.
+    // Finished operations stay in the store: recovery loads the unfinished records and only
+    // the ids of the finished ones (for retention).
     Store::LoadOptions load;
     load.max_events = static_cast<size_t>(std::max(0, options_.retained_revisions)) + 1;
+    load.history = false;
     absl::StatusOr<Store::Snapshot> snap = store_->Load(load);
     if (!snap.ok()) return snap.status();
+    absl::StatusOr<std::map<std::string, LabelsPtr>> window_labels =
+        ReadWindowLabels(*snap, *store_);
+    if (!window_labels.ok()) return window_labels.status();
     std::vector<std::string> running_ids, cancelling_ids;
     {
       core::MutexLock lock(&s_.mu);
       absl::StatusOr<Recovered> recovered =
-          RestoreSnapshot(std::move(*snap), *backend_, &s_.ops, &s_.log);
+          RestoreSnapshot(std::move(*snap), *backend_, &s_.ops, &s_.log, *window_labels);
       if (!recovered.ok()) return recovered.status();
       for (Op* op : recovered->queued) {
         scheduler_.Enqueue(op);
         ScheduleDeadlineLocked(op);
       }
-      for (Op* op : recovered->finished) {
-        s_.ops.MarkFinished(op);
-        ScheduleRetentionLocked(op);
+      for (const Store::FinishedRef& ref : recovered->finished) {
+        ScheduleRetentionLocked(ref.id, ref.end_time);
       }
       running_ids = std::move(recovered->running);
       cancelling_ids = std::move(recovered->cancelling);
@@ -151,8 +156,11 @@ class Engine::Impl {
                         "timeout: must be positive and at most the server's maximum",
                         {{"field", "timeout"}});
     }
+    absl::StatusOr<StoredRequest> stored = ReadStoredRequest(request);
+    if (!stored.ok()) return stored.status();
     OperationRecord snapshot;
     uint64_t revision = 0;
+    bool retry = false;
     {
       core::MutexLock lock(&s_.mu);
       if (shutting_down_) return ShuttingDown();
@@ -160,17 +168,21 @@ class Engine::Impl {
       if (!request.request_id.empty()) {
         if (Op* op = s_.ops.FindByRequest(request.principal, request.request_id)) {
           if (op->rec.fingerprint != request.fingerprint) {
-            return MakeStatus(core::Code::kAlreadyExists, core::reason::kRequestIdReused,
-                              "request_id \"" + request.request_id +
-                                  "\" was already used for a different request",
-                              {{"request_id", request.request_id}, {"operation_id", op->rec.id}});
+            return RequestIdReused(request.request_id, op->rec.id);
           }
           snapshot = FirstRecordLocked(op);
           // Wait like the first call while its QUEUED event (still in memory) is not durable.
           revision = op->visible_sequence > 0 ? 0 : op->events.front()->revision;
+        } else if (stored->record) {  // finished, and in the store only
+          if (stored->record->fingerprint != request.fingerprint) {
+            return RequestIdReused(request.request_id, stored->record->id);
+          }
+          snapshot = *std::move(stored->record);
+        } else if (stored->evictions != s_.ops.evictions()) {
+          retry = true;  // it may have been created and left memory since the store was read
         }
       }
-      if (snapshot.id.empty()) {
+      if (snapshot.id.empty() && !retry) {
         if (scheduler_.queued() >= options_.max_queued) {
           return MakeStatus(core::Code::kResourceExhausted, core::reason::kQueueFull,
                             "too many queued operations on this server; retry later",
@@ -205,6 +217,7 @@ class Engine::Impl {
         DispatchLocked();
       }
     }
+    if (retry) return Start(request);
     Flush();
     if (absl::Status s = WaitDurable(revision); !s.ok()) {
       ForgetUndurable(snapshot.id);
@@ -214,6 +227,8 @@ class Engine::Impl {
   }
 
   absl::StatusOr<OperationRecord> Cancel(const std::string& principal, const std::string& id) {
+    absl::StatusOr<Pin> pin = PinResident(id);
+    if (!pin.ok()) return pin.status();
     std::shared_ptr<core::CancelToken> token;
     {
       core::MutexLock lock(&s_.mu);
@@ -250,6 +265,8 @@ class Engine::Impl {
 
   // The record with its large result, which is read from the store (outside the mutex).
   absl::StatusOr<OperationRecord> Get(const std::string& id) {  // any principal: see engine.h
+    absl::StatusOr<Pin> pin = PinResident(id);
+    if (!pin.ok()) return pin.status();
     OperationRecord rec;
     {
       core::MutexLock lock(&s_.mu);
@@ -278,10 +295,8 @@ class Engine::Impl {
                         "page_size: must not be negative", {{"field", "page_size"}});
     }
     int page_size = request.page_size == 0 ? 50 : std::min(request.page_size, 1000);
-    core::MutexLock lock(&s_.mu);
     ListResponse response;
-    uint64_t start_before = UINT64_MAX;
-    response.revision = s_.log.visible_revision();
+    Store::ListPosition from;
     if (!request.page_token.empty()) {
       std::optional<PageToken> token = DecodePageToken(request.page_token, filter->Canonical());
       if (!token) {
@@ -289,34 +304,33 @@ class Engine::Impl {
                           "page_token: invalid, or issued for another filter",
                           {{"field", "page_token"}});
       }
-      start_before = token->before_index;
+      from.create_revision = token->before_revision;
       response.revision = token->revision;
+    } else {
+      // Read before the store: a watch from this revision sees every later change again.
+      core::MutexLock lock(&s_.mu);
+      response.revision = s_.log.visible_revision();
     }
-    const auto& by_creation = s_.ops.by_creation();
-    auto it = by_creation.lower_bound(start_before);
-    size_t bytes = 0;
-    while (it != by_creation.begin()) {
-      --it;
-      const Op* op = it->second;
-      const OperationRecord& rec = op->visible;
-      if (op->visible_sequence == 0) continue;  // not durable yet
-      if (!filter->Matches(rec.kind, rec.state, rec.labels)) continue;
-      // The page ends at page_size records or before max_list_bytes, but is never empty.
-      size_t size = EstimatedSize(rec);
-      if (static_cast<int>(response.operations.size()) == page_size ||
-          (!response.operations.empty() && bytes + size > options_.max_list_bytes)) {
-        response.next_page_token =
-            EncodePageToken({it->first + 1, response.revision}, filter->Canonical());
-        break;
-      }
-      bytes += size;
-      response.operations.push_back(rec);
+    // Every retained operation is in the store (records become visible once durable there).
+    absl::StatusOr<ListPage> page = ReadListPage(
+        *store_, *filter, from, static_cast<size_t>(page_size), options_.max_list_bytes);
+    if (!page.ok()) return page.status();
+    response.operations = std::move(page->operations);
+    if (page->next) {
+      response.next_page_token =
+          EncodePageToken({page->next->create_revision, response.revision}, filter->Canonical());
+    }
+    core::MutexLock lock(&s_.mu);
+    for (OperationRecord& rec : response.operations) {
+      if (const Op* op = s_.ops.Find(rec.id)) rec.progress = op->visible.progress;  // current
     }
     return response;
   }
 
   absl::Status Delete(const std::string& id) {
     {
+      absl::StatusOr<Pin> pin = PinResident(id);
+      if (!pin.ok()) return pin.status();
       core::MutexLock lock(&s_.mu);
       absl::Status found = FoundLocked(id);
       if (!found.ok()) return found;
@@ -333,6 +347,8 @@ class Engine::Impl {
   absl::StatusOr<std::unique_ptr<Cursor>> OpenStatusStream(const std::string& principal,
                                                            const std::string& id,
                                                            uint64_t after_sequence) {
+    absl::StatusOr<Pin> pin = PinResident(id);  // the cursor then holds its own pin
+    if (!pin.ok()) return pin.status();
     core::MutexLock lock(&s_.mu);
     if (s_.streams.closed()) return ShuttingDown();
     absl::Status found = FoundLocked(id);
@@ -471,7 +487,8 @@ class Engine::Impl {
     s.open_watches = s_.streams.open_watches();
     s.resumed_status_streams = s_.streams.resumes(StreamRegistry::Kind::kStatus);
     s.resumed_watches = s_.streams.resumes(StreamRegistry::Kind::kWatch);
-    s.retained_operations = static_cast<int>(s_.ops.size());
+    s.retained_operations = static_cast<int>(s_.ops.retained());
+    s.resident_operations = static_cast<int>(s_.ops.size());
     for (const auto& [id, op] : s_.ops.all()) {
       s.retained_events += static_cast<int64_t>(op->events.size());
     }
@@ -525,6 +542,7 @@ class Engine::Impl {
               // there); memory keeps the record only.
               op->events_base = op->visible_sequence;
               std::vector<EventPtr>().swap(op->events);
+              s_.ops.Cache(op);  // may leave memory: `op` is not used after this
             }
           }
         }
@@ -847,9 +865,10 @@ class Engine::Impl {
   }
 
   void ScheduleRetentionLocked(Op* op) GPOP_REQUIRES(s_.mu) {
-    std::string id = op->rec.id;
-    Time when = op->rec.end_time.value_or(clock_->Now()) + options_.retention;
-    ScheduleTimerLocked(when, [this, id] { RemoveOperations({id}); });
+    ScheduleRetentionLocked(op->rec.id, op->rec.end_time.value_or(clock_->Now()));
+  }
+  void ScheduleRetentionLocked(const std::string& id, Time end_time) GPOP_REQUIRES(s_.mu) {
+    ScheduleTimerLocked(end_time + options_.retention, [this, id] { RemoveOperations({id}); });
   }
 
   // Count-based retention, once terminal events are durable (only those may be removed): the
@@ -882,32 +901,130 @@ class Engine::Impl {
     {
       core::MutexLock lock(&s_.mu);
       for (const std::string& id : ids) {
-        Op* op = s_.ops.Find(id);
-        if (op == nullptr) continue;
-        // Only once its terminal event is durable: no change of it can still reach the store
-        // after the delete. Otherwise retention tries again later.
-        if (!core::IsTerminal(op->visible.state) || op->visible_sequence != op->rec.last_sequence) {
-          ScheduleTimerLocked(clock_->Now() + std::chrono::seconds(1),
-                              [this, id] { RemoveOperations({id}); });
-          continue;
+        if (!s_.ops.IsFinished(id)) continue;  // unknown, removed, or not finished
+        // A resident one only once its terminal event is durable: no change of it can still
+        // reach the store after the delete. Otherwise retention tries again later. (One in the
+        // store only is durable.)
+        if (Op* op = s_.ops.Find(id)) {
+          if (!core::IsTerminal(op->visible.state) ||
+              op->visible_sequence != op->rec.last_sequence) {
+            ScheduleTimerLocked(clock_->Now() + std::chrono::seconds(1),
+                                [this, id] { RemoveOperations({id}); });
+            continue;
+          }
+          // Cursors of a removed operation end with OPERATION_EXPIRED on their next poll.
+          TakeOpWakesLocked(op, &wakes);
         }
-        // Cursors of a removed operation end with OPERATION_EXPIRED on their next poll.
-        TakeOpWakesLocked(op, &wakes);
         s_.ops.Remove(id);
         removed.push_back(id);
       }
     }
     RunWakes(&s_, &wakes);
-    for (const std::string& id : removed) (void)store_->Delete(id);
+    for (const std::string& id : removed) {
+      (void)store_->Delete(id);
+      core::MutexLock lock(&s_.mu);
+      s_.ops.RemoveDone(id);  // from here on the store answers OPERATION_EXPIRED for it
+    }
   }
 
   // --- Lookups --------------------------------------------------------------------------------
+  //
+  // Memory holds live operations and a bounded cache of finished ones; the others are read
+  // from the store by key (indexed: the cost does not depend on how many are retained).
+
+  // Keeps an operation resident while a call reads it.
+  class Pin {
+   public:
+    Pin(Impl* impl, std::string id) : impl_(impl), id_(std::move(id)) {}
+    Pin(Pin&& other) noexcept : impl_(std::exchange(other.impl_, nullptr)), id_(other.id_) {}
+    Pin& operator=(Pin&&) = delete;
+    ~Pin() {
+      if (impl_ == nullptr) return;
+      core::MutexLock lock(&impl_->s_.mu);
+      impl_->s_.ops.Unpin(id_);
+    }
+
+   private:
+    Impl* impl_;
+    std::string id_;
+  };
+
+  // Makes `id`'s operation resident and pins it: a finished one in the store only is read back
+  // into the cache. NOT_FOUND / OPERATION_EXPIRED as the id deserves.
+  absl::StatusOr<Pin> PinResident(const std::string& id) GPOP_EXCLUDES(s_.mu) {
+    for (;;) {
+      uint64_t removals;
+      {
+        core::MutexLock lock(&s_.mu);
+        if (Op* op = s_.ops.Find(id)) {
+          if (op->visible_sequence == 0) return OperationNotFound(id);  // not durable yet
+          s_.ops.Pin(op);
+          return Pin(this, id);
+        }
+        if (s_.ops.IsRemoving(id)) return OperationExpired(id);
+        removals = s_.ops.removals();
+      }
+      absl::StatusOr<OperationRecord> rec = store_->ReadOperation(id);
+      if (absl::IsNotFound(rec.status())) {
+        absl::StatusOr<bool> expired = store_->IsExpired(id);
+        if (!expired.ok()) return expired.status();
+        return *expired ? OperationExpired(id) : OperationNotFound(id);
+      }
+      if (!rec.ok()) return rec.status();
+      core::MutexLock lock(&s_.mu);
+      // Resident meanwhile (another reader), or removed meanwhile (the record read may be
+      // stale): look again.
+      if (s_.ops.Find(id) != nullptr || s_.ops.removals() != removals) continue;
+      if (!core::IsTerminal(rec->state)) continue;  // unfinished ones are always resident
+      auto op = std::make_unique<Op>();
+      op->labels = std::make_shared<const std::map<std::string, std::string>>(rec->labels);
+      op->visible_sequence = rec->last_sequence;
+      op->events_base = rec->last_sequence;  // its events are the store's
+      op->rec = *rec;
+      op->visible = *std::move(rec);
+      Op* raw = s_.ops.Add(std::move(op));
+      s_.ops.Pin(raw);
+      s_.ops.Cache(raw);  // finished and durable: evictable once unpinned
+      return Pin(this, id);
+    }
+  }
+
+  // A request_id's operation when it is in the store only (finished, left memory).
+  struct StoredRequest {
+    std::optional<OperationRecord> record;
+    uint64_t evictions = 0;  // the table's count before the store was read
+  };
+  absl::StatusOr<StoredRequest> ReadStoredRequest(const StartRequest& request)
+      GPOP_EXCLUDES(s_.mu) {
+    StoredRequest stored;
+    if (request.request_id.empty()) return stored;
+    {
+      core::MutexLock lock(&s_.mu);
+      stored.evictions = s_.ops.evictions();
+      if (s_.ops.FindByRequest(request.principal, request.request_id)) return stored;
+    }
+    absl::StatusOr<OperationRecord> rec =
+        store_->FindRequest(request.principal, request.request_id);
+    if (rec.ok()) {
+      stored.record = *std::move(rec);
+    } else if (!absl::IsNotFound(rec.status())) {
+      return rec.status();
+    }
+    return stored;
+  }
+
+  absl::Status RequestIdReused(const std::string& request_id, const std::string& operation_id) {
+    return MakeStatus(core::Code::kAlreadyExists, core::reason::kRequestIdReused,
+                      "request_id \"" + request_id + "\" was already used for a different request",
+                      {{"request_id", request_id}, {"operation_id", operation_id}});
+  }
 
   absl::Status FoundLocked(const std::string& id) GPOP_REQUIRES(s_.mu) {
     Op* op = s_.ops.Find(id);
     if (op != nullptr && op->visible_sequence > 0) return absl::OkStatus();
     if (op != nullptr) return OperationNotFound(id);  // not durable yet: not visible to anyone
-    return s_.ops.IsExpired(id) ? OperationExpired(id) : OperationNotFound(id);
+    // Not resident although PinResident found it: removed meanwhile.
+    return OperationExpired(id);
   }
 
   // The record as Start first returned it: the visible one, or the current one if the QUEUED

@@ -38,7 +38,10 @@ struct EngineOptions {
   Duration heartbeat_interval = std::chrono::seconds(15);
   Duration retention = std::chrono::hours(24 * 7);  // finished operations are kept this long
   int retained_operations = 10000;                  // and at most this many
-  int retained_revisions = 100000;                  // events kept for WatchOperations replay
+  // Finished operations kept in memory besides the live ones; older ones are read from the
+  // store (Get, List, request_id, status streams), so memory does not grow with history.
+  int cached_finished_operations = 1000;
+  int retained_revisions = 100000;       // events kept for WatchOperations replay
   int max_events_per_operation = 10000;  // later message events are folded into one count
   // Shutdown: after the grace period, cancelled runs get this long to stop; a backend that still
   // has not returned is abandoned (its operation is resolved by Recover at the next start).
@@ -198,6 +201,7 @@ class Engine {
     uint64_t resumed_status_streams = 0;
     uint64_t resumed_watches = 0;
     int retained_operations = 0;
+    int resident_operations = 0;  // held in memory: live ones and the cache of finished ones
     int64_t retained_events = 0;  // events held in memory (operation logs + watch log)
     uint64_t revision = 0;
   };

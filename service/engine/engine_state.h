@@ -4,6 +4,8 @@
 #ifndef GPOP_SERVICE_ENGINE_ENGINE_STATE_H_
 #define GPOP_SERVICE_ENGINE_ENGINE_STATE_H_
 
+#include <algorithm>
+
 #include "service/core/mutex.h"
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
@@ -21,6 +23,7 @@ struct EngineState {
   EngineState(const EngineOptions& o, Clock* c)
       : options(o),
         clock(c),
+        ops(static_cast<size_t>(std::max(0, o.cached_finished_operations))),
         log(static_cast<size_t>(o.retained_revisions)),
         streams(o.max_streams, o.max_streams_per_principal) {}
 

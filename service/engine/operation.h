@@ -1,5 +1,6 @@
-// Op: everything the engine keeps about one live or retained operation. Shared by the engine's
-// parts (operation table, event log, scheduler, cursors); guarded by the engine's mutex.
+// Op: everything the engine keeps about one resident operation (live, or finished and cached).
+// Shared by the engine's parts (operation table, event log, scheduler, cursors); guarded by the
+// engine's mutex.
 
 #ifndef GPOP_SERVICE_ENGINE_OPERATION_H_
 #define GPOP_SERVICE_ENGINE_OPERATION_H_
@@ -42,6 +43,9 @@ struct Op {
   bool shutdown_cancelled = false;
   int folded_messages = 0;        // message events dropped by the per-operation limit
   uint64_t finish_index = 0;      // place in OperationTable's finished order (0: not finished)
+  uint64_t cache_index = 0;       // place in OperationTable's cache of finished ones (0: none)
+  bool evictable = false;         // finished and durable: may leave memory when unpinned
+  int pins = 0;                   // streams and calls that keep it resident
   std::set<StreamCursor*> armed;  // status streams over this operation waiting for a wake
   bool fanout_pending = false;    // a wake pass over `armed` is queued
 };

@@ -2,7 +2,8 @@
 
 namespace gpop::engine {
 
-OperationTable::OperationTable(size_t max_expired) : max_expired_(max_expired) {}
+OperationTable::OperationTable(size_t max_cached_finished)
+    : max_cached_finished_(max_cached_finished) {}
 
 Op* OperationTable::Add(std::unique_ptr<Op> op) {
   Op* raw = op.get();
@@ -10,6 +11,10 @@ Op* OperationTable::Add(std::unique_ptr<Op> op) {
   by_index_[raw->create_index] = raw;
   if (!raw->rec.request_id.empty()) {
     idempotency_[{raw->rec.principal, raw->rec.request_id}] = raw->rec.id;
+  }
+  if (auto it = finish_index_.find(raw->rec.id); it != finish_index_.end()) {
+    raw->finish_index = it->second;  // read back from the store
+    ++resident_finished_;
   }
   ops_[raw->rec.id] = std::move(op);
   return raw;
@@ -31,6 +36,8 @@ void OperationTable::Erase(const std::string& id) {
   if (it == ops_.end()) return;
   Op* op = it->second.get();
   by_index_.erase(op->create_index);
+  if (op->cache_index != 0) cache_.erase(op->cache_index);
+  if (op->finish_index != 0) --resident_finished_;
   if (!op->rec.request_id.empty()) idempotency_.erase({op->rec.principal, op->rec.request_id});
   ops_.erase(it);
 }
@@ -41,23 +48,25 @@ void OperationTable::MarkFinished(Op* op) {
   if (op->finish_index != 0) return;
   op->finish_index = next_finish_index_++;
   finished_[op->finish_index] = op->rec.id;
+  finish_index_[op->rec.id] = op->finish_index;
+  ++resident_finished_;
+}
+
+void OperationTable::MarkFinishedId(const std::string& id) {
+  if (finish_index_.count(id) > 0) return;
+  uint64_t index = next_finish_index_++;
+  finished_[index] = id;
+  finish_index_[id] = index;
 }
 
 void OperationTable::Remove(const std::string& id) {
-  Op* op = Find(id);
-  if (op == nullptr) return;
-  finished_.erase(op->finish_index);
+  auto it = finish_index_.find(id);
+  if (it == finish_index_.end()) return;
+  finished_.erase(it->second);
+  finish_index_.erase(it);
   Erase(id);
-  expired_.insert(id);
-  expired_order_.push_back(id);
-  while (expired_order_.size() > max_expired_) {
-    expired_.erase(expired_order_.front());
-    expired_order_.pop_front();
-  }
-}
-
-void OperationTable::AddExpired(const std::string& id) {
-  if (ops_.count(id) == 0 && expired_.insert(id).second) expired_order_.push_back(id);
+  removing_.insert(id);
+  ++removals_;
 }
 
 std::vector<std::string> OperationTable::OldestFinished(size_t n) const {
@@ -66,6 +75,36 @@ std::vector<std::string> OperationTable::OldestFinished(size_t n) const {
     out.push_back(it->second);
   }
   return out;
+}
+
+void OperationTable::Cache(Op* op) {
+  op->evictable = true;
+  if (op->pins > 0 || op->cache_index != 0) return;
+  op->cache_index = next_cache_index_++;
+  cache_[op->cache_index] = op->rec.id;
+  EvictExcess();
+}
+
+void OperationTable::Pin(Op* op) {
+  ++op->pins;
+  if (op->cache_index != 0) {
+    cache_.erase(op->cache_index);
+    op->cache_index = 0;
+  }
+}
+
+void OperationTable::Unpin(const std::string& id) {
+  Op* op = Find(id);
+  if (op == nullptr || op->pins == 0) return;
+  if (--op->pins == 0 && op->evictable) Cache(op);
+}
+
+void OperationTable::EvictExcess() {
+  while (cache_.size() > max_cached_finished_) {
+    std::string id = cache_.begin()->second;
+    Erase(id);  // its record, events and result are the store's
+    ++evictions_;
+  }
 }
 
 }  // namespace gpop::engine

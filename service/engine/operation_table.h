@@ -1,17 +1,18 @@
-// The operation table: every retained operation by id and in creation order, request_id
-// idempotency keys, the ids removed by retention (they answer OPERATION_EXPIRED) and the finished
-// operations in the order retention removes them.
+// The operation table: the operations the engine holds in memory (every live one and a bounded
+// cache of recently finished ones) by id and in creation order, their request_id idempotency
+// keys, and the ids of every retained finished operation in the order retention removes them.
+// Finished operations beyond the cache live in the store only; the engine reads them from there.
 
 #ifndef GPOP_SERVICE_ENGINE_OPERATION_TABLE_H_
 #define GPOP_SERVICE_ENGINE_OPERATION_TABLE_H_
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -21,51 +22,79 @@ namespace gpop::engine {
 
 // OperationTable
 //
-// Owns the engine's Ops. Not thread-safe (the engine guards it with its mutex).
+// Owns the engine's resident Ops. Not thread-safe (the engine guards it with its mutex).
 class OperationTable {
  public:
-  // `max_expired`: how many removed ids are remembered as expired (oldest forgotten first).
-  explicit OperationTable(size_t max_expired = 100000);
+  // `max_cached_finished`: how many finished operations stay resident after their terminal
+  // event is durable (pinned ones do not count).
+  explicit OperationTable(size_t max_cached_finished = 1000);
 
   // Takes ownership; assigns op->create_index and registers the op's request_id, if any.
   Op* Add(std::unique_ptr<Op> op);
+  // A resident operation, or null (finished ones may be in the store only).
   Op* Find(const std::string& id) const;
-  // The operation a principal created with `request_id`, or null.
+  // The resident operation a principal created with `request_id`, or null.
   Op* FindByRequest(const std::string& principal, const std::string& request_id) const;
 
   // Drops an operation that never became visible (its Start failed): no trace remains.
   void Forget(const std::string& id);
-  // Removes a finished operation (retention, Delete); its id is remembered as expired.
-  void Remove(const std::string& id);
 
-  bool IsExpired(const std::string& id) const { return expired_.count(id) > 0; }
-  // An id removed before a restart (recovery).
-  void AddExpired(const std::string& id);
+  // --- Retention: every retained finished operation, resident or not ---
 
   // Count-based retention: finished operations, oldest first. Indexed: marking and removing
   // cost O(log n), whatever the number retained.
   void MarkFinished(Op* op);
+  // A finished operation that is in the store only (recovery).
+  void MarkFinishedId(const std::string& id);
+  bool IsFinished(const std::string& id) const { return finish_index_.count(id) > 0; }
   size_t finished_count() const { return finished_.size(); }
   // The oldest `n` finished operations' ids.
   std::vector<std::string> OldestFinished(size_t n) const;
+  // Removes a finished operation (retention, Delete), resident or not. Until RemoveDone, the
+  // id is "being removed" (the store still has it; nothing may read it back).
+  void Remove(const std::string& id);
+  void RemoveDone(const std::string& id) { removing_.erase(id); }
+  bool IsRemoving(const std::string& id) const { return removing_.count(id) > 0; }
+  // Counts every Remove: a reader that read the store before a removal reads again.
+  uint64_t removals() const { return removals_; }
 
-  // Operations in creation order (create_index -> op), for listing.
+  // --- The cache of finished operations ---
+
+  // `op`'s terminal event is durable: it may leave memory once it is among the oldest beyond
+  // the cache's size and no pin holds it.
+  void Cache(Op* op);
+  // A pin keeps a resident operation in memory (a stream or a call reading it).
+  void Pin(Op* op);
+  void Unpin(const std::string& id);
+  // Counts every eviction: an idempotency lookup that missed in memory and in the store before
+  // one looks again.
+  uint64_t evictions() const { return evictions_; }
+
+  // Resident operations in creation order (create_index -> op).
   const std::map<uint64_t, Op*>& by_creation() const { return by_index_; }
   const std::map<std::string, std::unique_ptr<Op>>& all() const { return ops_; }
   size_t size() const { return ops_.size(); }
+  // Operations retained: unfinished ones (always resident) and every finished one.
+  size_t retained() const { return ops_.size() - resident_finished_ + finished_.size(); }
 
  private:
   void Erase(const std::string& id);
+  void EvictExcess();
 
-  const size_t max_expired_;
+  const size_t max_cached_finished_;
   std::map<std::string, std::unique_ptr<Op>> ops_;
   std::map<uint64_t, Op*> by_index_;
   uint64_t next_create_index_ = 1;
   std::map<std::pair<std::string, std::string>, std::string> idempotency_;
-  std::set<std::string> expired_;
-  std::deque<std::string> expired_order_;
   std::map<uint64_t, std::string> finished_;  // finish_index -> id
+  std::unordered_map<std::string, uint64_t> finish_index_;
   uint64_t next_finish_index_ = 1;
+  size_t resident_finished_ = 0;           // resident ops with a finish_index
+  std::map<uint64_t, std::string> cache_;  // cache_index -> id, oldest first; unpinned only
+  uint64_t next_cache_index_ = 1;
+  std::set<std::string> removing_;
+  uint64_t removals_ = 0;
+  uint64_t evictions_ = 0;
 };
 
 }  // namespace gpop::engine

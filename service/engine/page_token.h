@@ -14,8 +14,9 @@ namespace gpop::engine {
 //
 // The decoded content of a page token.
 struct PageToken {
-  uint64_t before_index = 0;  // continue with operations created before this index
-  uint64_t revision = 0;      // the server revision of the first page
+  // Continue with operations created before this one (the revision of its first change).
+  uint64_t before_revision = 0;
+  uint64_t revision = 0;  // the server revision of the first page
 };
 
 std::string EncodePageToken(const PageToken& token, const std::string& canonical_filter);

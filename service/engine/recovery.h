@@ -4,6 +4,7 @@
 #ifndef GPOP_SERVICE_ENGINE_RECOVERY_H_
 #define GPOP_SERVICE_ENGINE_RECOVERY_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,16 +21,27 @@ struct Recovered {
   std::vector<Op*> queued;              // run again
   std::vector<std::string> running;     // resolved by the backend's Recover
   std::vector<std::string> cancelling;  // resolved, ending CANCELLED unless rolled forward
-  std::vector<Op*> finished;            // kept until retention removes them
+  // Kept until retention removes them (resident ones are in the table's cache; the others are
+  // in the store only), oldest end first.
+  std::vector<Store::FinishedRef> finished;
 };
+
+// The labels of the finished operations whose events are in the snapshot's window but whose
+// records it does not hold (a snapshot loaded without history), read from `store` one by one,
+// so that watch filters match those events after a restart.
+absl::StatusOr<std::map<std::string, LabelsPtr>> ReadWindowLabels(const Store::Snapshot& snapshot,
+                                                                  Store& store);
 
 // RestoreSnapshot
 //
-// Fills `ops` and `log` (both empty) from `snapshot` (every record, the newest events: the
-// watch window); `backend` gives each operation's claims. Operations keep no events in memory:
-// their history is read from the store. DATA_LOSS when an event is past its record's last.
-absl::StatusOr<Recovered> RestoreSnapshot(Store::Snapshot snapshot, core::Backend& backend,
-                                          OperationTable* ops, EventLog* log);
+// Fills `ops` and `log` (both empty) from `snapshot` (the records it holds, the finished ones it
+// only names, the newest events: the watch window); `backend` gives each operation's claims,
+// `window_labels` the labels of window events whose records are not in the snapshot.
+// Operations keep no events in memory: their history is read from the store. DATA_LOSS when an
+// event is past its record's last.
+absl::StatusOr<Recovered> RestoreSnapshot(
+    Store::Snapshot snapshot, core::Backend& backend, OperationTable* ops, EventLog* log,
+    const std::map<std::string, LabelsPtr>& window_labels = {});
 
 }  // namespace gpop::engine
 

@@ -57,17 +57,28 @@ class Store {
   // OPERATION_EXPIRED after a restart.
   virtual absl::Status Delete(const std::string& operation_id) = 0;
 
-  // What recovery loads at start-up: every retained record and the newest events, never all
-  // history.
+  // What recovery loads at start-up: the unfinished records, the ids of the finished ones (for
+  // retention) and the newest events, never all history.
   struct LoadOptions {
     // At most this many events, the newest (the engine's window of recent events).
     size_t max_events = std::numeric_limits<size_t>::max();
+    // true: every record and every expired id (tests and tools). false (the engine): only the
+    // unfinished records; finished operations come as `finished` references, expired ids not
+    // at all (IsExpired answers for them).
+    bool history = true;
+  };
+  // A finished operation recovery does not load: what retention needs of it.
+  struct FinishedRef {
+    std::string id;
+    Time end_time;
   };
   struct Snapshot {
     std::vector<OperationRecord> operations;  // any order; results without their content
+    std::vector<FinishedRef> finished;        // history = false: oldest end first
     std::vector<Event> events;                // the newest max_events, in revision order
     uint64_t revision = 0;                    // the highest revision ever assigned
-    std::vector<std::string> expired;         // ids removed by Delete, oldest first (bounded)
+    std::vector<std::string> expired;         // history = true: ids removed by Delete, oldest
+                                              // first (bounded)
   };
   virtual absl::StatusOr<Snapshot> Load(const LoadOptions& options) = 0;
   // Everything (tests and tools).
@@ -91,6 +102,35 @@ class Store {
   // operations were removed.
   virtual absl::StatusOr<std::vector<Event>> ReadRevisions(uint64_t after_revision,
                                                            const PageLimits& limits) = 0;
+
+  // --- Retained operations, by key (the engine keeps live operations and a bounded cache of
+  // finished ones; it reads the rest from here). Each is an indexed lookup: its cost does not
+  // depend on how many operations are retained.
+
+  // The record of a retained operation (result without its content). NOT_FOUND when none.
+  virtual absl::StatusOr<OperationRecord> ReadOperation(const std::string& operation_id) = 0;
+
+  // The retained operation `principal` created with `request_id` (non-empty). NOT_FOUND when
+  // none.
+  virtual absl::StatusOr<OperationRecord> FindRequest(const std::string& principal,
+                                                      const std::string& request_id) = 0;
+
+  // Whether `operation_id` was removed by Delete and is still remembered as expired.
+  virtual absl::StatusOr<bool> IsExpired(const std::string& operation_id) = 0;
+
+  // A place in creation order: the revision of an operation's first change (its QUEUED event).
+  // The default is past the newest operation.
+  struct ListPosition {
+    uint64_t create_revision = std::numeric_limits<uint64_t>::max();
+  };
+  // At most `max` retained records created before `before` (exclusive), newest first, each with
+  // its position.
+  struct Listed {
+    OperationRecord record;
+    ListPosition position;
+  };
+  virtual absl::StatusOr<std::vector<Listed>> ListOperations(const ListPosition& before,
+                                                             size_t max) = 0;
 
   // The large result stored with `operation_id`'s terminal change. NOT_FOUND when there is
   // none (the operation has no large result, is unknown, or was removed).

@@ -2,6 +2,8 @@
 
 #include "service/http/caller.h"
 
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "service/core/error.h"
@@ -26,10 +28,9 @@ absl::StatusOr<HttpIdentity> HttpCaller(const std::string& authorization,
                                         const std::string* session_cookie,
                                         const SessionSealer& sealer, engine::Time now,
                                         const api::Authenticator& authenticator,
-                                        bool peer_is_local) {
-  api::Credentials credentials;
-  credentials.peer_is_local = peer_is_local;
-  credentials.peer = "http";
+                                        api::Credentials transport) {
+  api::Credentials credentials = std::move(transport);
+  if (credentials.peer.empty()) credentials.peer = "http";
   HttpIdentity identity;
   absl::Status session_problem;
   if (!authorization.empty()) {

@@ -38,15 +38,16 @@ absl::StatusOr<std::string> BearerToken(const std::string& authorization);
 // HttpCaller
 //
 // The principal behind a request with this Authorization header (empty when absent) and this
-// session cookie (null when absent); the header wins when both are sent. `peer_is_local` says
-// whether the listener only accepts loopback peers. UNAUTHENTICATED as `authenticator` decides,
-// or for a malformed header, or (when the authenticator refuses a caller with no credentials)
-// for a session cookie that is invalid or expired at `now`. Thread-safe.
+// session cookie (null when absent); the header wins when both are sent. `transport` is what the
+// listener knows of the peer (whether it is local, a verified client certificate's identities).
+// UNAUTHENTICATED as `authenticator` decides, or for a malformed header, or (when the authenticator
+// refuses a caller with no credentials) for a session cookie that is invalid or expired at `now`.
+// Thread-safe.
 absl::StatusOr<HttpIdentity> HttpCaller(const std::string& authorization,
                                         const std::string* session_cookie,
                                         const SessionSealer& sealer, engine::Time now,
                                         const api::Authenticator& authenticator,
-                                        bool peer_is_local);
+                                        api::Credentials transport);
 
 }  // namespace gpop::http
 

@@ -13,7 +13,8 @@
 
 ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
           "HTTP/JSON, Server-Sent Events and the dashboard: host:port or [ipv6]:port (port 0: "
-          "any free port); empty: no HTTP listener. Loopback only unless --insecure.");
+          "any free port); empty: no HTTP listener. HTTPS with --tls_cert/--tls_key (and "
+          "--tls_client_ca), as the gRPC port; loopback only without TLS unless --insecure.");
 ABSL_FLAG(std::string, http_port_file, "",
           "If set, the bound HTTP port is written to this file (atomically) once listening.");
 ABSL_FLAG(int, http_threads, 2,
@@ -28,11 +29,13 @@ namespace gpop::http {
 
 absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlags(
     engine::Engine* engine, core::Backend* backend, const api::ServiceOptions& service,
-    bool insecure, const api::Authenticator* authenticator, metrics::Metrics* metrics) {
+    bool insecure, const api::Authenticator* authenticator, metrics::Metrics* metrics,
+    const api::TlsOptions& tls) {
   HttpOptions options;
   options.listen = absl::GetFlag(FLAGS_http_listen);
   if (options.listen.empty()) return std::unique_ptr<HttpServer>();
   options.insecure = insecure;
+  options.tls = tls;
   options.authenticator = authenticator;
   options.metrics = metrics;
   options.io_threads = absl::GetFlag(FLAGS_http_threads);

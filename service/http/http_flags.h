@@ -20,10 +20,12 @@ namespace gpop::http {
 // Starts the HTTP listener the flags describe over its own OperationsApi on `engine` and
 // `backend` (the same calls, limits and validation as the gRPC services), or returns null when
 // --http_listen is empty. Writes --http_port_file once listening. The engine and backend must
-// outlive the server, and so must `metrics` (served at GET /metrics; null: not served).
+// outlive the server, and so must `metrics` (served at GET /metrics; null: not served). `tls`
+// is the gRPC port's (--tls_*): with a certificate, the HTTP listener serves HTTPS with it.
 absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlags(
     engine::Engine* engine, core::Backend* backend, const api::ServiceOptions& service,
-    bool insecure, const api::Authenticator* authenticator, metrics::Metrics* metrics = nullptr);
+    bool insecure, const api::Authenticator* authenticator, metrics::Metrics* metrics = nullptr,
+    const api::TlsOptions& tls = {});
 
 }  // namespace gpop::http
 

@@ -30,6 +30,7 @@ struct HttpServer::Exchange {
   size_t body_bytes = 0;
   bool too_large = false;
   bool routed = false;
+  absl::Status peer_problem;  // a client certificate that does not verify, or none when required
   core::Mutex mu;
   std::optional<Reply> ready GPOP_GUARDED_BY(mu);
 };
@@ -106,6 +107,47 @@ void CompletedTrampoline(void* /*cls*/, MHD_Connection* /*connection*/, void** c
   *context = nullptr;
 }
 
+// The certificate for a TLS handshake: libmicrohttpd hands its connection to GnuTLS as the
+// session's pointer, and the connection's socket context is the listener's HttpTls
+// (NotifyConnection).
+int RetrieveCertificate(gnutls_session_t session, const gnutls_cert_retr_st* /*info*/,
+                        gnutls_pcert_st** certs, unsigned int* certs_length,
+                        gnutls_ocsp_data_st** ocsp, unsigned int* ocsp_length,
+                        gnutls_privkey_t* key, unsigned int* flags) {
+  *ocsp = nullptr;
+  *ocsp_length = 0;
+  *flags = 0;
+  auto* connection = static_cast<MHD_Connection*>(gnutls_session_get_ptr(session));
+  if (connection == nullptr) return -1;
+  const MHD_ConnectionInfo* info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  if (info == nullptr || info->socket_context == nullptr) return -1;
+  return static_cast<HttpTls*>(info->socket_context)->Retrieve(certs, certs_length, key);
+}
+
+void NotifyConnection(void* cls, MHD_Connection* /*connection*/, void** socket_context,
+                      MHD_ConnectionNotificationCode code) {
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) *socket_context = cls;
+}
+
+// Whether the connection's peer is on this host (a loopback address).
+bool PeerIsLocal(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (info == nullptr || info->client_addr == nullptr) return false;
+  const sockaddr* address = info->client_addr;
+  if (address->sa_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(address);
+    return (ntohl(v4->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (address->sa_family == AF_INET6) {
+    const in6_addr& v6 = reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+  }
+  return false;
+}
+
 // Parses "host:port" / "[v6]:port" (numeric hosts and "localhost") into a socket address.
 absl::Status ParseListen(const std::string& listen, sockaddr_storage* out) {
   auto bad = [&] {
@@ -152,9 +194,13 @@ HttpServer::HttpServer(const HttpOptions& options, std::unique_ptr<api::Operatio
       api_(std::move(api)),
       local_authenticator_(options.insecure),
       sealer_(options.session_secret),
+      // Over TLS a browser checks the certificate's name, so DNS rebinding cannot reach gpopd
+      // and the Host need not be a loopback name.
       routes_(api_.get(), &streams_,
               options.authenticator != nullptr ? options.authenticator : &local_authenticator_,
-              SessionConfig{&sealer_, options.clock, options.session_ttl}, !options.insecure,
+              SessionConfig{&sealer_, options.clock, options.session_ttl,
+                            /*secure=*/!options.tls.cert_file.empty()},
+              /*loopback_host_only=*/!options.insecure && options.tls.cert_file.empty(),
               options.metrics) {
   core::MutexLock lock(&mu_);
   pool_ = std::make_unique<api::BlockingPool>(options.blocking_threads);
@@ -164,12 +210,14 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     const HttpOptions& options, std::unique_ptr<api::OperationsApi> api) {
   sockaddr_storage address;
   if (absl::Status s = ParseListen(options.listen, &address); !s.ok()) return s;
-  if (!options.insecure && !api::IsLoopbackAddress(options.listen)) {
+  const bool tls = !options.tls.cert_file.empty();
+  if (!tls && !options.insecure && !api::IsLoopbackAddress(options.listen)) {
     return absl::InvalidArgumentError(
         "--http_listen " + options.listen +
-        " is not a loopback address. Without TLS (not supported yet) gpopd listens only on "
-        "loopback (127.0.0.1, [::1], localhost); pass --insecure to accept unencrypted, "
-        "unauthenticated connections from the network anyway.");
+        " is not a loopback address. Without TLS gpopd listens only on loopback (127.0.0.1, "
+        "[::1], localhost): give --tls_cert and --tls_key (the gRPC port's, used by both), or "
+        "pass --insecure to accept unencrypted, unauthenticated connections from the network "
+        "anyway.");
   }
   if (options.io_threads < 1 || options.blocking_threads < 1) {
     return absl::InvalidArgumentError("the HTTP listener needs at least one thread of each kind");
@@ -178,22 +226,58 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   // No MHD_USE_ERROR_LOG: a viewer that went away is normal, not worth a log line.
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
   if (address.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
-  server->daemon_ =
-      MHD_start_daemon(flags, 0, nullptr, nullptr, &RequestTrampoline, server.get(),  //
-                       MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),   //
-                       MHD_OPTION_THREAD_POOL_SIZE, static_cast<unsigned>(options.io_threads),
-                       MHD_OPTION_CONNECTION_LIMIT, options.max_connections,  //
-                       MHD_OPTION_CONNECTION_TIMEOUT, options.idle_timeout_seconds,
-                       MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(16 * 1024),
-                       MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,  //
-                       MHD_OPTION_NOTIFY_COMPLETED, &CompletedTrampoline, nullptr, MHD_OPTION_END);
+  std::vector<MHD_OptionItem> items = {
+      {MHD_OPTION_SOCK_ADDR, 0, &address},
+      {MHD_OPTION_THREAD_POOL_SIZE, options.io_threads, nullptr},
+      {MHD_OPTION_CONNECTION_LIMIT, static_cast<intptr_t>(options.max_connections), nullptr},
+      {MHD_OPTION_CONNECTION_TIMEOUT, options.idle_timeout_seconds, nullptr},
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 16 * 1024, nullptr},
+      {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, nullptr},
+      {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&CompletedTrampoline), nullptr},
+  };
+  if (tls) {
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+      return absl::FailedPreconditionError(
+          "this libmicrohttpd is built without TLS; the HTTP listener cannot serve --tls_cert");
+    }
+    absl::StatusOr<std::unique_ptr<HttpTls>> files = HttpTls::Open(options.tls);
+    if (!files.ok()) return files.status();
+    server->tls_ = *std::move(files);
+    flags |= MHD_USE_TLS;
+    items.push_back({MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&NotifyConnection),
+                     server->tls_.get()});
+    items.push_back(
+        {MHD_OPTION_HTTPS_CERT_CALLBACK2, 0, reinterpret_cast<void*>(&RetrieveCertificate)});
+    // TLS 1.2 and 1.3 only, as gRPC.
+    items.push_back({MHD_OPTION_HTTPS_PRIORITIES, 0,
+                     const_cast<char*>("NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2")});
+    if (server->tls_->wants_client_certs()) {
+      // Asks clients for a certificate; HttpTls verifies it against the current CA.
+      items.push_back({MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                       const_cast<char*>(server->tls_->initial_client_ca().c_str())});
+    }
+  }
+  items.push_back({MHD_OPTION_END, 0, nullptr});
+  server->daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &RequestTrampoline, server.get(),
+                                     MHD_OPTION_ARRAY, items.data(), MHD_OPTION_END);
   if (server->daemon_ == nullptr) {
     return absl::UnavailableError("cannot listen on " + options.listen + " for HTTP (in use?)");
   }
   const MHD_DaemonInfo* info = MHD_get_daemon_info(server->daemon_, MHD_DAEMON_INFO_BIND_PORT);
   server->port_ = info == nullptr ? 0 : info->port;
-  api::Log(api::LogLevel::kInfo, {}, "HTTP listening on port " + std::to_string(server->port_));
+  api::Log(
+      api::LogLevel::kInfo, {},
+      std::string(tls ? "HTTPS" : "HTTP") + " listening on port " + std::to_string(server->port_));
   return server;
+}
+
+absl::Status HttpServer::ReloadTls() {
+  if (tls_ == nullptr) return absl::OkStatus();
+  absl::Status s = tls_->Reload();
+  api::Log(s.ok() ? api::LogLevel::kInfo : api::LogLevel::kError, {},
+           s.ok() ? "HTTPS certificate reloaded"
+                  : "HTTPS reload failed, keeping the old files: " + s.ToString());
+  return s;
 }
 
 HttpServer::~HttpServer() { Shutdown(); }
@@ -215,6 +299,26 @@ void HttpServer::Shutdown() {
   daemon_ = nullptr;
 }
 
+absl::Status HttpServer::PeerCertificate(void* connection_ptr, api::Credentials* transport) const {
+  if (tls_ == nullptr || !tls_->wants_client_certs()) return absl::OkStatus();
+  auto* connection = static_cast<MHD_Connection*>(connection_ptr);
+  const MHD_ConnectionInfo* info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+  if (info == nullptr || info->tls_session == nullptr) {
+    return engine::MakeStatus(core::Code::kUnauthenticated, api::reason::kUnauthenticated,
+                              "no TLS session");
+  }
+  absl::StatusOr<std::vector<std::string>> identities =
+      tls_->ClientIdentities(static_cast<gnutls_session_t>(info->tls_session));
+  if (!identities.ok()) return identities.status();
+  if (identities->empty() && tls_->requires_client_cert()) {
+    return engine::MakeStatus(core::Code::kUnauthenticated, api::reason::kUnauthenticated,
+                              "this listener requires a client certificate (mutual TLS)");
+  }
+  transport->certificate_identities = *std::move(identities);
+  return absl::OkStatus();
+}
+
 int HttpServer::OnRequest(void* connection_ptr, const char* url, const char* method,
                           const char* upload_data, size_t* upload_data_size, void** context) {
   auto* connection = static_cast<MHD_Connection*>(connection_ptr);
@@ -226,6 +330,8 @@ int HttpServer::OnRequest(void* connection_ptr, const char* url, const char* met
     MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, &Collect,
                               &exchange->request.query);
     MHD_get_connection_values(connection, MHD_COOKIE_KIND, &Collect, &exchange->request.cookies);
+    exchange->request.transport.peer_is_local = PeerIsLocal(connection);
+    exchange->peer_problem = PeerCertificate(connection, &exchange->request.transport);
     *context = exchange;
     return MHD_YES;
   }
@@ -256,6 +362,9 @@ int HttpServer::OnRequest(void* connection_ptr, const char* url, const char* met
                           core::Code::kInvalidArgument, core::reason::kInvalidField,
                           "body: larger than " + std::to_string(options_.max_body_bytes) + " bytes",
                           {{"field", "body"}})));
+  }
+  if (!exchange->peer_problem.ok()) {
+    return QueueReply(connection, ErrorReply(exchange->peer_problem));
   }
   Answer answer = routes_.Handle(exchange->request);
   if (answer.reply) return QueueReply(connection, *answer.reply);

@@ -16,6 +16,7 @@
 #include "service/api/blocking_pool.h"
 #include "service/api/operations_api.h"
 #include "service/core/mutex.h"
+#include "service/http/http_tls.h"
 #include "service/http/routes.h"
 #include "service/http/session.h"
 #include "service/http/sse_stream.h"
@@ -29,10 +30,13 @@ namespace gpop::http {
 //
 // How the HTTP listener listens.
 struct HttpOptions {
-  // "host:port" or "[v6]:port"; port 0 picks a free port. Loopback only unless `insecure`
-  // (TLS is not supported yet, as for the gRPC port).
+  // "host:port" or "[v6]:port"; port 0 picks a free port. Loopback only unless TLS or
+  // `insecure`, as for the gRPC port.
   std::string listen = "127.0.0.1:8080";
   bool insecure = false;
+  // HTTPS with the gRPC port's certificate, key and client CA (http_tls.h); empty cert_file:
+  // plain HTTP. staging_dir is not used (the HTTP listener keeps the checked files in memory).
+  api::TlsOptions tls;
   // Who callers are, as for the gRPC port; must outlive the server. Null: no credentials are
   // configured, and loopback callers act as the implicit admin (api::LocalAuthenticator).
   const api::Authenticator* authenticator = nullptr;
@@ -64,8 +68,8 @@ struct HttpOptions {
 // must outlive it; every stream cursor is destroyed by Shutdown, before the engine may go.
 class HttpServer {
  public:
-  // Errors: INVALID_ARGUMENT for a malformed or (without `insecure`) non-loopback address,
-  // UNAVAILABLE when it cannot be bound.
+  // Errors: INVALID_ARGUMENT for a malformed or (without TLS or `insecure`) non-loopback
+  // address or bad TLS files, UNAVAILABLE when it cannot be bound.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const HttpOptions& options,
                                                            std::unique_ptr<api::OperationsApi> api);
   ~HttpServer();  // Shutdown()
@@ -75,6 +79,10 @@ class HttpServer {
   int port() const { return port_; }
   // Streams open now.
   size_t open_streams() { return streams_.size(); }
+
+  // SIGHUP: reads and checks the TLS files again; new handshakes use them, open connections and
+  // streams keep theirs. OK without TLS. On error the old files stay in use.
+  absl::Status ReloadTls();
 
   // Stops accepting, answers the blocking calls in flight, ends every stream (a last
   // "unavailable" event: clients reconnect with Last-Event-ID to the next gpopd), closes every
@@ -86,12 +94,16 @@ class HttpServer {
   struct Exchange;
   int OnRequest(void* connection, const char* url, const char* method, const char* upload_data,
                 size_t* upload_data_size, void** context) GPOP_EXCLUDES(mu_);
+  // The verified client certificate of `connection` into `transport`; UNAUTHENTICATED for one
+  // that does not verify, or for none when --tls_require_client_cert.
+  absl::Status PeerCertificate(void* connection, api::Credentials* transport) const;
 
  private:
   HttpServer(const HttpOptions& options, std::unique_ptr<api::OperationsApi> api);
 
   const HttpOptions options_;
   const std::unique_ptr<api::OperationsApi> api_;
+  std::unique_ptr<HttpTls> tls_;  // null without TLS; set before the daemon starts
   StreamRegistry streams_;
   api::LocalAuthenticator local_authenticator_;  // when options_.authenticator is null
   const SessionSealer sealer_;

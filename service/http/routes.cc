@@ -224,7 +224,7 @@ Answer Routes::Handle(const Request& request) const {
   absl::StatusOr<HttpIdentity> caller =
       HttpCaller(authorization == request.headers.end() ? std::string() : authorization->second,
                  cookie == request.cookies.end() ? nullptr : &cookie->second, *sessions_.sealer,
-                 Now(), *authenticator_, loopback_host_only_);
+                 Now(), *authenticator_, request.transport);
   if (!caller.ok()) {
     // A stream's refusal is a failure event on a 200 stream: EventSource cannot read a body,
     // and the page must learn that it has to sign in again rather than retry.

@@ -48,6 +48,9 @@ struct Request {
   std::map<std::string, std::string> headers;
   std::map<std::string, std::string> cookies;
   std::string body;
+  // What the listener knows of the peer: whether it is local (a loopback address), the
+  // identities of a client certificate verified against --tls_client_ca. No bearer token here.
+  api::Credentials transport;
 };
 
 // Reply
@@ -79,6 +82,8 @@ struct SessionConfig {
   const SessionSealer* sealer = nullptr;
   engine::Clock* clock = nullptr;
   engine::Duration ttl = std::chrono::hours(8);
+  // The listener serves TLS: the cookie gets the Secure attribute.
+  bool secure = false;
 };
 
 // Routes

@@ -148,10 +148,11 @@ bool SessionSealer::CsrfMatches(const std::string& cookie, const std::string& pr
          CRYPTO_memcmp(presented.data(), expected.data(), expected.size()) == 0;
 }
 
-std::string SessionCookieHeader(const std::string& value, int64_t max_age_seconds) {
-  // No Secure attribute: the HTTP listener has no TLS yet and serves loopback only.
+std::string SessionCookieHeader(const std::string& value, int64_t max_age_seconds, bool secure) {
+  // Without TLS the listener serves loopback only, where a browser keeps a Secure cookie from
+  // http://127.0.0.1 too; still, Secure is only claimed where it holds.
   return std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict; " +
-         "Max-Age=" + std::to_string(max_age_seconds);
+         "Max-Age=" + std::to_string(max_age_seconds) + (secure ? "; Secure" : "");
 }
 
 }  // namespace gpop::http

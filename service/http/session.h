@@ -56,8 +56,9 @@ class SessionSealer {
 
 // SessionCookieHeader
 //
-// The Set-Cookie value that stores `value` for `max_age_seconds` (0: deletes the cookie).
-std::string SessionCookieHeader(const std::string& value, int64_t max_age_seconds);
+// The Set-Cookie value that stores `value` for `max_age_seconds` (0: deletes the cookie);
+// `secure` (the listener serves TLS) adds the Secure attribute.
+std::string SessionCookieHeader(const std::string& value, int64_t max_age_seconds, bool secure);
 
 }  // namespace gpop::http
 

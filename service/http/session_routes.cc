@@ -83,9 +83,8 @@ Reply Routes::SignIn(const Request& request) const {
   absl::StatusOr<std::string> token = BearerToken(authorization->second);
   if (!token.ok()) return ErrorReply(token.status());
   // A session is only ever made from a token the authenticator accepts now.
-  absl::StatusOr<HttpIdentity> identity =
-      HttpCaller(authorization->second, nullptr, *sessions_.sealer, Now(), *authenticator_,
-                 loopback_host_only_);
+  absl::StatusOr<HttpIdentity> identity = HttpCaller(
+      authorization->second, nullptr, *sessions_.sealer, Now(), *authenticator_, request.transport);
   if (!identity.ok()) return ErrorReply(identity.status());
   const auto ttl = std::chrono::duration_cast<std::chrono::seconds>(sessions_.ttl);
   identity->via = HttpIdentity::Via::kSession;
@@ -93,8 +92,8 @@ Reply Routes::SignIn(const Request& request) const {
   identity->session_cookie = sessions_.sealer->Seal(*token, identity->session_expires);
   Reply reply;
   reply.body = IdentityJson(*identity, *sessions_.sealer);
-  reply.headers.emplace_back("Set-Cookie",
-                             SessionCookieHeader(identity->session_cookie, ttl.count()));
+  reply.headers.emplace_back(
+      "Set-Cookie", SessionCookieHeader(identity->session_cookie, ttl.count(), sessions_.secure));
   return reply;
 }
 
@@ -106,7 +105,7 @@ Reply Routes::SessionReply(const Request& request, const HttpIdentity& identity)
   }
   if (request.method == "DELETE") {
     reply.body = "{}";
-    reply.headers.emplace_back("Set-Cookie", SessionCookieHeader("", 0));
+    reply.headers.emplace_back("Set-Cookie", SessionCookieHeader("", 0, sessions_.secure));
     return reply;
   }
   return ErrorReply(engine::MakeStatus(core::Code::kUnimplemented, "METHOD_NOT_ALLOWED",

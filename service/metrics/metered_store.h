@@ -49,6 +49,18 @@ class MeteredStore final : public engine::Store {
   absl::StatusOr<std::string> ReadResult(const std::string& operation_id) override {
     return inner_->ReadResult(operation_id);
   }
+  absl::StatusOr<engine::OperationRecord> ReadOperation(const std::string& id) override {
+    return inner_->ReadOperation(id);
+  }
+  absl::StatusOr<engine::OperationRecord> FindRequest(const std::string& principal,
+                                                      const std::string& request_id) override {
+    return inner_->FindRequest(principal, request_id);
+  }
+  absl::StatusOr<bool> IsExpired(const std::string& id) override { return inner_->IsExpired(id); }
+  absl::StatusOr<std::vector<Listed>> ListOperations(const ListPosition& before,
+                                                     size_t max) override {
+    return inner_->ListOperations(before, max);
+  }
 
  private:
   engine::Store* const inner_;

@@ -13,6 +13,13 @@ absl::Status MemoryStore::Commit(const std::vector<Change>& batch) {
   if (fail_after_ > 0) --fail_after_;
   if (fail_) return absl::UnavailableError("memory store: commits fail (test hook)");
   for (const Change& change : batch) {
+    const engine::OperationRecord& rec = change.record;
+    if (operations_.count(rec.id) == 0) {  // its first change: QUEUED
+      uint64_t first = change.event ? change.event->revision : rec.revision;
+      by_creation_[first] = rec.id;
+      creation_of_[rec.id] = first;
+      if (!rec.request_id.empty()) requests_[{rec.principal, rec.request_id}] = rec.id;
+    }
     operations_[change.record.id] = change.record;
     if (change.event) {
       events_[change.event->revision] = *change.event;
@@ -28,29 +35,48 @@ absl::Status MemoryStore::Commit(const std::vector<Change>& batch) {
 
 absl::Status MemoryStore::Delete(const std::string& operation_id) {
   core::MutexLock lock(&mu_);
-  operations_.erase(operation_id);
+  if (auto op = operations_.find(operation_id); op != operations_.end()) {
+    by_creation_.erase(creation_of_[operation_id]);
+    creation_of_.erase(operation_id);
+    if (!op->second.request_id.empty()) {
+      requests_.erase({op->second.principal, op->second.request_id});
+    }
+    operations_.erase(op);
+  }
   results_.erase(operation_id);
   auto it = revisions_by_operation_.find(operation_id);
   if (it != revisions_by_operation_.end()) {
     for (uint64_t revision : it->second) events_.erase(revision);
     revisions_by_operation_.erase(it);
   }
-  expired_.push_back(operation_id);
-  while (expired_.size() > kExpiredIdsKept) expired_.pop_front();
+  if (expired_ids_.insert(operation_id).second) expired_.push_back(operation_id);
+  while (expired_.size() > kExpiredIdsKept) {
+    expired_ids_.erase(expired_.front());
+    expired_.pop_front();
+  }
   return absl::OkStatus();
 }
 
 absl::StatusOr<engine::Store::Snapshot> MemoryStore::Load(const LoadOptions& options) {
   core::MutexLock lock(&mu_);
   Snapshot snap;
-  for (const auto& [id, rec] : operations_) snap.operations.push_back(rec);
+  for (const auto& [id, rec] : operations_) {
+    if (options.history || !core::IsTerminal(rec.state)) {
+      snap.operations.push_back(rec);
+    } else {
+      snap.finished.push_back({id, rec.end_time.value_or(rec.create_time)});
+    }
+  }
+  std::sort(snap.finished.begin(), snap.finished.end(), [](const auto& a, const auto& b) {
+    return a.end_time < b.end_time || (a.end_time == b.end_time && a.id < b.id);
+  });
   auto first = events_.begin();
   if (events_.size() > options.max_events) {
     first = std::prev(events_.end(), static_cast<std::ptrdiff_t>(options.max_events));
   }
   for (auto it = first; it != events_.end(); ++it) snap.events.push_back(it->second);
   snap.revision = revision_;
-  snap.expired.assign(expired_.begin(), expired_.end());
+  if (options.history) snap.expired.assign(expired_.begin(), expired_.end());
   return snap;
 }
 
@@ -85,6 +111,39 @@ absl::StatusOr<std::string> MemoryStore::ReadResult(const std::string& operation
     return absl::NotFoundError("no stored result for operation " + operation_id);
   }
   return *it->second;
+}
+
+absl::StatusOr<engine::OperationRecord> MemoryStore::ReadOperation(
+    const std::string& operation_id) {
+  core::MutexLock lock(&mu_);
+  auto it = operations_.find(operation_id);
+  if (it == operations_.end()) return absl::NotFoundError("no operation " + operation_id);
+  return it->second;
+}
+
+absl::StatusOr<engine::OperationRecord> MemoryStore::FindRequest(const std::string& principal,
+                                                                 const std::string& request_id) {
+  core::MutexLock lock(&mu_);
+  auto it = requests_.find({principal, request_id});
+  if (it == requests_.end()) return absl::NotFoundError("no operation for request " + request_id);
+  return operations_.at(it->second);
+}
+
+absl::StatusOr<bool> MemoryStore::IsExpired(const std::string& operation_id) {
+  core::MutexLock lock(&mu_);
+  return expired_ids_.count(operation_id) > 0;
+}
+
+absl::StatusOr<std::vector<engine::Store::Listed>> MemoryStore::ListOperations(
+    const ListPosition& before, size_t max) {
+  core::MutexLock lock(&mu_);
+  std::vector<Listed> out;
+  auto it = by_creation_.lower_bound(before.create_revision);
+  while (it != by_creation_.begin() && out.size() < max) {
+    --it;
+    out.push_back({operations_.at(it->second), {it->first}});
+  }
+  return out;
 }
 
 void MemoryStore::FailCommits(bool fail) {

@@ -7,7 +7,9 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "service/core/mutex.h"
@@ -31,6 +33,12 @@ class MemoryStore final : public engine::Store {
   absl::StatusOr<std::vector<engine::Event>> ReadRevisions(uint64_t after_revision,
                                                            const PageLimits& limits) override;
   absl::StatusOr<std::string> ReadResult(const std::string& operation_id) override;
+  absl::StatusOr<engine::OperationRecord> ReadOperation(const std::string& operation_id) override;
+  absl::StatusOr<engine::OperationRecord> FindRequest(const std::string& principal,
+                                                      const std::string& request_id) override;
+  absl::StatusOr<bool> IsExpired(const std::string& operation_id) override;
+  absl::StatusOr<std::vector<Listed>> ListOperations(const ListPosition& before,
+                                                     size_t max) override;
 
   // Test hooks: make the next commits fail; count commits (group commit shows as fewer
   // commits than events).
@@ -48,7 +56,12 @@ class MemoryStore final : public engine::Store {
   // Per operation: its events' revisions in sequence order.
   std::map<std::string, std::vector<uint64_t>> revisions_by_operation_ GPOP_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<const std::string>> results_ GPOP_GUARDED_BY(mu_);
-  std::deque<std::string> expired_ GPOP_GUARDED_BY(mu_);  // oldest first
+  std::deque<std::string> expired_ GPOP_GUARDED_BY(mu_);    // oldest first
+  std::set<std::string> expired_ids_ GPOP_GUARDED_BY(mu_);  // the same ids, for lookup
+  // Indexes over operations_: (principal, request_id) -> id, and creation order.
+  std::map<std::pair<std::string, std::string>, std::string> requests_ GPOP_GUARDED_BY(mu_);
+  std::map<uint64_t, std::string> by_creation_ GPOP_GUARDED_BY(mu_);  // first revision -> id
+  std::map<std::string, uint64_t> creation_of_ GPOP_GUARDED_BY(mu_);
   uint64_t revision_ GPOP_GUARDED_BY(mu_) = 0;
   bool fail_ GPOP_GUARDED_BY(mu_) = false;
   int fail_after_ GPOP_GUARDED_BY(mu_) = -1;  // < 0: no countdown

@@ -42,6 +42,16 @@ const sqlite::Schema& StoreSchema() {
           " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
           "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
           " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+          // 4: operation keys, so that finished operations are read by key instead of loaded
+          // at start-up: creation order (the revision of the first change: listing), request
+          // ids (idempotency), end time (NULL while unfinished: recovery loads those records
+          // only). Rows of records written before this table are filled in by BackfillKeys.
+          "CREATE TABLE operation_keys (id TEXT PRIMARY KEY, create_revision INTEGER NOT NULL,"
+          " principal TEXT NOT NULL, request_id TEXT NOT NULL, end_ns INTEGER) WITHOUT ROWID;"
+          "CREATE UNIQUE INDEX operation_keys_by_creation ON operation_keys (create_revision);"
+          "CREATE INDEX operation_keys_by_request ON operation_keys (principal, request_id)"
+          " WHERE request_id <> '';"
+          "CREATE INDEX operation_keys_unfinished ON operation_keys (id) WHERE end_ns IS NULL;",
       }};
   return *schema;
 }
@@ -77,6 +87,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
   {
     core::MutexLock lock(&store->mu_);
     if (absl::Status s = store->Prepare(); !s.ok()) return s;
+    if (absl::Status s = store->BackfillKeys(); !s.ok()) return s;
   }
   core::MutexLock lock(&store->read_mu_);
   if (absl::Status s = store->PrepareReads(); !s.ok()) return s;
@@ -112,6 +123,11 @@ absl::Status SqliteStore::Prepare() {
       {&trim_expired_, "DELETE FROM expired WHERE seq <= (SELECT max(seq) FROM expired) - ?1"},
       {&put_result_, "INSERT OR REPLACE INTO results (operation_id, content) VALUES (?1, ?2)"},
       {&delete_result_, "DELETE FROM results WHERE operation_id = ?1"},
+      {&put_key_,
+       "INSERT OR IGNORE INTO operation_keys (id, create_revision, principal, request_id)"
+       " VALUES (?1, ?2, ?3, ?4)"},
+      {&finish_key_, "UPDATE operation_keys SET end_ns = ?2 WHERE id = ?1"},
+      {&delete_key_, "DELETE FROM operation_keys WHERE id = ?1"},
   };
   for (Item& item : items) {
     absl::StatusOr<sqlite::Statement> stmt = db_->Prepare(item.sql);
@@ -132,6 +148,14 @@ absl::Status SqliteStore::PrepareReads() {
       {&read_revisions_,
        "SELECT event, length(event) FROM events WHERE revision > ?1 ORDER BY revision LIMIT ?2"},
       {&read_result_, "SELECT content FROM results WHERE operation_id = ?1"},
+      {&read_operation_, "SELECT record FROM operations WHERE id = ?1"},
+      {&find_request_,
+       "SELECT o.record FROM operation_keys k JOIN operations o ON o.id = k.id"
+       " WHERE k.principal = ?1 AND k.request_id = ?2 AND k.request_id <> ''"},
+      {&is_expired_, "SELECT count(*) FROM expired WHERE id = ?1"},
+      {&list_operations_,
+       "SELECT o.record, k.create_revision FROM operation_keys k JOIN operations o"
+       " ON o.id = k.id WHERE k.create_revision < ?1 ORDER BY k.create_revision DESC LIMIT ?2"},
   };
   for (Item& item : items) {
     absl::StatusOr<sqlite::Statement> stmt = reader_->Prepare(item.sql);
@@ -181,6 +205,7 @@ absl::Status SqliteStore::WriteBatch(const std::vector<Change>& batch) {
     if (!s.ok()) return s;
     revision = std::max(revision, rec.revision);
   }
+  if (absl::Status s = WriteKeys(batch, last); !s.ok()) return s;
   if (revision > 0) {
     if (absl::Status s = put_revision_.Bind(1, static_cast<int64_t>(revision)).Run(); !s.ok()) {
       return s;
@@ -195,7 +220,7 @@ absl::Status SqliteStore::Delete(const std::string& operation_id) {
     absl::StatusOr<sqlite::Transaction> tx = sqlite::Transaction::Begin(db_.get());
     if (!tx.ok()) return tx.status();
     for (sqlite::Statement* stmt :
-         {&delete_events_, &delete_result_, &delete_operation_, &put_expired_}) {
+         {&delete_events_, &delete_result_, &delete_operation_, &delete_key_, &put_expired_}) {
       if (absl::Status s = stmt->Bind(1, operation_id).Run(); !s.ok()) return s;
     }
     absl::Status s = trim_expired_.Bind(1, static_cast<int64_t>(options_.expired_ids_kept)).Run();
@@ -214,15 +239,26 @@ absl::StatusOr<engine::Store::Snapshot> SqliteStore::Load(const LoadOptions& opt
   core::MutexLock lock(&mu_);
   Snapshot snap;
   {
-    absl::StatusOr<sqlite::Statement> stmt = db_->Prepare("SELECT record FROM operations");
+    absl::StatusOr<sqlite::Statement> stmt = db_->Prepare(
+        options.history ? "SELECT record FROM operations"
+                        : "SELECT o.record FROM operation_keys k JOIN operations o ON o.id = k.id"
+                          " WHERE k.end_ns IS NULL");
+    if (!stmt.ok()) return stmt.status();
+    absl::StatusOr<std::vector<engine::OperationRecord>> records = ReadRecords(&*stmt);
+    if (!records.ok()) return records.status();
+    snap.operations = std::move(*records);
+  }
+  if (!options.history) {
+    absl::StatusOr<sqlite::Statement> stmt = db_->Prepare(
+        "SELECT id, end_ns FROM operation_keys WHERE end_ns IS NOT NULL ORDER BY end_ns, id");
     if (!stmt.ok()) return stmt.status();
     for (;;) {
       absl::StatusOr<bool> row = stmt->Step();
       if (!row.ok()) return row.status();
       if (!*row) break;
-      absl::StatusOr<engine::OperationRecord> rec = DecodeRecord(stmt->ColumnText(0));
-      if (!rec.ok()) return rec.status();
-      snap.operations.push_back(std::move(*rec));
+      snap.finished.push_back(
+          {stmt->ColumnText(0), engine::Time(std::chrono::duration_cast<engine::Time::duration>(
+                                    std::chrono::nanoseconds(stmt->ColumnInt(1))))});
     }
   }
   {
@@ -240,7 +276,7 @@ absl::StatusOr<engine::Store::Snapshot> SqliteStore::Load(const LoadOptions& opt
       snap.events.push_back(std::move(*ev));
     }
   }
-  {
+  if (options.history) {
     absl::StatusOr<sqlite::Statement> stmt = db_->Prepare("SELECT id FROM expired ORDER BY seq");
     if (!stmt.ok()) return stmt.status();
     for (;;) {

@@ -27,7 +27,9 @@ struct SqliteStoreOptions {
 // (id -> encoded record), `events` (revision -> operation id, sequence, encoded event; indexed
 // by operation), `results` (operation id -> a large result's bytes, stored once), `expired`
 // (ids removed by retention, oldest first) and `counters` (the highest revision ever assigned,
-// so that revisions are never reused after their events are removed).
+// so that revisions are never reused after their events are removed). `operation_keys` indexes
+// the operations by creation, by (principal, request_id) and by whether they finished, so that
+// finished ones are read by key instead of loaded.
 class SqliteStore final : public engine::Store {
  public:
   using engine::Store::Load;
@@ -44,6 +46,13 @@ class SqliteStore final : public engine::Store {
   absl::StatusOr<std::vector<engine::Event>> ReadRevisions(uint64_t after_revision,
                                                            const PageLimits& limits) override;
   absl::StatusOr<std::string> ReadResult(const std::string& operation_id) override;
+  // Keyed reads (sqlite_store_reads.cc), by the `operation_keys` index.
+  absl::StatusOr<engine::OperationRecord> ReadOperation(const std::string& operation_id) override;
+  absl::StatusOr<engine::OperationRecord> FindRequest(const std::string& principal,
+                                                      const std::string& request_id) override;
+  absl::StatusOr<bool> IsExpired(const std::string& operation_id) override;
+  absl::StatusOr<std::vector<Listed>> ListOperations(const ListPosition& before,
+                                                     size_t max) override;
 
   // A further connection to the file of a store opened with Open, checked like Open's: the audit
   // log (service/audit) keeps its table in the same file, on its own connection.
@@ -60,6 +69,15 @@ class SqliteStore final : public engine::Store {
   absl::Status Prepare() GPOP_REQUIRES(mu_);
   absl::Status PrepareReads() GPOP_REQUIRES(read_mu_);
   absl::Status WriteBatch(const std::vector<Change>& batch) GPOP_REQUIRES(mu_);
+  // operation_keys for a batch whose last change of each operation is at `last`.
+  absl::Status WriteKeys(const std::vector<Change>& batch, const std::vector<size_t>& last)
+      GPOP_REQUIRES(mu_);
+  absl::Status PutKey(const engine::OperationRecord& record, uint64_t create_revision)
+      GPOP_REQUIRES(mu_);
+  // Fills operation_keys for records written before the table existed (schema 3 files).
+  absl::Status BackfillKeys() GPOP_REQUIRES(mu_);
+  // Steps `stmt` to the end, decoding column 0 as a record; resets it.
+  static absl::StatusOr<std::vector<engine::OperationRecord>> ReadRecords(sqlite::Statement* stmt);
   // Steps `stmt` (bound, columns: event, its length) into a page.
   static absl::StatusOr<std::vector<engine::Event>> ReadPage(sqlite::Statement* stmt,
                                                              const PageLimits& limits);
@@ -76,12 +94,19 @@ class SqliteStore final : public engine::Store {
   sqlite::Statement trim_expired_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement put_result_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement delete_result_ GPOP_GUARDED_BY(mu_);
+  sqlite::Statement put_key_ GPOP_GUARDED_BY(mu_);
+  sqlite::Statement finish_key_ GPOP_GUARDED_BY(mu_);
+  sqlite::Statement delete_key_ GPOP_GUARDED_BY(mu_);
 
   core::Mutex read_mu_;
   std::unique_ptr<sqlite::Database> reader_ GPOP_GUARDED_BY(read_mu_);
   sqlite::Statement read_events_ GPOP_GUARDED_BY(read_mu_);
   sqlite::Statement read_revisions_ GPOP_GUARDED_BY(read_mu_);
   sqlite::Statement read_result_ GPOP_GUARDED_BY(read_mu_);
+  sqlite::Statement read_operation_ GPOP_GUARDED_BY(read_mu_);
+  sqlite::Statement find_request_ GPOP_GUARDED_BY(read_mu_);
+  sqlite::Statement is_expired_ GPOP_GUARDED_BY(read_mu_);
+  sqlite::Statement list_operations_ GPOP_GUARDED_BY(read_mu_);
   int deletes_since_vacuum_ GPOP_GUARDED_BY(mu_) = 0;
 };
 

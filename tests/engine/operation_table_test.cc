@@ -31,35 +31,63 @@ TEST(OperationTableTest, RequestIdsArePerPrincipal) {
   EXPECT_EQ(table.FindByRequest("bob", "req-1"), nullptr);
   table.Forget("op-a");
   EXPECT_EQ(table.FindByRequest("alice", "req-1"), nullptr);
-  EXPECT_FALSE(table.IsExpired("op-a"));  // forgotten, never visible: not expired
+  EXPECT_FALSE(table.IsRemoving("op-a"));  // forgotten, never visible: not expired
 }
 
-TEST(OperationTableTest, RemovedIdsAreExpiredWithinTheBound) {
-  OperationTable table(/*max_expired=*/2);
+TEST(OperationTableTest, RetentionOrderCoversResidentAndStoredOperations) {
+  OperationTable table;
+  table.MarkFinishedId("op-0");  // in the store only (recovery)
   for (const char* id : {"op-1", "op-2", "op-3"}) {
     table.MarkFinished(table.Add(MakeOp(id, std::string("r") + id)));
   }
-  EXPECT_EQ(table.finished_count(), 3u);
-  EXPECT_EQ(table.OldestFinished(2), (std::vector<std::string>{"op-1", "op-2"}));
+  EXPECT_EQ(table.finished_count(), 4u);
+  EXPECT_EQ(table.retained(), 4u);
+  EXPECT_EQ(table.OldestFinished(2), (std::vector<std::string>{"op-0", "op-1"}));
+  uint64_t removals = table.removals();
+  table.Remove("op-0");
   table.Remove("op-2");
+  EXPECT_EQ(table.removals(), removals + 2);
+  EXPECT_TRUE(table.IsRemoving("op-0"));
   EXPECT_EQ(table.OldestFinished(2), (std::vector<std::string>{"op-1", "op-3"}));
-  table.Remove("op-1");
-  table.Remove("op-3");
-  EXPECT_EQ(table.size(), 0u);
-  EXPECT_EQ(table.finished_count(), 0u);
-  EXPECT_FALSE(table.IsExpired("op-2"));  // the oldest expired id was forgotten
-  EXPECT_TRUE(table.IsExpired("op-1"));
-  EXPECT_TRUE(table.IsExpired("op-3"));
-  EXPECT_EQ(table.FindByRequest("alice", "rop-3"), nullptr);
+  table.RemoveDone("op-0");
+  EXPECT_FALSE(table.IsRemoving("op-0"));
+  table.Remove("op-live-unknown");  // not finished: nothing happens
+  EXPECT_FALSE(table.IsRemoving("op-live-unknown"));
+  EXPECT_EQ(table.size(), 2u);
+  EXPECT_EQ(table.retained(), 2u);
 }
 
-TEST(OperationTableTest, AddExpiredIgnoresLiveIds) {
-  OperationTable table;
-  table.Add(MakeOp("op-live"));
-  table.AddExpired("op-live");
-  table.AddExpired("op-gone");
-  EXPECT_FALSE(table.IsExpired("op-live"));
-  EXPECT_TRUE(table.IsExpired("op-gone"));
+TEST(OperationTableTest, TheCacheKeepsTheNewestFinishedAndEveryLiveAndPinnedOne) {
+  OperationTable table(/*max_cached_finished=*/2);
+  Op* live = table.Add(MakeOp("op-live", "r-live"));
+  std::vector<Op*> done;
+  for (const char* id : {"op-1", "op-2", "op-3", "op-4"}) {
+    Op* op = table.Add(MakeOp(id, std::string("r") + id));
+    table.MarkFinished(op);
+    done.push_back(op);
+  }
+  table.Pin(done[0]);
+  uint64_t evictions = table.evictions();
+  for (Op* op : done) table.Cache(op);
+  // op-1 is pinned; of op-2..4 the newest two stay.
+  EXPECT_EQ(table.evictions(), evictions + 1);
+  EXPECT_EQ(table.Find("op-2"), nullptr);
+  EXPECT_EQ(table.FindByRequest("alice", "rop-2"), nullptr);
+  EXPECT_NE(table.Find("op-1"), nullptr);
+  EXPECT_NE(table.Find("op-3"), nullptr);
+  EXPECT_NE(table.Find("op-4"), nullptr);
+  EXPECT_EQ(table.Find("op-live"), live);
+  EXPECT_TRUE(table.IsFinished("op-2"));  // still retained, in the store
+  EXPECT_EQ(table.retained(), 5u);
+  table.Unpin("op-1");  // back in the cache as the newest: op-3 leaves
+  EXPECT_NE(table.Find("op-1"), nullptr);
+  EXPECT_EQ(table.Find("op-3"), nullptr);
+  EXPECT_EQ(table.size(), 3u);
+  // Read back from the store: keeps its place in retention's order.
+  Op* again = table.Add(MakeOp("op-2"));
+  EXPECT_NE(again->finish_index, 0u);
+  EXPECT_EQ(table.OldestFinished(1), (std::vector<std::string>{"op-1"}));
+  EXPECT_EQ(table.retained(), 5u);
 }
 
 }  // namespace

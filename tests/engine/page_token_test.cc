@@ -6,10 +6,10 @@ namespace gpop::engine {
 namespace {
 
 TEST(PageTokenTest, RoundTrips) {
-  std::string text = EncodePageToken({42, 7}, "state = RUNNING");
-  std::optional<PageToken> token = DecodePageToken(text, "state = RUNNING");
+  std::string text = EncodePageToken({42, 7}, "state = RUNNING | a");
+  std::optional<PageToken> token = DecodePageToken(text, "state = RUNNING | a");
   ASSERT_TRUE(token.has_value());
-  EXPECT_EQ(token->before_index, 42u);
+  EXPECT_EQ(token->before_revision, 42u);
   EXPECT_EQ(token->revision, 7u);
 }
 
@@ -18,7 +18,7 @@ TEST(PageTokenTest, RefusesAnotherFilterAndGarbage) {
   EXPECT_FALSE(DecodePageToken(text, "").has_value());
   EXPECT_FALSE(DecodePageToken("not base64!", "").has_value());
   EXPECT_FALSE(DecodePageToken(EncodePageToken({1, 1}, "") + "AAAA", "").has_value());
-  EXPECT_FALSE(DecodePageToken("djJ8MXwxfA", "").has_value());  // "v2|1|1|"
+  EXPECT_FALSE(DecodePageToken("djF8MXwxfA", "").has_value());  // "v1|1|1|": before ids
 }
 
 }  // namespace

@@ -38,14 +38,18 @@ TEST(RecoveryTest, RestoresOperationsInCreationOrderByState) {
   snap.events = {Ev("op-done", 1, 1), Ev("op-run", 1, 2), Ev("op-gone", 1, 3),
                  Ev("op-queued", 1, 4), Ev("op-run", 2, 5)};
   snap.revision = 9;
-  snap.expired = {"op-gone"};
+  snap.finished = {{"op-stored", Time() + std::chrono::minutes(9)}};
   testing::GateBackend backend;
   OperationTable ops;
   EventLog log(100);
   absl::StatusOr<Recovered> r = RestoreSnapshot(snap, backend, &ops, &log);
   ASSERT_TRUE(r.ok()) << r.status();
-  ASSERT_EQ(r->finished.size(), 1u);
-  EXPECT_EQ(r->finished[0]->rec.id, "op-done");
+  ASSERT_EQ(r->finished.size(), 2u);
+  EXPECT_EQ(r->finished[0].id, "op-done");    // resident (a snapshot with history)
+  EXPECT_EQ(r->finished[1].id, "op-stored");  // in the store only
+  EXPECT_TRUE(ops.IsFinished("op-stored"));
+  EXPECT_EQ(ops.Find("op-stored"), nullptr);
+  EXPECT_EQ(ops.retained(), 5u);
   EXPECT_EQ(r->running, (std::vector<std::string>{"op-run"}));
   EXPECT_EQ(r->cancelling, (std::vector<std::string>{"op-cancelling"}));
   ASSERT_EQ(r->queued.size(), 1u);
@@ -55,9 +59,24 @@ TEST(RecoveryTest, RestoresOperationsInCreationOrderByState) {
   EXPECT_TRUE(ops.Find("op-run")->events.empty());
   EXPECT_EQ(ops.by_creation().begin()->second->rec.id, "op-done");
   EXPECT_EQ(ops.FindByRequest("alice", "req-op-queued"), r->queued[0]);
-  EXPECT_TRUE(ops.IsExpired("op-gone"));
   EXPECT_EQ(log.window().size(), 5u);  // events of removed operations still feed watches
   EXPECT_EQ(log.visible_revision(), 9u);
+}
+
+TEST(RecoveryTest, WindowEventsOfStoredOperationsKeepTheirLabels) {
+  Store::Snapshot snap;
+  snap.events = {Ev("op-stored", 1, 1), Ev("op-gone", 1, 2)};
+  snap.finished = {{"op-stored", Time()}};
+  auto labels = std::make_shared<const std::map<std::string, std::string>>(
+      std::map<std::string, std::string>{{"team", "a"}});
+  testing::GateBackend backend;
+  OperationTable ops;
+  EventLog log(100);
+  absl::StatusOr<Recovered> r = RestoreSnapshot(snap, backend, &ops, &log, {{"op-stored", labels}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(log.window().size(), 2u);
+  EXPECT_EQ(log.window()[0].labels->at("team"), "a");
+  EXPECT_TRUE(log.window()[1].labels->empty());
 }
 
 TEST(RecoveryTest, AnEventPastItsRecordIsDataLoss) {

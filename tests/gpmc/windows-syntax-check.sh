@@ -24,7 +24,7 @@ done
 
 rm -rf "$out"
 mkdir -p "$out/gen" "$out/host-include/openssl"
-for dir in absl google grpc grpc++ grpcpp prometheus; do
+for dir in absl google grpc grpc++ grpcpp prometheus gnutls; do
   [ -d "/usr/include/$dir" ] && ln -s "/usr/include/$dir" "$out/host-include/$dir"
 done
 ln -s /usr/include/openssl/* "$out/host-include/openssl/"
@@ -33,6 +33,13 @@ arch_openssl="/usr/include/$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-g
 for header in sqlite3.h microhttpd.h; do
   [ -f "/usr/include/$header" ] && ln -s "/usr/include/$header" "$out/host-include/$header"
 done
+
+# The host's GnuTLS headers (the HTTP listener's TLS) include <sys/uio.h> for struct iovec,
+# which mingw-w64 lacks (GnuTLS's Windows build declares its own); a one-struct stand-in,
+# searched after everything else, lets those sources be checked.
+mkdir -p "$out/shim/sys"
+printf '#pragma once\n#include <stddef.h>\nstruct iovec { void* iov_base; size_t iov_len; };\n' \
+  >"$out/shim/sys/uio.h"
 
 ( cd "$repo/proto" && find . -name '*.proto' -printf '%P\n' ) | sort | while read -r proto; do
   protoc --cpp_out="$out/gen" --grpc_out="$out/gen" \
@@ -50,7 +57,7 @@ sources=$(ls service/main.cc service/backend_flags.cc service/core/*.cc service/
 
 flags=(-std=c++17 -fsyntax-only -Wall -Wextra -Wno-unused-parameter -Werror
        -D_WIN32_WINNT=0x0A00 -DWIN32_LEAN_AND_MEAN -DNOGDI -DNOMINMAX -DUNICODE -D_UNICODE
-       -I "$repo" -I "$out/gen" -idirafter "$out/host-include")
+       -I "$repo" -I "$out/gen" -idirafter "$out/host-include" -idirafter "$out/shim")
 jobs="${GPOP_JOBS:-2}"
 mkdir -p "$out/errors"
 # One compiler per source, `jobs` at a time; a source that fails leaves its errors in

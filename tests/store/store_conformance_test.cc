@@ -321,5 +321,93 @@ TYPED_TEST(StoreConformanceTest, FailedCommitStoresNoResult) {
   EXPECT_EQ(this->store()->ReadResult("a").status().code(), absl::StatusCode::kNotFound);
 }
 
+// --- Keyed reads: what the engine reads instead of holding finished operations ----------------
+
+TYPED_TEST(StoreConformanceTest, KeyedReadsFindRetainedOperationsUntilDeleted) {
+  OperationRecord a = Record("a", core::OperationState::kSucceeded, 2, 2);
+  OperationRecord b = Record("b", core::OperationState::kQueued, 1, 3);
+  b.request_id.clear();
+  ASSERT_TRUE(this->store()->Commit({{a, EventOf(a)}, {b, EventOf(b)}}).ok());
+  this->factory_.Reopen();
+  Store* s = this->store();
+  absl::StatusOr<OperationRecord> read = s->ReadOperation("a");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->state, core::OperationState::kSucceeded);
+  EXPECT_EQ(read->labels, a.labels);
+  EXPECT_TRUE(absl::IsNotFound(s->ReadOperation("nobody").status()));
+  absl::StatusOr<OperationRecord> by_request = s->FindRequest("alice", "req-a");
+  ASSERT_TRUE(by_request.ok()) << by_request.status();
+  EXPECT_EQ(by_request->id, "a");
+  EXPECT_TRUE(absl::IsNotFound(s->FindRequest("bob", "req-a").status()));  // per principal
+  EXPECT_TRUE(absl::IsNotFound(s->FindRequest("alice", "").status()));     // no empty key
+  EXPECT_EQ(s->IsExpired("a").value_or(true), false);
+
+  ASSERT_TRUE(s->Delete("a").ok());
+  this->factory_.Reopen();
+  s = this->store();
+  EXPECT_TRUE(absl::IsNotFound(s->ReadOperation("a").status()));
+  EXPECT_TRUE(absl::IsNotFound(s->FindRequest("alice", "req-a").status()));
+  EXPECT_EQ(s->IsExpired("a").value_or(false), true);
+  EXPECT_EQ(s->IsExpired("b").value_or(true), false);
+  EXPECT_EQ(s->IsExpired("nobody").value_or(true), false);
+}
+
+TYPED_TEST(StoreConformanceTest, ListOperationsPagesNewestFirstByCreation) {
+  std::vector<Store::Change> batch;
+  // Made in this order (the revision of each one's first event), some at the same instant.
+  uint64_t revision = 0;
+  for (const char* id : {"e", "c", "d", "a", "b"}) {
+    OperationRecord r = Record(id, core::OperationState::kQueued, 1, ++revision);
+    batch.push_back({r, EventOf(r)});
+  }
+  // A later change of "e" in the same batch does not move it.
+  OperationRecord e2 = Record("e", core::OperationState::kRunning, 2, ++revision);
+  batch.push_back({e2, EventOf(e2)});
+  ASSERT_TRUE(this->store()->Commit(batch).ok());
+  this->factory_.Reopen();
+  std::vector<std::string> seen;
+  Store::ListPosition at;
+  for (int page = 0; page < 10; ++page) {
+    absl::StatusOr<std::vector<Store::Listed>> got = this->store()->ListOperations(at, 2);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_LE(got->size(), 2u);
+    if (got->empty()) break;
+    for (const Store::Listed& l : *got) seen.push_back(l.record.id);
+    at = got->back().position;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"b", "a", "d", "c", "e"}));
+  ASSERT_TRUE(this->store()->Delete("a").ok());
+  auto rest = this->store()->ListOperations({}, 10);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(rest->size(), 4u);
+}
+
+TYPED_TEST(StoreConformanceTest, LoadWithoutHistoryGivesUnfinishedRecordsAndFinishedIds) {
+  OperationRecord early = Record("early", core::OperationState::kSucceeded, 2, 2);
+  OperationRecord late = Record("late", core::OperationState::kFailed, 2, 4);
+  late.end_time = *early.end_time + std::chrono::seconds(5);
+  OperationRecord running = Record("running", core::OperationState::kRunning, 2, 3);
+  ASSERT_TRUE(
+      this->store()
+          ->Commit({{late, EventOf(late)}, {early, EventOf(early)}, {running, EventOf(running)}})
+          .ok());
+  ASSERT_TRUE(this->store()->Delete("early").ok());
+  OperationRecord again = Record("early2", core::OperationState::kSucceeded, 1, 5);
+  ASSERT_TRUE(this->store()->Commit({{again, EventOf(again)}}).ok());
+  this->factory_.Reopen();
+  Store::LoadOptions options;
+  options.history = false;
+  auto snap = this->store()->Load(options);
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  ASSERT_EQ(snap->operations.size(), 1u);
+  EXPECT_EQ(snap->operations[0].id, "running");
+  ASSERT_EQ(snap->finished.size(), 2u);
+  EXPECT_EQ(snap->finished[0].id, "early2");  // oldest end first
+  EXPECT_EQ(snap->finished[0].end_time, *again.end_time);
+  EXPECT_EQ(snap->finished[1].id, "late");
+  EXPECT_TRUE(snap->expired.empty());  // IsExpired answers for them
+  EXPECT_EQ(snap->revision, 5u);
+}
+
 }  // namespace
 }  // namespace gpop::store

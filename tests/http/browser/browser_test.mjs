@@ -43,7 +43,10 @@ function check(ok, what) {
 async function startGpopd(httpListen) {
   const portFile = path.join(work, 'http-port');
   const grpcPortFile = path.join(work, 'grpc-port');
+  // Both files go first and both are awaited: gpopd writes the HTTP port file before the gRPC
+  // one, so waiting for the first alone read a missing or (after a restart) stale gRPC port.
   rmSync(portFile, {force: true});
+  rmSync(grpcPortFile, {force: true});
   const child = spawn(gpopd, ['--backend=synthetic', '--listen=127.0.0.1:0',
     '--port_file=' + grpcPortFile,
     '--http_listen=' + httpListen, '--http_port_file=' + portFile, '--heartbeat=2s',
@@ -53,10 +56,10 @@ async function startGpopd(httpListen) {
     '--state_dir=' + path.join(work, 'state')], {stdio: ['ignore', 'ignore', 'pipe']});
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
-  // gpopd writes the port file once it listens; its exit before that is a failure.
+  // gpopd writes the port files once it listens; its exit before that is a failure.
   await new Promise((resolve, reject) => {
     const poll = setInterval(() => {
-      if (existsSync(portFile)) { clearInterval(poll); resolve(); }
+      if (existsSync(portFile) && existsSync(grpcPortFile)) { clearInterval(poll); resolve(); }
     }, 20);
     child.once('exit', (code) => { clearInterval(poll); reject(new Error('gpopd exited ' + code + ': ' + log)); });
   });
