@@ -127,6 +127,18 @@ function sameEvents(shown, grpc) {
   return same;
 }
 
+// Waits until fn is true in page, evaluating it from here (CDP evaluates at once) rather than
+// with a poller inside the page: a second browser context's page may get no timers or frames
+// while the machine is loaded, and its in-page poller then never runs (seen under ctest -j).
+async function pollFromNode(page, fn, timeoutMs = 30000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await page.evaluate(fn)) return;
+    if (Date.now() > end) throw new Error('timed out waiting for ' + fn);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function signIn(page, token) {
   await page.waitForSelector('#token');
   await page.type('#token', token);
@@ -165,7 +177,11 @@ try {
     headless: true,
     userDataDir: path.join(work, 'profile'),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      // Pages of other contexts count as background windows: without these, Chromium
+      // throttles their timers (waitForFunction's polling among them) on a loaded machine.
+      '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows'],
   });
   const page = await browser.newPage();
   pages.push(page);
@@ -284,13 +300,13 @@ try {
   await viewer.goto(base + '/#/op/' + running.id, {waitUntil: 'load'});
   await signIn(viewer, VIEWER_TOKEN);
   // Polled by timer: a second window's animation frames may not run in headless Chromium.
-  await viewer.waitForFunction(() => document.getElementById('op-state').textContent === 'RUNNING' &&
-      document.getElementById('whoami').textContent === 'vera (viewer)', {polling: 100});
+  await pollFromNode(viewer, () => document.getElementById('op-state')?.textContent === 'RUNNING' &&
+      document.getElementById('whoami').textContent === 'vera (viewer)');
   check(await viewer.$eval('#cancel', (n) => n.hidden && n.offsetParent === null), 'a viewer sees no Cancel button');
   step = 'viewer forces a cancel';
   await viewer.$eval('#cancel', (n) => { n.hidden = false; });
   await viewer.click('#cancel');
-  await viewer.waitForFunction(() => document.getElementById('op-error').textContent.includes('PERMISSION_DENIED'), {polling: 100});
+  await pollFromNode(viewer, () => document.getElementById('op-error')?.textContent.includes('PERMISSION_DENIED'));
   check(true, 'a viewer\'s forced cancel is refused and the page says PERMISSION_DENIED');
   check((await api(server.port, 'GET', '/v1/operations/' + running.id)).state === 'RUNNING',
       'the viewer\'s cancel changed nothing');
@@ -410,7 +426,7 @@ try {
     spec: {backup: {gpo: {displayName: 'Across Restart'}, location: 'across'}},
     labels: {'synthetic.steps': '600', 'synthetic.step_ms': '100', 'synthetic.messages': '1'}});
   await page.goto(base + '/#/op/' + acrossOp.id);
-  await page.waitForFunction(() => document.getElementById('op-state').textContent === 'RUNNING' &&
+  await page.waitForFunction(() => document.getElementById('op-state')?.textContent === 'RUNNING' &&
       document.querySelectorAll('#events tr').length >= 3);
   // (The planned shutdown may end the operation before gpopd goes: then the page has its end
   // already and needs no reconnect.)

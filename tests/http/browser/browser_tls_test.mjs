@@ -69,6 +69,10 @@ try {
     executablePath: CHROMIUM, headless: true, userDataDir: path.join(work, 'profile'),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      // Pages of other contexts count as background windows: without these, Chromium
+      // throttles their timers (waitForFunction's polling among them) on a loaded machine.
+      '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows',
       '--ignore-certificate-errors-spki-list=' + first.spki],
   });
   const page = await browser.newPage();
