@@ -50,7 +50,8 @@ const char* CodeName(Code code);
 namespace reason {
 inline constexpr char kInvalidField[] = "INVALID_FIELD";
 inline constexpr char kOperationNotFound[] = "OPERATION_NOT_FOUND";
-inline constexpr char kOperationExpired[] = "OPERATION_EXPIRED";
+inline constexpr char kOperationExpired[] = "OPERATION_EXPIRED";  // removed by retention
+inline constexpr char kOperationDeleted[] = "OPERATION_DELETED";  // removed by DeleteOperation
 inline constexpr char kOperationNotFinished[] = "OPERATION_NOT_FINISHED";
 inline constexpr char kSequenceOutOfRange[] = "SEQUENCE_OUT_OF_RANGE";
 inline constexpr char kCursorExpired[] = "CURSOR_EXPIRED";

@@ -155,7 +155,10 @@ bool StatusCursor::ProgressDueLocked(const Op& op) {
 Cursor::Next StatusCursor::PollLocked() {
   if (ended_) return End{end_status_};
   Op* op = state_->ops.Find(op_id_);
-  if (op == nullptr) return Finish(OperationExpired(op_id_));
+  if (op == nullptr) {  // removed by retention or by Delete since the stream opened
+    return Finish(
+        OperationRemoved(op_id_, state_->ops.RemovalOf(op_id_).value_or(Removal::kExpired)));
+  }
   if (position_ < op->visible_sequence) {
     DropSentHistoryLocked();
     std::optional<Event> ev;

@@ -253,13 +253,13 @@ class Engine::Impl {
     {
       core::MutexLock lock(&s_.mu);
       Op* op = s_.ops.Find(id);
-      if (op == nullptr) return OperationExpired(id);
+      if (op == nullptr) return RemovedLocked(id);
       want = op->rec.revision;
     }
     if (absl::Status s = WaitDurable(want); !s.ok()) return s;
     core::MutexLock lock(&s_.mu);
     Op* op = s_.ops.Find(id);  // again: retention or Delete may have removed it meanwhile
-    if (op == nullptr) return OperationExpired(id);
+    if (op == nullptr) return RemovedLocked(id);
     return op->visible;
   }
 
@@ -283,7 +283,7 @@ class Engine::Impl {
     if (!absl::IsNotFound(content.status())) return content.status();
     // Removed meanwhile, or a result without a large part (an empty report).
     core::MutexLock lock(&s_.mu);
-    if (s_.ops.Find(id) == nullptr) return OperationExpired(id);
+    if (s_.ops.Find(id) == nullptr) return RemovedLocked(id);
     return rec;
   }
 
@@ -340,7 +340,7 @@ class Engine::Impl {
                           {{"operation_id", id}});
       }
     }
-    RemoveOperations({id});
+    RemoveOperations({id}, Removal::kDeleted);
     return absl::OkStatus();
   }
 
@@ -868,7 +868,8 @@ class Engine::Impl {
     ScheduleRetentionLocked(op->rec.id, op->rec.end_time.value_or(clock_->Now()));
   }
   void ScheduleRetentionLocked(const std::string& id, Time end_time) GPOP_REQUIRES(s_.mu) {
-    ScheduleTimerLocked(end_time + options_.retention, [this, id] { RemoveOperations({id}); });
+    ScheduleTimerLocked(end_time + options_.retention,
+                        [this, id] { RemoveOperations({id}, Removal::kExpired); });
   }
 
   // Count-based retention, once terminal events are durable (only those may be removed): the
@@ -892,10 +893,12 @@ class Engine::Impl {
       size_t finished = s_.ops.finished_count();
       if (finished > limit) remove = s_.ops.OldestFinished(finished - limit);
     }
-    RemoveOperations(remove);
+    RemoveOperations(remove, Removal::kExpired);
   }
 
-  void RemoveOperations(const std::vector<std::string>& ids) GPOP_EXCLUDES(s_.mu) {
+  // Removes finished operations by retention or DeleteOperation (`why`): afterwards they answer
+  // OPERATION_EXPIRED or OPERATION_DELETED.
+  void RemoveOperations(const std::vector<std::string>& ids, Removal why) GPOP_EXCLUDES(s_.mu) {
     std::vector<std::string> removed;
     Wakes wakes;
     {
@@ -909,21 +912,22 @@ class Engine::Impl {
           if (!core::IsTerminal(op->visible.state) ||
               op->visible_sequence != op->rec.last_sequence) {
             ScheduleTimerLocked(clock_->Now() + std::chrono::seconds(1),
-                                [this, id] { RemoveOperations({id}); });
+                                [this, id, why] { RemoveOperations({id}, why); });
             continue;
           }
-          // Cursors of a removed operation end with OPERATION_EXPIRED on their next poll.
+          // Cursors of a removed operation end with OPERATION_EXPIRED (or _DELETED) on their
+          // next poll.
           TakeOpWakesLocked(op, &wakes);
         }
-        s_.ops.Remove(id);
+        s_.ops.Remove(id, why);
         removed.push_back(id);
       }
     }
     RunWakes(&s_, &wakes);
     for (const std::string& id : removed) {
-      (void)store_->Delete(id);
+      (void)store_->Delete(id, why);
       core::MutexLock lock(&s_.mu);
-      s_.ops.RemoveDone(id);  // from here on the store answers OPERATION_EXPIRED for it
+      s_.ops.RemoveDone(id);  // from here on the store answers why it was removed
     }
   }
 
@@ -950,7 +954,7 @@ class Engine::Impl {
   };
 
   // Makes `id`'s operation resident and pins it: a finished one in the store only is read back
-  // into the cache. NOT_FOUND / OPERATION_EXPIRED as the id deserves.
+  // into the cache. NOT_FOUND / OPERATION_EXPIRED / OPERATION_DELETED as the id deserves.
   absl::StatusOr<Pin> PinResident(const std::string& id) GPOP_EXCLUDES(s_.mu) {
     for (;;) {
       uint64_t removals;
@@ -961,14 +965,14 @@ class Engine::Impl {
           s_.ops.Pin(op);
           return Pin(this, id);
         }
-        if (s_.ops.IsRemoving(id)) return OperationExpired(id);
+        if (s_.ops.IsRemoving(id)) return RemovedLocked(id);
         removals = s_.ops.removals();
       }
       absl::StatusOr<OperationRecord> rec = store_->ReadOperation(id);
       if (absl::IsNotFound(rec.status())) {
-        absl::StatusOr<bool> expired = store_->IsExpired(id);
-        if (!expired.ok()) return expired.status();
-        return *expired ? OperationExpired(id) : OperationNotFound(id);
+        absl::StatusOr<std::optional<Removal>> removal = store_->RemovalOf(id);
+        if (!removal.ok()) return removal.status();
+        return *removal ? OperationRemoved(id, **removal) : OperationNotFound(id);
       }
       if (!rec.ok()) return rec.status();
       core::MutexLock lock(&s_.mu);
@@ -1024,7 +1028,12 @@ class Engine::Impl {
     if (op != nullptr && op->visible_sequence > 0) return absl::OkStatus();
     if (op != nullptr) return OperationNotFound(id);  // not durable yet: not visible to anyone
     // Not resident although PinResident found it: removed meanwhile.
-    return OperationExpired(id);
+    return RemovedLocked(id);
+  }
+
+  // An operation that was found, and then removed (by retention or by Delete) meanwhile.
+  absl::Status RemovedLocked(const std::string& id) GPOP_REQUIRES(s_.mu) {
+    return OperationRemoved(id, s_.ops.RemovalOf(id).value_or(Removal::kExpired));
   }
 
   // The record as Start first returned it: the visible one, or the current one if the QUEUED

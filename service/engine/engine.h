@@ -152,13 +152,13 @@ class Engine {
   absl::StatusOr<ListResponse> List(const ListRequest& request);
 
   // Removes a finished operation (LRO DeleteOperation) on behalf of `principal`. Unfinished:
-  // FAILED_PRECONDITION. Afterwards Get answers NOT_FOUND, reason OPERATION_EXPIRED (as after
-  // retention; a distinct reason is not done yet).
+  // FAILED_PRECONDITION. Afterwards Get, Cancel and status streams answer NOT_FOUND, reason
+  // OPERATION_DELETED (retention's removals answer OPERATION_EXPIRED), also after a restart.
   absl::Status Delete(const std::string& principal, const std::string& operation_id);
 
-  // Opens a status stream after `after_sequence`. Errors: NOT_FOUND (OPERATION_NOT_FOUND or
-  // OPERATION_EXPIRED), OUT_OF_RANGE (SEQUENCE_OUT_OF_RANGE), RESOURCE_EXHAUSTED
-  // (TOO_MANY_STREAMS), UNAVAILABLE (SHUTTING_DOWN).
+  // Opens a status stream after `after_sequence`. Errors: NOT_FOUND (OPERATION_NOT_FOUND,
+  // OPERATION_EXPIRED or OPERATION_DELETED), OUT_OF_RANGE (SEQUENCE_OUT_OF_RANGE),
+  // RESOURCE_EXHAUSTED (TOO_MANY_STREAMS), UNAVAILABLE (SHUTTING_DOWN).
   absl::StatusOr<std::unique_ptr<Cursor>> OpenStatusStream(const std::string& principal,
                                                            const std::string& operation_id,
                                                            uint64_t after_sequence);

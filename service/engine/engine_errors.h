@@ -6,11 +6,15 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "service/engine/store.h"
 
 namespace gpop::engine {
 
 absl::Status OperationNotFound(const std::string& id);  // NOT_FOUND, OPERATION_NOT_FOUND
 absl::Status OperationExpired(const std::string& id);   // NOT_FOUND, OPERATION_EXPIRED
+absl::Status OperationDeleted(const std::string& id);   // NOT_FOUND, OPERATION_DELETED
+// The answer for an id that `why` removed: OperationExpired or OperationDeleted.
+absl::Status OperationRemoved(const std::string& id, Removal why);
 absl::Status ShuttingDown();                            // UNAVAILABLE, SHUTTING_DOWN
 absl::Status WatchExpired();                            // FAILED_PRECONDITION, CURSOR_EXPIRED
 

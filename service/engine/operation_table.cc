@@ -59,14 +59,31 @@ void OperationTable::MarkFinishedId(const std::string& id) {
   finish_index_[id] = index;
 }
 
-void OperationTable::Remove(const std::string& id) {
+void OperationTable::Remove(const std::string& id, Removal why) {
   auto it = finish_index_.find(id);
   if (it == finish_index_.end()) return;
   finished_.erase(it->second);
   finish_index_.erase(it);
   Erase(id);
-  removing_.insert(id);
+  removing_[id] = why;
   ++removals_;
+}
+
+void OperationTable::RemoveDone(const std::string& id) {
+  auto it = removing_.find(id);
+  if (it == removing_.end()) return;
+  if (recent_removals_.emplace(id, it->second).second) recent_order_.push_back(id);
+  removing_.erase(it);
+  while (recent_order_.size() > kRecentRemovals) {
+    recent_removals_.erase(recent_order_.front());
+    recent_order_.pop_front();
+  }
+}
+
+std::optional<Removal> OperationTable::RemovalOf(const std::string& id) const {
+  if (auto it = removing_.find(id); it != removing_.end()) return it->second;
+  if (auto it = recent_removals_.find(id); it != recent_removals_.end()) return it->second;
+  return std::nullopt;
 }
 
 std::vector<std::string> OperationTable::OldestFinished(size_t n) const {

@@ -8,8 +8,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "service/engine/operation.h"
+#include "service/engine/store.h"
 
 namespace gpop::engine {
 
@@ -50,11 +53,16 @@ class OperationTable {
   size_t finished_count() const { return finished_.size(); }
   // The oldest `n` finished operations' ids.
   std::vector<std::string> OldestFinished(size_t n) const;
-  // Removes a finished operation (retention, Delete), resident or not. Until RemoveDone, the
-  // id is "being removed" (the store still has it; nothing may read it back).
-  void Remove(const std::string& id);
-  void RemoveDone(const std::string& id) { removing_.erase(id); }
+  // Removes a finished operation (retention, Delete: `why`), resident or not. Until RemoveDone,
+  // the id is "being removed" (the store still has it; nothing may read it back).
+  void Remove(const std::string& id, Removal why);
+  void RemoveDone(const std::string& id);
   bool IsRemoving(const std::string& id) const { return removing_.count(id) > 0; }
+  // Why `id` was removed, while it is being removed and for the last `kRecentRemovals`
+  // removals after (cursors opened before a removal end with the reason it deserves); nullopt
+  // otherwise (the store answers for older ones).
+  std::optional<Removal> RemovalOf(const std::string& id) const;
+  static constexpr size_t kRecentRemovals = 4096;
   // Counts every Remove: a reader that read the store before a removal reads again.
   uint64_t removals() const { return removals_; }
 
@@ -92,7 +100,9 @@ class OperationTable {
   size_t resident_finished_ = 0;           // resident ops with a finish_index
   std::map<uint64_t, std::string> cache_;  // cache_index -> id, oldest first; unpinned only
   uint64_t next_cache_index_ = 1;
-  std::set<std::string> removing_;
+  std::map<std::string, Removal> removing_;
+  std::map<std::string, Removal> recent_removals_;  // done, the last kRecentRemovals
+  std::deque<std::string> recent_order_;            // the same ids, oldest first
   uint64_t removals_ = 0;
   uint64_t evictions_ = 0;
 };

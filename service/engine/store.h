@@ -24,6 +24,13 @@
 
 namespace gpop::engine {
 
+// Removal
+//
+// Why a finished operation left the store: retention (by age or count) or an explicit LRO
+// DeleteOperation. Each removed id keeps its reason, so that it answers OPERATION_EXPIRED or
+// OPERATION_DELETED, also after a restart.
+enum class Removal { kExpired, kDeleted };
+
 // Store
 //
 // Durable operations, events and results. Thread-safe; the engine calls `Commit` from one
@@ -52,10 +59,11 @@ class Store {
   // crash. An error leaves the store as it was before the batch.
   virtual absl::Status Commit(const std::vector<Change>& batch) = 0;
 
-  // Removes a finished operation, its events and its result (retention, or LRO
-  // DeleteOperation); its id is remembered as expired (Snapshot::expired) so that it answers
-  // OPERATION_EXPIRED after a restart.
-  virtual absl::Status Delete(const std::string& operation_id) = 0;
+  // Removes a finished operation, its events and its result, by retention (`why` kExpired) or
+  // LRO DeleteOperation (kDeleted); its id is remembered with `why` (Snapshot::expired or
+  // ::deleted, RemovalOf) so that it answers OPERATION_EXPIRED or OPERATION_DELETED after a
+  // restart. An id already removed keeps its first reason.
+  virtual absl::Status Delete(const std::string& operation_id, Removal why) = 0;
 
   // What recovery loads at start-up: the unfinished records, the ids of the finished ones (for
   // retention) and the newest events, never all history.
@@ -63,8 +71,8 @@ class Store {
     // At most this many events, the newest (the engine's window of recent events).
     size_t max_events = std::numeric_limits<size_t>::max();
     // true: every record and every expired id (tests and tools). false (the engine): only the
-    // unfinished records; finished operations come as `finished` references, expired ids not
-    // at all (IsExpired answers for them).
+    // unfinished records; finished operations come as `finished` references, removed ids not
+    // at all (RemovalOf answers for them).
     bool history = true;
   };
   // A finished operation recovery does not load: what retention needs of it.
@@ -77,8 +85,10 @@ class Store {
     std::vector<FinishedRef> finished;        // history = false: oldest end first
     std::vector<Event> events;                // the newest max_events, in revision order
     uint64_t revision = 0;                    // the highest revision ever assigned
-    std::vector<std::string> expired;         // history = true: ids removed by Delete, oldest
-                                              // first (bounded)
+    // history = true: ids removed by Delete, oldest first (bounded together): by retention,
+    // and by DeleteOperation.
+    std::vector<std::string> expired;
+    std::vector<std::string> deleted;
   };
   virtual absl::StatusOr<Snapshot> Load(const LoadOptions& options) = 0;
   // Everything (tests and tools).
@@ -115,8 +125,9 @@ class Store {
   virtual absl::StatusOr<OperationRecord> FindRequest(const std::string& principal,
                                                       const std::string& request_id) = 0;
 
-  // Whether `operation_id` was removed by Delete and is still remembered as expired.
-  virtual absl::StatusOr<bool> IsExpired(const std::string& operation_id) = 0;
+  // Why `operation_id` was removed by Delete, while it is still remembered; nullopt for an id
+  // never removed (or forgotten: the memory of removed ids is bounded).
+  virtual absl::StatusOr<std::optional<Removal>> RemovalOf(const std::string& operation_id) = 0;
 
   // A place in creation order: the revision of an operation's first change (its QUEUED event).
   // The default is past the newest operation.

@@ -30,8 +30,8 @@ class MeteredStore final : public engine::Store {
   MeteredStore(engine::Store* inner, prometheus::Registry& registry, engine::Clock* clock);
 
   absl::Status Commit(const std::vector<Change>& batch) override;
-  absl::Status Delete(const std::string& operation_id) override {
-    return inner_->Delete(operation_id);
+  absl::Status Delete(const std::string& operation_id, engine::Removal why) override {
+    return inner_->Delete(operation_id, why);
   }
   using engine::Store::Load;
   absl::StatusOr<Snapshot> Load(const LoadOptions& options) override {
@@ -56,7 +56,9 @@ class MeteredStore final : public engine::Store {
                                                       const std::string& request_id) override {
     return inner_->FindRequest(principal, request_id);
   }
-  absl::StatusOr<bool> IsExpired(const std::string& id) override { return inner_->IsExpired(id); }
+  absl::StatusOr<std::optional<engine::Removal>> RemovalOf(const std::string& id) override {
+    return inner_->RemovalOf(id);
+  }
   absl::StatusOr<std::vector<Listed>> ListOperations(const ListPosition& before,
                                                      size_t max) override {
     return inner_->ListOperations(before, max);

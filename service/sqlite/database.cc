@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -51,7 +52,13 @@ absl::Status Database::Configure(const Schema& schema, const OpenOptions& option
   absl::StatusOr<int64_t> tables = QueryInt("SELECT count(*) FROM sqlite_master");
   if (!version.ok()) return version.status();
   if (!tables.ok()) return tables.status();
-  if ((*app != 0 && *app != schema.application_id) || (*app == 0 && *tables > 0)) {
+  bool legacy = false;
+  if (*app == 0 && *version == 0 && *tables > 0) {
+    absl::StatusOr<bool> is_legacy = IsLegacy(schema);
+    if (!is_legacy.ok()) return is_legacy.status();
+    legacy = *is_legacy;
+  }
+  if ((*app != 0 && *app != schema.application_id) || (*app == 0 && *tables > 0 && !legacy)) {
     return absl::FailedPreconditionError(
         absl::StrCat("a SQLite database of another program (application_id ", *app, "), not a ",
                      schema.name, "; refusing to use it"));
@@ -94,6 +101,25 @@ absl::Status Database::Configure(const Schema& schema, const OpenOptions& option
   }
   return absl::OkStatus();
 }
+
+absl::StatusOr<bool> Database::IsLegacy(const Schema& schema) {
+  if (schema.legacy_tables.empty()) return false;
+  absl::StatusOr<Statement> stmt =
+      Prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+  if (!stmt.ok()) return stmt.status();
+  for (;;) {
+    absl::StatusOr<bool> row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return true;
+    const std::string name = stmt->ColumnText(0);
+    if (std::find(schema.legacy_tables.begin(), schema.legacy_tables.end(), name) ==
+        schema.legacy_tables.end()) {
+      return false;
+    }
+  }
+}
+
+int64_t Database::Changes() { return sqlite3_changes(db_); }
 
 absl::Status Database::Exec(const std::string& sql) {
   char* error = nullptr;

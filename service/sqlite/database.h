@@ -22,10 +22,16 @@ namespace gpop::sqlite {
 // What a database file must be: its `application_id` (a file with another non-zero id, or with
 // tables but no id, is foreign) and its migrations: `migrations[i]` brings user_version i to
 // i + 1, so the current version is migrations.size(). A file newer than that is refused.
+//
+// `legacy_tables`: a file written before the schema was versioned (application_id 0,
+// user_version 0) whose tables are all among these is adopted, not refused as foreign: the
+// migrations then run over it, so migration 1 must accept those tables as they are (CREATE
+// TABLE IF NOT EXISTS).
 struct Schema {
   std::string name;  // for messages: "gpop operation store"
   int32_t application_id = 0;
   std::vector<std::string> migrations;
+  std::vector<std::string> legacy_tables;
 };
 
 struct OpenOptions {
@@ -55,6 +61,8 @@ class Database {
   // The first column of the first row of `sql` as an integer (0 when no row).
   absl::StatusOr<int64_t> QueryInt(const std::string& sql);
   absl::StatusOr<std::string> QueryText(const std::string& sql);
+  // Rows changed by the last INSERT, UPDATE or DELETE.
+  int64_t Changes();
 
   const std::string& path() const { return path_; }
   sqlite3* handle() { return db_; }
@@ -62,6 +70,8 @@ class Database {
  private:
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   absl::Status Configure(const Schema& schema, const OpenOptions& options);
+  // Whether an unversioned file holds only `schema`'s legacy tables.
+  absl::StatusOr<bool> IsLegacy(const Schema& schema);
 
   sqlite3* db_;
   std::string path_;

@@ -33,7 +33,7 @@ absl::Status MemoryStore::Commit(const std::vector<Change>& batch) {
   return absl::OkStatus();
 }
 
-absl::Status MemoryStore::Delete(const std::string& operation_id) {
+absl::Status MemoryStore::Delete(const std::string& operation_id, engine::Removal why) {
   core::MutexLock lock(&mu_);
   if (auto op = operations_.find(operation_id); op != operations_.end()) {
     by_creation_.erase(creation_of_[operation_id]);
@@ -49,7 +49,7 @@ absl::Status MemoryStore::Delete(const std::string& operation_id) {
     for (uint64_t revision : it->second) events_.erase(revision);
     revisions_by_operation_.erase(it);
   }
-  if (expired_ids_.insert(operation_id).second) expired_.push_back(operation_id);
+  if (expired_ids_.emplace(operation_id, why).second) expired_.push_back(operation_id);
   while (expired_.size() > kExpiredIdsKept) {
     expired_ids_.erase(expired_.front());
     expired_.pop_front();
@@ -76,7 +76,12 @@ absl::StatusOr<engine::Store::Snapshot> MemoryStore::Load(const LoadOptions& opt
   }
   for (auto it = first; it != events_.end(); ++it) snap.events.push_back(it->second);
   snap.revision = revision_;
-  if (options.history) snap.expired.assign(expired_.begin(), expired_.end());
+  if (options.history) {
+    for (const std::string& id : expired_) {
+      (expired_ids_.at(id) == engine::Removal::kDeleted ? snap.deleted : snap.expired)
+          .push_back(id);
+    }
+  }
   return snap;
 }
 
@@ -129,9 +134,12 @@ absl::StatusOr<engine::OperationRecord> MemoryStore::FindRequest(const std::stri
   return operations_.at(it->second);
 }
 
-absl::StatusOr<bool> MemoryStore::IsExpired(const std::string& operation_id) {
+absl::StatusOr<std::optional<engine::Removal>> MemoryStore::RemovalOf(
+    const std::string& operation_id) {
   core::MutexLock lock(&mu_);
-  return expired_ids_.count(operation_id) > 0;
+  auto it = expired_ids_.find(operation_id);
+  if (it == expired_ids_.end()) return std::optional<engine::Removal>();
+  return std::optional<engine::Removal>(it->second);
 }
 
 absl::StatusOr<std::vector<engine::Store::Listed>> MemoryStore::ListOperations(

@@ -25,7 +25,7 @@ class MemoryStore final : public engine::Store {
  public:
   using engine::Store::Load;
   absl::Status Commit(const std::vector<Change>& batch) override;
-  absl::Status Delete(const std::string& operation_id) override;
+  absl::Status Delete(const std::string& operation_id, engine::Removal why) override;
   absl::StatusOr<Snapshot> Load(const LoadOptions& options) override;
   absl::StatusOr<std::vector<engine::Event>> ReadEvents(const std::string& operation_id,
                                                         uint64_t after_sequence,
@@ -36,7 +36,8 @@ class MemoryStore final : public engine::Store {
   absl::StatusOr<engine::OperationRecord> ReadOperation(const std::string& operation_id) override;
   absl::StatusOr<engine::OperationRecord> FindRequest(const std::string& principal,
                                                       const std::string& request_id) override;
-  absl::StatusOr<bool> IsExpired(const std::string& operation_id) override;
+  absl::StatusOr<std::optional<engine::Removal>> RemovalOf(
+      const std::string& operation_id) override;
   absl::StatusOr<std::vector<Listed>> ListOperations(const ListPosition& before,
                                                      size_t max) override;
 
@@ -56,8 +57,9 @@ class MemoryStore final : public engine::Store {
   // Per operation: its events' revisions in sequence order.
   std::map<std::string, std::vector<uint64_t>> revisions_by_operation_ GPOP_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<const std::string>> results_ GPOP_GUARDED_BY(mu_);
-  std::deque<std::string> expired_ GPOP_GUARDED_BY(mu_);    // oldest first
-  std::set<std::string> expired_ids_ GPOP_GUARDED_BY(mu_);  // the same ids, for lookup
+  std::deque<std::string> expired_ GPOP_GUARDED_BY(mu_);  // removed ids, oldest first
+  // The same ids, for lookup, with why each was removed.
+  std::map<std::string, engine::Removal> expired_ids_ GPOP_GUARDED_BY(mu_);
   // Indexes over operations_: (principal, request_id) -> id, and creation order.
   std::map<std::pair<std::string, std::string>, std::string> requests_ GPOP_GUARDED_BY(mu_);
   std::map<uint64_t, std::string> by_creation_ GPOP_GUARDED_BY(mu_);  // first revision -> id

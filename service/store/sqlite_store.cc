@@ -52,6 +52,10 @@ const sqlite::Schema& StoreSchema() {
           "CREATE INDEX operation_keys_by_request ON operation_keys (principal, request_id)"
           " WHERE request_id <> '';"
           "CREATE INDEX operation_keys_unfinished ON operation_keys (id) WHERE end_ns IS NULL;",
+          // 5: why each removed id was removed: 0 retention (OPERATION_EXPIRED), 1 LRO
+          // DeleteOperation (OPERATION_DELETED). Ids removed before this version were all
+          // counted as expired and stay so.
+          "ALTER TABLE expired ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;",
       }};
   return *schema;
 }
@@ -119,7 +123,7 @@ absl::Status SqliteStore::Prepare() {
       {&put_revision_, "UPDATE counters SET value = max(value, ?1) WHERE name = 'revision'"},
       {&delete_operation_, "DELETE FROM operations WHERE id = ?1"},
       {&delete_events_, "DELETE FROM events WHERE operation_id = ?1"},
-      {&put_expired_, "INSERT OR IGNORE INTO expired (id) VALUES (?1)"},
+      {&put_expired_, "INSERT OR IGNORE INTO expired (id, deleted) VALUES (?1, ?2)"},
       {&trim_expired_, "DELETE FROM expired WHERE seq <= (SELECT max(seq) FROM expired) - ?1"},
       {&put_result_, "INSERT OR REPLACE INTO results (operation_id, content) VALUES (?1, ?2)"},
       {&delete_result_, "DELETE FROM results WHERE operation_id = ?1"},
@@ -152,7 +156,7 @@ absl::Status SqliteStore::PrepareReads() {
       {&find_request_,
        "SELECT o.record FROM operation_keys k JOIN operations o ON o.id = k.id"
        " WHERE k.principal = ?1 AND k.request_id = ?2 AND k.request_id <> ''"},
-      {&is_expired_, "SELECT count(*) FROM expired WHERE id = ?1"},
+      {&removal_of_, "SELECT deleted FROM expired WHERE id = ?1"},
       {&list_operations_,
        "SELECT o.record, k.create_revision FROM operation_keys k JOIN operations o"
        " ON o.id = k.id WHERE k.create_revision < ?1 ORDER BY k.create_revision DESC LIMIT ?2"},
@@ -214,15 +218,19 @@ absl::Status SqliteStore::WriteBatch(const std::vector<Change>& batch) {
   return absl::OkStatus();
 }
 
-absl::Status SqliteStore::Delete(const std::string& operation_id) {
+absl::Status SqliteStore::Delete(const std::string& operation_id, engine::Removal why) {
   core::MutexLock lock(&mu_);
   {
     absl::StatusOr<sqlite::Transaction> tx = sqlite::Transaction::Begin(db_.get());
     if (!tx.ok()) return tx.status();
     for (sqlite::Statement* stmt :
-         {&delete_events_, &delete_result_, &delete_operation_, &delete_key_, &put_expired_}) {
+         {&delete_events_, &delete_result_, &delete_operation_, &delete_key_}) {
       if (absl::Status s = stmt->Bind(1, operation_id).Run(); !s.ok()) return s;
     }
+    absl::Status put = put_expired_.Bind(1, operation_id)
+                           .Bind(2, int64_t{why == engine::Removal::kDeleted ? 1 : 0})
+                           .Run();
+    if (!put.ok()) return put;
     absl::Status s = trim_expired_.Bind(1, static_cast<int64_t>(options_.expired_ids_kept)).Run();
     if (!s.ok()) return s;
     if (absl::Status c = tx->Commit(); !c.ok()) return c;
@@ -277,13 +285,14 @@ absl::StatusOr<engine::Store::Snapshot> SqliteStore::Load(const LoadOptions& opt
     }
   }
   if (options.history) {
-    absl::StatusOr<sqlite::Statement> stmt = db_->Prepare("SELECT id FROM expired ORDER BY seq");
+    absl::StatusOr<sqlite::Statement> stmt =
+        db_->Prepare("SELECT id, deleted FROM expired ORDER BY seq");
     if (!stmt.ok()) return stmt.status();
     for (;;) {
       absl::StatusOr<bool> row = stmt->Step();
       if (!row.ok()) return row.status();
       if (!*row) break;
-      snap.expired.push_back(stmt->ColumnText(0));
+      (stmt->ColumnInt(1) != 0 ? snap.deleted : snap.expired).push_back(stmt->ColumnText(0));
     }
   }
   absl::StatusOr<int64_t> revision =

@@ -17,7 +17,7 @@ namespace gpop::store {
 struct SqliteStoreOptions {
   std::string vfs;  // a registered sqlite3_vfs; empty = SQLite's default (tests inject faults)
   int64_t max_page_count = 0;     // > 0: the file's size limit in pages (tests fill the disk)
-  int expired_ids_kept = 100000;  // removed ids that still answer OPERATION_EXPIRED
+  int expired_ids_kept = 100000;  // removed ids that still answer EXPIRED / DELETED
 };
 
 // SqliteStore
@@ -26,8 +26,9 @@ struct SqliteStoreOptions {
 // (WAL lets them run beside a commit, which they see whole or not at all). Tables: `operations`
 // (id -> encoded record), `events` (revision -> operation id, sequence, encoded event; indexed
 // by operation), `results` (operation id -> a large result's bytes, stored once), `expired`
-// (ids removed by retention, oldest first) and `counters` (the highest revision ever assigned,
-// so that revisions are never reused after their events are removed). `operation_keys` indexes
+// (removed ids, oldest first, each marked as removed by retention or by DeleteOperation) and
+// `counters` (the highest revision ever assigned, so that revisions are never reused after
+// their events are removed). `operation_keys` indexes
 // the operations by creation, by (principal, request_id) and by whether they finished, so that
 // finished ones are read by key instead of loaded.
 class SqliteStore final : public engine::Store {
@@ -38,7 +39,7 @@ class SqliteStore final : public engine::Store {
                                                            const SqliteStoreOptions& options = {});
 
   absl::Status Commit(const std::vector<Change>& batch) override;
-  absl::Status Delete(const std::string& operation_id) override;
+  absl::Status Delete(const std::string& operation_id, engine::Removal why) override;
   absl::StatusOr<Snapshot> Load(const LoadOptions& options) override;
   absl::StatusOr<std::vector<engine::Event>> ReadEvents(const std::string& operation_id,
                                                         uint64_t after_sequence,
@@ -50,7 +51,8 @@ class SqliteStore final : public engine::Store {
   absl::StatusOr<engine::OperationRecord> ReadOperation(const std::string& operation_id) override;
   absl::StatusOr<engine::OperationRecord> FindRequest(const std::string& principal,
                                                       const std::string& request_id) override;
-  absl::StatusOr<bool> IsExpired(const std::string& operation_id) override;
+  absl::StatusOr<std::optional<engine::Removal>> RemovalOf(
+      const std::string& operation_id) override;
   absl::StatusOr<std::vector<Listed>> ListOperations(const ListPosition& before,
                                                      size_t max) override;
 
@@ -105,7 +107,7 @@ class SqliteStore final : public engine::Store {
   sqlite::Statement read_result_ GPOP_GUARDED_BY(read_mu_);
   sqlite::Statement read_operation_ GPOP_GUARDED_BY(read_mu_);
   sqlite::Statement find_request_ GPOP_GUARDED_BY(read_mu_);
-  sqlite::Statement is_expired_ GPOP_GUARDED_BY(read_mu_);
+  sqlite::Statement removal_of_ GPOP_GUARDED_BY(read_mu_);
   sqlite::Statement list_operations_ GPOP_GUARDED_BY(read_mu_);
   int deletes_since_vacuum_ GPOP_GUARDED_BY(mu_) = 0;
 };

@@ -115,14 +115,18 @@ absl::StatusOr<engine::OperationRecord> SqliteStore::FindRequest(const std::stri
   return std::move(rows->front());
 }
 
-absl::StatusOr<bool> SqliteStore::IsExpired(const std::string& operation_id) {
+absl::StatusOr<std::optional<engine::Removal>> SqliteStore::RemovalOf(
+    const std::string& operation_id) {
   core::MutexLock lock(&read_mu_);
-  is_expired_.Bind(1, operation_id);
-  absl::StatusOr<bool> row = is_expired_.Step();
-  bool expired = row.ok() && *row && is_expired_.ColumnInt(0) > 0;
-  is_expired_.Reset();
+  removal_of_.Bind(1, operation_id);
+  absl::StatusOr<bool> row = removal_of_.Step();
+  std::optional<engine::Removal> removal;
+  if (row.ok() && *row) {
+    removal = removal_of_.ColumnInt(0) != 0 ? engine::Removal::kDeleted : engine::Removal::kExpired;
+  }
+  removal_of_.Reset();
   if (!row.ok()) return row.status();
-  return expired;
+  return removal;
 }
 
 absl::StatusOr<std::vector<engine::Store::Listed>> SqliteStore::ListOperations(

@@ -160,7 +160,7 @@ TEST(SqliteAuditLogTest, SurvivesReopeningAndTheRemovalOfItsOperations) {
     v1::AuditEntry finish = Entry(v1::AUDIT_ACTION_FINISH, "alice", "op-1", 2, 1);
     ASSERT_TRUE((*log)->Append(&finish).ok());
     // Retention (or DeleteOperation) removes the operation, not its audit entries.
-    ASSERT_TRUE((*store)->Delete("op-1").ok());
+    ASSERT_TRUE((*store)->Delete("op-1", engine::Removal::kExpired).ok());
   }
   absl::StatusOr<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(path);
   ASSERT_TRUE(store.ok()) << store.status();

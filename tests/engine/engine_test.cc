@@ -492,6 +492,43 @@ TEST_F(EngineTest, ResumeEdgeCases) {
             core::reason::kOperationExpired);
 }
 
+// DeleteOperation's removal answers OPERATION_DELETED, distinct from retention's
+// OPERATION_EXPIRED: Get, Cancel, a new status stream, and a stream opened before the delete.
+TEST_F(EngineTest, DeletedOperationAnswersDeletedNotExpired) {
+  Make();
+  OperationRecord rec = StartOk();
+  backend_.Open(rec.id);
+  Drained done = DrainToEnd(Stream(rec.id).get());
+  ASSERT_TRUE(done.end.ok());
+  // Opened before the delete, read after it (its events are the store's, so it holds no
+  // event in memory: its next poll finds the operation gone).
+  auto before = Stream(rec.id);
+  ASSERT_TRUE(engine_->Delete("tester", rec.id).ok());
+  Drained cut = DrainToEnd(before.get());
+  EXPECT_EQ(cut.end.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ErrorOf(cut.end).reason, core::reason::kOperationDeleted);
+  EXPECT_EQ(ErrorOf(engine_->Get("tester", rec.id).status()).reason,
+            core::reason::kOperationDeleted);
+  EXPECT_EQ(engine_->Get("tester", rec.id).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ErrorOf(engine_->Cancel("tester", rec.id).status()).reason,
+            core::reason::kOperationDeleted);
+  auto stream = engine_->OpenStatusStream("alice", rec.id, 0);
+  EXPECT_EQ(stream.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ErrorOf(stream.status()).reason, core::reason::kOperationDeleted);
+  // A second Delete finds nothing to delete, and says why.
+  EXPECT_EQ(ErrorOf(engine_->Delete("tester", rec.id)).reason, core::reason::kOperationDeleted);
+  // Retention's removal of another operation still answers OPERATION_EXPIRED.
+  OperationRecord old = StartOk();
+  backend_.Open(old.id);
+  ASSERT_TRUE(DrainToEnd(Stream(old.id).get()).end.ok());
+  clock_.Advance(std::chrono::hours(24 * 8));
+  engine_->AwaitMaintenance();
+  EXPECT_EQ(ErrorOf(engine_->Get("tester", old.id).status()).reason,
+            core::reason::kOperationExpired);
+  EXPECT_EQ(ErrorOf(engine_->Get("tester", rec.id).status()).reason,
+            core::reason::kOperationDeleted);
+}
+
 TEST_F(EngineTest, SlowReaderSkipsStaleProgressNeverEvents) {
   Make();
   OperationRecord rec = StartOk();

@@ -113,12 +113,12 @@ TEST(FinishedCacheTest, FinishedOperationsLeaveMemoryAndAreReadFromTheStore) {
   EXPECT_EQ(events.front().state, OperationState::kQueued);
   EXPECT_EQ(events.back().state, OperationState::kSucceeded);
 
-  // Cancel of a finished one answers its record; Delete removes it, then it is expired.
+  // Cancel of a finished one answers its record; Delete removes it, then it is deleted.
   absl::StatusOr<OperationRecord> cancelled = engine.Cancel("tester", ids[3]);
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();
   EXPECT_EQ(cancelled->state, OperationState::kSucceeded);
   ASSERT_TRUE(engine.Delete("tester", ids[0]).ok());
-  EXPECT_EQ(ToError(engine.Get("tester", ids[0]).status()).reason, core::reason::kOperationExpired);
+  EXPECT_EQ(ToError(engine.Get("tester", ids[0]).status()).reason, core::reason::kOperationDeleted);
   EXPECT_EQ(ToError(engine.Get("tester", "op-never").status()).reason, core::reason::kOperationNotFound);
   EXPECT_EQ(engine.stats().retained_operations, kOperations - 1);
   // The reads went through the cache: memory still holds at most its size.
@@ -138,7 +138,7 @@ TEST(FinishedCacheTest, RecoveryLoadsNoFinishedOperation) {
     engine.Shutdown(Duration::zero());
   }
   ASSERT_EQ(ids.size(), static_cast<size_t>(kOperations));
-  ASSERT_TRUE(store.Delete(ids[5]).ok());  // removed before the restart
+  ASSERT_TRUE(store.Delete(ids[5], engine::Removal::kExpired).ok());  // removed before the restart
   Engine engine(CacheOptions(), &backend, &store, &clock);
   ASSERT_TRUE(engine.Recover().ok());
   EXPECT_EQ(engine.stats().resident_operations, 0);

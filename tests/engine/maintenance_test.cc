@@ -25,9 +25,9 @@ class ClockWatchingStore final : public gpop::testing::ForwardingStore {
     Count();
     return ForwardingStore::Commit(batch);
   }
-  absl::Status Delete(const std::string& id) override {
+  absl::Status Delete(const std::string& id, engine::Removal why) override {
     Count();
-    return ForwardingStore::Delete(id);
+    return ForwardingStore::Delete(id, why);
   }
   int calls_on_clock() {
     core::MutexLock lock(&mu_);

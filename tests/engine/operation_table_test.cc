@@ -44,15 +44,20 @@ TEST(OperationTableTest, RetentionOrderCoversResidentAndStoredOperations) {
   EXPECT_EQ(table.retained(), 4u);
   EXPECT_EQ(table.OldestFinished(2), (std::vector<std::string>{"op-0", "op-1"}));
   uint64_t removals = table.removals();
-  table.Remove("op-0");
-  table.Remove("op-2");
+  table.Remove("op-0", Removal::kDeleted);
+  table.Remove("op-2", Removal::kExpired);
   EXPECT_EQ(table.removals(), removals + 2);
   EXPECT_TRUE(table.IsRemoving("op-0"));
+  EXPECT_EQ(table.RemovalOf("op-0"), Removal::kDeleted);
+  EXPECT_EQ(table.RemovalOf("op-2"), Removal::kExpired);
   EXPECT_EQ(table.OldestFinished(2), (std::vector<std::string>{"op-1", "op-3"}));
   table.RemoveDone("op-0");
   EXPECT_FALSE(table.IsRemoving("op-0"));
-  table.Remove("op-live-unknown");  // not finished: nothing happens
+  EXPECT_EQ(table.RemovalOf("op-0"), Removal::kDeleted);  // remembered for late cursors
+  EXPECT_EQ(table.RemovalOf("op-1"), std::nullopt);
+  table.Remove("op-live-unknown", Removal::kDeleted);  // not finished: nothing happens
   EXPECT_FALSE(table.IsRemoving("op-live-unknown"));
+  EXPECT_EQ(table.RemovalOf("op-live-unknown"), std::nullopt);
   EXPECT_EQ(table.size(), 2u);
   EXPECT_EQ(table.retained(), 2u);
 }

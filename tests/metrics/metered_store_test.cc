@@ -81,7 +81,7 @@ TEST(MeteredStoreTest, CommitTimeBatchSizeAndFailures) {
   ASSERT_TRUE(snapshot.ok());
   EXPECT_EQ(snapshot->operations.size(), 4u);
   EXPECT_EQ(snapshot->revision, 4u);
-  ASSERT_TRUE(store.Delete("a").ok());
+  ASSERT_TRUE(store.Delete("a", engine::Removal::kExpired).ok());
   snapshot = store.Load();
   ASSERT_TRUE(snapshot.ok());
   EXPECT_EQ(snapshot->operations.size(), 3u);

@@ -20,7 +20,9 @@ class ForwardingStore : public engine::Store {
   explicit ForwardingStore(engine::Store* inner) : inner_(inner) {}
 
   absl::Status Commit(const std::vector<Change>& batch) override { return inner_->Commit(batch); }
-  absl::Status Delete(const std::string& id) override { return inner_->Delete(id); }
+  absl::Status Delete(const std::string& id, engine::Removal why) override {
+    return inner_->Delete(id, why);
+  }
   absl::StatusOr<Snapshot> Load(const LoadOptions& options) override {
     return inner_->Load(options);
   }
@@ -42,7 +44,9 @@ class ForwardingStore : public engine::Store {
                                                       const std::string& request_id) override {
     return inner_->FindRequest(principal, request_id);
   }
-  absl::StatusOr<bool> IsExpired(const std::string& id) override { return inner_->IsExpired(id); }
+  absl::StatusOr<std::optional<engine::Removal>> RemovalOf(const std::string& id) override {
+    return inner_->RemovalOf(id);
+  }
   absl::StatusOr<std::vector<Listed>> ListOperations(const ListPosition& before,
                                                      size_t max) override {
     return inner_->ListOperations(before, max);

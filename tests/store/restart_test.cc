@@ -201,9 +201,15 @@ TEST_F(RestartTest, RequestIdAndExpiredIdsSurvive) {
   // The same request_id with another request: REQUEST_ID_REUSED.
   auto reused = second.Start(Backup(kGpoC, "req-1"));
   EXPECT_EQ(engine::ToError(reused.status()).reason, core::reason::kRequestIdReused);
-  // Removed before the restart: still OPERATION_EXPIRED, not "never existed".
+  // Deleted before the restart: still OPERATION_DELETED (not retention's OPERATION_EXPIRED,
+  // not "never existed"), for every call that names it.
   EXPECT_EQ(engine::ToError(second.Get("tester", removed.id).status()).reason,
-            core::reason::kOperationExpired);
+            core::reason::kOperationDeleted);
+  EXPECT_EQ(engine::ToError(second.Cancel("tester", removed.id).status()).reason,
+            core::reason::kOperationDeleted);
+  EXPECT_EQ(engine::ToError(second.OpenStatusStream("tester", removed.id, 0).status()).reason,
+            core::reason::kOperationDeleted);
+  EXPECT_TRUE(absl::IsNotFound(second.Get("tester", removed.id).status()));
   // Revisions go on from the highest ever assigned, though the removed events are gone.
   auto fresh = second.Start(Backup(kGpoC));
   ASSERT_TRUE(fresh.ok());

@@ -156,7 +156,8 @@ TEST(SqliteStoreTest, RetentionGivesSpaceBack) {
     ASSERT_TRUE((*store)->Commit({ChangeOf(Queued("op" + std::to_string(i), i, 4000))}).ok());
   }
   int64_t full = std::stoll(*(*store)->Pragma("page_count"));
-  for (int i = 1; i <= 300; ++i) ASSERT_TRUE((*store)->Delete("op" + std::to_string(i)).ok());
+  for (int i = 1; i <= 300; ++i)
+    ASSERT_TRUE((*store)->Delete("op" + std::to_string(i), engine::Removal::kExpired).ok());
   int64_t after = std::stoll(*(*store)->Pragma("page_count"));
   EXPECT_LT(after * 4, full) << "pages before " << full << ", after " << after;
 }
@@ -214,9 +215,11 @@ TEST(SqliteStoreTest, RetentionGivesTheSpaceOfResultsBack) {
     ASSERT_TRUE((*store)->Commit({change}).ok());
   }
   int64_t full = std::stoll(*(*store)->Pragma("page_count"));
-  for (int i = 1; i <= 20; ++i) ASSERT_TRUE((*store)->Delete("op" + std::to_string(i)).ok());
+  for (int i = 1; i <= 20; ++i)
+    ASSERT_TRUE((*store)->Delete("op" + std::to_string(i), engine::Removal::kExpired).ok());
   // Deletes give pages back in batches (incremental vacuum every 64): force one here.
-  for (int i = 21; i <= 84; ++i) ASSERT_TRUE((*store)->Delete("op" + std::to_string(i)).ok());
+  for (int i = 21; i <= 84; ++i)
+    ASSERT_TRUE((*store)->Delete("op" + std::to_string(i), engine::Removal::kExpired).ok());
   int64_t after = std::stoll(*(*store)->Pragma("page_count"));
   EXPECT_LT(after * 4, full) << "pages before " << full << ", after " << after;
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <type_traits>
 
 #include "service/store/memory_store.h"
@@ -69,6 +70,13 @@ OperationRecord Record(const std::string& id, core::OperationState state, uint64
     r.hresult = 0x80070005u;
   }
   return r;
+}
+
+// Why `id` was removed, per the store; a read error fails the test.
+std::optional<engine::Removal> RemovalOf(Store* s, const std::string& id) {
+  absl::StatusOr<std::optional<engine::Removal>> removal = s->RemovalOf(id);
+  EXPECT_TRUE(removal.ok()) << removal.status();
+  return removal.ok() ? *removal : std::nullopt;
 }
 
 Event EventOf(const OperationRecord& r) {
@@ -175,8 +183,8 @@ TYPED_TEST(StoreConformanceTest, DeleteRemovesOnlyThatOperationAndKeepsTheRevisi
   OperationRecord b = Record("b", core::OperationState::kSucceeded, 1, 2);
   OperationRecord c = Record("c", core::OperationState::kSucceeded, 1, 3);
   ASSERT_TRUE(this->store()->Commit({{a, EventOf(a)}, {b, EventOf(b)}, {c, EventOf(c)}}).ok());
-  ASSERT_TRUE(this->store()->Delete("c").ok());
-  ASSERT_TRUE(this->store()->Delete("a").ok());
+  ASSERT_TRUE(this->store()->Delete("c", engine::Removal::kExpired).ok());
+  ASSERT_TRUE(this->store()->Delete("a", engine::Removal::kExpired).ok());
   this->factory_.Reopen();
   auto snap = this->store()->Load();
   ASSERT_TRUE(snap.ok());
@@ -187,10 +195,38 @@ TYPED_TEST(StoreConformanceTest, DeleteRemovesOnlyThatOperationAndKeepsTheRevisi
   // The highest revision ever assigned stays, though its event is gone: never reused.
   EXPECT_EQ(snap->revision, 3u);
   EXPECT_EQ(snap->expired, (std::vector<std::string>{"c", "a"}));
+  EXPECT_TRUE(snap->deleted.empty());
+}
+
+// DeleteOperation's removals are told apart from retention's, also after a reopen, and an id
+// keeps the reason of its first removal.
+TYPED_TEST(StoreConformanceTest, DeletedAndExpiredIdsKeepTheirReason) {
+  OperationRecord a = Record("a", core::OperationState::kSucceeded, 1, 1);
+  OperationRecord b = Record("b", core::OperationState::kSucceeded, 1, 2);
+  OperationRecord c = Record("c", core::OperationState::kSucceeded, 1, 3);
+  ASSERT_TRUE(this->store()->Commit({{a, EventOf(a)}, {b, EventOf(b)}, {c, EventOf(c)}}).ok());
+  ASSERT_TRUE(this->store()->Delete("a", engine::Removal::kDeleted).ok());
+  ASSERT_TRUE(this->store()->Delete("b", engine::Removal::kExpired).ok());
+  ASSERT_TRUE(this->store()->Delete("c", engine::Removal::kDeleted).ok());
+  // Removing again (retention racing a Delete) does not change the first reason.
+  ASSERT_TRUE(this->store()->Delete("a", engine::Removal::kExpired).ok());
+  EXPECT_EQ(RemovalOf(this->store(), "a"), engine::Removal::kDeleted);
+  this->factory_.Reopen();
+  engine::Store* s = this->store();
+  EXPECT_EQ(RemovalOf(s, "a"), std::optional<engine::Removal>(engine::Removal::kDeleted));
+  EXPECT_EQ(RemovalOf(s, "b"), std::optional<engine::Removal>(engine::Removal::kExpired));
+  EXPECT_EQ(RemovalOf(s, "c"), std::optional<engine::Removal>(engine::Removal::kDeleted));
+  EXPECT_EQ(RemovalOf(s, "d"), std::nullopt);
+  EXPECT_TRUE(absl::IsNotFound(s->ReadOperation("a").status()));
+  auto snap = s->Load();
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  EXPECT_EQ(snap->deleted, (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(snap->expired, (std::vector<std::string>{"b"}));
+  EXPECT_TRUE(snap->operations.empty());
 }
 
 TYPED_TEST(StoreConformanceTest, DeleteOfUnknownIsHarmless) {
-  EXPECT_TRUE(this->store()->Delete("nobody").ok());
+  EXPECT_TRUE(this->store()->Delete("nobody", engine::Removal::kExpired).ok());
   auto snap = this->store()->Load();
   ASSERT_TRUE(snap.ok());
   EXPECT_TRUE(snap->operations.empty());
@@ -272,7 +308,7 @@ TYPED_TEST(StoreConformanceTest, ReadRevisionsPagesEveryOperationInRevisionOrder
   CommitEvents(this->store(), "a", 3, 1);
   CommitEvents(this->store(), "b", 3, 4);
   CommitEvents(this->store(), "c", 3, 7);
-  ASSERT_TRUE(this->store()->Delete("b").ok());
+  ASSERT_TRUE(this->store()->Delete("b", engine::Removal::kExpired).ok());
   this->factory_.Reopen();
   Store::PageLimits limits;
   limits.max_events = 2;
@@ -306,7 +342,7 @@ TYPED_TEST(StoreConformanceTest, ResultIsStoredOnceBesideTheOperationAndRemovedW
   ASSERT_EQ(snap->operations.size(), 1u);
   EXPECT_TRUE(std::get<core::ReportInfo>(snap->operations[0].result).content.empty());
   EXPECT_EQ(this->store()->ReadResult("nobody").status().code(), absl::StatusCode::kNotFound);
-  ASSERT_TRUE(this->store()->Delete("a").ok());
+  ASSERT_TRUE(this->store()->Delete("a", engine::Removal::kExpired).ok());
   EXPECT_EQ(this->store()->ReadResult("a").status().code(), absl::StatusCode::kNotFound);
 }
 
@@ -340,16 +376,16 @@ TYPED_TEST(StoreConformanceTest, KeyedReadsFindRetainedOperationsUntilDeleted) {
   EXPECT_EQ(by_request->id, "a");
   EXPECT_TRUE(absl::IsNotFound(s->FindRequest("bob", "req-a").status()));  // per principal
   EXPECT_TRUE(absl::IsNotFound(s->FindRequest("alice", "").status()));     // no empty key
-  EXPECT_EQ(s->IsExpired("a").value_or(true), false);
+  EXPECT_EQ(RemovalOf(s, "a"), std::nullopt);
 
-  ASSERT_TRUE(s->Delete("a").ok());
+  ASSERT_TRUE(s->Delete("a", engine::Removal::kExpired).ok());
   this->factory_.Reopen();
   s = this->store();
   EXPECT_TRUE(absl::IsNotFound(s->ReadOperation("a").status()));
   EXPECT_TRUE(absl::IsNotFound(s->FindRequest("alice", "req-a").status()));
-  EXPECT_EQ(s->IsExpired("a").value_or(false), true);
-  EXPECT_EQ(s->IsExpired("b").value_or(true), false);
-  EXPECT_EQ(s->IsExpired("nobody").value_or(true), false);
+  EXPECT_EQ(RemovalOf(s, "a"), std::optional<engine::Removal>(engine::Removal::kExpired));
+  EXPECT_EQ(RemovalOf(s, "b"), std::nullopt);
+  EXPECT_EQ(RemovalOf(s, "nobody"), std::nullopt);
 }
 
 TYPED_TEST(StoreConformanceTest, ListOperationsPagesNewestFirstByCreation) {
@@ -376,7 +412,7 @@ TYPED_TEST(StoreConformanceTest, ListOperationsPagesNewestFirstByCreation) {
     at = got->back().position;
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"b", "a", "d", "c", "e"}));
-  ASSERT_TRUE(this->store()->Delete("a").ok());
+  ASSERT_TRUE(this->store()->Delete("a", engine::Removal::kExpired).ok());
   auto rest = this->store()->ListOperations({}, 10);
   ASSERT_TRUE(rest.ok());
   EXPECT_EQ(rest->size(), 4u);
@@ -391,7 +427,7 @@ TYPED_TEST(StoreConformanceTest, LoadWithoutHistoryGivesUnfinishedRecordsAndFini
       this->store()
           ->Commit({{late, EventOf(late)}, {early, EventOf(early)}, {running, EventOf(running)}})
           .ok());
-  ASSERT_TRUE(this->store()->Delete("early").ok());
+  ASSERT_TRUE(this->store()->Delete("early", engine::Removal::kExpired).ok());
   OperationRecord again = Record("early2", core::OperationState::kSucceeded, 1, 5);
   ASSERT_TRUE(this->store()->Commit({{again, EventOf(again)}}).ok());
   this->factory_.Reopen();
@@ -405,7 +441,8 @@ TYPED_TEST(StoreConformanceTest, LoadWithoutHistoryGivesUnfinishedRecordsAndFini
   EXPECT_EQ(snap->finished[0].id, "early2");  // oldest end first
   EXPECT_EQ(snap->finished[0].end_time, *again.end_time);
   EXPECT_EQ(snap->finished[1].id, "late");
-  EXPECT_TRUE(snap->expired.empty());  // IsExpired answers for them
+  EXPECT_TRUE(snap->expired.empty());  // RemovalOf answers for them
+  EXPECT_TRUE(snap->deleted.empty());
   EXPECT_EQ(snap->revision, 5u);
 }
 

@@ -1,48 +1,54 @@
-// The SQLite metadata store of the sysvol backend (see metadata_store.h).
+// The SQLite metadata store of the sysvol backend (see metadata_store.h), on the SQLite layer
+// shared with the operation store (service/sqlite).
 
 #include "service/backends/sysvol/metadata_store.h"
-
-#include <sqlite3.h>
 
 #include <system_error>
 #include <utility>
 
+#include "absl/status/status.h"
+#include "service/sqlite/statement.h"
+
 namespace gpop::sysvol {
 namespace {
 
-core::Error DbError(sqlite3* db, const std::string& what) {
-  return core::MakeError(core::Code::kInternal, core::reason::kIoError,
-                         "metadata store: " + what + ": " + sqlite3_errmsg(db));
+constexpr int32_t kApplicationId = 0x67707376;  // "gpsv"
+
+// Forward migrations: entry i takes user_version i to i + 1. Never edit one that has shipped;
+// append a new one. Migration 1 is the schema of the files written before it was versioned
+// (hence IF NOT EXISTS: it runs over such a file when it is adopted).
+const sqlite::Schema& MetadataSchema() {
+  static const sqlite::Schema* schema = new sqlite::Schema{
+      "gpop sysvol metadata store",
+      kApplicationId,
+      {
+          // 1: the GPOs' container half, and the intents of writing operations.
+          "CREATE TABLE IF NOT EXISTS gpos ("
+          " guid TEXT PRIMARY KEY, display_name TEXT NOT NULL,"
+          " flags INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 0,"
+          " machine_extension_guids TEXT NOT NULL DEFAULT '',"
+          " user_extension_guids TEXT NOT NULL DEFAULT '',"
+          " created_ms INTEGER NOT NULL DEFAULT 0, modified_ms INTEGER NOT NULL DEFAULT 0);"
+          "CREATE TABLE IF NOT EXISTS intents ("
+          " operation_id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL,"
+          " root TEXT NOT NULL, staging TEXT NOT NULL);"
+          "CREATE TABLE IF NOT EXISTS intent_fields ("
+          " operation_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+          " PRIMARY KEY (operation_id, key));",
+      },
+      {"gpos", "intents", "intent_fields"},
+  };
+  return *schema;
 }
 
-// A prepared statement, finalised on scope exit.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
-  }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  bool ok() const { return stmt_ != nullptr; }
-  sqlite3_stmt* get() const { return stmt_; }
-  void Bind(int i, const std::string& s) {
-    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-  }
-  void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-  std::string Text(int col) const {
-    const unsigned char* t = sqlite3_column_text(stmt_, col);
-    int n = sqlite3_column_bytes(stmt_, col);
-    return t == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(t), n);
-  }
-  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-  core::Error Error(const std::string& what) const { return DbError(db_, what); }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-};
+// A SQLite failure as the backend's error: the code it maps to, a reason by kind.
+core::Error ToError(const absl::Status& s, const std::string& what) {
+  const char* reason = core::reason::kIoError;
+  if (s.code() == absl::StatusCode::kDataLoss) reason = core::reason::kCorruptFile;
+  if (s.code() == absl::StatusCode::kFailedPrecondition) reason = core::reason::kCorruptFile;
+  return core::MakeError(static_cast<core::Code>(s.code()), reason,
+                         "metadata store: " + what + ": " + std::string(s.message()));
+}
 
 IntentState ParseIntentState(const std::string& s) {
   if (s == "COMMITTING") return IntentState::kCommitting;
@@ -51,44 +57,22 @@ IntentState ParseIntentState(const std::string& s) {
   return IntentState::kStaging;
 }
 
-GpoMetadata ReadGpoRow(const Stmt& s) {
+GpoMetadata ReadGpoRow(const sqlite::Statement& s) {
   GpoMetadata g;
-  g.guid = s.Text(0);
-  g.display_name = s.Text(1);
-  g.flags = static_cast<uint32_t>(s.Int(2));
-  g.version = static_cast<uint32_t>(s.Int(3));
-  g.machine_extension_guids = s.Text(4);
-  g.user_extension_guids = s.Text(5);
-  g.created_ms = s.Int(6);
-  g.modified_ms = s.Int(7);
+  g.guid = s.ColumnText(0);
+  g.display_name = s.ColumnText(1);
+  g.flags = static_cast<uint32_t>(s.ColumnInt(2));
+  g.version = static_cast<uint32_t>(s.ColumnInt(3));
+  g.machine_extension_guids = s.ColumnText(4);
+  g.user_extension_guids = s.ColumnText(5);
+  g.created_ms = s.ColumnInt(6);
+  g.modified_ms = s.ColumnInt(7);
   return g;
 }
 
-constexpr char kSchema[] = R"sql(
-CREATE TABLE IF NOT EXISTS gpos (
-  guid TEXT PRIMARY KEY,
-  display_name TEXT NOT NULL,
-  flags INTEGER NOT NULL DEFAULT 0,
-  version INTEGER NOT NULL DEFAULT 0,
-  machine_extension_guids TEXT NOT NULL DEFAULT '',
-  user_extension_guids TEXT NOT NULL DEFAULT '',
-  created_ms INTEGER NOT NULL DEFAULT 0,
-  modified_ms INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS intents (
-  operation_id TEXT PRIMARY KEY,
-  kind TEXT NOT NULL,
-  state TEXT NOT NULL,
-  root TEXT NOT NULL,
-  staging TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS intent_fields (
-  operation_id TEXT NOT NULL,
-  key TEXT NOT NULL,
-  value TEXT NOT NULL,
-  PRIMARY KEY (operation_id, key)
-);
-)sql";
+constexpr char kGpoColumns[] =
+    "SELECT guid, display_name, flags, version, machine_extension_guids, "
+    "user_extension_guids, created_ms, modified_ms FROM gpos";
 
 }  // namespace
 
@@ -106,6 +90,8 @@ const char* IntentStateName(IntentState state) {
   return "STAGING";
 }
 
+int MetadataStore::SchemaVersion() { return static_cast<int>(MetadataSchema().migrations.size()); }
+
 core::Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(
     const std::filesystem::path& path) {
   if (path.empty()) {
@@ -114,136 +100,107 @@ core::Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(
   }
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  sqlite3* db = nullptr;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    core::Error e = core::MakeError(
-        core::Code::kInternal, core::reason::kIoError,
-        "metadata store " + path.string() + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
-    sqlite3_close(db);
-    return e;
-  }
-  sqlite3_busy_timeout(db, 5000);
-  std::unique_ptr<MetadataStore> store(new MetadataStore(db));
-  {
-    core::MutexLock lock(&store->mu_);
-    for (const char* sql : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=FULL;", kSchema}) {
-      if (core::Status s = store->ExecLocked(sql); !s.ok()) return s.error();
-    }
-  }
-  return store;
+  sqlite::OpenOptions options;
+  options.incremental_vacuum = false;  // small, and rows are rarely removed
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
+      sqlite::Database::Open(path.string(), MetadataSchema(), options);
+  if (!db.ok()) return ToError(db.status(), "open");
+  return std::unique_ptr<MetadataStore>(new MetadataStore(*std::move(db)));
 }
 
-MetadataStore::~MetadataStore() {
-  core::MutexLock lock(&mu_);
-  sqlite3_close(db_);
-}
-
-core::Status MetadataStore::ExecLocked(const char* sql) const {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string message = err ? err : "error";
-    sqlite3_free(err);
-    return core::MakeError(core::Code::kInternal, core::reason::kIoError,
-                           "metadata store: " + message);
-  }
-  return core::Status();
-}
+MetadataStore::~MetadataStore() = default;
 
 core::Result<std::optional<GpoMetadata>> MetadataStore::GetGpo(const std::string& guid) const {
   core::MutexLock lock(&mu_);
-  Stmt s(db_,
-         "SELECT guid, display_name, flags, version, machine_extension_guids, "
-         "user_extension_guids, created_ms, modified_ms FROM gpos WHERE guid = ?");
-  if (!s.ok()) return DbError(db_, "prepare");
-  s.Bind(1, guid);
-  int rc = sqlite3_step(s.get());
-  if (rc == SQLITE_DONE) return std::optional<GpoMetadata>();
-  if (rc != SQLITE_ROW) return s.Error("read gpo");
-  return std::optional<GpoMetadata>(ReadGpoRow(s));
+  absl::StatusOr<sqlite::Statement> s = db_->Prepare(std::string(kGpoColumns) + " WHERE guid = ?1");
+  if (!s.ok()) return ToError(s.status(), "prepare");
+  s->Bind(1, guid);
+  absl::StatusOr<bool> row = s->Step();
+  if (!row.ok()) return ToError(row.status(), "read gpo");
+  if (!*row) return std::optional<GpoMetadata>();
+  return std::optional<GpoMetadata>(ReadGpoRow(*s));
 }
 
 core::Result<std::vector<GpoMetadata>> MetadataStore::ListGpos() const {
   core::MutexLock lock(&mu_);
-  Stmt s(db_,
-         "SELECT guid, display_name, flags, version, machine_extension_guids, "
-         "user_extension_guids, created_ms, modified_ms FROM gpos ORDER BY guid");
-  if (!s.ok()) return DbError(db_, "prepare");
+  absl::StatusOr<sqlite::Statement> s = db_->Prepare(std::string(kGpoColumns) + " ORDER BY guid");
+  if (!s.ok()) return ToError(s.status(), "prepare");
   std::vector<GpoMetadata> out;
-  int rc;
-  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out.push_back(ReadGpoRow(s));
-  if (rc != SQLITE_DONE) return s.Error("list gpos");
+  for (;;) {
+    absl::StatusOr<bool> row = s->Step();
+    if (!row.ok()) return ToError(row.status(), "list gpos");
+    if (!*row) break;
+    out.push_back(ReadGpoRow(*s));
+  }
   return out;
 }
 
 core::Status MetadataStore::PutGpo(const GpoMetadata& g) {
   core::MutexLock lock(&mu_);
-  Stmt s(db_,
-         "INSERT OR REPLACE INTO gpos (guid, display_name, flags, version, "
-         "machine_extension_guids, user_extension_guids, created_ms, modified_ms) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  if (!s.ok()) return DbError(db_, "prepare");
-  s.Bind(1, g.guid);
-  s.Bind(2, g.display_name);
-  s.Bind(3, static_cast<int64_t>(g.flags));
-  s.Bind(4, static_cast<int64_t>(g.version));
-  s.Bind(5, g.machine_extension_guids);
-  s.Bind(6, g.user_extension_guids);
-  s.Bind(7, g.created_ms);
-  s.Bind(8, g.modified_ms);
-  if (sqlite3_step(s.get()) != SQLITE_DONE) return s.Error("write gpo " + g.guid);
+  absl::StatusOr<sqlite::Statement> s = db_->Prepare(
+      "INSERT OR REPLACE INTO gpos (guid, display_name, flags, version, "
+      "machine_extension_guids, user_extension_guids, created_ms, modified_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!s.ok()) return ToError(s.status(), "prepare");
+  absl::Status run = s->Bind(1, g.guid)
+                         .Bind(2, g.display_name)
+                         .Bind(3, static_cast<int64_t>(g.flags))
+                         .Bind(4, static_cast<int64_t>(g.version))
+                         .Bind(5, g.machine_extension_guids)
+                         .Bind(6, g.user_extension_guids)
+                         .Bind(7, g.created_ms)
+                         .Bind(8, g.modified_ms)
+                         .Run();
+  if (!run.ok()) return ToError(run, "write gpo " + g.guid);
   return core::Status();
 }
 
 core::Status MetadataStore::RecordIntent(const Intent& intent) {
   core::MutexLock lock(&mu_);
-  if (core::Status st = ExecLocked("BEGIN IMMEDIATE;"); !st.ok()) return st;
-  core::Status st = InsertIntentLocked(intent);
-  if (!st.ok()) {
-    (void)ExecLocked("ROLLBACK;");
-    return st;
-  }
-  return ExecLocked("COMMIT;");
+  absl::StatusOr<sqlite::Transaction> tx = sqlite::Transaction::Begin(db_.get());
+  if (!tx.ok()) return ToError(tx.status(), "begin");
+  if (core::Status st = InsertIntentLocked(intent); !st.ok()) return st;  // rolled back
+  if (absl::Status s = tx->Commit(); !s.ok()) return ToError(s, "commit intent");
+  return core::Status();
 }
 
 core::Status MetadataStore::InsertIntentLocked(const Intent& intent) {
   {
-    Stmt s(db_,
-           "INSERT INTO intents (operation_id, kind, state, root, staging) VALUES (?, ?, ?, ?, ?)");
-    if (!s.ok()) return DbError(db_, "prepare");
-    s.Bind(1, intent.operation_id);
-    s.Bind(2, intent.kind);
-    s.Bind(3, std::string(IntentStateName(intent.state)));
-    s.Bind(4, intent.root);
-    s.Bind(5, intent.staging);
-    int rc = sqlite3_step(s.get());
-    if (rc == SQLITE_CONSTRAINT) {
+    absl::StatusOr<sqlite::Statement> s = db_->Prepare(
+        "INSERT INTO intents (operation_id, kind, state, root, staging) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!s.ok()) return ToError(s.status(), "prepare");
+    absl::Status run = s->Bind(1, intent.operation_id)
+                           .Bind(2, intent.kind)
+                           .Bind(3, std::string_view(IntentStateName(intent.state)))
+                           .Bind(4, intent.root)
+                           .Bind(5, intent.staging)
+                           .Run();
+    if (absl::IsAlreadyExists(run)) {
       return core::MakeError(core::Code::kAlreadyExists, core::reason::kInternal,
                              "an intent is already recorded for operation " + intent.operation_id);
     }
-    if (rc != SQLITE_DONE) return s.Error("record intent");
+    if (!run.ok()) return ToError(run, "record intent");
   }
+  absl::StatusOr<sqlite::Statement> f =
+      db_->Prepare("INSERT INTO intent_fields (operation_id, key, value) VALUES (?1, ?2, ?3)");
+  if (!f.ok()) return ToError(f.status(), "prepare");
   for (const auto& [key, value] : intent.fields) {
-    Stmt s(db_, "INSERT INTO intent_fields (operation_id, key, value) VALUES (?, ?, ?)");
-    if (!s.ok()) return DbError(db_, "prepare");
-    s.Bind(1, intent.operation_id);
-    s.Bind(2, key);
-    s.Bind(3, value);
-    if (sqlite3_step(s.get()) != SQLITE_DONE) return s.Error("record intent field");
+    absl::Status run = f->Bind(1, intent.operation_id).Bind(2, key).Bind(3, value).Run();
+    if (!run.ok()) return ToError(run, "record intent field");
   }
   return core::Status();
 }
 
 core::Status MetadataStore::SetIntentState(const std::string& operation_id, IntentState state) {
   core::MutexLock lock(&mu_);
-  Stmt s(db_, "UPDATE intents SET state = ? WHERE operation_id = ?");
-  if (!s.ok()) return DbError(db_, "prepare");
-  s.Bind(1, std::string(IntentStateName(state)));
-  s.Bind(2, operation_id);
-  if (sqlite3_step(s.get()) != SQLITE_DONE) return s.Error("update intent");
-  if (sqlite3_changes(db_) != 1) {
+  absl::StatusOr<sqlite::Statement> s =
+      db_->Prepare("UPDATE intents SET state = ?1 WHERE operation_id = ?2");
+  if (!s.ok()) return ToError(s.status(), "prepare");
+  absl::Status run =
+      s->Bind(1, std::string_view(IntentStateName(state))).Bind(2, operation_id).Run();
+  if (!run.ok()) return ToError(run, "update intent");
+  if (db_->Changes() != 1) {
     return core::MakeError(core::Code::kNotFound, core::reason::kOperationNotFound,
                            "no intent recorded for operation " + operation_id);
   }
@@ -252,23 +209,29 @@ core::Status MetadataStore::SetIntentState(const std::string& operation_id, Inte
 
 core::Result<std::optional<Intent>> MetadataStore::GetIntentLocked(
     const std::string& operation_id) const {
-  Stmt s(db_, "SELECT kind, state, root, staging FROM intents WHERE operation_id = ?");
-  if (!s.ok()) return DbError(db_, "prepare");
-  s.Bind(1, operation_id);
-  int rc = sqlite3_step(s.get());
-  if (rc == SQLITE_DONE) return std::optional<Intent>();
-  if (rc != SQLITE_ROW) return s.Error("read intent");
+  absl::StatusOr<sqlite::Statement> s =
+      db_->Prepare("SELECT kind, state, root, staging FROM intents WHERE operation_id = ?1");
+  if (!s.ok()) return ToError(s.status(), "prepare");
+  s->Bind(1, operation_id);
+  absl::StatusOr<bool> row = s->Step();
+  if (!row.ok()) return ToError(row.status(), "read intent");
+  if (!*row) return std::optional<Intent>();
   Intent intent;
   intent.operation_id = operation_id;
-  intent.kind = s.Text(0);
-  intent.state = ParseIntentState(s.Text(1));
-  intent.root = s.Text(2);
-  intent.staging = s.Text(3);
-  Stmt f(db_, "SELECT key, value FROM intent_fields WHERE operation_id = ?");
-  if (!f.ok()) return DbError(db_, "prepare");
-  f.Bind(1, operation_id);
-  while ((rc = sqlite3_step(f.get())) == SQLITE_ROW) intent.fields[f.Text(0)] = f.Text(1);
-  if (rc != SQLITE_DONE) return f.Error("read intent fields");
+  intent.kind = s->ColumnText(0);
+  intent.state = ParseIntentState(s->ColumnText(1));
+  intent.root = s->ColumnText(2);
+  intent.staging = s->ColumnText(3);
+  absl::StatusOr<sqlite::Statement> f =
+      db_->Prepare("SELECT key, value FROM intent_fields WHERE operation_id = ?1");
+  if (!f.ok()) return ToError(f.status(), "prepare");
+  f->Bind(1, operation_id);
+  for (;;) {
+    absl::StatusOr<bool> field = f->Step();
+    if (!field.ok()) return ToError(field.status(), "read intent fields");
+    if (!*field) break;
+    intent.fields[f->ColumnText(0)] = f->ColumnText(1);
+  }
   return std::optional<Intent>(std::move(intent));
 }
 
@@ -282,13 +245,16 @@ core::Result<std::vector<Intent>> MetadataStore::OpenIntents() const {
   core::MutexLock lock(&mu_);
   std::vector<std::string> ids;
   {
-    Stmt s(db_,
-           "SELECT operation_id FROM intents WHERE state IN ('STAGING', 'COMMITTING') "
-           "ORDER BY operation_id");
-    if (!s.ok()) return DbError(db_, "prepare");
-    int rc;
-    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) ids.push_back(s.Text(0));
-    if (rc != SQLITE_DONE) return s.Error("list intents");
+    absl::StatusOr<sqlite::Statement> s = db_->Prepare(
+        "SELECT operation_id FROM intents WHERE state IN ('STAGING', 'COMMITTING') "
+        "ORDER BY operation_id");
+    if (!s.ok()) return ToError(s.status(), "prepare");
+    for (;;) {
+      absl::StatusOr<bool> row = s->Step();
+      if (!row.ok()) return ToError(row.status(), "list intents");
+      if (!*row) break;
+      ids.push_back(s->ColumnText(0));
+    }
   }
   std::vector<Intent> out;
   for (const std::string& id : ids) {

@@ -11,12 +11,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "service/core/error.h"
 #include "service/core/mutex.h"
-
-struct sqlite3;
+#include "service/sqlite/database.h"
 
 namespace gpop::sysvol {
 
@@ -59,16 +59,22 @@ struct Intent {
 
 // MetadataStore
 //
-// One SQLite connection. Thread-safe (calls are serialised by an internal mutex).
+// One SQLite connection (service/sqlite). Thread-safe (calls are serialised by an internal
+// mutex). The schema is versioned (PRAGMA user_version, application_id "gpsv") with forward
+// migrations; a file written before it was versioned is adopted.
 class MetadataStore {
  public:
   // Open
   //
   // Opens or creates the database at `path` (its folder is created when missing), sets WAL and
-  // synchronous=FULL and creates the tables.
+  // synchronous=FULL and brings the schema to the current version. A damaged file is DATA_LOSS
+  // (CORRUPT_FILE), a foreign or newer-schema one FAILED_PRECONDITION; both name the file and
+  // leave it untouched.
   static core::Result<std::unique_ptr<MetadataStore>> Open(const std::filesystem::path& path);
 
   ~MetadataStore();
+  // The schema version this build writes.
+  static int SchemaVersion();
   MetadataStore(const MetadataStore&) = delete;
   MetadataStore& operator=(const MetadataStore&) = delete;
 
@@ -86,15 +92,14 @@ class MetadataStore {
   core::Result<std::vector<Intent>> OpenIntents() const;
 
  private:
-  explicit MetadataStore(sqlite3* db) : db_(db) {}
+  explicit MetadataStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
 
-  core::Status ExecLocked(const char* sql) const GPOP_REQUIRES(mu_);
   core::Status InsertIntentLocked(const Intent& intent) GPOP_REQUIRES(mu_);
   core::Result<std::optional<Intent>> GetIntentLocked(const std::string& operation_id) const
       GPOP_REQUIRES(mu_);
 
   mutable core::Mutex mu_;
-  sqlite3* const db_ GPOP_PT_GUARDED_BY(mu_);
+  const std::unique_ptr<sqlite::Database> db_ GPOP_PT_GUARDED_BY(mu_);
 };
 
 }  // namespace gpop::sysvol
