@@ -171,6 +171,51 @@ TEST_F(UploadStoreTest, ACutUploadResumesFromTheBytesReceivedAndShowsNothingBefo
   EXPECT_EQ(done->backups.size(), 1u);
 }
 
+// A resume goes on from the offset the store synced and recorded, never from what data.tar
+// merely holds: a gpopd stopped mid-stream can leave bytes in the file that were written but not
+// synced (after a crash they may be zeros or stale blocks, not what the client sent).
+TEST_F(UploadStoreTest, AResumeStartsFromTheSyncedOffsetNotFromTheFileSize) {
+  GPOP_REQUIRE_FIXTURES(fixtures);
+  std::string tar = TarOf(fixtures / "gpmc-backups" / kBackup);
+  core::Result<UploadRecord> created = Create(tar);
+  ASSERT_TRUE(created.ok());
+  const size_t cut = tar.size() / 2;
+  core::Result<UploadRecord> partial = Send(created->id, tar, 0, cut, 4096, /*finish=*/false);
+  ASSERT_TRUE(partial.ok());
+  ASSERT_EQ(partial->received_bytes, static_cast<int64_t>(cut));
+  // What a crash can leave: more bytes in the file than were synced, and not the client's.
+  const fs::path data = options_.dir / created->id / "data.tar";
+  {
+    std::ofstream grow(data, std::ios::binary | std::ios::app);
+    grow << std::string(5000, '\0');
+  }
+  ASSERT_EQ(fs::file_size(data), cut + 5000);
+  Reopen();
+  core::Result<UploadRecord> again = store_->Get("alice", created->id);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->received_bytes, static_cast<int64_t>(cut));
+  // The client resumes there; the stray bytes are dropped and the upload publishes intact.
+  core::Result<UploadRecord> done = Send(created->id, tar, cut, tar.size());
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  EXPECT_TRUE(done->published);
+  EXPECT_EQ(Tree(work_ / "backups" / kBackup), Tree(fixtures / "gpmc-backups" / kBackup));
+}
+
+// Bytes without any synced record (a writer that never finished its first sync) count for
+// nothing: the upload starts again from 0.
+TEST_F(UploadStoreTest, BytesNeverRecordedAsSyncedDoNotCount) {
+  core::Result<UploadRecord> created = Create(std::string(10000, 'x'));
+  ASSERT_TRUE(created.ok());
+  {
+    std::ofstream grow(options_.dir / created->id / "data.tar", std::ios::binary);
+    grow << std::string(6000, 'x');
+  }
+  Reopen();
+  core::Result<UploadRecord> again = store_->Get("alice", created->id);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->received_bytes, 0);
+}
+
 TEST_F(UploadStoreTest, AWrongChecksumIsRefusedWithNothingLeft) {
   GPOP_REQUIRE_FIXTURES(fixtures);
   std::string tar = TarOf(fixtures / "gpmc-backups" / kBackup);
