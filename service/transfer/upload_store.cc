@@ -506,6 +506,12 @@ core::Result<UploadRecord> UploadStore::Publish(const std::string& id) {
     return layout.error().code == core::Code::kInvalidArgument ? refuse(layout.error())
                                                                : fail(layout.error());
   }
+  // From the check that no backup ID is there to the last rename, under the location's lock:
+  // a backup operation's scan and publish of this location see all of the upload or none.
+  core::Mutex* location_mu =
+      options_.location_lock ? options_.location_lock(location->first) : &publish_mu_;
+  if (location_mu == nullptr) location_mu = &publish_mu_;
+  core::MutexLock location_lock(location_mu);
   // All or nothing: no backup ID may be in the location already.
   for (const LaidOutBackup& backup : layout->backups) {
     core::Result<std::optional<sysvol::DirEntry>> existing = loc->FindNoCase(backup.backup_id);

@@ -47,6 +47,10 @@ struct UploadOptions {
   // Unfinished uploads untouched this long are discarded.
   std::chrono::seconds expiry = std::chrono::hours(24);
   ExtractLimits limits;
+  // The lock a backup operation holds while it reads and publishes into the location named
+  // (sysvol::BackupLocations::Mutex): a publish renames the uploaded backups in under it, never
+  // between a backup's scan of the location and its own publish. Null: the store's own lock.
+  std::function<core::Mutex*(const std::string& location)> location_lock;
   // The wall clock (injected so that tests control expiry).
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
@@ -197,6 +201,8 @@ class UploadStore {
   const UploadOptions options_;
   core::Mutex mu_;
   std::map<std::string, Session> sessions_ GPOP_GUARDED_BY(mu_);
+  // Serialises publishes when no location_lock is configured.
+  core::Mutex publish_mu_;
 };
 
 }  // namespace gpop::transfer

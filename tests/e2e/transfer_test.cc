@@ -260,7 +260,7 @@ TEST_F(TransferTest, AResumedUploadStartsFromTheDurablyRecordedOffset) {
   }
   EXPECT_EQ(now.received_bytes(), synced) << "not the synced offset";
   EXPECT_GT(now.received_bytes(), 0);
-  EXPECT_LE(now.received_bytes(), size / 2);
+  EXPECT_LT(now.received_bytes(), size / 2 + 64 * 1024);  // the cut came before that chunk
   EXPECT_EQ(ReadAll(folders[0] / "data.tar").substr(0, synced), bytes.substr(0, synced));
 
   grpc::ClientContext context;

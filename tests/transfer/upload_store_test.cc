@@ -7,6 +7,8 @@
 
 #include <fstream>
 #include <set>
+#include <future>
+#include <thread>
 
 #include "service/transfer/folder_tar.h"
 #include "service/transfer/sha256.h"
@@ -214,6 +216,41 @@ TEST_F(UploadStoreTest, BytesNeverRecordedAsSyncedDoNotCount) {
   core::Result<UploadRecord> again = store_->Get("alice", created->id);
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(again->received_bytes, 0);
+}
+
+// The publish takes the lock the backend's backups of that location publish under (given by
+// location_lock, by the location's configured name): while someone else holds it, nothing of
+// the upload appears in the location; once it is released, the upload publishes.
+TEST_F(UploadStoreTest, PublishTakesTheLocationsLock) {
+  GPOP_REQUIRE_FIXTURES(fixtures);
+  core::Mutex location_mu;
+  std::promise<void> asked;
+  std::vector<std::string> names;  // written by the publishing thread before `asked`
+  options_.location_lock = [&](const std::string& name) {
+    names.push_back(name);
+    asked.set_value();
+    return &location_mu;
+  };
+  Reopen();
+  std::string tar = TarOf(fixtures / "gpmc-backups" / kBackup);
+  core::Result<UploadRecord> created = Create(tar);
+  ASSERT_TRUE(created.ok());
+  core::Result<UploadRecord> done = core::MakeError(core::Code::kUnknown, "", "not run");
+  location_mu.Lock();  // a backup of the location in its publish
+  std::thread publisher([&] { done = Send(created->id, tar, 0, tar.size()); });
+  asked.get_future().wait();
+  // The upload is checked and staged, and waits for the lock: nothing is in the location.
+  std::vector<std::string> visible;
+  for (const auto& e : fs::directory_iterator(work_ / "backups")) {
+    if (e.path().filename() != ".gpop-staging") visible.push_back(e.path().filename().string());
+  }
+  EXPECT_TRUE(visible.empty()) << visible.front();
+  location_mu.Unlock();
+  publisher.join();
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  EXPECT_TRUE(done->published);
+  EXPECT_EQ(names, std::vector<std::string>{"default"});
+  EXPECT_TRUE(fs::exists(work_ / "backups" / kBackup));
 }
 
 TEST_F(UploadStoreTest, AWrongChecksumIsRefusedWithNothingLeft) {
