@@ -272,7 +272,7 @@ int RunImportSet(const Command& command, client::Client& client, const Io& io,
     absl::StatusOr<v1::Operation> done = client.GetOperation(op->id());
     if (done.ok()) result = done->result().import_set();
   }
-  if (!Json(command)) *io.out << ImportSetOutcomeText(result);
+  if (!Json(command) && result.entries_size() > 0) *io.out << ImportSetOutcomeText(result);
   io.out->flush();
   if (watched.exit_code == kExitOk && ImportSetFailed(result)) return kExitFailed;
   return watched.exit_code;
