@@ -117,6 +117,16 @@ std::unique_ptr<grpc::ClientContext> TransferClient::NewContext(bool unary) cons
   return context;
 }
 
+absl::StatusOr<v1::Upload> TransferClient::GetUpload(const std::string& upload_id) {
+  std::unique_ptr<grpc::ClientContext> context = NewContext(true);
+  v1::GetUploadRequest request;
+  request.set_upload_id(upload_id);
+  v1::Upload upload;
+  grpc::Status status = stub_->GetUpload(context.get(), request, &upload);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return upload;
+}
+
 absl::StatusOr<v1::Upload> TransferClient::UploadTar(const fs::path& tar,
                                                      const std::string& location,
                                                      const std::vector<v1::UploadFile>& files) {

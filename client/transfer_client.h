@@ -65,6 +65,11 @@ class TransferClient {
                                        const std::string& location,
                                        const std::vector<v1::UploadFile>& files);
 
+  // GetUpload
+  //
+  // The upload as the server has it (a published one lists the backups it put in place).
+  absl::StatusOr<v1::Upload> GetUpload(const std::string& upload_id);
+
   // DownloadBackup / DownloadReport
   //
   // Writes the download to `out` (replaced atomically). `request.offset` is ignored.

@@ -252,7 +252,8 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   server_options.service.max_timeout = engine_options.max_timeout;
 #ifndef _WIN32
   // gpop.v1.BackupTransfer: uploads and downloads of backups and reports, in chunks.
-  absl::StatusOr<std::unique_ptr<transfer::UploadStore>> uploads = OpenUploadsFromFlags();
+  absl::StatusOr<std::unique_ptr<transfer::UploadStore>> uploads =
+      OpenUploadsFromFlags(backend->get());
   if (!uploads.ok()) {
     std::fprintf(stderr, "gpopd: uploads: %s\n", std::string(uploads.status().message()).c_str());
     return 2;

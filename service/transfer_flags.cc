@@ -9,6 +9,7 @@
 #include "absl/flags/flag.h"
 #include "absl/time/time.h"
 #include "service/backend_flags.h"
+#include "service/backends/sysvol/sysvol_backend.h"
 #include "service/engine/status_convert.h"
 
 ABSL_DECLARE_FLAG(std::string, state_dir);
@@ -22,8 +23,15 @@ ABSL_FLAG(absl::Duration, upload_expiry, absl::Hours(24),
 
 namespace gpop {
 
-absl::StatusOr<std::unique_ptr<transfer::UploadStore>> OpenUploadsFromFlags() {
+absl::StatusOr<std::unique_ptr<transfer::UploadStore>> OpenUploadsFromFlags(
+    core::Backend* backend) {
   transfer::UploadOptions options;
+  if (auto* sysvol = dynamic_cast<sysvol::SysvolBackend*>(backend); sysvol != nullptr) {
+    const sysvol::BackupLocations* locations = &sysvol->locations();
+    options.location_lock = [locations](const std::string& name) {
+      return locations->Mutex(name);
+    };
+  }
   if (absl::Status s =
           BackupLocationsFromFlags(&options.locations.folders, &options.locations.default_name);
       !s.ok()) {

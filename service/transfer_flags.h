@@ -9,14 +9,17 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "service/core/backend.h"
 #include "service/transfer/upload_store.h"
 
 namespace gpop {
 
 // OpenUploadsFromFlags
 //
-// The upload store, with what a stopped gpopd left behind taken up or removed.
-absl::StatusOr<std::unique_ptr<transfer::UploadStore>> OpenUploadsFromFlags();
+// The upload store, with what a stopped gpopd left behind taken up or removed. When `backend`
+// is the sysvol backend, publishes into a location take that location's lock in it.
+absl::StatusOr<std::unique_ptr<transfer::UploadStore>> OpenUploadsFromFlags(
+    core::Backend* backend);
 
 // DownloadScratchFromFlags
 //

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "client/ctl/exit_codes.h"
+#include "client/ctl/import_set_args.h"
 #include "google/protobuf/util/json_util.h"
 #include "service/core/guid.h"
 
@@ -108,6 +109,15 @@ const std::map<std::string, std::vector<FlagSpec>>& SubcommandFlags() {
         {"until", true, false},
         {"page-size", true, false},
         {"all", false, false}}},
+      {"import-set",
+       {{"backup-id", true, true},
+        {"upload", true, false},
+        {"all", false, false},
+        {"location", true, false},
+        {"migration-table", true, false},
+        {"migration-table-only", false, false},
+        {"no-safety-backup", false, false},
+        {"dry-run", false, false}}},
       {"upload", {{"location", true, false}}},
       {"download-backup", {{"location", true, false}, {"out", true, false}, {"set", false, false}}},
       {"version", {}},
@@ -140,7 +150,7 @@ const FlagSpec* FindFlag(const std::string& subcommand, const std::string& name)
   for (const FlagSpec& spec : kGlobalFlags) {
     if (name == spec.name) return &spec;
   }
-  if (subcommand == "start" || IsKind(subcommand)) {
+  if (subcommand == "start" || IsKind(subcommand) || subcommand == "import-set") {
     for (const FlagSpec& spec : kStartFlags) {
       if (name == spec.name) return &spec;
     }
@@ -565,13 +575,20 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args,
   }
   const std::string& name = raw->subcommand;
   bool takes_id = name == "watch" || name == "cancel" || name == "get" || name == "upload" ||
-                  name == "download-backup";
+                  name == "download-backup" || name == "import-set";
   if (!takes_id && !raw->positional.empty()) {
     return Usage(absl::StrCat("'", name, "' takes no argument '", raw->positional[0], "'"));
   }
 
   if (name == "start" || IsKind(name)) {
     command.verb = Verb::kStart;
+    if (absl::Status s = ParseStart(*raw, &command); !s.ok()) return s;
+  } else if (name == "import-set") {
+    command.verb = Verb::kImportSet;
+    // The spec first: ParseStart then adds the flags every operation takes.
+    if (absl::Status s = BuildImportSetCommand(raw->flags, raw->positional, &command); !s.ok()) {
+      return s;
+    }
     if (absl::Status s = ParseStart(*raw, &command); !s.ok()) return s;
   } else if (name == "watch") {
     command.verb = Verb::kWatch;
@@ -665,7 +682,8 @@ std::string UsageText() {
       "          [--include-dacl] [--out FILE]  (--out FILE waits and writes the report to\n"
       "          FILE; migtable: a migration table template of every principal and UNC path\n"
       "          the settings name; --include-dacl adds the principals of the GPO's DACL)\n"
-      "  start   --kind KIND [that kind's flags] | --spec JSON (a gpop.v1.OperationSpec)\n"
+      "  start   --kind KIND [that kind's flags] | --spec JSON (a gpop.v1.OperationSpec)\n",
+      kImportSetUsage,
       "  Flags of every operation:\n"
       "    --label KEY=VALUE (repeatable)  --request-id ID  --timeout DURATION (e.g. 10m)\n"
       "    --wait  --wait-timeout DURATION  --cancel-on-interrupt\n"

@@ -47,6 +47,7 @@ enum class Verb {
   kAudit,
   kUpload,
   kDownloadBackup,
+  kImportSet,
 };
 
 // GlobalOptions
@@ -112,6 +113,13 @@ struct Command {
   std::vector<std::string> transfer_paths;
   std::string transfer_location;
   bool as_backup_set = false;
+
+  // kImportSet: the request is in `start` (spec.import_set), waiting as kStart's; these select
+  // the backups from the server before it starts (neither: spec.import_set.backup_ids).
+  struct ImportSetSelection {
+    std::string upload_id;  // --upload: the backups this published upload put in place
+    bool all = false;       // --all: every backup of the location
+  } import_set;
 };
 
 // Getenv

@@ -6,10 +6,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "client/ctl/import_set_render.h"
 #include "client/ctl/render.h"
 #include "client/ctl/transfer_commands.h"
 #include "client/version.h"
@@ -68,6 +70,11 @@ WatchResult Watch(const Command& command, client::Client& client, const std::str
 
   const bool json = Json(command);
   const bool bar = io.out_is_tty && !json;
+  // An import set: each backup's outcome message stays on screen, and the bar says which
+  // backup it is at.
+  const bool import_set = command.verb == Verb::kImportSet;
+  const v1::ImportSetSpec& set = command.start.spec().import_set();
+  const std::set<std::string> set_ids(set.backup_ids().begin(), set.backup_ids().end());
   WatchView view;
   WatchResult result;
   v1::StatusUpdate update;
@@ -80,6 +87,7 @@ WatchResult Watch(const Command& command, client::Client& client, const std::str
         bool notable = client::IsTerminalState(event.state());
         for (const v1::StatusMessage& message : event.messages()) {
           notable = notable || message.severity() == v1::WARNING || message.severity() == v1::ERROR;
+          notable = notable || (import_set && set_ids.count(message.object_path()) > 0);
         }
         // Keep warnings, errors and the end on screen above the bar.
         if (notable) *io.out << "\r\x1b[K" << EventLine(event) << "\n";
@@ -87,10 +95,22 @@ WatchResult Watch(const Command& command, client::Client& client, const std::str
     } else if (update.has_event()) {
       *io.out << EventLine(update.event()) << "\n";
     } else if (update.has_progress()) {
-      *io.out << ProgressLine(update.progress()) << "\n";
+      WatchView progress;
+      progress.Apply(update);
+      const std::string backup =
+          import_set ? ImportSetBackupProgress(progress, set_ids.size()) : "";
+      *io.out << ProgressLine(update.progress()) << (backup.empty() ? "" : "  ") << backup
+              << "\n";
     }
     view.Apply(update);
-    if (bar) *io.out << "\r\x1b[K" << ProgressBarLine(view, io.width) << std::flush;
+    if (bar) {
+      WatchView shown = view;
+      if (import_set) {
+        const std::string backup = ImportSetBackupProgress(view, set_ids.size());
+        shown.message = backup.empty() ? view.message : backup + "  " + view.message;
+      }
+      *io.out << "\r\x1b[K" << ProgressBarLine(shown, io.width) << std::flush;
+    }
     if (update.has_event() && client::IsTerminalState(update.event().state())) {
       result.terminal = update.event();
     }
@@ -187,6 +207,74 @@ int RunStart(const Command& command, client::Client& client, const Io& io,
       (command.start.spec().has_report() || !command.out_file.empty())) {
     return WriteReport(command, client, op->id(), *watched.terminal, io, transfer);
   }
+  return watched.exit_code;
+}
+
+// The backup IDs an import set names: as given, those a published upload put in place, or every
+// backup of the location (oldest first).
+absl::Status ResolveImportSet(const Command& command, client::Client& client,
+                              client::TransferClient* transfer, v1::ImportSetSpec* set) {
+  if (!command.import_set.upload_id.empty()) {
+    if (transfer == nullptr) return absl::UnavailableError("no transfer service connection");
+    absl::StatusOr<v1::Upload> upload = transfer->GetUpload(command.import_set.upload_id);
+    if (!upload.ok()) return upload.status();
+    if (upload->state() != v1::PUBLISHED) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("upload ", upload->upload_id(), " is not published yet (",
+                       upload->received_bytes(), " of ", upload->total_bytes(), " bytes)"));
+    }
+    if (!set->location().empty() && set->location() != upload->location()) {
+      return absl::InvalidArgumentError(absl::StrCat("--location ", set->location(),
+                                                     ": upload ", upload->upload_id(),
+                                                     " is in location ", upload->location()));
+    }
+    set->set_location(upload->location());
+    for (const v1::UploadedBackup& b : upload->backups()) {
+      set->add_backup_ids(b.backup().backup_id());
+    }
+  } else if (command.import_set.all) {
+    v1::ListBackupsRequest list;
+    list.set_location(set->location());
+    absl::StatusOr<v1::ListBackupsResponse> listed = client.ListBackups(list);
+    if (!listed.ok()) return listed.status();
+    for (int i = listed->backups_size() - 1; i >= 0; --i) {
+      set->add_backup_ids(listed->backups(i).backup_id());
+    }
+  }
+  if (set->backup_ids_size() == 0) {
+    return absl::FailedPreconditionError("import-set: no backups to import");
+  }
+  return absl::OkStatus();
+}
+
+// gpopctl import-set: starts the import set; with --wait follows it (overall progress, the
+// backup it is at, each backup's outcome as it ends) and prints every backup's outcome.
+int RunImportSet(const Command& command, client::Client& client, const Io& io,
+                 InterruptSource* interrupts, client::TransferClient* transfer) {
+  Command resolved = command;
+  v1::ImportSetSpec* set = resolved.start.mutable_spec()->mutable_import_set();
+  if (absl::Status s = ResolveImportSet(command, client, transfer, set); !s.ok()) {
+    return Fail(io, s);
+  }
+  absl::StatusOr<v1::Operation> op = client.StartOperation(resolved.start);
+  if (!op.ok()) return Fail(io, op.status());
+  if (Json(command)) {
+    *io.out << ToJson(*op, /*pretty=*/!command.wait.wait) << "\n";
+  } else {
+    *io.out << op->id() << "\n";
+  }
+  io.out->flush();
+  if (!command.wait.wait) return kExitOk;
+  WatchResult watched = Watch(resolved, client, op->id(), 0, io, interrupts);
+  if (!watched.terminal.has_value()) return watched.exit_code;
+  v1::ImportSetResult result = watched.terminal->result().import_set();
+  if (result.entries_size() == 0) {
+    absl::StatusOr<v1::Operation> done = client.GetOperation(op->id());
+    if (done.ok()) result = done->result().import_set();
+  }
+  if (!Json(command) && result.entries_size() > 0) *io.out << ImportSetOutcomeText(result);
+  io.out->flush();
+  if (watched.exit_code == kExitOk && ImportSetFailed(result)) return kExitFailed;
   return watched.exit_code;
 }
 
@@ -289,6 +377,8 @@ int RunCommand(const Command& command, client::Client& client, const Io& io,
   switch (command.verb) {
     case Verb::kStart:
       return RunStart(command, client, io, interrupts, transfer);
+    case Verb::kImportSet:
+      return RunImportSet(command, client, io, interrupts, transfer);
     case Verb::kWatch:
       return Watch(command, client, command.operation_id, command.after_sequence, io, interrupts)
           .exit_code;

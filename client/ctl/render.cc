@@ -59,6 +59,13 @@ std::string SpecText(const v1::OperationSpec& spec) {
                                                                     : "xml";
       return absl::StrCat("report ", subject, " ", format);
     }
+    case v1::OperationSpec::kImportSet: {
+      const v1::ImportSetSpec& set = spec.import_set();
+      return absl::StrCat("import set of ", set.backup_ids_size(), " backup",
+                          set.backup_ids_size() == 1 ? "" : "s",
+                          set.location().empty() ? "" : absl::StrCat(" in ", set.location()),
+                          set.dry_run() ? " (dry run)" : "");
+    }
     case v1::OperationSpec::KIND_NOT_SET:
       break;
   }
@@ -169,6 +176,8 @@ std::string KindName(v1::OperationKind kind) {
       return "copy";
     case v1::REPORT:
       return "report";
+    case v1::IMPORT_SET:
+      return "import-set";
     default:
       return "-";
   }
@@ -273,6 +282,17 @@ std::string OperationText(const v1::Operation& op) {
                                 ? result.report().size_bytes()
                                 : static_cast<int64_t>(result.report().content().size());
       rows.push_back({"result:", absl::StrCat("report, ", bytes, " bytes (use report --out)")});
+    } else if (result.has_import_set()) {
+      // One row per backup: outcome, backup ID, the GPO written (or as it would be).
+      rows.push_back({"result:", absl::StrCat("import set, ", result.import_set().entries_size(),
+                                              " backups")});
+      for (const v1::ImportSetEntry& e : result.import_set().entries()) {
+        std::string line = absl::StrCat(v1::ImportSetOutcome_Name(e.outcome()), " ",
+                                        e.backup_id(), " \"", e.display_name(), "\"");
+        if (e.has_gpo()) absl::StrAppend(&line, " -> ", e.gpo().guid());
+        if (e.has_error()) absl::StrAppend(&line, ": ", e.error().message());
+        rows.push_back({"", line});
+      }
     }
   }
   return Table(rows);

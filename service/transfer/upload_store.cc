@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <fstream>
@@ -27,6 +28,8 @@ using sysvol::Dir;
 
 constexpr char kDataFile[] = "data.tar";
 constexpr char kMetaFile[] = "upload.meta";
+// The bytes of data.tar known to be on disk (fsynced), as decimal text.
+constexpr char kReceivedFile[] = "received";
 constexpr char kStagingFolder[] = ".gpop-staging";
 constexpr char kStagingPrefix[] = "upload-";
 
@@ -173,14 +176,22 @@ core::Result<std::unique_ptr<UploadStore>> UploadStore::Open(UploadOptions optio
     std::ifstream meta(e.path() / kMetaFile);
     std::stringstream text;
     text << meta.rdbuf();
-    const int64_t received = FileSize(e.path() / kDataFile);
+    const int64_t size = FileSize(e.path() / kDataFile);
+    // Only what a writer synced and recorded counts; bytes past it (written, not yet synced,
+    // when gpopd stopped) may not be what was sent, and are truncated by the next writer.
+    int64_t received = 0;
+    {
+      std::ifstream record(e.path() / kReceivedFile);
+      std::string digits;
+      if (record >> digits) received = std::strtoll(digits.c_str(), nullptr, 10);
+    }
     if (!IsUploadId(id) ||
         !ParseMeta(text.str(), &session.record, &session.declared, &session.touched) ||
-        received < 0 || received > session.record.total_bytes) {
+        size < 0 || received < 0 || received > session.record.total_bytes) {
       fs::remove_all(e.path(), ec);
       continue;
     }
-    session.record.received_bytes = received;
+    session.record.received_bytes = std::min(received, size);
     store->sessions_.emplace(id, std::move(session));
   }
   store->ExpireLocked();
@@ -202,6 +213,15 @@ core::Status UploadStore::SaveMeta(const Session& session) const {
     return s;
   }
   if (core::Status s = folder->RenameTo(tmp, *folder, kMetaFile); !s.ok()) return s;
+  return folder->Sync();
+}
+
+core::Status UploadStore::SaveReceived(const std::string& id, int64_t received) const {
+  core::Result<Dir> folder = Dir::OpenRoot(FolderOf(id), "upload");
+  if (!folder.ok()) return folder.status();
+  const std::string tmp = std::string(kReceivedFile) + ".tmp";
+  if (core::Status s = folder->WriteFile(tmp, std::to_string(received) + "\n"); !s.ok()) return s;
+  if (core::Status s = folder->RenameTo(tmp, *folder, kReceivedFile); !s.ok()) return s;
   return folder->Sync();
 }
 
@@ -371,11 +391,15 @@ UploadStore::Writer::~Writer() { Release(); }
 
 void UploadStore::Writer::Release() {
   if (fd_ < 0) return;
-  // What reached the file is kept only once synced; the rest is truncated by the next writer.
+  // What reached the file counts only once synced and recorded; otherwise the upload goes on
+  // from the offset recorded before, and the next writer truncates the rest.
   const bool synced = ::fsync(fd_) == 0;
   ::close(fd_);
   fd_ = -1;
-  store_->EndWrite(id_, synced ? offset_ : -1);
+  const bool recorded =
+      synced && (offset_ == durable_ || store_->SaveReceived(id_, offset_).ok());
+  if (recorded) durable_ = offset_;
+  store_->EndWrite(id_, durable_);
 }
 
 core::Status UploadStore::Writer::Append(std::string_view data) {
@@ -404,11 +428,11 @@ core::Result<UploadRecord> UploadStore::Writer::Finish() {
     int err = errno;
     ::close(fd_);
     fd_ = -1;
-    store_->EndWrite(id_, -1);
+    store_->EndWrite(id_, durable_);
     return sysvol::ErrnoError(err, "fsync", id_ + "/" + kDataFile);
   }
-  const bool complete = offset_ == total_;
   Release();
+  const bool complete = durable_ == total_;
   if (complete) return store_->Publish(id_);
   core::MutexLock lock(&store_->mu_);
   auto it = store_->sessions_.find(id_);
@@ -482,6 +506,12 @@ core::Result<UploadRecord> UploadStore::Publish(const std::string& id) {
     return layout.error().code == core::Code::kInvalidArgument ? refuse(layout.error())
                                                                : fail(layout.error());
   }
+  // From the check that no backup ID is there to the last rename, under the location's lock:
+  // a backup operation's scan and publish of this location see all of the upload or none.
+  core::Mutex* location_mu =
+      options_.location_lock ? options_.location_lock(location->first) : &publish_mu_;
+  if (location_mu == nullptr) location_mu = &publish_mu_;
+  core::MutexLock location_lock(location_mu);
   // All or nothing: no backup ID may be in the location already.
   for (const LaidOutBackup& backup : layout->backups) {
     core::Result<std::optional<sysvol::DirEntry>> existing = loc->FindNoCase(backup.backup_id);

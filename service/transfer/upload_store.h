@@ -47,6 +47,10 @@ struct UploadOptions {
   // Unfinished uploads untouched this long are discarded.
   std::chrono::seconds expiry = std::chrono::hours(24);
   ExtractLimits limits;
+  // The lock a backup operation holds while it reads and publishes into the location named
+  // (sysvol::BackupLocations::Mutex): a publish renames the uploaded backups in under it, never
+  // between a backup's scan of the location and its own publish. Null: the store's own lock.
+  std::function<core::Mutex*(const std::string& location)> location_lock;
   // The wall clock (injected so that tests control expiry).
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
@@ -104,8 +108,8 @@ class UploadStore {
   // Open
   //
   // Creates `options.dir` when missing and takes up the unfinished uploads found there (their
-  // received bytes are what the file holds), dropping expired or unreadable ones and staging
-  // folders a stopped publish left in the locations.
+  // received bytes are the durably recorded offset, never more than the file holds), dropping
+  // expired or unreadable ones and staging folders a stopped publish left in the locations.
   static core::Result<std::unique_ptr<UploadStore>> Open(UploadOptions options);
 
   const UploadOptions& options() const { return options_; }
@@ -149,12 +153,16 @@ class UploadStore {
    private:
     friend class UploadStore;
     Writer(UploadStore* store, std::string id, int fd, int64_t offset, int64_t total)
-        : store_(store), id_(std::move(id)), fd_(fd), offset_(offset), total_(total) {}
+        : store_(store), id_(std::move(id)), fd_(fd), durable_(offset), offset_(offset),
+          total_(total) {}
+    // Syncs the bytes written and records their end as the durable offset; on any failure the
+    // upload goes on from the durable offset it had.
     void Release();
     UploadStore* store_;
     std::string id_;
     int fd_;
-    int64_t offset_;
+    int64_t durable_;  // the offset recorded (synced) when this writer began
+    int64_t offset_;   // the end of what this writer wrote
     int64_t total_;
   };
 
@@ -178,6 +186,10 @@ class UploadStore {
 
   std::filesystem::path FolderOf(const std::string& id) const { return options_.dir / id; }
   core::Status SaveMeta(const Session& session) const;
+  // Records `received` (bytes of data.tar already fsynced) as where the upload goes on, durably
+  // (a new file renamed over the old one, the folder synced). Open trusts only this record: a
+  // crash can leave data.tar longer than what was synced, with bytes that never arrived.
+  core::Status SaveReceived(const std::string& id, int64_t received) const;
   void ExpireLocked() GPOP_REQUIRES(mu_);
   void RemoveLocked(const std::string& id) GPOP_REQUIRES(mu_);
   core::Result<Session*> FindLocked(const std::string& principal, const std::string& id)
@@ -189,6 +201,8 @@ class UploadStore {
   const UploadOptions options_;
   core::Mutex mu_;
   std::map<std::string, Session> sessions_ GPOP_GUARDED_BY(mu_);
+  // Serialises publishes when no location_lock is configured.
+  core::Mutex publish_mu_;
 };
 
 }  // namespace gpop::transfer

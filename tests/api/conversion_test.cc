@@ -92,7 +92,12 @@ INSTANTIATE_TEST_SUITE_P(
         std::string("copy { source_gpo { guid: '") + kGuid +
             "' } new_display_name: 'Copy' migration_table: 'mt' copy_acl: true }",
         std::string("report { gpo { guid: '") + kGuid + "' } format: HTML }",
-        std::string("report { backup { backup_id: '") + kBackupId + "' } format: XML }"));
+        std::string("report { backup { backup_id: '") + kBackupId + "' } format: XML }",
+        std::string("import_set { backup_ids: '") + kBackupId + "' backup_ids: '" + kGuid +
+            "' }",
+        std::string("import_set { location: 'incoming' backup_ids: '") + kBackupId +
+            "' migration_table: 'mt' migration_table_only: true skip_safety_backup: true "
+            "dry_run: true }"));
 
 TEST(ConversionTest, SafetyBackupIsOnUnlessSkipped) {
   v1::OperationSpec spec;
@@ -135,6 +140,75 @@ TEST(ConversionTest, SpecKindDecidesKind) {
   absl::StatusOr<core::OperationSpec> core_spec = SpecFromProto(spec);
   ASSERT_TRUE(core_spec.ok());
   EXPECT_EQ(core::KindOf(*core_spec), core::OperationKind::kCopy);
+}
+
+TEST(ConversionTest, ImportSetSpecKeepsOrderAndSafetyDefault) {
+  v1::OperationSpec spec;
+  ASSERT_TRUE(TextFormat::ParseFromString(std::string("import_set { backup_ids: '") + kGuid +
+                                              "' backup_ids: '" + kBackupId + "' }",
+                                          &spec));
+  absl::StatusOr<core::OperationSpec> core_spec = SpecFromProto(spec);
+  ASSERT_TRUE(core_spec.ok()) << core_spec.status();
+  EXPECT_EQ(core::KindOf(*core_spec), core::OperationKind::kImportSet);
+  const auto& set = std::get<core::ImportSetSpec>(*core_spec);
+  EXPECT_EQ(set.backup_ids, (std::vector<std::string>{kGuid, kBackupId}));
+  EXPECT_TRUE(set.safety_backup);
+  EXPECT_FALSE(set.dry_run);
+}
+
+// Every entry of an import set's result reaches the proto: the GPO only for IMPORTED and
+// PREDICTED, the error (with its ErrorInfo) for the others.
+TEST(ConversionTest, ImportSetResultEntries) {
+  core::ImportSetResult set;
+  core::ImportSetEntry imported;
+  imported.backup_id = kBackupId;
+  imported.display_name = "Baseline";
+  imported.outcome = core::ImportSetOutcome::kImported;
+  imported.gpo.guid = kGuid;
+  imported.gpo.display_name = "Baseline";
+  imported.gpo.safety_backup_id = "{S}";
+  core::ImportSetEntry predicted = imported;
+  predicted.outcome = core::ImportSetOutcome::kPredicted;
+  predicted.gpo.dry_run = true;
+  predicted.gpo.predicted_changes = {{"Computer", "Registry", "Policy X", "", "Enabled"}};
+  core::ImportSetEntry failed;
+  failed.backup_id = "{F}";
+  failed.display_name = "Broken";
+  failed.outcome = core::ImportSetOutcome::kFailed;
+  failed.gpo.guid = "{IGNORED}";
+  failed.error = core::MakeError(core::Code::kFailedPrecondition, core::reason::kCorruptFile,
+                                 "bad file", {{"backup_id", "{F}"}});
+  core::ImportSetEntry not_started;
+  not_started.backup_id = "{N}";
+  not_started.outcome = core::ImportSetOutcome::kNotStarted;
+  not_started.error =
+      core::MakeError(core::Code::kCancelled, core::reason::kCancelled, "not started");
+  set.entries = {imported, predicted, failed, not_started};
+  v1::OperationResult out;
+  ResultToProto(core::OperationResult(set), &out);
+  ASSERT_TRUE(out.has_import_set());
+  const auto& e = out.import_set().entries();
+  ASSERT_EQ(e.size(), 4);
+  EXPECT_EQ(e[0].backup_id(), kBackupId);
+  EXPECT_EQ(e[0].display_name(), "Baseline");
+  EXPECT_EQ(e[0].outcome(), v1::IMPORTED);
+  EXPECT_EQ(e[0].gpo().guid(), kGuid);
+  EXPECT_EQ(e[0].gpo().safety_backup_id(), "{S}");
+  EXPECT_FALSE(e[0].has_error());
+  EXPECT_EQ(e[1].outcome(), v1::PREDICTED);
+  EXPECT_TRUE(e[1].gpo().dry_run());
+  ASSERT_EQ(e[1].gpo().predicted_changes_size(), 1);
+  EXPECT_EQ(e[1].gpo().predicted_changes(0).setting(), "Policy X");
+  EXPECT_EQ(e[2].outcome(), v1::IMPORT_FAILED);
+  EXPECT_FALSE(e[2].has_gpo());
+  EXPECT_EQ(e[2].error().code(), 9);  // FAILED_PRECONDITION
+  google::rpc::ErrorInfo info;
+  ASSERT_EQ(e[2].error().details_size(), 1);
+  ASSERT_TRUE(e[2].error().details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), core::reason::kCorruptFile);
+  EXPECT_EQ(info.metadata().at("backup_id"), "{F}");
+  EXPECT_EQ(e[3].outcome(), v1::NOT_STARTED);
+  EXPECT_EQ(e[3].error().code(), 1);  // CANCELLED
 }
 
 // --- Validation ------------------------------------------------------------------------------
@@ -402,6 +476,30 @@ TEST(RecordConversionTest, FailedOperationCarriesErrorInfoAndHresult) {
   EXPECT_EQ(info.reason(), "BACKEND_FAILURE");
   EXPECT_EQ(info.metadata().at("hresult"), "0x80070005");
   EXPECT_FALSE(op.has_result());
+}
+
+// A FAILED import set still carries its result (which GPOs were imported); other kinds do not.
+TEST(RecordConversionTest, FailedImportSetCarriesItsResult) {
+  engine::OperationRecord record = FinishedRecord(core::OperationState::kFailed);
+  core::ImportSetSpec spec;
+  spec.backup_ids = {kBackupId};
+  record.spec = spec;
+  record.kind = core::OperationKind::kImportSet;
+  core::ImportSetResult set;
+  core::ImportSetEntry entry;
+  entry.backup_id = kBackupId;
+  entry.outcome = core::ImportSetOutcome::kImported;
+  entry.gpo.guid = kGuid;
+  set.entries = {entry};
+  record.result = set;
+  v1::Operation op;
+  OperationToProto(record, &op);
+  EXPECT_EQ(op.state(), v1::FAILED);
+  EXPECT_EQ(op.kind(), v1::IMPORT_SET);
+  EXPECT_EQ(op.spec().import_set().backup_ids(0), kBackupId);
+  ASSERT_TRUE(op.result().has_import_set());
+  EXPECT_EQ(op.result().import_set().entries(0).gpo().guid(), kGuid);
+  EXPECT_TRUE(op.has_error());
 }
 
 TEST(RecordConversionTest, LroShapes) {

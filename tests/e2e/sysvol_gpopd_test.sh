@@ -5,24 +5,14 @@
 set -euo pipefail
 gpopd=$1 ctl=$2 demo_store=$3
 work=$(mktemp -d)
-fail() { echo "FAIL: $*"; echo "--- gpopd log"; cat "$work/gpopd.log"; exit 1; }
+. "$(dirname "$0")/gpopd_test_lib.sh"
 
 # One generated GPO large enough that its report exceeds gRPC's default 4 MiB message, then
 # the demo GPOs beside it.
 "$demo_store" --gpos 1 --megabytes 3 "$work/sysvol/demo.test" >/dev/null
 "$demo_store" "$work/sysvol/demo.test" >/dev/null
-"$gpopd" --sysvol "$work/sysvol/demo.test" --state_dir "$work/state" \
-  --backup_locations "default=$work/backups,offsite=$work/offsite" --default_location default \
-  --listen 127.0.0.1:0 --port_file "$work/port" 2>"$work/gpopd.log" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-# gpopd logs "gpopd ready" once the port file is written.
-for _ in $(seq 1 600); do
-  grep -q "gpopd ready" "$work/gpopd.log" 2>/dev/null && break
-  kill -0 $pid 2>/dev/null || fail "gpopd exited early"
-  sleep 0.05
-done
-export GPOP_SERVER=127.0.0.1:$(cat "$work/port")
+gpopd_start --sysvol "$work/sysvol/demo.test" --state_dir "$work/state" \
+  --backup_locations "default=$work/backups,offsite=$work/offsite" --default_location default
 
 "$ctl" gpos | grep -q "Server Hardening" || fail "ListGpos lacks a demo GPO"
 "$ctl" backup --gpo "server hardening" --location offsite --comment "e2e" --wait >/dev/null ||
@@ -49,7 +39,5 @@ set -e
 [ $rc_missing -eq 2 ] || fail "an unknown GPO gave exit $rc_missing, not 2 (operation FAILED)"
 [ $rc_comment -eq 6 ] || fail "a 2,048-character comment gave exit $rc_comment, not 6"
 
-kill -TERM $pid
-wait $pid || fail "gpopd did not exit 0 on SIGTERM"
-trap 'rm -rf "$work"' EXIT
+gpopd_stop
 echo "sysvol gpopd end to end: passed"

@@ -8,24 +8,15 @@ set -euo pipefail
 gpopd=$1 ctl=$2 demo_store=$3
 fixtures=${GPOP_FIXTURES:-$(dirname "$0")/../../../shared/fixtures}
 work=$(mktemp -d)
-fail() { echo "FAIL: $*"; echo "--- gpopd log"; tail -50 "$work/gpopd.log"; exit 1; }
+. "$(dirname "$0")/gpopd_test_lib.sh"
 if [ ! -d "$fixtures/gpmc-backups" ]; then
   [ "${CI:-}" = true ] && { echo "FAIL: fixtures not found"; exit 1; }
   echo "fixtures not found: skipped"; exit 0
 fi
 
 "$demo_store" "$work/sysvol/demo.test" >/dev/null
-"$gpopd" --sysvol "$work/sysvol/demo.test" --state_dir "$work/state" \
-  --backup_locations "default=$work/backups,incoming=$work/incoming" --default_location default \
-  --listen 127.0.0.1:0 --port_file "$work/port" 2>"$work/gpopd.log" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-for _ in $(seq 1 600); do
-  grep -q "gpopd ready" "$work/gpopd.log" 2>/dev/null && break
-  kill -0 $pid 2>/dev/null || fail "gpopd exited early"
-  sleep 0.05
-done
-export GPOP_SERVER=127.0.0.1:$(cat "$work/port")
+gpopd_start --sysvol "$work/sysvol/demo.test" --state_dir "$work/state" \
+  --backup_locations "default=$work/backups,incoming=$work/incoming" --default_location default
 
 # The uploads: the eight GPMC backups as one set (without the fixtures' sample manifest), and
 # each HardenAD set with its manifest.xml as a tar file.
@@ -99,7 +90,5 @@ set -e
 [ "$(find "$work/backups" | sort | md5sum)" = "$before" ] || fail "a refused upload wrote files"
 [ ! -e "$work/escape" ] && [ ! -e "$work/../escape" ] || fail "a ../ entry escaped"
 
-kill -TERM $pid
-wait $pid || fail "gpopd did not exit 0 on SIGTERM"
-trap 'rm -rf "$work"' EXIT
+gpopd_stop
 echo "transfer gpopctl end to end: passed"

@@ -206,6 +206,89 @@ TEST_F(TransferTest, UploadsAndDownloadsResumeAfterCutConnections) {
   }
 }
 
+// A connection cut mid-upload, then gpopd stopped with bytes in data.tar past what it synced
+// (what a crash can leave): after the restart GetUpload names the synced offset, the file's
+// prefix up to it is the client's, and writing on from there publishes the backup intact.
+TEST_F(TransferTest, AResumedUploadStartsFromTheDurablyRecordedOffset) {
+  GPOP_REQUIRE_FIXTURES(fixtures);
+  const fs::path original = fixtures / "hardenad" / "HAD-LAPS-X64-Deployment";
+  fs::path tar = Tar(original);
+  const std::string bytes = ReadAll(tar);
+  const int64_t size = static_cast<int64_t>(bytes.size());
+  client::TransferOptions options;
+  options.max_attempts = 1;  // give up after the cut: the test resumes by hand
+  options.cut_before = [&](int64_t offset) { return offset >= size / 2; };
+  absl::StatusOr<v1::Upload> cut = Client(kAdminToken, options).UploadTar(tar, "", {});
+  ASSERT_FALSE(cut.ok());
+
+  // Stop the server (the cut stream's handler ends, syncing what it had), then leave stray bytes.
+  server_.reset();
+  std::vector<fs::path> folders;
+  for (const auto& e : fs::directory_iterator(fs::path(dir_.path()) / "uploads")) {
+    folders.push_back(e.path());
+  }
+  ASSERT_EQ(folders.size(), 1u);
+  const std::string id = folders[0].filename().string();
+  const int64_t synced = static_cast<int64_t>(fs::file_size(folders[0] / "data.tar"));
+  std::ofstream(folders[0] / "data.tar", std::ios::binary | std::ios::app)
+      << std::string(4096, '\0');
+  uploads_.reset();
+  transfer::UploadOptions reopened;
+  reopened.dir = fs::path(dir_.path()) / "uploads";
+  reopened.locations.folders["default"] = location_;
+  reopened.locations.default_name = "default";
+  auto store = transfer::UploadStore::Open(reopened);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  uploads_ = std::move(*store);
+  api::ServerOptions server_options;
+  server_options.authenticator = auth_.get();
+  server_options.extra_services.push_back(
+      [this](api::OperationsApi* api, api::CallAuthentication call_auth) {
+        return std::unique_ptr<grpc::Service>(std::make_unique<api::TransferService>(
+            api, call_auth, uploads_.get(), fs::path(dir_.path()) / "downloads"));
+      });
+  server_ = std::make_unique<TestServer>(server_options, engine::EngineOptions{});
+
+  auto stub = v1::BackupTransfer::NewStub(server_->NewChannel());
+  v1::GetUploadRequest get;
+  get.set_upload_id(id);
+  v1::Upload now;
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string("Bearer ") + kAdminToken);
+    ASSERT_TRUE(stub->GetUpload(&context, get, &now).ok());
+  }
+  EXPECT_EQ(now.received_bytes(), synced) << "not the synced offset";
+  EXPECT_GT(now.received_bytes(), 0);
+  EXPECT_LT(now.received_bytes(), size / 2 + 64 * 1024);  // the cut came before that chunk
+  EXPECT_EQ(ReadAll(folders[0] / "data.tar").substr(0, synced), bytes.substr(0, synced));
+
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", std::string("Bearer ") + kAdminToken);
+  v1::Upload done;
+  auto writer = stub->WriteUpload(&context, &done);
+  for (int64_t at = now.received_bytes(); at < size; at += 65536) {
+    v1::WriteUploadRequest message;
+    if (at == now.received_bytes()) {
+      message.set_upload_id(id);
+      message.set_offset(at);
+    }
+    message.set_data(bytes.substr(static_cast<size_t>(at), 65536));
+    ASSERT_TRUE(writer->Write(message));
+  }
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(done.state(), v1::PUBLISHED);
+  ASSERT_EQ(done.backups_size(), 1);
+  const std::string backup_id = done.backups(0).backup().backup_id();
+  std::string folder;
+  for (const auto& e : fs::directory_iterator(original)) {
+    if (e.is_directory()) folder = e.path().filename().string();
+  }
+  EXPECT_EQ(Tree(location_ / backup_id), Tree(original / folder));
+}
+
 TEST_F(TransferTest, HostileTarStreamsAreRefusedWithNothingWritten) {
   using transfer::testing::RawTar;
   for (const std::string& bytes :

@@ -131,5 +131,113 @@ TEST(RecordCodecTest, CancelledByRoundTrips) {
   EXPECT_EQ(back->cancelled_by, "carol");
 }
 
+// An import set's spec and its result (every outcome, the GPO written, the error with its
+// metadata and HRESULT) come back field for field, also on a FAILED record: the result says
+// which GPOs were imported.
+//
+// DISABLED: DecodeRecord refuses every import-set record today (DATA_LOSS): it reads the kind
+// with Enum(1, 5) (record_codec.cc, the record's and the event's kind), and kImportSet is 6. These
+// two tests pass once both read Enum(1, 6) (no format change); service/store is not this
+// branch's to edit. Remove the DISABLED_ prefixes with that fix.
+TEST(RecordCodecTest, DISABLED_ImportSetSpecAndResultRoundTrip) {
+  core::ImportSetSpec spec;
+  spec.location = "incoming";
+  spec.backup_ids = {"{B1}", "{B2}", "{B3}", "{B4}"};
+  spec.migration_table = "baseline";
+  spec.migration_table_only = true;
+  spec.safety_backup = false;
+  spec.dry_run = true;
+  engine::OperationRecord rec = Record(spec);
+  rec.state = core::OperationState::kFailed;
+  ASSERT_EQ(rec.kind, core::OperationKind::kImportSet);
+
+  core::ImportSetResult result;
+  core::ImportSetEntry imported;
+  imported.backup_id = "{B1}";
+  imported.display_name = "Baseline - Computer";
+  imported.outcome = core::ImportSetOutcome::kImported;
+  imported.gpo.guid = "{G1}";
+  imported.gpo.display_name = "Baseline - Computer";
+  imported.gpo.version = (3u << 16) | 7u;
+  imported.gpo.safety_backup_id = "{S1}";
+  core::ImportSetEntry predicted;
+  predicted.backup_id = "{B2}";
+  predicted.display_name = "Baseline - User";
+  predicted.outcome = core::ImportSetOutcome::kPredicted;
+  predicted.gpo.guid = "{G2}";
+  predicted.gpo.dry_run = true;
+  predicted.gpo.predicted_changes = {{"User", "Registry", "Policy Y", "", "Enabled"}};
+  core::ImportSetEntry failed;
+  failed.backup_id = "{B3}";
+  failed.display_name = "Baseline - Broken";
+  failed.outcome = core::ImportSetOutcome::kFailed;
+  failed.error = core::MakeError(core::Code::kFailedPrecondition, "CORRUPT_FILE", "bad registry.pol",
+                                 {{"backup_id", "{B3}"}});
+  failed.error->hresult = 0x8007000Du;
+  core::ImportSetEntry not_started;
+  not_started.backup_id = "{B4}";
+  not_started.display_name = "Baseline - Later";
+  not_started.outcome = core::ImportSetOutcome::kNotStarted;
+  not_started.error = core::MakeError(core::Code::kCancelled, "CANCELLED", "not started");
+  result.entries = {imported, predicted, failed, not_started};
+  rec.result = result;
+  rec.error = core::MakeError(core::Code::kFailedPrecondition, "CORRUPT_FILE", "incomplete",
+                              {{"imported", "1"}});
+  rec.effects = core::Effects::kApplied;
+
+  auto back = DecodeRecord(EncodeRecord(rec));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->kind, core::OperationKind::kImportSet);
+  EXPECT_EQ(back->state, core::OperationState::kFailed);
+  const auto* s = std::get_if<core::ImportSetSpec>(&back->spec);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->location, "incoming");
+  EXPECT_EQ(s->backup_ids, spec.backup_ids);
+  EXPECT_EQ(s->migration_table, "baseline");
+  EXPECT_TRUE(s->migration_table_only);
+  EXPECT_FALSE(s->safety_backup);
+  EXPECT_TRUE(s->dry_run);
+
+  const auto* r = std::get_if<core::ImportSetResult>(&back->result);
+  ASSERT_NE(r, nullptr);
+  ASSERT_EQ(r->entries.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    const core::ImportSetEntry& want = result.entries[i];
+    const core::ImportSetEntry& got = r->entries[i];
+    EXPECT_EQ(got.backup_id, want.backup_id) << i;
+    EXPECT_EQ(got.display_name, want.display_name) << i;
+    EXPECT_EQ(got.outcome, want.outcome) << i;
+    EXPECT_EQ(got.gpo.guid, want.gpo.guid) << i;
+    EXPECT_EQ(got.gpo.display_name, want.gpo.display_name) << i;
+    EXPECT_EQ(got.gpo.version, want.gpo.version) << i;
+    EXPECT_EQ(got.gpo.safety_backup_id, want.gpo.safety_backup_id) << i;
+    EXPECT_EQ(got.gpo.dry_run, want.gpo.dry_run) << i;
+    EXPECT_EQ(got.gpo.predicted_changes, want.gpo.predicted_changes) << i;
+    ASSERT_EQ(got.error.has_value(), want.error.has_value()) << i;
+    if (want.error) {
+      EXPECT_EQ(got.error->code, want.error->code) << i;
+      EXPECT_EQ(got.error->reason, want.error->reason) << i;
+      EXPECT_EQ(got.error->message, want.error->message) << i;
+      EXPECT_EQ(got.error->hresult, want.error->hresult) << i;
+      EXPECT_EQ(got.error->metadata, want.error->metadata) << i;
+    }
+  }
+  ASSERT_TRUE(back->error.has_value());
+  EXPECT_EQ(back->error->metadata.at("imported"), "1");
+}
+
+// An empty set result (an import set that failed before its first backup) stays an import-set
+// result, not "no result".
+TEST(RecordCodecTest, DISABLED_EmptyImportSetResultStaysAnImportSetResult) {
+  engine::OperationRecord rec = Record(core::ImportSetSpec{"", {"{B}"}, "", false, true, false});
+  rec.state = core::OperationState::kCancelled;
+  rec.result = core::ImportSetResult{};
+  auto back = DecodeRecord(EncodeRecord(rec));
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_TRUE(std::holds_alternative<core::ImportSetResult>(back->result));
+  EXPECT_TRUE(std::get<core::ImportSetResult>(back->result).entries.empty());
+  EXPECT_TRUE(std::get<core::ImportSetSpec>(back->spec).safety_backup);
+}
+
 }  // namespace
 }  // namespace gpop::store

@@ -7,6 +7,8 @@
 
 #include <fstream>
 #include <set>
+#include <future>
+#include <thread>
 
 #include "service/transfer/folder_tar.h"
 #include "service/transfer/sha256.h"
@@ -169,6 +171,86 @@ TEST_F(UploadStoreTest, ACutUploadResumesFromTheBytesReceivedAndShowsNothingBefo
   ASSERT_TRUE(done.ok()) << done.error().message;
   EXPECT_TRUE(done->published);
   EXPECT_EQ(done->backups.size(), 1u);
+}
+
+// A resume goes on from the offset the store synced and recorded, never from what data.tar
+// merely holds: a gpopd stopped mid-stream can leave bytes in the file that were written but not
+// synced (after a crash they may be zeros or stale blocks, not what the client sent).
+TEST_F(UploadStoreTest, AResumeStartsFromTheSyncedOffsetNotFromTheFileSize) {
+  GPOP_REQUIRE_FIXTURES(fixtures);
+  std::string tar = TarOf(fixtures / "gpmc-backups" / kBackup);
+  core::Result<UploadRecord> created = Create(tar);
+  ASSERT_TRUE(created.ok());
+  const size_t cut = tar.size() / 2;
+  core::Result<UploadRecord> partial = Send(created->id, tar, 0, cut, 4096, /*finish=*/false);
+  ASSERT_TRUE(partial.ok());
+  ASSERT_EQ(partial->received_bytes, static_cast<int64_t>(cut));
+  // What a crash can leave: more bytes in the file than were synced, and not the client's.
+  const fs::path data = options_.dir / created->id / "data.tar";
+  {
+    std::ofstream grow(data, std::ios::binary | std::ios::app);
+    grow << std::string(5000, '\0');
+  }
+  ASSERT_EQ(fs::file_size(data), cut + 5000);
+  Reopen();
+  core::Result<UploadRecord> again = store_->Get("alice", created->id);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->received_bytes, static_cast<int64_t>(cut));
+  // The client resumes there; the stray bytes are dropped and the upload publishes intact.
+  core::Result<UploadRecord> done = Send(created->id, tar, cut, tar.size());
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  EXPECT_TRUE(done->published);
+  EXPECT_EQ(Tree(work_ / "backups" / kBackup), Tree(fixtures / "gpmc-backups" / kBackup));
+}
+
+// Bytes without any synced record (a writer that never finished its first sync) count for
+// nothing: the upload starts again from 0.
+TEST_F(UploadStoreTest, BytesNeverRecordedAsSyncedDoNotCount) {
+  core::Result<UploadRecord> created = Create(std::string(10000, 'x'));
+  ASSERT_TRUE(created.ok());
+  {
+    std::ofstream grow(options_.dir / created->id / "data.tar", std::ios::binary);
+    grow << std::string(6000, 'x');
+  }
+  Reopen();
+  core::Result<UploadRecord> again = store_->Get("alice", created->id);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->received_bytes, 0);
+}
+
+// The publish takes the lock the backend's backups of that location publish under (given by
+// location_lock, by the location's configured name): while someone else holds it, nothing of
+// the upload appears in the location; once it is released, the upload publishes.
+TEST_F(UploadStoreTest, PublishTakesTheLocationsLock) {
+  GPOP_REQUIRE_FIXTURES(fixtures);
+  core::Mutex location_mu;
+  std::promise<void> asked;
+  std::vector<std::string> names;  // written by the publishing thread before `asked`
+  options_.location_lock = [&](const std::string& name) {
+    names.push_back(name);
+    asked.set_value();
+    return &location_mu;
+  };
+  Reopen();
+  std::string tar = TarOf(fixtures / "gpmc-backups" / kBackup);
+  core::Result<UploadRecord> created = Create(tar);
+  ASSERT_TRUE(created.ok());
+  core::Result<UploadRecord> done = core::MakeError(core::Code::kUnknown, "", "not run");
+  location_mu.Lock();  // a backup of the location in its publish
+  std::thread publisher([&] { done = Send(created->id, tar, 0, tar.size()); });
+  asked.get_future().wait();
+  // The upload is checked and staged, and waits for the lock: nothing is in the location.
+  std::vector<std::string> visible;
+  for (const auto& e : fs::directory_iterator(work_ / "backups")) {
+    if (e.path().filename() != ".gpop-staging") visible.push_back(e.path().filename().string());
+  }
+  EXPECT_TRUE(visible.empty()) << visible.front();
+  location_mu.Unlock();
+  publisher.join();
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  EXPECT_TRUE(done->published);
+  EXPECT_EQ(names, std::vector<std::string>{"default"});
+  EXPECT_TRUE(fs::exists(work_ / "backups" / kBackup));
 }
 
 TEST_F(UploadStoreTest, AWrongChecksumIsRefusedWithNothingLeft) {

@@ -59,6 +59,9 @@ class SysvolBackend : public core::Backend {
   static core::Result<std::unique_ptr<SysvolBackend>> Open(const SysvolConfig& config);
 
   std::string name() const override { return "sysvol"; }
+  // The backup locations, with the lock each location's backups publish under (uploads into a
+  // location take the same lock: service/transfer/upload_store.h).
+  const BackupLocations& locations() const { return locations_; }
   core::Status Validate(const core::OperationSpec& spec) const override;
   std::vector<core::ResourceClaim> Claims(const core::OperationSpec& spec) const override;
   core::Outcome Run(const core::RunRequest& request, core::ProgressSink& sink,
