@@ -8,6 +8,7 @@
 #include <set>
 #include <utility>
 
+#include "service/backends/sysvol/format/comments.h"
 #include "service/backends/sysvol/format/report.h"
 #include "service/core/guid.h"
 
@@ -215,10 +216,10 @@ BackupXml MakeBackupXml(const BackupSource& source, const GptTree& tree,
   BackupExtension unknown{kUnknownExtensionGuid, "Unknown Extension", {}};
   if (source.has_gpo_comment) {
     FsObject cmt;
-    cmt.path = "%GPO_FSPATH%\\GPO.cmt";
+    cmt.path = std::string("%GPO_FSPATH%\\") + kGpoCommentFile;
     cmt.source_expanded_path = "\\\\" + source.domain_controller + "\\sysvol\\" + source.domain +
-                               "\\Policies\\" + source.gpo_guid + "\\GPO.cmt";
-    cmt.location = "DomainSysvol\\GPO\\GPO.cmt";
+                               "\\Policies\\" + source.gpo_guid + "\\" + kGpoCommentFile;
+    cmt.location = std::string("DomainSysvol\\GPO\\") + kGpoCommentFile;
     unknown.objects.push_back(std::move(cmt));
   }
   // As GPMC does: the security template belongs to the Security extension only when the GPO

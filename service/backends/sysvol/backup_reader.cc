@@ -2,6 +2,8 @@
 
 #include "service/backends/sysvol/backup_reader.h"
 
+#include <set>
+
 #include "service/backends/sysvol/backup_folder.h"
 #include "service/backends/sysvol/format/format_error.h"
 #include "service/backends/sysvol/format/text_util.h"
@@ -42,21 +44,88 @@ std::string WildcardFolder(const std::string& path) {
   return "";
 }
 
-}  // namespace
-
-bool OpenedBackup::Lists(const TreeEntry& entry) const {
-  if (entry.is_dir) return true;
-  bool any = false;
-  const std::string wanted = "DomainSysvol\\GPO\\" + entry.side + "\\" + entry.Joined('\\');
-  // Every object, nested ones too (a wildcard lists the files it matched as its children).
+// Every object of `xml`, nested ones too (a wildcard lists the files it matched as its
+// children).
+std::vector<const FsObject*> AllObjects(const BackupXml& xml) {
   std::vector<const FsObject*> objects;
-  for (const BackupExtension& ext : backup_xml.extensions) {
+  for (const BackupExtension& ext : xml.extensions) {
     for (const FsObject& o : ext.objects) objects.push_back(&o);
   }
   for (size_t i = 0; i < objects.size(); ++i) {
     for (const FsObject& c : objects[i]->children) objects.push_back(&c);
   }
-  for (const FsObject* object : objects) {
+  return objects;
+}
+
+// Why the backup-relative `location` ("DomainSysvol\GPO\Machine\registry.pol") is not a
+// readable regular file below `folder` (every name matched case-insensitively, no link
+// followed), or nullopt when it is one.
+std::optional<std::string> LocationProblem(const Dir& folder, const std::string& location) {
+  std::vector<std::string> parts;
+  for (std::string& p : internal::Split(location, '\\')) {
+    if (!p.empty()) parts.push_back(std::move(p));
+  }
+  if (parts.empty()) return "is an empty location";
+  for (const std::string& p : parts) {
+    if (!IsSafeName(p) || p.find('/') != std::string::npos) {
+      return "leaves the backup folder (component \"" + p + "\")";
+    }
+  }
+  std::optional<Dir> opened;
+  const Dir* dir = &folder;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    core::Result<std::optional<DirEntry>> found = dir->FindNoCase(parts[i]);
+    if (!found.ok()) return found.error().message;
+    const bool last = i + 1 == parts.size();
+    if (!*found) return last ? "is missing" : "is missing (no folder \"" + parts[i] + "\")";
+    if ((*found)->type == EntryType::kSymlink) {
+      return "is a symbolic link" + std::string(last ? "" : " (\"" + parts[i] + "\")") +
+             "; gpop does not follow links";
+    }
+    if (last) {
+      if ((*found)->type == EntryType::kDirectory) return "is a folder, not a file";
+      if ((*found)->type != EntryType::kFile) return "is not a regular file";
+      if (core::Status s = dir->CheckReadableFile((*found)->name); !s.ok()) {
+        return "cannot be read (" + s.error().message + ")";
+      }
+      return std::nullopt;
+    }
+    if ((*found)->type != EntryType::kDirectory) {
+      return "is missing (\"" + parts[i] + "\" is not a folder)";
+    }
+    core::Result<Dir> sub = dir->OpenSubdir((*found)->name);
+    if (!sub.ok()) return sub.error().message;
+    opened = std::move(*sub);
+    dir = &*opened;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<core::StatusMessage> OpenedBackup::ListedFileProblems() const {
+  std::vector<core::StatusMessage> out;
+  std::set<std::string> seen;  // lower-case locations: one message a file
+  for (const FsObject* o : AllObjects(backup_xml)) {
+    if (o->is_dir || o->location.empty()) continue;
+    if (!seen.insert(internal::AsciiLower(o->location)).second) continue;
+    std::optional<std::string> problem = LocationProblem(folder, o->location);
+    if (!problem) continue;
+    core::StatusMessage m;
+    m.object_path = JoinDisplay(folder.display(), o->location);
+    m.message = "Backup.xml lists " + o->location + " as one of the backup's files, but it " +
+                *problem;
+    m.severity = core::Severity::kError;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+bool OpenedBackup::Lists(const TreeEntry& entry) const {
+  if (entry.is_dir) return true;
+  bool any = false;
+  const std::string wanted = "DomainSysvol\\GPO\\" + entry.side + "\\" + entry.Joined('\\');
+  for (const FsObject* object : AllObjects(backup_xml)) {
     const FsObject& o = *object;
     if (o.is_dir) continue;
     if (o.location.empty()) {

@@ -40,6 +40,12 @@ struct OpenedBackup {
   // (every file GPMC or gpop copies is). A backup that lists no file at all keeps every file.
   bool Lists(const TreeEntry& entry) const;
 
+  // One error message for each file Backup.xml says the backup holds (an FSObjectFile with a
+  // Location, nested ones too) that is not a regular, readable file at that place inside the
+  // backup folder: missing, a folder, a link or special file, unreadable, or a Location that
+  // leaves the folder. Each names the file. Empty: every listed file is there.
+  std::vector<core::StatusMessage> ListedFileProblems() const;
+
   // Info messages for what a publisher left beside GPMC's files: entries of the backup folder
   // other than Backup.xml, bkupInfo.xml, gpreport.xml and DomainSysvol, and `skipped` entries
   // of the settings tree; none of it is ever copied into a GPO.

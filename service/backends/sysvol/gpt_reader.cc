@@ -244,7 +244,7 @@ core::Result<GptSettings> ReadGptSettings(const Dir& gpt) {
   if (core::Status s = ReadSide(gpt, "Machine", true, &out.machine); !s.ok()) return s.error();
   if (core::Status s = ReadSide(gpt, "User", false, &out.user); !s.ok()) return s.error();
   core::Status comment =
-      ReadReportFile(gpt, "GPO.cmt", kMaxCommentBytes, &out.machine.problems,
+      ReadReportFile(gpt, kGpoCommentFile, kMaxCommentBytes, &out.machine.problems,
                      [&](const std::string& bytes, const std::string& display) -> core::Status {
                        core::Result<std::string> text = ParseGpoComment(bytes, display);
                        if (!text.ok()) return text.error();

@@ -345,6 +345,15 @@ core::Result<std::string> Dir::ReadFile(std::string_view name, size_t max_bytes)
   return out;
 }
 
+core::Status Dir::CheckReadableFile(std::string_view name) const {
+  if (core::Status s = CheckName(name, display_); !s.ok()) return s;
+  struct stat st;
+  core::Result<int> fd = OpenRegularFile(fd_, std::string(name), JoinDisplay(display_, name), &st);
+  if (!fd.ok()) return fd.error();
+  FdCloser closer(*fd);
+  return core::Status();
+}
+
 core::Status Dir::WriteFile(std::string_view name, std::string_view bytes, FileSync sync) const {
   return WriteFileFrom(
       name, [bytes](const PieceWriter& write) { return write(bytes); }, sync);
@@ -462,6 +471,13 @@ core::Status Dir::RenameTo(std::string_view name, const Dir& to, std::string_vie
 core::Status Dir::RemoveTree(std::string_view name) const {
   if (core::Status s = CheckName(name, display_); !s.ok()) return s;
   return RemoveTreeAt(fd_, std::string(name), JoinDisplay(display_, name), 0);
+}
+
+core::Result<bool> Dir::RemoveEmptyDir(std::string_view name) const {
+  if (core::Status s = CheckName(name, display_); !s.ok()) return s.error();
+  if (::unlinkat(fd_, std::string(name).c_str(), AT_REMOVEDIR) == 0) return true;
+  if (errno == ENOTEMPTY || errno == EEXIST || errno == ENOENT) return false;
+  return ErrnoError(errno, "rmdir", JoinDisplay(display_, name));
 }
 
 bool Dir::Exists(std::string_view name) const {

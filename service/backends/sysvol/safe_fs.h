@@ -113,6 +113,13 @@ class Dir {
   // FIFOs and devices are refused without being opened for reading (no blocking open).
   core::Result<std::string> ReadFile(std::string_view name, size_t max_bytes) const;
 
+  // CheckReadableFile
+  //
+  // OK when `name` is a regular file this process can open for reading (opened and closed at
+  // once, nothing read); the error ReadFile would give otherwise (a link, folder or special
+  // file: PATH_OUTSIDE_ROOT; missing: NOT_FOUND; no permission: ACCESS_DENIED).
+  core::Status CheckReadableFile(std::string_view name) const;
+
   // WriteFile
   //
   // Creates or replaces `name` with `bytes` (mode 0644) and fsyncs it (with kNow). An existing
@@ -151,6 +158,12 @@ class Dir {
   // Removes `name` and, for a directory, everything below it, never following links. A missing
   // name is fine.
   core::Status RemoveTree(std::string_view name) const;
+
+  // RemoveEmptyDir
+  //
+  // Removes the directory `name` when it is empty (rmdir: atomic, so an entry created in it
+  // concurrently keeps it). True when it was removed; false when it is not empty or missing.
+  core::Result<bool> RemoveEmptyDir(std::string_view name) const;
 
   // Exists
   //

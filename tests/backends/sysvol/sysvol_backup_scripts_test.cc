@@ -10,18 +10,10 @@
 #include "service/backends/sysvol/format/backup_xml.h"
 #include "service/backends/sysvol/format/gpt_ini.h"
 #include "service/backends/sysvol/sysvol_backend.h"
-#include "tests/backends/sysvol/backend_test_util.h"
+#include "tests/backends/sysvol/sysvol_test_fixture.h"
 
-namespace gpop::sysvol {
+namespace gpop::sysvol::testing {
 namespace {
-
-namespace fs = std::filesystem;
-using testing::BackupOf;
-using testing::OpenBackend;
-using testing::ReadFileBytes;
-using testing::RecordingSink;
-using testing::RunOp;
-using testing::Snapshot;
 
 // The fixture backup `dir`'s GPT placed in `store` as a GPO with Backup.xml's container half.
 BackupXml PlaceGpo(const testing::TestStore& store, SysvolBackend& backend, const fs::path& dir) {
@@ -119,4 +111,4 @@ TEST(SysvolBackupScriptsTest, ScriptsExtensionAsGpmcWritesIt) {
 }
 
 }  // namespace
-}  // namespace gpop::sysvol
+}  // namespace gpop::sysvol::testing

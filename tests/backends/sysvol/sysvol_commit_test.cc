@@ -7,30 +7,12 @@
 #include <algorithm>
 #include <thread>
 
-#include "service/backends/sysvol/demo_store.h"
 #include "service/backends/sysvol/format/manifest.h"
 #include "service/backends/sysvol/sysvol_backend.h"
-#include "tests/backends/sysvol/backend_test_util.h"
+#include "tests/backends/sysvol/sysvol_test_fixture.h"
 
-namespace gpop::sysvol {
+namespace gpop::sysvol::testing {
 namespace {
-
-namespace fs = std::filesystem;
-using testing::BackupOf;
-using testing::OpenBackend;
-using testing::ReadFileBytes;
-using testing::RecordingSink;
-using testing::RunOp;
-using testing::Snapshot;
-
-constexpr char kWorkstation[] = "{7C1A5B2E-3D4F-4A8B-9C6D-1E2F3A4B5C6D}";
-
-testing::TestStore DemoStore() {
-  testing::TestStore store = testing::MakeEmptyStore();
-  auto written = WriteDemoStore(store.config.sysvol_dir);
-  EXPECT_TRUE(written.ok());
-  return store;
-}
 
 // The location without its (possibly empty) staging folder.
 std::map<std::string, std::string> Published(const testing::TestStore& store) {
@@ -58,7 +40,7 @@ size_t BackupFolders(const testing::TestStore& store) {
 }
 
 TEST(SysvolCommitTest, CancelAtEveryProgressCallLeavesNothingOrEverything) {
-  testing::TestStore store = DemoStore();
+  TestStore store = MakeDemoStore();
   auto backend = OpenBackend(store.config);
   ASSERT_NE(backend, nullptr);
   // One backup first, so that the manifest exists and must stay byte for byte unchanged.
@@ -105,7 +87,7 @@ TEST(SysvolCommitTest, CancelAtEveryProgressCallLeavesNothingOrEverything) {
 }
 
 TEST(SysvolCommitTest, CancelBeforeStartAndAfterCommit) {
-  testing::TestStore store = DemoStore();
+  TestStore store = MakeDemoStore();
   auto backend = OpenBackend(store.config);
   ASSERT_NE(backend, nullptr);
   core::CancelToken before;
@@ -133,7 +115,7 @@ class SysvolCrashTest : public ::testing::TestWithParam<FaultPoint> {};
 
 TEST_P(SysvolCrashTest, RecoverRollsForwardOrBack) {
   const FaultPoint point = GetParam();
-  testing::TestStore store = DemoStore();
+  TestStore store = MakeDemoStore();
   auto backend = OpenBackend(store.config);
   ASSERT_NE(backend, nullptr);
   RecordingSink sink;
@@ -171,7 +153,7 @@ TEST_P(SysvolCrashTest, RecoverRollsForwardOrBack) {
 
 TEST_P(SysvolCrashTest, StartUpSweepResolvesLeftovers) {
   const FaultPoint point = GetParam();
-  testing::TestStore store = DemoStore();
+  TestStore store = MakeDemoStore();
   auto backend = OpenBackend(store.config);
   ASSERT_NE(backend, nullptr);
   backend->SetFaultHookForTesting([point](FaultPoint p) { return p == point; });
@@ -203,7 +185,7 @@ INSTANTIATE_TEST_SUITE_P(AllFaultPoints, SysvolCrashTest,
                                            FaultPoint::kAfterManifestRename));
 
 TEST(SysvolCommitTest, ConcurrentBackupsToOneLocationKeepEveryManifestEntry) {
-  testing::TestStore store = DemoStore();
+  TestStore store = MakeDemoStore();
   auto backend = OpenBackend(store.config);
   ASSERT_NE(backend, nullptr);
   std::vector<std::thread> threads;
@@ -222,7 +204,7 @@ TEST(SysvolCommitTest, ConcurrentBackupsToOneLocationKeepEveryManifestEntry) {
 }
 
 TEST(SysvolCommitTest, AnOperationIdIsUsedOnce) {
-  testing::TestStore store = DemoStore();
+  TestStore store = MakeDemoStore();
   auto backend = OpenBackend(store.config);
   ASSERT_NE(backend, nullptr);
   RecordingSink sink;
@@ -235,4 +217,4 @@ TEST(SysvolCommitTest, AnOperationIdIsUsedOnce) {
 }
 
 }  // namespace
-}  // namespace gpop::sysvol
+}  // namespace gpop::sysvol::testing

@@ -9,17 +9,10 @@
 
 #include "service/backends/sysvol/ops/import_set.h"
 #include "service/backends/sysvol/sysvol_backend.h"
-#include "tests/backends/sysvol/backend_test_util.h"
+#include "tests/backends/sysvol/sysvol_test_fixture.h"
 
-namespace gpop::sysvol {
+namespace gpop::sysvol::testing {
 namespace {
-
-namespace fs = std::filesystem;
-using testing::OpenBackend;
-using testing::ReadFileBytes;
-using testing::RunOp;
-using testing::Snapshot;
-using testing::TestStore;
 
 // One fixture backup set: the backup folders a publisher ships together.
 struct FixtureSet {
@@ -350,4 +343,4 @@ TEST(SysvolImportSetTest, RecoverAfterARestartListsWhatWasImported) {
 }
 
 }  // namespace
-}  // namespace gpop::sysvol
+}  // namespace gpop::sysvol::testing

@@ -6,24 +6,13 @@
 
 #include <gtest/gtest.h>
 
-#include "service/backends/sysvol/demo_store.h"
 #include "service/backends/sysvol/format/manifest.h"
 #include "service/backends/sysvol/sysvol_backend.h"
-#include "tests/backends/sysvol/backend_test_util.h"
+#include "tests/backends/sysvol/sysvol_test_fixture.h"
 
-namespace gpop::sysvol {
+namespace gpop::sysvol::testing {
 namespace {
 
-namespace fs = std::filesystem;
-using testing::BackupOf;
-using testing::OpenBackend;
-using testing::ReadFileBytes;
-using testing::RecordingSink;
-using testing::RunOp;
-using testing::Snapshot;
-
-constexpr char kServer[] = "{2F8E4D6C-9B1A-4E3F-8D7C-6B5A4F3E2D1C}";
-constexpr char kWorkstation[] = "{7C1A5B2E-3D4F-4A8B-9C6D-1E2F3A4B5C6D}";
 
 struct Case {
   FaultPoint point;
@@ -36,15 +25,8 @@ std::string Name(const ::testing::TestParamInfo<Case>& info) {
          (info.param.lasting ? "Lasting" : "Passing");
 }
 
-class SysvolIoFaultTest : public ::testing::TestWithParam<Case> {
+class SysvolIoFaultTest : public BackendTest<::testing::TestWithParam<Case>> {
  protected:
-  void SetUp() override {
-    store_ = testing::MakeEmptyStore();
-    ASSERT_TRUE(WriteDemoStore(store_.config.sysvol_dir).ok());
-    backend_ = OpenBackend(store_.config);
-    ASSERT_NE(backend_, nullptr);
-  }
-
   // Arms the I/O hook of `backend_` for the case; returns how often it fired.
   std::shared_ptr<int> Arm() {
     auto fired = std::make_shared<int>(0);
@@ -67,9 +49,6 @@ class SysvolIoFaultTest : public ::testing::TestWithParam<Case> {
     }
     return n;
   }
-
-  testing::TestStore store_;
-  std::unique_ptr<SysvolBackend> backend_;
 };
 
 TEST_P(SysvolIoFaultTest, ImportIsAppliedAndRecoveryAgrees) {
@@ -78,7 +57,7 @@ TEST_P(SysvolIoFaultTest, ImportIsAppliedAndRecoveryAgrees) {
   ASSERT_FALSE(backup.error);
   const auto want = Snapshot(store_.policies() / kServer / "Machine");
   core::ImportSpec spec;
-  spec.backup.backup_id = std::get<core::BackupInfo>(backup.result).backup_id;
+  spec.backup.backup_id = BackupIdOf(backup);
   spec.target.guid = kWorkstation;
   spec.safety_backup = false;
   auto fired = Arm();
@@ -153,4 +132,4 @@ INSTANTIATE_TEST_SUITE_P(PastTheCommitPoint, SysvolIoFaultTest,
                          Name);
 
 }  // namespace
-}  // namespace gpop::sysvol
+}  // namespace gpop::sysvol::testing

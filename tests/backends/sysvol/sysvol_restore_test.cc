@@ -6,35 +6,16 @@
 #include <gtest/gtest.h>
 
 #include "service/backends/sysvol/admx_cache.h"
-#include "service/backends/sysvol/demo_store.h"
 #include "service/backends/sysvol/format/gpt_ini.h"
 #include "service/backends/sysvol/gpt_reader.h"
 #include "service/backends/sysvol/ops/dry_run.h"
 #include "service/backends/sysvol/sysvol_backend.h"
 #include "service/core/guid.h"
-#include "tests/backends/sysvol/backend_test_util.h"
+#include "tests/backends/sysvol/sysvol_test_fixture.h"
 
-namespace gpop::sysvol {
+namespace gpop::sysvol::testing {
 namespace {
 
-namespace fs = std::filesystem;
-using testing::BackupOf;
-using testing::OpenBackend;
-using testing::ReadFileBytes;
-using testing::RecordingSink;
-using testing::RunOp;
-using testing::Snapshot;
-using testing::TestStore;
-using testing::WriteBytes;
-
-constexpr char kServer[] = "{2F8E4D6C-9B1A-4E3F-8D7C-6B5A4F3E2D1C}";       // "Server Hardening"
-constexpr char kWorkstation[] = "{7C1A5B2E-3D4F-4A8B-9C6D-1E2F3A4B5C6D}";  // demo store GPO
-
-TestStore Demo() {
-  TestStore s = testing::MakeEmptyStore();
-  EXPECT_TRUE(WriteDemoStore(s.config.sysvol_dir).ok());
-  return s;
-}
 
 // The settings of a GPT: Machine/, User/ and GPO.cmt (GPT.INI follows the version rules).
 std::map<std::string, std::string> Settings(const fs::path& gpt) {
@@ -50,32 +31,6 @@ uint32_t GptIniVersion(const fs::path& gpt) {
   auto ini = ParseGptIni(ReadFileBytes(gpt / "GPT.INI"), "GPT.INI");
   EXPECT_TRUE(ini.ok());
   return ini.ok() ? ini->version : 0;
-}
-
-core::Outcome Backup(SysvolBackend& backend, const std::string& guid) {
-  RecordingSink sink;
-  return RunOp(backend, BackupOf(guid), sink);
-}
-
-std::string BackupId(const core::Outcome& out) {
-  return std::get<core::BackupInfo>(out.result).backup_id;
-}
-
-core::RestoreSpec RestoreOf(const std::string& backup_id, bool safety = true) {
-  core::RestoreSpec spec;
-  spec.backup.backup_id = backup_id;
-  spec.safety_backup = safety;
-  return spec;
-}
-
-core::ImportSpec ImportInto(const std::string& backup_id, const std::string& name,
-                            bool safety = true) {
-  core::ImportSpec spec;
-  spec.backup.backup_id = backup_id;
-  spec.target.display_name = name;
-  spec.create_if_needed = true;
-  spec.safety_backup = safety;
-  return spec;
 }
 
 // Every Windows-made backup folder of the fixtures: gpmc-backups/{ID} and hardenad/*/{ID}.
@@ -95,14 +50,6 @@ std::vector<fs::path> AllFixtureBackups(const fs::path& fixtures) {
   return out;
 }
 
-void CopyInto(const fs::path& from, const fs::path& to) {
-  fs::copy(from, to, fs::copy_options::recursive);
-  for (auto& e : fs::recursive_directory_iterator(to)) {
-    fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add);
-  }
-  fs::permissions(to, fs::perms::owner_all, fs::perm_options::add);
-}
-
 TEST(SysvolRestoreTest, EveryFixtureBackupImportsIntoANewGpo) {
   GPOP_REQUIRE_FIXTURES(fixtures);
   TestStore s = testing::MakeEmptyStore();
@@ -112,7 +59,7 @@ TEST(SysvolRestoreTest, EveryFixtureBackupImportsIntoANewGpo) {
   int n = 0;
   for (const fs::path& dir : backups) {
     SCOPED_TRACE(dir.string());
-    CopyInto(dir, s.location() / dir.filename());
+    CopyWritable(dir, s.location() / dir.filename());
     RecordingSink sink;
     const std::string name = "Imported " + std::to_string(++n);
     core::Outcome out = RunOp(*backend, ImportInto(dir.filename().string(), name), sink);
@@ -152,12 +99,12 @@ TEST(SysvolRestoreTest, EveryFixtureBackupImportsIntoANewGpo) {
 }
 
 TEST(SysvolRestoreTest, BackupChangeRestoreGivesTheSettingsBackAndVersionsForward) {
-  TestStore s = Demo();
+  TestStore s = MakeDemoStore();
   auto backend = OpenBackend(s.config);
   const fs::path gpt = s.policies() / kServer;
   WriteBytes(gpt / "GPO.cmt", "comment");
   const auto original = Settings(gpt);
-  core::Outcome backup = Backup(*backend, kServer);
+  core::Outcome backup = BackupGpo(*backend, kServer);
   ASSERT_FALSE(backup.error) << backup.error->message;
   const uint32_t before_version = GptIniVersion(gpt);
 
@@ -172,7 +119,7 @@ TEST(SysvolRestoreTest, BackupChangeRestoreGivesTheSettingsBackAndVersionsForwar
   ASSERT_NE(changed, original);
 
   RecordingSink sink;
-  core::Outcome out = RunOp(*backend, RestoreOf(BackupId(backup)), sink);
+  core::Outcome out = RunOp(*backend, RestoreOf(BackupIdOf(backup)), sink);
   ASSERT_FALSE(out.error) << out.error->message;
   EXPECT_EQ(out.effects, core::Effects::kApplied);
   EXPECT_EQ(Settings(gpt), original);
@@ -199,23 +146,23 @@ TEST(SysvolRestoreTest, BackupChangeRestoreGivesTheSettingsBackAndVersionsForwar
 }
 
 TEST(SysvolRestoreTest, RestoreRecreatesADeletedGpo) {
-  TestStore s = Demo();
+  TestStore s = MakeDemoStore();
   auto backend = OpenBackend(s.config);
   const auto original = Settings(s.policies() / kServer);
-  core::Outcome backup = Backup(*backend, kServer);
+  core::Outcome backup = BackupGpo(*backend, kServer);
   ASSERT_FALSE(backup.error);
   fs::remove_all(s.policies() / kServer);
   RecordingSink sink;
-  core::Outcome out = RunOp(*backend, RestoreOf(BackupId(backup)), sink);
+  core::Outcome out = RunOp(*backend, RestoreOf(BackupIdOf(backup)), sink);
   ASSERT_FALSE(out.error) << out.error->message;
   EXPECT_EQ(Settings(s.policies() / kServer), original);
   EXPECT_EQ(std::get<core::GpoInfo>(out.result).display_name, "Server Hardening");
 }
 
 TEST(SysvolRestoreTest, RestoreOfAnotherDomainsBackupPointsToImport) {
-  TestStore s = Demo();
+  TestStore s = MakeDemoStore();
   auto backend = OpenBackend(s.config);
-  core::Outcome backup = Backup(*backend, kServer);
+  core::Outcome backup = BackupGpo(*backend, kServer);
   ASSERT_FALSE(backup.error);
   SysvolConfig other = s.config;
   other.domain = "elsewhere.test";
@@ -223,7 +170,7 @@ TEST(SysvolRestoreTest, RestoreOfAnotherDomainsBackupPointsToImport) {
   auto elsewhere = OpenBackend(other);
   auto before = Snapshot(s.policies());
   RecordingSink sink;
-  core::Outcome out = RunOp(*elsewhere, RestoreOf(BackupId(backup)), sink);
+  core::Outcome out = RunOp(*elsewhere, RestoreOf(BackupIdOf(backup)), sink);
   ASSERT_TRUE(out.error);
   EXPECT_EQ(out.error->code, core::Code::kFailedPrecondition);
   EXPECT_NE(out.error->message.find("import"), std::string::npos) << out.error->message;
@@ -232,13 +179,13 @@ TEST(SysvolRestoreTest, RestoreOfAnotherDomainsBackupPointsToImport) {
 }
 
 TEST(SysvolRestoreTest, ImportIntoAnExistingGpoKeepsItsIdentity) {
-  TestStore s = Demo();
+  TestStore s = MakeDemoStore();
   auto backend = OpenBackend(s.config);
-  core::Outcome backup = Backup(*backend, kServer);
+  core::Outcome backup = BackupGpo(*backend, kServer);
   ASSERT_FALSE(backup.error);
   const auto want = Settings(s.policies() / kServer);
   core::ImportSpec spec;
-  spec.backup.backup_id = BackupId(backup);
+  spec.backup.backup_id = BackupIdOf(backup);
   spec.target.guid = kWorkstation;
   RecordingSink sink;
   core::Outcome out = RunOp(*backend, spec, sink);
@@ -256,7 +203,7 @@ TEST(SysvolRestoreTest, ImportIntoAnExistingGpoKeepsItsIdentity) {
 }
 
 TEST(SysvolRestoreTest, CopyMakesANewGpoWithTheSameSettings) {
-  TestStore s = Demo();
+  TestStore s = MakeDemoStore();
   auto backend = OpenBackend(s.config);
   core::CopySpec spec;
   spec.source.guid = kServer;
@@ -273,7 +220,7 @@ TEST(SysvolRestoreTest, CopyMakesANewGpoWithTheSameSettings) {
 }
 
 TEST(SysvolRestoreTest, ReadOnlyStoreRefusesWrites) {
-  TestStore s = Demo();
+  TestStore s = MakeDemoStore();
   s.config.read_only = true;
   auto backend = OpenBackend(s.config);
   core::Status v = backend->Validate(RestoreOf(core::NewGuid()));
@@ -282,21 +229,20 @@ TEST(SysvolRestoreTest, ReadOnlyStoreRefusesWrites) {
 }
 
 TEST(SysvolRestoreTest, DryRunChangesNothingAndPredictsExactlyTheRealChange) {
-  TestStore s = Demo();
+  TestStore s = MakeDemoStore();
   auto backend = OpenBackend(s.config);
-  core::Outcome backup = Backup(*backend, kServer);
+  core::Outcome backup = BackupGpo(*backend, kServer);
   ASSERT_FALSE(backup.error);
-  fs::create_directories(s.policies() / ".gpop-staging");
   const auto before = Snapshot(s.config.sysvol_dir);
   const auto backups_before = Snapshot(s.location());
   auto gpos_before = backend->ListGpos();
   ASSERT_TRUE(gpos_before.ok());
   // The state before, kept to compare with after the real run.
   const fs::path kept = s.root / "kept";
-  CopyInto(s.policies() / kWorkstation, kept);
+  CopyWritable(s.policies() / kWorkstation, kept);
 
   core::ImportSpec spec;
-  spec.backup.backup_id = BackupId(backup);
+  spec.backup.backup_id = BackupIdOf(backup);
   spec.target.guid = kWorkstation;
   spec.dry_run = true;
   RecordingSink sink;
@@ -344,14 +290,14 @@ class SysvolRestoreCrashTest : public ::testing::TestWithParam<FaultPoint> {};
 
 TEST_P(SysvolRestoreCrashTest, CrashLeavesOldOrNewNeverHalf) {
   const FaultPoint point = GetParam();
-  TestStore s = Demo();
+  TestStore s = MakeDemoStore();
   auto backend = OpenBackend(s.config);
-  core::Outcome backup = Backup(*backend, kServer);
+  core::Outcome backup = BackupGpo(*backend, kServer);
   ASSERT_FALSE(backup.error);
   const auto want = Settings(s.policies() / kServer);
   const auto old = Settings(s.policies() / kWorkstation);
   core::ImportSpec spec;
-  spec.backup.backup_id = BackupId(backup);
+  spec.backup.backup_id = BackupIdOf(backup);
   spec.target.guid = kWorkstation;
   spec.safety_backup = false;  // the safety backup's own crashes are the backup tests'
   backend->SetFaultHookForTesting([point](FaultPoint p) { return p == point; });
@@ -375,7 +321,7 @@ TEST_P(SysvolRestoreCrashTest, CrashLeavesOldOrNewNeverHalf) {
     EXPECT_EQ(Settings(s.policies() / kWorkstation), want);
     EXPECT_EQ(std::get<core::GpoInfo>(recovered->result).guid, kWorkstation);
   }
-  EXPECT_TRUE(fs::is_empty(s.policies() / ".gpop-staging"));
+  EXPECT_FALSE(fs::exists(s.policies() / ".gpop-staging"));  // nothing left behind
 }
 
 INSTANTIATE_TEST_SUITE_P(AllFaultPoints, SysvolRestoreCrashTest,
@@ -385,9 +331,9 @@ INSTANTIATE_TEST_SUITE_P(AllFaultPoints, SysvolRestoreCrashTest,
                                            FaultPoint::kAfterManifestRename));
 
 TEST(SysvolRestoreTest, CancelAtEveryMomentLeavesNoneOrApplied) {
-  TestStore s = Demo();
+  TestStore s = MakeDemoStore();
   auto backend = OpenBackend(s.config);
-  core::Outcome backup = Backup(*backend, kServer);
+  core::Outcome backup = BackupGpo(*backend, kServer);
   ASSERT_FALSE(backup.error);
   const auto want = Settings(s.policies() / kServer);
   for (int k = 1; k < 40; ++k) {
@@ -396,7 +342,7 @@ TEST(SysvolRestoreTest, CancelAtEveryMomentLeavesNoneOrApplied) {
     core::CancelToken token;
     RecordingSink sink(&token, k);
     core::ImportSpec spec;
-    spec.backup.backup_id = BackupId(backup);
+    spec.backup.backup_id = BackupIdOf(backup);
     spec.target.guid = kWorkstation;
     core::Outcome out = RunOp(*backend, spec, sink, &token);
     if (out.error) {
@@ -408,9 +354,9 @@ TEST(SysvolRestoreTest, CancelAtEveryMomentLeavesNoneOrApplied) {
       EXPECT_EQ(Settings(s.policies() / kWorkstation), want);
       if (static_cast<int>(sink.progress.size()) < k) break;  // finished before the cancel
     }
-    EXPECT_TRUE(fs::is_empty(s.policies() / ".gpop-staging"));
+    EXPECT_FALSE(fs::exists(s.policies() / ".gpop-staging"));  // nothing left behind
   }
 }
 
 }  // namespace
-}  // namespace gpop::sysvol
+}  // namespace gpop::sysvol::testing

@@ -131,7 +131,6 @@ TEST_F(SysvolSddlMigrationTest, DryRunPredictsTheRewrittenDescriptors) {
   spec.migration_table = "move";
   spec.migration_table_only = true;
   spec.dry_run = true;
-  fs::create_directories(store_.policies() / ".gpop-staging");  // the staging root stays
   const auto before = Snapshot(store_.config.sysvol_dir);
   RecordingSink sink;
   core::Outcome out = Run(spec, sink);

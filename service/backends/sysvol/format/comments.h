@@ -20,6 +20,10 @@ namespace gpop::sysvol {
 
 inline constexpr size_t kMaxCommentBytes = 1u << 20;
 
+// The GPO's own comment file at the GPT's root (and at DomainSysvol/GPO of a backup); SYSVOL's
+// case may differ, so it is looked up case-insensitively and written in this case.
+inline constexpr char kGpoCommentFile[] = "GPO.cmt";
+
 // ParseGpoComment
 //
 // The text of GPO.cmt (see DecodeWindowsText for encodings), without trailing line ends.

@@ -8,6 +8,7 @@
 
 #include "service/backends/sysvol/backup_folder.h"
 #include "service/backends/sysvol/format/backup_inst.h"
+#include "service/backends/sysvol/format/comments.h"
 #include "service/backends/sysvol/format/report_xml.h"
 #include "service/backends/sysvol/gpt_copy.h"
 #include "service/backends/sysvol/gpt_reader.h"
@@ -21,7 +22,6 @@ namespace gpop::sysvol {
 namespace {
 
 // The GPO's own comment, kept beside Machine/ and User/ as GPMC keeps it.
-constexpr char kGpoCommentFile[] = "GPO.cmt";
 
 // Retries of a publish that failed past the commit point (an I/O error on a fsync, the DONE
 // mark, the manifest), in recovery mode.
@@ -72,9 +72,6 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
 
   core::Result<Dir> loc = BackupLocations::Open(*location, /*create=*/true);
   if (!loc.ok()) return Failed(loc.error());
-  core::Result<Dir> staging_root = loc->MakeSubdir(kStagingFolder);
-  if (!staging_root.ok()) return Failed(staging_root.error());
-
   const auto now = std::chrono::system_clock::now();
   Intent intent;
   intent.operation_id = operation_id;
@@ -97,8 +94,10 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
     return Failed(std::move(error));
   };
 
-  core::Result<Dir> staging = staging_root->MakeSubdir(intent.staging);
-  if (!staging.ok()) return abort(staging.error());
+  core::Result<StagingDirs> dirs = MakeStagingFolder(*loc, intent.staging);
+  if (!dirs.ok()) return abort(dirs.error());
+  const Dir* const staging_root = &dirs->area;
+  const Dir* const staging = &dirs->folder;
   core::Result<Dir> backup_dir = staging->MakeSubdir(backup_id);
   if (!backup_dir.ok()) return abort(backup_dir.error());
   core::Result<Dir> domain_sysvol = backup_dir->MakeSubdir("DomainSysvol");
@@ -227,7 +226,7 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   if (core::Status s = staging->WriteFile(kManifestFile, WriteManifest(manifest)); !s.ok()) {
     return abort(s.error());
   }
-  for (const Dir* d : {&*staging, &*staging_root}) {
+  for (const Dir* d : {staging, staging_root}) {
     if (core::Status s = d->Sync(); !s.ok()) return abort(s.error());
   }
   progress.Advance(1);

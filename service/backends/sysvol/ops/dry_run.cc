@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "service/backends/sysvol/format/comments.h"
 #include "service/backends/sysvol/format/report_xml.h"
 #include "service/backends/sysvol/format/safe_xml.h"
 #include "service/backends/sysvol/format/text_util.h"
@@ -137,7 +138,6 @@ core::Result<std::string> ReadTreeFile(const Dir& gpt, const GptTree& tree, cons
   return (*dir)->ReadFile(e.components.back(), static_cast<size_t>(e.size) + 1);
 }
 
-constexpr char kGpoCommentFile[] = "GPO.cmt";
 
 // The bytes of the GPT's GPO.cmt (any case); nullopt: none.
 core::Result<std::optional<std::string>> GpoCommentBytes(const Dir& gpt) {

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "service/backends/sysvol/backup_folder.h"
+#include "service/backends/sysvol/format/comments.h"
 #include "service/backends/sysvol/format/gpt_ini.h"
 #include "service/backends/sysvol/format/report_html.h"
 #include "service/backends/sysvol/format/text_util.h"
@@ -20,7 +21,6 @@
 namespace gpop::sysvol {
 namespace {
 
-constexpr char kGpoCommentFile[] = "GPO.cmt";
 constexpr int kPublishRetries = 2;
 
 }  // namespace
@@ -42,9 +42,6 @@ core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_i
                        core::CancelToken& cancel) {
   core::Result<Dir> policies = ctx.store.OpenPolicies();
   if (!policies.ok()) return Failed(policies.error());
-  core::Result<Dir> staging_root = policies->MakeSubdir(kStagingFolder);
-  if (!staging_root.ok()) return Failed(staging_root.error());
-
   Intent intent;
   intent.operation_id = operation_id;
   intent.kind = kIntentGpoWrite;
@@ -60,8 +57,10 @@ core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_i
     return Failed(std::move(error));
   };
 
-  core::Result<Dir> staging = staging_root->MakeSubdir(intent.staging);
-  if (!staging.ok()) return abort(staging.error());
+  core::Result<StagingDirs> dirs = MakeStagingFolder(*policies, intent.staging);
+  if (!dirs.ok()) return abort(dirs.error());
+  const Dir* const staging_root = &dirs->area;
+  const Dir* const staging = &dirs->folder;
   core::Result<Dir> gpt = staging->MakeSubdir(kStagedNewGpt);
   if (!gpt.ok()) return abort(gpt.error());
 
@@ -105,7 +104,7 @@ core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_i
     return abort(s.error());
   }
   progress.Advance(1);
-  for (const Dir* d : {&*gpt, &*staging, &*staging_root}) {
+  for (const Dir* d : {static_cast<const Dir*>(&*gpt), staging, staging_root}) {
     if (core::Status s = d->Sync(); !s.ok()) return abort(s.error());
   }
   progress.Advance(1);

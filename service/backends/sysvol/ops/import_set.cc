@@ -9,6 +9,7 @@
 #include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/ops/import.h"
 #include "service/backends/sysvol/ops/op_util.h"
+#include "service/backends/sysvol/ops/restore.h"
 #include "service/backends/sysvol/txn/recovery.h"
 
 namespace gpop::sysvol {
@@ -120,6 +121,38 @@ core::Outcome RunImportSet(const BackendContext& ctx, const std::string& operati
     entry.backup_id = import.backup.backup_id;
     entry.display_name = import.target.display_name;
     result.entries.push_back(std::move(entry));
+  }
+
+  // Every backup must hold every file it lists before any GPO of the set is written: an
+  // incomplete one refuses the whole set, effects NONE.
+  std::optional<core::Error> incomplete;
+  size_t incomplete_count = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const core::ImportSpec& import = (*imports)[i];
+    core::Result<OpenedBackup> backup =
+        OpenBackup(ctx.locations, import.backup, "import_set.backup_ids[" + std::to_string(i) + "]");
+    if (!backup.ok()) return Failed(backup.error());
+    MemberSink member_sink(sink, i, count, Label(i, count, import));
+    if (core::Status s = CheckBackupComplete(*backup, member_sink); !s.ok()) {
+      result.entries[i].outcome = core::ImportSetOutcome::kFailed;
+      result.entries[i].error = s.error();
+      if (!incomplete) incomplete = s.error();
+      ++incomplete_count;
+    }
+  }
+  if (incomplete) {
+    for (core::ImportSetEntry& entry : result.entries) {
+      if (entry.error) continue;
+      entry.error = core::MakeError(core::Code::kFailedPrecondition, core::reason::kCorruptFile,
+                                    "not started: another backup of the set is incomplete");
+    }
+    core::Error error = *incomplete;
+    error.message = "import set refused: " + std::to_string(incomplete_count) + " of " +
+                    std::to_string(count) + " backups are incomplete; no GPO was written; first: " +
+                    error.message;
+    core::Outcome outcome = Failed(std::move(error));
+    outcome.result = std::move(result);
+    return outcome;
   }
 
   for (size_t i = 0; i < count && !cancel.cancel_requested(); ++i) {

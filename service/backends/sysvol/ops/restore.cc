@@ -25,8 +25,23 @@ int64_t ToMs(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
+core::Status CheckBackupComplete(const OpenedBackup& backup, core::ProgressSink& sink) {
+  std::vector<core::StatusMessage> problems = backup.ListedFileProblems();
+  if (problems.empty()) return core::Status();
+  const std::string first = problems.front().object_path;
+  const size_t count = problems.size();
+  sink.Messages(std::move(problems), std::nullopt);
+  return core::MakeError(
+      core::Code::kFailedPrecondition, core::reason::kCorruptFile,
+      "backup " + backup.backup_id + " is incomplete: " + std::to_string(count) +
+          " file(s) its Backup.xml lists are not in the backup folder as readable files (first: " +
+          first + "; see the status messages); nothing was written",
+      {{"backup_id", backup.backup_id}, {"path", first}});
+}
+
 core::Result<BackupSettings> SettingsTreeOf(const OpenedBackup& backup, core::ProgressSink& sink) {
   BackupSettings out;
+  if (core::Status s = CheckBackupComplete(backup, sink); !s.ok()) return s.error();
   if (!backup.gpt) {
     std::vector<core::StatusMessage> stray = backup.StrayFileMessages({});
     if (!stray.empty()) sink.Messages(stray, std::nullopt);

@@ -21,9 +21,18 @@ core::Outcome RunRestore(const BackendContext& ctx, const std::string& operation
                          const core::RestoreSpec& spec, core::ProgressSink& sink,
                          core::CancelToken& cancel);
 
+// CheckBackupComplete
+//
+// FAILED_PRECONDITION / CORRUPT_FILE, with one error message to `sink` naming each file, when a
+// file Backup.xml lists is not a readable regular file in the backup folder
+// (OpenedBackup::ListedFileProblems); OK otherwise. Restore and import (also inside an import
+// set) call it before they write anything.
+core::Status CheckBackupComplete(const OpenedBackup& backup, core::ProgressSink& sink);
+
 // SettingsTreeOf
 //
-// The settings tree of a backup (empty when it has none), its badly named entries refused
+// The settings tree of a backup (empty when it has none), refused as CheckBackupComplete
+// refuses an incomplete backup, its badly named entries refused
 // (error messages to `sink`), its stray files reported to `sink` and left out by `skip`.
 struct BackupSettings {
   GptTree tree;

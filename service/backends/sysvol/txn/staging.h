@@ -16,14 +16,32 @@ namespace gpop::sysvol {
 // "op-<guid without braces>": the staging folder of one operation.
 std::string NewStagingName();
 
+// StagingDirs
+//
+// An operation's staging folder and the staging area (`root`/.gpop-staging) holding it.
+struct StagingDirs {
+  Dir area;
+  Dir folder;
+};
+
+// MakeStagingFolder
+//
+// Creates `root`/.gpop-staging/`staging` (and the area when missing) and opens both. An area
+// that a concurrent RemoveStaging removes between the two steps (it was empty) is created
+// again.
+core::Result<StagingDirs> MakeStagingFolder(const Dir& root, const std::string& staging);
+
 // RemoveStaging
 //
-// Removes `root`/.gpop-staging/`staging` (missing is fine) and fsyncs the staging area.
+// Removes `root`/.gpop-staging/`staging` (missing is fine), then the staging area itself when
+// no other operation's folder is left in it, so that an operation that publishes nothing (a
+// dry run, a cancel, a failure) leaves the tree as it found it; fsyncs what changed.
 core::Status RemoveStaging(const Dir& root, const std::string& staging);
 
 // RemoveAllStaging
 //
-// Removes every staging folder of `root` (at start-up, when no open intent owns one).
+// Removes every staging folder of `root` and the staging area (at start-up, when no open intent
+// owns one).
 core::Status RemoveAllStaging(const Dir& root);
 
 }  // namespace gpop::sysvol
