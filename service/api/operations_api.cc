@@ -61,6 +61,23 @@ OperationScope OperationsApi::StartScope(const engine::StartRequest& start,
       }
     }
   }
+  // An import set imports each backup into the GPO named as the backup's GPO (created when
+  // none is): its targets are those display names (resolved to GUIDs below when they exist),
+  // so that the grants and the default-domain rule apply to each as to one import.
+  if (const auto* set = std::get_if<core::ImportSetSpec>(&start.spec)) {
+    core::Backend::BackupQuery query;
+    query.location = set->location;
+    core::Result<std::vector<core::BackupInfo>> backups = backend_->ListBackups(query);
+    if (backups.ok()) {
+      for (const std::string& id : set->backup_ids) {
+        for (const core::BackupInfo& info : *backups) {
+          if (SameGuid(info.backup_id, id)) {
+            scope.gpos.push_back(core::GpoRef{"", info.gpo_display_name});
+          }
+        }
+      }
+    }
+  }
   // Name every GPO both ways when the backend knows it, so that GUID grants match operations
   // naming a GPO by display name and the other way round. An unknown GPO keeps only the form
   // the request gave (it fails closed against grants of the other form).

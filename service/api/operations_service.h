@@ -1,14 +1,12 @@
-// The gRPC services of gpopd: gpop.v1.GroupPolicyOperations (a transport over
-// operations_api.h) and google.longrunning.Operations, both over one engine::Engine, with the
-// callback API. Statuses are mapped in one place (status_mapping.h); no handler blocks a gRPC
-// thread.
+// gpop.v1.GroupPolicyOperations over gRPC: a transport over operations_api.h, with the
+// callback API (google.longrunning.Operations over the same operations: lro_service.h).
+// Statuses are mapped in one place (status_mapping.h); no handler blocks a gRPC thread.
 
 #ifndef GPOP_SERVICE_API_OPERATIONS_SERVICE_H_
 #define GPOP_SERVICE_API_OPERATIONS_SERVICE_H_
 
 #include <chrono>
 
-#include "google/longrunning/operations.grpc.pb.h"
 #include "gpop/v1/operations.grpc.pb.h"
 #include "service/api/auth/authenticator.h"
 #include "service/api/blocking_pool.h"
@@ -92,44 +90,6 @@ class OperationsService final : public RawGroupPolicyOperations {
   // Work that may block, off gRPC's callback threads; the pools outlive every call (server.h).
   BlockingPool durable_{8};   // Start and Cancel wait for a group commit
   BlockingPool listings_{2};  // ListGpos / ListBackups read the GPO store
-};
-
-// LroService
-//
-// google.longrunning.Operations over the same operations: names "operations/<id>", metadata
-// Any(gpop.v1.Operation), response Any(gpop.v1.OperationResult), error the operation's
-// google.rpc.Status. WaitOperation waits on a status cursor, without blocking a thread, until
-// the operation is done, the request's timeout (capped by ServiceOptions::max_wait) passes, or
-// the call is cancelled. Every call is authenticated and authorized as its gpop.v1 counterpart
-// (through `api`). Thread-safe; `api` and `clock` must outlive it.
-class LroService final : public google::longrunning::Operations::CallbackService {
- public:
-  LroService(OperationsApi* api, CallAuthentication auth, engine::Clock* clock);
-
-  grpc::ServerUnaryReactor* ListOperations(
-      grpc::CallbackServerContext* context,
-      const google::longrunning::ListOperationsRequest* request,
-      google::longrunning::ListOperationsResponse* response) override;
-  grpc::ServerUnaryReactor* GetOperation(grpc::CallbackServerContext* context,
-                                         const google::longrunning::GetOperationRequest* request,
-                                         google::longrunning::Operation* response) override;
-  grpc::ServerUnaryReactor* DeleteOperation(
-      grpc::CallbackServerContext* context,
-      const google::longrunning::DeleteOperationRequest* request,
-      google::protobuf::Empty* response) override;
-  grpc::ServerUnaryReactor* CancelOperation(
-      grpc::CallbackServerContext* context,
-      const google::longrunning::CancelOperationRequest* request,
-      google::protobuf::Empty* response) override;
-  grpc::ServerUnaryReactor* WaitOperation(grpc::CallbackServerContext* context,
-                                          const google::longrunning::WaitOperationRequest* request,
-                                          google::longrunning::Operation* response) override;
-
- private:
-  OperationsApi* const api_;
-  const CallAuthentication auth_;
-  engine::Clock* const clock_;
-  BlockingPool blocking_{2};  // Cancel and Delete, off gRPC's callback threads
 };
 
 }  // namespace gpop::api

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "service/api/audit_service.h"
 #include "service/api/auth/local_authenticator.h"
+#include "service/api/lro_service.h"
 #include "service/api/operations_service.h"
 #include "service/api/tls.h"
 #include "service/api/unix_peers.h"

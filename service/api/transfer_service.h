@@ -11,15 +11,20 @@
 //
 // The handlers use gRPC's synchronous API: each call reads or writes files for as long as its
 // stream lasts, on a thread of gRPC's synchronous pool, never on the callback threads that the
-// other services' reactors use.
+// other services' reactors use. Every method is registered raw (raw_calls.h' RawSyncService):
+// a request, or any message of an upload stream, whose bytes do not parse is INVALID_ARGUMENT
+// with gpop's ErrorInfo (reason MALFORMED_REQUEST), after the caller is authenticated.
 #ifndef GPOP_SERVICE_API_TRANSFER_SERVICE_H_
 #define GPOP_SERVICE_API_TRANSFER_SERVICE_H_
 
 #include <filesystem>
+#include <map>
+#include <string>
 
 #include "gpop/v1/transfer.grpc.pb.h"
 #include "service/api/operations_api.h"
 #include "service/api/operations_service.h"
+#include "service/api/raw_calls.h"
 #include "service/transfer/upload_store.h"
 
 namespace gpop::api {
@@ -31,29 +36,35 @@ inline constexpr size_t kTransferChunkBytes = 1 << 20;
 //
 // Thread-safe. `api`, the authentication's parts and `uploads` must outlive it; `scratch` is a
 // folder for prepared downloads (created when missing).
-class TransferService final : public v1::BackupTransfer::Service {
+class TransferService final : public RawSyncService {
  public:
   TransferService(OperationsApi* api, CallAuthentication auth, transfer::UploadStore* uploads,
                   std::filesystem::path scratch);
 
-  grpc::Status CreateUpload(grpc::ServerContext* context, const v1::CreateUploadRequest* request,
-                            v1::Upload* response) override;
-  grpc::Status WriteUpload(grpc::ServerContext* context,
-                           grpc::ServerReader<v1::WriteUploadRequest>* reader,
-                           v1::Upload* response) override;
-  grpc::Status GetUpload(grpc::ServerContext* context, const v1::GetUploadRequest* request,
-                         v1::Upload* response) override;
-  grpc::Status CancelUpload(grpc::ServerContext* context, const v1::CancelUploadRequest* request,
-                            v1::Upload* response) override;
-  grpc::Status DownloadBackup(grpc::ServerContext* context,
-                              const v1::DownloadBackupRequest* request,
-                              grpc::ServerWriter<v1::DownloadChunk>* writer) override;
-  grpc::Status DownloadReport(grpc::ServerContext* context,
-                              const v1::DownloadReportRequest* request,
-                              grpc::ServerWriter<v1::DownloadChunk>* writer) override;
-
  private:
   absl::StatusOr<Principal> Authenticate(grpc::ServerContext* context) const;
+  grpc::Status CreateUpload(const Principal& caller, const v1::CreateUploadRequest& request,
+                            v1::Upload* response);
+  grpc::Status WriteUpload(grpc::ServerContext* context, const Principal& caller,
+                           grpc::ServerReader<grpc::ByteBuffer>* reader, v1::Upload* response);
+  grpc::Status GetUpload(const Principal& caller, const v1::GetUploadRequest& request,
+                         v1::Upload* response);
+  grpc::Status CancelUpload(const Principal& caller, const v1::CancelUploadRequest& request,
+                            v1::Upload* response);
+  grpc::Status DownloadBackup(grpc::ServerContext* context, const Principal& caller,
+                              const v1::DownloadBackupRequest& request,
+                              grpc::ServerWriter<grpc::ByteBuffer>* writer);
+  grpc::Status DownloadReport(grpc::ServerContext* context, const Principal& caller,
+                              const v1::DownloadReportRequest& request,
+                              grpc::ServerWriter<grpc::ByteBuffer>* writer);
+
+  // The raw handlers of the methods above, calling them on `self` (not used before a call
+  // arrives): authenticate, parse, call, serialize.
+  static std::map<std::string, Handler> Handlers(TransferService* self);
+  template <typename Request, typename Call>
+  static Unary RawUnary(TransferService* self, Call call);
+  template <typename Request, typename Call>
+  static ServerStream RawDownload(TransferService* self, Call call);
 
   OperationsApi* const api_;
   const CallAuthentication auth_;

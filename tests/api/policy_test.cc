@@ -77,7 +77,8 @@ TEST(PolicyTest, GrantsAreScopedByKindGpoAndLabel) {
 TEST(PolicyTest, RestoreAndImportIntoDefaultDomainGposNeedAdmin) {
   Principal op = With("op", Grant{Role::kOperator, {}, {}, {}});
   Principal admin = With("admin", Grant{Role::kAdmin, {}, {}, {}});
-  for (core::OperationKind kind : {core::OperationKind::kRestore, core::OperationKind::kImport}) {
+  for (core::OperationKind kind : {core::OperationKind::kRestore, core::OperationKind::kImport,
+                                   core::OperationKind::kImportSet}) {
     OperationScope by_guid = Scope(kind, {kDefaultDomainPolicy, ""});
     OperationScope by_name = Scope(kind, {"", "default domain controllers policy"});
     EXPECT_EQ(Authorize(op, Action::kStart, by_guid).code(), absl::StatusCode::kPermissionDenied);

@@ -130,7 +130,8 @@ Role RequiredRole(Action action, const OperationScope& scope, const std::string&
       return Role::kViewer;
     case Action::kStart:
       if (scope.kind == core::OperationKind::kRestore ||
-          scope.kind == core::OperationKind::kImport) {
+          scope.kind == core::OperationKind::kImport ||
+          scope.kind == core::OperationKind::kImportSet) {
         for (const core::GpoRef& gpo : scope.gpos) {
           if (IsDefaultDomainGpo(gpo)) return Role::kAdmin;
         }

@@ -61,7 +61,7 @@ bool GpoPatternMatches(const std::string& pattern, const core::GpoRef& gpo);
 //
 // The least role `action` needs on `scope` when done by `caller_name`: viewer to view or list,
 // operator to start and to cancel or delete one's own operation, admin to cancel or delete
-// another's and to restore or import into a default domain GPO.
+// another's and to restore or import (one backup, or a set: kImportSet) into a default domain GPO.
 Role RequiredRole(Action action, const OperationScope& scope, const std::string& caller_name);
 
 // Authorize

@@ -1,0 +1,113 @@
+// OperationsApi's scope of an operation being started, against the grants: an import set's
+// targets are the GPOs named as its backups' GPOs (created when missing), so restore-and-import
+// rules (default domain GPOs: admin only; GPO-scoped grants) apply to each of them.
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "service/api/auth/principal.h"
+#include "service/api/operations_api.h"
+#include "service/backends/synthetic/synthetic_backend.h"
+#include "service/engine/clock.h"
+#include "service/engine/engine.h"
+#include "service/store/memory_store.h"
+
+namespace gpop::api {
+namespace {
+
+constexpr char kDefaultDomainBackup[] = "{0A3F5C4E-0000-4000-8000-000000000001}";
+constexpr char kDefaultControllersBackup[] = "{0A3F5C4E-0000-4000-8000-000000000002}";
+constexpr char kFinanceBackup[] = "{0A3F5C4E-0000-4000-8000-000000000003}";
+
+// The synthetic backend with a backup set in its default location: one backup of each default
+// domain GPO and one of a Finance GPO.
+class SetBackend final : public core::Backend {
+ public:
+  std::string name() const override { return "set"; }
+  core::Status Validate(const core::OperationSpec& spec) const override {
+    return synthetic_.Validate(spec);
+  }
+  std::vector<core::ResourceClaim> Claims(const core::OperationSpec& spec) const override {
+    return synthetic_.Claims(spec);
+  }
+  core::Outcome Run(const core::RunRequest& request, core::ProgressSink& sink,
+                    core::CancelToken& cancel) override {
+    return synthetic_.Run(request, sink, cancel);
+  }
+  core::Result<std::vector<core::GpoInfo>> ListGpos() const override {
+    return synthetic_.ListGpos();
+  }
+  core::Result<std::vector<core::BackupInfo>> ListBackups(
+      const core::Backend::BackupQuery&) const override {
+    std::vector<core::BackupInfo> backups(3);
+    backups[0].backup_id = kDefaultDomainBackup;
+    backups[0].gpo_guid = "{31B2F340-016D-11D2-945F-00C04FB984F9}";
+    backups[0].gpo_display_name = "Default Domain Policy";
+    backups[1].backup_id = kDefaultControllersBackup;
+    backups[1].gpo_guid = "{6AC1786C-016F-11D2-945F-00C04FB984F9}";
+    backups[1].gpo_display_name = "Default Domain Controllers Policy";
+    backups[2].backup_id = kFinanceBackup;
+    backups[2].gpo_guid = "{9C1A7B52-2F44-4E0B-9D33-5B7E1E0C0F11}";
+    backups[2].gpo_display_name = "Finance Baseline";
+    return backups;
+  }
+
+ private:
+  synthetic::SyntheticBackend synthetic_;
+};
+
+Principal With(const std::string& name, Grant grant) {
+  Principal p;
+  p.name = name;
+  p.grants.push_back(std::move(grant));
+  return p;
+}
+
+v1::StartOperationRequest ImportSet(std::vector<std::string> backup_ids) {
+  v1::StartOperationRequest request;
+  for (const std::string& id : backup_ids) {
+    request.mutable_spec()->mutable_import_set()->add_backup_ids(id);
+  }
+  return request;
+}
+
+class OperationsApiScopeTest : public ::testing::Test {
+ protected:
+  OperationsApiScopeTest() : engine_({}, &backend_, &store_, &clock_), api_(&engine_, &backend_, {}) {
+    EXPECT_TRUE(engine_.Recover().ok());
+  }
+
+  SetBackend backend_;
+  store::MemoryStore store_;
+  engine::FakeClock clock_;
+  engine::Engine engine_;
+  OperationsApi api_;
+};
+
+TEST_F(OperationsApiScopeTest, ImportSetIntoADefaultDomainGpoNeedsAdmin) {
+  const Principal op = With("op", Grant{Role::kOperator, {}, {}, {}});
+  const Principal admin = With("admin", Grant{Role::kAdmin, {}, {}, {}});
+  for (const char* id : {kDefaultDomainBackup, kDefaultControllersBackup}) {
+    absl::StatusOr<v1::Operation> refused = api_.StartOperation(op, ImportSet({kFinanceBackup, id}));
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied) << id;
+  }
+  EXPECT_TRUE(api_.StartOperation(op, ImportSet({kFinanceBackup})).ok());
+  absl::StatusOr<v1::Operation> by_admin =
+      api_.StartOperation(admin, ImportSet({kDefaultDomainBackup, kDefaultControllersBackup}));
+  EXPECT_TRUE(by_admin.ok()) << by_admin.status();
+}
+
+TEST_F(OperationsApiScopeTest, ImportSetTargetsMeetGpoScopedGrants) {
+  const Principal finance = With("fin", Grant{Role::kOperator, {}, {"Finance *"}, {}});
+  EXPECT_TRUE(api_.StartOperation(finance, ImportSet({kFinanceBackup})).ok());
+  // A backup whose GPO is outside the grant makes the whole set outside it.
+  const Principal admin_of_finance = With("fin-admin", Grant{Role::kAdmin, {}, {"Finance *"}, {}});
+  EXPECT_EQ(api_.StartOperation(admin_of_finance, ImportSet({kFinanceBackup, kDefaultDomainBackup}))
+                .status()
+                .code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace gpop::api
