@@ -5,6 +5,7 @@
 #define GPOP_SERVICE_CORE_OPERATION_H_
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -28,6 +29,9 @@ enum class OperationKind : int {
   kReport = 5,
   kImportSet = 6,
 };
+// The highest kind: readers that range-check a stored or received kind use it, so that a new
+// kind is readable everywhere once it is added here (record_codec_test covers every kind).
+inline constexpr OperationKind kLastOperationKind = OperationKind::kImportSet;
 
 // OperationState
 //
@@ -151,6 +155,8 @@ inline constexpr size_t kMaxImportSetBackups = 1000;
 // One of the specs; the alternative decides the kind (its index + 1).
 using OperationSpec =
     std::variant<BackupSpec, RestoreSpec, ImportSpec, CopySpec, ReportSpec, ImportSetSpec>;
+static_assert(std::variant_size_v<OperationSpec> == static_cast<size_t>(kLastOperationKind),
+              "every kind has its spec alternative, and kLastOperationKind names the last");
 
 OperationKind KindOf(const OperationSpec& spec);
 

@@ -466,7 +466,7 @@ absl::StatusOr<engine::OperationRecord> DecodeRecord(std::string_view bytes) {
   if (!r.ReadVersion()) return Damaged("operation");
   engine::OperationRecord rec;
   rec.id = r.S();
-  rec.kind = static_cast<core::OperationKind>(r.Enum(1, 5));
+  rec.kind = static_cast<core::OperationKind>(r.Enum(1, static_cast<int>(core::kLastOperationKind)));
   rec.state = static_cast<core::OperationState>(r.Enum(1, 6));
   rec.spec = GetSpec(r);
   rec.labels = r.Map();
@@ -527,7 +527,7 @@ absl::StatusOr<engine::Event> DecodeEvent(std::string_view bytes) {
   ev.sequence = r.U();
   ev.revision = r.U();
   ev.time = r.T();
-  ev.kind = static_cast<core::OperationKind>(r.Enum(1, 5));
+  ev.kind = static_cast<core::OperationKind>(r.Enum(1, static_cast<int>(core::kLastOperationKind)));
   ev.state = static_cast<core::OperationState>(r.Enum(1, 6));
   ev.hresult = r.OptU32();
   uint64_t n = r.Count();

@@ -13,9 +13,11 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "service/backends/sysvol/backup_folder.h"
 #include "service/backends/sysvol/safe_fs.h"
+#include "service/backends/sysvol/txn/staging.h"
 #include "service/core/guid.h"
 #include "service/transfer/sha256.h"
 #include "service/transfer/upload_layout.h"
@@ -30,7 +32,6 @@ constexpr char kDataFile[] = "data.tar";
 constexpr char kMetaFile[] = "upload.meta";
 // The bytes of data.tar known to be on disk (fsynced), as decimal text.
 constexpr char kReceivedFile[] = "received";
-constexpr char kStagingFolder[] = ".gpop-staging";
 constexpr char kStagingPrefix[] = "upload-";
 
 std::string NewUploadId() {
@@ -145,15 +146,18 @@ bool ParseMeta(const std::string& text, UploadRecord* record, std::vector<Declar
   return !record->principal.empty() && record->total_bytes > 0 && IsSha256Hex(record->sha256);
 }
 
-// Removes the staging folders a stopped publish left in `location`.
+// Removes the staging folders a stopped publish left in `location` (and the area if empty).
 void RemoveStaleStaging(const fs::path& location) {
+  core::Result<Dir> root = Dir::OpenRoot(location, "backups");
+  if (!root.ok() || !root->Exists(sysvol::kStagingFolder)) return;
   std::error_code ec;
-  for (const fs::directory_entry& e : fs::directory_iterator(location / kStagingFolder, ec)) {
-    if (e.path().filename().string().rfind(kStagingPrefix, 0) == 0) {
-      core::Result<Dir> staging = Dir::OpenRoot(location / kStagingFolder, "staging");
-      if (staging.ok()) (void)staging->RemoveTree(e.path().filename().string());
-    }
+  std::vector<std::string> stale;
+  for (const fs::directory_entry& e :
+       fs::directory_iterator(location / sysvol::kStagingFolder, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(kStagingPrefix, 0) == 0) stale.push_back(name);
   }
+  for (const std::string& name : stale) (void)sysvol::RemoveStaging(*root, name);
 }
 
 }  // namespace
@@ -476,18 +480,19 @@ core::Result<UploadRecord> UploadStore::Publish(const std::string& id) {
   if (!location.ok()) return refuse(location.error());
   core::Result<Dir> loc = Dir::OpenRoot(location->second, "backups/" + location->first, true);
   if (!loc.ok()) return fail(loc.error());
-  core::Result<Dir> staging_root = loc->MakeSubdir(kStagingFolder);
-  if (!staging_root.ok()) return fail(staging_root.error());
+  // The location's staging area, shared with the backend's operations (txn/staging.h): made
+  // again if an operation removes it empty under us, and removed when empty after this upload.
   const std::string staging_name = kStagingPrefix + id;
-  (void)staging_root->RemoveTree(staging_name);
-  core::Result<Dir> staging = staging_root->MakeSubdir(staging_name);
-  if (!staging.ok()) return fail(staging.error());
-  const fs::path staging_path = location->second / kStagingFolder / staging_name;
+  (void)sysvol::RemoveStaging(*loc, staging_name);
+  core::Result<sysvol::StagingDirs> staging_dirs = sysvol::MakeStagingFolder(*loc, staging_name);
+  if (!staging_dirs.ok()) return fail(staging_dirs.error());
+  Dir* staging = &staging_dirs->folder;
+  const fs::path staging_path = location->second / sysvol::kStagingFolder / staging_name;
   // The tar is extracted under "tree"; each backup folder then moves to "{ID}" beside it.
   core::Result<Dir> tree = staging->MakeSubdir("tree");
   if (!tree.ok()) return fail(tree.error());
   const fs::path tree_path = staging_path / "tree";
-  auto cleanup = [&] { (void)staging_root->RemoveTree(staging_name); };
+  auto cleanup = [&] { (void)sysvol::RemoveStaging(*loc, staging_name); };
 
   core::Result<std::vector<ExtractedFile>> files =
       ExtractTar(FolderOf(id) / kDataFile, tree_path, options_.limits);

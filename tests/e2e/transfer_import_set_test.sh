@@ -19,10 +19,7 @@ fi
 
 sysvol=$work/sysvol/demo.test
 "$demo_store" "$sysvol" >/dev/null
-# --operation_store=memory: the durable store cannot read import-set events back yet (its record
-# codec decodes kinds 1..5 only, import set is 6: StreamStatus ends DATA_LOSS; see the disabled
-# tests in tests/store/record_codec_test.cc). Drop this flag with that fix.
-gpopd_start --sysvol "$sysvol" --state_dir "$work/state" --operation_store=memory \
+gpopd_start --sysvol "$sysvol" --state_dir "$work/state" \
   --backup_locations "default=$work/backups,incoming=$work/incoming" --default_location default
 
 # The set: the backup folders and a manifest.xml listing them, as GPMC writes it.
