@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 #include <thread>
 
@@ -217,7 +218,24 @@ TEST_F(TransferTest, AResumedUploadStartsFromTheDurablyRecordedOffset) {
   const int64_t size = static_cast<int64_t>(bytes.size());
   client::TransferOptions options;
   options.max_attempts = 1;  // give up after the cut: the test resumes by hand
-  options.cut_before = [&](int64_t offset) { return offset >= size / 2; };
+  // The cut comes once half is sent and the server has written some of it: a cut before the
+  // server read anything leaves offset 0, which would not show the resume from the middle.
+  const fs::path uploads_dir = fs::path(dir_.path()) / "uploads";
+  auto server_has_bytes = [&] {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(uploads_dir, ec)) {
+      if (fs::file_size(e.path() / "data.tar", ec) > 0 && !ec) return true;
+    }
+    return false;
+  };
+  options.cut_before = [&](int64_t offset) {
+    if (offset < size / 2) return false;
+    // A condition polled (bounded), not a sleep standing in for one.
+    for (int i = 0; i < 10000 && !server_has_bytes(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+  };
   absl::StatusOr<v1::Upload> cut = Client(kAdminToken, options).UploadTar(tar, "", {});
   ASSERT_FALSE(cut.ok());
 
