@@ -15,7 +15,8 @@ core::Result<std::pair<std::string, std::filesystem::path>> ResolveLocation(
     if (sysvol::internal::EqualsNoCase(known, want)) return std::make_pair(known, folder);
   }
   return core::MakeError(core::Code::kNotFound, core::reason::kLocationNotFound,
-                         "no backup location named \"" + want + "\"", {{"location", want}});
+                         "no backup location named \"" + want + "\"",
+                         {{"location", want}, {"field", "location"}});
 }
 
 }  // namespace gpop::transfer

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "client/error_info.h"
@@ -322,6 +323,41 @@ TEST_F(TransferTest, HostileTarStreamsAreRefusedWithNothingWritten) {
     EXPECT_TRUE(LocationEmpty());
   }
   EXPECT_TRUE(fs::is_empty(fs::path(dir_.path()) / "uploads"));
+}
+
+// An unknown location is NOT_FOUND / LOCATION_NOT_FOUND naming the request field, for uploads
+// and downloads alike (both requests call it `location`).
+TEST_F(TransferTest, AnUnknownLocationNamesTheField) {
+  auto stub = v1::BackupTransfer::NewStub(server_->NewChannel());
+  v1::CreateUploadRequest create;
+  create.set_total_bytes(100);
+  create.set_sha256(transfer::Sha256Hex("x"));
+  create.set_location("nowhere");
+  v1::Upload upload;
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", std::string("Bearer ") + kAdminToken);
+  absl::Status created = client::FromGrpcStatus(stub->CreateUpload(&context, create, &upload));
+  EXPECT_EQ(created.code(), absl::StatusCode::kNotFound) << created;
+  std::optional<client::ErrorInfo> info = client::GetErrorInfo(created);
+  ASSERT_TRUE(info.has_value()) << created;
+  EXPECT_EQ(info->reason, "LOCATION_NOT_FOUND");
+  EXPECT_EQ(info->metadata["field"], "location");
+
+  v1::DownloadBackupRequest download;
+  download.add_backup_ids(kBackup);
+  download.set_location("nowhere");
+  grpc::ClientContext download_context;
+  download_context.AddMetadata("authorization", std::string("Bearer ") + kAdminToken);
+  auto reader = stub->DownloadBackup(&download_context, download);
+  v1::DownloadChunk chunk;
+  while (reader->Read(&chunk)) {
+  }
+  absl::Status downloaded = client::FromGrpcStatus(reader->Finish());
+  EXPECT_EQ(downloaded.code(), absl::StatusCode::kNotFound) << downloaded;
+  info = client::GetErrorInfo(downloaded);
+  ASSERT_TRUE(info.has_value()) << downloaded;
+  EXPECT_EQ(info->reason, "LOCATION_NOT_FOUND");
+  EXPECT_EQ(info->metadata["field"], "location");
 }
 
 TEST_F(TransferTest, QuotaAndGrantsAreEnforced) {
