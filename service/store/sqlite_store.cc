@@ -56,7 +56,8 @@ const sqlite::Schema& StoreSchema() {
           // DeleteOperation (OPERATION_DELETED). Ids removed before this version were all
           // counted as expired and stay so.
           "ALTER TABLE expired ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;",
-      }};
+      },
+      /*legacy_tables=*/{}};
   return *schema;
 }
 
