@@ -5,6 +5,8 @@
 #   gpopd_start [gpopd flags...]   start; sets $gpopd_pid and exports GPOP_SERVER
 #   gpopd_stop                     SIGTERM; fails unless gpopd exits 0
 #   fail MESSAGE                   print MESSAGE and the end of gpopd's log, exit 1
+#   require_fixtures               sets $fixtures (GPOP_FIXTURES, else ../shared/fixtures beside
+#                                  the repository); missing: FAIL under CI=true, else skip (exit 0)
 # On exit gpopd is killed and $work removed (kept when $KEEP is set).
 
 fail() {
@@ -12,6 +14,14 @@ fail() {
   echo "--- gpopd log"
   tail -50 "$work/gpopd.log" 2>/dev/null
   exit 1
+}
+
+require_fixtures() {
+  fixtures=${GPOP_FIXTURES:-$(dirname "${BASH_SOURCE[0]}")/../../../shared/fixtures}
+  if [ ! -d "$fixtures/gpmc-backups" ]; then
+    [ "${CI:-}" = true ] && { echo "FAIL: fixtures not found at $fixtures"; exit 1; }
+    echo "fixtures not found at $fixtures: skipped"; exit 0
+  fi
 }
 
 gpopd_pid=

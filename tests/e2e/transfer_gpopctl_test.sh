@@ -6,13 +6,9 @@
 # refused with nothing written. Usage: transfer_gpopctl_test.sh GPOPD GPOPCTL GPOP_DEMO_STORE
 set -euo pipefail
 gpopd=$1 ctl=$2 demo_store=$3
-fixtures=${GPOP_FIXTURES:-$(dirname "$0")/../../../shared/fixtures}
 work=$(mktemp -d)
 . "$(dirname "$0")/gpopd_test_lib.sh"
-if [ ! -d "$fixtures/gpmc-backups" ]; then
-  [ "${CI:-}" = true ] && { echo "FAIL: fixtures not found"; exit 1; }
-  echo "fixtures not found: skipped"; exit 0
-fi
+require_fixtures
 
 "$demo_store" "$work/sysvol/demo.test" >/dev/null
 gpopd_start --sysvol "$work/sysvol/demo.test" --state_dir "$work/state" \

@@ -9,13 +9,9 @@
 # Usage: transfer_import_set_test.sh GPOPD GPOPCTL GPOP_DEMO_STORE
 set -euo pipefail
 gpopd=$1 ctl=$2 demo_store=$3
-fixtures=${GPOP_FIXTURES:-$(dirname "$0")/../../../shared/fixtures}
 work=$(mktemp -d)
 . "$(dirname "$0")/gpopd_test_lib.sh"
-if [ ! -d "$fixtures/gpmc-backups" ]; then
-  [ "${CI:-}" = true ] && { echo "FAIL: fixtures not found"; exit 1; }
-  echo "fixtures not found: skipped"; exit 0
-fi
+require_fixtures
 
 sysvol=$work/sysvol/demo.test
 "$demo_store" "$sysvol" >/dev/null
