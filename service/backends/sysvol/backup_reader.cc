@@ -57,19 +57,29 @@ std::vector<const FsObject*> AllObjects(const BackupXml& xml) {
   return objects;
 }
 
+// The component of the backup-relative `location` that would take it out of the backup folder
+// (".", "..", a '/' or a ':' naming a drive or an alternate stream), or nullopt.
+std::optional<std::string> EscapingComponent(const std::vector<std::string>& parts) {
+  for (const std::string& p : parts) {
+    if (!IsSafeName(p) || p.find_first_of("/:") != std::string::npos) return p;
+  }
+  return std::nullopt;
+}
+
 // Why the backup-relative `location` ("DomainSysvol\GPO\Machine\registry.pol") is not a
 // readable regular file below `folder` (every name matched case-insensitively, no link
-// followed), or nullopt when it is one.
-std::optional<std::string> LocationProblem(const Dir& folder, const std::string& location) {
+// followed), or nullopt when it is one. `*escapes` is set when the location leaves the folder;
+// nothing is then looked up.
+std::optional<std::string> LocationProblem(const Dir& folder, const std::string& location,
+                                           bool* escapes) {
   std::vector<std::string> parts;
   for (std::string& p : internal::Split(location, '\\')) {
     if (!p.empty()) parts.push_back(std::move(p));
   }
   if (parts.empty()) return "is an empty location";
-  for (const std::string& p : parts) {
-    if (!IsSafeName(p) || p.find('/') != std::string::npos) {
-      return "leaves the backup folder (component \"" + p + "\")";
-    }
+  if (std::optional<std::string> p = EscapingComponent(parts)) {
+    *escapes = true;
+    return "leaves the backup folder (component \"" + *p + "\"); gpop reads nothing outside it";
   }
   std::optional<Dir> opened;
   const Dir* dir = &folder;
@@ -103,14 +113,17 @@ std::optional<std::string> LocationProblem(const Dir& folder, const std::string&
 
 }  // namespace
 
-std::vector<core::StatusMessage> OpenedBackup::ListedFileProblems() const {
+std::vector<core::StatusMessage> OpenedBackup::ListedFileProblems(std::string* escaping) const {
   std::vector<core::StatusMessage> out;
+  std::string first_escape;
   std::set<std::string> seen;  // lower-case locations: one message a file
   for (const FsObject* o : AllObjects(backup_xml)) {
     if (o->is_dir || o->location.empty()) continue;
     if (!seen.insert(internal::AsciiLower(o->location)).second) continue;
-    std::optional<std::string> problem = LocationProblem(folder, o->location);
+    bool escapes = false;
+    std::optional<std::string> problem = LocationProblem(folder, o->location, &escapes);
     if (!problem) continue;
+    if (escapes && first_escape.empty()) first_escape = o->location;
     core::StatusMessage m;
     m.object_path = JoinDisplay(folder.display(), o->location);
     m.message = "Backup.xml lists " + o->location + " as one of the backup's files, but it " +
@@ -118,6 +131,7 @@ std::vector<core::StatusMessage> OpenedBackup::ListedFileProblems() const {
     m.severity = core::Severity::kError;
     out.push_back(std::move(m));
   }
+  if (escaping != nullptr) *escaping = first_escape;
   return out;
 }
 

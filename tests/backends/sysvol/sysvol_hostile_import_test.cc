@@ -59,26 +59,54 @@ TEST_F(SysvolHostileImportTest, MalformedMigrationTablesAreRefused) {
 TEST_F(SysvolHostileImportTest, BackupPointingOutsideItsFolderIsRefused) {
   GPOP_REQUIRE_FIXTURES(fixtures);
   Open(fixtures, kPaw);
+  // An existing target first (from the intact backup), so that a safety backup would be due.
+  RecordingSink first;
+  core::Outcome made = Run(ImportIntoNewGpo(BackupIdOf(kPaw), "", false, "Existing"), first);
+  ASSERT_FALSE(made.error) << made.error->message;
   const fs::path xml = BackupDir() / "Backup.xml";
   std::string text = ReadFileBytes(xml);
   const std::string from =
       "DomainSysvol\\GPO\\Machine\\microsoft\\windows nt\\SecEdit\\GptTmpl.inf";
+  const std::string to = "DomainSysvol\\GPO\\..\\..\\..\\..\\..\\etc\\passwd";
   const size_t at = text.find(from);
   ASSERT_NE(at, std::string::npos);
-  text.replace(at, from.size(), "DomainSysvol\\GPO\\..\\..\\..\\..\\..\\etc\\passwd");
+  text.replace(at, from.size(), to);
   testing::WriteBytes(xml, text);
-  RecordingSink sink;
-  const auto sysvol_before = Snapshot(store_.config.sysvol_dir);
-  core::Outcome out = Run(ImportIntoNewGpo(BackupIdOf(kPaw), "", false), sink);
-  // Either refused, or the listed path is not followed: nothing outside the backup is read.
-  if (out.error) {
+
+  for (const char* target : {"Existing", "Brand new"}) {
+    SCOPED_TRACE(target);
+    const auto sysvol_before = Snapshot(store_.config.sysvol_dir);
+    const auto backups_before = Snapshot(store_.location());
+    RecordingSink sink;
+    core::Outcome out = Run(ImportIntoNewGpo(BackupIdOf(kPaw), "", false, target), sink);
+    ASSERT_TRUE(out.error) << "a Backup.xml naming a file outside the backup was accepted";
+    EXPECT_EQ(out.error->code, core::Code::kFailedPrecondition);
+    EXPECT_EQ(out.error->reason, core::reason::kPathEscape) << out.error->message;
+    EXPECT_NE(out.error->message.find(to), std::string::npos) << out.error->message;
+    EXPECT_NE(out.error->message.find("leaves the backup folder"), std::string::npos)
+        << out.error->message;
+    EXPECT_NE(out.error->message.find("nothing was written"), std::string::npos)
+        << out.error->message;
     EXPECT_EQ(out.effects, core::Effects::kNone);
-    EXPECT_TRUE(Snapshot(store_.config.sysvol_dir) == sysvol_before);
-  } else {
-    for (const auto& [path, bytes] : Snapshot(GptOf(out))) {
-      EXPECT_EQ(bytes.find("root:"), std::string::npos) << path;
+    // One error message, naming the listed location and the component that escapes.
+    std::vector<core::StatusMessage> errors;
+    for (const core::StatusMessage& m : sink.messages) {
+      if (m.severity == core::Severity::kError) errors.push_back(m);
     }
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_NE(errors[0].object_path.find(to), std::string::npos) << errors[0].object_path;
+    EXPECT_NE(errors[0].message.find("component \"..\""), std::string::npos) << errors[0].message;
+    // Nothing written: no GPO, no safety backup, no staging, no open intent.
+    EXPECT_TRUE(Snapshot(store_.config.sysvol_dir) == sysvol_before);
+    EXPECT_TRUE(Snapshot(store_.location()) == backups_before);
+    auto intents = backend_->metadata().OpenIntents();
+    ASSERT_TRUE(intents.ok());
+    EXPECT_TRUE(intents->empty());
   }
+  auto gpos = backend_->ListGpos();
+  ASSERT_TRUE(gpos.ok());
+  ASSERT_EQ(gpos->size(), 1u);
+  EXPECT_EQ((*gpos)[0].display_name, "Existing");
 }
 
 TEST_F(SysvolHostileImportTest, LinkOutOfTheBackupIsRefused) {

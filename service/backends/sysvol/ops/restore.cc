@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "service/backends/sysvol/backup_folder.h"
 #include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/gpt_copy.h"
 #include "service/backends/sysvol/ops/backup.h"
@@ -26,11 +27,22 @@ int64_t ToMs(std::chrono::system_clock::time_point t) {
 }  // namespace
 
 core::Status CheckBackupComplete(const OpenedBackup& backup, core::ProgressSink& sink) {
-  std::vector<core::StatusMessage> problems = backup.ListedFileProblems();
+  std::string escaping;
+  std::vector<core::StatusMessage> problems = backup.ListedFileProblems(&escaping);
   if (problems.empty()) return core::Status();
   const std::string first = problems.front().object_path;
   const size_t count = problems.size();
   sink.Messages(std::move(problems), std::nullopt);
+  if (!escaping.empty()) {
+    // Not an incomplete backup but a hostile one: a path safety refusal, as a link out is.
+    return core::MakeError(
+        core::Code::kFailedPrecondition, core::reason::kPathEscape,
+        "backup " + backup.backup_id + " is refused: its " + kBackupXmlFile + " lists " +
+            escaping +
+            ", which leaves the backup folder (see the status messages); nothing outside it was "
+            "read and nothing was written",
+        {{"backup_id", backup.backup_id}, {"file", escaping}});
+  }
   return core::MakeError(
       core::Code::kFailedPrecondition, core::reason::kCorruptFile,
       "backup " + backup.backup_id + " is incomplete: " + std::to_string(count) +
