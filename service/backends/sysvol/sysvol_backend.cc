@@ -128,34 +128,51 @@ core::Status SysvolBackend::Validate(const core::OperationSpec& spec) const {
   return core::Status();
 }
 
-core::OperationSpec SysvolBackend::Resolved(const core::OperationSpec& spec) const {
+namespace {
+
+using Access = core::ResourceClaim::Access;
+
+// The claim on a GPO's display name, as core::DefaultClaims names one ("gpo-name:" and the name
+// in lower case).
+core::ResourceClaim NameClaim(const std::string& display_name, Access access) {
+  return {"gpo-name:" + internal::AsciiLower(display_name), access};
+}
+
+}  // namespace
+
+core::OperationSpec SysvolBackend::Resolved(const core::OperationSpec& spec,
+                                            std::vector<core::ResourceClaim>* names) const {
   core::OperationSpec named = spec;
   // The default location is claimed by its name, so that "" and the explicit name conflict.
   auto location = [&](std::string* name) {
     if (core::Result<BackupLocation> l = locations_.Resolve(*name); l.ok()) *name = l->name;
   };
-  // A GPO named by display name is claimed by its GUID when it exists, so that a name and a
-  // GUID for one GPO are one lock. A name no GPO has (a GPO still to be created) stays a name.
-  auto gpo = [&](core::GpoRef* ref) {
+  // A GPO is claimed by its GUID when it exists, so that a name and a GUID for one GPO are one
+  // lock, and by its live display name too: a name no GPO has yet stays a name (the GPO a
+  // create-if-needed import makes), and every later operation on the GPO that import made
+  // must wait for it, however it names the GPO.
+  auto gpo = [&](core::GpoRef* ref, Access access) {
     if (!ref->guid.empty()) {
       if (std::optional<std::string> g = core::NormalizeGuid(ref->guid)) ref->guid = *g;
-      return;
     }
-    if (core::Result<GpoEntry> e = store_.Resolve(*ref); e.ok()) *ref = {e->info.guid, ""};
+    core::Result<GpoEntry> e = store_.Resolve(*ref);
+    if (!e.ok()) return;
+    if (names != nullptr) names->push_back(NameClaim(e->info.display_name, access));
+    *ref = {e->info.guid, ""};
   };
   if (auto* b = std::get_if<core::BackupSpec>(&named)) {
     location(&b->location);
-    gpo(&b->gpo);
+    gpo(&b->gpo, Access::kRead);
   } else if (auto* r = std::get_if<core::ReportSpec>(&named)) {
     if (auto* ref = std::get_if<core::BackupRef>(&r->subject)) location(&ref->location);
-    if (auto* ref = std::get_if<core::GpoRef>(&r->subject)) gpo(ref);
+    if (auto* ref = std::get_if<core::GpoRef>(&r->subject)) gpo(ref, Access::kRead);
   } else if (auto* r = std::get_if<core::RestoreSpec>(&named)) {
     location(&r->backup.location);
   } else if (auto* i = std::get_if<core::ImportSpec>(&named)) {
     location(&i->backup.location);
-    gpo(&i->target);
+    gpo(&i->target, Access::kWrite);
   } else if (auto* c = std::get_if<core::CopySpec>(&named)) {
-    gpo(&c->source);
+    gpo(&c->source, Access::kRead);
   } else if (auto* set = std::get_if<core::ImportSetSpec>(&named)) {
     location(&set->location);
   }
@@ -163,13 +180,19 @@ core::OperationSpec SysvolBackend::Resolved(const core::OperationSpec& spec) con
 }
 
 std::vector<core::ResourceClaim> SysvolBackend::Claims(const core::OperationSpec& spec) const {
-  const core::OperationSpec named = Resolved(spec);
+  std::vector<core::ResourceClaim> names;
+  const core::OperationSpec named = Resolved(spec, &names);
   std::vector<core::ResourceClaim> claims = core::DefaultClaims(named);
   if (const auto* r = std::get_if<core::RestoreSpec>(&named)) {
-    // The GPO a restore writes is the backup's: claim it by GUID like every other writer.
+    // The GPO a restore writes is the backup's: claim it by GUID like every other writer, and
+    // by the name it has now and the one the restore gives it.
     if (core::Result<OpenedBackup> b = OpenBackup(locations_, r->backup, "restore.backup");
         b.ok()) {
-      claims.push_back({"gpo:" + b->GpoGuid(), core::ResourceClaim::Access::kWrite});
+      claims.push_back({"gpo:" + b->GpoGuid(), Access::kWrite});
+      claims.push_back(NameClaim(b->backup_xml.core.display_name, Access::kWrite));
+      if (core::Result<GpoEntry> live = store_.Resolve({b->GpoGuid(), ""}); live.ok()) {
+        claims.push_back(NameClaim(live->info.display_name, Access::kWrite));
+      }
     }
   }
   if (const auto* set = std::get_if<core::ImportSetSpec>(&named)) {
@@ -177,13 +200,26 @@ std::vector<core::ResourceClaim> SysvolBackend::Claims(const core::OperationSpec
     if (core::Result<std::vector<core::ImportSpec>> imports = ImportSetTargets(ctx_, *set);
         imports.ok()) {
       for (const core::ImportSpec& import : *imports) {
-        for (core::ResourceClaim& c : core::DefaultClaims(Resolved(import))) {
+        for (core::ResourceClaim& c : core::DefaultClaims(Resolved(import, &names))) {
           claims.push_back(std::move(c));
         }
       }
     }
   }
-  return claims;
+  for (core::ResourceClaim& c : names) claims.push_back(std::move(c));
+  // One claim a resource, a write where any is.
+  std::vector<core::ResourceClaim> out;
+  for (core::ResourceClaim& c : claims) {
+    auto same = std::find_if(out.begin(), out.end(), [&](const core::ResourceClaim& o) {
+      return o.resource == c.resource;
+    });
+    if (same == out.end()) {
+      out.push_back(std::move(c));
+    } else if (c.access == Access::kWrite) {
+      same->access = Access::kWrite;
+    }
+  }
+  return out;
 }
 
 core::Outcome SysvolBackend::Run(const core::RunRequest& request, core::ProgressSink& sink,

@@ -101,8 +101,10 @@ class SysvolBackend : public core::Backend {
                 std::string read_only_reason);
 
   // The spec with every GPO and location it names resolved (GUIDs, configured location names),
-  // so that one GPO named by name and by GUID is one lock.
-  core::OperationSpec Resolved(const core::OperationSpec& spec) const;
+  // so that one GPO named by name and by GUID is one lock. For each GPO that exists, the claim
+  // on its live display name (with the access the spec's claim on it has) is added to `names`.
+  core::OperationSpec Resolved(const core::OperationSpec& spec,
+                               std::vector<core::ResourceClaim>* names) const;
 
   const SysvolConfig config_;
   const std::unique_ptr<MetadataStore> metadata_;
