@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "service/backends/sysvol/format/audit_csv.h"
 #include "service/backends/sysvol/format/safe_xml.h"
 #include "service/backends/sysvol/format/sddl.h"
 #include "service/backends/sysvol/format/text_util.h"
@@ -228,6 +229,38 @@ core::Result<std::string> WriteIni(const IniText& ini, const std::string& displa
   return EncodeUtf16LeWithBom(text, display);
 }
 
+// A security descriptor (SDDL) with its domain SIDs mapped: a SID mapped to None loses its ACE;
+// one mapped to a name is reported and kept (a descriptor holds SIDs only).
+std::string MigrateSddl(const std::string& sddl, const std::string& setting, Mapper* map) {
+  return MapSddlSids(
+      sddl, [&](const std::string& sid, std::string_view) -> std::optional<std::string> {
+        if (!IsDomainPrincipal(sid)) return sid;
+        std::optional<std::string> to = map->Principal(sid, setting);
+        if (!to) return std::nullopt;
+        const std::string dest(internal::Trim(*to));
+        if (AsciiLower(dest).rfind("s-1-", 0) == 0) return dest;
+        if (dest != sid) map->NotASid(sid, dest, "a security descriptor names principals");
+        return sid;
+      });
+}
+
+// audit.csv: the global object access auditing rows ("File System", "Registry") hold a SACL
+// in SDDL in their Setting Value; its SIDs are mapped as GptTmpl.inf's descriptors are.
+// Returns whether a row changed.
+bool MigrateAuditCsv(AuditCsv* csv, Mapper* map) {
+  bool changed = false;
+  for (AuditCsvRow& row : csv->rows) {
+    if (row.setting_value.find('(') == std::string::npos) continue;  // a number, no SACL
+    const std::string setting =
+        row.subcategory.empty() ? row.policy_target : row.subcategory;
+    std::string mapped = MigrateSddl(row.setting_value, setting, map);
+    if (mapped == row.setting_value) continue;
+    row.setting_value = std::move(mapped);
+    changed = true;
+  }
+  return changed;
+}
+
 // A security descriptor line of GptTmpl.inf ("name",mode,"SDDL" in [File Security],
 // [Registry Keys] and [Service General Setting]) with its domain SIDs mapped. A SID mapped to
 // None loses its ACE; one mapped to a name is reported (a descriptor holds SIDs only).
@@ -241,16 +274,7 @@ bool MigrateSecurityDescriptorLine(std::string* line, Mapper* map) {
   const std::string setting =
       (*line)[0] == '"' && name_end != std::string::npos ? line->substr(1, name_end - 1) : *line;
   const std::string sddl = line->substr(open + 1, close - open - 1);
-  const std::string mapped = MapSddlSids(
-      sddl, [&](const std::string& sid, std::string_view) -> std::optional<std::string> {
-        if (!IsDomainPrincipal(sid)) return sid;
-        std::optional<std::string> to = map->Principal(sid, setting);
-        if (!to) return std::nullopt;
-        const std::string dest(internal::Trim(*to));
-        if (AsciiLower(dest).rfind("s-1-", 0) == 0) return dest;
-        if (dest != sid) map->NotASid(sid, dest, "a security descriptor names principals");
-        return sid;
-      });
+  const std::string mapped = MigrateSddl(sddl, setting, map);
   if (mapped == sddl) return false;
   *line = line->substr(0, open + 1) + mapped + line->substr(close);
   return true;
@@ -450,9 +474,11 @@ core::Result<MigratedFiles> MigrateGpt(const Dir& gpt, const GptTree& tree,
     if (e.is_dir) continue;
     const std::string& file = e.components.back();
     const std::string rel = e.Joined('/');
-    enum { kNone, kSecurity, kScripts, kRedirection, kPreferences } kind = kNone;
+    enum { kNone, kSecurity, kAudit, kScripts, kRedirection, kPreferences } kind = kNone;
     if (EqualsNoCase(rel, "Microsoft/Windows NT/SecEdit/GptTmpl.inf")) {
       kind = kSecurity;
+    } else if (EqualsNoCase(rel, "Microsoft/Windows NT/Audit/audit.csv")) {
+      kind = kAudit;
     } else if (EqualsNoCase(file, "scripts.ini") || EqualsNoCase(file, "psscripts.ini")) {
       kind = kScripts;
     } else if (EqualsNoCase(file.substr(0, std::min<size_t>(file.size(), 7)), "fdeploy") &&
@@ -474,7 +500,11 @@ core::Result<MigratedFiles> MigrateGpt(const Dir& gpt, const GptTree& tree,
     if (!bytes.ok()) return bytes.error();
     map.set_file(display);
     std::optional<std::string> replaced;
-    if (kind == kPreferences) {
+    if (kind == kAudit) {
+      core::Result<AuditCsv> csv = ParseAuditCsv(*bytes, display);
+      if (!csv.ok()) return csv.error();
+      if (MigrateAuditCsv(&*csv, &map)) replaced = WriteAuditCsv(*csv);
+    } else if (kind == kPreferences) {
       auto doc = LoadXml(*bytes, display);
       if (!doc.ok()) return doc.error();
       if (MigratePreferences((*doc)->first_child(), &map)) {

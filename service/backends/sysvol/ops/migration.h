@@ -3,7 +3,7 @@
 // descriptors of files, registry keys and services), scripts.ini / psscripts.ini,
 // folder redirection (fdeploy*.ini) and Group Policy Preferences XML (Groups.xml members and
 // names, the user / run-as fields of ScheduledTasks.xml, Services.xml, Drives.xml, ..., and
-// UNC paths in any of them). audit.csv names no principals and is left as it is.
+// UNC paths in any of them), and the SIDs of audit.csv's global object access SACLs.
 
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_OPS_MIGRATION_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_OPS_MIGRATION_H_

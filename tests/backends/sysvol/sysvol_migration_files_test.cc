@@ -1,0 +1,147 @@
+// A migration table on every other kind of settings file that names principals or UNC paths,
+// through a copy (the optional table of a copy) and a UTF-16 .migtable: audit.csv's global
+// object access SACL, scripts.ini and psscripts.ini paths, and the run-as account of a
+// scheduled task (Preferences). The mapped entries are rewritten and nothing else; with
+// "migration table only" each unmapped one is a message and nothing is written.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "service/backends/sysvol/demo_store.h"
+#include "tests/backends/sysvol/migration_test_util.h"
+
+namespace gpop::sysvol {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::OpenBackend;
+using testing::ReadFileBytes;
+using testing::RecordingSink;
+using testing::RunOp;
+using testing::Snapshot;
+using testing::WriteBytes;
+
+constexpr char kWorkstation[] = "{7C1A5B2E-3D4F-4A8B-9C6D-1E2F3A4B5C6D}";
+constexpr char kAuditors[] = "S-1-5-21-1111111111-2222222222-3333333333-1107";
+constexpr char kNewAuditors[] = "S-1-5-21-4444444444-5555555555-6666666666-2107";
+
+const char kAuditCsv[] =
+    "Machine Name,Policy Target,Subcategory,Subcategory GUID,Inclusion Setting,Exclusion "
+    "Setting,Setting Value\r\n"
+    ",System,Audit Logon,{0cce9215-69ae-11d9-bed3-505054503030},Success and Failure,,3\r\n"
+    ",,FileGlobalSacl,,,,S:(AU;SA;FA;;;S-1-5-21-1111111111-2222222222-3333333333-1107)"
+    "(AU;FA;FA;;;WD)\r\n";
+
+std::string Utf16(const std::string& text) { return testing::Utf16Of(text); }
+std::string Utf8(const std::string& bytes) { return testing::Utf8Of(bytes); }
+
+std::string ScriptsIni(const std::string& server) {
+  return "\r\n[Startup]\r\n0CmdLine=\\\\" + server + "\\netlogon\\start.cmd\r\n0Parameters=/q\r\n";
+}
+std::string PsScriptsIni(const std::string& server) {
+  return "\r\n[Logon]\r\n0CmdLine=\\\\" + server + "\\scripts\\logon.ps1\r\n0Parameters=\r\n";
+}
+std::string TasksXml(const std::string& account) {
+  return "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<ScheduledTasks "
+         "clsid=\"{CC63F200-7309-4ba0-B154-A71CD118DBCC}\"><TaskV2 "
+         "clsid=\"{D8896631-B747-47a7-84A6-C155337F3BC8}\" name=\"Nightly\"><Properties "
+         "action=\"C\" name=\"Nightly\" runAs=\"" +
+         account + "\" logonType=\"Password\"/></TaskV2></ScheduledTasks>";
+}
+
+struct Fixture {
+  testing::TestStore store = testing::MakeEmptyStore();
+  std::unique_ptr<SysvolBackend> backend;
+  fs::path gpt;
+
+  Fixture() {
+    EXPECT_TRUE(WriteDemoStore(store.config.sysvol_dir).ok());
+    store.config.migration_table_dir = store.root / "migtables";
+    fs::create_directories(store.config.migration_table_dir);
+    gpt = store.policies() / kWorkstation;
+    WriteBytes(gpt / "Machine" / "Microsoft" / "Windows NT" / "Audit" / "audit.csv", kAuditCsv);
+    WriteBytes(gpt / "Machine" / "Scripts" / "scripts.ini", Utf16(ScriptsIni("fs1.gpop.test")));
+    WriteBytes(gpt / "User" / "Scripts" / "psscripts.ini", Utf16(PsScriptsIni("fs1.gpop.test")));
+    WriteBytes(gpt / "Machine" / "Preferences" / "ScheduledTasks" / "ScheduledTasks.xml",
+               TasksXml("GPOP\\svc-nightly"));
+    backend = OpenBackend(store.config);
+  }
+
+  // `mappings` as a .migtable in UTF-16LE, as GPMC's editor saves one.
+  void PutUtf16Table(const std::string& name, const std::string& mappings) const {
+    std::string xml = testing::TableXml(mappings);
+    const std::string decl = "encoding=\"utf-8\"";
+    xml.replace(xml.find(decl), decl.size(), "encoding=\"utf-16\"");
+    WriteBytes(store.config.migration_table_dir / (name + ".migtable"), Utf16(xml));
+  }
+
+  core::Outcome Copy(const std::string& table, bool only, RecordingSink* sink) {
+    core::CopySpec spec;
+    spec.source.guid = kWorkstation;
+    spec.new_display_name = "Migrated " + table;
+    spec.migration_table = table;
+    spec.migration_table_only = only;
+    return RunOp(*backend, spec, *sink);
+  }
+};
+
+TEST(SysvolMigrationFilesTest, AuditScriptsAndRunAsAccountsAreMapped) {
+  Fixture f;
+  f.PutUtf16Table(
+      "all", testing::MappingXml("GlobalGroup", kAuditors, kNewAuditors) +
+                 testing::MappingXml("User", "GPOP\\svc-nightly", "NEW\\svc-nightly") +
+                 testing::MappingXml("UNCPath", "\\\\fs1.gpop.test", "\\\\fs2.new.test"));
+  const auto source_before = Snapshot(f.gpt);
+  RecordingSink sink;
+  core::Outcome out = f.Copy("all", true, &sink);
+  ASSERT_FALSE(out.error) << out.error->message;
+  const fs::path copied = f.store.policies() / std::get<core::GpoInfo>(out.result).guid;
+  std::string want_audit = kAuditCsv;
+  want_audit.replace(want_audit.find(kAuditors), std::string(kAuditors).size(), kNewAuditors);
+  EXPECT_EQ(ReadFileBytes(copied / "Machine" / "Microsoft" / "Windows NT" / "Audit" /
+                          "audit.csv"),
+            want_audit);
+  const std::string scripts = ReadFileBytes(copied / "Machine" / "Scripts" / "scripts.ini");
+  ASSERT_TRUE(HasUtf16LeBom(scripts));
+  EXPECT_EQ(Utf8(scripts), ScriptsIni("fs2.new.test"));
+  EXPECT_EQ(Utf8(ReadFileBytes(copied / "User" / "Scripts" / "psscripts.ini")),
+            PsScriptsIni("fs2.new.test"));
+  const std::string tasks =
+      ReadFileBytes(copied / "Machine" / "Preferences" / "ScheduledTasks" / "ScheduledTasks.xml");
+  EXPECT_NE(tasks.find("runAs=\"NEW\\svc-nightly\""), std::string::npos) << tasks;
+  EXPECT_EQ(tasks.find("GPOP\\svc-nightly"), std::string::npos) << tasks;
+  // The source GPO is as it was.
+  EXPECT_EQ(Snapshot(f.gpt), source_before);
+}
+
+TEST(SysvolMigrationFilesTest, TableOnlyNamesEachUnmappedEntryAndWritesNothing) {
+  Fixture f;
+  f.PutUtf16Table("partial", testing::MappingXml("UNCPath", "\\\\fs1.gpop.test", "="));
+  const auto before = Snapshot(f.store.config.sysvol_dir);
+  RecordingSink sink;
+  core::Outcome out = f.Copy("partial", true, &sink);
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->code, core::Code::kFailedPrecondition);
+  EXPECT_EQ(out.effects, core::Effects::kNone);
+  EXPECT_EQ(Snapshot(f.store.config.sysvol_dir), before);
+  // One message per unmapped account: the SACL's SID in audit.csv and the task's run-as user.
+  std::vector<std::string> unmapped = testing::UnmappedMessages(sink);
+  ASSERT_EQ(unmapped.size(), 2u);
+  std::sort(unmapped.begin(), unmapped.end());
+  EXPECT_NE(unmapped[0].find("GPOP\\svc-nightly"), std::string::npos) << unmapped[0];
+  EXPECT_NE(unmapped[1].find(kAuditors), std::string::npos) << unmapped[1];
+  // The template of the GPO lists both, and the path.
+  core::ReportSpec report = testing::ReportOfGpo(kWorkstation, core::ReportFormat::kMigrationTable);
+  RecordingSink report_sink;
+  core::Outcome tmpl = RunOp(*f.backend, report, report_sink);
+  ASSERT_FALSE(tmpl.error) << tmpl.error->message;
+  const std::string& text = std::get<core::ReportInfo>(tmpl.result).content;
+  for (const std::string& name : {std::string(kAuditors), std::string("svc-nightly"),
+                                  std::string("\\\\fs1.gpop.test")}) {
+    EXPECT_NE(text.find(name), std::string::npos) << name << "\n" << text;
+  }
+}
+
+}  // namespace
+}  // namespace gpop::sysvol
