@@ -71,12 +71,12 @@ TEST_F(SysvolClaimsTest, CreateIfNeededImportsOfOneNameCreateOneGpo) {
   const std::string guid = std::get<core::GpoInfo>(made.result).guid;
   ASSERT_EQ(GposNamed("Fresh Baseline").size(), 1u);
   // While A still holds its locks, every operation on the new GPO waits, however it names it:
-  // a second create-if-needed import (now resolved to the GUID), an import by GUID, a backup or
-  // a report of it by GUID (readers), an import by the name in another case.
+  // a second create-if-needed import (now resolved to the GUID), an import by GUID, a report of
+  // it by GUID (a reader), an import by the name in another case. (A backup would wait anyway:
+  // it writes the backup location that A reads.)
   const Claims b = ClaimsOf(create);
   EXPECT_FALSE(Runnable(b));
   EXPECT_FALSE(Runnable(ClaimsOf(ImportByGuid(backup_id_, guid))));
-  EXPECT_FALSE(Runnable(ClaimsOf(BackupOf(guid))));
   EXPECT_FALSE(Runnable(ClaimsOf(ReportOfGpo(guid))));
   EXPECT_FALSE(Runnable(ClaimsOf(ImportInto(backup_id_, "FRESH BASELINE"))));
   // Other GPOs are not held up.
@@ -105,18 +105,21 @@ TEST_F(SysvolClaimsTest, ANameAndAGuidOfOneGpoAreOneLock) {
     const Claims h = ClaimsOf(held);
     locks_.Acquire(h);
     EXPECT_FALSE(Runnable(ClaimsOf(other)));
-    EXPECT_FALSE(Runnable(ClaimsOf(BackupOf(kServer))));
+    EXPECT_FALSE(Runnable(ClaimsOf(ReportOfGpo(kServer))));
     EXPECT_FALSE(Runnable(ClaimsOf(RestoreOf(backup_id_))));  // the backup is of kServer
-    EXPECT_TRUE(Runnable(ClaimsOf(BackupOf(kWorkstation))));
+    EXPECT_TRUE(Runnable(ClaimsOf(ReportOfGpo(kWorkstation))));
+    EXPECT_TRUE(Runnable(ClaimsOf(ImportByGuid(backup_id_, kWorkstation))));
     locks_.Release(h);
   }
-  // Readers share: two backups, by name and by GUID, run together.
-  core::BackupSpec backup_by_name;
-  backup_by_name.gpo.display_name = "Server Hardening";
-  const Claims r = ClaimsOf(backup_by_name);
+  // Readers share: two reports, by name and by GUID, run together; a writer waits for them.
+  core::ReportSpec report_by_name;
+  report_by_name.subject = core::GpoRef{"", "Server Hardening"};
+  report_by_name.format = core::ReportFormat::kXml;
+  const Claims r = ClaimsOf(report_by_name);
   locks_.Acquire(r);
-  EXPECT_TRUE(Runnable(ClaimsOf(BackupOf(lower_guid))));
+  EXPECT_TRUE(Runnable(ClaimsOf(ReportOfGpo(lower_guid))));
   EXPECT_FALSE(Runnable(ClaimsOf(by_guid)));
+  EXPECT_FALSE(Runnable(ClaimsOf(by_name)));
   locks_.Release(r);
   EXPECT_EQ(locks_.locked_resources(), 0u);
 }
