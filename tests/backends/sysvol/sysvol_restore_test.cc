@@ -184,6 +184,7 @@ TEST(SysvolRestoreTest, ImportIntoAnExistingGpoKeepsItsIdentity) {
   core::Outcome backup = BackupGpo(*backend, kServer);
   ASSERT_FALSE(backup.error);
   const auto want = Settings(s.policies() / kServer);
+  const uint32_t before_version = GptIniVersion(s.policies() / kWorkstation);
   core::ImportSpec spec;
   spec.backup.backup_id = BackupIdOf(backup);
   spec.target.guid = kWorkstation;
@@ -194,6 +195,10 @@ TEST(SysvolRestoreTest, ImportIntoAnExistingGpoKeepsItsIdentity) {
   EXPECT_EQ(gpo.guid, kWorkstation);
   EXPECT_NE(gpo.display_name, "Server Hardening");
   EXPECT_EQ(Settings(s.policies() / kWorkstation), want);
+  // Versions move forward on both halves (clients apply the new settings), GPT.INI agrees.
+  EXPECT_GT(gpo.version >> 16, before_version >> 16);
+  EXPECT_GT(gpo.version & 0xFFFF, before_version & 0xFFFF);
+  EXPECT_EQ(GptIniVersion(s.policies() / kWorkstation), gpo.version);
   EXPECT_FALSE(gpo.safety_backup_id.empty());
   // Without create_if_needed, an unknown name is NOT_FOUND.
   spec.target = {"", "No Such GPO"};
