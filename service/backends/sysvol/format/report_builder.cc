@@ -252,30 +252,52 @@ void AddRegistry(const RegistryPol& pol, bool computer, const AdmxCatalog* admx,
 }
 
 // Stable-sorts `items` case-insensitively by the two keys `keys(item)` returns. Reports of large
-// GPOs sort many entries whose keys share long prefixes: each key is folded to lower case once
-// and compared with memcmp (the same order as CompareNoCase), and indices are sorted, so that
-// each item is moved once.
+// GPOs sort many entries whose keys share long prefixes: each key is folded to lower case once,
+// into one buffer for all items (no allocation per item), and compared with memcmp (the same
+// order as CompareNoCase); indices are sorted, so that each item is moved once.
+inline char AsciiLowerChar(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 template <typename T, typename Keys>
 void StableSortNoCase(std::vector<T>* items, Keys keys) {
   if (items->size() < 2) return;
   struct Key {
-    std::string first;
-    std::string second;
+    size_t first;  // offsets into `folded`
+    size_t second;
+    size_t second_end;
     size_t index;
   };
+  size_t total = 0;
+  for (const T& item : *items) {
+    auto [first, second] = keys(item);
+    total += first.size() + second.size();
+  }
+  std::string folded;
+  folded.reserve(total);
   std::vector<Key> order;
   order.reserve(items->size());
   for (size_t i = 0; i < items->size(); ++i) {
     auto [first, second] = keys((*items)[i]);
-    order.push_back(Key{AsciiLower(first), AsciiLower(second), i});
+    Key k;
+    k.first = folded.size();
+    for (const char c : first) folded.push_back(AsciiLowerChar(c));
+    k.second = folded.size();
+    for (const char c : second) folded.push_back(AsciiLowerChar(c));
+    k.second_end = folded.size();
+    k.index = i;
+    order.push_back(k);
   }
-  const bool sorted = std::is_sorted(order.begin(), order.end(), [](const Key& a, const Key& b) {
-    return a.first != b.first ? a.first < b.first : a.second < b.second;
-  });
-  if (sorted) return;
-  std::stable_sort(order.begin(), order.end(), [](const Key& a, const Key& b) {
-    return a.first != b.first ? a.first < b.first : a.second < b.second;
-  });
+  const std::string_view text(folded);
+  const auto less = [text](const Key& a, const Key& b) {
+    const std::string_view a1 = text.substr(a.first, a.second - a.first);
+    const std::string_view b1 = text.substr(b.first, b.second - b.first);
+    if (a1 != b1) return a1 < b1;
+    return text.substr(a.second, a.second_end - a.second) <
+           text.substr(b.second, b.second_end - b.second);
+  };
+  if (std::is_sorted(order.begin(), order.end(), less)) return;
+  std::stable_sort(order.begin(), order.end(), less);
   std::vector<T> out;
   out.reserve(items->size());
   for (const Key& k : order) out.push_back(std::move((*items)[k.index]));

@@ -134,10 +134,24 @@ size_t EncodeInto(std::string_view utf8, char* out, size_t* bad) {
       uint64_t word;
       std::memcpy(&word, in + pos, 8);
       if ((word & 0x8080808080808080ull) != 0) break;
+      // Each byte widened to a little-endian 16-bit unit, four at a time, in registers.
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      {
+        const auto widen = [](uint64_t four) {
+          four = (four | (four << 16)) & 0x0000FFFF0000FFFFull;
+          return (four | (four << 8)) & 0x00FF00FF00FF00FFull;
+        };
+        const uint64_t lo = widen(word & 0xFFFFFFFFull);
+        const uint64_t hi = widen(word >> 32);
+        std::memcpy(out, &lo, 8);
+        std::memcpy(out + 8, &hi, 8);
+      }
+#else
       for (int i = 0; i < 8; ++i) {
         out[2 * i] = static_cast<char>(in[pos + i]);
         out[2 * i + 1] = 0;
       }
+#endif
       out += 16;
       pos += 8;
     }

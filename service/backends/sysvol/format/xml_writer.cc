@@ -3,6 +3,8 @@
 #include "service/backends/sysvol/format/xml_writer.h"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace gpop::sysvol {
 namespace {
@@ -71,7 +73,10 @@ void XmlWriter::BeforeNode() {
 void XmlWriter::LineStart() {
   if (indent_flags_ & kNewline) Eol();
   if ((indent_flags_ & kIndent) && !indent_.empty()) {
-    for (size_t i = 0; i < starts_.size(); ++i) text_.append(indent_);
+    // One append of the depth's indent (a report line is often eight levels deep).
+    const size_t want = starts_.size() * indent_.size();
+    while (indents_.size() < want) indents_.append(indent_);
+    text_.append(indents_.data(), want);
   }
 }
 
@@ -142,11 +147,36 @@ void XmlWriter::End() {
   MaybeFlush();
 }
 
+namespace {
+
+// Whether any of the eight bytes of `w` may need escaping: a control character (below 0x20),
+// '&', '<', or `last` ('>' in text, '"' in attributes). A true answer is only a hint (TAB is a
+// control character that text keeps); false is exact.
+inline bool MaySpecial(uint64_t w, uint64_t last) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  const auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;
+  return (below_space | has_zero(w ^ ('&' * kOnes)) | has_zero(w ^ ('<' * kOnes)) |
+          has_zero(w ^ last)) != 0;
+}
+
+}  // namespace
+
 void XmlWriter::Escaped(std::string_view value, const unsigned char* special) {
   const auto* s = reinterpret_cast<const unsigned char*>(value.data());
   const size_t n = value.size();
+  const uint64_t last = (special == kTextSpecial.data() ? '>' : '"') * 0x0101010101010101ull;
   size_t from = 0;
   for (size_t i = 0; i < n; ++i) {
+    // Runs of plain bytes (almost all of a report) are skipped eight at a time.
+    while (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, s + i, 8);
+      if (MaySpecial(w, last)) break;
+      i += 8;
+    }
+    if (i >= n) break;
     const unsigned char c = s[i];
     if (special[c] == 0) continue;
     text_.append(value.data() + from, i - from);

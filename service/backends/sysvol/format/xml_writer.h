@@ -89,6 +89,7 @@ class XmlWriter {
   const Sink* sink_;
   Utf16LeEncoder encoder_;
   std::string text_;            // UTF-8 not yet encoded or handed over
+  std::string indents_;         // `indent_` repeated, at least as deep as ever needed
   std::string names_;           // the open elements' names, one after another
   std::vector<size_t> starts_;  // where each open element's name starts in names_
   unsigned indent_flags_ = kIndent;
