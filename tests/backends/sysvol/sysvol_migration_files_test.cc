@@ -2,7 +2,8 @@
 // through a copy (the optional table of a copy) and a UTF-16 .migtable: audit.csv's global
 // object access SACL, scripts.ini and psscripts.ini paths, and the run-as account of a
 // scheduled task (Preferences). The mapped entries are rewritten and nothing else; with
-// "migration table only" each unmapped one is a message and nothing is written.
+// "migration table only" each unmapped one is a message and nothing is written; a dry run
+// reports the same problems (warnings, or errors with "migration table only").
 
 #include <gtest/gtest.h>
 
@@ -76,8 +77,10 @@ struct Fixture {
     WriteBytes(store.config.migration_table_dir / (name + ".migtable"), Utf16(xml));
   }
 
-  core::Outcome Copy(const std::string& table, bool only, RecordingSink* sink) {
+  core::Outcome Copy(const std::string& table, bool only, RecordingSink* sink,
+                     bool dry_run = false) {
     core::CopySpec spec;
+    spec.dry_run = dry_run;
     spec.source.guid = kWorkstation;
     spec.new_display_name = "Migrated " + table;
     spec.migration_table = table;
@@ -141,6 +144,38 @@ TEST(SysvolMigrationFilesTest, TableOnlyNamesEachUnmappedEntryAndWritesNothing) 
                                   std::string("\\\\fs1.gpop.test")}) {
     EXPECT_NE(text.find(name), std::string::npos) << name << "\n" << text;
   }
+}
+
+
+TEST(SysvolMigrationFilesTest, ADryRunReportsEveryMigrationProblemAndChangesNothing) {
+  Fixture f;
+  f.PutUtf16Table("partial",
+                   testing::MappingXml("UNCPath", "\\\\fs1.gpop.test", "\\\\fs2.new.test"));
+  const auto sysvol_before = Snapshot(f.store.config.sysvol_dir);
+  const auto backups_before = Snapshot(f.store.location());
+  // Without "migration table only": the prediction, and a warning for each unmapped entry.
+  RecordingSink sink;
+  core::Outcome dry = f.Copy("partial", false, &sink, /*dry_run=*/true);
+  ASSERT_FALSE(dry.error) << dry.error->message;
+  EXPECT_EQ(dry.effects, core::Effects::kNone);
+  EXPECT_FALSE(std::get<core::GpoInfo>(dry.result).predicted_changes.empty());
+  std::vector<std::string> unmapped = testing::UnmappedMessages(sink);
+  ASSERT_EQ(unmapped.size(), 2u);
+  for (const core::StatusMessage& m : sink.messages) {
+    if (m.message.find("does not map") != std::string::npos) {
+      EXPECT_EQ(m.severity, core::Severity::kWarning) << m.message;
+    }
+  }
+  // With it: the same two entries, as errors, and the dry run fails as the real run would.
+  RecordingSink only_sink;
+  core::Outcome refused = f.Copy("partial", true, &only_sink, /*dry_run=*/true);
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(refused.error->code, core::Code::kFailedPrecondition);
+  EXPECT_EQ(refused.effects, core::Effects::kNone);
+  EXPECT_EQ(testing::UnmappedMessages(only_sink).size(), 2u);
+  // Neither wrote anything: the sysvol tree and the backup location are as they were.
+  EXPECT_EQ(Snapshot(f.store.config.sysvol_dir), sysvol_before);
+  EXPECT_EQ(Snapshot(f.store.location()), backups_before);
 }
 
 }  // namespace
