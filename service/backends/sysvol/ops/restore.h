@@ -25,8 +25,9 @@ core::Outcome RunRestore(const BackendContext& ctx, const std::string& operation
 //
 // FAILED_PRECONDITION / CORRUPT_FILE, with one error message to `sink` naming each file, when a
 // file Backup.xml lists is not a readable regular file in the backup folder
-// (OpenedBackup::ListedFileProblems); OK otherwise. Restore and import (also inside an import
-// set) call it before they write anything.
+// (OpenedBackup::ListedFileProblems), or FAILED_PRECONDITION / PATH_OUTSIDE_ROOT (naming the
+// Location) when one of them leaves the backup folder; OK otherwise. Restore and import (also
+// inside an import set) call it before they read settings or write anything.
 core::Status CheckBackupComplete(const OpenedBackup& backup, core::ProgressSink& sink);
 
 // SettingsTreeOf
