@@ -142,8 +142,8 @@ int Run(const Args& args) {
 
   // Baselines: cp -a + sync of the Policies tree, and a recursive copy without fsync.
   auto t0 = Clock::now();
-  const std::string cp = "cp -a '" + policies.string() + "' '" + (root / "cp-copy").string() +
-                         "' && sync";
+  const std::string cp =
+      "cp -a '" + policies.string() + "' '" + (root / "cp-copy").string() + "' && sync";
   if (std::system(cp.c_str()) != 0) {
     std::printf("cp -a failed\n");
     return 1;
@@ -224,10 +224,10 @@ int Run(const Args& args) {
   }
   const uint64_t backup_bytes = TreeBytes(root / "backups");
 
-  std::printf("backup_bench: %d GPOs, %.1f MB of GPT files (%d MB registry.pol, %d MB payload), "
-              "%d threads; backups hold %.1f MB\n",
-              args.gpos, mb, args.registry_mb, args.payload_mb, args.threads,
-              backup_bytes / 1048576.0);
+  std::printf(
+      "backup_bench: %d GPOs, %.1f MB of GPT files (%d MB registry.pol, %d MB payload), "
+      "%d threads; backups hold %.1f MB\n",
+      args.gpos, mb, args.registry_mb, args.payload_mb, args.threads, backup_bytes / 1048576.0);
   std::printf("  cp -a + sync                        : %8.2f s\n", cp_secs);
   std::printf("  recursive copy (no fsync)           : %8.2f s\n", plain_secs);
   std::printf("  gpop backup of every GPO            : %8.2f s  %8.1f MB/s  (CPU %.2f s)\n",

@@ -91,10 +91,10 @@ struct Fixture {
 
 TEST(SysvolMigrationFilesTest, AuditScriptsAndRunAsAccountsAreMapped) {
   Fixture f;
-  f.PutUtf16Table(
-      "all", testing::MappingXml("GlobalGroup", kAuditors, kNewAuditors) +
-                 testing::MappingXml("User", "GPOP\\svc-nightly", "NEW\\svc-nightly") +
-                 testing::MappingXml("UNCPath", "\\\\fs1.gpop.test", "\\\\fs2.new.test"));
+  f.PutUtf16Table("all",
+                  testing::MappingXml("GlobalGroup", kAuditors, kNewAuditors) +
+                      testing::MappingXml("User", "GPOP\\svc-nightly", "NEW\\svc-nightly") +
+                      testing::MappingXml("UNCPath", "\\\\fs1.gpop.test", "\\\\fs2.new.test"));
   const auto source_before = Snapshot(f.gpt);
   RecordingSink sink;
   core::Outcome out = f.Copy("all", true, &sink);
@@ -102,8 +102,7 @@ TEST(SysvolMigrationFilesTest, AuditScriptsAndRunAsAccountsAreMapped) {
   const fs::path copied = f.store.policies() / std::get<core::GpoInfo>(out.result).guid;
   std::string want_audit = kAuditCsv;
   want_audit.replace(want_audit.find(kAuditors), std::string(kAuditors).size(), kNewAuditors);
-  EXPECT_EQ(ReadFileBytes(copied / "Machine" / "Microsoft" / "Windows NT" / "Audit" /
-                          "audit.csv"),
+  EXPECT_EQ(ReadFileBytes(copied / "Machine" / "Microsoft" / "Windows NT" / "Audit" / "audit.csv"),
             want_audit);
   const std::string scripts = ReadFileBytes(copied / "Machine" / "Scripts" / "scripts.ini");
   ASSERT_TRUE(HasUtf16LeBom(scripts));
@@ -140,17 +139,16 @@ TEST(SysvolMigrationFilesTest, TableOnlyNamesEachUnmappedEntryAndWritesNothing) 
   core::Outcome tmpl = RunOp(*f.backend, report, report_sink);
   ASSERT_FALSE(tmpl.error) << tmpl.error->message;
   const std::string& text = std::get<core::ReportInfo>(tmpl.result).content;
-  for (const std::string& name : {std::string(kAuditors), std::string("svc-nightly"),
-                                  std::string("\\\\fs1.gpop.test")}) {
+  for (const std::string& name :
+       {std::string(kAuditors), std::string("svc-nightly"), std::string("\\\\fs1.gpop.test")}) {
     EXPECT_NE(text.find(name), std::string::npos) << name << "\n" << text;
   }
 }
 
-
 TEST(SysvolMigrationFilesTest, ADryRunReportsEveryMigrationProblemAndChangesNothing) {
   Fixture f;
   f.PutUtf16Table("partial",
-                   testing::MappingXml("UNCPath", "\\\\fs1.gpop.test", "\\\\fs2.new.test"));
+                  testing::MappingXml("UNCPath", "\\\\fs1.gpop.test", "\\\\fs2.new.test"));
   const auto sysvol_before = Snapshot(f.store.config.sysvol_dir);
   const auto backups_before = Snapshot(f.store.location());
   // Without "migration table only": the prediction, and a warning for each unmapped entry.
