@@ -232,16 +232,17 @@ core::Result<std::string> WriteIni(const IniText& ini, const std::string& displa
 // A security descriptor (SDDL) with its domain SIDs mapped: a SID mapped to None loses its ACE;
 // one mapped to a name is reported and kept (a descriptor holds SIDs only).
 std::string MigrateSddl(const std::string& sddl, const std::string& setting, Mapper* map) {
-  return MapSddlSids(
-      sddl, [&](const std::string& sid, std::string_view) -> std::optional<std::string> {
-        if (!IsDomainPrincipal(sid)) return sid;
-        std::optional<std::string> to = map->Principal(sid, setting);
-        if (!to) return std::nullopt;
-        const std::string dest(internal::Trim(*to));
-        if (AsciiLower(dest).rfind("s-1-", 0) == 0) return dest;
-        if (dest != sid) map->NotASid(sid, dest, "a security descriptor names principals");
-        return sid;
-      });
+  return MapSddlSids(sddl,
+                     [&](const std::string& sid, std::string_view) -> std::optional<std::string> {
+                       if (!IsDomainPrincipal(sid)) return sid;
+                       std::optional<std::string> to = map->Principal(sid, setting);
+                       if (!to) return std::nullopt;
+                       const std::string dest(internal::Trim(*to));
+                       if (AsciiLower(dest).rfind("s-1-", 0) == 0) return dest;
+                       if (dest != sid)
+                         map->NotASid(sid, dest, "a security descriptor names principals");
+                       return sid;
+                     });
 }
 
 // audit.csv: the global object access auditing rows ("File System", "Registry") hold a SACL
@@ -251,8 +252,7 @@ bool MigrateAuditCsv(AuditCsv* csv, Mapper* map) {
   bool changed = false;
   for (AuditCsvRow& row : csv->rows) {
     if (row.setting_value.find('(') == std::string::npos) continue;  // a number, no SACL
-    const std::string setting =
-        row.subcategory.empty() ? row.policy_target : row.subcategory;
+    const std::string setting = row.subcategory.empty() ? row.policy_target : row.subcategory;
     std::string mapped = MigrateSddl(row.setting_value, setting, map);
     if (mapped == row.setting_value) continue;
     row.setting_value = std::move(mapped);

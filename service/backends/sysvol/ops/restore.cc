@@ -37,8 +37,7 @@ core::Status CheckBackupComplete(const OpenedBackup& backup, core::ProgressSink&
     // Not an incomplete backup but a hostile one: a path safety refusal, as a link out is.
     return core::MakeError(
         core::Code::kFailedPrecondition, core::reason::kPathEscape,
-        "backup " + backup.backup_id + " is refused: its " + kBackupXmlFile + " lists " +
-            escaping +
+        "backup " + backup.backup_id + " is refused: its " + kBackupXmlFile + " lists " + escaping +
             ", which leaves the backup folder (see the status messages); nothing outside it was "
             "read and nothing was written",
         {{"backup_id", backup.backup_id}, {"file", escaping}});
