@@ -27,7 +27,7 @@ gpopd_start --sysvol "$sysvol" --state_dir "$work/state" \
   --backup_locations "default=$work/backups,incoming=$work/incoming" --default_location default
 
 set_dir=$work/baseline
-make_backup_set "$set_dir" 3
+make_backup_set "$set_dir" $count
 "$ctl" -o json upload "$set_dir" --location incoming >"$work/upload.json" ||
   fail "upload of the set failed"
 upload_id=$(grep -o '"uploadId": *"up-[a-z2-7]*"' "$work/upload.json" | grep -o 'up-[a-z2-7]*')
