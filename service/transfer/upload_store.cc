@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "service/backends/sysvol/backup_folder.h"
+#include "service/backends/sysvol/backup_index.h"
 #include "service/backends/sysvol/safe_fs.h"
 #include "service/backends/sysvol/txn/backup_publish.h"
 #include "service/backends/sysvol/txn/staging.h"

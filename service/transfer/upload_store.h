@@ -18,12 +18,15 @@
 #include <string_view>
 #include <vector>
 
-#include "service/backends/sysvol/backup_index.h"
 #include "service/core/error.h"
 #include "service/core/mutex.h"
 #include "service/core/operation.h"
 #include "service/transfer/tar_extract.h"
 #include "service/transfer/transfer_locations.h"
+
+namespace gpop::sysvol {
+class LocationIndex;  // backup_index.h
+}  // namespace gpop::sysvol
 
 namespace gpop::transfer {
 
