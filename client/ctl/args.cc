@@ -25,8 +25,8 @@ const std::map<std::string, SubcommandArgs>& Subcommands() {
   static const auto* table = [] {
     auto* subcommands = new std::map<std::string, SubcommandArgs>;
     for (std::vector<SubcommandArgs> group :
-         {OperationSubcommands(), ImportSetSubcommands(), WatchSubcommands(),
-          ListingSubcommands(), TransferSubcommands()}) {
+         {OperationSubcommands(), ImportSetSubcommands(), WatchSubcommands(), ListingSubcommands(),
+          TransferSubcommands()}) {
       for (SubcommandArgs& s : group) subcommands->emplace(s.name, std::move(s));
     }
     auto verb_only = [](Verb verb) {
@@ -35,10 +35,9 @@ const std::map<std::string, SubcommandArgs>& Subcommands() {
         return absl::OkStatus();
       };
     };
-    subcommands->emplace("version", SubcommandArgs{"version", {}, false, false,
-                                                    verb_only(Verb::kVersion)});
-    subcommands->emplace("help",
-                         SubcommandArgs{"help", {}, false, false, verb_only(Verb::kHelp)});
+    subcommands->emplace("version",
+                         SubcommandArgs{"version", {}, false, false, verb_only(Verb::kVersion)});
+    subcommands->emplace("help", SubcommandArgs{"help", {}, false, false, verb_only(Verb::kHelp)});
     return subcommands;
   }();
   return *table;

@@ -84,7 +84,10 @@ std::vector<SubcommandArgs> ListingSubcommands() {
        /*operation_flags=*/false,
        /*positional=*/false,
        ParseList},
-      {"gpos", {}, false, false,
+      {"gpos",
+       {},
+       false,
+       false,
        [](const RawArgs&, Command* command) {
          command->verb = Verb::kGpos;
          return absl::OkStatus();

@@ -175,7 +175,6 @@ absl::Status CheckKindFlags(const std::string& kind, const RawArgs& raw) {
   return absl::OkStatus();
 }
 
-
 }  // namespace
 
 const std::vector<FlagSpec>& OperationFlags() {
@@ -199,7 +198,8 @@ absl::Status ParseOperation(const RawArgs& raw, Command* command) {
       for (const auto& [name, values] : raw.flags) {
         if (FindGlobalFlag(name) == nullptr && name != "spec" && name != "out") {
           bool start_flag = false;
-          for (const FlagSpec& spec : OperationFlags()) start_flag = start_flag || name == spec.name;
+          for (const FlagSpec& spec : OperationFlags())
+            start_flag = start_flag || name == spec.name;
           if (!start_flag) return Usage(absl::StrCat("--", name, " does not go with --spec"));
         }
       }
@@ -278,7 +278,6 @@ absl::Status ParseOperation(const RawArgs& raw, Command* command) {
   }
   return absl::OkStatus();
 }
-
 
 std::vector<SubcommandArgs> OperationSubcommands() {
   std::vector<SubcommandArgs> subcommands;

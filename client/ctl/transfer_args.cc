@@ -30,7 +30,10 @@ absl::Status ParseDownloadBackup(const RawArgs& raw, Command* command) {
 
 std::vector<SubcommandArgs> TransferSubcommands() {
   return {
-      {"upload", {{"location", true, false}}, /*operation_flags=*/false, /*positional=*/true,
+      {"upload",
+       {{"location", true, false}},
+       /*operation_flags=*/false,
+       /*positional=*/true,
        ParseUpload},
       {"download-backup",
        {{"location", true, false}, {"out", true, false}, {"set", false, false}},

@@ -63,12 +63,18 @@ std::vector<SubcommandArgs> WatchSubcommands() {
        false,
        false,
        ParseEvents},
-      {"cancel", {}, false, true,
+      {"cancel",
+       {},
+       false,
+       true,
        [](const RawArgs& raw, Command* command) {
          command->verb = Verb::kCancel;
          return ParseOperationId(raw, command);
        }},
-      {"get", {}, false, true,
+      {"get",
+       {},
+       false,
+       true,
        [](const RawArgs& raw, Command* command) {
          command->verb = Verb::kGet;
          return ParseOperationId(raw, command);

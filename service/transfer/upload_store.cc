@@ -571,8 +571,8 @@ core::Result<UploadRecord> UploadStore::Publish(const std::string& id) {
     if (core::Status s = sysvol::RepairManifestLocked(*loc, *index); !s.ok()) {
       publish_error = core::MakeError(
           s.error().code, s.error().reason,
-          "cannot list the uploaded backups in manifest.xml of location " + location->first +
-              ": " + s.error().message + "; nothing of the upload was published",
+          "cannot list the uploaded backups in manifest.xml of location " + location->first + ": " +
+              s.error().message + "; nothing of the upload was published",
           s.error().metadata);
     }
   }
