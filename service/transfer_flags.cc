@@ -31,6 +31,9 @@ absl::StatusOr<std::unique_ptr<transfer::UploadStore>> OpenUploadsFromFlags(
     options.location_lock = [locations](const std::string& name) {
       return locations->Mutex(name);
     };
+    options.location_index = [locations](const std::string& name) {
+      return locations->Index(name);
+    };
   }
   if (absl::Status s =
           BackupLocationsFromFlags(&options.locations.folders, &options.locations.default_name);

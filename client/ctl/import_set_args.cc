@@ -2,9 +2,12 @@
 
 #include "client/ctl/import_set_args.h"
 
+#include <map>
 #include <set>
+#include <string>
 
 #include "absl/strings/str_cat.h"
+#include "client/ctl/operation_args.h"
 #include "service/core/guid.h"
 
 namespace gpop::ctl {
@@ -17,14 +20,11 @@ const char kImportSetUsage[] =
     "          published; --all: every backup of the location. With --wait: progress overall\n"
     "          and per backup, then each backup's outcome (exit 2 when any failed)\n";
 
-absl::Status BuildImportSetCommand(const std::map<std::string, std::vector<std::string>>& flags,
-                                   const std::vector<std::string>& positional, Command* command) {
-  auto has = [&](const char* name) { return flags.count(name) > 0; };
-  auto get = [&](const char* name) {
-    auto it = flags.find(name);
-    return it == flags.end() ? std::string() : it->second.back();
-  };
-  std::vector<std::string> ids = positional;
+absl::Status BuildImportSetCommand(const RawArgs& raw, Command* command) {
+  auto has = [&](const char* name) { return raw.Has(name); };
+  auto get = [&](const char* name) { return raw.Get(name); };
+  const std::map<std::string, std::vector<std::string>>& flags = raw.flags;
+  std::vector<std::string> ids = raw.positional;
   if (auto it = flags.find("backup-id"); it != flags.end()) {
     ids.insert(ids.end(), it->second.begin(), it->second.end());
   }
@@ -61,6 +61,26 @@ absl::Status BuildImportSetCommand(const std::map<std::string, std::vector<std::
   spec->set_skip_safety_backup(has("no-safety-backup"));
   spec->set_dry_run(has("dry-run"));
   return absl::OkStatus();
+}
+
+std::vector<SubcommandArgs> ImportSetSubcommands() {
+  return {{"import-set",
+           {{"backup-id", true, true},
+            {"upload", true, false},
+            {"all", false, false},
+            {"location", true, false},
+            {"migration-table", true, false},
+            {"migration-table-only", false, false},
+            {"no-safety-backup", false, false},
+            {"dry-run", false, false}},
+           /*operation_flags=*/true,
+           /*positional=*/true,
+           [](const RawArgs& raw, Command* command) {
+             command->verb = Verb::kImportSet;
+             // The spec first: ParseOperation then adds the flags every operation takes.
+             if (absl::Status s = BuildImportSetCommand(raw, command); !s.ok()) return s;
+             return ParseOperation(raw, command);
+           }}};
 }
 
 }  // namespace gpop::ctl

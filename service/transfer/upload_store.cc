@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "service/backends/sysvol/backup_folder.h"
+#include "service/backends/sysvol/backup_index.h"
 #include "service/backends/sysvol/safe_fs.h"
+#include "service/backends/sysvol/txn/backup_publish.h"
 #include "service/backends/sysvol/txn/staging.h"
 #include "service/core/guid.h"
 #include "service/transfer/sha256.h"
@@ -557,13 +559,31 @@ core::Result<UploadRecord> UploadStore::Publish(const std::string& id) {
     }
     moved.push_back(backup.backup_id);
   }
+  // manifest.xml in step, still under the lock (a new file renamed over the old one, the
+  // location synced): GPMC and any other reader of the location sees the uploaded backups
+  // listed as soon as they are there. If it cannot be written, the backups go back out.
+  sysvol::LocationIndex scratch_index;
+  sysvol::LocationIndex* index =
+      options_.location_index ? options_.location_index(location->first) : nullptr;
+  if (index == nullptr) index = &scratch_index;
+  if (publish_error.ok()) {
+    (void)loc->Sync();
+    if (core::Status s = sysvol::RepairManifestLocked(*loc, *index); !s.ok()) {
+      publish_error = core::MakeError(
+          s.error().code, s.error().reason,
+          "cannot list the uploaded backups in manifest.xml of location " + location->first + ": " +
+              s.error().message + "; nothing of the upload was published",
+          s.error().metadata);
+    }
+  }
   if (!publish_error.ok()) {
     for (const std::string& m : moved) (void)loc->RenameTo(m, *staging, m, true);
     (void)loc->Sync();
+    // The manifest as it was (when it was rewritten before the failure).
+    if (!moved.empty()) (void)sysvol::RepairManifestLocked(*loc, *index);
     cleanup();
     return fail(publish_error.error());
   }
-  (void)loc->Sync();
   cleanup();
 
   core::MutexLock lock(&mu_);

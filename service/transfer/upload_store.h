@@ -3,7 +3,8 @@
 // principal and overall. When the last byte arrives the whole stream is checked (SHA-256, then
 // extracted into a staging folder inside the backup location and checked completely: see
 // tar_extract.h and upload_layout.h) and only then published: every backup folder is renamed
-// into the location. A refused upload leaves nothing behind; a cut one leaves nothing visible.
+// into the location and the location's manifest.xml rewritten (atomically) to list them. A
+// refused upload leaves nothing behind; a cut one leaves nothing visible.
 #ifndef GPOP_SERVICE_TRANSFER_UPLOAD_STORE_H_
 #define GPOP_SERVICE_TRANSFER_UPLOAD_STORE_H_
 
@@ -22,6 +23,10 @@
 #include "service/core/operation.h"
 #include "service/transfer/tar_extract.h"
 #include "service/transfer/transfer_locations.h"
+
+namespace gpop::sysvol {
+class LocationIndex;  // backup_index.h
+}  // namespace gpop::sysvol
 
 namespace gpop::transfer {
 
@@ -51,6 +56,10 @@ struct UploadOptions {
   // (sysvol::BackupLocations::Mutex): a publish renames the uploaded backups in under it, never
   // between a backup's scan of the location and its own publish. Null: the store's own lock.
   std::function<core::Mutex*(const std::string& location)> location_lock;
+  // The in-memory index of the location named (sysvol::BackupLocations::Index), through which a
+  // publish brings the location's manifest.xml up to date, under location_lock, before it
+  // returns. Null: a fresh index for each publish (every backup's record of the location read).
+  std::function<sysvol::LocationIndex*(const std::string& location)> location_index;
   // The wall clock (injected so that tests control expiry).
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();

@@ -3,7 +3,8 @@
 # gpopctl uploads the backups (one folder, backup sets with and without manifest.xml), gpopd
 # (sysvol backend) imports each into a new GPO and backs that up, gpopctl downloads the new
 # backups and the settings files must be byte-identical to the originals; hostile tar files are
-# refused with nothing written. Usage: transfer_gpopctl_test.sh GPOPD GPOPCTL GPOP_DEMO_STORE
+# refused with nothing written, and a download with case-only duplicate names is not unpacked.
+# Usage: transfer_gpopctl_test.sh GPOPD GPOPCTL GPOP_DEMO_STORE
 set -euo pipefail
 gpopd=$1 ctl=$2 demo_store=$3
 work=$(mktemp -d)
@@ -85,6 +86,25 @@ set -e
 [ $rc_dotdot -eq 6 ] || fail "a ../ tar gave exit $rc_dotdot, not 6"
 [ "$(find "$work/backups" | sort | md5sum)" = "$before" ] || fail "a refused upload wrote files"
 [ ! -e "$work/escape" ] && [ ! -e "$work/../escape" ] || fail "a ../ entry escaped"
+
+# A download gpopctl must not unpack as it is: a backup in the location holding two names that
+# differ only in case (one would overwrite the other on Windows). gpopctl refuses to extract it
+# and creates nothing under --out; the same download as a .tar file is written whole.
+odd='{0DD0DD00-0000-4000-8000-000000000001}'
+cp -r "$fixtures/gpmc-backups/{32D5EEFD-DACE-44DC-BC16-D364B32B0D2A}" "$work/backups/$odd"
+chmod -R u+w "$work/backups/$odd"
+sed -i "s|{32D5EEFD-DACE-44DC-BC16-D364B32B0D2A}|$odd|" "$work/backups/$odd/bkupInfo.xml"
+echo x >"$work/backups/$odd/DomainSysvol/GPO/Machine/REGISTRY.POL"
+set +e
+"$ctl" download-backup "$odd" --out "$work/odd" >"$work/odd.txt" 2>&1; rc_odd=$?
+set -e
+[ $rc_odd -ne 0 ] || fail "a download with case-only duplicate names was unpacked"
+grep -q 'not a safe tar' "$work/odd.txt" || fail "the refusal does not say why: $(cat "$work/odd.txt")"
+[ ! -e "$work/odd" ] || fail "a refused download left $work/odd"
+[ -z "$(find "$work" -maxdepth 1 -name '.gpopctl-*')" ] || fail "a refused download left scratch"
+"$ctl" download-backup "$odd" --out "$work/odd.tar" >/dev/null 2>&1 ||
+  fail "the same download as a tar file failed"
+tar -tf "$work/odd.tar" | grep -q 'REGISTRY.POL' || fail "the tar file lacks an entry"
 
 gpopd_stop
 echo "transfer gpopctl end to end: passed"

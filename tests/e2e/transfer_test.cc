@@ -325,6 +325,82 @@ TEST_F(TransferTest, HostileTarStreamsAreRefusedWithNothingWritten) {
   EXPECT_TRUE(fs::is_empty(fs::path(dir_.path()) / "uploads"));
 }
 
+// A hostile entry past the point where the connection was cut: the client resumes from the
+// offset the server acknowledged, the whole stream arrives, and it is refused then, with nothing
+// written (neither in the location nor where the entry points) and no bytes kept.
+TEST_F(TransferTest, AHostileTarIsRefusedAfterAResumedUpload) {
+  using transfer::testing::RawTar;
+  for (const std::string& bytes :
+       {RawTar().File("Backup.xml", std::string(300000, ' ')).File("../../escape", "x").Finish(),
+        RawTar().File("a", std::string(300000, 'a')).Entry("l", '2', "", "/etc/passwd").Finish(),
+        RawTar().File("x", std::string(300000, 'x')).File("X", "2").Finish()}) {
+    const int64_t size = static_cast<int64_t>(bytes.size());
+    int cuts = 0;
+    int64_t resumed_at = -1;
+    client::TransferOptions options;
+    options.max_attempts = 5;
+    options.cut_before = [&](int64_t offset) {
+      if (cuts == 0 && offset >= size / 2) {
+        ++cuts;
+        return true;
+      }
+      if (cuts == 1 && resumed_at < 0) resumed_at = offset;
+      return false;
+    };
+    absl::StatusOr<v1::Upload> upload =
+        Client(kAdminToken, options).UploadTar(RawTarFile(bytes), "", {});
+    ASSERT_FALSE(upload.ok());
+    EXPECT_EQ(cuts, 1);
+    EXPECT_GE(resumed_at, 0) << "the upload did not go on after the cut";
+    EXPECT_LT(resumed_at, size);
+    EXPECT_EQ(upload.status().code(), absl::StatusCode::kInvalidArgument) << upload.status();
+    EXPECT_EQ(client::GetReason(upload.status()), "UPLOAD_REJECTED") << upload.status();
+    EXPECT_TRUE(LocationEmpty());
+    EXPECT_FALSE(fs::exists(location_.parent_path() / "escape"));
+    EXPECT_FALSE(fs::exists(location_ / ".gpop-staging" / "escape"));
+    EXPECT_TRUE(fs::is_empty(fs::path(dir_.path()) / "uploads"));
+  }
+}
+
+// A download cut, then resumed after the backup changed on the server: the resumed bytes would
+// not be those announced first, so the server refuses the resume (DOWNLOAD_CHANGED) and the
+// client leaves nothing under the name, not even its temporary file.
+TEST_F(TransferTest, ADownloadResumedAfterTheBackupChangedLeavesNoFile) {
+  GPOP_REQUIRE_FIXTURES(fixtures);
+  fs::copy(fixtures / "gpmc-backups" / kBackup, location_ / kBackup, fs::copy_options::recursive);
+  const fs::path changed = location_ / kBackup / "Backup.xml";
+  fs::permissions(changed, fs::perms::owner_write, fs::perm_options::add);
+  int cuts = 0;
+  int64_t whole = 0;
+  client::TransferOptions options;
+  options.max_attempts = 5;
+  options.on_progress = [&](int64_t, int64_t total) { whole = total; };
+  options.cut_before = [&](int64_t offset) {
+    if (cuts == 0 && whole > 0 && offset >= whole / 3) {
+      ++cuts;
+      std::ofstream(changed, std::ios::binary | std::ios::app) << "<!-- changed -->";
+      return true;
+    }
+    return false;
+  };
+  v1::DownloadBackupRequest request;
+  request.add_backup_ids(kBackup);
+  const fs::path out_dir = fs::path(dir_.path()) / "out";
+  fs::create_directories(out_dir);
+  absl::StatusOr<client::DownloadResult> down =
+      Client(kAdminToken, options).DownloadBackup(request, out_dir / "backup.tar");
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(cuts, 1);
+  EXPECT_EQ(down.status().code(), absl::StatusCode::kFailedPrecondition) << down.status();
+  EXPECT_EQ(client::GetReason(down.status()), "DOWNLOAD_CHANGED") << down.status();
+  EXPECT_TRUE(fs::is_empty(out_dir)) << fs::directory_iterator(out_dir)->path();
+  // Downloaded again from the start, the changed backup arrives whole.
+  absl::StatusOr<client::DownloadResult> again =
+      Client(kAdminToken).DownloadBackup(request, out_dir / "backup.tar");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->sha256, transfer::Sha256Hex(ReadAll(out_dir / "backup.tar")));
+}
+
 // An unknown location is NOT_FOUND / LOCATION_NOT_FOUND naming the request field, for uploads
 // and downloads alike (both requests call it `location`).
 TEST_F(TransferTest, AnUnknownLocationNamesTheField) {

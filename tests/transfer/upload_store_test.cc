@@ -10,6 +10,8 @@
 #include <future>
 #include <thread>
 
+#include "service/backends/sysvol/backup_index.h"
+#include "service/backends/sysvol/format/manifest.h"
 #include "service/transfer/folder_tar.h"
 #include "service/transfer/sha256.h"
 #include "tests/testing/fixtures.h"
@@ -36,6 +38,19 @@ std::map<std::string, std::string> Tree(const fs::path& dir) {
     tree[rel] = e.is_regular_file() ? Sha256Hex(ReadAll(e.path())) : "dir";
   }
   return tree;
+}
+
+// The backup IDs the location's manifest.xml lists, in file order (empty: no manifest).
+std::vector<std::string> ManifestIds(const fs::path& location) {
+  if (!fs::exists(location / "manifest.xml")) return {};
+  core::Result<sysvol::Manifest> manifest =
+      sysvol::ParseManifest(ReadAll(location / "manifest.xml"), "manifest.xml");
+  EXPECT_TRUE(manifest.ok()) << manifest.error().message;
+  std::vector<std::string> ids;
+  if (manifest.ok()) {
+    for (const sysvol::BackupInst& b : manifest->backups) ids.push_back(b.id);
+  }
+  return ids;
 }
 
 class UploadStoreTest : public ::testing::Test {
@@ -144,6 +159,68 @@ TEST_F(UploadStoreTest, PublishesEveryBackupOfASetAtOnce) {
   for (const PublishedBackup& b : done->backups) {
     EXPECT_EQ(Tree(work_ / "backups" / b.info.backup_id), Tree(set / b.info.backup_id));
   }
+}
+
+// The publish brings manifest.xml up to date before it returns (GPMC lists a location's backups
+// from it): the backups already listed stay first, in their order, the uploaded ones follow.
+TEST_F(UploadStoreTest, PublishListsTheUploadedBackupsInTheManifest) {
+  GPOP_REQUIRE_FIXTURES(fixtures);
+  sysvol::LocationIndex index;
+  std::vector<std::string> indexed;
+  options_.location_index = [&](const std::string& name) {
+    indexed.push_back(name);
+    return &index;
+  };
+  Reopen();
+  core::Result<UploadRecord> one = Upload(TarOf(fixtures / "gpmc-backups" / kBackup));
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(ManifestIds(work_ / "backups"), std::vector<std::string>{kBackup});
+
+  fs::path set = gpop::testing::CopyToTemp(fixtures / "gpmc-backups");
+  fs::remove(set / "manifest-sample.xml");
+  fs::remove_all(set / kBackup);
+  core::Result<UploadRecord> rest = Upload(TarOf(set));
+  ASSERT_TRUE(rest.ok()) << rest.error().message;
+  ASSERT_EQ(rest->backups.size(), 7u);
+  std::vector<std::string> listed = ManifestIds(work_ / "backups");
+  ASSERT_EQ(listed.size(), 8u);
+  EXPECT_EQ(listed.front(), kBackup);
+  std::set<std::string> want = {kBackup};
+  for (const PublishedBackup& b : rest->backups) want.insert(b.info.backup_id);
+  EXPECT_EQ(std::set<std::string>(listed.begin(), listed.end()), want);
+  // Through the index the backend lists the location with (it now knows all eight), and no
+  // temporary file is left beside the manifest.
+  EXPECT_EQ(indexed, (std::vector<std::string>{"default", "default"}));
+  EXPECT_GE(index.records_read(), 8);
+  for (const auto& e : fs::directory_iterator(work_ / "backups")) {
+    const std::string name = e.path().filename().string();
+    EXPECT_TRUE(name == "manifest.xml" || name.front() == '{') << name;
+  }
+}
+
+// A manifest that cannot be written publishes nothing: the backups go back out of the location
+// and the upload stays, to be finished again.
+TEST_F(UploadStoreTest, AManifestThatCannotBeWrittenPublishesNothing) {
+  GPOP_REQUIRE_FIXTURES(fixtures);
+  fs::create_directories(work_ / "backups" / "manifest.xml" / "in-the-way");
+  std::string tar = TarOf(fixtures / "gpmc-backups" / kBackup);
+  core::Result<UploadRecord> created = Create(tar);
+  ASSERT_TRUE(created.ok());
+  core::Result<UploadRecord> done = Send(created->id, tar, 0, tar.size());
+  ASSERT_FALSE(done.ok());
+  EXPECT_NE(done.error().message.find("manifest.xml"), std::string::npos) << done.error().message;
+  EXPECT_FALSE(fs::exists(work_ / "backups" / kBackup));
+  EXPECT_FALSE(fs::exists(work_ / "backups" / ".gpop-staging"));
+  core::Result<UploadRecord> kept = store_->Get("alice", created->id);
+  ASSERT_TRUE(kept.ok()) << kept.error().message;
+  EXPECT_FALSE(kept->published);
+  EXPECT_EQ(kept->received_bytes, static_cast<int64_t>(tar.size()));
+  // Once the manifest can be written, finishing again publishes.
+  fs::remove_all(work_ / "backups" / "manifest.xml");
+  core::Result<UploadRecord> again = Send(created->id, tar, tar.size(), tar.size());
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_TRUE(again->published);
+  EXPECT_EQ(ManifestIds(work_ / "backups"), std::vector<std::string>{kBackup});
 }
 
 TEST_F(UploadStoreTest, ACutUploadResumesFromTheBytesReceivedAndShowsNothingBefore) {

@@ -1,0 +1,86 @@
+// `gpopctl --help` (see UsageText in args.h).
+
+#include "absl/strings/str_cat.h"
+#include "client/ctl/args.h"
+#include "client/ctl/exit_codes.h"
+#include "client/ctl/import_set_args.h"
+
+namespace gpop::ctl {
+
+std::string UsageText() {
+  return absl::StrCat(
+      "Usage: gpopctl [global flags] SUBCOMMAND [flags] [args]\n"
+      "\n"
+      "Runs and watches Group Policy operations on a gpop server.\n"
+      "\n"
+      "Operations (print the operation id; --wait watches until it ends):\n"
+      "  backup  --gpo GPO [--location L] [--comment C]\n"
+      "  restore --backup-id ID [--location L] [--no-safety-backup] [--dry-run [--out FILE]]\n"
+      "  import  --backup-id ID [--location L] (--target GPO | --create-if-needed NAME)\n"
+      "          [--migration-table T] [--migration-table-only] [--no-safety-backup]\n"
+      "          [--dry-run [--out FILE]]\n"
+      "  copy    --gpo GPO --new-name NAME [--migration-table T] [--migration-table-only]\n"
+      "          [--copy-acl] [--dry-run [--out FILE]]\n"
+      "          (--dry-run --out FILE waits and writes the predicted changes and the GPO as\n"
+      "          it would be to FILE as an HTML page)\n"
+      "  report  (--gpo GPO | --backup-id ID [--location L]) --format xml|html|migtable\n"
+      "          [--include-dacl] [--out FILE]  (--out FILE waits and writes the report to\n"
+      "          FILE; migtable: a migration table template of every principal and UNC path\n"
+      "          the settings name; --include-dacl adds the principals of the GPO's DACL)\n"
+      "  start   --kind KIND [that kind's flags] | --spec JSON (a gpop.v1.OperationSpec)\n",
+      kImportSetUsage,
+      "  Flags of every operation:\n"
+      "    --label KEY=VALUE (repeatable)  --request-id ID  --timeout DURATION (e.g. 10m)\n"
+      "    --wait  --wait-timeout DURATION  --cancel-on-interrupt\n"
+      "  GPO is a GUID ({6AC1786C-016F-11D2-945F-00C04FB984F9}, braces optional) or a display\n"
+      "  name.\n"
+      "\n"
+      "Watching and managing:\n"
+      "  watch OP_ID [--after N] [--wait-timeout DURATION] [--cancel-on-interrupt]\n"
+      "  events [--filter F] [--after-revision N]   every event of matching operations, live\n"
+      "                          (list-then-watch; Ctrl-C prints the revision to resume from)\n"
+      "          follow an operation until it ends (a progress bar on a terminal)\n"
+      "  cancel OP_ID     request a cancel (best effort; returns at once)\n"
+      "  get OP_ID        show an operation\n"
+      "  ls [--filter F] [--page-size N] [--all]\n"
+      "          list operations, newest first; F like 'state=RUNNING AND labels.team=x'\n"
+      "  gpos             list the domain's GPOs\n"
+      "  backups [--location L] [--gpo GPO]   list backups, latest first\n"
+      "  audit [--principal P] [--operation OP_ID] [--action start|cancel|delete|finish]\n"
+      "        [--since TIME] [--until TIME] [--page-size N] [--all]\n"
+      "          the audit log, oldest first: who started, cancelled or deleted what, and how\n"
+      "          each operation ended (TIME in RFC 3339: 2026-12-02T10:00:00Z)\n"
+      "\n"
+      "Moving backups (chunked, resumed after a cut connection, progress on a terminal):\n"
+      "  upload DIR|FILE.tar [--location L]\n"
+      "          upload one GPMC backup folder or a backup set (manifest.xml + {GUID} folders);\n"
+      "          prints the backup IDs now in the location\n"
+      "  download-backup ID [ID...] --out FILE.tar|DIR [--location L] [--set]\n"
+      "          a tar file, or a new folder (several IDs or --set: a backup set with\n"
+      "          manifest.xml); written atomically\n"
+      "  version          client version and whether the server answers\n"
+      "\n"
+      "Ctrl-C while waiting or watching detaches (the operation goes on; the message says how\n"
+      "to resume with 'gpopctl watch OP_ID --after N'); with --cancel-on-interrupt it sends\n"
+      "Cancel and keeps watching until the operation ends (a second Ctrl-C detaches).\n"
+      "\n"
+      "Global flags:\n"
+      "  --server ADDR        host:port or unix:PATH (default $GPOP_SERVER, else ",
+      kDefaultServer,
+      ")\n"
+      "  -o, --output FORMAT  text (default) or json (get, ls, start, watch events, ...)\n"
+      "  --token TOKEN        bearer token (default $GPOP_TOKEN)\n"
+      "  --tls                use TLS (off by default: the server listens on loopback)\n"
+      "  --ca-file FILE       PEM roots to verify the server with (implies --tls;\n"
+      "                       default $GPOP_TLS_CA; $GPOP_TLS=1 turns TLS on)\n"
+      "  --cert FILE --key FILE  client certificate and key for mutual TLS (implies --tls;\n"
+      "                       default $GPOP_TLS_CERT, $GPOP_TLS_KEY)\n"
+      "  --call-timeout D     deadline of each unary call (default 30s)\n"
+      "  --reconnect-for D    how long a watch keeps reconnecting to a server that is down\n"
+      "                       (default 5m)\n"
+      "  -h, --help           this text\n"
+      "\n",
+      kExitCodeTable);
+}
+
+}  // namespace gpop::ctl
