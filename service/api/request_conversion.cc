@@ -8,6 +8,7 @@
 #include <map>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "service/api/record_conversion.h"
@@ -21,10 +22,6 @@ namespace {
 
 absl::Status Invalid(const std::string& field, const std::string& problem) {
   return engine::ToStatus(core::InvalidField(field, problem));
-}
-
-bool StartsWith(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
 }
 
 absl::Status ValidateRequestId(const std::string& request_id) {
@@ -136,7 +133,7 @@ std::string RequestFingerprint(const v1::StartOperationRequest& request) {
 
 absl::Status ValidateOperationId(const std::string& field, const std::string& id) {
   if (id.empty()) return Invalid(field, "is required");
-  bool ok = id.size() == 3 + 26 && StartsWith(id, "op-");
+  bool ok = id.size() == 3 + 26 && absl::StartsWith(id, "op-");
   for (size_t i = 3; ok && i < id.size(); ++i) ok = IsIdChar(id[i]);
   if (!ok) return Invalid(field, "is not an operation id (\"op-\" and 26 characters of [a-z2-7])");
   return absl::OkStatus();
@@ -145,7 +142,7 @@ absl::Status ValidateOperationId(const std::string& field, const std::string& id
 absl::StatusOr<std::string> OperationIdFromLroName(const std::string& field,
                                                    const std::string& name) {
   if (name.empty()) return Invalid(field, "is required");
-  if (!StartsWith(name, kLroNamePrefix)) {
+  if (!absl::StartsWith(name, kLroNamePrefix)) {
     return Invalid(field, "must be \"operations/<operation id>\"");
   }
   std::string id = name.substr(sizeof(kLroNamePrefix) - 1);

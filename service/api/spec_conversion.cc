@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "service/engine/status_convert.h"
 
 namespace gpop::api {
@@ -12,10 +13,6 @@ namespace {
 
 absl::Status Invalid(const std::string& field, const std::string& problem) {
   return engine::ToStatus(core::InvalidField(field, problem));
-}
-
-bool StartsWith(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
 }
 
 core::BackupRef BackupRefFromProto(const v1::BackupRef& backup) {
@@ -26,12 +23,12 @@ core::BackupRef BackupRefFromProto(const v1::BackupRef& backup) {
 std::string ProtoSpecPath(const std::string& core_field, const core::OperationSpec& spec) {
   auto rename = [&](const std::string& from, const std::string& to) -> std::optional<std::string> {
     if (core_field == from) return to;
-    if (StartsWith(core_field, from + ".")) return to + core_field.substr(from.size());
+    if (absl::StartsWith(core_field, from + ".")) return to + core_field.substr(from.size());
     return std::nullopt;
   };
   if (auto path = rename("copy.source", "copy.source_gpo")) return *path;
   if (const auto* import = std::get_if<core::ImportSpec>(&spec)) {
-    if (import->create_if_needed && StartsWith(core_field, "import.target")) {
+    if (import->create_if_needed && absl::StartsWith(core_field, "import.target")) {
       return "import.create_if_needed_name";
     }
     if (core_field != "import.target") {
@@ -71,7 +68,7 @@ absl::Status RenameField(const core::Error& error, const std::string& prefix,
   }
   const std::string& core_field = it->second;
   std::string problem = error.message;
-  if (StartsWith(problem, core_field + ": ")) problem = problem.substr(core_field.size() + 2);
+  if (absl::StartsWith(problem, core_field + ": ")) problem = problem.substr(core_field.size() + 2);
   core::Error renamed = error;
   std::string field = prefix + "." + ProtoSpecPath(core_field, spec);
   renamed.metadata["field"] = field;

@@ -24,6 +24,15 @@ PrincipalLimits Running(int max_running) {
   return PrincipalLimits(PrincipalLimits::Limits{max_running, 200, 5000});
 }
 
+// Server-wide limits, and `own` for `principal` alone.
+PrincipalLimits LimitsWith(int max_running, int max_queued, const std::string& principal,
+                           LimitOverrides own) {
+  return PrincipalLimits(PrincipalLimits::Limits{max_running, max_queued, 5000},
+                         [principal, own](const std::string& who) {
+                           return who == principal ? own : LimitOverrides{};
+                         });
+}
+
 std::vector<std::string> Ids(const std::vector<Op*>& ops) {
   std::vector<std::string> out;
   for (Op* op : ops) out.push_back(op->rec.id);
@@ -91,12 +100,9 @@ TEST(SchedulerTest, DequeueTakesAQueuedOperationOut) {
 }
 
 TEST(SchedulerTest, APrincipalsOwnRunningLimitReplacesTheServersForIt) {
-  Scheduler s(
-      4, PrincipalLimits(PrincipalLimits::Limits{1, 200, 5000}, [](const std::string& principal) {
-        LimitOverrides own;
-        if (principal == "batch") own.max_running = 3;
-        return own;
-      }));
+  LimitOverrides batch;
+  batch.max_running = 3;
+  Scheduler s(4, LimitsWith(/*max_running=*/1, /*max_queued=*/200, "batch", batch));
   std::vector<std::unique_ptr<Op>> ops;
   for (const char* id : {"b1", "b2", "b3", "b4", "a1", "a2"}) {
     ops.push_back(MakeOp(id, id[0] == 'b' ? "batch" : "alice", {}));
@@ -108,12 +114,9 @@ TEST(SchedulerTest, APrincipalsOwnRunningLimitReplacesTheServersForIt) {
 }
 
 TEST(SchedulerTest, RoomToQueueUsesThePrincipalsQueuedLimit) {
-  Scheduler s(
-      1, PrincipalLimits(PrincipalLimits::Limits{1, 2, 5000}, [](const std::string& principal) {
-        LimitOverrides own;
-        if (principal == "solo") own.max_queued = 1;
-        return own;
-      }));
+  LimitOverrides solo;
+  solo.max_queued = 1;
+  Scheduler s(1, LimitsWith(/*max_running=*/1, /*max_queued=*/2, "solo", solo));
   auto s1 = MakeOp("s1", "solo", {}), p1 = MakeOp("p1", "p", {}), p2 = MakeOp("p2", "p", {});
   EXPECT_TRUE(s.RoomToQueue("solo").ok());
   s.Enqueue(s1.get());
