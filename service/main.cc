@@ -117,14 +117,19 @@ ABSL_FLAG(std::string, tokens_file, "",
           "--auth_policy every call needs a credential.");
 ABSL_FLAG(std::string, auth_policy, "",
           "Grants, certificate identities and Unix uids: lines \"grant PRINCIPAL ROLE "
-          "[kind=K] [gpo=P] [label=K=V]\", \"cert IDENTITY PRINCIPAL\", \"uid UID PRINCIPAL\".");
+          "[kind=K] [gpo=P] [label=K=V]\", \"cert IDENTITY PRINCIPAL\", \"uid UID PRINCIPAL\", "
+          "\"limit PRINCIPAL [starts_per_minute=N] [max_running=N] [max_queued=N] "
+          "[max_streams=N]\".");
 ABSL_FLAG(double, start_rate_per_minute, 0,
           "StartOperation calls per principal and minute, on average (0: unlimited); a "
           "\"limit PRINCIPAL starts_per_minute=N\" line in --auth_policy overrides it.");
 ABSL_FLAG(int, start_burst, 10, "StartOperation calls a principal may make at once.");
-ABSL_FLAG(int, max_running_per_principal, 4, "Operations one principal may run at once.");
-ABSL_FLAG(int, max_queued_per_principal, 200, "Operations one principal may have queued.");
-ABSL_FLAG(int, max_streams_per_principal, 5000, "Open streams per principal.");
+ABSL_FLAG(int, max_running_per_principal, 4,
+          "Operations one principal may run at once (a policy max_running= overrides it).");
+ABSL_FLAG(int, max_queued_per_principal, 200,
+          "Operations one principal may have queued (a policy max_queued= overrides it).");
+ABSL_FLAG(int, max_streams_per_principal, 5000,
+          "Open streams per principal (a policy max_streams= overrides it).");
 ABSL_FLAG(int, retained_operations, 10000,
           "Finished operations kept (with their events and results) before the oldest go.");
 ABSL_FLAG(int, max_request_bytes, 4 << 20, "The largest request message accepted.");
@@ -191,6 +196,21 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   }
 
   engine::RealClock clock;
+  std::unique_ptr<api::ConfiguredAuthenticator> authenticator;
+  if (!absl::GetFlag(FLAGS_tokens_file).empty() || !absl::GetFlag(FLAGS_auth_policy).empty()) {
+    absl::StatusOr<std::unique_ptr<api::ConfiguredAuthenticator>> loaded =
+        api::ConfiguredAuthenticator::Load(absl::GetFlag(FLAGS_tokens_file),
+                                           absl::GetFlag(FLAGS_auth_policy), &clock);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "gpopd: %s\n", std::string(loaded.status().message()).c_str());
+      return 2;
+    }
+    authenticator = *std::move(loaded);
+    // The policy file's "limit" lines, as of its last (re)load.
+    engine_options.principal_limits = [auth = authenticator.get()](const std::string& principal) {
+      return auth->LimitsOf(principal);
+    };
+  }
   absl::StatusOr<std::unique_ptr<engine::Store>> store = OpenStoreFromFlags();
   if (!store.ok()) {
     std::fprintf(stderr, "gpopd: operation store: %s\n",
@@ -219,18 +239,7 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   server_options.listen = absl::GetFlag(FLAGS_listen);
   server_options.insecure = absl::GetFlag(FLAGS_insecure);
   server_options.health_listen = absl::GetFlag(FLAGS_health_listen);
-  std::unique_ptr<api::ConfiguredAuthenticator> authenticator;
-  if (!absl::GetFlag(FLAGS_tokens_file).empty() || !absl::GetFlag(FLAGS_auth_policy).empty()) {
-    absl::StatusOr<std::unique_ptr<api::ConfiguredAuthenticator>> loaded =
-        api::ConfiguredAuthenticator::Load(absl::GetFlag(FLAGS_tokens_file),
-                                           absl::GetFlag(FLAGS_auth_policy), &clock);
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "gpopd: %s\n", std::string(loaded.status().message()).c_str());
-      return 2;
-    }
-    authenticator = *std::move(loaded);
-    server_options.authenticator = authenticator.get();
-  }
+  if (authenticator != nullptr) server_options.authenticator = authenticator.get();
   server_options.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
   server_options.tls.key_file = absl::GetFlag(FLAGS_tls_key);
   server_options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);

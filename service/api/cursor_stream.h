@@ -6,6 +6,7 @@
 #ifndef GPOP_SERVICE_API_CURSOR_STREAM_H_
 #define GPOP_SERVICE_API_CURSOR_STREAM_H_
 
+#include <functional>
 #include <memory>
 #include <utility>
 #include <variant>
@@ -18,6 +19,22 @@
 #include "service/engine/engine.h"
 
 namespace gpop::api {
+
+// PollOrArm
+//
+// What a reactor draining `cursor` acts on next: an item, the stream's End, or Armed when
+// nothing is ready and `wake` will be called once something is (Cursor::Arm). The loop of Poll
+// and Arm lives here once: Arm refuses when an item became ready after Poll said Pending.
+struct Armed {};
+using CursorReady = std::variant<engine::StreamItem, engine::Cursor::End, Armed>;
+inline CursorReady PollOrArm(engine::Cursor& cursor, const std::function<void()>& wake) {
+  for (;;) {
+    engine::Cursor::Next next = cursor.Poll();
+    if (auto* item = std::get_if<engine::StreamItem>(&next)) return std::move(*item);
+    if (auto* end = std::get_if<engine::Cursor::End>(&next)) return std::move(*end);
+    if (cursor.Arm(wake)) return Armed{};
+  }
+}
 
 // CursorStream
 //
@@ -69,13 +86,7 @@ class CursorStream final : public grpc::ServerWriteReactor<Response> {
   // Polls until a write is started, the stream ends, or the cursor is armed.
   void PumpLocked() GPOP_REQUIRES(mu_) {
     while (!finished_ && !writing_) {
-      engine::Cursor::Next next = cursor_->Poll();
-      if (auto* item = std::get_if<engine::StreamItem>(&next)) {
-        if (!convert_(*item, &response_)) continue;
-        writing_ = true;
-        this->StartWrite(&response_);
-        return;
-      }
+      CursorReady next = PollOrArm(*cursor_, [this] { Wake(); });
       if (auto* end = std::get_if<engine::Cursor::End>(&next)) {
         if (!end->status.ok() && end->status.code() != absl::StatusCode::kUnavailable) {
           Log(LogLevel::kWarning, tags_, "stream ended: " + end->status.ToString());
@@ -83,8 +94,11 @@ class CursorStream final : public grpc::ServerWriteReactor<Response> {
         FinishLocked(ToGrpcStatus(end->status));
         return;
       }
-      // Pending: ask to be woken. Arm refuses (false) when an item became ready meanwhile.
-      if (cursor_->Arm([this] { Wake(); })) return;
+      auto* item = std::get_if<engine::StreamItem>(&next);
+      if (item == nullptr) return;  // armed
+      if (!convert_(*item, &response_)) continue;
+      writing_ = true;
+      this->StartWrite(&response_);
     }
   }
 

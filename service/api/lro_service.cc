@@ -9,6 +9,7 @@
 
 #include "google/protobuf/empty.pb.h"
 #include "service/api/conversion.h"
+#include "service/api/cursor_stream.h"
 #include "service/api/principal.h"
 #include "service/api/raw_calls.h"
 #include "service/api/status_mapping.h"
@@ -64,12 +65,8 @@ class WaitReactor final : public grpc::ServerUnaryReactor {
  private:
   void PumpLocked() GPOP_REQUIRES(mu_) {
     while (!finished_) {
-      engine::Cursor::Next next = cursor_->Poll();
-      if (auto* item = std::get_if<engine::StreamItem>(&next)) {
-        const auto* event = std::get_if<engine::Event>(item);
-        if (event != nullptr && core::IsTerminal(event->state)) FinishWithCurrentLocked();
-        continue;  // progress, heartbeats and other events: keep waiting
-      }
+      CursorReady next = PollOrArm(*cursor_, [this] { Wake(); });
+      if (std::holds_alternative<Armed>(next)) return;
       if (auto* end = std::get_if<engine::Cursor::End>(&next)) {
         if (end->status.ok()) {
           FinishWithCurrentLocked();
@@ -78,7 +75,9 @@ class WaitReactor final : public grpc::ServerUnaryReactor {
         }
         return;
       }
-      if (cursor_->Arm([this] { Wake(); })) return;
+      // Progress, heartbeats and other events: keep waiting for the terminal one.
+      const auto* event = std::get_if<engine::Event>(&std::get<engine::StreamItem>(next));
+      if (event != nullptr && core::IsTerminal(event->state)) FinishWithCurrentLocked();
     }
   }
 
@@ -127,15 +126,11 @@ class WaitReactor final : public grpc::ServerUnaryReactor {
 LroService::LroService(OperationsApi* api, CallAuthentication auth, engine::Clock* clock)
     : api_(api), auth_(auth), clock_(clock) {}
 
-absl::StatusOr<Principal> LroService::Authenticate(grpc::CallbackServerContext* context) const {
-  return CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
-}
-
 grpc::ServerUnaryReactor* LroService::ListOperations(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) {
   return AnswerUnary<lro::ListOperationsRequest>(
-      context, Authenticate(context), request, response, nullptr,
+      context, auth_.Authenticate(context), request, response, nullptr,
       [this](const Principal& caller,
              const lro::ListOperationsRequest& req) -> absl::StatusOr<lro::ListOperationsResponse> {
         absl::StatusOr<engine::ListRequest> list = ListRequestFromProto(req);
@@ -155,7 +150,7 @@ grpc::ServerUnaryReactor* LroService::GetOperation(grpc::CallbackServerContext* 
                                                    const grpc::ByteBuffer* request,
                                                    grpc::ByteBuffer* response) {
   return AnswerUnary<lro::GetOperationRequest>(
-      context, Authenticate(context), request, response, nullptr,
+      context, auth_.Authenticate(context), request, response, nullptr,
       [this](const Principal& caller,
              const lro::GetOperationRequest& req) -> absl::StatusOr<lro::Operation> {
         absl::StatusOr<std::string> id = OperationIdFromLroName("name", req.name());
@@ -173,7 +168,7 @@ grpc::ServerUnaryReactor* LroService::DeleteOperation(grpc::CallbackServerContex
                                                       grpc::ByteBuffer* response) {
   // The store deletes: off the callback thread.
   return AnswerUnary<lro::DeleteOperationRequest>(
-      context, Authenticate(context), request, response, &blocking_,
+      context, auth_.Authenticate(context), request, response, &blocking_,
       [this](const Principal& caller,
              const lro::DeleteOperationRequest& req) -> absl::StatusOr<google::protobuf::Empty> {
         absl::StatusOr<std::string> id = OperationIdFromLroName("name", req.name());
@@ -188,7 +183,7 @@ grpc::ServerUnaryReactor* LroService::CancelOperation(grpc::CallbackServerContex
                                                       grpc::ByteBuffer* response) {
   // As gpop.v1 Cancel: off the callback thread.
   return AnswerUnary<lro::CancelOperationRequest>(
-      context, Authenticate(context), request, response, &blocking_,
+      context, auth_.Authenticate(context), request, response, &blocking_,
       [this](const Principal& caller,
              const lro::CancelOperationRequest& req) -> absl::StatusOr<google::protobuf::Empty> {
         absl::StatusOr<std::string> id = OperationIdFromLroName("name", req.name());
@@ -201,7 +196,7 @@ grpc::ServerUnaryReactor* LroService::CancelOperation(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* LroService::WaitOperation(grpc::CallbackServerContext* context,
                                                     const grpc::ByteBuffer* request,
                                                     grpc::ByteBuffer* response) {
-  absl::StatusOr<Principal> caller = Authenticate(context);
+  absl::StatusOr<Principal> caller = auth_.Authenticate(context);
   if (!caller.ok()) return ReplyRaw(context, caller.status());
   absl::StatusOr<lro::WaitOperationRequest> parsed = ParseRaw<lro::WaitOperationRequest>(request);
   if (!parsed.ok()) return ReplyRaw(context, parsed.status());

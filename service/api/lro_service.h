@@ -54,8 +54,6 @@ class LroService final : public RawLroOperations {
                                           grpc::ByteBuffer* response) override;
 
  private:
-  absl::StatusOr<Principal> Authenticate(grpc::CallbackServerContext* context) const;
-
   OperationsApi* const api_;
   const CallAuthentication auth_;
   engine::Clock* const clock_;

@@ -42,26 +42,12 @@ using RawStream = grpc::ServerWriteReactor<grpc::ByteBuffer>;
 OperationsService::OperationsService(OperationsApi* api, CallAuthentication auth)
     : api_(api), auth_(auth) {}
 
-absl::StatusOr<Principal> OperationsService::Authenticate(
-    grpc::CallbackServerContext* context) const {
-  return CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
-}
-
-template <typename Request, typename Call>
-grpc::ServerUnaryReactor* OperationsService::Unary(grpc::CallbackServerContext* context,
-                                                   const grpc::ByteBuffer* request,
-                                                   grpc::ByteBuffer* response, BlockingPool* pool,
-                                                   Call call) {
-  return AnswerUnary<Request>(context, Authenticate(context), request, response, pool,
-                              std::move(call));
-}
-
 grpc::ServerUnaryReactor* OperationsService::StartOperation(grpc::CallbackServerContext* context,
                                                             const grpc::ByteBuffer* request,
                                                             grpc::ByteBuffer* response) {
   // Start waits until the operation is durable (one group commit): off the callback thread.
-  return Unary<v1::StartOperationRequest>(
-      context, request, response, &durable_,
+  return AnswerUnary<v1::StartOperationRequest>(
+      context, auth_.Authenticate(context), request, response, &durable_,
       [this](const Principal& caller, const v1::StartOperationRequest& req) {
         return api_->StartOperation(caller, req);
       });
@@ -72,17 +58,18 @@ grpc::ServerUnaryReactor* OperationsService::Cancel(grpc::CallbackServerContext*
                                                     grpc::ByteBuffer* response) {
   // Cancel waits for durability and runs the backend's cancel callbacks: off the callback
   // thread.
-  return Unary<v1::CancelRequest>(context, request, response, &durable_,
-                                  [this](const Principal& caller, const v1::CancelRequest& req) {
-                                    return api_->Cancel(caller, req);
-                                  });
+  return AnswerUnary<v1::CancelRequest>(
+      context, auth_.Authenticate(context), request, response, &durable_,
+      [this](const Principal& caller, const v1::CancelRequest& req) {
+        return api_->Cancel(caller, req);
+      });
 }
 
 grpc::ServerUnaryReactor* OperationsService::GetOperation(grpc::CallbackServerContext* context,
                                                           const grpc::ByteBuffer* request,
                                                           grpc::ByteBuffer* response) {
-  return Unary<v1::GetOperationRequest>(
-      context, request, response, nullptr,
+  return AnswerUnary<v1::GetOperationRequest>(
+      context, auth_.Authenticate(context), request, response, nullptr,
       [this](const Principal& caller, const v1::GetOperationRequest& req) {
         return api_->GetOperation(caller, req);
       });
@@ -91,8 +78,8 @@ grpc::ServerUnaryReactor* OperationsService::GetOperation(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* OperationsService::ListOperations(grpc::CallbackServerContext* context,
                                                             const grpc::ByteBuffer* request,
                                                             grpc::ByteBuffer* response) {
-  return Unary<v1::ListOperationsRequest>(
-      context, request, response, nullptr,
+  return AnswerUnary<v1::ListOperationsRequest>(
+      context, auth_.Authenticate(context), request, response, nullptr,
       [this](const Principal& caller, const v1::ListOperationsRequest& req) {
         return api_->ListOperations(caller, req);
       });
@@ -102,8 +89,8 @@ grpc::ServerUnaryReactor* OperationsService::ListGpos(grpc::CallbackServerContex
                                                       const grpc::ByteBuffer* request,
                                                       grpc::ByteBuffer* response) {
   // The backend reads the GPO store: off the callback thread.
-  return Unary<v1::ListGposRequest>(
-      context, request, response, &listings_,
+  return AnswerUnary<v1::ListGposRequest>(
+      context, auth_.Authenticate(context), request, response, &listings_,
       [this](const Principal& caller, const v1::ListGposRequest& req) {
         return api_->ListGpos(caller, req);
       });
@@ -114,8 +101,8 @@ grpc::ServerUnaryReactor* OperationsService::ListBackups(grpc::CallbackServerCon
                                                          grpc::ByteBuffer* response) {
   // The backend reads every backup's bkupInfo.xml (and may repair manifest.xml): off the
   // callback thread.
-  return Unary<v1::ListBackupsRequest>(
-      context, request, response, &listings_,
+  return AnswerUnary<v1::ListBackupsRequest>(
+      context, auth_.Authenticate(context), request, response, &listings_,
       [this](const Principal& caller, const v1::ListBackupsRequest& req) {
         return api_->ListBackups(caller, req);
       });
@@ -123,7 +110,7 @@ grpc::ServerUnaryReactor* OperationsService::ListBackups(grpc::CallbackServerCon
 
 RawStream* OperationsService::StreamStatus(grpc::CallbackServerContext* context,
                                            const grpc::ByteBuffer* request) {
-  absl::StatusOr<Principal> caller = Authenticate(context);
+  absl::StatusOr<Principal> caller = auth_.Authenticate(context);
   if (!caller.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(caller.status()));
   absl::StatusOr<v1::StreamStatusRequest> parsed = ParseRaw<v1::StreamStatusRequest>(request);
   if (!parsed.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(parsed.status()));
@@ -138,7 +125,7 @@ RawStream* OperationsService::StreamStatus(grpc::CallbackServerContext* context,
 
 RawStream* OperationsService::WatchOperations(grpc::CallbackServerContext* context,
                                               const grpc::ByteBuffer* request) {
-  absl::StatusOr<Principal> caller = Authenticate(context);
+  absl::StatusOr<Principal> caller = auth_.Authenticate(context);
   if (!caller.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(caller.status()));
   absl::StatusOr<v1::WatchOperationsRequest> parsed = ParseRaw<v1::WatchOperationsRequest>(request);
   if (!parsed.ok()) return new FailedStream<grpc::ByteBuffer>(ToGrpcStatus(parsed.status()));

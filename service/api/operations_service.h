@@ -8,25 +8,14 @@
 #include <chrono>
 
 #include "gpop/v1/operations.grpc.pb.h"
-#include "service/api/auth/authenticator.h"
 #include "service/api/blocking_pool.h"
 #include "service/api/operations_api.h"
+#include "service/api/principal.h"
 #include "service/core/backend.h"
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
 
 namespace gpop::api {
-
-class UnixPeers;
-
-// CallAuthentication
-//
-// How the gRPC services authenticate each call (principal.h): both must outlive the services;
-// `unix_peers` may be null (no Unix socket).
-struct CallAuthentication {
-  const Authenticator* authenticator = nullptr;
-  const UnixPeers* unix_peers = nullptr;
-};
 
 // RawGroupPolicyOperations
 //
@@ -77,14 +66,6 @@ class OperationsService final : public RawGroupPolicyOperations {
                                         grpc::ByteBuffer* response) override;
 
  private:
-  absl::StatusOr<Principal> Authenticate(grpc::CallbackServerContext* context) const;
-  // Authenticates, parses `request` as Request, then answers with call(principal, request),
-  // on `pool` when it is not null.
-  template <typename Request, typename Call>
-  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
-                                  const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
-                                  BlockingPool* pool, Call call);
-
   OperationsApi* const api_;
   const CallAuthentication auth_;
   // Work that may block, off gRPC's callback threads; the pools outlive every call (server.h).

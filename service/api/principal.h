@@ -37,6 +37,20 @@ absl::StatusOr<Principal> CallerPrincipal(const grpc::ServerContextBase* context
                                           const Authenticator& authenticator,
                                           const UnixPeers* unix_peers);
 
+// CallAuthentication
+//
+// How the gRPC services authenticate each call: both must outlive the services; `unix_peers`
+// may be null (no Unix socket). Thread-safe.
+struct CallAuthentication {
+  const Authenticator* authenticator = nullptr;
+  const UnixPeers* unix_peers = nullptr;
+
+  // CallerPrincipal with these.
+  absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase* context) const {
+    return CallerPrincipal(context, *authenticator, unix_peers);
+  }
+};
+
 }  // namespace gpop::api
 
 #endif  // GPOP_SERVICE_API_PRINCIPAL_H_

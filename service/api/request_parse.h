@@ -21,7 +21,9 @@ inline constexpr char kMalformedRequest[] = "MALFORMED_REQUEST";
 //
 // Parses `bytes` into `message` (cleared first). A truncated or garbled encoding, a wrong wire
 // type, or invalid UTF-8 in a string field is INVALID_ARGUMENT, reason MALFORMED_REQUEST,
-// metadata "message" (the message's full name). Thread-safe.
+// metadata "message" (the message's full name) and, for invalid UTF-8, "field" (the field's
+// dotted path, e.g. "backup.gpo.display_name"). Writes nothing to stderr: a caller cannot make
+// protobuf log a line per request. Thread-safe.
 absl::Status ParseRequestBytes(std::string_view bytes, google::protobuf::Message* message);
 
 template <typename Message>

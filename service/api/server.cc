@@ -15,6 +15,7 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "service/api/log.h"
+#include "service/api/reflection_v1.h"
 #include "service/platform/address.h"
 
 namespace gpop::api {
@@ -102,21 +103,13 @@ Server::Server(const ServerOptions& options, engine::Engine* engine, core::Backe
     : options_(options),
       engine_(engine),
       local_authenticator_(options.insecure),
+      call_auth_{options.authenticator != nullptr ? options.authenticator : &local_authenticator_,
+                 &unix_peers_},
       api_(engine, backend, options.service),
-      operations_(&api_,
-                  CallAuthentication{options.authenticator != nullptr ? options.authenticator
-                                                                      : &local_authenticator_,
-                                     &unix_peers_}),
-      lro_(&api_,
-           CallAuthentication{
-               options.authenticator != nullptr ? options.authenticator : &local_authenticator_,
-               &unix_peers_},
-           clock),
+      operations_(&api_, call_auth_),
+      lro_(&api_, call_auth_, clock),
       audit_api_(options.service.audit_log, options.service.page_token_key),
-      audit_(&audit_api_,
-             CallAuthentication{
-                 options.authenticator != nullptr ? options.authenticator : &local_authenticator_,
-                 &unix_peers_}) {}
+      audit_(&audit_api_, call_auth_) {}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                       engine::Engine* engine,
@@ -154,6 +147,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
+  builder.SetOption(ReflectionV1Option());  // v1alpha comes from the plugin above
   int bound_port = 0;
   const bool unix_socket = StartsWith(options.listen, "unix:");
   if (unix_socket) {
@@ -176,11 +170,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.RegisterService(&server->lro_);
   builder.RegisterService(&server->audit_);
   for (const ServerOptions::ServiceFactory& make : options.extra_services) {
-    server->extra_services_.push_back(
-        make(&server->api_,
-             CallAuthentication{options.authenticator != nullptr ? options.authenticator
-                                                                 : &server->local_authenticator_,
-                                &server->unix_peers_}));
+    server->extra_services_.push_back(make(&server->api_, server->call_auth_));
     builder.RegisterService(server->extra_services_.back().get());
   }
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,

@@ -130,6 +130,7 @@ class Server {
   // The services outlive grpc_server_ (declared first, destroyed last).
   LocalAuthenticator local_authenticator_;
   UnixPeers unix_peers_;
+  const CallAuthentication call_auth_;  // options_.authenticator, else local_authenticator_
   OperationsApi api_;
   OperationsService operations_;
   LroService lro_;

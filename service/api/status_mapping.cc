@@ -16,8 +16,10 @@ google::rpc::Status ToRpcStatus(const core::Error& error) {
   out.set_message(error.message);
   google::rpc::ErrorInfo info = engine::ToErrorInfo(error);
   out.add_details()->PackFrom(info);
-  if (auto it = error.metadata.find(kRetryDelayMetadata); it != error.metadata.end()) {
-    int64_t ms = std::strtoll(it->second.c_str(), nullptr, 10);
+  auto delay = error.metadata.find(kRetryDelayMetadata);
+  if (delay != error.metadata.end() || error.code == core::Code::kResourceExhausted) {
+    int64_t ms = delay != error.metadata.end() ? std::strtoll(delay->second.c_str(), nullptr, 10)
+                                               : kDefaultRetryDelayMs;
     google::rpc::RetryInfo retry;
     retry.mutable_retry_delay()->set_seconds(ms / 1000);
     retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(ms % 1000) * 1000000);

@@ -5,6 +5,8 @@
 #ifndef GPOP_SERVICE_API_STATUS_MAPPING_H_
 #define GPOP_SERVICE_API_STATUS_MAPPING_H_
 
+#include <cstdint>
+
 #include "absl/status/status.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
@@ -17,8 +19,10 @@ namespace gpop::api {
 using engine::kErrorDomain;
 
 // An error whose metadata has kRetryDelayMetadata (milliseconds, decimal) also carries a
-// google.rpc.RetryInfo with that delay.
+// google.rpc.RetryInfo with that delay; any other RESOURCE_EXHAUSTED (a queue or stream limit,
+// whose room frees at no known time) carries kDefaultRetryDelayMs.
 inline constexpr char kRetryDelayMetadata[] = "retry_delay_ms";
+inline constexpr int64_t kDefaultRetryDelayMs = 1000;
 // The reason of a StartOperation refused by the per-principal rate limit.
 inline constexpr char kStartRateLimited[] = "START_RATE_LIMITED";
 
@@ -26,7 +30,7 @@ inline constexpr char kStartRateLimited[] = "START_RATE_LIMITED";
 //
 // `error` as google.rpc.Status: the same code and message, and one google.rpc.ErrorInfo{reason,
 // domain "gpop.dev", metadata} detail (plus a google.rpc.RetryInfo after it when the metadata
-// has kRetryDelayMetadata). A raw HRESULT goes into metadata "hresult" as 0x%08X. Used for the
+// has kRetryDelayMetadata, or the code is RESOURCE_EXHAUSTED). A raw HRESULT goes into metadata "hresult" as 0x%08X. Used for the
 // error of a failed or cancelled operation.
 google::rpc::Status ToRpcStatus(const core::Error& error);
 

@@ -98,7 +98,7 @@ template <typename Request, typename Call>
 RawSyncService::Unary TransferService::RawUnary(TransferService* self, Call call) {
   return [self, call](grpc::ServerContext* context, const grpc::ByteBuffer* request,
                          grpc::ByteBuffer* response) {
-    absl::StatusOr<Principal> caller = self->Authenticate(context);
+    absl::StatusOr<Principal> caller = self->auth_.Authenticate(context);
     if (!caller.ok()) return ToGrpcStatus(caller.status());
     absl::StatusOr<Request> parsed = ParseRaw<Request>(request);
     if (!parsed.ok()) return ToGrpcStatus(parsed.status());
@@ -113,7 +113,7 @@ template <typename Request, typename Call>
 RawSyncService::ServerStream TransferService::RawDownload(TransferService* self, Call call) {
   return [self, call](grpc::ServerContext* context, const grpc::ByteBuffer* request,
                          grpc::ServerWriter<grpc::ByteBuffer>* writer) {
-    absl::StatusOr<Principal> caller = self->Authenticate(context);
+    absl::StatusOr<Principal> caller = self->auth_.Authenticate(context);
     if (!caller.ok()) return ToGrpcStatus(caller.status());
     absl::StatusOr<Request> parsed = ParseRaw<Request>(request);
     if (!parsed.ok()) return ToGrpcStatus(parsed.status());
@@ -138,7 +138,7 @@ std::map<std::string, RawSyncService::Handler> TransferService::Handlers(Transfe
   handlers["WriteUpload"] = ClientStream(
       [self](grpc::ServerContext* context, grpc::ServerReader<grpc::ByteBuffer>* reader,
              grpc::ByteBuffer* response) {
-        absl::StatusOr<Principal> caller = self->Authenticate(context);
+        absl::StatusOr<Principal> caller = self->auth_.Authenticate(context);
         if (!caller.ok()) return ToGrpcStatus(caller.status());
         v1::Upload upload;
         grpc::Status status = self->WriteUpload(context, *caller, reader, &upload);
@@ -158,10 +158,6 @@ std::map<std::string, RawSyncService::Handler> TransferService::Handlers(Transfe
         return self->DownloadReport(context, caller, req, writer);
       });
   return handlers;
-}
-
-absl::StatusOr<Principal> TransferService::Authenticate(grpc::ServerContext* context) const {
-  return CallerPrincipal(context, *auth_.authenticator, auth_.unix_peers);
 }
 
 grpc::Status TransferService::CreateUpload(const Principal& caller,

@@ -42,7 +42,6 @@ class TransferService final : public RawSyncService {
                   std::filesystem::path scratch);
 
  private:
-  absl::StatusOr<Principal> Authenticate(grpc::ServerContext* context) const;
   grpc::Status CreateUpload(const Principal& caller, const v1::CreateUploadRequest& request,
                             v1::Upload* response);
   grpc::Status WriteUpload(grpc::ServerContext* context, const Principal& caller,

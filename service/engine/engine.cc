@@ -38,7 +38,7 @@ class Engine::Impl {
         store_(store),
         clock_(clock),
         s_(options, clock),
-        scheduler_(options.executor_threads, options.max_running_per_principal),
+        scheduler_(options.executor_threads, PrincipalLimits::Of(options)),
         timers_(clock),
         maintenance_(1),
         fanout_(2) {
@@ -188,12 +188,7 @@ class Engine::Impl {
                             "too many queued operations on this server; retry later",
                             {{"scope", "server"}, {"limit", std::to_string(options_.max_queued)}});
         }
-        if (scheduler_.queued_of(request.principal) >= options_.max_queued_per_principal) {
-          return MakeStatus(core::Code::kResourceExhausted, core::reason::kQueueFull,
-                            "too many queued operations for this caller; retry later",
-                            {{"scope", "principal"},
-                             {"limit", std::to_string(options_.max_queued_per_principal)}});
-        }
+        if (absl::Status room = scheduler_.RoomToQueue(request.principal); !room.ok()) return room;
         auto owned = std::make_unique<Op>();
         Time now = clock_->Now();
         owned->rec.id = ids_.Next();

@@ -18,6 +18,7 @@
 #include "service/core/backend.h"
 #include "service/engine/clock.h"
 #include "service/engine/filter.h"
+#include "service/engine/principal_limits.h"
 #include "service/engine/store.h"
 #include "service/engine/types.h"
 
@@ -33,6 +34,8 @@ struct EngineOptions {
   int max_queued_per_principal = 200;
   int max_streams = 20000;               // open status + watch streams
   int max_streams_per_principal = 5000;  // past these: RESOURCE_EXHAUSTED (TOO_MANY_STREAMS)
+  // Principals' own max_*_per_principal values (the policy file's "limit" lines); null: none.
+  LimitOverridesLookup principal_limits;
   Duration default_timeout = std::chrono::hours(1);
   Duration max_timeout = std::chrono::hours(24);
   Duration heartbeat_interval = std::chrono::seconds(15);

@@ -25,7 +25,7 @@ struct EngineState {
         clock(c),
         ops(static_cast<size_t>(std::max(0, o.cached_finished_operations))),
         log(static_cast<size_t>(o.retained_revisions)),
-        streams(o.max_streams, o.max_streams_per_principal) {}
+        streams(o.max_streams, PrincipalLimits::Of(o)) {}
 
   const EngineOptions options;
   Clock* const clock;

@@ -1,12 +1,22 @@
 #include "service/engine/scheduler.h"
 
 #include <algorithm>
+#include <utility>
+
+#include "service/engine/status_convert.h"
 
 namespace gpop::engine {
 
-Scheduler::Scheduler(int executor_threads, int max_running_per_principal)
-    : executor_threads_(std::max(1, executor_threads)),
-      max_running_per_principal_(max_running_per_principal) {}
+Scheduler::Scheduler(int executor_threads, PrincipalLimits limits)
+    : executor_threads_(std::max(1, executor_threads)), limits_(std::move(limits)) {}
+
+absl::Status Scheduler::RoomToQueue(const std::string& principal) const {
+  const int limit = limits_.MaxQueued(principal);
+  if (queued_of(principal) < limit) return absl::OkStatus();
+  return MakeStatus(core::Code::kResourceExhausted, core::reason::kQueueFull,
+                    "too many queued operations for this caller; retry later",
+                    {{"scope", "principal"}, {"limit", std::to_string(limit)}});
+}
 
 void Scheduler::Enqueue(Op* op) {
   queue_.push_back(op);
@@ -25,13 +35,18 @@ bool Scheduler::Dequeue(Op* op) {
 
 std::vector<Op*> Scheduler::Admit() {
   std::vector<Op*> admitted;
-  WaitingClaims waiting;  // claims of earlier waiters
+  WaitingClaims waiting;                   // claims of earlier waiters
+  std::map<std::string, int> max_running;  // looked up once per principal and pass
   for (auto it = queue_.begin(); it != queue_.end();) {
     if (running_ >= executor_threads_) break;
     Op* op = *it;
     if (op->visible_sequence == 0) break;  // not durable yet; later ones neither (FIFO)
-    bool grantable = running_of(op->rec.principal) < max_running_per_principal_ &&
-                     !waiting.Blocks(op->claims) && locks_.Available(op->claims);
+    auto limit = max_running.find(op->rec.principal);
+    if (limit == max_running.end()) {
+      limit = max_running.emplace(op->rec.principal, limits_.MaxRunning(op->rec.principal)).first;
+    }
+    bool grantable = running_of(op->rec.principal) < limit->second && !waiting.Blocks(op->claims) &&
+                     locks_.Available(op->claims);
     if (!grantable) {
       waiting.Add(op->claims);
       ++it;

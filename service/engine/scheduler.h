@@ -1,5 +1,5 @@
 // The queue of operations waiting to run and the admission of the next ones: executor slots,
-// the per-principal running limit and resource locks, first come first served.
+// the per-principal running and queued limits and resource locks, first come first served.
 
 #ifndef GPOP_SERVICE_ENGINE_SCHEDULER_H_
 #define GPOP_SERVICE_ENGINE_SCHEDULER_H_
@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "service/engine/operation.h"
+#include "service/engine/principal_limits.h"
 #include "service/engine/resource_locks.h"
 
 namespace gpop::engine {
@@ -20,7 +22,11 @@ namespace gpop::engine {
 // Not thread-safe (the engine guards it with its mutex); holds Op pointers it does not own.
 class Scheduler {
  public:
-  Scheduler(int executor_threads, int max_running_per_principal);
+  Scheduler(int executor_threads, PrincipalLimits limits);
+
+  // OK when `principal` may queue one more operation; else RESOURCE_EXHAUSTED (QUEUE_FULL,
+  // scope=principal, with its limit).
+  absl::Status RoomToQueue(const std::string& principal) const;
 
   void Enqueue(Op* op);
   // Takes a queued operation out of the queue (cancelled or past its deadline). False if it was
@@ -48,7 +54,7 @@ class Scheduler {
   static void Decrement(std::map<std::string, int>* counts, const std::string& key);
 
   const int executor_threads_;
-  const int max_running_per_principal_;
+  const PrincipalLimits limits_;
   std::deque<Op*> queue_;
   ResourceLocks locks_;
   int queued_ = 0;

@@ -1,11 +1,13 @@
 #include "service/engine/stream_registry.h"
 
+#include <utility>
+
 #include "service/engine/status_convert.h"
 
 namespace gpop::engine {
 
-StreamRegistry::StreamRegistry(int max_streams, int max_streams_per_principal)
-    : max_streams_(max_streams), max_streams_per_principal_(max_streams_per_principal) {}
+StreamRegistry::StreamRegistry(int max_streams, PrincipalLimits limits)
+    : max_streams_(max_streams), limits_(std::move(limits)) {}
 
 absl::Status StreamRegistry::Reserve(const std::string& principal) {
   if (open_ >= max_streams_) {
@@ -14,11 +16,11 @@ absl::Status StreamRegistry::Reserve(const std::string& principal) {
                       {{"scope", "server"}, {"limit", std::to_string(max_streams_)}});
   }
   auto mine = per_principal_.find(principal);
-  if (mine != per_principal_.end() && mine->second >= max_streams_per_principal_) {
-    return MakeStatus(
-        core::Code::kResourceExhausted, core::reason::kTooManyStreams,
-        "too many open streams for this caller; close some and retry",
-        {{"scope", "principal"}, {"limit", std::to_string(max_streams_per_principal_)}});
+  const int open_of_principal = mine == per_principal_.end() ? 0 : mine->second;
+  if (const int limit = limits_.MaxStreams(principal); open_of_principal >= limit) {
+    return MakeStatus(core::Code::kResourceExhausted, core::reason::kTooManyStreams,
+                      "too many open streams for this caller; close some and retry",
+                      {{"scope", "principal"}, {"limit", std::to_string(limit)}});
   }
   ++open_;
   ++per_principal_[principal];

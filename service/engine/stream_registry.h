@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "service/engine/principal_limits.h"
 
 namespace gpop::engine {
 
@@ -21,7 +22,7 @@ class StreamCursor;  // service/engine/cursors.h
 // Not thread-safe (the engine guards it with its mutex).
 class StreamRegistry {
  public:
-  StreamRegistry(int max_streams, int max_streams_per_principal);
+  StreamRegistry(int max_streams, PrincipalLimits limits);
 
   // Counts a new stream of `principal`, or RESOURCE_EXHAUSTED (TOO_MANY_STREAMS).
   absl::Status Reserve(const std::string& principal);
@@ -48,7 +49,7 @@ class StreamRegistry {
 
  private:
   const int max_streams_;
-  const int max_streams_per_principal_;
+  const PrincipalLimits limits_;
   int open_ = 0;
   std::map<std::string, int> per_principal_;
   std::set<StreamCursor*> watches_;

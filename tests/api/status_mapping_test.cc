@@ -78,6 +78,32 @@ TEST(StatusMappingTest, PlainAbslStatusGetsAReasonToo) {
   EXPECT_EQ(rpc.code(), 9);
 }
 
+// A queue or stream limit says when to retry, as the start rate limit does with its own delay.
+TEST(StatusMappingTest, ResourceExhaustedCarriesRetryInfo) {
+  for (const char* reason : {core::reason::kQueueFull, core::reason::kTooManyStreams}) {
+    grpc::Status status = ToGrpcStatus(engine::MakeStatus(
+        core::Code::kResourceExhausted, reason, "full", {{"scope", "principal"}}));
+    google::rpc::Status rpc;
+    ASSERT_TRUE(rpc.ParseFromString(status.error_details()));
+    ASSERT_EQ(rpc.details_size(), 2) << reason;
+    google::rpc::RetryInfo retry;
+    ASSERT_TRUE(rpc.details(1).UnpackTo(&retry)) << reason;
+    EXPECT_EQ(retry.retry_delay().seconds() * 1000 + retry.retry_delay().nanos() / 1000000,
+              kDefaultRetryDelayMs);
+  }
+  // An explicit delay wins.
+  grpc::Status rated = ToGrpcStatus(engine::MakeStatus(core::Code::kResourceExhausted,
+                                                       kStartRateLimited, "slow down",
+                                                       {{kRetryDelayMetadata, "2500"}}));
+  google::rpc::Status rpc;
+  ASSERT_TRUE(rpc.ParseFromString(rated.error_details()));
+  ASSERT_EQ(rpc.details_size(), 2);
+  google::rpc::RetryInfo retry;
+  ASSERT_TRUE(rpc.details(1).UnpackTo(&retry));
+  EXPECT_EQ(retry.retry_delay().seconds(), 2);
+  EXPECT_EQ(retry.retry_delay().nanos(), 500000000);
+}
+
 TEST(StatusMappingTest, EveryCodeKeepsItsNumber) {
   for (int code = 1; code <= 16; ++code) {
     absl::Status s(static_cast<absl::StatusCode>(code), "m");

@@ -3,8 +3,9 @@
 # 127.0.0.1 with a certificate made here by openssl, a hashed tokens file and a policy; gpopctl
 # with the right token succeeds, a wrong token is UNAUTHENTICATED, a viewer cannot start, a
 # plaintext client cannot talk to the TLS port, the audit log shows exactly what was done and
-# survives a restart, the per-principal limits of gpopd's flags hold (running, queued, streams),
-# and a non-loopback bind without TLS is refused.
+# survives a restart, the per-principal limits of gpopd's flags hold (running, queued, streams)
+# and a policy "limit" line overrides one for its principal after SIGHUP, and a non-loopback
+# bind without TLS is refused.
 # Usage: gpopd_tls_tokens_test.sh GPOPD GPOPCTL
 set -euo pipefail
 gpopd=$1 ctl=$2
@@ -124,7 +125,23 @@ set +e; as "$alice_token" watch "$first" --wait-timeout 1s >/dev/null 2>"$work/e
 [ $rc -eq 8 ] && refused=yes
 [ -n "$refused" ] || fail "a second stream of alice was never refused"
 grep -q TOO_MANY_STREAMS "$work/err" || fail "the second stream did not say TOO_MANY_STREAMS"
-for op in "$first" "$second" "$third"; do as "$admin_token" cancel "$op" >/dev/null; done
+# A "limit" line of the policy file raises alice's own queued limit past the flag's, from the
+# next SIGHUP on (the policy is read again; no restart).
+echo "limit alice max_queued=2" >>"$work/policy"
+kill -HUP $pid
+fourth=
+for _ in $(seq 1 200); do  # until the reload took effect (refused starts change nothing)
+  set +e; as "$alice_token" backup --gpo "Synthetic GPO" $long >"$work/out" 2>"$work/err"; rc=$?
+  set -e
+  if [ $rc -eq 0 ]; then fourth=$(head -1 "$work/out"); break; fi
+  grep -q QUEUE_FULL "$work/err" || fail "alice's start after SIGHUP: $(cat "$work/err")"
+  sleep 0.05
+done
+[ -n "$fourth" ] || fail "alice's own max_queued=2 never let a second operation queue"
+as "$alice_token" get "$fourth" | grep -q QUEUED || fail "alice's third operation is not queued"
+expect_exit 8 "alice's start past her own limit" as "$alice_token" backup --gpo "Synthetic GPO" $long
+grep -q QUEUE_FULL "$work/err" || fail "the start past alice's own limit did not say QUEUE_FULL"
+for op in "$first" "$second" "$third" "$fourth"; do as "$admin_token" cancel "$op" >/dev/null; done
 wait $watcher || true
 stop_gpopd
 extra_flags=

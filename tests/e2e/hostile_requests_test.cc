@@ -138,6 +138,31 @@ TEST(HostileRequestsTest, UnaryMethodsAnswerInvalidArgument) {
   EXPECT_TRUE(CallUnary(channel.get(), "/gpop.v1.GroupPolicyOperations/ListOperations", "").ok());
 }
 
+// Invalid UTF-8 is refused without the line libprotobuf's parser would write to stderr for
+// each such request (a log a caller could fill at will), and the answer names the field.
+TEST(HostileRequestsTest, InvalidUtf8LeavesNoProtobufLogLine) {
+  TestServer server;
+  auto channel = server.NewChannel();
+  // StartOperationRequest.spec (2) { backup (1) { gpo (1) { display_name (2): "\xff\xfe" } } }
+  const std::string body("\x12\x08\x0a\x06\x0a\x04\x12\x02\xff\xfe", 10);
+  ::testing::internal::CaptureStderr();
+  std::vector<grpc::Status> answers;
+  for (int i = 0; i < 20; ++i) {
+    answers.push_back(
+        CallUnary(channel.get(), "/gpop.v1.GroupPolicyOperations/StartOperation", body));
+  }
+  const std::string logged = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(logged.find("libprotobuf"), std::string::npos) << logged;
+  EXPECT_EQ(logged.find("invalid UTF-8 data"), std::string::npos) << logged;
+  for (const grpc::Status& status : answers) {
+    ExpectMalformed(status, "invalid UTF-8 in spec.backup.gpo.display_name");
+    const google::rpc::ErrorInfo info = ErrorInfoOf(status);
+    auto field = info.metadata().find("field");
+    ASSERT_NE(field, info.metadata().end()) << info.DebugString();
+    EXPECT_EQ(field->second, "spec.backup.gpo.display_name");
+  }
+}
+
 TEST(HostileRequestsTest, StreamMethodsAnswerInvalidArgument) {
   TestServer server;
   auto channel = server.NewChannel();

@@ -386,6 +386,92 @@ TEST_F(EngineTest, StreamLimits) {
   backend_.Open(rec.id);
 }
 
+// A principal's own limits (EngineOptions::principal_limits) replace the server-wide
+// per-principal ones for it alone: alice may run two at once and queue one, bob the defaults.
+TEST_F(EngineTest, PrincipalOverridesRunningAndQueuedLimits) {
+  EngineOptions o;
+  o.executor_threads = 3;
+  o.max_running_per_principal = 1;
+  o.max_queued_per_principal = 2;
+  o.principal_limits = [](const std::string& principal) {
+    LimitOverrides own;
+    if (principal == "alice") {
+      own.max_running = 2;
+      own.max_queued = 1;
+    }
+    return own;
+  };
+  Make(o);
+  // Each backup to a location of its own: no resource lock holds any of them back.
+  int locations = 0;
+  auto start = [&](const std::string& principal) {
+    core::BackupSpec backup;
+    backup.gpo.guid = kGpoA;
+    backup.location = "l" + std::to_string(++locations);
+    StartRequest r;
+    r.principal = principal;
+    r.spec = backup;
+    return engine_->Start(r);
+  };
+  std::vector<std::string> ids;
+  for (const char* principal : {"alice", "alice", "bob"}) {
+    auto rec = start(principal);
+    ASSERT_TRUE(rec.ok()) << rec.status();
+    ids.push_back(rec->id);
+  }
+  for (const std::string& id : ids) backend_.WaitStarted(id);  // alice: past the server's 1
+  auto queued = start("alice");                                // queued: alice runs her two
+  ASSERT_TRUE(queued.ok()) << queued.status();
+  ids.push_back(queued->id);
+  auto over = start("alice");
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrorOf(over.status()).reason, core::reason::kQueueFull);
+  EXPECT_EQ(ErrorOf(over.status()).metadata["scope"], "principal");
+  EXPECT_EQ(ErrorOf(over.status()).metadata["limit"], "1");
+  // bob: one running (the server-wide limit), two queued.
+  for (int i = 0; i < 2; ++i) {
+    auto rec = start("bob");
+    ASSERT_TRUE(rec.ok()) << rec.status();
+    ids.push_back(rec->id);
+  }
+  auto bob_over = start("bob");
+  ASSERT_FALSE(bob_over.ok());
+  EXPECT_EQ(ErrorOf(bob_over.status()).metadata["limit"], "2");
+  Engine::Stats s = engine_->stats();
+  EXPECT_EQ(s.running, 3);
+  EXPECT_EQ(s.queued, 3);
+  for (const std::string& id : ids) backend_.Open(id);
+}
+
+TEST_F(EngineTest, PrincipalOverridesStreamLimit) {
+  EngineOptions o;
+  o.max_streams_per_principal = 1;
+  o.principal_limits = [](const std::string& principal) {
+    LimitOverrides own;
+    if (principal == "dashboard") own.max_streams = 3;
+    return own;
+  };
+  Make(o);
+  OperationRecord rec = StartOk();
+  std::vector<std::unique_ptr<Cursor>> open;
+  for (int i = 0; i < 3; ++i) {
+    auto s = engine_->OpenStatusStream("dashboard", rec.id, 0);
+    ASSERT_TRUE(s.ok()) << i << ": " << s.status();
+    open.push_back(*std::move(s));
+  }
+  auto fourth = engine_->OpenWatch("dashboard", 0, "");
+  ASSERT_FALSE(fourth.ok());
+  EXPECT_EQ(fourth.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrorOf(fourth.status()).metadata["limit"], "3");
+  auto alice = engine_->OpenStatusStream("alice", rec.id, 0);
+  ASSERT_TRUE(alice.ok());
+  auto alice2 = engine_->OpenStatusStream("alice", rec.id, 0);
+  ASSERT_FALSE(alice2.ok());
+  EXPECT_EQ(ErrorOf(alice2.status()).metadata["limit"], "1");
+  backend_.Open(rec.id);
+}
+
 // Stats count the open watches apart, and every stream opened after a sequence or revision as
 // a resume (refused opens are not).
 TEST_F(EngineTest, StatsCountWatchesAndResumes) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "service/engine/status_convert.h"
+
 namespace gpop::engine {
 namespace {
 
@@ -17,6 +19,20 @@ std::unique_ptr<Op> MakeOp(const std::string& id, const std::string& principal,
   return op;
 }
 
+// Server-wide limits: `max_running` per principal, the rest large.
+PrincipalLimits Running(int max_running) {
+  return PrincipalLimits(PrincipalLimits::Limits{max_running, 200, 5000});
+}
+
+// Server-wide limits, and `own` for `principal` alone.
+PrincipalLimits LimitsWith(int max_running, int max_queued, const std::string& principal,
+                           LimitOverrides own) {
+  return PrincipalLimits(PrincipalLimits::Limits{max_running, max_queued, 5000},
+                         [principal, own](const std::string& who) {
+                           return who == principal ? own : LimitOverrides{};
+                         });
+}
+
 std::vector<std::string> Ids(const std::vector<Op*>& ops) {
   std::vector<std::string> out;
   for (Op* op : ops) out.push_back(op->rec.id);
@@ -24,7 +40,7 @@ std::vector<std::string> Ids(const std::vector<Op*>& ops) {
 }
 
 TEST(SchedulerTest, AdmitsInOrderUpToTheExecutorSlots) {
-  Scheduler s(2, 10);
+  Scheduler s(2, Running(10));
   auto a = MakeOp("a", "p", {}), b = MakeOp("b", "p", {}), c = MakeOp("c", "p", {});
   s.Enqueue(a.get());
   s.Enqueue(b.get());
@@ -39,7 +55,7 @@ TEST(SchedulerTest, AdmitsInOrderUpToTheExecutorSlots) {
 }
 
 TEST(SchedulerTest, PerPrincipalLimitLetsOthersPass) {
-  Scheduler s(4, 1);
+  Scheduler s(4, Running(1));
   auto a1 = MakeOp("a1", "alice", {}), a2 = MakeOp("a2", "alice", {}), b1 = MakeOp("b1", "bob", {});
   s.Enqueue(a1.get());
   s.Enqueue(a2.get());
@@ -50,7 +66,7 @@ TEST(SchedulerTest, PerPrincipalLimitLetsOthersPass) {
 }
 
 TEST(SchedulerTest, ConflictingClaimsWaitAndKeepOrder) {
-  Scheduler s(4, 10);
+  Scheduler s(4, Running(10));
   auto w1 = MakeOp("w1", "p", {{"gpo:a", Access::kWrite}});
   auto r1 = MakeOp("r1", "p", {{"gpo:a", Access::kRead}});
   auto other = MakeOp("other", "p", {{"gpo:b", Access::kWrite}});
@@ -63,7 +79,7 @@ TEST(SchedulerTest, ConflictingClaimsWaitAndKeepOrder) {
 }
 
 TEST(SchedulerTest, AnUndurableOperationStopsThePass) {
-  Scheduler s(4, 10);
+  Scheduler s(4, Running(10));
   auto a = MakeOp("a", "p", {}, /*durable=*/false), b = MakeOp("b", "p", {});
   s.Enqueue(a.get());
   s.Enqueue(b.get());
@@ -73,7 +89,7 @@ TEST(SchedulerTest, AnUndurableOperationStopsThePass) {
 }
 
 TEST(SchedulerTest, DequeueTakesAQueuedOperationOut) {
-  Scheduler s(1, 10);
+  Scheduler s(1, Running(10));
   auto a = MakeOp("a", "p", {});
   s.Enqueue(a.get());
   EXPECT_TRUE(s.Dequeue(a.get()));
@@ -81,6 +97,39 @@ TEST(SchedulerTest, DequeueTakesAQueuedOperationOut) {
   EXPECT_EQ(s.queued(), 0);
   EXPECT_EQ(s.queued_of("p"), 0);
   EXPECT_TRUE(s.Admit().empty());
+}
+
+TEST(SchedulerTest, APrincipalsOwnRunningLimitReplacesTheServersForIt) {
+  LimitOverrides batch;
+  batch.max_running = 3;
+  Scheduler s(4, LimitsWith(/*max_running=*/1, /*max_queued=*/200, "batch", batch));
+  std::vector<std::unique_ptr<Op>> ops;
+  for (const char* id : {"b1", "b2", "b3", "b4", "a1", "a2"}) {
+    ops.push_back(MakeOp(id, id[0] == 'b' ? "batch" : "alice", {}));
+    s.Enqueue(ops.back().get());
+  }
+  EXPECT_EQ(Ids(s.Admit()), (std::vector<std::string>{"b1", "b2", "b3", "a1"}));
+  EXPECT_EQ(s.running_of("batch"), 3);
+  EXPECT_EQ(s.queued_of("alice"), 1);
+}
+
+TEST(SchedulerTest, RoomToQueueUsesThePrincipalsQueuedLimit) {
+  LimitOverrides solo;
+  solo.max_queued = 1;
+  Scheduler s(1, LimitsWith(/*max_running=*/1, /*max_queued=*/2, "solo", solo));
+  auto s1 = MakeOp("s1", "solo", {}), p1 = MakeOp("p1", "p", {}), p2 = MakeOp("p2", "p", {});
+  EXPECT_TRUE(s.RoomToQueue("solo").ok());
+  s.Enqueue(s1.get());
+  absl::Status full = s.RoomToQueue("solo");
+  EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted);
+  core::Error error = ToError(full);
+  EXPECT_EQ(error.reason, core::reason::kQueueFull);
+  EXPECT_EQ(error.metadata["scope"], "principal");
+  EXPECT_EQ(error.metadata["limit"], "1");
+  s.Enqueue(p1.get());
+  EXPECT_TRUE(s.RoomToQueue("p").ok());
+  s.Enqueue(p2.get());
+  EXPECT_EQ(ToError(s.RoomToQueue("p")).metadata["limit"], "2");
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 It starts the gpopd binary on 127.0.0.1:0 (synthetic backend), then: starts an operation and
 streams it with two watchers, resumes a stream from a sequence number, cancels, pages through
 ListOperations, watches all operations from a listed revision, checks bad requests' codes and
-ErrorInfo reasons, checks health and reflection, and finally stops gpopd with SIGTERM (planned shutdown, exit 0).
+ErrorInfo reasons, checks health and reflection (v1 and v1alpha), and finally stops gpopd with SIGTERM (planned shutdown, exit 0).
 
 Needs Debian's python3-grpcio and python3-protobuf (run with /usr/bin/python3). Stubs are
 generated into a temporary directory with `python3 -m grpc_tools.protoc` when grpc_tools is
@@ -28,6 +28,7 @@ PROTOS = [
     "google/rpc/error_details.proto",
     "google/longrunning/operations.proto",
     "gpop/v1/operations.proto",
+    "grpc/reflection/v1/reflection.proto",
 ]
 RPC_TIMEOUT = 30  # seconds, a guard against hangs; nothing waits for it to pass
 
@@ -53,6 +54,7 @@ def generate_stubs(proto_dir, out_dir):
     sys.path.insert(0, out_dir)
     import google
     google.__path__.append(os.path.join(out_dir, "google"))
+    grpc.__path__.append(os.path.join(out_dir, "grpc"))  # grpc.reflection.v1, ours
 
 
 class Gpopd:
@@ -323,6 +325,41 @@ def test_health_and_reflection(client):
     assert b"google.longrunning.Operations" in responses[0], responses
 
 
+def test_reflection_v1_and_v1alpha(client):
+    """Both reflection versions list gpop's services and return its file descriptors."""
+    from grpc.reflection.v1 import reflection_pb2
+    from google.protobuf import descriptor_pb2
+    request = reflection_pb2.ServerReflectionRequest
+    expected = {"gpop.v1.GroupPolicyOperations", "google.longrunning.Operations", "gpop.v1.Audit",
+                "grpc.reflection.v1.ServerReflection",
+                "grpc.reflection.v1alpha.ServerReflection"}
+    for version in ("v1", "v1alpha"):
+        # The versions differ only in their package: v1's messages are v1alpha's bytes.
+        call = client.channel.stream_stream(
+            "/grpc.reflection.%s.ServerReflection/ServerReflectionInfo" % version,
+            request_serializer=request.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString)
+        responses = list(call(iter([
+            request(list_services=""),
+            request(file_containing_symbol="gpop.v1.GroupPolicyOperations.StartOperation"),
+            request(file_by_filename="gpop/v1/operations.proto"),
+            request(file_containing_symbol="gpop.v1.NoSuchMessage"),
+        ]), timeout=RPC_TIMEOUT))
+        assert len(responses) == 4, (version, responses)
+        names = {s.name for s in responses[0].list_services_response.service}
+        assert expected <= names, (version, sorted(names))
+        for response in responses[1:3]:
+            files = [descriptor_pb2.FileDescriptorProto.FromString(b)
+                     for b in response.file_descriptor_response.file_descriptor_proto]
+            assert files and files[0].name == "gpop/v1/operations.proto", (version, response)
+            assert "GroupPolicyOperations" in [s.name for s in files[0].service], version
+            # Every import comes along, so that a client can build the descriptors.
+            sent = {f.name for f in files}
+            assert set(files[0].dependency) <= sent, (version, files[0].dependency, sent)
+        error = responses[3].error_response
+        assert error.error_code == grpc.StatusCode.NOT_FOUND.value[0], (version, responses[3])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--gpopd", required=True)
@@ -336,7 +373,8 @@ def main():
         failures = 0
         try:
             client = Client(server.port)
-            for test in (test_health_and_reflection, test_stream_two_watchers_resume_and_cancel,
+            for test in (test_health_and_reflection, test_reflection_v1_and_v1alpha,
+                         test_stream_two_watchers_resume_and_cancel,
                          test_list_pages, test_watch_from_listed_revision, test_bad_requests):
                 try:
                     test(client)

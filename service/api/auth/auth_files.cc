@@ -67,6 +67,37 @@ absl::Status ForEachLine(const std::string& text, const std::string& source, Fn 
   return absl::OkStatus();
 }
 
+// One KEY=N word of a "limit PRINCIPAL" line, into `policy`.
+absl::Status ParseLimit(const std::string& principal, const std::string& word, AuthPolicy* policy) {
+  const size_t eq = word.find('=');
+  const std::string key = word.substr(0, eq);
+  const std::string value = eq == std::string::npos ? "" : word.substr(eq + 1);
+  if (key == "starts_per_minute") {
+    char* end = nullptr;
+    double rate = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || !(rate >= 0) || rate > 1e6) {
+      return absl::InvalidArgumentError("starts_per_minute must be a number from 0 to 1000000");
+    }
+    policy->starts_per_minute[principal] = rate;
+    return absl::OkStatus();
+  }
+  engine::LimitOverrides& own = policy->engine_limits[principal];
+  std::optional<int>* field = key == "max_running"   ? &own.max_running
+                              : key == "max_queued"  ? &own.max_queued
+                              : key == "max_streams" ? &own.max_streams
+                                                     : nullptr;
+  if (field == nullptr) {
+    return absl::InvalidArgumentError(
+        word + ": expected starts_per_minute=, max_running=, max_queued= or max_streams=");
+  }
+  if (value.empty() || value.size() > 7 ||
+      value.find_first_not_of("0123456789") != std::string::npos) {
+    return absl::InvalidArgumentError(key + " must be a whole number from 0 to 9999999");
+  }
+  *field = std::stoi(value);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string HashToken(const std::string& token) {
@@ -153,17 +184,12 @@ absl::StatusOr<AuthPolicy> ParsePolicyFile(const std::string& text, const std::s
           }
           policy.uids[static_cast<uint32_t>(std::stoull(w[1]))] = w[2];
         } else if (w[0] == "limit") {
-          constexpr char kKey[] = "starts_per_minute=";
-          if (w.size() != 3 || w[2].rfind(kKey, 0) != 0) {
-            return LineError(source, n, "expected limit PRINCIPAL starts_per_minute=N");
+          if (w.size() < 3) return LineError(source, n, "expected limit PRINCIPAL KEY=N...");
+          for (size_t i = 2; i < w.size(); ++i) {
+            if (absl::Status s = ParseLimit(w[1], w[i], &policy); !s.ok()) {
+              return LineError(source, n, std::string(s.message()));
+            }
           }
-          char* end = nullptr;
-          std::string value = w[2].substr(sizeof(kKey) - 1);
-          double rate = std::strtod(value.c_str(), &end);
-          if (value.empty() || *end != '\0' || !(rate >= 0) || rate > 1e6) {
-            return LineError(source, n, "starts_per_minute must be a number from 0 to 1000000");
-          }
-          policy.starts_per_minute[w[1]] = rate;
         } else {
           return LineError(source, n, w[0] + ": expected grant, cert, uid or limit");
         }

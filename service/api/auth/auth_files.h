@@ -11,10 +11,14 @@
 //   grant PRINCIPAL ROLE [kind=KIND]... [gpo=PATTERN]... [label=KEY=VALUE]...
 //   cert IDENTITY PRINCIPAL     a verified client certificate whose CN or a SAN is IDENTITY
 //   uid UID PRINCIPAL           a Unix-socket peer with that uid
-//   limit PRINCIPAL starts_per_minute=N   its own StartOperation rate (0: unlimited)
+//   limit PRINCIPAL KEY=N...    its own limits, replacing the server-wide ones for it:
+//     starts_per_minute=N   StartOperation rate (0: unlimited; --start_rate_per_minute)
+//     max_running=N         operations running at once (--max_running_per_principal)
+//     max_queued=N          operations waiting to run (--max_queued_per_principal)
+//     max_streams=N         open status and watch streams (--max_streams_per_principal)
 // ROLE is viewer, operator or admin; KIND backup, restore, import, copy or report; PATTERN a
 // "{GUID}" or a display-name pattern with '*' (see principal.h's Grant). Several grant lines for
-// one principal add up.
+// one principal add up; so do its limit lines (a key given twice: the later value).
 
 #ifndef GPOP_SERVICE_API_AUTH_AUTH_FILES_H_
 #define GPOP_SERVICE_API_AUTH_AUTH_FILES_H_
@@ -28,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "service/api/auth/principal.h"
 #include "service/engine/clock.h"
+#include "service/engine/principal_limits.h"
 
 namespace gpop::api {
 
@@ -46,10 +51,11 @@ using TokenTable = std::map<std::string, TokenEntry>;
 //
 // The policy file.
 struct AuthPolicy {
-  std::map<std::string, std::vector<Grant>> grants;  // by principal
-  std::map<std::string, std::string> certificates;   // identity -> principal
-  std::map<uint32_t, std::string> uids;              // uid -> principal
-  std::map<std::string, double> starts_per_minute;   // by principal ("limit" lines)
+  std::map<std::string, std::vector<Grant>> grants;             // by principal
+  std::map<std::string, std::string> certificates;              // identity -> principal
+  std::map<uint32_t, std::string> uids;                         // uid -> principal
+  std::map<std::string, double> starts_per_minute;              // by principal ("limit" lines)
+  std::map<std::string, engine::LimitOverrides> engine_limits;  // by principal ("limit" lines)
 };
 
 // HashToken

@@ -107,4 +107,10 @@ absl::StatusOr<Principal> ConfiguredAuthenticator::Authenticate(
   return principal;
 }
 
+engine::LimitOverrides ConfiguredAuthenticator::LimitsOf(const std::string& principal) const {
+  core::MutexLock lock(&mu_);
+  auto it = config_->policy.engine_limits.find(principal);
+  return it == config_->policy.engine_limits.end() ? engine::LimitOverrides{} : it->second;
+}
+
 }  // namespace gpop::api

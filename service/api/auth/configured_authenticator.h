@@ -36,6 +36,13 @@ class ConfiguredAuthenticator final : public Authenticator {
   absl::StatusOr<Principal> Authenticate(const Credentials& credentials) const override
       GPOP_EXCLUDES(mu_);
 
+  // LimitsOf
+  //
+  // `principal`'s own engine limits from the policy file's "limit" lines as last loaded (none
+  // set: the server-wide ones apply). Takes only this authenticator's lock and never calls out,
+  // as EngineOptions::principal_limits requires.
+  engine::LimitOverrides LimitsOf(const std::string& principal) const GPOP_EXCLUDES(mu_);
+
  private:
   struct Config {
     TokenTable tokens;
