@@ -215,14 +215,17 @@ absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
     }
   }
   // The START entry rides in the commit that creates the operation, when the log can do that.
-  std::unique_ptr<audit::AuditLog::StartTicket> ticket;
+  // The builder runs on the committing thread while this call waits in Start; the ticket (last
+  // declared: first destroyed) withdraws it before `request` goes.
   std::vector<v1::AuditGpo> audit_gpos;
+  std::unique_ptr<audit::AuditLog::StartTicket> ticket;
   if (options_.audit_log != nullptr) {
     audit_gpos = AuditGposOf(scope.gpos, known != nullptr ? *known : std::vector<core::GpoInfo>{});
     ticket = options_.audit_log->ExpectStart(
         caller.name, start->request_id, start->fingerprint,
-        [&caller, &request, &audit_gpos](const engine::OperationRecord& created) {
-          return StartEntry(caller.name, created, request, audit_gpos);
+        [principal = caller.name, request = &request,
+         gpos = audit_gpos](const engine::OperationRecord& created) {
+          return StartEntry(principal, created, *request, gpos);
         });
   }
   absl::StatusOr<engine::OperationRecord> record = engine_->Start(*start);
