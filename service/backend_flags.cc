@@ -201,13 +201,13 @@ absl::StatusOr<std::unique_ptr<engine::Store>> OpenStoreFromFlags() {
   return std::unique_ptr<engine::Store>(std::move(*store));
 }
 
-absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLogFromFlags() {
+absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLogFromFlags(engine::Store* store) {
   if (absl::GetFlag(FLAGS_operation_store) == "memory") {
     return std::unique_ptr<audit::AuditLog>(new audit::MemoryAuditLog());
   }
-  std::filesystem::path state = absl::GetFlag(FLAGS_state_dir);
+  // --operation_store=sqlite: OpenStoreFromFlags opened a SqliteStore.
   absl::StatusOr<std::unique_ptr<audit::SqliteAuditLog>> log =
-      audit::SqliteAuditLog::Open((state / "operations.db").string());
+      audit::SqliteAuditLog::Open(static_cast<store::SqliteStore*>(store));
   if (!log.ok()) return log.status();
   return std::unique_ptr<audit::AuditLog>(std::move(*log));
 }

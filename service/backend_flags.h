@@ -45,9 +45,10 @@ absl::StatusOr<std::unique_ptr<engine::Store>> OpenStoreFromFlags();
 
 // OpenAuditLogFromFlags
 //
-// The audit log beside the operation store (call after OpenStoreFromFlags): the `audit` table
-// of <state_dir>/operations.db, or in memory with --operation_store=memory.
-absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLogFromFlags();
+// The audit log beside `store`, what OpenStoreFromFlags opened: the `audit` table of
+// <state_dir>/operations.db, written in the store's own commits, or in memory with
+// --operation_store=memory. Destroy it before the store.
+absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLogFromFlags(engine::Store* store);
 
 }  // namespace gpop
 

@@ -15,6 +15,7 @@
 #include "service/api/log.h"
 #include "service/api/status_mapping.h"
 #include "service/api/visible_cursor.h"
+#include "service/core/guid.h"
 #include "service/engine/status_convert.h"
 
 namespace gpop::api {
@@ -34,73 +35,111 @@ bool SameGuid(const std::string& a, const std::string& b) {
 }  // namespace
 
 OperationsApi::OperationsApi(engine::Engine* engine, core::Backend* backend, ServiceOptions options)
-    : engine_(engine), backend_(backend), options_(options), page_tokens_(options.page_token_key) {}
+    : engine_(engine),
+      backend_(backend),
+      options_(options),
+      page_tokens_(options.page_token_key),
+      gpo_catalog_(backend) {}
 
-OperationScope OperationsApi::StartScope(const engine::StartRequest& start,
-                                         std::vector<core::GpoInfo>* known) {
-  OperationScope scope;
-  scope.kind = core::KindOf(start.spec);
-  scope.labels = start.labels;
-  scope.owner = start.principal;
-  scope.gpos = GposNamedBy(start.spec);
+std::vector<core::GpoRef> OperationsApi::BackupGpos(const std::string& location,
+                                                   const std::vector<std::string>& backup_ids) {
+  std::vector<core::GpoRef> out;
+  std::vector<const std::string*> missing;
+  {
+    core::MutexLock lock(&backups_mu_);
+    for (const std::string& id : backup_ids) {
+      auto it = backup_gpos_.find({location, core::NormalizeGuid(id).value_or(id)});
+      if (it != backup_gpos_.end()) {
+        out.push_back(it->second);
+      } else {
+        missing.push_back(&id);
+      }
+    }
+  }
+  if (missing.empty()) return out;
+  core::Backend::BackupQuery query;
+  query.location = location;
+  core::Result<std::vector<core::BackupInfo>> backups = backend_->ListBackups(query);
+  if (!backups.ok()) return out;
+  core::MutexLock lock(&backups_mu_);
+  // A backup's GPO never changes (its id names one backup): what a listing said stays true.
+  if (backup_gpos_.size() + backups->size() > kMaxCachedBackups) backup_gpos_.clear();
+  for (const core::BackupInfo& info : *backups) {
+    backup_gpos_[{location, core::NormalizeGuid(info.backup_id).value_or(info.backup_id)}] =
+        core::GpoRef{info.gpo_guid, info.gpo_display_name};
+  }
+  for (const std::string* id : missing) {
+    for (const core::BackupInfo& info : *backups) {
+      if (SameGuid(info.backup_id, *id)) {
+        out.push_back(core::GpoRef{info.gpo_guid, info.gpo_display_name});
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<core::GpoRef> OperationsApi::ResolvedGpos(const core::OperationSpec& spec,
+                                                      bool with_versions,
+                                                      GpoCatalog::Listing* known) {
+  std::vector<core::GpoRef> gpos = GposNamedBy(spec);
   // A restored backup, or a reported one, touches the GPO it was taken of.
   const core::BackupRef* backup = nullptr;
-  if (const auto* restore = std::get_if<core::RestoreSpec>(&start.spec)) backup = &restore->backup;
-  if (const auto* report = std::get_if<core::ReportSpec>(&start.spec)) {
+  if (const auto* restore = std::get_if<core::RestoreSpec>(&spec)) backup = &restore->backup;
+  if (const auto* report = std::get_if<core::ReportSpec>(&spec)) {
     backup = std::get_if<core::BackupRef>(&report->subject);
   }
   if (backup != nullptr) {
-    core::Backend::BackupQuery query;
-    query.location = backup->location;
-    core::Result<std::vector<core::BackupInfo>> backups = backend_->ListBackups(query);
-    if (backups.ok()) {
-      for (const core::BackupInfo& info : *backups) {
-        if (SameGuid(info.backup_id, backup->backup_id)) {
-          scope.gpos.push_back(core::GpoRef{info.gpo_guid, info.gpo_display_name});
-        }
-      }
+    for (core::GpoRef& gpo : BackupGpos(backup->location, {backup->backup_id})) {
+      gpos.push_back(std::move(gpo));
     }
   }
   // An import set imports each backup into the GPO named as the backup's GPO (created when
   // none is): its targets are those display names (resolved to GUIDs below when they exist),
   // so that the grants and the default-domain rule apply to each as to one import.
-  if (const auto* set = std::get_if<core::ImportSetSpec>(&start.spec)) {
-    core::Backend::BackupQuery query;
-    query.location = set->location;
-    core::Result<std::vector<core::BackupInfo>> backups = backend_->ListBackups(query);
-    if (backups.ok()) {
-      for (const std::string& id : set->backup_ids) {
-        for (const core::BackupInfo& info : *backups) {
-          if (SameGuid(info.backup_id, id)) {
-            scope.gpos.push_back(core::GpoRef{"", info.gpo_display_name});
-          }
-        }
-      }
+  if (const auto* set = std::get_if<core::ImportSetSpec>(&spec)) {
+    for (const core::GpoRef& gpo : BackupGpos(set->location, set->backup_ids)) {
+      gpos.push_back(core::GpoRef{"", gpo.display_name});
     }
   }
   // Name every GPO both ways when the backend knows it, so that GUID grants match operations
   // naming a GPO by display name and the other way round. An unknown GPO keeps only the form
   // the request gave (it fails closed against grants of the other form).
-  // The audit log records every GPO's version before the operation, so it always reads them.
-  bool incomplete = options_.audit_log != nullptr && !scope.gpos.empty();
-  for (const core::GpoRef& gpo : scope.gpos)
-    incomplete |= gpo.guid.empty() || gpo.display_name.empty();
-  if (incomplete) {
-    core::Result<std::vector<core::GpoInfo>> listed = backend_->ListGpos();
-    if (listed.ok()) {
-      *known = *std::move(listed);
-      for (core::GpoRef& gpo : scope.gpos) {
-        for (const core::GpoInfo& info : *known) {
-          if (gpo.guid.empty() && !gpo.display_name.empty() &&
-              info.display_name == gpo.display_name) {
-            gpo.guid = info.guid;
-          } else if (gpo.display_name.empty() && SameGuid(gpo.guid, info.guid)) {
-            gpo.display_name = info.display_name;
-          }
-        }
+  bool incomplete = with_versions && !gpos.empty();
+  for (const core::GpoRef& gpo : gpos) incomplete |= gpo.guid.empty() || gpo.display_name.empty();
+  if (!incomplete) return gpos;
+  core::Result<GpoCatalog::Listing> listed = gpo_catalog_.Get();
+  if (!listed.ok()) return gpos;
+  for (core::GpoRef& gpo : gpos) {
+    for (const core::GpoInfo& info : **listed) {
+      if (gpo.guid.empty() && !gpo.display_name.empty() && info.display_name == gpo.display_name) {
+        gpo.guid = info.guid;
+      } else if (gpo.display_name.empty() && SameGuid(gpo.guid, info.guid)) {
+        gpo.display_name = info.display_name;
       }
     }
   }
+  if (known != nullptr) *known = *std::move(listed);
+  return gpos;
+}
+
+OperationScope OperationsApi::StartScope(const engine::StartRequest& start,
+                                         GpoCatalog::Listing* known) {
+  OperationScope scope;
+  scope.kind = core::KindOf(start.spec);
+  scope.labels = start.labels;
+  scope.owner = start.principal;
+  // The audit log records every GPO's version before the operation, so it always reads them.
+  scope.gpos = ResolvedGpos(start.spec, options_.audit_log != nullptr, known);
+  return scope;
+}
+
+OperationScope OperationsApi::RecordScope(const Principal& caller,
+                                          const engine::OperationRecord& record) {
+  OperationScope scope = ScopeOf(record);
+  // Only GPO-scoped grants look at the GPOs: spare the others the backend's listings.
+  const bool gpo_scoped = std::any_of(caller.grants.begin(), caller.grants.end(),
+                                      [](const Grant& grant) { return !grant.gpos.empty(); });
+  if (gpo_scoped) scope.gpos = ResolvedGpos(record.spec, /*with_versions=*/false, nullptr);
   return scope;
 }
 
@@ -136,7 +175,7 @@ absl::StatusOr<engine::OperationRecord> OperationsApi::AuthorizedRecord(const Pr
     if (absl::IsNotFound(record.status()) && !SeesEverything(caller)) return hidden();
     return record.status();
   }
-  OperationScope scope = ScopeOf(*record);
+  OperationScope scope = RecordScope(caller, *record);
   if (!Authorize(caller, Action::kView, scope).ok()) return hidden();
   if (action == Action::kView) return record;
   if (absl::Status s = Authorize(caller, action, scope); !s.ok()) {
@@ -156,7 +195,7 @@ absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
     Log(LogLevel::kInfo, tags, "start refused: " + std::string(start.status().message()));
     return start.status();
   }
-  std::vector<core::GpoInfo> known;
+  GpoCatalog::Listing known;
   const OperationScope scope = StartScope(*start, &known);
   if (absl::Status s = Authorize(caller, Action::kStart, scope); !s.ok()) {
     Log(LogLevel::kInfo, tags, "start refused: " + std::string(s.message()));
@@ -175,6 +214,20 @@ absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
                                 {{kRetryDelayMetadata, std::to_string(ms)}});
     }
   }
+  // The START entry rides in the commit that creates the operation, when the log can do that.
+  // The builder runs on the committing thread while this call waits in Start; the ticket (last
+  // declared: first destroyed) withdraws it before `request` goes.
+  std::vector<v1::AuditGpo> audit_gpos;
+  std::unique_ptr<audit::AuditLog::StartTicket> ticket;
+  if (options_.audit_log != nullptr) {
+    audit_gpos = AuditGposOf(scope.gpos, known != nullptr ? *known : std::vector<core::GpoInfo>{});
+    ticket = options_.audit_log->ExpectStart(
+        caller.name, start->request_id, start->fingerprint,
+        [principal = caller.name, request = &request,
+         gpos = audit_gpos](const engine::OperationRecord& created) {
+          return StartEntry(principal, created, *request, gpos);
+        });
+  }
   absl::StatusOr<engine::OperationRecord> record = engine_->Start(*start);
   if (!record.ok()) {
     Log(LogLevel::kInfo, tags, "start refused: " + std::string(record.status().message()));
@@ -183,7 +236,8 @@ absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
   tags.operation_id = record->id;
   Log(LogLevel::kInfo, tags,
       std::string("start ") + core::KindName(record->kind) + ": " + core::StateName(record->state));
-  if (options_.audit_log != nullptr) {
+  if (options_.audit_log != nullptr &&
+      (ticket == nullptr || !ticket->WrittenFor(record->id))) {
     // A retry of the same request_id returns the operation already started (and audited).
     audit::AuditQuery started;
     started.operation_id = record->id;
@@ -191,7 +245,7 @@ absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
     started.limit = 1;
     absl::StatusOr<std::vector<v1::AuditEntry>> previous = options_.audit_log->List(started);
     if (!previous.ok() || previous->empty()) {
-      Audit(StartEntry(caller.name, *record, request, AuditGposOf(scope.gpos, known)), tags);
+      Audit(StartEntry(caller.name, *record, request, audit_gpos), tags);
     }
   }
   v1::Operation response;
@@ -298,7 +352,7 @@ absl::StatusOr<engine::ListResponse> OperationsApi::ListVisible(
   // AIP-158 allows); the page token still walks the whole list.
   std::vector<engine::OperationRecord> visible;
   for (engine::OperationRecord& record : page->operations) {
-    if (Authorize(caller, Action::kView, ScopeOf(record)).ok())
+    if (Authorize(caller, Action::kView, RecordScope(caller, record)).ok())
       visible.push_back(std::move(record));
   }
   page->operations = std::move(visible);
@@ -346,7 +400,7 @@ absl::StatusOr<std::unique_ptr<engine::Cursor>> OperationsApi::OpenWatch(
   return std::unique_ptr<engine::Cursor>(
       new VisibleCursor(*std::move(cursor), [this, caller](const std::string& id) {
         absl::StatusOr<engine::OperationRecord> record = engine_->Get(caller.name, id);
-        return record.ok() && Authorize(caller, Action::kView, ScopeOf(*record)).ok();
+        return record.ok() && Authorize(caller, Action::kView, RecordScope(caller, *record)).ok();
       }));
 }
 

@@ -14,18 +14,23 @@
 #define GPOP_SERVICE_API_OPERATIONS_API_H_
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "gpop/v1/operations.pb.h"
 #include "service/api/auth/policy.h"
 #include "service/api/auth/principal.h"
+#include "service/api/gpo_catalog.h"
 #include "service/api/log.h"
 #include "service/api/page_tokens.h"
 #include "service/api/rate_limit.h"
 #include "service/audit/audit_log.h"
 #include "service/core/backend.h"
+#include "service/core/mutex.h"
 #include "service/engine/engine.h"
 
 namespace gpop::api {
@@ -108,10 +113,26 @@ class OperationsApi {
   // callers that see every operation; others get PERMISSION_DENIED.
   absl::StatusOr<engine::OperationRecord> AuthorizedRecord(const Principal& caller,
                                                            const std::string& id, Action action);
-  // The scope of an operation about to start, with its GPOs resolved through the backend (GUID
-  // and display name, the GPO of a restored or reported backup) as far as it knows them, and
-  // the backend's GPO listing in `known` when it was read (always with an audit log).
-  OperationScope StartScope(const engine::StartRequest& start, std::vector<core::GpoInfo>* known);
+  // The GPOs an operation with `spec` touches, resolved through the backend as far as it knows
+  // them: the GPO of a restored or reported backup, an import set's targets (its backups' GPOs,
+  // by display name), and each GPO named both by GUID and display name. The backend's GPO
+  // listing (cached, gpo_catalog.h) goes to `known` when it was read; `with_versions` reads it
+  // even when every name is complete.
+  std::vector<core::GpoRef> ResolvedGpos(const core::OperationSpec& spec, bool with_versions,
+                                         GpoCatalog::Listing* known);
+  // The GPOs of the backups `backup_ids` of `location` (each found one; by a cache, since a
+  // backup's GPO never changes, filled from one listing of the location on a miss).
+  std::vector<core::GpoRef> BackupGpos(const std::string& location,
+                                       const std::vector<std::string>& backup_ids)
+      GPOP_EXCLUDES(backups_mu_);
+  // The scope of an operation about to start (always with the listing when there is an audit
+  // log: it records every GPO's version before the operation).
+  OperationScope StartScope(const engine::StartRequest& start, GpoCatalog::Listing* known);
+  // The scope of a stored operation as `caller`'s grants are matched against it: its GPOs
+  // resolved as on start when a grant of the caller is GPO-scoped (ScopeOf alone knows only the
+  // GPOs its spec names itself: an import set would have none, and GPO-scoped viewers would not
+  // see it).
+  OperationScope RecordScope(const Principal& caller, const engine::OperationRecord& record);
   // Appends `entry` to the audit log, if there is one. A failed append is logged as an error:
   // the call it records has already happened.
   void Audit(v1::AuditEntry entry, const LogTags& tags);
@@ -122,6 +143,13 @@ class OperationsApi {
   const ServiceOptions options_;
   const PageTokenSealer page_tokens_;
   std::unique_ptr<RateLimiter> start_rate_;  // null: unlimited
+  GpoCatalog gpo_catalog_;
+
+  static constexpr size_t kMaxCachedBackups = 100000;
+  core::Mutex backups_mu_;
+  // (location, normalized backup id) -> the GPO the backup was taken of.
+  std::map<std::pair<std::string, std::string>, core::GpoRef> backup_gpos_
+      GPOP_GUARDED_BY(backups_mu_);
 };
 
 }  // namespace gpop::api

@@ -1,13 +1,15 @@
 // The audit log: an append-only record of who started, cancelled or deleted which operation and
 // how each operation ended (gpop.v1.AuditEntry, proto/gpop/v1/audit.proto). Kept apart from the
 // operations themselves, so that it outlives their retention. Implementations: SqliteAuditLog
-// (gpopd's default, in the operation store's file) and MemoryAuditLog (tests, and
-// --operation_store=memory).
+// (gpopd's default, in the operation store's file, written by the store's group commits) and
+// MemoryAuditLog (tests, and --operation_store=memory).
 
 #ifndef GPOP_SERVICE_AUDIT_AUDIT_LOG_H_
 #define GPOP_SERVICE_AUDIT_AUDIT_LOG_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +45,34 @@ class AuditLog {
   // Appends `entry`, setting its `sequence` (one more than the last ever appended, never
   // reused). Durable when it returns OK; an error appends nothing.
   virtual absl::Status Append(v1::AuditEntry* entry) = 0;
+
+  // StartTicket
+  //
+  // A START entry that is written in the same transaction as the creation of its operation,
+  // so that a Start is acknowledged only once both are durable, at no commit of its own.
+  class StartTicket {
+   public:
+    virtual ~StartTicket() = default;  // withdraws the entry when no creation has taken it
+    // Once the engine's Start returned `operation_id` (durably created or found): true when
+    // this ticket's entry was written, durably, for that operation. False when it was not (a
+    // retried request_id created nothing; or a concurrent identical request's operation, by the
+    // same principal, took this entry and this one's operation took the other's): the caller
+    // then appends the entry itself unless the operation has one.
+    virtual bool WrittenFor(const std::string& operation_id) = 0;
+  };
+  // Builds the START entry from the record of the operation just created.
+  using StartBuilder = std::function<v1::AuditEntry(const engine::OperationRecord& record)>;
+
+  // A ticket for the START entry of an operation about to be created by `principal` with
+  // `request_id` and the request `fingerprint` (engine::StartRequest's), or null when this log
+  // cannot write entries with the store's commits (then append after the call).
+  virtual std::unique_ptr<StartTicket> ExpectStart(const std::string& principal,
+                                                   const std::string& request_id,
+                                                   const std::string& fingerprint,
+                                                   StartBuilder build) {
+    (void)principal, (void)request_id, (void)fingerprint, (void)build;
+    return nullptr;
+  }
 
   // The entries `query` selects.
   virtual absl::StatusOr<std::vector<v1::AuditEntry>> List(const AuditQuery& query) = 0;

@@ -2,11 +2,11 @@
 
 #include "service/audit/sqlite_audit_log.h"
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
+#include <optional>
 #include <utility>
-
-#include "service/store/sqlite_store.h"
 
 namespace gpop::audit {
 namespace {
@@ -15,54 +15,185 @@ int64_t Nanos(engine::Time time) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
 }
 
+constexpr char kInsert[] =
+    "INSERT INTO audit (time_ns, principal, action, operation_id, revision, entry)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SqliteAuditLog>> SqliteAuditLog::Open(const std::string& path) {
-  absl::StatusOr<std::unique_ptr<sqlite::Database>> db = store::SqliteStore::OpenDatabase(path);
-  if (!db.ok()) return db.status();
-  std::unique_ptr<SqliteAuditLog> log(new SqliteAuditLog(*std::move(db)));
-  core::MutexLock lock(&log->mu_);
-  absl::StatusOr<sqlite::Statement> insert = log->db_->Prepare(
-      "INSERT INTO audit (time_ns, principal, action, operation_id, revision, entry)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-  if (!insert.ok()) return insert.status();
-  log->insert_ = *std::move(insert);
-  // Unset conditions are NULL parameters, which match everything.
-  absl::StatusOr<sqlite::Statement> select = log->db_->Prepare(
-      "SELECT sequence, entry FROM audit WHERE sequence > ?1"
-      " AND (?2 IS NULL OR principal = ?2) AND (?3 IS NULL OR operation_id = ?3)"
-      " AND (?4 IS NULL OR action = ?4) AND (?5 IS NULL OR time_ns >= ?5)"
-      " AND (?6 IS NULL OR time_ns < ?6) ORDER BY sequence LIMIT ?7");
-  if (!select.ok()) return select.status();
-  log->select_ = *std::move(select);
+// A START entry waiting for the creation of its operation (see AuditLog::StartTicket).
+class SqliteAuditLog::Ticket final : public StartTicket {
+ public:
+  Ticket(SqliteAuditLog* log, std::unique_ptr<Pending> pending)
+      : log_(log), pending_(std::move(pending)) {}
+  ~Ticket() override { log_->Withdraw(pending_.get()); }
+
+  bool WrittenFor(const std::string& operation_id) override {
+    core::MutexLock lock(&log_->mu_);
+    return pending_->done && pending_->status.ok() && pending_->operation_id == operation_id;
+  }
+
+ private:
+  SqliteAuditLog* const log_;
+  const std::unique_ptr<Pending> pending_;
+};
+
+absl::StatusOr<std::unique_ptr<SqliteAuditLog>> SqliteAuditLog::Open(store::SqliteStore* store) {
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> reader =
+      store::SqliteStore::OpenDatabase(store->path());
+  if (!reader.ok()) return reader.status();
+  std::unique_ptr<SqliteAuditLog> log(new SqliteAuditLog(store, *std::move(reader)));
+  {
+    core::MutexLock lock(&log->read_mu_);
+    // Unset conditions are NULL parameters, which match everything.
+    absl::StatusOr<sqlite::Statement> select = log->reader_->Prepare(
+        "SELECT sequence, entry FROM audit WHERE sequence > ?1"
+        " AND (?2 IS NULL OR principal = ?2) AND (?3 IS NULL OR operation_id = ?3)"
+        " AND (?4 IS NULL OR action = ?4) AND (?5 IS NULL OR time_ns >= ?5)"
+        " AND (?6 IS NULL OR time_ns < ?6) ORDER BY sequence LIMIT ?7");
+    if (!select.ok()) return select.status();
+    log->select_ = *std::move(select);
+  }
+  store->SetCommitHook(log.get());
   return log;
 }
 
+SqliteAuditLog::~SqliteAuditLog() { store_->SetCommitHook(nullptr); }
+
 absl::Status SqliteAuditLog::Append(v1::AuditEntry* entry) {
+  entry->clear_sequence();
+  Pending pending;
+  pending.entry = entry;
   core::MutexLock lock(&mu_);
+  appends_.push_back(&pending);
+  AwaitCommit(&pending);
+  if (!pending.status.ok()) entry->clear_sequence();
+  return pending.status;
+}
+
+void SqliteAuditLog::AwaitCommit(Pending* pending) {
+  while (!pending->done) {
+    if (leading_) {
+      committed_cv_.Wait(&mu_);
+      continue;
+    }
+    // No commit of the log's own is under way: run one. An engine commit under way may take
+    // the entry first; this one then carries whatever was appended meanwhile, or nothing.
+    leading_ = true;
+    mu_.Unlock();
+    absl::Status status = store_->CommitHookRows();
+    mu_.Lock();
+    leading_ = false;
+    committed_cv_.SignalAll();
+    if (!pending->done) {
+      // The transaction failed before it took the entry: the entry is not written.
+      auto it = std::find(appends_.begin(), appends_.end(), pending);
+      if (it != appends_.end()) appends_.erase(it);
+      pending->done = true;
+      pending->status =
+          status.ok() ? absl::InternalError("the audit entry was not taken by a commit") : status;
+    }
+  }
+}
+
+std::unique_ptr<AuditLog::StartTicket> SqliteAuditLog::ExpectStart(const std::string& principal,
+                                                                  const std::string& request_id,
+                                                                  const std::string& fingerprint,
+                                                                  StartBuilder build) {
+  auto pending = std::make_unique<Pending>();
+  pending->build = std::move(build);
+  pending->key = Key(principal, request_id, fingerprint);
+  core::MutexLock lock(&mu_);
+  starts_[pending->key].push_back(pending.get());
+  return std::make_unique<Ticket>(this, std::move(pending));
+}
+
+void SqliteAuditLog::Withdraw(Pending* ticket) {
+  core::MutexLock lock(&mu_);
+  auto it = starts_.find(ticket->key);
+  if (it != starts_.end()) {
+    std::deque<Pending*>& waiting = it->second;
+    waiting.erase(std::remove(waiting.begin(), waiting.end(), ticket), waiting.end());
+    if (waiting.empty()) starts_.erase(it);
+  }
+  // Taken by a transaction still under way (the creation of an identical request's
+  // operation): that transaction uses the ticket until it ends.
+  while (ticket->in_transaction && !ticket->done) committed_cv_.Wait(&mu_);
+}
+
+absl::Status SqliteAuditLog::Insert(sqlite::Statement* insert, sqlite::Database* db,
+                                    v1::AuditEntry* entry) {
   entry->clear_sequence();
   std::string bytes;
   if (!entry->SerializeToString(&bytes)) {
     return absl::InternalError("an audit entry could not be serialized");
   }
-  absl::StatusOr<sqlite::Transaction> txn = sqlite::Transaction::Begin(db_.get());
-  if (!txn.ok()) return txn.status();
-  insert_.Bind(1, Nanos(TimeOf(*entry)))
+  insert->Bind(1, Nanos(TimeOf(*entry)))
       .Bind(2, entry->principal())
       .Bind(3, static_cast<int64_t>(entry->action()))
       .Bind(4, entry->operation_id())
       .Bind(5, static_cast<int64_t>(entry->revision()))
       .BindBlob(6, bytes);
-  if (absl::Status s = insert_.Run(); !s.ok()) return s;
-  absl::StatusOr<int64_t> sequence = db_->QueryInt("SELECT last_insert_rowid()");
+  if (absl::Status s = insert->Run(); !s.ok()) return s;
+  absl::StatusOr<int64_t> sequence = db->QueryInt("SELECT last_insert_rowid()");
   if (!sequence.ok()) return sequence.status();
-  if (absl::Status s = txn->Commit(); !s.ok()) return s;
   entry->set_sequence(static_cast<uint64_t>(*sequence));
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<v1::AuditEntry>> SqliteAuditLog::List(const AuditQuery& query) {
+absl::Status SqliteAuditLog::Take(Pending* pending, v1::AuditEntry* entry, sqlite::Database* db,
+                                  std::optional<sqlite::Statement>* insert) {
+  pending->in_transaction = true;
+  in_transaction_.push_back(pending);
+  if (!*insert) {
+    absl::StatusOr<sqlite::Statement> prepared = db->Prepare(kInsert);
+    if (!prepared.ok()) return prepared.status();
+    *insert = *std::move(prepared);
+  }
+  return Insert(&**insert, db, entry);
+}
+
+absl::Status SqliteAuditLog::Write(const std::vector<engine::Store::Change>& batch,
+                                   sqlite::Database* db) {
   core::MutexLock lock(&mu_);
+  // The statement lives for this transaction only: it belongs to the store's connection, which
+  // is used outside this hook too.
+  std::optional<sqlite::Statement> insert;
+  if (!starts_.empty()) {
+    for (const engine::Store::Change& change : batch) {
+      if (!change.event || change.event->sequence != 1) continue;  // not a creation
+      const engine::OperationRecord& record = change.record;
+      auto it = starts_.find(Key(record.principal, record.request_id, record.fingerprint));
+      if (it == starts_.end()) continue;
+      Pending* ticket = it->second.front();
+      it->second.pop_front();
+      if (it->second.empty()) starts_.erase(it);
+      ticket->built = ticket->build(record);
+      ticket->operation_id = record.id;
+      if (absl::Status s = Take(ticket, &ticket->built, db, &insert); !s.ok()) return s;
+    }
+  }
+  while (!appends_.empty()) {
+    Pending* pending = appends_.front();
+    appends_.pop_front();
+    if (absl::Status s = Take(pending, pending->entry, db, &insert); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+void SqliteAuditLog::Committed(const absl::Status& status) {
+  core::MutexLock lock(&mu_);
+  if (in_transaction_.empty()) return;
+  for (Pending* pending : in_transaction_) {
+    pending->in_transaction = false;
+    pending->done = true;
+    pending->status = status;
+  }
+  in_transaction_.clear();
+  committed_cv_.SignalAll();
+}
+absl::StatusOr<std::vector<v1::AuditEntry>> SqliteAuditLog::List(const AuditQuery& query) {
+  core::MutexLock lock(&read_mu_);
   select_.Bind(1, static_cast<int64_t>(std::min<uint64_t>(query.after_sequence,
                                                           std::numeric_limits<int64_t>::max())));
   if (query.principal.empty())
@@ -99,7 +230,7 @@ absl::StatusOr<std::vector<v1::AuditEntry>> SqliteAuditLog::List(const AuditQuer
     if (!entry.ParseFromString(select_.ColumnText(1))) {
       select_.Reset();
       return absl::DataLossError("audit entry " + std::to_string(select_.ColumnInt(0)) + " in " +
-                                 db_->path() + " does not parse");
+                                 reader_->path() + " does not parse");
     }
     entry.set_sequence(static_cast<uint64_t>(select_.ColumnInt(0)));
     out.push_back(std::move(entry));
@@ -109,9 +240,9 @@ absl::StatusOr<std::vector<v1::AuditEntry>> SqliteAuditLog::List(const AuditQuer
 }
 
 absl::StatusOr<uint64_t> SqliteAuditLog::LastFinishRevision() {
-  core::MutexLock lock(&mu_);
+  core::MutexLock lock(&read_mu_);
   absl::StatusOr<int64_t> revision =
-      db_->QueryInt("SELECT coalesce(max(revision), 0) FROM audit WHERE action = " +
+      reader_->QueryInt("SELECT coalesce(max(revision), 0) FROM audit WHERE action = " +
                     std::to_string(static_cast<int>(v1::AUDIT_ACTION_FINISH)));
   if (!revision.ok()) return revision.status();
   return static_cast<uint64_t>(*revision);

@@ -1,42 +1,93 @@
-// The durable audit log: the `audit` table of the operation store's file (operations.db), on a
-// connection of its own (WAL, synchronous=FULL). The table refuses UPDATE and DELETE (triggers),
-// so that the log stays append-only whatever writes the file; retention of operations never
-// touches it.
+// The durable audit log: the `audit` table of the operation store's file (operations.db). Its
+// rows are written by the store's own writing connection inside the store's group commits
+// (store::SqliteStore::CommitHook), so that an entry costs no fsync of its own: a START entry
+// is written in the very transaction that creates its operation (ExpectStart), other entries in
+// the next commit, the engine's or, when none is under way, one of the log's own that carries
+// every entry appended meanwhile. Reads use a connection of their own. The table refuses UPDATE
+// and DELETE (triggers), so that the log stays append-only whatever writes the file; retention
+// of operations never touches it.
 
 #ifndef GPOP_SERVICE_AUDIT_SQLITE_AUDIT_LOG_H_
 #define GPOP_SERVICE_AUDIT_SQLITE_AUDIT_LOG_H_
 
+#include <deque>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "service/audit/audit_log.h"
 #include "service/core/mutex.h"
 #include "service/sqlite/database.h"
+#include "service/store/sqlite_store.h"
 
 namespace gpop::audit {
 
 // SqliteAuditLog
 //
-// Thread-safe (one connection under a mutex). Each Append is one transaction (one fsync).
-class SqliteAuditLog final : public AuditLog {
+// Thread-safe. Installs itself as `store`'s commit hook for its lifetime: destroy it before the
+// store, and after the last call that appends (the engine may go on committing without it).
+class SqliteAuditLog final : public AuditLog, private store::SqliteStore::CommitHook {
  public:
-  // Opens the audit table of the operation store at `path`, which store::SqliteStore::Open must
-  // have opened (and so migrated) first. Errors name the file.
-  static absl::StatusOr<std::unique_ptr<SqliteAuditLog>> Open(const std::string& path);
+  // The audit table of `store`'s file (which Open migrated). Errors name the file.
+  static absl::StatusOr<std::unique_ptr<SqliteAuditLog>> Open(store::SqliteStore* store);
+  ~SqliteAuditLog() override;
 
   absl::Status Append(v1::AuditEntry* entry) override GPOP_EXCLUDES(mu_);
+  std::unique_ptr<StartTicket> ExpectStart(const std::string& principal,
+                                           const std::string& request_id,
+                                           const std::string& fingerprint,
+                                           StartBuilder build) override GPOP_EXCLUDES(mu_);
   absl::StatusOr<std::vector<v1::AuditEntry>> List(const AuditQuery& query) override
-      GPOP_EXCLUDES(mu_);
-  absl::StatusOr<uint64_t> LastFinishRevision() override GPOP_EXCLUDES(mu_);
+      GPOP_EXCLUDES(read_mu_);
+  absl::StatusOr<uint64_t> LastFinishRevision() override GPOP_EXCLUDES(read_mu_);
 
  private:
-  explicit SqliteAuditLog(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+  class Ticket;
+  // An entry waiting for a commit: Append's (`entry` set) or a START ticket's (`build` set).
+  struct Pending {
+    v1::AuditEntry* entry = nullptr;
+    StartBuilder build;
+    std::tuple<std::string, std::string, std::string> key;  // principal, request_id, fingerprint
+    v1::AuditEntry built;           // the START entry once its operation's creation was seen
+    std::string operation_id;       // the operation it was written for
+    bool in_transaction = false;    // written in the transaction under way
+    bool done = false;              // that transaction ended: `status` says how
+    absl::Status status;
+  };
+  using Key = std::tuple<std::string, std::string, std::string>;
 
-  core::Mutex mu_;
-  std::unique_ptr<sqlite::Database> db_ GPOP_GUARDED_BY(mu_);
-  sqlite::Statement insert_ GPOP_GUARDED_BY(mu_);
-  sqlite::Statement select_ GPOP_GUARDED_BY(mu_);
+  SqliteAuditLog(store::SqliteStore* store, std::unique_ptr<sqlite::Database> reader)
+      : store_(store), reader_(std::move(reader)) {}
+
+  // CommitHook: called under the store's writer lock.
+  absl::Status Write(const std::vector<engine::Store::Change>& batch, sqlite::Database* db) override
+      GPOP_EXCLUDES(mu_);
+  void Committed(const absl::Status& status) override GPOP_EXCLUDES(mu_);
+  // Adds `pending` to the transaction under way and inserts `entry` (its own, or the START
+  // entry built for it), preparing `insert` on `db` first when it is not yet.
+  absl::Status Take(Pending* pending, v1::AuditEntry* entry, sqlite::Database* db,
+                    std::optional<sqlite::Statement>* insert) GPOP_REQUIRES(mu_);
+  static absl::Status Insert(sqlite::Statement* insert, sqlite::Database* db,
+                             v1::AuditEntry* entry);
+  void Withdraw(Pending* ticket) GPOP_EXCLUDES(mu_);
+  // Waits until `pending` was committed, leading a commit of the log's own when none is under
+  // way.
+  void AwaitCommit(Pending* pending) GPOP_REQUIRES(mu_);
+
+  store::SqliteStore* const store_;
+  core::Mutex mu_;  // after the store's writer lock
+  core::CondVar committed_cv_;
+  std::deque<Pending*> appends_ GPOP_GUARDED_BY(mu_);          // not yet in a transaction
+  std::map<Key, std::deque<Pending*>> starts_ GPOP_GUARDED_BY(mu_);  // waiting for a creation
+  std::vector<Pending*> in_transaction_ GPOP_GUARDED_BY(mu_);
+  bool leading_ GPOP_GUARDED_BY(mu_) = false;  // an Append runs a commit of the log's own
+
+  core::Mutex read_mu_;
+  std::unique_ptr<sqlite::Database> reader_ GPOP_GUARDED_BY(read_mu_);
+  sqlite::Statement select_ GPOP_GUARDED_BY(read_mu_);
 };
 
 }  // namespace gpop::audit

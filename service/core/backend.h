@@ -106,6 +106,10 @@ class Backend {
 
   // Listings, served outside the operation queue. Default: UNIMPLEMENTED.
   virtual Result<std::vector<GpoInfo>> ListGpos() const;
+  // A value that changes whenever ListGpos's answer may have changed (a GPO created, removed,
+  // renamed or given a new version, by gpop or not), far cheaper than listing: callers reuse a
+  // listing while it stays the same. nullopt (the default): unknown, list again every time.
+  virtual std::optional<uint64_t> GposGeneration() const { return std::nullopt; }
   struct BackupQuery {
     std::string location;  // empty = default
     GpoRef gpo;            // empty = all

@@ -101,7 +101,10 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
 
 SqliteStore::SqliteStore(std::unique_ptr<sqlite::Database> db,
                          std::unique_ptr<sqlite::Database> reader, SqliteStoreOptions options)
-    : options_(std::move(options)), db_(std::move(db)), reader_(std::move(reader)) {}
+    : options_(std::move(options)),
+      path_(db->path()),
+      db_(std::move(db)),
+      reader_(std::move(reader)) {}
 
 absl::StatusOr<std::unique_ptr<sqlite::Database>> SqliteStore::OpenDatabase(
     const std::string& path) {
@@ -172,9 +175,33 @@ absl::Status SqliteStore::PrepareReads() {
 
 absl::Status SqliteStore::Commit(const std::vector<Change>& batch) {
   core::MutexLock lock(&mu_);
+  return CommitLocked(batch);
+}
+
+absl::Status SqliteStore::CommitHookRows() {
+  core::MutexLock lock(&mu_);
+  if (hook_ == nullptr) return absl::OkStatus();
+  return CommitLocked({});
+}
+
+void SqliteStore::SetCommitHook(CommitHook* hook) {
+  core::MutexLock lock(&mu_);
+  hook_ = hook;
+}
+
+absl::Status SqliteStore::CommitLocked(const std::vector<Change>& batch) {
+  absl::Status status = TransactionLocked(batch);
+  if (hook_ != nullptr) hook_->Committed(status);
+  return status;
+}
+
+absl::Status SqliteStore::TransactionLocked(const std::vector<Change>& batch) {
   absl::StatusOr<sqlite::Transaction> tx = sqlite::Transaction::Begin(db_.get());
   if (!tx.ok()) return tx.status();
   if (absl::Status s = WriteBatch(batch); !s.ok()) return s;  // rolled back by ~Transaction
+  if (hook_ != nullptr) {
+    if (absl::Status s = hook_->Write(batch, db_.get()); !s.ok()) return s;
+  }
   return tx->Commit();
 }
 

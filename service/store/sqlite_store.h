@@ -57,8 +57,30 @@ class SqliteStore final : public engine::Store {
                                                      size_t max) override;
 
   // A further connection to the file of a store opened with Open, checked like Open's: the audit
-  // log (service/audit) keeps its table in the same file, on its own connection.
+  // log (service/audit) reads its table in the same file on a connection of its own.
   static absl::StatusOr<std::unique_ptr<sqlite::Database>> OpenDatabase(const std::string& path);
+
+  // CommitHook
+  //
+  // Rows that ride in the store's transactions on its writing connection (the audit log's
+  // entries), so that they cost no commit, and no fsync, of their own, and are durable exactly
+  // when the batch they were written with is. Calls come one at a time, under the store's
+  // writer lock: Write inside a transaction, then Committed with that transaction's outcome.
+  class CommitHook {
+   public:
+    virtual ~CommitHook() = default;
+    // After `batch` (empty in a transaction of the hook's own, CommitHookRows) was written, in
+    // the same transaction: an error rolls the whole transaction back, the batch with it.
+    virtual absl::Status Write(const std::vector<Change>& batch, sqlite::Database* db) = 0;
+    // The outcome of the transaction the last Write was in (also when Write was not reached).
+    virtual void Committed(const absl::Status& status) = 0;
+  };
+  // Installs `hook` (null: none) for every later Commit; returns once no commit uses the
+  // previous one.
+  void SetCommitHook(CommitHook* hook) GPOP_EXCLUDES(mu_);
+  // A transaction of the hook's rows alone (when no batch is being committed to carry them).
+  absl::Status CommitHookRows() GPOP_EXCLUDES(mu_);
+  const std::string& path() const { return path_; }
 
   // The schema this build writes (PRAGMA user_version).
   static int SchemaVersion();
@@ -68,6 +90,9 @@ class SqliteStore final : public engine::Store {
  private:
   SqliteStore(std::unique_ptr<sqlite::Database> db, std::unique_ptr<sqlite::Database> reader,
               SqliteStoreOptions options);
+  // One transaction of `batch` and the hook's rows; tells the hook its outcome.
+  absl::Status CommitLocked(const std::vector<Change>& batch) GPOP_REQUIRES(mu_);
+  absl::Status TransactionLocked(const std::vector<Change>& batch) GPOP_REQUIRES(mu_);
   absl::Status Prepare() GPOP_REQUIRES(mu_);
   absl::Status PrepareReads() GPOP_REQUIRES(read_mu_);
   absl::Status WriteBatch(const std::vector<Change>& batch) GPOP_REQUIRES(mu_);
@@ -85,8 +110,10 @@ class SqliteStore final : public engine::Store {
                                                              const PageLimits& limits);
 
   const SqliteStoreOptions options_;
+  const std::string path_;
   core::Mutex mu_;
   std::unique_ptr<sqlite::Database> db_ GPOP_GUARDED_BY(mu_);
+  CommitHook* hook_ GPOP_GUARDED_BY(mu_) = nullptr;
   sqlite::Statement put_operation_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement put_event_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement put_revision_ GPOP_GUARDED_BY(mu_);

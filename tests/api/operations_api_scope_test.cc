@@ -109,5 +109,41 @@ TEST_F(OperationsApiScopeTest, ImportSetTargetsMeetGpoScopedGrants) {
             absl::StatusCode::kPermissionDenied);
 }
 
+// Issue #8: a stored import set's targets are recomputed on lookup, so that a GPO-scoped viewer
+// sees (Get, List) the import sets into its GPOs, and only those.
+TEST_F(OperationsApiScopeTest, GpoScopedViewersSeeImportSetsIntoTheirGpos) {
+  const Principal admin = With("admin", Grant{Role::kAdmin, {}, {}, {}});
+  absl::StatusOr<v1::Operation> finance = api_.StartOperation(admin, ImportSet({kFinanceBackup}));
+  ASSERT_TRUE(finance.ok()) << finance.status();
+  absl::StatusOr<v1::Operation> defaults =
+      api_.StartOperation(admin, ImportSet({kDefaultDomainBackup}));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+
+  const Principal finance_viewer = With("fin-view", Grant{Role::kViewer, {}, {"Finance *"}, {}});
+  v1::GetOperationRequest get;
+  get.set_operation_id(finance->id());
+  absl::StatusOr<v1::Operation> seen = api_.GetOperation(finance_viewer, get);
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  EXPECT_EQ(seen->id(), finance->id());
+  get.set_operation_id(defaults->id());
+  EXPECT_EQ(api_.GetOperation(finance_viewer, get).status().code(),
+            absl::StatusCode::kPermissionDenied);
+
+  absl::StatusOr<v1::ListOperationsResponse> listed =
+      api_.ListOperations(finance_viewer, v1::ListOperationsRequest());
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->operations_size(), 1);
+  EXPECT_EQ(listed->operations(0).id(), finance->id());
+
+  // A viewer of other GPOs sees neither.
+  const Principal hr_viewer = With("hr-view", Grant{Role::kViewer, {}, {"HR *"}, {}});
+  get.set_operation_id(finance->id());
+  EXPECT_EQ(api_.GetOperation(hr_viewer, get).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  listed = api_.ListOperations(hr_viewer, v1::ListOperationsRequest());
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->operations_size(), 0);
+}
+
 }  // namespace
 }  // namespace gpop::api

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -51,7 +52,7 @@ class AuditLogTest : public ::testing::TestWithParam<std::string> {
     absl::StatusOr<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(path_);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(path_);
+    absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(store_.get());
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = *std::move(log);
   }
@@ -153,7 +154,7 @@ TEST(SqliteAuditLogTest, SurvivesReopeningAndTheRemovalOfItsOperations) {
     event.revision = 1;
     event.state = core::OperationState::kSucceeded;
     ASSERT_TRUE((*store)->Commit({engine::Store::Change{record, event}}).ok());
-    absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(path);
+    absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(store->get());
     ASSERT_TRUE(log.ok()) << log.status();
     v1::AuditEntry start = Entry(v1::AUDIT_ACTION_START, "alice", "op-1", 1);
     ASSERT_TRUE((*log)->Append(&start).ok());
@@ -167,7 +168,7 @@ TEST(SqliteAuditLogTest, SurvivesReopeningAndTheRemovalOfItsOperations) {
   absl::StatusOr<engine::Store::Snapshot> snapshot = (*store)->Load();
   ASSERT_TRUE(snapshot.ok());
   EXPECT_TRUE(snapshot->operations.empty());
-  absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(path);
+  absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(store->get());
   ASSERT_TRUE(log.ok()) << log.status();
   AuditQuery query;
   query.operation_id = "op-1";
@@ -185,7 +186,7 @@ TEST(SqliteAuditLogTest, TheTableRefusesUpdatesAndDeletes) {
   const std::string path = (gpop::testing::TempDir("gpop-audit") / "operations.db").string();
   absl::StatusOr<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(path);
   ASSERT_TRUE(store.ok()) << store.status();
-  absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(path);
+  absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(store->get());
   ASSERT_TRUE(log.ok()) << log.status();
   v1::AuditEntry entry = Entry(v1::AUDIT_ACTION_START, "alice", "op-1", 1);
   ASSERT_TRUE((*log)->Append(&entry).ok());
@@ -199,10 +200,128 @@ TEST(SqliteAuditLogTest, TheTableRefusesUpdatesAndDeletes) {
   EXPECT_EQ((*all)[0].principal(), "alice");
 }
 
-TEST(SqliteAuditLogTest, NeedsTheStoreFile) {
-  const std::string path = (gpop::testing::TempDir("gpop-audit") / "missing.db").string();
-  absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(path);
-  EXPECT_FALSE(log.ok());
+// The creation of an operation in the store's commit, as the engine writes it.
+engine::Store::Change Creation(const std::string& id, const std::string& principal,
+                               const std::string& request_id, uint64_t revision) {
+  engine::OperationRecord record;
+  record.id = id;
+  record.principal = principal;
+  record.request_id = request_id;
+  record.fingerprint = "fp-" + request_id;
+  record.state = core::OperationState::kQueued;
+  record.revision = revision;
+  record.last_sequence = 1;
+  engine::Event event;
+  event.operation_id = id;
+  event.sequence = 1;
+  event.revision = revision;
+  event.state = core::OperationState::kQueued;
+  return engine::Store::Change{record, event};
+}
+
+class SqliteStartTicketTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(
+        (gpop::testing::TempDir("gpop-audit") / "operations.db").string());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(store_.get());
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = *std::move(log);
+  }
+  void TearDown() override { log_.reset(); }  // before the store
+
+  std::unique_ptr<AuditLog::StartTicket> Expect(const std::string& principal,
+                                                const std::string& request_id) {
+    return log_->ExpectStart(principal, request_id, "fp-" + request_id,
+                             [principal](const engine::OperationRecord& record) {
+                               v1::AuditEntry entry =
+                                   Entry(v1::AUDIT_ACTION_START, principal, record.id, 1);
+                               entry.set_request_id(record.request_id);
+                               return entry;
+                             });
+  }
+  std::vector<v1::AuditEntry> Starts() {
+    AuditQuery query;
+    query.action = v1::AUDIT_ACTION_START;
+    absl::StatusOr<std::vector<v1::AuditEntry>> all = log_->List(query);
+    EXPECT_TRUE(all.ok()) << all.status();
+    return all.ok() ? *all : std::vector<v1::AuditEntry>{};
+  }
+
+  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<SqliteAuditLog> log_;
+};
+
+TEST_F(SqliteStartTicketTest, TheStartEntryIsWrittenByTheCommitThatCreatesItsOperation) {
+  std::unique_ptr<AuditLog::StartTicket> ticket = Expect("alice", "req-1");
+  ASSERT_NE(ticket, nullptr);
+  EXPECT_TRUE(Starts().empty());
+  EXPECT_FALSE(ticket->WrittenFor("op-1"));
+  // A commit creating another principal's operation, and one with another request, leave it.
+  ASSERT_TRUE(store_->Commit({Creation("op-0", "bob", "req-1", 1)}).ok());
+  ASSERT_TRUE(store_->Commit({Creation("op-9", "alice", "req-2", 2)}).ok());
+  EXPECT_TRUE(Starts().empty());
+  ASSERT_TRUE(store_->Commit({Creation("op-1", "alice", "req-1", 3)}).ok());
+  EXPECT_TRUE(ticket->WrittenFor("op-1"));
+  EXPECT_FALSE(ticket->WrittenFor("op-0"));
+  std::vector<v1::AuditEntry> starts = Starts();
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_EQ(starts[0].operation_id(), "op-1");
+  EXPECT_EQ(starts[0].request_id(), "req-1");
+  EXPECT_EQ(starts[0].sequence(), 1u);
+  // Taken once: a later creation with the same key writes nothing more.
+  ASSERT_TRUE(store_->Commit({Creation("op-2", "alice", "req-1", 4)}).ok());
+  EXPECT_EQ(Starts().size(), 1u);
+}
+
+TEST_F(SqliteStartTicketTest, AFailedCommitWritesNeitherTheOperationNorItsEntry) {
+  std::unique_ptr<AuditLog::StartTicket> ticket = Expect("alice", "req-1");
+  ASSERT_TRUE(store_->Commit({Creation("op-0", "bob", "", 1)}).ok());
+  // Revision 1 again: the events table refuses it and the transaction rolls back.
+  EXPECT_FALSE(store_->Commit({Creation("op-1", "alice", "req-1", 1)}).ok());
+  EXPECT_FALSE(ticket->WrittenFor("op-1"));
+  EXPECT_TRUE(Starts().empty());
+  absl::StatusOr<engine::OperationRecord> record = store_->ReadOperation("op-1");
+  EXPECT_FALSE(record.ok());
+}
+
+TEST_F(SqliteStartTicketTest, AWithdrawnTicketIsNotWritten) {
+  Expect("alice", "req-1").reset();
+  ASSERT_TRUE(store_->Commit({Creation("op-1", "alice", "req-1", 1)}).ok());
+  EXPECT_TRUE(Starts().empty());
+}
+
+TEST_F(SqliteStartTicketTest, AppendsRideInTheNextCommitOfTheStore) {
+  // An append while another one holds the log's own commit: both are written, numbered in
+  // order, and each Append returns only once its entry is durable (readable on another
+  // connection).
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([this, i] {
+      v1::AuditEntry entry = Entry(v1::AUDIT_ACTION_CANCEL, "p" + std::to_string(i), "op-1", 1);
+      ASSERT_TRUE(log_->Append(&entry).ok());
+      AuditQuery query;
+      query.principal = entry.principal();
+      absl::StatusOr<std::vector<v1::AuditEntry>> mine = log_->List(query);
+      ASSERT_TRUE(mine.ok());
+      ASSERT_EQ(mine->size(), 1u);
+      EXPECT_EQ((*mine)[0].sequence(), entry.sequence());
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  absl::StatusOr<std::vector<v1::AuditEntry>> all = log_->List(AuditQuery{});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(Sequences(all), (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+}
+
+TEST(MemoryAuditLogTest, HasNoStartTickets) {
+  MemoryAuditLog log;
+  EXPECT_EQ(log.ExpectStart("alice", "", "", [](const engine::OperationRecord&) {
+    return v1::AuditEntry();
+  }),
+            nullptr);
 }
 
 }  // namespace

@@ -177,6 +177,22 @@ class Suite:
                 self.add(("start_p99_us", c, who), line["p99_us"])
                 self.add(("start_errors", c, who), line["errors"])
 
+    def store(self, run):
+        """Start QPS of gpopd with the memory store against gpopd with the SQLite store
+        (issue #7: the durable store's group commit, with the audit log inside it)."""
+        for c in self.cfg["start_concurrency"]:
+            for memory in self.order(run):
+                opts = ["--concurrency=%d" % c, "--ops=%d" % self.cfg["start_ops"], "--seconds=60"]
+                extra = ["--backend=synthetic"] + (["--operation_store=memory"] if memory else [])
+                line = self.with_server(False, lambda s: self.drive(s, "start", opts, run),
+                                        extra)[0]
+                who = "memory" if memory else "sqlite"
+                line["scenario"] = "store"  # results.json: not the gpop-vs-raw start rows
+                line["store"] = who
+                self.add(("store_start_qps", c, who), line["qps"])
+                self.add(("store_start_p99_us", c, who), line["p99_us"])
+                self.add(("store_start_errors", c, who), line["errors"])
+
     def retained(self, run):
         opts = ["--concurrency=8", "--ops=%d" % self.cfg["retained_window"],
                 "--checkpoints=" + ",".join(str(n) for n in self.cfg["retained"])]
@@ -294,7 +310,8 @@ class Suite:
                     self.add(("history_%s_%s_us" % (call, p_), n), line["%s_%s_us" % (call, p_)])
 
     def run(self):
-        scenarios = ["start", "retained", "progress", "cancel", "idle", "backup", "history"]
+        scenarios = ["start", "store", "retained", "progress", "cancel", "idle", "backup",
+                     "history"]
         if self.args.only:
             scenarios = [s for s in scenarios if s in self.args.only.split(",")]
         for run in range(self.cfg["runs"]):
@@ -404,6 +421,19 @@ def render(cfg, mach, stats, quick):
             rfmt(ratio(stats, ("start_qps", c, "gpop"), ("start_qps", c, "raw"))),
             cell(stats, ("start_p99_us", c, "raw")), cell(stats, ("start_p99_us", c, "gpop")),
             cell(stats, ("start_errors", c, "gpop"))))
+    w("\n## StartOperation, fresh server: the SQLite store against the memory store (%d calls "
+      "each; both with their audit log)\n" % cfg["start_ops"])
+    w("| concurrency | memory QPS | SQLite QPS | ratio | memory p99 µs | SQLite p99 µs | "
+      "SQLite errors |")
+    w("|---|---|---|---|---|---|---|")
+    for c in cfg["start_concurrency"]:
+        w("| %d | %s | %s | %s | %s | %s | %s |" % (
+            c, cell(stats, ("store_start_qps", c, "memory")),
+            cell(stats, ("store_start_qps", c, "sqlite")),
+            rfmt(ratio(stats, ("store_start_qps", c, "sqlite"), ("store_start_qps", c, "memory"))),
+            cell(stats, ("store_start_p99_us", c, "memory")),
+            cell(stats, ("store_start_p99_us", c, "sqlite")),
+            cell(stats, ("store_start_errors", c, "sqlite"))))
     w("\n## StartOperation after N operations were started (concurrency 8, %d calls; the "
       "engine retains at most 10,000)\n" % cfg["retained_window"])
     w("| started before | gpop QPS | ratio to raw echo (c=8) | errors | gpopd RSS MiB |")
@@ -478,7 +508,7 @@ def main():
                    "e.g. 1000,10000,100000")
     p.add_argument("--keep", action="store_true", help="keep the work folder (servers' logs)")
     p.add_argument("--only", help="comma-separated scenarios: "
-                   "start,retained,progress,cancel,idle,backup,history")
+                   "start,store,retained,progress,cancel,idle,backup,history")
     args = p.parse_args()
     cfg = dict(QUICK if args.quick else FULL)
     if args.runs:
@@ -517,6 +547,9 @@ def main():
     ratios = {}
     for c in cfg["start_concurrency"]:
         ratios["start_qps_c%d" % c] = ratio(stats, ("start_qps", c, "gpop"), ("start_qps", c, "raw"))
+    for c in cfg["start_concurrency"]:
+        ratios["store_start_qps_c%d" % c] = ratio(stats, ("store_start_qps", c, "sqlite"),
+                                                  ("store_start_qps", c, "memory"))
     for n in cfg["retained"]:
         ratios["retained_%d_qps" % n] = ratio(stats, ("retained_qps", n, "gpop"),
                                               ("start_qps", 8, "raw"))

@@ -43,7 +43,7 @@ class AuditedServer {
     engine_ = std::make_unique<engine::Engine>(engine_options, &backend_, store_.get(), &clock_);
     EXPECT_TRUE(engine_->Recover().ok());
     absl::StatusOr<std::unique_ptr<audit::SqliteAuditLog>> log =
-        audit::SqliteAuditLog::Open(dir.File("operations.db"));
+        audit::SqliteAuditLog::Open(store_.get());
     EXPECT_TRUE(log.ok()) << log.status();
     log_ = *std::move(log);
     recorder_ = std::make_unique<api::AuditRecorder>(engine_.get(), log_.get());

@@ -53,6 +53,8 @@ class SyntheticBackend final : public core::Backend {
   core::Outcome Run(const core::RunRequest& request, core::ProgressSink& sink,
                     core::CancelToken& cancel) override;
   core::Result<std::vector<core::GpoInfo>> ListGpos() const override;
+  // Its listing never changes.
+  std::optional<uint64_t> GposGeneration() const override { return 0; }
 
  private:
   const Script defaults_;

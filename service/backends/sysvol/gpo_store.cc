@@ -120,6 +120,33 @@ core::Result<GpoEntry> GpoStore::LoadEntry(const Dir& policies, const std::strin
   return entry;
 }
 
+std::optional<uint64_t> GpoStore::Generation(std::chrono::system_clock::time_point now) const {
+  core::Result<Dir> policies = OpenPolicies();
+  if (!policies.ok()) return std::nullopt;
+  struct stat st;
+  if (::fstat(policies->fd(), &st) != 0) return std::nullopt;
+  const auto changed = std::max(FromTimespec(st.st_mtim), FromTimespec(st.st_ctim));
+  if (now - changed < kRacyWindow) return std::nullopt;
+  core::Result<uint64_t> metadata = metadata_->GposGeneration();
+  if (!metadata.ok()) return std::nullopt;
+  // FNV-1a over the parts.
+  uint64_t h = 14695981039346656037ull;
+  auto mix = [&h](uint64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      h ^= (v >> (8 * i)) & 0xff;
+      h *= 1099511628211ull;
+    }
+  };
+  mix(static_cast<uint64_t>(st.st_mtim.tv_sec));
+  mix(static_cast<uint64_t>(st.st_mtim.tv_nsec));
+  mix(static_cast<uint64_t>(st.st_ctim.tv_sec));
+  mix(static_cast<uint64_t>(st.st_ctim.tv_nsec));
+  mix(static_cast<uint64_t>(st.st_nlink));
+  mix(static_cast<uint64_t>(st.st_ino));
+  mix(*metadata);
+  return h;
+}
+
 core::Result<std::vector<GpoEntry>> GpoStore::List() const {
   core::Result<Dir> policies = OpenPolicies();
   if (!policies.ok()) return policies.error();

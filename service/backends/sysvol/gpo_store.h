@@ -5,6 +5,7 @@
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_GPO_STORE_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_GPO_STORE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,6 +56,18 @@ class GpoStore {
   // Every GPT folder named by a braced GUID, sorted by GUID. Folders that are links are skipped
   // (they cannot be used safely); a corrupt GPT.INI is recorded in the entry.
   core::Result<std::vector<GpoEntry>> List() const;
+
+  // Generation
+  //
+  // Changes whenever List's answer may have: the Policies folder's change time, modification
+  // time, link count and inode (GPT folders created, removed or renamed) and the metadata
+  // store's GposGeneration (GPOs written by gpop or by another process). nullopt when that
+  // cannot be read, or while the folder changed less than kRacyWindow before `now` (a change
+  // within the file system's timestamp granularity would not show). Not seen: an edit in place
+  // of the GPT.INI of a GPO the metadata store does not know (its name and version come from
+  // there) until one of the above changes.
+  static constexpr std::chrono::seconds kRacyWindow{2};
+  std::optional<uint64_t> Generation(std::chrono::system_clock::time_point now) const;
 
   // Resolve
   //

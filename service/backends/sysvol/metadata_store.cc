@@ -151,8 +151,16 @@ core::Status MetadataStore::PutGpo(const GpoMetadata& g) {
                          .Bind(7, g.created_ms)
                          .Bind(8, g.modified_ms)
                          .Run();
+  ++gpo_writes_;  // also when it failed: the row may have changed all the same
   if (!run.ok()) return ToError(run, "write gpo " + g.guid);
   return core::Status();
+}
+
+core::Result<uint64_t> MetadataStore::GposGeneration() const {
+  core::MutexLock lock(&mu_);
+  absl::StatusOr<int64_t> others = db_->QueryInt("PRAGMA data_version");
+  if (!others.ok()) return ToError(others.status(), "read data_version");
+  return (static_cast<uint64_t>(*others) << 32) ^ gpo_writes_;
 }
 
 core::Status MetadataStore::RecordIntent(const Intent& intent) {

@@ -82,6 +82,9 @@ class MetadataStore {
   core::Result<std::optional<GpoMetadata>> GetGpo(const std::string& guid) const;
   core::Result<std::vector<GpoMetadata>> ListGpos() const;
   core::Status PutGpo(const GpoMetadata& gpo);
+  // Changes whenever the gpos table may have: a PutGpo by this store, a commit by another
+  // connection to the file (SQLite's data_version).
+  core::Result<uint64_t> GposGeneration() const;
 
   // Intents. RecordIntent inserts (an existing id is ALREADY_EXISTS); SetIntentState changes
   // the state in one transaction, durable when it returns.
@@ -100,6 +103,7 @@ class MetadataStore {
 
   mutable core::Mutex mu_;
   const std::unique_ptr<sqlite::Database> db_ GPOP_PT_GUARDED_BY(mu_);
+  uint64_t gpo_writes_ GPOP_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace gpop::sysvol

@@ -263,6 +263,10 @@ core::Result<std::vector<core::GpoInfo>> SysvolBackend::ListGpos() const {
   return out;
 }
 
+std::optional<uint64_t> SysvolBackend::GposGeneration() const {
+  return store_.Generation(std::chrono::system_clock::now());
+}
+
 core::Result<std::vector<core::BackupInfo>> SysvolBackend::ListBackups(
     const BackupQuery& query) const {
   core::Result<BackupLocation> location = locations_.Resolve(query.location);

@@ -68,6 +68,7 @@ class SysvolBackend : public core::Backend {
                     core::CancelToken& cancel) override;
   std::optional<core::Outcome> Recover(const std::string& operation_id) override;
   core::Result<std::vector<core::GpoInfo>> ListGpos() const override;
+  std::optional<uint64_t> GposGeneration() const override;
   core::Result<std::vector<core::BackupInfo>> ListBackups(const BackupQuery& query) const override;
 
   // ResolveLeftovers

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <set>
 
 #include "service/backends/sysvol/demo_store.h"
@@ -408,6 +410,38 @@ TEST(SysvolBackendTest, GposByGuidOrNameCaseInsensitively) {
   ASSERT_TRUE(out.error);
   EXPECT_EQ(out.error->reason, core::reason::kGpoAmbiguous);
   EXPECT_EQ(out.effects, core::Effects::kNone);
+}
+
+// The generation OperationsApi keys its cached GPO listing by (api/gpo_catalog.h): it changes
+// when a GPT folder appears and when gpop writes a GPO's container half (a rename), and is
+// withheld while the Policies folder changed too recently for its timestamps to tell.
+TEST(SysvolBackendTest, GposGenerationChangesWithTheGpos) {
+  testing::TestStore store = testing::MakeEmptyStore();
+  auto backend = OpenBackend(store.config);
+  ASSERT_NE(backend, nullptr);
+  const auto later = std::chrono::system_clock::now() + std::chrono::hours(1);
+  const std::optional<uint64_t> empty = backend->store().Generation(later);
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_EQ(backend->store().Generation(later), empty);  // nothing changed
+
+  const std::string guid = "{5D0E4A71-3C2B-4F6E-9A1D-7B8C9D0E1F20}";
+  std::filesystem::create_directories(store.policies() / guid);
+  EXPECT_FALSE(backend->store().Generation(std::chrono::system_clock::now()).has_value());
+  const std::optional<uint64_t> created = backend->store().Generation(later);
+  ASSERT_TRUE(created.has_value());
+  EXPECT_NE(*created, *empty);
+
+  GpoMetadata renamed;
+  renamed.guid = guid;
+  renamed.display_name = "Renamed";
+  ASSERT_TRUE(backend->metadata().PutGpo(renamed).ok());
+  const std::optional<uint64_t> after_rename = backend->store().Generation(later);
+  ASSERT_TRUE(after_rename.has_value());
+  EXPECT_NE(*after_rename, *created);
+  auto gpos = backend->ListGpos();
+  ASSERT_TRUE(gpos.ok());
+  ASSERT_EQ(gpos->size(), 1u);
+  EXPECT_EQ((*gpos)[0].display_name, "Renamed");
 }
 
 TEST(SysvolBackendTest, RestoreImportCopyOfMissingThingsAreNotFound) {
