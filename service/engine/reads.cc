@@ -95,7 +95,6 @@ absl::StatusOr<Reads::Pin> Reads::PinResident(const std::string& id) {
         core_->s.ops.Pin(op);
         return Pin(core_, id);
       }
-      if (core_->s.ops.IsRemoving(id)) return RemovedLocked(id);
       removals = core_->s.ops.removals();
     }
     absl::StatusOr<OperationRecord> rec = core_->store->ReadOperation(id);
