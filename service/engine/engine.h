@@ -41,6 +41,9 @@ struct EngineOptions {
   Duration heartbeat_interval = std::chrono::seconds(15);
   Duration retention = std::chrono::hours(24 * 7);  // finished operations are kept this long
   int retained_operations = 10000;                  // and at most this many
+  // When the store refuses to remove an operation retention expired, it stays and retention
+  // tries again after this long.
+  Duration removal_retry = std::chrono::seconds(30);
   // Finished operations kept in memory besides the live ones; older ones are read from the
   // store (Get, List, request_id, status streams), so memory does not grow with history.
   int cached_finished_operations = 1000;
@@ -157,6 +160,7 @@ class Engine {
   // Removes a finished operation (LRO DeleteOperation) on behalf of `principal`. Unfinished:
   // FAILED_PRECONDITION. Afterwards Get, Cancel and status streams answer NOT_FOUND, reason
   // OPERATION_DELETED (retention's removals answer OPERATION_EXPIRED), also after a restart.
+  // When the store cannot delete it: UNAVAILABLE, and the operation stays as it was.
   absl::Status Delete(const std::string& principal, const std::string& operation_id);
 
   // Opens a status stream after `after_sequence`. Errors: NOT_FOUND (OPERATION_NOT_FOUND,

@@ -59,21 +59,25 @@ void OperationTable::MarkFinishedId(const std::string& id) {
   finish_index_[id] = index;
 }
 
-void OperationTable::Remove(const std::string& id, Removal why) {
-  auto it = finish_index_.find(id);
-  if (it == finish_index_.end()) return;
-  finished_.erase(it->second);
-  finish_index_.erase(it);
-  Erase(id);
+bool OperationTable::BeginRemove(const std::string& id, Removal why) {
+  if (finish_index_.count(id) == 0 || removing_.count(id) > 0) return false;
   removing_[id] = why;
-  ++removals_;
+  return true;
 }
 
-void OperationTable::RemoveDone(const std::string& id) {
+void OperationTable::EndRemove(const std::string& id, bool deleted) {
   auto it = removing_.find(id);
   if (it == removing_.end()) return;
-  if (recent_removals_.emplace(id, it->second).second) recent_order_.push_back(id);
+  Removal why = it->second;
   removing_.erase(it);
+  if (!deleted) return;  // the store still has it: it stays retained
+  if (auto f = finish_index_.find(id); f != finish_index_.end()) {
+    finished_.erase(f->second);
+    finish_index_.erase(f);
+  }
+  Erase(id);
+  ++removals_;
+  if (recent_removals_.emplace(id, why).second) recent_order_.push_back(id);
   while (recent_order_.size() > kRecentRemovals) {
     recent_removals_.erase(recent_order_.front());
     recent_order_.pop_front();
@@ -81,7 +85,6 @@ void OperationTable::RemoveDone(const std::string& id) {
 }
 
 std::optional<Removal> OperationTable::RemovalOf(const std::string& id) const {
-  if (auto it = removing_.find(id); it != removing_.end()) return it->second;
   if (auto it = recent_removals_.find(id); it != recent_removals_.end()) return it->second;
   return std::nullopt;
 }

@@ -53,17 +53,21 @@ class OperationTable {
   size_t finished_count() const { return finished_.size(); }
   // The oldest `n` finished operations' ids.
   std::vector<std::string> OldestFinished(size_t n) const;
-  // Removes a finished operation (retention, Delete: `why`), resident or not. Until RemoveDone,
-  // the id is "being removed" (the store still has it; nothing may read it back).
-  void Remove(const std::string& id, Removal why);
-  void RemoveDone(const std::string& id);
+  // Removes a finished operation (retention, Delete: `why`), resident or not, in two steps
+  // around the store's delete. BeginRemove marks it: it stays retained and readable (the store
+  // still has it), and no second removal of it begins; false if it is not finished or already
+  // being removed. EndRemove completes it once the store deleted it (the operation leaves
+  // memory and answers `why` from here on) or, when the store refused (`deleted` false), drops
+  // the mark: the operation stays, in its place in the retention order.
+  bool BeginRemove(const std::string& id, Removal why);
+  void EndRemove(const std::string& id, bool deleted);
   bool IsRemoving(const std::string& id) const { return removing_.count(id) > 0; }
-  // Why `id` was removed, while it is being removed and for the last `kRecentRemovals`
-  // removals after (cursors opened before a removal end with the reason it deserves); nullopt
-  // otherwise (the store answers for older ones).
+  // Why `id` was removed, for the last `kRecentRemovals` completed removals (cursors opened
+  // before a removal end with the reason it deserves); nullopt otherwise (the store answers for
+  // older ones).
   std::optional<Removal> RemovalOf(const std::string& id) const;
   static constexpr size_t kRecentRemovals = 4096;
-  // Counts every Remove: a reader that read the store before a removal reads again.
+  // Counts every completed removal: a reader that read the store before one reads again.
   uint64_t removals() const { return removals_; }
 
   // --- The cache of finished operations ---

@@ -23,7 +23,7 @@ prometheus::Histogram::BucketBoundaries BatchBuckets() {
 
 MeteredStore::MeteredStore(engine::Store* inner, prometheus::Registry& registry,
                            engine::Clock* clock)
-    : inner_(inner),
+    : ForwardingStore(inner),
       clock_(clock),
       commit_seconds_(prometheus::BuildHistogram()
                           .Name("gpop_store_commit_seconds")
@@ -43,7 +43,7 @@ MeteredStore::MeteredStore(engine::Store* inner, prometheus::Registry& registry,
 
 absl::Status MeteredStore::Commit(const std::vector<Change>& batch) {
   const engine::Time start = clock_->Now();
-  absl::Status status = inner_->Commit(batch);
+  absl::Status status = inner()->Commit(batch);
   // A clock stepped backwards would give a negative time: count it as none.
   const engine::Duration took = std::max(clock_->Now() - start, engine::Duration::zero());
   commit_seconds_.Observe(std::chrono::duration<double>(took).count());

@@ -44,22 +44,43 @@ TEST(OperationTableTest, RetentionOrderCoversResidentAndStoredOperations) {
   EXPECT_EQ(table.retained(), 4u);
   EXPECT_EQ(table.OldestFinished(2), (std::vector<std::string>{"op-0", "op-1"}));
   uint64_t removals = table.removals();
-  table.Remove("op-0", Removal::kDeleted);
-  table.Remove("op-2", Removal::kExpired);
-  EXPECT_EQ(table.removals(), removals + 2);
+  ASSERT_TRUE(table.BeginRemove("op-0", Removal::kDeleted));
+  ASSERT_TRUE(table.BeginRemove("op-2", Removal::kExpired));
+  EXPECT_FALSE(table.BeginRemove("op-2", Removal::kDeleted));  // one removal at a time
+  // Being removed: still retained and readable until the store deleted it.
   EXPECT_TRUE(table.IsRemoving("op-0"));
-  EXPECT_EQ(table.RemovalOf("op-0"), Removal::kDeleted);
+  EXPECT_NE(table.Find("op-2"), nullptr);
+  EXPECT_EQ(table.RemovalOf("op-0"), std::nullopt);
+  EXPECT_EQ(table.removals(), removals);
+  EXPECT_EQ(table.finished_count(), 4u);
+  table.EndRemove("op-0", /*deleted=*/true);
+  table.EndRemove("op-2", /*deleted=*/true);
+  EXPECT_EQ(table.removals(), removals + 2);
+  EXPECT_FALSE(table.IsRemoving("op-0"));
+  EXPECT_EQ(table.Find("op-2"), nullptr);
+  EXPECT_EQ(table.RemovalOf("op-0"), Removal::kDeleted);  // remembered for late cursors
   EXPECT_EQ(table.RemovalOf("op-2"), Removal::kExpired);
   EXPECT_EQ(table.OldestFinished(2), (std::vector<std::string>{"op-1", "op-3"}));
-  table.RemoveDone("op-0");
-  EXPECT_FALSE(table.IsRemoving("op-0"));
-  EXPECT_EQ(table.RemovalOf("op-0"), Removal::kDeleted);  // remembered for late cursors
   EXPECT_EQ(table.RemovalOf("op-1"), std::nullopt);
-  table.Remove("op-live-unknown", Removal::kDeleted);  // not finished: nothing happens
+  EXPECT_FALSE(table.BeginRemove("op-live-unknown", Removal::kDeleted));  // not finished
   EXPECT_FALSE(table.IsRemoving("op-live-unknown"));
   EXPECT_EQ(table.RemovalOf("op-live-unknown"), std::nullopt);
   EXPECT_EQ(table.size(), 2u);
   EXPECT_EQ(table.retained(), 2u);
+}
+
+TEST(OperationTableTest, ARemovalTheStoreRefusedLeavesTheOperationInItsPlace) {
+  OperationTable table;
+  for (const char* id : {"op-1", "op-2"}) table.MarkFinished(table.Add(MakeOp(id)));
+  uint64_t removals = table.removals();
+  ASSERT_TRUE(table.BeginRemove("op-1", Removal::kExpired));
+  table.EndRemove("op-1", /*deleted=*/false);
+  EXPECT_FALSE(table.IsRemoving("op-1"));
+  EXPECT_NE(table.Find("op-1"), nullptr);
+  EXPECT_EQ(table.RemovalOf("op-1"), std::nullopt);
+  EXPECT_EQ(table.removals(), removals);
+  EXPECT_EQ(table.OldestFinished(1), (std::vector<std::string>{"op-1"}));  // still the oldest
+  EXPECT_TRUE(table.BeginRemove("op-1", Removal::kExpired));  // may be tried again
 }
 
 TEST(OperationTableTest, TheCacheKeepsTheNewestFinishedAndEveryLiveAndPinnedOne) {

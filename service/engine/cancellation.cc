@@ -1,0 +1,116 @@
+#include "service/engine/cancellation.h"
+
+#include <utility>
+#include <vector>
+
+#include "service/engine/committer.h"
+#include "service/engine/executor.h"
+#include "service/engine/outcome.h"
+#include "service/engine/reads.h"
+
+namespace gpop::engine {
+
+using core::OperationState;
+
+absl::StatusOr<OperationRecord> Cancellation::Cancel(const std::string& principal,
+                                                     const std::string& id) {
+  absl::StatusOr<Reads::Pin> pin = core_->reads->PinResident(id);
+  if (!pin.ok()) return pin.status();
+  std::shared_ptr<core::CancelToken> token;
+  {
+    core::MutexLock lock(&core_->s.mu);
+    absl::Status found = core_->reads->FoundLocked(id);
+    if (!found.ok()) return found;
+    Op* op = core_->s.ops.Find(id);
+    if (core::IsTerminal(op->rec.state)) return op->visible;
+    op->rec.cancel_requested = true;
+    if (op->rec.cancelled_by.empty()) op->rec.cancelled_by = principal;
+    if (op->rec.state == OperationState::kQueued) {
+      core_->scheduler.Dequeue(op);
+      core_->executor->FinishLocked(op, Failure(core::MakeError(core::Code::kCancelled,
+                                                                core::reason::kCancelled,
+                                                                "cancelled while queued")));
+      core_->executor->DispatchLocked();
+    } else if (op->rec.state == OperationState::kRunning) {
+      token = BeginCancelLocked(op);
+    }
+  }
+  core_->committer->Flush();
+  if (token) token->RequestCancel();
+  uint64_t want;
+  {
+    core::MutexLock lock(&core_->s.mu);
+    Op* op = core_->s.ops.Find(id);
+    if (op == nullptr) return core_->reads->RemovedLocked(id);
+    want = op->rec.revision;
+  }
+  if (absl::Status st = core_->committer->WaitDurable(want); !st.ok()) return st;
+  core::MutexLock lock(&core_->s.mu);
+  Op* op = core_->s.ops.Find(id);  // again: retention or Delete may have removed it meanwhile
+  if (op == nullptr) return core_->reads->RemovedLocked(id);
+  return op->visible;
+}
+
+void Cancellation::ScheduleDeadlineLocked(Op* op) {
+  core_->s.mu.AssertHeld();
+  std::string id = op->rec.id;
+  op->deadline_timer = core_->ScheduleWork(op->rec.deadline, [this, id] { OnDeadline(id); });
+}
+
+void Cancellation::OnDeadline(const std::string& id) {
+  std::shared_ptr<core::CancelToken> token;
+  {
+    core::MutexLock lock(&core_->s.mu);
+    Op* op = core_->s.ops.Find(id);
+    if (op == nullptr || core::IsTerminal(op->rec.state)) return;
+    if (op->rec.state == OperationState::kQueued) {
+      core_->scheduler.Dequeue(op);
+      core_->executor->FinishLocked(
+          op, Failure(core::MakeError(core::Code::kDeadlineExceeded,
+                                      core::reason::kDeadlineExceeded,
+                                      "the operation's deadline passed while it was queued")));
+      core_->executor->DispatchLocked();
+    } else if (op->rec.state == OperationState::kRunning) {
+      token = BeginCancelLocked(op);
+      if (token) op->deadline_cancelled = true;
+    }
+  }
+  core_->committer->Flush();
+  if (token) token->RequestCancel();
+}
+
+void Cancellation::CancelAllRunning() {
+  std::vector<std::shared_ptr<core::CancelToken>> tokens;
+  {
+    core::MutexLock lock(&core_->s.mu);
+    for (const auto& [id, op] : core_->s.ops.all()) {
+      if (op->rec.state != OperationState::kRunning) continue;
+      if (auto token = BeginCancelLocked(op.get())) {
+        op->shutdown_cancelled = true;
+        tokens.push_back(std::move(token));
+      }
+    }
+  }
+  core_->committer->Flush();
+  for (auto& token : tokens) token->RequestCancel();
+}
+
+// The CANCELLING event is written first so that it always precedes the terminal one; if the
+// backend commits in the instant between, the operation goes on to report what really happened
+// (SUCCEEDED).
+std::shared_ptr<core::CancelToken> Cancellation::BeginCancelLocked(Op* op) {
+  op->rec.cancel_requested = true;
+  if (op->token->committed()) {
+    // No event follows (the run goes on to its outcome), so the visible record shows the
+    // request now; the terminal event's record carries it to the store.
+    op->visible.cancel_requested = true;
+    op->visible.cancelled_by = op->rec.cancelled_by;
+    return nullptr;
+  }
+  Event ev;
+  ev.state = OperationState::kCancelling;
+  core_->s.log.Append(op, std::move(ev), core_->clock->Now());
+  return op->token;
+}
+
+}  // namespace gpop::engine

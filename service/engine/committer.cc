@@ -1,0 +1,95 @@
+#include "service/engine/committer.h"
+
+#include <utility>
+
+#include "service/engine/engine_errors.h"
+#include "service/engine/executor.h"
+#include "service/engine/removals.h"
+#include "service/engine/status_convert.h"
+#include "service/engine/stream_wiring.h"
+
+namespace gpop::engine {
+
+void Committer::Flush() {
+  std::vector<Clock::TimerId> timers_to_cancel;
+  bool failed_now = false;
+  {
+    core::MutexLock lock(&core_->s.mu);
+    for (;;) {
+      std::vector<Store::Change> batch = core_->s.log.TakeBatch();
+      if (batch.empty()) break;
+      core_->s.mu.Unlock();
+      absl::Status s = core_->store->Commit(batch);
+      core_->s.mu.Lock();
+      if (!s.ok()) {
+        // Fail-stop: nothing of the batch is durable, so none of it is ever shown (no number
+        // is reused), nothing more is dispatched or committed, and readiness goes down. The
+        // operator restarts gpopd once the store is healthy; recovery starts from what is
+        // durable.
+        core_->s.log.Failed(s);
+        failed_now = true;
+        durable_cv_.SignalAll();
+        break;
+      }
+      core_->s.log.Committed(batch);
+      for (const Store::Change& change : batch) ApplyLocked(change);
+      core_->s.log.Trim();
+      core_->streams->WatchesChangedLocked();
+      durable_cv_.SignalAll();
+      core_->executor->DispatchLocked();  // dispatched only once their QUEUED event is durable
+      core_->removals->RemoveExcessLaterLocked();
+    }
+    timers_to_cancel.swap(timers_to_cancel_);
+  }
+  for (Clock::TimerId t : timers_to_cancel) core_->timers.Cancel(t);
+  if (failed_now) core_->NotifyNotServing();
+}
+
+void Committer::ApplyLocked(const Store::Change& change) {
+  Op* op = core_->s.ops.Find(change.record.id);
+  if (op == nullptr) return;
+  op->visible = change.record;
+  op->visible.progress = op->rec.progress;  // progress is a current value, not an event
+  if (!change.event) return;
+  op->visible_sequence = change.event->sequence;
+  core_->streams->OperationChangedLocked(op);
+  if (core::IsTerminal(change.event->state)) {
+    // Finished and durable: its events are the store's (streams page them from there); memory
+    // keeps the record only.
+    op->events_base = op->visible_sequence;
+    std::vector<EventPtr>().swap(op->events);
+    core_->s.ops.Cache(op);  // may leave memory: `op` is not used after this
+  }
+}
+
+absl::Status Committer::WaitDurable(uint64_t revision) {
+  core::MutexLock lock(&core_->s.mu);
+  while (core_->s.log.visible_revision() < revision) {
+    if (core_->s.log.failed()) return StoreFailedLocked();
+    durable_cv_.Wait(&core_->s.mu);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Committer::StoreFailedLocked() {
+  core_->s.mu.AssertHeld();
+  return MakeStatus(core::Code::kUnavailable, core::reason::kInternal,
+                    "the operation store failed (" +
+                        std::string(core_->s.log.error().message()) +
+                        "); the server accepts no work until it is restarted");
+}
+
+void Committer::ForgetUndurable(const std::string& id) {
+  core::MutexLock lock(&core_->s.mu);
+  Op* op = core_->s.ops.Find(id);
+  if (op == nullptr || op->visible_sequence > 0) return;
+  core_->scheduler.Dequeue(op);
+  core_->s.ops.Forget(id);
+}
+
+void Committer::CancelTimerLaterLocked(Clock::TimerId timer) {
+  core_->s.mu.AssertHeld();
+  timers_to_cancel_.push_back(timer);
+}
+
+}  // namespace gpop::engine

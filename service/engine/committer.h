@@ -1,0 +1,56 @@
+// Group commit and durable-before-visible: the engine's changes, numbered by the event log under
+// the mutex, are written to the store by one flusher at a time (a batch holds everything queued
+// meanwhile) and only then made visible to callers and cursors. A failed commit is fail-stop.
+
+#ifndef GPOP_SERVICE_ENGINE_COMMITTER_H_
+#define GPOP_SERVICE_ENGINE_COMMITTER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "service/engine/engine_core.h"
+
+namespace gpop::engine {
+
+// Committer
+//
+// Thread-safe. Methods named *Locked need core->s.mu (asserted: the thread-safety analysis
+// cannot follow one part's pointer to another); the others must be called without it.
+class Committer {
+ public:
+  explicit Committer(EngineCore* core) : core_(core) {}
+
+  // Writes the pending changes to the store, then makes them visible: records, sequences and
+  // the revision; wakes the cursors they concern (through the fan-out), dispatches what may run
+  // and hands count-based retention its work. Returns at once if another thread leads a batch
+  // (that leader takes these changes in its next batch).
+  void Flush();
+
+  // Waits until `revision` is visible, or the store failed (UNAVAILABLE).
+  absl::Status WaitDurable(uint64_t revision);
+
+  // UNAVAILABLE: the store failed, the server accepts no work until restarted.
+  absl::Status StoreFailedLocked();
+
+  // Drops an operation whose QUEUED event never became durable (its Start was refused), so that
+  // it can neither run nor reappear.
+  void ForgetUndurable(const std::string& id);
+
+  // Cancels `timer` after the current batch (outside the mutex: cancelling waits for a
+  // callback in progress).
+  void CancelTimerLaterLocked(Clock::TimerId timer);
+
+ private:
+  // A committed change: the record and event become visible.
+  void ApplyLocked(const Store::Change& change) GPOP_REQUIRES(core_->s.mu);
+
+  EngineCore* const core_;
+  core::CondVar durable_cv_;  // the visible revision advanced, or the store failed
+  std::vector<Clock::TimerId> timers_to_cancel_ GPOP_GUARDED_BY(core_->s.mu);
+};
+
+}  // namespace gpop::engine
+
+#endif  // GPOP_SERVICE_ENGINE_COMMITTER_H_

@@ -1,0 +1,256 @@
+#include "service/engine/executor.h"
+
+#include <algorithm>
+#include <functional>
+#include <utility>
+
+#include "service/engine/committer.h"
+#include "service/engine/removals.h"
+#include "service/engine/stream_wiring.h"
+
+namespace gpop::engine {
+
+using core::OperationState;
+
+// Lets a thread the engine no longer joins (a run whose backend ignored shutdown's cancel) call
+// back into the engine only while it exists.
+class Executor::Lifeline {
+ public:
+  // Runs `fn` if the engine still exists; End waits for calls in progress.
+  void Call(const std::function<void()>& fn) {
+    {
+      core::MutexLock lock(&mu_);
+      if (!alive_) return;
+      ++calls_;
+    }
+    fn();
+    core::MutexLock lock(&mu_);
+    if (--calls_ == 0) cv_.SignalAll();
+  }
+  void End() {
+    core::MutexLock lock(&mu_);
+    alive_ = false;
+    while (calls_ > 0) cv_.Wait(&mu_);
+  }
+
+ private:
+  core::Mutex mu_;
+  core::CondVar cv_;
+  bool alive_ GPOP_GUARDED_BY(mu_) = true;
+  int calls_ GPOP_GUARDED_BY(mu_) = 0;
+};
+
+// The progress sink handed to the backend for one run.
+class Executor::Sink final : public core::ProgressSink {
+ public:
+  Sink(Executor* executor, std::string op_id)
+      : executor_(executor), lifeline_(executor->lifeline_), op_id_(std::move(op_id)) {}
+  void Progress(int64_t numerator, int64_t denominator) override {
+    lifeline_->Call([&] { executor_->OnProgress(op_id_, numerator, denominator); });
+  }
+  void Messages(std::vector<core::StatusMessage> messages,
+                std::optional<uint32_t> hresult) override {
+    lifeline_->Call([&] { executor_->OnMessages(op_id_, std::move(messages), hresult); });
+  }
+
+ private:
+  Executor* const executor_;
+  const std::shared_ptr<Lifeline> lifeline_;
+  const std::string op_id_;
+};
+
+Executor::Executor(EngineCore* core) : core_(core), lifeline_(std::make_shared<Lifeline>()) {}
+
+Executor::~Executor() {
+  StopWorkers();
+  EndLifeline();
+}
+
+void Executor::Start() {
+  int threads = std::max(1, core_->options.executor_threads);
+  {
+    core::MutexLock lock(&core_->s.mu);
+    in_run_.assign(threads, false);
+    abandoned_.assign(threads, false);
+  }
+  for (int i = 0; i < threads; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
+}
+
+void Executor::DispatchLocked() {
+  core_->s.mu.AssertHeld();
+  if (core_->shutting_down || core_->s.log.failed()) return;
+  for (Op* op : core_->scheduler.Admit()) {
+    op->rec.start_time = core_->clock->Now();
+    Event ev;
+    ev.state = OperationState::kRunning;
+    core_->s.log.Append(op, std::move(ev), *op->rec.start_time);
+    ready_.push_back(op->rec.id);
+    work_cv_.Signal();
+  }
+}
+
+std::optional<std::string> Executor::NextReady() {
+  core::MutexLock lock(&core_->s.mu);
+  while (ready_.empty() && !stop_workers_) work_cv_.Wait(&core_->s.mu);
+  if (ready_.empty()) return std::nullopt;
+  std::string id = std::move(ready_.front());
+  ready_.pop_front();
+  return id;
+}
+
+void Executor::WorkerLoop(int worker) {
+  for (;;) {
+    std::optional<std::string> next = NextReady();
+    if (!next) return;
+    const std::string& id = *next;
+    core::RunRequest request;
+    std::shared_ptr<core::CancelToken> token;
+    uint64_t running_revision = 0;
+    {
+      core::MutexLock lock(&core_->s.mu);
+      Op* op = core_->s.ops.Find(id);
+      if (op == nullptr) continue;
+      request.operation_id = id;
+      request.spec = op->rec.spec;
+      request.labels = op->rec.labels;
+      request.principal = op->rec.principal;
+      token = op->token;
+      running_revision = op->events.back()->revision;
+    }
+    core_->committer->Flush();
+    // The backend may act only once RUNNING is durable: after a crash, recovery then knows to
+    // resolve the run by its intent instead of running it a second time.
+    if (!core_->committer->WaitDurable(running_revision).ok()) {
+      // The store failed (fail-stop): the run never starts, but it ends here, so that Shutdown
+      // does not wait for it. Recovery finds it QUEUED or RUNNING in the store.
+      core::MutexLock lock(&core_->s.mu);
+      if (Op* op = core_->s.ops.Find(id)) EndRunLocked(op);
+      continue;
+    }
+    {
+      core::MutexLock lock(&core_->s.mu);
+      if (stop_workers_) {  // shutdown ended waiting: never start a run it would not join
+        if (Op* op = core_->s.ops.Find(id)) EndRunLocked(op);
+        continue;
+      }
+      in_run_[worker] = true;
+    }
+    std::shared_ptr<Lifeline> lifeline = lifeline_;
+    Sink sink(this, id);
+    core::Outcome outcome = core_->backend->Run(request, sink, *token);
+    bool abandoned = true;  // stays so if the engine is gone
+    lifeline->Call([&] {
+      core::MutexLock lock(&core_->s.mu);
+      in_run_[worker] = false;
+      abandoned = abandoned_[worker];
+    });
+    if (abandoned) return;  // shutdown gave up on this run; recovery resolves it
+    {
+      core::MutexLock lock(&core_->s.mu);
+      if (Op* op = core_->s.ops.Find(id)) {
+        op->rec.committed = token->committed();
+        CancelCause cause{op->rec.state == OperationState::kCancelling, op->deadline_cancelled,
+                          op->shutdown_cancelled};
+        FinishLocked(op, {RunError(outcome.error, cause), outcome.effects,
+                          std::move(outcome.result), outcome.hresult});
+        EndRunLocked(op);
+      }
+    }
+    core_->committer->Flush();
+  }
+}
+
+void Executor::EndRunLocked(Op* op) {
+  core_->scheduler.EndRun(op);
+  idle_cv_.SignalAll();
+  DispatchLocked();
+}
+
+void Executor::FinishLocked(Op* op, Ending ending) {
+  core_->s.mu.AssertHeld();
+  core_->s.log.Append(
+      op, TerminalEvent(std::move(ending), op->rec.cancel_requested, op->folded_messages),
+      core_->clock->Now());
+  core_->s.ops.MarkFinished(op);
+  core_->removals->ScheduleLocked(op);
+  if (op->deadline_timer != 0) {
+    core_->committer->CancelTimerLaterLocked(op->deadline_timer);  // outside mu, after Flush
+    op->deadline_timer = 0;
+  }
+}
+
+void Executor::ResolveRun(const std::string& id, bool was_cancelling) {
+  std::optional<core::Outcome> outcome = core_->backend->Recover(id);  // backends do I/O
+  core::MutexLock lock(&core_->s.mu);
+  if (Op* op = core_->s.ops.Find(id)) {
+    FinishLocked(op, ResolveInterrupted(std::move(outcome), was_cancelling));
+  }
+}
+
+void Executor::AwaitRunsEnded(Time bound) {
+  Clock::TimerId timer = 0;
+  {
+    core::MutexLock lock(&core_->s.mu);
+    if (core_->scheduler.running() == 0) return;
+    timer = core_->clock->Schedule(bound, [this] {
+      core::MutexLock lock(&core_->s.mu);
+      gave_up_waiting_ = true;
+      idle_cv_.SignalAll();
+    });
+    while (core_->scheduler.running() > 0 && !gave_up_waiting_) idle_cv_.Wait(&core_->s.mu);
+  }
+  core_->clock->Cancel(timer);
+}
+
+void Executor::StopWorkers() {
+  std::vector<bool> abandon;
+  {
+    core::MutexLock lock(&core_->s.mu);
+    stop_workers_ = true;
+    work_cv_.SignalAll();
+    abandoned_ = in_run_;  // still inside the backend's Run: never joined
+    abandon = abandoned_;
+  }
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    if (abandon[i]) {
+      workers_[i].detach();
+    } else {
+      workers_[i].join();
+    }
+  }
+  workers_.clear();
+}
+
+void Executor::EndLifeline() { lifeline_->End(); }
+
+void Executor::OnProgress(const std::string& id, int64_t numerator, int64_t denominator) {
+  core::MutexLock lock(&core_->s.mu);
+  Op* op = core_->s.ops.Find(id);
+  if (op == nullptr || core::IsTerminal(op->rec.state)) return;
+  op->rec.progress = Progress{numerator, denominator, op->rec.last_sequence};
+  op->visible.progress = op->rec.progress;
+  core_->streams->OperationChangedLocked(op);
+}
+
+void Executor::OnMessages(const std::string& id, std::vector<core::StatusMessage> messages,
+                          std::optional<uint32_t> hresult) {
+  {
+    core::MutexLock lock(&core_->s.mu);
+    Op* op = core_->s.ops.Find(id);
+    if (op == nullptr || core::IsTerminal(op->rec.state)) return;
+    // Keep room for CANCELLING and the terminal event.
+    if (op->rec.last_sequence + 3 >
+        static_cast<uint64_t>(core_->options.max_events_per_operation)) {
+      ++op->folded_messages;
+      return;
+    }
+    Event ev;
+    ev.state = op->rec.state;
+    ev.messages = std::move(messages);
+    ev.hresult = hresult;
+    core_->s.log.Append(op, std::move(ev), core_->clock->Now());
+  }
+  core_->committer->Flush();
+}
+
+}  // namespace gpop::engine

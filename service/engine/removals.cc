@@ -1,0 +1,127 @@
+#include "service/engine/removals.h"
+
+#include "service/engine/reads.h"
+#include "service/engine/status_convert.h"
+#include "service/engine/stream_wiring.h"
+
+namespace gpop::engine {
+
+absl::Status Removals::Delete(const std::string& id) {
+  {
+    absl::StatusOr<Reads::Pin> pin = core_->reads->PinResident(id);
+    if (!pin.ok()) return pin.status();
+    core::MutexLock lock(&core_->s.mu);
+    absl::Status found = core_->reads->FoundLocked(id);
+    if (!found.ok()) return found;
+    if (!core::IsTerminal(core_->s.ops.Find(id)->visible.state)) {
+      return MakeStatus(core::Code::kFailedPrecondition, core::reason::kOperationNotFinished,
+                        "operation \"" + id + "\" has not finished; cancel it first",
+                        {{"operation_id", id}});
+    }
+  }
+  return Remove({id}, Removal::kDeleted);
+}
+
+void Removals::ScheduleLocked(Op* op) {
+  ScheduleLocked(op->rec.id, op->rec.end_time.value_or(core_->clock->Now()));
+}
+
+void Removals::ScheduleLocked(const std::string& id, Time end_time) {
+  core_->s.mu.AssertHeld();
+  core_->ScheduleWork(end_time + core_->options.retention, [this, id] { RemoveExpired(id); });
+}
+
+void Removals::RemoveExpired(const std::string& id) {
+  std::vector<std::string> refused;
+  (void)Remove({id}, Removal::kExpired, &refused);  // refused: tried again below
+  if (refused.empty()) return;
+  core::MutexLock lock(&core_->s.mu);
+  core_->ScheduleWork(core_->clock->Now() + core_->options.removal_retry,
+                      [this, id] { RemoveExpired(id); });
+}
+
+void Removals::RemoveExcessLaterLocked() {
+  core_->s.mu.AssertHeld();
+  if (core_->s.ops.finished_count() <= static_cast<size_t>(core_->options.retained_operations) ||
+      excess_removal_scheduled_ || excess_removal_paused_) {
+    return;
+  }
+  excess_removal_scheduled_ = true;
+  core_->maintenance.Post([this] { RemoveExcess(); });
+}
+
+void Removals::RemoveExcess() {
+  std::vector<std::string> remove;
+  size_t finished;
+  {
+    core::MutexLock lock(&core_->s.mu);
+    size_t limit = static_cast<size_t>(core_->options.retained_operations);
+    finished = core_->s.ops.finished_count();
+    if (finished > limit) remove = core_->s.ops.OldestFinished(finished - limit);
+  }
+  std::vector<std::string> refused;
+  (void)Remove(remove, Removal::kExpired, &refused);  // refused: tried again below
+  core::MutexLock lock(&core_->s.mu);
+  excess_removal_scheduled_ = false;  // (held until here: one pass at a time)
+  if (refused.empty()) {
+    // Operations that finished meanwhile (their commits found this pass scheduled); only after
+    // progress, so that ids another removal holds do not make a loop.
+    if (core_->s.ops.finished_count() < finished) RemoveExcessLaterLocked();
+    return;
+  }
+  excess_removal_paused_ = true;
+  core_->ScheduleWork(core_->clock->Now() + core_->options.removal_retry, [this] {
+    core::MutexLock lock(&core_->s.mu);
+    excess_removal_paused_ = false;
+    RemoveExcessLaterLocked();
+  });
+}
+
+absl::Status Removals::Remove(const std::vector<std::string>& ids, Removal why,
+                              std::vector<std::string>* refused) {
+  std::vector<std::string> removing;
+  {
+    core::MutexLock lock(&core_->s.mu);
+    for (const std::string& id : ids) {
+      // A resident one only once its terminal event is durable: no change of it can still
+      // reach the store after the delete. Otherwise it is tried again later. (One in the store
+      // only is durable.)
+      if (Op* op = core_->s.ops.Find(id); op != nullptr && core_->s.ops.IsFinished(id) &&
+                                          (!core::IsTerminal(op->visible.state) ||
+                                           op->visible_sequence != op->rec.last_sequence)) {
+        core_->ScheduleWork(core_->clock->Now() + std::chrono::seconds(1),
+                            [this, id, why] { (void)Remove({id}, why); });
+        continue;
+      }
+      // Unknown, unfinished, removed, or being removed: nothing to do.
+      if (core_->s.ops.BeginRemove(id, why)) removing.push_back(id);
+    }
+  }
+  absl::Status first_error;
+  for (const std::string& id : removing) {
+    absl::Status deleted = core_->store->Delete(id, why);
+    Wakes wakes;
+    {
+      core::MutexLock lock(&core_->s.mu);
+      // Cursors of a removed operation end with OPERATION_EXPIRED (or _DELETED) on their next
+      // poll; the operation stays, with its cursors, if the store refused.
+      if (Op* op = core_->s.ops.Find(id); op != nullptr && deleted.ok()) {
+        StreamWiring::TakeOpWakesLocked(op, &wakes);
+      }
+      core_->s.ops.EndRemove(id, deleted.ok());
+    }
+    RunWakes(&core_->s, &wakes);
+    if (deleted.ok()) continue;
+    if (refused != nullptr) refused->push_back(id);
+    if (first_error.ok()) {
+      first_error = MakeStatus(core::Code::kUnavailable, core::reason::kInternal,
+                               "the operation store could not remove operation \"" + id +
+                                   "\" (" + std::string(deleted.message()) +
+                                   "); it is still there, retry later",
+                               {{"operation_id", id}});
+    }
+  }
+  return first_error;
+}
+
+}  // namespace gpop::engine

@@ -1,0 +1,58 @@
+// Removing finished operations: retention by age (a timer per finished operation) and by count
+// (the oldest beyond retained_operations), and LRO DeleteOperation. A removed operation answers
+// OPERATION_EXPIRED (retention) or OPERATION_DELETED (Delete), also after a restart. Removals
+// write the store, so they run on the maintenance thread or the caller's, never the clock's.
+// An operation leaves the engine only once the store deleted it: when the store refuses, it
+// stays retained and visible; Delete returns the error, retention tries again after
+// `removal_retry` (a timer, so neither a busy loop nor a blocked clock thread).
+
+#ifndef GPOP_SERVICE_ENGINE_REMOVALS_H_
+#define GPOP_SERVICE_ENGINE_REMOVALS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "service/engine/engine_core.h"
+
+namespace gpop::engine {
+
+// Removals
+//
+// Thread-safe. Methods named *Locked need core->s.mu (asserted); the others must be called
+// without it.
+class Removals {
+ public:
+  explicit Removals(EngineCore* core) : core_(core) {}
+
+  // See Engine::Delete.
+  absl::Status Delete(const std::string& id);
+
+  // Retention by age: removes `op` (finished now) once `retention` has passed since it ended.
+  void ScheduleLocked(Op* op);
+  // The same for a finished operation that is in the store only (recovery).
+  void ScheduleLocked(const std::string& id, Time end_time);
+
+  // Retention by count, once terminal events are durable (only those may be removed): queues
+  // the removal of the oldest finished operations beyond the limit on the maintenance thread.
+  void RemoveExcessLaterLocked();
+
+  // Removes finished operations (unknown, unfinished or already removed ids are skipped);
+  // afterwards they answer OPERATION_EXPIRED or OPERATION_DELETED as `why` says. Returns the
+  // store's first error (the ids it refused stay, and are added to `refused` if given).
+  absl::Status Remove(const std::vector<std::string>& ids, Removal why,
+                      std::vector<std::string>* refused = nullptr);
+
+ private:
+  void RemoveExpired(const std::string& id);
+  void RemoveExcess();
+
+  EngineCore* const core_;
+  bool excess_removal_scheduled_ GPOP_GUARDED_BY(core_->s.mu) = false;
+  // The store refused a count-based removal: none is tried before the retry timer.
+  bool excess_removal_paused_ GPOP_GUARDED_BY(core_->s.mu) = false;
+};
+
+}  // namespace gpop::engine
+
+#endif  // GPOP_SERVICE_ENGINE_REMOVALS_H_

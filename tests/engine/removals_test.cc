@@ -1,0 +1,157 @@
+// Removals: DeleteOperation refuses unfinished operations and removes finished ones (then
+// OPERATION_DELETED); retention removes by age and by count (then OPERATION_EXPIRED).
+
+#include "service/engine/removals.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "service/engine/reads.h"
+#include "tests/engine/parts_testing.h"
+#include "tests/store/forwarding_store.h"
+
+namespace gpop::engine {
+namespace {
+
+using gpop::testing::BackupRequest;
+using gpop::testing::PartsHarness;
+using gpop::testing::ReasonOf;
+
+std::string RunOne(PartsHarness& h, int n) {
+  auto rec = h.parts().admission.Start(BackupRequest(n));
+  EXPECT_TRUE(rec.ok()) << rec.status();
+  if (!rec.ok()) return "";
+  h.backend().Open(rec->id);
+  h.RunToEnd(rec->id);
+  return rec->id;
+}
+
+TEST(RemovalsTest, DeleteRefusesUnfinishedAndRemovesFinished) {
+  PartsHarness h;
+  auto live = h.parts().admission.Start(BackupRequest(1));
+  ASSERT_TRUE(live.ok());
+  absl::Status refused = h.parts().removals.Delete(live->id);
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused)) << refused;
+  EXPECT_EQ(ReasonOf(refused), core::reason::kOperationNotFinished);
+  h.backend().Open(live->id);
+  h.RunToEnd(live->id);
+  ASSERT_TRUE(h.parts().removals.Delete(live->id).ok());
+  auto got = h.parts().reads.Get(live->id);
+  EXPECT_EQ(ReasonOf(got.status()), core::reason::kOperationDeleted);
+  EXPECT_TRUE(absl::IsNotFound(h.store().ReadOperation(live->id).status()));
+  EXPECT_EQ(ReasonOf(h.parts().removals.Delete(live->id)), core::reason::kOperationDeleted);
+}
+
+TEST(RemovalsTest, RetentionByCountRemovesTheOldest) {
+  EngineOptions o;
+  o.retained_operations = 2;
+  PartsHarness h(o);
+  std::vector<std::string> ids;
+  for (int i = 1; i <= 4; ++i) ids.push_back(RunOne(h, i));
+  h.core().maintenance.Drain();
+  EXPECT_EQ(ReasonOf(h.parts().reads.Get(ids[0]).status()), core::reason::kOperationExpired);
+  EXPECT_EQ(ReasonOf(h.parts().reads.Get(ids[1]).status()), core::reason::kOperationExpired);
+  EXPECT_TRUE(h.parts().reads.Get(ids[2]).ok());
+  EXPECT_TRUE(h.parts().reads.Get(ids[3]).ok());
+}
+
+TEST(RemovalsTest, RetentionByAgeRemovesOnceItsTimePassed) {
+  EngineOptions o;
+  o.retention = std::chrono::minutes(10);
+  PartsHarness h(o);
+  std::string id = RunOne(h, 1);
+  h.clock().Advance(std::chrono::minutes(9));
+  h.core().maintenance.Drain();
+  EXPECT_TRUE(h.parts().reads.Get(id).ok());
+  h.clock().Advance(std::chrono::minutes(2));
+  h.core().maintenance.Drain();
+  EXPECT_EQ(ReasonOf(h.parts().reads.Get(id).status()), core::reason::kOperationExpired);
+}
+
+// A memory store whose deletes fail while `fail` is set, counting the attempts.
+class FailingDeleteStore final : public gpop::testing::ForwardingStore {
+ public:
+  FailingDeleteStore() : ForwardingStore(&inner_) {}
+  absl::Status Delete(const std::string& id, Removal why) override {
+    ++attempts;
+    if (fail) return absl::InternalError("disk I/O error");
+    return ForwardingStore::Delete(id, why);
+  }
+  std::atomic<bool> fail{false};
+  std::atomic<int> attempts{0};
+
+ private:
+  store::MemoryStore inner_;
+};
+
+TEST(RemovalsTest, ADeleteTheStoreRefusesReturnsTheErrorAndLeavesTheOperation) {
+  FailingDeleteStore store;
+  PartsHarness h({}, &store);
+  std::string id = RunOne(h, 1);
+  store.fail = true;
+  absl::Status refused = h.parts().removals.Delete(id);
+  EXPECT_TRUE(absl::IsUnavailable(refused)) << refused;
+  EXPECT_EQ(store.attempts, 1);
+  auto got = h.parts().reads.Get(id);  // still there, as it was
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->state, core::OperationState::kSucceeded);
+  EXPECT_TRUE(store.ReadOperation(id).ok());
+  EXPECT_TRUE(h.parts().streams.OpenStatusStream("alice", id, 0).ok());
+  store.fail = false;
+  ASSERT_TRUE(h.parts().removals.Delete(id).ok());
+  EXPECT_EQ(ReasonOf(h.parts().reads.Get(id).status()), core::reason::kOperationDeleted);
+}
+
+TEST(RemovalsTest, RetentionKeepsWhatTheStoreRefusedAndTriesAgainLater) {
+  FailingDeleteStore store;
+  EngineOptions o;
+  o.retention = std::chrono::minutes(10);
+  o.removal_retry = std::chrono::seconds(30);
+  PartsHarness h(o, &store);
+  std::string id = RunOne(h, 1);
+  store.fail = true;
+  // To the removal's time exactly: the retry it schedules (30 s on) cannot fall due while this
+  // Advance still runs timers, however late the maintenance thread runs it.
+  h.clock().Advance(std::chrono::minutes(10));
+  h.core().maintenance.Drain();
+  EXPECT_EQ(store.attempts, 1);
+  EXPECT_TRUE(h.parts().reads.Get(id).ok());  // kept
+  h.clock().Advance(std::chrono::seconds(29));  // before the retry: no attempt
+  h.core().maintenance.Drain();
+  EXPECT_EQ(store.attempts, 1);
+  h.clock().Advance(std::chrono::seconds(2));  // the retry, refused again
+  h.core().maintenance.Drain();
+  EXPECT_EQ(store.attempts, 2);
+  store.fail = false;
+  h.clock().Advance(std::chrono::seconds(31));
+  h.core().maintenance.Drain();
+  EXPECT_EQ(store.attempts, 3);
+  EXPECT_EQ(ReasonOf(h.parts().reads.Get(id).status()), core::reason::kOperationExpired);
+}
+
+TEST(RemovalsTest, CountRetentionPausesWhileTheStoreRefuses) {
+  FailingDeleteStore store;
+  EngineOptions o;
+  o.retained_operations = 1;
+  o.removal_retry = std::chrono::seconds(30);
+  PartsHarness h(o, &store);
+  store.fail = true;
+  std::string first = RunOne(h, 1);
+  std::string second = RunOne(h, 2);
+  h.core().maintenance.Drain();
+  EXPECT_EQ(store.attempts, 1);  // the oldest beyond the limit, refused
+  std::string third = RunOne(h, 3);  // more commits: no new attempt while paused
+  h.core().maintenance.Drain();
+  EXPECT_EQ(store.attempts, 1);
+  EXPECT_TRUE(h.parts().reads.Get(first).ok());
+  store.fail = false;
+  h.clock().Advance(std::chrono::seconds(31));
+  h.core().maintenance.Drain();
+  EXPECT_EQ(ReasonOf(h.parts().reads.Get(first).status()), core::reason::kOperationExpired);
+  EXPECT_EQ(ReasonOf(h.parts().reads.Get(second).status()), core::reason::kOperationExpired);
+  EXPECT_TRUE(h.parts().reads.Get(third).ok());
+}
+
+}  // namespace
+}  // namespace gpop::engine
