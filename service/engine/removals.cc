@@ -52,21 +52,23 @@ void Removals::RemoveExcessLaterLocked() {
 
 void Removals::RemoveExcess() {
   std::vector<std::string> remove;
-  size_t finished;
   {
     core::MutexLock lock(&core_->s.mu);
     size_t limit = static_cast<size_t>(core_->options.retained_operations);
-    finished = core_->s.ops.finished_count();
+    size_t finished = core_->s.ops.finished_count();
     if (finished > limit) remove = core_->s.ops.OldestFinished(finished - limit);
   }
   std::vector<std::string> refused;
-  (void)Remove(remove, Removal::kExpired, &refused);  // refused: tried again below
+  size_t removed = 0;
+  (void)Remove(remove, Removal::kExpired, &refused, &removed);  // refused: tried again below
   core::MutexLock lock(&core_->s.mu);
   excess_removal_scheduled_ = false;  // (held until here: one pass at a time)
   if (refused.empty()) {
-    // Operations that finished meanwhile (their commits found this pass scheduled); only after
-    // progress, so that ids another removal holds do not make a loop.
-    if (core_->s.ops.finished_count() < finished) RemoveExcessLaterLocked();
+    // Operations that finished meanwhile (their commits found this pass scheduled, so they did
+    // not schedule one): another pass if this one removed any, so that ids another removal
+    // holds (or not yet durable, retried on their own timer) do not make a loop. Comparing the
+    // finished count with the pass's start missed them when as many finished as were removed.
+    if (removed > 0) RemoveExcessLaterLocked();
     return;
   }
   excess_removal_paused_ = true;
@@ -78,7 +80,7 @@ void Removals::RemoveExcess() {
 }
 
 absl::Status Removals::Remove(const std::vector<std::string>& ids, Removal why,
-                              std::vector<std::string>* refused) {
+                              std::vector<std::string>* refused, size_t* removed) {
   std::vector<std::string> removing;
   {
     core::MutexLock lock(&core_->s.mu);
@@ -111,7 +113,10 @@ absl::Status Removals::Remove(const std::vector<std::string>& ids, Removal why,
       core_->s.ops.EndRemove(id, deleted.ok());
     }
     RunWakes(&core_->s, &wakes);
-    if (deleted.ok()) continue;
+    if (deleted.ok()) {
+      if (removed != nullptr) ++*removed;
+      continue;
+    }
     if (refused != nullptr) refused->push_back(id);
     if (first_error.ok()) {
       first_error = MakeStatus(core::Code::kUnavailable, core::reason::kInternal,

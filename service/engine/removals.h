@@ -39,9 +39,10 @@ class Removals {
 
   // Removes finished operations (unknown, unfinished or already removed ids are skipped);
   // afterwards they answer OPERATION_EXPIRED or OPERATION_DELETED as `why` says. Returns the
-  // store's first error (the ids it refused stay, and are added to `refused` if given).
+  // store's first error (the ids it refused stay, and are added to `refused` if given);
+  // `removed`, if given, counts the ids the store did remove.
   absl::Status Remove(const std::vector<std::string>& ids, Removal why,
-                      std::vector<std::string>* refused = nullptr);
+                      std::vector<std::string>* refused = nullptr, size_t* removed = nullptr);
 
  private:
   void RemoveExpired(const std::string& id);

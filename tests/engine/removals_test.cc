@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
+#include <utility>
 
 #include "service/engine/reads.h"
 #include "tests/engine/parts_testing.h"
@@ -148,6 +150,39 @@ TEST(RemovalsTest, CountRetentionPausesWhileTheStoreRefuses) {
   store.fail = false;
   h.clock().Advance(std::chrono::seconds(31));
   h.core().maintenance.Drain();
+  EXPECT_EQ(ReasonOf(h.parts().reads.Get(first).status()), core::reason::kOperationExpired);
+  EXPECT_EQ(ReasonOf(h.parts().reads.Get(second).status()), core::reason::kOperationExpired);
+  EXPECT_TRUE(h.parts().reads.Get(third).ok());
+}
+
+// A memory store that runs `during_delete` once, inside its first Delete, before deleting.
+class HookedDeleteStore final : public gpop::testing::ForwardingStore {
+ public:
+  HookedDeleteStore() : ForwardingStore(&inner_) {}
+  absl::Status Delete(const std::string& id, Removal why) override {
+    if (std::function<void()> hook = std::exchange(during_delete, nullptr)) hook();
+    return ForwardingStore::Delete(id, why);
+  }
+  std::function<void()> during_delete;  // set before the engine deletes anything
+
+ private:
+  store::MemoryStore inner_;
+};
+
+// An operation that finishes while a count-retention pass removes another finds the pass
+// scheduled and schedules none; the pass must look again when it ends. (As many finished as it
+// removed, so the finished count alone showed no change and the excess stayed.)
+TEST(RemovalsTest, CountRetentionRemovesWhatFinishedDuringItsPass) {
+  HookedDeleteStore store;
+  EngineOptions o;
+  o.retained_operations = 1;
+  PartsHarness h(o, &store);
+  std::string third;
+  store.during_delete = [&] { third = RunOne(h, 3); };  // finishes while the first is removed
+  std::string first = RunOne(h, 1);
+  std::string second = RunOne(h, 2);  // one beyond the limit: the pass starts
+  h.core().maintenance.Drain();
+  ASSERT_FALSE(third.empty());
   EXPECT_EQ(ReasonOf(h.parts().reads.Get(first).status()), core::reason::kOperationExpired);
   EXPECT_EQ(ReasonOf(h.parts().reads.Get(second).status()), core::reason::kOperationExpired);
   EXPECT_TRUE(h.parts().reads.Get(third).ok());
