@@ -55,12 +55,13 @@ v1::AuditEntry StartEntry(const std::string& principal, const engine::OperationR
 }
 
 v1::AuditEntry CallEntry(v1::AuditAction action, const std::string& principal,
-                         const engine::OperationRecord& record, engine::Time time) {
+                         const engine::OperationRecord& record, engine::Time time,
+                         const std::vector<v1::AuditGpo>& gpos) {
   v1::AuditEntry out;
   CommonFields(action, principal, record, &out);
   TimeToProto(time, out.mutable_time());
   out.set_cancelled_by(record.cancelled_by);
-  for (const v1::AuditGpo& gpo : AuditGposOf(ScopeOf(record).gpos, {})) *out.add_gpos() = gpo;
+  for (const v1::AuditGpo& gpo : gpos) *out.add_gpos() = gpo;
   return out;
 }
 

@@ -31,9 +31,11 @@ v1::AuditEntry StartEntry(const std::string& principal, const engine::OperationR
 
 // CallEntry
 //
-// CANCEL or DELETE of `record` by `principal` at `time`, with the GPOs its spec names.
+// CANCEL or DELETE of `record` by `principal` at `time`, on `gpos` (the caller resolves them
+// as on start: an import set's spec names none itself).
 v1::AuditEntry CallEntry(v1::AuditAction action, const std::string& principal,
-                         const engine::OperationRecord& record, engine::Time time);
+                         const engine::OperationRecord& record, engine::Time time,
+                         const std::vector<v1::AuditGpo>& gpos);
 
 // FinishEntry
 //

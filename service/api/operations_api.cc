@@ -133,6 +133,11 @@ OperationScope OperationsApi::StartScope(const engine::StartRequest& start,
   return scope;
 }
 
+std::vector<v1::AuditGpo> OperationsApi::CallGpos(const engine::OperationRecord& record) {
+  if (options_.audit_log == nullptr) return {};
+  return AuditGposOf(ResolvedGpos(record.spec, /*with_versions=*/false, nullptr), {});
+}
+
 OperationScope OperationsApi::RecordScope(const Principal& caller,
                                           const engine::OperationRecord& record) {
   OperationScope scope = ScopeOf(record);
@@ -262,7 +267,7 @@ absl::StatusOr<engine::OperationRecord> OperationsApi::CancelOperation(const Pri
   if (!record.ok()) return record.status();
   const LogTags tags{record->id, record->request_id, caller.name};
   Log(LogLevel::kInfo, tags, std::string("cancel requested: ") + core::StateName(record->state));
-  Audit(CallEntry(v1::AUDIT_ACTION_CANCEL, caller.name, *record, Now()), tags);
+  Audit(CallEntry(v1::AUDIT_ACTION_CANCEL, caller.name, *record, Now(), CallGpos(*record)), tags);
   return record;
 }
 
@@ -286,7 +291,8 @@ absl::Status OperationsApi::DeleteOperation(const Principal& caller, const std::
   if (!deleted.ok()) return deleted;
   const LogTags tags{id, authorized->request_id, caller.name};
   Log(LogLevel::kInfo, tags, "deleted");
-  Audit(CallEntry(v1::AUDIT_ACTION_DELETE, caller.name, *authorized, Now()), tags);
+  Audit(CallEntry(v1::AUDIT_ACTION_DELETE, caller.name, *authorized, Now(), CallGpos(*authorized)),
+        tags);
   return deleted;
 }
 

@@ -133,6 +133,9 @@ class OperationsApi {
   // GPOs its spec names itself: an import set would have none, and GPO-scoped viewers would not
   // see it).
   OperationScope RecordScope(const Principal& caller, const engine::OperationRecord& record);
+  // The GPOs a CANCEL or DELETE audit entry of `record` names: resolved as on start (an import
+  // set's targets, a restored backup's GPO, each GPO by GUID and name); none without a log.
+  std::vector<v1::AuditGpo> CallGpos(const engine::OperationRecord& record);
   // Appends `entry` to the audit log, if there is one. A failed append is logged as an error:
   // the call it records has already happened.
   void Audit(v1::AuditEntry entry, const LogTags& tags);

@@ -49,7 +49,8 @@ TEST(AuditEntriesTest, StartAndCallEntriesSayWhoAndWhat) {
   EXPECT_EQ(start.principal(), "alice");
   EXPECT_EQ(start.request().request_id(), "req-1");
   v1::AuditEntry cancel =
-      CallEntry(v1::AUDIT_ACTION_CANCEL, "admin", record, engine::Time(std::chrono::seconds(5)));
+      CallEntry(v1::AUDIT_ACTION_CANCEL, "admin", record, engine::Time(std::chrono::seconds(5)),
+                AuditGposOf(ScopeOf(record).gpos, {}));
   EXPECT_EQ(cancel.action(), v1::AUDIT_ACTION_CANCEL);
   EXPECT_EQ(cancel.principal(), "admin");
   EXPECT_EQ(cancel.time().seconds(), 5);

@@ -4,14 +4,18 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <variant>
 #include <vector>
 
 #include "service/api/auth/principal.h"
 #include "service/api/operations_api.h"
+#include "service/audit/memory_audit_log.h"
 #include "service/backends/synthetic/synthetic_backend.h"
 #include "service/engine/clock.h"
 #include "service/engine/engine.h"
 #include "service/store/memory_store.h"
+#include "tests/engine/cursor_testing.h"
 
 namespace gpop::api {
 namespace {
@@ -143,6 +147,43 @@ TEST_F(OperationsApiScopeTest, GpoScopedViewersSeeImportSetsIntoTheirGpos) {
   listed = api_.ListOperations(hr_viewer, v1::ListOperationsRequest());
   ASSERT_TRUE(listed.ok()) << listed.status();
   EXPECT_EQ(listed->operations_size(), 0);
+}
+
+// CANCEL and DELETE audit entries of an import set name its target GPOs, as its START does
+// (the spec names none itself: they are resolved from the set's backups).
+TEST(OperationsApiAuditTest, CancelAndDeleteOfAnImportSetNameItsGpos) {
+  SetBackend backend;
+  store::MemoryStore store;
+  engine::FakeClock clock;
+  engine::Engine engine({}, &backend, &store, &clock);
+  ASSERT_TRUE(engine.Recover().ok());
+  audit::MemoryAuditLog log;
+  ServiceOptions options;
+  options.audit_log = &log;
+  OperationsApi api(&engine, &backend, options);
+  const Principal admin = With("admin", Grant{Role::kAdmin, {}, {}, {}});
+  absl::StatusOr<v1::Operation> started = api.StartOperation(admin, ImportSet({kFinanceBackup}));
+  ASSERT_TRUE(started.ok()) << started.status();
+  ASSERT_TRUE(api.CancelOperation(admin, started->id()).ok());
+  // To its end, so that it may be deleted: its status stream's last item is the terminal event.
+  absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
+      api.OpenStatusCursor(admin, started->id(), 0);
+  ASSERT_TRUE(cursor.ok()) << cursor.status();
+  while (std::holds_alternative<engine::StreamItem>(gpop::testing::NextBlocking(cursor->get()))) {
+  }
+  ASSERT_TRUE(api.DeleteOperation(admin, started->id()).ok());
+  for (v1::AuditAction action : {v1::AUDIT_ACTION_START, v1::AUDIT_ACTION_CANCEL,
+                                 v1::AUDIT_ACTION_DELETE}) {
+    audit::AuditQuery query;
+    query.operation_id = started->id();
+    query.action = action;
+    absl::StatusOr<std::vector<v1::AuditEntry>> entries = log.List(query);
+    ASSERT_TRUE(entries.ok()) << entries.status();
+    ASSERT_EQ(entries->size(), 1u) << v1::AuditAction_Name(action);
+    ASSERT_EQ((*entries)[0].gpos_size(), 1) << v1::AuditAction_Name(action);
+    EXPECT_EQ((*entries)[0].gpos(0).display_name(), "Finance Baseline") << v1::AuditAction_Name(action);
+  }
+  engine.Shutdown(engine::Duration::zero());
 }
 
 }  // namespace
