@@ -77,7 +77,7 @@ install -m 0755 deploy/image/setup-rootfs.sh "$rootfs/tmp/setup-rootfs.sh"
 chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh /tmp/setup-rootfs.sh
 rm -f "$rootfs/tmp/setup-rootfs.sh"
 for bin in "${binaries[@]}"; do  # every shared library resolves inside the image
-  if chroot "$rootfs" ldd "/usr/local/bin/$(basename "$bin")" | grep -q 'not found'; then
+  if chroot "$rootfs" ldd "/usr/local/bin/$(basename "$bin")" | grep 'not found' >/dev/null; then
     chroot "$rootfs" ldd "/usr/local/bin/$(basename "$bin")" | grep 'not found' >&2
     echo "build-image.sh: $(basename "$bin") misses libraries in the image" >&2; exit 1
   fi

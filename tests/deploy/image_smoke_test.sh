@@ -173,16 +173,16 @@ echo "== the HTTP API listener (8080) answers on the container's loopback only"
 
 echo "== gpopctl (host binary) backs up \"Server Hardening\" through the container's 127.0.0.1:50051"
 export GPOP_SERVER=127.0.0.1:50051
-from_outside "$gpopctl" gpos | grep -q "$gpo" || fail "gpopctl gpos does not list $gpo"
+from_outside "$gpopctl" gpos | grep "$gpo" >/dev/null || fail "gpopctl gpos does not list $gpo"
 from_outside "$gpopctl" backup --gpo "Server Hardening" --comment "image smoke test" --wait ||
   fail "backup did not succeed"
-from_outside "$gpopctl" backups | tee "$work/backups.txt" | grep -q "image smoke test" ||
+from_outside "$gpopctl" backups | tee "$work/backups.txt" | grep "image smoke test" >/dev/null ||
   fail "gpopctl backups does not list the backup"
 backup_id=$(grep -o -m1 '{[0-9A-F-]*}' "$work/backups.txt")
 backup_dir=$work/state/backups/$backup_id
 [ -d "$backup_dir" ] || fail "backup $backup_id is not on the volume ($backup_dir)"
 [ "$(stat -c %u "$backup_dir")" = "$uid" ] || fail "backup owned by $(stat -c %u "$backup_dir")"
-find "$backup_dir" -type f | grep -q . || fail "backup $backup_id is empty"
+find "$backup_dir" -type f | grep . >/dev/null || fail "backup $backup_id is empty"
 echo "== backup $backup_id on the volume, $(find "$backup_dir" -type f | wc -l) files, owner uid $uid"
 
 scrape metrics-after.txt
@@ -225,7 +225,7 @@ grep -q RUNNING "$work/drain.txt" || fail "the drain backup never ran"
   fail "the backup running at SIGTERM did not succeed (gpopctl exit $client_rc)"
 [ "$rc" -eq 0 ] || fail "gpopd exited $rc after SIGTERM"
 # Whether the backup was still running when gpopd took the signal depends on timing; say which.
-if sed -n '/^-- SIGTERM sent/,$p' "$work/drain.txt" | grep -q '^progress .*([0-9]\{1,2\}%)'; then
+if sed -n '/^-- SIGTERM sent/,$p' "$work/drain.txt" | grep '^progress .*([0-9]\{1,2\}%)' >/dev/null; then
   echo "== the backup reported progress after SIGTERM: gpopd drained a running operation"
 else
   echo "== note: the backup had ended its progress before SIGTERM arrived"

@@ -98,14 +98,14 @@ long="--label synthetic.steps=400 --label synthetic.step_ms=50"
 expect_exit 0 "alice's first start" as "$alice_token" backup --gpo "Synthetic GPO" $long
 first=$(head -1 "$work/out")
 for _ in $(seq 1 200); do  # until the first one runs (it then no longer counts as queued)
-  as "$alice_token" get "$first" | grep -q RUNNING && break
+  as "$alice_token" get "$first" | grep RUNNING >/dev/null && break
   sleep 0.05
 done
-as "$alice_token" get "$first" | grep -q RUNNING || fail "the first operation never ran"
+as "$alice_token" get "$first" | grep RUNNING >/dev/null || fail "the first operation never ran"
 expect_exit 0 "alice's second start (queued behind the running one)" \
   as "$alice_token" backup --gpo "Synthetic GPO" $long
 second=$(head -1 "$work/out")
-as "$alice_token" get "$second" | grep -q QUEUED || fail "the second operation is not queued"
+as "$alice_token" get "$second" | grep QUEUED >/dev/null || fail "the second operation is not queued"
 expect_exit 8 "alice's third start" as "$alice_token" backup --gpo "Synthetic GPO" $long
 grep -q QUEUE_FULL "$work/err" || fail "the third start did not say QUEUE_FULL"
 expect_exit 0 "the admin starts beside alice" as "$admin_token" backup --gpo "Synthetic GPO" $long
@@ -138,7 +138,7 @@ for _ in $(seq 1 200); do  # until the reload took effect (refused starts change
   sleep 0.05
 done
 [ -n "$fourth" ] || fail "alice's own max_queued=2 never let a second operation queue"
-as "$alice_token" get "$fourth" | grep -q QUEUED || fail "alice's third operation is not queued"
+as "$alice_token" get "$fourth" | grep QUEUED >/dev/null || fail "alice's third operation is not queued"
 expect_exit 8 "alice's start past her own limit" as "$alice_token" backup --gpo "Synthetic GPO" $long
 grep -q QUEUE_FULL "$work/err" || fail "the start past alice's own limit did not say QUEUE_FULL"
 for op in "$first" "$second" "$third" "$fourth"; do as "$admin_token" cancel "$op" >/dev/null; done

@@ -14,12 +14,12 @@ work=$(mktemp -d)
 gpopd_start --sysvol "$work/sysvol/demo.test" --state_dir "$work/state" \
   --backup_locations "default=$work/backups,offsite=$work/offsite" --default_location default
 
-"$ctl" gpos | grep -q "Server Hardening" || fail "ListGpos lacks a demo GPO"
+"$ctl" gpos | grep "Server Hardening" >/dev/null || fail "ListGpos lacks a demo GPO"
 "$ctl" backup --gpo "server hardening" --location offsite --comment "e2e" --wait >/dev/null ||
   fail "backup did not succeed"
 [ -f "$work/offsite/manifest.xml" ] || fail "no manifest.xml in the location"
-ls "$work/offsite" | grep -Eq '^\{[0-9A-F-]{36}\}$' || fail "no backup folder named by a backup ID"
-"$ctl" -o json backups --location offsite | grep -q '"gpoDisplayName": *"Server Hardening"' ||
+ls "$work/offsite" | grep -E '^\{[0-9A-F-]{36}\}$' >/dev/null || fail "no backup folder named by a backup ID"
+"$ctl" -o json backups --location offsite | grep '"gpoDisplayName": *"Server Hardening"' >/dev/null ||
   fail "ListBackups lacks the backup"
 "$ctl" report --gpo "Audit Policy" --format xml --out "$work/report.xml" >/dev/null ||
   fail "report failed"

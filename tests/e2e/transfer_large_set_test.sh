@@ -71,7 +71,7 @@ if [ "$(head -c2 "$work/report.xml" | od -An -tx1 | tr -d ' \n')" = fffe ]; then
   iconv -f UTF-16 -t UTF-8 "$work/report.xml"  # as Windows writes gpreport.xml
 else
   cat "$work/report.xml"
-fi | grep -qF "$first_name" || fail "the report of $first_gpo does not name \"$first_name\""
+fi | grep -F "$first_name" >/dev/null || fail "the report of $first_gpo does not name \"$first_name\""
 
 phase "backups"
 # New backups, downloaded as one backup set.

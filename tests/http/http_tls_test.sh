@@ -100,7 +100,7 @@ if curl -s -o /dev/null --max-time 10 --cacert "$work/ca2.crt" "$base/"; then
 fi
 # The session cookie is Secure over TLS.
 get -D "$work/headers" -o /dev/null -X POST -H 'Content-Type: application/json' "$base/v1/session"
-grep -i '^set-cookie:' "$work/headers" | grep -q '; Secure' ||
+grep -i '^set-cookie:' "$work/headers" | grep '; Secure' >/dev/null ||
   fail "the session cookie has no Secure attribute: $(grep -i set-cookie "$work/headers")"
 
 # --- SIGHUP with a certificate from ca2 while an SSE stream is open.
