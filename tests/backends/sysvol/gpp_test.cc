@@ -122,6 +122,39 @@ TEST(GppTest, ItemsWalkCollections) {
   EXPECT_EQ(items[1].element->name, "Group");
 }
 
+// A preference file's elements reach gpreport.xml under the report's prefixes: a name that is
+// not well-formed once its prefix is gone must be refused on reading (a fuzzer found "c:-sid"),
+// and namespace declarations are not copied as attributes named after their prefix.
+TEST(GppTest, NamesReachTheReportWellFormed) {
+  auto bad = ParsePreferenceXml(
+      "<RegistrySettings clsid=\"{A}\"><Registry c:-sid=\"{V}\" clsid=\"{R}\"/></RegistrySettings>",
+      "Registry.xml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().reason, core::reason::kCorruptFile);
+  EXPECT_NE(bad.error().message.find("c:-sid"), std::string::npos) << bad.error().message;
+
+  auto declared = ParsePreferenceXml(
+      "<RegistrySettings xmlns:p=\"urn:p\" clsid=\"{A}\"><Registry p:name=\"V\" clsid=\"{R}\">"
+      "<Properties xmlns=\"urn:d\" action=\"U\"/></Registry></RegistrySettings>",
+      "Registry.xml");
+  ASSERT_TRUE(declared.ok()) << declared.error().message;
+  const std::vector<std::pair<std::string, std::string>> root_attributes = {{"clsid", "{A}"}};
+  EXPECT_EQ(declared->attributes, root_attributes);
+  ASSERT_EQ(declared->children.size(), 1u);
+  EXPECT_EQ(declared->children[0].Attribute("name"), "V");
+  ASSERT_EQ(declared->children[0].children.size(), 1u);
+  const std::vector<std::pair<std::string, std::string>> properties = {{"action", "U"}};
+  EXPECT_EQ(declared->children[0].children[0].attributes, properties);
+
+  // What was read is written and read back.
+  std::vector<ReportPreference> prefs = {PreferenceFromFile("Registry", *declared)};
+  ReportSideFiles machine;
+  machine.preferences = &prefs;
+  const std::string xml = WriteReportXml(BuildReport({}, machine, {}));
+  auto back = ParseReportXml(xml, "r.xml");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+}
+
 TEST(GppTest, HostileFiles) {
   std::string deep = "<Files clsid=\"{x}\">";
   for (int i = 0; i < 70; ++i) deep += "<a>";

@@ -93,5 +93,37 @@ TEST(SafeXmlTest, RefusesBadEncodingsAndSyntax) {
   ExpectCorrupt("\xFF\xFE<\0a\0/\0>\0\x00\xDC"s, "surrogate");
 }
 
+// pugixml takes any run of name characters as a name; a namespace-aware reader does not, and a
+// name that reached a report as it was read would make the report ill-formed.
+TEST(SafeXmlTest, RefusesNamesXmlWithNamespacesForbids) {
+  ExpectCorrupt("<a c:-sid=\"1\"/>", "attribute name \"c:-sid\"");
+  ExpectCorrupt("<a x:=\"1\"/>", "attribute name \"x:\"");
+  ExpectCorrupt("<a :x=\"1\"/>", "attribute name \":x\"");
+  ExpectCorrupt("<r><a:b:c/></r>", "element name \"a:b:c\"");
+  ExpectCorrupt("<r><a:-b/></r>", "element name \"a:-b\"");
+  ExpectCorrupt("<a x=\"1\" x=\"2\"/>", "attribute \"x\" given twice on <a>");
+  ExpectCorrupt("<a p:x=\"1\" q:x=\"2\"/>", "attribute \"x\" given twice");
+  ExpectCorrupt("<a x=\"1\" p:x=\"2\"/>", "attribute \"x\" given twice");
+  // Many attributes: the duplicate is found at the end, without a quadratic scan.
+  std::string many = "<a";
+  for (int i = 0; i < 20000; ++i) many += " a" + std::to_string(i) + "=\"\"";
+  EXPECT_TRUE(LoadXml(many + "/>", "f").ok());
+  ExpectCorrupt(many + " a7=\"\"/>", "attribute \"a7\" given twice");
+}
+
+TEST(SafeXmlTest, AcceptsQualifiedNamesAndDeclarations) {
+  // A declaration's prefix may also be an attribute's local name; names may be non-ASCII.
+  auto doc = LoadXml(
+      "<q1:a xmlns:q1=\"urn:x\" xmlns=\"urn:y\" q1=\"v\" q1:b-c.d_1=\"w\">"
+      "<\xC3\xA9l\xC3\xA9ment _x=\"1\"/></q1:a>",
+      "f");
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  EXPECT_STREQ(AttributeByLocalName((*doc)->document_element(), "b-c.d_1").value(), "w");
+  EXPECT_TRUE(IsNamespaceDeclaration("xmlns"));
+  EXPECT_TRUE(IsNamespaceDeclaration("xmlns:q1"));
+  EXPECT_FALSE(IsNamespaceDeclaration("xmlnsx"));
+  EXPECT_FALSE(IsNamespaceDeclaration("q1:xmlns"));
+}
+
 }  // namespace
 }  // namespace gpop::sysvol

@@ -93,8 +93,12 @@ ReportXmlElement ElementFromXml(pugi::xml_node node, bool strip_prefixes) {
   ReportXmlElement out;
   out.name = strip_prefixes ? std::string(LocalName(node.name())) : node.name();
   for (pugi::xml_attribute a : node.attributes()) {
-    out.attributes.emplace_back(strip_prefixes ? std::string(LocalName(a.name())) : a.name(),
-                                a.value());
+    if (!strip_prefixes) {
+      out.attributes.emplace_back(a.name(), a.value());
+    } else if (!IsNamespaceDeclaration(a.name())) {
+      // Without its prefix a declaration would be an attribute named after the prefix.
+      out.attributes.emplace_back(std::string(LocalName(a.name())), a.value());
+    }
   }
   bool has_children = false;
   for (pugi::xml_node c : node.children()) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
+#include <vector>
 
 #include "service/backends/sysvol/format/format_error.h"
 #include "service/backends/sysvol/format/text_util.h"
@@ -24,10 +26,68 @@ class StringWriter : public pugi::xml_writer {
   std::string* out_;
 };
 
-// Walks the tree without recursion; false when a limit is exceeded (`*problem` says which).
+// Name characters as Namespaces in XML allows them in an NCName, with every byte of a multi-byte
+// UTF-8 sequence taken as a letter (the input is valid UTF-8 by then; pugixml's own test is as
+// wide). A colon is never part of an NCName.
+bool IsNameStart(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c >= 0x80;
+}
+
+bool IsNameChar(unsigned char c) {
+  return IsNameStart(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+bool IsNcName(std::string_view name) {
+  if (name.empty() || !IsNameStart(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin() + 1, name.end(),
+                     [](char c) { return IsNameChar(static_cast<unsigned char>(c)); });
+}
+
+// pugixml accepts any run of name characters, colons included, so "q1:-sid", "a:" or "a:b:c"
+// parse; a namespace-aware reader (GPMC's among them) refuses them. Readers here match on local
+// names and the report copies preference elements under its own prefixes, so such a name would
+// reach gpreport.xml as an ill-formed one: refuse it at the door.
+bool IsQualifiedName(std::string_view name) {
+  const size_t colon = name.find(':');
+  if (colon == std::string_view::npos) return IsNcName(name);
+  return IsNcName(name.substr(0, colon)) && IsNcName(name.substr(colon + 1));
+}
+
+// An element's name and attributes: every name qualified, and no two attributes (namespace
+// declarations aside) with one local name. pugixml checks neither; XML forbids a repeated
+// attribute, and since lookups here go by local name, "a:x" beside "b:x" would be ambiguous.
+bool NamesWellFormed(pugi::xml_node element, std::vector<std::string_view>* locals,
+                     std::string* problem) {
+  if (!IsQualifiedName(element.name())) {
+    *problem = std::string("malformed XML: element name \"") + element.name() + "\"";
+    return false;
+  }
+  locals->clear();
+  for (pugi::xml_attribute a = element.first_attribute(); a; a = a.next_attribute()) {
+    if (!IsQualifiedName(a.name())) {
+      *problem = std::string("malformed XML: attribute name \"") + a.name() + "\" on <" +
+                 element.name() + ">";
+      return false;
+    }
+    if (!IsNamespaceDeclaration(a.name())) locals->push_back(LocalName(a.name()));
+  }
+  // Sorted, so that an element with very many attributes costs n log n, not n squared.
+  std::sort(locals->begin(), locals->end());
+  auto twice = std::adjacent_find(locals->begin(), locals->end());
+  if (twice != locals->end()) {
+    *problem = "malformed XML: attribute \"" + std::string(*twice) + "\" given twice on <" +
+               element.name() + ">";
+    return false;
+  }
+  return true;
+}
+
+// Walks the tree without recursion; false when a limit is exceeded or a name is ill-formed
+// (`*problem` says which).
 bool WithinLimits(const pugi::xml_document& doc, const XmlLimits& limits, std::string* problem) {
   size_t nodes = 0;
   int depth = 1;  // of `node`; the root element is at depth 1
+  std::vector<std::string_view> locals;  // reused for every element's attribute names
   pugi::xml_node node = doc.first_child();
   while (node) {
     if (++nodes > limits.max_nodes) {
@@ -38,6 +98,7 @@ bool WithinLimits(const pugi::xml_document& doc, const XmlLimits& limits, std::s
       *problem = "XML nesting deeper than " + std::to_string(limits.max_depth) + " elements";
       return false;
     }
+    if (node.type() == pugi::node_element && !NamesWellFormed(node, &locals, problem)) return false;
     if (node.first_child()) {
       node = node.first_child();
       ++depth;
@@ -102,6 +163,10 @@ core::Result<std::unique_ptr<pugi::xml_document>> LoadXml(std::string_view bytes
   std::string problem;
   if (!WithinLimits(*doc, limits, &problem)) return CorruptFile(path, problem);
   return doc;
+}
+
+bool IsNamespaceDeclaration(std::string_view name) {
+  return name == "xmlns" || name.substr(0, 6) == "xmlns:";
 }
 
 std::string_view LocalName(const char* qualified_name) {

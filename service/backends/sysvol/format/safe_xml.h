@@ -40,7 +40,9 @@ struct XmlLimits {
 //
 // Parses `bytes` under `limits`. Errors are CORRUPT_FILE naming `display_path` (and the byte
 // offset for syntax errors): too large, too deep, too many nodes, DOCTYPE present, bad encoding,
-// malformed XML, no root element.
+// malformed XML, no root element. Malformed includes what pugixml lets through but XML with
+// namespaces forbids: an element or attribute name that is not NCName or prefix:NCName, and an
+// element with two attributes of one local name (namespace declarations aside).
 core::Result<std::unique_ptr<pugi::xml_document>> LoadXml(std::string_view bytes,
                                                           std::string_view display_path,
                                                           const XmlLimits& limits = {});
@@ -51,6 +53,12 @@ core::Result<std::unique_ptr<pugi::xml_document>> LoadXml(std::string_view bytes
 // pugixml is not namespace-aware; readers in this folder match on local names, and writers
 // choose the prefixes GPMC uses.
 std::string_view LocalName(const char* qualified_name);
+
+// IsNamespaceDeclaration
+//
+// True for "xmlns" and "xmlns:<prefix>": a declaration, not data. Code that copies elements by
+// local name leaves these out (the writer declares its own namespaces).
+bool IsNamespaceDeclaration(std::string_view name);
 
 // ChildByLocalName
 //

@@ -98,8 +98,9 @@ void XmlWriter::Start(std::string_view prefix, std::string_view name) {
 
 void XmlWriter::Attribute(std::string_view name, std::string_view value) {
   text_.push_back(' ');
-  // A nameless attribute (a parsed file can yield one) is written as pugixml writes it, so the
-  // output stays well formed and equal to pugixml's.
+  // A nameless attribute is written as pugixml writes it, so the output stays equal to
+  // pugixml's. No parsed file yields one any more: LoadXml refuses `name:` and every other name
+  // that is not a qualified name, so names copied from input are well formed.
   text_.append(name.empty() ? kAnonymousName : name);
   text_.append("=\"");
   Escaped(value, kAttributeSpecial.data());
