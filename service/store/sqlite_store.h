@@ -47,7 +47,7 @@ class SqliteStore final : public engine::Store {
   absl::StatusOr<std::vector<engine::Event>> ReadRevisions(uint64_t after_revision,
                                                            const PageLimits& limits) override;
   absl::StatusOr<std::string> ReadResult(const std::string& operation_id) override;
-  // Keyed reads (sqlite_store_reads.cc), by the `operation_keys` index.
+  // Keyed reads (sqlite_store_keys.cc), by the `operation_keys` index.
   absl::StatusOr<engine::OperationRecord> ReadOperation(const std::string& operation_id) override;
   absl::StatusOr<engine::OperationRecord> FindRequest(const std::string& principal,
                                                       const std::string& request_id) override;

@@ -12,7 +12,12 @@ namespace {
 
 constexpr char kDefaultDomainPolicy[] = "{31B2F340-016D-11D2-945F-00C04FB984F9}";
 
-Principal With(std::string name, Grant grant) { return Principal{std::move(name), {grant}}; }
+Principal With(std::string name, Grant grant) {
+  Principal p;
+  p.name = std::move(name);
+  p.grants = {std::move(grant)};
+  return p;
+}
 
 OperationScope Scope(core::OperationKind kind, core::GpoRef gpo, std::string owner = "") {
   OperationScope scope;
@@ -91,7 +96,9 @@ TEST(PolicyTest, RestoreAndImportIntoDefaultDomainGposNeedAdmin) {
 }
 
 TEST(PolicyTest, NoGrantMayNotList) {
-  EXPECT_EQ(AuthorizeList(Principal{"nobody", {}}).code(), absl::StatusCode::kPermissionDenied);
+  Principal nobody;
+  nobody.name = "nobody";
+  EXPECT_EQ(AuthorizeList(nobody).code(), absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(AuthorizeList(Principal::LocalAdmin()).ok());
 }
 

@@ -164,7 +164,7 @@ TEST(SysvolPartsTest, BackupKeepsTheGpoComment) {
 }
 
 TEST(SysvolPartsTest, FileNamesABackupCannotCarryAreRefusedByName) {
-  for (const std::string bad : {std::string("bad\xC3(name.txt"), std::string("tab\there.txt")}) {
+  for (const std::string& bad : {std::string("bad\xC3(name.txt"), std::string("tab\there.txt")}) {
     TestStore s = Demo();
     WriteBytes(s.policies() / kServer / "Machine" / bad, "x");
     auto backend = OpenBackend(s.config);
