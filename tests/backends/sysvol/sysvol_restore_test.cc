@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "service/backends/sysvol/admx_cache.h"
 #include "service/backends/sysvol/format/gpt_ini.h"
 #include "service/backends/sysvol/gpt_reader.h"
+#include "service/backends/sysvol/metadata_store.h"
 #include "service/backends/sysvol/ops/dry_run.h"
 #include "service/backends/sysvol/sysvol_backend.h"
 #include "service/core/guid.h"
@@ -143,6 +146,109 @@ TEST(SysvolRestoreTest, BackupChangeRestoreGivesTheSettingsBackAndVersionsForwar
   EXPECT_TRUE(std::get<core::GpoInfo>(undo.result).safety_backup_id.empty());
   EXPECT_FALSE(fs::exists(s.policies() / ".gpop-staging") &&
                !fs::is_empty(s.policies() / ".gpop-staging"));
+}
+
+// The container half as the metadata store holds it, read over a connection of its own.
+GpoMetadata StoredGpo(const SysvolConfig& config, const std::string& guid) {
+  auto store = MetadataStore::Open(config.metadata_db);
+  EXPECT_TRUE(store.ok());
+  if (!store.ok()) return {};
+  auto gpo = (*store)->GetGpo(guid);
+  EXPECT_TRUE(gpo.ok() && gpo->has_value()) << guid;
+  return gpo.ok() && gpo->has_value() ? **gpo : GpoMetadata{};
+}
+
+void PutStoredGpo(const SysvolConfig& config, const GpoMetadata& gpo) {
+  auto store = MetadataStore::Open(config.metadata_db);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->PutGpo(gpo).ok());
+}
+
+// Every field of the container half that a restore sets (the directory model holds no WMI filter
+// link or security descriptor): the backed-up display name, flags and extension lists, the
+// version above both the live and the backed-up one (GPT.INI agrees), the creation time of the
+// live GPO and a new modification time.
+TEST(SysvolRestoreTest, RestoreSetsEveryDirectoryFieldFromTheBackup) {
+  TestStore s = MakeDemoStore();
+  GpoMetadata backed_up;
+  backed_up.guid = kServer;
+  backed_up.display_name = "Server Hardening";
+  backed_up.flags = 2;  // computer part disabled
+  backed_up.version = GptIniVersion(s.policies() / kServer);
+  backed_up.machine_extension_guids =
+      "[{35378EAC-683F-11D2-A89A-00C04FBBCFA2}{D02B1F72-3407-48AE-BA88-E8213C6761F1}]";
+  backed_up.user_extension_guids =
+      "[{42B5FAAE-6536-11D2-AE5A-0000F87571E3}{40B66650-4972-11D1-A7CA-0000F87571E3}]";
+  backed_up.created_ms = 1700000000000;
+  backed_up.modified_ms = 1700000001000;
+  PutStoredGpo(s.config, backed_up);
+  auto backend = OpenBackend(s.config);
+  core::Outcome backup = BackupGpo(*backend, kServer);
+  ASSERT_FALSE(backup.error) << backup.error->message;
+
+  // The GPO changes on the directory side after the backup.
+  GpoMetadata changed = backed_up;
+  changed.display_name = "Server Hardening (renamed)";
+  changed.flags = 1;
+  changed.version = backed_up.version + 0x10001;
+  changed.machine_extension_guids = "";
+  changed.user_extension_guids = "[{827D319E-6EAC-11D2-A4EA-00C04F79F83A}]";
+  changed.modified_ms = 1700000002000;
+  PutStoredGpo(s.config, changed);
+
+  const auto started = std::chrono::system_clock::now();
+  RecordingSink sink;
+  core::Outcome out = RunOp(*backend, RestoreOf(BackupIdOf(backup), false), sink);
+  ASSERT_FALSE(out.error) << out.error->message;
+  const auto& gpo = std::get<core::GpoInfo>(out.result);
+  const GpoMetadata now = StoredGpo(s.config, kServer);
+  EXPECT_EQ(now.guid, kServer);
+  EXPECT_EQ(now.display_name, backed_up.display_name);
+  EXPECT_EQ(now.flags, backed_up.flags);
+  EXPECT_EQ(now.machine_extension_guids, backed_up.machine_extension_guids);
+  EXPECT_EQ(now.user_extension_guids, backed_up.user_extension_guids);
+  EXPECT_GT(now.version >> 16, changed.version >> 16);
+  EXPECT_GT(now.version & 0xFFFF, changed.version & 0xFFFF);
+  EXPECT_EQ(now.version, GptIniVersion(s.policies() / kServer));
+  EXPECT_EQ(now.created_ms, backed_up.created_ms);
+  EXPECT_GE(now.modified_ms, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 started.time_since_epoch())
+                                 .count());
+  auto ini = ParseGptIni(ReadFileBytes(s.policies() / kServer / "GPT.INI"), "GPT.INI");
+  ASSERT_TRUE(ini.ok());
+  ASSERT_TRUE(ini->display_name.has_value());
+  EXPECT_EQ(*ini->display_name, backed_up.display_name);
+  // The result and the listing say the same.
+  EXPECT_EQ(gpo.display_name, now.display_name);
+  EXPECT_EQ(gpo.flags, now.flags);
+  EXPECT_EQ(gpo.version, now.version);
+  auto listed = backend->ListGpos();
+  ASSERT_TRUE(listed.ok());
+  bool found = false;
+  for (const auto& g : *listed) {
+    if (g.guid != kServer) continue;
+    found = true;
+    EXPECT_EQ(g.display_name, now.display_name);
+    EXPECT_EQ(g.flags, now.flags);
+    EXPECT_EQ(g.version, now.version);
+  }
+  EXPECT_TRUE(found);
+
+  // A GPO that is gone is re-created with the same fields, created now.
+  fs::remove_all(s.policies() / kServer);
+  const auto recreated_at = std::chrono::system_clock::now();
+  out = RunOp(*backend, RestoreOf(BackupIdOf(backup), false), sink);
+  ASSERT_FALSE(out.error) << out.error->message;
+  const GpoMetadata again = StoredGpo(s.config, kServer);
+  EXPECT_EQ(again.display_name, backed_up.display_name);
+  EXPECT_EQ(again.flags, backed_up.flags);
+  EXPECT_EQ(again.machine_extension_guids, backed_up.machine_extension_guids);
+  EXPECT_EQ(again.user_extension_guids, backed_up.user_extension_guids);
+  EXPECT_GT(again.version & 0xFFFF, backed_up.version & 0xFFFF);
+  EXPECT_EQ(again.version, GptIniVersion(s.policies() / kServer));
+  EXPECT_GE(again.created_ms, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  recreated_at.time_since_epoch())
+                                  .count());
 }
 
 TEST(SysvolRestoreTest, RestoreRecreatesADeletedGpo) {
