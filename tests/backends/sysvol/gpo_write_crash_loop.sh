@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SIGKILL crash loop of restore, import and copy through the real binaries: gpopd (sysvol backend
+# on a gpop-demo-store tree, Windows-made fixture backups in its backup location) is killed at a
+# random moment while one such operation runs, then started again on the same --state_dir and
+# SYSVOL. After each restart the operation must have ended either SUCCEEDED / APPLIED with the
+# target GPO's settings files exactly the source's and the directory-side version equal to
+# GPT.INI's, or FAILED / SERVER_RESTARTED / NONE with Policies/ (every file, byte for byte) and
+# the metadata store's GPO rows (every field) exactly as before; nothing RUNNING, no staging left.
+#
+# Usage: gpo_write_crash_loop.sh GPOPD GPOPCTL GPOP_DEMO_STORE ITERATIONS [SEED]
+# (ctest runs a few iterations; a long run: ... 200 [SEED]; the seed is printed first)
+set -uo pipefail
+gpopd=$1 ctl=$2 demo_store=$3 iterations=$4
+seed=${5:-$(( $(date +%s) % 100000 ))}
+echo "gpo write crash loop: seed $seed, $iterations iterations (rerun: $0 $* with seed $seed)"
+RANDOM=$seed
+work=$(mktemp -d)
+. "$(dirname "$0")/../../e2e/gpopd_test_lib.sh"
+require_fixtures
+policies=$work/sysvol/demo.test/Policies
+db=$work/state/sysvol-metadata.db
+
+# A generated GPO of a few MB beside the demo GPOs, so that its restore and copy take long
+# enough for the kill to land inside them.
+"$demo_store" --gpos 1 --megabytes 4 "$work/sysvol/demo.test" >/dev/null &&
+  "$demo_store" "$work/sysvol/demo.test" >/dev/null || fail "gpop-demo-store failed"
+mkdir -p "$work/backups"
+for b in "$fixtures"/gpmc-backups/{*}; do cp -r "$b" "$work/backups/"; done
+chmod -R u+w "$work/backups"
+# The log is emptied first: the lib's readiness check must not see the previous run's line.
+start() { : >"$work/gpopd.log"; gpopd_start --sysvol "$work/sysvol/demo.test" --state_dir "$work/state" \
+  --backup_locations "default=$work/backups"; }
+crash() { kill -KILL $gpopd_pid; wait $gpopd_pid 2>/dev/null; gpopd_pid=; }
+
+# Every file under Policies/ with its hash, and every GPO row of the metadata store.
+snapshot() {
+  (cd "$policies" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
+  find "$policies" -name '.gpop-staging*' -o -name '*.tmp*'
+  [ -f "$db" ] && sqlite3 -readonly "$db" 'SELECT * FROM gpos ORDER BY 1' 2>/dev/null
+}
+# The settings files of a GPT or a backup's DomainSysvol/GPO (strays a publisher left excluded).
+settings() { (cd "$1" && find Machine User -type f ! -name '*.backup' -print0 2>/dev/null |
+  sort -z | xargs -0 -r sha256sum); }
+gpo_dir() { "$ctl" -o json gpos | python3 -c '
+import json, sys
+for g in json.load(sys.stdin).get("gpos", []):
+    if g.get("displayName") == sys.argv[1]: print(g["guid"])' "$1"; }
+field() { python3 -c '
+import json, sys
+op = json.load(sys.stdin)
+print(op.get(sys.argv[1], "") if sys.argv[1] != "reason" else
+      next((d.get("reason", "") for d in op.get("error", {}).get("details", [])), ""))' "$1"; }
+
+start
+big="Generated GPO 0001"
+server=$(gpo_dir "$big")
+[ -n "$server" ] || fail "no $big GPO"
+"$ctl" backup --gpo "$big" --wait >/dev/null || fail "the backup to restore failed"
+own=$("$ctl" backups | grep "$big" | head -1 | grep -o '^{[0-9A-F-]*}')
+[ -n "$own" ] || fail "no backup of $big"
+fixture_ids=($(ls "$work/backups" | grep '^{'))
+# The kill comes at a random moment within a window per kind, in ms after the start was
+# acknowledged; the window shrinks when the run had finished and grows when it had not, so that
+# the kills gather around each kind's commit point whatever the machine's speed.
+declare -A window=([restore]=400 [import]=400 [copy]=400)
+
+for ((i = 1; i <= iterations; i++)); do
+  before=$(snapshot)
+  case $((RANDOM % 3)) in
+    0) kind=restore target=$server source="$work/backups/$own/DomainSysvol/GPO"
+       args=(restore --backup-id "$own") ;;
+    1) b=${fixture_ids[$((RANDOM % ${#fixture_ids[@]}))]}
+       kind=import target=Workstation source="$work/backups/$b/DomainSysvol/GPO"
+       args=(import --backup-id "$b" --target "Workstation Baseline") ;;
+    2) kind=copy target="Copy $i" source="$policies/$server"
+       args=(copy --gpo "$big" --new-name "Copy $i") ;;
+  esac
+  want=$(settings "$source")
+  id=$("$ctl" "${args[@]}") || fail "iteration $i: $kind did not start"
+  delay=$(( (RANDOM * 32768 + RANDOM) % (window[$kind] + 1) ))
+  sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
+  crash
+  start
+  for _ in $(seq 1 300); do
+    "$ctl" -o json get "$id" >"$work/op.json" 2>/dev/null || fail "iteration $i: $id is gone"
+    state=$(field state <"$work/op.json")
+    case "$state" in SUCCEEDED | FAILED | CANCELLED) break ;; esac
+    sleep 0.1
+  done
+  effects=$(field effects <"$work/op.json")
+  echo "iteration $i: $kind $id $state $effects (killed after ${delay} ms)"
+  if [ "$state" = SUCCEEDED ]; then
+    window[$kind]=$(( window[$kind] * 4 / 5 + 1 ))
+  else
+    window[$kind]=$(( window[$kind] * 5 / 4 + 1 ))
+  fi
+  [ -z "$(find "$policies" -maxdepth 1 -name '.gpop-staging*')" ] ||
+    fail "iteration $i: staging left in Policies/"
+  case "$state" in
+    SUCCEEDED)
+      [ "$effects" = APPLIED ] || fail "iteration $i: SUCCEEDED with effects $effects"
+      [ "$target" = Workstation ] && target="Workstation Baseline"
+      [ "$kind" = restore ] && target=$big
+      guid=$(gpo_dir "$target")
+      [ -n "$guid" ] || fail "iteration $i: no GPO $target after $kind"
+      [ "$(settings "$policies/$guid")" = "$want" ] ||
+        fail "iteration $i: $kind SUCCEEDED but $target's settings are not the source's"
+      ini=$(grep -io '^Version=[0-9]*' "$policies/$guid/GPT.INI" | cut -d= -f2)
+      row=$(sqlite3 -readonly "$db" "SELECT version FROM gpos WHERE guid='$guid'")
+      [ "$ini" = "$row" ] || fail "iteration $i: GPT.INI version $ini, directory $row" ;;
+    FAILED)
+      [ "$(field reason <"$work/op.json")" = SERVER_RESTARTED ] ||
+        fail "iteration $i: FAILED, not SERVER_RESTARTED: $(cat "$work/op.json")"
+      [ "$effects" = NONE ] || fail "iteration $i: FAILED with effects $effects"
+      [ "$(snapshot)" = "$before" ] ||
+        fail "iteration $i: $kind FAILED but Policies/ or the GPO rows changed:
+$(diff <(echo "$before") <(snapshot))" ;;
+    *) fail "iteration $i: $kind ended $state" ;;
+  esac
+done
+gpopd_stop
+echo "gpo write crash loop: $iterations SIGKILLs, every GPO old or new, never half"
