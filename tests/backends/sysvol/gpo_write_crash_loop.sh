@@ -81,12 +81,10 @@ for ((i = 1; i <= iterations; i++)); do
   sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
   crash
   start
-  for _ in $(seq 1 300); do
-    "$ctl" -o json get "$id" >"$work/op.json" 2>/dev/null || fail "iteration $i: $id is gone"
-    state=$(field state <"$work/op.json")
-    case "$state" in SUCCEEDED | FAILED | CANCELLED) break ;; esac
-    sleep 0.1
-  done
+  # Recovery ends or re-runs it; the watch returns at its terminal event (bounded, not polled).
+  "$ctl" watch "$id" --wait-timeout 120s >/dev/null 2>&1
+  "$ctl" -o json get "$id" >"$work/op.json" 2>/dev/null || fail "iteration $i: $id is gone"
+  state=$(field state <"$work/op.json")
   effects=$(field effects <"$work/op.json")
   echo "iteration $i: $kind $id $state $effects (killed after ${delay} ms)"
   if [ "$state" = SUCCEEDED ]; then
