@@ -244,12 +244,22 @@ TEST(HttpSseTest, AWatchFromBelowTheWindowGetsStoredThenLiveRevisions) {
                      "GET /v1/operations:watch?filter=labels.colour%3Dblue HTTP/1.0\r\n\r\n");
   ASSERT_GE(all, 0);
   ASSERT_GE(blue, 0);
+  // Reads until `fd` sent `count` events; a guard of 60 polls of a second without a new event
+  // turns a watch that stopped short into a failure instead of a hang.
+  auto read_events = [](int fd, std::string* body, size_t count) {
+    for (int idle = 0; WatchEvents(*body).size() < count && idle < 60; ++idle) {
+      size_t before = WatchEvents(*body).size();
+      if (!ReadSome(fd, body, 1000)) return;
+      if (WatchEvents(*body).size() != before) idle = 0;  // heartbeats are not progress
+    }
+  };
   std::string all_body;
-  while (WatchEvents(all_body).size() < stored) ASSERT_TRUE(ReadSome(all, &all_body, 1000));
+  read_events(all, &all_body, stored);
+  ASSERT_EQ(WatchEvents(all_body).size(), stored) << all_body;
   run("red");
   run("blue");  // live now
   uint64_t last = revision();
-  while (WatchEvents(all_body).size() < last) ASSERT_TRUE(ReadSome(all, &all_body, 1000));
+  read_events(all, &all_body, last);
   close(all);
   std::vector<SseEvent> got = WatchEvents(all_body);
   ASSERT_EQ(got.size(), last);
@@ -258,11 +268,9 @@ TEST(HttpSseTest, AWatchFromBelowTheWindowGetsStoredThenLiveRevisions) {
 
   // The filtered watch gets exactly the blue operations' events (three each), in order.
   std::string blue_body;
-  std::vector<SseEvent> blue_got;
-  while ((blue_got = WatchEvents(blue_body)).size() < 3 * blue_ids.size()) {
-    ASSERT_TRUE(ReadSome(blue, &blue_body, 1000));
-  }
+  read_events(blue, &blue_body, 3 * blue_ids.size());
   close(blue);
+  std::vector<SseEvent> blue_got = WatchEvents(blue_body);
   ASSERT_EQ(blue_got.size(), 3 * blue_ids.size());
   for (size_t i = 0; i < blue_got.size(); ++i) {
     EXPECT_NE(blue_got[i].data.find(blue_ids[i / 3]), std::string::npos) << blue_got[i].data;
