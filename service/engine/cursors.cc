@@ -206,9 +206,12 @@ void StatusCursor::Unregister() {
 
 // --- WatchCursor -------------------------------------------------------------------------------
 
-WatchCursor::WatchCursor(EngineState* state, std::string principal, uint64_t position,
-                         Filter filter)
-    : StreamCursor(state, std::move(principal)), position_(position), filter_(std::move(filter)) {}
+WatchCursor::WatchCursor(EngineState* state, Store* store, std::string principal,
+                         uint64_t position, Filter filter)
+    : StreamCursor(state, std::move(principal)),
+      store_(store),
+      position_(position),
+      filter_(std::move(filter)) {}
 
 WatchCursor::~WatchCursor() {
   Close();
@@ -216,9 +219,100 @@ WatchCursor::~WatchCursor() {
   state_->streams.WatchClosed();
 }
 
+Cursor::Next WatchCursor::Poll() {
+  ReadHistory();
+  return StreamCursor::Poll();
+}
+
+void WatchCursor::ReadHistory() {
+  uint64_t after;
+  uint64_t floor;
+  {
+    core::MutexLock lock(&state_->mu);
+    floor = state_->log.floor();
+    if (ended_ || position_ >= floor || !history_.empty() || !history_error_.ok() ||
+        history_through_ > position_) {
+      return;
+    }
+    after = position_;
+  }
+  absl::StatusOr<std::vector<Event>> page =
+      store_->ReadRevisions(after, state_->options.history_page);
+  // Every revision up to `floor` was durable before the read, so a page that ends early (empty,
+  // or short of its limits) still covers up to its last event or, when empty, the floor.
+  uint64_t through = page.ok() && !page->empty() ? page->back().revision : floor;
+  std::deque<Stored> stored;
+  absl::Status error = page.status();
+  if (page.ok()) {
+    std::map<std::string, std::optional<std::map<std::string, std::string>>> labels;
+    for (Event& ev : *page) {
+      if (ev.revision <= after) continue;
+      std::map<std::string, std::string> ev_labels;
+      if (filter_.uses_labels()) {
+        auto [it, fresh] = labels.try_emplace(ev.operation_id);
+        if (fresh) {
+          absl::StatusOr<OperationRecord> rec = store_->ReadOperation(ev.operation_id);
+          if (rec.ok()) {
+            it->second = std::move(rec->labels);
+          } else if (!absl::IsNotFound(rec.status())) {
+            error = rec.status();
+            break;
+          }
+        }
+        if (!it->second) continue;  // removed since the page was read: as if never stored
+        ev_labels = *it->second;
+      }
+      stored.push_back({std::move(ev), std::move(ev_labels)});
+    }
+  }
+  core::MutexLock lock(&state_->mu);
+  if (position_ != after) return;
+  if (!error.ok()) {
+    history_error_ = std::move(error);
+    return;
+  }
+  history_ = std::move(stored);
+  history_through_ = through;
+}
+
+std::optional<Event> WatchCursor::NextStoredLocked() {
+  while (position_ < state_->log.floor()) {
+    if (history_.empty()) {
+      // A page read under a lower floor, or one whose operations were all removed: nothing is
+      // stored up to where it reached.
+      if (history_through_ <= position_) return std::nullopt;
+      position_ = std::min(history_through_, state_->log.floor());
+      continue;
+    }
+    Stored& next = history_.front();
+    if (next.event.revision > state_->log.floor()) {
+      // The window holds it and everything after; the stored ones between were removed.
+      history_.clear();
+      position_ = state_->log.floor();
+      return std::nullopt;
+    }
+    Stored taken = std::move(next);
+    history_.pop_front();
+    if (taken.event.revision <= position_) continue;
+    position_ = taken.event.revision;
+    if (filter_.Matches(taken.event.kind, taken.event.state, taken.labels)) {
+      return std::move(taken.event);
+    }
+  }
+  history_.clear();
+  return std::nullopt;
+}
+
 Cursor::Next WatchCursor::PollLocked() {
   if (ended_) return End{end_status_};
-  if (position_ < state_->log.floor()) return Finish(WatchExpired());
+  if (position_ < state_->log.floor()) {
+    if (std::optional<Event> ev = NextStoredLocked()) return StreamItem(std::move(*ev));
+    if (position_ < state_->log.floor()) {
+      if (!history_error_.ok()) return Finish(history_error_);
+      if (state_->streams.closed()) return Finish(ShuttingDown());
+      return Pending{};  // ReadyLocked is true: the caller polls again, and Poll reads a page
+    }
+  }
   // Revisions are increasing but may have gaps (operations deleted before a restart).
   const auto& window = state_->log.window();
   auto it =

@@ -1,14 +1,16 @@
 // Stream cursors and the wake set. A status cursor reads one operation's events by position; a
 // watch cursor reads the server-wide event window through its filter. Both then send the newest
 // progress (status streams) and heartbeats, and end on the terminal event, on shutdown or when
-// their position fell out of retention. Cursors hold positions, never events (but a status
-// cursor's one page of history read from the store while it replays).
+// their operation is removed. Cursors hold positions, never events (but one page of history read
+// from the store while they replay what memory no longer holds).
 
 #ifndef GPOP_SERVICE_ENGINE_CURSORS_H_
 #define GPOP_SERVICE_ENGINE_CURSORS_H_
 
 #include <deque>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -108,15 +110,20 @@ class StatusCursor final : public StreamCursor {
 
 // WatchCursor
 //
-// Every event after a revision of operations matching a filter. While armed, it is in
+// Every event after a revision of operations matching a filter: those in the engine's window
+// from memory, older ones (below log.floor()) read from `store` a page at a time (Poll reads,
+// outside the mutex; the cursor holds at most one page). While armed, it is in
 // state->streams.watches().
 class WatchCursor final : public StreamCursor {
  public:
-  WatchCursor(EngineState* state, std::string principal, uint64_t position, Filter filter);
+  WatchCursor(EngineState* state, Store* store, std::string principal, uint64_t position,
+              Filter filter);
   ~WatchCursor() override;
 
+  Next Poll() override;
+
   // Whether a wake is due now that `fresh` events became visible: one its filter matches, its
-  // position fell out of retention, or shutdown. Needs state->mu.
+  // position is below the window (it has history to read), or shutdown. Needs state->mu.
   bool WantsWakeLocked(const std::vector<const WatchEntry*>& fresh);
 
  protected:
@@ -126,8 +133,26 @@ class WatchCursor final : public StreamCursor {
   void Unregister() override GPOP_REQUIRES(state_->mu);
 
  private:
+  // A stored event, with its operation's labels when the filter needs them.
+  struct Stored {
+    Event event;
+    std::map<std::string, std::string> labels;
+  };
+
+  // While the position is below the window and no page is held, reads the next one.
+  void ReadHistory() GPOP_EXCLUDES(state_->mu);
+  // The next stored event the filter matches, moving the position over those it does not;
+  // nullopt once the page is used up or the position reached the window.
+  std::optional<Event> NextStoredLocked() GPOP_REQUIRES(state_->mu);
+
+  Store* const store_;
   uint64_t position_ GPOP_GUARDED_BY(state_->mu);
   const Filter filter_;
+  std::deque<Stored> history_ GPOP_GUARDED_BY(state_->mu);  // next revision first
+  // Every stored revision up to here was in the pages read so far (an empty page says that
+  // nothing is stored between the position and the floor it was read under).
+  uint64_t history_through_ GPOP_GUARDED_BY(state_->mu) = 0;
+  absl::Status history_error_ GPOP_GUARDED_BY(state_->mu);
 };
 
 }  // namespace gpop::engine

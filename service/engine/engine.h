@@ -47,7 +47,8 @@ struct EngineOptions {
   // Finished operations kept in memory besides the live ones; older ones are read from the
   // store (Get, List, request_id, status streams), so memory does not grow with history.
   int cached_finished_operations = 1000;
-  int retained_revisions = 100000;       // events kept for WatchOperations replay
+  // Events kept in memory for WatchOperations; a watch from an older revision reads the store.
+  int retained_revisions = 10000;
   int max_events_per_operation = 10000;  // later message events are folded into one count
   // Shutdown: after the grace period, cancelled runs get this long to stop; a backend that still
   // has not returned is abandoned (its operation is resolved by Recover at the next start).
@@ -108,8 +109,7 @@ class Cursor {
   // The next item to send: every event after the position in order, then the newest progress
   // (only when it changed since last sent), then a heartbeat when idle for the heartbeat
   // interval; End after the terminal event was returned, or when the server shuts down
-  // (UNAVAILABLE, reason SHUTTING_DOWN), or when a watch position fell out of retention
-  // (FAILED_PRECONDITION, reason CURSOR_EXPIRED).
+  // (UNAVAILABLE, reason SHUTTING_DOWN), or when the store fails to read history.
   virtual Next Poll() = 0;
 
   // Asks for `wake` to be called once, from an engine or clock thread, when Poll may return
@@ -171,8 +171,9 @@ class Engine {
                                                            uint64_t after_sequence);
 
   // Opens a watch stream over events with revision > `after_revision` of operations matching
-  // `filter`. Errors: INVALID_ARGUMENT (filter), FAILED_PRECONDITION (CURSOR_EXPIRED),
-  // OUT_OF_RANGE (a revision not reached yet), RESOURCE_EXHAUSTED, UNAVAILABLE.
+  // `filter`; revisions older than the engine's window are read from the store. Errors:
+  // INVALID_ARGUMENT (filter), OUT_OF_RANGE (a revision not reached yet), RESOURCE_EXHAUSTED,
+  // UNAVAILABLE.
   absl::StatusOr<std::unique_ptr<Cursor>> OpenWatch(const std::string& principal,
                                                     uint64_t after_revision,
                                                     const std::string& filter);

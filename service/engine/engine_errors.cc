@@ -29,10 +29,4 @@ absl::Status ShuttingDown() {
                     "the server is shutting down; retry after it restarts");
 }
 
-absl::Status WatchExpired() {
-  return MakeStatus(core::Code::kFailedPrecondition, core::reason::kCursorExpired,
-                    "the watch fell behind the events the server retains; list again, then "
-                    "watch from the listed revision");
-}
-
 }  // namespace gpop::engine

@@ -16,7 +16,6 @@ absl::Status OperationDeleted(const std::string& id);   // NOT_FOUND, OPERATION_
 // The answer for an id that `why` removed: OperationExpired or OperationDeleted.
 absl::Status OperationRemoved(const std::string& id, Removal why);
 absl::Status ShuttingDown();                            // UNAVAILABLE, SHUTTING_DOWN
-absl::Status WatchExpired();                            // FAILED_PRECONDITION, CURSOR_EXPIRED
 
 }  // namespace gpop::engine
 

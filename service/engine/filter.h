@@ -27,6 +27,10 @@ class Filter {
   bool Matches(core::OperationKind kind, core::OperationState state,
                const std::map<std::string, std::string>& labels) const;
 
+  // Whether Matches reads the labels (a watch reading history from the store then needs each
+  // operation's record, not only its events).
+  bool uses_labels() const { return !labels_.empty(); }
+
   // The canonical text (conditions sorted), used to bind page tokens to their filter.
   std::string Canonical() const;
 

@@ -48,14 +48,9 @@ absl::StatusOr<std::unique_ptr<Cursor>> StreamWiring::OpenWatch(const std::strin
         "after_revision is beyond the server's current revision " + std::to_string(current),
         {{"field", "after_revision"}, {"current_revision", std::to_string(current)}});
   }
-  if (after_revision < core_->s.log.floor()) {
-    return MakeStatus(core::Code::kFailedPrecondition, core::reason::kCursorExpired,
-                      "after_revision is older than the events the server retains; list "
-                      "again, then watch from the listed revision",
-                      {{"oldest_revision", std::to_string(core_->s.log.floor())}});
-  }
   if (absl::Status st = core_->s.streams.Reserve(principal); !st.ok()) return st;
-  auto cursor = std::make_unique<WatchCursor>(&core_->s, principal, after_revision, *filter);
+  auto cursor = std::make_unique<WatchCursor>(&core_->s, core_->store, principal, after_revision,
+                                              *filter);
   core_->s.streams.WatchOpened();  // ~WatchCursor counts it closed
   if (after_revision > 0) core_->s.streams.CountResume(StreamRegistry::Kind::kWatch);
   return std::unique_ptr<Cursor>(std::move(cursor));
@@ -94,7 +89,8 @@ void StreamWiring::WatchesChangedLocked() {
 }
 
 // Wakes the armed watches that the events made visible since the last pass concern: a watch is
-// woken only by an event its filter matches (or by falling out of retention).
+// woken only by an event its filter matches (or, while it reads older revisions from the store,
+// by any: it is behind the window).
 void StreamWiring::WakeWatches() {
   Wakes wakes;
   {

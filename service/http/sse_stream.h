@@ -9,8 +9,8 @@
 //   event: progress   (status streams only; the newest value, no id)
 //   event: heartbeat  (idle streams, at the engine's heartbeat interval; watch: id = revision)
 //   event: end        the terminal event was sent; do not reconnect
-//   event: failure    AIP-193 error body; final for this cursor (CURSOR_EXPIRED: re-list, then
-//                     watch; OPERATION_EXPIRED, NOT_FOUND, INVALID_ARGUMENT, ...): do not retry
+//   event: failure    AIP-193 error body; final for this cursor (OPERATION_EXPIRED, NOT_FOUND,
+//                     INVALID_ARGUMENT, SEQUENCE_OUT_OF_RANGE, ...): do not retry
 //   event: unavailable  AIP-193 error body; the server is shutting down: reconnect with
 //                     Last-Event-ID
 // The `id` is what EventSource sends back as Last-Event-ID, i.e. the gRPC stream's

@@ -738,32 +738,73 @@ TEST_F(EngineTest, ListThenWatchMissesAndRepeatsNothing) {
   for (auto& id : ids) EXPECT_EQ(last_seq[id], engine_->Get("tester", id)->last_sequence);
 }
 
-TEST_F(EngineTest, WatchCursorExpiresWhenTooOld) {
+// Every event the watch sends until it has nothing more to send now (its Arm would wait).
+std::vector<Event> DrainAvailable(Cursor* cursor) {
+  std::vector<Event> out;
+  for (;;) {
+    Cursor::Next next = cursor->Poll();
+    if (std::holds_alternative<Cursor::Pending>(next)) {
+      if (cursor->Arm([] {})) return out;
+      continue;
+    }
+    if (std::holds_alternative<Cursor::End>(next)) {
+      ADD_FAILURE() << "the watch ended: " << std::get<Cursor::End>(next).status;
+      return out;
+    }
+    if (auto* ev = std::get_if<Event>(&std::get<StreamItem>(next))) out.push_back(*ev);
+  }
+}
+
+std::vector<uint64_t> Revisions(const std::vector<Event>& events) {
+  std::vector<uint64_t> out;
+  for (const Event& e : events) out.push_back(e.revision);
+  return out;
+}
+
+TEST_F(EngineTest, WatchFromBelowTheWindowReadsTheStoreThenFollowsLive) {
   EngineOptions o;
   o.retained_revisions = 5;
+  o.history_page = {4, size_t{1} << 20};  // several pages, each ending mid-operation
   Make(o);
-  for (int i = 0; i < 4; ++i) {
-    OperationRecord r = StartOk();
+  // The revisions each operation's own stream reports, per label: what the watches must send.
+  std::vector<uint64_t> all;
+  std::vector<uint64_t> blue;
+  auto run = [&](int i) {
+    std::string colour = i % 3 == 0 ? "blue" : "red";
+    OperationRecord r = StartOk(kGpoA, "alice", {{"colour", colour}});
     backend_.Open(r.id);
-    DrainToEnd(Stream(r.id).get());
-  }
-  auto old = engine_->OpenWatch("alice", 0, "");
-  EXPECT_EQ(old.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(ErrorOf(old.status()).reason, core::reason::kCursorExpired);
-  auto future = engine_->OpenWatch("alice", 1000, "");
-  EXPECT_EQ(future.status().code(), absl::StatusCode::kOutOfRange);
-  // A watcher that stalls while the log moves on is told, not silently skipped ahead.
-  uint64_t now = engine_->stats().revision;
-  auto w = engine_->OpenWatch("alice", now, "");
-  ASSERT_TRUE(w.ok());
-  for (int i = 0; i < 3; ++i) {
-    OperationRecord r = StartOk();
-    backend_.Open(r.id);
-    DrainToEnd(Stream(r.id).get());
-  }
-  Drained d = DrainToEnd(w->get());
-  EXPECT_EQ(d.end.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(d.events.empty());
+    for (const Event& e : DrainToEnd(Stream(r.id).get()).events) {
+      all.push_back(e.revision);
+      if (colour == "blue") blue.push_back(e.revision);
+    }
+  };
+  for (int i = 0; i < 7; ++i) run(i);
+  ASSERT_GT(all.size(), 3 * static_cast<size_t>(o.retained_revisions));
+  auto from_zero = engine_->OpenWatch("alice", 0, "");
+  ASSERT_TRUE(from_zero.ok()) << from_zero.status();
+  auto blue_watch = engine_->OpenWatch("alice", 0, "labels.colour=blue");
+  ASSERT_TRUE(blue_watch.ok()) << blue_watch.status();
+  // A watch from inside the stored history, between two of an operation's events.
+  auto from_middle = engine_->OpenWatch("alice", all[4], "");
+  ASSERT_TRUE(from_middle.ok()) << from_middle.status();
+  EXPECT_EQ(engine_->OpenWatch("alice", 1000, "").status().code(),
+            absl::StatusCode::kOutOfRange);
+
+  // The live ones follow, and a watch that stalled while they pushed its position out of the
+  // window reads those from the store too.
+  std::vector<Event> got_zero = DrainAvailable(from_zero->get());
+  std::vector<Event> got_blue = DrainAvailable(blue_watch->get());
+  for (int i = 7; i < 12; ++i) run(i);
+  std::vector<Event> more_zero = DrainAvailable(from_zero->get());
+  got_zero.insert(got_zero.end(), more_zero.begin(), more_zero.end());
+  std::vector<Event> more_blue = DrainAvailable(blue_watch->get());
+  got_blue.insert(got_blue.end(), more_blue.begin(), more_blue.end());
+
+  EXPECT_EQ(Revisions(got_zero), all);
+  EXPECT_EQ(Revisions(got_blue), blue);
+  for (const Event& e : got_blue) EXPECT_EQ(e.state == OperationState::kQueued, e.sequence == 1);
+  std::vector<uint64_t> after_middle(all.begin() + 5, all.end());
+  EXPECT_EQ(Revisions(DrainAvailable(from_middle->get())), after_middle);
 }
 
 TEST_F(EngineTest, ShutdownDrains) {
