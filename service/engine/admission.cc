@@ -33,50 +33,76 @@ absl::Status Admission::ValidateRequest(const StartRequest& request) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<OperationRecord> Admission::Start(const StartRequest& request) {
+absl::StatusOr<Admission::Admitted> Admission::Admit(const StartRequest& request) {
   if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   for (;;) {
     absl::StatusOr<StoredRequest> stored = ReadStoredRequest(request);
     if (!stored.ok()) return stored.status();
-    OperationRecord snapshot;
-    uint64_t revision = 0;  // wait until it is durable (0: it is)
-    {
-      core::MutexLock lock(&core_->s.mu);
-      if (core_->shutting_down) return ShuttingDown();
-      if (core_->s.log.failed()) return core_->committer->StoreFailedLocked();
-      if (!request.request_id.empty()) {
-        if (Op* op = core_->s.ops.FindByRequest(request.principal, request.request_id)) {
-          if (op->rec.fingerprint != request.fingerprint) {
-            return RequestIdReused(request.request_id, op->rec.id);
-          }
-          // The record as the first call returned it; wait like that call while its QUEUED
-          // event (still in memory) is not durable.
-          bool durable = op->visible_sequence > 0;
-          snapshot = durable ? op->visible : op->rec;
-          revision = durable ? 0 : op->events.front()->revision;
-        } else if (stored->record) {  // finished, and in the store only
-          if (stored->record->fingerprint != request.fingerprint) {
-            return RequestIdReused(request.request_id, stored->record->id);
-          }
-          snapshot = *std::move(stored->record);
-        } else if (stored->evictions != core_->s.ops.evictions()) {
-          continue;  // it may have been created and left memory since the store was read
+    Admitted admitted;
+    OperationRecord& snapshot = admitted.snapshot;
+    uint64_t& revision = admitted.revision;  // wait until it is durable (0: it is)
+    core::MutexLock lock(&core_->s.mu);
+    if (core_->shutting_down) return ShuttingDown();
+    if (core_->s.log.failed()) return core_->committer->StoreFailedLocked();
+    if (!request.request_id.empty()) {
+      if (Op* op = core_->s.ops.FindByRequest(request.principal, request.request_id)) {
+        if (op->rec.fingerprint != request.fingerprint) {
+          return RequestIdReused(request.request_id, op->rec.id);
         }
-      }
-      if (snapshot.id.empty()) {
-        if (absl::Status s = QueueLimitsLocked(request.principal); !s.ok()) return s;
-        Op* op = CreateLocked(request);
-        snapshot = op->rec;
-        revision = op->rec.revision;
+        // The record as the first call returned it; wait like that call while its QUEUED
+        // event (still in memory) is not durable.
+        bool durable = op->visible_sequence > 0;
+        snapshot = durable ? op->visible : op->rec;
+        revision = durable ? 0 : op->events.front()->revision;
+      } else if (stored->record) {  // finished, and in the store only
+        if (stored->record->fingerprint != request.fingerprint) {
+          return RequestIdReused(request.request_id, stored->record->id);
+        }
+        snapshot = *std::move(stored->record);
+      } else if (stored->evictions != core_->s.ops.evictions()) {
+        continue;  // it may have been created and left memory since the store was read
       }
     }
-    core_->committer->Flush();
-    if (absl::Status s = core_->committer->WaitDurable(revision); !s.ok()) {
-      core_->committer->ForgetUndurable(snapshot.id);
-      return s;
+    if (snapshot.id.empty()) {
+      if (absl::Status s = QueueLimitsLocked(request.principal); !s.ok()) return s;
+      Op* op = CreateLocked(request);
+      snapshot = op->rec;
+      revision = op->rec.revision;
     }
-    return snapshot;
+    return admitted;
   }
+}
+
+absl::StatusOr<OperationRecord> Admission::Start(const StartRequest& request) {
+  absl::StatusOr<Admitted> admitted = Admit(request);
+  if (!admitted.ok()) return admitted.status();
+  core_->committer->Flush();
+  if (absl::Status s = core_->committer->WaitDurable(admitted->revision); !s.ok()) {
+    core_->committer->ForgetUndurable(admitted->snapshot.id);
+    return s;
+  }
+  return std::move(admitted->snapshot);
+}
+
+void Admission::StartAsync(const StartRequest& request, StartDone done) {
+  absl::StatusOr<Admitted> admitted = Admit(request);
+  if (!admitted.ok()) {
+    done(admitted.status());
+    return;
+  }
+  const uint64_t revision = admitted->revision;
+  // Registered before this thread flushes, so that the batch it may lead answers it.
+  core_->committer->WhenDurable(
+      revision, [core = core_, snapshot = std::move(admitted->snapshot),
+                 done = std::move(done)](absl::Status s) mutable {
+        if (!s.ok()) {
+          core->committer->ForgetUndurable(snapshot.id);
+          done(std::move(s));
+          return;
+        }
+        done(std::move(snapshot));
+      });
+  core_->committer->Flush();
 }
 
 absl::Status Admission::QueueLimitsLocked(const std::string& principal) {

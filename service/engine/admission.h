@@ -6,6 +6,7 @@
 #define GPOP_SERVICE_ENGINE_ADMISSION_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -24,7 +25,19 @@ class Admission {
   // See Engine::Start.
   absl::StatusOr<OperationRecord> Start(const StartRequest& request);
 
+  // See Engine::StartAsync.
+  using StartDone = std::function<void(absl::StatusOr<OperationRecord>)>;
+  void StartAsync(const StartRequest& request, StartDone done);
+
  private:
+  // What Start answers once `revision` is durable (0: it is).
+  struct Admitted {
+    OperationRecord snapshot;
+    uint64_t revision = 0;
+  };
+  // Everything of Start before the wait: the operation created and queued, or the one a
+  // retried request_id created, or the refusal.
+  absl::StatusOr<Admitted> Admit(const StartRequest& request);
   // A request_id's operation when it is in the store only (finished, left memory).
   struct StoredRequest {
     std::optional<OperationRecord> record;

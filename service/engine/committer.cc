@@ -29,6 +29,8 @@ void Committer::Flush() {
         core_->s.log.Failed(s);
         failed_now = true;
         durable_cv_.SignalAll();
+        std::vector<Completion> due = TakeDueLocked();
+        RunUnlocked(due, StoreFailedLocked());
         break;
       }
       core_->s.log.Committed(batch);
@@ -38,6 +40,9 @@ void Committer::Flush() {
       durable_cv_.SignalAll();
       core_->executor->DispatchLocked();  // dispatched only once their QUEUED event is durable
       core_->removals->RemoveExcessLaterLocked();
+      // Answered per batch, not when the leader is done: later batches may keep it busy.
+      std::vector<Completion> due = TakeDueLocked();
+      RunUnlocked(due, absl::OkStatus());
     }
     timers_to_cancel.swap(timers_to_cancel_);
   }
@@ -69,6 +74,50 @@ absl::Status Committer::WaitDurable(uint64_t revision) {
     durable_cv_.Wait(&core_->s.mu);
   }
   return absl::OkStatus();
+}
+
+void Committer::WhenDurable(uint64_t revision, Completion done) {
+  absl::Status now;
+  {
+    core::MutexLock lock(&core_->s.mu);
+    if (abandoned_) {
+      now = ShuttingDown();
+    } else if (core_->s.log.failed()) {
+      now = StoreFailedLocked();
+    } else if (core_->s.log.visible_revision() < revision) {
+      pending_.emplace(revision, std::move(done));
+      return;
+    }
+  }
+  done(now);
+}
+
+std::vector<Committer::Completion> Committer::TakeDueLocked() {
+  core_->s.mu.AssertHeld();
+  auto end = core_->s.log.failed() ? pending_.end()
+                                   : pending_.upper_bound(core_->s.log.visible_revision());
+  std::vector<Completion> due;
+  for (auto it = pending_.begin(); it != end; ++it) due.push_back(std::move(it->second));
+  pending_.erase(pending_.begin(), end);
+  return due;
+}
+
+void Committer::RunUnlocked(std::vector<Completion>& due, const absl::Status& status) {
+  if (due.empty()) return;
+  core_->s.mu.Unlock();
+  for (Completion& done : due) done(status);
+  due.clear();  // captured state goes before the mutex is taken again
+  core_->s.mu.Lock();
+}
+
+void Committer::AbandonPending() {
+  std::multimap<uint64_t, Completion> pending;
+  {
+    core::MutexLock lock(&core_->s.mu);
+    abandoned_ = true;
+    pending.swap(pending_);
+  }
+  for (auto& [revision, done] : pending) done(ShuttingDown());
 }
 
 absl::Status Committer::StoreFailedLocked() {

@@ -6,6 +6,8 @@
 #define GPOP_SERVICE_ENGINE_COMMITTER_H_
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,23 @@ class Committer {
   // Waits until `revision` is visible, or the store failed (UNAVAILABLE).
   absl::Status WaitDurable(uint64_t revision);
 
+  // Completion
+  //
+  // Called once: OK when the revision it waits for is visible, UNAVAILABLE when the store
+  // failed first or the engine stopped with the revision still pending. It runs without the
+  // engine's mutex, on the thread that led the batch (or on the caller's, when the answer is
+  // already known), so it must not block; it may call back into the engine.
+  using Completion = std::function<void(absl::Status)>;
+
+  // The asynchronous form of WaitDurable: `done` runs once `revision` is visible (at once,
+  // on this thread, when it already is or the store already failed). Call without the mutex,
+  // then Flush (or know that a batch taking `revision` is being led).
+  void WhenDurable(uint64_t revision, Completion done);
+
+  // Calls every completion still pending with UNAVAILABLE (SHUTTING_DOWN); later ones are
+  // answered so at once. For the engine's destruction, after its threads stopped.
+  void AbandonPending();
+
   // UNAVAILABLE: the store failed, the server accepts no work until restarted.
   absl::Status StoreFailedLocked();
 
@@ -45,10 +64,18 @@ class Committer {
  private:
   // A committed change: the record and event become visible.
   void ApplyLocked(const Store::Change& change) GPOP_REQUIRES(core_->s.mu);
+  // The completions due now (their revision visible, or every one when the store failed).
+  std::vector<Completion> TakeDueLocked() GPOP_REQUIRES(core_->s.mu);
+  // Runs `due` with `status`, with the mutex released for the calls.
+  void RunUnlocked(std::vector<Completion>& due, const absl::Status& status)
+      GPOP_REQUIRES(core_->s.mu);
 
   EngineCore* const core_;
   core::CondVar durable_cv_;  // the visible revision advanced, or the store failed
   std::vector<Clock::TimerId> timers_to_cancel_ GPOP_GUARDED_BY(core_->s.mu);
+  // Completions by the revision they wait for.
+  std::multimap<uint64_t, Completion> pending_ GPOP_GUARDED_BY(core_->s.mu);
+  bool abandoned_ GPOP_GUARDED_BY(core_->s.mu) = false;
 };
 
 }  // namespace gpop::engine

@@ -160,6 +160,11 @@ absl::Status Engine::Recover() { return impl_->Recover(); }
 absl::StatusOr<OperationRecord> Engine::Start(const StartRequest& r) {
   return impl_->parts().admission.Start(r);
 }
+
+void Engine::StartAsync(const StartRequest& r,
+                        std::function<void(absl::StatusOr<OperationRecord>)> done) {
+  impl_->parts().admission.StartAsync(r, std::move(done));
+}
 absl::StatusOr<OperationRecord> Engine::Cancel(const std::string& principal,
                                                const std::string& id) {
   return impl_->parts().cancellation.Cancel(principal, id);

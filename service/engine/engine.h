@@ -144,6 +144,16 @@ class Engine {
   // Records and queues an operation; returns it once durable (state QUEUED).
   absl::StatusOr<OperationRecord> Start(const StartRequest& request);
 
+  // Start without waiting: `done` is called exactly once with what Start would return, when
+  // the operation is durable (or refused, or its commit failed, or the engine is destroyed
+  // first: UNAVAILABLE, SHUTTING_DOWN). A refusal known at once (validation, limits, a
+  // request_id reused) is answered on this thread before StartAsync returns; otherwise `done`
+  // runs on the thread that leads the group commit carrying the operation, which may be this
+  // one (the call then blocks for that commit) or another engine caller's. `done` runs without
+  // engine locks and must not block.
+  void StartAsync(const StartRequest& request,
+                  std::function<void(absl::StatusOr<OperationRecord>)> done);
+
   // Requests a cancel on behalf of `principal` (the authenticated caller, already authorized
   // at the edge); returns at once with the record as it then is. Idempotent: the first caller
   // to ask is recorded as cancelled_by. Past the backend's commit point the cancel no longer

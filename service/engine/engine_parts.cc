@@ -21,6 +21,7 @@ EngineParts::~EngineParts() {
   core.timers.Close();
   core.maintenance.Stop();
   streams.Stop();
+  committer.AbandonPending();  // a Start still waiting is answered, never dropped
 }
 
 }  // namespace gpop::engine

@@ -1,0 +1,169 @@
+// Admission's asynchronous Start and the committer's completions: a completion is never called
+// before its operation's commit, is called exactly once (OK, the commit's failure, or
+// SHUTTING_DOWN when the engine goes first), and a refusal known at once is answered at once.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <optional>
+
+#include "service/engine/admission.h"
+#include "service/engine/committer.h"
+#include "tests/engine/parts_testing.h"
+#include "tests/store/forwarding_store.h"
+
+namespace gpop::engine {
+namespace {
+
+using gpop::testing::BackupRequest;
+using gpop::testing::PartsHarness;
+using gpop::testing::ReasonOf;
+
+// A memory store that counts the completions already called when each commit is made, and
+// fails its commits while `fail` is set.
+class ObservedStore final : public gpop::testing::ForwardingStore {
+ public:
+  explicit ObservedStore(const std::atomic<int>* calls) : ForwardingStore(&inner_), calls_(calls) {}
+  absl::Status Commit(const std::vector<Change>& batch) override {
+    calls_at_commit.push_back(calls_->load());
+    if (fail) return absl::ResourceExhaustedError("disk full");
+    return ForwardingStore::Commit(batch);
+  }
+  std::atomic<bool> fail{false};
+  std::vector<int> calls_at_commit;  // the test's thread leads every batch here
+
+ private:
+  store::MemoryStore inner_;
+  const std::atomic<int>* const calls_;
+};
+
+// Records what a completion was called with, and how often.
+struct Answer {
+  std::atomic<int> calls{0};
+  std::optional<absl::StatusOr<OperationRecord>> result;
+  Admission::StartDone Done() {
+    return [this](absl::StatusOr<OperationRecord> r) {
+      result = std::move(r);
+      calls.fetch_add(1);
+    };
+  }
+};
+
+TEST(StartAsyncTest, TheCompletionComesAfterTheCommitAndOnce) {
+  Answer answer;
+  ObservedStore store(&answer.calls);
+  PartsHarness h({}, &store);
+  h.parts().admission.StartAsync(BackupRequest(1), answer.Done());
+  ASSERT_FALSE(store.calls_at_commit.empty());
+  EXPECT_EQ(store.calls_at_commit.front(), 0);  // not answered before the QUEUED event's commit
+  ASSERT_EQ(answer.calls.load(), 1);
+  ASSERT_TRUE(answer.result->ok()) << answer.result->status();
+  const OperationRecord& rec = **answer.result;
+  EXPECT_EQ(rec.state, core::OperationState::kQueued);
+  EXPECT_TRUE(store.ReadOperation(rec.id).ok());  // durable when answered
+  h.backend().Open(rec.id);
+  EXPECT_EQ(h.RunToEnd(rec.id).state, core::OperationState::kSucceeded);
+  EXPECT_EQ(answer.calls.load(), 1);  // the operation's later commits answer nothing more
+}
+
+TEST(StartAsyncTest, AFailedCommitIsAnsweredOnceWithItsError) {
+  Answer answer;
+  ObservedStore store(&answer.calls);
+  PartsHarness h({}, &store);
+  store.fail = true;
+  h.parts().admission.StartAsync(BackupRequest(1), answer.Done());
+  ASSERT_EQ(answer.calls.load(), 1);
+  EXPECT_TRUE(absl::IsUnavailable(answer.result->status())) << answer.result->status();
+  {
+    core::MutexLock lock(&h.core().s.mu);
+    EXPECT_EQ(h.core().s.ops.size(), 0u);  // forgotten: it can neither run nor reappear
+  }
+  Answer later;  // the store failed: refused at once, not left waiting
+  h.parts().admission.StartAsync(BackupRequest(2), later.Done());
+  ASSERT_EQ(later.calls.load(), 1);
+  EXPECT_TRUE(absl::IsUnavailable(later.result->status()));
+  EXPECT_EQ(answer.calls.load(), 1);
+}
+
+TEST(StartAsyncTest, RefusalsAreAnsweredBeforeItReturns) {
+  EngineOptions o;
+  o.executor_threads = 1;
+  o.max_queued = 1;
+  PartsHarness h(o);
+  Answer running, queued;
+  h.parts().admission.StartAsync(BackupRequest(1), running.Done());
+  h.parts().admission.StartAsync(BackupRequest(2), queued.Done());
+  ASSERT_EQ(running.calls.load(), 1);
+  ASSERT_EQ(queued.calls.load(), 1);
+  ASSERT_TRUE(running.result->ok());
+  ASSERT_TRUE(queued.result->ok());
+  Answer refused;
+  h.parts().admission.StartAsync(BackupRequest(3), refused.Done());
+  ASSERT_EQ(refused.calls.load(), 1);
+  EXPECT_TRUE(absl::IsResourceExhausted(refused.result->status()));
+  EXPECT_EQ(ReasonOf(refused.result->status()), core::reason::kQueueFull);
+  h.backend().Open((*running.result)->id);
+  h.backend().Open((*queued.result)->id);
+  h.RunToEnd((*running.result)->id);
+  h.RunToEnd((*queued.result)->id);
+}
+
+TEST(StartAsyncTest, ARetryWaitingForTheFirstCommitIsAnsweredWithTheSameOperation) {
+  PartsHarness h;
+  StartRequest r = BackupRequest(1);
+  r.request_id = "req-1";
+  r.fingerprint = "f1";
+  Answer first;
+  h.parts().admission.StartAsync(r, first.Done());
+  Answer again;
+  h.parts().admission.StartAsync(r, again.Done());
+  ASSERT_EQ(first.calls.load(), 1);
+  ASSERT_EQ(again.calls.load(), 1);
+  ASSERT_TRUE(again.result->ok());
+  EXPECT_EQ((*again.result)->id, (*first.result)->id);
+  h.backend().Open((*first.result)->id);
+  h.RunToEnd((*first.result)->id);
+}
+
+// A completion still pending when the engine goes is answered SHUTTING_DOWN, once.
+TEST(StartAsyncTest, PendingCompletionsAreAnsweredWhenTheEngineStops) {
+  PartsHarness h;
+  {
+    // A QUEUED event appended but not flushed: its completion waits.
+    core::MutexLock lock(&h.core().s.mu);
+    auto owned = std::make_unique<Op>();
+    owned->rec.id = "op-1";
+    owned->rec.principal = "alice";
+    owned->rec.spec = gpop::testing::BackupSpec(1);
+    owned->rec.kind = core::KindOf(owned->rec.spec);
+    Op* op = h.core().s.ops.Add(std::move(owned));
+    h.core().s.log.Append(op, Event{}, h.clock().Now());
+  }
+  std::atomic<int> calls{0};
+  absl::Status answered;
+  h.parts().committer.WhenDurable(1, [&](absl::Status s) {
+    answered = s;
+    calls.fetch_add(1);
+  });
+  EXPECT_EQ(calls.load(), 0);
+  h.Stop();
+  ASSERT_EQ(calls.load(), 1);
+  EXPECT_TRUE(absl::IsUnavailable(answered));
+  EXPECT_EQ(ReasonOf(answered), core::reason::kShuttingDown);
+}
+
+// Shutdown refuses new starts through the completion as well.
+TEST(StartAsyncTest, StartsDuringShutdownAreRefusedAtOnce) {
+  PartsHarness h;
+  {
+    core::MutexLock lock(&h.core().s.mu);
+    h.core().shutting_down = true;
+  }
+  Answer refused;
+  h.parts().admission.StartAsync(BackupRequest(1), refused.Done());
+  ASSERT_EQ(refused.calls.load(), 1);
+  EXPECT_EQ(ReasonOf(refused.result->status()), core::reason::kShuttingDown);
+}
+
+}  // namespace
+}  // namespace gpop::engine
