@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <optional>
+#include <vector>
 
+#include "service/core/mutex.h"
 #include "service/engine/admission.h"
 #include "service/engine/committer.h"
 #include "tests/engine/parts_testing.h"
@@ -25,14 +27,24 @@ class ObservedStore final : public gpop::testing::ForwardingStore {
  public:
   explicit ObservedStore(const std::atomic<int>* calls) : ForwardingStore(&inner_), calls_(calls) {}
   absl::Status Commit(const std::vector<Change>& batch) override {
-    calls_at_commit.push_back(calls_->load());
+    {
+      core::MutexLock lock(&mu_);
+      calls_at_commit_.push_back(calls_->load());
+    }
     if (fail) return absl::ResourceExhaustedError("disk full");
     return ForwardingStore::Commit(batch);
   }
   std::atomic<bool> fail{false};
-  std::vector<int> calls_at_commit;  // the test's thread leads every batch here
+  // The answers already given at each commit. Guarded: the executor's workers lead the batches
+  // of later events (RUNNING, progress) while the test's thread reads.
+  std::vector<int> CallsAtCommit() {
+    core::MutexLock lock(&mu_);
+    return calls_at_commit_;
+  }
 
  private:
+  core::Mutex mu_;
+  std::vector<int> calls_at_commit_ GPOP_GUARDED_BY(mu_);
   store::MemoryStore inner_;
   const std::atomic<int>* const calls_;
 };
@@ -54,8 +66,9 @@ TEST(StartAsyncTest, TheCompletionComesAfterTheCommitAndOnce) {
   ObservedStore store(&answer.calls);
   PartsHarness h({}, &store);
   h.parts().admission.StartAsync(BackupRequest(1), answer.Done());
-  ASSERT_FALSE(store.calls_at_commit.empty());
-  EXPECT_EQ(store.calls_at_commit.front(), 0);  // not answered before the QUEUED event's commit
+  const std::vector<int> calls_at_commit = store.CallsAtCommit();
+  ASSERT_FALSE(calls_at_commit.empty());
+  EXPECT_EQ(calls_at_commit.front(), 0);  // not answered before the QUEUED event's commit
   ASSERT_EQ(answer.calls.load(), 1);
   ASSERT_TRUE(answer.result->ok()) << answer.result->status();
   const OperationRecord& rec = **answer.result;
