@@ -310,6 +310,9 @@ Cursor::Next WatchCursor::PollLocked() {
     if (position_ < state_->log.floor()) {
       if (!history_error_.ok()) return Finish(history_error_);
       if (state_->streams.closed()) return Finish(ShuttingDown());
+      // A filter that skips page after page of stored history must not leave the client without
+      // a sign of life: everything up to position_ has been looked at, so it may resume there.
+      if (HeartbeatDueLocked()) return StreamItem(Heartbeat{0, position_, state_->clock->Now()});
       return Pending{};  // ReadyLocked is true: the caller polls again, and Poll reads a page
     }
   }

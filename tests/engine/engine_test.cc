@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <thread>
 
@@ -805,6 +806,75 @@ TEST_F(EngineTest, WatchFromBelowTheWindowReadsTheStoreThenFollowsLive) {
   for (const Event& e : got_blue) EXPECT_EQ(e.state == OperationState::kQueued, e.sequence == 1);
   std::vector<uint64_t> after_middle(all.begin() + 5, all.end());
   EXPECT_EQ(Revisions(DrainAvailable(from_middle->get())), after_middle);
+}
+
+// A store whose every page of stored revisions takes `per_page` of the engine's clock to read.
+class SlowPagesStore final : public gpop::testing::ForwardingStore {
+ public:
+  SlowPagesStore(FakeClock* clock, Duration per_page)
+      : ForwardingStore(&inner_), clock_(clock), per_page_(per_page) {}
+  absl::StatusOr<std::vector<Event>> ReadRevisions(uint64_t after,
+                                                   const PageLimits& limits) override {
+    clock_->Advance(per_page_);
+    return ForwardingStore::ReadRevisions(after, limits);
+  }
+
+ private:
+  store::MemoryStore inner_;
+  FakeClock* clock_;
+  Duration per_page_;
+};
+
+TEST(EngineWatchHistoryTest, CatchingUpThroughHistoryTheFilterSkipsSendsHeartbeats) {
+  FakeClock clock;
+  GateBackend backend;
+  SlowPagesStore store(&clock, std::chrono::seconds(10));
+  EngineOptions o;
+  o.retained_revisions = 4;
+  o.history_page = {3, size_t{1} << 20};
+  o.heartbeat_interval = std::chrono::seconds(15);
+  Engine engine(o, &backend, &store, &clock);
+  ASSERT_TRUE(engine.Recover().ok());
+  uint64_t newest = 0;
+  for (int i = 0; i < 8; ++i) {
+    StartRequest r;
+    r.principal = "alice";
+    r.spec = BackupOf(kGpoA);
+    r.labels = {{"colour", "red"}};
+    auto rec = engine.Start(r);
+    ASSERT_TRUE(rec.ok()) << rec.status();
+    backend.Open(rec->id);
+    auto status = engine.OpenStatusStream("alice", rec->id, 0);
+    ASSERT_TRUE(status.ok()) << status.status();
+    newest = DrainToEnd(status->get()).events.back().revision;
+  }
+  auto watch = engine.OpenWatch("alice", 0, "labels.colour=blue");
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  // Nothing matches, so every item is a heartbeat; each must say how far the watch has looked.
+  std::vector<uint64_t> heartbeat_revisions;
+  for (int polls = 0; polls < 10000; ++polls) {
+    Cursor::Next next = (*watch)->Poll();
+    if (std::holds_alternative<Cursor::Pending>(next)) {
+      if ((*watch)->Arm([] {})) break;
+      continue;
+    }
+    ASSERT_TRUE(std::holds_alternative<StreamItem>(next)) << "the watch ended";
+    auto* hb = std::get_if<Heartbeat>(&std::get<StreamItem>(next));
+    ASSERT_NE(hb, nullptr) << "the filter matches nothing, yet an item other than a heartbeat came";
+    heartbeat_revisions.push_back(hb->revision);
+  }
+  // 8 operations of 3+ events in pages of 3, 10 s a page against a 15 s interval.
+  // The last heartbeat may come once the watch has caught up; the others came on the way.
+  ASSERT_FALSE(heartbeat_revisions.empty());
+  EXPECT_GE(std::count_if(heartbeat_revisions.begin(), heartbeat_revisions.end(),
+                          [&](uint64_t rev) { return rev < newest; }),
+            2)
+      << "no heartbeat while the watch read stored pages";
+  EXPECT_TRUE(std::is_sorted(heartbeat_revisions.begin(), heartbeat_revisions.end()));
+  EXPECT_GT(heartbeat_revisions.front(), 0u);
+  EXPECT_LE(heartbeat_revisions.back(), newest);
+  backend.set_stop_on_cancel(true);
+  engine.Shutdown(Duration::zero());
 }
 
 TEST_F(EngineTest, ShutdownDrains) {
