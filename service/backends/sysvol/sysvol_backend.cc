@@ -183,6 +183,15 @@ std::vector<core::ResourceClaim> SysvolBackend::Claims(const core::OperationSpec
   std::vector<core::ResourceClaim> names;
   const core::OperationSpec named = Resolved(spec, &names);
   std::vector<core::ResourceClaim> claims = core::DefaultClaims(named);
+  if (std::holds_alternative<core::BackupSpec>(named)) {
+    // Backups of one location run at once (the default claims, the GPO read and the location
+    // written, made gpopd run them one at a time): a backup only adds a folder, renamed in
+    // whole, and publishes the manifest under the location's mutex (BackupGpoEntry reconciles
+    // it there), and no operation changes or removes a published backup, so restores and
+    // imports reading the location read only folders that never change. (Safety backups
+    // already write a location under a restore's or an import's read claim.)
+    for (core::ResourceClaim& c : claims) c.access = Access::kRead;
+  }
   if (const auto* r = std::get_if<core::RestoreSpec>(&named)) {
     // The GPO a restore writes is the backup's: claim it by GUID like every other writer, and
     // by the name it has now and the one the restore gives it.

@@ -95,6 +95,26 @@ TEST_F(SysvolClaimsTest, CreateIfNeededImportsOfOneNameCreateOneGpo) {
   EXPECT_EQ(locks_.locked_resources(), 0u);
 }
 
+TEST_F(SysvolClaimsTest, BackupsOfOneLocationRunAtOnce) {
+  // A backup only adds a folder to its location (published under the location's mutex), so
+  // backups of other GPOs, of the same GPO, and restores and imports reading the location are
+  // granted beside it. What it still waits for is a writer of its GPO.
+  const Claims a = ClaimsOf(BackupOf(kServer));
+  ASSERT_TRUE(Runnable(a));
+  locks_.Acquire(a);
+  EXPECT_TRUE(Runnable(ClaimsOf(BackupOf(kWorkstation))));
+  EXPECT_TRUE(Runnable(ClaimsOf(BackupOf(kServer))));
+  EXPECT_TRUE(Runnable(ClaimsOf(ImportByGuid(backup_id_, kWorkstation))));
+  EXPECT_FALSE(Runnable(ClaimsOf(ImportByGuid(backup_id_, kServer))));  // writes kServer
+  locks_.Release(a);
+  const Claims import = ClaimsOf(ImportByGuid(backup_id_, kWorkstation));
+  locks_.Acquire(import);
+  EXPECT_FALSE(Runnable(ClaimsOf(BackupOf(kWorkstation))));
+  EXPECT_TRUE(Runnable(ClaimsOf(BackupOf(kServer))));
+  locks_.Release(import);
+  EXPECT_EQ(locks_.locked_resources(), 0u);
+}
+
 TEST_F(SysvolClaimsTest, ANameAndAGuidOfOneGpoAreOneLock) {
   // The demo GPO kServer is "Server Hardening".
   const core::ImportSpec by_name = ImportInto(backup_id_, "server HARDENING");

@@ -201,6 +201,12 @@ TEST(SysvolCommitTest, ConcurrentBackupsToOneLocationKeepEveryManifestEntry) {
   for (const auto& o : outs) EXPECT_FALSE(o.error);
   EXPECT_EQ(ManifestSize(store), 6u);
   EXPECT_EQ(BackupFolders(store), 6u);
+  // Each backup marks its intent DONE and removes its staging folder after releasing the
+  // location's lock: by the time it returns both are done.
+  EXPECT_TRUE(StagingEmpty(store));
+  auto intents = backend->metadata().OpenIntents();
+  ASSERT_TRUE(intents.ok());
+  EXPECT_TRUE(intents->empty());
 }
 
 TEST(SysvolCommitTest, AnOperationIdIsUsedOnce) {

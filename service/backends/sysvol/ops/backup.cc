@@ -202,7 +202,9 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   if (progress.Cancelled()) return abort(CancelledError("backup"));
 
   // Make the staged tree durable: all of it at once, or the rest of it (the copied folders
-  // already are).
+  // already are). The staging area's entry for this staging folder is made durable here too,
+  // before the location's lock is taken: under the lock only the manifest's own file and
+  // folder are left to fsync.
   if (sync == FileSync::kLater) {
     if (core::Status s = staging->SyncFileSystem(); !s.ok()) return abort(s.error());
   } else {
@@ -210,52 +212,69 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
       if (core::Status s = d->Sync(); !s.ok()) return abort(s.error());
     }
   }
+  if (core::Status s = staging_root->Sync(); !s.ok()) return abort(s.error());
 
-  // The manifest is computed and published under the location's lock.
-  core::MutexLock location_lock(ctx.locations.Mutex(location->name));
-  LocationIndex& index = *ctx.locations.Index(location->name);
-  bool corrupt = false;
-  core::Result<Manifest> current = index.ReadManifest(*loc, &corrupt);
-  if (!current.ok()) return abort(current.error());
-  std::vector<std::string> skipped;
-  std::set<std::string> unreadable;
-  core::Result<std::vector<ScannedBackup>> scanned = index.Backups(*loc, &skipped, &unreadable);
-  if (!scanned.ok()) return abort(scanned.error());
-  Manifest manifest = ReconcileManifest(*current, *scanned, unreadable);
-  manifest.backups.push_back(inst);
-  if (core::Status s = staging->WriteFile(kManifestFile, WriteManifest(manifest)); !s.ok()) {
-    return abort(s.error());
-  }
-  for (const Dir* d : {staging, staging_root}) {
-    if (core::Status s = d->Sync(); !s.ok()) return abort(s.error());
-  }
-  progress.Advance(1);
-  if (ctx.faults.Fault(FaultPoint::kAfterStaging)) return InjectedCrash();
-
-  // The commit point.
-  if (!cancel.BeginCommit()) return abort(CancelledError("backup"));
-  if (core::Status s = ctx.metadata.SetIntentState(intent.operation_id, IntentState::kCommitting);
-      !s.ok()) {
-    return abort(s.error());
-  }
-  intent.state = IntentState::kCommitting;
-  if (ctx.faults.Fault(FaultPoint::kAfterCommitRecord)) return InjectedCrash();
   bool crashed = false;
-  const FileStamp before_publish = LocationIndex::StampBeforePublish(*loc);
-  core::Status published = RollForwardBackup(ctx, intent, /*staged_manifest=*/true, &crashed);
-  if (crashed) {
-    index.Invalidate();
-    return InjectedCrash();
-  }
-  if (published.ok()) {
-    index.NotePublished(*loc, before_publish, backup_id, inst, &manifest);
-  } else {
-    index.Invalidate();
-  }
-  // Past the commit point the backup must be finished, not abandoned: retry as recovery would.
-  for (int i = 0; i < kPublishRetries && !published.ok(); ++i) {
-    published = RollForwardBackup(ctx, intent, /*staged_manifest=*/true, &crashed);
-    if (crashed) return InjectedCrash();
+  core::Status published;
+  // The manifest is computed and published under the location's lock; the intent's DONE mark
+  // and the staging folder's removal come after the lock is released (FinishBackup), so that
+  // backups of one location wait for each other only for the publish itself.
+  bool finish_unlocked = false;
+  {
+    core::MutexLock location_lock(ctx.locations.Mutex(location->name));
+    LocationIndex& index = *ctx.locations.Index(location->name);
+    bool corrupt = false;
+    core::Result<Manifest> current = index.ReadManifest(*loc, &corrupt);
+    if (!current.ok()) return abort(current.error());
+    std::vector<std::string> skipped;
+    std::set<std::string> unreadable;
+    core::Result<std::vector<ScannedBackup>> scanned = index.Backups(*loc, &skipped, &unreadable);
+    if (!scanned.ok()) return abort(scanned.error());
+    Manifest manifest = ReconcileManifest(*current, *scanned, unreadable);
+    manifest.backups.push_back(inst);
+    if (core::Status s = staging->WriteFile(kManifestFile, WriteManifest(manifest)); !s.ok()) {
+      return abort(s.error());
+    }
+    if (core::Status s = staging->Sync(); !s.ok()) return abort(s.error());
+    progress.Advance(1);
+    if (ctx.faults.Fault(FaultPoint::kAfterStaging)) return InjectedCrash();
+
+    // The commit point.
+    if (!cancel.BeginCommit()) return abort(CancelledError("backup"));
+    if (core::Status s = ctx.metadata.SetIntentState(intent.operation_id, IntentState::kCommitting);
+        !s.ok()) {
+      return abort(s.error());
+    }
+    intent.state = IntentState::kCommitting;
+    if (ctx.faults.Fault(FaultPoint::kAfterCommitRecord)) return InjectedCrash();
+    const FileStamp before_publish = LocationIndex::StampBeforePublish(*loc);
+    published =
+        RollForwardBackup(ctx, intent, /*staged_manifest=*/true, &crashed, PublishEnd::kPublished);
+    if (crashed) {
+      index.Invalidate();
+      return InjectedCrash();
+    }
+    if (published.ok()) {
+      index.NotePublished(*loc, before_publish, backup_id, inst, &manifest);
+      finish_unlocked = true;
+    } else {
+      index.Invalidate();
+    }
+    // Past the commit point the backup must be finished, not abandoned: retry as recovery would.
+    for (int i = 0; i < kPublishRetries && !published.ok(); ++i) {
+      published = RollForwardBackup(ctx, intent, /*staged_manifest=*/true, &crashed);
+      if (crashed) return InjectedCrash();
+    }
+  }  // the location's lock
+  if (finish_unlocked) {
+    published = FinishBackup(ctx, intent);
+    // A failed DONE mark is retried as a failed publish is (under the lock: the retry rebuilds
+    // the manifest if it has to).
+    for (int i = 0; i < kPublishRetries && !published.ok(); ++i) {
+      core::MutexLock location_lock(ctx.locations.Mutex(location->name));
+      published = RollForwardBackup(ctx, intent, /*staged_manifest=*/true, &crashed);
+      if (crashed) return InjectedCrash();
+    }
   }
   core::Outcome out;
   core::BackupInfo info = BackupInfoFromIntent(intent);

@@ -46,7 +46,7 @@ bool BackupPublished(const BackendContext& ctx, const Intent& intent) {
 }
 
 core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
-                               bool staged_manifest, bool* crashed) {
+                               bool staged_manifest, bool* crashed, PublishEnd end) {
   *crashed = false;
   core::Result<BackupLocation> location = ctx.locations.Resolve(intent.root);
   if (!location.ok()) return location.error();
@@ -108,13 +108,20 @@ core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
   if (ctx.faults.IoError(FaultPoint::kAfterManifestRename)) {
     return core::MakeError(core::Code::kInternal, core::reason::kIoError, "injected I/O error");
   }
+  if (end == PublishEnd::kPublished) return core::Status();
+  return FinishBackup(ctx, intent);
+}
 
+core::Status FinishBackup(const BackendContext& ctx, const Intent& intent) {
   if (core::Status s = ctx.metadata.SetIntentState(intent.operation_id, IntentState::kDone);
       !s.ok()) {
     return s;
   }
   // The staging folder is garbage now; a failure to remove it is resolved at the next start.
-  (void)RemoveStaging(*loc, intent.staging);
+  core::Result<BackupLocation> location = ctx.locations.Resolve(intent.root);
+  if (!location.ok()) return core::Status();
+  core::Result<Dir> loc = BackupLocations::Open(*location);
+  if (loc.ok()) (void)RemoveStaging(*loc, intent.staging);
   return core::Status();
 }
 

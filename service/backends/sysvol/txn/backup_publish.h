@@ -21,8 +21,22 @@ namespace gpop::sysvol {
 // the staging folder. `staged_manifest` says whether the staged manifest is to be published
 // (only by the run that computed it and holds the location's lock); otherwise the manifest is
 // rebuilt under the lock. `*crashed` tells that a FaultHook stopped it.
+//
+// With `end` = kPublished it stops once the folder and the manifest are published (both
+// durable): the caller then releases the location's lock and calls FinishBackup, so that the
+// DONE mark (a metadata commit) and the staging folder's removal do not hold up the next
+// backup of the location. Nothing of the order of the durable steps changes: a crash before
+// FinishBackup leaves a COMMITTING intent whose backup is published, which recovery finishes.
+enum class PublishEnd { kFinished, kPublished };
 core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
-                               bool staged_manifest, bool* crashed);
+                               bool staged_manifest, bool* crashed,
+                               PublishEnd end = PublishEnd::kFinished);
+
+// FinishBackup
+//
+// The last steps of RollForwardBackup for a published backup: marks the intent DONE, then
+// removes its staging folder. Needs no lock.
+core::Status FinishBackup(const BackendContext& ctx, const Intent& intent);
 
 // RollBackBackup
 //
