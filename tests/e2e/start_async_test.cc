@@ -258,7 +258,9 @@ TEST_F(StartAsyncServerTest, ARetriedRequestIdIsAnsweredWithTheSameOperationAudi
   concurrent.request = request;
   Begin(&first);
   store_.AwaitHeldCommit();
-  Begin(&concurrent);  // waits for the same commit as the first
+  // Made while the first's commit is held: it waits for that commit, or, when it reaches the
+  // server after the release, finds the operation durable; the same operation either way.
+  Begin(&concurrent);
   store_.Hold(false);
   ASSERT_TRUE(first.done.Wait(kHang));
   ASSERT_TRUE(concurrent.done.Wait(kHang));
