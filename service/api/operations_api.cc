@@ -276,6 +276,9 @@ absl::StatusOr<v1::Operation> OperationsApi::FinishStart(
   if (options_.audit_log != nullptr &&
       (prepared.ticket == nullptr || !prepared.ticket->WrittenFor(record->id))) {
     // A retry of the same request_id returns the operation already started (and audited).
+    // Looked up and appended under one lock: two concurrent calls with the same request_id
+    // answer the same operation, and only one of them may write its entry.
+    core::MutexLock lock(&start_audit_mu_);
     audit::AuditQuery started;
     started.operation_id = record->id;
     started.action = v1::AUDIT_ACTION_START;

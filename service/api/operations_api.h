@@ -134,7 +134,8 @@ class OperationsApi {
   // A Start's answer once the engine answered: logged, audited (unless the entry rode in the
   // commit), converted.
   absl::StatusOr<v1::Operation> FinishStart(PreparedStart& prepared,
-                                            absl::StatusOr<engine::OperationRecord> record);
+                                            absl::StatusOr<engine::OperationRecord> record)
+      GPOP_EXCLUDES(start_audit_mu_);
   // True when FinishStart would append to an audit log whose appends wait for a commit.
   bool FinishMayBlock(PreparedStart& prepared, const engine::OperationRecord& record);
   // True when PrepareStart may block: the backend's listings are read to resolve the GPOs.
@@ -181,6 +182,9 @@ class OperationsApi {
   const PageTokenSealer page_tokens_;
   std::unique_ptr<RateLimiter> start_rate_;  // null: unlimited
   GpoCatalog gpo_catalog_;
+
+  // Held while FinishStart looks for a START entry and appends one when there is none.
+  core::Mutex start_audit_mu_;
 
   static constexpr size_t kMaxCachedBackups = 100000;
   core::Mutex backups_mu_;
