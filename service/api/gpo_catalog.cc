@@ -29,6 +29,12 @@ core::Result<GpoCatalog::Listing> GpoCatalog::Get() {
   return listing;
 }
 
+bool GpoCatalog::Current() {
+  const std::optional<uint64_t> generation = backend_->GposGeneration();
+  core::MutexLock lock(&mu_);
+  return generation && cached_ != nullptr && generation_ == generation;
+}
+
 int64_t GpoCatalog::listings() {
   core::MutexLock lock(&mu_);
   return listings_;

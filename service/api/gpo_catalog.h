@@ -32,6 +32,10 @@ class GpoCatalog {
   // The backend's listing, current as of its generation now.
   core::Result<Listing> Get() GPOP_EXCLUDES(mu_);
 
+  // True when Get would answer from the cache now, without listing the backend (it reads the
+  // backend's GposGeneration, which is meant to be cheap).
+  bool Current() GPOP_EXCLUDES(mu_);
+
   // How often Get listed the backend (tests).
   int64_t listings() GPOP_EXCLUDES(mu_);
 

@@ -39,7 +39,14 @@ OperationsApi::OperationsApi(engine::Engine* engine, core::Backend* backend, Ser
       backend_(backend),
       options_(options),
       page_tokens_(options.page_token_key),
-      gpo_catalog_(backend) {}
+      gpo_catalog_(backend) {
+  // Created whenever there is a clock: a principal's own rate applies even when the server's
+  // is unlimited.
+  if (options_.clock != nullptr) {
+    start_rate_ = std::make_unique<RateLimiter>(options_.clock, options_.start_rate_per_minute,
+                                                options_.start_burst);
+  }
+}
 
 std::vector<core::GpoRef> OperationsApi::BackupGpos(const std::string& location,
                                                    const std::vector<std::string>& backup_ids) {
@@ -191,17 +198,32 @@ absl::StatusOr<engine::OperationRecord> OperationsApi::AuthorizedRecord(const Pr
   return record;
 }
 
-absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
-    const Principal& caller, const v1::StartOperationRequest& request) {
-  LogTags tags{"", request.request_id(), caller.name};
+struct OperationsApi::PreparedStart {
+  std::string principal;
+  v1::StartOperationRequest request;  // the START entry's builder reads it
+  engine::StartRequest start;
+  LogTags tags;
+  std::vector<v1::AuditGpo> audit_gpos;
+  // Last declared, first destroyed: withdrawn before `request` goes.
+  std::unique_ptr<audit::AuditLog::StartTicket> ticket;
+};
+
+absl::StatusOr<std::shared_ptr<OperationsApi::PreparedStart>> OperationsApi::PrepareStart(
+    const Principal& caller, v1::StartOperationRequest request) {
+  auto prepared = std::make_shared<PreparedStart>();
+  prepared->principal = caller.name;
+  prepared->request = std::move(request);
+  LogTags& tags = prepared->tags;
+  tags = LogTags{"", prepared->request.request_id(), caller.name};
   absl::StatusOr<engine::StartRequest> start =
-      StartRequestFromProto(request, caller.name, options_.max_timeout, backend_);
+      StartRequestFromProto(prepared->request, caller.name, options_.max_timeout, backend_);
   if (!start.ok()) {
     Log(LogLevel::kInfo, tags, "start refused: " + std::string(start.status().message()));
     return start.status();
   }
+  prepared->start = *std::move(start);
   GpoCatalog::Listing known;
-  const OperationScope scope = StartScope(*start, &known);
+  const OperationScope scope = StartScope(prepared->start, &known);
   if (absl::Status s = Authorize(caller, Action::kStart, scope); !s.ok()) {
     Log(LogLevel::kInfo, tags, "start refused: " + std::string(s.message()));
     return s;
@@ -220,20 +242,30 @@ absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
     }
   }
   // The START entry rides in the commit that creates the operation, when the log can do that.
-  // The builder runs on the committing thread while this call waits in Start; the ticket (last
-  // declared: first destroyed) withdraws it before `request` goes.
-  std::vector<v1::AuditGpo> audit_gpos;
-  std::unique_ptr<audit::AuditLog::StartTicket> ticket;
+  // The builder runs on the committing thread while the engine's Start is under way; the
+  // ticket withdraws it when `prepared` goes.
   if (options_.audit_log != nullptr) {
-    audit_gpos = AuditGposOf(scope.gpos, known != nullptr ? *known : std::vector<core::GpoInfo>{});
-    ticket = options_.audit_log->ExpectStart(
-        caller.name, start->request_id, start->fingerprint,
-        [principal = caller.name, request = &request,
-         gpos = audit_gpos](const engine::OperationRecord& created) {
-          return StartEntry(principal, created, *request, gpos);
+    prepared->audit_gpos =
+        AuditGposOf(scope.gpos, known != nullptr ? *known : std::vector<core::GpoInfo>{});
+    PreparedStart* p = prepared.get();
+    prepared->ticket = options_.audit_log->ExpectStart(
+        caller.name, p->start.request_id, p->start.fingerprint,
+        [p](const engine::OperationRecord& created) {
+          return StartEntry(p->principal, created, p->request, p->audit_gpos);
         });
   }
-  absl::StatusOr<engine::OperationRecord> record = engine_->Start(*start);
+  return prepared;
+}
+
+bool OperationsApi::FinishMayBlock(PreparedStart& prepared, const engine::OperationRecord& record) {
+  // A log with tickets writes with the store's commits: its Append waits for one.
+  return options_.audit_log != nullptr && prepared.ticket != nullptr &&
+         !prepared.ticket->WrittenFor(record.id);
+}
+
+absl::StatusOr<v1::Operation> OperationsApi::FinishStart(
+    PreparedStart& prepared, absl::StatusOr<engine::OperationRecord> record) {
+  LogTags& tags = prepared.tags;
   if (!record.ok()) {
     Log(LogLevel::kInfo, tags, "start refused: " + std::string(record.status().message()));
     return record.status();
@@ -242,20 +274,75 @@ absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
   Log(LogLevel::kInfo, tags,
       std::string("start ") + core::KindName(record->kind) + ": " + core::StateName(record->state));
   if (options_.audit_log != nullptr &&
-      (ticket == nullptr || !ticket->WrittenFor(record->id))) {
+      (prepared.ticket == nullptr || !prepared.ticket->WrittenFor(record->id))) {
     // A retry of the same request_id returns the operation already started (and audited).
+    // Looked up and appended under one lock: two concurrent calls with the same request_id
+    // answer the same operation, and only one of them may write its entry.
+    core::MutexLock lock(&start_audit_mu_);
     audit::AuditQuery started;
     started.operation_id = record->id;
     started.action = v1::AUDIT_ACTION_START;
     started.limit = 1;
     absl::StatusOr<std::vector<v1::AuditEntry>> previous = options_.audit_log->List(started);
     if (!previous.ok() || previous->empty()) {
-      Audit(StartEntry(caller.name, *record, request, audit_gpos), tags);
+      Audit(StartEntry(prepared.principal, *record, prepared.request, prepared.audit_gpos), tags);
     }
   }
   v1::Operation response;
   OperationToProto(*record, &response);
   return response;
+}
+
+absl::StatusOr<v1::Operation> OperationsApi::StartOperation(
+    const Principal& caller, const v1::StartOperationRequest& request) {
+  absl::StatusOr<std::shared_ptr<PreparedStart>> prepared = PrepareStart(caller, request);
+  if (!prepared.ok()) return prepared.status();
+  return FinishStart(**prepared, engine_->Start((*prepared)->start));
+}
+
+bool OperationsApi::PrepareMayBlock(const v1::StartOperationRequest& request) {
+  // A restored or reported backup, or an import set, is resolved to its GPOs through the
+  // backups' listing (cached per backup id, but a miss lists the location).
+  const v1::OperationSpec& spec = request.spec();
+  if (spec.has_restore() || spec.has_import_set() ||
+      (spec.has_report() && spec.report().has_backup())) {
+    return true;
+  }
+  // The GPO listing is read for the audit log's versions, and to name GPOs both ways.
+  return !gpo_catalog_.Current();
+}
+
+void OperationsApi::StartOperationAsync(const Principal& caller,
+                                        v1::StartOperationRequest request, BlockingPool* pool,
+                                        StartDone done) {
+  if (PrepareMayBlock(request)) {
+    pool->Post([this, caller, request = std::move(request), pool,
+                done = std::move(done)]() mutable {
+      StartPrepared(PrepareStart(caller, std::move(request)), pool, std::move(done));
+    });
+    return;
+  }
+  StartPrepared(PrepareStart(caller, std::move(request)), pool, std::move(done));
+}
+
+void OperationsApi::StartPrepared(absl::StatusOr<std::shared_ptr<PreparedStart>> prepared,
+                                  BlockingPool* pool, StartDone done) {
+  if (!prepared.ok()) {
+    done(prepared.status());
+    return;
+  }
+  std::shared_ptr<PreparedStart> start = *std::move(prepared);
+  const engine::StartRequest& request = start->start;
+  engine_->StartAsync(request, [this, start, pool, done = std::move(done)](
+                                   absl::StatusOr<engine::OperationRecord> record) mutable {
+    if (record.ok() && FinishMayBlock(*start, *record)) {
+      pool->Post([this, start, record = std::move(record), done = std::move(done)]() mutable {
+        done(FinishStart(*start, std::move(record)));
+      });
+      return;
+    }
+    done(FinishStart(*start, std::move(record)));
+  });
 }
 
 absl::StatusOr<engine::OperationRecord> OperationsApi::CancelOperation(const Principal& caller,

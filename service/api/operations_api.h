@@ -24,6 +24,7 @@
 #include "gpop/v1/operations.pb.h"
 #include "service/api/auth/policy.h"
 #include "service/api/auth/principal.h"
+#include "service/api/blocking_pool.h"
 #include "service/api/gpo_catalog.h"
 #include "service/api/log.h"
 #include "service/api/page_tokens.h"
@@ -65,7 +66,9 @@ struct ServiceOptions {
 //
 // Blocking: StartOperation and Cancel wait for a group commit (and Cancel runs the backend's
 // cancel subscribers); ListGpos and ListBackups read the backend's store. Transports call those
-// off their I/O threads. The other calls only take the engine's mutex.
+// off their I/O threads. StartOperationAsync is StartOperation for transports with a reactor: it
+// waits for nothing and answers from the group commit's completion. The other calls only take
+// the engine's mutex.
 class OperationsApi {
  public:
   OperationsApi(engine::Engine* engine, core::Backend* backend, ServiceOptions options);
@@ -75,6 +78,19 @@ class OperationsApi {
   // Blocking calls.
   absl::StatusOr<v1::Operation> StartOperation(const Principal& caller,
                                                const v1::StartOperationRequest& request);
+
+  // StartOperation without waiting: the same checks (validation, authorization, rate limit,
+  // request_id, audit), then Engine::StartAsync; `done` is called exactly once with what
+  // StartOperation would return, once the operation and its START audit entry are durable (or
+  // at once, on this thread, for a refusal). The checks that may block (resolving a backup's
+  // GPO by listing its location, or a GPO listing not cached) run on `pool`, and so does the
+  // answer when the START entry must be appended after the commit to a log whose appends wait
+  // for a commit; the rest runs on this thread (one made to wait for nothing: a gRPC callback
+  // thread) and, for the answer, on the thread that led the group commit (with a durable
+  // store, the engine's flusher). `done` must not block. `pool` must outlive every call.
+  using StartDone = std::function<void(absl::StatusOr<v1::Operation>)>;
+  void StartOperationAsync(const Principal& caller, v1::StartOperationRequest request,
+                           BlockingPool* pool, StartDone done);
   absl::StatusOr<v1::Operation> Cancel(const Principal& caller, const v1::CancelRequest& request);
   absl::StatusOr<v1::ListGposResponse> ListGpos(const Principal& caller,
                                                 const v1::ListGposRequest& request);
@@ -109,6 +125,25 @@ class OperationsApi {
                                                                    uint64_t after_sequence);
 
  private:
+  // A StartOperation between its checks and its answer (operations_api.cc).
+  struct PreparedStart;
+  // The checks of a Start, up to the engine's call: the request converted, authorized, rate
+  // limited, its START audit entry handed to the log.
+  absl::StatusOr<std::shared_ptr<PreparedStart>> PrepareStart(const Principal& caller,
+                                                              v1::StartOperationRequest request);
+  // A Start's answer once the engine answered: logged, audited (unless the entry rode in the
+  // commit), converted.
+  absl::StatusOr<v1::Operation> FinishStart(PreparedStart& prepared,
+                                            absl::StatusOr<engine::OperationRecord> record)
+      GPOP_EXCLUDES(start_audit_mu_);
+  // True when FinishStart would append to an audit log whose appends wait for a commit.
+  bool FinishMayBlock(PreparedStart& prepared, const engine::OperationRecord& record);
+  // True when PrepareStart may block: the backend's listings are read to resolve the GPOs.
+  bool PrepareMayBlock(const v1::StartOperationRequest& request);
+  // Engine::StartAsync of a prepared Start (or `done` with its refusal), answered through
+  // FinishStart (on `pool` when FinishMayBlock).
+  void StartPrepared(absl::StatusOr<std::shared_ptr<PreparedStart>> prepared, BlockingPool* pool,
+                     StartDone done);
   // The record of `id` if `caller` may do `action` on it. NOT_FOUND stays NOT_FOUND only for
   // callers that see every operation; others get PERMISSION_DENIED.
   absl::StatusOr<engine::OperationRecord> AuthorizedRecord(const Principal& caller,
@@ -147,6 +182,9 @@ class OperationsApi {
   const PageTokenSealer page_tokens_;
   std::unique_ptr<RateLimiter> start_rate_;  // null: unlimited
   GpoCatalog gpo_catalog_;
+
+  // Held while FinishStart looks for a START entry and appends one when there is none.
+  core::Mutex start_audit_mu_;
 
   static constexpr size_t kMaxCachedBackups = 100000;
   core::Mutex backups_mu_;

@@ -45,12 +45,19 @@ OperationsService::OperationsService(OperationsApi* api, CallAuthentication auth
 grpc::ServerUnaryReactor* OperationsService::StartOperation(grpc::CallbackServerContext* context,
                                                             const grpc::ByteBuffer* request,
                                                             grpc::ByteBuffer* response) {
-  // Start waits until the operation is durable (one group commit): off the callback thread.
-  return AnswerUnary<v1::StartOperationRequest>(
-      context, auth_.Authenticate(context), request, response, &durable_,
-      [this](const Principal& caller, const v1::StartOperationRequest& req) {
-        return api_->StartOperation(caller, req);
-      });
+  absl::StatusOr<Principal> caller = auth_.Authenticate(context);
+  if (!caller.ok()) return ReplyRaw(context, caller.status());
+  absl::StatusOr<v1::StartOperationRequest> parsed = ParseRaw<v1::StartOperationRequest>(request);
+  if (!parsed.ok()) return ReplyRaw(context, parsed.status());
+  // Answered from the group commit's completion: no thread waits for the commit (with the
+  // durable store the engine's flusher leads it); checks that read the backend's listings run
+  // on the pool.
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  api_->StartOperationAsync(*caller, *std::move(parsed), &durable_,
+                            [reactor, response](absl::StatusOr<v1::Operation> result) {
+                              FinishRaw(reactor, result, response);
+                            });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* OperationsService::Cancel(grpc::CallbackServerContext* context,

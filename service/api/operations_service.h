@@ -69,7 +69,9 @@ class OperationsService final : public RawGroupPolicyOperations {
   OperationsApi* const api_;
   const CallAuthentication auth_;
   // Work that may block, off gRPC's callback threads; the pools outlive every call (server.h).
-  BlockingPool durable_{8};   // Start and Cancel wait for a group commit
+  // Cancel waits for a group commit; Start's checks that list the backend's stores, and its
+  // START audit entry when it must be appended after the commit.
+  BlockingPool durable_{8};
   BlockingPool listings_{2};  // ListGpos / ListBackups read the GPO store
 };
 

@@ -4,6 +4,8 @@
 #ifndef GPOP_SERVICE_AUDIT_MEMORY_AUDIT_LOG_H_
 #define GPOP_SERVICE_AUDIT_MEMORY_AUDIT_LOG_H_
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "service/audit/audit_log.h"
@@ -24,6 +26,9 @@ class MemoryAuditLog final : public AuditLog {
  private:
   core::Mutex mu_;
   std::vector<v1::AuditEntry> entries_ GPOP_GUARDED_BY(mu_);  // sequence i + 1 at index i
+  // The indexes of each operation's entries, in order: a query by operation (StartOperation
+  // asks whether a retried request_id's operation has its START entry) reads those only.
+  std::map<std::string, std::vector<size_t>> by_operation_ GPOP_GUARDED_BY(mu_);
 };
 
 }  // namespace gpop::audit

@@ -91,7 +91,7 @@ void Admission::StartAsync(const StartRequest& request, StartDone done) {
     return;
   }
   const uint64_t revision = admitted->revision;
-  // Registered before this thread flushes, so that the batch it may lead answers it.
+  // Registered before the flush is asked for, so that the batch taking it answers it.
   core_->committer->WhenDurable(
       revision, [core = core_, snapshot = std::move(admitted->snapshot),
                  done = std::move(done)](absl::Status s) mutable {
@@ -102,7 +102,7 @@ void Admission::StartAsync(const StartRequest& request, StartDone done) {
         }
         done(std::move(snapshot));
       });
-  core_->committer->Flush();
+  core_->committer->FlushSoon();
 }
 
 absl::Status Admission::QueueLimitsLocked(const std::string& principal) {

@@ -10,6 +10,35 @@
 
 namespace gpop::engine {
 
+Committer::Committer(EngineCore* core) : core_(core) {
+  if (core_->store->CommitBlocks()) flusher_ = std::make_unique<WorkQueue>(1);
+}
+
+void Committer::FlushSoon() {
+  if (flusher_ == nullptr) {
+    Flush();
+    return;
+  }
+  {
+    core::MutexLock lock(&flush_mu_);
+    // The task posted earlier clears the flag before it flushes, so it takes what this
+    // caller queued before it looked.
+    if (flush_posted_) return;
+    flush_posted_ = true;
+  }
+  flusher_->Post([this] {
+    {
+      core::MutexLock lock(&flush_mu_);
+      flush_posted_ = false;
+    }
+    Flush();
+  });
+}
+
+void Committer::StopFlusher() {
+  if (flusher_ != nullptr) flusher_->Stop();
+}
+
 void Committer::Flush() {
   std::vector<Clock::TimerId> timers_to_cancel;
   bool failed_now = false;

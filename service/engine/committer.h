@@ -8,11 +8,13 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "service/engine/engine_core.h"
+#include "service/engine/work_queue.h"
 
 namespace gpop::engine {
 
@@ -22,13 +24,24 @@ namespace gpop::engine {
 // cannot follow one part's pointer to another); the others must be called without it.
 class Committer {
  public:
-  explicit Committer(EngineCore* core) : core_(core) {}
+  // With a store whose commits block (Store::CommitBlocks), a flusher thread of its own.
+  explicit Committer(EngineCore* core);
 
   // Writes the pending changes to the store, then makes them visible: records, sequences and
   // the revision; wakes the cursors they concern (through the fan-out), dispatches what may run
   // and hands count-based retention its work. Returns at once if another thread leads a batch
   // (that leader takes these changes in its next batch).
   void Flush();
+
+  // Flush for a caller that must not wait for the disk (StartAsync's, a gRPC thread): with a
+  // store whose commits block, the flusher thread leads the batch (one hand-off per batch: a
+  // flush already asked for and not yet begun takes this caller's changes too) and runs its
+  // completions; with a store whose commits do not block, Flush on this thread.
+  void FlushSoon() GPOP_EXCLUDES(flush_mu_);
+
+  // Runs the flushes asked for, then joins the flusher thread. For the engine's destruction,
+  // after the executor's threads stopped and before AbandonPending.
+  void StopFlusher();
 
   // Waits until `revision` is visible, or the store failed (UNAVAILABLE).
   absl::Status WaitDurable(uint64_t revision);
@@ -71,6 +84,9 @@ class Committer {
       GPOP_REQUIRES(core_->s.mu);
 
   EngineCore* const core_;
+  std::unique_ptr<WorkQueue> flusher_;  // null: the store's commits do not block
+  core::Mutex flush_mu_;
+  bool flush_posted_ GPOP_GUARDED_BY(flush_mu_) = false;  // a flusher task not yet begun
   core::CondVar durable_cv_;  // the visible revision advanced, or the store failed
   std::vector<Clock::TimerId> timers_to_cancel_ GPOP_GUARDED_BY(core_->s.mu);
   // Completions by the revision they wait for.

@@ -148,9 +148,12 @@ class Engine {
   // the operation is durable (or refused, or its commit failed, or the engine is destroyed
   // first: UNAVAILABLE, SHUTTING_DOWN). A refusal known at once (validation, limits, a
   // request_id reused) is answered on this thread before StartAsync returns; otherwise `done`
-  // runs on the thread that leads the group commit carrying the operation, which may be this
-  // one (the call then blocks for that commit) or another engine caller's. `done` runs without
-  // engine locks and must not block.
+  // runs on the thread that leads the group commit carrying the operation. With a store whose
+  // commits block (Store::CommitBlocks: SQLite's fsync) that is never this thread: the
+  // committer's flusher thread, or an engine thread already leading a batch, so the call
+  // returns without waiting for the disk. With the memory store this thread may lead the batch
+  // itself (microseconds) and answer before returning. `done` runs without engine locks and
+  // must not block.
   void StartAsync(const StartRequest& request,
                   std::function<void(absl::StatusOr<OperationRecord>)> done);
 

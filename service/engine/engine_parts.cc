@@ -20,6 +20,7 @@ EngineParts::~EngineParts() {
   executor.EndLifeline();  // from here on, an abandoned run calls nothing of the engine's
   core.timers.Close();
   core.maintenance.Stop();
+  committer.StopFlusher();
   streams.Stop();
   committer.AbandonPending();  // a Start still waiting is answered, never dropped
 }

@@ -59,6 +59,11 @@ class Store {
   // crash. An error leaves the store as it was before the batch.
   virtual absl::Status Commit(const std::vector<Change>& batch) = 0;
 
+  // True when Commit may block its caller on I/O (an fsync). The engine then leads the group
+  // commits a Start asks for on a thread of its own (Engine::StartAsync's caller, a gRPC
+  // thread, never waits for the disk); false (memory) lets that caller lead them itself.
+  virtual bool CommitBlocks() const { return true; }
+
   // Removes a finished operation, its events and its result, by retention (`why` kExpired) or
   // LRO DeleteOperation (kDeleted); its id is remembered with `why` (Snapshot::expired or
   // ::deleted, RemovalOf) so that it answers OPERATION_EXPIRED or OPERATION_DELETED after a

@@ -24,6 +24,7 @@ class ForwardingStore : public engine::Store {
   explicit ForwardingStore(engine::Store* inner) : inner_(inner) {}
 
   absl::Status Commit(const std::vector<Change>& batch) override { return inner_->Commit(batch); }
+  bool CommitBlocks() const override { return inner_->CommitBlocks(); }
   absl::Status Delete(const std::string& id, engine::Removal why) override {
     return inner_->Delete(id, why);
   }

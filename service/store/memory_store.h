@@ -25,6 +25,7 @@ class MemoryStore final : public engine::Store {
  public:
   using engine::Store::Load;
   absl::Status Commit(const std::vector<Change>& batch) override;
+  bool CommitBlocks() const override { return false; }
   absl::Status Delete(const std::string& operation_id, engine::Removal why) override;
   absl::StatusOr<Snapshot> Load(const LoadOptions& options) override;
   absl::StatusOr<std::vector<engine::Event>> ReadEvents(const std::string& operation_id,

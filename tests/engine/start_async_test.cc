@@ -138,6 +138,63 @@ TEST(StartAsyncTest, ARetryWaitingForTheFirstCommitIsAnsweredWithTheSameOperatio
   h.RunToEnd((*first.result)->id);
 }
 
+// A store whose commits block (as SQLite's fsync does) and are held on a gate meanwhile.
+class HeldStore final : public gpop::testing::ForwardingStore {
+ public:
+  HeldStore() : ForwardingStore(&inner_) {}
+  bool CommitBlocks() const override { return true; }
+  absl::Status Commit(const std::vector<Change>& batch) override {
+    {
+      core::MutexLock lock(&mu_);
+      ++commits_;
+      cv_.SignalAll();
+      while (held_) cv_.Wait(&mu_);
+    }
+    return ForwardingStore::Commit(batch);
+  }
+  void Release() {
+    core::MutexLock lock(&mu_);
+    held_ = false;
+    cv_.SignalAll();
+  }
+  void AwaitCommit() {
+    core::MutexLock lock(&mu_);
+    while (commits_ == 0) cv_.Wait(&mu_);
+  }
+
+ private:
+  store::MemoryStore inner_;
+  core::Mutex mu_;
+  core::CondVar cv_;
+  bool held_ GPOP_GUARDED_BY(mu_) = true;
+  int commits_ GPOP_GUARDED_BY(mu_) = 0;
+};
+
+// With a store whose commits block, StartAsync's caller never leads the commit: it returns
+// while the commit is held, and the flusher's batch answers it (and every Start queued while
+// that commit ran, in its next batch).
+TEST(StartAsyncTest, WithABlockingStoreTheCallerDoesNotWaitForTheCommit) {
+  HeldStore store;
+  PartsHarness h({}, &store);
+  Answer first, second;
+  h.parts().admission.StartAsync(BackupRequest(1), first.Done());  // returns: commit held
+  store.AwaitCommit();  // the flusher thread is in the commit
+  h.parts().admission.StartAsync(BackupRequest(2), second.Done());
+  EXPECT_EQ(first.calls.load(), 0);
+  EXPECT_EQ(second.calls.load(), 0);
+  store.Release();
+  h.parts().committer.StopFlusher();  // runs the flushes asked for
+  ASSERT_EQ(first.calls.load(), 1);
+  ASSERT_EQ(second.calls.load(), 1);
+  ASSERT_TRUE(first.result->ok()) << first.result->status();
+  ASSERT_TRUE(second.result->ok()) << second.result->status();
+  EXPECT_TRUE(store.ReadOperation((*second.result)->id).ok());  // durable when answered
+  for (const Answer* a : {&first, &second}) {
+    h.backend().Open((*a->result)->id);
+    h.RunToEnd((*a->result)->id);
+  }
+}
+
 // A completion still pending when the engine goes is answered SHUTTING_DOWN, once.
 TEST(StartAsyncTest, PendingCompletionsAreAnsweredWhenTheEngineStops) {
   PartsHarness h;
