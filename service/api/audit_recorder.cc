@@ -28,7 +28,7 @@ AuditRecorder::AuditRecorder(engine::Engine* engine, audit::AuditLog* log)
       log_(log),
       follower_(
           engine, kPrincipal, "audit log", [this](const engine::Event& event) { Record(event); },
-          ResumeRevision(log)) {}
+          ResumeRevision(log), [this] { Flush(); }) {}
 
 void AuditRecorder::Record(const engine::Event& event) {
   if (!core::IsTerminal(event.state)) return;
@@ -39,11 +39,19 @@ void AuditRecorder::Record(const engine::Event& event) {
   absl::StatusOr<std::vector<v1::AuditEntry>> start = log_->List(query);
   const v1::AuditEntry* start_entry = start.ok() && !start->empty() ? &start->front() : nullptr;
   absl::StatusOr<engine::OperationRecord> record = engine_->Get(kPrincipal, event.operation_id);
-  v1::AuditEntry entry = FinishEntry(event, start_entry, record.ok() ? &*record : nullptr);
-  if (absl::Status s = log_->Append(&entry); !s.ok()) {
-    Log(LogLevel::kError, LogTags{event.operation_id, entry.request_id(), entry.principal()},
-        "audit entry FINISH not written: " + s.ToString());
+  built_.push_back(FinishEntry(event, start_entry, record.ok() ? &*record : nullptr));
+}
+
+void AuditRecorder::Flush() {
+  if (built_.empty()) return;
+  if (absl::Status s = log_->AppendAll(&built_); !s.ok()) {
+    for (const v1::AuditEntry& entry : built_) {
+      if (entry.sequence() != 0) continue;
+      Log(LogLevel::kError, LogTags{entry.operation_id(), entry.request_id(), entry.principal()},
+          "audit entry FINISH not written: " + s.ToString());
+    }
   }
+  built_.clear();
 }
 
 }  // namespace gpop::api

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <vector>
 
 #include "service/api/event_follower.h"
 #include "service/audit/audit_log.h"
@@ -18,7 +19,9 @@ namespace gpop::api {
 // Follows the engine's events from the revision of the last FINISH entry in `log` (so that
 // operations that ended while no recorder ran, during recovery say, are recorded after a
 // restart, as far as the engine still retains their events) and appends a FINISH entry for
-// every terminal event. Construct after Engine::Recover; destroy before the engine and `log`.
+// every terminal event, those of one batch of events in one append. Destroying it does not wait
+// for a backlog: the next start resumes from the last entry written. Construct after
+// Engine::Recover; destroy before the engine and `log`.
 // Thread-safe.
 class AuditRecorder {
  public:
@@ -35,7 +38,10 @@ class AuditRecorder {
   }
 
  private:
-  void Record(const engine::Event& event);
+  void Record(const engine::Event& event);  // builds the FINISH entry of a terminal event
+  void Flush();                             // appends the entries built, in one commit
+
+  std::vector<v1::AuditEntry> built_;  // the follower's thread only (Record, Flush)
 
   engine::Engine* const engine_;
   audit::AuditLog* const log_;

@@ -12,8 +12,9 @@ namespace gpop::api {
 EventFollower::EventFollower(engine::Engine* engine, const std::string& principal,
                              const std::string& what,
                              std::function<void(const engine::Event&)> on_event,
-                             std::optional<uint64_t> after_revision)
-    : on_event_(std::move(on_event)) {
+                             std::optional<uint64_t> after_revision,
+                             std::function<void()> on_batch_end)
+    : on_event_(std::move(on_event)), on_batch_end_(std::move(on_batch_end)) {
   absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
       absl::FailedPreconditionError("not opened");
   if (after_revision) {
@@ -41,12 +42,14 @@ EventFollower::EventFollower(engine::Engine* engine, const std::string& principa
   thread_ = std::thread([this] { Loop(); });
 }
 
+void EventFollower::Stop() {
+  core::MutexLock lock(&mu_);
+  stop_ = true;
+  cv_.SignalAll();
+}
+
 EventFollower::~EventFollower() {
-  {
-    core::MutexLock lock(&mu_);
-    stop_ = true;
-    cv_.SignalAll();
-  }
+  Stop();
   if (thread_.joinable()) thread_.join();
   cursor_.reset();  // no lock held: destroying the cursor waits for a wake in progress
 }
@@ -67,18 +70,39 @@ void EventFollower::Loop() {
   cv_.SignalAll();
 }
 
+void EventFollower::EndBatch(uint64_t last) {
+  if (last == 0) return;
+  if (on_batch_end_) on_batch_end_();
+  core::MutexLock lock(&mu_);
+  revision_ = last;
+  cv_.SignalAll();
+}
+
 void EventFollower::FollowEvents() {
+  uint64_t last = 0;  // of the batch under way
+  int in_batch = 0;
   for (;;) {
     engine::Cursor::Next next = cursor_->Poll();
     if (auto* item = std::get_if<engine::StreamItem>(&next)) {
       if (auto* event = std::get_if<engine::Event>(item)) {
         on_event_(*event);
-        core::MutexLock lock(&mu_);
-        revision_ = event->revision;
-        cv_.SignalAll();
+        last = event->revision;
+        bool stop;
+        {
+          core::MutexLock lock(&mu_);
+          stop = stop_;
+        }
+        if (stop) return EndBatch(last);
+        if (++in_batch < kBatch) continue;
       }
+      EndBatch(last);
+      last = 0;
+      in_batch = 0;
       continue;
     }
+    EndBatch(last);
+    last = 0;
+    in_batch = 0;
     if (std::holds_alternative<engine::Cursor::End>(next)) return;
     {
       core::MutexLock lock(&mu_);

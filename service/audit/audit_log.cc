@@ -12,6 +12,16 @@ engine::Time TimeOf(const v1::AuditEntry& entry) {
                                                    std::chrono::nanoseconds(entry.time().nanos())));
 }
 
+absl::Status AuditLog::AppendAll(std::vector<v1::AuditEntry>* entries) {
+  for (size_t i = 0; i < entries->size(); ++i) {
+    if (absl::Status s = Append(&(*entries)[i]); !s.ok()) {
+      for (size_t j = i; j < entries->size(); ++j) (*entries)[j].clear_sequence();
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
 bool Matches(const AuditQuery& query, const v1::AuditEntry& entry) {
   if (!query.principal.empty() && entry.principal() != query.principal) return false;
   if (!query.operation_id.empty() && entry.operation_id() != query.operation_id) return false;

@@ -46,6 +46,11 @@ class AuditLog {
   // reused). Durable when it returns OK; an error appends nothing.
   virtual absl::Status Append(v1::AuditEntry* entry) = 0;
 
+  // Appends `entries` in order, as Append does each; a log may write them in one commit (the
+  // default appends them one by one and stops at the first error). Returns the first error; the
+  // entries whose `sequence` is set were appended, the others were not.
+  virtual absl::Status AppendAll(std::vector<v1::AuditEntry>* entries);
+
   // StartTicket
   //
   // A START entry that is written in the same transaction as the creation of its operation,

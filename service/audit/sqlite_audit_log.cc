@@ -71,6 +71,25 @@ absl::Status SqliteAuditLog::Append(v1::AuditEntry* entry) {
   return pending.status;
 }
 
+absl::Status SqliteAuditLog::AppendAll(std::vector<v1::AuditEntry>* entries) {
+  std::vector<Pending> pending(entries->size());
+  core::MutexLock lock(&mu_);
+  for (size_t i = 0; i < entries->size(); ++i) {
+    (*entries)[i].clear_sequence();
+    pending[i].entry = &(*entries)[i];
+    appends_.push_back(&pending[i]);
+  }
+  absl::Status first_error;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    AwaitCommit(&pending[i]);
+    if (!pending[i].status.ok()) {
+      (*entries)[i].clear_sequence();
+      if (first_error.ok()) first_error = pending[i].status;
+    }
+  }
+  return first_error;
+}
+
 void SqliteAuditLog::AwaitCommit(Pending* pending) {
   while (!pending->done) {
     if (leading_) {

@@ -36,6 +36,9 @@ class SqliteAuditLog final : public AuditLog, private store::SqliteStore::Commit
   ~SqliteAuditLog() override;
 
   absl::Status Append(v1::AuditEntry* entry) override GPOP_EXCLUDES(mu_);
+  // All in the next commit (one transaction, one fsync), unless a commit under way takes the
+  // first of them before the others are queued.
+  absl::Status AppendAll(std::vector<v1::AuditEntry>* entries) override GPOP_EXCLUDES(mu_);
   std::unique_ptr<StartTicket> ExpectStart(const std::string& principal,
                                            const std::string& request_id,
                                            const std::string& fingerprint,

@@ -138,6 +138,22 @@ TEST_P(AuditLogTest, LastFinishRevisionIsTheHighestFinishEntry) {
   EXPECT_EQ(*last, 15u);
 }
 
+TEST_P(AuditLogTest, AppendAllNumbersEveryEntryInOrder) {
+  Append(Entry(v1::AUDIT_ACTION_START, "alice", "op-0", 1));
+  std::vector<v1::AuditEntry> entries;
+  for (int i = 1; i <= 5; ++i) {
+    entries.push_back(Entry(v1::AUDIT_ACTION_FINISH, "alice", "op-" + std::to_string(i), i, i));
+  }
+  ASSERT_TRUE(log_->AppendAll(&entries).ok());
+  for (size_t i = 0; i < entries.size(); ++i) EXPECT_EQ(entries[i].sequence(), i + 2);
+  EXPECT_EQ(Sequences(log_->List(AuditQuery{})), (std::vector<uint64_t>{1, 2, 3, 4, 5, 6}));
+  absl::StatusOr<uint64_t> last = log_->LastFinishRevision();
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, 5u);
+  std::vector<v1::AuditEntry> none;
+  EXPECT_TRUE(log_->AppendAll(&none).ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(Logs, AuditLogTest, ::testing::Values("memory", "sqlite"));
 
 TEST(SqliteAuditLogTest, SurvivesReopeningAndTheRemovalOfItsOperations) {
