@@ -39,7 +39,13 @@ OperationsApi::OperationsApi(engine::Engine* engine, core::Backend* backend, Ser
       backend_(backend),
       options_(options),
       page_tokens_(options.page_token_key),
-      gpo_catalog_(backend) {}
+      gpo_catalog_(backend) {
+  if (options.clock != nullptr) {
+    start_rate_ =
+        std::make_unique<RateLimiter>(options.clock, options.start_rate_per_minute,
+                                      options.start_burst);
+  }
+}
 
 std::vector<core::GpoRef> OperationsApi::BackupGpos(const std::string& location,
                                                    const std::vector<std::string>& backup_ids) {
