@@ -347,6 +347,31 @@ def test_refusals_change_nothing(f):
     assert f.disk() != disk
 
 
+def test_watch_and_list_show_only_what_the_caller_may_see(f):
+    api = f.api
+    admin, fin = f.caller("admin"), f.caller("fin")  # fin: operator of "Finance *" backups
+    listing = fin.ops.ListOperations(api.pb.ListOperationsRequest(), **fin.kw())
+    call = fin.ops.WatchOperations(api.pb.WatchOperationsRequest(after_revision=listing.revision),
+                                   **fin.kw(120))
+    hidden = admin.start()  # "Synthetic GPO": created before fin's own, so its revision is lower
+    own = fin.start(gpo="Finance Laptops")
+    seen = set()
+    for item in call:
+        if item.WhichOneof("item") != "event":
+            continue
+        seen.add(item.event.operation_id)
+        if item.event.operation_id == own.id and item.event.state in (
+                api.pb.SUCCEEDED, api.pb.FAILED, api.pb.CANCELLED):
+            break
+    call.cancel()
+    assert seen == {own.id}, (seen, own.id, hidden.id)
+    listed = {o.id for o in fin.ops.ListOperations(api.pb.ListOperationsRequest(),
+                                                    **fin.kw()).operations}
+    assert own.id in listed and hidden.id not in listed, listed
+    assert hidden.id in {o.id for o in admin.ops.ListOperations(
+        api.pb.ListOperationsRequest(page_size=1000), **admin.kw()).operations}
+
+
 def test_mutual_tls(f):
     api = f.api
     alice = Caller(api, f.channel(client="alice"))  # no token: the certificate is the principal
@@ -568,7 +593,8 @@ def main():
         interop.generate_stubs(args.proto_dir, work)
         api = Api()
         f = Fixture(args, work, api)
-        tests = [test_refusals_change_nothing, test_mutual_tls, test_revoked_token,
+        tests = [test_refusals_change_nothing,
+                 test_watch_and_list_show_only_what_the_caller_may_see, test_mutual_tls, test_revoked_token,
                  test_limits_carry_retry_info, test_hostile_bytes_on_every_method,
                  test_page_tokens, test_cancel_past_commit_and_delete,
                  test_certificates_reload_under_an_open_stream]
