@@ -7,7 +7,8 @@ directory's operations.db (operations, events and the audit table, dumped throug
 audit history exactly as they were. Also: a token revoked by SIGHUP is refused on the next call
 and on an open stream's resume; an expired token; certificates swapped by SIGHUP under an open
 stream; hostile bytes on every method of every served service (unary and streaming);
-tampered and re-bound page tokens; RetryInfo on every RESOURCE_EXHAUSTED; a cancel past the commit
+tampered and re-bound page tokens; RetryInfo on gpop's RESOURCE_EXHAUSTED (rate and stream limits; the
+message-size limit is gRPC's own answer, without details); a cancel past the commit
 point visible at once in GetOperation; Delete then Get is OPERATION_DELETED; the Unix socket's
 peer mapped by uid and not mapped; a non-loopback bind without TLS refused, and with --insecure
 warned about.
@@ -260,7 +261,7 @@ class Fixture:
             "--listen=127.0.0.1:0", "--state_dir=" + self.state, "--tls_cert=" + self.cert,
             "--tls_key=" + self.key, "--tls_client_ca=" + work + "/ca1.crt",
             "--tokens_file=" + self.tokens_file, "--auth_policy=" + work + "/policy",
-            "--start_burst=1"])
+            "--start_burst=1", "--max_request_bytes=65536"])
         self.target = "127.0.0.1:%d" % self.gpopd.port
 
     def write_tokens(self, tokens):
@@ -414,6 +415,22 @@ def test_limits_carry_retry_info(f):
     refused(api, lambda: sw.stream(op.id), grpc.StatusCode.RESOURCE_EXHAUSTED, "TOO_MANY_STREAMS")
     held.cancel()
     f.caller("admin").cancel(op.id)
+
+
+def test_message_size_limit(f):
+    """--max_request_bytes holds. The answer is gRPC's own RESOURCE_EXHAUSTED: gRPC refuses the
+    message before gpop sees it, so it carries neither ErrorInfo nor RetryInfo (not fixed)."""
+    api = f.api
+    admin = f.caller("admin")
+    small = api.pb.ListOperationsRequest(filter="x" * 60000)  # under the limit: gpop answers
+    refused(api, lambda: admin.ops.ListOperations(small, **admin.kw()),
+            grpc.StatusCode.INVALID_ARGUMENT)
+    large = api.pb.ListOperationsRequest(filter="x" * 70000)
+    try:
+        admin.ops.ListOperations(large, **admin.kw())
+        raise AssertionError("a request past --max_request_bytes was taken")
+    except grpc.RpcError as error:
+        assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, error
 
 
 def test_hostile_bytes_on_every_method(f):
@@ -595,7 +612,8 @@ def main():
         f = Fixture(args, work, api)
         tests = [test_refusals_change_nothing,
                  test_watch_and_list_show_only_what_the_caller_may_see, test_mutual_tls, test_revoked_token,
-                 test_limits_carry_retry_info, test_hostile_bytes_on_every_method,
+                 test_limits_carry_retry_info, test_message_size_limit,
+                 test_hostile_bytes_on_every_method,
                  test_page_tokens, test_cancel_past_commit_and_delete,
                  test_certificates_reload_under_an_open_stream]
         try:
