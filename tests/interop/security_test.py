@@ -7,8 +7,8 @@ directory's operations.db (operations, events and the audit table, dumped throug
 audit history exactly as they were. Also: a token revoked by SIGHUP is refused on the next call
 and on an open stream's resume; an expired token; certificates swapped by SIGHUP under an open
 stream; hostile bytes on every method of every served service (unary and streaming);
-tampered and re-bound page tokens; RetryInfo on gpop's RESOURCE_EXHAUSTED (rate and stream limits; the
-message-size limit is gRPC's own answer, without details); a cancel past the commit
+tampered and re-bound page tokens; RetryInfo on gpop's RESOURCE_EXHAUSTED (rate and stream
+limits; the message-size limit is gRPC's own answer, without details); a cancel past the commit
 point visible at once in GetOperation; Delete then Get is OPERATION_DELETED; the Unix socket's
 peer mapped by uid and not mapped; a non-loopback bind without TLS refused, and with --insecure
 warned about.
