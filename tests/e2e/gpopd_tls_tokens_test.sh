@@ -43,7 +43,8 @@ start_gpopd() {
   rm -f "$work/port"
   "$gpopd" --backend=synthetic --state_dir "$work/state" --listen 127.0.0.1:0 \
     --http_listen= --port_file "$work/port" --tls_cert "$work/server.crt" \
-    --tls_key "$work/server.key" --tls_client_ca "$work/ca.crt" --tokens_file "$work/tokens" --auth_policy "$work/policy" \
+    --tls_key "$work/server.key" --tls_client_ca "$work/ca.crt" --tokens_file "$work/tokens" \
+    --auth_policy "$work/policy" \
     $extra_flags 2>>"$work/gpopd.log" &
   pid=$!
   for _ in $(seq 1 600); do

@@ -611,10 +611,10 @@ def main():
         api = Api()
         f = Fixture(args, work, api)
         tests = [test_refusals_change_nothing,
-                 test_watch_and_list_show_only_what_the_caller_may_see, test_mutual_tls, test_revoked_token,
-                 test_limits_carry_retry_info, test_message_size_limit,
-                 test_hostile_bytes_on_every_method,
-                 test_page_tokens, test_cancel_past_commit_and_delete,
+                 test_watch_and_list_show_only_what_the_caller_may_see, test_mutual_tls,
+                 test_revoked_token, test_limits_carry_retry_info, test_message_size_limit,
+                 test_hostile_bytes_on_every_method, test_page_tokens,
+                 test_cancel_past_commit_and_delete,
                  test_certificates_reload_under_an_open_stream]
         try:
             for test in tests:
