@@ -249,14 +249,15 @@ class Fixture:
         write(self.cert, read(work + "/server1.crt"))
         write(self.key, read(work + "/server1.key"))
         self.tokens = {name: "%s-%s" % (name, os.urandom(8).hex())
-                       for name in ("admin", "alice", "bob", "vic", "fin", "old", "rl", "sw")}
+                       for name in ("admin", "alice", "bob", "vic", "fin", "old", "rl", "sw", "q")}
         self.tokens_file = work + "/tokens"
         self.write_tokens(self.tokens)
         write(work + "/policy",
               "grant admin admin\ngrant alice operator\ngrant bob operator\ngrant vic viewer\n"
               "grant fin operator kind=backup gpo=\"Finance *\"\ngrant old admin\n"
               "grant rl operator\ngrant sw viewer\ncert alice-client alice\n"
-              "limit rl starts_per_minute=1\nlimit sw max_streams=1\n")
+              "limit rl starts_per_minute=1\nlimit sw max_streams=1\n"
+              "grant q operator\nlimit q max_running=0 max_queued=1\n")
         self.state = work + "/state"
         self.gpopd = Gpopd(args.gpopd, work, "tls", [
             "--listen=127.0.0.1:0", "--state_dir=" + self.state, "--tls_cert=" + self.cert,
@@ -416,6 +417,11 @@ def test_limits_carry_retry_info(f):
     refused(api, lambda: sw.stream(op.id), grpc.StatusCode.RESOURCE_EXHAUSTED, "TOO_MANY_STREAMS")
     held.cancel()
     f.caller("admin").cancel(op.id)
+    q = f.caller("q")  # may run none and queue one
+    waiting = q.start()
+    refused(api, lambda: q.start(), grpc.StatusCode.RESOURCE_EXHAUSTED, "QUEUE_FULL")
+    assert q.get(waiting.id).state == api.pb.QUEUED
+    q.cancel(waiting.id)
 
 
 def test_message_size_limit(f):
