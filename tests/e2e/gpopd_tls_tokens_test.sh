@@ -23,6 +23,12 @@ echo "subjectAltName=IP:127.0.0.1,DNS:localhost" >"$work/server.ext"
 openssl x509 -req -days 2 -in "$work/server.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" \
   -CAcreateserial -extfile "$work/server.ext" -out "$work/server.crt" 2>/dev/null
 
+# A client certificate for alice from the same CA (the policy maps its CN to alice).
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=alice-client \
+  -keyout "$work/alice.key" -out "$work/alice.csr" 2>/dev/null
+openssl x509 -req -days 2 -in "$work/alice.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" \
+  -CAcreateserial -out "$work/alice.crt" 2>/dev/null
+
 hash() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
 admin_token=admin-$RANDOM$RANDOM alice_token=alice-$RANDOM$RANDOM viewer_token=vic-$RANDOM$RANDOM
 cat >"$work/tokens" <<TOKENS
@@ -30,13 +36,15 @@ admin sha256:$(hash "$admin_token") never
 alice sha256:$(hash "$alice_token") never
 vic sha256:$(hash "$viewer_token") never
 TOKENS
-printf 'grant admin admin\ngrant alice operator\ngrant vic viewer\n' >"$work/policy"
+printf 'grant admin admin\ngrant alice operator\ngrant vic viewer\ncert alice-client alice\n' \
+  >"$work/policy"
 
 start_gpopd() {
   rm -f "$work/port"
   "$gpopd" --backend=synthetic --state_dir "$work/state" --listen 127.0.0.1:0 \
     --http_listen= --port_file "$work/port" --tls_cert "$work/server.crt" \
-    --tls_key "$work/server.key" --tokens_file "$work/tokens" --auth_policy "$work/policy" \
+    --tls_key "$work/server.key" --tls_client_ca "$work/ca.crt" --tokens_file "$work/tokens" \
+    --auth_policy "$work/policy" \
     $extra_flags 2>>"$work/gpopd.log" &
   pid=$!
   for _ in $(seq 1 600); do
@@ -71,6 +79,20 @@ expect_exit 7 "the viewer's backup" as "$viewer_token" backup --gpo "Synthetic G
 grep -q PERMISSION_DENIED "$work/err" || fail "the viewer's start did not say PERMISSION_DENIED"
 expect_exit 0 "the viewer lists" as "$viewer_token" ls
 [ "$(grep -c '^op-' "$work/out")" -eq 1 ] || fail "the viewer does not see exactly one operation"
+# Credentials and TLS settings from the environment, with no flags: $GPOP_TOKEN is used (the
+# viewer's start is PERMISSION_DENIED, not UNAUTHENTICATED), and so are $GPOP_TLS_CA,
+# $GPOP_TLS_CERT and $GPOP_TLS_KEY (the certificate alone authenticates alice).
+expect_exit 7 "the viewer's backup, token from GPOP_TOKEN" env GPOP_TOKEN="$viewer_token" \
+  GPOP_TLS_CA="$work/ca.crt" "$ctl" --server "$server" backup --gpo "Synthetic GPO" $labels
+grep -q PERMISSION_DENIED "$work/err" || fail "GPOP_TOKEN was not used: $(cat "$work/err")"
+expect_exit 0 "alice by her certificate from GPOP_TLS_CERT/KEY" env GPOP_TLS_CA="$work/ca.crt" \
+  GPOP_TLS_CERT="$work/alice.crt" GPOP_TLS_KEY="$work/alice.key" "$ctl" --server "$server" ls
+[ "$(grep -c '^op-' "$work/out")" -eq 1 ] || fail "alice's certificate does not see her operation"
+expect_exit 0 "alice by --cert/--key" "$ctl" --server "$server" --ca-file "$work/ca.crt" \
+  --cert "$work/alice.crt" --key "$work/alice.key" ls
+expect_exit 7 "no token and no certificate" env GPOP_TLS=1 GPOP_TLS_CA="$work/ca.crt" "$ctl" \
+  --server "$server" ls
+grep -q UNAUTHENTICATED "$work/err" || fail "no credentials did not say UNAUTHENTICATED"
 expect_exit 9 "a plaintext client on the TLS port" "$ctl" --server "$server" \
   --token "$alice_token" --call-timeout 5s ls
 
