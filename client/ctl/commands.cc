@@ -103,6 +103,9 @@ WatchResult Watch(const Command& command, client::Client& client, const std::str
               << "\n";
     }
     view.Apply(update);
+    // Without the bar, each stream item reaches a pipe as it arrives: a script reading
+    // gpopctl's output acts on a line when the event happens, not when a buffer fills.
+    if (!bar) io.out->flush();
     if (bar) {
       WatchView shown = view;
       if (import_set) {

@@ -92,7 +92,9 @@ int RunUpload(const Command& command, client::TransferClient& transfer, const Io
   v1::ListBackupsResponse listing;
   for (const v1::UploadedBackup& b : upload->backups()) *listing.add_backups() = b.backup();
   *io.out << BackupsTable(listing);
-  *io.err << "gpopctl: uploaded " << upload->total_bytes() << " bytes (SHA-256 " << upload->sha256()
+  // The upload ID names the set to `import-set --upload`.
+  *io.err << "gpopctl: upload " << upload->upload_id() << ": " << upload->total_bytes()
+          << " bytes (SHA-256 " << upload->sha256()
           << "): " << upload->backups_size() << " backup"
           << (upload->backups_size() == 1 ? "" : "s") << " in location " << upload->location()
           << "\n";

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Cancelling an import set mid-set through gpopctl, on the real binaries: a set of 48 Windows-made
-# backups (the 16 fixtures three times, transfer_set_lib.sh) is uploaded and imported with
-# `gpopctl import-set --wait --cancel-on-interrupt`; once gpopctl has shown two backups imported,
-# it gets SIGTERM (as Ctrl-C), sends Cancel and keeps watching to the end. The operation must end
-# CANCELLED (exit 3) with effects APPLIED, and gpopctl must say for every backup whether it was
-# imported or left its GPO untouched: each IMPORTED one's GPO holds every settings file of its
-# backup byte for byte, and no NOT STARTED one has a GPO at all. Importing the same upload
-# again then brings in the rest.
+# Cancelling an import set mid-set through gpopctl, on the real binaries: a set of 24 Windows-made
+# backups (the 16 fixtures round after round, transfer_set_lib.sh) is uploaded and imported with
+# `gpopctl import-set --wait --cancel-on-interrupt`. gpopd runs with the test-only
+# --test_import_set_hold_after 2: the set holds after its second GPO until it is cancelled, so
+# the cancel lands mid-set at a known point, with no race and no sleep. Once gpopctl has printed
+# the two outcomes (read line by line from a FIFO), it gets SIGTERM (as Ctrl-C), sends Cancel and
+# keeps watching to the end. The operation must end CANCELLED (exit 3) with effects APPLIED, and
+# gpopctl must say for every backup whether it was imported or left its GPO untouched: exactly
+# the first two are IMPORTED, each one's GPO holding every settings file of its backup byte for
+# byte; the other 22 are NOT STARTED and have no GPO at all. gpopd is then restarted without the
+# hold on the same state, the stored result is read again, and importing the location's backups
+# again brings in the rest.
 # Usage: transfer_import_set_cancel_test.sh GPOPD GPOPCTL GPOP_DEMO_STORE
 set -euo pipefail
 gpopd=$1 ctl=$2 demo_store=$3
@@ -14,7 +18,8 @@ work=$(mktemp -d)
 . "$(dirname "$0")/gpopd_test_lib.sh"
 . "$(dirname "$0")/transfer_set_lib.sh"
 require_fixtures
-count=48
+count=24
+hold=2
 
 ctl_pid=
 trap 'if [ -n "$ctl_pid" ]; then kill -KILL $ctl_pid 2>/dev/null || true; fi
@@ -23,8 +28,9 @@ trap 'if [ -n "$ctl_pid" ]; then kill -KILL $ctl_pid 2>/dev/null || true; fi
 
 sysvol=$work/sysvol/demo.test
 "$demo_store" "$sysvol" >/dev/null
-gpopd_start --sysvol "$sysvol" --state_dir "$work/state" \
-  --backup_locations "default=$work/backups,incoming=$work/incoming" --default_location default
+gpopd_args=(--sysvol "$sysvol" --state_dir "$work/state"
+  --backup_locations "default=$work/backups,incoming=$work/incoming" --default_location default)
+gpopd_start "${gpopd_args[@]}" --test_import_set_hold_after $hold
 
 set_dir=$work/baseline
 make_backup_set "$set_dir" $count
@@ -34,20 +40,26 @@ upload_id=$(grep -o '"uploadId": *"up-[a-z2-7]*"' "$work/upload.json" | grep -o 
 [ -n "$upload_id" ] || fail "the upload named no upload ID"
 "$ctl" gpos | cut -d' ' -f1 | sort >"$work/gpos-before.txt"
 
-# The import set, followed by gpopctl (a pipe: one line per event), cancelled by a signal once
-# two backups are imported. Each backup's outcome is an event, so the lines are always there.
-"$ctl" import-set --upload "$upload_id" --wait --cancel-on-interrupt >"$work/cancel.txt" \
+# The import set, followed by gpopctl through a FIFO (one line per event, flushed as it comes),
+# cancelled by a signal once both outcomes before the hold are printed. The set cannot go past
+# the hold, so the read below ends exactly there.
+mkfifo "$work/cancel.fifo"
+"$ctl" import-set --upload "$upload_id" --wait --cancel-on-interrupt >"$work/cancel.fifo" \
   2>"$work/cancel.err" &
 ctl_pid=$!
+exec 3<"$work/cancel.fifo"
+: >"$work/cancel.txt"
 imported=0
-for _ in $(seq 1 1200); do
-  imported=$(grep -c ': imported into GPO {' "$work/cancel.txt" || true)
-  [ "$imported" -ge 2 ] && break
-  kill -0 $ctl_pid 2>/dev/null || break
-  sleep 0.05
+while [ "$imported" -lt $hold ] && IFS= read -r line <&3; do
+  printf '%s\n' "$line" >>"$work/cancel.txt"
+  n=$(grep -o ': imported into GPO {' <<<"$line" | wc -l || true)
+  imported=$((imported + n))
 done
-[ "$imported" -ge 2 ] || fail "gpopctl did not show two backups imported: $(cat "$work/cancel.txt")"
+[ "$imported" -eq $hold ] ||
+  fail "gpopctl ended before showing $hold backups imported: $(cat "$work/cancel.txt" "$work/cancel.err")"
 kill -TERM $ctl_pid
+cat <&3 >>"$work/cancel.txt"
+exec 3<&-
 rc=0
 wait $ctl_pid || rc=$?
 ctl_pid=
@@ -63,8 +75,8 @@ awk '$1 == "IMPORTED" { print $2, $3 }' "$work/cancel.txt" >"$work/imported.txt"
 awk '$1 == "NOT" && $2 == "STARTED" { print $3 }' "$work/cancel.txt" >"$work/untouched.txt"
 k=$(wc -l <"$work/imported.txt")
 m=$(wc -l <"$work/untouched.txt")
-[ "$k" -ge 2 ] || fail "only $k backups listed as IMPORTED"
-[ "$m" -ge 1 ] || fail "no backup listed as NOT STARTED: the cancel came after the last one"
+[ "$k" -eq $hold ] || fail "$k backups listed as IMPORTED, not the $hold before the hold"
+[ "$m" -eq $((count - hold)) ] || fail "$m backups listed as NOT STARTED, not $((count - hold))"
 [ $((k + m)) -eq $count ] || fail "$k imported + $m not started is not the $count backups"
 grep -q "^$k imported, 0 failed, $m not started (of $count backups)" "$work/cancel.txt" ||
   fail "the tally is wrong: $(tail -1 "$work/cancel.txt")"
@@ -102,8 +114,19 @@ while read -r backup; do
   fi
 done <"$work/untouched.txt"
 
-# The rest comes in when the set is imported again (the imported ones are overwritten).
-"$ctl" import-set --upload "$upload_id" --wait >"$work/again.txt" ||
+# The stored account survives a restart (without the hold, on the same state).
+gpopd_stop
+gpopd_start "${gpopd_args[@]}"
+"$ctl" -o json get "$op" >"$work/op-restarted.json" || fail "get $op after the restart failed"
+grep -q '"state": *"CANCELLED"' "$work/op-restarted.json" ||
+  fail "after the restart the operation is not CANCELLED"
+[ "$(grep -c '"outcome": *"IMPORTED"' "$work/op-restarted.json")" -eq "$k" ] &&
+  [ "$(grep -c '"outcome": *"NOT_STARTED"' "$work/op-restarted.json")" -eq "$m" ] ||
+  fail "after the restart the stored result does not list $k IMPORTED and $m NOT_STARTED"
+
+# The rest comes in when the location's backups are imported again (the imported ones are
+# overwritten).
+"$ctl" import-set --all --location incoming --wait >"$work/again.txt" ||
   fail "importing the set again failed: $(tail -3 "$work/again.txt")"
 grep -q "^$count imported, 0 failed, 0 not started (of $count backups)" "$work/again.txt" ||
   fail "the second import's tally is wrong: $(tail -1 "$work/again.txt")"

@@ -2,12 +2,13 @@
 # A baseline package of 84 backups end to end through the real binaries, as a client outside the
 # repository would use it: the 16 Windows-made fixture backups, round after round under fresh
 # backup IDs and display names, with the manifest.xml GPMC writes (transfer_set_lib.sh), made at
-# test time in a temporary folder. gpopctl uploads the set; the location's manifest.xml lists every
-# uploaded backup at once (before any backup or listing of the location); one import-set
-# operation imports all 84 into new GPOs created by display name; gpopctl downloads a report,
-# and new backups of the 16 GPOs of the first round (one per original) as one backup set; every
-# settings file must be byte-identical to the original's in SYSVOL (all 84 GPOs) and in the
-# downloaded backups (16).
+# test time in a temporary folder. gpopctl uploads the set as a tar file (made by GNU tar); the
+# location's manifest.xml lists every uploaded backup at once (before any backup or listing of
+# the location), record for record as each backup's bkupInfo.xml says; one import-set
+# operation imports all 84 into new GPOs created by display name; gpopctl downloads reports (XML
+# of 16 new GPOs, HTML of one uploaded backup: well formed, naming their GPO), and new backups of
+# the 16 GPOs of the first round (one per original) as one backup set; every settings file must
+# be byte-identical to the original's in SYSVOL (all 84 GPOs) and in the downloaded backups (16).
 # Usage: transfer_large_set_test.sh GPOPD GPOPCTL GPOP_DEMO_STORE
 set -euo pipefail
 gpopd=$1 ctl=$2 demo_store=$3
@@ -30,7 +31,9 @@ make_backup_set "$set_dir" $count
 [ "$(ls -d "$set_dir"/{* | wc -l)" -eq $count ] || fail "the set does not have $count backups"
 
 phase "uploading"
-"$ctl" -o json upload "$set_dir" --location incoming >"$work/upload.json" ||
+# As a tar file made by GNU tar (as a publisher ships a baseline), not gpopctl's own stream.
+tar -C "$set_dir" -cf "$work/baseline.tar" .
+"$ctl" -o json upload "$work/baseline.tar" --location incoming >"$work/upload.json" ||
   fail "upload of the set failed"
 upload_id=$(grep -o '"uploadId": *"up-[a-z2-7]*"' "$work/upload.json" | grep -o 'up-[a-z2-7]*')
 [ -n "$upload_id" ] || fail "the upload named no upload ID"
@@ -59,19 +62,53 @@ awk '$1 == "IMPORTED" { print $2, $3 }' "$work/import.txt" >"$work/pairs.txt"
 [ "$(cut -d' ' -f2 "$work/pairs.txt" | sort -u | wc -l)" -eq $count ] ||
   fail "the set was not imported into $count distinct GPOs"
 
-phase "report"
-# A report of one new GPO, through the download; it names the GPO.
-read -r first_backup first_gpo <"$work/pairs.txt"
-"$ctl" report --gpo "$first_gpo" --format xml --out "$work/report.xml" 2>/dev/null ||
-  fail "the report of $first_gpo failed"
-first_name=$(grep -o '<GPODisplayName><!\[CDATA\[[^]]*' "$set_dir/$first_backup/bkupInfo.xml" |
-  sed 's|.*CDATA\[||')
-[ -n "$first_name" ] || fail "backup $first_backup names no display name"
-if [ "$(head -c2 "$work/report.xml" | od -An -tx1 | tr -d ' \n')" = fffe ]; then
-  iconv -f UTF-16 -t UTF-8 "$work/report.xml"  # as Windows writes gpreport.xml
-else
-  cat "$work/report.xml"
-fi | grep -F "$first_name" >/dev/null || fail "the report of $first_gpo does not name \"$first_name\""
+# Each record of the location's manifest.xml is its backup's bkupInfo.xml record (children
+# byte for byte), not only its ID.
+for d in "$set_dir"/{*; do
+  info=$(tr -d '\r\n' <"$d/bkupInfo.xml")
+  body=${info#*>}
+  body=${body%</BackupInst>}
+  grep -qF "<BackupInst>$body</BackupInst>" "$work/incoming/manifest.xml" ||
+    fail "manifest.xml of the location does not hold the record of $(basename "$d") as uploaded"
+done
+
+phase "reports"
+# Reports through the download: XML of 16 new GPOs (each well formed, by python3's parser, and
+# naming its GPO), HTML of one uploaded backup (whole, to </html>, and naming its GPO).
+to_utf8() {  # FILE: its text in UTF-8 (Windows writes gpreport.xml in UTF-16 with a BOM)
+  if [ "$(head -c2 "$1" | od -An -tx1 | tr -d ' \n')" = fffe ]; then
+    iconv -f UTF-16 -t UTF-8 "$1"
+  else
+    cat "$1"
+  fi
+}
+display_name() {  # BACKUP: its GPO display name in the set
+  grep -o '<GPODisplayName><!\[CDATA\[[^]]*' "$set_dir/$1/bkupInfo.xml" | sed 's|.*CDATA\[||'
+}
+mkdir "$work/reports"
+head -16 "$work/pairs.txt" >"$work/reported.txt"
+while read -r backup gpo; do
+  "$ctl" report --gpo "$gpo" --format xml --out "$work/reports/$gpo.xml" >"$work/reports/$gpo.log" 2>&1 ||
+    fail "the report of $gpo failed"
+  name=$(display_name "$backup")
+  [ -n "$name" ] || fail "backup $backup names no display name"
+  to_utf8 "$work/reports/$gpo.xml" >"$work/reports/$gpo.utf8"
+  grep -qF "$name" "$work/reports/$gpo.utf8" || fail "the report of $gpo does not name \"$name\""
+done <"$work/reported.txt"
+read -r first_backup _ <"$work/pairs.txt"
+"$ctl" report --backup-id "$first_backup" --location incoming --format html \
+  --out "$work/reports/backup.html" >"$work/reports/backup.log" 2>&1 || fail "the report of backup $first_backup failed"
+to_utf8 "$work/reports/backup.html" >"$work/reports/backup.txt"
+grep -qF "$(display_name "$first_backup")" "$work/reports/backup.txt" ||
+  fail "the report of backup $first_backup does not name its GPO"
+[ "$(tail -c 64 "$work/reports/backup.txt" | tr -d '\r\n' | grep -o '</html>$' || true)" ] ||
+  fail "the HTML report of backup $first_backup is cut short"
+[ "$(ls "$work/reports"/*.xml | wc -l)" -eq 16 ] || fail "not 16 XML reports"
+/usr/bin/python3 -c '
+import sys, xml.dom.minidom
+for f in sys.argv[1:]:
+    xml.dom.minidom.parse(f)
+' "$work/reports"/*.utf8 || fail "a downloaded report is not well formed"
 
 phase "backups"
 # New backups, downloaded as one backup set.

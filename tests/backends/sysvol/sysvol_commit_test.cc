@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "service/backends/sysvol/backup_folder.h"
+#include "service/backends/sysvol/format/backup_inst.h"
 #include "service/backends/sysvol/format/manifest.h"
 #include "service/backends/sysvol/sysvol_backend.h"
 #include "tests/backends/sysvol/sysvol_test_fixture.h"
@@ -183,6 +185,62 @@ INSTANTIATE_TEST_SUITE_P(AllFaultPoints, SysvolCrashTest,
                                            FaultPoint::kAfterCommitRecord,
                                            FaultPoint::kAfterBackupRename,
                                            FaultPoint::kAfterManifestRename));
+
+// Every backup folder's bkupInfo.xml record, and the manifest's records, by backup ID.
+std::map<std::string, BackupInst> FolderRecords(const testing::TestStore& store) {
+  std::map<std::string, BackupInst> out;
+  for (auto& e : fs::directory_iterator(store.location())) {
+    const std::string name = e.path().filename().string();
+    if (!e.is_directory() || name.front() != '{') continue;
+    auto inst = ParseBkupInfo(ReadFileBytes(e.path() / kBkupInfoFile), name);
+    if (inst.ok()) out[name] = *inst;
+  }
+  return out;
+}
+
+std::map<std::string, BackupInst> ManifestRecords(const testing::TestStore& store) {
+  std::map<std::string, BackupInst> out;
+  auto m = ParseManifest(ReadFileBytes(store.location() / "manifest.xml"), "manifest.xml");
+  if (!m.ok()) return out;
+  for (const BackupInst& b : m->backups) out[b.id] = b;
+  return out;
+}
+
+// A writer stopped between publishing its folders and writing manifest.xml (an upload killed
+// between its renames and its manifest write, a backup killed the same way) leaves the manifest
+// stale; so does an operator removing it. Start-up's sweep brings it in step with the folder.
+TEST(SysvolCommitTest, StartUpRepairsAStaleOrMissingManifest) {
+  TestStore store = MakeDemoStore();
+  std::string manifest_of_one;
+  {
+    auto backend = OpenBackend(store.config);
+    ASSERT_NE(backend, nullptr);
+    ASSERT_FALSE(BackupGpo(*backend, kWorkstation).error);
+    manifest_of_one = ReadFileBytes(store.location() / "manifest.xml");
+    ASSERT_FALSE(BackupGpo(*backend, kServer).error);
+  }
+  ASSERT_EQ(FolderRecords(store).size(), 2u);
+  // Stale: the manifest as it was before the second folder was published.
+  WriteBytes(store.location() / "manifest.xml", manifest_of_one);
+  ASSERT_EQ(ManifestRecords(store).size(), 1u);
+  {
+    auto restarted = OpenBackend(store.config);
+    ASSERT_NE(restarted, nullptr);
+    auto resolved = restarted->ResolveLeftovers();
+    ASSERT_TRUE(resolved.ok()) << resolved.error().message;
+  }
+  EXPECT_EQ(ManifestRecords(store), FolderRecords(store));
+  // Missing: removed altogether.
+  fs::remove(store.location() / "manifest.xml");
+  {
+    auto restarted = OpenBackend(store.config);
+    ASSERT_NE(restarted, nullptr);
+    auto resolved = restarted->ResolveLeftovers();
+    ASSERT_TRUE(resolved.ok()) << resolved.error().message;
+  }
+  EXPECT_EQ(ManifestRecords(store), FolderRecords(store));
+  EXPECT_EQ(ManifestRecords(store).size(), 2u);
+}
 
 TEST(SysvolCommitTest, ConcurrentBackupsToOneLocationKeepEveryManifestEntry) {
   TestStore store = MakeDemoStore();

@@ -11,6 +11,7 @@
 #include "service/backends/sysvol/ops/op_util.h"
 #include "service/backends/sysvol/ops/restore.h"
 #include "service/backends/sysvol/txn/recovery.h"
+#include "service/core/mutex.h"
 
 namespace gpop::sysvol {
 namespace {
@@ -66,6 +67,26 @@ size_t CountOf(const core::ImportSetResult& result, core::ImportSetOutcome outco
   size_t n = 0;
   for (const core::ImportSetEntry& e : result.entries) n += e.outcome == outcome ? 1 : 0;
   return n;
+}
+
+// The test hold (SysvolConfig::test_import_set_hold_after): returns once `cancel` is cancelled
+// (by a client or by the server's shutdown).
+void HoldUntilCancelled(core::CancelToken& cancel) {
+  struct Hold {
+    core::Mutex mu;
+    core::CondVar cv;
+    bool cancelled GPOP_GUARDED_BY(mu) = false;
+  } hold;
+  const core::CancelToken::SubscriptionId subscription = cancel.Subscribe([&hold] {
+    core::MutexLock lock(&hold.mu);
+    hold.cancelled = true;
+    hold.cv.SignalAll();
+  });
+  {
+    core::MutexLock lock(&hold.mu);
+    while (!hold.cancelled) hold.cv.Wait(&hold.mu);
+  }
+  cancel.Unsubscribe(subscription);
 }
 
 }  // namespace
@@ -194,6 +215,7 @@ core::Outcome RunImportSet(const BackendContext& ctx, const std::string& operati
     }
     sink.Progress(static_cast<int64_t>(i + 1) * kUnitsPerBackup,
                   static_cast<int64_t>(count) * kUnitsPerBackup);
+    if (i + 1 == ctx.config.test_import_set_hold_after && i + 1 < count) HoldUntilCancelled(cancel);
   }
   for (core::ImportSetEntry& entry : result.entries) {
     if (entry.outcome == core::ImportSetOutcome::kNotStarted && !entry.error) {

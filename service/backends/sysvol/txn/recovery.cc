@@ -131,6 +131,16 @@ core::Result<std::vector<std::string>> ResolveAllLeftovers(const BackendContext&
         (void)loc->RemoveTree(e.name);
       }
     }
+    // A manifest that a stopped writer left behind its folders (an upload killed between its
+    // renames and its manifest write, a manifest removed or edited by hand) is brought in step
+    // with the folder now, under the location's lock, as a backup publishes it. A failure to
+    // write it does not keep the server from starting: the next backup, listing or upload
+    // repairs it again.
+    core::MutexLock lock(ctx.locations.Mutex(name));
+    if (core::Status s = RepairManifestLocked(*loc, *ctx.locations.Index(name)); !s.ok()) {
+      std::fprintf(stderr, "gpop sysvol: cannot repair manifest.xml of backup location %s: %s\n",
+                   name.c_str(), s.error().message.c_str());
+    }
   }
   return resolved;
 }
