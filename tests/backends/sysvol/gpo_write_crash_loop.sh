@@ -7,8 +7,17 @@
 # GPT.INI's, or FAILED / SERVER_RESTARTED / NONE with Policies/ (every file, byte for byte) and
 # the metadata store's GPO rows (every field) exactly as before; nothing RUNNING, no staging left.
 #
+# Every third iteration is not a random kill but gpopd's test-only hook (service/test_kill_hook.h,
+# builds with GPOP_TEST_HOOKS): gpopd SIGKILLs itself right past the GPO write's commit point (at
+# a random one of the three steps past it), so the roll-forward case is certainly hit; such an
+# iteration must end SUCCEEDED / APPLIED by recovery, and the loop fails unless it saw at least
+# one. After a killed restore or import, each backup the run added to the location (its safety
+# backup) must be complete: listed by gpopctl, with bkupInfo.xml and Backup.xml, and its
+# settings files exactly the target's before the run; no staging is left in the location.
+#
 # Usage: gpo_write_crash_loop.sh GPOPD GPOPCTL GPOP_DEMO_STORE ITERATIONS [SEED]
-# (ctest runs a few iterations; a long run: ... 200 [SEED]; the seed is printed first)
+# (ctest runs 8 iterations, about a minute; a long run: ... 200 [SEED], about 30 minutes on 2
+# cores with ASan; the seed is printed first)
 set -uo pipefail
 gpopd=$1 ctl=$2 demo_store=$3 iterations=$4
 seed=${5:-$(( $(date +%s) % 100000 ))}
@@ -30,7 +39,7 @@ chmod -R u+w "$work/backups"
 # The log is emptied first: the lib's readiness check must not see the previous run's line.
 start() { : >"$work/gpopd.log"; gpopd_start --sysvol "$work/sysvol/demo.test" --state_dir "$work/state" \
   --backup_locations "default=$work/backups"; }
-crash() { kill -KILL $gpopd_pid; wait $gpopd_pid 2>/dev/null; gpopd_pid=; }
+crash() { kill -KILL $gpopd_pid 2>/dev/null; wait $gpopd_pid 2>/dev/null; gpopd_pid=; }
 
 # Every file under Policies/ with its hash, and every GPO row of the metadata store.
 snapshot() {
@@ -64,8 +73,11 @@ fixture_ids=($(ls "$work/backups" | grep '^{'))
 # the kills gather around each kind's commit point whatever the machine's speed.
 declare -A window=([restore]=400 [import]=400 [copy]=400)
 
+rolled_forward=0
+points=(commit-record gpt-rename metadata-write)
 for ((i = 1; i <= iterations; i++)); do
   before=$(snapshot)
+  backups_before=$(ls "$work/backups")
   case $((RANDOM % 3)) in
     0) kind=restore target=$server source="$work/backups/$own/DomainSysvol/GPO"
        args=(restore --backup-id "$own") ;;
@@ -76,9 +88,32 @@ for ((i = 1; i <= iterations; i++)); do
        args=(copy --gpo "$big" --new-name "Copy $i") ;;
   esac
   want=$(settings "$source")
+  # The target's settings before the run: what its safety backup must hold.
+  case $kind in
+    restore) old_settings=$(settings "$policies/$server") ;;
+    import) old_settings=$(settings "$policies/$(gpo_dir "Workstation Baseline")") ;;
+    *) old_settings= ;;
+  esac
+  hooked=
+  if ((i % 3 == 0)); then
+    # A restore or an import passes each point once for its safety backup first.
+    hooked=${points[$((RANDOM % 3))]}:$([ "$kind" = copy ] && echo 1 || echo 2)
+    rm -f "$work/killed"
+    gpopd_stop
+    GPOP_TEST_KILL_AT=$hooked GPOP_TEST_KILL_MARKER=$work/killed start
+    grep -q "test hook armed" "$work/gpopd.log" ||
+      fail "gpopd has no test kill hook (a build without GPOP_TEST_HOOKS?)"
+  fi
   id=$("$ctl" "${args[@]}") || fail "iteration $i: $kind did not start"
-  delay=$(( (RANDOM * 32768 + RANDOM) % (window[$kind] + 1) ))
-  sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
+  if [ -n "$hooked" ]; then
+    # The watch ends when gpopd kills itself (bounded).
+    "$ctl" watch "$id" --wait-timeout 120s >/dev/null 2>&1
+    [ -f "$work/killed" ] || fail "iteration $i: the kill hook at $hooked did not fire"
+    delay=hook
+  else
+    delay=$(( (RANDOM * 32768 + RANDOM) % (window[$kind] + 1) ))
+    sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
+  fi
   crash
   start
   # Recovery ends or re-runs it; the watch returns at its terminal event (bounded, not polled).
@@ -86,14 +121,31 @@ for ((i = 1; i <= iterations; i++)); do
   "$ctl" -o json get "$id" >"$work/op.json" 2>/dev/null || fail "iteration $i: $id is gone"
   state=$(field state <"$work/op.json")
   effects=$(field effects <"$work/op.json")
-  echo "iteration $i: $kind $id $state $effects (killed after ${delay} ms)"
-  if [ "$state" = SUCCEEDED ]; then
+  echo "iteration $i: $kind $id $state $effects (killed after ${delay} ms${hooked:+ at $hooked})"
+  if [ -n "$hooked" ]; then
+    [ "$state" = SUCCEEDED ] || fail "iteration $i: killed past the commit point ($hooked), ended $state"
+    rolled_forward=$((rolled_forward + 1))
+  elif [ "$state" = SUCCEEDED ]; then
     window[$kind]=$(( window[$kind] * 4 / 5 + 1 ))
   else
     window[$kind]=$(( window[$kind] * 5 / 4 + 1 ))
   fi
   [ -z "$(find "$policies" -maxdepth 1 -name '.gpop-staging*')" ] ||
     fail "iteration $i: staging left in Policies/"
+  [ -z "$(find "$work/backups" -maxdepth 1 -name '.gpop-staging*' -o -maxdepth 1 -name '*.tmp*')" ] ||
+    fail "iteration $i: staging left in the backup location"
+  # Every backup the run added (a safety backup) is whole: listed, both XML files, and the
+  # target's settings as they were before the run.
+  listed=$("$ctl" backups)
+  for added in $(comm -13 <(echo "$backups_before") <(ls "$work/backups")); do
+    [ "$kind" != copy ] || fail "iteration $i: a copy added $added to the backup location"
+    grep -qF -- "$added" <<<"$listed" || fail "iteration $i: $added is in the location, not listed"
+    for f in bkupInfo.xml Backup.xml; do
+      [ -s "$work/backups/$added/$f" ] || fail "iteration $i: safety backup $added has no $f"
+    done
+    [ "$(settings "$work/backups/$added/DomainSysvol/GPO")" = "$old_settings" ] ||
+      fail "iteration $i: safety backup $added does not hold the target's settings before the run"
+  done
   case "$state" in
     SUCCEEDED)
       [ "$effects" = APPLIED ] || fail "iteration $i: SUCCEEDED with effects $effects"
@@ -117,4 +169,5 @@ $(diff <(echo "$before") <(snapshot))" ;;
   esac
 done
 gpopd_stop
-echo "gpo write crash loop: $iterations SIGKILLs, every GPO old or new, never half"
+((iterations < 3 || rolled_forward > 0)) || fail "no iteration was rolled forward"
+echo "gpo write crash loop: $iterations SIGKILLs ($rolled_forward rolled forward past the commit point), every GPO old or new, never half"
