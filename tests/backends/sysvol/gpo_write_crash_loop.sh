@@ -7,6 +7,9 @@
 # GPT.INI's, or FAILED / SERVER_RESTARTED / NONE with Policies/ (every file, byte for byte) and
 # the metadata store's GPO rows (every field) exactly as before; nothing RUNNING, no staging left.
 #
+# Each SUCCEEDED run is also compared field by field (settings files, GPT.INI, the metadata row
+# but its times) with a reference run of the same operation, without a kill, on a copy of the
+# state taken just before the iteration.
 # Every third iteration is not a random kill but gpopd's test-only hook (service/test_kill_hook.h,
 # builds with GPOP_TEST_HOOKS): gpopd SIGKILLs itself right past the GPO write's commit point (at
 # a random one of the three steps past it), so the roll-forward case is certainly hit; such an
@@ -37,8 +40,9 @@ mkdir -p "$work/backups"
 for b in "$fixtures"/gpmc-backups/{*}; do cp -r "$b" "$work/backups/"; done
 chmod -R u+w "$work/backups"
 # The log is emptied first: the lib's readiness check must not see the previous run's line.
-start() { : >"$work/gpopd.log"; gpopd_start --sysvol "$work/sysvol/demo.test" --state_dir "$work/state" \
-  --backup_locations "default=$work/backups"; }
+# start [ROOT]: gpopd on ROOT's sysvol, state and backups (default: the loop's own, $work).
+start() { local root=${1:-$work}; : >"$work/gpopd.log"; gpopd_start --sysvol "$root/sysvol/demo.test" \
+  --state_dir "$root/state" --backup_locations "default=$root/backups"; }
 crash() { kill -KILL $gpopd_pid 2>/dev/null; wait $gpopd_pid 2>/dev/null; gpopd_pid=; }
 
 # Every file under Policies/ with its hash, and every GPO row of the metadata store.
@@ -47,6 +51,23 @@ snapshot() {
   find "$policies" -name '.gpop-staging*' -o -name '*.tmp*'
   [ -f "$db" ] && sqlite3 -readonly "$db" 'SELECT * FROM gpos ORDER BY 1' 2>/dev/null
 }
+# A copy of the SYSVOL, the metadata store and the backup location as they are now (gpopd
+# running, no operation in flight), for a reference run of the same operation without a kill.
+ref=$work/ref
+copy_for_reference() {
+  rm -rf "$ref" && mkdir -p "$ref/state" && cp -a "$work/sysvol" "$work/backups" "$ref/" &&
+    sqlite3 "$db" ".backup '$ref/state/sysvol-metadata.db'" || fail "could not copy the state"
+}
+# What a SUCCEEDED run is compared on, field by field: the target's settings files, its GPT.INI
+# text and its metadata row (every field but the GUID and the two times: a GPO gpop has not
+# written before takes its creation time from its GPT folder, which the copy made anew).
+outcome_of() { # ROOT GUID
+  settings "$1/sysvol/demo.test/Policies/$2"
+  cat "$1/sysvol/demo.test/Policies/$2/GPT.INI"
+  sqlite3 -readonly "$1/state/sysvol-metadata.db" "SELECT display_name, flags, version,
+    machine_extension_guids, user_extension_guids FROM gpos WHERE guid='$2'"
+}
+
 # The settings files of a GPT or a backup's DomainSysvol/GPO (strays a publisher left excluded).
 settings() { (cd "$1" && find Machine User -type f ! -name '*.backup' -print0 2>/dev/null |
   sort -z | xargs -0 -r sha256sum); }
@@ -78,6 +99,7 @@ points=(commit-record gpt-rename metadata-write)
 for ((i = 1; i <= iterations; i++)); do
   before=$(snapshot)
   backups_before=$(ls "$work/backups")
+  copy_for_reference
   case $((RANDOM % 3)) in
     0) kind=restore target=$server source="$work/backups/$own/DomainSysvol/GPO"
        args=(restore --backup-id "$own") ;;
@@ -106,8 +128,11 @@ for ((i = 1; i <= iterations; i++)); do
   fi
   id=$("$ctl" "${args[@]}") || fail "iteration $i: $kind did not start"
   if [ -n "$hooked" ]; then
-    # The watch ends when gpopd kills itself (bounded).
-    "$ctl" watch "$id" --wait-timeout 120s >/dev/null 2>&1
+    # gpopd ends by killing itself; a timer bounds the wait should the hook never fire.
+    (sleep 120; kill -KILL $gpopd_pid 2>/dev/null) &
+    timer=$!
+    wait $gpopd_pid 2>/dev/null
+    kill $timer 2>/dev/null; wait $timer 2>/dev/null
     [ -f "$work/killed" ] || fail "iteration $i: the kill hook at $hooked did not fire"
     delay=hook
   else
@@ -157,7 +182,18 @@ for ((i = 1; i <= iterations; i++)); do
         fail "iteration $i: $kind SUCCEEDED but $target's settings are not the source's"
       ini=$(grep -io '^Version=[0-9]*' "$policies/$guid/GPT.INI" | cut -d= -f2)
       row=$(sqlite3 -readonly "$db" "SELECT version FROM gpos WHERE guid='$guid'")
-      [ "$ini" = "$row" ] || fail "iteration $i: GPT.INI version $ini, directory $row" ;;
+      [ "$ini" = "$row" ] || fail "iteration $i: GPT.INI version $ini, directory $row"
+      # The same operation from the same state, not killed, must give the same GPO.
+      gpopd_stop
+      start "$ref"
+      ref_id=$("$ctl" "${args[@]}") && "$ctl" watch "$ref_id" --wait-timeout 120s >/dev/null 2>&1
+      ref_guid=$(gpo_dir "$target")
+      gpopd_stop
+      [ -n "$ref_guid" ] || fail "iteration $i: the reference $kind made no GPO $target"
+      [ "$(outcome_of "$work" "$guid")" = "$(outcome_of "$ref" "$ref_guid")" ] ||
+        fail "iteration $i: $kind SUCCEEDED after the kill but differs from a run without one:
+$(diff <(outcome_of "$ref" "$ref_guid") <(outcome_of "$work" "$guid"))"
+      start ;;
     FAILED)
       [ "$(field reason <"$work/op.json")" = SERVER_RESTARTED ] ||
         fail "iteration $i: FAILED, not SERVER_RESTARTED: $(cat "$work/op.json")"
