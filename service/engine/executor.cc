@@ -186,12 +186,14 @@ std::optional<core::Error> Executor::ConfirmClaims(const std::string& id,
     if (!core_->scheduler.Extend(op, more)) {
       std::string names;
       for (const core::ResourceClaim& c : more) names += (names.empty() ? "" : ", ") + c.resource;
-      return core::MakeError(
-          core::Code::kAborted, kResourcesChanged,
+      const std::string message =
           "what this operation names resolved differently when it was due to run than when it "
-          "was started (" + names + "), and another running operation holds it; nothing was "
-          "done: start it again",
-          {{"resource", more.front().resource}});
+          "was started (" +
+          names +
+          "), and another running operation holds it; nothing was "
+          "done: start it again";
+      return core::MakeError(core::Code::kAborted, kResourcesChanged, message,
+                             {{"resource", more.front().resource}});
     }
   }
   return core::MakeError(core::Code::kAborted, kResourcesChanged,

@@ -74,9 +74,11 @@ std::vector<core::ResourceClaim> Scheduler::Uncovered(
   using Access = core::ResourceClaim::Access;
   std::vector<core::ResourceClaim> out;
   for (const core::ResourceClaim& c : claims) {
-    auto held = std::find_if(op->claims.begin(), op->claims.end(),
-                             [&](const core::ResourceClaim& h) { return h.resource == c.resource; });
-    if (held == op->claims.end() || (c.access == Access::kWrite && held->access != Access::kWrite)) {
+    auto held =
+        std::find_if(op->claims.begin(), op->claims.end(),
+                     [&](const core::ResourceClaim& h) { return h.resource == c.resource; });
+    if (held == op->claims.end() ||
+        (c.access == Access::kWrite && held->access != Access::kWrite)) {
       out.push_back(c);
     }
   }
@@ -89,8 +91,9 @@ bool Scheduler::Extend(Op* op, const std::vector<core::ResourceClaim>& more) {
   // (a read it holds may become its write).
   std::vector<core::ResourceClaim> all = op->claims;
   for (const core::ResourceClaim& c : more) {
-    auto same = std::find_if(all.begin(), all.end(),
-                             [&](const core::ResourceClaim& h) { return h.resource == c.resource; });
+    auto same = std::find_if(all.begin(), all.end(), [&](const core::ResourceClaim& h) {
+      return h.resource == c.resource;
+    });
     if (same == all.end()) {
       all.push_back(c);
     } else if (c.access == Access::kWrite) {

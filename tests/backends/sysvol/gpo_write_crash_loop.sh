@@ -133,7 +133,8 @@ for ((i = 1; i <= iterations; i++)); do
     timer=$!
     wait $gpopd_pid 2>/dev/null
     kill $timer 2>/dev/null; wait $timer 2>/dev/null
-    [ -f "$work/killed" ] || fail "iteration $i: the kill hook at $hooked did not fire"
+    [ -f "$work/killed" ] ||
+      fail "iteration $i: the kill hook at $hooked did not fire (gpopd ended without it: killed from outside?)"
     delay=hook
   else
     delay=$(( (RANDOM * 32768 + RANDOM) % (window[$kind] + 1) ))
