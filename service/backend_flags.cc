@@ -17,6 +17,7 @@
 #include "service/backends/gpmc/gpmc_backend.h"
 #else
 #include "service/backends/sysvol/sysvol_backend.h"
+#include "service/test_kill_hook.h"
 #endif
 
 ABSL_FLAG(std::string, sysvol, "",
@@ -120,6 +121,7 @@ absl::StatusOr<std::unique_ptr<core::Backend>> MakeSysvol() {
   for (const std::string& id : *resolved) {
     std::fprintf(stderr, "gpopd: resolved the interrupted operation %s\n", id.c_str());
   }
+  MaybeInstallTestKillHook(**backend);  // test builds only; after recovery, for new runs
   if ((*backend)->read_only()) {
     std::fprintf(stderr, "gpopd: the GPO store is read-only: %s\n",
                  (*backend)->read_only_reason().c_str());

@@ -127,6 +127,17 @@ void Executor::WorkerLoop(int worker) {
       if (Op* op = core_->s.ops.Find(id)) EndRunLocked(op);
       continue;
     }
+    if (std::optional<core::Error> refused = ConfirmClaims(id, request.spec)) {
+      {
+        core::MutexLock lock(&core_->s.mu);
+        if (Op* op = core_->s.ops.Find(id)) {
+          FinishLocked(op, Failure(std::move(*refused)));
+          EndRunLocked(op);
+        }
+      }
+      core_->committer->Flush();
+      continue;
+    }
     {
       core::MutexLock lock(&core_->s.mu);
       if (stop_workers_) {  // shutdown ended waiting: never start a run it would not join
@@ -158,6 +169,36 @@ void Executor::WorkerLoop(int worker) {
     }
     core_->committer->Flush();
   }
+}
+
+std::optional<core::Error> Executor::ConfirmClaims(const std::string& id,
+                                                   const core::OperationSpec& spec) {
+  // Each round locks what the last answer named, so that the next answer is computed with
+  // those names held (no one can rename or make a GPO under them): a fixed point is stable.
+  constexpr int kRounds = 3;
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<core::ResourceClaim> now = core_->backend->Claims(spec);  // may do I/O
+    core::MutexLock lock(&core_->s.mu);
+    Op* op = core_->s.ops.Find(id);
+    if (op == nullptr) return std::nullopt;
+    std::vector<core::ResourceClaim> more = core_->scheduler.Uncovered(op, now);
+    if (more.empty()) return std::nullopt;
+    if (!core_->scheduler.Extend(op, more)) {
+      std::string names;
+      for (const core::ResourceClaim& c : more) names += (names.empty() ? "" : ", ") + c.resource;
+      const std::string message =
+          "what this operation names resolved differently when it was due to run than when it "
+          "was started (" +
+          names +
+          "), and another running operation holds it; nothing was "
+          "done: start it again";
+      return core::MakeError(core::Code::kAborted, kResourcesChanged, message,
+                             {{"resource", more.front().resource}});
+    }
+  }
+  return core::MakeError(core::Code::kAborted, kResourcesChanged,
+                         "what this operation names kept changing while it was due to run; "
+                         "nothing was done: start it again");
 }
 
 void Executor::EndRunLocked(Op* op) {

@@ -20,6 +20,10 @@
 
 namespace gpop::engine {
 
+// The reason of a run refused at dispatch: the GPOs it names resolved differently than at its
+// start (a rename, a GPO made or removed meanwhile) and another running operation holds one.
+inline constexpr char kResourcesChanged[] = "RESOURCES_CHANGED";
+
 // Executor
 //
 // Thread-safe. Methods named *Locked need core->s.mu (asserted); the others must be called
@@ -58,6 +62,13 @@ class Executor {
 
  private:
   class Lifeline;
+
+  // At dispatch, once RUNNING is durable and before the backend runs it: asks the backend for
+  // the operation's claims again (names resolve now as they will for the run) and takes the
+  // locks its start-time claims lack, until the backend's answer is covered. An error
+  // (ABORTED / RESOURCES_CHANGED, naming the resource) when another running operation holds
+  // one of them, or when the answer keeps changing; nothing was done then.
+  std::optional<core::Error> ConfirmClaims(const std::string& id, const core::OperationSpec& spec);
   class Sink;
 
   void WorkerLoop(int worker);

@@ -69,6 +69,47 @@ void Scheduler::EndRun(Op* op) {
   Decrement(&running_per_principal_, op->rec.principal);
 }
 
+std::vector<core::ResourceClaim> Scheduler::Uncovered(
+    const Op* op, const std::vector<core::ResourceClaim>& claims) const {
+  using Access = core::ResourceClaim::Access;
+  std::vector<core::ResourceClaim> out;
+  for (const core::ResourceClaim& c : claims) {
+    auto held =
+        std::find_if(op->claims.begin(), op->claims.end(),
+                     [&](const core::ResourceClaim& h) { return h.resource == c.resource; });
+    if (held == op->claims.end() ||
+        (c.access == Access::kWrite && held->access != Access::kWrite)) {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+bool Scheduler::Extend(Op* op, const std::vector<core::ResourceClaim>& more) {
+  using Access = core::ResourceClaim::Access;
+  // The union, one claim a resource, a write where either is; checked without op's own locks
+  // (a read it holds may become its write).
+  std::vector<core::ResourceClaim> all = op->claims;
+  for (const core::ResourceClaim& c : more) {
+    auto same = std::find_if(all.begin(), all.end(), [&](const core::ResourceClaim& h) {
+      return h.resource == c.resource;
+    });
+    if (same == all.end()) {
+      all.push_back(c);
+    } else if (c.access == Access::kWrite) {
+      same->access = Access::kWrite;
+    }
+  }
+  locks_.Release(op->claims);
+  if (!locks_.Available(all)) {
+    locks_.Acquire(op->claims);
+    return false;
+  }
+  locks_.Acquire(all);
+  op->claims = std::move(all);
+  return true;
+}
+
 int Scheduler::CountOf(const std::map<std::string, int>& counts, const std::string& key) {
   auto it = counts.find(key);
   return it == counts.end() ? 0 : it->second;

@@ -40,6 +40,15 @@ class Scheduler {
   // A run is over: its locks and running slot go to the next.
   void EndRun(Op* op);
 
+  // At dispatch, before the backend runs `op`: the claims of `claims` that `op` does not hold
+  // yet (a write where it holds only a read is not held). Empty when its locks cover them.
+  std::vector<core::ResourceClaim> Uncovered(const Op* op,
+                                             const std::vector<core::ResourceClaim>& claims) const;
+  // Grants a dispatched `op` the claims `more` on top of its own and records them in
+  // op->claims (released by EndRun), when no other running operation holds a conflicting lock;
+  // false, and nothing changed, when one does.
+  bool Extend(Op* op, const std::vector<core::ResourceClaim>& more);
+
   int queued() const { return queued_; }
   int running() const { return running_; }
   int queued_of(const std::string& principal) const {
