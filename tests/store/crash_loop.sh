@@ -72,6 +72,7 @@ for ((i = 1; i <= iterations; i++)); do
   sleep "0.$(printf %02d $((20 + RANDOM % 60)))"
   kill -KILL $pid
   wait $pid 2>/dev/null
+  pid=  # reaped: cleanup must not signal a pid the kernel may have given to another process
   wait $(jobs -p | grep -v "^$watcher$") 2>/dev/null
   start_gpopd
 done

@@ -43,7 +43,12 @@ chmod -R u+w "$work/backups"
 # start [ROOT]: gpopd on ROOT's sysvol, state and backups (default: the loop's own, $work).
 start() { local root=${1:-$work}; : >"$work/gpopd.log"; gpopd_start --sysvol "$root/sysvol/demo.test" \
   --state_dir "$root/state" --backup_locations "default=$root/backups"; }
-crash() { kill -KILL $gpopd_pid 2>/dev/null; wait $gpopd_pid 2>/dev/null; gpopd_pid=; }
+# Never signals a pid it has already waited for (the kernel may have given it to another test's
+# process by then): gpopd_pid is cleared once gpopd is reaped.
+crash() {
+  if [ -n "$gpopd_pid" ]; then kill -KILL $gpopd_pid 2>/dev/null; wait $gpopd_pid 2>/dev/null; fi
+  gpopd_pid=
+}
 
 # Every file under Policies/ with its hash, and every GPO row of the metadata store.
 snapshot() {
@@ -132,6 +137,7 @@ for ((i = 1; i <= iterations; i++)); do
     (sleep 120; kill -KILL $gpopd_pid 2>/dev/null) &
     timer=$!
     wait $gpopd_pid 2>/dev/null
+    gpopd_pid=  # reaped: the crash below must not signal its pid
     kill $timer 2>/dev/null; wait $timer 2>/dev/null
     [ -f "$work/killed" ] ||
       fail "iteration $i: the kill hook at $hooked did not fire (gpopd ended without it: killed from outside?)"
