@@ -32,6 +32,7 @@ asan() {
   cmake -G Ninja -S . -B build/asan -DGPOP_SANITIZE=address -DGPOP_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null &&
     ninja -C build/asan -j "$jobs" &&
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      LSAN_OPTIONS=suppressions=$root/tests/lsan_suppressions.txt \
       ctest --test-dir build/asan --output-on-failure -j "$jobs" --timeout 900
 }
 
