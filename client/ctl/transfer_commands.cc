@@ -94,8 +94,7 @@ int RunUpload(const Command& command, client::TransferClient& transfer, const Io
   *io.out << BackupsTable(listing);
   // The upload ID names the set to `import-set --upload`.
   *io.err << "gpopctl: upload " << upload->upload_id() << ": " << upload->total_bytes()
-          << " bytes (SHA-256 " << upload->sha256()
-          << "): " << upload->backups_size() << " backup"
+          << " bytes (SHA-256 " << upload->sha256() << "): " << upload->backups_size() << " backup"
           << (upload->backups_size() == 1 ? "" : "s") << " in location " << upload->location()
           << "\n";
   return kExitOk;

@@ -25,10 +25,11 @@ namespace gpop::api {
 // once, up to kBatch): `on_batch_end`, when given, is called after each batch's last `on_event`,
 // and only then do those events count as handled (WaitForRevision). Destruction does not wait for
 // a backlog: it stops after the event being handled (a follower that must not miss events
-// resumes from its own record of the last one it handled, as the audit recorder does). When `after_revision` is older than the engine
-// retains, it starts from the current revision and logs a warning with `what`; a watch cursor
-// that cannot be opened at all is logged the same way (e.g. "operation events are not logged").
-// Construct after Engine::Recover; destroy before the engine. Thread-safe.
+// resumes from its own record of the last one it handled, as the audit recorder does). When
+// `after_revision` is older than the engine retains, it starts from the current revision and logs a
+// warning with `what`; a watch cursor that cannot be opened at all is logged the same way (e.g.
+// "operation events are not logged"). Construct after Engine::Recover; destroy before the engine.
+// Thread-safe.
 class EventFollower {
  public:
   EventFollower(engine::Engine* engine, const std::string& principal, const std::string& what,

@@ -312,14 +312,13 @@ bool OperationsApi::PrepareMayBlock(const v1::StartOperationRequest& request) {
   return !gpo_catalog_.Current();
 }
 
-void OperationsApi::StartOperationAsync(const Principal& caller,
-                                        v1::StartOperationRequest request, BlockingPool* pool,
-                                        StartDone done) {
+void OperationsApi::StartOperationAsync(const Principal& caller, v1::StartOperationRequest request,
+                                        BlockingPool* pool, StartDone done) {
   if (PrepareMayBlock(request)) {
-    pool->Post([this, caller, request = std::move(request), pool,
-                done = std::move(done)]() mutable {
-      StartPrepared(PrepareStart(caller, std::move(request)), pool, std::move(done));
-    });
+    pool->Post(
+        [this, caller, request = std::move(request), pool, done = std::move(done)]() mutable {
+          StartPrepared(PrepareStart(caller, std::move(request)), pool, std::move(done));
+        });
     return;
   }
   StartPrepared(PrepareStart(caller, std::move(request)), pool, std::move(done));

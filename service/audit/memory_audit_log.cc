@@ -9,7 +9,9 @@ namespace gpop::audit {
 absl::Status MemoryAuditLog::Append(v1::AuditEntry* entry) {
   core::MutexLock lock(&mu_);
   entry->set_sequence(entries_.size() + 1);
-  if (!entry->operation_id().empty()) by_operation_[entry->operation_id()].push_back(entries_.size());
+  if (!entry->operation_id().empty()) {
+    by_operation_[entry->operation_id()].push_back(entries_.size());
+  }
   entries_.push_back(*entry);
   return absl::OkStatus();
 }

@@ -26,8 +26,8 @@ constexpr char kGpo[] = "{AAAAAAAA-0000-0000-0000-000000000001}";
 class EventFollowerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    engine_ = std::make_unique<engine::Engine>(engine::EngineOptions{}, &backend_, &store_,
-                                               &clock_);
+    engine_ =
+        std::make_unique<engine::Engine>(engine::EngineOptions{}, &backend_, &store_, &clock_);
     ASSERT_TRUE(engine_->Recover().ok());
   }
   void TearDown() override {
