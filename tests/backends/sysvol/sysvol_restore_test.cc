@@ -14,44 +14,11 @@
 #include "service/backends/sysvol/ops/dry_run.h"
 #include "service/backends/sysvol/sysvol_backend.h"
 #include "service/core/guid.h"
+#include "tests/backends/sysvol/gpo_write_test_util.h"
 #include "tests/backends/sysvol/sysvol_test_fixture.h"
 
 namespace gpop::sysvol::testing {
 namespace {
-
-
-// The settings of a GPT: Machine/, User/ and GPO.cmt (GPT.INI follows the version rules).
-std::map<std::string, std::string> Settings(const fs::path& gpt) {
-  std::map<std::string, std::string> out;
-  for (const char* part : {"Machine", "User"}) {
-    for (auto& [rel, bytes] : Snapshot(gpt / part)) out[std::string(part) + "/" + rel] = bytes;
-  }
-  if (fs::exists(gpt / "GPO.cmt")) out["GPO.cmt"] = ReadFileBytes(gpt / "GPO.cmt");
-  return out;
-}
-
-uint32_t GptIniVersion(const fs::path& gpt) {
-  auto ini = ParseGptIni(ReadFileBytes(gpt / "GPT.INI"), "GPT.INI");
-  EXPECT_TRUE(ini.ok());
-  return ini.ok() ? ini->version : 0;
-}
-
-// Every Windows-made backup folder of the fixtures: gpmc-backups/{ID} and hardenad/*/{ID}.
-std::vector<fs::path> AllFixtureBackups(const fs::path& fixtures) {
-  std::vector<fs::path> out = testing::BackupDirs(fixtures);
-  std::vector<fs::path> hardenad;
-  for (auto& named : fs::directory_iterator(fixtures / "hardenad")) {
-    if (!named.is_directory()) continue;
-    for (auto& e : fs::directory_iterator(named.path())) {
-      if (e.is_directory() && e.path().filename().string().front() == '{') {
-        hardenad.push_back(e.path());
-      }
-    }
-  }
-  std::sort(hardenad.begin(), hardenad.end());
-  out.insert(out.end(), hardenad.begin(), hardenad.end());
-  return out;
-}
 
 TEST(SysvolRestoreTest, EveryFixtureBackupImportsIntoANewGpo) {
   GPOP_REQUIRE_FIXTURES(fixtures);
@@ -146,22 +113,6 @@ TEST(SysvolRestoreTest, BackupChangeRestoreGivesTheSettingsBackAndVersionsForwar
   EXPECT_TRUE(std::get<core::GpoInfo>(undo.result).safety_backup_id.empty());
   EXPECT_FALSE(fs::exists(s.policies() / ".gpop-staging") &&
                !fs::is_empty(s.policies() / ".gpop-staging"));
-}
-
-// The container half as the metadata store holds it, read over a connection of its own.
-GpoMetadata StoredGpo(const SysvolConfig& config, const std::string& guid) {
-  auto store = MetadataStore::Open(config.metadata_db);
-  EXPECT_TRUE(store.ok());
-  if (!store.ok()) return {};
-  auto gpo = (*store)->GetGpo(guid);
-  EXPECT_TRUE(gpo.ok() && gpo->has_value()) << guid;
-  return gpo.ok() && gpo->has_value() ? **gpo : GpoMetadata{};
-}
-
-void PutStoredGpo(const SysvolConfig& config, const GpoMetadata& gpo) {
-  auto store = MetadataStore::Open(config.metadata_db);
-  ASSERT_TRUE(store.ok());
-  ASSERT_TRUE((*store)->PutGpo(gpo).ok());
 }
 
 // Every field of the container half that a restore sets (the directory model holds no WMI filter
