@@ -26,6 +26,29 @@ int64_t ToMs(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
+std::vector<core::StatusMessage> NotRestoredParts(const OpenedBackup& backup) {
+  // GPMC's RestoreGPO also puts back the GPO's security descriptor and its WMI filter link
+  // (links live on sites, domains and OUs, and GPMC's restore leaves them alone too). The
+  // sysvol store's container half has no place for either.
+  std::vector<core::StatusMessage> out;
+  const GpoCoreSettings& c = backup.backup_xml.core;
+  const std::string guid = backup.GpoGuid();
+  if (!c.security_descriptor.empty()) {
+    out.push_back(Warning(
+        guid, "backup " + backup.backup_id +
+                  " holds the GPO's security descriptor (permissions, security filtering, "
+                  "delegation), which is not restored: the sysvol store keeps no GPO "
+                  "permissions, so the GPO has the store's defaults"));
+  }
+  if (!c.wmi_filter.empty()) {
+    out.push_back(Warning(guid, "backup " + backup.backup_id + " links the GPO to WMI filter " +
+                                    c.wmi_filter +
+                                    ", which is not restored: the sysvol store keeps no WMI "
+                                    "filters, so the GPO applies without one"));
+  }
+  return out;
+}
+
 core::Status CheckBackupComplete(const OpenedBackup& backup, core::ProgressSink& sink) {
   std::string escaping;
   std::vector<core::StatusMessage> problems = backup.ListedFileProblems(&escaping);
@@ -96,6 +119,9 @@ core::Outcome RunRestore(const BackendContext& ctx, const std::string& operation
         {{"backup_id", backup->backup_id}, {"domain", backup->Domain()}}));
   }
   const std::string guid = backup->GpoGuid();
+  if (std::vector<core::StatusMessage> kept = NotRestoredParts(*backup); !kept.empty()) {
+    sink.Messages(std::move(kept), std::nullopt);
+  }
   core::GpoRef ref;
   ref.guid = guid;
   core::Result<GpoEntry> live = ctx.store.Resolve(ref);
@@ -113,11 +139,19 @@ core::Outcome RunRestore(const BackendContext& ctx, const std::string& operation
   plan.target.flags = core_settings.options;
   plan.target.machine_extension_guids = core_settings.machine_extension_guids;
   plan.target.user_extension_guids = core_settings.user_extension_guids;
-  // Each half above both the live and the backed-up value, so that clients apply it again.
+  // Each half above both the live and the backed-up value, so that clients apply it again. A
+  // GPT that is gone may still have its container half here: clients last saw that version.
+  uint32_t last_version = 0;
+  if (!exists) {
+    core::Result<std::optional<GpoMetadata>> row = ctx.metadata.GetGpo(guid);
+    if (!row.ok()) return Failed(row.error());
+    if (*row) last_version = (*row)->version;
+  }
   const uint32_t version = exists
                                ? NextVersion({live->info.version, live->sysvol_version,
                                               backup->DirectoryVersion(), backup->SysvolVersion()})
-                               : NextVersion({backup->DirectoryVersion(), backup->SysvolVersion()});
+                               : NextVersion({last_version, backup->DirectoryVersion(),
+                                              backup->SysvolVersion()});
   plan.target.version = version;
   plan.sysvol_version = version;
   plan.target.created_ms = exists ? ToMs(live->info.created) : NowMs();

@@ -7,6 +7,7 @@
 #define GPOP_SERVICE_BACKENDS_SYSVOL_OPS_RESTORE_H_
 
 #include <string>
+#include <vector>
 
 #include "service/backends/sysvol/backend_context.h"
 #include "service/backends/sysvol/backup_reader.h"
@@ -20,6 +21,14 @@ namespace gpop::sysvol {
 core::Outcome RunRestore(const BackendContext& ctx, const std::string& operation_id,
                          const core::RestoreSpec& spec, core::ProgressSink& sink,
                          core::CancelToken& cancel);
+
+// NotRestoredParts
+//
+// One warning for each part of the backed-up GPO that GPMC's restore puts back and this
+// store cannot: the security descriptor (Backup.xml's SecurityDescriptor) and the WMI filter
+// link (WMIFilter). A restore (and its dry run) reports them; links are not part of a backup
+// and GPMC's restore does not touch them either.
+std::vector<core::StatusMessage> NotRestoredParts(const OpenedBackup& backup);
 
 // CheckBackupComplete
 //

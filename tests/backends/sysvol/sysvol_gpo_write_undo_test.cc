@@ -1,0 +1,176 @@
+// What a restore does with versions and with the parts of a GPO this store cannot hold, and
+// the undo of an import through its safety backup:
+// - versions: with the backed-up version above the live one (the halves differing in which of
+//   the four values, live/backed-up directory/GPT.INI, is highest), each half of the restored
+//   GPO is above all of them; a re-created GPO is above the version its metadata row last had;
+// - a backup's security descriptor and WMI filter link are not restored, and the restore says
+//   so in a warning each (nothing when the backup holds neither);
+// - restoring an import's safety backup gives the settings files byte for byte and the
+//   container half (display name, flags, extension lists) as before the import.
+
+#include <gtest/gtest.h>
+
+#include "service/backends/sysvol/format/backup_xml.h"
+#include "tests/backends/sysvol/gpo_write_test_util.h"
+#include "tests/backends/sysvol/sysvol_test_fixture.h"
+
+namespace gpop::sysvol::testing {
+namespace {
+
+uint32_t V(uint32_t user, uint32_t computer) { return (user << 16) | computer; }
+
+// Each half of `v` above the same half of every one of `others`.
+void ExpectAboveAll(uint32_t v, std::initializer_list<uint32_t> others) {
+  for (uint32_t o : others) {
+    EXPECT_GT(v >> 16, o >> 16) << std::hex << v << " vs " << o;
+    EXPECT_GT(v & 0xFFFF, o & 0xFFFF) << std::hex << v << " vs " << o;
+  }
+}
+
+int MessagesContaining(const RecordingSink& sink, const std::string& text) {
+  int n = 0;
+  for (const auto& m : sink.messages) {
+    if (m.message.find(text) != std::string::npos) ++n;
+  }
+  return n;
+}
+
+TEST(SysvolGpoWriteUndoTest, RestoredVersionsAreAboveTheBackedUpAndTheLiveOnes) {
+  TestStore s = MakeDemoStore();
+  const fs::path gpt = s.policies() / kServer;
+  // Backed up: directory user 0x30 / computer 0x04, GPT.INI user 0x02 / computer 0x50.
+  GpoMetadata row;
+  row.guid = kServer;
+  row.display_name = "Server Hardening";
+  row.version = V(0x30, 0x04);
+  PutStoredGpo(s.config, row);
+  SetGptIniVersion(gpt, V(0x02, 0x50));
+  auto backend = OpenBackend(s.config);
+  core::Outcome backup = BackupGpo(*backend, kServer);
+  ASSERT_FALSE(backup.error) << backup.error->message;
+
+  // Live, lower on the whole: directory user 0x05 / computer 0x60, GPT.INI user 0x40 / 0x03.
+  row.version = V(0x05, 0x60);
+  ASSERT_TRUE(backend->metadata().PutGpo(row).ok());
+  SetGptIniVersion(gpt, V(0x40, 0x03));
+  RecordingSink sink;
+  core::Outcome out = RunOp(*backend, RestoreOf(BackupIdOf(backup), false), sink);
+  ASSERT_FALSE(out.error) << out.error->message;
+  const uint32_t restored = std::get<core::GpoInfo>(out.result).version;
+  ExpectAboveAll(restored, {V(0x30, 0x04), V(0x02, 0x50), V(0x05, 0x60), V(0x40, 0x03)});
+  EXPECT_EQ(restored, V(0x41, 0x61));  // the highest of each half, plus one
+  EXPECT_EQ(GptIniVersion(gpt), restored);
+  EXPECT_EQ(StoredGpo(s.config, kServer).version, restored);
+
+  // The GPT is deleted: the restore re-creates it above the backed-up version and above the
+  // version clients last saw (the metadata row's), so that they apply it again.
+  fs::remove_all(gpt);
+  out = RunOp(*backend, RestoreOf(BackupIdOf(backup), false), sink);
+  ASSERT_FALSE(out.error) << out.error->message;
+  const uint32_t recreated = std::get<core::GpoInfo>(out.result).version;
+  ExpectAboveAll(recreated, {V(0x30, 0x04), V(0x02, 0x50), restored});
+  EXPECT_EQ(GptIniVersion(gpt), recreated);
+  EXPECT_EQ(StoredGpo(s.config, kServer).version, recreated);
+}
+
+// The backup of kServer with its Backup.xml given a security descriptor and a WMI filter link.
+void AddDescriptorAndFilter(const fs::path& backup_dir, bool descriptor, bool filter) {
+  auto parsed = ParseBackupXml(ReadFileBytes(backup_dir / "Backup.xml"), "Backup.xml");
+  ASSERT_TRUE(parsed.ok());
+  if (descriptor) parsed->core.security_descriptor = std::string("\x01\x00\x04\x9c", 4);
+  if (filter) {
+    parsed->core.wmi_filter = "[gpop.test;{D6F0C4D2-8F3B-4E59-9B0A-2C1E5A7B9D31};0]";
+  }
+  WriteBytes(backup_dir / "Backup.xml", WriteBackupXml(*parsed));
+}
+
+TEST(SysvolGpoWriteUndoTest, RestoreSaysWhatItCannotPutBack) {
+  TestStore s = MakeDemoStore();
+  auto backend = OpenBackend(s.config);
+  core::Outcome backup = BackupGpo(*backend, kServer);
+  ASSERT_FALSE(backup.error);
+  const std::string id = BackupIdOf(backup);
+
+  // gpop's own backup holds neither: no such message.
+  RecordingSink plain;
+  core::Outcome out = RunOp(*backend, RestoreOf(id, false), plain);
+  ASSERT_FALSE(out.error) << out.error->message;
+  EXPECT_EQ(MessagesContaining(plain, "not restored"), 0);
+
+  AddDescriptorAndFilter(s.location() / id, true, true);
+  for (bool dry : {true, false}) {
+    SCOPED_TRACE(dry ? "dry run" : "real run");
+    core::RestoreSpec spec = RestoreOf(id, false);
+    spec.dry_run = dry;
+    RecordingSink sink;
+    out = RunOp(*backend, spec, sink);
+    ASSERT_FALSE(out.error) << out.error->message;
+    int descriptor = 0;
+    int filter = 0;
+    for (const auto& m : sink.messages) {
+      if (m.message.find("not restored") == std::string::npos) continue;
+      EXPECT_EQ(m.severity, core::Severity::kWarning);
+      EXPECT_EQ(m.object_path, kServer);
+      if (m.message.find("security descriptor") != std::string::npos) ++descriptor;
+      if (m.message.find("WMI filter [gpop.test;{D6F0C4D2") != std::string::npos) ++filter;
+    }
+    EXPECT_EQ(descriptor, 1);
+    EXPECT_EQ(filter, 1);
+  }
+}
+
+TEST(SysvolGpoWriteUndoTest, AnImportIsUndoneByItsSafetyBackup) {
+  TestStore s = MakeDemoStore();
+  // The target's container half differs from the backup's on every field an import changes or
+  // a restore puts back.
+  GpoMetadata before;
+  before.guid = kWorkstation;
+  before.display_name = "Workstation Baseline (named in the directory)";
+  before.flags = 1;  // user part disabled
+  before.version = GptIniVersion(s.policies() / kWorkstation);
+  before.machine_extension_guids = "[{35378EAC-683F-11D2-A89A-00C04FBBCFA2}"
+                                   "{D02B1F72-3407-48AE-BA88-E8213C6761F1}]";
+  before.user_extension_guids = "[{42B5FAAE-6536-11D2-AE5A-0000F87571E3}"
+                                "{40B66650-4972-11D1-A7CA-0000F87571E3}]";
+  before.created_ms = 1700000000000;
+  before.modified_ms = 1700000001000;
+  PutStoredGpo(s.config, before);
+  WriteBytes(s.policies() / kWorkstation / "GPO.cmt", "the workstation's own comment");
+  const auto settings_before = Settings(s.policies() / kWorkstation);
+  auto backend = OpenBackend(s.config);
+  core::Outcome backup = BackupGpo(*backend, kServer);
+  ASSERT_FALSE(backup.error);
+
+  core::ImportSpec spec;
+  spec.backup.backup_id = BackupIdOf(backup);
+  spec.target.guid = kWorkstation;
+  RecordingSink sink;
+  core::Outcome imported = RunOp(*backend, spec, sink);
+  ASSERT_FALSE(imported.error) << imported.error->message;
+  const auto& gpo = std::get<core::GpoInfo>(imported.result);
+  ASSERT_NE(Settings(s.policies() / kWorkstation), settings_before);
+  const GpoMetadata after_import = StoredGpo(s.config, kWorkstation);
+  ASSERT_NE(after_import.machine_extension_guids + after_import.user_extension_guids,
+            before.machine_extension_guids + before.user_extension_guids);
+  ASSERT_FALSE(gpo.safety_backup_id.empty());
+
+  RecordingSink undo_sink;
+  core::Outcome undo = RunOp(*backend, RestoreOf(gpo.safety_backup_id, false), undo_sink);
+  ASSERT_FALSE(undo.error) << undo.error->message;
+  EXPECT_EQ(Settings(s.policies() / kWorkstation), settings_before);  // byte for byte
+  const GpoMetadata now = StoredGpo(s.config, kWorkstation);
+  EXPECT_EQ(now.display_name, before.display_name);
+  EXPECT_EQ(now.flags, before.flags);
+  EXPECT_EQ(now.machine_extension_guids, before.machine_extension_guids);
+  EXPECT_EQ(now.user_extension_guids, before.user_extension_guids);
+  EXPECT_EQ(now.created_ms, before.created_ms);
+  ExpectAboveAll(now.version, {before.version, gpo.version});
+  EXPECT_EQ(GptIniVersion(s.policies() / kWorkstation), now.version);
+  auto ini = ParseGptIni(ReadFileBytes(s.policies() / kWorkstation / "GPT.INI"), "GPT.INI");
+  ASSERT_TRUE(ini.ok());
+  ASSERT_TRUE(ini->display_name.has_value());
+  EXPECT_EQ(*ini->display_name, before.display_name);
+}
+
+}  // namespace
+}  // namespace gpop::sysvol::testing
