@@ -300,7 +300,7 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
 core::Result<std::string> TakeSafetyBackup(const BackendContext& ctx,
                                            const std::string& operation_id, const GpoEntry& gpo,
                                            const std::string& location, const std::string& why,
-                                           core::ProgressSink& sink) {
+                                           core::ProgressSink& sink, core::Effects* effects) {
   // Progress of the safety backup is not the operation's: only its messages go through.
   class MessagesOnly : public core::ProgressSink {
    public:
@@ -316,10 +316,11 @@ core::Result<std::string> TakeSafetyBackup(const BackendContext& ctx,
   core::CancelToken own;
   core::Outcome out = BackupGpoEntry(ctx, operation_id + ".safety", gpo, location,
                                      "gpop safety backup: " + why, messages, own);
+  *effects = out.effects;
   if (out.error) {
     core::Error e = *out.error;
-    e.message =
-        "the safety backup of " + gpo.info.guid + " failed, so nothing was changed: " + e.message;
+    e.message = "the safety backup of " + gpo.info.guid + " failed, so the GPO was not changed: " +
+                e.message;
     return e;
   }
   return std::get<core::BackupInfo>(out.result).backup_id;

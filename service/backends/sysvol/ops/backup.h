@@ -31,11 +31,13 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
 // Before restore or import overwrites `gpo`: a backup of its current state into `location`,
 // recorded as operation "<operation_id>.safety" (its own intent, published before the
 // overwrite begins). Returns the backup's ID. It is not cancellable on its own: the caller
-// checks its token before and after.
+// checks its token before and after. On failure `*effects` is the backup's own effects: NONE
+// when nothing was written, UNKNOWN when the backup may still be published (at the next start)
+// or the run was stopped by a FaultHook (a simulated crash, which the caller passes on).
 core::Result<std::string> TakeSafetyBackup(const BackendContext& ctx,
                                            const std::string& operation_id, const GpoEntry& gpo,
                                            const std::string& location, const std::string& why,
-                                           core::ProgressSink& sink);
+                                           core::ProgressSink& sink, core::Effects* effects);
 
 }  // namespace gpop::sysvol
 

@@ -202,9 +202,11 @@ core::Outcome OverwriteGpo(const BackendContext& ctx, const std::string& operati
     live_gpt = std::move(*gpt);
     plan.live = &*live_gpt;
     if (safety_backup && !plan.dry_run) {
+      core::Effects backup_effects = core::Effects::kNone;
       core::Result<std::string> safety =
-          TakeSafetyBackup(ctx, operation_id, *existing, location, why, sink);
-      if (!safety.ok()) return Failed(safety.error());
+          TakeSafetyBackup(ctx, operation_id, *existing, location, why, sink, &backup_effects);
+      // The GPO is untouched, but a safety backup that may yet be published is an effect.
+      if (!safety.ok()) return Failed(safety.error(), backup_effects);
       plan.safety_backup_id = *safety;
     }
   }
