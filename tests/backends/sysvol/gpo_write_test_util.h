@@ -118,8 +118,7 @@ inline void PutStoredGpo(const SysvolConfig& config, const GpoMetadata& gpo) {
 // AllFixtureBackups
 //
 // Every Windows-made backup folder of the fixtures: gpmc-backups/{ID} and hardenad/*/{ID}.
-inline std::vector<std::filesystem::path> AllFixtureBackups(
-    const std::filesystem::path& fixtures) {
+inline std::vector<std::filesystem::path> AllFixtureBackups(const std::filesystem::path& fixtures) {
   std::vector<std::filesystem::path> out = BackupDirs(fixtures);
   std::vector<std::filesystem::path> hardenad;
   for (auto& named : std::filesystem::directory_iterator(fixtures / "hardenad")) {

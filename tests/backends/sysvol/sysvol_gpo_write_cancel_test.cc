@@ -64,7 +64,7 @@ TEST_P(SysvolGpoWriteCancelTest, RestoreCancelledAtEveryMomentLeavesNoneOrApplie
     EXPECT_FALSE(fs::exists(s.policies() / ".gpop-staging"));  // nothing left behind
     ExpectOnlyWholeBackups(s.location());
   }
-  EXPECT_LT(k, 80);      // the loop reached a run that finished before its cancel
+  EXPECT_LT(k, 80);         // the loop reached a run that finished before its cancel
   EXPECT_GT(cancelled, 2);  // and cancelled runs at several moments before that
 }
 

@@ -162,13 +162,12 @@ TEST_P(SysvolGpoWriteCrashTest, CrashAtEveryFaultPointLeavesOldOrNew) {
       std::vector<fs::path> made = NewGpts(s);
       ASSERT_LE(made.size(), 1u);
       EXPECT_EQ(Settings(s.store.policies() / kServer), s.old_settings);  // the source
-      EXPECT_EQ(StoredGpos(s.store.config).size(), made.size() + 1);  // a row only with a GPT
+      EXPECT_EQ(StoredGpos(s.store.config).size(), made.size() + 1);      // a row only with a GPT
       if (!made.empty()) {
         target = made.front();
         is_new = true;
         EXPECT_EQ(Settings(target), s.new_settings);
-        EXPECT_EQ(StoredGpo(s.store.config, target.filename().string()).display_name,
-                  kCopyName);
+        EXPECT_EQ(StoredGpo(s.store.config, target.filename().string()).display_name, kCopyName);
       }
     } else {
       EXPECT_TRUE(NewGpts(s).empty());
@@ -290,8 +289,7 @@ TEST_P(SysvolGpoWriteIoFaultTest, AppliedAndRecoveryAgrees) {
     ASSERT_FALSE(reported.safety_backup_id.empty());
     EXPECT_EQ(SafetyBackups(*restarted), std::vector<std::string>{reported.safety_backup_id});
     RecordingSink undo_sink;
-    core::Outcome undo =
-        RunOp(*restarted, RestoreOf(reported.safety_backup_id, false), undo_sink);
+    core::Outcome undo = RunOp(*restarted, RestoreOf(reported.safety_backup_id, false), undo_sink);
     ASSERT_FALSE(undo.error) << undo.error->message;
     EXPECT_EQ(Settings(target), s.old_settings);
   }

@@ -139,9 +139,9 @@ TEST(SysvolGpoWriteFixtureTest, DryRunsPredictRestoreAndCopyOfEveryWindowsBackup
 // Identity fields of a report, which differ between a backup and the GPO imported from it:
 // the GUID and domain (Identifier), the name, the times, the versions and the halves' Enabled
 // (import keeps the target's flags; a new GPO has both halves enabled).
-constexpr const char* kIdentityFields[] = {"Identifier",       "Name",         "CreatedTime",
-                                           "ModifiedTime",     "ReadTime",     "VersionDirectory",
-                                           "VersionSysvol",    "Enabled"};
+constexpr const char* kIdentityFields[] = {"Identifier",    "Name",     "CreatedTime",
+                                           "ModifiedTime",  "ReadTime", "VersionDirectory",
+                                           "VersionSysvol", "Enabled"};
 
 // The report XML without its identity fields (at the GPO level and in Computer/User).
 std::string WithoutIdentity(const std::string& xml) {

@@ -128,10 +128,12 @@ TEST(SysvolGpoWriteUndoTest, AnImportIsUndoneByItsSafetyBackup) {
   before.display_name = "Workstation Baseline (named in the directory)";
   before.flags = 1;  // user part disabled
   before.version = GptIniVersion(s.policies() / kWorkstation);
-  before.machine_extension_guids = "[{35378EAC-683F-11D2-A89A-00C04FBBCFA2}"
-                                   "{D02B1F72-3407-48AE-BA88-E8213C6761F1}]";
-  before.user_extension_guids = "[{42B5FAAE-6536-11D2-AE5A-0000F87571E3}"
-                                "{40B66650-4972-11D1-A7CA-0000F87571E3}]";
+  before.machine_extension_guids =
+      "[{35378EAC-683F-11D2-A89A-00C04FBBCFA2}"
+      "{D02B1F72-3407-48AE-BA88-E8213C6761F1}]";
+  before.user_extension_guids =
+      "[{42B5FAAE-6536-11D2-AE5A-0000F87571E3}"
+      "{40B66650-4972-11D1-A7CA-0000F87571E3}]";
   before.created_ms = 1700000000000;
   before.modified_ms = 1700000001000;
   PutStoredGpo(s.config, before);

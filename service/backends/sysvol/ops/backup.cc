@@ -319,8 +319,8 @@ core::Result<std::string> TakeSafetyBackup(const BackendContext& ctx,
   *effects = out.effects;
   if (out.error) {
     core::Error e = *out.error;
-    e.message = "the safety backup of " + gpo.info.guid + " failed, so the GPO was not changed: " +
-                e.message;
+    e.message = "the safety backup of " + gpo.info.guid +
+                " failed, so the GPO was not changed: " + e.message;
     return e;
   }
   return std::get<core::BackupInfo>(out.result).backup_id;

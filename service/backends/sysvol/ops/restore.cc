@@ -34,11 +34,11 @@ std::vector<core::StatusMessage> NotRestoredParts(const OpenedBackup& backup) {
   const GpoCoreSettings& c = backup.backup_xml.core;
   const std::string guid = backup.GpoGuid();
   if (!c.security_descriptor.empty()) {
-    out.push_back(Warning(
-        guid, "backup " + backup.backup_id +
-                  " holds the GPO's security descriptor (permissions, security filtering, "
-                  "delegation), which is not restored: the sysvol store keeps no GPO "
-                  "permissions, so the GPO has the store's defaults"));
+    out.push_back(
+        Warning(guid, "backup " + backup.backup_id +
+                          " holds the GPO's security descriptor (permissions, security filtering, "
+                          "delegation), which is not restored: the sysvol store keeps no GPO "
+                          "permissions, so the GPO has the store's defaults"));
   }
   if (!c.wmi_filter.empty()) {
     out.push_back(Warning(guid, "backup " + backup.backup_id + " links the GPO to WMI filter " +
@@ -147,11 +147,10 @@ core::Outcome RunRestore(const BackendContext& ctx, const std::string& operation
     if (!row.ok()) return Failed(row.error());
     if (*row) last_version = (*row)->version;
   }
-  const uint32_t version = exists
-                               ? NextVersion({live->info.version, live->sysvol_version,
-                                              backup->DirectoryVersion(), backup->SysvolVersion()})
-                               : NextVersion({last_version, backup->DirectoryVersion(),
-                                              backup->SysvolVersion()});
+  const uint32_t version =
+      exists ? NextVersion({live->info.version, live->sysvol_version, backup->DirectoryVersion(),
+                            backup->SysvolVersion()})
+             : NextVersion({last_version, backup->DirectoryVersion(), backup->SysvolVersion()});
   plan.target.version = version;
   plan.sysvol_version = version;
   plan.target.created_ms = exists ? ToMs(live->info.created) : NowMs();
