@@ -202,6 +202,7 @@ BackupXml MakeBackupXml(const BackupSource& source, const GptTree& tree,
   xml.core.id = source.gpo_guid;
   xml.core.domain = source.domain;
   xml.core.display_name = source.display_name;
+  xml.core.security_descriptor = source.security_descriptor;
   xml.core.options = source.flags;
   // Each side's number packs the GPT.INI half above the directory half, as the fixtures'
   // values show (458759 = 7 << 16 | 7 for a GPO at computer version 7 in both places).

@@ -100,6 +100,7 @@ core::Result<GpoEntry> GpoStore::LoadEntry(const Dir& policies, const std::strin
                                              : FromMs(0);
     entry.machine_extension_guids = m.machine_extension_guids;
     entry.user_extension_guids = m.user_extension_guids;
+    entry.security_descriptor = m.security_descriptor;
   } else {
     // Defaults for a tree gpop has not seen before (a Samba provisioning, a copied SYSVOL).
     if (guid == kDefaultDomainPolicyGuid) {

@@ -33,6 +33,7 @@ struct GpoEntry {
   uint32_t sysvol_version = 0;  // GPT.INI Version=
   std::string machine_extension_guids;
   std::string user_extension_guids;
+  std::string security_descriptor;           // GpoMetadata's; empty: none known
   bool has_metadata = false;                 // the metadata store has a row for it
   std::optional<core::Error> gpt_ini_error;  // GPT.INI unreadable or corrupt
 };

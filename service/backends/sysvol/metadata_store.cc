@@ -35,6 +35,8 @@ const sqlite::Schema& MetadataSchema() {
           "CREATE TABLE IF NOT EXISTS intent_fields ("
           " operation_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
           " PRIMARY KEY (operation_id, key));",
+          // 2: the GPO's security descriptor (binary; empty: none known).
+          "ALTER TABLE gpos ADD COLUMN security_descriptor BLOB NOT NULL DEFAULT x'';",
       },
       {"gpos", "intents", "intent_fields"},
   };
@@ -67,12 +69,13 @@ GpoMetadata ReadGpoRow(const sqlite::Statement& s) {
   g.user_extension_guids = s.ColumnText(5);
   g.created_ms = s.ColumnInt(6);
   g.modified_ms = s.ColumnInt(7);
+  g.security_descriptor = s.ColumnText(8);
   return g;
 }
 
 constexpr char kGpoColumns[] =
     "SELECT guid, display_name, flags, version, machine_extension_guids, "
-    "user_extension_guids, created_ms, modified_ms FROM gpos";
+    "user_extension_guids, created_ms, modified_ms, security_descriptor FROM gpos";
 
 }  // namespace
 
@@ -139,8 +142,8 @@ core::Status MetadataStore::PutGpo(const GpoMetadata& g) {
   core::MutexLock lock(&mu_);
   absl::StatusOr<sqlite::Statement> s = db_->Prepare(
       "INSERT OR REPLACE INTO gpos (guid, display_name, flags, version, "
-      "machine_extension_guids, user_extension_guids, created_ms, modified_ms) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      "machine_extension_guids, user_extension_guids, created_ms, modified_ms, "
+      "security_descriptor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   if (!s.ok()) return ToError(s.status(), "prepare");
   absl::Status run = s->Bind(1, g.guid)
                          .Bind(2, g.display_name)
@@ -150,6 +153,7 @@ core::Status MetadataStore::PutGpo(const GpoMetadata& g) {
                          .Bind(6, g.user_extension_guids)
                          .Bind(7, g.created_ms)
                          .Bind(8, g.modified_ms)
+                         .BindBlob(9, g.security_descriptor)
                          .Run();
   ++gpo_writes_;  // also when it failed: the row may have changed all the same
   if (!run.ok()) return ToError(run, "write gpo " + g.guid);

@@ -32,6 +32,10 @@ struct GpoMetadata {
   std::string user_extension_guids;
   int64_t created_ms = 0;
   int64_t modified_ms = 0;
+  // The GPO's security descriptor (self-relative, binary, as Backup.xml's SecurityDescriptor
+  // holds it); empty: none known. Kept so that a restore puts it back and a backup carries it;
+  // nothing here enforces it.
+  std::string security_descriptor;
 };
 
 // IntentState

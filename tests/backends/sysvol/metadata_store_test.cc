@@ -165,6 +165,42 @@ INSERT INTO intent_fields VALUES ('op-old', 'gpo_guid', '{OLD}');
   EXPECT_EQ(RawInt(path, "SELECT count(*) FROM gpos"), 2);
 }
 
+// Schema 2 adds the GPO's security descriptor: a version-1 file gains the column (its rows with
+// none), and binary bytes (a NUL among them) round-trip.
+TEST(MetadataStoreTest, AVersionOneFileGainsTheSecurityDescriptor) {
+  fs::path path = gpop::testing::TempDir("gpop-metadata") / "metadata.db";
+  RawExec(path, "PRAGMA journal_mode=WAL; PRAGMA application_id=" +
+                    std::to_string(kApplicationId) +
+                    "; PRAGMA user_version=1;"
+                    "CREATE TABLE gpos (guid TEXT PRIMARY KEY, display_name TEXT NOT NULL,"
+                    " flags INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 0,"
+                    " machine_extension_guids TEXT NOT NULL DEFAULT '',"
+                    " user_extension_guids TEXT NOT NULL DEFAULT '',"
+                    " created_ms INTEGER NOT NULL DEFAULT 0, modified_ms INTEGER NOT NULL"
+                    " DEFAULT 0);"
+                    "CREATE TABLE intents (operation_id TEXT PRIMARY KEY, kind TEXT NOT NULL,"
+                    " state TEXT NOT NULL, root TEXT NOT NULL, staging TEXT NOT NULL);"
+                    "CREATE TABLE intent_fields (operation_id TEXT NOT NULL, key TEXT NOT NULL,"
+                    " value TEXT NOT NULL, PRIMARY KEY (operation_id, key));"
+                    "INSERT INTO gpos (guid, display_name, version) VALUES ('{V1}', 'One', 3);");
+  auto store = MetadataStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto old = (*store)->GetGpo("{V1}");
+  ASSERT_TRUE(old.ok() && old->has_value());
+  EXPECT_EQ((*old)->display_name, "One");
+  EXPECT_TRUE((*old)->security_descriptor.empty());
+  GpoMetadata g = Gpo("{SD}", "With a descriptor");
+  g.security_descriptor = std::string("\x01\x00\x04\x9c\x00\xff", 6);
+  ASSERT_TRUE((*store)->PutGpo(g).ok());
+  store->reset();
+  EXPECT_EQ(RawInt(path, "PRAGMA user_version"), MetadataStore::SchemaVersion());
+  auto again = MetadataStore::Open(path);
+  ASSERT_TRUE(again.ok());
+  auto read = (*again)->GetGpo("{SD}");
+  ASSERT_TRUE(read.ok() && read->has_value());
+  EXPECT_EQ((*read)->security_descriptor, g.security_descriptor);
+}
+
 TEST(MetadataStoreTest, ANewerSchemaFileIsRefusedAndLeftAsItIs) {
   fs::path path = gpop::testing::TempDir("gpop-metadata") / "metadata.db";
   const int64_t newer = MetadataStore::SchemaVersion() + 1;

@@ -102,10 +102,17 @@ TEST(SysvolGpoWriteFixtureTest, DryRunsPredictRestoreAndCopyOfEveryWindowsBackup
     const core::GpoInfo made = DryThenReal(s, *backend, RestoreOf(id), std::nullopt, dry_sink);
     ASSERT_FALSE(made.guid.empty());
     const fs::path gpt = s.policies() / made.guid;
-    // Windows' backups hold the GPO's security descriptor, which this store cannot take: the
-    // dry run says so (the real run's message: SysvolGpoWriteUndoTest).
+    // Windows' backups hold the GPO's security descriptor: the dry run says it is restored
+    // (enforced by nothing), the real run puts it in the container half and the next backup
+    // carries it.
+    ASSERT_FALSE(core.security_descriptor.empty());
     EXPECT_EQ(MessagesContaining(dry_sink, "security descriptor"), 1);
     EXPECT_EQ(MessagesContaining(dry_sink, "WMI filter"), core.wmi_filter.empty() ? 0 : 1);
+    EXPECT_EQ(StoredGpo(s.config, made.guid).security_descriptor, core.security_descriptor);
+    core::Outcome backed_up_again = BackupGpo(*backend, made.guid);
+    ASSERT_FALSE(backed_up_again.error);
+    EXPECT_EQ(CoreOf(s.location() / BackupIdOf(backed_up_again)).security_descriptor,
+              core.security_descriptor);
 
     // 2. The GPO changed: a settings file removed, the comment changed. (Not a file made
     // unreadable: the dry run reads the live settings, and a corrupt registry.pol fails it.)
@@ -122,15 +129,27 @@ TEST(SysvolGpoWriteFixtureTest, DryRunsPredictRestoreAndCopyOfEveryWindowsBackup
     EXPECT_EQ(Settings(gpt), restored);
     fs::remove_all(kept);
 
-    // 3. A copy of the restored GPO: everything it adds is predicted.
+    // 3. A copy of the restored GPO, with its permissions (GPMC's -CopyAcl): everything it adds
+    // is predicted.
     core::CopySpec copy;
     copy.source.guid = made.guid;
     copy.new_display_name = core.display_name + " (copy)";
+    copy.copy_acl = true;
     RecordingSink copy_sink;
     const core::GpoInfo copied = DryThenReal(s, *backend, copy, std::nullopt, copy_sink);
     ASSERT_FALSE(copied.guid.empty());
     EXPECT_NE(copied.guid, made.guid);
     EXPECT_EQ(Settings(s.policies() / copied.guid), restored);
+    EXPECT_EQ(StoredGpo(s.config, copied.guid).security_descriptor, core.security_descriptor);
+    EXPECT_EQ(MessagesContaining(copy_sink, "permissions"), 0);
+    // Without -CopyAcl the new GPO gets the defaults (no descriptor), as GPMC's CopyTo.
+    copy.copy_acl = false;
+    copy.new_display_name = core.display_name + " (plain copy)";
+    RecordingSink plain_sink;
+    core::Outcome plain = RunOp(*backend, copy, plain_sink);
+    ASSERT_FALSE(plain.error) << plain.error->message;
+    EXPECT_TRUE(StoredGpo(s.config, std::get<core::GpoInfo>(plain.result).guid)
+                    .security_descriptor.empty());
   }
   EXPECT_GT(with_preferences, 5);
   EXPECT_GT(with_scripts, 5);

@@ -3,10 +3,12 @@
 // - versions: with the backed-up version above the live one (the halves differing in which of
 //   the four values, live/backed-up directory/GPT.INI, is highest), each half of the restored
 //   GPO is above all of them; a re-created GPO is above the version its metadata row last had;
-// - a backup's security descriptor and WMI filter link are not restored, and the restore says
-//   so in a warning each (nothing when the backup holds neither);
+// - a backup's security descriptor is restored into the container half (a note says nothing
+//   enforces it) and carried by the next backup; its WMI filter link is not restored, and the
+//   restore warns (nothing when the backup holds neither);
 // - restoring an import's safety backup gives the settings files byte for byte and the
-//   container half (display name, flags, extension lists) as before the import.
+//   container half (display name, flags, extension lists, security descriptor) as before the
+//   import, which kept the target's security descriptor.
 
 #include <gtest/gtest.h>
 
@@ -84,7 +86,7 @@ void AddDescriptorAndFilter(const fs::path& backup_dir, bool descriptor, bool fi
   WriteBytes(backup_dir / "Backup.xml", WriteBackupXml(*parsed));
 }
 
-TEST(SysvolGpoWriteUndoTest, RestoreSaysWhatItCannotPutBack) {
+TEST(SysvolGpoWriteUndoTest, RestorePutsTheDescriptorBackAndSaysWhatItCannot) {
   TestStore s = MakeDemoStore();
   auto backend = OpenBackend(s.config);
   core::Outcome backup = BackupGpo(*backend, kServer);
@@ -96,6 +98,8 @@ TEST(SysvolGpoWriteUndoTest, RestoreSaysWhatItCannotPutBack) {
   core::Outcome out = RunOp(*backend, RestoreOf(id, false), plain);
   ASSERT_FALSE(out.error) << out.error->message;
   EXPECT_EQ(MessagesContaining(plain, "not restored"), 0);
+  EXPECT_EQ(MessagesContaining(plain, "security descriptor"), 0);
+  EXPECT_TRUE(StoredGpo(s.config, kServer).security_descriptor.empty());
 
   AddDescriptorAndFilter(s.location() / id, true, true);
   for (bool dry : {true, false}) {
@@ -108,15 +112,31 @@ TEST(SysvolGpoWriteUndoTest, RestoreSaysWhatItCannotPutBack) {
     int descriptor = 0;
     int filter = 0;
     for (const auto& m : sink.messages) {
-      if (m.message.find("not restored") == std::string::npos) continue;
-      EXPECT_EQ(m.severity, core::Severity::kWarning);
-      EXPECT_EQ(m.object_path, kServer);
-      if (m.message.find("security descriptor") != std::string::npos) ++descriptor;
-      if (m.message.find("WMI filter [gpop.test;{D6F0C4D2") != std::string::npos) ++filter;
+      if (m.message.find("security descriptor") != std::string::npos &&
+          m.message.find("is restored") != std::string::npos) {
+        EXPECT_EQ(m.severity, core::Severity::kInfo);
+        EXPECT_EQ(m.object_path, kServer);
+        ++descriptor;
+      }
+      if (m.message.find("WMI filter [gpop.test;{D6F0C4D2") != std::string::npos &&
+          m.message.find("not restored") != std::string::npos) {
+        EXPECT_EQ(m.severity, core::Severity::kWarning);
+        EXPECT_EQ(m.object_path, kServer);
+        ++filter;
+      }
     }
     EXPECT_EQ(descriptor, 1);
     EXPECT_EQ(filter, 1);
+    // The dry run leaves the container half; the real run puts the descriptor in it.
+    EXPECT_EQ(StoredGpo(s.config, kServer).security_descriptor,
+              dry ? std::string() : std::string("\x01\x00\x04\x9c", 4));
   }
+  // The next backup of the GPO carries it.
+  core::Outcome again = BackupGpo(*backend, kServer);
+  ASSERT_FALSE(again.error);
+  auto xml = ParseBackupXml(ReadFileBytes(s.location() / BackupIdOf(again) / "Backup.xml"), "x");
+  ASSERT_TRUE(xml.ok());
+  EXPECT_EQ(xml->core.security_descriptor, std::string("\x01\x00\x04\x9c", 4));
 }
 
 TEST(SysvolGpoWriteUndoTest, AnImportIsUndoneByItsSafetyBackup) {
@@ -136,6 +156,7 @@ TEST(SysvolGpoWriteUndoTest, AnImportIsUndoneByItsSafetyBackup) {
       "{40B66650-4972-11D1-A7CA-0000F87571E3}]";
   before.created_ms = 1700000000000;
   before.modified_ms = 1700000001000;
+  before.security_descriptor = std::string("\x01\x00\x04\x8c\x00\x07", 6);
   PutStoredGpo(s.config, before);
   WriteBytes(s.policies() / kWorkstation / "GPO.cmt", "the workstation's own comment");
   const auto settings_before = Settings(s.policies() / kWorkstation);
@@ -155,6 +176,7 @@ TEST(SysvolGpoWriteUndoTest, AnImportIsUndoneByItsSafetyBackup) {
   ASSERT_NE(after_import.machine_extension_guids + after_import.user_extension_guids,
             before.machine_extension_guids + before.user_extension_guids);
   ASSERT_FALSE(gpo.safety_backup_id.empty());
+  EXPECT_EQ(after_import.security_descriptor, before.security_descriptor);  // GPMC keeps it
 
   RecordingSink undo_sink;
   core::Outcome undo = RunOp(*backend, RestoreOf(gpo.safety_backup_id, false), undo_sink);
@@ -166,6 +188,7 @@ TEST(SysvolGpoWriteUndoTest, AnImportIsUndoneByItsSafetyBackup) {
   EXPECT_EQ(now.machine_extension_guids, before.machine_extension_guids);
   EXPECT_EQ(now.user_extension_guids, before.user_extension_guids);
   EXPECT_EQ(now.created_ms, before.created_ms);
+  EXPECT_EQ(now.security_descriptor, before.security_descriptor);
   ExpectAboveAll(now.version, {before.version, gpo.version});
   EXPECT_EQ(GptIniVersion(s.policies() / kWorkstation), now.version);
   auto ini = ParseGptIni(ReadFileBytes(s.policies() / kWorkstation / "GPT.INI"), "GPT.INI");

@@ -138,6 +138,7 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
       gpo.has_metadata ? gpo.machine_extension_guids : DerivedExtensionGuids(*settings, true);
   source.user_extension_guids =
       gpo.has_metadata ? gpo.user_extension_guids : DerivedExtensionGuids(*settings, false);
+  source.security_descriptor = gpo.security_descriptor;
   source.has_gpo_comment = has_comment;
   BackupXml backup_xml = MakeBackupXml(
       source, *tree, settings->machine.security ? &*settings->machine.security : nullptr);

@@ -39,10 +39,10 @@ core::Outcome RunCopy(const BackendContext& ctx, const std::string& operation_id
         core::Code::kFailedPrecondition, core::reason::kUnsupported,
         "file names in " + gpt->display() + " cannot be copied: see the status messages"));
   }
-  if (spec.copy_acl) {
+  if (spec.copy_acl && source->security_descriptor.empty()) {
     sink.Messages({Warning(gpt->display(),
-                           "the sysvol store keeps no GPO permissions; the new "
-                           "GPO gets the store's defaults")},
+                           "the sysvol store knows no permissions of this GPO (none was "
+                           "restored into it); the new GPO gets the store's defaults")},
                   std::nullopt);
   }
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -56,6 +56,8 @@ core::Outcome RunCopy(const BackendContext& ctx, const std::string& operation_id
   plan.target.version = NextVersion({0});
   plan.target.machine_extension_guids = source->machine_extension_guids;
   plan.target.user_extension_guids = source->user_extension_guids;
+  // GPMC's CopyTo copies the DACL only when asked (GPM_PROCESS_SECURITY).
+  if (spec.copy_acl) plan.target.security_descriptor = source->security_descriptor;
   plan.target.created_ms = now;
   plan.target.modified_ms = now;
   plan.sysvol_version = plan.target.version;

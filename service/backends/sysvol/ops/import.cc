@@ -48,6 +48,7 @@ core::Outcome RunImport(const BackendContext& ctx, const std::string& operation_
     plan.target.flags = live->info.flags;
     plan.target.created_ms = ToMs(live->info.created);
     plan.target.version = NextVersion({live->info.version, live->sysvol_version});
+    plan.target.security_descriptor = live->security_descriptor;  // GPMC keeps the target's
   } else {
     plan.target.guid = core::NewGuid();
     plan.target.display_name = spec.target.display_name;

@@ -29,16 +29,21 @@ int64_t ToMs(std::chrono::system_clock::time_point t) {
 std::vector<core::StatusMessage> NotRestoredParts(const OpenedBackup& backup) {
   // GPMC's RestoreGPO also puts back the GPO's security descriptor and its WMI filter link
   // (links live on sites, domains and OUs, and GPMC's restore leaves them alone too). The
-  // sysvol store's container half has no place for either.
+  // container half here keeps the descriptor (restored, but enforced by nothing) and has no
+  // place for a WMI filter.
   std::vector<core::StatusMessage> out;
   const GpoCoreSettings& c = backup.backup_xml.core;
   const std::string guid = backup.GpoGuid();
   if (!c.security_descriptor.empty()) {
-    out.push_back(
-        Warning(guid, "backup " + backup.backup_id +
-                          " holds the GPO's security descriptor (permissions, security filtering, "
-                          "delegation), which is not restored: the sysvol store keeps no GPO "
-                          "permissions, so the GPO has the store's defaults"));
+    core::StatusMessage m;
+    m.severity = core::Severity::kInfo;
+    m.object_path = guid;
+    m.message = "the GPO's security descriptor (permissions, security filtering, delegation) "
+                "from backup " +
+                backup.backup_id +
+                " is restored into the store's container half and carried by later backups; "
+                "without a directory server nothing enforces it";
+    out.push_back(std::move(m));
   }
   if (!c.wmi_filter.empty()) {
     out.push_back(Warning(guid, "backup " + backup.backup_id + " links the GPO to WMI filter " +
@@ -139,6 +144,7 @@ core::Outcome RunRestore(const BackendContext& ctx, const std::string& operation
   plan.target.flags = core_settings.options;
   plan.target.machine_extension_guids = core_settings.machine_extension_guids;
   plan.target.user_extension_guids = core_settings.user_extension_guids;
+  plan.target.security_descriptor = core_settings.security_descriptor;
   // Each half above both the live and the backed-up value, so that clients apply it again. A
   // GPT that is gone may still have its container half here: clients last saw that version.
   uint32_t last_version = 0;

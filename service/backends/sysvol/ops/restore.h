@@ -24,10 +24,11 @@ core::Outcome RunRestore(const BackendContext& ctx, const std::string& operation
 
 // NotRestoredParts
 //
-// One warning for each part of the backed-up GPO that GPMC's restore puts back and this
-// store cannot: the security descriptor (Backup.xml's SecurityDescriptor) and the WMI filter
-// link (WMIFilter). A restore (and its dry run) reports them; links are not part of a backup
-// and GPMC's restore does not touch them either.
+// What a restore (and its dry run) says about the parts of the backed-up GPO beside its
+// settings that GPMC's restore puts back: a warning that the WMI filter link (Backup.xml's
+// WMIFilter) is not restored (the store keeps no WMI filters), and a note that the security
+// descriptor (SecurityDescriptor) is restored into the container half but enforced by nothing.
+// Links are not part of a backup and GPMC's restore does not touch them either.
 std::vector<core::StatusMessage> NotRestoredParts(const OpenedBackup& backup);
 
 // CheckBackupComplete

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "service/backends/sysvol/backup_folder.h"
+#include "service/backends/sysvol/format/backup_xml.h"
 #include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/txn/staging.h"
 #include "service/core/guid.h"
@@ -39,7 +40,8 @@ std::map<std::string, std::string> GpoIntentFields(const GpoMetadata& gpo) {
           {"machine_extension_guids", gpo.machine_extension_guids},
           {"user_extension_guids", gpo.user_extension_guids},
           {"created_ms", std::to_string(gpo.created_ms)},
-          {"modified_ms", std::to_string(gpo.modified_ms)}};
+          {"modified_ms", std::to_string(gpo.modified_ms)},
+          {"security_descriptor", FormatHexBytes(gpo.security_descriptor)}};
 }
 
 GpoMetadata GpoMetadataFromIntent(const Intent& intent) {
@@ -52,6 +54,9 @@ GpoMetadata GpoMetadataFromIntent(const Intent& intent) {
   g.user_extension_guids = Field(intent, "user_extension_guids");
   g.created_ms = Number(intent, "created_ms");
   g.modified_ms = Number(intent, "modified_ms");
+  // Hex bytes; an intent recorded before the field existed has none.
+  core::Result<std::string> sd = ParseHexBytes(Field(intent, "security_descriptor"), "intent");
+  if (sd.ok()) g.security_descriptor = std::move(*sd);
   return g;
 }
 

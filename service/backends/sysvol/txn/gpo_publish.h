@@ -6,7 +6,7 @@
 //
 // The intent (kind kIntentGpoWrite) has `root` = "policies" and the fields gpo_guid,
 // display_name, flags, version, machine_extension_guids, user_extension_guids, created_ms,
-// modified_ms, domain and safety_backup_id (may be empty).
+// modified_ms, security_descriptor (hex bytes), domain and safety_backup_id (may be empty).
 
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_TXN_GPO_PUBLISH_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_TXN_GPO_PUBLISH_H_
