@@ -43,7 +43,7 @@ struct BackupSource {
   std::string machine_extension_guids;  // empty: derived from the files present
   std::string user_extension_guids;
   std::string security_descriptor;  // binary; empty: none known
-  bool has_gpo_comment = false;  // the GPT holds GPO.cmt (the GPO's own comment)
+  bool has_gpo_comment = false;     // the GPT holds GPO.cmt (the GPO's own comment)
 };
 
 // MakeBackupXml

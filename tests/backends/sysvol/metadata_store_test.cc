@@ -169,8 +169,7 @@ INSERT INTO intent_fields VALUES ('op-old', 'gpo_guid', '{OLD}');
 // none), and binary bytes (a NUL among them) round-trip.
 TEST(MetadataStoreTest, AVersionOneFileGainsTheSecurityDescriptor) {
   fs::path path = gpop::testing::TempDir("gpop-metadata") / "metadata.db";
-  RawExec(path, "PRAGMA journal_mode=WAL; PRAGMA application_id=" +
-                    std::to_string(kApplicationId) +
+  RawExec(path, "PRAGMA journal_mode=WAL; PRAGMA application_id=" + std::to_string(kApplicationId) +
                     "; PRAGMA user_version=1;"
                     "CREATE TABLE gpos (guid TEXT PRIMARY KEY, display_name TEXT NOT NULL,"
                     " flags INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 0,"

@@ -38,11 +38,12 @@ std::vector<core::StatusMessage> NotRestoredParts(const OpenedBackup& backup) {
     core::StatusMessage m;
     m.severity = core::Severity::kInfo;
     m.object_path = guid;
-    m.message = "the GPO's security descriptor (permissions, security filtering, delegation) "
-                "from backup " +
-                backup.backup_id +
-                " is restored into the store's container half and carried by later backups; "
-                "without a directory server nothing enforces it";
+    m.message =
+        "the GPO's security descriptor (permissions, security filtering, delegation) "
+        "from backup " +
+        backup.backup_id +
+        " is restored into the store's container half and carried by later backups; "
+        "without a directory server nothing enforces it";
     out.push_back(std::move(m));
   }
   if (!c.wmi_filter.empty()) {
