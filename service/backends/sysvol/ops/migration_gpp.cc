@@ -135,7 +135,8 @@ class PreferenceMigrator {
         const bool to_sid = IsSid(r.destination);
         std::string dest(internal::Trim(r.destination));
         if (to_sid && dest.front() == '*') dest.erase(0, 1);
-        if (name) Set(name, dest);
+        // A member named by SID only keeps its empty name.
+        if (name && !(to_sid && old_name.empty())) Set(name, dest);
         if (sid) Set(sid, to_sid ? dest : "");
         // A group item is named after its group (Groups.xml: <Group name="X"><Properties
         // groupName="X" ...>): the name follows.

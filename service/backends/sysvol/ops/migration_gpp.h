@@ -17,7 +17,7 @@ namespace gpop::sysvol {
 // - an account named by name and SID (Groups.xml: a Member's name / sid, a group's
 //   groupName / groupSid) is looked up by its name, then its SID. Mapped to a name, the name is
 //   written and the SID emptied (the client resolves the new name); mapped to a SID, both hold
-//   the SID. A group's item name follows its groupName.
+//   the SID (a name left empty stays empty). A group's item name follows its groupName.
 // - DestinationNone removes a Member element, and the whole item of a group whose own name or
 //   SID the table removes; each removal is a warning note naming the account.
 // - the single principal fields (runAs, userName / username, accountName, newName, user,
