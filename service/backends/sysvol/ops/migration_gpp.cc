@@ -92,7 +92,11 @@ class PreferenceMigrator {
                    core::Severity::kWarning);
       }
       if (mapped.value_or("") != text) {
-        n.text().set(mapped.value_or("").c_str());
+        if (mapped && !mapped->empty()) {
+          n.text().set(mapped->c_str());
+        } else {
+          while (n.first_child()) n.remove_child(n.first_child());
+        }
         changed_ = true;
       }
     }
