@@ -10,9 +10,9 @@
 
 #include <algorithm>
 
-#include "service/backends/sysvol/demo_store.h"
 #include "service/backends/sysvol/format/safe_xml.h"
 #include "tests/backends/sysvol/migration_test_util.h"
+#include "tests/backends/sysvol/sysvol_test_fixture.h"
 
 namespace gpop::sysvol {
 namespace {
@@ -22,10 +22,9 @@ using testing::MappingXml;
 using testing::ReadFileBytes;
 using testing::RecordingSink;
 using testing::RelativeMappingXml;
-using testing::RunOp;
 using testing::WriteBytes;
 
-constexpr char kWorkstation[] = "{7C1A5B2E-3D4F-4A8B-9C6D-1E2F3A4B5C6D}";
+using testing::kWorkstation;
 
 struct PreferenceFile {
   const char* path;  // below the GPT
@@ -103,45 +102,25 @@ std::string Rewritten(const std::string& xml) {
   return doc.ok() ? SaveXml(**doc, pugi::format_raw | pugi::format_write_bom) : "";
 }
 
-class SysvolMigrationGppTest : public ::testing::Test {
+class SysvolMigrationGppTest : public testing::DemoCopyTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(WriteDemoStore(store_.config.sysvol_dir).ok());
-    store_.config.migration_table_dir = store_.root / "migtables";
-    fs::create_directories(store_.config.migration_table_dir);
-    gpt_ = store_.policies() / kWorkstation;
-    for (const PreferenceFile& f : kFiles) WriteBytes(gpt_ / f.path, f.xml);
-    backend_ = testing::OpenBackend(store_.config);
-    ASSERT_NE(backend_, nullptr);
+  void WriteSources(const fs::path& gpt) override {
+    for (const PreferenceFile& f : kFiles) WriteBytes(gpt / f.path, f.xml);
   }
 
-  core::Outcome Copy(const std::string& mappings, bool only, RecordingSink* sink) {
-    WriteBytes(store_.config.migration_table_dir / "t.migtable", testing::TableXml(mappings));
-    core::CopySpec spec;
-    spec.source.guid = kWorkstation;
-    spec.new_display_name = "Copy " + std::to_string(++copies_);
-    spec.migration_table = "t";
-    spec.migration_table_only = only;
-    return RunOp(*backend_, spec, *sink);
-  }
-
-  fs::path CopyGpt(const core::Outcome& out) const {
-    return store_.policies() / std::get<core::GpoInfo>(out.result).guid;
+  // A copy through a table of `mappings`.
+  core::Outcome CopyWith(const std::string& mappings, bool only, RecordingSink* sink) {
+    PutTable("t", testing::TableXml(mappings));
+    return Copy("t", only, *sink);
   }
 
   // Each preference file of the copy is its source with exactly `edits` made.
   void ExpectFilesAre(const core::Outcome& out,
                       const std::vector<std::pair<std::string, std::string>>& edits) {
     for (const PreferenceFile& f : kFiles) {
-      EXPECT_EQ(ReadFileBytes(CopyGpt(out) / f.path), Rewritten(ReplacedAll(f.xml, edits)))
-          << f.path;
+      EXPECT_EQ(ReadFileBytes(GptOf(out) / f.path), Rewritten(ReplacedAll(f.xml, edits))) << f.path;
     }
   }
-
-  testing::TestStore store_ = testing::MakeEmptyStore();
-  std::unique_ptr<SysvolBackend> backend_;
-  fs::path gpt_;
-  int copies_ = 0;
 };
 
 TEST_F(SysvolMigrationGppTest, ExplicitDestinationsAreWrittenInEveryPrincipalField) {
@@ -155,7 +134,7 @@ TEST_F(SysvolMigrationGppTest, ExplicitDestinationsAreWrittenInEveryPrincipalFie
     table += MappingXml(from.rfind("\\\\", 0) == 0 ? "UNCPath" : "Unknown", from, to);
   }
   RecordingSink sink;
-  core::Outcome out = Copy(table, true, &sink);
+  core::Outcome out = CopyWith(table, true, &sink);
   ASSERT_FALSE(out.error) << out.error->message;
   EXPECT_TRUE(testing::UnmappedMessages(sink).empty());
   ExpectFilesAre(out, edits);
@@ -170,7 +149,7 @@ TEST_F(SysvolMigrationGppTest, RelativeNamesAndNoneInACopy) {
   table += MappingXml("UNCPath", "\\\\fs1.old.test", "=") +
            MappingXml("UNCPath", "\\\\print1.old.test", "=");
   RecordingSink sink;
-  core::Outcome out = Copy(table, true, &sink);
+  core::Outcome out = CopyWith(table, true, &sink);
   ASSERT_FALSE(out.error) << out.error->message;
   // The store's domain is gpop.test: NetBIOS GPOP. The group mapped to None leaves the task's
   // GroupId empty, with a warning.
@@ -190,9 +169,9 @@ TEST_F(SysvolMigrationGppTest, RelativeNamesAndNoneInACopy) {
 TEST_F(SysvolMigrationGppTest, TableOnlyNamesEachAccountOnceAndTheTemplateListsThem) {
   const auto before = testing::Snapshot(store_.config.sysvol_dir);
   RecordingSink sink;
-  core::Outcome out = Copy(MappingXml("UNCPath", "\\\\fs1.old.test", "=") +
-                               MappingXml("UNCPath", "\\\\print1.old.test", "="),
-                           true, &sink);
+  core::Outcome out = CopyWith(MappingXml("UNCPath", "\\\\fs1.old.test", "=") +
+                                   MappingXml("UNCPath", "\\\\print1.old.test", "="),
+                               true, &sink);
   ASSERT_TRUE(out.error);
   EXPECT_EQ(out.error->code, core::Code::kFailedPrecondition);
   EXPECT_EQ(out.effects, core::Effects::kNone);
@@ -211,8 +190,7 @@ TEST_F(SysvolMigrationGppTest, TableOnlyNamesEachAccountOnceAndTheTemplateListsT
   // The template of the GPO lists every account and both paths.
   RecordingSink report_sink;
   core::Outcome tmpl =
-      RunOp(*backend_, testing::ReportOfGpo(kWorkstation, core::ReportFormat::kMigrationTable),
-            report_sink);
+      Run(testing::ReportOfGpo(kWorkstation, core::ReportFormat::kMigrationTable), report_sink);
   ASSERT_FALSE(tmpl.error) << tmpl.error->message;
   auto table = ParseMigrationTable(std::get<core::ReportInfo>(tmpl.result).content, "template");
   ASSERT_TRUE(table.ok()) << table.error().message;
