@@ -210,6 +210,15 @@ int RunStart(const Command& command, client::Client& client, const Io& io,
       (command.start.spec().has_report() || !command.out_file.empty())) {
     return WriteReport(command, client, op->id(), *watched.terminal, io, transfer);
   }
+  // A restore, import or copy ends with what it did, as `gpopctl get` shows it: a dry run's
+  // predicted changes, the safety backup whose restore undoes the change, the error.
+  const v1::OperationSpec& spec = command.start.spec();
+  if (!Json(command) && watched.terminal.has_value() &&
+      (spec.has_restore() || spec.has_import() || spec.has_copy())) {
+    absl::StatusOr<v1::Operation> done = client.GetOperation(op->id());
+    if (done.ok()) *io.out << OperationText(*done);
+    io.out->flush();
+  }
   return watched.exit_code;
 }
 

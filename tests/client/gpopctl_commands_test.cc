@@ -113,6 +113,28 @@ TEST_F(GpopctlCommandsTest, KindCommandPrintsTheOperationId) {
   EXPECT_TRUE(server_.stream_requests().empty());
 }
 
+TEST_F(GpopctlCommandsTest, RestoreImportAndCopyWithWaitEndWithTheOutcome) {
+  // After the stream, the operation as `gpopctl get` prints it (where a dry run's prediction
+  // and the safety backup are); a backup's --wait stays the stream alone.
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"restore", "--backup-id",
+                                 "{00000000-0000-0000-0000-000000000001}"},
+        std::vector<std::string>{"import", "--backup-id", "{00000000-0000-0000-0000-000000000001}",
+                                 "--target", "G"},
+        std::vector<std::string>{"copy", "--gpo", "G", "--new-name", "H"}}) {
+    out_.str("");
+    args.push_back("--wait");
+    EXPECT_EQ(Run(args), kExitOk) << args[0];
+    const std::string out = out_.str();
+    const size_t end = out.find("#4 SUCCEEDED  effects=APPLIED\n");
+    ASSERT_NE(end, std::string::npos) << out;
+    EXPECT_THAT(out.substr(end), HasSubstr("\nid:             op-1\n")) << args[0];
+  }
+  out_.str("");
+  EXPECT_EQ(Run({"backup", "--gpo", "G", "--wait"}), kExitOk);
+  EXPECT_THAT(out_.str(), Not(HasSubstr("id:")));
+}
+
 TEST_F(GpopctlCommandsTest, ReportOutWaitsAndWritesTheContent) {
   std::string path = ::testing::TempDir() + "/gpopctl_report_test.xml";
   std::remove(path.c_str());

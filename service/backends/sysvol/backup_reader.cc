@@ -7,6 +7,7 @@
 #include "service/backends/sysvol/backup_folder.h"
 #include "service/backends/sysvol/format/format_error.h"
 #include "service/backends/sysvol/format/text_util.h"
+#include "service/backends/sysvol/format/utf16.h"
 #include "service/backends/sysvol/gpt_reader.h"
 #include "service/core/guid.h"
 
@@ -136,25 +137,41 @@ std::vector<core::StatusMessage> OpenedBackup::ListedFileProblems(std::string* e
 }
 
 bool OpenedBackup::Lists(const TreeEntry& entry) const {
-  if (entry.is_dir) return true;
   bool any = false;
   const std::string wanted = "DomainSysvol\\GPO\\" + entry.side + "\\" + entry.Joined('\\');
+  // `path` is `base` or below it (case-insensitive, '\\'-separated).
+  const auto at_or_below = [](std::string_view path, std::string_view base) {
+    return path.size() >= base.size() &&
+           internal::EqualsNoCase(path.substr(0, base.size()), base) &&
+           (path.size() == base.size() || path[base.size()] == '\\');
+  };
   for (const FsObject* object : AllObjects(backup_xml)) {
     const FsObject& o = *object;
-    if (o.is_dir) continue;
+    if (o.is_dir) {
+      // A folder the backup lists (FSObjectDir with a Location), even an empty one.
+      if (entry.is_dir && !o.location.empty() && internal::EqualsNoCase(o.location, wanted)) {
+        return true;
+      }
+      continue;
+    }
     if (o.location.empty()) {
-      // A wildcard: every file below its folder belongs to the backup.
+      // A wildcard: every file below its folder belongs to the backup, and so do the folders
+      // on the way to it and below it.
       const std::string folder = WildcardFolder(o.path);
       if (folder.empty()) continue;
       any = true;
-      if (wanted.size() > folder.size() + 1 && wanted[folder.size()] == '\\' &&
-          internal::EqualsNoCase(std::string_view(wanted).substr(0, folder.size()), folder)) {
+      if (entry.is_dir ? at_or_below(wanted, folder) || at_or_below(folder, wanted)
+                       : wanted.size() > folder.size() + 1 && at_or_below(wanted, folder)) {
         return true;
       }
       continue;
     }
     any = true;
-    if (internal::EqualsNoCase(o.location, wanted)) return true;
+    // A folder is the backup's when a file it lists lies below it.
+    if (entry.is_dir ? at_or_below(o.location, wanted) && o.location.size() > wanted.size()
+                     : internal::EqualsNoCase(o.location, wanted)) {
+      return true;
+    }
   }
   return !any;
 }
@@ -177,7 +194,8 @@ std::vector<core::StatusMessage> OpenedBackup::StrayFileMessages(
       for (const char* name : {kBackupXmlFile, kBkupInfoFile, kGpReportFile, "DomainSysvol"}) {
         if (internal::EqualsNoCase(e.name, name)) own = true;
       }
-      if (!own) add(JoinDisplay(folder.display(), e.name));
+      // A publisher's file may have any name: shown printable, never raw.
+      if (!own) add(PrintableName(JoinDisplay(folder.display(), e.name)));
     }
   }
   for (const TreeEntry& e : skipped) {

@@ -37,7 +37,9 @@ struct OpenedBackup {
   uint32_t SysvolVersion() const;
 
   // Whether an entry of `gpt`'s tree is one of the backup's own files: listed in Backup.xml
-  // (every file GPMC or gpop copies is). A backup that lists no file at all keeps every file.
+  // (every file GPMC or gpop copies is). A folder is the backup's when Backup.xml lists it or a
+  // file below it (a publisher's extra folder is not copied, even empty). A backup that lists
+  // no file at all keeps every entry.
   bool Lists(const TreeEntry& entry) const;
 
   // One error message for each file Backup.xml says the backup holds (an FSObjectFile with a

@@ -25,18 +25,7 @@ std::vector<core::StatusMessage> CheckTreeNames(const GptTree& tree,
     if (!bad_utf8 && !HasControlCharacter(name)) continue;
     core::StatusMessage m;
     // The display path itself must stay printable: bad bytes are shown as \xNN.
-    std::string shown;
-    for (unsigned char c : gpt_display + "/" + e.side + "/" + e.Joined('/')) {
-      if (c < 0x20 || c == 0x7F || (bad_utf8 && c >= 0x80)) {
-        static const char kHex[] = "0123456789ABCDEF";
-        shown += "\\x";
-        shown += kHex[c >> 4];
-        shown += kHex[c & 15];
-      } else {
-        shown += static_cast<char>(c);
-      }
-    }
-    m.object_path = shown;
+    m.object_path = PrintableName(gpt_display + "/" + e.side + "/" + e.Joined('/'));
     m.message = bad_utf8 ? "the file name is not valid UTF-8; gpop refuses to copy it"
                          : "the file name holds a control character; gpop refuses to copy it";
     m.severity = core::Severity::kError;

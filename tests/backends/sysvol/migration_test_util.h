@@ -48,6 +48,12 @@ inline std::string MappingXml(const std::string& type, const std::string& source
          "</Mapping>\n";
 }
 
+// One <Mapping> with <DestinationByRelativeName/>.
+inline std::string RelativeMappingXml(const std::string& type, const std::string& source) {
+  return "<Mapping><Type>" + type + "</Type><Source>" + source +
+         "</Source><DestinationByRelativeName/></Mapping>\n";
+}
+
 // A .migtable document holding `mappings` (MappingXml texts).
 inline std::string TableXml(const std::string& mappings) {
   return "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<MigrationTable xmlns=\"" +

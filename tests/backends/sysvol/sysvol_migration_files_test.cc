@@ -9,21 +9,19 @@
 
 #include <algorithm>
 
-#include "service/backends/sysvol/demo_store.h"
 #include "tests/backends/sysvol/migration_test_util.h"
+#include "tests/backends/sysvol/sysvol_test_fixture.h"
 
 namespace gpop::sysvol {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::OpenBackend;
 using testing::ReadFileBytes;
 using testing::RecordingSink;
-using testing::RunOp;
 using testing::Snapshot;
 using testing::WriteBytes;
 
-constexpr char kWorkstation[] = "{7C1A5B2E-3D4F-4A8B-9C6D-1E2F3A4B5C6D}";
+using testing::kWorkstation;
 constexpr char kAuditors[] = "S-1-5-21-1111111111-2222222222-3333333333-1107";
 constexpr char kNewAuditors[] = "S-1-5-21-4444444444-5555555555-6666666666-2107";
 
@@ -51,22 +49,14 @@ std::string TasksXml(const std::string& account) {
          account + "\" logonType=\"Password\"/></TaskV2></ScheduledTasks>";
 }
 
-struct Fixture {
-  testing::TestStore store = testing::MakeEmptyStore();
-  std::unique_ptr<SysvolBackend> backend;
-  fs::path gpt;
-
-  Fixture() {
-    EXPECT_TRUE(WriteDemoStore(store.config.sysvol_dir).ok());
-    store.config.migration_table_dir = store.root / "migtables";
-    fs::create_directories(store.config.migration_table_dir);
-    gpt = store.policies() / kWorkstation;
+class SysvolMigrationFilesTest : public testing::DemoCopyTest {
+ protected:
+  void WriteSources(const fs::path& gpt) override {
     WriteBytes(gpt / "Machine" / "Microsoft" / "Windows NT" / "Audit" / "audit.csv", kAuditCsv);
     WriteBytes(gpt / "Machine" / "Scripts" / "scripts.ini", Utf16(ScriptsIni("fs1.gpop.test")));
     WriteBytes(gpt / "User" / "Scripts" / "psscripts.ini", Utf16(PsScriptsIni("fs1.gpop.test")));
     WriteBytes(gpt / "Machine" / "Preferences" / "ScheduledTasks" / "ScheduledTasks.xml",
                TasksXml("GPOP\\svc-nightly"));
-    backend = OpenBackend(store.config);
   }
 
   // `mappings` as a .migtable in UTF-16LE, as GPMC's editor saves one.
@@ -74,32 +64,19 @@ struct Fixture {
     std::string xml = testing::TableXml(mappings);
     const std::string decl = "encoding=\"utf-8\"";
     xml.replace(xml.find(decl), decl.size(), "encoding=\"utf-16\"");
-    WriteBytes(store.config.migration_table_dir / (name + ".migtable"), Utf16(xml));
-  }
-
-  core::Outcome Copy(const std::string& table, bool only, RecordingSink* sink,
-                     bool dry_run = false) {
-    core::CopySpec spec;
-    spec.dry_run = dry_run;
-    spec.source.guid = kWorkstation;
-    spec.new_display_name = "Migrated " + table;
-    spec.migration_table = table;
-    spec.migration_table_only = only;
-    return RunOp(*backend, spec, *sink);
+    PutTable(name, Utf16(xml));
   }
 };
 
-TEST(SysvolMigrationFilesTest, AuditScriptsAndRunAsAccountsAreMapped) {
-  Fixture f;
-  f.PutUtf16Table("all",
-                  testing::MappingXml("GlobalGroup", kAuditors, kNewAuditors) +
-                      testing::MappingXml("User", "GPOP\\svc-nightly", "NEW\\svc-nightly") +
-                      testing::MappingXml("UNCPath", "\\\\fs1.gpop.test", "\\\\fs2.new.test"));
-  const auto source_before = Snapshot(f.gpt);
+TEST_F(SysvolMigrationFilesTest, AuditScriptsAndRunAsAccountsAreMapped) {
+  PutUtf16Table("all", testing::MappingXml("GlobalGroup", kAuditors, kNewAuditors) +
+                           testing::MappingXml("User", "GPOP\\svc-nightly", "NEW\\svc-nightly") +
+                           testing::MappingXml("UNCPath", "\\\\fs1.gpop.test", "\\\\fs2.new.test"));
+  const auto source_before = Snapshot(gpt_);
   RecordingSink sink;
-  core::Outcome out = f.Copy("all", true, &sink);
+  core::Outcome out = Copy("all", true, sink);
   ASSERT_FALSE(out.error) << out.error->message;
-  const fs::path copied = f.store.policies() / std::get<core::GpoInfo>(out.result).guid;
+  const fs::path copied = GptOf(out);
   std::string want_audit = kAuditCsv;
   want_audit.replace(want_audit.find(kAuditors), std::string(kAuditors).size(), kNewAuditors);
   EXPECT_EQ(ReadFileBytes(copied / "Machine" / "Microsoft" / "Windows NT" / "Audit" / "audit.csv"),
@@ -114,19 +91,18 @@ TEST(SysvolMigrationFilesTest, AuditScriptsAndRunAsAccountsAreMapped) {
   EXPECT_NE(tasks.find("runAs=\"NEW\\svc-nightly\""), std::string::npos) << tasks;
   EXPECT_EQ(tasks.find("GPOP\\svc-nightly"), std::string::npos) << tasks;
   // The source GPO is as it was.
-  EXPECT_EQ(Snapshot(f.gpt), source_before);
+  EXPECT_EQ(Snapshot(gpt_), source_before);
 }
 
-TEST(SysvolMigrationFilesTest, TableOnlyNamesEachUnmappedEntryAndWritesNothing) {
-  Fixture f;
-  f.PutUtf16Table("partial", testing::MappingXml("UNCPath", "\\\\fs1.gpop.test", "="));
-  const auto before = Snapshot(f.store.config.sysvol_dir);
+TEST_F(SysvolMigrationFilesTest, TableOnlyNamesEachUnmappedEntryAndWritesNothing) {
+  PutUtf16Table("partial", testing::MappingXml("UNCPath", "\\\\fs1.gpop.test", "="));
+  const auto before = Snapshot(store_.config.sysvol_dir);
   RecordingSink sink;
-  core::Outcome out = f.Copy("partial", true, &sink);
+  core::Outcome out = Copy("partial", true, sink);
   ASSERT_TRUE(out.error);
   EXPECT_EQ(out.error->code, core::Code::kFailedPrecondition);
   EXPECT_EQ(out.effects, core::Effects::kNone);
-  EXPECT_EQ(Snapshot(f.store.config.sysvol_dir), before);
+  EXPECT_EQ(Snapshot(store_.config.sysvol_dir), before);
   // One message per unmapped account: the SACL's SID in audit.csv and the task's run-as user.
   std::vector<std::string> unmapped = testing::UnmappedMessages(sink);
   ASSERT_EQ(unmapped.size(), 2u);
@@ -136,7 +112,7 @@ TEST(SysvolMigrationFilesTest, TableOnlyNamesEachUnmappedEntryAndWritesNothing) 
   // The template of the GPO lists both, and the path.
   core::ReportSpec report = testing::ReportOfGpo(kWorkstation, core::ReportFormat::kMigrationTable);
   RecordingSink report_sink;
-  core::Outcome tmpl = RunOp(*f.backend, report, report_sink);
+  core::Outcome tmpl = Run(report, report_sink);
   ASSERT_FALSE(tmpl.error) << tmpl.error->message;
   const std::string& text = std::get<core::ReportInfo>(tmpl.result).content;
   for (const std::string& name :
@@ -145,15 +121,13 @@ TEST(SysvolMigrationFilesTest, TableOnlyNamesEachUnmappedEntryAndWritesNothing) 
   }
 }
 
-TEST(SysvolMigrationFilesTest, ADryRunReportsEveryMigrationProblemAndChangesNothing) {
-  Fixture f;
-  f.PutUtf16Table("partial",
-                  testing::MappingXml("UNCPath", "\\\\fs1.gpop.test", "\\\\fs2.new.test"));
-  const auto sysvol_before = Snapshot(f.store.config.sysvol_dir);
-  const auto backups_before = Snapshot(f.store.location());
+TEST_F(SysvolMigrationFilesTest, ADryRunReportsEveryMigrationProblemAndChangesNothing) {
+  PutUtf16Table("partial", testing::MappingXml("UNCPath", "\\\\fs1.gpop.test", "\\\\fs2.new.test"));
+  const auto sysvol_before = Snapshot(store_.config.sysvol_dir);
+  const auto backups_before = Snapshot(store_.location());
   // Without "migration table only": the prediction, and a warning for each unmapped entry.
   RecordingSink sink;
-  core::Outcome dry = f.Copy("partial", false, &sink, /*dry_run=*/true);
+  core::Outcome dry = Copy("partial", false, sink, /*dry_run=*/true);
   ASSERT_FALSE(dry.error) << dry.error->message;
   EXPECT_EQ(dry.effects, core::Effects::kNone);
   EXPECT_FALSE(std::get<core::GpoInfo>(dry.result).predicted_changes.empty());
@@ -166,14 +140,14 @@ TEST(SysvolMigrationFilesTest, ADryRunReportsEveryMigrationProblemAndChangesNoth
   }
   // With it: the same two entries, as errors, and the dry run fails as the real run would.
   RecordingSink only_sink;
-  core::Outcome refused = f.Copy("partial", true, &only_sink, /*dry_run=*/true);
+  core::Outcome refused = Copy("partial", true, only_sink, /*dry_run=*/true);
   ASSERT_TRUE(refused.error);
   EXPECT_EQ(refused.error->code, core::Code::kFailedPrecondition);
   EXPECT_EQ(refused.effects, core::Effects::kNone);
   EXPECT_EQ(testing::UnmappedMessages(only_sink).size(), 2u);
   // Neither wrote anything: the sysvol tree and the backup location are as they were.
-  EXPECT_EQ(Snapshot(f.store.config.sysvol_dir), sysvol_before);
-  EXPECT_EQ(Snapshot(f.store.location()), backups_before);
+  EXPECT_EQ(Snapshot(store_.config.sysvol_dir), sysvol_before);
+  EXPECT_EQ(Snapshot(store_.location()), backups_before);
 }
 
 }  // namespace

@@ -5,21 +5,18 @@
 
 #include <gtest/gtest.h>
 
-#include "service/backends/sysvol/demo_store.h"
 #include "tests/backends/sysvol/migration_test_util.h"
+#include "tests/backends/sysvol/sysvol_test_fixture.h"
 
 namespace gpop::sysvol {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::OpenBackend;
 using testing::ReadFileBytes;
 using testing::RecordingSink;
-using testing::RunOp;
 using testing::Snapshot;
 using testing::WriteBytes;
 
-constexpr char kWorkstation[] = "{7C1A5B2E-3D4F-4A8B-9C6D-1E2F3A4B5C6D}";
 constexpr char kStaff[] = "S-1-5-21-1111111111-2222222222-3333333333-1104";
 constexpr char kSales[] = "S-1-5-21-1111111111-2222222222-3333333333-1105";
 constexpr char kTemps[] = "S-1-5-21-1111111111-2222222222-3333333333-1106";
@@ -32,52 +29,35 @@ std::string Mapping(const char* type, const std::string& source, const std::stri
   return testing::MappingXml(type, source, dest);
 }
 
-struct Fixture {
-  testing::TestStore store = testing::MakeEmptyStore();
-  std::unique_ptr<SysvolBackend> backend;
-  fs::path redirection;
-
-  Fixture() {
-    EXPECT_TRUE(WriteDemoStore(store.config.sysvol_dir).ok());
-    store.config.migration_table_dir = store.root / "migtables";
-    fs::create_directories(store.config.migration_table_dir);
-    redirection = store.policies() / kWorkstation / "User" / "Documents & Settings";
+class SysvolRedirectionTest : public testing::DemoCopyTest {
+ protected:
+  void WriteSources(const fs::path& gpt) override {
+    redirection_ = gpt / "User" / "Documents & Settings";
     // fdeploy.ini as Windows XP-era GPMC writes it (UTF-16LE) and fdeploy1.ini (known-folder
     // GUID sections), both naming groups by SID.
     WriteBytes(
-        redirection / "fdeploy.ini",
+        redirection_ / "fdeploy.ini",
         Utf16(std::string("[FolderStatus]\r\nMy Documents=11\r\n[My Documents]\r\n") + kStaff +
               "=\\\\fs1.gpop.test\\home\\%USERNAME%\\Documents\r\n" + kTemps +
               "=\\\\fs1.gpop.test\\temps\\%USERNAME%\r\ns-1-1-0=\\\\fs1.gpop.test\\all\r\n"));
-    WriteBytes(redirection / "fdeploy1.ini",
+    WriteBytes(redirection_ / "fdeploy1.ini",
                Utf16(std::string("[FolderStatus]\r\n{FDD39AD0-238F-46AF-ADB4-6C85480369C7}=11\r\n"
                                  "[{FDD39AD0-238F-46AF-ADB4-6C85480369C7}]\r\n") +
                      kSales + "=\\\\fs1.gpop.test\\sales\\%USERNAME%\r\n"));
-    backend = OpenBackend(store.config);
   }
 
-  core::Outcome Copy(const std::string& table, bool only, RecordingSink* sink) {
-    core::CopySpec spec;
-    spec.source.guid = kWorkstation;
-    spec.new_display_name = "Redirected " + table;
-    spec.migration_table = table;
-    spec.migration_table_only = only;
-    return RunOp(*backend, spec, *sink);
-  }
+  fs::path redirection_;
 };
 
-TEST(SysvolRedirectionTest, SidsAndPathsAreMapped) {
-  Fixture f;
-  WriteBytes(f.store.config.migration_table_dir / "move.migtable",
-             Table(Mapping("GlobalGroup", kStaff, kNewStaff) + Mapping("GlobalGroup", kTemps, "") +
-                   Mapping("GlobalGroup", kSales, "=") +
-                   Mapping("UNCPath", "\\\\fs1.gpop.test\\home", "\\\\fs9.new.test\\users") +
-                   Mapping("UNCPath", "\\\\fs1.gpop.test", "\\\\fs2.new.test")));
+TEST_F(SysvolRedirectionTest, SidsAndPathsAreMapped) {
+  PutTable("move", Table(Mapping("GlobalGroup", kStaff, kNewStaff) +
+                         Mapping("GlobalGroup", kTemps, "") + Mapping("GlobalGroup", kSales, "=") +
+                         Mapping("UNCPath", "\\\\fs1.gpop.test\\home", "\\\\fs9.new.test\\users") +
+                         Mapping("UNCPath", "\\\\fs1.gpop.test", "\\\\fs2.new.test")));
   RecordingSink sink;
-  core::Outcome out = f.Copy("move", true, &sink);
+  core::Outcome out = Copy("move", true, sink);
   ASSERT_FALSE(out.error) << out.error->message;
-  const fs::path copied = f.store.policies() / std::get<core::GpoInfo>(out.result).guid / "User" /
-                          "Documents & Settings";
+  const fs::path copied = GptOf(out) / "User" / "Documents & Settings";
   const std::string fdeploy = ReadFileBytes(copied / "fdeploy.ini");
   ASSERT_TRUE(HasUtf16LeBom(fdeploy));  // the encoding is kept
   EXPECT_EQ(Utf8(fdeploy), std::string("[FolderStatus]\r\nMy Documents=11\r\n[My Documents]\r\n") +
@@ -89,22 +69,21 @@ TEST(SysvolRedirectionTest, SidsAndPathsAreMapped) {
                         "[{FDD39AD0-238F-46AF-ADB4-6C85480369C7}]\r\n") +
                 kSales + "=\\\\fs2.new.test\\sales\\%USERNAME%\r\n");
   // The source GPO is untouched.
-  EXPECT_EQ(Utf8(ReadFileBytes(f.redirection / "fdeploy1.ini")).find("fs2"), std::string::npos);
+  EXPECT_EQ(Utf8(ReadFileBytes(redirection_ / "fdeploy1.ini")).find("fs2"), std::string::npos);
 }
 
-TEST(SysvolRedirectionTest, ANameForARedirectionGroupAndAnUnmappedPathFailTableOnly) {
-  Fixture f;
-  WriteBytes(f.store.config.migration_table_dir / "names.migtable",
-             Table(Mapping("GlobalGroup", kStaff, "NEW\\Staff") +
-                   Mapping("GlobalGroup", kTemps, "=") + Mapping("GlobalGroup", kSales, "=") +
-                   Mapping("UNCPath", "\\\\fs1.gpop.test\\home", "=")));
-  const auto before = Snapshot(f.store.config.sysvol_dir);
+TEST_F(SysvolRedirectionTest, ANameForARedirectionGroupAndAnUnmappedPathFailTableOnly) {
+  PutTable("names",
+           Table(Mapping("GlobalGroup", kStaff, "NEW\\Staff") +
+                 Mapping("GlobalGroup", kTemps, "=") + Mapping("GlobalGroup", kSales, "=") +
+                 Mapping("UNCPath", "\\\\fs1.gpop.test\\home", "=")));
+  const auto before = Snapshot(store_.config.sysvol_dir);
   RecordingSink sink;
-  core::Outcome out = f.Copy("names", true, &sink);
+  core::Outcome out = Copy("names", true, sink);
   ASSERT_TRUE(out.error);
   EXPECT_EQ(out.error->code, core::Code::kFailedPrecondition);
   EXPECT_EQ(out.effects, core::Effects::kNone);
-  EXPECT_EQ(Snapshot(f.store.config.sysvol_dir), before);
+  EXPECT_EQ(Snapshot(store_.config.sysvol_dir), before);
   std::vector<std::string> errors;
   for (const auto& m : sink.messages) {
     if (m.severity == core::Severity::kError) errors.push_back(m.message);
@@ -115,10 +94,9 @@ TEST(SysvolRedirectionTest, ANameForARedirectionGroupAndAnUnmappedPathFailTableO
   EXPECT_NE(out.error->message.find("4 principal(s)"), std::string::npos) << out.error->message;
   // Without "table only" the copy goes through, the SID kept, and the problems are warnings.
   RecordingSink lenient;
-  out = f.Copy("names", false, &lenient);
+  out = Copy("names", false, lenient);
   ASSERT_FALSE(out.error) << out.error->message;
-  const fs::path copied = f.store.policies() / std::get<core::GpoInfo>(out.result).guid / "User" /
-                          "Documents & Settings";
+  const fs::path copied = GptOf(out) / "User" / "Documents & Settings";
   EXPECT_NE(Utf8(ReadFileBytes(copied / "fdeploy.ini")).find(kStaff), std::string::npos);
 }
 

@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "service/backends/sysvol/demo_store.h"
 #include "tests/backends/sysvol/migration_test_util.h"
+#include "tests/backends/sysvol/sysvol_test_fixture.h"
 
 namespace gpop::sysvol {
 namespace {
@@ -21,7 +21,7 @@ using testing::TableXml;
 using testing::Utf16Of;
 using testing::Utf8Of;
 
-constexpr char kWorkstation[] = "{7C1A5B2E-3D4F-4A8B-9C6D-1E2F3A4B5C6D}";
+using testing::kWorkstation;
 constexpr char kStaff[] = "S-1-5-21-1111111111-2222222222-3333333333-1104";
 constexpr char kSales[] = "S-1-5-21-1111111111-2222222222-3333333333-1105";
 constexpr char kTemps[] = "S-1-5-21-1111111111-2222222222-3333333333-1106";
@@ -39,28 +39,12 @@ std::string Inf(const std::string& staff, const std::string& temps_ace) {
          ")S:(AU;FA;RPWPDT;;;" + kSales + ")\"\r\n";
 }
 
-class SysvolSddlMigrationTest : public testing::MigrationTest {
+class SysvolSddlMigrationTest : public testing::DemoCopyTest {
  protected:
-  void SetUp() override {
-    store_ = testing::MakeEmptyStore();
-    ASSERT_TRUE(WriteDemoStore(store_.config.sysvol_dir).ok());
-    store_.config.migration_table_dir = store_.root / "migtables";
-    fs::create_directories(store_.config.migration_table_dir);
-    secedit_ =
-        store_.policies() / kWorkstation / "Machine" / "Microsoft" / "Windows NT" / "SecEdit";
+  void WriteSources(const fs::path& gpt) override {
+    secedit_ = gpt / "Machine" / "Microsoft" / "Windows NT" / "SecEdit";
     testing::WriteBytes(secedit_ / "GptTmpl.inf",
                         Utf16Of(Inf(kStaff, std::string("(A;OICI;FA;;;") + kTemps + ")")));
-    backend_ = testing::OpenBackend(store_.config);
-    ASSERT_NE(backend_, nullptr);
-  }
-
-  core::Outcome Copy(const std::string& table, bool only, RecordingSink& sink) {
-    core::CopySpec spec;
-    spec.source.guid = kWorkstation;
-    spec.new_display_name = "Copied " + table;
-    spec.migration_table = table;
-    spec.migration_table_only = only;
-    return Run(spec, sink);
   }
 
   fs::path secedit_;

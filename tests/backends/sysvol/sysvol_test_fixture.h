@@ -1,6 +1,7 @@
-// The setup the sysvol operation tests share (backup, commit, I/O fault, restore, import set):
-// the demo store's GPO GUIDs, a store holding the demo GPOs, the specs and results of backup,
-// restore and import, and a test fixture with a store and a backend on it.
+// The setup the sysvol operation tests share (backup, commit, I/O fault, restore, import set,
+// migration through copies): the demo store's GPO GUIDs, a store holding the demo GPOs, the
+// specs and results of backup, restore and import, and test fixtures with a store and a backend
+// on it.
 //
 // Tests include this header and put their anonymous namespace inside gpop::sysvol::testing, so
 // that every helper here and in backend_test_util.h is in reach without using-declarations.
@@ -101,6 +102,61 @@ class BackendTest : public Base {
 
   TestStore store_;
   std::unique_ptr<SysvolBackend> backend_;
+};
+
+// DemoCopyTest
+//
+// A demo store with a migration table folder configured (empty), the test's own settings files
+// written into the Workstation Baseline GPO (`gpt_`) by WriteSources before the backend opens,
+// and copies of that GPO through a migration table. The setup the migration tests of copies
+// share. Not thread-safe (one test's state).
+class DemoCopyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = MakeDemoStore();
+    store_.config.migration_table_dir = store_.root / "migtables";
+    fs::create_directories(store_.config.migration_table_dir);
+    gpt_ = store_.policies() / kWorkstation;
+    WriteSources(gpt_);
+    backend_ = OpenBackend(store_.config);
+    ASSERT_NE(backend_, nullptr);
+  }
+
+  // Writes the test's settings files below the Workstation Baseline GPT `gpt`.
+  virtual void WriteSources(const fs::path& gpt) {}
+
+  // Writes `bytes` as migration table `name` (".migtable" added).
+  void PutTable(const std::string& name, const std::string& bytes) const {
+    WriteBytes(store_.config.migration_table_dir / (name + ".migtable"), bytes);
+  }
+
+  core::Outcome Run(const core::OperationSpec& spec, RecordingSink& sink) {
+    return RunOp(*backend_, spec, sink);
+  }
+
+  // A copy of the Workstation Baseline GPO to a new name through migration table `table`.
+  core::Outcome Copy(const std::string& table, bool table_only, RecordingSink& sink,
+                     bool dry_run = false) {
+    core::CopySpec spec;
+    spec.dry_run = dry_run;
+    spec.source.guid = kWorkstation;
+    spec.new_display_name = "Copy " + std::to_string(++copies_) + " via " + table;
+    spec.migration_table = table;
+    spec.migration_table_only = table_only;
+    return Run(spec, sink);
+  }
+
+  // The GPT folder of the GPO a copy made.
+  fs::path GptOf(const core::Outcome& out) const {
+    return store_.policies() / std::get<core::GpoInfo>(out.result).guid;
+  }
+
+  TestStore store_;
+  std::unique_ptr<SysvolBackend> backend_;
+  fs::path gpt_;
+
+ private:
+  int copies_ = 0;
 };
 
 }  // namespace gpop::sysvol::testing

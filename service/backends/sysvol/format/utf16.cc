@@ -275,4 +275,21 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
+std::string PrintableName(std::string_view text) {
+  const bool bad_utf8 = !IsValidUtf8(text);
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7F || (bad_utf8 && c >= 0x80)) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace gpop::sysvol

@@ -84,6 +84,13 @@ core::Result<std::string> EncodeUtf16LeWithBom(std::string_view utf8,
 // True when `text` is well-formed UTF-8 (the same rules Utf8ToUtf16Le applies).
 bool IsValidUtf8(std::string_view text);
 
+// PrintableName
+//
+// `text` (a file name or path met on disk) as a status message may show it: every control
+// character as \xNN and, when `text` is not valid UTF-8, every byte of 0x80 and above too, so
+// that the message is valid UTF-8 and printable whatever the name holds.
+std::string PrintableName(std::string_view text);
+
 }  // namespace gpop::sysvol
 
 #endif  // GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_UTF16_H_

@@ -65,8 +65,15 @@ core::Outcome RunImport(const BackendContext& ctx, const std::string& operation_
     plan.source = &*backup->gpt;
     plan.tree = &settings->tree;
     plan.skip = settings->skip;
+    // The table applies to the backup's own files only: what a publisher left beside them is
+    // neither copied nor migrated (nor reported as unmapped).
+    GptTree own = settings->tree;
+    own.entries.clear();
+    for (const TreeEntry& e : settings->tree.entries) {
+      if (!settings->skip || !settings->skip(e)) own.entries.push_back(e);
+    }
     core::Result<std::map<std::string, std::string>> migrated =
-        Migrate(ctx, spec.migration_table, spec.migration_table_only, *backup->gpt, settings->tree,
+        Migrate(ctx, spec.migration_table, spec.migration_table_only, *backup->gpt, own,
                 backup->backup_xml.security_groups, sink);
     if (!migrated.ok()) return Failed(migrated.error());
     plan.replacements = std::move(*migrated);

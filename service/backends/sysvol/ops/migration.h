@@ -37,10 +37,12 @@ struct MigrationReference {
 // The new bytes of every settings file the table changes, by "Machine/..." or "User/..." path
 // (names as found); one error status message per domain principal or UNC path the table does
 // not map (the first place it is named; reported always, fatal with "migration table only");
-// and every principal and path met (what a migration table template lists).
+// warnings on what the table's DestinationNone removed or left empty (`notes`); and every
+// principal and path met (what a migration table template lists).
 struct MigratedFiles {
   std::map<std::string, std::string> replacements;
   std::vector<core::StatusMessage> unmapped;
+  std::vector<core::StatusMessage> notes;
   std::vector<MigrationReference> references;
 };
 
@@ -65,8 +67,9 @@ core::Result<MigratedFiles> MigrateGpt(const Dir& gpt, const GptTree& tree,
 //
 // What import and copy do with a request's table: none (empty name) gives no replacements;
 // otherwise the table is loaded and applied to the source `gpt`. Unmapped entries are status
-// messages to `sink` (errors); with `table_only` they fail the operation here, before anything
-// is written (FAILED_PRECONDITION, effects NONE).
+// messages to `sink` (errors with `table_only`, else warnings), and so are the notes; with
+// `table_only` unmapped entries fail the operation here, before anything is written
+// (FAILED_PRECONDITION, effects NONE).
 core::Result<std::map<std::string, std::string>> Migrate(
     const BackendContext& ctx, const std::string& table_name, bool table_only, const Dir& gpt,
     const GptTree& tree, const std::vector<SecurityGroup>& groups, core::ProgressSink& sink);
