@@ -255,6 +255,36 @@ TEST_F(UploadPublishTest, AnOpenJournalWhoseStagedFoldersAreLostIsRolledBack) {
   }
 }
 
+// A journal that cannot be resolved when the store opens (here its location is no longer
+// configured) stays open: the upload shows as not published and cannot be cancelled (its record
+// of what to finish would go), and a later open that can resolve it does.
+TEST_F(UploadPublishTest, AJournalThatCannotBeResolvedYetStaysOpen) {
+  Start([](PublishPoint point, size_t renamed) {
+    return point == PublishPoint::kRename && renamed == 1;
+  });
+  core::Result<UploadRecord> created = Create();
+  ASSERT_TRUE(created.ok());
+  ASSERT_FALSE(Send(created->id, 0).ok());
+  const TransferLocations configured = options_.locations;
+  store_.reset();
+  options_.crash_hook = nullptr;
+  options_.locations.folders = {{"other", work_ / "other"}};
+  options_.locations.default_name = "other";
+  fs::create_directories(work_ / "other");
+  Open();
+  core::Result<UploadRecord> record = store_->Get("alice", created->id);
+  ASSERT_TRUE(record.ok()) << record.error().message;
+  EXPECT_FALSE(record->published);
+  core::Result<UploadRecord> cancelled = store_->Cancel("alice", created->id);
+  ASSERT_FALSE(cancelled.ok());
+  EXPECT_EQ(cancelled.error().code, core::Code::kFailedPrecondition);
+  EXPECT_TRUE(fs::exists(options_.dir / created->id / kPublishJournalFile));
+  EXPECT_EQ(FoldersIn(location_).size(), 1u);
+  options_.locations = configured;
+  Restart();
+  ExpectAllPublished(created->id, "resolved at the next open");
+}
+
 // The journal's text keeps every field whatever bytes it holds, and only a whole journal reads.
 TEST(PublishJournalTest, RoundTripsAndRefusesPartialText) {
   PublishJournal journal;
