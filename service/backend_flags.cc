@@ -51,9 +51,13 @@ ABSL_FLAG(bool, read_only, false,
 ABSL_FLAG(bool, detect_running_dc, true,
           "sysvol backend: open the tree read-only when a running Samba DC serves it.");
 
+#ifdef GPOP_TEST_HOOKS
+// Only in builds with the test hooks (CMake GPOP_TEST_HOOKS, off in Release): no production
+// gpopd can be told to hold its import sets.
 ABSL_FLAG(int32_t, test_import_set_hold_after, 0,
           "Test only: an import set holds after importing this many GPOs until it is "
           "cancelled (end-to-end tests of a mid-set cancel). 0: off.");
+#endif
 
 namespace gpop {
 namespace {
@@ -107,11 +111,13 @@ absl::StatusOr<std::unique_ptr<core::Backend>> MakeSysvol() {
   config.metadata_db = state / "sysvol-metadata.db";
   config.read_only = absl::GetFlag(FLAGS_read_only);
   config.detect_running_dc = absl::GetFlag(FLAGS_detect_running_dc);
+#ifdef GPOP_TEST_HOOKS
   if (absl::GetFlag(FLAGS_test_import_set_hold_after) < 0) {
     return BadFlag("--test_import_set_hold_after: must not be negative");
   }
   config.test_import_set_hold_after =
       static_cast<size_t>(absl::GetFlag(FLAGS_test_import_set_hold_after));
+#endif
 
   core::Result<std::unique_ptr<sysvol::SysvolBackend>> backend =
       sysvol::SysvolBackend::Open(config);

@@ -35,6 +35,7 @@ void MaybeInstallTestKillHook(sysvol::SysvolBackend& backend) {
   const char* at = std::getenv("GPOP_TEST_KILL_AT");
   if (at == nullptr || *at == '\0') return;
   const std::string spec = at;
+  if (spec.rfind("upload-", 0) == 0) return;  // the upload store's (test_upload_kill_hook.h)
   const size_t colon = spec.find(':');
   sysvol::FaultPoint point;
   const int nth = colon == std::string::npos ? 0 : std::atoi(spec.c_str() + colon + 1);

@@ -11,6 +11,7 @@
 //                               from 1 (a restore or import that takes a safety backup passes
 //                               each point once for the backup, then once for the GPO write).
 //   GPOP_TEST_KILL_MARKER=FILE  written (with POINT:N) and fsynced just before the SIGKILL.
+// POINTs beginning with "upload-" are the upload store's (service/test_upload_kill_hook.h).
 
 #ifndef GPOP_SERVICE_TEST_KILL_HOOK_H_
 #define GPOP_SERVICE_TEST_KILL_HOOK_H_

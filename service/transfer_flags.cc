@@ -11,6 +11,7 @@
 #include "service/backend_flags.h"
 #include "service/backends/sysvol/sysvol_backend.h"
 #include "service/engine/status_convert.h"
+#include "service/test_upload_kill_hook.h"
 
 ABSL_DECLARE_FLAG(std::string, state_dir);
 ABSL_FLAG(int64_t, upload_quota_per_principal, int64_t{2} << 30,
@@ -50,6 +51,8 @@ absl::StatusOr<std::unique_ptr<transfer::UploadStore>> OpenUploadsFromFlags(
         "--upload_quota_per_principal, --upload_quota_total and --upload_expiry must be "
         "positive");
   }
+  // Test builds only; asked by new publishes, never by Open's recovery of interrupted ones.
+  MaybeInstallUploadKillHook(&options);
   core::Result<std::unique_ptr<transfer::UploadStore>> store =
       transfer::UploadStore::Open(std::move(options));
   if (!store.ok()) return engine::ToStatus(store.error());

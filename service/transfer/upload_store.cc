@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <set>
@@ -34,7 +35,7 @@ constexpr char kDataFile[] = "data.tar";
 constexpr char kMetaFile[] = "upload.meta";
 // The bytes of data.tar known to be on disk (fsynced), as decimal text.
 constexpr char kReceivedFile[] = "received";
-constexpr char kStagingPrefix[] = "upload-";
+constexpr const char* kStagingPrefix = sysvol::kUploadStagingPrefix;
 
 std::string NewUploadId() {
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
@@ -148,8 +149,9 @@ bool ParseMeta(const std::string& text, UploadRecord* record, std::vector<Declar
   return !record->principal.empty() && record->total_bytes > 0 && IsSha256Hex(record->sha256);
 }
 
-// Removes the staging folders a stopped publish left in `location` (and the area if empty).
-void RemoveStaleStaging(const fs::path& location) {
+// Removes the staging folders a stopped publish left in `location` (and the area if empty),
+// except those named in `keep` (an open journal's).
+void RemoveStaleStaging(const fs::path& location, const std::set<std::string>& keep) {
   core::Result<Dir> root = Dir::OpenRoot(location, "backups");
   if (!root.ok() || !root->Exists(sysvol::kStagingFolder)) return;
   std::error_code ec;
@@ -157,9 +159,23 @@ void RemoveStaleStaging(const fs::path& location) {
   for (const fs::directory_entry& e :
        fs::directory_iterator(location / sysvol::kStagingFolder, ec)) {
     const std::string name = e.path().filename().string();
-    if (name.rfind(kStagingPrefix, 0) == 0) stale.push_back(name);
+    if (name.rfind(kStagingPrefix, 0) == 0 && keep.count(name) == 0) stale.push_back(name);
   }
   for (const std::string& name : stale) (void)sysvol::RemoveStaging(*root, name);
+}
+
+// The record of an upload `journal` says is published. The bytes are no longer needed.
+void TakePublished(const PublishJournal& journal, UploadRecord* record) {
+  record->published = true;
+  record->backup_set = journal.backup_set;
+  record->backups = journal.backups;
+  record->received_bytes = record->total_bytes;
+}
+
+void DropBytes(const fs::path& folder) {
+  std::error_code ec;
+  fs::remove(folder / kDataFile, ec);
+  fs::remove(folder / kReceivedFile, ec);
 }
 
 }  // namespace
@@ -173,10 +189,45 @@ core::Result<std::unique_ptr<UploadStore>> UploadStore::Open(UploadOptions optio
         "cannot create the uploads folder " + options.dir.string() + ": " + ec.message());
   }
   std::unique_ptr<UploadStore> store(new UploadStore(std::move(options)));
-  for (const auto& [name, folder] : store->options_.locations.folders) RemoveStaleStaging(folder);
-  core::MutexLock lock(&store->mu_);
+  std::map<std::string, Session> found;
+  std::set<std::string> keep_staging;  // the staging folders of journals still open
   for (const fs::directory_entry& e : fs::directory_iterator(store->options_.dir, ec)) {
     const std::string id = e.path().filename().string();
+    if (!IsUploadId(id)) {
+      fs::remove_all(e.path(), ec);
+      continue;
+    }
+    // A publish stopped past its commit point is finished or undone first, whatever else the
+    // folder holds: its backups are in the location or in the staging folder.
+    std::optional<PublishJournal> journal;
+    bool journal_open = false;
+    if (core::Result<Dir> folder = Dir::OpenRoot(e.path(), "upload " + id); folder.ok()) {
+      core::Result<std::optional<PublishJournal>> read = ReadJournal(*folder);
+      if (!read.ok()) {
+        // Never left by a crash (the journal is replaced atomically): left for an operator.
+        std::fprintf(stderr, "gpop uploads: %s; upload %s left as it is\n",
+                     read.error().message.c_str(), id.c_str());
+        keep_staging.insert(kStagingPrefix + id);
+        continue;
+      }
+      journal = std::move(*read);
+    }
+    if (journal && !journal->done) {
+      core::Result<Recovered> recovered = store->ResolveJournal(id, *journal);
+      if (!recovered.ok()) {
+        std::fprintf(stderr,
+                     "gpop uploads: cannot finish or undo the interrupted publish of upload %s: "
+                     "%s (tried again when the upload is finished again, or at the next start)\n",
+                     id.c_str(), recovered.error().message.c_str());
+        journal_open = true;
+        keep_staging.insert(journal->staging);
+      } else if (*recovered == Recovered::kPublished) {
+        journal->done = true;
+      } else {
+        journal.reset();  // rolled back: the upload is complete and not published
+      }
+    }
+    const bool published = journal && journal->done;
     Session session;
     session.record.id = id;
     std::ifstream meta(e.path() / kMetaFile);
@@ -191,15 +242,25 @@ core::Result<std::unique_ptr<UploadStore>> UploadStore::Open(UploadOptions optio
       std::string digits;
       if (record >> digits) received = std::strtoll(digits.c_str(), nullptr, 10);
     }
-    if (!IsUploadId(id) ||
-        !ParseMeta(text.str(), &session.record, &session.declared, &session.touched) ||
-        size < 0 || received < 0 || received > session.record.total_bytes) {
+    if (!ParseMeta(text.str(), &session.record, &session.declared, &session.touched) ||
+        (!published && (size < 0 || received < 0 || received > session.record.total_bytes))) {
+      if (journal_open) continue;  // the journal is kept for the next start
       fs::remove_all(e.path(), ec);
       continue;
     }
     session.record.received_bytes = std::min(received, size);
-    store->sessions_.emplace(id, std::move(session));
+    session.journal_open = journal_open;
+    if (published) {
+      TakePublished(*journal, &session.record);
+      DropBytes(e.path());
+    }
+    found.emplace(id, std::move(session));
   }
+  for (const auto& [name, folder] : store->options_.locations.folders) {
+    RemoveStaleStaging(folder, keep_staging);
+  }
+  core::MutexLock lock(&store->mu_);
+  store->sessions_ = std::move(found);
   store->ExpireLocked();
   return store;
 }
@@ -231,6 +292,27 @@ core::Status UploadStore::SaveReceived(const std::string& id, int64_t received) 
   return folder->Sync();
 }
 
+core::Mutex* UploadStore::LocationMutex(const std::string& location) {
+  core::Mutex* mu = options_.location_lock ? options_.location_lock(location) : nullptr;
+  return mu != nullptr ? mu : &publish_mu_;
+}
+
+core::Result<Recovered> UploadStore::ResolveJournal(const std::string& id,
+                                                    const PublishJournal& journal) {
+  core::Result<std::pair<std::string, fs::path>> location = ResolveLocation(journal.location);
+  if (!location.ok()) return location.error();
+  core::Result<Dir> loc = Dir::OpenRoot(location->second, "backups/" + location->first);
+  if (!loc.ok()) return loc.error();
+  core::Result<Dir> upload = Dir::OpenRoot(FolderOf(id), "upload " + id);
+  if (!upload.ok()) return upload.error();
+  core::MutexLock lock(LocationMutex(location->first));
+  sysvol::LocationIndex scratch_index;
+  sysvol::LocationIndex* index =
+      options_.location_index ? options_.location_index(location->first) : nullptr;
+  return RecoverPublish(PublishTarget{&*loc, location->first, index ? index : &scratch_index},
+                        *upload, journal);
+}
+
 void UploadStore::RemoveLocked(const std::string& id) {
   std::error_code ec;
   fs::remove_all(FolderOf(id), ec);
@@ -241,7 +323,9 @@ void UploadStore::ExpireLocked() {
   const auto now = options_.now();
   std::vector<std::string> expired;
   for (const auto& [id, session] : sessions_) {
-    if (!session.writing && now - session.touched > options_.expiry) expired.push_back(id);
+    if (!session.writing && !session.journal_open && now - session.touched > options_.expiry) {
+      expired.push_back(id);
+    }
   }
   for (const std::string& id : expired) RemoveLocked(id);
 }
@@ -343,6 +427,13 @@ core::Result<UploadRecord> UploadStore::Cancel(const std::string& principal,
   if ((*session)->writing) {
     return core::MakeError(core::Code::kAborted, kUploadBusy,
                            "upload " + id + " is being written; cancel after the stream ends",
+                           {{"upload_id", id}});
+  }
+  if ((*session)->journal_open) {
+    return core::MakeError(core::Code::kFailedPrecondition, kUploadBusy,
+                           "the interrupted publish of upload " + id +
+                               " is not resolved yet; finish the upload again (a WriteUpload at "
+                               "its received_bytes) or restart gpopd",
                            {{"upload_id", id}});
   }
   UploadRecord record = (*session)->record;
@@ -469,6 +560,29 @@ core::Result<UploadRecord> UploadStore::Publish(const std::string& id) {
     if (auto it = sessions_.find(id); it != sessions_.end()) it->second.writing = false;
     return error;
   };
+  if (snapshot.journal_open) {
+    // An interrupted publish that could not be resolved before: finished now, or undone and
+    // then tried again from the bytes.
+    core::Result<Dir> folder = Dir::OpenRoot(FolderOf(id), "upload " + id);
+    if (!folder.ok()) return fail(folder.error());
+    core::Result<std::optional<PublishJournal>> journal = ReadJournal(*folder);
+    if (!journal.ok()) return fail(journal.error());
+    if (*journal && !(*journal)->done) {
+      core::Result<Recovered> recovered = ResolveJournal(id, **journal);
+      if (!recovered.ok()) return fail(recovered.error());
+      (*journal)->done = *recovered == Recovered::kPublished;
+    }
+    core::MutexLock lock(&mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return NotFound(id);
+    it->second.journal_open = false;
+    if (*journal && (*journal)->done) {
+      it->second.writing = false;
+      TakePublished(**journal, &it->second.record);
+      DropBytes(FolderOf(id));
+      return it->second.record;
+    }
+  }
   const UploadRecord& record = snapshot.record;
   core::Result<std::string> digest = Sha256OfFile(FolderOf(id) / kDataFile);
   if (!digest.ok()) return fail(digest.error());
@@ -515,10 +629,7 @@ core::Result<UploadRecord> UploadStore::Publish(const std::string& id) {
   }
   // From the check that no backup ID is there to the last rename, under the location's lock:
   // a backup operation's scan and publish of this location see all of the upload or none.
-  core::Mutex* location_mu =
-      options_.location_lock ? options_.location_lock(location->first) : &publish_mu_;
-  if (location_mu == nullptr) location_mu = &publish_mu_;
-  core::MutexLock location_lock(location_mu);
+  core::MutexLock location_lock(LocationMutex(location->first));
   // All or nothing: no backup ID may be in the location already.
   for (const LaidOutBackup& backup : layout->backups) {
     core::Result<std::optional<sysvol::DirEntry>> existing = loc->FindNoCase(backup.backup_id);
@@ -534,56 +645,77 @@ core::Result<UploadRecord> UploadStore::Publish(const std::string& id) {
                                     {{"backup_id", backup.backup_id}}));
     }
   }
-  // Each backup folder gets its final name inside the staging folder first ("{ID}"), then all
-  // are renamed into the location (never replacing); a failure renames back those already
-  // moved.
-  std::vector<std::string> moved;
-  core::Status publish_error;
+  // Each backup folder gets its final name inside the staging folder first ("{ID}").
+  PublishJournal journal;
+  journal.location = location->first;
+  journal.staging = staging_name;
+  journal.backup_set = layout->backup_set;
   for (const LaidOutBackup& backup : layout->backups) {
     std::error_code ec;
     fs::rename(backup.folder.empty() ? tree_path : tree_path / backup.folder,
                staging_path / backup.backup_id, ec);
     if (ec) {
-      publish_error = core::MakeError(core::Code::kUnavailable, core::reason::kIoError,
-                                      "cannot stage " + backup.backup_id + ": " + ec.message());
-      break;
+      cleanup();
+      return fail(core::MakeError(core::Code::kUnavailable, core::reason::kIoError,
+                                  "cannot stage " + backup.backup_id + ": " + ec.message()));
     }
+    journal.backups.push_back(
+        PublishedBackup{sysvol::BackupInfoFromInst(backup.inst, location->first), backup.files});
   }
-  if (publish_error.ok()) (void)staging->Sync();
-  for (const LaidOutBackup& backup : layout->backups) {
-    if (!publish_error.ok()) break;
-    if (core::Status s = staging->RenameTo(backup.backup_id, *loc, backup.backup_id, true);
-        !s.ok()) {
-      publish_error = s;
-      break;
-    }
-    moved.push_back(backup.backup_id);
+  if (core::Status s = staging->Sync(); !s.ok()) {
+    cleanup();
+    return fail(s.error());
   }
-  // manifest.xml in step, still under the lock (a new file renamed over the old one, the
-  // location synced): GPMC and any other reader of the location sees the uploaded backups
-  // listed as soon as they are there. If it cannot be written, the backups go back out.
+  const PublishCrashHook& crash = options_.crash_hook;
+  auto crashed = [] {
+    return core::MakeError(core::Code::kInternal, core::reason::kInternal,
+                           "the publish was stopped by the test crash hook");
+  };
+  if (crash && crash(PublishPoint::kStaged, 0)) return crashed();
+  // The commit point: the journal, durable before the first rename, lists every folder. From
+  // here a crash is finished (or, when a folder is lost, undone) by the next Open.
+  core::Result<Dir> upload = Dir::OpenRoot(FolderOf(id), "upload " + id);
+  if (!upload.ok()) {
+    cleanup();
+    return fail(upload.error());
+  }
+  if (core::Status s = WriteJournal(*upload, journal); !s.ok()) {
+    (void)RemoveJournal(*upload);
+    cleanup();
+    return fail(s.error());
+  }
+  if (crash && crash(PublishPoint::kJournal, 0)) return crashed();
   sysvol::LocationIndex scratch_index;
   sysvol::LocationIndex* index =
       options_.location_index ? options_.location_index(location->first) : nullptr;
-  if (index == nullptr) index = &scratch_index;
-  if (publish_error.ok()) {
-    (void)loc->Sync();
-    if (core::Status s = sysvol::RepairManifestLocked(*loc, *index); !s.ok()) {
-      publish_error = core::MakeError(
-          s.error().code, s.error().reason,
-          "cannot list the uploaded backups in manifest.xml of location " + location->first + ": " +
-              s.error().message + "; nothing of the upload was published",
-          s.error().metadata);
+  const PublishTarget target{&*loc, location->first, index ? index : &scratch_index};
+  bool stopped = false;
+  core::Status moved = MoveIn(target, journal, crash, &stopped);
+  if (stopped) return moved.error();
+  if (!moved.ok()) {
+    // A failure (not a crash) before the journal is done undoes the publish: the folders go
+    // back out, the manifest as it was; the upload is kept, to be finished again.
+    if (MoveOut(target, journal).ok() && RemoveJournal(*upload).ok()) {
+      cleanup();
+      return fail(core::MakeError(moved.error().code, moved.error().reason,
+                                  moved.error().message + "; nothing of the upload was published",
+                                  moved.error().metadata));
     }
+    // Neither forward nor back: the journal stays open and the next attempt or start resolves it.
+    core::MutexLock lock(&mu_);
+    if (auto it = sessions_.find(id); it != sessions_.end()) {
+      it->second.writing = false;
+      it->second.journal_open = true;
+    }
+    return core::MakeError(moved.error().code, moved.error().reason,
+                           moved.error().message +
+                               "; the publish could not be undone either: it is resolved when the "
+                               "upload is finished again or gpopd restarts",
+                           moved.error().metadata);
   }
-  if (!publish_error.ok()) {
-    for (const std::string& m : moved) (void)loc->RenameTo(m, *staging, m, true);
-    (void)loc->Sync();
-    // The manifest as it was (when it was rewritten before the failure).
-    if (!moved.empty()) (void)sysvol::RepairManifestLocked(*loc, *index);
-    cleanup();
-    return fail(publish_error.error());
-  }
+  journal.done = true;
+  // Not marked done (an I/O error): the next Open rolls it forward again (every folder is in).
+  const bool recorded = WriteJournal(*upload, journal).ok();
   cleanup();
 
   core::MutexLock lock(&mu_);
@@ -591,17 +723,9 @@ core::Result<UploadRecord> UploadStore::Publish(const std::string& id) {
   if (it == sessions_.end()) return NotFound(id);
   Session& session = it->second;
   session.writing = false;
-  session.record.published = true;
-  session.record.backup_set = layout->backup_set;
-  for (const LaidOutBackup& backup : layout->backups) {
-    PublishedBackup published;
-    published.info = sysvol::BackupInfoFromInst(backup.inst, location->first);
-    published.files = backup.files;
-    session.record.backups.push_back(std::move(published));
-  }
-  // The bytes are no longer needed; the record stays in memory for GetUpload until restart.
-  std::error_code ec;
-  fs::remove_all(FolderOf(id), ec);
+  TakePublished(journal, &session.record);
+  // The bytes are no longer needed; the journal is the record (GetUpload) until it expires.
+  if (recorded) DropBytes(FolderOf(id));
   return session.record;
 }
 

@@ -2,9 +2,11 @@
 // <uploads>/<id>/data.tar, resumable from the bytes already received, within size quotas per
 // principal and overall. When the last byte arrives the whole stream is checked (SHA-256, then
 // extracted into a staging folder inside the backup location and checked completely: see
-// tar_extract.h and upload_layout.h) and only then published: every backup folder is renamed
-// into the location and the location's manifest.xml rewritten (atomically) to list them. A
-// refused upload leaves nothing behind; a cut one leaves nothing visible.
+// tar_extract.h and upload_layout.h) and only then published, all or nothing even across a
+// crash (upload_publish.h): every backup folder staged, a journal listing them made durable,
+// each renamed into the location and the location's manifest.xml rewritten (atomically) to list
+// them, the journal marked done. A refused upload leaves nothing behind; a cut one leaves
+// nothing visible; a publish stopped by a crash is finished or undone when the store opens.
 #ifndef GPOP_SERVICE_TRANSFER_UPLOAD_STORE_H_
 #define GPOP_SERVICE_TRANSFER_UPLOAD_STORE_H_
 
@@ -21,8 +23,10 @@
 #include "service/core/error.h"
 #include "service/core/mutex.h"
 #include "service/core/operation.h"
+#include "service/transfer/publish_journal.h"
 #include "service/transfer/tar_extract.h"
 #include "service/transfer/transfer_locations.h"
+#include "service/transfer/upload_publish.h"
 
 namespace gpop::sysvol {
 class LocationIndex;  // backup_index.h
@@ -60,6 +64,9 @@ struct UploadOptions {
   // publish brings the location's manifest.xml up to date, under location_lock, before it
   // returns. Null: a fresh index for each publish (every backup's record of the location read).
   std::function<sysvol::LocationIndex*(const std::string& location)> location_index;
+  // Test only (unit tests, and gpopd's kill hook in builds with GPOP_TEST_HOOKS): asked at each
+  // step of a publish; true stops it there as a crash would (see PublishCrashHook).
+  PublishCrashHook crash_hook;
   // The wall clock (injected so that tests control expiry).
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
@@ -85,14 +92,6 @@ struct UploadRequest {
   std::vector<DeclaredFile> files;
 };
 
-// PublishedBackup
-//
-// One backup an upload published, with its files (paths relative to its folder).
-struct PublishedBackup {
-  core::BackupInfo info;
-  std::vector<ExtractedFile> files;
-};
-
 // UploadRecord
 //
 // An upload as the caller sees it.
@@ -116,9 +115,14 @@ class UploadStore {
  public:
   // Open
   //
-  // Creates `options.dir` when missing and takes up the unfinished uploads found there (their
-  // received bytes are the durably recorded offset, never more than the file holds), dropping
-  // expired or unreadable ones and staging folders a stopped publish left in the locations.
+  // Creates `options.dir` when missing and takes up the uploads found there: unfinished ones
+  // (their received bytes are the durably recorded offset, never more than the file holds) and
+  // published ones (from their journal, until they expire or are cancelled), dropping expired or
+  // unreadable ones. A publish a crash stopped past its commit point (an open journal) is
+  // rolled forward when all its backup folders are staged or in the location, else rolled back
+  // (the upload then complete, not published: finishing it again publishes it); either way
+  // under the location's lock, before the store is used. Then removes the staging folders no
+  // open journal needs.
   static core::Result<std::unique_ptr<UploadStore>> Open(UploadOptions options);
 
   const UploadOptions& options() const { return options_; }
@@ -140,7 +144,8 @@ class UploadStore {
 
   // Cancel
   //
-  // Removes an unfinished upload and its bytes; a published one is only forgotten.
+  // Removes an unfinished upload and its bytes; a published one is only forgotten. An upload
+  // whose interrupted publish could not be resolved yet: FAILED_PRECONDITION, UPLOAD_BUSY.
   core::Result<UploadRecord> Cancel(const std::string& principal, const std::string& id)
       GPOP_EXCLUDES(mu_);
 
@@ -189,6 +194,9 @@ class UploadStore {
     std::vector<DeclaredFile> declared;
     std::chrono::system_clock::time_point touched;
     bool writing = false;
+    // A publish journal that is neither done nor undone (its recovery failed): resolved first
+    // by the next publish attempt, never expired or cancelled meanwhile.
+    bool journal_open = false;
   };
 
   explicit UploadStore(UploadOptions options) : options_(std::move(options)) {}
@@ -206,6 +214,11 @@ class UploadStore {
   void EndWrite(const std::string& id, int64_t received) GPOP_EXCLUDES(mu_);
   // Checks and publishes a complete upload (outside mu_: it reads and writes files).
   core::Result<UploadRecord> Publish(const std::string& id) GPOP_EXCLUDES(mu_);
+  // The lock publishes into `location` take (UploadOptions::location_lock, else publish_mu_).
+  core::Mutex* LocationMutex(const std::string& location);
+  // Resolves the open publish journal of upload `id` (RecoverPublish) under the location's lock.
+  core::Result<Recovered> ResolveJournal(const std::string& id, const PublishJournal& journal)
+      GPOP_EXCLUDES(mu_);
 
   const UploadOptions options_;
   core::Mutex mu_;

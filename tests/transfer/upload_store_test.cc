@@ -143,7 +143,9 @@ TEST_F(UploadStoreTest, PublishesOneBackupByteForByte) {
   EXPECT_EQ(done->backups[0].info.backup_id, kBackup);
   EXPECT_EQ(done->backups[0].info.location, "default");
   EXPECT_EQ(Tree(work_ / "backups" / kBackup), Tree(original));
-  EXPECT_FALSE(fs::exists(options_.dir / created->id)) << "the upload's bytes are kept";
+  // The bytes are dropped; the publish journal stays as the upload's record.
+  EXPECT_FALSE(fs::exists(options_.dir / created->id / "data.tar")) << "the bytes are kept";
+  EXPECT_TRUE(fs::exists(options_.dir / created->id / "publish"));
   // The staging area goes with the upload's staging folder when it is left empty.
   EXPECT_FALSE(fs::exists(work_ / "backups" / ".gpop-staging"));
 }

@@ -47,9 +47,10 @@ struct SysvolConfig {
   // DetectRunningDc in sysvol_backend.h for the rule).
   bool detect_running_dc = true;
 
-  // Test only (gpopd --test_import_set_hold_after=N): an import set that has imported N of its
-  // GPOs, with more to go, holds there until it is cancelled, so that an end-to-end test cancels
-  // it mid-set at a known point instead of racing it. 0: never.
+  // Test only (gpopd --test_import_set_hold_after=N, a flag only builds with GPOP_TEST_HOOKS
+  // have; 0 in every other gpopd): an import set that has imported N of its GPOs, with more to
+  // go, holds there until it is cancelled, so that an end-to-end test cancels it mid-set at a
+  // known point instead of racing it. 0: never.
   size_t test_import_set_hold_after = 0;
 };
 

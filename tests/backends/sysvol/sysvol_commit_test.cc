@@ -242,6 +242,27 @@ TEST(SysvolCommitTest, StartUpRepairsAStaleOrMissingManifest) {
   EXPECT_EQ(ManifestRecords(store).size(), 2u);
 }
 
+// An upload's staging folder may hold backup folders its open publish journal still moves in
+// (service/transfer/upload_publish.h): the start-up sweep leaves it to the upload store, which
+// resolves and removes it when it opens; every other stale staging folder goes.
+TEST(SysvolCommitTest, StartUpSweepLeavesUploadStagingToTheUploadStore) {
+  TestStore store = MakeDemoStore();
+  const fs::path area = store.location() / ".gpop-staging";
+  const fs::path staged =
+      area / "upload-up-aaaaaaaaaaaaaaaaaaaaaaaaaa" / "{32D5EEFD-DACE-44DC-BC16-D364B32B0D2A}";
+  fs::create_directories(staged);
+  WriteBytes(staged / "bkupInfo.xml", "x");
+  fs::create_directories(area / "op-stale" / "x");
+  {
+    auto restarted = OpenBackend(store.config);
+    ASSERT_NE(restarted, nullptr);
+    auto resolved = restarted->ResolveLeftovers();
+    ASSERT_TRUE(resolved.ok()) << resolved.error().message;
+  }
+  EXPECT_TRUE(fs::exists(staged / "bkupInfo.xml"));
+  EXPECT_FALSE(fs::exists(area / "op-stale"));
+}
+
 TEST(SysvolCommitTest, ConcurrentBackupsToOneLocationKeepEveryManifestEntry) {
   TestStore store = MakeDemoStore();
   auto backend = OpenBackend(store.config);

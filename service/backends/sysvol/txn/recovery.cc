@@ -123,7 +123,9 @@ core::Result<std::vector<std::string>> ResolveAllLeftovers(const BackendContext&
     if (unresolved_roots.count(name) > 0) continue;  // intent.root is the location name
     core::Result<Dir> loc = BackupLocations::Open(BackupLocation{name, path});
     if (!loc.ok()) return loc.error();
-    if (core::Status s = RemoveAllStaging(*loc); !s.ok()) return s.error();
+    // An upload's staging folder may hold backups its open publish journal still moves in:
+    // the upload store resolves and removes those (kUploadStagingPrefix).
+    if (core::Status s = RemoveAllStaging(*loc, kUploadStagingPrefix); !s.ok()) return s.error();
     core::Result<std::vector<DirEntry>> entries = loc->List();
     if (!entries.ok()) return entries.error();
     for (const DirEntry& e : *entries) {
@@ -132,10 +134,10 @@ core::Result<std::vector<std::string>> ResolveAllLeftovers(const BackendContext&
       }
     }
     // A manifest that a stopped writer left behind its folders (an upload killed between its
-    // renames and its manifest write, a manifest removed or edited by hand) is brought in step
-    // with the folder now, under the location's lock, as a backup publishes it. A failure to
-    // write it does not keep the server from starting: the next backup, listing or upload
-    // repairs it again.
+    // renames and its manifest write, which the upload store then finishes; a manifest removed
+    // or edited by hand) is brought in step with the folder now, under the location's lock, as
+    // a backup publishes it. A failure to write it does not keep the server from starting: the
+    // next backup, listing or upload repairs it again.
     core::MutexLock lock(ctx.locations.Mutex(name));
     if (core::Status s = RepairManifestLocked(*loc, *ctx.locations.Index(name)); !s.ok()) {
       std::fprintf(stderr, "gpop sysvol: cannot repair manifest.xml of backup location %s: %s\n",

@@ -51,13 +51,14 @@ core::Status RemoveStaging(const Dir& root, const std::string& staging) {
   return core::Status();
 }
 
-core::Status RemoveAllStaging(const Dir& root) {
+core::Status RemoveAllStaging(const Dir& root, std::string_view keep_prefix) {
   if (!root.Exists(kStagingFolder)) return core::Status();
   core::Result<Dir> staging_root = root.OpenSubdir(kStagingFolder);
   if (!staging_root.ok()) return staging_root.error();
   core::Result<std::vector<DirEntry>> entries = staging_root->List();
   if (!entries.ok()) return entries.error();
   for (const DirEntry& e : *entries) {
+    if (!keep_prefix.empty() && e.name.rfind(keep_prefix, 0) == 0) continue;
     if (core::Status s = staging_root->RemoveTree(e.name); !s.ok()) return s;
   }
   (void)staging_root->Sync();

@@ -4,12 +4,18 @@
 #define GPOP_SERVICE_BACKENDS_SYSVOL_TXN_STAGING_H_
 
 #include <string>
+#include <string_view>
 
 #include "service/backends/sysvol/metadata_store.h"
 #include "service/backends/sysvol/safe_fs.h"
 #include "service/core/error.h"
 
 namespace gpop::sysvol {
+
+// The staging folders of uploads ("upload-<upload id>", service/transfer/upload_store.h): their
+// publish journal is kept with the upload, and the upload store rolls them forward or back and
+// removes them when it opens. The backend's start-up sweep leaves them alone.
+inline constexpr char kUploadStagingPrefix[] = "upload-";
 
 // NewStagingName
 //
@@ -41,8 +47,8 @@ core::Status RemoveStaging(const Dir& root, const std::string& staging);
 // RemoveAllStaging
 //
 // Removes every staging folder of `root` and the staging area (at start-up, when no open intent
-// owns one).
-core::Status RemoveAllStaging(const Dir& root);
+// owns one), except those whose name begins with `keep_prefix` when it is not empty.
+core::Status RemoveAllStaging(const Dir& root, std::string_view keep_prefix = {});
 
 }  // namespace gpop::sysvol
 
