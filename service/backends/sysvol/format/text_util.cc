@@ -20,7 +20,13 @@ char LowerChar(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A'
 }  // namespace
 
 bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CompareNoCase(a, b) == 0;
+  if (a.size() != b.size()) return false;
+  // Folds only the bytes that differ: most compared names share their case (a report checks
+  // every registry key against AppLocker's by prefix).
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i] && LowerChar(a[i]) != LowerChar(b[i])) return false;
+  }
+  return true;
 }
 
 int CompareNoCase(std::string_view a, std::string_view b) {
