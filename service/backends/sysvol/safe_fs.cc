@@ -354,8 +354,8 @@ core::Result<std::optional<DirEntry>> Dir::FindNoCase(std::string_view name) con
   // that one is stat'ed.
   std::optional<std::string> found;
   unsigned char found_type = DT_UNKNOWN;
-  core::Status listed = ForEachName(
-      fd_, display_, 100000, [&](std::string_view entry, unsigned char d_type) {
+  core::Status listed =
+      ForEachName(fd_, display_, 100000, [&](std::string_view entry, unsigned char d_type) {
         if (entry == name) {  // named exactly but not stat'able above
           found = std::string(entry);
           found_type = d_type;
