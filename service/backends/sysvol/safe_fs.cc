@@ -265,47 +265,111 @@ core::Result<Dir> Dir::MakeSubdir(std::string_view name) const {
   return OpenSubdir(name);
 }
 
-core::Result<std::vector<DirEntry>> Dir::List(size_t max_entries) const {
-  int fd = ::openat(fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError(errno, "open", display_);
+namespace {
+
+// Calls `fn(name, d_type)` for every entry of the directory open as `dir_fd` but "." and "..",
+// in the order readdir gives; false from `fn` stops the walk. More than `max_entries` entries
+// is an error.
+template <typename Fn>
+core::Status ForEachName(int dir_fd, const std::string& display, size_t max_entries, Fn fn) {
+  int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(errno, "open", display);
   DIR* d = ::fdopendir(fd);
   if (d == nullptr) {
     int err = errno;
     ::close(fd);
-    return ErrnoError(err, "opendir", display_);
+    return ErrnoError(err, "opendir", display);
   }
   std::unique_ptr<DIR, int (*)(DIR*)> closer(d, &::closedir);
-  std::vector<DirEntry> entries;
-  errno = 0;
+  size_t count = 0;
   while (struct dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
+    const std::string_view n = e->d_name;
     if (n == "." || n == "..") continue;
-    if (entries.size() >= max_entries) {
-      return PathEscape(display_, "holds more than " + std::to_string(max_entries) + " entries");
+    if (count++ >= max_entries) {
+      return PathEscape(display, "holds more than " + std::to_string(max_entries) + " entries");
     }
-    DirEntry entry;
-    entry.name = std::move(n);
-    struct stat st;
-    if (::fstatat(::dirfd(d), entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-      entry.type = TypeOf(st.st_mode);
-      if (entry.type == EntryType::kFile) entry.size = static_cast<uint64_t>(st.st_size);
-    }
-    entries.push_back(std::move(entry));
+    if (!fn(n, e->d_type)) break;
   }
+  return core::Status();
+}
+
+// The entry `name` of `dir_fd` as fstatat (no link followed) sees it: its type, and its size
+// for a file. `d_type` (readdir's, DT_UNKNOWN when not known) spares the stat for anything but
+// a regular file, whose size only a stat gives. An entry that cannot be stat'ed has kOther.
+DirEntry StatEntry(int dir_fd, std::string name, unsigned char d_type) {
+  DirEntry entry;
+  entry.name = std::move(name);
+  switch (d_type) {
+    case DT_DIR:
+      entry.type = EntryType::kDirectory;
+      return entry;
+    case DT_LNK:
+      entry.type = EntryType::kSymlink;
+      return entry;
+    case DT_REG:
+    case DT_UNKNOWN:
+      break;
+    default:  // FIFOs, devices, sockets
+      entry.type = EntryType::kOther;
+      return entry;
+  }
+  struct stat st;
+  if (::fstatat(dir_fd, entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    entry.type = TypeOf(st.st_mode);
+    if (entry.type == EntryType::kFile) entry.size = static_cast<uint64_t>(st.st_size);
+  }
+  return entry;
+}
+
+}  // namespace
+
+core::Result<std::vector<DirEntry>> Dir::List(size_t max_entries) const {
+  std::vector<DirEntry> entries;
+  core::Status listed =
+      ForEachName(fd_, display_, max_entries, [&](std::string_view name, unsigned char d_type) {
+        entries.push_back(StatEntry(fd_, std::string(name), d_type));
+        return true;
+      });
+  if (!listed.ok()) return listed.error();
   std::sort(entries.begin(), entries.end(),
             [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
   return entries;
 }
 
 core::Result<std::optional<DirEntry>> Dir::FindNoCase(std::string_view name) const {
-  core::Result<std::vector<DirEntry>> entries = List();
-  if (!entries.ok()) return entries.error();
-  std::optional<DirEntry> found;
-  for (DirEntry& e : *entries) {
-    if (e.name == name) return std::optional<DirEntry>(std::move(e));
-    if (!found && EqualsNoCase(e.name, name)) found = std::move(e);
+  // An exact match wins, so it is looked up directly: no listing of a folder that may hold
+  // thousands of entries (Policies holds every GPO, a backup location every backup).
+  if (IsSafeName(name)) {
+    const std::string exact(name);
+    struct stat st;
+    if (::fstatat(fd_, exact.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      DirEntry entry;
+      entry.name = exact;
+      entry.type = TypeOf(st.st_mode);
+      if (entry.type == EntryType::kFile) entry.size = static_cast<uint64_t>(st.st_size);
+      return std::optional<DirEntry>(std::move(entry));
+    }
   }
-  return found;
+  // Otherwise the first entry, in byte order (List's), that equals it case-insensitively; only
+  // that one is stat'ed.
+  std::optional<std::string> found;
+  unsigned char found_type = DT_UNKNOWN;
+  core::Status listed =
+      ForEachName(fd_, display_, 100000, [&](std::string_view entry, unsigned char d_type) {
+        if (entry == name) {  // named exactly but not stat'able above
+          found = std::string(entry);
+          found_type = d_type;
+          return false;
+        }
+        if (EqualsNoCase(entry, name) && (!found || entry < *found)) {
+          found = std::string(entry);
+          found_type = d_type;
+        }
+        return true;
+      });
+  if (!listed.ok()) return listed.error();
+  if (!found) return std::optional<DirEntry>();
+  return std::optional<DirEntry>(StatEntry(fd_, *std::move(found), found_type));
 }
 
 core::Result<std::string> Dir::ReadFile(std::string_view name, size_t max_bytes) const {

@@ -98,13 +98,15 @@ class Dir {
   // List
   //
   // The entries except "." and "..", sorted by name (bytes). At most `max_entries` (more is an
-  // error: a hostile tree must not make gpop walk forever).
+  // error: a hostile tree must not make gpop walk forever). Only regular files (for their
+  // size) and entries whose type readdir does not give are stat'ed.
   core::Result<std::vector<DirEntry>> List(size_t max_entries = 100000) const;
 
   // FindNoCase
   //
   // The name of the entry that equals `name` ASCII case-insensitively (an exact match wins), or
-  // nullopt. Used for every GPT name: SMB is case-insensitive, SYSVOL's case varies.
+  // nullopt. Used for every GPT name: SMB is case-insensitive, SYSVOL's case varies. The exact
+  // name is stat'ed first; the folder is listed (names only) only when it is not there.
   core::Result<std::optional<DirEntry>> FindNoCase(std::string_view name) const;
 
   // ReadFile

@@ -22,12 +22,40 @@
 #include "service/backends/sysvol/format/report_xml.h"
 #include "service/backends/sysvol/format/safe_xml.h"
 #include "service/backends/sysvol/format/security_template.h"
+#include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/format/utf16.h"
 #include "tests/backends/sysvol/test_files.h"
 #include "tests/testing/fixtures.h"
 
 namespace gpop::sysvol {
 namespace {
+
+// EqualsNoCase (every key of a report goes through it): ASCII letters fold, nothing else does,
+// at every position of short and long strings (the eight-byte runs and the tail).
+TEST(TextUtilTest, EqualsNoCaseAtEveryPosition) {
+  EXPECT_TRUE(internal::EqualsNoCase("", ""));
+  EXPECT_FALSE(internal::EqualsNoCase("a", ""));
+  for (size_t n = 1; n <= 20; ++n) {
+    const std::string base(n, 'k');
+    for (size_t at = 0; at < n; ++at) {
+      std::string upper = base;
+      upper[at] = 'K';
+      EXPECT_TRUE(internal::EqualsNoCase(base, upper)) << n << " " << at;
+      std::string other = base;
+      other[at] = 'j';
+      EXPECT_FALSE(internal::EqualsNoCase(base, other)) << n << " " << at;
+      // '[' and '{' differ by 0x20 as 'K' and 'k' do, but are not letters.
+      std::string bracket(n, '[');
+      std::string brace = bracket;
+      brace[at] = '{';
+      EXPECT_FALSE(internal::EqualsNoCase(bracket, brace)) << n << " " << at;
+    }
+  }
+  EXPECT_TRUE(internal::EqualsNoCase("Software\\Policies\\Microsoft\\Windows\\SrpV2\\",
+                                     "SOFTWARE\\policies\\microsoft\\WINDOWS\\srpv2\\"));
+  EXPECT_FALSE(internal::EqualsNoCase("Software\\Policies\\Microsoft\\Windows\\SrpV2\\",
+                                      "Software\\Policies\\Microsoft\\Windows\\Genera"));
+}
 
 using testing::BackupDirs;
 using testing::FindFiles;

@@ -6,6 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "service/backends/sysvol/demo_store.h"
 #include "service/backends/sysvol/safe_fs.h"
 #include "service/backends/sysvol/sysvol_backend.h"
@@ -260,6 +264,64 @@ TEST(SysvolSafetyTest, SafeFsRefusesBadNames) {
   fs::create_symlink(dir / "big", dir / "link");
   EXPECT_FALSE(root->WriteFile("link", "y").ok());
   EXPECT_EQ(testing::ReadFileBytes(dir / "big"), std::string(1000, 'x'));
+}
+
+// FindNoCase stats the exact name before it lists the folder: the answers are List's (an exact
+// match wins, else the byte-order-first case-insensitive one), names with a path in them never
+// reach the file system, and links are reported as links, not followed.
+TEST(SysvolSafetyTest, FindNoCaseAndListTypes) {
+  fs::path dir = gpop::testing::TempDir("gpop-findnocase");
+  auto root = Dir::OpenRoot(dir, "root");
+  ASSERT_TRUE(root.ok());
+  ASSERT_TRUE(root->WriteFile("Machine", "12345").ok());
+  ASSERT_TRUE(root->MakeSubdir("machine").ok());
+  ASSERT_TRUE(root->MakeSubdir("MACHINE").ok());
+  ASSERT_TRUE(root->MakeSubdir("Sub").ok());
+  fs::create_symlink(dir / "Machine", dir / "Link");
+  const auto find = [&](std::string_view name) {
+    auto found = root->FindNoCase(name);
+    EXPECT_TRUE(found.ok()) << name;
+    return found.ok() ? *found : std::nullopt;
+  };
+  // Exact matches, each with its own type (and size for the file).
+  for (const char* exact : {"Machine", "machine", "MACHINE"}) {
+    auto e = find(exact);
+    ASSERT_TRUE(e) << exact;
+    EXPECT_EQ(e->name, exact);
+  }
+  EXPECT_EQ(find("Machine")->type, EntryType::kFile);
+  EXPECT_EQ(find("Machine")->size, 5u);
+  EXPECT_EQ(find("machine")->type, EntryType::kDirectory);
+  // No exact match: the first in byte order of the case-insensitive ones ("MACHINE" < "Machine"
+  // < "machine"), as List sorts them.
+  auto folded = find("mAcHiNe");
+  ASSERT_TRUE(folded);
+  EXPECT_EQ(folded->name, "MACHINE");
+  EXPECT_EQ(folded->type, EntryType::kDirectory);
+  auto sub = find("SUB");
+  ASSERT_TRUE(sub);
+  EXPECT_EQ(sub->name, "Sub");
+  auto link = find("link");
+  ASSERT_TRUE(link);
+  EXPECT_EQ(link->name, "Link");
+  EXPECT_EQ(link->type, EntryType::kSymlink);
+  EXPECT_EQ(find("Link")->type, EntryType::kSymlink);
+  EXPECT_FALSE(find("missing"));
+  // A name with a path in it is never looked up (it would leave the folder).
+  ASSERT_TRUE(fs::create_directories(dir / "Sub" / "deep"));
+  EXPECT_FALSE(find("Sub/deep"));
+  EXPECT_FALSE(find("../" + dir.filename().string()));
+  // List: the same types and sizes, sorted by bytes.
+  auto listed = root->List();
+  ASSERT_TRUE(listed.ok());
+  std::vector<std::string> names;
+  for (const DirEntry& e : *listed) names.push_back(e.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"Link", "MACHINE", "Machine", "Sub", "machine"}));
+  EXPECT_EQ((*listed)[0].type, EntryType::kSymlink);
+  EXPECT_EQ((*listed)[1].type, EntryType::kDirectory);
+  EXPECT_EQ((*listed)[2].type, EntryType::kFile);
+  EXPECT_EQ((*listed)[2].size, 5u);
+  EXPECT_EQ((*listed)[3].type, EntryType::kDirectory);
 }
 
 }  // namespace

@@ -233,6 +233,10 @@ void AddRegistry(const RegistryPol& pol, bool computer, const AdmxCatalog* admx,
                  const PolicyComments* comments, ReportSide* side) {
   std::map<const AdmxPolicy*, std::vector<const PolEntry*>> by_policy;
   std::vector<const AdmxPolicy*> order;
+  // Without templates every entry is a RegistrySetting: one allocation for all of them.
+  if (admx == nullptr) {
+    side->registry_settings.reserve(side->registry_settings.size() + pol.entries.size());
+  }
   for (const PolEntry& e : pol.entries) {
     if (AddAppLockerEntry(e, &side->app_locker)) continue;
     std::vector<const AdmxPolicy*> owners;
@@ -337,12 +341,12 @@ ReportRegistrySetting RegistrySettingFromEntry(const PolEntry& e) {
       break;
     case reg_type::kSz:
     case reg_type::kExpandSz:
-      if (auto t = e.AsString(); t.ok()) v.text = *t;
+      if (auto t = e.AsString(); t.ok()) v.text = std::move(*t);
       break;
     case reg_type::kMultiSz:
       if (auto m = e.AsMultiString(); m.ok()) {
-        v.strings = *m;
         if (m->empty()) v.text = "";
+        v.strings = std::move(*m);
       }
       break;
     default:
