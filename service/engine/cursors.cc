@@ -103,12 +103,16 @@ StatusCursor::StatusCursor(EngineState* state, Store* store, std::string princip
       position_(position) {
   // Keeps a finished operation resident while the stream reads it (opened under mu).
   state_->mu.AssertHeld();
-  if (Op* op = state_->ops.Find(op_id_)) state_->ops.Pin(op);
+  if (Op* op = state_->ops.Find(op_id_)) {
+    state_->ops.Pin(op);
+    ++op->status_streams;
+  }
 }
 
 StatusCursor::~StatusCursor() {
   Close();
   core::MutexLock lock(&state_->mu);
+  if (Op* op = state_->ops.Find(op_id_)) --op->status_streams;
   state_->ops.Unpin(op_id_);
 }
 
@@ -147,7 +151,7 @@ void StatusCursor::ReadHistory() {
 }
 
 bool StatusCursor::ProgressDueLocked(const Op& op) {
-  const Progress& p = op.rec.progress;
+  const Progress& p = op.streamed_progress;
   return p.after_sequence <= position_ && !(p == last_progress_) &&
          (p.numerator != 0 || p.denominator != 0);
 }
@@ -179,7 +183,7 @@ Cursor::Next StatusCursor::PollLocked() {
   if (terminal_sent_ || core::IsTerminal(op->visible.state)) return Finish(absl::OkStatus());
   if (state_->streams.closed()) return Finish(ShuttingDown());
   if (ProgressDueLocked(*op)) {
-    last_progress_ = op->rec.progress;
+    last_progress_ = op->streamed_progress;
     return StreamItem(last_progress_);
   }
   if (HeartbeatDueLocked()) return StreamItem(Heartbeat{position_, 0, state_->clock->Now()});
