@@ -122,7 +122,8 @@ Cursor::Next StatusCursor::Poll() {
 }
 
 void StatusCursor::DropSentHistoryLocked() {
-  while (!history_.empty() && history_.front().sequence <= position_) history_.pop_front();
+  while (!history_.empty() && history_.back().sequence <= position_) history_.pop_back();
+  if (history_.empty() && history_.capacity() > 0) std::vector<Event>().swap(history_);
 }
 
 void StatusCursor::ReadHistory() {
@@ -146,7 +147,7 @@ void StatusCursor::ReadHistory() {
   } else if (page->empty() || page->front().sequence != after + 1) {
     history_error_ = absl::DataLossError("the operation store lost events of " + op_id_);
   } else {
-    history_.assign(std::make_move_iterator(page->begin()), std::make_move_iterator(page->end()));
+    history_.assign(std::make_move_iterator(page->rbegin()), std::make_move_iterator(page->rend()));
   }
 }
 
@@ -168,9 +169,9 @@ Cursor::Next StatusCursor::PollLocked() {
     std::optional<Event> ev;
     if (position_ >= op->events_base) {
       ev = *op->events[position_ - op->events_base];
-    } else if (!history_.empty() && history_.front().sequence == position_ + 1) {
-      ev = std::move(history_.front());
-      history_.pop_front();
+    } else if (!history_.empty() && history_.back().sequence == position_ + 1) {
+      ev = std::move(history_.back());
+      history_.pop_back();
     } else if (!history_error_.ok()) {
       return Finish(history_error_);
     } else {
