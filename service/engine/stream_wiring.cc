@@ -75,8 +75,11 @@ void StreamWiring::ProgressChangedLocked(Op* op) {
   core_->s.mu.AssertHeld();
   if (op->progress_update_scheduled) return;  // it will show the newest value
   Time now = core_->clock->Now();
+  // The first value waits one interval too: the streams were just sent the RUNNING event, and
+  // with thousands of them two rounds of writes back to back would take the CPU at once.
+  if (op->progress_streamed_at == Time{}) op->progress_streamed_at = now;
   Time due = op->progress_streamed_at + ProgressInterval(op->status_streams);
-  if (op->status_streams == 0 || op->progress_streamed_at == Time{} || now >= due) {
+  if (op->status_streams == 0 || now >= due) {
     ShowProgressLocked(op, now);
     return;
   }

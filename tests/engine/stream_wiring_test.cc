@@ -116,7 +116,10 @@ TEST(StreamWiringTest, ProgressIsPacedByTheNumberOfStreamsAndTheNewestValueIsSho
   ASSERT_TRUE(first.ok());
   EXPECT_TRUE(std::holds_alternative<Cursor::Pending>((*first)->Poll()));
 
-  ReportProgress(h, rec->id, 1);  // nothing shown before: at once
+  ReportProgress(h, rec->id, 1);  // the first value waits one interval too
+  EXPECT_TRUE(std::holds_alternative<Cursor::Pending>((*first)->Poll()));
+  h.clock().Advance(std::chrono::milliseconds(250));
+  h.parts().streams.Drain();
   EXPECT_EQ(ProgressOf((*first)->Poll()), 1);
   ReportProgress(h, rec->id, 2);
   ReportProgress(h, rec->id, 3);
