@@ -72,6 +72,9 @@ ABSL_FLAG(bool, insecure, false,
 ABSL_FLAG(int, executor_threads, 4, "Operations that may run at once.");
 ABSL_FLAG(absl::Duration, heartbeat, absl::Seconds(15),
           "Idle streams send a heartbeat this often.");
+ABSL_FLAG(int, stream_progress_per_second, 5000,
+          "Progress items per second sent to all the status streams of one operation together "
+          "(each gets the newest value; 0: every change at once).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "On SIGTERM/SIGINT, running operations get this long to finish before they are "
           "cancelled.");
@@ -175,6 +178,7 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   engine::EngineOptions engine_options;
   engine_options.executor_threads = absl::GetFlag(FLAGS_executor_threads);
   engine_options.heartbeat_interval = ToDuration(absl::GetFlag(FLAGS_heartbeat));
+  engine_options.stream_progress_per_second = absl::GetFlag(FLAGS_stream_progress_per_second);
   engine_options.max_timeout = ToDuration(absl::GetFlag(FLAGS_max_timeout));
   engine_options.default_timeout = ToDuration(absl::GetFlag(FLAGS_default_timeout));
   engine_options.max_running_per_principal = absl::GetFlag(FLAGS_max_running_per_principal);

@@ -35,8 +35,12 @@ absl::StatusOr<OperationRecord> Cancellation::Cancel(const std::string& principa
       token = BeginCancelLocked(op);
     }
   }
-  core_->committer->Flush();
+  // The run is told before CANCELLING is durable: its outcome then usually rides in the same
+  // commit, one flush instead of two before a watcher sees the terminal event. The caller is
+  // answered only once CANCELLING is durable (below); a crash before that leaves the run
+  // interrupted, which recovery resolves as it would with CANCELLING stored.
   if (token) token->RequestCancel();
+  core_->committer->Flush();
   uint64_t want;
   {
     core::MutexLock lock(&core_->s.mu);

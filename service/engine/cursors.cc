@@ -103,12 +103,16 @@ StatusCursor::StatusCursor(EngineState* state, Store* store, std::string princip
       position_(position) {
   // Keeps a finished operation resident while the stream reads it (opened under mu).
   state_->mu.AssertHeld();
-  if (Op* op = state_->ops.Find(op_id_)) state_->ops.Pin(op);
+  if (Op* op = state_->ops.Find(op_id_)) {
+    state_->ops.Pin(op);
+    ++op->status_streams;
+  }
 }
 
 StatusCursor::~StatusCursor() {
   Close();
   core::MutexLock lock(&state_->mu);
+  if (Op* op = state_->ops.Find(op_id_)) --op->status_streams;
   state_->ops.Unpin(op_id_);
 }
 
@@ -118,7 +122,8 @@ Cursor::Next StatusCursor::Poll() {
 }
 
 void StatusCursor::DropSentHistoryLocked() {
-  while (!history_.empty() && history_.front().sequence <= position_) history_.pop_front();
+  while (!history_.empty() && history_.back().sequence <= position_) history_.pop_back();
+  if (history_.empty() && history_.capacity() > 0) std::vector<Event>().swap(history_);
 }
 
 void StatusCursor::ReadHistory() {
@@ -142,12 +147,12 @@ void StatusCursor::ReadHistory() {
   } else if (page->empty() || page->front().sequence != after + 1) {
     history_error_ = absl::DataLossError("the operation store lost events of " + op_id_);
   } else {
-    history_.assign(std::make_move_iterator(page->begin()), std::make_move_iterator(page->end()));
+    history_.assign(std::make_move_iterator(page->rbegin()), std::make_move_iterator(page->rend()));
   }
 }
 
 bool StatusCursor::ProgressDueLocked(const Op& op) {
-  const Progress& p = op.rec.progress;
+  const Progress& p = op.streamed_progress;
   return p.after_sequence <= position_ && !(p == last_progress_) &&
          (p.numerator != 0 || p.denominator != 0);
 }
@@ -164,9 +169,9 @@ Cursor::Next StatusCursor::PollLocked() {
     std::optional<Event> ev;
     if (position_ >= op->events_base) {
       ev = *op->events[position_ - op->events_base];
-    } else if (!history_.empty() && history_.front().sequence == position_ + 1) {
-      ev = std::move(history_.front());
-      history_.pop_front();
+    } else if (!history_.empty() && history_.back().sequence == position_ + 1) {
+      ev = std::move(history_.back());
+      history_.pop_back();
     } else if (!history_error_.ok()) {
       return Finish(history_error_);
     } else {
@@ -179,7 +184,7 @@ Cursor::Next StatusCursor::PollLocked() {
   if (terminal_sent_ || core::IsTerminal(op->visible.state)) return Finish(absl::OkStatus());
   if (state_->streams.closed()) return Finish(ShuttingDown());
   if (ProgressDueLocked(*op)) {
-    last_progress_ = op->rec.progress;
+    last_progress_ = op->streamed_progress;
     return StreamItem(last_progress_);
   }
   if (HeartbeatDueLocked()) return StreamItem(Heartbeat{position_, 0, state_->clock->Now()});

@@ -104,7 +104,8 @@ class StatusCursor final : public StreamCursor {
   uint64_t position_ GPOP_GUARDED_BY(state_->mu);
   bool terminal_sent_ GPOP_GUARDED_BY(state_->mu) = false;
   Progress last_progress_ GPOP_GUARDED_BY(state_->mu);
-  std::deque<Event> history_ GPOP_GUARDED_BY(state_->mu);  // next event first
+  // A page, next event last (a vector: an empty deque would cost every stream a node).
+  std::vector<Event> history_ GPOP_GUARDED_BY(state_->mu);
   absl::Status history_error_ GPOP_GUARDED_BY(state_->mu);
 };
 

@@ -39,6 +39,13 @@ struct EngineOptions {
   Duration default_timeout = std::chrono::hours(1);
   Duration max_timeout = std::chrono::hours(24);
   Duration heartbeat_interval = std::chrono::seconds(15);
+  // Progress on status streams is paced: the streams of one operation are sent at most this
+  // many progress items per second in all (each stream gets the newest value when its turn
+  // comes; events are never delayed), so that thousands of watchers cannot take the CPU from
+  // the operation they watch. The pause between two values grows with the operation's streams
+  // (1 stream: 1/N s; N streams: 1 s) and is at most max_progress_interval. 0: no pacing.
+  int stream_progress_per_second = 5000;
+  Duration max_progress_interval = std::chrono::seconds(1);
   Duration retention = std::chrono::hours(24 * 7);  // finished operations are kept this long
   int retained_operations = 10000;                  // and at most this many
   // When the store refuses to remove an operation retention expired, it stays and retention

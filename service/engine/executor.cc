@@ -270,7 +270,7 @@ void Executor::OnProgress(const std::string& id, int64_t numerator, int64_t deno
   if (op == nullptr || core::IsTerminal(op->rec.state)) return;
   op->rec.progress = Progress{numerator, denominator, op->rec.last_sequence};
   op->visible.progress = op->rec.progress;
-  core_->streams->OperationChangedLocked(op);
+  core_->streams->ProgressChangedLocked(op);
 }
 
 void Executor::OnMessages(const std::string& id, std::vector<core::StatusMessage> messages,

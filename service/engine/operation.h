@@ -48,6 +48,12 @@ struct Op {
   int pins = 0;                   // streams and calls that keep it resident
   std::set<StreamCursor*> armed;  // status streams over this operation waiting for a wake
   bool fanout_pending = false;    // a wake pass over `armed` is queued
+  // Progress pacing (StreamWiring::ProgressChangedLocked): what status streams show of
+  // rec.progress, when it was last set, whether a later update is scheduled.
+  int status_streams = 0;  // status cursors open on it
+  Progress streamed_progress;
+  Time progress_streamed_at{};
+  bool progress_update_scheduled = false;
 };
 
 }  // namespace gpop::engine

@@ -63,6 +63,45 @@ void StreamWiring::OperationChangedLocked(Op* op) {
   fanout_.Post([this, id = op->rec.id] { WakeOperation(id); });
 }
 
+Duration StreamWiring::ProgressInterval(int streams) const {
+  const int per_second = core_->options.stream_progress_per_second;
+  if (per_second <= 0) return Duration::zero();
+  Duration interval =
+      std::chrono::duration_cast<Duration>(std::chrono::seconds(1)) * streams / per_second;
+  return std::min(interval, core_->options.max_progress_interval);
+}
+
+void StreamWiring::ProgressChangedLocked(Op* op) {
+  core_->s.mu.AssertHeld();
+  if (op->progress_update_scheduled) return;  // it will show the newest value
+  Time now = core_->clock->Now();
+  // The first value waits one interval too: the streams were just sent the RUNNING event, and
+  // with thousands of them two rounds of writes back to back would take the CPU at once.
+  if (op->progress_streamed_at == Time{}) op->progress_streamed_at = now;
+  Time due = op->progress_streamed_at + ProgressInterval(op->status_streams);
+  if (op->status_streams == 0 || now >= due) {
+    ShowProgressLocked(op, now);
+    return;
+  }
+  op->progress_update_scheduled = true;
+  core_->timers.Schedule(
+      due, [this, id = op->rec.id] { fanout_.Post([this, id] { ShowScheduledProgress(id); }); });
+}
+
+void StreamWiring::ShowScheduledProgress(const std::string& id) {
+  core::MutexLock lock(&core_->s.mu);
+  Op* op = core_->s.ops.Find(id);
+  if (op == nullptr) return;
+  op->progress_update_scheduled = false;
+  ShowProgressLocked(op, core_->clock->Now());
+}
+
+void StreamWiring::ShowProgressLocked(Op* op, Time now) {
+  op->streamed_progress = op->rec.progress;
+  op->progress_streamed_at = now;
+  OperationChangedLocked(op);
+}
+
 void StreamWiring::WakeOperation(const std::string& id) {
   Wakes wakes;
   {

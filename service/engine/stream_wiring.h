@@ -38,6 +38,11 @@ class StreamWiring {
   // `op` changed in a way its status streams may show (a durable event, new progress): queues
   // a wake pass over its armed cursors, unless one is queued already.
   void OperationChangedLocked(Op* op);
+  // `op`'s progress changed (rec.progress): its status streams are shown the new value now,
+  // or, when they were shown one less than the pacing interval ago (EngineOptions::
+  // stream_progress_per_second), the newest value once the interval has passed (a clock timer
+  // that only posts to the fan-out pool). O(1) under the mutex.
+  void ProgressChangedLocked(Op* op);
   // Events became visible: queues a wake pass over the armed watches, unless one is queued.
   void WatchesChangedLocked();
 
@@ -51,6 +56,10 @@ class StreamWiring {
 
  private:
   void WakeOperation(const std::string& id);
+  // The pause between two progress values shown to an operation with `streams` status streams.
+  Duration ProgressInterval(int streams) const;
+  void ShowProgressLocked(Op* op, Time now);
+  void ShowScheduledProgress(const std::string& id);
   void WakeWatches();
 
   EngineCore* const core_;

@@ -14,6 +14,7 @@ There are no time thresholds.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -126,8 +127,24 @@ class Suite:
             if not os.access(path, os.X_OK):
                 raise Failure("missing %s: build gpopd bench_load bench_raw_server" % path)
         self.work = tempfile.mkdtemp(prefix="gpop-load-")
+        self.auth_flags = self.write_principals(4)
         self.samples = {}  # key -> list of values, one per run
         self.rows = []     # every JSON line measured, with its run number
+
+    def write_principals(self, count):
+        """Tokens and grants for bench_load's principals (load_support.cc's PrincipalToken:
+        "bench-principal-I" is both the token and the principal's name), each an admin, so that
+        every one may watch an operation another started. Without them gpopd maps every token
+        to one principal ("local"), and its per-principal stream limit (5,000) is shared."""
+        tokens = os.path.join(self.work, "tokens")
+        policy = os.path.join(self.work, "policy")
+        with open(tokens, "w") as t, open(policy, "w") as g:
+            for i in range(count):
+                name = "bench-principal-%d" % i
+                digest = hashlib.sha256(name.encode()).hexdigest()
+                t.write("%s sha256:%s never\n" % (name, digest))
+                g.write("grant %s admin\n" % name)
+        return ["--tokens_file=" + tokens, "--auth_policy=" + policy]
 
     def add(self, key, value):
         self.samples.setdefault(key, []).append(value)
@@ -200,7 +217,8 @@ class Suite:
             for w in self.cfg["progress_watchers"]:
                 opts = ["--watchers=%d" % w, "--steps=%d" % steps, "--step_ms=%d" % step_ms,
                         "--channels=4", "--principals=4"]
-                line = self.with_server(False, lambda s: self.drive(s, "progress", opts, run))[0]
+                line = self.with_server(False, lambda s: self.drive(s, "progress", opts, run),
+                                        ["--backend=synthetic"] + self.auth_flags)[0]
                 self.add(("progress_rate", rate, w), line["rate"])
                 self.add(("progress_items", rate, w), line["progress_items_per_watcher"])
 
@@ -210,7 +228,8 @@ class Suite:
                 opts = ["--iterations=%d" % self.cfg["rtt_iterations"]]
             else:
                 opts = ["--iterations=%d" % self.cfg["cancel_iterations"]]
-            line = self.with_server(raw, lambda s: self.drive(s, "cancel", opts, run, raw))[0]
+            line = self.with_server(raw, lambda s: self.drive(s, "cancel", opts, run, raw),
+                                    ["--backend=synthetic"] + self.auth_flags)[0]
             who = "raw" if raw else "gpop"
             self.add(("cancel_p50_us", who), line["p50_us"])
             self.add(("cancel_p99_us", who), line["p99_us"])
@@ -219,7 +238,8 @@ class Suite:
         for w in self.cfg["idle_watchers"]:
             for raw in self.order(run):
                 opts = ["--watchers=%d" % w, "--channels=4", "--principals=4"]
-                line = self.with_server(raw, lambda s: self.drive(s, "idle", opts, run, raw))[0]
+                line = self.with_server(raw, lambda s: self.drive(s, "idle", opts, run, raw),
+                                        ["--backend=synthetic"] + self.auth_flags)[0]
                 self.add(("idle_kib", w, "raw" if raw else "gpop"), line["kib_per_watcher"])
 
     def make_store(self, name, gpos, registry_mb, payload_mb):
