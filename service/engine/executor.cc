@@ -43,8 +43,8 @@ class Executor::Lifeline {
 // The progress sink handed to the backend for one run.
 class Executor::Sink final : public core::ProgressSink {
  public:
-  Sink(Executor* executor, std::string op_id)
-      : executor_(executor), lifeline_(executor->lifeline_), op_id_(std::move(op_id)) {}
+  Sink(Executor* executor, std::shared_ptr<Lifeline> lifeline, std::string op_id)
+      : executor_(executor), lifeline_(std::move(lifeline)), op_id_(std::move(op_id)) {}
   void Progress(int64_t numerator, int64_t denominator) override {
     lifeline_->Call([&] { executor_->OnProgress(op_id_, numerator, denominator); });
   }
@@ -106,6 +106,8 @@ void Executor::WorkerLoop(int worker) {
     core::RunRequest request;
     std::shared_ptr<core::CancelToken> token;
     uint64_t running_revision = 0;
+    std::shared_ptr<Lifeline> lifeline;
+    core::Backend* backend = nullptr;
     {
       core::MutexLock lock(&core_->s.mu);
       Op* op = core_->s.ops.Find(id);
@@ -145,10 +147,13 @@ void Executor::WorkerLoop(int worker) {
         continue;
       }
       in_run_[worker] = true;
+      // From here on shutdown may abandon this run and free the engine: what the run needs of
+      // it is taken now, under the lock, and only the lifeline reaches it afterwards.
+      lifeline = lifeline_;
+      backend = core_->backend;
     }
-    std::shared_ptr<Lifeline> lifeline = lifeline_;
-    Sink sink(this, id);
-    core::Outcome outcome = core_->backend->Run(request, sink, *token);
+    Sink sink(this, lifeline, id);
+    core::Outcome outcome = backend->Run(request, sink, *token);
     bool abandoned = true;  // stays so if the engine is gone
     lifeline->Call([&] {
       core::MutexLock lock(&core_->s.mu);

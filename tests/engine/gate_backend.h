@@ -26,6 +26,10 @@ class GateBackend final : public core::Backend {
  public:
   using Release = GateRelease;
 
+  // Runs write the bookkeeping below under mu_; taking it once orders those writes before the
+  // sets are destroyed (a test may end as soon as the engine reports the run's end).
+  ~GateBackend() override { core::MutexLock lock(&mu_); }
+
   std::string name() const override { return "gate"; }
 
   core::Outcome Run(const core::RunRequest& request, core::ProgressSink& sink,

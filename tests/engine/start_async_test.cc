@@ -52,13 +52,27 @@ class ObservedStore final : public gpop::testing::ForwardingStore {
 // Records what a completion was called with, and how often.
 struct Answer {
   std::atomic<int> calls{0};
+  // Written by whichever thread leads the commit that answers; read by the test only after
+  // calls (or Await) says it was written.
   std::optional<absl::StatusOr<OperationRecord>> result;
   Admission::StartDone Done() {
     return [this](absl::StatusOr<OperationRecord> r) {
+      core::MutexLock lock(&mu);
       result = std::move(r);
       calls.fetch_add(1);
+      cv.SignalAll();
     };
   }
+  // Waits until the completion ran: a commit an executor worker leads (the RUNNING event of an
+  // operation dispatched meanwhile) can answer a Start while the flusher is stopped.
+  void Await() {
+    core::MutexLock lock(&mu);
+    while (calls.load() == 0) cv.Wait(&mu);
+  }
+  // A completion may still be inside Done (signalling) when the test has seen calls == 1.
+  ~Answer() { core::MutexLock lock(&mu); }
+  core::Mutex mu;
+  core::CondVar cv;
 };
 
 TEST(StartAsyncTest, TheCompletionComesAfterTheCommitAndOnce) {
@@ -106,6 +120,10 @@ TEST(StartAsyncTest, RefusalsAreAnsweredBeforeItReturns) {
   Answer running, queued;
   h.parts().admission.StartAsync(BackupRequest(1), running.Done());
   h.parts().admission.StartAsync(BackupRequest(2), queued.Done());
+  // Accepted Starts are answered by whichever commit carries them, perhaps the one the worker
+  // leads for the first operation's RUNNING event: wait for them. Refusals are answered at once.
+  running.Await();
+  queued.Await();
   ASSERT_EQ(running.calls.load(), 1);
   ASSERT_EQ(queued.calls.load(), 1);
   ASSERT_TRUE(running.result->ok());
@@ -130,6 +148,8 @@ TEST(StartAsyncTest, ARetryWaitingForTheFirstCommitIsAnsweredWithTheSameOperatio
   h.parts().admission.StartAsync(r, first.Done());
   Answer again;
   h.parts().admission.StartAsync(r, again.Done());
+  first.Await();
+  again.Await();
   ASSERT_EQ(first.calls.load(), 1);
   ASSERT_EQ(again.calls.load(), 1);
   ASSERT_TRUE(again.result->ok());
@@ -184,6 +204,8 @@ TEST(StartAsyncTest, WithABlockingStoreTheCallerDoesNotWaitForTheCommit) {
   EXPECT_EQ(second.calls.load(), 0);
   store.Release();
   h.parts().committer.StopFlusher();  // runs the flushes asked for
+  first.Await();
+  second.Await();
   ASSERT_EQ(first.calls.load(), 1);
   ASSERT_EQ(second.calls.load(), 1);
   ASSERT_TRUE(first.result->ok()) << first.result->status();
