@@ -216,7 +216,11 @@ int RunStart(const Command& command, client::Client& client, const Io& io,
   if (!Json(command) && watched.terminal.has_value() &&
       (spec.has_restore() || spec.has_import() || spec.has_copy())) {
     absl::StatusOr<v1::Operation> done = client.GetOperation(op->id());
-    if (done.ok()) *io.out << OperationText(*done);
+    if (!done.ok()) {
+      io.out->flush();
+      return Fail(io, done.status());
+    }
+    *io.out << OperationText(*done);
     io.out->flush();
   }
   return watched.exit_code;

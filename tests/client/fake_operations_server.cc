@@ -113,10 +113,19 @@ grpc::Status FakeOperationsServer::StartOperation(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+void FakeOperationsServer::SetGetOperationError(grpc::Status status) {
+  core::MutexLock lock(&mu_);
+  get_operation_error_ = std::move(status);
+}
+
 grpc::Status FakeOperationsServer::GetOperation(grpc::ServerContext* context,
                                                 const v1::GetOperationRequest* request,
                                                 v1::Operation* response) {
   RecordAuthorization(context);
+  {
+    core::MutexLock lock(&mu_);
+    if (!get_operation_error_.ok()) return get_operation_error_;
+  }
   if (request->operation_id() != kOperationId) {
     return ErrorWithInfo(grpc::StatusCode::NOT_FOUND, "no such operation", "OPERATION_NOT_FOUND",
                          "operation_id", request->operation_id());

@@ -53,6 +53,9 @@ class FakeOperationsServer final : public v1::GroupPolicyOperations::Service {
   void AddStreamAttempt(Attempt attempt) GPOP_EXCLUDES(mu_);
   void AddWatchAttempt(Attempt attempt) GPOP_EXCLUDES(mu_);
 
+  // Every later GetOperation call fails with `status` (OK: answers again).
+  void SetGetOperationError(grpc::Status status) GPOP_EXCLUDES(mu_);
+
   // The after_sequence of each StreamStatus call, in order.
   std::vector<uint64_t> stream_requests() const GPOP_EXCLUDES(mu_);
   // The after_revision of each WatchOperations call, in order.
@@ -97,6 +100,7 @@ class FakeOperationsServer final : public v1::GroupPolicyOperations::Service {
   std::vector<uint64_t> stream_requests_ GPOP_GUARDED_BY(mu_);
   std::vector<uint64_t> watch_requests_ GPOP_GUARDED_BY(mu_);
   std::string last_authorization_ GPOP_GUARDED_BY(mu_);
+  grpc::Status get_operation_error_ GPOP_GUARDED_BY(mu_);
 };
 
 }  // namespace gpop::testing

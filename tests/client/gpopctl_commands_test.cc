@@ -135,6 +135,15 @@ TEST_F(GpopctlCommandsTest, RestoreImportAndCopyWithWaitEndWithTheOutcome) {
   EXPECT_THAT(out_.str(), Not(HasSubstr("id:")));
 }
 
+TEST_F(GpopctlCommandsTest, AFailedGetAfterWaitIsAnError) {
+  // The stream ends SUCCEEDED, but the final GetOperation fails: said on stderr, not dropped.
+  server_.SetGetOperationError(grpc::Status(grpc::StatusCode::INTERNAL, "lost the row"));
+  EXPECT_EQ(Run({"copy", "--gpo", "G", "--new-name", "H", "--wait"}), kExitOther);
+  EXPECT_THAT(out_.str(), HasSubstr("#4 SUCCEEDED  effects=APPLIED\n"));
+  EXPECT_THAT(out_.str(), Not(HasSubstr("id:")));
+  EXPECT_THAT(err_.str(), HasSubstr("lost the row"));
+}
+
 TEST_F(GpopctlCommandsTest, ReportOutWaitsAndWritesTheContent) {
   std::string path = ::testing::TempDir() + "/gpopctl_report_test.xml";
   std::remove(path.c_str());

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "service/backends/sysvol/admx_cache.h"
+#include "service/backends/sysvol/format/backup_xml.h"
 #include "service/backends/sysvol/format/gpt_ini.h"
 #include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/gpt_reader.h"
@@ -90,7 +91,7 @@ inline GpoMetadata StoredGpo(const SysvolConfig& config, const std::string& guid
   return gpo.value_or(GpoMetadata{});
 }
 
-// Every row, as "guid|name|flags|version|machine|user|created|modified", sorted.
+// Every row, as "guid|name|flags|version|machine|user|created|modified|descriptor-hex", sorted.
 inline std::vector<std::string> StoredGpos(const SysvolConfig& config) {
   std::vector<std::string> out;
   auto store = MetadataStore::Open(config.metadata_db);
@@ -103,7 +104,7 @@ inline std::vector<std::string> StoredGpos(const SysvolConfig& config) {
     out.push_back(g.guid + "|" + g.display_name + "|" + std::to_string(g.flags) + "|" +
                   std::to_string(g.version) + "|" + g.machine_extension_guids + "|" +
                   g.user_extension_guids + "|" + std::to_string(g.created_ms) + "|" +
-                  std::to_string(g.modified_ms));
+                  std::to_string(g.modified_ms) + "|" + FormatHexBytes(g.security_descriptor));
   }
   std::sort(out.begin(), out.end());
   return out;

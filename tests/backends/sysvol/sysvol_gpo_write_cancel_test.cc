@@ -73,6 +73,49 @@ INSTANTIATE_TEST_SUITE_P(LiveAndDeleted, SysvolGpoWriteCancelTest, ::testing::Bo
                            return std::string(info.param ? "Recreated" : "Overwritten");
                          });
 
+// A restore cancelled once its safety backup is published: effects NONE (the GPO is untouched;
+// effects are the target's), and the safety backup stays, whole, named in the error and in a
+// status message.
+TEST(SysvolGpoWriteCancelTest, ACancelAfterTheSafetyBackupKeepsItAndNamesIt) {
+  TestStore s = MakeDemoStore();
+  auto backend = OpenBackend(s.config);
+  core::Outcome backup = BackupGpo(*backend, kServer);
+  ASSERT_FALSE(backup.error);
+  const fs::path gpt = s.policies() / kServer;
+  WriteBytes(gpt / "Machine" / "changed.txt", "after the backup");
+  const auto settings_before = Settings(gpt);
+  const auto rows_before = StoredGpos(s.config);
+  core::CancelToken token;
+  RecordingSink sink(&token, 1);  // the write's first progress call: the safety backup is done
+  core::Outcome out = RunOp(*backend, RestoreOf(BackupIdOf(backup), true), sink, &token);
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->code, core::Code::kCancelled) << out.error->message;
+  EXPECT_EQ(out.effects, core::Effects::kNone);
+  EXPECT_EQ(Settings(gpt), settings_before);
+  EXPECT_EQ(StoredGpos(s.config), rows_before);
+  ExpectOnlyWholeBackups(s.location());
+  auto listed = backend->ListBackups({});
+  ASSERT_TRUE(listed.ok());
+  std::string safety_id;
+  for (const core::BackupInfo& b : *listed) {
+    if (b.comment.find("gpop safety backup") != std::string::npos) safety_id = b.backup_id;
+  }
+  ASSERT_FALSE(safety_id.empty());
+  EXPECT_NE(out.error->message.find(safety_id), std::string::npos) << out.error->message;
+  int named = 0;
+  for (const auto& m : sink.messages) {
+    if (m.message.find("safety backup " + safety_id) == std::string::npos) continue;
+    EXPECT_EQ(m.severity, core::Severity::kInfo);
+    ++named;
+  }
+  EXPECT_EQ(named, 1);
+  // It is the GPO as it was: restoring it keeps the settings.
+  RecordingSink undo_sink;
+  core::Outcome undo = RunOp(*backend, RestoreOf(safety_id, false), undo_sink);
+  ASSERT_FALSE(undo.error) << undo.error->message;
+  EXPECT_EQ(Settings(gpt), settings_before);
+}
+
 TEST(SysvolGpoWriteCancelTest, CopyCancelledAtEveryMomentLeavesNoHalfMadeGpo) {
   TestStore s = MakeDemoStore();
   auto backend = OpenBackend(s.config);

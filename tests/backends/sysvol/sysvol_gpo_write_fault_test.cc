@@ -13,6 +13,9 @@
 
 #include <set>
 
+#include "service/backends/sysvol/format/backup_xml.h"
+#include "service/backends/sysvol/txn/gpo_publish.h"
+#include "service/backends/sysvol/txn/intent_kinds.h"
 #include "tests/backends/sysvol/gpo_write_test_util.h"
 #include "tests/backends/sysvol/sysvol_test_fixture.h"
 
@@ -145,7 +148,10 @@ TEST_P(SysvolGpoWriteCrashTest, CrashAtEveryFaultPointLeavesOldOrNew) {
       break;
     }
     ASSERT_TRUE(out.error);
-    EXPECT_EQ(out.effects, core::Effects::kUnknown);
+    // Effects are the GPO's: a crash in the safety backup left it untouched.
+    const bool in_safety_backup =
+        out.error->message.find("the safety backup of") != std::string::npos;
+    EXPECT_EQ(out.effects, in_safety_backup ? core::Effects::kNone : core::Effects::kUnknown);
     s.backend.reset();
 
     auto restarted = OpenBackend(s.store.config);
@@ -309,6 +315,101 @@ INSTANTIATE_TEST_SUITE_P(
         IoCase{Kind::kRestoreWithSafetyBackup, FaultPoint::kAfterBackupRename, 1, false},
         IoCase{Kind::kRestoreWithSafetyBackup, FaultPoint::kAfterManifestRename, 1, true}),
     IoName);
+
+// A restore whose backup carries a security descriptor, stopped after its GPT is live but
+// before the container half is written: recovery writes the backup's descriptor from the intent.
+TEST(SysvolGpoWriteRecoveryTest, RecoveryPutsTheBackupsDescriptorFromTheIntent) {
+  Scenario s = Prepare(Kind::kRestore);
+  const std::string descriptor("\x01\x00\x04\x9c\x00\x20", 6);
+  const fs::path xml = s.store.location() / s.backup_id / "Backup.xml";
+  auto parsed = ParseBackupXml(ReadFileBytes(xml), "Backup.xml");
+  ASSERT_TRUE(parsed.ok());
+  parsed->core.security_descriptor = descriptor;
+  WriteBytes(xml, WriteBackupXml(*parsed));
+  s.backend->SetFaultHookForTesting(
+      [](FaultPoint p) { return p == FaultPoint::kAfterBackupRename; });
+  RecordingSink sink;
+  core::Outcome out = RunOp(*s.backend, s.Spec(Kind::kRestore), sink, nullptr, "op-sd");
+  ASSERT_TRUE(out.error);
+  EXPECT_TRUE(StoredGpo(s.store.config, kServer).security_descriptor.empty());  // not yet
+  s.backend.reset();
+
+  auto restarted = OpenBackend(s.store.config);
+  ASSERT_NE(restarted, nullptr);
+  auto resolved = restarted->ResolveLeftovers();
+  ASSERT_TRUE(resolved.ok()) << resolved.error().message;
+  std::optional<core::Outcome> recovered = restarted->Recover("op-sd");
+  ASSERT_TRUE(recovered.has_value());
+  ASSERT_FALSE(recovered->error) << recovered->error->message;
+  EXPECT_EQ(recovered->effects, core::Effects::kApplied);
+  EXPECT_EQ(Settings(s.store.policies() / kServer), s.new_settings);
+  EXPECT_EQ(StoredGpo(s.store.config, kServer).security_descriptor, descriptor);
+}
+
+// A COMMITTING intent for kServer (its GPT already live) with `descriptor` as its security
+// descriptor field, or without the field.
+Intent CommittingIntent(const std::string& id, const std::optional<std::string>& descriptor) {
+  GpoMetadata target;
+  target.guid = kServer;
+  target.display_name = "Server Hardening (restored)";
+  target.version = 0x00050005;
+  Intent intent;
+  intent.operation_id = id;
+  intent.kind = kIntentGpoWrite;
+  intent.root = "policies";
+  intent.staging = "gone";
+  intent.state = IntentState::kCommitting;
+  intent.fields = GpoIntentFields(target);
+  if (descriptor) {
+    intent.fields["security_descriptor"] = *descriptor;
+  } else {
+    intent.fields.erase("security_descriptor");
+  }
+  return intent;
+}
+
+TEST(SysvolGpoWriteRecoveryTest, AMalformedDescriptorKeepsTheIntentOpen) {
+  TestStore s = MakeDemoStore();
+  // The container half as a directory would hold it (the demo store has no row yet).
+  GpoMetadata row;
+  row.guid = kServer;
+  row.display_name = "Server Hardening";
+  row.version = GptIniVersion(s.policies() / kServer);
+  row.security_descriptor = std::string("\x01\x00\x04\x8c", 4);
+  PutStoredGpo(s.config, row);
+  {
+    auto store = MetadataStore::Open(s.config.metadata_db);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->RecordIntent(CommittingIntent("op-bad", "01 0g 04")).ok());
+    ASSERT_TRUE((*store)->RecordIntent(CommittingIntent("op-old", std::nullopt)).ok());
+  }
+  const std::vector<std::string> rows_before = StoredGpos(s.config);
+
+  auto backend = OpenBackend(s.config);
+  ASSERT_NE(backend, nullptr);
+  std::optional<core::Outcome> bad = backend->Recover("op-bad");
+  ASSERT_TRUE(bad.has_value());
+  ASSERT_TRUE(bad->error);
+  EXPECT_EQ(bad->effects, core::Effects::kUnknown);
+  EXPECT_NE(bad->error->message.find("unreadable security descriptor"), std::string::npos)
+      << bad->error->message;
+  EXPECT_EQ(StoredGpos(s.config), rows_before);  // the descriptor is not wiped
+  auto resolved = backend->ResolveLeftovers();
+  ASSERT_TRUE(resolved.ok()) << resolved.error().message;
+  auto open = backend->metadata().OpenIntents();
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);  // the old intent is resolved, the unreadable one stays
+  EXPECT_EQ(open->front().operation_id, "op-bad");
+
+  // An intent recorded before the field existed publishes an empty descriptor, as it meant to.
+  std::optional<core::Outcome> old = backend->Recover("op-old");
+  ASSERT_TRUE(old.has_value());
+  ASSERT_FALSE(old->error) << old->error->message;
+  EXPECT_EQ(old->effects, core::Effects::kApplied);
+  const GpoMetadata now = StoredGpo(s.config, kServer);
+  EXPECT_EQ(now.display_name, "Server Hardening (restored)");
+  EXPECT_TRUE(now.security_descriptor.empty());
+}
 
 }  // namespace
 }  // namespace gpop::sysvol::testing

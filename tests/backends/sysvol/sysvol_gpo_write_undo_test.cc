@@ -139,6 +139,41 @@ TEST(SysvolGpoWriteUndoTest, RestorePutsTheDescriptorBackAndSaysWhatItCannot) {
   EXPECT_EQ(xml->core.security_descriptor, std::string("\x01\x00\x04\x9c", 4));
 }
 
+TEST(SysvolGpoWriteUndoTest, ABackupWithoutADescriptorKeepsTheStoredOne) {
+  TestStore s = MakeDemoStore();
+  const std::string kept("\x01\x00\x04\x8c\x00\x07", 6);
+  // The container half as a directory would hold it (the demo store has no row yet).
+  GpoMetadata row;
+  row.guid = kServer;
+  row.display_name = "Server Hardening";
+  row.version = GptIniVersion(s.policies() / kServer);
+  row.security_descriptor = kept;
+  PutStoredGpo(s.config, row);
+  auto backend = OpenBackend(s.config);
+  core::Outcome backup = BackupGpo(*backend, kServer);
+  ASSERT_FALSE(backup.error);
+  const std::string id = BackupIdOf(backup);
+  // As a backup made before the store kept descriptors: Backup.xml has none.
+  auto parsed = ParseBackupXml(ReadFileBytes(s.location() / id / "Backup.xml"), "Backup.xml");
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_EQ(parsed->core.security_descriptor, kept);
+  parsed->core.security_descriptor.clear();
+  WriteBytes(s.location() / id / "Backup.xml", WriteBackupXml(*parsed));
+
+  RecordingSink sink;
+  core::Outcome out = RunOp(*backend, RestoreOf(id, false), sink);
+  ASSERT_FALSE(out.error) << out.error->message;
+  EXPECT_EQ(StoredGpo(s.config, kServer).security_descriptor, kept);
+  int said = 0;
+  for (const auto& m : sink.messages) {
+    if (m.message.find("carries no security descriptor") == std::string::npos) continue;
+    EXPECT_EQ(m.severity, core::Severity::kInfo);
+    EXPECT_EQ(m.object_path, kServer);
+    ++said;
+  }
+  EXPECT_EQ(said, 1);
+}
+
 TEST(SysvolGpoWriteUndoTest, AnImportIsUndoneByItsSafetyBackup) {
   TestStore s = MakeDemoStore();
   // The target's container half differs from the backup's on every field an import changes or

@@ -120,6 +120,12 @@ class SysvolMigrationGppTest : public testing::DemoCopyTest {
     for (const PreferenceFile& f : kFiles) {
       EXPECT_EQ(ReadFileBytes(GptOf(out) / f.path), Rewritten(ReplacedAll(f.xml, edits))) << f.path;
     }
+    // Each edit is one the sources have to make (an edit that matches nothing checks nothing).
+    for (const auto& edit : edits) {
+      EXPECT_TRUE(std::any_of(std::begin(kFiles), std::end(kFiles), [&](const PreferenceFile& f) {
+        return std::string(f.xml).find(edit.first) != std::string::npos;
+      })) << edit.first;
+    }
   }
 };
 
@@ -197,6 +203,62 @@ TEST_F(SysvolMigrationGppTest, TableOnlyNamesEachAccountOnceAndTheTemplateListsT
   for (const char* a : kAccounts) EXPECT_NE(table->FindPrincipal(a), nullptr) << a;
   EXPECT_NE(table->FindPath("\\\\fs1.old.test\\home"), nullptr);
   EXPECT_NE(table->FindPath("\\\\print1.old.test\\Floor1"), nullptr);
+}
+
+// A SID field that is not half of a name/SID pair (the migrator looks at sid, groupSid and
+// userSid attributes wherever they are): mapped to None it is emptied with a warning, as a
+// principal field; mapped to a name it keeps its SID and is reported, as a security
+// descriptor's SID (a SID field holds no name).
+constexpr char kLoneSidPath[] = "Machine/Preferences/Services/Services.xml";
+constexpr char kNoneSid[] = "S-1-5-21-1000000000-2000000000-3000000000-1105";
+constexpr char kNamedSid[] = "S-1-5-21-1000000000-2000000000-3000000000-1106";
+
+class SysvolMigrationGppLoneSidTest : public testing::DemoCopyTest {
+ protected:
+  void WriteSources(const fs::path& gpt) override {
+    WriteBytes(gpt / kLoneSidPath,
+               std::string("<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<NTServices "
+                           "clsid=\"{2CFB484A-4E96-4b5d-A0B6-093D2F91E6AE}\"><NTService "
+                           "clsid=\"{AB6F0B67-341F-4e51-92F9-005FBFBA1A43}\" name=\"A\" "
+                           "uid=\"{0A1B2C3D-0000-4000-8000-000000000011}\"><Properties "
+                           "serviceName=\"A\" userSid=\"") +
+                   kNoneSid +
+                   "\"/></NTService><NTService "
+                   "clsid=\"{AB6F0B67-341F-4e51-92F9-005FBFBA1A43}\" name=\"B\" "
+                   "uid=\"{0A1B2C3D-0000-4000-8000-000000000012}\"><Properties "
+                   "serviceName=\"B\" sid=\"" +
+                   kNamedSid + "\"/></NTService></NTServices>");
+  }
+};
+
+TEST_F(SysvolMigrationGppLoneSidTest, NoneEmptiesTheFieldAndANameIsReported) {
+  PutTable("t", testing::TableXml(MappingXml("User", kNoneSid, "") +
+                                  MappingXml("User", kNamedSid, "NEW\\svc-b")));
+  RecordingSink sink;
+  core::Outcome out = Copy("t", false, sink);
+  ASSERT_FALSE(out.error) << out.error->message;
+  const std::string source = ReadFileBytes(gpt_ / kLoneSidPath);
+  std::string want = source;
+  const std::string none_attr = std::string("userSid=\"") + kNoneSid + "\"";
+  ASSERT_NE(want.find(none_attr), std::string::npos);
+  want.replace(want.find(none_attr), none_attr.size(), "userSid=\"\"");
+  EXPECT_EQ(ReadFileBytes(GptOf(out) / kLoneSidPath), Rewritten(want));
+  int none = 0;
+  int named = 0;
+  for (const core::StatusMessage& m : sink.messages) {
+    if (m.message.find(std::string("\"") + kNoneSid + "\" to None") != std::string::npos) {
+      EXPECT_EQ(m.severity, core::Severity::kWarning);
+      EXPECT_EQ(m.settings_name, "Properties/userSid");
+      ++none;
+    }
+    if (m.message.find(kNamedSid) != std::string::npos &&
+        m.message.find("which is not a SID") != std::string::npos) {
+      EXPECT_NE(m.message.find("NEW\\svc-b"), std::string::npos) << m.message;
+      ++named;
+    }
+  }
+  EXPECT_EQ(none, 1);
+  EXPECT_EQ(named, 1);
 }
 
 }  // namespace

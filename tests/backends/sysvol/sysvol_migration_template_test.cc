@@ -124,7 +124,8 @@ TEST_F(SysvolMigrationTemplateTest, DaclPrincipalsOnlyWhenAsked) {
   auto plain = ParseMigrationTable(without, "template");
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ(table->mappings.size(), plain->mappings.size() + 2);
-  // A live GPO has no DACL in the sysvol store: said, not guessed.
+  // The sysvol store keeps a live GPO's descriptor as bytes, without reading its principals:
+  // said, not guessed.
   RecordingSink sink;
   core::Outcome imported =
       Run(testing::ImportIntoNewGpo(BackupIdOf(kPaw), "", false, "Live"), sink);
@@ -137,7 +138,7 @@ TEST_F(SysvolMigrationTemplateTest, DaclPrincipalsOnlyWhenAsked) {
   ASSERT_FALSE(out.error) << out.error->message;
   bool said = false;
   for (const auto& m : live_sink.messages) {
-    said = said || m.message.find("keeps no GPO permissions") != std::string::npos;
+    said = said || m.message.find("reads no principals from it") != std::string::npos;
   }
   EXPECT_TRUE(said);
   // The option belongs to templates only.

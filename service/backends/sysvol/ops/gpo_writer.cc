@@ -205,12 +205,35 @@ core::Outcome OverwriteGpo(const BackendContext& ctx, const std::string& operati
       core::Effects backup_effects = core::Effects::kNone;
       core::Result<std::string> safety =
           TakeSafetyBackup(ctx, operation_id, *existing, location, why, sink, &backup_effects);
-      // The GPO is untouched, but a safety backup that may yet be published is an effect.
-      if (!safety.ok()) return Failed(safety.error(), backup_effects);
+      // Effects are the target GPO's (README, "Effects of a GPO write"): it is untouched. A
+      // safety backup whose publish the next start may finish is said, not counted.
+      if (!safety.ok()) {
+        if (backup_effects != core::Effects::kNone) {
+          sink.Messages(
+              {Warning(existing->info.guid,
+                       "the safety backup may still appear in backup location " + location +
+                           " once gpop finishes its publish at the next "
+                           "start; the GPO was not changed")},
+              std::nullopt);
+        }
+        return Failed(safety.error());
+      }
       plan.safety_backup_id = *safety;
     }
   }
-  return WriteGpo(ctx, operation_id, plan, sink, cancel);
+  core::Outcome out = WriteGpo(ctx, operation_id, plan, sink, cancel);
+  if (out.error && !plan.safety_backup_id.empty()) {
+    // The safety backup is whole and stays in its location: name it, so it can be found.
+    const std::string kept = "the safety backup " + plan.safety_backup_id + " taken before the " +
+                             plan.what + " stays in backup location " + location;
+    core::StatusMessage m;
+    m.severity = core::Severity::kInfo;
+    m.object_path = existing->info.guid;
+    m.message = kept;
+    sink.Messages({std::move(m)}, std::nullopt);
+    out.error->message += " (" + kept + ")";
+  }
+  return out;
 }
 
 }  // namespace gpop::sysvol

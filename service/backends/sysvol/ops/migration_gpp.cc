@@ -76,8 +76,20 @@ class PreferenceMigrator {
         }
         Set(a, mapped.value_or(""));
       } else if (IsSidField(lower) && IsDomainPrincipal(value)) {
+        // A SID field outside a name/SID pair: as a principal field for None, as a security
+        // descriptor's SID for a name (reported, the SID kept).
         std::optional<std::string> mapped = map_->Principal(value, setting);
-        if (mapped && IsSid(*mapped)) Set(a, *mapped);
+        if (!mapped) {
+          map_->Note(
+              setting,
+              "the migration table maps " + Quoted(value) + " to None: the field is left empty",
+              core::Severity::kWarning);
+          Set(a, "");
+        } else if (IsSid(*mapped)) {
+          Set(a, *mapped);
+        } else if (*mapped != value) {
+          map_->NotASid(value, *mapped, "the Preferences field " + setting + " names its account");
+        }
       } else if (IsUncPath(value)) {
         Set(a, map_->Path(value, setting));
       }

@@ -150,8 +150,10 @@ core::Outcome RunMigrationTableReport(const BackendContext& ctx, const core::Rep
       backup ? backup->backup_xml.file_paths : no_paths, spec.include_dacl_principals);
   if (spec.include_dacl_principals && !backup) {
     sink.Messages({Warning(gpt != nullptr ? gpt->display() : std::string("report"),
-                           "the sysvol store keeps no GPO permissions: the template lists no "
-                           "principals from a DACL")},
+                           "the template lists no principals from the GPO's DACL: the sysvol "
+                           "store keeps the GPO's security descriptor as opaque bytes and "
+                           "reads no principals from it (a backup's template lists them, from "
+                           "its Backup.xml)")},
                   std::nullopt);
   }
   core::ReportInfo info;

@@ -149,10 +149,19 @@ core::Outcome RunRestore(const BackendContext& ctx, const std::string& operation
   // Each half above both the live and the backed-up value, so that clients apply it again. A
   // GPT that is gone may still have its container half here: clients last saw that version.
   uint32_t last_version = 0;
-  if (!exists) {
-    core::Result<std::optional<GpoMetadata>> row = ctx.metadata.GetGpo(guid);
-    if (!row.ok()) return Failed(row.error());
-    if (*row) last_version = (*row)->version;
+  core::Result<std::optional<GpoMetadata>> row = ctx.metadata.GetGpo(guid);
+  if (!row.ok()) return Failed(row.error());
+  if (!exists && *row) last_version = (*row)->version;
+  // A backup made before the store kept descriptors (or by a tool that writes none) carries
+  // no descriptor: that says nothing about the GPO's permissions, so the stored one stays.
+  if (plan.target.security_descriptor.empty() && *row && !(*row)->security_descriptor.empty()) {
+    plan.target.security_descriptor = (*row)->security_descriptor;
+    core::StatusMessage m;
+    m.severity = core::Severity::kInfo;
+    m.object_path = guid;
+    m.message = "backup " + backup->backup_id +
+                " carries no security descriptor, so the GPO keeps the one it has";
+    sink.Messages({std::move(m)}, std::nullopt);
   }
   const uint32_t version =
       exists ? NextVersion({live->info.version, live->sysvol_version, backup->DirectoryVersion(),

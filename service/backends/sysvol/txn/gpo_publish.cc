@@ -44,7 +44,10 @@ std::map<std::string, std::string> GpoIntentFields(const GpoMetadata& gpo) {
           {"security_descriptor", FormatHexBytes(gpo.security_descriptor)}};
 }
 
-GpoMetadata GpoMetadataFromIntent(const Intent& intent) {
+namespace {
+
+// Every field but the security descriptor.
+GpoMetadata ContainerFields(const Intent& intent) {
   GpoMetadata g;
   g.guid = Field(intent, "gpo_guid");
   g.display_name = Field(intent, "display_name");
@@ -54,14 +57,28 @@ GpoMetadata GpoMetadataFromIntent(const Intent& intent) {
   g.user_extension_guids = Field(intent, "user_extension_guids");
   g.created_ms = Number(intent, "created_ms");
   g.modified_ms = Number(intent, "modified_ms");
-  // Hex bytes; an intent recorded before the field existed has none.
+  return g;
+}
+
+}  // namespace
+
+core::Result<GpoMetadata> GpoMetadataFromIntent(const Intent& intent) {
+  GpoMetadata g = ContainerFields(intent);
+  // Hex bytes; an intent recorded before the field existed has none (an empty descriptor). One
+  // that is there but unreadable must not publish the GPO without its permissions.
   core::Result<std::string> sd = ParseHexBytes(Field(intent, "security_descriptor"), "intent");
-  if (sd.ok()) g.security_descriptor = std::move(*sd);
+  if (!sd.ok()) {
+    return core::MakeError(core::Code::kDataLoss, core::reason::kCorruptFile,
+                           "the intent of operation " + intent.operation_id +
+                               " holds an unreadable security descriptor (" + sd.error().message +
+                               "); it is left for an operator");
+  }
+  g.security_descriptor = std::move(*sd);
   return g;
 }
 
 core::GpoInfo GpoInfoFromIntent(const Intent& intent) {
-  GpoMetadata g = GpoMetadataFromIntent(intent);
+  GpoMetadata g = ContainerFields(intent);
   core::GpoInfo info;
   info.guid = g.guid;
   info.display_name = g.display_name;
@@ -80,6 +97,10 @@ core::Status RollForwardGpoWrite(const BackendContext& ctx, const Intent& intent
     return core::MakeError(core::Code::kInternal, core::reason::kInternal,
                            "intent " + intent.operation_id + " names no GPO");
   }
+  // Checked before anything moves, so that an unreadable intent stays as it is.
+  core::Result<GpoMetadata> meta = GpoMetadataFromIntent(intent);
+  if (!meta.ok()) return meta.error();
+  meta->guid = *guid;
   core::Result<Dir> policies = ctx.store.OpenPolicies();
   if (!policies.ok()) return policies.error();
   core::Result<Dir> staging_root = policies->MakeSubdir(kStagingFolder);
@@ -121,9 +142,7 @@ core::Status RollForwardGpoWrite(const BackendContext& ctx, const Intent& intent
     return InjectedFault();
   }
   if (ctx.faults.IoError(FaultPoint::kAfterBackupRename)) return InjectedIoError();
-  GpoMetadata meta = GpoMetadataFromIntent(intent);
-  meta.guid = *guid;
-  if (core::Status s = ctx.metadata.PutGpo(meta); !s.ok()) return s;
+  if (core::Status s = ctx.metadata.PutGpo(*meta); !s.ok()) return s;
   if (ctx.faults.Fault(FaultPoint::kAfterManifestRename)) {
     *crashed = true;
     return InjectedFault();

@@ -23,9 +23,11 @@ inline constexpr char kStagedOldGpt[] = "old";
 
 // GpoIntentFields / GpoMetadataFromIntent
 //
-// The container half to publish, as intent fields and back.
+// The container half to publish, as intent fields and back. A missing security descriptor (an
+// intent recorded before the field existed) reads as an empty one; a malformed one is an error
+// (DATA_LOSS).
 std::map<std::string, std::string> GpoIntentFields(const GpoMetadata& gpo);
-GpoMetadata GpoMetadataFromIntent(const Intent& intent);
+core::Result<GpoMetadata> GpoMetadataFromIntent(const Intent& intent);
 
 // RollForwardGpoWrite
 //
