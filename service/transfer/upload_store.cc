@@ -201,10 +201,14 @@ core::Result<std::unique_ptr<UploadStore>> UploadStore::Open(UploadOptions optio
     // folder holds: its backups are in the location or in the staging folder.
     std::optional<PublishJournal> journal;
     bool journal_open = false;
-    if (core::Result<Dir> folder = Dir::OpenRoot(e.path(), "upload " + id); folder.ok()) {
-      core::Result<std::optional<PublishJournal>> read = ReadJournal(*folder);
+    {
+      core::Result<Dir> folder = Dir::OpenRoot(e.path(), "upload " + id);
+      core::Result<std::optional<PublishJournal>> read =
+          folder.ok() ? ReadJournal(*folder) : core::Result<std::optional<PublishJournal>>(
+                                                   folder.error());
       if (!read.ok()) {
-        // Never left by a crash (the journal is replaced atomically): left for an operator.
+        // Never left by a crash (the journal is replaced atomically): whether a publish is
+        // open cannot be told, so the upload and its staging folder are left for an operator.
         std::fprintf(stderr, "gpop uploads: %s; upload %s left as it is\n",
                      read.error().message.c_str(), id.c_str());
         keep_staging.insert(kStagingPrefix + id);
@@ -310,7 +314,7 @@ core::Result<Recovered> UploadStore::ResolveJournal(const std::string& id,
   sysvol::LocationIndex* index =
       options_.location_index ? options_.location_index(location->first) : nullptr;
   return RecoverPublish(PublishTarget{&*loc, location->first, index ? index : &scratch_index},
-                        *upload, journal);
+                        *upload, journal, options_.recovery_crash_hook);
 }
 
 void UploadStore::RemoveLocked(const std::string& id) {
@@ -671,6 +675,20 @@ core::Result<UploadRecord> UploadStore::Publish(const std::string& id) {
     return core::MakeError(core::Code::kInternal, core::reason::kInternal,
                            "the publish was stopped by the test crash hook");
   };
+  // An open journal that this attempt can neither finish nor undo: kept (with the staged
+  // folders and the bytes) for the next attempt or start, which resolves it.
+  auto keep_open = [&](core::Error error, const std::string& why) -> core::Result<UploadRecord> {
+    core::MutexLock lock(&mu_);
+    if (auto it = sessions_.find(id); it != sessions_.end()) {
+      it->second.writing = false;
+      it->second.journal_open = true;
+    }
+    return core::MakeError(error.code, error.reason,
+                           error.message + why +
+                               ": it is resolved when the upload is finished again or gpopd "
+                               "restarts",
+                           error.metadata);
+  };
   if (crash && crash(PublishPoint::kStaged, 0)) return crashed();
   // The commit point: the journal, durable before the first rename, lists every folder. From
   // here a crash is finished (or, when a folder is lost, undone) by the next Open.
@@ -680,9 +698,13 @@ core::Result<UploadRecord> UploadStore::Publish(const std::string& id) {
     return fail(upload.error());
   }
   if (core::Status s = WriteJournal(*upload, journal); !s.ok()) {
-    (void)RemoveJournal(*upload);
-    cleanup();
-    return fail(s.error());
+    // The journal may be in place (a failure after its rename): the staged folders are only
+    // garbage once it is surely gone.
+    if (RemoveJournal(*upload).ok()) {
+      cleanup();
+      return fail(s.error());
+    }
+    return keep_open(s.error(), "; the journal could not be removed either");
   }
   if (crash && crash(PublishPoint::kJournal, 0)) return crashed();
   sysvol::LocationIndex scratch_index;
@@ -702,20 +724,18 @@ core::Result<UploadRecord> UploadStore::Publish(const std::string& id) {
                                   moved.error().metadata));
     }
     // Neither forward nor back: the journal stays open and the next attempt or start resolves it.
-    core::MutexLock lock(&mu_);
-    if (auto it = sessions_.find(id); it != sessions_.end()) {
-      it->second.writing = false;
-      it->second.journal_open = true;
-    }
-    return core::MakeError(moved.error().code, moved.error().reason,
-                           moved.error().message +
-                               "; the publish could not be undone either: it is resolved when the "
-                               "upload is finished again or gpopd restarts",
-                           moved.error().metadata);
+    return keep_open(moved.error(), "; the publish could not be undone either");
   }
   journal.done = true;
-  // Not marked done (an I/O error): the next Open rolls it forward again (every folder is in).
-  const bool recorded = WriteJournal(*upload, journal).ok();
+  if (core::Status s = WriteJournal(*upload, journal); !s.ok()) {
+    // Every folder is in but the journal is open: not answered as published; the next attempt
+    // or start rolls it forward (never back: see RecoverPublish).
+    return keep_open(core::MakeError(core::Code::kUnavailable, s.error().reason,
+                                     "cannot mark the publish of upload " + id +
+                                         " done: " + s.error().message,
+                                     {{"upload_id", id}}),
+                     "");
+  }
   cleanup();
 
   core::MutexLock lock(&mu_);
@@ -725,7 +745,7 @@ core::Result<UploadRecord> UploadStore::Publish(const std::string& id) {
   session.writing = false;
   TakePublished(journal, &session.record);
   // The bytes are no longer needed; the journal is the record (GetUpload) until it expires.
-  if (recorded) DropBytes(FolderOf(id));
+  DropBytes(FolderOf(id));
   return session.record;
 }
 

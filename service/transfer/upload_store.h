@@ -67,6 +67,9 @@ struct UploadOptions {
   // Test only (unit tests, and gpopd's kill hook in builds with GPOP_TEST_HOOKS): asked at each
   // step of a publish; true stops it there as a crash would (see PublishCrashHook).
   PublishCrashHook crash_hook;
+  // Test only: asked at each step of the recovery of an interrupted publish (see
+  // RecoveryCrashHook).
+  RecoveryCrashHook recovery_crash_hook;
   // The wall clock (injected so that tests control expiry).
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
