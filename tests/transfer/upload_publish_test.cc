@@ -17,6 +17,7 @@
 #include "service/transfer/sha256.h"
 #include "service/transfer/upload_store.h"
 #include "tests/testing/fixtures.h"
+#include "tests/transfer/folder_files.h"
 
 namespace gpop::transfer {
 namespace {
@@ -29,19 +30,8 @@ const char* const kSet[] = {"{32D5EEFD-DACE-44DC-BC16-D364B32B0D2A}",
                             "{A2A38432-E322-437F-9975-B7CC7F16F4AA}"};
 constexpr size_t kSetSize = 3;
 
-std::string ReadAll(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::map<std::string, std::string> Tree(const fs::path& dir) {
-  std::map<std::string, std::string> tree;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    tree[fs::relative(e.path(), dir).generic_string()] =
-        e.is_regular_file() ? Sha256Hex(ReadAll(e.path())) : "dir";
-  }
-  return tree;
-}
+using testing::ReadAll;
+using testing::Tree;
 
 // The backup folders in the location ({GUID} names).
 std::set<std::string> FoldersIn(const fs::path& location) {
@@ -53,16 +43,10 @@ std::set<std::string> FoldersIn(const fs::path& location) {
   return ids;
 }
 
+// The IDs manifest.xml lists, as a set.
 std::set<std::string> ManifestIds(const fs::path& location) {
-  if (!fs::exists(location / "manifest.xml")) return {};
-  core::Result<sysvol::Manifest> manifest =
-      sysvol::ParseManifest(ReadAll(location / "manifest.xml"), "manifest.xml");
-  EXPECT_TRUE(manifest.ok()) << manifest.error().message;
-  std::set<std::string> ids;
-  if (manifest.ok()) {
-    for (const sysvol::BackupInst& b : manifest->backups) ids.insert(b.id);
-  }
-  return ids;
+  const std::vector<std::string> ids = testing::ManifestIds(location);
+  return std::set<std::string>(ids.begin(), ids.end());
 }
 
 std::set<std::string> RecordIds(const UploadRecord& record) {
@@ -324,10 +308,7 @@ TEST_F(UploadPublishTest, ACrashAtEveryRecoveryStepThenRecoveringAgainIsAllOrNot
     if (at == RecoveryPoint::kMovedIn || at == RecoveryPoint::kMovedOut) {
       EXPECT_TRUE(fs::exists(options_.dir / id / kPublishJournalFile)) << label;
     }
-    EXPECT_EQ(FoldersIn(location_).size(), at == RecoveryPoint::kMovedOut ? 0u
-                                           : forward                     ? kSetSize
-                                                                         : 0u)
-        << label;
+    EXPECT_EQ(FoldersIn(location_).size(), forward ? kSetSize : 0u) << label;
     if (at == RecoveryPoint::kJournalRemoved) {
       // The journal goes before the staging folder, so what a crash leaves there is garbage.
       EXPECT_FALSE(fs::exists(options_.dir / id / kPublishJournalFile)) << label;
