@@ -67,8 +67,9 @@ struct PublishTarget {
 // replacing one there), in order, skipping those already in; then fsyncs the location and
 // brings its manifest.xml in step. Refuses (DATA_LOSS, nothing moved) when a folder is neither
 // staged nor in the location, or when a staged folder does not hold every file the journal
-// lists for it with its size (a staging folder partly removed). `hook` (may be empty) is asked after each rename and after the
-// manifest; `*crashed` tells that it stopped the move. The caller holds the location's lock.
+// lists for it with its size (a staging folder partly removed). `hook` (may be empty) is asked
+// after each rename and after the manifest; `*crashed` tells that it stopped the move. The caller
+// holds the location's lock.
 core::Status MoveIn(const PublishTarget& target, const PublishJournal& journal,
                     const PublishCrashHook& hook, bool* crashed);
 

@@ -204,8 +204,8 @@ core::Result<std::unique_ptr<UploadStore>> UploadStore::Open(UploadOptions optio
     {
       core::Result<Dir> folder = Dir::OpenRoot(e.path(), "upload " + id);
       core::Result<std::optional<PublishJournal>> read =
-          folder.ok() ? ReadJournal(*folder) : core::Result<std::optional<PublishJournal>>(
-                                                   folder.error());
+          folder.ok() ? ReadJournal(*folder)
+                      : core::Result<std::optional<PublishJournal>>(folder.error());
       if (!read.ok()) {
         // Never left by a crash (the journal is replaced atomically): whether a publish is
         // open cannot be told, so the upload and its staging folder are left for an operator.
@@ -730,11 +730,11 @@ core::Result<UploadRecord> UploadStore::Publish(const std::string& id) {
   if (core::Status s = WriteJournal(*upload, journal); !s.ok()) {
     // Every folder is in but the journal is open: not answered as published; the next attempt
     // or start rolls it forward (never back: see RecoverPublish).
-    return keep_open(core::MakeError(core::Code::kUnavailable, s.error().reason,
-                                     "cannot mark the publish of upload " + id +
-                                         " done: " + s.error().message,
-                                     {{"upload_id", id}}),
-                     "");
+    return keep_open(
+        core::MakeError(core::Code::kUnavailable, s.error().reason,
+                        "cannot mark the publish of upload " + id + " done: " + s.error().message,
+                        {{"upload_id", id}}),
+        "");
   }
   cleanup();
 
