@@ -1,4 +1,5 @@
-// Uploads: sessions, quotas, resumable bytes, and the checked publish (see upload_store.h).
+// Uploads: sessions, quotas, resumable bytes (see upload_store.h; the publish and its recovery
+// are in upload_store_publish.cc).
 
 #include "service/transfer/upload_store.h"
 
@@ -17,10 +18,7 @@
 #include <vector>
 
 #include "service/backends/sysvol/backup_folder.h"
-#include "service/backends/sysvol/backup_index.h"
 #include "service/backends/sysvol/safe_fs.h"
-#include "service/backends/sysvol/txn/backup_publish.h"
-#include "service/backends/sysvol/txn/staging.h"
 #include "service/core/guid.h"
 #include "service/transfer/sha256.h"
 #include "service/transfer/upload_files.h"
