@@ -225,6 +225,18 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   auto registry = std::make_shared<prometheus::Registry>();
   metrics::MeteredStore metered_store(store->get(), *registry, &clock);
   engine::Engine engine(engine_options, backend->get(), &metered_store, &clock);
+#ifndef _WIN32
+  // The uploads open (their interrupted publishes finished or undone, manifest.xml in step)
+  // before the engine's recovery runs queued operations: an import set, backup or listing never
+  // sees k of an upload's n backups. The backend's start-up sweep ran before (backend_flags.cc);
+  // its manifest.xml repair may list such k, which this recovery rewrites either way.
+  absl::StatusOr<std::unique_ptr<transfer::UploadStore>> uploads =
+      OpenUploadsFromFlags(backend->get());
+  if (!uploads.ok()) {
+    std::fprintf(stderr, "gpopd: uploads: %s\n", std::string(uploads.status().message()).c_str());
+    return 2;
+  }
+#endif
   if (absl::Status s = engine.Recover(); !s.ok()) {
     std::fprintf(stderr, "gpopd: recovery failed: %s\n", s.ToString().c_str());
     return 1;
@@ -265,12 +277,6 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   server_options.service.max_timeout = engine_options.max_timeout;
 #ifndef _WIN32
   // gpop.v1.BackupTransfer: uploads and downloads of backups and reports, in chunks.
-  absl::StatusOr<std::unique_ptr<transfer::UploadStore>> uploads =
-      OpenUploadsFromFlags(backend->get());
-  if (!uploads.ok()) {
-    std::fprintf(stderr, "gpopd: uploads: %s\n", std::string(uploads.status().message()).c_str());
-    return 2;
-  }
   server_options.extra_services.push_back(
       [&uploads](api::OperationsApi* api, api::CallAuthentication auth) {
         return std::unique_ptr<grpc::Service>(std::make_unique<api::TransferService>(

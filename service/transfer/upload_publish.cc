@@ -2,6 +2,10 @@
 
 #include "service/transfer/upload_publish.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cstdio>
 #include <optional>
 #include <utility>
 
@@ -22,6 +26,37 @@ core::Result<std::optional<sysvol::Dir>> OpenStaging(const sysvol::Dir& location
   core::Result<sysvol::Dir> folder = area->OpenSubdir(staging);
   if (!folder.ok()) return folder.error();
   return std::optional<sysvol::Dir>(std::move(*folder));
+}
+
+// DATA_LOSS unless the staged folder of `backup` holds every file the journal lists for it, as
+// a regular file of the listed size (a crash while a staging folder was being removed leaves
+// some of them gone).
+core::Status CheckStaged(const sysvol::Dir& staging, const PublishedBackup& backup,
+                         const std::string& location) {
+  const std::string& id = backup.info.backup_id;
+  auto lost = [&](const std::string& what) {
+    return core::MakeError(core::Code::kDataLoss, core::reason::kIoError,
+                           "the staged backup " + id + " for location " + location + " " + what,
+                           {{"backup_id", id}});
+  };
+  core::Result<sysvol::Dir> folder = staging.OpenSubdir(id);
+  if (!folder.ok()) return lost("cannot be opened: " + folder.error().message);
+  for (const ExtractedFile& f : backup.files) {
+    struct stat st;
+    if (f.path.empty() || f.path.front() == '/' || f.path.find("..") != std::string::npos ||
+        ::fstatat(folder->fd(), f.path.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(st.st_mode) || st.st_size != f.size) {
+      return lost("lacks " + f.path + " of " + std::to_string(f.size) + " bytes");
+    }
+  }
+  return core::Status();
+}
+
+bool AllIn(const sysvol::Dir& location, const PublishJournal& journal) {
+  for (const PublishedBackup& b : journal.backups) {
+    if (!location.Exists(b.info.backup_id)) return false;
+  }
+  return true;
 }
 
 core::Error Crashed() {
@@ -46,6 +81,9 @@ core::Status MoveIn(const PublishTarget& target, const PublishJournal& journal,
           core::Code::kDataLoss, core::reason::kIoError,
           "the uploaded backup " + id + " is neither staged nor in location " + target.name,
           {{"backup_id", id}});
+    }
+    if (!loc.Exists(id)) {
+      if (core::Status s = CheckStaged(**staging, b, target.name); !s.ok()) return s;
     }
   }
   size_t renamed = 0;
@@ -98,25 +136,38 @@ core::Status MoveOut(const PublishTarget& target, const PublishJournal& journal)
   // The manifest as it was (a start-up sweep may have listed the folders renamed before the
   // stop). The folders are what counts: a manifest that cannot be written now is repaired by
   // the location's next writer or start-up, as any stale one.
-  (void)sysvol::RepairManifestLocked(loc, *target.index);
+  if (core::Status s = sysvol::RepairManifestLocked(loc, *target.index); !s.ok()) {
+    std::fprintf(stderr,
+                 "gpop uploads: the rolled-back publish left manifest.xml of location %s stale: "
+                 "%s (repaired by its next writer, listing or start-up)\n",
+                 target.name.c_str(), s.error().message.c_str());
+  }
   return core::Status();
 }
 
 core::Result<Recovered> RecoverPublish(const PublishTarget& target, const sysvol::Dir& upload,
-                                       PublishJournal journal) {
+                                       PublishJournal journal, const RecoveryCrashHook& hook) {
+  auto crash = [&](RecoveryPoint point) { return hook && hook(point); };
   bool crashed = false;
   core::Status forward = MoveIn(target, journal, PublishCrashHook(), &crashed);
   if (forward.ok()) {
+    if (crash(RecoveryPoint::kMovedIn)) return Crashed();
     journal.done = true;
     if (core::Status s = WriteJournal(upload, journal); !s.ok()) return s.error();
+    if (crash(RecoveryPoint::kMarkedDone)) return Crashed();
+    // Garbage now that the journal is done: a folder left here is removed by the next Open.
     (void)sysvol::RemoveStaging(*target.location, journal.staging);
     return Recovered::kPublished;
   }
+  // Every folder in, yet not finished (manifest.xml or a sync failed): the publish may have
+  // been answered, so it is never undone; the journal stays open for the next attempt.
+  if (AllIn(*target.location, journal)) return forward.error();
   if (core::Status s = MoveOut(target, journal); !s.ok()) return s.error();
-  if (core::Status s = sysvol::RemoveStaging(*target.location, journal.staging); !s.ok()) {
-    return s.error();
-  }
+  if (crash(RecoveryPoint::kMovedOut)) return Crashed();
+  // The journal first: a staging folder without one is garbage, never rolled forward.
   if (core::Status s = RemoveJournal(upload); !s.ok()) return s.error();
+  if (crash(RecoveryPoint::kJournalRemoved)) return Crashed();
+  (void)sysvol::RemoveStaging(*target.location, journal.staging);
   return Recovered::kRolledBack;
 }
 

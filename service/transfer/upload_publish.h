@@ -35,6 +35,22 @@ enum class PublishPoint {
 // publish right there as a crash would: nothing undone, the journal left as it is.
 using PublishCrashHook = std::function<bool(PublishPoint point, size_t renamed)>;
 
+// RecoveryPoint
+//
+// The steps of RecoverPublish where tests simulate a crash.
+enum class RecoveryPoint {
+  kMovedIn,         // rolling forward: every folder in, manifest.xml rewritten; journal open
+  kMarkedDone,      // rolling forward: the journal marked done; the staging folder not removed
+  kMovedOut,        // rolling back: every folder back in staging; the journal still open
+  kJournalRemoved,  // rolling back: the journal removed; the staging folder not yet removed
+};
+
+// RecoveryCrashHook
+//
+// Test only: asked at each RecoveryPoint; true stops the recovery there as a crash would
+// (RecoverPublish then answers INTERNAL, nothing undone).
+using RecoveryCrashHook = std::function<bool(RecoveryPoint point)>;
+
 // PublishTarget
 //
 // The location a publish moves into, open, with its configured name and the index through
@@ -50,8 +66,10 @@ struct PublishTarget {
 // Renames each backup folder of `journal` still in its staging folder into the location (never
 // replacing one there), in order, skipping those already in; then fsyncs the location and
 // brings its manifest.xml in step. Refuses (DATA_LOSS, nothing moved) when a folder is neither
-// staged nor in the location. `hook` (may be empty) is asked after each rename and after the
-// manifest; `*crashed` tells that it stopped the move. The caller holds the location's lock.
+// staged nor in the location, or when a staged folder does not hold every file the journal
+// lists for it with its size (a staging folder partly removed). `hook` (may be empty) is asked
+// after each rename and after the manifest; `*crashed` tells that it stopped the move. The caller
+// holds the location's lock.
 core::Status MoveIn(const PublishTarget& target, const PublishJournal& journal,
                     const PublishCrashHook& hook, bool* crashed);
 
@@ -59,20 +77,26 @@ core::Status MoveIn(const PublishTarget& target, const PublishJournal& journal,
 //
 // Renames each backup folder of `journal` that is in the location back into its staging folder
 // (made again when missing) and fsyncs both; an error only when a folder could not be moved.
-// Then brings manifest.xml in step when it can (else the location's next writer or start-up
-// repairs it, as any stale manifest). The caller holds the location's lock.
+// Then brings manifest.xml in step when it can (else it is logged, and the location's next
+// writer, listing or start-up repairs it, as any stale manifest). The caller holds the
+// location's lock.
 core::Status MoveOut(const PublishTarget& target, const PublishJournal& journal);
 
 // RecoverPublish
 //
 // Resolves the open `journal` of the upload folder `upload`: rolled forward (MoveIn) when every
-// folder is staged or in the location, the journal then marked done: kPublished; otherwise, or
-// when the roll forward fails, rolled back (MoveOut), the staging folder and the journal
-// removed: kRolledBack. An error when neither could be completed: the journal stays open, to be
-// resolved again. The caller holds the location's lock.
+// folder is in the location or wholly staged, the journal then marked done and the staging
+// folder removed: kPublished. Otherwise rolled back (MoveOut), then the journal removed, and
+// only then the staging folder (without a journal it is garbage, removed by the next Open if a
+// crash stops its removal): kRolledBack. Never rolled back once every folder is in the
+// location (the publish may have been answered): the error is returned instead. On any error
+// the journal stays open, to be resolved again; recovering again after a crash at any step
+// gives the same all-or-nothing result. `hook` (may be empty) is asked at each RecoveryPoint.
+// The caller holds the location's lock.
 enum class Recovered { kPublished, kRolledBack };
 core::Result<Recovered> RecoverPublish(const PublishTarget& target, const sysvol::Dir& upload,
-                                       PublishJournal journal);
+                                       PublishJournal journal,
+                                       const RecoveryCrashHook& hook = RecoveryCrashHook());
 
 }  // namespace gpop::transfer
 

@@ -16,6 +16,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +69,9 @@ struct UploadOptions {
   // Test only (unit tests, and gpopd's kill hook in builds with GPOP_TEST_HOOKS): asked at each
   // step of a publish; true stops it there as a crash would (see PublishCrashHook).
   PublishCrashHook crash_hook;
+  // Test only: asked at each step of the recovery of an interrupted publish (see
+  // RecoveryCrashHook).
+  RecoveryCrashHook recovery_crash_hook;
   // The wall clock (injected so that tests control expiry).
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
@@ -219,6 +224,14 @@ class UploadStore {
   // Resolves the open publish journal of upload `id` (RecoverPublish) under the location's lock.
   core::Result<Recovered> ResolveJournal(const std::string& id, const PublishJournal& journal)
       GPOP_EXCLUDES(mu_);
+  // Open's step for the upload folder `id` (upload_store_publish.cc): reads its journal into
+  // `*journal` and resolves it when open (`*journal_open` when that failed: its staging folder
+  // is added to `keep_staging`). False, with the staging folder kept too, when the folder or
+  // its journal cannot be read: the upload is then skipped.
+  bool RecoverAtOpen(const std::string& id, std::optional<PublishJournal>* journal,
+                     bool* journal_open, std::set<std::string>* keep_staging) GPOP_EXCLUDES(mu_);
+  // Removes from every location the upload staging folders not in `keep` (open journals').
+  void RemoveStaleStaging(const std::set<std::string>& keep) const;
 
   const UploadOptions options_;
   core::Mutex mu_;

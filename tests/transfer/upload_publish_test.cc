@@ -17,6 +17,7 @@
 #include "service/transfer/sha256.h"
 #include "service/transfer/upload_store.h"
 #include "tests/testing/fixtures.h"
+#include "tests/transfer/folder_files.h"
 
 namespace gpop::transfer {
 namespace {
@@ -29,19 +30,8 @@ const char* const kSet[] = {"{32D5EEFD-DACE-44DC-BC16-D364B32B0D2A}",
                             "{A2A38432-E322-437F-9975-B7CC7F16F4AA}"};
 constexpr size_t kSetSize = 3;
 
-std::string ReadAll(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::map<std::string, std::string> Tree(const fs::path& dir) {
-  std::map<std::string, std::string> tree;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    tree[fs::relative(e.path(), dir).generic_string()] =
-        e.is_regular_file() ? Sha256Hex(ReadAll(e.path())) : "dir";
-  }
-  return tree;
-}
+using testing::ReadAll;
+using testing::Tree;
 
 // The backup folders in the location ({GUID} names).
 std::set<std::string> FoldersIn(const fs::path& location) {
@@ -53,16 +43,10 @@ std::set<std::string> FoldersIn(const fs::path& location) {
   return ids;
 }
 
+// The IDs manifest.xml lists, as a set.
 std::set<std::string> ManifestIds(const fs::path& location) {
-  if (!fs::exists(location / "manifest.xml")) return {};
-  core::Result<sysvol::Manifest> manifest =
-      sysvol::ParseManifest(ReadAll(location / "manifest.xml"), "manifest.xml");
-  EXPECT_TRUE(manifest.ok()) << manifest.error().message;
-  std::set<std::string> ids;
-  if (manifest.ok()) {
-    for (const sysvol::BackupInst& b : manifest->backups) ids.insert(b.id);
-  }
-  return ids;
+  const std::vector<std::string> ids = testing::ManifestIds(location);
+  return std::set<std::string>(ids.begin(), ids.end());
 }
 
 std::set<std::string> RecordIds(const UploadRecord& record) {
@@ -121,7 +105,7 @@ class UploadPublishTest : public ::testing::Test {
   // Opens the store again (a restart: the old one is dropped as a crash would leave it), with
   // no hook, after the backend's start-up sweep of the location as gpopd runs it first (every
   // staging folder but the uploads' removed, manifest.xml repaired).
-  void Restart() {
+  void Restart(RecoveryCrashHook recovery_hook = nullptr) {
     store_.reset();
     core::Result<sysvol::Dir> loc = sysvol::Dir::OpenRoot(location_, "backups");
     ASSERT_TRUE(loc.ok());
@@ -129,6 +113,7 @@ class UploadPublishTest : public ::testing::Test {
     sysvol::LocationIndex index;
     ASSERT_TRUE(sysvol::RepairManifestLocked(*loc, index).ok());
     options_.crash_hook = nullptr;
+    options_.recovery_crash_hook = std::move(recovery_hook);
     Open();
   }
 
@@ -183,6 +168,38 @@ class UploadPublishTest : public ::testing::Test {
     ASSERT_TRUE(record.ok()) << label << ": " << record.error().message;
     EXPECT_FALSE(record->published) << label;
     EXPECT_EQ(record->received_bytes, static_cast<int64_t>(tar_.size())) << label;
+  }
+
+  // Creates an upload and sends it with the publish stopped after `renamed` renames.
+  std::string CrashAfterRenames(size_t renamed) {
+    Start([renamed](PublishPoint point, size_t n) {
+      return point == PublishPoint::kRename && n == renamed;
+    });
+    core::Result<UploadRecord> created = Create();
+    EXPECT_TRUE(created.ok());
+    if (!created.ok()) return "";
+    EXPECT_FALSE(Send(created->id, 0).ok());
+    EXPECT_EQ(FoldersIn(location_).size(), renamed);
+    return created->id;
+  }
+
+  fs::path StagingOf(const std::string& id) const {
+    return location_ / sysvol::kStagingFolder / (sysvol::kUploadStagingPrefix + id);
+  }
+
+  // Removes one file of a staged backup folder of upload `id`, as a crash while the staging
+  // folder was being removed file by file would leave it.
+  void RemoveAStagedFile(const std::string& id) {
+    for (const auto& e : fs::directory_iterator(StagingOf(id))) {
+      if (e.path().filename().string().front() != '{') continue;
+      for (const auto& f : fs::recursive_directory_iterator(e.path())) {
+        if (f.is_regular_file()) {
+          fs::remove(f.path());
+          return;
+        }
+      }
+    }
+    ADD_FAILURE() << "no staged file to remove";
   }
 
   fs::path fixtures_, set_, work_, location_;
@@ -253,6 +270,184 @@ TEST_F(UploadPublishTest, AnOpenJournalWhoseStagedFoldersAreLostIsRolledBack) {
     ASSERT_TRUE(again.ok()) << label << ": " << again.error().message;
     ExpectAllPublished(created->id, label);
   }
+}
+
+// A staged folder that lost some of its files (a crash while its staging folder was being
+// removed) is never rolled forward, although the folder itself is there: the journal's file list
+// (paths and sizes) is checked, and the publish rolled back.
+TEST_F(UploadPublishTest, AStagedFolderMissingFilesIsRolledBackNotForward) {
+  const std::string id = CrashAfterRenames(1);
+  ASSERT_FALSE(id.empty());
+  RemoveAStagedFile(id);
+  Restart();
+  ExpectNonePublished(id, "a staged file removed");
+  core::Result<UploadRecord> again = Send(id, tar_.size());
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  ExpectAllPublished(id, "finished again");
+}
+
+// A crash at every step of the recovery itself, then recovering again (with no hook): rolling
+// forward (after the folders are in, after the journal is marked done) ends with all of the set
+// published; rolling back (a staged file lost: after the folders are out, after the journal is
+// removed) with none of it, also when the crash came while the staging folder was being removed.
+TEST_F(UploadPublishTest, ACrashAtEveryRecoveryStepThenRecoveringAgainIsAllOrNothing) {
+  for (RecoveryPoint at : {RecoveryPoint::kMovedIn, RecoveryPoint::kMarkedDone,
+                           RecoveryPoint::kMovedOut, RecoveryPoint::kJournalRemoved}) {
+    const bool forward = at == RecoveryPoint::kMovedIn || at == RecoveryPoint::kMarkedDone;
+    const std::string label = "recovery crash at " + std::to_string(static_cast<int>(at));
+    const std::string id = CrashAfterRenames(1);
+    ASSERT_FALSE(id.empty()) << label;
+    if (!forward) RemoveAStagedFile(id);
+    int hits = 0;
+    Restart([&](RecoveryPoint point) {
+      if (point != at) return false;
+      ++hits;
+      return true;
+    });
+    ASSERT_EQ(hits, 1) << label;
+    if (at == RecoveryPoint::kMovedIn || at == RecoveryPoint::kMovedOut) {
+      EXPECT_TRUE(fs::exists(options_.dir / id / kPublishJournalFile)) << label;
+    }
+    EXPECT_EQ(FoldersIn(location_).size(), forward ? kSetSize : 0u) << label;
+    if (at == RecoveryPoint::kJournalRemoved) {
+      // The journal goes before the staging folder, so what a crash leaves there is garbage.
+      EXPECT_FALSE(fs::exists(options_.dir / id / kPublishJournalFile)) << label;
+      EXPECT_TRUE(fs::exists(StagingOf(id))) << label;
+      RemoveAStagedFile(id);  // the crash came halfway through removing it
+    }
+    Restart();
+    if (forward) {
+      ExpectAllPublished(id, label);
+    } else {
+      ExpectNonePublished(id, label);
+    }
+    Restart();
+    if (forward) {
+      ExpectAllPublished(id, label + ", again");
+    } else {
+      ExpectNonePublished(id, label + ", again");
+    }
+  }
+}
+
+// Every folder in and manifest.xml rewritten, but the journal cannot be marked done (here its
+// file is replaced by a folder for that moment): the publish answers UNAVAILABLE, not
+// PUBLISHED, the journal stays open (the upload cannot be cancelled), and finishing the upload
+// again (a WriteUpload at its size) marks it done, as does a restart.
+TEST_F(UploadPublishTest, ADoneMarkThatFailsLeavesTheJournalOpenUntilARetry) {
+  for (bool by_restart : {false, true}) {
+    const std::string label = by_restart ? "resolved by a restart" : "resolved by a retry";
+    std::string id;
+    Start([&](PublishPoint point, size_t) {
+      if (point != PublishPoint::kManifest) return false;
+      const fs::path journal = options_.dir / id / kPublishJournalFile;
+      fs::rename(journal, options_.dir / id / "saved");
+      fs::create_directories(journal / "blocker");
+      return false;
+    });
+    core::Result<UploadRecord> created = Create();
+    ASSERT_TRUE(created.ok());
+    id = created->id;
+    core::Result<UploadRecord> sent = Send(id, 0);
+    ASSERT_FALSE(sent.ok()) << label << ": answered as published";
+    EXPECT_EQ(sent.error().code, core::Code::kUnavailable) << label;
+    EXPECT_EQ(FoldersIn(location_), want_) << label;
+    fs::remove_all(options_.dir / id / kPublishJournalFile);
+    fs::rename(options_.dir / id / "saved", options_.dir / id / kPublishJournalFile);
+    core::Result<UploadRecord> record = store_->Get("alice", id);
+    ASSERT_TRUE(record.ok());
+    EXPECT_FALSE(record->published) << label;
+    core::Result<UploadRecord> cancelled = store_->Cancel("alice", id);
+    ASSERT_FALSE(cancelled.ok()) << label;
+    EXPECT_EQ(cancelled.error().code, core::Code::kFailedPrecondition) << label;
+    if (by_restart) {
+      Restart();
+    } else {
+      options_.crash_hook = nullptr;
+      core::Result<UploadRecord> again = Send(id, tar_.size());
+      ASSERT_TRUE(again.ok()) << label << ": " << again.error().message;
+      EXPECT_TRUE(again->published) << label;
+    }
+    ExpectAllPublished(id, label);
+  }
+}
+
+// An open journal whose folders are all in the location is never rolled back, even when the
+// roll forward fails (here manifest.xml cannot be replaced): the publish may have been
+// answered. The journal stays open and the next start finishes it.
+TEST_F(UploadPublishTest, AnOpenJournalWithEveryFolderInIsNeverRolledBack) {
+  Start([](PublishPoint point, size_t) { return point == PublishPoint::kManifest; });
+  core::Result<UploadRecord> created = Create();
+  ASSERT_TRUE(created.ok());
+  ASSERT_FALSE(Send(created->id, 0).ok());
+  store_.reset();
+  fs::remove(location_ / "manifest.xml");
+  fs::create_directories(location_ / "manifest.xml" / "blocker");
+  options_.crash_hook = nullptr;
+  Open();
+  EXPECT_EQ(FoldersIn(location_), want_);
+  EXPECT_TRUE(fs::exists(options_.dir / created->id / kPublishJournalFile));
+  core::Result<UploadRecord> record = store_->Get("alice", created->id);
+  ASSERT_TRUE(record.ok());
+  EXPECT_FALSE(record->published);
+  fs::remove_all(location_ / "manifest.xml");
+  Restart();
+  ExpectAllPublished(created->id, "finished at the next start");
+}
+
+// A published upload whose record came from its journal at a restart can be cancelled, and
+// expires, as any: the record goes, the backups it published stay.
+TEST_F(UploadPublishTest, APublishedUploadRecordedByItsJournalIsCancelledOrExpires) {
+  for (bool cancel : {true, false}) {
+    const std::string label = cancel ? "cancelled" : "expired";
+    auto now = std::make_shared<std::chrono::system_clock::time_point>(
+        std::chrono::system_clock::time_point(std::chrono::hours(500000)));
+    Start([](PublishPoint point, size_t) { return point == PublishPoint::kManifest; });
+    options_.now = [now] { return *now; };
+    Open();
+    core::Result<UploadRecord> created = Create();
+    ASSERT_TRUE(created.ok());
+    ASSERT_FALSE(Send(created->id, 0).ok()) << label;
+    Restart();
+    ExpectAllPublished(created->id, label);
+    if (cancel) {
+      core::Result<UploadRecord> cancelled = store_->Cancel("alice", created->id);
+      ASSERT_TRUE(cancelled.ok()) << label << ": " << cancelled.error().message;
+      EXPECT_TRUE(cancelled->published) << label;
+    } else {
+      *now += options_.expiry + std::chrono::seconds(1);
+      Restart();
+    }
+    EXPECT_FALSE(store_->Get("alice", created->id).ok()) << label;
+    EXPECT_FALSE(fs::exists(options_.dir / created->id)) << label;
+    EXPECT_EQ(FoldersIn(location_), want_) << label;
+    EXPECT_EQ(ManifestIds(location_), want_) << label;
+    Restart();
+    EXPECT_FALSE(store_->Get("alice", created->id).ok()) << label << ", after a restart";
+  }
+}
+
+// An upload folder that cannot be opened when the store opens (here a link to nowhere) may hold
+// an open journal: the upload is skipped and its staging folder kept, never taken for an
+// unpublished upload whose staging is garbage; once it can be opened, its publish is finished.
+TEST_F(UploadPublishTest, AnUploadFolderThatCannotBeOpenedKeepsItsStaging) {
+  const std::string id = CrashAfterRenames(1);
+  ASSERT_FALSE(id.empty());
+  store_.reset();
+  const fs::path folder = options_.dir / id;
+  const fs::path aside = work_ / "aside";
+  fs::rename(folder, aside);
+  fs::create_symlink(work_ / "nowhere", folder);
+  options_.crash_hook = nullptr;
+  Open();
+  EXPECT_FALSE(store_->Get("alice", id).ok());
+  EXPECT_TRUE(fs::exists(StagingOf(id)));
+  EXPECT_EQ(FoldersIn(location_).size(), 1u);
+  store_.reset();
+  fs::remove(folder);
+  fs::rename(aside, folder);
+  Restart();
+  ExpectAllPublished(id, "opened again");
 }
 
 // A journal that cannot be resolved when the store opens (here its location is no longer

@@ -15,6 +15,7 @@
 #include "service/transfer/folder_tar.h"
 #include "service/transfer/sha256.h"
 #include "tests/testing/fixtures.h"
+#include "tests/transfer/folder_files.h"
 #include "tests/transfer/raw_tar.h"
 
 namespace gpop::transfer {
@@ -24,34 +25,9 @@ namespace fs = std::filesystem;
 
 constexpr char kBackup[] = "{32D5EEFD-DACE-44DC-BC16-D364B32B0D2A}";
 
-std::string ReadAll(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// Everything below `dir` (paths relative to it), with a digest per file.
-std::map<std::string, std::string> Tree(const fs::path& dir) {
-  std::map<std::string, std::string> tree;
-  if (!fs::exists(dir)) return tree;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    std::string rel = fs::relative(e.path(), dir).generic_string();
-    tree[rel] = e.is_regular_file() ? Sha256Hex(ReadAll(e.path())) : "dir";
-  }
-  return tree;
-}
-
-// The backup IDs the location's manifest.xml lists, in file order (empty: no manifest).
-std::vector<std::string> ManifestIds(const fs::path& location) {
-  if (!fs::exists(location / "manifest.xml")) return {};
-  core::Result<sysvol::Manifest> manifest =
-      sysvol::ParseManifest(ReadAll(location / "manifest.xml"), "manifest.xml");
-  EXPECT_TRUE(manifest.ok()) << manifest.error().message;
-  std::vector<std::string> ids;
-  if (manifest.ok()) {
-    for (const sysvol::BackupInst& b : manifest->backups) ids.push_back(b.id);
-  }
-  return ids;
-}
+using testing::ManifestIds;
+using testing::ReadAll;
+using testing::Tree;
 
 class UploadStoreTest : public ::testing::Test {
  protected:
