@@ -6,6 +6,7 @@
 #include <chrono>
 #include <limits>
 #include <optional>
+#include <string>
 #include <utility>
 
 namespace gpop::audit {
@@ -45,14 +46,34 @@ absl::StatusOr<std::unique_ptr<SqliteAuditLog>> SqliteAuditLog::Open(store::Sqli
   std::unique_ptr<SqliteAuditLog> log(new SqliteAuditLog(store, *std::move(reader)));
   {
     core::MutexLock lock(&log->read_mu_);
-    // Unset conditions are NULL parameters, which match everything.
-    absl::StatusOr<sqlite::Statement> select = log->reader_->Prepare(
-        "SELECT sequence, entry FROM audit WHERE sequence > ?1"
+    // Unset conditions are NULL parameters, which match everything. A condition on the
+    // operation or the principal is an equality on an indexed column of its own statement:
+    // `(?3 IS NULL OR operation_id = ?3)` cannot use an index, and scanned the whole table
+    // (the audit recorder asks for an operation's START entry at every terminal event).
+    constexpr char kConditions[] =
         " AND (?2 IS NULL OR principal = ?2) AND (?3 IS NULL OR operation_id = ?3)"
         " AND (?4 IS NULL OR action = ?4) AND (?5 IS NULL OR time_ns >= ?5)"
-        " AND (?6 IS NULL OR time_ns < ?6) ORDER BY sequence LIMIT ?7");
-    if (!select.ok()) return select.status();
-    log->select_ = *std::move(select);
+        " AND (?6 IS NULL OR time_ns < ?6) ORDER BY sequence LIMIT ?7";
+    struct Item {
+      sqlite::Statement* stmt;
+      std::string sql;
+    } items[] = {
+        {&log->select_,
+         std::string("SELECT sequence, entry FROM audit WHERE sequence > ?1") + kConditions},
+        {&log->select_by_operation_,
+         std::string("SELECT sequence, entry FROM audit INDEXED BY audit_by_operation"
+                     " WHERE operation_id = ?3 AND sequence > ?1") +
+             kConditions},
+        {&log->select_by_principal_,
+         std::string("SELECT sequence, entry FROM audit INDEXED BY audit_by_principal"
+                     " WHERE principal = ?2 AND sequence > ?1") +
+             kConditions},
+    };
+    for (Item& item : items) {
+      absl::StatusOr<sqlite::Statement> select = log->reader_->Prepare(item.sql);
+      if (!select.ok()) return select.status();
+      *item.stmt = *std::move(select);
+    }
   }
   store->SetCommitHook(log.get());
   return log;
@@ -213,49 +234,57 @@ void SqliteAuditLog::Committed(const absl::Status& status) {
 }
 absl::StatusOr<std::vector<v1::AuditEntry>> SqliteAuditLog::List(const AuditQuery& query) {
   core::MutexLock lock(&read_mu_);
-  select_.Bind(1, static_cast<int64_t>(std::min<uint64_t>(query.after_sequence,
-                                                          std::numeric_limits<int64_t>::max())));
+  sqlite::Statement& select = !query.operation_id.empty() ? select_by_operation_
+                              : !query.principal.empty()  ? select_by_principal_
+                                                          : select_;
+  select.Bind(1, static_cast<int64_t>(std::min<uint64_t>(query.after_sequence,
+                                                         std::numeric_limits<int64_t>::max())));
   if (query.principal.empty())
-    select_.BindNull(2);
+    select.BindNull(2);
   else
-    select_.Bind(2, query.principal);
+    select.Bind(2, query.principal);
   if (query.operation_id.empty())
-    select_.BindNull(3);
+    select.BindNull(3);
   else
-    select_.Bind(3, query.operation_id);
+    select.Bind(3, query.operation_id);
   if (query.action == v1::AUDIT_ACTION_UNSPECIFIED) {
-    select_.BindNull(4);
+    select.BindNull(4);
   } else {
-    select_.Bind(4, static_cast<int64_t>(query.action));
+    select.Bind(4, static_cast<int64_t>(query.action));
   }
   if (query.start_time)
-    select_.Bind(5, Nanos(*query.start_time));
+    select.Bind(5, Nanos(*query.start_time));
   else
-    select_.BindNull(5);
+    select.BindNull(5);
   if (query.end_time)
-    select_.Bind(6, Nanos(*query.end_time));
+    select.Bind(6, Nanos(*query.end_time));
   else
-    select_.BindNull(6);
-  select_.Bind(7, static_cast<int64_t>(query.limit));
+    select.BindNull(6);
+  select.Bind(7, static_cast<int64_t>(query.limit));
   std::vector<v1::AuditEntry> out;
   for (;;) {
-    absl::StatusOr<bool> row = select_.Step();
+    absl::StatusOr<bool> row = select.Step();
     if (!row.ok()) {
-      select_.Reset();
+      select.Reset();
       return row.status();
     }
     if (!*row) break;
     v1::AuditEntry entry;
-    if (!entry.ParseFromString(select_.ColumnText(1))) {
-      select_.Reset();
-      return absl::DataLossError("audit entry " + std::to_string(select_.ColumnInt(0)) + " in " +
+    if (!entry.ParseFromString(select.ColumnText(1))) {
+      select.Reset();
+      return absl::DataLossError("audit entry " + std::to_string(select.ColumnInt(0)) + " in " +
                                  reader_->path() + " does not parse");
     }
-    entry.set_sequence(static_cast<uint64_t>(select_.ColumnInt(0)));
+    entry.set_sequence(static_cast<uint64_t>(select.ColumnInt(0)));
     out.push_back(std::move(entry));
   }
-  select_.Reset();
+  select.Reset();
   return out;
+}
+
+int64_t SqliteAuditLog::ListSteps() {
+  core::MutexLock lock(&read_mu_);
+  return select_.VmSteps() + select_by_operation_.VmSteps() + select_by_principal_.VmSteps();
 }
 
 absl::StatusOr<uint64_t> SqliteAuditLog::LastFinishRevision() {

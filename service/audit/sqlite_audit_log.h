@@ -47,6 +47,10 @@ class SqliteAuditLog final : public AuditLog, private store::SqliteStore::Commit
       GPOP_EXCLUDES(read_mu_);
   absl::StatusOr<uint64_t> LastFinishRevision() override GPOP_EXCLUDES(read_mu_);
 
+  // For tests: the SQLite virtual machine steps List has run in all, which grow with the rows
+  // its queries visit (an indexed lookup visits the matching rows only).
+  int64_t ListSteps() GPOP_EXCLUDES(read_mu_);
+
  private:
   class Ticket;
   // An entry waiting for a commit: Append's (`entry` set) or a START ticket's (`build` set).
@@ -90,7 +94,9 @@ class SqliteAuditLog final : public AuditLog, private store::SqliteStore::Commit
 
   core::Mutex read_mu_;
   std::unique_ptr<sqlite::Database> reader_ GPOP_GUARDED_BY(read_mu_);
-  sqlite::Statement select_ GPOP_GUARDED_BY(read_mu_);
+  sqlite::Statement select_ GPOP_GUARDED_BY(read_mu_);               // any conditions
+  sqlite::Statement select_by_operation_ GPOP_GUARDED_BY(read_mu_);  // operation_id set
+  sqlite::Statement select_by_principal_ GPOP_GUARDED_BY(read_mu_);  // principal set
 };
 
 }  // namespace gpop::audit

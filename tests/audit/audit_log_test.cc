@@ -156,6 +156,43 @@ TEST_P(AuditLogTest, AppendAllNumbersEveryEntryInOrder) {
 
 INSTANTIATE_TEST_SUITE_P(Logs, AuditLogTest, ::testing::Values("memory", "sqlite"));
 
+// The audit recorder asks for an operation's START entry at every terminal event: that lookup,
+// and one by principal, visit the matching rows only, whatever the size of the log.
+TEST(SqliteAuditLogTest, LookupsByOperationOrPrincipalDoNotGrowWithTheLog) {
+  const std::string path = (gpop::testing::TempDir("gpop-audit") / "operations.db").string();
+  absl::StatusOr<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(store->get());
+  ASSERT_TRUE(log.ok()) << log.status();
+  auto append_others = [&](int from, int to) {
+    std::vector<v1::AuditEntry> entries;
+    for (int i = from; i < to; ++i) {
+      entries.push_back(Entry(v1::AUDIT_ACTION_START, "bob", "other-" + std::to_string(i), i));
+    }
+    ASSERT_TRUE((*log)->AppendAll(&entries).ok());
+  };
+  // The steps of one List of `query`, which must find exactly `expected`.
+  auto steps_of = [&](const AuditQuery& query, uint64_t expected) {
+    int64_t before = (*log)->ListSteps();
+    EXPECT_EQ(Sequences((*log)->List(query)), std::vector<uint64_t>{expected});
+    return (*log)->ListSteps() - before;
+  };
+  append_others(0, 20);
+  v1::AuditEntry mine = Entry(v1::AUDIT_ACTION_START, "alice", "op-mine", 100);
+  ASSERT_TRUE((*log)->Append(&mine).ok());
+  AuditQuery by_operation;
+  by_operation.operation_id = "op-mine";
+  by_operation.action = v1::AUDIT_ACTION_START;
+  by_operation.limit = 1;
+  AuditQuery by_principal;
+  by_principal.principal = "alice";
+  const int64_t operation_small = steps_of(by_operation, mine.sequence());
+  const int64_t principal_small = steps_of(by_principal, mine.sequence());
+  append_others(20, 2020);
+  EXPECT_EQ(steps_of(by_operation, mine.sequence()), operation_small);
+  EXPECT_EQ(steps_of(by_principal, mine.sequence()), principal_small);
+}
+
 TEST(SqliteAuditLogTest, SurvivesReopeningAndTheRemovalOfItsOperations) {
   const std::string path = (gpop::testing::TempDir("gpop-audit") / "operations.db").string();
   {
