@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
+
+#include "service/core/operation.h"
 
 namespace gpop::audit {
 namespace {
@@ -196,21 +199,33 @@ absl::Status SqliteAuditLog::Take(Pending* pending, v1::AuditEntry* entry, sqlit
 absl::Status SqliteAuditLog::Write(const std::vector<engine::Store::Change>& batch,
                                    sqlite::Database* db) {
   core::MutexLock lock(&mu_);
-  // The statement lives for this transaction only: it belongs to the store's connection, which
-  // is used outside this hook too.
+  // The statements live for this transaction only: they belong to the store's connection,
+  // which is used outside this hook too.
   std::optional<sqlite::Statement> insert;
-  if (!starts_.empty()) {
+  std::optional<sqlite::Statement> find_start;
+  if (!starts_.empty() || finish_) {
+    std::map<std::string, const v1::AuditEntry*> started_here;  // START entries of this batch
     for (const engine::Store::Change& change : batch) {
-      if (!change.event || change.event->sequence != 1) continue;  // not a creation
-      const engine::OperationRecord& record = change.record;
-      auto it = starts_.find(Key(record.principal, record.request_id, record.fingerprint));
-      if (it == starts_.end()) continue;
-      Pending* ticket = it->second.front();
-      it->second.pop_front();
-      if (it->second.empty()) starts_.erase(it);
-      ticket->built = ticket->build(record);
-      ticket->operation_id = record.id;
-      if (absl::Status s = Take(ticket, &ticket->built, db, &insert); !s.ok()) return s;
+      if (!change.event) continue;
+      if (finish_ && !finishes_from_) finishes_from_ = change.event->revision;
+      if (change.event->sequence == 1 && !starts_.empty()) {  // a creation
+        const engine::OperationRecord& record = change.record;
+        auto it = starts_.find(Key(record.principal, record.request_id, record.fingerprint));
+        if (it != starts_.end()) {
+          Pending* ticket = it->second.front();
+          it->second.pop_front();
+          if (it->second.empty()) starts_.erase(it);
+          ticket->built = ticket->build(record);
+          ticket->operation_id = record.id;
+          if (absl::Status s = Take(ticket, &ticket->built, db, &insert); !s.ok()) return s;
+          started_here[record.id] = &ticket->built;
+        }
+      }
+      if (finish_ && core::IsTerminal(change.event->state)) {
+        if (absl::Status s = WriteFinish(change, started_here, db, &insert, &find_start); !s.ok()) {
+          return s;
+        }
+      }
     }
   }
   while (!appends_.empty()) {
@@ -219,6 +234,54 @@ absl::Status SqliteAuditLog::Write(const std::vector<engine::Store::Change>& bat
     if (absl::Status s = Take(pending, pending->entry, db, &insert); !s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+absl::Status SqliteAuditLog::WriteFinish(
+    const engine::Store::Change& change,
+    const std::map<std::string, const v1::AuditEntry*>& started_here, sqlite::Database* db,
+    std::optional<sqlite::Statement>* insert, std::optional<sqlite::Statement>* find_start) {
+  const std::string& id = change.record.id;
+  std::optional<v1::AuditEntry> stored_start;
+  const v1::AuditEntry* start = nullptr;
+  if (auto here = started_here.find(id); here != started_here.end()) {
+    start = here->second;
+  } else {
+    if (!*find_start) {
+      absl::StatusOr<sqlite::Statement> prepared = db->Prepare(
+          "SELECT entry FROM audit INDEXED BY audit_by_operation"
+          " WHERE operation_id = ?1 AND action = ?2 ORDER BY sequence LIMIT 1");
+      if (!prepared.ok()) return prepared.status();
+      *find_start = *std::move(prepared);
+    }
+    sqlite::Statement& find = **find_start;
+    find.Bind(1, id).Bind(2, static_cast<int64_t>(v1::AUDIT_ACTION_START));
+    absl::StatusOr<bool> row = find.Step();
+    if (row.ok() && *row) {
+      stored_start.emplace();
+      if (!stored_start->ParseFromString(find.ColumnText(0))) stored_start.reset();
+    }
+    find.Reset();
+    if (!row.ok()) return row.status();
+    if (stored_start) start = &*stored_start;
+  }
+  if (!*insert) {
+    absl::StatusOr<sqlite::Statement> prepared = db->Prepare(kInsert);
+    if (!prepared.ok()) return prepared.status();
+    *insert = *std::move(prepared);
+  }
+  v1::AuditEntry finish = finish_(*change.event, change.record, start);
+  return Insert(&**insert, db, &finish);
+}
+
+bool SqliteAuditLog::WriteFinishesInCommits(FinishBuilder build) {
+  core::MutexLock lock(&mu_);
+  finish_ = std::move(build);
+  return true;
+}
+
+std::optional<uint64_t> SqliteAuditLog::FinishesWrittenFrom() {
+  core::MutexLock lock(&mu_);
+  return finishes_from_;
 }
 
 void SqliteAuditLog::Committed(const absl::Status& status) {
