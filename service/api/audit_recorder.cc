@@ -26,12 +26,21 @@ std::optional<uint64_t> ResumeRevision(audit::AuditLog* log) {
 AuditRecorder::AuditRecorder(engine::Engine* engine, audit::AuditLog* log)
     : engine_(engine),
       log_(log),
+      // Before the follower starts: every terminal event is then either committed with its
+      // FINISH entry or visible to the follower before the first event that is.
+      in_commits_(log->WriteFinishesInCommits(
+          [](const engine::Event& event, const engine::OperationRecord& record,
+             const v1::AuditEntry* start) { return FinishEntry(event, start, &record); })),
       follower_(
           engine, kPrincipal, "audit log", [this](const engine::Event& event) { Record(event); },
           ResumeRevision(log), [this] { Flush(); }) {}
 
 void AuditRecorder::Record(const engine::Event& event) {
   if (!core::IsTerminal(event.state)) return;
+  if (in_commits_) {
+    std::optional<uint64_t> from = log_->FinishesWrittenFrom();
+    if (from && event.revision >= *from) return;  // its FINISH entry was committed with it
+  }
   audit::AuditQuery query;
   query.operation_id = event.operation_id;
   query.action = v1::AUDIT_ACTION_START;

@@ -19,8 +19,10 @@ namespace gpop::api {
 // Follows the engine's events from the revision of the last FINISH entry in `log` (so that
 // operations that ended while no recorder ran, during recovery say, are recorded after a
 // restart, as far as the engine still retains their events) and appends a FINISH entry for
-// every terminal event, those of one batch of events in one append. Destroying it does not wait
-// for a backlog: the next start resumes from the last entry written. Construct after
+// every terminal event, those of one batch of events in one append. With a log that writes
+// FINISH entries in the store's commits (AuditLog::WriteFinishesInCommits: SQLite), it asks the
+// log to, and appends only those of the events committed before the log began. Destroying it does
+// not wait for a backlog: the next start resumes from the last entry written. Construct after
 // Engine::Recover; destroy before the engine and `log`.
 // Thread-safe.
 class AuditRecorder {
@@ -45,6 +47,9 @@ class AuditRecorder {
 
   engine::Engine* const engine_;
   audit::AuditLog* const log_;
+  // The log writes FINISH entries in the commits of their events (SQLite): the follower only
+  // records the terminal events committed before that began (a restart's backlog).
+  const bool in_commits_;
   EventFollower follower_;  // last: stopped before the members it uses go
 };
 

@@ -79,6 +79,26 @@ class AuditLog {
     return nullptr;
   }
 
+  // FinishBuilder
+  //
+  // Builds the FINISH entry of terminal `event` from the operation's record after it and its
+  // START entry (null when it has none).
+  using FinishBuilder = std::function<v1::AuditEntry(const engine::Event& event,
+                                                     const engine::OperationRecord& record,
+                                                     const v1::AuditEntry* start)>;
+  // From the next commit of the store on, writes a FINISH entry for every terminal event in the
+  // very transaction that commits the event (durable with it, at no commit of its own). Returns
+  // false when this log cannot (then record FINISH entries from the events, after their
+  // commit). Call once.
+  virtual bool WriteFinishesInCommits(FinishBuilder build) {
+    (void)build;
+    return false;
+  }
+  // Once WriteFinishesInCommits returned true: the revision of the first event committed with
+  // it in effect (a terminal event at or after it has its FINISH entry already; those before it
+  // are the caller's to record), nullopt while no event was committed since.
+  virtual std::optional<uint64_t> FinishesWrittenFrom() { return std::nullopt; }
+
   // The entries `query` selects.
   virtual absl::StatusOr<std::vector<v1::AuditEntry>> List(const AuditQuery& query) = 0;
 

@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <optional>
+#include <string>
 #include <utility>
+
+#include "service/core/operation.h"
 
 namespace gpop::audit {
 namespace {
@@ -45,14 +49,34 @@ absl::StatusOr<std::unique_ptr<SqliteAuditLog>> SqliteAuditLog::Open(store::Sqli
   std::unique_ptr<SqliteAuditLog> log(new SqliteAuditLog(store, *std::move(reader)));
   {
     core::MutexLock lock(&log->read_mu_);
-    // Unset conditions are NULL parameters, which match everything.
-    absl::StatusOr<sqlite::Statement> select = log->reader_->Prepare(
-        "SELECT sequence, entry FROM audit WHERE sequence > ?1"
+    // Unset conditions are NULL parameters, which match everything. A condition on the
+    // operation or the principal is an equality on an indexed column of its own statement:
+    // `(?3 IS NULL OR operation_id = ?3)` cannot use an index, and scanned the whole table
+    // (the audit recorder asks for an operation's START entry at every terminal event).
+    constexpr char kConditions[] =
         " AND (?2 IS NULL OR principal = ?2) AND (?3 IS NULL OR operation_id = ?3)"
         " AND (?4 IS NULL OR action = ?4) AND (?5 IS NULL OR time_ns >= ?5)"
-        " AND (?6 IS NULL OR time_ns < ?6) ORDER BY sequence LIMIT ?7");
-    if (!select.ok()) return select.status();
-    log->select_ = *std::move(select);
+        " AND (?6 IS NULL OR time_ns < ?6) ORDER BY sequence LIMIT ?7";
+    struct Item {
+      sqlite::Statement* stmt;
+      std::string sql;
+    } items[] = {
+        {&log->select_,
+         std::string("SELECT sequence, entry FROM audit WHERE sequence > ?1") + kConditions},
+        {&log->select_by_operation_,
+         std::string("SELECT sequence, entry FROM audit INDEXED BY audit_by_operation"
+                     " WHERE operation_id = ?3 AND sequence > ?1") +
+             kConditions},
+        {&log->select_by_principal_,
+         std::string("SELECT sequence, entry FROM audit INDEXED BY audit_by_principal"
+                     " WHERE principal = ?2 AND sequence > ?1") +
+             kConditions},
+    };
+    for (Item& item : items) {
+      absl::StatusOr<sqlite::Statement> select = log->reader_->Prepare(item.sql);
+      if (!select.ok()) return select.status();
+      *item.stmt = *std::move(select);
+    }
   }
   store->SetCommitHook(log.get());
   return log;
@@ -175,21 +199,33 @@ absl::Status SqliteAuditLog::Take(Pending* pending, v1::AuditEntry* entry, sqlit
 absl::Status SqliteAuditLog::Write(const std::vector<engine::Store::Change>& batch,
                                    sqlite::Database* db) {
   core::MutexLock lock(&mu_);
-  // The statement lives for this transaction only: it belongs to the store's connection, which
-  // is used outside this hook too.
+  // The statements live for this transaction only: they belong to the store's connection,
+  // which is used outside this hook too.
   std::optional<sqlite::Statement> insert;
-  if (!starts_.empty()) {
+  std::optional<sqlite::Statement> find_start;
+  if (!starts_.empty() || finish_) {
+    std::map<std::string, const v1::AuditEntry*> started_here;  // START entries of this batch
     for (const engine::Store::Change& change : batch) {
-      if (!change.event || change.event->sequence != 1) continue;  // not a creation
-      const engine::OperationRecord& record = change.record;
-      auto it = starts_.find(Key(record.principal, record.request_id, record.fingerprint));
-      if (it == starts_.end()) continue;
-      Pending* ticket = it->second.front();
-      it->second.pop_front();
-      if (it->second.empty()) starts_.erase(it);
-      ticket->built = ticket->build(record);
-      ticket->operation_id = record.id;
-      if (absl::Status s = Take(ticket, &ticket->built, db, &insert); !s.ok()) return s;
+      if (!change.event) continue;
+      if (finish_ && !finishes_from_) finishes_from_ = change.event->revision;
+      if (change.event->sequence == 1 && !starts_.empty()) {  // a creation
+        const engine::OperationRecord& record = change.record;
+        auto it = starts_.find(Key(record.principal, record.request_id, record.fingerprint));
+        if (it != starts_.end()) {
+          Pending* ticket = it->second.front();
+          it->second.pop_front();
+          if (it->second.empty()) starts_.erase(it);
+          ticket->built = ticket->build(record);
+          ticket->operation_id = record.id;
+          if (absl::Status s = Take(ticket, &ticket->built, db, &insert); !s.ok()) return s;
+          started_here[record.id] = &ticket->built;
+        }
+      }
+      if (finish_ && core::IsTerminal(change.event->state)) {
+        if (absl::Status s = WriteFinish(change, started_here, db, &insert, &find_start); !s.ok()) {
+          return s;
+        }
+      }
     }
   }
   while (!appends_.empty()) {
@@ -198,6 +234,54 @@ absl::Status SqliteAuditLog::Write(const std::vector<engine::Store::Change>& bat
     if (absl::Status s = Take(pending, pending->entry, db, &insert); !s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+absl::Status SqliteAuditLog::WriteFinish(
+    const engine::Store::Change& change,
+    const std::map<std::string, const v1::AuditEntry*>& started_here, sqlite::Database* db,
+    std::optional<sqlite::Statement>* insert, std::optional<sqlite::Statement>* find_start) {
+  const std::string& id = change.record.id;
+  std::optional<v1::AuditEntry> stored_start;
+  const v1::AuditEntry* start = nullptr;
+  if (auto here = started_here.find(id); here != started_here.end()) {
+    start = here->second;
+  } else {
+    if (!*find_start) {
+      absl::StatusOr<sqlite::Statement> prepared = db->Prepare(
+          "SELECT entry FROM audit INDEXED BY audit_by_operation"
+          " WHERE operation_id = ?1 AND action = ?2 ORDER BY sequence LIMIT 1");
+      if (!prepared.ok()) return prepared.status();
+      *find_start = *std::move(prepared);
+    }
+    sqlite::Statement& find = **find_start;
+    find.Bind(1, id).Bind(2, static_cast<int64_t>(v1::AUDIT_ACTION_START));
+    absl::StatusOr<bool> row = find.Step();
+    if (row.ok() && *row) {
+      stored_start.emplace();
+      if (!stored_start->ParseFromString(find.ColumnText(0))) stored_start.reset();
+    }
+    find.Reset();
+    if (!row.ok()) return row.status();
+    if (stored_start) start = &*stored_start;
+  }
+  if (!*insert) {
+    absl::StatusOr<sqlite::Statement> prepared = db->Prepare(kInsert);
+    if (!prepared.ok()) return prepared.status();
+    *insert = *std::move(prepared);
+  }
+  v1::AuditEntry finish = finish_(*change.event, change.record, start);
+  return Insert(&**insert, db, &finish);
+}
+
+bool SqliteAuditLog::WriteFinishesInCommits(FinishBuilder build) {
+  core::MutexLock lock(&mu_);
+  finish_ = std::move(build);
+  return true;
+}
+
+std::optional<uint64_t> SqliteAuditLog::FinishesWrittenFrom() {
+  core::MutexLock lock(&mu_);
+  return finishes_from_;
 }
 
 void SqliteAuditLog::Committed(const absl::Status& status) {
@@ -213,49 +297,57 @@ void SqliteAuditLog::Committed(const absl::Status& status) {
 }
 absl::StatusOr<std::vector<v1::AuditEntry>> SqliteAuditLog::List(const AuditQuery& query) {
   core::MutexLock lock(&read_mu_);
-  select_.Bind(1, static_cast<int64_t>(std::min<uint64_t>(query.after_sequence,
-                                                          std::numeric_limits<int64_t>::max())));
+  sqlite::Statement& select = !query.operation_id.empty() ? select_by_operation_
+                              : !query.principal.empty()  ? select_by_principal_
+                                                          : select_;
+  select.Bind(1, static_cast<int64_t>(std::min<uint64_t>(query.after_sequence,
+                                                         std::numeric_limits<int64_t>::max())));
   if (query.principal.empty())
-    select_.BindNull(2);
+    select.BindNull(2);
   else
-    select_.Bind(2, query.principal);
+    select.Bind(2, query.principal);
   if (query.operation_id.empty())
-    select_.BindNull(3);
+    select.BindNull(3);
   else
-    select_.Bind(3, query.operation_id);
+    select.Bind(3, query.operation_id);
   if (query.action == v1::AUDIT_ACTION_UNSPECIFIED) {
-    select_.BindNull(4);
+    select.BindNull(4);
   } else {
-    select_.Bind(4, static_cast<int64_t>(query.action));
+    select.Bind(4, static_cast<int64_t>(query.action));
   }
   if (query.start_time)
-    select_.Bind(5, Nanos(*query.start_time));
+    select.Bind(5, Nanos(*query.start_time));
   else
-    select_.BindNull(5);
+    select.BindNull(5);
   if (query.end_time)
-    select_.Bind(6, Nanos(*query.end_time));
+    select.Bind(6, Nanos(*query.end_time));
   else
-    select_.BindNull(6);
-  select_.Bind(7, static_cast<int64_t>(query.limit));
+    select.BindNull(6);
+  select.Bind(7, static_cast<int64_t>(query.limit));
   std::vector<v1::AuditEntry> out;
   for (;;) {
-    absl::StatusOr<bool> row = select_.Step();
+    absl::StatusOr<bool> row = select.Step();
     if (!row.ok()) {
-      select_.Reset();
+      select.Reset();
       return row.status();
     }
     if (!*row) break;
     v1::AuditEntry entry;
-    if (!entry.ParseFromString(select_.ColumnText(1))) {
-      select_.Reset();
-      return absl::DataLossError("audit entry " + std::to_string(select_.ColumnInt(0)) + " in " +
+    if (!entry.ParseFromString(select.ColumnText(1))) {
+      select.Reset();
+      return absl::DataLossError("audit entry " + std::to_string(select.ColumnInt(0)) + " in " +
                                  reader_->path() + " does not parse");
     }
-    entry.set_sequence(static_cast<uint64_t>(select_.ColumnInt(0)));
+    entry.set_sequence(static_cast<uint64_t>(select.ColumnInt(0)));
     out.push_back(std::move(entry));
   }
-  select_.Reset();
+  select.Reset();
   return out;
+}
+
+int64_t SqliteAuditLog::ListSteps() {
+  core::MutexLock lock(&read_mu_);
+  return select_.VmSteps() + select_by_operation_.VmSteps() + select_by_principal_.VmSteps();
 }
 
 absl::StatusOr<uint64_t> SqliteAuditLog::LastFinishRevision() {

@@ -43,9 +43,16 @@ class SqliteAuditLog final : public AuditLog, private store::SqliteStore::Commit
                                            const std::string& request_id,
                                            const std::string& fingerprint,
                                            StartBuilder build) override GPOP_EXCLUDES(mu_);
+  // FINISH entries ride in the transaction of their terminal event (CommitHook::Write).
+  bool WriteFinishesInCommits(FinishBuilder build) override GPOP_EXCLUDES(mu_);
+  std::optional<uint64_t> FinishesWrittenFrom() override GPOP_EXCLUDES(mu_);
   absl::StatusOr<std::vector<v1::AuditEntry>> List(const AuditQuery& query) override
       GPOP_EXCLUDES(read_mu_);
   absl::StatusOr<uint64_t> LastFinishRevision() override GPOP_EXCLUDES(read_mu_);
+
+  // For tests: the SQLite virtual machine steps List has run in all, which grow with the rows
+  // its queries visit (an indexed lookup visits the matching rows only).
+  int64_t ListSteps() GPOP_EXCLUDES(read_mu_);
 
  private:
   class Ticket;
@@ -75,6 +82,12 @@ class SqliteAuditLog final : public AuditLog, private store::SqliteStore::Commit
                     std::optional<sqlite::Statement>* insert) GPOP_REQUIRES(mu_);
   static absl::Status Insert(sqlite::Statement* insert, sqlite::Database* db,
                              v1::AuditEntry* entry);
+  // The FINISH entry of `change` (terminal), with the START entry written in this transaction
+  // (`started_here`, by operation id) or earlier (read on `db`, the writing connection).
+  absl::Status WriteFinish(const engine::Store::Change& change,
+                           const std::map<std::string, const v1::AuditEntry*>& started_here,
+                           sqlite::Database* db, std::optional<sqlite::Statement>* insert,
+                           std::optional<sqlite::Statement>* find_start) GPOP_REQUIRES(mu_);
   void Withdraw(Pending* ticket) GPOP_EXCLUDES(mu_);
   // Waits until `pending` was committed, leading a commit of the log's own when none is under
   // way.
@@ -87,10 +100,14 @@ class SqliteAuditLog final : public AuditLog, private store::SqliteStore::Commit
   std::map<Key, std::deque<Pending*>> starts_ GPOP_GUARDED_BY(mu_);  // waiting for a creation
   std::vector<Pending*> in_transaction_ GPOP_GUARDED_BY(mu_);
   bool leading_ GPOP_GUARDED_BY(mu_) = false;  // an Append runs a commit of the log's own
+  FinishBuilder finish_ GPOP_GUARDED_BY(mu_);  // set: FINISH entries are written in commits
+  std::optional<uint64_t> finishes_from_ GPOP_GUARDED_BY(mu_);  // see FinishesWrittenFrom
 
   core::Mutex read_mu_;
   std::unique_ptr<sqlite::Database> reader_ GPOP_GUARDED_BY(read_mu_);
-  sqlite::Statement select_ GPOP_GUARDED_BY(read_mu_);
+  sqlite::Statement select_ GPOP_GUARDED_BY(read_mu_);               // any conditions
+  sqlite::Statement select_by_operation_ GPOP_GUARDED_BY(read_mu_);  // operation_id set
+  sqlite::Statement select_by_principal_ GPOP_GUARDED_BY(read_mu_);  // principal set
 };
 
 }  // namespace gpop::audit

@@ -68,6 +68,9 @@ absl::StatusOr<Admission::Admitted> Admission::Admit(const StartRequest& request
       Op* op = CreateLocked(request);
       snapshot = op->rec;
       revision = op->rec.revision;
+      // With a free slot, RUNNING is appended now and rides in the commit that creates the
+      // operation (one commit, not two); the answer is the QUEUED record, like the retry's.
+      core_->executor->DispatchLocked();
     }
     return admitted;
   }
@@ -136,7 +139,6 @@ Op* Admission::CreateLocked(const StartRequest& request) {
   core_->s.log.Append(op, Event{}, now);  // the QUEUED event
   core_->scheduler.Enqueue(op);
   core_->cancellation->ScheduleDeadlineLocked(op);
-  core_->executor->DispatchLocked();
   return op;
 }
 

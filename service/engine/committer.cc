@@ -21,6 +21,12 @@ void Committer::FlushSoon() {
   }
   {
     core::MutexLock lock(&flush_mu_);
+    if (flusher_stopped_) {
+      flush_mu_.Unlock();
+      Flush();  // no flusher any more (the engine is going): this thread leads
+      flush_mu_.Lock();
+      return;
+    }
     // The task posted earlier clears the flag before it flushes, so it takes what this
     // caller queued before it looked.
     if (flush_posted_) return;
@@ -36,7 +42,10 @@ void Committer::FlushSoon() {
 }
 
 void Committer::StopFlusher() {
-  if (flusher_ != nullptr) flusher_->Stop();
+  if (flusher_ == nullptr) return;
+  flusher_->Stop();
+  core::MutexLock lock(&flush_mu_);
+  flusher_stopped_ = true;
 }
 
 void Committer::Flush() {
@@ -67,7 +76,8 @@ void Committer::Flush() {
       core_->s.log.Trim();
       core_->streams->WatchesChangedLocked();
       durable_cv_.SignalAll();
-      core_->executor->DispatchLocked();  // dispatched only once their QUEUED event is durable
+      core_->executor->WakeLocked();      // runs whose RUNNING rode with their creation
+      core_->executor->DispatchLocked();  // what this batch made runnable
       core_->removals->RemoveExcessLaterLocked();
       // Answered per batch, not when the leader is done: later batches may keep it busy.
       std::vector<Completion> due = TakeDueLocked();
@@ -161,6 +171,9 @@ void Committer::ForgetUndurable(const std::string& id) {
   core::MutexLock lock(&core_->s.mu);
   Op* op = core_->s.ops.Find(id);
   if (op == nullptr || op->visible_sequence > 0) return;
+  // Dispatched with its creation (its RUNNING event was in the failed commit): the run never
+  // started, and ends here so that nothing waits for it.
+  if (op->admitted) core_->executor->EndRunLocked(op);
   core_->scheduler.Dequeue(op);
   core_->s.ops.Forget(id);
 }

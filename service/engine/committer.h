@@ -39,8 +39,9 @@ class Committer {
   // completions; with a store whose commits do not block, Flush on this thread.
   void FlushSoon() GPOP_EXCLUDES(flush_mu_);
 
-  // Runs the flushes asked for, then joins the flusher thread. For the engine's destruction,
-  // after the executor's threads stopped and before AbandonPending.
+  // Runs the flushes asked for, then joins the flusher thread; later FlushSoon calls flush on
+  // their own thread. For the engine's destruction, after the executor's threads stopped and
+  // before AbandonPending.
   void StopFlusher();
 
   // Waits until `revision` is visible, or the store failed (UNAVAILABLE).
@@ -87,6 +88,7 @@ class Committer {
   std::unique_ptr<WorkQueue> flusher_;  // null: the store's commits do not block
   core::Mutex flush_mu_;
   bool flush_posted_ GPOP_GUARDED_BY(flush_mu_) = false;  // a flusher task not yet begun
+  bool flusher_stopped_ GPOP_GUARDED_BY(flush_mu_) = false;  // FlushSoon then flushes itself
   core::CondVar durable_cv_;  // the visible revision advanced, or the store failed
   std::vector<Clock::TimerId> timers_to_cancel_ GPOP_GUARDED_BY(core_->s.mu);
   // Completions by the revision they wait for.

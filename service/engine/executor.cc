@@ -85,8 +85,19 @@ void Executor::DispatchLocked() {
     ev.state = OperationState::kRunning;
     core_->s.log.Append(op, std::move(ev), *op->rec.start_time);
     ready_.push_back(op->rec.id);
-    work_cv_.Signal();
+    // Dispatched with its creation: a thread is woken once that commit is done (WakeLocked),
+    // not now only to wait for it.
+    if (op->visible_sequence > 0) {
+      work_cv_.Signal();
+    } else {
+      ++unwoken_;
+    }
   }
+}
+
+void Executor::WakeLocked() {
+  core_->s.mu.AssertHeld();
+  for (; unwoken_ > 0; --unwoken_) work_cv_.Signal();
 }
 
 std::optional<std::string> Executor::NextReady() {
@@ -108,6 +119,7 @@ void Executor::WorkerLoop(int worker) {
     uint64_t running_revision = 0;
     std::shared_ptr<Lifeline> lifeline;
     core::Backend* backend = nullptr;
+    bool with_creation = false;  // dispatched with its creation: that Start flushes it
     {
       core::MutexLock lock(&core_->s.mu);
       Op* op = core_->s.ops.Find(id);
@@ -118,15 +130,27 @@ void Executor::WorkerLoop(int worker) {
       request.principal = op->rec.principal;
       token = op->token;
       running_revision = op->events.back()->revision;
+      with_creation = op->visible_sequence == 0;
     }
-    core_->committer->Flush();
+    // A RUNNING event that rides with its creation is in the batch its Start flushes (and
+    // answers from: this thread must not lead that batch). Otherwise FlushSoon: with a store
+    // whose commits block, the committer's flusher leads the batch; this thread only waits.
+    if (!with_creation) core_->committer->FlushSoon();
     // The backend may act only once RUNNING is durable: after a crash, recovery then knows to
     // resolve the run by its intent instead of running it a second time.
     if (!core_->committer->WaitDurable(running_revision).ok()) {
       // The store failed (fail-stop): the run never starts, but it ends here, so that Shutdown
-      // does not wait for it. Recovery finds it QUEUED or RUNNING in the store.
+      // does not wait for it. Recovery finds it QUEUED or RUNNING in the store, or not at all
+      // when its creation was in the failed commit: then it goes, as a refused Start's does
+      // (Committer::ForgetUndurable, which ends the run itself when it comes first).
       core::MutexLock lock(&core_->s.mu);
-      if (Op* op = core_->s.ops.Find(id)) EndRunLocked(op);
+      if (Op* op = core_->s.ops.Find(id)) {
+        if (op->admitted) EndRunLocked(op);
+        if (op->visible_sequence == 0) {
+          core_->scheduler.Dequeue(op);
+          core_->s.ops.Forget(id);
+        }
+      }
       continue;
     }
     if (std::optional<core::Error> refused = ConfirmClaims(id, request.spec)) {
@@ -137,7 +161,7 @@ void Executor::WorkerLoop(int worker) {
           EndRunLocked(op);
         }
       }
-      core_->committer->Flush();
+      core_->committer->FlushSoon();
       continue;
     }
     {
@@ -172,7 +196,9 @@ void Executor::WorkerLoop(int worker) {
         EndRunLocked(op);
       }
     }
-    core_->committer->Flush();
+    // The terminal event (and the next run's RUNNING) go in the flusher's next batch: this
+    // thread takes the next run instead of waiting for the disk.
+    core_->committer->FlushSoon();
   }
 }
 
@@ -207,6 +233,7 @@ std::optional<core::Error> Executor::ConfirmClaims(const std::string& id,
 }
 
 void Executor::EndRunLocked(Op* op) {
+  core_->s.mu.AssertHeld();
   core_->scheduler.EndRun(op);
   idle_cv_.SignalAll();
   DispatchLocked();

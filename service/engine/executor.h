@@ -41,9 +41,16 @@ class Executor {
   // Admits what may run now (the scheduler decides), records RUNNING and hands each to a
   // thread. Nothing is dispatched once shutdown began or the store failed.
   void DispatchLocked();
+  // After a committed batch: wakes a thread for each run dispatched with its creation (the
+  // batch holds their RUNNING events).
+  void WakeLocked();
 
   // Appends the terminal event for `ending` and hands the operation to retention.
   void FinishLocked(Op* op, Ending ending);
+
+  // A dispatched run is over (finished, or never started because the store failed): its locks
+  // and its place in the running counts go to the next.
+  void EndRunLocked(Op* op);
 
   // Recovery: ends a run the server restarted under, by the backend's Recover.
   void ResolveRun(const std::string& id, bool was_cancelling);
@@ -74,9 +81,6 @@ class Executor {
   void WorkerLoop(int worker);
   // The id of the next admitted operation, or nullopt once the threads stop.
   std::optional<std::string> NextReady();
-  // A dispatched run is over (finished, or never started because the store failed): its locks
-  // and its place in the running counts go to the next.
-  void EndRunLocked(Op* op) GPOP_REQUIRES(core_->s.mu);
   void OnProgress(const std::string& id, int64_t numerator, int64_t denominator);
   void OnMessages(const std::string& id, std::vector<core::StatusMessage> messages,
                   std::optional<uint32_t> hresult);
@@ -85,6 +89,7 @@ class Executor {
   core::CondVar work_cv_;  // ready_ has work, or stop
   core::CondVar idle_cv_;  // the running count decreased, or the wait's bound passed
   std::deque<std::string> ready_ GPOP_GUARDED_BY(core_->s.mu);  // admitted, not yet taken
+  int unwoken_ GPOP_GUARDED_BY(core_->s.mu) = 0;  // of ready_, no thread woken for them yet
   bool stop_workers_ GPOP_GUARDED_BY(core_->s.mu) = false;
   bool gave_up_waiting_ GPOP_GUARDED_BY(core_->s.mu) = false;
   std::vector<bool> in_run_ GPOP_GUARDED_BY(core_->s.mu);     // per thread: inside Run

@@ -42,6 +42,7 @@ struct Op {
   bool deadline_cancelled = false;
   bool shutdown_cancelled = false;
   int folded_messages = 0;        // message events dropped by the per-operation limit
+  bool admitted = false;          // dispatched by the scheduler and its run not yet ended
   uint64_t finish_index = 0;      // place in OperationTable's finished order (0: not finished)
   uint64_t cache_index = 0;       // place in OperationTable's cache of finished ones (0: none)
   bool evictable = false;         // finished and durable: may leave memory when unpinned

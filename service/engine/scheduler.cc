@@ -40,7 +40,8 @@ std::vector<Op*> Scheduler::Admit() {
   for (auto it = queue_.begin(); it != queue_.end();) {
     if (running_ >= executor_threads_) break;
     Op* op = *it;
-    if (op->visible_sequence == 0) break;  // not durable yet; later ones neither (FIFO)
+    // An operation whose QUEUED event is not durable yet may be admitted: its RUNNING event
+    // then rides in the same commit, and the run waits for that commit (Executor).
     auto limit = max_running.find(op->rec.principal);
     if (limit == max_running.end()) {
       limit = max_running.emplace(op->rec.principal, limits_.MaxRunning(op->rec.principal)).first;
@@ -58,12 +59,14 @@ std::vector<Op*> Scheduler::Admit() {
     Decrement(&queued_per_principal_, op->rec.principal);
     ++running_;
     ++running_per_principal_[op->rec.principal];
+    op->admitted = true;
     admitted.push_back(op);
   }
   return admitted;
 }
 
 void Scheduler::EndRun(Op* op) {
+  op->admitted = false;
   locks_.Release(op->claims);
   --running_;
   Decrement(&running_per_principal_, op->rec.principal);

@@ -95,4 +95,8 @@ bool Statement::ColumnIsNull(int index) const {
   return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
 }
 
+int64_t Statement::VmSteps() const {
+  return stmt_ == nullptr ? 0 : sqlite3_stmt_status(stmt_, SQLITE_STMTSTATUS_VM_STEP, 0);
+}
+
 }  // namespace gpop::sqlite

@@ -44,6 +44,10 @@ class Statement {
   std::string ColumnText(int index) const;  // TEXT or BLOB bytes
   bool ColumnIsNull(int index) const;
 
+  // Virtual machine steps run since the statement was prepared: they grow with the rows a
+  // query visits, so tests can tell an indexed lookup from a scan.
+  int64_t VmSteps() const;
+
  private:
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;

@@ -156,6 +156,43 @@ TEST_P(AuditLogTest, AppendAllNumbersEveryEntryInOrder) {
 
 INSTANTIATE_TEST_SUITE_P(Logs, AuditLogTest, ::testing::Values("memory", "sqlite"));
 
+// The audit recorder asks for an operation's START entry at every terminal event: that lookup,
+// and one by principal, visit the matching rows only, whatever the size of the log.
+TEST(SqliteAuditLogTest, LookupsByOperationOrPrincipalDoNotGrowWithTheLog) {
+  const std::string path = (gpop::testing::TempDir("gpop-audit") / "operations.db").string();
+  absl::StatusOr<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(store->get());
+  ASSERT_TRUE(log.ok()) << log.status();
+  auto append_others = [&](int from, int to) {
+    std::vector<v1::AuditEntry> entries;
+    for (int i = from; i < to; ++i) {
+      entries.push_back(Entry(v1::AUDIT_ACTION_START, "bob", "other-" + std::to_string(i), i));
+    }
+    ASSERT_TRUE((*log)->AppendAll(&entries).ok());
+  };
+  // The steps of one List of `query`, which must find exactly `expected`.
+  auto steps_of = [&](const AuditQuery& query, uint64_t expected) {
+    int64_t before = (*log)->ListSteps();
+    EXPECT_EQ(Sequences((*log)->List(query)), std::vector<uint64_t>{expected});
+    return (*log)->ListSteps() - before;
+  };
+  append_others(0, 20);
+  v1::AuditEntry mine = Entry(v1::AUDIT_ACTION_START, "alice", "op-mine", 100);
+  ASSERT_TRUE((*log)->Append(&mine).ok());
+  AuditQuery by_operation;
+  by_operation.operation_id = "op-mine";
+  by_operation.action = v1::AUDIT_ACTION_START;
+  by_operation.limit = 1;
+  AuditQuery by_principal;
+  by_principal.principal = "alice";
+  const int64_t operation_small = steps_of(by_operation, mine.sequence());
+  const int64_t principal_small = steps_of(by_principal, mine.sequence());
+  append_others(20, 2020);
+  EXPECT_EQ(steps_of(by_operation, mine.sequence()), operation_small);
+  EXPECT_EQ(steps_of(by_principal, mine.sequence()), principal_small);
+}
+
 TEST(SqliteAuditLogTest, SurvivesReopeningAndTheRemovalOfItsOperations) {
   const std::string path = (gpop::testing::TempDir("gpop-audit") / "operations.db").string();
   {
@@ -330,6 +367,74 @@ TEST_F(SqliteStartTicketTest, AppendsRideInTheNextCommitOfTheStore) {
   absl::StatusOr<std::vector<v1::AuditEntry>> all = log_->List(AuditQuery{});
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(Sequences(all), (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+}
+
+// A change of operation `id` to `state` (terminal or not) at `sequence` and `revision`.
+engine::Store::Change Ending(const std::string& id, core::OperationState state, uint64_t sequence,
+                             uint64_t revision) {
+  engine::Store::Change change = Creation(id, "alice", "", revision);
+  change.record.state = state;
+  change.record.last_sequence = sequence;
+  change.record.cancelled_by = "carol";
+  change.event->sequence = sequence;
+  change.event->state = state;
+  return change;
+}
+
+TEST_F(SqliteStartTicketTest, FinishEntriesAreWrittenByTheCommitOfTheirTerminalEvent) {
+  EXPECT_EQ(log_->FinishesWrittenFrom(), std::nullopt);
+  ASSERT_TRUE(store_->Commit({Creation("op-0", "bob", "", 1)}).ok());  // before: not in effect
+  ASSERT_TRUE(log_->WriteFinishesInCommits([](const engine::Event& event,
+                                              const engine::OperationRecord& record,
+                                              const v1::AuditEntry* start) {
+    v1::AuditEntry entry =
+        Entry(v1::AUDIT_ACTION_FINISH, record.cancelled_by, event.operation_id, 9, event.revision);
+    if (start != nullptr) entry.set_request_id(start->request_id());
+    return entry;
+  }));
+  EXPECT_EQ(log_->FinishesWrittenFrom(), std::nullopt);  // no event committed since
+  auto finishes = [this] {
+    AuditQuery query;
+    query.action = v1::AUDIT_ACTION_FINISH;
+    absl::StatusOr<std::vector<v1::AuditEntry>> all = log_->List(query);
+    EXPECT_TRUE(all.ok()) << all.status();
+    return all.ok() ? *all : std::vector<v1::AuditEntry>{};
+  };
+  // Created in one commit (its START entry with it), finished in a later one.
+  std::unique_ptr<AuditLog::StartTicket> ticket = Expect("alice", "req-1");
+  ASSERT_TRUE(store_->Commit({Creation("op-1", "alice", "req-1", 2)}).ok());
+  EXPECT_EQ(log_->FinishesWrittenFrom(), 2u);
+  ASSERT_TRUE(store_->Commit({Ending("op-1", core::OperationState::kRunning, 2, 3)}).ok());
+  EXPECT_TRUE(finishes().empty());  // not terminal
+  ASSERT_TRUE(store_->Commit({Ending("op-1", core::OperationState::kSucceeded, 3, 4)}).ok());
+  std::vector<v1::AuditEntry> written = finishes();  // durable once Commit returned
+  ASSERT_EQ(written.size(), 1u);
+  EXPECT_EQ(written[0].operation_id(), "op-1");
+  EXPECT_EQ(written[0].revision(), 4u);
+  EXPECT_EQ(written[0].request_id(), "req-1");  // from its START entry, read back
+  EXPECT_EQ(written[0].principal(), "carol");   // the builder had the record after the change
+  // Created and finished in one commit: the START entry of the same transaction, before it.
+  std::unique_ptr<AuditLog::StartTicket> second = Expect("alice", "req-2");
+  ASSERT_TRUE(store_
+                  ->Commit({Creation("op-2", "alice", "req-2", 5),
+                            Ending("op-2", core::OperationState::kFailed, 2, 6)})
+                  .ok());
+  written = finishes();
+  ASSERT_EQ(written.size(), 2u);
+  EXPECT_EQ(written[1].request_id(), "req-2");
+  EXPECT_TRUE(second->WrittenFor("op-2"));
+  ASSERT_EQ(Starts().size(), 2u);
+  EXPECT_LT(Starts()[1].sequence(), written[1].sequence());
+  // A commit that fails (revision 6 again) writes no FINISH entry.
+  EXPECT_FALSE(store_->Commit({Ending("op-0", core::OperationState::kCancelled, 2, 6)}).ok());
+  EXPECT_EQ(finishes().size(), 2u);
+  EXPECT_EQ(log_->FinishesWrittenFrom(), 2u);
+}
+
+TEST(MemoryAuditLogTest, WritesNoFinishEntriesInCommits) {
+  MemoryAuditLog log;
+  EXPECT_FALSE(log.WriteFinishesInCommits([](const engine::Event&, const engine::OperationRecord&,
+                                             const v1::AuditEntry*) { return v1::AuditEntry(); }));
 }
 
 TEST(MemoryAuditLogTest, HasNoStartTickets) {

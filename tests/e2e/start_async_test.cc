@@ -218,14 +218,21 @@ TEST_F(StartAsyncServerTest, ACommitFailureIsAnsweredWithGpopsErrorInfo) {
 TEST_F(StartAsyncServerTest, RefusalsAreAnsweredWhileACommitIsHeld) {
   engine::EngineOptions options;
   options.max_queued = 1;
+  options.executor_threads = 1;
   StartServer(options);
   store_.Hold(true);
   PendingStart first;
   first.request = SyntheticBackup(1, 0);
   Begin(&first);
   store_.AwaitHeldCommit();
+  // The first took the one slot as it was created (its RUNNING rides in the held commit); the
+  // second waits in the queue for its commit too.
+  PendingStart second;
+  second.request = SyntheticBackup(1, 0);
+  Begin(&second);
+  while (engine_->stats().queued < 1) std::this_thread::yield();  // the second was created
   v1::Operation op;
-  // The queue holds the first (created, its commit held): the next is refused at once.
+  // The queue holds the second (created, its commit held): the next is refused at once.
   grpc::Status full = StartNow(SyntheticBackup(1, 0), &op);
   EXPECT_EQ(full.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << full.error_message();
   EXPECT_EQ(ReasonOf(full), core::reason::kQueueFull);
@@ -237,9 +244,11 @@ TEST_F(StartAsyncServerTest, RefusalsAreAnsweredWhileACommitIsHeld) {
   EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(ReasonOf(denied), api::reason::kPermissionDenied);
   store_.Hold(false);
-  ASSERT_TRUE(first.done.Wait(kHang));
-  ASSERT_TRUE(first.status.ok()) << first.status.error_message();
-  ASSERT_TRUE(WaitForState(*stub_, first.response.id(), v1::SUCCEEDED));
+  for (PendingStart* p : {&first, &second}) {
+    ASSERT_TRUE(p->done.Wait(kHang));
+    ASSERT_TRUE(p->status.ok()) << p->status.error_message();
+    ASSERT_TRUE(WaitForState(*stub_, p->response.id(), v1::SUCCEEDED));
+  }
   // One start a minute for "slow", on a clock that does not move: the second is refused.
   ASSERT_TRUE(StartNow(SyntheticBackup(1, 0), &op, "slow").ok());
   ASSERT_TRUE(WaitForState(*stub_, op.id(), v1::SUCCEEDED));

@@ -165,12 +165,18 @@ TEST_F(EngineTest, StoreFailureRefusesStartAndShowsNothing) {
 }
 
 // Regression: a commit that fails after the operation was dispatched (its RUNNING event) left
-// the run counted as running, and Shutdown waited for it forever.
+// the run counted as running, and Shutdown waited for it forever. Here the operation waited
+// for the slot, so its RUNNING event is in a later commit than its creation.
 TEST_F(EngineTest, StoreFailureAfterDispatchLetsShutdownFinish) {
-  Make();
-  store_.FailCommitsAfter(1);  // QUEUED is written; RUNNING is not
-  OperationRecord rec = StartOk();
+  EngineOptions o;
+  o.executor_threads = 1;
+  Make(o);
+  OperationRecord first = StartOk();  // created and dispatched: one commit
+  OperationRecord rec = StartOk(kGpoB);
   EXPECT_EQ(rec.state, OperationState::kQueued);
+  EXPECT_EQ(engine_->stats().running, 1);  // `rec` waits for the slot
+  store_.FailCommitsAfter(0);              // the commit of first's end and rec's RUNNING fails
+  backend_.Open(first.id);
   while (engine_->serving()) std::this_thread::yield();  // the RUNNING commit failed
   engine_->Shutdown(std::chrono::seconds(30));           // returns: nothing is left running
   EXPECT_FALSE(backend_.started(rec.id));
@@ -178,6 +184,21 @@ TEST_F(EngineTest, StoreFailureAfterDispatchLetsShutdownFinish) {
   auto got = engine_->Get("tester", rec.id);  // reads keep working
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->state, OperationState::kQueued);
+}
+
+// The same when RUNNING rode in the commit that creates the operation: the Start is refused,
+// the run never starts and ends at once, and Shutdown finishes.
+TEST_F(EngineTest, StoreFailureOfTheCreatingCommitEndsTheDispatchedRun) {
+  Make();
+  store_.FailCommits(true);
+  StartRequest r;
+  r.principal = "alice";
+  r.spec = BackupOf(kGpoA);
+  EXPECT_TRUE(absl::IsUnavailable(engine_->Start(r).status()));
+  EXPECT_EQ(engine_->stats().running, 0);  // ended before the Start answered
+  engine_->Shutdown(std::chrono::seconds(30));
+  EXPECT_EQ(backend_.max_running(), 0);
+  EXPECT_TRUE(engine_->List({})->operations.empty());
 }
 
 TEST_F(EngineTest, CancelWhileRunning) {
@@ -1009,6 +1030,9 @@ class GatedStore final : public gpop::testing::ForwardingStore {
   absl::Status Commit(const std::vector<Change>& batch) override {
     {
       core::MutexLock lock(&mu_);
+      size_t events = 0;
+      for (const Change& change : batch) events += change.event ? 1 : 0;
+      batch_events_.push_back(events);
       ++in_commit_;
       cv_.SignalAll();
       while (blocked_) cv_.Wait(&mu_);
@@ -1029,6 +1053,11 @@ class GatedStore final : public gpop::testing::ForwardingStore {
     core::MutexLock lock(&mu_);
     while (in_commit_ == 0) cv_.Wait(&mu_);
   }
+  // The number of events of each commit so far, in order.
+  std::vector<size_t> batch_events() {
+    core::MutexLock lock(&mu_);
+    return batch_events_;
+  }
 
  private:
   store::MemoryStore inner_;
@@ -1036,6 +1065,7 @@ class GatedStore final : public gpop::testing::ForwardingStore {
   core::CondVar cv_;
   bool blocked_ GPOP_GUARDED_BY(mu_) = false;
   int in_commit_ GPOP_GUARDED_BY(mu_) = 0;
+  std::vector<size_t> batch_events_ GPOP_GUARDED_BY(mu_);
 };
 
 TEST_F(EngineTest, RefusedStartNeitherRunsNorResurfaces) {
@@ -1053,6 +1083,9 @@ TEST_F(EngineTest, RefusedStartNeitherRunsNorResurfaces) {
   EXPECT_TRUE(engine_->List({})->operations.empty());
 }
 
+// With a free slot, an operation is dispatched as it is created: its RUNNING event rides in
+// the commit that creates it (one commit, not two), and the backend runs only once that commit
+// is done; before it, neither event is visible.
 TEST(EngineDurabilityTest, BackendRunsOnlyOnceRunningIsDurable) {
   FakeClock clock;
   GateBackend backend;
@@ -1067,15 +1100,25 @@ TEST(EngineDurabilityTest, BackendRunsOnlyOnceRunningIsDurable) {
     r.spec = BackupOf(kGpoA);
     auto rec = engine.Start(r);
     ASSERT_TRUE(rec.ok());
+    EXPECT_EQ(rec->state, OperationState::kQueued);  // the answer is the QUEUED record
     id = rec->id;
   });
-  store.WaitInCommit();  // the QUEUED event is being written, and held
+  store.WaitInCommit();  // QUEUED and RUNNING are being written, and held
   EXPECT_EQ(backend.max_running(), 0);
-  EXPECT_EQ(engine.stats().running, 0);  // not even dispatched
+  EXPECT_EQ(engine.stats().running, 1);  // dispatched, not run
+  auto listed = engine.List({});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->operations.empty());  // nothing of it is visible before the commit
   store.Unblock();
   starter.join();
   backend.Open(id);
-  DrainToEnd(engine.OpenStatusStream("alice", id, 0)->get());
+  Drained d = DrainToEnd(engine.OpenStatusStream("alice", id, 0)->get());
+  EXPECT_EQ(States(d.events),
+            (std::vector<OperationState>{OperationState::kQueued, OperationState::kRunning,
+                                         OperationState::kSucceeded}));
+  std::vector<size_t> batches = store.batch_events();
+  ASSERT_FALSE(batches.empty());
+  EXPECT_EQ(batches.front(), 2u);  // QUEUED and RUNNING in one commit
   auto snap = store.Load();
   ASSERT_TRUE(snap.ok());
   EXPECT_EQ(snap->events.size(), 3u);

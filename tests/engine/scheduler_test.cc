@@ -78,14 +78,20 @@ TEST(SchedulerTest, ConflictingClaimsWaitAndKeepOrder) {
   EXPECT_EQ(Ids(s.Admit()), (std::vector<std::string>{"r1"}));
 }
 
-TEST(SchedulerTest, AnUndurableOperationStopsThePass) {
+// An operation whose QUEUED event is not durable yet is admitted like any other (its RUNNING
+// event then rides in the commit that creates it; the executor runs it only after that
+// commit), and admission marks it until its run ends.
+TEST(SchedulerTest, AnUndurableOperationIsAdmitted) {
   Scheduler s(4, Running(10));
   auto a = MakeOp("a", "p", {}, /*durable=*/false), b = MakeOp("b", "p", {});
   s.Enqueue(a.get());
   s.Enqueue(b.get());
-  EXPECT_TRUE(s.Admit().empty());
-  a->visible_sequence = 1;
+  EXPECT_FALSE(a->admitted);
   EXPECT_EQ(Ids(s.Admit()), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(a->admitted);
+  s.EndRun(a.get());
+  EXPECT_FALSE(a->admitted);
+  EXPECT_EQ(s.running(), 1);
 }
 
 TEST(SchedulerTest, DequeueTakesAQueuedOperationOut) {
