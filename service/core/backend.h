@@ -93,7 +93,9 @@ class Backend {
   // Backend-specific checks on top of ValidateSpec, run when the operation is started.
   virtual Status Validate(const OperationSpec& spec) const;
 
-  // The resources the operation will read and write.
+  // The resources the operation will read and write. Called twice: when the operation is
+  // started, and again when it is due to run (names may resolve differently by then: the engine
+  // then also locks what is new, or refuses the run with RESOURCES_CHANGED). May do I/O.
   virtual std::vector<ResourceClaim> Claims(const OperationSpec& spec) const;
 
   // Runs one operation to its end.

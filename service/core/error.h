@@ -62,6 +62,9 @@ inline constexpr char kDeadlineExceeded[] = "DEADLINE_EXCEEDED";
 inline constexpr char kCancelled[] = "CANCELLED";
 inline constexpr char kServerRestarted[] = "SERVER_RESTARTED";
 inline constexpr char kShuttingDown[] = "SHUTTING_DOWN";
+// A run refused at dispatch: what it names resolved differently than at its start (a rename, a
+// GPO made or removed meanwhile) and another running operation holds it.
+inline constexpr char kResourcesChanged[] = "RESOURCES_CHANGED";
 inline constexpr char kGpoNotFound[] = "GPO_NOT_FOUND";
 inline constexpr char kGpoAmbiguous[] = "GPO_NAME_AMBIGUOUS";
 inline constexpr char kGpoExists[] = "GPO_EXISTS";

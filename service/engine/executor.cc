@@ -223,11 +223,11 @@ std::optional<core::Error> Executor::ConfirmClaims(const std::string& id,
           names +
           "), and another running operation holds it; nothing was "
           "done: start it again";
-      return core::MakeError(core::Code::kAborted, kResourcesChanged, message,
+      return core::MakeError(core::Code::kAborted, core::reason::kResourcesChanged, message,
                              {{"resource", more.front().resource}});
     }
   }
-  return core::MakeError(core::Code::kAborted, kResourcesChanged,
+  return core::MakeError(core::Code::kAborted, core::reason::kResourcesChanged,
                          "what this operation names kept changing while it was due to run; "
                          "nothing was done: start it again");
 }

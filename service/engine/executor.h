@@ -20,10 +20,6 @@
 
 namespace gpop::engine {
 
-// The reason of a run refused at dispatch: the GPOs it names resolved differently than at its
-// start (a rename, a GPO made or removed meanwhile) and another running operation holds one.
-inline constexpr char kResourcesChanged[] = "RESOURCES_CHANGED";
-
 // Executor
 //
 // Thread-safe. Methods named *Locked need core->s.mu (asserted); the others must be called

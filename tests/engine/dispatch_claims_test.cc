@@ -152,7 +152,7 @@ TEST_F(DispatchClaimsTest, ARenameBetweenStartAndDispatchNeverLetsTwoWritersTouc
   EXPECT_EQ(ended.state, OperationState::kFailed);
   ASSERT_TRUE(ended.error.has_value());
   EXPECT_EQ(ended.error->code, core::Code::kAborted);
-  EXPECT_EQ(ended.error->reason, kResourcesChanged) << ended.error->message;
+  EXPECT_EQ(ended.error->reason, core::reason::kResourcesChanged) << ended.error->message;
   EXPECT_NE(ended.error->message.find(std::string("gpo:") + kG2), std::string::npos)
       << ended.error->message;
   EXPECT_EQ(ended.effects, core::Effects::kNone);

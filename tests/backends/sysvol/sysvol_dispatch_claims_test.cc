@@ -171,7 +171,7 @@ TEST_F(SysvolDispatchClaimsTest, ARenameBetweenStartAndDispatchNeverLetsTwoRunsW
   EXPECT_EQ(ended.state, OperationState::kFailed);
   ASSERT_TRUE(ended.error.has_value()) << "q ran beside p on the workstation GPO";
   EXPECT_EQ(ended.error->code, core::Code::kAborted);
-  EXPECT_EQ(ended.error->reason, engine::kResourcesChanged) << ended.error->message;
+  EXPECT_EQ(ended.error->reason, core::reason::kResourcesChanged) << ended.error->message;
   EXPECT_NE(ended.error->message.find(std::string("gpo:") + kWorkstation), std::string::npos)
       << ended.error->message;
   EXPECT_EQ(ended.effects, core::Effects::kNone);
