@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "service/backends/sysvol/backup_folder.h"
+#include "service/backends/sysvol/backup_index.h"
 #include "service/backends/sysvol/txn/backup_publish.h"
 #include "service/backends/sysvol/txn/staging.h"
 

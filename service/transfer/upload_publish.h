@@ -12,10 +12,13 @@
 #include <functional>
 #include <string>
 
-#include "service/backends/sysvol/backup_index.h"
 #include "service/backends/sysvol/safe_fs.h"
 #include "service/core/error.h"
 #include "service/transfer/publish_journal.h"
+
+namespace gpop::sysvol {
+class LocationIndex;  // backup_index.h (only pointed to here)
+}  // namespace gpop::sysvol
 
 namespace gpop::transfer {
 
