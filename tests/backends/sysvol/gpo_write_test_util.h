@@ -114,12 +114,11 @@ inline std::vector<std::string> StoredGpos(const SysvolConfig& config) {
 // StoredRows
 //
 // Every row of every table of the metadata store (gpos, intents, intent_fields), as
-// "table|col|col|...", sorted, read over a read-only connection of the test's own.
+// "table|col|col|..." (blobs in hex), sorted, read over a read-only connection of the test's own.
 inline std::vector<std::string> StoredRows(const SysvolConfig& config) {
   std::vector<std::string> out;
   sqlite3* db = nullptr;
-  const int rc =
-      sqlite3_open_v2(config.metadata_db.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  const int rc = sqlite3_open_v2(config.metadata_db.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
   EXPECT_EQ(rc, SQLITE_OK) << config.metadata_db;
   if (rc == SQLITE_OK) {
     for (const char* table : {"gpos", "intents", "intent_fields"}) {
@@ -129,10 +128,11 @@ inline std::vector<std::string> StoredRows(const SysvolConfig& config) {
       while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
         std::string row = table;
         for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-          const auto* text = reinterpret_cast<const char*>(sqlite3_column_blob(stmt, i));
-          row += "|" + FormatHexBytes(std::string(
-                           text != nullptr ? text : "",
-                           static_cast<size_t>(sqlite3_column_bytes(stmt, i))));
+          const auto* data = reinterpret_cast<const char*>(sqlite3_column_blob(stmt, i));
+          const std::string bytes(data != nullptr ? data : "",
+                                  static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
+          const bool blob = sqlite3_column_type(stmt, i) == SQLITE_BLOB;
+          row += "|" + (blob ? FormatHexBytes(bytes) : bytes);
         }
         out.push_back(std::move(row));
       }

@@ -100,7 +100,7 @@ TEST_F(SysvolDryRunTreeTest, RestoreOverCorruptSettingsFilesPredictsTheRepair) {
   const fs::path inf = gpt / "Machine" / "Microsoft" / "Windows NT" / "SecEdit" / "GptTmpl.inf";
   ASSERT_TRUE(fs::exists(pol) && fs::exists(inf));
   WriteBytes(pol, std::string("PReg\x01\0\0\0[\0K\0", 13));  // truncated
-  WriteBytes(inf, "[Unicode]\r\nUnicode=yes\r\n");          // no UTF-16 BOM
+  WriteBytes(inf, "[Unicode]\r\nUnicode=yes\r\n");           // no UTF-16 BOM
   // The live GPT as the diff must see it: the two unreadable files' settings unknown (none).
   const fs::path known = store_.root / "known";
   CopyWritable(gpt, known);
