@@ -108,7 +108,15 @@ core::Status ReadReportOnlyFiles(const Dir& side_dir, SideSettings* out) {
                         });
 }
 
-core::Status ReadSide(const Dir& gpt, const char* side_name, bool is_machine, SideSettings* out) {
+core::Status ReadSide(const Dir& gpt, const char* side_name, bool is_machine, SideSettings* out,
+                      std::vector<core::Error>* corrupt) {
+  // With `corrupt`, a parse error of a settings file leaves that file out instead of failing.
+  const auto tolerated = [corrupt](core::Error error, const std::string& display) {
+    if (corrupt == nullptr || error.reason != core::reason::kCorruptFile) return false;
+    error.metadata.emplace("file", display);
+    corrupt->push_back(std::move(error));
+    return true;
+  };
   core::Result<std::optional<Dir>> side = OpenPathNoCase(gpt, {side_name});
   if (!side.ok()) return side.error();
   if (!*side) return core::Status();
@@ -124,8 +132,11 @@ core::Status ReadSide(const Dir& gpt, const char* side_name, bool is_machine, Si
       display = JoinDisplay(side_dir.display(), (*e)->name);
     }
     core::Result<RegistryPol> parsed = ParseRegistryPol(**pol, display);
-    if (!parsed.ok()) return parsed.error();
-    out->registry_pol = std::move(*parsed);
+    if (parsed.ok()) {
+      out->registry_pol = std::move(*parsed);
+    } else if (!tolerated(parsed.error(), display)) {
+      return parsed.error();
+    }
   }
   if (core::Status s = ReadReportOnlyFiles(side_dir, out); !s.ok()) return s;
   if (!is_machine) return core::Status();
@@ -141,10 +152,13 @@ core::Status ReadSide(const Dir& gpt, const char* side_name, bool is_machine, Si
       core::Result<std::string> bytes = (*secedit)->ReadFile((*e)->name, kMaxSettingsFileBytes);
       if (!bytes.ok()) return bytes.error();
       core::Result<InfFile> inf = ParseGptTmplInf(*bytes, display);
-      if (!inf.ok()) return inf.error();
-      core::Result<SecurityTemplate> tmpl = ReadSecurityTemplate(*inf, display);
-      if (!tmpl.ok()) return tmpl.error();
-      out->security = std::move(*tmpl);
+      core::Result<SecurityTemplate> tmpl = inf.ok() ? ReadSecurityTemplate(*inf, display)
+                                                     : core::Result<SecurityTemplate>(inf.error());
+      if (tmpl.ok()) {
+        out->security = std::move(*tmpl);
+      } else if (!tolerated(tmpl.error(), display)) {
+        return tmpl.error();
+      }
     }
   }
   core::Result<std::optional<Dir>> audit =
@@ -158,8 +172,11 @@ core::Status ReadSide(const Dir& gpt, const char* side_name, bool is_machine, Si
       core::Result<std::string> bytes = (*audit)->ReadFile((*e)->name, kMaxSettingsFileBytes);
       if (!bytes.ok()) return bytes.error();
       core::Result<AuditCsv> csv = ParseAuditCsv(*bytes, display);
-      if (!csv.ok()) return csv.error();
-      out->audit = std::move(*csv);
+      if (csv.ok()) {
+        out->audit = std::move(*csv);
+      } else if (!tolerated(csv.error(), display)) {
+        return csv.error();
+      }
     }
   }
   return core::Status();
@@ -239,10 +256,14 @@ core::Result<std::optional<Dir>> OpenPathNoCase(const Dir& dir,
   return current;
 }
 
-core::Result<GptSettings> ReadGptSettings(const Dir& gpt) {
+core::Result<GptSettings> ReadGptSettings(const Dir& gpt, std::vector<core::Error>* corrupt) {
   GptSettings out;
-  if (core::Status s = ReadSide(gpt, "Machine", true, &out.machine); !s.ok()) return s.error();
-  if (core::Status s = ReadSide(gpt, "User", false, &out.user); !s.ok()) return s.error();
+  if (core::Status s = ReadSide(gpt, "Machine", true, &out.machine, corrupt); !s.ok()) {
+    return s.error();
+  }
+  if (core::Status s = ReadSide(gpt, "User", false, &out.user, corrupt); !s.ok()) {
+    return s.error();
+  }
   core::Status comment =
       ReadReportFile(gpt, kGpoCommentFile, kMaxCommentBytes, &out.machine.problems,
                      [&](const std::string& bytes, const std::string& display) -> core::Status {

@@ -65,8 +65,11 @@ struct GptSettings {
 // audit.csv, a link or a special file on the way fails with its error (CORRUPT_FILE /
 // PATH_OUTSIDE_ROOT) naming the file. A corrupt scripts.ini, psscripts.ini, preference XML,
 // comment.cmtx or GPO.cmt is not an error: it becomes a problem of its side (GPO.cmt: of the
-// computer side) and a warning, and the report goes on without it.
-core::Result<GptSettings> ReadGptSettings(const Dir& gpt);
+// computer side) and a warning, and the report goes on without it. With `corrupt` (a dry run's
+// read of the GPT it would replace), a corrupt Registry.pol, GptTmpl.inf or audit.csv is not an
+// error either: its settings are left out and its error (metadata "file": the file) appended.
+core::Result<GptSettings> ReadGptSettings(const Dir& gpt,
+                                          std::vector<core::Error>* corrupt = nullptr);
 
 // MakeReport
 //

@@ -1,12 +1,13 @@
 // Helpers for the tests of the operations that write a GPO (restore, import, copy): a GPT's
 // settings files by side whatever the side folders' case, GPT.INI's version, the container half
-// as the metadata store holds it, the fixture backups, and the settings diff a change really
-// made (to compare with a dry run's prediction).
+// as the metadata store holds it (and every row of its tables), the fixture backups, and the
+// settings diff a change really made (to compare with a dry run's prediction).
 
 #ifndef GPOP_TESTS_BACKENDS_SYSVOL_GPO_WRITE_TEST_UTIL_H_
 #define GPOP_TESTS_BACKENDS_SYSVOL_GPO_WRITE_TEST_UTIL_H_
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -106,6 +107,39 @@ inline std::vector<std::string> StoredGpos(const SysvolConfig& config) {
                   g.user_extension_guids + "|" + std::to_string(g.created_ms) + "|" +
                   std::to_string(g.modified_ms) + "|" + FormatHexBytes(g.security_descriptor));
   }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// StoredRows
+//
+// Every row of every table of the metadata store (gpos, intents, intent_fields), as
+// "table|col|col|..." (blobs in hex), sorted, read over a read-only connection of the test's own.
+inline std::vector<std::string> StoredRows(const SysvolConfig& config) {
+  std::vector<std::string> out;
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(config.metadata_db.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  EXPECT_EQ(rc, SQLITE_OK) << config.metadata_db;
+  if (rc == SQLITE_OK) {
+    for (const char* table : {"gpos", "intents", "intent_fields"}) {
+      sqlite3_stmt* stmt = nullptr;
+      const std::string sql = std::string("SELECT * FROM ") + table;
+      EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << table;
+      while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
+        std::string row = table;
+        for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+          const auto* data = reinterpret_cast<const char*>(sqlite3_column_blob(stmt, i));
+          const std::string bytes(data != nullptr ? data : "",
+                                  static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
+          const bool blob = sqlite3_column_type(stmt, i) == SQLITE_BLOB;
+          row += "|" + (blob ? FormatHexBytes(bytes) : bytes);
+        }
+        out.push_back(std::move(row));
+      }
+      sqlite3_finalize(stmt);
+    }
+  }
+  sqlite3_close(db);
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -1,13 +1,17 @@
 // A dry run of restore, import, copy and an import set leaves the sysvol tree and the backup
 // location exactly as they were: the same folders and files (none added, not even an empty
-// staging folder), each file of the same size and bytes.
+// staging folder), each file of the same size and bytes, and the metadata store's rows (intents
+// included) as they were. A dry run of a restore over a GPO whose settings files are corrupt
+// succeeds, warning about them, and predicts what the real restore then writes.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
 
+#include "tests/backends/sysvol/gpo_write_test_util.h"
 #include "tests/backends/sysvol/sysvol_test_fixture.h"
 
 namespace gpop::sysvol::testing {
@@ -43,12 +47,14 @@ class SysvolDryRunTreeTest : public BackendTest<> {
     SCOPED_TRACE(what);
     const auto sysvol_before = Listing(store_.config.sysvol_dir);
     const auto backups_before = Listing(store_.location());
+    const auto rows_before = StoredRows(store_.config);
     RecordingSink sink;
     core::Outcome out = Run(spec, sink);
     ASSERT_FALSE(out.error) << out.error->message;
     EXPECT_EQ(out.effects, core::Effects::kNone);
     EXPECT_EQ(Listing(store_.config.sysvol_dir), sysvol_before);
     EXPECT_EQ(Listing(store_.location()), backups_before);
+    EXPECT_EQ(StoredRows(store_.config), rows_before);
   }
 };
 
@@ -83,6 +89,52 @@ TEST_F(SysvolDryRunTreeTest, RestoreImportCopyAndImportSetLeaveTheTreesAsTheyWer
   set.backup_ids = {id};
   set.dry_run = true;
   ExpectNothingChanged(set, "import set");
+}
+
+TEST_F(SysvolDryRunTreeTest, RestoreOverCorruptSettingsFilesPredictsTheRepair) {
+  core::Outcome backup = BackupGpo(*backend_, kServer);
+  ASSERT_FALSE(backup.error) << backup.error->message;
+  const fs::path gpt = store_.policies() / kServer;
+  const auto want = Settings(gpt);
+  const fs::path pol = gpt / "Machine" / "Registry.pol";
+  const fs::path inf = gpt / "Machine" / "Microsoft" / "Windows NT" / "SecEdit" / "GptTmpl.inf";
+  ASSERT_TRUE(fs::exists(pol) && fs::exists(inf));
+  WriteBytes(pol, std::string("PReg\x01\0\0\0[\0K\0", 13));  // truncated
+  WriteBytes(inf, "[Unicode]\r\nUnicode=yes\r\n");           // no UTF-16 BOM
+  // The live GPT as the diff must see it: the two unreadable files' settings unknown (none).
+  const fs::path known = store_.root / "known";
+  CopyWritable(gpt, known);
+  fs::remove(known / "Machine" / "Registry.pol");
+  fs::remove(known / "Machine" / "Microsoft" / "Windows NT" / "SecEdit" / "GptTmpl.inf");
+
+  const auto sysvol_before = Listing(store_.config.sysvol_dir);
+  const auto backups_before = Listing(store_.location());
+  const auto rows_before = StoredRows(store_.config);
+  core::RestoreSpec spec = RestoreOf(BackupIdOf(backup));
+  spec.dry_run = true;
+  RecordingSink sink;
+  core::Outcome dry = Run(spec, sink);
+  ASSERT_FALSE(dry.error) << dry.error->message;
+  EXPECT_EQ(dry.effects, core::Effects::kNone);
+  for (const char* file : {"Registry.pol", "GptTmpl.inf"}) {
+    SCOPED_TRACE(file);
+    EXPECT_TRUE(std::any_of(sink.messages.begin(), sink.messages.end(), [&](const auto& m) {
+      return m.severity == core::Severity::kWarning &&
+             m.object_path.find(file) != std::string::npos &&
+             m.message.find("restore replaces this file") != std::string::npos;
+    }));
+  }
+  EXPECT_EQ(Listing(store_.config.sysvol_dir), sysvol_before);
+  EXPECT_EQ(Listing(store_.location()), backups_before);
+  EXPECT_EQ(StoredRows(store_.config), rows_before);
+  const auto& predicted = std::get<core::GpoInfo>(dry.result).predicted_changes;
+  ASSERT_FALSE(predicted.empty());
+
+  // The safety backup reads the live settings too, so the real restore goes without it.
+  core::Outcome real = Run(RestoreOf(BackupIdOf(backup), /*safety=*/false), sink);
+  ASSERT_FALSE(real.error) << real.error->message;
+  EXPECT_EQ(Settings(gpt), want);
+  EXPECT_EQ(ActualChanges(store_.policies(), known, gpt), predicted);
 }
 
 }  // namespace

@@ -50,9 +50,17 @@ core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_i
   intent.fields = GpoIntentFields(plan.target);
   intent.fields["domain"] = ctx.config.domain;
   intent.fields["safety_backup_id"] = plan.safety_backup_id;
-  if (core::Status s = ctx.metadata.RecordIntent(intent); !s.ok()) return Failed(s.error());
+  // A dry run publishes nothing and changes nothing, the metadata store included: it records
+  // no intent (a staging folder a crash leaves is removed at the next start, owned by none).
+  if (!plan.dry_run) {
+    if (core::Status s = ctx.metadata.RecordIntent(intent); !s.ok()) return Failed(s.error());
+  }
+  const auto discard = [&]() -> core::Status {
+    if (!plan.dry_run) return RollBackGpoWrite(ctx, intent);
+    return RemoveStaging(*policies, intent.staging);
+  };
   auto abort = [&](core::Error error) {
-    (void)RollBackGpoWrite(ctx, intent);
+    (void)discard();
     if (error.code == core::Code::kCancelled) error = CancelledError(plan.what);
     return Failed(std::move(error));
   };
@@ -114,14 +122,25 @@ core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_i
     core::Result<GptSettings> after = ReadGptSettings(*gpt);
     if (!after.ok()) return abort(after.error());
     GptSettings before_settings;
+    // A live settings file that cannot be read is what a restore repairs: the diff takes its
+    // settings as none (the prediction shows the new ones written), and says so.
+    std::vector<core::StatusMessage> warnings;
     if (plan.live != nullptr) {
-      core::Result<GptSettings> before = ReadGptSettings(*plan.live);
+      std::vector<core::Error> corrupt;
+      core::Result<GptSettings> before = ReadGptSettings(*plan.live, &corrupt);
       if (!before.ok()) return abort(before.error());
       before_settings = std::move(*before);
+      for (const core::Error& e : corrupt) {
+        warnings.push_back(Warning(e.metadata.at("file"),
+                                   e.message + "; the " + plan.what +
+                                       " replaces this file, so the predicted changes take its "
+                                       "current settings as none"));
+      }
     }
     LoadedAdmx admx = ctx.admx.Load(*policies);
     // What the real run's report would warn about, so that the dry run shows it too.
-    std::vector<core::StatusMessage> warnings = SettingsWarnings(*after, gpt->display());
+    std::vector<core::StatusMessage> after_warnings = SettingsWarnings(*after, gpt->display());
+    warnings.insert(warnings.end(), after_warnings.begin(), after_warnings.end());
     warnings.insert(warnings.end(), admx.warnings.begin(), admx.warnings.end());
     if (!warnings.empty()) sink.Messages(warnings, std::nullopt);
     const ReportIdentity identity;  // identities are not compared
@@ -146,7 +165,7 @@ core::Outcome WriteGpo(const BackendContext& ctx, const std::string& operation_i
       info.dry_run_report =
           RenderReportHtml(MakeReport(target, *after, admx.catalog.get()), &changes);
     }
-    if (core::Status s = RollBackGpoWrite(ctx, intent); !s.ok()) return Failed(s.error());
+    if (core::Status s = discard(); !s.ok()) return Failed(s.error());
     progress.Advance(1);
     core::Outcome out;
     out.effects = core::Effects::kNone;
