@@ -115,6 +115,15 @@ void Engine::Impl::Shutdown(Duration grace) {
                                  parts_.core.options.shutdown_cancel_bound);
   if (grace_timer != 0) parts_.core.clock->Cancel(grace_timer);
   parts_.committer.Flush();
+  // Flush returns at once while another thread (the flusher) leads a batch: the terminal events
+  // of the runs that just ended must be visible before the streams close, or their watchers
+  // miss them.
+  uint64_t last = 0;
+  {
+    core::MutexLock lock(&parts_.core.s.mu);
+    last = parts_.core.s.log.last_revision();
+  }
+  (void)parts_.committer.WaitDurable(last);  // UNAVAILABLE when the store failed: nothing to wait for
   Wakes wakes;
   {
     core::MutexLock lock(&parts_.core.s.mu);

@@ -53,6 +53,8 @@ class EventLog {
 
   // The highest durable revision; events up to it may be shown.
   uint64_t visible_revision() const { return visible_revision_; }
+  // The highest revision appended (durable or not).
+  uint64_t last_revision() const { return next_revision_ - 1; }
 
   // The watch window: events in revision order (with gaps), and the floor below which a watch
   // position may have missed trimmed events.
