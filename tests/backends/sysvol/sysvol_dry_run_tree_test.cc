@@ -130,9 +130,10 @@ TEST_F(SysvolDryRunTreeTest, RestoreOverCorruptSettingsFilesPredictsTheRepair) {
   const auto& predicted = std::get<core::GpoInfo>(dry.result).predicted_changes;
   ASSERT_FALSE(predicted.empty());
 
-  // The safety backup reads the live settings too, so the real restore goes without it.
-  core::Outcome real = Run(RestoreOf(BackupIdOf(backup), /*safety=*/false), sink);
+  // The real restore, with its safety backup (which keeps the corrupt files as they are).
+  core::Outcome real = Run(RestoreOf(BackupIdOf(backup)), sink);
   ASSERT_FALSE(real.error) << real.error->message;
+  EXPECT_FALSE(std::get<core::GpoInfo>(real.result).safety_backup_id.empty());
   EXPECT_EQ(Settings(gpt), want);
   EXPECT_EQ(ActualChanges(store_.policies(), known, gpt), predicted);
 }

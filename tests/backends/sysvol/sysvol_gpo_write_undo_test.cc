@@ -8,11 +8,15 @@
 //   restore warns (nothing when the backup holds neither);
 // - restoring an import's safety backup gives the settings files byte for byte and the
 //   container half (display name, flags, extension lists, security descriptor) as before the
-//   import, which kept the target's security descriptor.
+//   import, which kept the target's security descriptor;
+// - a restore or an import over a GPO whose live Registry.pol (both sides) and GptTmpl.inf are
+//   corrupt takes its safety backup anyway: the backup keeps those files byte for byte (a
+//   warning names each, its report says it left them out), and restoring it puts them back.
 
 #include <gtest/gtest.h>
 
 #include "service/backends/sysvol/format/backup_xml.h"
+#include "service/backends/sysvol/format/utf16.h"
 #include "tests/backends/sysvol/gpo_write_test_util.h"
 #include "tests/backends/sysvol/sysvol_test_fixture.h"
 
@@ -230,6 +234,107 @@ TEST(SysvolGpoWriteUndoTest, AnImportIsUndoneByItsSafetyBackup) {
   ASSERT_TRUE(ini.ok());
   ASSERT_TRUE(ini->display_name.has_value());
   EXPECT_EQ(*ini->display_name, before.display_name);
+}
+
+// The settings files of `gpt` that KeepUnreadable concerns, below the GPT, and corrupt bytes for
+// each (a truncated entry, a template without its UTF-16 byte order mark).
+const std::vector<std::pair<std::string, std::string>>& CorruptFiles() {
+  static const auto* files = new std::vector<std::pair<std::string, std::string>>{
+      {"Machine/Registry.pol", std::string("PReg\x01\0\0\0[\0K\0", 13)},
+      {"User/Registry.pol", std::string("NOPE\x01\0\0\0", 8)},
+      {"Machine/Microsoft/Windows NT/SecEdit/GptTmpl.inf", "[Unicode]\r\nUnicode=yes\r\n"},
+  };
+  return *files;
+}
+
+// Corrupts the files of CorruptFiles in `gpt` (each exists in the demo store's Workstation
+// Baseline); returns the settings as they are then.
+std::map<std::string, std::string> Corrupt(const fs::path& gpt) {
+  for (const auto& [rel, bytes] : CorruptFiles()) {
+    EXPECT_TRUE(fs::exists(gpt / rel)) << rel;
+    WriteBytes(gpt / rel, bytes);
+  }
+  return Settings(gpt);
+}
+
+// The operation that overwrote the corrupt GPO warned once about each corrupt file, naming it,
+// and its safety backup `safety_id` holds the corrupt bytes and a report that says it left
+// them out (the User side's file in the User side).
+void ExpectKeptBySafetyBackup(const TestStore& s, const RecordingSink& sink,
+                              const std::string& safety_id) {
+  const fs::path backup = s.location() / safety_id;
+  auto report = DecodeUtf16LeWithBom(ReadFileBytes(backup / "gpreport.xml"), "gpreport.xml");
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  const size_t user_at = report->find("<User>");
+  ASSERT_NE(user_at, std::string::npos);
+  for (const auto& [rel, bytes] : CorruptFiles()) {
+    SCOPED_TRACE(rel);
+    int warned = 0;
+    for (const auto& m : sink.messages) {
+      if (m.severity == core::Severity::kWarning && m.object_path.size() >= rel.size() &&
+          m.object_path.compare(m.object_path.size() - rel.size(), rel.size(), rel) == 0 &&
+          m.message.find("keeps the file byte for byte") != std::string::npos) {
+        ++warned;
+      }
+    }
+    EXPECT_EQ(warned, 1);
+    EXPECT_EQ(ReadFileBytes(backup / "DomainSysvol" / "GPO" / rel), bytes);
+    // <!-- gpop: <the file>: <what is wrong>; the backup keeps the file ... -->
+    const size_t named = report->find(rel + ":");
+    ASSERT_NE(named, std::string::npos) << *report;
+    const size_t comment = report->rfind("<!-- gpop: ", named);
+    ASSERT_NE(comment, std::string::npos);
+    EXPECT_EQ(report->find('\n', comment), report->find('\n', named));  // one line
+    EXPECT_EQ(named > user_at, rel.rfind("User/", 0) == 0);
+  }
+}
+
+TEST(SysvolGpoWriteUndoTest, ARestoreOverCorruptSettingsFilesIsUndoneByItsSafetyBackup) {
+  TestStore s = MakeDemoStore();
+  auto backend = OpenBackend(s.config);
+  const fs::path gpt = s.policies() / kWorkstation;
+  const auto healthy = Settings(gpt);
+  core::Outcome backup = BackupGpo(*backend, kWorkstation);
+  ASSERT_FALSE(backup.error) << backup.error->message;
+  const auto broken = Corrupt(gpt);
+
+  RecordingSink sink;
+  core::Outcome restored = RunOp(*backend, RestoreOf(BackupIdOf(backup)), sink);
+  ASSERT_FALSE(restored.error) << restored.error->message;
+  EXPECT_EQ(Settings(gpt), healthy);  // repaired
+  const std::string safety_id = std::get<core::GpoInfo>(restored.result).safety_backup_id;
+  ASSERT_FALSE(safety_id.empty());
+  ExpectKeptBySafetyBackup(s, sink, safety_id);
+
+  RecordingSink undo_sink;
+  core::Outcome undo = RunOp(*backend, RestoreOf(safety_id), undo_sink);
+  ASSERT_FALSE(undo.error) << undo.error->message;
+  EXPECT_EQ(Settings(gpt), broken);  // the corrupt bytes back, exactly
+}
+
+TEST(SysvolGpoWriteUndoTest, AnImportOverCorruptSettingsFilesIsUndoneByItsSafetyBackup) {
+  TestStore s = MakeDemoStore();
+  auto backend = OpenBackend(s.config);
+  core::Outcome backup = BackupGpo(*backend, kServer);
+  ASSERT_FALSE(backup.error) << backup.error->message;
+  const fs::path gpt = s.policies() / kWorkstation;
+  const auto broken = Corrupt(gpt);
+
+  core::ImportSpec spec;
+  spec.backup.backup_id = BackupIdOf(backup);
+  spec.target.guid = kWorkstation;
+  RecordingSink sink;
+  core::Outcome imported = RunOp(*backend, spec, sink);
+  ASSERT_FALSE(imported.error) << imported.error->message;
+  EXPECT_EQ(Settings(gpt).count("User/Registry.pol"), 0u);  // the Server Hardening's settings
+  const std::string safety_id = std::get<core::GpoInfo>(imported.result).safety_backup_id;
+  ASSERT_FALSE(safety_id.empty());
+  ExpectKeptBySafetyBackup(s, sink, safety_id);
+
+  RecordingSink undo_sink;
+  core::Outcome undo = RunOp(*backend, RestoreOf(safety_id), undo_sink);
+  ASSERT_FALSE(undo.error) << undo.error->message;
+  EXPECT_EQ(Settings(gpt), broken);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The sysvol backend against hostile input: traversal attempts through names, links out of a
 // GPT, special files, and corrupt settings files fail with clear errors naming the file, and
-// leave nothing behind.
+// leave nothing behind (a backup of a GPO with a corrupt Registry.pol, GptTmpl.inf or
+// audit.csv goes on: it keeps the file byte for byte and warns).
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "service/backends/sysvol/demo_store.h"
+#include "service/backends/sysvol/format/utf16.h"
 #include "service/backends/sysvol/safe_fs.h"
 #include "service/backends/sysvol/sysvol_backend.h"
 #include "tests/backends/sysvol/backend_test_util.h"
@@ -207,7 +209,33 @@ TEST(SysvolSafetyTest, CorruptSettingsFilesNameTheFile) {
     Fixture f = Demo();
     ASSERT_NE(f.backend, nullptr);
     WriteBytes(f.gpt(kAudit) / c.relative, c.bytes);
-    ExpectBothFail(f, kAudit, core::reason::kCorruptFile, fs::path(c.relative).filename().string());
+    const std::string file = fs::path(c.relative).filename().string();
+    // The report of the GPO fails, naming the file.
+    RecordingSink report_sink;
+    core::Outcome report = RunOp(*f.backend, ReportOfGpo(kAudit), report_sink);
+    ASSERT_TRUE(report.error);
+    EXPECT_EQ(report.error->reason, core::reason::kCorruptFile) << report.error->message;
+    EXPECT_NE(report.error->message.find(file), std::string::npos) << report.error->message;
+    // A backup keeps what an operator needs to repair it: the file byte for byte, with one
+    // warning naming it; the backup's report leaves the file's settings out and says so.
+    RecordingSink sink;
+    core::Outcome backup = RunOp(*f.backend, BackupOf(kAudit), sink);
+    ASSERT_FALSE(backup.error) << backup.error->message;
+    const fs::path folder =
+        f.store.location() / std::get<core::BackupInfo>(backup.result).backup_id;
+    EXPECT_EQ(testing::ReadFileBytes(folder / "DomainSysvol" / "GPO" / c.relative), c.bytes);
+    int warned = 0;
+    for (const auto& m : sink.messages) {
+      if (m.severity == core::Severity::kWarning &&
+          m.object_path.find(c.relative) != std::string::npos &&
+          m.message.find("keeps the file byte for byte") != std::string::npos) {
+        ++warned;
+      }
+    }
+    EXPECT_EQ(warned, 1);
+    auto text = DecodeUtf16LeWithBom(testing::ReadFileBytes(folder / "gpreport.xml"), "report");
+    ASSERT_TRUE(text.ok());
+    EXPECT_NE(text->find(std::string(c.relative) + ": "), std::string::npos);
   }
 }
 

@@ -27,6 +27,27 @@ namespace {
 // mark, the manifest), in recovery mode.
 constexpr int kPublishRetries = 2;
 
+// The settings files ReadGptSettings could not parse (`unreadable`, each naming its file in
+// metadata "file"): the backup copies their bytes as it copies every file, so it keeps them
+// exactly (a safety backup is the undo of the restore or import that repairs them); its report
+// leaves their settings out and says so in the side the file is in. One warning per file.
+std::vector<core::StatusMessage> KeepUnreadable(const std::vector<core::Error>& unreadable,
+                                                const Dir& gpt, const GptTree& tree,
+                                                GptSettings* settings) {
+  std::vector<core::StatusMessage> out;
+  const std::string user_side = JoinDisplay(gpt.display(), tree.user_folder) + "/";
+  for (const core::Error& e : unreadable) {
+    const std::string& file = e.metadata.at("file");
+    const bool user = !tree.user_folder.empty() && file.rfind(user_side, 0) == 0;
+    std::string text = e.message +
+                       "; the backup keeps the file byte for byte, and its report leaves out "
+                       "the file's settings";
+    (user ? settings->user : settings->machine).problems.push_back(text);
+    out.push_back(Warning(file, std::move(text)));
+  }
+  return out;
+}
+
 }  // namespace
 
 core::Outcome RunBackup(const BackendContext& ctx, const std::string& operation_id,
@@ -50,7 +71,10 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   if (!policies.ok()) return Failed(policies.error());
   core::Result<Dir> gpt = ctx.store.OpenGpt(*policies, gpo);
   if (!gpt.ok()) return Failed(gpt.error());
-  core::Result<GptSettings> settings = ReadGptSettings(*gpt);
+  // A corrupt Registry.pol, GptTmpl.inf or audit.csv does not stop a backup (see
+  // KeepUnreadable); a link, a special file or a corrupt GPT.INI does.
+  std::vector<core::Error> unreadable;
+  core::Result<GptSettings> settings = ReadGptSettings(*gpt, &unreadable);
   if (!settings.ok()) return Failed(settings.error());
   core::Result<GptTree> tree = WalkGptTree(*gpt);
   if (!tree.ok()) return Failed(tree.error());
@@ -66,6 +90,8 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   if (!gpo_comment.ok()) return Failed(gpo_comment.error());
   const bool has_comment = *gpo_comment && (*gpo_comment)->type == EntryType::kFile;
   std::vector<core::StatusMessage> warnings = SettingsWarnings(*settings, gpt->display());
+  std::vector<core::StatusMessage> kept = KeepUnreadable(unreadable, *gpt, *tree, &*settings);
+  warnings.insert(warnings.end(), kept.begin(), kept.end());
   if (!warnings.empty()) sink.Messages(warnings, std::nullopt);
   LoadedAdmx admx = ctx.admx.Load(*policies);
   if (!admx.warnings.empty()) sink.Messages(admx.warnings, std::nullopt);
