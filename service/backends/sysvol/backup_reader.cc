@@ -124,11 +124,13 @@ std::vector<core::StatusMessage> OpenedBackup::ListedFileProblems(std::string* e
     bool escapes = false;
     std::optional<std::string> problem = LocationProblem(folder, o->location, &escapes);
     if (!problem) continue;
-    if (escapes && first_escape.empty()) first_escape = o->location;
+    // A publisher's Location may hold any character (a line break, an escape sequence): shown
+    // printable, never raw, as names found on disk are.
+    if (escapes && first_escape.empty()) first_escape = PrintableName(o->location);
     core::StatusMessage m;
-    m.object_path = JoinDisplay(folder.display(), o->location);
-    m.message = "Backup.xml lists " + o->location + " as one of the backup's files, but it " +
-                *problem;
+    m.object_path = PrintableName(JoinDisplay(folder.display(), o->location));
+    m.message = PrintableName("Backup.xml lists " + o->location +
+                              " as one of the backup's files, but it " + *problem);
     m.severity = core::Severity::kError;
     out.push_back(std::move(m));
   }

@@ -45,9 +45,10 @@ struct OpenedBackup {
   // One error message for each file Backup.xml says the backup holds (an FSObjectFile with a
   // Location, nested ones too) that is not a regular, readable file at that place inside the
   // backup folder: missing, a folder, a link or special file, unreadable, or a Location that
-  // leaves the folder. Each names the file. Empty: every listed file is there. `escaping`, when
-  // given, is set to the first Location that leaves the backup folder (a "." or ".." component,
-  // a '/' or a drive or stream ':' in one), or "": a hostile backup, not an incomplete one.
+  // leaves the folder. Each names the file (control characters as \xNN, see PrintableName).
+  // Empty: every listed file is there. `escaping`, when given, is set to the first Location
+  // that leaves the backup folder (a "." or ".." component, a '/' or a drive or stream ':' in
+  // one), shown the same way, or "": a hostile backup, not an incomplete one.
   std::vector<core::StatusMessage> ListedFileProblems(std::string* escaping = nullptr) const;
 
   // Info messages for what a publisher left beside GPMC's files: entries of the backup folder

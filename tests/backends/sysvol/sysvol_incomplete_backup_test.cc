@@ -133,6 +133,56 @@ TEST_F(SysvolIncompleteBackupTest, ListedFileInAnotherCaseIsFound) {
   EXPECT_EQ(out.effects, core::Effects::kApplied);
 }
 
+// No byte of `text` is a control character.
+bool Printable(const std::string& text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7F) return false;
+  }
+  return true;
+}
+
+TEST_F(SysvolIncompleteBackupTest, ListedLocationsAreShownEscaped) {
+  // A publisher's Backup.xml lists a file whose Location holds a line break and a terminal
+  // escape sequence, and one that also leaves the backup folder.
+  const fs::path backup_xml = store_.location() / id_ / "Backup.xml";
+  auto xml = ParseBackupXml(ReadFileBytes(backup_xml), "Backup.xml");
+  ASSERT_TRUE(xml.ok());
+  std::vector<FsObject*> files;
+  std::vector<FsObject*> objects;
+  for (BackupExtension& e : xml->extensions) {
+    for (FsObject& o : e.objects) objects.push_back(&o);
+  }
+  for (size_t i = 0; i < objects.size(); ++i) {
+    for (FsObject& c : objects[i]->children) objects.push_back(&c);
+    if (!objects[i]->is_dir && !objects[i]->location.empty()) files.push_back(objects[i]);
+  }
+  ASSERT_GE(files.size(), 2u);
+  files[0]->location = "DomainSysvol\\GPO\\Machine\\new\r\nline\x1b[2J.pol";
+  files[1]->location = "..\\out\r\nside\x1b[2J";
+  WriteBytes(backup_xml, WriteBackupXml(*xml));
+  auto reread = ParseBackupXml(ReadFileBytes(backup_xml), "Backup.xml");
+  ASSERT_TRUE(reread.ok());
+
+  RecordingSink sink;
+  core::Outcome out = Run(RestoreOf(id_), sink);
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->reason, core::reason::kPathEscape) << out.error->message;
+  EXPECT_TRUE(Printable(out.error->message)) << out.error->message;
+  EXPECT_NE(out.error->message.find("..\\out\\x0D\\x0Aside\\x1B[2J"), std::string::npos)
+      << out.error->message;
+  EXPECT_TRUE(Printable(out.error->metadata.at("file")));
+  int shown = 0;
+  for (const core::StatusMessage& m : sink.messages) {
+    EXPECT_TRUE(Printable(m.object_path)) << m.object_path;
+    EXPECT_TRUE(Printable(m.message)) << m.message;
+    if (m.severity == core::Severity::kError && m.message.find("\\x0D\\x0A") != std::string::npos &&
+        m.object_path.find("\\x1B[2J") != std::string::npos) {
+      ++shown;
+    }
+  }
+  EXPECT_EQ(shown, 2);
+}
+
 TEST_F(SysvolIncompleteBackupTest, ImportSetWithAnIncompleteBackupWritesNoGpo) {
   core::Outcome good = BackupGpo(*backend_, kWorkstation);
   ASSERT_FALSE(good.error) << good.error->message;
