@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "service/backends/sysvol/format/safe_xml.h"
 #include "tests/backends/sysvol/migration_test_util.h"
@@ -259,6 +260,78 @@ TEST_F(SysvolMigrationGppLoneSidTest, NoneEmptiesTheFieldAndANameIsReported) {
   }
   EXPECT_EQ(none, 1);
   EXPECT_EQ(named, 1);
+}
+
+// A drive or printer that stores a password (cpassword) for its account: when the table maps
+// the account to another one or to None, the password (the old account's) is emptied with a
+// warning naming the item; an account the table keeps (DestinationSameAsSource) keeps it.
+constexpr char kDrivesPath[] = "User/Preferences/Drives/Drives.xml";
+constexpr char kPrintersPath[] = "User/Preferences/Printers/Printers.xml";
+// The key Microsoft published makes any cpassword readable (MS14-025); this one is made up.
+constexpr char kStoredPassword[] = "R2h0fU1hZGVVcEZvckFUZXN0T25seQ";
+
+// A drive `letter` mapped for `user`, with a stored password; `uid` ends its uid.
+std::string DriveXml(const std::string& letter, const std::string& user, const std::string& uid) {
+  return "<Drive clsid=\"{935D1B74-9CB8-4e3c-9914-7DD559B7A417}\" name=\"" + letter +
+         ":\" image=\"2\" uid=\"{0A1B2C3D-0000-4000-8000-0000000000" + uid +
+         "}\"><Properties action=\"U\" thisDrive=\"NOCHANGE\" allDrives=\"NOCHANGE\" userName=\"" +
+         user + "\" path=\"\\\\fs1\\share\" label=\"\" persistent=\"0\" useLetter=\"1\" letter=\"" +
+         letter + "\" cpassword=\"" + kStoredPassword + "\"/></Drive>";
+}
+
+class SysvolMigrationGppPasswordTest : public testing::DemoCopyTest {
+ protected:
+  void WriteSources(const fs::path& gpt) override {
+    WriteBytes(gpt / kDrivesPath,
+               "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<Drives "
+               "clsid=\"{8FDDCC1A-0C3C-43cd-A6B4-71A6DF20DA8C}\">" +
+                   DriveXml("H", "OLD\\svc-drive", "21") + DriveXml("S", "OLD\\svc-same", "22") +
+                   "</Drives>");
+    WriteBytes(gpt / kPrintersPath,
+               std::string("<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<Printers "
+                           "clsid=\"{1F577D12-3D1B-471e-A1B7-060317597B9C}\"><SharedPrinter "
+                           "clsid=\"{9A5E9697-9095-436d-A0EE-4D128FDFBCE5}\" name=\"Floor1\" "
+                           "image=\"2\" uid=\"{0A1B2C3D-0000-4000-8000-000000000031}\"><Properties "
+                           "action=\"U\" path=\"\\\\print1\\Floor1\" "
+                           "username=\"svc-print@old.test\" cpassword=\"") +
+                   kStoredPassword + "\"/></SharedPrinter></Printers>");
+  }
+};
+
+TEST_F(SysvolMigrationGppPasswordTest, APasswordOfAMappedAccountIsRemovedWithAWarning) {
+  PutTable("t", testing::TableXml(MappingXml("User", "OLD\\svc-drive", "NEW\\svc-drive") +
+                                  MappingXml("User", "OLD\\svc-same", "=") +
+                                  MappingXml("User", "svc-print@old.test", "")));
+  RecordingSink sink;
+  core::Outcome out = Copy("t", false, sink);
+  ASSERT_FALSE(out.error) << out.error->message;
+  const std::string password = std::string("cpassword=\"") + kStoredPassword + "\"";
+  const std::string drives = ReadFileBytes(gpt_ / kDrivesPath);
+  const size_t h = drives.find(password);
+  ASSERT_NE(h, std::string::npos);
+  std::string want_drives = drives;  // H:'s password goes, S:'s stays
+  want_drives.replace(h, password.size(), "cpassword=\"\"");
+  want_drives.replace(want_drives.find("OLD\\svc-drive"), 13, "NEW\\svc-drive");
+  EXPECT_EQ(ReadFileBytes(GptOf(out) / kDrivesPath), Rewritten(want_drives));
+  EXPECT_NE(ReadFileBytes(GptOf(out) / kDrivesPath).find(password), std::string::npos);  // S:
+  std::string want_printers = ReadFileBytes(gpt_ / kPrintersPath);
+  want_printers.replace(want_printers.find(password), password.size(), "cpassword=\"\"");
+  want_printers.replace(want_printers.find("svc-print@old.test"), 18, "");
+  EXPECT_EQ(ReadFileBytes(GptOf(out) / kPrintersPath), Rewritten(want_printers));
+
+  std::map<std::string, int> warned;  // item -> warnings about its password
+  for (const core::StatusMessage& m : sink.messages) {
+    if (m.message.find("cpassword") == std::string::npos) continue;
+    EXPECT_EQ(m.severity, core::Severity::kWarning);
+    EXPECT_EQ(m.settings_name, "Properties/cpassword");
+    EXPECT_EQ(m.message.find(kStoredPassword), std::string::npos);  // never shown
+    for (const char* item : {"\"H:\"", "\"S:\"", "\"Floor1\""}) {
+      if (m.message.find(std::string("preference item ") + item) != std::string::npos) {
+        ++warned[item];
+      }
+    }
+  }
+  EXPECT_EQ(warned, (std::map<std::string, int>{{"\"H:\"", 1}, {"\"Floor1\"", 1}}));
 }
 
 }  // namespace

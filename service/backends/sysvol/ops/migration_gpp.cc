@@ -2,7 +2,9 @@
 
 #include "service/backends/sysvol/ops/migration_gpp.h"
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "service/backends/sysvol/format/safe_xml.h"
@@ -59,6 +61,8 @@ class PreferenceMigrator {
       done = {"groupname", "groupsid"};
       if (!Pair(n, group.name(), "groupSid", "groupName", &group)) return;
     }
+    // The account of the item's single principal field, when the table changed it.
+    std::optional<std::pair<std::string, std::optional<std::string>>> account_changed;
     for (pugi::xml_attribute a = n.first_attribute(); a; a = a.next_attribute()) {
       const std::string lower = AsciiLower(a.name());
       bool skip = false;
@@ -74,6 +78,7 @@ class PreferenceMigrator {
               "the migration table maps " + Quoted(value) + " to None: the field is left empty",
               core::Severity::kWarning);
         }
+        if (mapped.value_or("") != value) account_changed.emplace(value, mapped);
         Set(a, mapped.value_or(""));
       } else if (IsSidField(lower) && IsDomainPrincipal(value)) {
         // A SID field outside a name/SID pair: as a principal field for None, as a security
@@ -94,6 +99,7 @@ class PreferenceMigrator {
         Set(a, map_->Path(value, setting));
       }
     }
+    if (account_changed) DropPassword(n, element, account_changed->first, account_changed->second);
     if (element == "UserId" || element == "GroupId") {
       const std::string text = NodeText(n);
       std::optional<std::string> mapped = map_->Principal(text, element);
@@ -164,6 +170,28 @@ class PreferenceMigrator {
       }
     }
     return true;
+  }
+
+  // A password stored with the item (cpassword: Drives.xml, Printers.xml, Services.xml,
+  // ScheduledTasks.xml, DataSources.xml, a Groups.xml user) is the old account's once the
+  // table names another one (`to`; nullopt: None): it is emptied, with a warning naming the
+  // item. Such passwords are deprecated anyway (MS14-025: every reader of SYSVOL can decrypt
+  // them), so none is carried to a new account.
+  void DropPassword(pugi::xml_node n, const std::string& element, const std::string& from,
+                    const std::optional<std::string>& to) {
+    pugi::xml_attribute password = AttributeNoCase(n, "cpassword");
+    if (!password || *password.value() == '\0') return;
+    // The item is the element around the Properties (<Drive name="H:"><Properties .../>).
+    pugi::xml_attribute item = n.parent().attribute("name");
+    const std::string shown = item ? item.value() : element;
+    Set(password, "");
+    map_->Note(element + "/" + password.name(),
+               "the preference item " + Quoted(shown) + " stored a password (cpassword) for " +
+                   Quoted(from) + ", which the migration table maps to " +
+                   (to ? Quoted(*to) : std::string("None")) +
+                   ": the password is the old account's, so it is removed (stored passwords "
+                   "are deprecated, MS14-025); set the new account's password again",
+               core::Severity::kWarning);
   }
 
   void Set(pugi::xml_attribute a, const std::string& v) {

@@ -22,7 +22,9 @@ namespace gpop::sysvol {
 //   SID the table removes; each removal is a warning note naming the account.
 // - the single principal fields (runAs, userName / username, accountName, newName, user,
 //   attribute names matched case-insensitively; a task's UserId / GroupId elements) take the
-//   destination; DestinationNone leaves the field empty, with a warning note.
+//   destination; DestinationNone leaves the field empty, with a warning note. When the field's
+//   account changes (another name, or None), a password stored with it (cpassword) is emptied,
+//   with a warning note naming the preference item: it is the old account's.
 // - every other attribute holding a UNC path is mapped as a path.
 bool MigratePreferences(pugi::xml_node root, PrincipalMapper* map);
 
