@@ -136,8 +136,8 @@ void DrainRound() {
   constexpr int kEach = 4;
   std::vector<std::unique_ptr<Cursor>> cursors;
   for (int i = 0; i < 2 * kEach; ++i) {
-    auto c = i < kEach ? engine.OpenStatusStream("alice", rec->id, 0)
-                       : engine.OpenWatch("alice", 0, "");
+    auto c =
+        i < kEach ? engine.OpenStatusStream("alice", rec->id, 0) : engine.OpenWatch("alice", 0, "");
     ASSERT_TRUE(c.ok()) << c.status();
     cursors.push_back(std::move(*c));
   }
