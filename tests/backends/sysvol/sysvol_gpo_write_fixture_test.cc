@@ -114,8 +114,8 @@ TEST(SysvolGpoWriteFixtureTest, DryRunsPredictRestoreAndCopyOfEveryWindowsBackup
     EXPECT_EQ(CoreOf(s.location() / BackupIdOf(backed_up_again)).security_descriptor,
               core.security_descriptor);
 
-    // 2. The GPO changed: a settings file removed, the comment changed. (Not a file made
-    // unreadable: the dry run reads the live settings, and a corrupt registry.pol fails it.)
+    // 2. The GPO changed: a settings file removed, the comment changed. (Corrupt live settings
+    // files: SysvolDryRunTreeTest and SysvolGpoWriteUndoTest.)
     const fs::path kept = s.root / "kept";
     const auto restored = Settings(gpt);
     const std::string removed = FirstSettingsFile(restored);
