@@ -181,11 +181,15 @@ std::string RandomHex() {
 std::string DerivedExtensionGuids(const GptSettings& settings, bool machine) {
   std::map<std::string, std::string> pairs;  // CSE -> tool, sorted by CSE
   const SideSettings& side = machine ? settings.machine : settings.user;
-  if (side.registry_pol) {
+  if (side.registry_pol || side.kept_unparsed.registry_pol) {
     pairs[kRegistryExtensionGuid] = machine ? kRegistryMachineTool : kRegistryUserTool;
   }
-  if (side.security) pairs[kSecurityExtensionGuid] = kSecurityTool;
-  if (side.audit) pairs[kAdvancedAuditExtensionGuid] = kAdvancedAuditTool;
+  if (side.security || side.kept_unparsed.security) {
+    pairs[kSecurityExtensionGuid] = kSecurityTool;
+  }
+  if (side.audit || side.kept_unparsed.audit) {
+    pairs[kAdvancedAuditExtensionGuid] = kAdvancedAuditTool;
+  }
   if (side.scripts || side.psscripts) {
     pairs[kScriptsExtensionGuid] = machine ? kScriptsMachineTool : kScriptsUserTool;
   }

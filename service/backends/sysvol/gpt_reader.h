@@ -45,6 +45,13 @@ struct SideSettings {
   std::vector<ReportPreference> preferences;  // one per Preferences/<Folder>/<Folder>.xml
   std::optional<PolicyComments> comments;
   std::vector<std::string> problems;
+  // Settings files that could not be parsed and that a backup keeps byte for byte anyway: their
+  // extensions are still the GPO's (DerivedExtensionGuids names them).
+  struct Unparsed {
+    bool registry_pol = false;
+    bool security = false;
+    bool audit = false;
+  } kept_unparsed;
 };
 
 // GptSettings

@@ -257,6 +257,13 @@ std::map<std::string, std::string> Corrupt(const fs::path& gpt) {
   return Settings(gpt);
 }
 
+// The extensions of CorruptFiles' files are named in `machine` and `user`.
+void ExpectKeptExtensions(const std::string& machine, const std::string& user) {
+  EXPECT_NE(machine.find(kRegistryExtensionGuid), std::string::npos) << machine;
+  EXPECT_NE(machine.find(kSecurityExtensionGuid), std::string::npos) << machine;
+  EXPECT_NE(user.find(kRegistryExtensionGuid), std::string::npos) << user;
+}
+
 // The operation that overwrote the corrupt GPO warned once about each corrupt file, naming it,
 // and its safety backup `safety_id` holds the corrupt bytes and a report that says it left
 // them out (the User side's file in the User side).
@@ -287,6 +294,11 @@ void ExpectKeptBySafetyBackup(const TestStore& s, const RecordingSink& sink,
     EXPECT_EQ(report->find('\n', comment), report->find('\n', named));  // one line
     EXPECT_EQ(named > user_at, rel.rfind("User/", 0) == 0);
   }
+  // The files' extensions stay the GPO's (the demo store's GPOs have no metadata row, so they
+  // are derived from the files): an undo through this backup must not drop them.
+  auto xml = ParseBackupXml(ReadFileBytes(backup / "Backup.xml"), "Backup.xml");
+  ASSERT_TRUE(xml.ok()) << xml.error().message;
+  ExpectKeptExtensions(xml->core.machine_extension_guids, xml->core.user_extension_guids);
 }
 
 TEST(SysvolGpoWriteUndoTest, ARestoreOverCorruptSettingsFilesIsUndoneByItsSafetyBackup) {
@@ -310,6 +322,8 @@ TEST(SysvolGpoWriteUndoTest, ARestoreOverCorruptSettingsFilesIsUndoneByItsSafety
   core::Outcome undo = RunOp(*backend, RestoreOf(safety_id), undo_sink);
   ASSERT_FALSE(undo.error) << undo.error->message;
   EXPECT_EQ(Settings(gpt), broken);  // the corrupt bytes back, exactly
+  const GpoMetadata undone = StoredGpo(s.config, kWorkstation);
+  ExpectKeptExtensions(undone.machine_extension_guids, undone.user_extension_guids);
 }
 
 TEST(SysvolGpoWriteUndoTest, AnImportOverCorruptSettingsFilesIsUndoneByItsSafetyBackup) {

@@ -10,6 +10,7 @@
 #include "service/backends/sysvol/format/backup_inst.h"
 #include "service/backends/sysvol/format/comments.h"
 #include "service/backends/sysvol/format/report_xml.h"
+#include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/gpt_copy.h"
 #include "service/backends/sysvol/gpt_reader.h"
 #include "service/backends/sysvol/ops/op_util.h"
@@ -42,7 +43,13 @@ std::vector<core::StatusMessage> KeepUnreadable(const std::vector<core::Error>& 
     std::string text = e.message +
                        "; the backup keeps the file byte for byte, and its report leaves out "
                        "the file's settings";
-    (user ? settings->user : settings->machine).problems.push_back(text);
+    SideSettings& side = user ? settings->user : settings->machine;
+    side.problems.push_back(text);
+    // Which settings file it is, by its name (ReadGptSettings reports only these three).
+    const std::string name = internal::AsciiLower(file.substr(file.find_last_of('/') + 1));
+    if (name == "registry.pol") side.kept_unparsed.registry_pol = true;
+    if (name == "gpttmpl.inf") side.kept_unparsed.security = true;
+    if (name == "audit.csv") side.kept_unparsed.audit = true;
     out.push_back(Warning(file, std::move(text)));
   }
   return out;
