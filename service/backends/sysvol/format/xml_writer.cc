@@ -29,6 +29,13 @@ constexpr std::array<unsigned char, 256> SpecialTable(bool attribute) {
 constexpr std::array<unsigned char, 256> kTextSpecial = SpecialTable(false);
 constexpr std::array<unsigned char, 256> kAttributeSpecial = SpecialTable(true);
 
+// U+FFFD REPLACEMENT CHARACTER in UTF-8: written in place of a C0 control character that XML
+// 1.0 does not allow (all but TAB, LF and CR).
+constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
+
+// Whether `c` is a C0 control character XML 1.0 allows (TAB, LF, CR).
+constexpr bool IsXmlControl(unsigned char c) { return c == '\t' || c == '\n' || c == '\r'; }
+
 // pugixml's name for a node or attribute without one.
 constexpr std::string_view kAnonymousName = ":anonymous";
 
@@ -122,6 +129,8 @@ void XmlWriter::Comment(std::string_view text) {
       text_.append("&#13;");
     } else if (c == '\n') {
       Eol();
+    } else if (static_cast<unsigned char>(c) < 0x20 && !IsXmlControl(c)) {
+      text_.append(kReplacementCharacter);  // not an XML character, as in text
     } else {
       text_.push_back(c);
     }
@@ -201,14 +210,24 @@ void XmlWriter::Escaped(std::string_view value, const unsigned char* special) {
           break;
         }
         [[fallthrough]];
-      default: {  // a control character, always two digits as pugixml writes them
-        const char ref[] = {'&', '#', static_cast<char>('0' + c / 10),
-                            static_cast<char>('0' + c % 10), ';'};
-        text_.append(ref, sizeof ref);
-      }
+      case '\t':
+      case '\r':
+        CharacterReference(c);
+        break;
+      default:
+        // Any other C0 control character is no XML 1.0 character, not even written as a
+        // character reference (`&#01;` makes the document ill-formed): U+FFFD stands in for it.
+        text_.append(kReplacementCharacter);
     }
   }
   text_.append(value.data() + from, n - from);
+}
+
+void XmlWriter::CharacterReference(unsigned char c) {
+  // Always two digits, as pugixml writes them.
+  const char ref[] = {'&', '#', static_cast<char>('0' + c / 10), static_cast<char>('0' + c % 10),
+                      ';'};
+  text_.append(ref, sizeof ref);
 }
 
 void XmlWriter::Flush() {

@@ -6,9 +6,12 @@
 // documents formerly serialised by pugixml keep their bytes): an element without content is
 // `<name />`, an element whose first content is text stays on its line (`<name>text</name>`),
 // element children go one to a line, indented by depth. Escaping follows pugixml as well:
-// `&` `<` `>` in text, `&` `<` `"` and every control character in attributes, other control
-// characters as `&#NN;`; on top of that a CR in text or comments is written as `&#13;` (a
-// literal CR would be normalised away by every XML parser) and every line end as `eol`.
+// `&` `<` `>` in text, `&` `<` `"` and TAB, LF, CR in attributes (as `&#NN;`); on top of that
+// a CR in text or comments is written as `&#13;` (a literal CR would be normalised away by every
+// XML parser) and every line end as `eol`. The other C0 control characters (U+0000-U+001F but
+// TAB, LF, CR) are not XML 1.0 characters, not even as references: where pugixml writes
+// `&#NN;` (a document no conforming parser accepts) this writer writes U+FFFD in their place,
+// in text, attributes and comments alike.
 //
 // Names are written as given (callers pass fixed, well-formed names); text must be UTF-8. In
 // UTF-16 mode text that is not valid UTF-8 makes `Finish` return false.
@@ -76,6 +79,7 @@ class XmlWriter {
   void CloseStartTag();  // '>' of a start tag still open for attributes
   void LineStart();      // the line end and indent (by open elements) that indent_flags_ ask
   void Escaped(std::string_view value, const unsigned char* special);
+  void CharacterReference(unsigned char c);  // `&#NN;`
   void Eol() { text_.append(eol_); }
   void MaybeFlush() {
     if (text_.size() >= kPiece) Flush();
