@@ -205,6 +205,44 @@ TEST(XmlWriterTest, ControlCharactersXmlForbidsBecomeTheReplacementCharacter) {
   }
 }
 
+// Leaf is the report's shortcut for an element with text or none: the same bytes as Start,
+// Text (when not empty) and End, after a start tag still open for attributes, after text, after
+// an end tag, at several depths, with or without a prefix.
+TEST(XmlWriterTest, LeafWritesWhatStartTextEndWrite) {
+  const auto write = [](bool leaf) {
+    std::string out;
+    XmlWriter w({"  ", "\r\n", false}, &out);
+    const auto element = [&](std::string_view prefix, std::string_view name,
+                             std::string_view value) {
+      if (leaf) {
+        w.Leaf(prefix, name, value);
+        return;
+      }
+      w.Start(prefix, name);
+      if (!value.empty()) w.Text(value);
+      w.End();
+    };
+    w.Start("q1", "Root");
+    w.Attribute("xmlns:q1", "urn:x");
+    element("q1", "First", kTricky);
+    element("q1", "Empty", "");
+    w.Start("q1", "Inner");
+    element("", "Plain", "a&b");
+    w.Start("Deeper");
+    w.Text("lead");
+    element("q1", "AfterText", "x");
+    w.End();
+    element("q1", "AfterEnd", "");
+    w.End();
+    w.End();
+    EXPECT_TRUE(w.Finish());
+    return out;
+  };
+  const std::string expected = write(false);
+  EXPECT_NE(expected.find("<q1:Empty />"), std::string::npos) << expected;
+  EXPECT_EQ(write(true), expected);
+}
+
 TEST(XmlWriterTest, Utf16OutputHasBomCrlfAndSurrogatePairs) {
   std::string out;
   XmlWriter w({"  ", "\r\n", true}, &out);
@@ -230,6 +268,18 @@ TEST(XmlWriterTest, InvalidUtf8FailsInUtf16Mode) {
   XmlWriter w({"  ", "\r\n", true}, &out);
   w.Element("T", "bad \xC3(");
   EXPECT_FALSE(w.Finish());
+
+  // With a sink (encoded piece by piece): the same answer, and the bad piece is not handed on.
+  std::string joined;
+  XmlWriter::Sink sink = [&](std::string_view piece) {
+    joined.append(piece);
+    return true;
+  };
+  std::string buffer;
+  XmlWriter pieces({"  ", "\r\n", true}, &buffer, &sink);
+  pieces.Element("T", "bad \xC3(");
+  EXPECT_FALSE(pieces.Finish());
+  EXPECT_EQ(joined, "");
 }
 
 TEST(XmlWriterTest, LargeDocumentsGoToTheSinkInPiecesAndJoinToTheWholeDocument) {

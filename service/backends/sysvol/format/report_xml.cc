@@ -31,9 +31,7 @@ class Prefixed {
   void End() const { w_.End(); }
   // <prefix:name>value</prefix:name>, or <prefix:name /> when `value` is empty.
   void Text(std::string_view name, std::string_view value) const {
-    w_.Start(prefix_, name);
-    if (!value.empty()) w_.Text(value);
-    w_.End();
+    w_.Leaf(prefix_, name, value);
   }
 
  private:
