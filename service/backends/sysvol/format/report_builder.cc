@@ -277,22 +277,18 @@ void StableSortNoCase(std::vector<T>* items, Keys keys) {
     auto [first, second] = keys(item);
     total += first.size() + second.size();
   }
-  std::string folded(total, '\0');
-  char* const base = folded.data();
-  size_t at = 0;
-  const auto fold = [base, &at](std::string_view key) {
-    for (const char c : key) base[at++] = AsciiLowerChar(c);
-  };
+  std::string folded;
+  folded.reserve(total);
   std::vector<Key> order;
   order.reserve(items->size());
   for (size_t i = 0; i < items->size(); ++i) {
     auto [first, second] = keys((*items)[i]);
     Key k;
-    k.first = at;
-    fold(first);
-    k.second = at;
-    fold(second);
-    k.second_end = at;
+    k.first = folded.size();
+    for (const char c : first) folded.push_back(AsciiLowerChar(c));
+    k.second = folded.size();
+    for (const char c : second) folded.push_back(AsciiLowerChar(c));
+    k.second_end = folded.size();
     k.index = i;
     order.push_back(k);
   }

@@ -132,7 +132,7 @@ class XmlWriter {
   std::string line_start_;      // `eol_`, then `indent_` repeated as deep as ever needed
   std::string names_;           // the open elements' names, one after another
   std::vector<size_t> starts_;  // where each open element's name starts in names_
-  size_t piece_size_ = 0;  // UTF-16 with a sink: the bytes of `*out_` that are the next piece
+  size_t piece_size_ = 0;       // UTF-16 with a sink: the bytes of `*out_` that are the next piece
   unsigned indent_flags_ = kIndent;
   bool start_tag_open_ = false;
   bool failed_ = false;

@@ -207,15 +207,15 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   // for the staging folder included, before the location's lock is taken: under the lock only
   // the manifest's own file is left to fsync (its entry in the staging folder need not be
   // durable: recovery rebuilds the manifest from the folders).
+  // (syncfs covers the staging area's entry too: it was made before the syncfs.)
   if (sync == FileSync::kLater) {
     if (core::Status s = staging->SyncFileSystem(); !s.ok()) return abort(s.error());
   } else {
-    const Dir* const folders[] = {&*gpo_dir, &*domain_sysvol, &*backup_dir, staging};
+    const Dir* const folders[] = {&*gpo_dir, &*domain_sysvol, &*backup_dir, staging, staging_root};
     for (const Dir* d : folders) {
       if (core::Status s = d->Sync(); !s.ok()) return abort(s.error());
     }
   }
-  if (core::Status s = staging_root->Sync(); !s.ok()) return abort(s.error());
 
   bool crashed = false;
   core::Status published;

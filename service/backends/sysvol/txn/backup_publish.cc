@@ -72,8 +72,7 @@ core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
   // of the two renames on disk, and recovery, which rebuilds the manifest from the folders,
   // finishes each (the folder from staging or already in; the manifest repaired). Either way the
   // location is fsynced before this returns, so before the DONE mark.
-  const bool publish_staged_manifest =
-      staged_manifest && staging && staging->Exists(kManifestFile);
+  const bool publish_staged_manifest = staged_manifest && staging && staging->Exists(kManifestFile);
   if (staging && staging->Exists(backup_id)) {
     if (core::Status s = staging->RenameTo(backup_id, *loc, backup_id, /*no_replace=*/true);
         !s.ok()) {
