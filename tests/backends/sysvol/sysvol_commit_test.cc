@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 #include <thread>
 
 #include "service/backends/sysvol/backup_folder.h"
@@ -185,6 +186,69 @@ INSTANTIATE_TEST_SUITE_P(AllFaultPoints, SysvolCrashTest,
                                            FaultPoint::kAfterCommitRecord,
                                            FaultPoint::kAfterBackupRename,
                                            FaultPoint::kAfterManifestRename));
+
+// The publish fsyncs the location once, after both renames (the backup folder's, then the
+// manifest's): a crash before that fsync may leave either rename on disk without the other.
+// Recovery finishes both cases. Simulated from a crash right after the two renames by undoing
+// one of them (the other is then the only one that reached the disk).
+enum class LostRename { kFolder, kManifest };
+
+class SysvolLostRenameTest : public ::testing::TestWithParam<LostRename> {};
+
+TEST_P(SysvolLostRenameTest, RecoveryPublishesWhicheverRenameWasLost) {
+  TestStore store = MakeDemoStore();
+  auto backend = OpenBackend(store.config);
+  ASSERT_NE(backend, nullptr);
+  RecordingSink sink;
+  ASSERT_FALSE(RunOp(*backend, BackupOf(kWorkstation), sink).error);
+  const std::string old_manifest = ReadFileBytes(store.location() / "manifest.xml");
+  std::set<std::string> before;
+  for (auto& e : fs::directory_iterator(store.location())) {
+    before.insert(e.path().filename().string());
+  }
+
+  backend->SetFaultHookForTesting(
+      [](FaultPoint p) { return p == FaultPoint::kAfterManifestRename; });
+  ASSERT_TRUE(RunOp(*backend, BackupOf(kWorkstation), sink, nullptr, "op-lost").error);
+  backend.reset();  // the process dies
+
+  std::string new_id;
+  for (auto& e : fs::directory_iterator(store.location())) {
+    const std::string name = e.path().filename().string();
+    if (name.front() == '{' && before.count(name) == 0) new_id = name;
+  }
+  ASSERT_FALSE(new_id.empty());
+  std::vector<fs::path> staging;
+  for (auto& e : fs::directory_iterator(store.location() / ".gpop-staging")) {
+    staging.push_back(e.path());
+  }
+  ASSERT_EQ(staging.size(), 1u);  // the crashed backup's staging folder, emptied by the renames
+  if (GetParam() == LostRename::kFolder) {
+    // The new manifest (listing the new backup) is in; the folder is still staged.
+    fs::rename(store.location() / new_id, staging[0] / new_id);
+    EXPECT_EQ(ManifestSize(store), 2u);
+  } else {
+    // The folder is in; the manifest is the old one, the new one still staged.
+    fs::rename(store.location() / "manifest.xml", staging[0] / "manifest.xml");
+    testing::WriteBytes(store.location() / "manifest.xml", old_manifest);
+    EXPECT_EQ(ManifestSize(store), 1u);
+  }
+
+  auto restarted = OpenBackend(store.config);
+  ASSERT_NE(restarted, nullptr);
+  std::optional<core::Outcome> recovered = restarted->Recover("op-lost");
+  ASSERT_TRUE(recovered.has_value());
+  ASSERT_FALSE(recovered->error) << recovered->error->message;
+  EXPECT_EQ(recovered->effects, core::Effects::kApplied);
+  EXPECT_EQ(std::get<core::BackupInfo>(recovered->result).backup_id, new_id);
+  EXPECT_TRUE(fs::exists(store.location() / new_id / "gpreport.xml"));
+  EXPECT_EQ(BackupFolders(store), 2u);
+  EXPECT_EQ(ManifestSize(store), 2u);
+  EXPECT_TRUE(StagingEmpty(store));
+}
+
+INSTANTIATE_TEST_SUITE_P(EitherRename, SysvolLostRenameTest,
+                         ::testing::Values(LostRename::kFolder, LostRename::kManifest));
 
 // Every backup folder's bkupInfo.xml record, and the manifest's records, by backup ID.
 std::map<std::string, BackupInst> FolderRecords(const testing::TestStore& store) {

@@ -24,8 +24,12 @@ using std::string_literals::operator""s;
 const std::string kTricky =
     "a<b>&c\"d'e\r\nf\tg\x01h\x1Fi \xC3\xA9\xE2\x82\xAC \xF0\x9F\x98\x80 ]]>";
 
+// U+FFFD in UTF-8: what the writer puts in place of a C0 control character XML 1.0 forbids.
+const std::string kFffd = "\xEF\xBF\xBD";
+
 // What the report writer did before the streaming writer: pugixml's bytes, with every CR
-// written as &#13; (pugixml leaves CRs in text and comments literal).
+// written as &#13; (pugixml leaves CRs in text and comments literal), and with U+FFFD for the
+// `&#NN;` pugixml writes for a control character XML 1.0 forbids (kTricky's \x01 and \x1F).
 std::string PugixmlBytes(const pugi::xml_document& doc) {
   std::string xml = SaveXml(doc, pugi::format_indent | pugi::format_no_declaration, "  ");
   std::string out;
@@ -36,7 +40,17 @@ std::string PugixmlBytes(const pugi::xml_document& doc) {
       out += c;
     }
   }
+  for (const char* ref : {"&#01;", "&#31;"}) {
+    for (size_t pos; (pos = out.find(ref)) != std::string::npos;) out.replace(pos, 5, kFffd);
+  }
   return out;
+}
+
+// kTricky as it reads back from the writer's output.
+std::string TrickyReadBack() {
+  std::string s = kTricky;
+  for (const char c : {'\x01', '\x1F'}) s.replace(s.find(c), 1, kFffd);
+  return s;
 }
 
 TEST(XmlWriterTest, WritesWhatPugixmlWritesForTheSameTree) {
@@ -119,8 +133,11 @@ TEST(XmlWriterTest, EscapesSpecialCharactersAndParsesBackThroughTheHardenedLoade
   ASSERT_TRUE(w.Finish());
 
   // Markup characters never appear raw inside values.
-  EXPECT_NE(out.find("a&lt;b&gt;&amp;c\"d'e&#13;\nf\tg&#01;h&#31;i"), std::string::npos) << out;
-  EXPECT_NE(out.find("v=\"a&lt;b>&amp;c&quot;d'e&#13;&#10;f&#09;g&#01;h&#31;i"), std::string::npos)
+  EXPECT_NE(out.find("a&lt;b&gt;&amp;c\"d'e&#13;\nf\tg" + kFffd + "h" + kFffd + "i"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("v=\"a&lt;b>&amp;c&quot;d'e&#13;&#10;f&#09;g" + kFffd + "h" + kFffd + "i"),
+            std::string::npos)
       << out;
   // Non-ASCII (BMP and non-BMP) is written as UTF-8, not as references.
   EXPECT_NE(out.find("\xC3\xA9\xE2\x82\xAC \xF0\x9F\x98\x80"), std::string::npos);
@@ -130,8 +147,100 @@ TEST(XmlWriterTest, EscapesSpecialCharactersAndParsesBackThroughTheHardenedLoade
   pugi::xml_node root = (*doc)->document_element();
   EXPECT_STREQ(root.name(), "Root");
   // Attribute values keep CR, LF and TAB as characters; text keeps CR (&#13;) and LF.
-  EXPECT_EQ(std::string(root.attribute("v").value()), kTricky);
-  EXPECT_EQ(NodeText(root.child("T")), kTricky);
+  EXPECT_EQ(std::string(root.attribute("v").value()), TrickyReadBack());
+  EXPECT_EQ(NodeText(root.child("T")), TrickyReadBack());
+}
+
+// XML 1.0 (2.2, Char) allows TAB, LF and CR of the C0 controls and no other, not even as a
+// character reference (4.1, "Well-formedness constraint: Legal Character"). Every other one,
+// NUL included, becomes U+FFFD in text, attributes and comments, in both encodings.
+TEST(XmlWriterTest, ControlCharactersXmlForbidsBecomeTheReplacementCharacter) {
+  std::string controls;
+  for (int c = 0; c < 0x20; ++c) controls.push_back(static_cast<char>(c));
+  controls += "end";
+  for (const bool utf16 : {false, true}) {
+    SCOPED_TRACE(utf16 ? "UTF-16" : "UTF-8");
+    std::string bytes;
+    XmlWriter w({"  ", "\n", utf16}, &bytes);
+    w.Start("Root");
+    w.Attribute("v", controls);
+    w.Element("T", controls);
+    w.Comment(controls);
+    w.End();
+    ASSERT_TRUE(w.Finish());
+    std::string out = bytes;
+    if (utf16) {
+      auto decoded = DecodeUtf16LeWithBom(bytes, "written.xml");
+      ASSERT_TRUE(decoded.ok());
+      out = *decoded;
+    }
+    for (const char c : out) {
+      const auto u = static_cast<unsigned char>(c);
+      EXPECT_TRUE(u >= 0x20 || c == '\t' || c == '\n' || c == '\r') << "byte " << int{u};
+    }
+    // References only for the allowed three: TAB and LF in the attribute, CR in all.
+    for (size_t pos = 0; (pos = out.find("&#", pos)) != std::string::npos; ++pos) {
+      const std::string ref = out.substr(pos, 5);
+      EXPECT_TRUE(ref == "&#09;" || ref == "&#10;" || ref == "&#13;") << ref;
+    }
+    // 29 forbidden characters, in each of the three places.
+    size_t replaced = 0;
+    for (size_t pos = 0; (pos = out.find(kFffd, pos)) != std::string::npos; pos += 3) ++replaced;
+    EXPECT_EQ(replaced, 3u * 29u) << out;
+
+    auto doc = LoadXml(bytes, "written.xml");
+    ASSERT_TRUE(doc.ok()) << doc.error().message;
+    std::string expected;
+    for (int c = 0; c < 0x20; ++c) {
+      if (c == '\t' || c == '\n' || c == '\r') {
+        expected.push_back(static_cast<char>(c));
+      } else {
+        expected += kFffd;
+      }
+    }
+    expected += "end";
+    pugi::xml_node root = (*doc)->document_element();
+    EXPECT_EQ(std::string(root.attribute("v").value()), expected);
+    EXPECT_EQ(NodeText(root.child("T")), expected);
+  }
+}
+
+// Leaf is the report's shortcut for an element with text or none: the same bytes as Start,
+// Text (when not empty) and End, after a start tag still open for attributes, after text, after
+// an end tag, at several depths, with or without a prefix.
+TEST(XmlWriterTest, LeafWritesWhatStartTextEndWrite) {
+  const auto write = [](bool leaf) {
+    std::string out;
+    XmlWriter w({"  ", "\r\n", false}, &out);
+    const auto element = [&](std::string_view prefix, std::string_view name,
+                             std::string_view value) {
+      if (leaf) {
+        w.Leaf(prefix, name, value);
+        return;
+      }
+      w.Start(prefix, name);
+      if (!value.empty()) w.Text(value);
+      w.End();
+    };
+    w.Start("q1", "Root");
+    w.Attribute("xmlns:q1", "urn:x");
+    element("q1", "First", kTricky);
+    element("q1", "Empty", "");
+    w.Start("q1", "Inner");
+    element("", "Plain", "a&b");
+    w.Start("Deeper");
+    w.Text("lead");
+    element("q1", "AfterText", "x");
+    w.End();
+    element("q1", "AfterEnd", "");
+    w.End();
+    w.End();
+    EXPECT_TRUE(w.Finish());
+    return out;
+  };
+  const std::string expected = write(false);
+  EXPECT_NE(expected.find("<q1:Empty />"), std::string::npos) << expected;
+  EXPECT_EQ(write(true), expected);
 }
 
 TEST(XmlWriterTest, Utf16OutputHasBomCrlfAndSurrogatePairs) {
@@ -159,6 +268,18 @@ TEST(XmlWriterTest, InvalidUtf8FailsInUtf16Mode) {
   XmlWriter w({"  ", "\r\n", true}, &out);
   w.Element("T", "bad \xC3(");
   EXPECT_FALSE(w.Finish());
+
+  // With a sink (encoded piece by piece): the same answer, and the bad piece is not handed on.
+  std::string joined;
+  XmlWriter::Sink sink = [&](std::string_view piece) {
+    joined.append(piece);
+    return true;
+  };
+  std::string buffer;
+  XmlWriter pieces({"  ", "\r\n", true}, &buffer, &sink);
+  pieces.Element("T", "bad \xC3(");
+  EXPECT_FALSE(pieces.Finish());
+  EXPECT_EQ(joined, "");
 }
 
 TEST(XmlWriterTest, LargeDocumentsGoToTheSinkInPiecesAndJoinToTheWholeDocument) {

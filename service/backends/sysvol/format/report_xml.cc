@@ -30,11 +30,7 @@ class Prefixed {
   void Start(std::string_view name) const { w_.Start(prefix_, name); }
   void End() const { w_.End(); }
   // <prefix:name>value</prefix:name>, or <prefix:name /> when `value` is empty.
-  void Text(std::string_view name, std::string_view value) const {
-    w_.Start(prefix_, name);
-    if (!value.empty()) w_.Text(value);
-    w_.End();
-  }
+  void Text(std::string_view name, std::string_view value) const { w_.Leaf(prefix_, name, value); }
 
  private:
   XmlWriter& w_;

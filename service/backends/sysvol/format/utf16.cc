@@ -83,6 +83,24 @@ core::Result<std::string> Utf16LeToUtf8(std::string_view bytes, std::string_view
     }
   };
   for (size_t i = 0; i < bytes.size(); i += 2) {
+    // Runs of ASCII (almost all of a Registry.pol's keys and names) four units at a time.
+    while (i + 8 <= bytes.size()) {
+      uint64_t word;
+      std::memcpy(&word, in + i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      constexpr uint64_t kNotAscii = 0xFF80FF80FF80FF80ull;  // of each unit read little-endian
+#else
+      constexpr uint64_t kNotAscii = 0x80FF80FF80FF80FFull;
+#endif
+      if ((word & kNotAscii) != 0) break;
+      o[0] = static_cast<char>(in[i]);
+      o[1] = static_cast<char>(in[i + 2]);
+      o[2] = static_cast<char>(in[i + 4]);
+      o[3] = static_cast<char>(in[i + 6]);
+      o += 4;
+      i += 8;
+    }
+    if (i >= bytes.size()) break;
     // ASCII (the common case) without the checks below.
     if (in[i + 1] == 0 && in[i] < 0x80) {
       *o++ = static_cast<char>(in[i]);
@@ -193,6 +211,13 @@ core::Result<std::string> Utf8ToUtf16Le(std::string_view utf8, std::string_view 
   out.resize(EncodeInto(utf8, out.data(), &bad));
   if (bad != kNoError) return CorruptFile(display_path, "invalid UTF-8", bad);
   return out;
+}
+
+size_t Utf8ToUtf16LeInto(std::string_view utf8, char* out, bool* valid) {
+  size_t bad = kNoError;
+  const size_t n = EncodeInto(utf8, out, &bad);
+  *valid = bad == kNoError;
+  return n;
 }
 
 void Utf16LeEncoder::Append(std::string_view utf8) {

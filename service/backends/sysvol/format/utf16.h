@@ -44,6 +44,14 @@ core::Result<std::string> Utf16LeToUtf8(std::string_view bytes, std::string_view
 // forms, surrogates encoded in UTF-8, code points above U+10FFFF, truncated sequences).
 core::Result<std::string> Utf8ToUtf16Le(std::string_view utf8, std::string_view display_path = {});
 
+// Utf8ToUtf16LeInto
+//
+// Utf8ToUtf16Le into memory the caller provides: writes `utf8` as UTF-16LE at `out`, which has
+// room for 2 * utf8.size() bytes, and returns the number of bytes written; false in `*valid`
+// when `utf8` is not valid UTF-8 (what was written is then to be discarded). For a writer that
+// keeps one buffer for every piece of a long document.
+size_t Utf8ToUtf16LeInto(std::string_view utf8, char* out, bool* valid);
+
 // Utf16LeEncoder
 //
 // Utf8ToUtf16Le over a text that arrives in pieces (an XML writer's chunks): a UTF-8 sequence

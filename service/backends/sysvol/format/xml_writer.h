@@ -6,9 +6,12 @@
 // documents formerly serialised by pugixml keep their bytes): an element without content is
 // `<name />`, an element whose first content is text stays on its line (`<name>text</name>`),
 // element children go one to a line, indented by depth. Escaping follows pugixml as well:
-// `&` `<` `>` in text, `&` `<` `"` and every control character in attributes, other control
-// characters as `&#NN;`; on top of that a CR in text or comments is written as `&#13;` (a
-// literal CR would be normalised away by every XML parser) and every line end as `eol`.
+// `&` `<` `>` in text, `&` `<` `"` and TAB, LF, CR in attributes (as `&#NN;`); on top of that
+// a CR in text or comments is written as `&#13;` (a literal CR would be normalised away by every
+// XML parser) and every line end as `eol`. The other C0 control characters (U+0000-U+001F but
+// TAB, LF, CR) are not XML 1.0 characters, not even as references: where pugixml writes
+// `&#NN;` (a document no conforming parser accepts) this writer writes U+FFFD in their place,
+// in text, attributes and comments alike.
 //
 // Names are written as given (callers pass fixed, well-formed names); text must be UTF-8. In
 // UTF-16 mode text that is not valid UTF-8 makes `Finish` return false.
@@ -16,7 +19,9 @@
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_XML_WRITER_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_XML_WRITER_H_
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -55,6 +60,11 @@ class XmlWriter {
   void Comment(std::string_view text);
   void End();
 
+  // `<prefix:name>value</prefix:name>`, or `<prefix:name />` when `value` is empty: the bytes
+  // of Start(prefix, name), Text(value) when not empty, End(), without the bookkeeping of an
+  // open element (most elements of a report are such leaves). `name` must not be empty.
+  void Leaf(std::string_view prefix, std::string_view name, std::string_view value);
+
   // Start + Text + End.
   void Element(std::string_view name, std::string_view text) {
     Start(name);
@@ -76,11 +86,41 @@ class XmlWriter {
   void CloseStartTag();  // '>' of a start tag still open for attributes
   void LineStart();      // the line end and indent (by open elements) that indent_flags_ ask
   void Escaped(std::string_view value, const unsigned char* special);
-  void Eol() { text_.append(eol_); }
+  void CharacterReference(unsigned char c);  // `&#NN;`
+  void Eol() { text_.Append(eol_); }
   void MaybeFlush() {
     if (text_.size() >= kPiece) Flush();
   }
   void Flush();
+
+  // The UTF-8 text not yet encoded or handed over. Appended by an inline memcpy:
+  // std::string::append is an out-of-line call for each piece, and a report's line is a dozen
+  // pieces (indent, `<`, prefix, name, `>`, text, `</`, ...).
+  class TextBuffer {
+   public:
+    void Reserve(size_t n) {
+      if (bytes_.size() < n) bytes_.resize(n);
+    }
+    void Append(const char* data, size_t n) {
+      if (n > bytes_.size() - size_) Grow(n);
+      std::memcpy(bytes_.data() + size_, data, n);
+      size_ += n;
+    }
+    void Append(std::string_view s) { Append(s.data(), s.size()); }
+    void Push(char c) {
+      if (size_ == bytes_.size()) Grow(1);
+      bytes_[size_++] = c;
+    }
+    size_t size() const { return size_; }
+    std::string_view view() const { return std::string_view(bytes_.data(), size_); }
+    void Clear() { size_ = 0; }
+
+   private:
+    void Grow(size_t n) { bytes_.resize(std::max(2 * bytes_.size(), size_ + n)); }
+
+    std::string bytes_;  // [0, size_) is the text; the rest is room
+    size_t size_ = 0;
+  };
 
   const std::string indent_;
   const std::string eol_;
@@ -88,10 +128,11 @@ class XmlWriter {
   std::string* out_;
   const Sink* sink_;
   Utf16LeEncoder encoder_;
-  std::string text_;            // UTF-8 not yet encoded or handed over
-  std::string indents_;         // `indent_` repeated, at least as deep as ever needed
+  TextBuffer text_;
+  std::string line_start_;      // `eol_`, then `indent_` repeated as deep as ever needed
   std::string names_;           // the open elements' names, one after another
   std::vector<size_t> starts_;  // where each open element's name starts in names_
+  size_t piece_size_ = 0;       // UTF-16 with a sink: the bytes of `*out_` that are the next piece
   unsigned indent_flags_ = kIndent;
   bool start_tag_open_ = false;
   bool failed_ = false;

@@ -236,17 +236,19 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   if (progress.Cancelled()) return abort(CancelledError("backup"));
 
   // Make the staged tree durable: all of it at once, or the rest of it (the copied folders
-  // already are). The staging area's entry for this staging folder is made durable here too,
-  // before the location's lock is taken: under the lock only the manifest's own file and
-  // folder are left to fsync.
+  // already are), the staging folder's entry for the backup folder and the staging area's entry
+  // for the staging folder included, before the location's lock is taken: under the lock only
+  // the manifest's own file is left to fsync (its entry in the staging folder need not be
+  // durable: recovery rebuilds the manifest from the folders).
+  // (syncfs covers the staging area's entry too: it was made before the syncfs.)
   if (sync == FileSync::kLater) {
     if (core::Status s = staging->SyncFileSystem(); !s.ok()) return abort(s.error());
   } else {
-    for (const Dir* d : {&*gpo_dir, &*domain_sysvol, &*backup_dir}) {
+    const Dir* const folders[] = {&*gpo_dir, &*domain_sysvol, &*backup_dir, staging, staging_root};
+    for (const Dir* d : folders) {
       if (core::Status s = d->Sync(); !s.ok()) return abort(s.error());
     }
   }
-  if (core::Status s = staging_root->Sync(); !s.ok()) return abort(s.error());
 
   bool crashed = false;
   core::Status published;
@@ -269,7 +271,6 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
     if (core::Status s = staging->WriteFile(kManifestFile, WriteManifest(manifest)); !s.ok()) {
       return abort(s.error());
     }
-    if (core::Status s = staging->Sync(); !s.ok()) return abort(s.error());
     progress.Advance(1);
     if (ctx.faults.Fault(FaultPoint::kAfterStaging)) return InjectedCrash();
 

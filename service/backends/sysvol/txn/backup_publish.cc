@@ -67,6 +67,12 @@ core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
     staging = std::move(*s);
   }
 
+  // With the staged manifest both renames are made durable by one fsync of the location, after
+  // the second: a crash between them (or before that fsync) leaves any of the four combinations
+  // of the two renames on disk, and recovery, which rebuilds the manifest from the folders,
+  // finishes each (the folder from staging or already in; the manifest repaired). Either way the
+  // location is fsynced before this returns, so before the DONE mark.
+  const bool publish_staged_manifest = staged_manifest && staging && staging->Exists(kManifestFile);
   if (staging && staging->Exists(backup_id)) {
     if (core::Status s = staging->RenameTo(backup_id, *loc, backup_id, /*no_replace=*/true);
         !s.ok()) {
@@ -77,7 +83,9 @@ core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
                            "backup " + backup_id + " of operation " + intent.operation_id +
                                " is neither staged nor published");
   }
-  if (core::Status s = loc->Sync(); !s.ok()) return s;
+  if (!publish_staged_manifest) {
+    if (core::Status s = loc->Sync(); !s.ok()) return s;
+  }
   if (ctx.faults.Fault(FaultPoint::kAfterBackupRename)) {
     *crashed = true;
     return InjectedFault();
@@ -86,10 +94,10 @@ core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
     return core::MakeError(core::Code::kInternal, core::reason::kIoError, "injected I/O error");
   }
 
-  if (staged_manifest && staging && staging->Exists(kManifestFile)) {
+  if (publish_staged_manifest) {
     // The caller holds the location lock and computed this manifest under it.
     if (core::Status s = staging->RenameTo(kManifestFile, *loc, kManifestFile); !s.ok()) return s;
-    if (core::Status s = loc->Sync(); !s.ok()) return s;
+    if (core::Status s = loc->Sync(); !s.ok()) return s;  // both renames
   } else {
     // Recovery (or a retry): the staged manifest may be older than the folder; rebuild it from
     // the backups. The caller of a staged publish already holds the lock.
@@ -121,7 +129,8 @@ core::Status FinishBackup(const BackendContext& ctx, const Intent& intent) {
   core::Result<BackupLocation> location = ctx.locations.Resolve(intent.root);
   if (!location.ok()) return core::Status();
   core::Result<Dir> loc = BackupLocations::Open(*location);
-  if (loc.ok()) (void)RemoveStaging(*loc, intent.staging);
+  // Not fsynced: a staging folder that a crash brings back is garbage the start-up sweep removes.
+  if (loc.ok()) (void)RemoveStaging(*loc, intent.staging, /*sync=*/false);
   return core::Status();
 }
 

@@ -17,10 +17,12 @@ namespace gpop::sysvol {
 // RollForwardBackup
 //
 // Finishes publishing a COMMITTING backup intent (idempotent): renames the staged folder into
-// the location (no replace), fsyncs, publishes the manifest, marks the intent DONE and removes
-// the staging folder. `staged_manifest` says whether the staged manifest is to be published
-// (only by the run that computed it and holds the location's lock); otherwise the manifest is
-// rebuilt under the lock. `*crashed` tells that a FaultHook stopped it.
+// the location (no replace), publishes the manifest (with a staged manifest: renames it in and
+// fsyncs the location once for both renames; otherwise fsyncs the location, then rebuilds the
+// manifest), marks the intent DONE and removes the staging folder (without fsync: garbage).
+// `staged_manifest` says whether the staged manifest is to be published (only by the run that
+// computed it and holds the location's lock); otherwise the manifest is rebuilt under the lock.
+// `*crashed` tells that a FaultHook stopped it.
 //
 // With `end` = kPublished it stops once the folder and the manifest are published (both
 // durable): the caller then releases the location's lock and calls FinishBackup, so that the

@@ -19,10 +19,10 @@ namespace {
 // How often MakeStagingFolder creates the area again after a concurrent removal of it.
 constexpr int kStagingAttempts = 8;
 
-// Removes the staging area of `root` when it is empty and fsyncs `root`.
-void RemoveEmptyArea(const Dir& root) {
+// Removes the staging area of `root` when it is empty and fsyncs `root` (with `sync`).
+void RemoveEmptyArea(const Dir& root, bool sync = true) {
   core::Result<bool> removed = root.RemoveEmptyDir(kStagingFolder);
-  if (removed.ok() && *removed) (void)root.Sync();
+  if (sync && removed.ok() && *removed) (void)root.Sync();
 }
 
 }  // namespace
@@ -41,13 +41,13 @@ core::Result<StagingDirs> MakeStagingFolder(const Dir& root, const std::string& 
   return last;
 }
 
-core::Status RemoveStaging(const Dir& root, const std::string& staging) {
+core::Status RemoveStaging(const Dir& root, const std::string& staging, bool sync) {
   if (!root.Exists(kStagingFolder)) return core::Status();
   core::Result<Dir> staging_root = root.OpenSubdir(kStagingFolder);
   if (!staging_root.ok()) return staging_root.error();
   if (core::Status s = staging_root->RemoveTree(staging); !s.ok()) return s;
-  (void)staging_root->Sync();
-  RemoveEmptyArea(root);
+  if (sync) (void)staging_root->Sync();
+  RemoveEmptyArea(root, sync);
   return core::Status();
 }
 

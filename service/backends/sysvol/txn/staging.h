@@ -41,8 +41,10 @@ core::Result<StagingDirs> MakeStagingFolder(const Dir& root, const std::string& 
 //
 // Removes `root`/.gpop-staging/`staging` (missing is fine), then the staging area itself when
 // no other operation's folder is left in it, so that an operation that publishes nothing (a
-// dry run, a cancel, a failure) leaves the tree as it found it; fsyncs what changed.
-core::Status RemoveStaging(const Dir& root, const std::string& staging);
+// dry run, a cancel, a failure) leaves the tree as it found it; fsyncs what changed unless
+// `sync` is false (the staging folder of a finished operation: garbage, which the start-up
+// sweep removes if a crash brings it back).
+core::Status RemoveStaging(const Dir& root, const std::string& staging, bool sync = true);
 
 // RemoveAllStaging
 //
