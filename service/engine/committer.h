@@ -100,8 +100,8 @@ class Committer {
   // leader, the flusher, does not send every Start's answer before its next commit.
   std::unique_ptr<WorkQueue> completer_;
   core::Mutex flush_mu_;
-  bool flush_posted_ GPOP_GUARDED_BY(flush_mu_) = false;  // a flusher task not yet begun
-  bool flusher_stopped_ GPOP_GUARDED_BY(flush_mu_) = false;  // FlushSoon then flushes itself
+  bool flush_posted_ GPOP_GUARDED_BY(flush_mu_) = false;       // a flusher task not yet begun
+  bool flusher_stopped_ GPOP_GUARDED_BY(flush_mu_) = false;    // FlushSoon then flushes itself
   bool completer_stopped_ GPOP_GUARDED_BY(flush_mu_) = false;  // completions then run inline
   core::CondVar durable_cv_;  // the visible revision advanced, or the store failed
   // A WaitDurable caller still waiting, or released by a commit and not yet returned.
