@@ -1,5 +1,6 @@
 #include "service/engine/committer.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "service/engine/engine_errors.h"
@@ -11,7 +12,10 @@
 namespace gpop::engine {
 
 Committer::Committer(EngineCore* core) : core_(core) {
-  if (core_->store->CommitBlocks()) flusher_ = std::make_unique<WorkQueue>(1);
+  if (core_->store->CommitBlocks()) {
+    flusher_ = std::make_unique<WorkQueue>(1);
+    completer_ = std::make_unique<WorkQueue>(1);
+  }
 }
 
 void Committer::FlushSoon() {
@@ -44,8 +48,12 @@ void Committer::FlushSoon() {
 void Committer::StopFlusher() {
   if (flusher_ == nullptr) return;
   flusher_->Stop();
-  core::MutexLock lock(&flush_mu_);
-  flusher_stopped_ = true;
+  {
+    core::MutexLock lock(&flush_mu_);
+    flusher_stopped_ = true;
+    completer_stopped_ = true;  // later completions run on the thread that leads their batch
+  }
+  completer_->Stop();  // runs the completions handed to it before
 }
 
 void Committer::Flush() {
@@ -75,13 +83,21 @@ void Committer::Flush() {
       for (const Store::Change& change : batch) ApplyLocked(change);
       core_->s.log.Trim();
       core_->streams->WatchesChangedLocked();
-      durable_cv_.SignalAll();
+      ReleaseWaitersLocked();
       core_->executor->WakeLocked();      // runs whose RUNNING rode with their creation
       core_->executor->DispatchLocked();  // what this batch made runnable
       core_->removals->RemoveExcessLaterLocked();
-      // Answered per batch, not when the leader is done: later batches may keep it busy.
+      // Answered per batch, not when the leader is done: later batches may keep it busy. With
+      // a completer thread the leader hands them over and starts the next commit at once: the
+      // runs whose RUNNING waits in it do not wait for every Start's answer to be sent.
       std::vector<Completion> due = TakeDueLocked();
-      RunUnlocked(due, absl::OkStatus());
+      if (!HandOffLocked(due)) RunUnlocked(due, absl::OkStatus());
+      // The runs this batch let start (their RUNNING now durable) end or report soon after
+      // they have the CPU back: the next batch waits until each of them returned from
+      // WaitDurable, or their end misses it and waits a whole commit more for the next (with
+      // a run slot freed per run, and the next run's RUNNING riding with the end, the runs
+      // would take every other commit). They only need to be scheduled: no wait for a run.
+      AwaitReleasedLocked();
     }
     timers_to_cancel.swap(timers_to_cancel_);
   }
@@ -108,11 +124,31 @@ void Committer::ApplyLocked(const Store::Change& change) {
 
 absl::Status Committer::WaitDurable(uint64_t revision) {
   core::MutexLock lock(&core_->s.mu);
-  while (core_->s.log.visible_revision() < revision) {
-    if (core_->s.log.failed()) return StoreFailedLocked();
+  if (core_->s.log.visible_revision() >= revision) return absl::OkStatus();
+  Waiter self{revision};
+  waiters_.push_back(&self);
+  while (core_->s.log.visible_revision() < revision && !core_->s.log.failed()) {
     durable_cv_.Wait(&core_->s.mu);
   }
+  waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &self));
+  if (self.released && --released_ == 0) settled_cv_.SignalAll();
+  if (core_->s.log.visible_revision() < revision) return StoreFailedLocked();
   return absl::OkStatus();
+}
+
+void Committer::ReleaseWaitersLocked() {
+  core_->s.mu.AssertHeld();
+  for (Waiter* w : waiters_) {
+    if (w->released || w->revision > core_->s.log.visible_revision()) continue;
+    w->released = true;
+    ++released_;
+  }
+  durable_cv_.SignalAll();
+}
+
+void Committer::AwaitReleasedLocked() {
+  core_->s.mu.AssertHeld();
+  while (released_ > 0) settled_cv_.Wait(&core_->s.mu);
 }
 
 void Committer::WhenDurable(uint64_t revision, Completion done) {
@@ -139,6 +175,20 @@ std::vector<Committer::Completion> Committer::TakeDueLocked() {
   for (auto it = pending_.begin(); it != end; ++it) due.push_back(std::move(it->second));
   pending_.erase(pending_.begin(), end);
   return due;
+}
+
+bool Committer::HandOffLocked(std::vector<Completion>& due) {
+  core_->s.mu.AssertHeld();
+  if (due.empty()) return true;
+  if (completer_ == nullptr) return false;
+  core::MutexLock lock(&flush_mu_);
+  if (completer_stopped_) return false;
+  // Posted under flush_mu_, so that StopFlusher's Stop comes after it and runs it.
+  completer_->Post([due = std::move(due)]() mutable {
+    for (Completion& done : due) done(absl::OkStatus());
+  });
+  due.clear();
+  return true;
 }
 
 void Committer::RunUnlocked(std::vector<Completion>& due, const absl::Status& status) {

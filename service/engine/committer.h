@@ -51,8 +51,10 @@ class Committer {
   //
   // Called once: OK when the revision it waits for is visible, UNAVAILABLE when the store
   // failed first or the engine stopped with the revision still pending. It runs without the
-  // engine's mutex, on the thread that led the batch (or on the caller's, when the answer is
-  // already known), so it must not block; it may call back into the engine.
+  // engine's mutex: with a store whose commits block, on the committer's completer thread (a
+  // batch's completions in order, one batch after another), after StopFlusher and on failure
+  // on the thread that led the batch; without, on that thread; on the caller's when the answer
+  // is already known. So it must not block; it may call back into the engine.
   using Completion = std::function<void(absl::Status)>;
 
   // The asynchronous form of WaitDurable: `done` runs once `revision` is visible (at once,
@@ -80,16 +82,36 @@ class Committer {
   void ApplyLocked(const Store::Change& change) GPOP_REQUIRES(core_->s.mu);
   // The completions due now (their revision visible, or every one when the store failed).
   std::vector<Completion> TakeDueLocked() GPOP_REQUIRES(core_->s.mu);
+  // Hands `due` (OK: their revisions are visible) to the completer thread, in order; false
+  // (and `due` untouched) when there is none or it stopped: the caller runs them.
+  bool HandOffLocked(std::vector<Completion>& due) GPOP_REQUIRES(core_->s.mu)
+      GPOP_EXCLUDES(flush_mu_);
+  // Marks the WaitDurable callers whose revision is now visible as released, and wakes them.
+  void ReleaseWaitersLocked() GPOP_REQUIRES(core_->s.mu);
+  // Waits until every released WaitDurable caller has returned (they need only the CPU).
+  void AwaitReleasedLocked() GPOP_REQUIRES(core_->s.mu);
   // Runs `due` with `status`, with the mutex released for the calls.
   void RunUnlocked(std::vector<Completion>& due, const absl::Status& status)
       GPOP_REQUIRES(core_->s.mu);
 
   EngineCore* const core_;
   std::unique_ptr<WorkQueue> flusher_;  // null: the store's commits do not block
+  // Runs the completions of the batches committed (with flusher_; null without): a batch's
+  // leader, the flusher, does not send every Start's answer before its next commit.
+  std::unique_ptr<WorkQueue> completer_;
   core::Mutex flush_mu_;
-  bool flush_posted_ GPOP_GUARDED_BY(flush_mu_) = false;  // a flusher task not yet begun
-  bool flusher_stopped_ GPOP_GUARDED_BY(flush_mu_) = false;  // FlushSoon then flushes itself
+  bool flush_posted_ GPOP_GUARDED_BY(flush_mu_) = false;       // a flusher task not yet begun
+  bool flusher_stopped_ GPOP_GUARDED_BY(flush_mu_) = false;    // FlushSoon then flushes itself
+  bool completer_stopped_ GPOP_GUARDED_BY(flush_mu_) = false;  // completions then run inline
   core::CondVar durable_cv_;  // the visible revision advanced, or the store failed
+  // A WaitDurable caller still waiting, or released by a commit and not yet returned.
+  struct Waiter {
+    uint64_t revision;
+    bool released = false;  // counted in released_
+  };
+  std::vector<Waiter*> waiters_ GPOP_GUARDED_BY(core_->s.mu);
+  int released_ GPOP_GUARDED_BY(core_->s.mu) = 0;
+  core::CondVar settled_cv_;  // released_ fell to 0
   std::vector<Clock::TimerId> timers_to_cancel_ GPOP_GUARDED_BY(core_->s.mu);
   // Completions by the revision they wait for.
   std::multimap<uint64_t, Completion> pending_ GPOP_GUARDED_BY(core_->s.mu);

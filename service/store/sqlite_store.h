@@ -27,10 +27,10 @@ struct SqliteStoreOptions {
 // (id -> encoded record), `events` (revision -> operation id, sequence, encoded event; indexed
 // by operation), `results` (operation id -> a large result's bytes, stored once), `expired`
 // (removed ids, oldest first, each marked as removed by retention or by DeleteOperation) and
-// `counters` (the highest revision ever assigned, so that revisions are never reused after
-// their events are removed). `operation_keys` indexes
-// the operations by creation, by (principal, request_id) and by whether they finished, so that
-// finished ones are read by key instead of loaded.
+// `counters` (the highest revision of the events removed: with the newest event's, the highest
+// ever assigned, so that revisions are never reused after their events are removed).
+// `operation_keys` indexes the operations by creation and by (principal, request_id), and
+// holds when each finished, so that finished ones are read by key instead of loaded.
 class SqliteStore final : public engine::Store {
  public:
   using engine::Store::Load;
@@ -116,7 +116,7 @@ class SqliteStore final : public engine::Store {
   CommitHook* hook_ GPOP_GUARDED_BY(mu_) = nullptr;
   sqlite::Statement put_operation_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement put_event_ GPOP_GUARDED_BY(mu_);
-  sqlite::Statement put_revision_ GPOP_GUARDED_BY(mu_);
+  sqlite::Statement keep_revision_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement delete_operation_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement delete_events_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement put_expired_ GPOP_GUARDED_BY(mu_);

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <optional>
+#include <set>
+#include <thread>
 #include <vector>
 
 #include "service/core/mutex.h"
@@ -215,6 +217,53 @@ TEST(StartAsyncTest, WithABlockingStoreTheCallerDoesNotWaitForTheCommit) {
     h.backend().Open((*a->result)->id);
     h.RunToEnd((*a->result)->id);
   }
+}
+
+// A store whose commits block (SQLite's) and that records the threads that made them.
+class ThreadRecordingStore final : public gpop::testing::ForwardingStore {
+ public:
+  ThreadRecordingStore() : ForwardingStore(&inner_) {}
+  bool CommitBlocks() const override { return true; }
+  absl::Status Commit(const std::vector<Change>& batch) override {
+    {
+      core::MutexLock lock(&mu_);
+      threads_.insert(std::this_thread::get_id());
+    }
+    return ForwardingStore::Commit(batch);
+  }
+  std::set<std::thread::id> Threads() {
+    core::MutexLock lock(&mu_);
+    return threads_;
+  }
+
+ private:
+  store::MemoryStore inner_;
+  core::Mutex mu_;
+  std::set<std::thread::id> threads_ GPOP_GUARDED_BY(mu_);
+};
+
+// With a store whose commits block, the answers are sent by the committer's completer thread,
+// not by the thread that commits: the flusher goes on to the next commit (the RUNNING events
+// that runs wait for) instead of sending every answer of the last batch first.
+TEST(StartAsyncTest, WithABlockingStoreAnswersAreNotSentByTheCommittingThread) {
+  ThreadRecordingStore store;
+  PartsHarness h({}, &store);
+  Answer answer;
+  std::thread::id answered_on;
+  auto done = answer.Done();
+  h.parts().admission.StartAsync(BackupRequest(1),
+                                 [&answered_on, done](absl::StatusOr<OperationRecord> r) {
+                                   answered_on = std::this_thread::get_id();
+                                   done(std::move(r));
+                                 });
+  answer.Await();
+  ASSERT_TRUE(answer.result->ok()) << answer.result->status();
+  std::set<std::thread::id> committers = store.Threads();
+  ASSERT_FALSE(committers.empty());
+  EXPECT_EQ(committers.count(answered_on), 0u);
+  EXPECT_NE(answered_on, std::this_thread::get_id());
+  h.backend().Open((*answer.result)->id);
+  h.RunToEnd((*answer.result)->id);
 }
 
 // A completion still pending when the engine goes is answered SHUTTING_DOWN, once.

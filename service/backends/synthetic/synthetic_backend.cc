@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <variant>
 
 #include "service/core/guid.h"
 
@@ -152,6 +153,14 @@ core::Result<Script> ScriptFromLabels(const Script& defaults,
 }
 
 core::Status SyntheticBackend::Validate(const core::OperationSpec&) const { return {}; }
+
+std::vector<core::ResourceClaim> SyntheticBackend::Claims(const core::OperationSpec& spec) const {
+  std::vector<core::ResourceClaim> claims = core::DefaultClaims(spec);
+  if (std::holds_alternative<core::BackupSpec>(spec)) {
+    for (core::ResourceClaim& c : claims) c.access = core::ResourceClaim::Access::kRead;
+  }
+  return claims;
+}
 
 core::Outcome SyntheticBackend::Run(const core::RunRequest& request, core::ProgressSink& sink,
                                     core::CancelToken& cancel) {

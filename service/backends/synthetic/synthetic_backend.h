@@ -50,6 +50,9 @@ class SyntheticBackend final : public core::Backend {
 
   std::string name() const override { return "synthetic"; }
   core::Status Validate(const core::OperationSpec& spec) const override;
+  // As core::DefaultClaims, except that backups into one location run at once, as the sysvol
+  // backend's do (each adds a folder of its own): the GPO backed up and the location are read.
+  std::vector<core::ResourceClaim> Claims(const core::OperationSpec& spec) const override;
   core::Outcome Run(const core::RunRequest& request, core::ProgressSink& sink,
                     core::CancelToken& cancel) override;
   core::Result<std::vector<core::GpoInfo>> ListGpos() const override;
