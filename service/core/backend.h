@@ -106,6 +106,13 @@ class Backend {
   // NONE). Backends without intents return nullopt.
   virtual std::optional<Outcome> Recover(const std::string& operation_id);
 
+  // Whether Recover knows every run by its operation id, whatever point it reached: nullopt
+  // then means that the run left no effects (it never began, or it was rolled back), so running
+  // the operation again is safe. The engine may then start a run before its RUNNING event is
+  // durable, and at start-up asks Recover about QUEUED operations too (a crash may have taken a
+  // RUNNING event whose run had begun). Default false: a run waits for its RUNNING commit.
+  virtual bool RecoversEveryRun() const { return false; }
+
   // Listings, served outside the operation queue. Default: UNIMPLEMENTED.
   virtual Result<std::vector<GpoInfo>> ListGpos() const;
   // A value that changes whenever ListGpos's answer may have changed (a GPO created, removed,

@@ -59,23 +59,37 @@ absl::Status Engine::Impl::Recover() {
   absl::StatusOr<std::map<std::string, LabelsPtr>> window_labels =
       ReadWindowLabels(*snap, *c.store);
   if (!window_labels.ok()) return window_labels.status();
-  std::vector<std::string> running_ids, cancelling_ids;
+  std::vector<std::string> queued_ids, running_ids, cancelling_ids;
   {
     core::MutexLock lock(&c.s.mu);
     absl::StatusOr<Recovered> recovered =
         RestoreSnapshot(std::move(*snap), *c.backend, &c.s.ops, &c.s.log, *window_labels);
     if (!recovered.ok()) return recovered.status();
-    for (Op* op : recovered->queued) {
-      c.scheduler.Enqueue(op);
-      parts_.cancellation.ScheduleDeadlineLocked(op);
-    }
+    for (Op* op : recovered->queued) queued_ids.push_back(op->rec.id);
     for (const Store::FinishedRef& ref : recovered->finished) {
       parts_.removals.ScheduleLocked(ref.id, ref.end_time);
     }
     running_ids = std::move(recovered->running);
     cancelling_ids = std::move(recovered->cancelling);
   }
-  // Resolve interrupted runs by their intents (outside the lock: backends do I/O).
+  // Resolve interrupted runs by their intents (outside the lock: backends do I/O). A backend
+  // whose runs may begin before their RUNNING commit (RecoversEveryRun) is asked about the
+  // QUEUED operations too; the others run again, in creation order.
+  std::vector<std::string> requeued;
+  for (std::string& id : queued_ids) {
+    if (!c.backend->RecoversEveryRun() || !parts_.executor.ResolveQueued(id)) {
+      requeued.push_back(std::move(id));
+    }
+  }
+  {
+    core::MutexLock lock(&c.s.mu);
+    for (const std::string& id : requeued) {
+      Op* op = c.s.ops.Find(id);
+      if (op == nullptr) continue;
+      c.scheduler.Enqueue(op);
+      parts_.cancellation.ScheduleDeadlineLocked(op);
+    }
+  }
   for (const std::string& id : running_ids) parts_.executor.ResolveRun(id, false);
   for (const std::string& id : cancelling_ids) parts_.executor.ResolveRun(id, true);
   {

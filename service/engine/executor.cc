@@ -134,11 +134,16 @@ void Executor::WorkerLoop(int worker) {
     }
     // A RUNNING event that rides with its creation is in the batch its Start flushes (and
     // answers from: this thread must not lead that batch). Otherwise FlushSoon: with a store
-    // whose commits block, the committer's flusher leads the batch; this thread only waits.
+    // whose commits block, the committer's flusher leads the batch.
     if (!with_creation) core_->committer->FlushSoon();
-    // The backend may act only once RUNNING is durable: after a crash, recovery then knows to
-    // resolve the run by its intent instead of running it a second time.
-    if (!core_->committer->WaitDurable(running_revision).ok()) {
+    // The backend acts only once the operation's creation is durable (a Start the store refused
+    // never runs), and, unless its Recover answers for every run, once RUNNING is durable too:
+    // after a crash, recovery then knows to resolve the run by its intent instead of running it
+    // a second time. A backend that answers for every run may begin at once: recovery asks it
+    // about QUEUED operations too.
+    const uint64_t wait_for =
+        with_creation || !core_->backend->RecoversEveryRun() ? running_revision : 0;
+    if (!core_->committer->WaitDurable(wait_for).ok()) {
       // The store failed (fail-stop): the run never starts, but it ends here, so that Shutdown
       // does not wait for it. Recovery finds it QUEUED or RUNNING in the store, or not at all
       // when its creation was in the failed commit: then it goes, as a refused Start's does
@@ -166,7 +171,9 @@ void Executor::WorkerLoop(int worker) {
     }
     {
       core::MutexLock lock(&core_->s.mu);
-      if (stop_workers_) {  // shutdown ended waiting: never start a run it would not join
+      // Shutdown ended waiting: never start a run it would not join. The store failed (a run
+      // that did not wait for its RUNNING commit learns it here): it accepts no work.
+      if (stop_workers_ || core_->s.log.failed()) {
         if (Op* op = core_->s.ops.Find(id)) EndRunLocked(op);
         continue;
       }
@@ -258,6 +265,20 @@ void Executor::ResolveRun(const std::string& id, bool was_cancelling) {
   if (Op* op = core_->s.ops.Find(id)) {
     FinishLocked(op, ResolveInterrupted(std::move(outcome), was_cancelling));
   }
+}
+
+bool Executor::ResolveQueued(const std::string& id) {
+  std::optional<core::Outcome> outcome = core_->backend->Recover(id);  // backends do I/O
+  if (!outcome) return false;
+  core::MutexLock lock(&core_->s.mu);
+  Op* op = core_->s.ops.Find(id);
+  if (op == nullptr) return true;
+  op->rec.start_time = core_->clock->Now();
+  Event running;
+  running.state = OperationState::kRunning;
+  core_->s.log.Append(op, std::move(running), *op->rec.start_time);
+  FinishLocked(op, ResolveInterrupted(std::move(outcome), false));
+  return true;
 }
 
 void Executor::AwaitRunsEnded(Time bound) {

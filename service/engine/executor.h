@@ -1,7 +1,9 @@
 // The executor: the threads that run admitted operations through the backend, the progress
 // sink the backend reports to, and the mapping of a run's outcome to the operation's terminal
 // event (also for runs a restart interrupted). A run starts only once its RUNNING event is
-// durable, so that recovery knows to resolve it by its intent instead of running it twice.
+// durable, so that recovery knows to resolve it by its intent instead of running it twice —
+// unless the backend's Recover answers for every run (Backend::RecoversEveryRun): then once its
+// creation is durable, and recovery asks the backend about QUEUED operations too.
 
 #ifndef GPOP_SERVICE_ENGINE_EXECUTOR_H_
 #define GPOP_SERVICE_ENGINE_EXECUTOR_H_
@@ -50,6 +52,12 @@ class Executor {
 
   // Recovery: ends a run the server restarted under, by the backend's Recover.
   void ResolveRun(const std::string& id, bool was_cancelling);
+
+  // Recovery, with a backend whose Recover answers for every run: whether the QUEUED operation
+  // `id` had begun a run that a crash took the RUNNING event of. If Recover resolves it (rolled
+  // forward, or unresolvable), records RUNNING and the run's end by that answer and returns
+  // true; nullopt (no effects) returns false: the operation is queued again.
+  bool ResolveQueued(const std::string& id);
 
   // Shutdown: waits until no operation runs, or until `bound` on the engine's clock.
   void AwaitRunsEnded(Time bound);

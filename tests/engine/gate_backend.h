@@ -4,7 +4,9 @@
 #ifndef GPOP_TESTS_ENGINE_GATE_BACKEND_H_
 #define GPOP_TESTS_ENGINE_GATE_BACKEND_H_
 
+#include <atomic>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -94,6 +96,26 @@ class GateBackend final : public core::Backend {
     return out;
   }
 
+  // Recover answers `outcome` for `id` (default: nullopt, no effects).
+  void SetRecovered(const std::string& id, core::Outcome outcome) {
+    core::MutexLock lock(&mu_);
+    recovered_[id] = std::move(outcome);
+  }
+  std::optional<core::Outcome> Recover(const std::string& id) override {
+    core::MutexLock lock(&mu_);
+    asked_to_recover_.insert(id);
+    auto it = recovered_.find(id);
+    if (it == recovered_.end()) return std::nullopt;
+    return it->second;
+  }
+  bool asked_to_recover(const std::string& id) {
+    core::MutexLock lock(&mu_);
+    return asked_to_recover_.count(id) > 0;
+  }
+  // true: the backend says its Recover answers for every run (Backend::RecoversEveryRun).
+  void set_recovers_every_run(bool v) { recovers_every_run_ = v; }
+  bool RecoversEveryRun() const override { return recovers_every_run_; }
+
   void Open(const std::string& id, Release release = {}) {
     core::MutexLock lock(&mu_);
     releases_[id] = release;
@@ -136,6 +158,9 @@ class GateBackend final : public core::Backend {
   core::Mutex mu_;
   core::CondVar cv_;
   std::map<std::string, Release> releases_ GPOP_GUARDED_BY(mu_);
+  std::map<std::string, core::Outcome> recovered_ GPOP_GUARDED_BY(mu_);
+  std::set<std::string> asked_to_recover_ GPOP_GUARDED_BY(mu_);
+  std::atomic<bool> recovers_every_run_{false};
   std::set<std::string> started_ GPOP_GUARDED_BY(mu_);
   std::set<std::string> finished_ GPOP_GUARDED_BY(mu_);
   int running_ GPOP_GUARDED_BY(mu_) = 0;

@@ -13,61 +13,15 @@
 #include <vector>
 
 #include "service/engine/engine.h"
-#include "service/store/memory_store.h"
 #include "tests/engine/cursor_testing.h"
 #include "tests/engine/gate_backend.h"
-#include "tests/store/forwarding_store.h"
+#include "tests/engine/holding_store.h"
 
 namespace gpop::engine {
 namespace {
 
 using core::OperationState;
 using testing::NextBlocking;
-
-// A store whose commits block (so the engine commits on its flusher thread, as with SQLite),
-// and which holds every commit at a gate once Hold was called, until Release.
-class HoldingStore final : public gpop::testing::ForwardingStore {
- public:
-  HoldingStore() : ForwardingStore(&inner_) {}
-  bool CommitBlocks() const override { return true; }
-  absl::Status Commit(const std::vector<Change>& batch) override {
-    {
-      core::MutexLock lock(&mu_);
-      if (holding_) {
-        for (const Change& change : batch) {
-          if (change.event) held_states_.push_back(change.event->state);
-        }
-        ++held_;
-        cv_.SignalAll();
-        while (holding_) cv_.Wait(&mu_);
-      }
-    }
-    return ForwardingStore::Commit(batch);
-  }
-  void Hold() {
-    core::MutexLock lock(&mu_);
-    holding_ = true;
-  }
-  void Release() {
-    core::MutexLock lock(&mu_);
-    holding_ = false;
-    cv_.SignalAll();
-  }
-  // Waits until a commit is held; returns the states of the events it writes.
-  std::vector<OperationState> AwaitHeld() {
-    core::MutexLock lock(&mu_);
-    while (held_ == 0) cv_.Wait(&mu_);
-    return held_states_;
-  }
-
- private:
-  store::MemoryStore inner_;
-  core::Mutex mu_;
-  core::CondVar cv_;
-  bool holding_ GPOP_GUARDED_BY(mu_) = false;
-  int held_ GPOP_GUARDED_BY(mu_) = 0;
-  std::vector<OperationState> held_states_ GPOP_GUARDED_BY(mu_);
-};
 
 // A fake clock that tells which timers were cancelled: the engine cancels a finished run's
 // deadline timer in the Flush after the run ended, so its cancellation on the shutting-down

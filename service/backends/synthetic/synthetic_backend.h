@@ -58,6 +58,8 @@ class SyntheticBackend final : public core::Backend {
   core::Result<std::vector<core::GpoInfo>> ListGpos() const override;
   // Its listing never changes.
   std::optional<uint64_t> GposGeneration() const override { return 0; }
+  // Its runs have no effects: running one again after a crash is always safe.
+  bool RecoversEveryRun() const override { return true; }
 
  private:
   const Script defaults_;

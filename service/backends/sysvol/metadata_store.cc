@@ -253,6 +253,32 @@ core::Result<std::optional<Intent>> MetadataStore::GetIntent(
   return GetIntentLocked(operation_id);
 }
 
+core::Result<std::vector<std::string>> MetadataStore::IntentIdsWithPrefix(
+    const std::string& prefix) const {
+  std::vector<std::string> ids;
+  if (prefix.empty()) return ids;
+  // Every string beginning with `prefix` sorts at or after it and before its last byte's
+  // successor (a prefix ending in 0xFF has none: then the range is open above).
+  std::string end = prefix;
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xFF) end.pop_back();
+  if (!end.empty()) end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  core::MutexLock lock(&mu_);
+  absl::StatusOr<sqlite::Statement> s = db_->Prepare(
+      end.empty() ? "SELECT operation_id FROM intents WHERE operation_id >= ?1 ORDER BY 1"
+                  : "SELECT operation_id FROM intents WHERE operation_id >= ?1 AND "
+                    "operation_id < ?2 ORDER BY 1");
+  if (!s.ok()) return ToError(s.status(), "prepare");
+  s->Bind(1, prefix);
+  if (!end.empty()) s->Bind(2, end);
+  for (;;) {
+    absl::StatusOr<bool> row = s->Step();
+    if (!row.ok()) return ToError(row.status(), "list intents");
+    if (!*row) break;
+    ids.push_back(s->ColumnText(0));
+  }
+  return ids;
+}
+
 core::Result<std::vector<Intent>> MetadataStore::OpenIntents() const {
   core::MutexLock lock(&mu_);
   std::vector<std::string> ids;

@@ -97,6 +97,9 @@ class MetadataStore {
   core::Result<std::optional<Intent>> GetIntent(const std::string& operation_id) const;
   // Every intent in kStaging or kCommitting.
   core::Result<std::vector<Intent>> OpenIntents() const;
+  // The ids of every intent, whatever its state, whose id begins with `prefix` (one indexed
+  // range read), sorted as strings.
+  core::Result<std::vector<std::string>> IntentIdsWithPrefix(const std::string& prefix) const;
 
  private:
   explicit MetadataStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}

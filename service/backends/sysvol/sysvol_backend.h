@@ -67,6 +67,10 @@ class SysvolBackend : public core::Backend {
   core::Outcome Run(const core::RunRequest& request, core::ProgressSink& sink,
                     core::CancelToken& cancel) override;
   std::optional<core::Outcome> Recover(const std::string& operation_id) override;
+  // Every run's effects go through an intent keyed by its operation id, recorded before the
+  // first write and kept once DONE or ROLLED_BACK (an import set's, one per backup): Recover
+  // answers for any run. Reports and listings write nothing.
+  bool RecoversEveryRun() const override { return true; }
   core::Result<std::vector<core::GpoInfo>> ListGpos() const override;
   std::optional<uint64_t> GposGeneration() const override;
   core::Result<std::vector<core::BackupInfo>> ListBackups(const BackupQuery& query) const override;

@@ -112,6 +112,28 @@ TEST(MetadataStoreTest, AFreshFileIsCreatedAtTheCurrentVersionAndKeepsItsRows) {
   EXPECT_FALSE(none->has_value());
 }
 
+TEST(MetadataStoreTest, IntentIdsWithPrefixAreExactlyThoseBeginningWithIt) {
+  fs::path path = gpop::testing::TempDir("gpop-metadata") / "metadata.db";
+  auto store = MetadataStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  for (const char* id : {"op-a.set-0", "op-a.set-10", "op-a.set-2", "op-a.set.", "op-a.set",
+                         "op-ab.set-0", "op-a", "op-b.set-0"}) {
+    Intent intent;
+    intent.operation_id = id;
+    intent.kind = "gpo-write";
+    intent.root = "policies";
+    intent.staging = std::string("st-") + id;
+    ASSERT_TRUE((*store)->RecordIntent(intent).ok()) << id;
+  }
+  ASSERT_TRUE((*store)->SetIntentState("op-a.set-2", IntentState::kDone).ok());
+  auto ids = (*store)->IntentIdsWithPrefix("op-a.set-");
+  ASSERT_TRUE(ids.ok()) << ids.error().message;
+  EXPECT_EQ(*ids, (std::vector<std::string>{"op-a.set-0", "op-a.set-10", "op-a.set-2"}));
+  auto none = (*store)->IntentIdsWithPrefix("op-c.set-");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 TEST(MetadataStoreTest, AnOlderUnversionedFileIsAdoptedWithItsRows) {
   fs::path path = gpop::testing::TempDir("gpop-metadata") / "metadata.db";
   // The schema as gpopd wrote it before the store was versioned (user_version 0, no

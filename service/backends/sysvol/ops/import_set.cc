@@ -2,6 +2,7 @@
 
 #include "service/backends/sysvol/ops/import_set.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -20,8 +21,9 @@ namespace {
 constexpr int64_t kUnitsPerBackup = 1000;
 
 // The intent (and operation) id of the import of backup `index` of the set `operation_id`.
+constexpr char kMemberInfix[] = ".set-";
 std::string MemberId(const std::string& operation_id, size_t index) {
-  return operation_id + ".set-" + std::to_string(index);
+  return operation_id + kMemberInfix + std::to_string(index);
 }
 
 // What one backup's import reports, turned into the set's: its progress becomes its share of
@@ -264,10 +266,27 @@ std::optional<core::Outcome> RecoverImportSet(const BackendContext& ctx,
                                               const std::string& operation_id) {
   core::ImportSetResult result;
   bool unresolved = false;
-  for (size_t i = 0; i < core::kMaxImportSetBackups; ++i) {
-    const std::string member = MemberId(operation_id, i);
-    core::Result<std::optional<Intent>> intent = ctx.metadata.GetIntent(member);
-    if (!intent.ok() || !*intent) continue;
+  // The members that recorded an intent, in the set's order (one range read: the engine asks
+  // about every operation it recovers, most of which are no import set).
+  const std::string prefix = operation_id + kMemberInfix;
+  core::Result<std::vector<std::string>> ids = ctx.metadata.IntentIdsWithPrefix(prefix);
+  if (!ids.ok()) {
+    core::Outcome out;
+    out.error = ids.error();
+    out.effects = core::Effects::kUnknown;
+    return out;
+  }
+  std::vector<std::pair<size_t, std::string>> members;
+  for (std::string& id : *ids) {
+    const std::string index = id.substr(prefix.size());
+    if (index.empty() || index.size() > 4 ||
+        index.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    members.emplace_back(std::stoul(index), std::move(id));
+  }
+  std::sort(members.begin(), members.end());
+  for (const auto& [index, member] : members) {
     std::optional<core::Outcome> out = RecoverIntent(ctx, member);
     if (!out) continue;  // rolled back: that GPO is untouched
     if (out->error) {
