@@ -20,7 +20,14 @@ struct LogState {
   core::Mutex mu;
   LogFormat format GPOP_GUARDED_BY(mu) = LogFormat::kText;
   std::function<void(std::string_view)> capture GPOP_GUARDED_BY(mu);
+  // Lines waiting for the thread that is writing to stderr (`writing`), in order.
+  std::string pending GPOP_GUARDED_BY(mu);
+  bool writing GPOP_GUARDED_BY(mu) = false;
+  core::CondVar written;  // signalled after each write: room in `pending`
 };
+
+// Past this, a caller waits for the writer (stderr is slow or blocked) instead of queueing more.
+constexpr size_t kMaxPendingBytes = 1 << 20;
 
 LogState& State() {
   static LogState* state = new LogState();  // never destroyed: threads may log during exit
@@ -105,7 +112,14 @@ std::string RedactSecrets(std::string_view text) {
       if (j < text.size() && (text[j] == ':' || text[j] == '=')) secret_from = j + 1;
     }
     if (secret_from == std::string_view::npos) {
-      out.push_back(text[i++]);
+      // Up to the next place either word could begin, in one append.
+      size_t next = i + 1;
+      while (next < text.size() && text[next] != 'b' && text[next] != 'B' && text[next] != 'a' &&
+             text[next] != 'A') {
+        ++next;
+      }
+      out.append(text.substr(i, next - i));
+      i = next;
       continue;
     }
     size_t j = secret_from;
@@ -152,7 +166,22 @@ void Log(LogLevel level, const LogTags& tags, std::string_view message) {
     return;
   }
   line.push_back('\n');
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  // One thread writes at a time, outside the lock, everything queued while it wrote: under load
+  // many lines go out in one write(2), each whole and in order, and no caller waits for
+  // another's write.
+  while (state.writing && state.pending.size() >= kMaxPendingBytes) state.written.Wait(&state.mu);
+  state.pending += line;
+  if (state.writing) return;
+  state.writing = true;
+  while (!state.pending.empty()) {
+    std::string batch;
+    batch.swap(state.pending);
+    state.mu.Unlock();
+    std::fwrite(batch.data(), 1, batch.size(), stderr);
+    state.mu.Lock();
+    state.written.SignalAll();
+  }
+  state.writing = false;
 }
 
 LogCapture::LogCapture(std::function<void(std::string_view line)> write) {
