@@ -4,7 +4,6 @@
 
 #include <openssl/evp.h>
 
-#include <cstdio>
 #include <map>
 #include <utility>
 
@@ -122,11 +121,11 @@ std::string RequestFingerprint(const v1::StartOperationRequest& request) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  char buf[3];
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(2 * length, '0');
   for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(buf, sizeof(buf), "%02x", digest[i]);
-    hex += buf;
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 0xF];
   }
   return hex;
 }
