@@ -4,7 +4,9 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <utility>
 
 #include "google/protobuf/struct.pb.h"
@@ -96,6 +98,30 @@ std::string JsonLine(const std::string& time, LogLevel level, const LogTags& tag
   return line;  // the printer escapes newlines: one record, one line
 }
 
+// platform::FormatUtcMillis, its calendar part (up to the seconds) reused within one second by
+// each thread: the C library's calendar and snprintf were a tenth of a line's cost.
+std::string LogTime(std::chrono::system_clock::time_point now) {
+  thread_local int64_t cached_second = std::numeric_limits<int64_t>::min();
+  thread_local std::string seconds_text;  // "YYYY-MM-DDTHH:MM:SS"
+  const int64_t ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  int64_t second = ms / 1000;
+  if (ms % 1000 < 0) --second;
+  const int millis = static_cast<int>(ms - second * 1000);
+  if (second != cached_second) {
+    std::string full = platform::FormatUtcMillis(now);  // "...SS.mmmZ"
+    seconds_text = full.substr(0, full.size() - 5);
+    cached_second = second;
+  }
+  std::string out = seconds_text;
+  out += '.';
+  out += static_cast<char>('0' + millis / 100);
+  out += static_cast<char>('0' + millis / 10 % 10);
+  out += static_cast<char>('0' + millis % 10);
+  out += 'Z';
+  return out;
+}
+
 }  // namespace
 
 std::string RedactSecrets(std::string_view text) {
@@ -153,7 +179,7 @@ void SetLogFormat(LogFormat format) {
 }
 
 void Log(LogLevel level, const LogTags& tags, std::string_view message) {
-  const std::string time = platform::FormatUtcMillis(std::chrono::system_clock::now());
+  const std::string time = LogTime(std::chrono::system_clock::now());
   LogTags safe{RedactSecrets(tags.operation_id), RedactSecrets(tags.request_id),
                RedactSecrets(tags.principal)};
   const std::string text = RedactSecrets(message);
