@@ -3,6 +3,7 @@
 #include "service/api/log.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -11,8 +12,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <unistd.h>
 
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
