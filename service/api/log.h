@@ -43,7 +43,10 @@ void SetLogFormat(LogFormat format);
 
 // Log
 //
-// Writes one line as one write, so that lines from different threads never interleave.
+// Writes one line, whole, so that lines from different threads never interleave, in the order
+// of the calls. While another thread is writing to stderr the line is queued for it, and that
+// thread writes every line queued meanwhile in one write before it returns (so under load a
+// line may leave shortly after its Log returned; a caller waits only when 1 MiB is queued).
 // Credentials never reach the output: "Bearer <token>" (any case) and "authorization: <value>"
 // have their secret replaced by "[REDACTED]" in the message and in every tag. Thread-safe.
 void Log(LogLevel level, const LogTags& tags, std::string_view message);

@@ -4,13 +4,13 @@
 
 #include <openssl/evp.h>
 
-#include <cstdio>
 #include <map>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "service/api/record_conversion.h"
 #include "service/api/spec_conversion.h"
 #include "service/api/time_conversion.h"
@@ -110,23 +110,45 @@ absl::StatusOr<engine::StartRequest> StartRequestFromProto(const v1::StartOperat
 }
 
 std::string RequestFingerprint(const v1::StartOperationRequest& request) {
-  v1::StartOperationRequest copy = request;
-  copy.clear_request_id();
+  // The digest of the request serialized (deterministically) without its request_id. Field 1 is
+  // written first, so that is the serialization of the whole request past the request_id's
+  // bytes (tag, length, text): no copy of the request.
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream stream(&bytes);
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
-    copy.SerializeToCodedStream(&coded);
+    request.SerializeToCodedStream(&coded);
+  }
+  size_t skip = 0;
+  if (const std::string& id = request.request_id(); !id.empty()) {
+    const uint32_t tag = google::protobuf::internal::WireFormatLite::MakeTag(
+        v1::StartOperationRequest::kRequestIdFieldNumber,
+        google::protobuf::internal::WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+    skip = google::protobuf::io::CodedOutputStream::VarintSize32(tag) +
+           google::protobuf::io::CodedOutputStream::VarintSize32(static_cast<uint32_t>(id.size())) +
+           id.size();
+    if (skip > bytes.size() || static_cast<unsigned char>(bytes[0]) != tag ||
+        bytes.compare(skip - id.size(), id.size(), id) != 0) {
+      // Not laid out as expected: serialize a copy without it.
+      v1::StartOperationRequest copy = request;
+      copy.clear_request_id();
+      bytes.clear();
+      google::protobuf::io::StringOutputStream stream(&bytes);
+      google::protobuf::io::CodedOutputStream coded(&stream);
+      coded.SetSerializationDeterministic(true);
+      copy.SerializeToCodedStream(&coded);
+      skip = 0;
+    }
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  char buf[3];
+  EVP_Digest(bytes.data() + skip, bytes.size() - skip, digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(2 * length, '0');
   for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(buf, sizeof(buf), "%02x", digest[i]);
-    hex += buf;
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 0xF];
   }
   return hex;
 }

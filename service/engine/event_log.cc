@@ -40,6 +40,8 @@ std::vector<Store::Change> EventLog::TakeBatch() {
   if (committing_ || failed_) return batch;
   batch.swap(pending_);
   committing_ = !batch.empty();
+  // Room for a batch like this one: appends then seldom move the records already pending.
+  pending_.reserve(batch.size());
   return batch;
 }
 

@@ -100,38 +100,38 @@ void Executor::WakeLocked() {
   for (; unwoken_ > 0; --unwoken_) work_cv_.Signal();
 }
 
-std::optional<std::string> Executor::NextReady() {
+std::optional<Executor::Ready> Executor::NextReady() {
   core::MutexLock lock(&core_->s.mu);
-  while (ready_.empty() && !stop_workers_) work_cv_.Wait(&core_->s.mu);
-  if (ready_.empty()) return std::nullopt;
-  std::string id = std::move(ready_.front());
-  ready_.pop_front();
-  return id;
+  for (;;) {
+    while (ready_.empty() && !stop_workers_) work_cv_.Wait(&core_->s.mu);
+    if (ready_.empty()) return std::nullopt;
+    std::string id = std::move(ready_.front());
+    ready_.pop_front();
+    Op* op = core_->s.ops.Find(id);
+    if (op == nullptr) continue;
+    Ready next;
+    next.request.operation_id = std::move(id);
+    next.request.spec = op->rec.spec;
+    next.request.labels = op->rec.labels;
+    next.request.principal = op->rec.principal;
+    next.token = op->token;
+    next.running_revision = op->events.back()->revision;
+    next.with_creation = op->visible_sequence == 0;
+    return next;
+  }
 }
 
 void Executor::WorkerLoop(int worker) {
   for (;;) {
-    std::optional<std::string> next = NextReady();
+    std::optional<Ready> next = NextReady();
     if (!next) return;
-    const std::string& id = *next;
-    core::RunRequest request;
-    std::shared_ptr<core::CancelToken> token;
-    uint64_t running_revision = 0;
+    const core::RunRequest& request = next->request;
+    const std::string& id = request.operation_id;
+    const std::shared_ptr<core::CancelToken>& token = next->token;
+    const uint64_t running_revision = next->running_revision;
+    const bool with_creation = next->with_creation;
     std::shared_ptr<Lifeline> lifeline;
     core::Backend* backend = nullptr;
-    bool with_creation = false;  // dispatched with its creation: that Start flushes it
-    {
-      core::MutexLock lock(&core_->s.mu);
-      Op* op = core_->s.ops.Find(id);
-      if (op == nullptr) continue;
-      request.operation_id = id;
-      request.spec = op->rec.spec;
-      request.labels = op->rec.labels;
-      request.principal = op->rec.principal;
-      token = op->token;
-      running_revision = op->events.back()->revision;
-      with_creation = op->visible_sequence == 0;
-    }
     // A RUNNING event that rides with its creation is in the batch its Start flushes (and
     // answers from: this thread must not lead that batch). Otherwise FlushSoon: with a store
     // whose commits block, the committer's flusher leads the batch.
@@ -186,14 +186,12 @@ void Executor::WorkerLoop(int worker) {
     Sink sink(this, lifeline, id);
     core::Outcome outcome = backend->Run(request, sink, *token);
     bool abandoned = true;  // stays so if the engine is gone
+    // The run's end and its terminal event in one lock.
     lifeline->Call([&] {
       core::MutexLock lock(&core_->s.mu);
       in_run_[worker] = false;
       abandoned = abandoned_[worker];
-    });
-    if (abandoned) return;  // shutdown gave up on this run; recovery resolves it
-    {
-      core::MutexLock lock(&core_->s.mu);
+      if (abandoned) return;
       if (Op* op = core_->s.ops.Find(id)) {
         op->rec.committed = token->committed();
         CancelCause cause{op->rec.state == OperationState::kCancelling, op->deadline_cancelled,
@@ -202,7 +200,8 @@ void Executor::WorkerLoop(int worker) {
                           std::move(outcome.result), outcome.hresult});
         EndRunLocked(op);
       }
-    }
+    });
+    if (abandoned) return;  // shutdown gave up on this run; recovery resolves it
     // The terminal event (and the next run's RUNNING) go in the flusher's next batch: this
     // thread takes the next run instead of waiting for the disk.
     core_->committer->FlushSoon();

@@ -83,8 +83,15 @@ class Executor {
   class Sink;
 
   void WorkerLoop(int worker);
-  // The id of the next admitted operation, or nullopt once the threads stop.
-  std::optional<std::string> NextReady();
+  // The next admitted operation still in the table, as a run needs it, taken in one lock.
+  struct Ready {
+    core::RunRequest request;  // its operation_id names it
+    std::shared_ptr<core::CancelToken> token;
+    uint64_t running_revision = 0;
+    bool with_creation = false;  // dispatched with its creation: that Start flushes it
+  };
+  // Waits for the next admitted operation; nullopt once the threads stop.
+  std::optional<Ready> NextReady();
   void OnProgress(const std::string& id, int64_t numerator, int64_t denominator);
   void OnMessages(const std::string& id, std::vector<core::StatusMessage> messages,
                   std::optional<uint32_t> hresult);

@@ -40,17 +40,24 @@ void ResourceLocks::Release(const std::vector<core::ResourceClaim>& claims) {
 bool WaitingClaims::Blocks(const std::vector<core::ResourceClaim>& claims) const {
   for (const core::ResourceClaim& c : claims) {
     auto w = waiting_.find(c.resource);
-    if (w != waiting_.end() && (w->second == Access::kWrite || c.access == Access::kWrite)) {
-      return true;
-    }
+    if (w != waiting_.end() && (w->second.writes > 0 || c.access == Access::kWrite)) return true;
   }
   return false;
 }
 
 void WaitingClaims::Add(const std::vector<core::ResourceClaim>& claims) {
   for (const core::ResourceClaim& c : claims) {
-    auto [w, inserted] = waiting_.emplace(c.resource, c.access);
-    if (!inserted && c.access == Access::kWrite) w->second = c.access;
+    Count& w = waiting_[c.resource];
+    ++(c.access == Access::kWrite ? w.writes : w.reads);
+  }
+}
+
+void WaitingClaims::Remove(const std::vector<core::ResourceClaim>& claims) {
+  for (const core::ResourceClaim& c : claims) {
+    auto w = waiting_.find(c.resource);
+    if (w == waiting_.end()) continue;
+    --(c.access == Access::kWrite ? w->second.writes : w->second.reads);
+    if (w->second.writes <= 0 && w->second.reads <= 0) waiting_.erase(w);
   }
 }
 

@@ -34,17 +34,24 @@ class ResourceLocks {
 
 // WaitingClaims
 //
-// The claims of operations that wait ahead in the queue, collected during one dispatch pass, so
-// that a later operation never overtakes an earlier one on a resource they share (FIFO per
-// resource, no writer starvation). Not thread-safe.
+// The claims of operations that wait ahead in the queue, collected during one dispatch pass (or
+// kept for the whole queue, counted per claim, so that they can be taken back), so that a later
+// operation never overtakes an earlier one on a resource they share (FIFO per resource, no
+// writer starvation). Not thread-safe.
 class WaitingClaims {
  public:
   // True when a claim conflicts with a claim of an earlier waiter (any access with a write).
   bool Blocks(const std::vector<core::ResourceClaim>& claims) const;
   void Add(const std::vector<core::ResourceClaim>& claims);
+  // Takes back claims added before (the operation left the queue).
+  void Remove(const std::vector<core::ResourceClaim>& claims);
 
  private:
-  std::map<std::string, core::ResourceClaim::Access> waiting_;
+  struct Count {
+    int reads = 0;
+    int writes = 0;
+  };
+  std::map<std::string, Count> waiting_;
 };
 
 }  // namespace gpop::engine

@@ -22,50 +22,82 @@ void Scheduler::Enqueue(Op* op) {
   queue_.push_back(op);
   ++queued_;
   ++queued_per_principal_[op->rec.principal];
+  queued_claims_.Add(op->claims);
 }
 
 bool Scheduler::Dequeue(Op* op) {
   auto it = std::find(queue_.begin(), queue_.end(), op);
   if (it == queue_.end()) return false;
   queue_.erase(it);
+  LeftQueue(op);
+  settled_ = false;  // what waited behind it may run now
+  return true;
+}
+
+void Scheduler::LeftQueue(const Op* op) {
   --queued_;
   Decrement(&queued_per_principal_, op->rec.principal);
-  return true;
+  queued_claims_.Remove(op->claims);
+}
+
+bool Scheduler::GrantableLocked(const Op* op, const WaitingClaims& ahead) const {
+  return running_of(op->rec.principal) < limits_.MaxRunning(op->rec.principal) &&
+         !ahead.Blocks(op->claims) && locks_.Available(op->claims);
+}
+
+std::deque<Op*>::iterator Scheduler::RunLocked(std::deque<Op*>::iterator it) {
+  Op* op = *it;
+  locks_.Acquire(op->claims);
+  it = queue_.erase(it);
+  LeftQueue(op);
+  ++running_;
+  ++running_per_principal_[op->rec.principal];
+  op->admitted = true;
+  return it;
 }
 
 std::vector<Op*> Scheduler::Admit() {
   std::vector<Op*> admitted;
-  WaitingClaims waiting;                   // claims of earlier waiters
-  std::map<std::string, int> max_running;  // looked up once per principal and pass
+  if (settled_ && checked_ <= queue_.size()) {
+    // Only the operations queued since the last pass may run: those ahead of them still wait,
+    // and their claims are the queue's minus those of the newcomers (added back as each is
+    // found to wait, so that queued_claims_ stays the queue's).
+    auto first = queue_.begin() + static_cast<std::ptrdiff_t>(checked_);
+    for (auto it = first; it != queue_.end(); ++it) queued_claims_.Remove((*it)->claims);
+    for (auto it = first; it != queue_.end();) {
+      if (running_ < executor_threads_ && GrantableLocked(*it, queued_claims_)) {
+        admitted.push_back(*it);
+        queued_claims_.Add((*it)->claims);  // RunLocked takes them off again
+        it = RunLocked(it);
+      } else {
+        queued_claims_.Add((*it)->claims);
+        ++it;
+      }
+    }
+    checked_ = queue_.size();
+    return admitted;
+  }
+  WaitingClaims waiting;  // claims of earlier waiters
   for (auto it = queue_.begin(); it != queue_.end();) {
     if (running_ >= executor_threads_) break;
     Op* op = *it;
-    // An operation whose QUEUED event is not durable yet may be admitted: its RUNNING event
-    // then rides in the same commit, and the run waits for that commit (Executor).
-    auto limit = max_running.find(op->rec.principal);
-    if (limit == max_running.end()) {
-      limit = max_running.emplace(op->rec.principal, limits_.MaxRunning(op->rec.principal)).first;
-    }
-    bool grantable = running_of(op->rec.principal) < limit->second && !waiting.Blocks(op->claims) &&
-                     locks_.Available(op->claims);
-    if (!grantable) {
+    if (!GrantableLocked(op, waiting)) {
       waiting.Add(op->claims);
       ++it;
       continue;
     }
-    locks_.Acquire(op->claims);
-    it = queue_.erase(it);
-    --queued_;
-    Decrement(&queued_per_principal_, op->rec.principal);
-    ++running_;
-    ++running_per_principal_[op->rec.principal];
-    op->admitted = true;
     admitted.push_back(op);
+    it = RunLocked(it);
   }
+  // Every operation still queued waits (or every slot is taken) until a run ends or one
+  // leaves the queue.
+  settled_ = true;
+  checked_ = queue_.size();
   return admitted;
 }
 
 void Scheduler::EndRun(Op* op) {
+  settled_ = false;  // its locks and slot may let waiting operations run
   op->admitted = false;
   locks_.Release(op->claims);
   --running_;
@@ -103,6 +135,7 @@ bool Scheduler::Extend(Op* op, const std::vector<core::ResourceClaim>& more) {
       same->access = Access::kWrite;
     }
   }
+  settled_ = false;  // the locks change hands
   locks_.Release(op->claims);
   if (!locks_.Available(all)) {
     locks_.Acquire(op->claims);

@@ -34,7 +34,10 @@ class Scheduler {
   bool Dequeue(Op* op);
 
   // Moves every operation that may run now from the queue to running, in queue order, taking
-  // its locks. An operation whose QUEUED event is not durable yet stops the pass (FIFO).
+  // its locks. An operation whose QUEUED event is not durable yet may be admitted (its RUNNING
+  // event rides in the same commit). When nothing that could let a waiting operation run
+  // happened since the last pass (a run ended, an operation left the queue), only the
+  // operations queued since are looked at: a Start costs its own claims, not the queue's.
   std::vector<Op*> Admit();
 
   // A run is over: its locks and running slot go to the next.
@@ -61,6 +64,12 @@ class Scheduler {
  private:
   static int CountOf(const std::map<std::string, int>& counts, const std::string& key);
   static void Decrement(std::map<std::string, int>* counts, const std::string& key);
+  // Whether `op` may run now, given the claims of the operations waiting ahead of it.
+  bool GrantableLocked(const Op* op, const WaitingClaims& ahead) const;
+  // Moves the queued `*it` to running; returns the next position.
+  std::deque<Op*>::iterator RunLocked(std::deque<Op*>::iterator it);
+  // Takes `op` off the queue's counts (it left the queue).
+  void LeftQueue(const Op* op);
 
   const int executor_threads_;
   const PrincipalLimits limits_;
@@ -70,6 +79,12 @@ class Scheduler {
   int running_ = 0;
   std::map<std::string, int> queued_per_principal_;
   std::map<std::string, int> running_per_principal_;
+  // The claims of every queued operation.
+  WaitingClaims queued_claims_;
+  // While `settled_`, the first `checked_` queued operations were found unable to run by the
+  // last pass and nothing since could have changed that (a run's end or a Dequeue clears it).
+  bool settled_ = false;
+  size_t checked_ = 0;
 };
 
 }  // namespace gpop::engine

@@ -2,8 +2,13 @@
 
 #include "service/api/conversion.h"
 
+#include <openssl/evp.h>
+
+#include <cstdio>
 #include <string>
 
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/rpc/error_details.pb.h"
@@ -387,6 +392,41 @@ TEST(FingerprintTest, IgnoresRequestIdOnly) {
             "' } comment: 'b' } } ");
   EXPECT_EQ(RequestFingerprint(a), RequestFingerprint(b));
   EXPECT_NE(RequestFingerprint(a), RequestFingerprint(c));
+}
+
+// Fingerprints are kept in the durable store (a request_id's retry is compared with them after
+// a restart): they stay the SHA-256 of the request serialized deterministically without its
+// request_id, whatever the request_id's length.
+TEST(FingerprintTest, IsTheDigestOfTheRequestWithoutItsRequestId) {
+  auto reference = [](v1::StartOperationRequest request) {
+    request.clear_request_id();
+    std::string bytes;
+    {
+      google::protobuf::io::StringOutputStream stream(&bytes);
+      google::protobuf::io::CodedOutputStream coded(&stream);
+      coded.SetSerializationDeterministic(true);
+      request.SerializeToCodedStream(&coded);
+    }
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+    std::string hex;
+    for (unsigned int i = 0; i < length; ++i) {
+      char two[3];
+      std::snprintf(two, sizeof(two), "%02x", digest[i]);
+      hex += two;
+    }
+    return hex;
+  };
+  const std::string spec = std::string("spec { backup { gpo { guid: '") + kGuid +
+                           "' } comment: 'c' } } labels { key: 'z' value: '1' } "
+                           "labels { key: 'a' value: '2' } timeout { seconds: 9 }";
+  for (const std::string& id : {std::string(), std::string("r"), std::string(127, 'x'),
+                                std::string(128, 'y'), std::string(20000, 'q')}) {
+    v1::StartOperationRequest request = Parse(spec);
+    request.set_request_id(id);
+    EXPECT_EQ(RequestFingerprint(request), reference(request)) << id.size();
+  }
 }
 
 TEST(FingerprintTest, LabelOrderDoesNotMatter) {

@@ -3,8 +3,14 @@
 #include "service/api/log.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "google/protobuf/struct.pb.h"
@@ -62,6 +68,53 @@ TEST_F(LogTest, BearerTokensAreNeverWritten) {
     EXPECT_NE(line.find("[REDACTED]"), std::string::npos) << line;
   }
   EXPECT_NE(lines_[1].find(", then more"), std::string::npos);  // only the secret goes
+}
+
+// Lines from threads that log at once reach stderr whole, each thread's in its order, none lost
+// (one thread writes what the others queued meanwhile).
+TEST(LogStderrTest, ConcurrentLinesArriveWholeAndInOrder) {
+  char path[] = "/tmp/gpop-log-test.XXXXXX";
+  const int file = mkstemp(path);
+  ASSERT_GE(file, 0);
+  std::fflush(stderr);
+  const int saved = dup(STDERR_FILENO);
+  ASSERT_EQ(dup2(file, STDERR_FILENO), STDERR_FILENO);
+  constexpr int kThreads = 8, kLines = 500;
+  {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([t] {
+        for (int i = 0; i < kLines; ++i) {
+          Log(LogLevel::kInfo, {"op-" + std::to_string(t), "", ""},
+              "line " + std::to_string(i) + " " + std::string(100, 'x') + " end");
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+  }
+  std::fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  close(file);
+  std::ifstream in(path);
+  std::map<std::string, int> next;  // per thread's tag: the line number expected next
+  std::string line;
+  int count = 0;
+  while (std::getline(in, line)) {
+    ++count;
+    const size_t op = line.find(" op=op-");
+    ASSERT_NE(op, std::string::npos) << line;
+    std::istringstream fields(line.substr(op + 4));
+    std::string tag, word, padding, end;
+    int number = -1;
+    fields >> tag >> word >> number >> padding >> end;
+    EXPECT_EQ(word, "line") << line;
+    EXPECT_EQ(number, next[tag]++) << line;
+    EXPECT_EQ(padding, std::string(100, 'x')) << line;
+    EXPECT_EQ(end, "end") << line;
+  }
+  std::remove(path);
+  EXPECT_EQ(count, kThreads * kLines);
 }
 
 TEST(RedactSecretsTest, OrdinaryTextIsUnchanged) {

@@ -81,6 +81,48 @@ TEST(SchedulerTest, ConflictingClaimsWaitAndKeepOrder) {
 // An operation whose QUEUED event is not durable yet is admitted like any other (its RUNNING
 // event then rides in the commit that creates it; the executor runs it only after that
 // commit), and admission marks it until its run ends.
+// Between passes the scheduler looks only at operations queued since (the others still wait):
+// a newcomer still waits behind a queued operation that claims what it claims, even when no
+// running operation holds that, and runs once the one ahead leaves the queue.
+TEST(SchedulerTest, ANewcomerWaitsBehindTheClaimsOfEarlierWaiters) {
+  Scheduler s(4, Running(10));
+  auto a = MakeOp("a", "p", {{"x", Access::kWrite}});
+  auto b = MakeOp("b", "p", {{"x", Access::kWrite}, {"y", Access::kWrite}});
+  auto c = MakeOp("c", "p", {{"y", Access::kRead}});
+  auto d = MakeOp("d", "p", {{"z", Access::kWrite}});
+  auto e = MakeOp("e", "p", {{"y", Access::kRead}});
+  s.Enqueue(a.get());
+  EXPECT_EQ(Ids(s.Admit()), (std::vector<std::string>{"a"}));
+  s.Enqueue(b.get());
+  EXPECT_TRUE(s.Admit().empty());  // x is a's
+  s.Enqueue(c.get());
+  EXPECT_TRUE(s.Admit().empty());  // y is free, but b waits for it ahead of c
+  s.Enqueue(d.get());
+  EXPECT_EQ(Ids(s.Admit()), (std::vector<std::string>{"d"}));  // nothing ahead claims z
+  s.Enqueue(e.get());
+  EXPECT_TRUE(s.Admit().empty());  // still b ahead, and c is no reason to pass
+  EXPECT_TRUE(s.Dequeue(b.get()));
+  EXPECT_EQ(Ids(s.Admit()), (std::vector<std::string>{"c", "e"}));
+  EXPECT_EQ(s.queued(), 0);
+}
+
+// A run's end lets the next waiting operation run, then newcomers behind it wait for it.
+TEST(SchedulerTest, AfterARunEndsTheNextWaiterRunsAndNewcomersWaitBehindIt) {
+  Scheduler s(4, Running(10));
+  auto a = MakeOp("a", "p", {{"x", Access::kWrite}});
+  auto b = MakeOp("b", "p", {{"x", Access::kWrite}});
+  auto c = MakeOp("c", "p", {{"x", Access::kRead}});
+  s.Enqueue(a.get());
+  s.Enqueue(b.get());
+  EXPECT_EQ(Ids(s.Admit()), (std::vector<std::string>{"a"}));
+  s.EndRun(a.get());
+  EXPECT_EQ(Ids(s.Admit()), (std::vector<std::string>{"b"}));
+  s.Enqueue(c.get());
+  EXPECT_TRUE(s.Admit().empty());
+  s.EndRun(b.get());
+  EXPECT_EQ(Ids(s.Admit()), (std::vector<std::string>{"c"}));
+}
+
 TEST(SchedulerTest, AnUndurableOperationIsAdmitted) {
   Scheduler s(4, Running(10));
   auto a = MakeOp("a", "p", {}, /*durable=*/false), b = MakeOp("b", "p", {});
