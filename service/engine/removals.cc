@@ -138,30 +138,37 @@ absl::Status Removals::Remove(const std::vector<std::string>& ids, Removal why,
     }
   }
   absl::Status first_error;
-  for (const std::string& id : removing) {
-    absl::Status deleted = core_->store->Delete(id, why);
+  // In batches: one store transaction (one sync with SQLite) per batch, not per operation.
+  for (size_t begin = 0; begin < removing.size(); begin += kStoreBatch) {
+    const size_t end = std::min(removing.size(), begin + kStoreBatch);
+    const std::vector<std::string> batch(removing.begin() + static_cast<ptrdiff_t>(begin),
+                                         removing.begin() + static_cast<ptrdiff_t>(end));
+    size_t deleted = 0;
+    absl::Status status = core_->store->DeleteAll(batch, why, &deleted);
+    deleted = std::min(deleted, batch.size());
     Wakes wakes;
     {
       core::MutexLock lock(&core_->s.mu);
-      // Cursors of a removed operation end with OPERATION_EXPIRED (or _DELETED) on their next
-      // poll; the operation stays, with its cursors, if the store refused.
-      if (Op* op = core_->s.ops.Find(id); op != nullptr && deleted.ok()) {
-        StreamWiring::TakeOpWakesLocked(op, &wakes);
+      for (size_t i = 0; i < batch.size(); ++i) {
+        // Cursors of a removed operation end with OPERATION_EXPIRED (or _DELETED) on their
+        // next poll; the operation stays, with its cursors, if the store refused.
+        if (Op* op = core_->s.ops.Find(batch[i]); op != nullptr && i < deleted) {
+          StreamWiring::TakeOpWakesLocked(op, &wakes);
+        }
+        core_->s.ops.EndRemove(batch[i], i < deleted);
       }
-      core_->s.ops.EndRemove(id, deleted.ok());
     }
     RunWakes(&core_->s, &wakes);
-    if (deleted.ok()) {
-      if (removed != nullptr) ++*removed;
-      continue;
-    }
-    if (refused != nullptr) refused->push_back(id);
+    if (removed != nullptr) *removed += deleted;
+    if (deleted == batch.size()) continue;
+    if (refused != nullptr) refused->insert(refused->end(), batch.begin() + deleted, batch.end());
     if (first_error.ok()) {
+      if (status.ok()) status = absl::InternalError("removed fewer than asked");
       first_error = MakeStatus(core::Code::kUnavailable, core::reason::kInternal,
-                               "the operation store could not remove operation \"" + id +
-                                   "\" (" + std::string(deleted.message()) +
+                               "the operation store could not remove operation \"" +
+                                   batch[deleted] + "\" (" + std::string(status.message()) +
                                    "); it is still there, retry later",
-                               {{"operation_id", id}});
+                               {{"operation_id", batch[deleted]}});
     }
   }
   return first_error;

@@ -43,10 +43,11 @@ class Removals {
   // the removal of the oldest finished operations beyond the limit on the maintenance thread.
   void RemoveExcessLaterLocked();
 
-  // Removes finished operations (unknown, unfinished or already removed ids are skipped);
-  // afterwards they answer OPERATION_EXPIRED or OPERATION_DELETED as `why` says. Returns the
-  // store's first error (the ids it refused stay, and are added to `refused` if given);
-  // `removed`, if given, counts the ids the store did remove.
+  // Removes finished operations (unknown, unfinished or already removed ids are skipped), in
+  // batches of kStoreBatch per Store::DeleteAll; afterwards they answer OPERATION_EXPIRED or
+  // OPERATION_DELETED as `why` says. Returns the store's first error (the ids it refused stay,
+  // and are added to `refused` if given); `removed`, if given, counts the ids the store did
+  // remove.
   absl::Status Remove(const std::vector<std::string>& ids, Removal why,
                       std::vector<std::string>* refused = nullptr, size_t* removed = nullptr);
 
@@ -60,6 +61,9 @@ class Removals {
 
   // Removals an age pass makes at most at once (under the mutex it only reads the order).
   static constexpr size_t kAgeBatch = 256;
+  // Operations removed by one Store::DeleteAll (one transaction): large enough that a removal
+  // pass past the cap costs one sync, small enough that it holds the store's writer briefly.
+  static constexpr size_t kStoreBatch = 256;
 
   EngineCore* const core_;
   bool excess_removal_scheduled_ GPOP_GUARDED_BY(core_->s.mu) = false;

@@ -10,7 +10,7 @@
 //             --seconds pass: QPS, latency p50/p99, errors by code.
 //   retained  gpop: Start until --checkpoints=N1,N2,... operations were started (the fill:
 //             synthetic 0 ms reports from --fill_concurrency callers, a refused Start retried
-//             after 1 ms, within --seconds); at each, gpopd's RSS, --calls rounds of per-call
+//             after 1-64 ms, within --seconds); at each, gpopd's RSS, --calls rounds of per-call
 //             latencies at concurrency 1 (see MeasureCalls: Start, Cancel, Get of one of the
 //             newest --retained_cap, one event through a watcher), and a Start window of --ops
 //             calls at --concurrency.
@@ -35,6 +35,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -511,35 +512,39 @@ struct FillResult {
   int64_t refused = 0;  // Starts refused (QUEUE_FULL and the like), retried after 1 ms
 };
 
-// Starts `count` operations of `request` from `concurrency` callers (over the setup's channels
-// and principals), each refused Start retried after a millisecond, within `max_seconds`; then
-// waits for the last one to finish (the queue is empty when it returns).
+// Starts `count` operations of `request` (up to `concurrency` - 1 more) from `concurrency`
+// callers (over the setup's channels and principals) within `max_seconds`; a caller whose Start
+// is refused (QUEUE_FULL while the executor catches up) waits 1 ms, doubling up to 64 ms while
+// it is refused, so that the refusals do not take gpopd's CPU from the work. Then waits for
+// the last one to finish (the queue is empty when it returns).
 FillResult Fill(const Setup& setup, const v1::StartOperationRequest& request, int64_t count,
                 int concurrency, double max_seconds, StartedIds* ids) {
   FillResult result;
-  std::atomic<int64_t> issued{0};
+  std::atomic<int64_t> started{0};
   std::atomic<int64_t> refused{0};
   SteadyClock::time_point start = SteadyClock::now();
   std::vector<std::thread> threads;
   for (int t = 0; t < concurrency; ++t) {
     threads.emplace_back([&, t] {
       client::Client mine = ClientFor(setup, t);
-      while (issued.fetch_add(1) < count) {
+      auto backoff = std::chrono::milliseconds(1);
+      while (started.load() < count && SecondsSince(start) <= max_seconds) {
         absl::StatusOr<v1::Operation> op = mine.StartOperation(request);
         if (op.ok()) {
           ids->Add(op->id());
+          started.fetch_add(1);
+          backoff = std::chrono::milliseconds(1);
           continue;
         }
-        issued.fetch_sub(1);  // the count is of operations started
         refused.fetch_add(1);
-        if (SecondsSince(start) > max_seconds) return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        std::this_thread::sleep_for(backoff);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(64));
       }
     });
   }
   for (std::thread& t : threads) t.join();
   result.refused = refused.load();
-  result.done = issued.load() >= count;
+  result.done = started.load() >= count;
   client::Client client = ClientFor(setup, 0);
   std::string last = ids->Last();
   if (!last.empty() && !WaitTerminal(client, last)) result.done = false;
