@@ -382,7 +382,8 @@ class Suite:
                                   "retained": n, "seconds": server.startup_seconds, "run": run})
                 self.add(("history_startup_s", n, store), server.startup_seconds)
             server.stop()
-            shutil.rmtree(state, ignore_errors=True)
+            if not self.args.keep:  # --keep: the state stays for profiles of its start-up
+                shutil.rmtree(state, ignore_errors=True)
 
     def run(self):
         scenarios = ["start", "retained", "progress", "cancel", "idle", "backup",
