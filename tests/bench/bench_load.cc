@@ -512,14 +512,15 @@ struct FillResult {
   int64_t refused = 0;  // Starts refused (QUEUE_FULL and the like), retried after 1 ms
 };
 
-// Starts `count` operations of `request` (up to `concurrency` - 1 more) from `concurrency`
-// callers (over the setup's channels and principals) within `max_seconds`; a caller whose Start
-// is refused (QUEUE_FULL while the executor catches up) waits 1 ms, doubling up to 64 ms while
-// it is refused, so that the refusals do not take gpopd's CPU from the work. Then waits for
-// the last one to finish (the queue is empty when it returns).
+// Starts `count` operations of `request` from `concurrency` callers (over the setup's channels
+// and principals) within `max_seconds`: each caller takes the next of the `count` and starts it;
+// a Start that is refused (QUEUE_FULL while the executor catches up) is tried again after 1 ms,
+// doubling up to 64 ms while it is refused, so that the refusals do not take gpopd's CPU from
+// the work. Then waits for the last one to finish (the queue is empty when it returns).
 FillResult Fill(const Setup& setup, const v1::StartOperationRequest& request, int64_t count,
                 int concurrency, double max_seconds, StartedIds* ids) {
   FillResult result;
+  std::atomic<int64_t> next{0};
   std::atomic<int64_t> started{0};
   std::atomic<int64_t> refused{0};
   SteadyClock::time_point start = SteadyClock::now();
@@ -527,18 +528,20 @@ FillResult Fill(const Setup& setup, const v1::StartOperationRequest& request, in
   for (int t = 0; t < concurrency; ++t) {
     threads.emplace_back([&, t] {
       client::Client mine = ClientFor(setup, t);
-      auto backoff = std::chrono::milliseconds(1);
-      while (started.load() < count && SecondsSince(start) <= max_seconds) {
-        absl::StatusOr<v1::Operation> op = mine.StartOperation(request);
-        if (op.ok()) {
-          ids->Add(op->id());
-          started.fetch_add(1);
-          backoff = std::chrono::milliseconds(1);
-          continue;
+      while (next.fetch_add(1) < count) {
+        auto backoff = std::chrono::milliseconds(1);
+        for (;;) {
+          absl::StatusOr<v1::Operation> op = mine.StartOperation(request);
+          if (op.ok()) {
+            ids->Add(op->id());
+            started.fetch_add(1);
+            break;
+          }
+          refused.fetch_add(1);
+          if (SecondsSince(start) > max_seconds) return;
+          std::this_thread::sleep_for(backoff);
+          backoff = std::min(backoff * 2, std::chrono::milliseconds(64));
         }
-        refused.fetch_add(1);
-        std::this_thread::sleep_for(backoff);
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(64));
       }
     });
   }
