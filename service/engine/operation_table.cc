@@ -44,19 +44,32 @@ void OperationTable::Erase(const std::string& id) {
 
 void OperationTable::Forget(const std::string& id) { Erase(id); }
 
+uint64_t OperationTable::AppendFinished(const std::string& id, Time end_time) {
+  uint64_t index = finished_base_ + finished_.size();
+  auto [it, added] = finish_index_.emplace(id, index);
+  if (!added) return 0;
+  finished_.push_back({&it->first, end_time});
+  return index;
+}
+
+void OperationTable::PopRemovedFinished() {
+  while (!finished_.empty() && finished_.front().id == nullptr) {
+    finished_.pop_front();
+    ++finished_base_;
+  }
+}
+
 void OperationTable::MarkFinished(Op* op) {
   if (op->finish_index != 0) return;
-  op->finish_index = next_finish_index_++;
-  finished_[op->finish_index] = op->rec.id;
-  finish_index_[op->rec.id] = op->finish_index;
+  uint64_t index =
+      AppendFinished(op->rec.id, op->rec.end_time.value_or(op->rec.create_time));
+  if (index == 0) return;
+  op->finish_index = index;
   ++resident_finished_;
 }
 
-void OperationTable::MarkFinishedId(const std::string& id) {
-  if (finish_index_.count(id) > 0) return;
-  uint64_t index = next_finish_index_++;
-  finished_[index] = id;
-  finish_index_[id] = index;
+void OperationTable::MarkFinishedId(const std::string& id, Time end_time) {
+  (void)AppendFinished(id, end_time);
 }
 
 bool OperationTable::BeginRemove(const std::string& id, Removal why) {
@@ -72,8 +85,9 @@ void OperationTable::EndRemove(const std::string& id, bool deleted) {
   removing_.erase(it);
   if (!deleted) return;  // the store still has it: it stays retained
   if (auto f = finish_index_.find(id); f != finish_index_.end()) {
-    finished_.erase(f->second);
+    finished_[f->second - finished_base_].id = nullptr;
     finish_index_.erase(f);
+    PopRemovedFinished();
   }
   Erase(id);
   ++removals_;
@@ -92,7 +106,22 @@ std::optional<Removal> OperationTable::RemovalOf(const std::string& id) const {
 std::vector<std::string> OperationTable::OldestFinished(size_t n) const {
   std::vector<std::string> out;
   for (auto it = finished_.begin(); it != finished_.end() && out.size() < n; ++it) {
-    out.push_back(it->second);
+    if (it->id != nullptr) out.push_back(*it->id);
+  }
+  return out;
+}
+
+std::optional<Time> OperationTable::OldestFinishedEnd() const {
+  if (finished_.empty()) return std::nullopt;
+  return finished_.front().end_time;  // the front is never a gap
+}
+
+std::vector<std::string> OperationTable::FinishedBy(Time cutoff, size_t n) const {
+  std::vector<std::string> out;
+  for (auto it = finished_.begin(); it != finished_.end() && out.size() < n; ++it) {
+    if (it->id == nullptr) continue;
+    if (it->end_time > cutoff) break;
+    out.push_back(*it->id);
   }
   return out;
 }

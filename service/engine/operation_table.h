@@ -2,6 +2,8 @@
 // cache of recently finished ones) by id and in creation order, their request_id idempotency
 // keys, and the ids of every retained finished operation in the order retention removes them.
 // Finished operations beyond the cache live in the store only; the engine reads them from there.
+// What stays in memory of each of those is its id and end time in retention's order (about
+// 150 bytes), nothing else: no timer, no record.
 
 #ifndef GPOP_SERVICE_ENGINE_OPERATION_TABLE_H_
 #define GPOP_SERVICE_ENGINE_OPERATION_TABLE_H_
@@ -44,15 +46,25 @@ class OperationTable {
 
   // --- Retention: every retained finished operation, resident or not ---
 
-  // Count-based retention: finished operations, oldest first. Indexed: marking and removing
-  // cost O(log n), whatever the number retained.
+  // Retention's order: finished operations in the order they finished (by count: the oldest
+  // go first; by age: from the oldest, while their end time is old enough). Indexed: marking
+  // and removing cost O(1) (a hash lookup), whatever the number retained.
+  //
+  // MarkFinished takes the op's end time (rec.end_time: its terminal event was appended).
   void MarkFinished(Op* op);
-  // A finished operation that is in the store only (recovery).
-  void MarkFinishedId(const std::string& id);
+  // A finished operation that is in the store only (recovery), which ended at `end_time`.
+  void MarkFinishedId(const std::string& id, Time end_time = Time());
   bool IsFinished(const std::string& id) const { return finish_index_.count(id) > 0; }
-  size_t finished_count() const { return finished_.size(); }
+  size_t finished_count() const { return finish_index_.size(); }
   // The oldest `n` finished operations' ids.
   std::vector<std::string> OldestFinished(size_t n) const;
+  // The end time of the oldest finished operation (in finish order), if any.
+  std::optional<Time> OldestFinishedEnd() const;
+  // Up to `n` of the oldest finished operations, in finish order, that ended at or before
+  // `cutoff`: it stops at the first that ended later (end times follow the finish order, but
+  // for a clock stepped back; one that finished later and ended earlier waits for those before
+  // it).
+  std::vector<std::string> FinishedBy(Time cutoff, size_t n) const;
   // Removes a finished operation (retention, Delete: `why`), resident or not, in two steps
   // around the store's delete. BeginRemove marks it: it stays retained and readable (the store
   // still has it), and no second removal of it begins; false if it is not finished or already
@@ -87,20 +99,29 @@ class OperationTable {
   const std::map<std::string, std::unique_ptr<Op>>& all() const { return ops_; }
   size_t size() const { return ops_.size(); }
   // Operations retained: unfinished ones (always resident) and every finished one.
-  size_t retained() const { return ops_.size() - resident_finished_ + finished_.size(); }
+  size_t retained() const { return ops_.size() - resident_finished_ + finish_index_.size(); }
 
  private:
   void Erase(const std::string& id);
   void EvictExcess();
+  uint64_t AppendFinished(const std::string& id, Time end_time);
+  void PopRemovedFinished();
+
+  // One entry of retention's order: the id is the key of its finish_index_ entry (nodes of an
+  // unordered_map keep their place), null once removed (a gap until it reaches the front).
+  struct Finished {
+    const std::string* id;
+    Time end_time;
+  };
 
   const size_t max_cached_finished_;
   std::map<std::string, std::unique_ptr<Op>> ops_;
   std::map<uint64_t, Op*> by_index_;
   uint64_t next_create_index_ = 1;
   std::map<std::pair<std::string, std::string>, std::string> idempotency_;
-  std::map<uint64_t, std::string> finished_;  // finish_index -> id
-  std::unordered_map<std::string, uint64_t> finish_index_;
-  uint64_t next_finish_index_ = 1;
+  std::deque<Finished> finished_;  // finished_[i] has finish index finished_base_ + i
+  uint64_t finished_base_ = 1;
+  std::unordered_map<std::string, uint64_t> finish_index_;  // id -> finish index
   size_t resident_finished_ = 0;           // resident ops with a finish_index
   std::map<uint64_t, std::string> cache_;  // cache_index -> id, oldest first; unpinned only
   uint64_t next_cache_index_ = 1;

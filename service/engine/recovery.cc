@@ -83,7 +83,7 @@ absl::StatusOr<Recovered> RestoreSnapshot(Store::Snapshot snapshot, core::Backen
   }
   for (Op* op : cached) ops->Cache(op);  // may evict: not while iterating by_creation
   for (Store::FinishedRef& ref : snapshot.finished) {
-    ops->MarkFinishedId(ref.id);
+    ops->MarkFinishedId(ref.id, ref.end_time);
     recovered.finished.push_back(std::move(ref));
   }
   return recovered;

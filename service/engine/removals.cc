@@ -1,5 +1,7 @@
 #include "service/engine/removals.h"
 
+#include <algorithm>
+
 #include "service/engine/reads.h"
 #include "service/engine/status_convert.h"
 #include "service/engine/stream_wiring.h"
@@ -22,22 +24,58 @@ absl::Status Removals::Delete(const std::string& id) {
   return Remove({id}, Removal::kDeleted);
 }
 
-void Removals::ScheduleLocked(Op* op) {
-  ScheduleLocked(op->rec.id, op->rec.end_time.value_or(core_->clock->Now()));
-}
-
-void Removals::ScheduleLocked(const std::string& id, Time end_time) {
+void Removals::ScheduleLocked(Op* /*op*/) {
   core_->s.mu.AssertHeld();
-  core_->ScheduleWork(end_time + core_->options.retention, [this, id] { RemoveExpired(id); });
+  ScheduleAgeLocked();
 }
 
-void Removals::RemoveExpired(const std::string& id) {
+void Removals::ScheduleLocked(const std::string& /*id*/, Time /*end_time*/) {
+  core_->s.mu.AssertHeld();
+  ScheduleAgeLocked();
+}
+
+void Removals::ScheduleAgeLocked(Time not_before) {
+  core_->s.mu.AssertHeld();
+  if (age_pass_running_) return;  // the pass sets the next timer when it ends
+  std::optional<Time> oldest = core_->s.ops.OldestFinishedEnd();
+  if (!oldest) return;
+  Time due = std::max(*oldest + core_->options.retention, not_before);
+  if (age_due_ && *age_due_ <= due) return;  // that timer's pass covers this one
+  // A later timer already set (the oldest is newer than when it was set: a clock stepped
+  // back) runs a pass that finds nothing due; harmless.
+  age_due_ = due;
+  if (due <= core_->clock->Now()) {
+    core_->maintenance.Post([this] { RemoveExpired(); });  // due already: no timer
+    return;
+  }
+  core_->ScheduleWork(due, [this] { RemoveExpired(); });
+}
+
+void Removals::RemoveExpired() {
+  std::vector<std::string> due;
+  {
+    core::MutexLock lock(&core_->s.mu);
+    if (age_pass_running_) return;  // an earlier timer's pass: this one's work is its
+    age_pass_running_ = true;
+    age_due_.reset();
+    due = core_->s.ops.FinishedBy(core_->clock->Now() - core_->options.retention, kAgeBatch);
+  }
   std::vector<std::string> refused;
-  (void)Remove({id}, Removal::kExpired, &refused);  // refused: tried again below
-  if (refused.empty()) return;
+  size_t removed = 0;
+  (void)Remove(due, Removal::kExpired, &refused, &removed);  // refused: tried again below
   core::MutexLock lock(&core_->s.mu);
-  core_->ScheduleWork(core_->clock->Now() + core_->options.removal_retry,
-                      [this, id] { RemoveExpired(id); });
+  age_pass_running_ = false;
+  if (removed == kAgeBatch) {
+    // More may be due: the next batch at once (the mutex was free between the batches).
+    age_due_ = core_->clock->Now();
+    core_->maintenance.Post([this] { RemoveExpired(); });
+    return;
+  }
+  // Whatever is still due (refused by the store, held by another removal, or a resident one
+  // whose terminal event is not durable yet) is tried again after removal_retry, so neither a
+  // busy loop nor a blocked clock thread.
+  ScheduleAgeLocked(core_->clock->Now() + (due.size() > removed ? core_->options.removal_retry
+                                                                : Duration::zero()));
 }
 
 void Removals::RemoveExcessLaterLocked() {
@@ -100,30 +138,37 @@ absl::Status Removals::Remove(const std::vector<std::string>& ids, Removal why,
     }
   }
   absl::Status first_error;
-  for (const std::string& id : removing) {
-    absl::Status deleted = core_->store->Delete(id, why);
+  // In batches: one store transaction (one sync with SQLite) per batch, not per operation.
+  for (size_t begin = 0; begin < removing.size(); begin += kStoreBatch) {
+    const size_t end = std::min(removing.size(), begin + kStoreBatch);
+    const std::vector<std::string> batch(removing.begin() + static_cast<ptrdiff_t>(begin),
+                                         removing.begin() + static_cast<ptrdiff_t>(end));
+    size_t deleted = 0;
+    absl::Status status = core_->store->DeleteAll(batch, why, &deleted);
+    deleted = std::min(deleted, batch.size());
     Wakes wakes;
     {
       core::MutexLock lock(&core_->s.mu);
-      // Cursors of a removed operation end with OPERATION_EXPIRED (or _DELETED) on their next
-      // poll; the operation stays, with its cursors, if the store refused.
-      if (Op* op = core_->s.ops.Find(id); op != nullptr && deleted.ok()) {
-        StreamWiring::TakeOpWakesLocked(op, &wakes);
+      for (size_t i = 0; i < batch.size(); ++i) {
+        // Cursors of a removed operation end with OPERATION_EXPIRED (or _DELETED) on their
+        // next poll; the operation stays, with its cursors, if the store refused.
+        if (Op* op = core_->s.ops.Find(batch[i]); op != nullptr && i < deleted) {
+          StreamWiring::TakeOpWakesLocked(op, &wakes);
+        }
+        core_->s.ops.EndRemove(batch[i], i < deleted);
       }
-      core_->s.ops.EndRemove(id, deleted.ok());
     }
     RunWakes(&core_->s, &wakes);
-    if (deleted.ok()) {
-      if (removed != nullptr) ++*removed;
-      continue;
-    }
-    if (refused != nullptr) refused->push_back(id);
+    if (removed != nullptr) *removed += deleted;
+    if (deleted == batch.size()) continue;
+    if (refused != nullptr) refused->insert(refused->end(), batch.begin() + deleted, batch.end());
     if (first_error.ok()) {
+      if (status.ok()) status = absl::InternalError("removed fewer than asked");
       first_error = MakeStatus(core::Code::kUnavailable, core::reason::kInternal,
-                               "the operation store could not remove operation \"" + id +
-                                   "\" (" + std::string(deleted.message()) +
+                               "the operation store could not remove operation \"" +
+                                   batch[deleted] + "\" (" + std::string(status.message()) +
                                    "); it is still there, retry later",
-                               {{"operation_id", id}});
+                               {{"operation_id", batch[deleted]}});
     }
   }
   return first_error;

@@ -70,6 +70,21 @@ class Store {
   // restart. An id already removed keeps its first reason.
   virtual absl::Status Delete(const std::string& operation_id, Removal why) = 0;
 
+  // Removes several finished operations as Delete does, in order; `*removed` is set to how many
+  // of them (a prefix) were removed, the error is the first. A store that can (SQLite) removes
+  // them in one transaction, one sync for all: then an error removes none. Retention removes
+  // the operations beyond its count this way, so that past the cap a Start does not cost a
+  // durable transaction of its own for its removal. This default calls Delete for each.
+  virtual absl::Status DeleteAll(const std::vector<std::string>& operation_ids, Removal why,
+                                 size_t* removed) {
+    *removed = 0;
+    for (const std::string& id : operation_ids) {
+      if (absl::Status s = Delete(id, why); !s.ok()) return s;
+      ++*removed;
+    }
+    return absl::OkStatus();
+  }
+
   // What recovery loads at start-up: the unfinished records, the ids of the finished ones (for
   // retention) and the newest events, never all history.
   struct LoadOptions {

@@ -31,6 +31,11 @@ class MeteredStore final : public store::ForwardingStore {
   MeteredStore(engine::Store* inner, prometheus::Registry& registry, engine::Clock* clock);
 
   absl::Status Commit(const std::vector<Change>& batch) override;
+  // The inner store's (one SQLite transaction), not one Delete after another.
+  absl::Status DeleteAll(const std::vector<std::string>& operation_ids, engine::Removal why,
+                         size_t* removed) override {
+    return inner()->DeleteAll(operation_ids, why, removed);
+  }
 
  private:
   engine::Clock* const clock_;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -52,19 +53,23 @@ class MemoryStore final : public engine::Store {
 
  private:
   core::Mutex mu_;
-  std::map<std::string, engine::OperationRecord> operations_ GPOP_GUARDED_BY(mu_);
+  // Hash maps by id: their cost does not grow with the number retained (the ordered maps'
+  // string compares made a Start at 100,000 retained cost about 3x one at 1,000).
+  std::unordered_map<std::string, engine::OperationRecord> operations_ GPOP_GUARDED_BY(mu_);
   static constexpr size_t kExpiredIdsKept = 100000;
   std::map<uint64_t, engine::Event> events_ GPOP_GUARDED_BY(mu_);  // by revision
   // Per operation: its events' revisions in sequence order.
-  std::map<std::string, std::vector<uint64_t>> revisions_by_operation_ GPOP_GUARDED_BY(mu_);
-  std::map<std::string, std::shared_ptr<const std::string>> results_ GPOP_GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::vector<uint64_t>> revisions_by_operation_
+      GPOP_GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> results_
+      GPOP_GUARDED_BY(mu_);
   std::deque<std::string> expired_ GPOP_GUARDED_BY(mu_);  // removed ids, oldest first
   // The same ids, for lookup, with why each was removed.
-  std::map<std::string, engine::Removal> expired_ids_ GPOP_GUARDED_BY(mu_);
+  std::unordered_map<std::string, engine::Removal> expired_ids_ GPOP_GUARDED_BY(mu_);
   // Indexes over operations_: (principal, request_id) -> id, and creation order.
   std::map<std::pair<std::string, std::string>, std::string> requests_ GPOP_GUARDED_BY(mu_);
   std::map<uint64_t, std::string> by_creation_ GPOP_GUARDED_BY(mu_);  // first revision -> id
-  std::map<std::string, uint64_t> creation_of_ GPOP_GUARDED_BY(mu_);
+  std::unordered_map<std::string, uint64_t> creation_of_ GPOP_GUARDED_BY(mu_);
   uint64_t revision_ GPOP_GUARDED_BY(mu_) = 0;
   bool fail_ GPOP_GUARDED_BY(mu_) = false;
   int fail_after_ GPOP_GUARDED_BY(mu_) = -1;  // < 0: no countdown

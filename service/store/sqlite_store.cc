@@ -247,25 +247,37 @@ absl::Status SqliteStore::WriteBatch(const std::vector<Change>& batch) {
 }
 
 absl::Status SqliteStore::Delete(const std::string& operation_id, engine::Removal why) {
+  size_t removed = 0;
+  return DeleteAll({operation_id}, why, &removed);
+}
+
+absl::Status SqliteStore::DeleteAll(const std::vector<std::string>& operation_ids,
+                                    engine::Removal why, size_t* removed) {
+  *removed = 0;
+  if (operation_ids.empty()) return absl::OkStatus();
   core::MutexLock lock(&mu_);
   {
     absl::StatusOr<sqlite::Transaction> tx = sqlite::Transaction::Begin(db_.get());
     if (!tx.ok()) return tx.status();
     // First the counter keeps the highest revision, which may be among the events removed.
     if (absl::Status s = keep_revision_.Run(); !s.ok()) return s;
-    for (sqlite::Statement* stmt :
-         {&delete_events_, &delete_result_, &delete_operation_, &delete_key_}) {
-      if (absl::Status s = stmt->Bind(1, operation_id).Run(); !s.ok()) return s;
+    for (const std::string& operation_id : operation_ids) {
+      for (sqlite::Statement* stmt :
+           {&delete_events_, &delete_result_, &delete_operation_, &delete_key_}) {
+        if (absl::Status s = stmt->Bind(1, operation_id).Run(); !s.ok()) return s;
+      }
+      absl::Status put = put_expired_.Bind(1, operation_id)
+                             .Bind(2, int64_t{why == engine::Removal::kDeleted ? 1 : 0})
+                             .Run();
+      if (!put.ok()) return put;
     }
-    absl::Status put = put_expired_.Bind(1, operation_id)
-                           .Bind(2, int64_t{why == engine::Removal::kDeleted ? 1 : 0})
-                           .Run();
-    if (!put.ok()) return put;
     absl::Status s = trim_expired_.Bind(1, static_cast<int64_t>(options_.expired_ids_kept)).Run();
     if (!s.ok()) return s;
     if (absl::Status c = tx->Commit(); !c.ok()) return c;
   }
-  if (++deletes_since_vacuum_ >= kVacuumEveryDeletes) {
+  *removed = operation_ids.size();
+  deletes_since_vacuum_ += static_cast<int>(operation_ids.size());
+  if (deletes_since_vacuum_ >= kVacuumEveryDeletes) {
     deletes_since_vacuum_ = 0;
     // Best effort: a failed vacuum leaves free pages for later inserts to reuse.
     (void)db_->Exec("PRAGMA incremental_vacuum");

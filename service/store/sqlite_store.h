@@ -40,6 +40,9 @@ class SqliteStore final : public engine::Store {
 
   absl::Status Commit(const std::vector<Change>& batch) override;
   absl::Status Delete(const std::string& operation_id, engine::Removal why) override;
+  // One transaction for all of them.
+  absl::Status DeleteAll(const std::vector<std::string>& operation_ids, engine::Removal why,
+                         size_t* removed) override;
   absl::StatusOr<Snapshot> Load(const LoadOptions& options) override;
   absl::StatusOr<std::vector<engine::Event>> ReadEvents(const std::string& operation_id,
                                                         uint64_t after_sequence,

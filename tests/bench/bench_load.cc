@@ -8,8 +8,12 @@
 // Scenarios (gpop: through the client library and the generated stubs; raw: the baseline's):
 //   start     StartOperation (raw: Echo) from --concurrency threads until --ops calls or
 //             --seconds pass: QPS, latency p50/p99, errors by code.
-//   retained  gpop: Start until --checkpoints=N1,N2,... operations were started; at each,
-//             gpopd's RSS and a Start window of --ops calls at --concurrency.
+//   retained  gpop: Start until --checkpoints=N1,N2,... operations were started (the fill:
+//             synthetic 0 ms reports from --fill_concurrency callers, a refused Start retried
+//             after 1-64 ms, within --seconds); at each, gpopd's RSS, --calls rounds of per-call
+//             latencies at concurrency 1 (see MeasureCalls: Start, Cancel, Get of one of the
+//             newest --retained_cap, one event through a watcher), and a Start window of --ops
+//             calls at --concurrency.
 //   progress  gpop: an operation of --steps steps of --step_ms each, watched by --watchers
 //             StreamStatus calls (over --channels channels, --principals bearer tokens) that are
 //             attached while it is still queued: its progress rate from its own record.
@@ -20,18 +24,21 @@
 //   backup    gpop with the sysvol backend: back up every GPO of ListGpos, --concurrency at a
 //             time; seconds from the first Start to the last terminal state.
 //   history   gpop run with --retained_operations above the last checkpoint: synthetic reports
-//             of --report_bytes are started until --checkpoints=N1,N2,... operations are
-//             retained; at each, gpopd's RSS and the latency (p50/p99) of --ops calls of each
-//             kind at concurrency 1: Start, Get, Cancel and StreamStatus replay of a random
-//             retained (finished) operation, and List's first page.
+//             of --report_bytes are started (--fill_concurrency callers) until
+//             --checkpoints=N1,N2,... operations are retained; at each, gpopd's RSS and --ops
+//             rounds of per-call latencies at concurrency 1 (MeasureCalls, with List's first
+//             page and a StreamStatus replay of a random retained operation). --ids_file keeps
+//             the ids started across invocations (a gpopd restarted on the same state).
 //
 // Exit status: 0, or 1 when work was lost (a watcher that saw no terminal event, an operation
 // that did not reach the expected state, a Start error in a scenario that must not have any).
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -201,34 +208,6 @@ int Start(const Setup& setup, const Args& args) {
   if (setup.server_pid > 0) line.Set("rss_kib", RssKib(setup.server_pid));
   line.Print();
   return load.ok > 0 ? 0 : 1;
-}
-
-int Retained(const Setup& setup, const Args& args) {
-  int concurrency = static_cast<int>(args.GetInt("concurrency", 8));
-  int64_t window = args.GetInt("ops", 2000);
-  double max_seconds = static_cast<double>(args.GetInt("seconds", 600));
-  client::Client client = ClientFor(setup, 0);
-  int64_t started = 0;
-  for (int64_t checkpoint : args.GetInts("checkpoints", {1000, 10000})) {
-    SteadyClock::time_point fill_start = SteadyClock::now();
-    if (checkpoint > started) {
-      StartLoad fill = RunStarts(setup, concurrency, checkpoint - started, max_seconds, true);
-      started += fill.ok;
-      if (!fill.last_id.empty() && !WaitTerminal(client, fill.last_id)) return 1;
-    }
-    double fill_seconds = SecondsSince(fill_start);
-    int64_t rss = setup.server_pid > 0 ? RssKib(setup.server_pid) : -1;
-    StartLoad load = RunStarts(setup, concurrency, window, max_seconds, false);
-    started += load.ok;
-    JsonLine line;
-    line.Set("scenario", "retained").Set("server", "gpop").Set("started_before", checkpoint);
-    line.Set("concurrency", static_cast<int64_t>(concurrency)).Set("fill_seconds", fill_seconds);
-    line.Set("rss_kib", rss);
-    AddStartFields(load, line);
-    line.Print();
-    if (!load.last_id.empty() && !WaitTerminal(client, load.last_id)) return 1;
-  }
-  return 0;
 }
 
 // Watchers of one operation, `count` of them over the setup's channels and principals.
@@ -451,14 +430,15 @@ int Backup(const Setup& setup, const Args& args) {
 }
 
 // A synthetic report whose content is `report_bytes` long (stored once, outside the events).
-v1::StartOperationRequest ReportRequest(int report_bytes) {
+// Reports claim no location, so that the executor's slots run them side by side.
+v1::StartOperationRequest ReportRequest(int report_bytes, const std::string& tag = "history") {
   v1::StartOperationRequest request;
   request.mutable_spec()->mutable_report()->mutable_gpo()->set_guid(kGpo);
   request.mutable_spec()->mutable_report()->set_format(v1::XML);
   (*request.mutable_labels())["synthetic.steps"] = "1";
   (*request.mutable_labels())["synthetic.step_ms"] = "0";
   (*request.mutable_labels())["synthetic.report_bytes"] = std::to_string(report_bytes);
-  (*request.mutable_labels())["bench"] = "history";
+  (*request.mutable_labels())["bench"] = tag;
   return request;
 }
 
@@ -471,83 +451,265 @@ bool Timed(Latencies* latencies, F call) {
   return ok;
 }
 
-int History(const Setup& setup, const Args& args) {
-  const int64_t ops = args.GetInt("ops", 500);
-  const v1::StartOperationRequest request =
-      ReportRequest(static_cast<int>(args.GetInt("report_bytes", 4096)));
-  std::vector<std::string> ids;
-  std::mutex ids_mu;
-  std::mt19937_64 rng(20261202);
-  client::Client client = ClientFor(setup, 0);
-  for (int64_t checkpoint : args.GetInts("checkpoints", {1000, 10000, 100000})) {
-    // Fill: 8 callers start reports until `checkpoint` operations exist.
-    std::atomic<int64_t> issued{static_cast<int64_t>(ids.size())};
-    std::atomic<int64_t> fill_errors{0};
-    SteadyClock::time_point fill_start = SteadyClock::now();
-    std::vector<std::thread> fillers;
-    for (int t = 0; t < 8; ++t) {
-      fillers.emplace_back([&, t] {
-        client::Client mine = ClientFor(setup, t);
-        while (issued.fetch_add(1) < checkpoint) {
+// The ids of the operations a scenario started, oldest first. With --ids_file they are read
+// from that file at the start and written back after each checkpoint, so that a run resumed
+// against a restarted gpopd (run_bench.py measures start-up that way) picks among them all.
+class StartedIds {
+ public:
+  explicit StartedIds(std::string path) : path_(std::move(path)) {
+    if (path_.empty()) return;
+    std::ifstream in(path_);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) ids_.push_back(line);
+    }
+  }
+  void Add(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ids_.push_back(id);
+  }
+  // Operations started whose ids were not kept (a Start window's): they count in size(), and
+  // Random's window takes them as the newest.
+  void AddUnrecorded(int64_t n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    unrecorded_ += n;
+  }
+  size_t size() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ids_.size() + static_cast<size_t>(unrecorded_);
+  }
+  std::string Last() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ids_.empty() ? std::string() : ids_.back();
+  }
+  // One of the newest `window` ids (all when 0), uniformly.
+  std::string Random(std::mt19937_64& rng, size_t window) {
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t n = ids_.size();
+    if (window > 0) {
+      size_t skipped = std::min(static_cast<size_t>(unrecorded_), window - 1);
+      n = std::min(window - skipped, n);
+    }
+    return ids_[ids_.size() - 1 - rng() % n];
+  }
+  void Save() {
+    if (path_.empty()) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    std::ofstream out(path_, std::ios::trunc);
+    for (const std::string& id : ids_) out << id << '\n';
+  }
+
+ private:
+  const std::string path_;
+  std::mutex mu_;
+  std::vector<std::string> ids_;
+  int64_t unrecorded_ = 0;
+};
+
+// What a fill did.
+struct FillResult {
+  bool done = false;  // `count` operations were started before the time limit
+  double seconds = 0;
+  int64_t refused = 0;  // Starts refused (QUEUE_FULL and the like), retried after 1 ms
+};
+
+// Starts `count` operations of `request` from `concurrency` callers (over the setup's channels
+// and principals) within `max_seconds`: each caller takes the next of the `count` and starts it;
+// a Start that is refused (QUEUE_FULL while the executor catches up) is tried again after 1 ms,
+// doubling up to 64 ms while it is refused, so that the refusals do not take gpopd's CPU from
+// the work. Then waits for the last one to finish (the queue is empty when it returns).
+FillResult Fill(const Setup& setup, const v1::StartOperationRequest& request, int64_t count,
+                int concurrency, double max_seconds, StartedIds* ids) {
+  FillResult result;
+  std::atomic<int64_t> next{0};
+  std::atomic<int64_t> started{0};
+  std::atomic<int64_t> refused{0};
+  SteadyClock::time_point start = SteadyClock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < concurrency; ++t) {
+    threads.emplace_back([&, t] {
+      client::Client mine = ClientFor(setup, t);
+      while (next.fetch_add(1) < count) {
+        auto backoff = std::chrono::milliseconds(1);
+        for (;;) {
           absl::StatusOr<v1::Operation> op = mine.StartOperation(request);
-          if (!op.ok()) {
-            issued.fetch_sub(1);  // try again: the count is of operations retained
-            if (fill_errors.fetch_add(1) > 1000) return;
-            continue;
+          if (op.ok()) {
+            ids->Add(op->id());
+            started.fetch_add(1);
+            break;
           }
-          std::lock_guard<std::mutex> lock(ids_mu);
-          ids.push_back(op->id());
+          refused.fetch_add(1);
+          if (SecondsSince(start) > max_seconds) return;
+          std::this_thread::sleep_for(backoff);
+          backoff = std::min(backoff * 2, std::chrono::milliseconds(64));
         }
-      });
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  result.refused = refused.load();
+  result.done = started.load() >= count;
+  client::Client client = ClientFor(setup, 0);
+  std::string last = ids->Last();
+  if (!last.empty() && !WaitTerminal(client, last)) result.done = false;
+  result.seconds = SecondsSince(start);
+  return result;
+}
+
+// Per-call latencies at concurrency 1 (see MeasureCalls).
+struct CallLatencies {
+  Latencies start, get, cancel, event, list, replay;
+  int64_t failed = 0;
+
+  void Report(JsonLine& line, bool history) {
+    std::vector<std::pair<const char*, Latencies*>> calls = {
+        {"start", &start}, {"get", &get}, {"cancel", &cancel}, {"event", &event}};
+    if (history) {
+      calls.push_back({"list", &list});
+      calls.push_back({"replay", &replay});
     }
-    for (std::thread& t : fillers) t.join();
-    if (ids.empty() || !WaitTerminal(client, ids.back())) return 1;
-    double fill_seconds = SecondsSince(fill_start);
-    int64_t rss = setup.server_pid > 0 ? RssKib(setup.server_pid) : -1;
-    Latencies start, get, cancel, list, replay;
-    int64_t failed = 0;
-    const size_t retained = ids.size();
-    for (int64_t i = 0; i < ops; ++i) {
-      const std::string& id = ids[rng() % retained];
-      failed += !Timed(&get, [&] { return client.GetOperation(id).ok(); });
-      failed += !Timed(&cancel, [&] { return client.Cancel(id).ok(); });
-      failed += !Timed(&list, [&] {
-        v1::ListOperationsRequest page;
-        page.set_page_size(100);
-        return client.ListOperations(page).ok();
-      });
-      failed += !Timed(&replay, [&] {
-        std::unique_ptr<client::StatusStream> stream = client.StreamStatus(id);
-        v1::StatusUpdate update;
-        bool terminal = false;
-        while (!terminal && stream->Read(&update)) {
-          terminal = update.has_event() && IsTerminal(update.event().state());
-        }
-        stream->Cancel();
-        return terminal;
-      });
-      failed += !Timed(&start, [&] {
-        absl::StatusOr<v1::Operation> op = client.StartOperation(request);
-        if (op.ok()) ids.push_back(op->id());
-        return op.ok();
-      });
-    }
-    JsonLine line;
-    line.Set("scenario", "history").Set("server", "gpop");
-    line.Set("retained", static_cast<int64_t>(retained)).Set("rss_kib", rss);
-    line.Set("fill_seconds", fill_seconds).Set("fill_errors", fill_errors.load());
-    line.Set("failed_calls", failed);
-    for (auto& [name, l] : std::vector<std::pair<const char*, Latencies*>>{{"start", &start},
-                                                                           {"get", &get},
-                                                                           {"cancel", &cancel},
-                                                                           {"list", &list},
-                                                                           {"replay", &replay}}) {
+    for (auto& [name, l] : calls) {
       line.Set(std::string(name) + "_p50_us", l->Percentile(50));
       line.Set(std::string(name) + "_p99_us", l->Percentile(99));
     }
+    line.Set("failed_calls", failed);
+  }
+};
+
+double SystemNowSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// `ops` rounds, each: Start a synthetic backup that posts a message event per 2 ms step
+// (StartOperation's latency), stream its status and take each event's latency from its time
+// (set by gpopd when the event was appended; the same host's clock) to its arrival at the
+// watcher, Cancel it after its third message event (Cancel's latency, and its CANCELLED
+// event's), Get a random retained operation; with `history` also List's first page and a
+// StreamStatus replay of a random retained operation. `window`: the random operations are
+// among the newest `window` started (0: all of them).
+CallLatencies MeasureCalls(const Setup& setup, int64_t ops, StartedIds* ids, size_t window,
+                           bool history) {
+  CallLatencies out;
+  client::Client client = ClientFor(setup, 0);
+  std::mt19937_64 rng(20261203);
+  v1::StartOperationRequest request = SyntheticRequest(1000, 2, "calls");
+  (*request.mutable_labels())["synthetic.messages"] = "1";
+  for (int64_t i = 0; i < ops; ++i) {
+    std::string id;
+    out.failed += !Timed(&out.start, [&] {
+      absl::StatusOr<v1::Operation> op = client.StartOperation(request);
+      if (op.ok()) id = op->id();
+      return op.ok();
+    });
+    if (id.empty()) continue;
+    std::unique_ptr<client::StatusStream> stream = client.StreamStatus(id);
+    v1::StatusUpdate update;
+    int messages = 0;
+    bool terminal = false;
+    while (!terminal && stream->Read(&update)) {
+      if (!update.has_event()) continue;
+      const v1::Event& ev = update.event();
+      terminal = IsTerminal(ev.state());
+      if (ev.messages_size() > 0 || ev.state() == v1::CANCELLED) {
+        out.event.Add((SystemNowSeconds() - ToSeconds(ev.time())) * 1e6);
+      }
+      if (ev.messages_size() > 0 && ++messages == 3) {
+        out.failed += !Timed(&out.cancel, [&] { return client.Cancel(id).ok(); });
+      }
+    }
+    stream->Cancel();
+    out.failed += !terminal;
+    ids->Add(id);
+    const std::string retained = ids->Random(rng, window);
+    out.failed += !Timed(&out.get, [&] { return client.GetOperation(retained).ok(); });
+    if (!history) continue;
+    out.failed += !Timed(&out.list, [&] {
+      v1::ListOperationsRequest page;
+      page.set_page_size(100);
+      return client.ListOperations(page).ok();
+    });
+    out.failed += !Timed(&out.replay, [&] {
+      std::unique_ptr<client::StatusStream> replay = client.StreamStatus(ids->Random(rng, window));
+      bool done = false;
+      while (!done && replay->Read(&update)) {
+        done = update.has_event() && IsTerminal(update.event().state());
+      }
+      replay->Cancel();
+      return done;
+    });
+  }
+  return out;
+}
+
+int Retained(const Setup& setup, const Args& args) {
+  const int concurrency = static_cast<int>(args.GetInt("concurrency", 8));
+  const int64_t window = args.GetInt("ops", 2000);
+  const int fill_concurrency = static_cast<int>(args.GetInt("fill_concurrency", 32));
+  const double max_seconds = static_cast<double>(args.GetInt("seconds", 3600));
+  const int64_t calls = args.GetInt("calls", 200);
+  const size_t cap = static_cast<size_t>(args.GetInt("retained_cap", 10000));
+  const v1::StartOperationRequest fill_request = ReportRequest(0, "fill");
+  StartedIds ids("");
+  for (int64_t checkpoint : args.GetInts("checkpoints", {1000, 10000})) {
+    FillResult fill;
+    if (checkpoint > static_cast<int64_t>(ids.size())) {
+      fill = Fill(setup, fill_request, checkpoint - static_cast<int64_t>(ids.size()),
+                  fill_concurrency, max_seconds, &ids);
+      if (!fill.done) {
+        std::fprintf(stderr, "bench_load: retained: the fill to %lld did not finish\n",
+                     static_cast<long long>(checkpoint));
+        return 1;
+      }
+    }
+    const int64_t started_before = static_cast<int64_t>(ids.size());
+    int64_t rss = setup.server_pid > 0 ? RssKib(setup.server_pid) : -1;
+    CallLatencies per_call = MeasureCalls(setup, calls, &ids, cap, false);
+    StartLoad load = RunStarts(setup, concurrency, window, max_seconds, false);
+    JsonLine line;
+    line.Set("scenario", "retained").Set("server", "gpop").Set("started_before", started_before);
+    line.Set("concurrency", static_cast<int64_t>(concurrency));
+    line.Set("fill_seconds", fill.seconds).Set("fill_refused", fill.refused);
+    line.Set("rss_kib", rss);
+    AddStartFields(load, line);
+    per_call.Report(line, false);
     line.Print();
-    if (!ids.empty() && !WaitTerminal(client, ids.back())) return 1;
-    if (failed > 0) return 1;
+    client::Client client = ClientFor(setup, 0);
+    if (!load.last_id.empty() && !WaitTerminal(client, load.last_id)) return 1;
+    ids.AddUnrecorded(load.ok);  // retention counts them too
+    if (per_call.failed > 0) return 1;
+  }
+  return 0;
+}
+
+int History(const Setup& setup, const Args& args) {
+  const int64_t ops = args.GetInt("ops", 500);
+  const int fill_concurrency = static_cast<int>(args.GetInt("fill_concurrency", 16));
+  const double max_seconds = static_cast<double>(args.GetInt("seconds", 3600));
+  const v1::StartOperationRequest request =
+      ReportRequest(static_cast<int>(args.GetInt("report_bytes", 4096)));
+  StartedIds ids(args.Get("ids_file", ""));
+  for (int64_t checkpoint : args.GetInts("checkpoints", {1000, 10000, 100000})) {
+    FillResult fill;
+    if (checkpoint > static_cast<int64_t>(ids.size())) {
+      fill = Fill(setup, request, checkpoint - static_cast<int64_t>(ids.size()), fill_concurrency,
+                  max_seconds, &ids);
+      if (!fill.done) {
+        std::fprintf(stderr, "bench_load: history: the fill to %lld did not finish\n",
+                     static_cast<long long>(checkpoint));
+        return 1;
+      }
+    }
+    const int64_t retained = static_cast<int64_t>(ids.size());
+    int64_t rss = setup.server_pid > 0 ? RssKib(setup.server_pid) : -1;
+    CallLatencies per_call = MeasureCalls(setup, ops, &ids, 0, true);
+    JsonLine line;
+    line.Set("scenario", "history").Set("server", "gpop");
+    line.Set("retained", retained).Set("rss_kib", rss);
+    line.Set("fill_seconds", fill.seconds).Set("fill_refused", fill.refused);
+    per_call.Report(line, true);
+    line.Print();
+    ids.Save();
+    if (per_call.failed > 0) return 1;
   }
   return 0;
 }

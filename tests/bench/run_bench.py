@@ -33,7 +33,7 @@ FULL = {
     "runs": 3,
     "start_concurrency": [1, 8, 64],
     "start_ops": 4000,
-    "retained": [1000, 10000, 20000],
+    "retained": [1000, 10000, 100000],
     "retained_window": 2000,
     "progress_watchers": [0, 1000, 5000],
     "progress_rates": [(100, 10, 300), (1000, 1, 1000)],  # asked rate, step_ms, steps
@@ -44,6 +44,7 @@ FULL = {
     "history": [1000, 10000, 100000],
     "history_ops": 300,
     "history_report_bytes": 4096,
+    "retained_calls": 200,
 }
 QUICK = {
     "runs": 1,
@@ -60,6 +61,7 @@ QUICK = {
     "history": [100, 300],
     "history_ops": 20,
     "history_report_bytes": 4096,
+    "retained_calls": 20,
 }
 
 
@@ -81,15 +83,18 @@ class Server:
             os.remove(self.port_file)
         self.log_path = os.path.join(workdir, name + ".log")
         self.log = open(self.log_path, "wb")
+        t0 = time.monotonic()
         self.proc = subprocess.Popen(
             argv + ["--listen=127.0.0.1:0", "--port_file=" + self.port_file],
             stdout=self.log, stderr=self.log)
-        deadline = time.time() + 60
+        deadline = time.time() + 600
         while not os.path.exists(self.port_file):
             if self.proc.poll() is not None or time.time() > deadline:
                 self.stop()
                 raise Failure("%s did not start (see %s)" % (name, self.log_path))
-            time.sleep(0.02)
+            time.sleep(0.005)
+        # From exec to listening: recovery, the audit log's start, the server's.
+        self.startup_seconds = time.monotonic() - t0
         with open(self.port_file) as f:
             self.port = int(f.read().strip())
 
@@ -149,8 +154,8 @@ class Suite:
     def add(self, key, value):
         self.samples.setdefault(key, []).append(value)
 
-    def start_gpopd(self, extra=None):
-        state = tempfile.mkdtemp(dir=self.work, prefix="state-")
+    def start_gpopd(self, extra=None, state=None):
+        state = state or tempfile.mkdtemp(dir=self.work, prefix="state-")
         argv = [self.gpopd, "--executor_threads=4", "--state_dir=" + state]
         argv += extra or ["--backend=synthetic"]
         return Server(argv, self.work, "gpopd")
@@ -163,7 +168,8 @@ class Suite:
                 "--server_pid=%d" % server.proc.pid] + options
         if raw:
             argv.append("--raw")
-        out = subprocess.run(argv, stdout=subprocess.PIPE, text=True, timeout=3600)
+        out = subprocess.run(argv, stdout=subprocess.PIPE, text=True,
+                             timeout=self.args.time_limit + 600)
         lines = [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")]
         for line in lines:
             line["run"] = run
@@ -203,14 +209,38 @@ class Suite:
                 self.add(("start_p99_us", c, who), line["p99_us"])
                 self.add(("start_errors", c, who), line["errors"])
 
+    STORES = ("memory", "sqlite")
+    CALLS = ("start", "cancel", "get", "event")
+
+    def store_flags(self, store):
+        return ["--operation_store=memory"] if store == "memory" else []
+
+    def add_calls(self, prefix, n, store, line, calls):
+        for call in calls:
+            for p_ in ("p50", "p99"):
+                self.add(("%s_%s_%s_us" % (prefix, call, p_), n, store),
+                         line["%s_%s_us" % (call, p_)])
+
     def retained(self, run):
+        """Start after N started (gpopd's default cap of 10,000 retained), per store: the fill,
+        RSS, per-call latencies at concurrency 1 and a Start window at concurrency 8."""
         opts = ["--concurrency=8", "--ops=%d" % self.cfg["retained_window"],
+                "--calls=%d" % self.cfg["retained_calls"],
+                "--fill_concurrency=%d" % self.args.fill_concurrency,
+                "--seconds=%d" % self.args.time_limit, "--principals=4",
                 "--checkpoints=" + ",".join(str(n) for n in self.cfg["retained"])]
-        for line in self.with_server(False, lambda s: self.drive(s, "retained", opts, run)):
-            n = line["started_before"]
-            self.add(("retained_qps", n, "gpop"), line["qps"])
-            self.add(("retained_errors", n, "gpop"), line["errors"])
-            self.add(("retained_rss_mib", n, "gpop"), line["rss_kib"] / 1024.0)
+        for i in range(len(self.STORES)):
+            store = self.STORES[(i + run) % len(self.STORES)]
+            extra = ["--backend=synthetic"] + self.auth_flags + self.store_flags(store)
+            for line in self.with_server(False, lambda s: self.drive(s, "retained", opts, run),
+                                         extra):
+                line["store"] = store
+                n = min(self.cfg["retained"], key=lambda c: abs(c - line["started_before"]))
+                self.add(("retained_qps", n, store), line["qps"])
+                self.add(("retained_errors", n, store), line["errors"])
+                self.add(("retained_rss_mib", n, store), line["rss_kib"] / 1024.0)
+                self.add(("retained_fill_s", n, store), line["fill_seconds"])
+                self.add_calls("retained", n, store, line, self.CALLS)
 
     def progress(self, run):
         for rate, step_ms, steps in self.cfg["progress_rates"]:
@@ -305,22 +335,55 @@ class Suite:
                 shutil.rmtree(copy, ignore_errors=True)
                 shutil.rmtree(backups, ignore_errors=True)
 
-    HISTORY_CALLS = ("start", "get", "cancel", "list", "replay")
+    HISTORY_CALLS = ("start", "cancel", "get", "event", "list", "replay")
 
     def history(self, run):
-        """RSS and per-call latency with N operations retained (gpopd keeps them all)."""
-        opts = ["--ops=%d" % self.cfg["history_ops"],
+        """RSS and per-call latency with N operations retained (gpopd keeps them all), per
+        store. The SQLite gpopd is restarted on its state after each checkpoint: its start-up
+        time with N retained."""
+        base = ["--ops=%d" % self.cfg["history_ops"],
                 "--report_bytes=%d" % self.cfg["history_report_bytes"],
-                "--checkpoints=" + ",".join(str(n) for n in self.cfg["history"])]
+                "--fill_concurrency=%d" % self.args.fill_concurrency,
+                "--seconds=%d" % self.args.time_limit, "--principals=4"]
         keep = max(self.cfg["history"]) + len(self.cfg["history"]) * self.cfg["history_ops"] + 1
         extra = ["--backend=synthetic", "--retained_operations=%d" % keep,
-                 "--max_queued_per_principal=1000"]
-        for line in self.with_server(False, lambda s: self.drive(s, "history", opts, run), extra):
+                 "--max_queued_per_principal=1000"] + self.auth_flags
+
+        def record(line, store):
+            line["store"] = store
             n = min(self.cfg["history"], key=lambda c: abs(c - line["retained"]))
-            self.add(("history_rss_mib", n), line["rss_kib"] / 1024.0)
-            for call in self.HISTORY_CALLS:
-                for p_ in ("p50", "p99"):
-                    self.add(("history_%s_%s_us" % (call, p_), n), line["%s_%s_us" % (call, p_)])
+            self.add(("history_rss_mib", n, store), line["rss_kib"] / 1024.0)
+            self.add(("history_fill_s", n, store), line["fill_seconds"])
+            self.add_calls("history", n, store, line, self.HISTORY_CALLS)
+            return n
+
+        for i in range(len(self.STORES)):
+            store = self.STORES[(i + run) % len(self.STORES)]
+            if store == "memory":
+                opts = base + ["--checkpoints=" + ",".join(str(n) for n in self.cfg["history"])]
+                for line in self.with_server(False, lambda s: self.drive(s, "history", opts, run),
+                                             extra + self.store_flags(store)):
+                    record(line, store)
+                continue
+            state = tempfile.mkdtemp(dir=self.work, prefix="state-")
+            ids_file = os.path.join(state, "bench-ids")
+            server = self.start_gpopd(extra, state)
+            for n in self.cfg["history"]:
+                try:
+                    opts = base + ["--checkpoints=%d" % n, "--ids_file=" + ids_file]
+                    for line in self.drive(server, "history", opts, run):
+                        record(line, store)
+                finally:
+                    server.stop()
+                # Start-up with n retained, then the next fill from there.
+                server = self.start_gpopd(extra, state)
+                log("  gpopd start-up with %d retained: %.3f s" % (n, server.startup_seconds))
+                self.rows.append({"scenario": "startup", "server": "gpop", "store": store,
+                                  "retained": n, "seconds": server.startup_seconds, "run": run})
+                self.add(("history_startup_s", n, store), server.startup_seconds)
+            server.stop()
+            if not self.args.keep:  # --keep: the state stays for profiles of its start-up
+                shutil.rmtree(state, ignore_errors=True)
 
     def run(self):
         scenarios = ["start", "retained", "progress", "cancel", "idle", "backup",
@@ -411,6 +474,29 @@ def rfmt(r):
     return "–" if r is None else "%.2fx" % r
 
 
+def calls_table(stats, prefix, ns, calls, label, extras):
+    """A table with a column per (checkpoint, store) and a growth column per store: the extra
+    rows (name, key, digits), then each call's p50 / p99."""
+    stores = Suite.STORES
+    cols = [(n, st) for st in stores for n in ns]
+    out = ["| %s | " % label + " | ".join("%s %s" % (fmt(n), st) for n, st in cols) + " | " +
+           " | ".join("growth %s" % st for st in stores) + " |",
+           "|---|" + "---|" * (len(cols) + len(stores))]
+    first, last = ns[0], ns[-1]
+    for name, key, digits in extras:
+        out.append("| %s | " % name + " | ".join(cell(stats, (key, n, st), digits)
+                                                 for n, st in cols) + " | " +
+                   " | ".join(rfmt(ratio(stats, (key, last, st), (key, first, st)))
+                              for st in stores) + " |")
+    for call in calls:
+        k50, k99 = "%s_%s_p50_us" % (prefix, call), "%s_%s_p99_us" % (prefix, call)
+        out.append("| %s p50 / p99 µs | " % call + " | ".join(
+            "%s / %s" % (cell(stats, (k50, n, st)), cell(stats, (k99, n, st))) for n, st in cols) +
+            " | " + " | ".join(rfmt(ratio(stats, (k50, last, st), (k50, first, st)))
+                               for st in stores) + " |")
+    return "\n".join(out)
+
+
 def render(cfg, mach, stats, quick):
     out = []
     w = out.append
@@ -453,16 +539,18 @@ def render(cfg, mach, stats, quick):
         w("| %d | %s | %s | %s |" % (
             c, cell(stats, ("start_qps", c, "memory")), cell(stats, ("start_qps", c, "sqlite")),
             rfmt(ratio(stats, ("start_qps", c, "sqlite"), ("start_qps", c, "memory")))))
-    w("\n## StartOperation after N operations were started (concurrency 8, %d calls; the "
-      "engine retains at most 10,000)\n" % cfg["retained_window"])
-    w("| started before | gpop QPS | ratio to raw echo (c=8) | errors | gpopd RSS MiB |")
-    w("|---|---|---|---|---|")
-    for n in sorted(set(k[1] for k in stats if k[0] == "retained_qps") | set(cfg["retained"])):
-        w("| %s | %s | %s | %s | %s |" % (
-            fmt(n), cell(stats, ("retained_qps", n, "gpop")),
-            rfmt(ratio(stats, ("retained_qps", n, "gpop"), ("start_qps", 8, "raw"))),
-            cell(stats, ("retained_errors", n, "gpop")),
-            cell(stats, ("retained_rss_mib", n, "gpop"), 1)))
+    w("\n## StartOperation after N operations were started (gpopd's default cap: 10,000 "
+      "retained)\n")
+    w("Per store: the fill (synthetic 0 ms reports), gpopd's RSS, then %d rounds at concurrency "
+      "1 of Start, Cancel (of a running operation), Get (of a retained one) and one event "
+      "(a message event's or CANCELLED's time in gpopd to its arrival at a watcher), then a "
+      "window of %d Starts (synthetic backups, one location) at concurrency 8. Growth = the "
+      "last checkpoint's p50 over the first's.\n" % (cfg["retained_calls"],
+                                                     cfg["retained_window"]))
+    ns = sorted(set(k[1] for k in stats if k[0] == "retained_qps") | set(cfg["retained"]))
+    w(calls_table(stats, "retained", ns, Suite.CALLS, "started before",
+                  [("window QPS (c=8)", "retained_qps", 0), ("window errors", "retained_errors", 0),
+                   ("gpopd RSS MiB", "retained_rss_mib", 1), ("fill s", "retained_fill_s", 1)]))
     w("\n## An operation's progress rate with watchers (4 channels, 4 bearer-token principals)\n")
     w("| asked changes/s | watchers | changes/s reached | ratio to 0 watchers | "
       "progress items per watcher |")
@@ -497,21 +585,14 @@ def render(cfg, mach, stats, quick):
             cell(stats, ("backup_s", name, "cp"), 2), cell(stats, ("backup_s", name, "gpop"), 2),
             rfmt(ratio(stats, ("backup_s", name, "gpop"), ("backup_s", name, "cp")))))
     w("\n## History: gpopd's RSS and per-call latency by operations retained (synthetic "
-      "reports of %s bytes, SQLite store, %d calls of each kind at concurrency 1; growth = the "
-      "figure over the first row's)\n" % (fmt(cfg["history_report_bytes"]), cfg["history_ops"]))
-    first, last = cfg["history"][0], cfg["history"][-1]
-    w("| | " + " | ".join("%s retained" % fmt(n) for n in cfg["history"]) +
-      " | growth %s -> %s |" % (fmt(first), fmt(last)))
-    w("|---|" + "---|" * (len(cfg["history"]) + 1))
-    w("| gpopd RSS MiB | " + " | ".join(cell(stats, ("history_rss_mib", n), 1)
-                                       for n in cfg["history"]) +
-      " | %s |" % rfmt(ratio(stats, ("history_rss_mib", last), ("history_rss_mib", first))))
-    for call in Suite.HISTORY_CALLS:
-        w("| %s p50 / p99 µs | " % call + " | ".join(
-            "%s / %s" % (cell(stats, ("history_%s_p50_us" % call, n)),
-                         cell(stats, ("history_%s_p99_us" % call, n)))
-            for n in cfg["history"]) + " | %s |" % rfmt(ratio(
-                stats, ("history_%s_p50_us" % call, last), ("history_%s_p50_us" % call, first))))
+      "reports of %s bytes, every operation kept, %d rounds of calls at concurrency 1; "
+      "growth = the last checkpoint's figure over the first's)\n"
+      % (fmt(cfg["history_report_bytes"]), cfg["history_ops"]))
+    w("Start-up: the SQLite gpopd restarted on its state after each checkpoint, from exec to "
+      "listening (recovery and the audit log's start included).\n")
+    w(calls_table(stats, "history", cfg["history"], Suite.HISTORY_CALLS, "retained",
+                  [("gpopd RSS MiB", "history_rss_mib", 1), ("fill s", "history_fill_s", 1),
+                   ("start-up s", "history_startup_s", 2)]))
     w("")
     return "\n".join(out)
 
@@ -525,6 +606,10 @@ def main():
     p.add_argument("--retained", help="checkpoints, e.g. 1000,10000,100000")
     p.add_argument("--history", help="retained operations of the history scenario, "
                    "e.g. 1000,10000,100000")
+    p.add_argument("--fill-concurrency", dest="fill_concurrency", type=int, default=32,
+                   help="callers filling the retained and history scenarios (default 32)")
+    p.add_argument("--time-limit", dest="time_limit", type=int, default=3600,
+                   help="seconds a fill or a measurement may take (default 3600)")
     p.add_argument("--keep", action="store_true", help="keep the work folder (servers' logs)")
     p.add_argument("--only", help="comma-separated scenarios: "
                    "start,store,retained,progress,cancel,idle,backup,history")
@@ -573,8 +658,9 @@ def main():
         ratios["store_start_qps_c%d" % c] = ratio(stats, ("start_qps", c, "sqlite"),
                                                   ("start_qps", c, "memory"))
     for n in cfg["retained"]:
-        ratios["retained_%d_qps" % n] = ratio(stats, ("retained_qps", n, "gpop"),
-                                              ("start_qps", 8, "raw"))
+        for st in Suite.STORES:
+            ratios["retained_%d_%s_qps" % (n, st)] = ratio(stats, ("retained_qps", n, st),
+                                                           ("start_qps", 8, "raw"))
     for rate, _, _ in cfg["progress_rates"]:
         for n in cfg["progress_watchers"]:
             ratios["progress_%d_w%d" % (rate, n)] = ratio(
@@ -587,8 +673,9 @@ def main():
     for name, _, _, _ in cfg["backup_stores"]:
         ratios["backup_" + name] = ratio(stats, ("backup_s", name, "gpop"), ("backup_s", name, "cp"))
     for n in cfg["history"]:
-        ratios["history_rss_%d" % n] = ratio(stats, ("history_rss_mib", n),
-                                             ("history_rss_mib", cfg["history"][0]))
+        for st in Suite.STORES:
+            ratios["history_rss_%d_%s" % (n, st)] = ratio(
+                stats, ("history_rss_mib", n, st), ("history_rss_mib", cfg["history"][0], st))
     doc = {"machine": mach, "config": {k: v for k, v in cfg.items()},
            "results": [{"key": list(k), **v, "values": suite.samples[k]} for k, v in stats.items()],
            "ratios": ratios, "measurements": suite.rows}

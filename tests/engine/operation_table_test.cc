@@ -69,6 +69,40 @@ TEST(OperationTableTest, RetentionOrderCoversResidentAndStoredOperations) {
   EXPECT_EQ(table.retained(), 2u);
 }
 
+// Age retention reads the finished order from the oldest while their end time is old enough;
+// removed ones leave no trace in it.
+TEST(OperationTableTest, FinishedByStopsAtTheFirstThatEndedLater) {
+  OperationTable table;
+  const Time t0 = Time() + std::chrono::hours(1);
+  EXPECT_EQ(table.OldestFinishedEnd(), std::nullopt);
+  table.MarkFinishedId("op-0", t0);  // in the store only (recovery)
+  for (int i = 1; i <= 4; ++i) {
+    auto op = MakeOp("op-" + std::to_string(i));
+    op->rec.end_time = t0 + std::chrono::minutes(i);
+    table.MarkFinished(table.Add(std::move(op)));
+  }
+  EXPECT_EQ(table.OldestFinishedEnd(), t0);
+  EXPECT_EQ(table.FinishedBy(t0 + std::chrono::minutes(2), 10),
+            (std::vector<std::string>{"op-0", "op-1", "op-2"}));
+  EXPECT_EQ(table.FinishedBy(t0 + std::chrono::minutes(2), 2),
+            (std::vector<std::string>{"op-0", "op-1"}));
+  EXPECT_TRUE(table.FinishedBy(t0 - std::chrono::minutes(1), 10).empty());
+  // Removed from the middle (Delete) and from the front (retention).
+  ASSERT_TRUE(table.BeginRemove("op-2", Removal::kDeleted));
+  table.EndRemove("op-2", /*deleted=*/true);
+  EXPECT_EQ(table.FinishedBy(t0 + std::chrono::minutes(3), 10),
+            (std::vector<std::string>{"op-0", "op-1", "op-3"}));
+  for (const char* id : {"op-0", "op-1"}) {
+    ASSERT_TRUE(table.BeginRemove(id, Removal::kExpired));
+    table.EndRemove(id, /*deleted=*/true);
+  }
+  EXPECT_EQ(table.OldestFinishedEnd(), t0 + std::chrono::minutes(3));
+  EXPECT_EQ(table.OldestFinished(5), (std::vector<std::string>{"op-3", "op-4"}));
+  EXPECT_EQ(table.finished_count(), 2u);
+  EXPECT_EQ(table.retained(), 2u);
+  EXPECT_FALSE(table.IsFinished("op-1"));  // removed: no longer retained
+}
+
 TEST(OperationTableTest, ARemovalTheStoreRefusedLeavesTheOperationInItsPlace) {
   OperationTable table;
   for (const char* id : {"op-1", "op-2"}) table.MarkFinished(table.Add(MakeOp(id)));

@@ -61,6 +61,10 @@ TEST(RecoveryTest, RestoresOperationsInCreationOrderByState) {
   EXPECT_EQ(ops.FindByRequest("alice", "req-op-queued"), r->queued[0]);
   EXPECT_EQ(log.window().size(), 5u);  // events of removed operations still feed watches
   EXPECT_EQ(log.visible_revision(), 9u);
+  // op-stored's end time goes into retention's order (age retention reads it from there).
+  ASSERT_TRUE(ops.BeginRemove("op-done", Removal::kExpired));
+  ops.EndRemove("op-done", /*deleted=*/true);
+  EXPECT_EQ(ops.OldestFinishedEnd(), Time() + std::chrono::minutes(9));
 }
 
 TEST(RecoveryTest, WindowEventsOfStoredOperationsKeepTheirLabels) {

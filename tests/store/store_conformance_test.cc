@@ -225,6 +225,33 @@ TYPED_TEST(StoreConformanceTest, DeletedAndExpiredIdsKeepTheirReason) {
   EXPECT_TRUE(snap->operations.empty());
 }
 
+// Retention removes the operations beyond its count in batches (one transaction with SQLite):
+// each removed as Delete would, in order, with its reason.
+TYPED_TEST(StoreConformanceTest, DeleteAllRemovesEachAsDeleteDoes) {
+  OperationRecord a = Record("a", core::OperationState::kSucceeded, 1, 1);
+  OperationRecord b = Record("b", core::OperationState::kSucceeded, 1, 2);
+  OperationRecord c = Record("c", core::OperationState::kSucceeded, 1, 3);
+  ASSERT_TRUE(this->store()->Commit({{a, EventOf(a)}, {b, EventOf(b)}, {c, EventOf(c)}}).ok());
+  size_t removed = 99;
+  ASSERT_TRUE(this->store()->DeleteAll({"c", "a", "nobody"}, engine::Removal::kExpired, &removed)
+                  .ok());
+  EXPECT_EQ(removed, 3u);
+  this->factory_.Reopen();
+  engine::Store* s = this->store();
+  EXPECT_TRUE(absl::IsNotFound(s->ReadOperation("a").status()));
+  EXPECT_TRUE(absl::IsNotFound(s->ReadOperation("c").status()));
+  EXPECT_TRUE(s->ReadOperation("b").ok());
+  EXPECT_EQ(RemovalOf(s, "c"), std::optional<engine::Removal>(engine::Removal::kExpired));
+  auto snap = s->Load();
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  EXPECT_EQ(snap->expired, (std::vector<std::string>{"c", "a", "nobody"}));
+  ASSERT_EQ(snap->events.size(), 1u);
+  EXPECT_EQ(snap->events[0].operation_id, "b");
+  removed = 99;
+  EXPECT_TRUE(s->DeleteAll({}, engine::Removal::kDeleted, &removed).ok());
+  EXPECT_EQ(removed, 0u);
+}
+
 TYPED_TEST(StoreConformanceTest, DeleteOfUnknownIsHarmless) {
   EXPECT_TRUE(this->store()->Delete("nobody", engine::Removal::kExpired).ok());
   auto snap = this->store()->Load();
