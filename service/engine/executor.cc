@@ -300,7 +300,9 @@ void Executor::OnProgress(const std::string& id, int64_t numerator, int64_t deno
   core::MutexLock lock(&core_->s.mu);
   Op* op = core_->s.ops.Find(id);
   if (op == nullptr || core::IsTerminal(op->rec.state)) return;
-  op->rec.progress = Progress{numerator, denominator, op->rec.last_sequence};
+  Progress next{numerator, denominator, op->rec.last_sequence, core_->clock->Now()};
+  if (next == op->rec.progress) next.observed = op->rec.progress.observed;  // the same value
+  op->rec.progress = next;
   op->visible.progress = op->rec.progress;
   core_->streams->ProgressChangedLocked(op);
 }
