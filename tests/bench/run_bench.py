@@ -494,19 +494,23 @@ def render(cfg, mach, stats, quick):
     w("gpop shows its streams the newest value, paced (`--stream_progress_per_second`); the raw "
       "server (`Broadcast`) writes every change to every stream, in order. Target (issue #13 "
       "item 4): gpop's p99 no worse than the raw broadcast's.\n")
-    w("| asked changes/s | watchers | raw p50 / p99 µs | gpop p50 / p99 µs | p99 ratio | "
+    w("| asked changes/s | watchers | raw p50 / p99 ms | gpop p50 / p99 ms | p99 ratio | "
       "raw changes/s reached | raw drain after the last change s | items per stream raw / gpop |")
     w("|---|---|---|---|---|---|---|---|")
+
+    def ms(key):
+        s_ = stats.get(key)
+        return cell({key: {k: (v / 1000.0 if k != "n" else v) for k, v in s_.items()}}, key, 1) \
+            if s_ else "–"
+
     for rate, _, steps in cfg["progress_rates"]:
         for n in [x for x in cfg["progress_watchers"] if x > 0]:
+            r = ratio(stats, ("delivery_p99_us", rate, n, "gpop"), ("delivery_p99_us", rate, n, "raw"))
             w("| %d (%d steps) | %s | %s / %s | %s / %s | %s | %s | %s | %s / %s |" % (
                 rate, steps, fmt(n),
-                cell(stats, ("delivery_p50_us", rate, n, "raw")),
-                cell(stats, ("delivery_p99_us", rate, n, "raw")),
-                cell(stats, ("delivery_p50_us", rate, n, "gpop")),
-                cell(stats, ("delivery_p99_us", rate, n, "gpop")),
-                rfmt(ratio(stats, ("delivery_p99_us", rate, n, "gpop"),
-                           ("delivery_p99_us", rate, n, "raw"))) if n == top else "–",
+                ms(("delivery_p50_us", rate, n, "raw")), ms(("delivery_p99_us", rate, n, "raw")),
+                ms(("delivery_p50_us", rate, n, "gpop")), ms(("delivery_p99_us", rate, n, "gpop")),
+                "–" if r is None or n != top else "%.3gx" % r,
                 cell(stats, ("broadcast_rate", rate, n), 1),
                 cell(stats, ("broadcast_drain_s", rate, n), 2),
                 cell(stats, ("delivery_items", rate, n, "raw"), 1),
