@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -91,8 +92,9 @@ TEST(CancellationTest, ADeadlineEndsAQueuedOperation) {
   h.RunToEnd(running->id);
 }
 
-// Records which events every committed batch held (as a store with blocking commits, so that
-// run ends commit on the flusher thread as with SQLite).
+// Records which events every committed batch held. Its commits do not block (a memory store's):
+// every flush runs on the thread that asks for it, so no flush of the run's start can still be
+// pending, to take CANCELLING alone, when Cancel comes.
 class BatchRecorder final : public gpop::testing::ForwardingStore {
  public:
   explicit BatchRecorder(Store* inner) : ForwardingStore(inner) {}
@@ -107,7 +109,6 @@ class BatchRecorder final : public gpop::testing::ForwardingStore {
     }
     return ForwardingStore::Commit(batch);
   }
-  bool CommitBlocks() const override { return true; }
   // The events of the batch that committed `state` (empty when none did).
   std::vector<OperationState> BatchWith(OperationState state) {
     core::MutexLock lock(&mu_);
@@ -152,8 +153,14 @@ TEST(CancellationTest, ABackendThatDoesNotStopGetsCancellingCommittedAfterTheWai
   h.backend().WaitStarted(rec->id);
   const size_t timers = h.clock().pending_timers();
   absl::StatusOr<OperationRecord> answer;
-  std::thread cancel([&] { answer = h.parts().cancellation.Cancel("alice", rec->id); });
-  while (h.clock().pending_timers() == timers) std::this_thread::yield();  // the wait began
+  std::atomic<bool> answered{false};
+  std::thread cancel([&] {
+    answer = h.parts().cancellation.Cancel("alice", rec->id);
+    answered = true;
+  });
+  // The wait began (its timer is set), or Cancel answered without one.
+  while (h.clock().pending_timers() == timers && !answered) std::this_thread::yield();
+  EXPECT_FALSE(answered) << "Cancel answered before its wait was over";
   EXPECT_EQ(h.store().ReadOperation(rec->id)->state, OperationState::kRunning);  // not yet
   h.clock().Advance(std::chrono::milliseconds(5));
   cancel.join();
