@@ -568,8 +568,8 @@ TEST(StreamItemConversionTest, EventsProgressAndHeartbeats) {
   EXPECT_FALSE(update.progress().has_observe_time());  // not known: absent
 
   engine::Progress observed{4, 10, 2};
-  observed.observed = engine::Time() + std::chrono::seconds(1700000000) +
-                      std::chrono::microseconds(123456);
+  observed.observed =
+      engine::Time() + std::chrono::seconds(1700000000) + std::chrono::microseconds(123456);
   ASSERT_TRUE(StreamItemToProto(engine::StreamItem(observed), &update));
   ASSERT_TRUE(update.progress().has_observe_time());
   EXPECT_EQ(update.progress().observe_time().seconds(), 1700000000);

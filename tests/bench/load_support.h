@@ -95,8 +95,8 @@ double SecondsSince(SteadyClock::time_point start);
 // One server-streaming call of StatusUpdates over the callback API (gpop's StreamStatus or the
 // raw baseline's Push): counts Progress items and, for those that carry observe_time, their
 // delivery latency (arrival minus observe_time, both the host's wall clock); remembers the
-// first item's arrival and the terminal event's state and arrival time. Deletes nothing by itself: the owner
-// keeps it until Done(). Thread-safe.
+// first item's arrival and the terminal event's state and arrival time. Deletes nothing by itself:
+// the owner keeps it until Done(). Thread-safe.
 class StatusWatcher final : public grpc::ClientReadReactor<v1::StatusUpdate> {
  public:
   // Shared by a group of watchers: how many got their first item (or ended without one) and how

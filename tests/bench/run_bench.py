@@ -505,7 +505,8 @@ def render(cfg, mach, stats, quick):
 
     for rate, _, steps in cfg["progress_rates"]:
         for n in [x for x in cfg["progress_watchers"] if x > 0]:
-            r = ratio(stats, ("delivery_p99_us", rate, n, "gpop"), ("delivery_p99_us", rate, n, "raw"))
+            r = ratio(stats, ("delivery_p99_us", rate, n, "gpop"),
+                      ("delivery_p99_us", rate, n, "raw"))
             w("| %d (%d steps) | %s | %s / %s | %s / %s | %s | %s | %s | %s / %s |" % (
                 rate, steps, fmt(n),
                 ms(("delivery_p50_us", rate, n, "raw")), ms(("delivery_p99_us", rate, n, "raw")),
