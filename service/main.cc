@@ -82,6 +82,10 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
 ABSL_FLAG(absl::Duration, shutdown_cancel_bound, absl::Seconds(10),
           "After the grace period, cancelled operations get this long to stop; one still going is "
           "left as it is and resolved by its backend's intent at the next start.");
+ABSL_FLAG(absl::Duration, cancel_commit_wait, absl::Milliseconds(5),
+          "Cancel of a running operation waits up to this long for the backend to stop before it "
+          "commits CANCELLING alone, so that CANCELLING and the terminal event share one commit "
+          "(0: commit CANCELLING at once).");
 ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(5),
           "After the engine stopped, calls still open get this long before they are cancelled.");
 ABSL_FLAG(absl::Duration, max_timeout, absl::Hours(24),
@@ -187,16 +191,18 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   engine_options.max_streams_per_principal = absl::GetFlag(FLAGS_max_streams_per_principal);
   engine_options.retained_operations = absl::GetFlag(FLAGS_retained_operations);
   engine_options.shutdown_cancel_bound = ToDuration(absl::GetFlag(FLAGS_shutdown_cancel_bound));
+  engine_options.cancel_commit_wait = ToDuration(absl::GetFlag(FLAGS_cancel_commit_wait));
   if (engine_options.executor_threads < 1 || engine_options.retained_operations < 1 ||
       engine_options.heartbeat_interval <= engine::Duration::zero() ||
       engine_options.shutdown_cancel_bound < engine::Duration::zero() ||
+      engine_options.cancel_commit_wait < engine::Duration::zero() ||
       engine_options.max_timeout <= engine::Duration::zero() ||
       engine_options.default_timeout <= engine::Duration::zero() ||
       engine_options.default_timeout > engine_options.max_timeout) {
     std::fprintf(stderr,
                  "gpopd: --executor_threads, --retained_operations, --heartbeat and the timeouts "
-                 "must be positive, --shutdown_cancel_bound not negative, and --default_timeout at "
-                 "most --max_timeout\n");
+                 "must be positive, --shutdown_cancel_bound not negative, --cancel_commit_wait "
+                 "not negative, and --default_timeout at most --max_timeout\n");
     return 2;
   }
 

@@ -93,6 +93,11 @@ void ProgressToProto(const engine::Progress& progress, v1::Progress* out) {
   out->set_numerator(progress.numerator);
   out->set_denominator(progress.denominator);
   out->set_after_sequence(progress.after_sequence);
+  if (progress.observed != engine::Time{}) {
+    TimeToProto(progress.observed, out->mutable_observe_time());
+  } else {
+    out->clear_observe_time();
+  }
 }
 
 void HeartbeatToProto(const engine::Heartbeat& heartbeat, v1::Heartbeat* out) {

@@ -35,24 +35,40 @@ absl::StatusOr<OperationRecord> Cancellation::Cancel(const std::string& principa
       token = BeginCancelLocked(op);
     }
   }
-  // The run is told before CANCELLING is durable: its outcome then usually rides in the same
-  // commit, one flush instead of two before a watcher sees the terminal event. The caller is
-  // answered only once CANCELLING is durable (below); a crash before that leaves the run
-  // interrupted, which recovery resolves as it would with CANCELLING stored.
-  if (token) token->RequestCancel();
-  core_->committer->Flush();
+  // The run is told before CANCELLING is durable, so that its outcome can ride in the same
+  // commit: one commit instead of two in series before a watcher sees the terminal event. The
+  // caller is answered only once CANCELLING is durable (below); a crash before that leaves the
+  // run interrupted, which recovery resolves as it would with CANCELLING stored.
+  Clock::TimerId fallback = 0;
+  // (A backend that passed its commit point meanwhile goes on: no reason to wait for it.)
+  if (token && token->RequestCancel()) fallback = ScheduleCancellingCommit();
+  if (fallback == 0) core_->committer->Flush();
   uint64_t want;
   {
     core::MutexLock lock(&core_->s.mu);
     Op* op = core_->s.ops.Find(id);
-    if (op == nullptr) return core_->reads->RemovedLocked(id);
+    if (op == nullptr) {
+      if (fallback != 0) core_->timers.Cancel(fallback);  // the removal's commit took it
+      return core_->reads->RemovedLocked(id);
+    }
     want = op->rec.revision;
   }
-  if (absl::Status st = core_->committer->WaitDurable(want); !st.ok()) return st;
+  absl::Status durable = core_->committer->WaitDurable(want);
+  if (fallback != 0) core_->timers.Cancel(fallback);
+  if (!durable.ok()) return durable;
   core::MutexLock lock(&core_->s.mu);
   Op* op = core_->s.ops.Find(id);  // again: retention or Delete may have removed it meanwhile
   if (op == nullptr) return core_->reads->RemovedLocked(id);
   return op->visible;
+}
+
+// The run's end (Executor::WorkerLoop) flushes its terminal event with CANCELLING before it;
+// this timer commits CANCELLING alone if the run has not ended within cancel_commit_wait. Returns
+// 0 (nothing scheduled: the caller flushes now) without a wait or once the timers are closed.
+Clock::TimerId Cancellation::ScheduleCancellingCommit() {
+  const Duration wait = core_->options.cancel_commit_wait;
+  if (wait <= Duration::zero()) return 0;
+  return core_->ScheduleWork(core_->clock->Now() + wait, [this] { core_->committer->Flush(); });
 }
 
 void Cancellation::ScheduleDeadlineLocked(Op* op) {

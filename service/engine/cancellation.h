@@ -34,6 +34,8 @@ class Cancellation {
 
  private:
   void OnDeadline(const std::string& id);
+  // Schedules the commit of CANCELLING for cancel_commit_wait from now; 0 when it must be now.
+  Clock::TimerId ScheduleCancellingCommit();
   // Moves a running operation to CANCELLING and returns its token, for the caller to call
   // RequestCancel on after unlocking (the backend's cancel callbacks may call back into the
   // engine). Null when the backend already passed its commit point.

@@ -60,6 +60,12 @@ struct EngineOptions {
   // Shutdown: after the grace period, cancelled runs get this long to stop; a backend that still
   // has not returned is abandoned (its operation is resolved by Recover at the next start).
   Duration shutdown_cancel_bound = std::chrono::seconds(10);
+  // Cancel of a running operation waits up to this long (the engine's clock) for the run's
+  // outcome before it commits CANCELLING alone: a backend that stops at once then has CANCELLING
+  // and its terminal event durable in one commit instead of two in series (a watcher sees the
+  // terminal event one commit sooner). Either way Cancel answers once CANCELLING is durable.
+  // 0: CANCELLING is committed at once (gpopd's --cancel_commit_wait sets it).
+  Duration cancel_commit_wait = Duration::zero();
   // A listing page ends before its records' estimated size passes this (a default client
   // accepts 4 MiB), and at page_size records.
   size_t max_list_bytes = size_t{2} << 20;

@@ -186,6 +186,7 @@ void Executor::WorkerLoop(int worker) {
     Sink sink(this, lifeline, id);
     core::Outcome outcome = backend->Run(request, sink, *token);
     bool abandoned = true;  // stays so if the engine is gone
+    bool was_cancelling = false;
     // The run's end and its terminal event in one lock.
     lifeline->Call([&] {
       core::MutexLock lock(&core_->s.mu);
@@ -194,8 +195,8 @@ void Executor::WorkerLoop(int worker) {
       if (abandoned) return;
       if (Op* op = core_->s.ops.Find(id)) {
         op->rec.committed = token->committed();
-        CancelCause cause{op->rec.state == OperationState::kCancelling, op->deadline_cancelled,
-                          op->shutdown_cancelled};
+        was_cancelling = op->rec.state == OperationState::kCancelling;
+        CancelCause cause{was_cancelling, op->deadline_cancelled, op->shutdown_cancelled};
         FinishLocked(op, {RunError(outcome.error, cause), outcome.effects,
                           std::move(outcome.result), outcome.hresult});
         EndRunLocked(op);
@@ -203,8 +204,14 @@ void Executor::WorkerLoop(int worker) {
     });
     if (abandoned) return;  // shutdown gave up on this run; recovery resolves it
     // The terminal event (and the next run's RUNNING) go in the flusher's next batch: this
-    // thread takes the next run instead of waiting for the disk.
-    core_->committer->FlushSoon();
+    // thread takes the next run instead of waiting for the disk. A cancelled run's end is
+    // waited for (by Cancel, and the watchers): this thread leads that commit itself, one
+    // hand-off fewer.
+    if (was_cancelling) {
+      core_->committer->Flush();
+    } else {
+      core_->committer->FlushSoon();
+    }
   }
 }
 
@@ -320,7 +327,9 @@ void Executor::OnProgress(const std::string& id, int64_t numerator, int64_t deno
   core::MutexLock lock(&core_->s.mu);
   Op* op = core_->s.ops.Find(id);
   if (op == nullptr || core::IsTerminal(op->rec.state)) return;
-  op->rec.progress = Progress{numerator, denominator, op->rec.last_sequence};
+  Progress next{numerator, denominator, op->rec.last_sequence, core_->clock->Now()};
+  if (next == op->rec.progress) next.observed = op->rec.progress.observed;  // the same value
+  op->rec.progress = next;
   op->visible.progress = op->rec.progress;
   core_->streams->ProgressChangedLocked(op);
 }

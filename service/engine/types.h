@@ -24,10 +24,13 @@ using Duration = std::chrono::system_clock::duration;
 // Progress
 //
 // An operation's current fraction of work done, and the sequence of the last event before it.
+// `observed` is when the engine recorded the value (its clock; Time{} when not known, e.g. a
+// value read back from the store): not part of the value, so == ignores it.
 struct Progress {
   int64_t numerator = 0;
   int64_t denominator = 0;
   uint64_t after_sequence = 0;
+  Time observed{};
   bool operator==(const Progress& o) const {
     return numerator == o.numerator && denominator == o.denominator &&
            after_sequence == o.after_sequence;

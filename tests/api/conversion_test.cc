@@ -605,6 +605,17 @@ TEST(StreamItemConversionTest, EventsProgressAndHeartbeats) {
   ASSERT_TRUE(update.has_progress());
   EXPECT_EQ(update.progress().denominator(), 10);
 
+  EXPECT_FALSE(update.progress().has_observe_time());  // not known: absent
+
+  engine::Progress observed{4, 10, 2};
+  observed.observed =
+      engine::Time() + std::chrono::seconds(1700000000) + std::chrono::microseconds(123456);
+  ASSERT_TRUE(StreamItemToProto(engine::StreamItem(observed), &update));
+  ASSERT_TRUE(update.progress().has_observe_time());
+  EXPECT_EQ(update.progress().observe_time().seconds(), 1700000000);
+  EXPECT_EQ(update.progress().observe_time().nanos(), 123456000);
+  EXPECT_EQ(update.progress().numerator(), 4);
+
   v1::WatchOperationsResponse watch;
   EXPECT_FALSE(StreamItemToProto(engine::StreamItem(engine::Progress{3, 10, 2}), &watch));
   ASSERT_TRUE(

@@ -16,9 +16,13 @@
 //             calls at --concurrency.
 //   progress  gpop: an operation of --steps steps of --step_ms each, watched by --watchers
 //             StreamStatus calls (over --channels channels, --principals bearer tokens) that are
-//             attached while it is still queued: its progress rate from its own record.
+//             attached while it is still queued: its progress rate from its own record, and the
+//             delivery latency p50/p99 of the progress items (arrival - Progress.observe_time).
+//             raw: --watchers broadcast Push streams, then a Broadcast of --steps changes every
+//             --step_ms, every change to every stream: the same delivery latency.
 //   cancel    gpop: --iterations times, Cancel a running operation while one watcher streams it:
-//             Cancel -> CANCELLED seen by the watcher, p50/p99. raw: unary Echo round trip.
+//             Cancel -> CANCELLED seen by the watcher, p50/p99 (and the Cancel call's own
+//             answer, p50/p99). raw: unary Echo round trip.
 //   idle      --watchers idle streams (gpop: StreamStatus of a waiting operation; raw: Push with
 //             count 0): the server's RSS growth per stream (needs --server_pid).
 //   backup    gpop with the sysvol backend: back up every GPO of ListGpos, --concurrency at a
@@ -217,7 +221,9 @@ struct WatcherSet {
   std::vector<std::unique_ptr<RawBaseline::Stub>> raw_stubs;
   std::vector<std::unique_ptr<StatusWatcher>> watchers;
 
-  void Open(const Setup& setup, const std::string& operation_id, int count) {
+  // raw: idle Push streams, or with `broadcast` streams that wait for a Broadcast.
+  void Open(const Setup& setup, const std::string& operation_id, int count,
+            bool broadcast = false) {
     for (auto& channel : setup.channels) {
       stubs.push_back(v1::GroupPolicyOperations::NewStub(channel));
       raw_stubs.push_back(RawBaseline::NewStub(channel));
@@ -227,6 +233,7 @@ struct WatcherSet {
       if (setup.raw) {
         RawBaseline::Stub* stub = raw_stubs[i % raw_stubs.size()].get();
         auto request = std::make_shared<PushRequest>();  // count 0: idle
+        request->set_broadcast(broadcast);
         call = [stub, request](grpc::ClientContext* c, StatusWatcher* w) {
           stub->async()->Push(c, request.get(), w);
         };
@@ -252,7 +259,61 @@ struct WatcherSet {
   }
 };
 
+// Delivery latency of the watchers' progress items: arrival minus the server's observe_time.
+void AddDeliveryFields(Latencies& delivery, JsonLine& line) {
+  line.Set("deliveries", static_cast<int64_t>(delivery.size()));
+  line.Set("delivery_p50_us", delivery.Percentile(50));
+  line.Set("delivery_p99_us", delivery.Percentile(99));
+}
+
+// The raw baseline of progress delivery: --watchers broadcast Push streams (over --channels),
+// then a Broadcast of --steps changes, one every --step_ms, every change written to every
+// stream; each stream must end with its SUCCEEDED event.
+int ProgressRaw(const Setup& setup, const Args& args) {
+  int watchers = static_cast<int>(args.GetInt("watchers", 0));
+  int steps = static_cast<int>(args.GetInt("steps", 300));
+  int step_ms = static_cast<int>(args.GetInt("step_ms", 10));
+  SteadyClock::time_point attach_start = SteadyClock::now();
+  WatcherSet set;
+  set.Open(setup, "", watchers, /*broadcast=*/true);
+  double attach_seconds = SecondsSince(attach_start);
+  auto stub = RawBaseline::NewStub(setup.channels[0]);
+  grpc::ClientContext context;
+  BroadcastRequest request;
+  request.set_changes(steps);
+  request.set_interval_us(step_ms * 1000);
+  BroadcastReply reply;
+  grpc::Status status = stub->Broadcast(&context, request, &reply);
+  SteadyClock::time_point changes_end = SteadyClock::now();
+  set.group.WaitDone(watchers);
+  if (!status.ok()) {
+    std::fprintf(stderr, "bench_load: Broadcast: %s\n", status.error_message().c_str());
+    return 1;
+  }
+  int64_t items = 0, lost = 0;
+  Latencies delivery;
+  for (auto& w : set.watchers) {
+    items += w->progress_items();
+    if (w->terminal_state() != v1::SUCCEEDED) ++lost;
+    delivery.Merge(w->delivery());
+  }
+  JsonLine line;
+  line.Set("scenario", "progress").Set("server", "raw");
+  AddDeliveryFields(delivery, line);
+  line.Set("watchers", static_cast<int64_t>(watchers)).Set("steps", static_cast<int64_t>(steps));
+  line.Set("asked_rate", 1000.0 / std::max(step_ms, 1));
+  line.Set("rate", steps / std::max(reply.seconds(), 1e-9)).Set("run_seconds", reply.seconds());
+  line.Set("drain_seconds", SecondsSince(changes_end));  // after the last change, to the last end
+  line.Set("streams_at_first_change", static_cast<int64_t>(reply.streams()));
+  line.Set("attach_seconds", attach_seconds);
+  line.Set("progress_items_per_watcher", watchers ? static_cast<double>(items) / watchers : 0.0);
+  line.Set("watchers_without_success", lost);
+  line.Print();
+  return lost == 0 ? 0 : 1;
+}
+
 int Progress(const Setup& setup, const Args& args) {
+  if (setup.raw) return ProgressRaw(setup, args);
   int watchers = static_cast<int>(args.GetInt("watchers", 0));
   int steps = static_cast<int>(args.GetInt("steps", 300));
   int step_ms = static_cast<int>(args.GetInt("step_ms", 10));
@@ -286,12 +347,15 @@ int Progress(const Setup& setup, const Args& args) {
   if (!done) return 1;
   double run_seconds = ToSeconds(done->end_time()) - ToSeconds(done->start_time());
   int64_t items = 0, lost = 0;
+  Latencies delivery;
   for (auto& w : set.watchers) {
     items += w->progress_items();
     if (w->terminal_state() != v1::SUCCEEDED) ++lost;
+    delivery.Merge(w->delivery());
   }
   JsonLine line;
   line.Set("scenario", "progress").Set("server", "gpop");
+  AddDeliveryFields(delivery, line);
   line.Set("watchers", static_cast<int64_t>(watchers)).Set("steps", static_cast<int64_t>(steps));
   line.Set("asked_rate", 1000.0 / std::max(step_ms, 1));
   line.Set("rate", steps / run_seconds).Set("run_seconds", run_seconds);
@@ -307,6 +371,7 @@ int Progress(const Setup& setup, const Args& args) {
 int Cancel(const Setup& setup, const Args& args) {
   int iterations = static_cast<int>(args.GetInt("iterations", 100));
   Latencies latencies;
+  Latencies answered;  // gpop: the Cancel call's own round trip (CANCELLING durable)
   JsonLine line;
   line.Set("scenario", setup.raw ? "rtt" : "cancel").Set("server", setup.raw ? "raw" : "gpop");
   if (setup.raw) {
@@ -334,6 +399,7 @@ int Cancel(const Setup& setup, const Args& args) {
       }
       SteadyClock::time_point t0 = SteadyClock::now();
       if (!client.Cancel(op->id()).ok()) return 1;
+      answered.Add(SecondsSince(t0) * 1e6);
       set.group.WaitDone(1);
       if (w.terminal_state() != v1::CANCELLED) {
         std::fprintf(stderr, "bench_load: cancel: watcher saw %s\n",
@@ -345,6 +411,10 @@ int Cancel(const Setup& setup, const Args& args) {
   }
   line.Set("iterations", static_cast<int64_t>(iterations));
   line.Set("p50_us", latencies.Percentile(50)).Set("p99_us", latencies.Percentile(99));
+  if (!setup.raw) {
+    line.Set("cancel_rpc_p50_us", answered.Percentile(50));
+    line.Set("cancel_rpc_p99_us", answered.Percentile(99));
+  }
   line.Print();
   return 0;
 }
@@ -735,12 +805,12 @@ int Run(int argc, char** argv) {
   if (scenario == "start") return Start(setup, args);
   if (scenario == "cancel") return Cancel(setup, args);
   if (scenario == "idle") return Idle(setup, args);
+  if (scenario == "progress") return Progress(setup, args);
   if (setup.raw) {
     std::fprintf(stderr, "bench_load: %s has no raw baseline\n", scenario.c_str());
     return 2;
   }
   if (scenario == "retained") return Retained(setup, args);
-  if (scenario == "progress") return Progress(setup, args);
   if (scenario == "backup") return Backup(setup, args);
   if (scenario == "history") return History(setup, args);
   return Usage();

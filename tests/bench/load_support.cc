@@ -185,6 +185,13 @@ SteadyClock::time_point StatusWatcher::terminal_time() const {
 void StatusWatcher::OnReadDone(bool ok) {
   if (!ok) return;  // OnDone follows
   if (update_.has_progress()) {
+    if (update_.progress().has_observe_time()) {
+      const google::protobuf::Timestamp& t = update_.progress().observe_time();
+      auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+      delivery_.Add(static_cast<double>(now - (t.seconds() * 1000000000 + t.nanos())) / 1e3);
+    }
     progress_items_.fetch_add(1);
     last_numerator_.store(update_.progress().numerator());
   } else if (update_.has_event() && IsTerminal(update_.event().state())) {

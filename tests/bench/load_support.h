@@ -93,9 +93,10 @@ double SecondsSince(SteadyClock::time_point start);
 // StatusWatcher
 //
 // One server-streaming call of StatusUpdates over the callback API (gpop's StreamStatus or the
-// raw baseline's Push): counts Progress items, remembers the first item's
-// arrival and the terminal event's state and arrival time. Deletes nothing by itself: the owner
-// keeps it until Done(). Thread-safe.
+// raw baseline's Push): counts Progress items and, for those that carry observe_time, their
+// delivery latency (arrival minus observe_time, both the host's wall clock); remembers the
+// first item's arrival and the terminal event's state and arrival time. Deletes nothing by itself:
+// the owner keeps it until Done(). Thread-safe.
 class StatusWatcher final : public grpc::ClientReadReactor<v1::StatusUpdate> {
  public:
   // Shared by a group of watchers: how many got their first item (or ended without one) and how
@@ -121,6 +122,8 @@ class StatusWatcher final : public grpc::ClientReadReactor<v1::StatusUpdate> {
   v1::OperationState terminal_state() const { return terminal_state_.load(); }
   SteadyClock::time_point terminal_time() const;          // valid once terminal_state() is set
   const grpc::Status& status() const { return status_; }  // valid once the group counted it done
+  // Microseconds per delivered progress item with observe_time; valid once counted done.
+  const Latencies& delivery() const { return delivery_; }
 
   void OnReadDone(bool ok) override;
   void OnDone(const grpc::Status& status) override;
@@ -136,6 +139,7 @@ class StatusWatcher final : public grpc::ClientReadReactor<v1::StatusUpdate> {
   std::atomic<v1::OperationState> terminal_state_{v1::OPERATION_STATE_UNSPECIFIED};
   std::atomic<int64_t> terminal_ns_{0};
   grpc::Status status_;  // written in OnDone, before the group counts it
+  Latencies delivery_;   // reactor callbacks only, read once done
 };
 
 }  // namespace gpop::bench

@@ -243,14 +243,29 @@ class Suite:
                 self.add_calls("retained", n, store, line, self.CALLS)
 
     def progress(self, run):
+        """gpop's progress rate by watchers, and at the most watchers the delivery latency
+        against the raw broadcast of every change to as many streams (alternated)."""
+        top = max(self.cfg["progress_watchers"])
         for rate, step_ms, steps in self.cfg["progress_rates"]:
             for w in self.cfg["progress_watchers"]:
                 opts = ["--watchers=%d" % w, "--steps=%d" % steps, "--step_ms=%d" % step_ms,
                         "--channels=4", "--principals=4"]
-                line = self.with_server(False, lambda s: self.drive(s, "progress", opts, run),
-                                        ["--backend=synthetic"] + self.auth_flags)[0]
-                self.add(("progress_rate", rate, w), line["rate"])
-                self.add(("progress_items", rate, w), line["progress_items_per_watcher"])
+                for raw in (self.order(run) if w == top and w > 0 else [False]):
+                    line = self.with_server(
+                        raw, lambda s: self.drive(s, "progress", opts, run, raw),
+                        ["--backend=synthetic"] + self.auth_flags)[0]
+                    who = "raw" if raw else "gpop"
+                    if w > 0:
+                        self.add(("delivery_p50_us", rate, w, who), line["delivery_p50_us"])
+                        self.add(("delivery_p99_us", rate, w, who), line["delivery_p99_us"])
+                        self.add(("delivery_items", rate, w, who),
+                                 line["progress_items_per_watcher"])
+                    if raw:
+                        self.add(("broadcast_rate", rate, w), line["rate"])
+                        self.add(("broadcast_drain_s", rate, w), line["drain_seconds"])
+                        continue
+                    self.add(("progress_rate", rate, w), line["rate"])
+                    self.add(("progress_items", rate, w), line["progress_items_per_watcher"])
 
     def cancel(self, run):
         for raw in self.order(run):
@@ -561,6 +576,34 @@ def render(cfg, mach, stats, quick):
                 rate, steps, fmt(n), cell(stats, ("progress_rate", rate, n), 1),
                 rfmt(ratio(stats, ("progress_rate", rate, n), ("progress_rate", rate, 0))),
                 cell(stats, ("progress_items", rate, n), 1) if n else "–"))
+    top = max(cfg["progress_watchers"])
+    w("\n## Progress delivery latency (arrival - Progress.observe_time, one host's clock) against "
+      "a raw broadcast of every change to as many streams\n")
+    w("gpop shows its streams the newest value, paced (`--stream_progress_per_second`); the raw "
+      "server (`Broadcast`) writes every change to every stream, in order. Target (issue #13 "
+      "item 4): gpop's p99 no worse than the raw broadcast's.\n")
+    w("| asked changes/s | watchers | raw p50 / p99 ms | gpop p50 / p99 ms | p99 ratio | "
+      "raw changes/s reached | raw drain after the last change s | items per stream raw / gpop |")
+    w("|---|---|---|---|---|---|---|---|")
+
+    def ms(key):
+        s_ = stats.get(key)
+        return cell({key: {k: (v / 1000.0 if k != "n" else v) for k, v in s_.items()}}, key, 1) \
+            if s_ else "–"
+
+    for rate, _, steps in cfg["progress_rates"]:
+        for n in [x for x in cfg["progress_watchers"] if x > 0]:
+            r = ratio(stats, ("delivery_p99_us", rate, n, "gpop"),
+                      ("delivery_p99_us", rate, n, "raw"))
+            w("| %d (%d steps) | %s | %s / %s | %s / %s | %s | %s | %s | %s / %s |" % (
+                rate, steps, fmt(n),
+                ms(("delivery_p50_us", rate, n, "raw")), ms(("delivery_p99_us", rate, n, "raw")),
+                ms(("delivery_p50_us", rate, n, "gpop")), ms(("delivery_p99_us", rate, n, "gpop")),
+                "–" if r is None or n != top else "%.3gx" % r,
+                cell(stats, ("broadcast_rate", rate, n), 1),
+                cell(stats, ("broadcast_drain_s", rate, n), 2),
+                cell(stats, ("delivery_items", rate, n, "raw"), 1),
+                cell(stats, ("delivery_items", rate, n, "gpop"), 1)))
     w("\n## Cancel -> CANCELLED seen by a watcher (%d cancels) against the raw unary round trip "
       "(%d calls)\n" % (cfg["cancel_iterations"], cfg["rtt_iterations"]))
     w("| | raw unary RTT µs | gpop cancel -> CANCELLED µs | ratio |")
@@ -665,6 +708,10 @@ def main():
         for n in cfg["progress_watchers"]:
             ratios["progress_%d_w%d" % (rate, n)] = ratio(
                 stats, ("progress_rate", rate, n), ("progress_rate", rate, 0))
+    for rate, _, _ in cfg["progress_rates"]:
+        n = max(cfg["progress_watchers"])
+        ratios["delivery_p99_%d_w%d" % (rate, n)] = ratio(
+            stats, ("delivery_p99_us", rate, n, "gpop"), ("delivery_p99_us", rate, n, "raw"))
     for p_ in ("p50", "p99"):
         k = "cancel_%s_us" % p_
         ratios["cancel_" + p_] = ratio(stats, (k, "gpop"), (k, "raw"))

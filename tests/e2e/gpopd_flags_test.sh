@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# gpopd's engine flags from the command line: --shutdown_cancel_bound is listed, a negative bound
-# is refused with a clear message and exit code 2, and a valid one lets gpopd start.
+# gpopd's engine flags from the command line: --shutdown_cancel_bound and --cancel_commit_wait are
+# listed, a negative value of either is refused with a clear message and exit code 2, and a valid
+# bound lets gpopd start.
 #
 # Usage: gpopd_flags_test.sh GPOPD
 set -uo pipefail
@@ -21,6 +22,12 @@ grep -q -- "--shutdown_cancel_bound" "$work/help" || fail "--shutdown_cancel_bou
 code=$?
 [ "$code" -eq 2 ] || fail "negative --shutdown_cancel_bound: exit $code, want 2"
 grep -q "shutdown_cancel_bound not negative" "$work/err" || fail "no message naming the flag"
+
+grep -q -- "--cancel_commit_wait" "$work/help" || fail "--cancel_commit_wait not listed"
+"$gpopd" --backend synthetic --cancel_commit_wait=-1ms --state_dir "$work/state" --listen 127.0.0.1:0 2>"$work/err"
+code=$?
+[ "$code" -eq 2 ] || fail "negative --cancel_commit_wait: exit $code, want 2"
+grep -q "cancel_commit_wait not negative" "$work/err" || fail "no message naming --cancel_commit_wait"
 
 "$gpopd" --backend synthetic --shutdown_cancel_bound=250ms --state_dir "$work/state" --listen 127.0.0.1:0 \
   --port_file "$work/port" 2>"$work/err" &

@@ -1,13 +1,20 @@
 // Cancellation: a queued operation ends CANCELLED at once; a running one goes CANCELLING and
 // ends CANCELLED when its backend stops; past the commit point the record shows the request;
 // a deadline ends a queued operation DEADLINE_EXCEEDED (on the maintenance thread); shutdown's
-// cancel says SHUTTING_DOWN.
+// cancel says SHUTTING_DOWN; with cancel_commit_wait, CANCELLING rides in the run's terminal
+// commit, or is committed alone once the wait is over.
 
 #include "service/engine/cancellation.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "tests/engine/parts_testing.h"
+#include "tests/store/forwarding_store.h"
 
 namespace gpop::engine {
 namespace {
@@ -83,6 +90,85 @@ TEST(CancellationTest, ADeadlineEndsAQueuedOperation) {
   EXPECT_EQ(last.error->reason, core::reason::kDeadlineExceeded);
   h.backend().Open(running->id);
   h.RunToEnd(running->id);
+}
+
+// Records which events every committed batch held. Its commits do not block (a memory store's):
+// every flush runs on the thread that asks for it, so no flush of the run's start can still be
+// pending, to take CANCELLING alone, when Cancel comes.
+class BatchRecorder final : public gpop::testing::ForwardingStore {
+ public:
+  explicit BatchRecorder(Store* inner) : ForwardingStore(inner) {}
+  absl::Status Commit(const std::vector<Change>& batch) override {
+    std::vector<OperationState> states;
+    for (const Change& c : batch) {
+      if (c.event) states.push_back(c.event->state);
+    }
+    {
+      core::MutexLock lock(&mu_);
+      batches_.push_back(states);
+    }
+    return ForwardingStore::Commit(batch);
+  }
+  // The events of the batch that committed `state` (empty when none did).
+  std::vector<OperationState> BatchWith(OperationState state) {
+    core::MutexLock lock(&mu_);
+    for (const auto& b : batches_) {
+      if (std::find(b.begin(), b.end(), state) != b.end()) return b;
+    }
+    return {};
+  }
+
+ private:
+  core::Mutex mu_;
+  std::vector<std::vector<OperationState>> batches_ GPOP_GUARDED_BY(mu_);
+};
+
+TEST(CancellationTest, WithACommitWaitCancellingRidesWithTheTerminalEvent) {
+  store::MemoryStore memory;
+  BatchRecorder store(&memory);
+  EngineOptions o;
+  o.cancel_commit_wait = std::chrono::seconds(1);  // the fake clock never gets there
+  PartsHarness h(o, &store);
+  auto rec = h.parts().admission.Start(BackupRequest(1));
+  ASSERT_TRUE(rec.ok());
+  h.backend().WaitStarted(rec->id);
+  // The gate backend stops at once: its run's end commits CANCELLING and CANCELLED together,
+  // and Cancel answers once that commit is done.
+  auto answer = h.parts().cancellation.Cancel("alice", rec->id);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_TRUE(answer->state == OperationState::kCancelling ||
+              answer->state == OperationState::kCancelled);
+  EXPECT_EQ(h.RunToEnd(rec->id).state, OperationState::kCancelled);
+  EXPECT_EQ(store.BatchWith(OperationState::kCancelling),
+            (std::vector<OperationState>{OperationState::kCancelling, OperationState::kCancelled}));
+}
+
+TEST(CancellationTest, ABackendThatDoesNotStopGetsCancellingCommittedAfterTheWait) {
+  EngineOptions o;
+  o.cancel_commit_wait = std::chrono::milliseconds(5);
+  PartsHarness h(o);
+  h.backend().set_stop_on_cancel(false);
+  auto rec = h.parts().admission.Start(BackupRequest(1));
+  ASSERT_TRUE(rec.ok());
+  h.backend().WaitStarted(rec->id);
+  const size_t timers = h.clock().pending_timers();
+  absl::StatusOr<OperationRecord> answer;
+  std::atomic<bool> answered{false};
+  std::thread cancel([&] {
+    answer = h.parts().cancellation.Cancel("alice", rec->id);
+    answered = true;
+  });
+  // The wait began (its timer is set), or Cancel answered without one.
+  while (h.clock().pending_timers() == timers && !answered) std::this_thread::yield();
+  EXPECT_FALSE(answered) << "Cancel answered before its wait was over";
+  EXPECT_EQ(h.store().ReadOperation(rec->id)->state, OperationState::kRunning);  // not yet
+  h.clock().Advance(std::chrono::milliseconds(5));
+  cancel.join();
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->state, OperationState::kCancelling);
+  EXPECT_EQ(h.store().ReadOperation(rec->id)->state, OperationState::kCancelling);  // durable
+  h.backend().Open(rec->id);
+  h.RunToEnd(rec->id);
 }
 
 TEST(CancellationTest, ShutdownsCancelSaysShuttingDown) {

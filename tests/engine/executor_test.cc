@@ -1,6 +1,7 @@
 // Executor: a run starts only once RUNNING is durable; the backend's outcome becomes the
 // terminal event (success with its result, failure with its error); progress reaches the
-// operation; the executor's thread count bounds the runs at once.
+// operation with the time the engine observed it; the executor's thread count bounds the runs
+// at once.
 
 #include "service/engine/executor.h"
 
@@ -87,6 +88,23 @@ TEST(ExecutorTest, TheBackendsErrorBecomesTheTerminalEvent) {
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->state, OperationState::kFailed);
   EXPECT_EQ(got->progress.numerator, 2);  // the last progress the run reported
+}
+
+TEST(ExecutorTest, ProgressCarriesWhenTheEngineObservedIt) {
+  PartsHarness h;
+  auto rec = h.parts().admission.Start(BackupRequest(1));
+  ASSERT_TRUE(rec.ok());
+  h.backend().WaitStarted(rec->id);
+  h.clock().Advance(std::chrono::seconds(7));
+  const Time observed = h.clock().Now();
+  gpop::testing::GateRelease release;
+  release.progress_steps = 3;
+  h.backend().Open(rec->id, release);
+  h.RunToEnd(rec->id);
+  auto got = h.parts().reads.Get(rec->id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->progress.numerator, 3);
+  EXPECT_EQ(got->progress.observed, observed);  // the injected clock's time, not the host's
 }
 
 TEST(ExecutorTest, ThreadsBoundTheRunsAtOnce) {
