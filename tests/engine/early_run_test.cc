@@ -85,7 +85,7 @@ TEST(EarlyRunTest, ARunFromTheQueueBeginsWhileItsRunningCommitIsHeld) {
 // both operations are QUEUED in it.
 struct Crashed {
   store::MemoryStore store;
-  std::string applied;   // its run had published before the crash
+  std::string applied;    // its run had published before the crash
   std::string untouched;  // its run had left no effects
 };
 
