@@ -259,11 +259,26 @@ struct WatcherSet {
   }
 };
 
-// Delivery latency of the watchers' progress items: arrival minus the server's observe_time.
-void AddDeliveryFields(Latencies& delivery, JsonLine& line) {
+// What the progress scenarios (gpop and raw) say of their watchers and of the run asked for:
+// items per watcher, watchers that did not see SUCCEEDED (returned), and the delivery latency of
+// their progress items (arrival minus the server's observe_time).
+int64_t AddWatcherFields(const WatcherSet& set, int steps, int step_ms, JsonLine& line) {
+  const int64_t watchers = static_cast<int64_t>(set.watchers.size());
+  int64_t items = 0, lost = 0;
+  Latencies delivery;
+  for (const auto& w : set.watchers) {
+    items += w->progress_items();
+    if (w->terminal_state() != v1::SUCCEEDED) ++lost;
+    delivery.Merge(w->delivery());
+  }
   line.Set("deliveries", static_cast<int64_t>(delivery.size()));
   line.Set("delivery_p50_us", delivery.Percentile(50));
   line.Set("delivery_p99_us", delivery.Percentile(99));
+  line.Set("watchers", watchers).Set("steps", static_cast<int64_t>(steps));
+  line.Set("asked_rate", 1000.0 / std::max(step_ms, 1));
+  line.Set("progress_items_per_watcher", watchers ? static_cast<double>(items) / watchers : 0.0);
+  line.Set("watchers_without_success", lost);
+  return lost;
 }
 
 // The raw baseline of progress delivery: --watchers broadcast Push streams (over --channels),
@@ -290,24 +305,13 @@ int ProgressRaw(const Setup& setup, const Args& args) {
     std::fprintf(stderr, "bench_load: Broadcast: %s\n", status.error_message().c_str());
     return 1;
   }
-  int64_t items = 0, lost = 0;
-  Latencies delivery;
-  for (auto& w : set.watchers) {
-    items += w->progress_items();
-    if (w->terminal_state() != v1::SUCCEEDED) ++lost;
-    delivery.Merge(w->delivery());
-  }
   JsonLine line;
   line.Set("scenario", "progress").Set("server", "raw");
-  AddDeliveryFields(delivery, line);
-  line.Set("watchers", static_cast<int64_t>(watchers)).Set("steps", static_cast<int64_t>(steps));
-  line.Set("asked_rate", 1000.0 / std::max(step_ms, 1));
+  const int64_t lost = AddWatcherFields(set, steps, step_ms, line);
   line.Set("rate", steps / std::max(reply.seconds(), 1e-9)).Set("run_seconds", reply.seconds());
   line.Set("drain_seconds", SecondsSince(changes_end));  // after the last change, to the last end
   line.Set("streams_at_first_change", static_cast<int64_t>(reply.streams()));
   line.Set("attach_seconds", attach_seconds);
-  line.Set("progress_items_per_watcher", watchers ? static_cast<double>(items) / watchers : 0.0);
-  line.Set("watchers_without_success", lost);
   line.Print();
   return lost == 0 ? 0 : 1;
 }
@@ -346,23 +350,12 @@ int Progress(const Setup& setup, const Args& args) {
   set.group.WaitDone(watchers);
   if (!done) return 1;
   double run_seconds = ToSeconds(done->end_time()) - ToSeconds(done->start_time());
-  int64_t items = 0, lost = 0;
-  Latencies delivery;
-  for (auto& w : set.watchers) {
-    items += w->progress_items();
-    if (w->terminal_state() != v1::SUCCEEDED) ++lost;
-    delivery.Merge(w->delivery());
-  }
   JsonLine line;
   line.Set("scenario", "progress").Set("server", "gpop");
-  AddDeliveryFields(delivery, line);
-  line.Set("watchers", static_cast<int64_t>(watchers)).Set("steps", static_cast<int64_t>(steps));
-  line.Set("asked_rate", 1000.0 / std::max(step_ms, 1));
+  const int64_t lost = AddWatcherFields(set, steps, step_ms, line);
   line.Set("rate", steps / run_seconds).Set("run_seconds", run_seconds);
   line.Set("attach_seconds", attach_seconds);
   line.Set("queued_while_attaching", static_cast<int64_t>(queued_while_attaching));
-  line.Set("progress_items_per_watcher", watchers ? static_cast<double>(items) / watchers : 0.0);
-  line.Set("watchers_without_success", lost);
   line.Set("state", v1::OperationState_Name(done->state()));
   line.Print();
   return lost == 0 && done->state() == v1::SUCCEEDED ? 0 : 1;

@@ -15,6 +15,7 @@
 #include "tests/engine/cursor_testing.h"
 #include "tests/engine/gate_backend.h"
 #include "tests/engine/holding_store.h"
+#include "tests/engine/parts_testing.h"
 
 namespace gpop::engine {
 namespace {
@@ -22,17 +23,10 @@ namespace {
 using core::OperationState;
 using testing::NextBlocking;
 
-constexpr char kGpo[] = "{AAAAAAAA-0000-0000-0000-000000000001}";
-constexpr char kOtherGpo[] = "{BBBBBBBB-0000-0000-0000-000000000002}";
+using gpop::testing::BackupRequest;
 
-StartRequest BackupRequest(const std::string& guid) {
-  StartRequest r;
-  r.principal = "alice";
-  core::BackupSpec b;
-  b.gpo.guid = guid;
-  r.spec = b;
-  return r;
-}
+// What a rolled-forward run published.
+constexpr char kPublishedGpo[] = "{BBBBBBBB-0000-0000-0000-000000000002}";
 
 // The states of the events of `id`'s status stream, to its end.
 std::vector<OperationState> StatesToEnd(Engine& engine, const std::string& id) {
@@ -56,10 +50,10 @@ TEST(EarlyRunTest, ARunFromTheQueueBeginsWhileItsRunningCommitIsHeld) {
   o.executor_threads = 1;
   Engine engine(o, &backend, &store, &clock);
   ASSERT_TRUE(engine.Recover().ok());
-  absl::StatusOr<OperationRecord> first = engine.Start(BackupRequest(kGpo));
+  absl::StatusOr<OperationRecord> first = engine.Start(BackupRequest(1));
   ASSERT_TRUE(first.ok()) << first.status();
   backend.WaitStarted(first->id);
-  absl::StatusOr<OperationRecord> second = engine.Start(BackupRequest(kOtherGpo));
+  absl::StatusOr<OperationRecord> second = engine.Start(BackupRequest(2));
   ASSERT_TRUE(second.ok()) << second.status();  // QUEUED and durable: the slot is taken
 
   store.Hold();
@@ -96,11 +90,11 @@ void MakeCrashed(Crashed* crashed) {
   o.executor_threads = 1;
   Engine engine(o, &backend, &crashed->store, &clock);
   ASSERT_TRUE(engine.Recover().ok());
-  absl::StatusOr<OperationRecord> busy = engine.Start(BackupRequest(kGpo));
+  absl::StatusOr<OperationRecord> busy = engine.Start(BackupRequest(1));
   ASSERT_TRUE(busy.ok());
   backend.WaitStarted(busy->id);
-  absl::StatusOr<OperationRecord> a = engine.Start(BackupRequest(kOtherGpo));
-  absl::StatusOr<OperationRecord> b = engine.Start(BackupRequest(kOtherGpo));
+  absl::StatusOr<OperationRecord> a = engine.Start(BackupRequest(2));
+  absl::StatusOr<OperationRecord> b = engine.Start(BackupRequest(3));
   ASSERT_TRUE(a.ok() && b.ok());
   crashed->applied = a->id;
   crashed->untouched = b->id;
@@ -118,7 +112,7 @@ TEST(EarlyRunTest, RecoveryAsksTheBackendAboutQueuedOperations) {
   backend.set_recovers_every_run(true);
   core::Outcome published;
   core::GpoInfo gpo;
-  gpo.guid = kOtherGpo;
+  gpo.guid = kPublishedGpo;
   published.result = gpo;
   published.effects = core::Effects::kApplied;
   backend.SetRecovered(crashed.applied, published);
@@ -132,7 +126,7 @@ TEST(EarlyRunTest, RecoveryAsksTheBackendAboutQueuedOperations) {
   absl::StatusOr<OperationRecord> applied = engine.Get("alice", crashed.applied);
   ASSERT_TRUE(applied.ok());
   EXPECT_EQ(applied->effects, core::Effects::kApplied);
-  EXPECT_EQ(std::get<core::GpoInfo>(applied->result).guid, kOtherGpo);
+  EXPECT_EQ(std::get<core::GpoInfo>(applied->result).guid, kPublishedGpo);
   EXPECT_FALSE(backend.started(crashed.applied));
 
   // No effects: it runs again, as every QUEUED operation does.
@@ -151,8 +145,7 @@ TEST(EarlyRunTest, WithoutItQueuedOperationsAreNotAskedAbout) {
   gpop::testing::GateBackend backend;
   Engine engine(EngineOptions{}, &backend, &crashed.store, &clock);
   ASSERT_TRUE(engine.Recover().ok());
-  // Both run again (one after the other, in either order: backups into one location), without
-  // the backend being asked about them.
+  // Both run again, without the backend being asked about them.
   backend.Open(crashed.applied);
   backend.Open(crashed.untouched);
   EXPECT_EQ(StatesToEnd(engine, crashed.applied).back(), OperationState::kSucceeded);
