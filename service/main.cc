@@ -40,6 +40,7 @@
 #include "absl/time/time.h"
 #include "service/api/audit_recorder.h"
 #include "service/api/auth/configured_authenticator.h"
+#include "service/api/event_follower.h"
 #include "service/api/log.h"
 #include "service/api/operation_log.h"
 #include "service/api/page_tokens.h"
@@ -248,15 +249,19 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
     std::fprintf(stderr, "gpopd: recovery failed: %s\n", s.ToString().c_str());
     return 1;
   }
-  api::OperationLog operation_log(&engine);     // a line per state change of every operation
-  metrics::Metrics metrics(&engine, registry);  // Prometheus' text, at the HTTP GET /metrics
+  // gpopd's own observers of the events share one watch and one thread (started below).
+  api::EventFollower followers(&engine, "gpopd-followers");
+  api::OperationLog operation_log(&engine, &followers);     // a line per state change
+  metrics::Metrics metrics(&engine, registry, &followers);  // Prometheus' text, at GET /metrics
   absl::StatusOr<std::unique_ptr<audit::AuditLog>> audit_log = OpenAuditLogFromFlags(store->get());
   if (!audit_log.ok()) {
     std::fprintf(stderr, "gpopd: audit log: %s\n",
                  std::string(audit_log.status().message()).c_str());
     return 2;
   }
-  api::AuditRecorder audit_recorder(&engine, audit_log->get());  // FINISH entries from events
+  // FINISH entries from events.
+  api::AuditRecorder audit_recorder(&engine, audit_log->get(), &followers);
+  followers.Start();
 
   api::ServerOptions server_options;
   server_options.listen = absl::GetFlag(FLAGS_listen);

@@ -23,7 +23,7 @@ std::optional<uint64_t> ResumeRevision(audit::AuditLog* log) {
 
 }  // namespace
 
-AuditRecorder::AuditRecorder(engine::Engine* engine, audit::AuditLog* log)
+AuditRecorder::AuditRecorder(engine::Engine* engine, audit::AuditLog* log, EventFollower* followers)
     : engine_(engine),
       log_(log),
       // Before the follower starts: every terminal event is then either committed with its
@@ -31,9 +31,12 @@ AuditRecorder::AuditRecorder(engine::Engine* engine, audit::AuditLog* log)
       in_commits_(log->WriteFinishesInCommits(
           [](const engine::Event& event, const engine::OperationRecord& record,
              const v1::AuditEntry* start) { return FinishEntry(event, start, &record); })),
-      follower_(
-          engine, kPrincipal, "audit log", [this](const engine::Event& event) { Record(event); },
-          ResumeRevision(log), [this] { Flush(); }) {}
+      own_(followers == nullptr ? std::make_unique<EventFollower>(engine, kPrincipal) : nullptr),
+      followers_(followers == nullptr ? own_.get() : followers) {
+  follows_ = followers_->Add({"audit log", [this](const engine::Event& event) { Record(event); },
+                              [this] { Flush(); }, ResumeRevision(log)});
+  if (own_ != nullptr) own_->Start();
+}
 
 void AuditRecorder::Record(const engine::Event& event) {
   if (!core::IsTerminal(event.state)) return;

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "service/api/event_follower.h"
@@ -22,12 +23,13 @@ namespace gpop::api {
 // every terminal event, those of one batch of events in one append. With a log that writes
 // FINISH entries in the store's commits (AuditLog::WriteFinishesInCommits: SQLite), it asks the
 // log to, and appends only those of the events committed before the log began. Destroying it does
-// not wait for a backlog: the next start resumes from the last entry written. Construct after
-// Engine::Recover; destroy before the engine and `log`.
-// Thread-safe.
+// not wait for a backlog: the next start resumes from the last entry written. It follows through
+// `followers`, shared with gpopd's other observers (the caller Starts it), or, when null, an
+// EventFollower of its own. Construct after Engine::Recover; destroy before the engine, `log`
+// and `followers`. Thread-safe.
 class AuditRecorder {
  public:
-  AuditRecorder(engine::Engine* engine, audit::AuditLog* log);
+  AuditRecorder(engine::Engine* engine, audit::AuditLog* log, EventFollower* followers = nullptr);
   AuditRecorder(const AuditRecorder&) = delete;
   AuditRecorder& operator=(const AuditRecorder&) = delete;
 
@@ -36,7 +38,7 @@ class AuditRecorder {
 
   // Waits until the events up to `revision` are recorded (EventFollower::WaitForRevision).
   bool WaitForRevision(uint64_t revision, std::chrono::steady_clock::time_point deadline) {
-    return follower_.WaitForRevision(revision, deadline);
+    return followers_->WaitForRevision(revision, deadline);
   }
 
  private:
@@ -50,7 +52,9 @@ class AuditRecorder {
   // The log writes FINISH entries in the commits of their events (SQLite): the follower only
   // records the terminal events committed before that began (a restart's backlog).
   const bool in_commits_;
-  EventFollower follower_;  // last: stopped before the members it uses go
+  std::unique_ptr<EventFollower> own_;   // without shared followers
+  EventFollower* followers_;             // own_ or the shared ones
+  EventFollower::Subscription follows_;  // last: removed before the members it uses go
 };
 
 }  // namespace gpop::api

@@ -9,10 +9,16 @@
 
 namespace gpop::api {
 
-OperationLog::OperationLog(engine::Engine* engine)
-    : engine_(engine),
-      follower_(engine, kPrincipal, "operation events are not logged",
-                [this](const engine::Event& event) { Write(event); }) {}
+OperationLog::OperationLog(engine::Engine* engine, EventFollower* followers) : engine_(engine) {
+  if (followers == nullptr) {
+    own_ = std::make_unique<EventFollower>(engine, kPrincipal);
+    followers = own_.get();
+  }
+  follows_ = followers->Add({"operation events are not logged",
+                             [this](const engine::Event& event) { Write(event); },
+                             /*on_batch_end=*/nullptr, /*after_revision=*/std::nullopt});
+  if (own_ != nullptr) own_->Start();
+}
 
 void OperationLog::Write(const engine::Event& event) {
   auto it = known_.find(event.operation_id);

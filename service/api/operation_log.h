@@ -16,14 +16,15 @@ namespace gpop::api {
 
 // OperationLog
 //
-// Follows the engine through an EventFollower (from the revision current when it starts, so
-// history is not logged again after a restart), and ends when the engine ends its streams at
-// shutdown, or when destroyed. Terminal lines carry the error's code and
-// reason, the effects and the HRESULT. Construct it after Engine::Recover; destroy it before the
-// engine. Thread-safe.
+// Follows the engine through an EventFollower (from the revision current when it is added, so
+// history is not logged again after a restart): `followers`, shared with gpopd's other
+// observers (the caller Starts it), or, when null, one of its own on a thread of its own. Ends
+// when the engine ends its streams at shutdown, or when destroyed. Terminal lines carry the
+// error's code and reason, the effects and the HRESULT. Construct it after Engine::Recover;
+// destroy it before the engine and `followers`. Thread-safe.
 class OperationLog {
  public:
-  explicit OperationLog(engine::Engine* engine);
+  explicit OperationLog(engine::Engine* engine, EventFollower* followers = nullptr);
   OperationLog(const OperationLog&) = delete;
   OperationLog& operator=(const OperationLog&) = delete;
 
@@ -40,8 +41,9 @@ class OperationLog {
   void Write(const engine::Event& event);
 
   engine::Engine* const engine_;
-  std::map<std::string, Known> known_;  // used by the follower's thread only
-  EventFollower follower_;              // last: stopped before the members it uses go
+  std::map<std::string, Known> known_;   // used by the follower's thread only
+  std::unique_ptr<EventFollower> own_;   // without shared followers
+  EventFollower::Subscription follows_;  // last: removed before the members it uses go
 };
 
 }  // namespace gpop::api

@@ -36,7 +36,8 @@ prometheus::Gauge& UnlabelledGauge(prometheus::Registry& registry, const std::st
 
 }  // namespace
 
-Metrics::Metrics(engine::Engine* engine, std::shared_ptr<prometheus::Registry> registry)
+Metrics::Metrics(engine::Engine* engine, std::shared_ptr<prometheus::Registry> registry,
+                 api::EventFollower* followers)
     : engine_(engine),
       registry_(std::move(registry)),
       started_(prometheus::BuildCounter()
@@ -77,8 +78,14 @@ Metrics::Metrics(engine::Engine* engine, std::shared_ptr<prometheus::Registry> r
       retained_(UnlabelledGauge(*registry_, "gpop_retained_operations",
                                 "Operations held by the engine.")),
       revision_(UnlabelledGauge(*registry_, "gpop_revision", "The engine's current revision.")),
-      follower_(engine, kPrincipal, "operation metrics are not counted",
-                [this](const engine::Event& event) { Count(event); }) {}
+      own_(followers == nullptr ? std::make_unique<api::EventFollower>(engine, kPrincipal)
+                                : nullptr),
+      followers_(followers == nullptr ? own_.get() : followers) {
+  follows_ = followers_->Add({"operation metrics are not counted",
+                              [this](const engine::Event& event) { Count(event); },
+                              /*on_batch_end=*/nullptr, /*after_revision=*/std::nullopt});
+  if (own_ != nullptr) own_->Start();
+}
 
 std::string Metrics::Scrape() {
   core::MutexLock lock(&mu_);
@@ -95,10 +102,18 @@ std::string Metrics::Scrape() {
 }
 
 void Metrics::Count(const engine::Event& event) {
-  const std::string kind = core::KindName(event.kind);
+  const int k = static_cast<int>(event.kind);
+  const int st = static_cast<int>(event.state);
+  const bool cached = k >= 0 && k < kKinds && st >= 0 && st < kStates;
+  const char* kind = core::KindName(event.kind);
   auto it = created_.find(event.operation_id);
   if (it == created_.end()) {  // first seen: created now, or recovered at startup
-    started_.Add({{"kind", kind}}).Increment();
+    prometheus::Counter* started = cached ? started_by_kind_[k] : nullptr;
+    if (started == nullptr) {
+      started = &started_.Add({{"kind", kind}});
+      if (cached) started_by_kind_[k] = started;
+    }
+    started->Increment();
     engine::Time created = event.time;
     if (event.state != core::OperationState::kQueued) {
       if (absl::StatusOr<engine::OperationRecord> record =
@@ -114,9 +129,18 @@ void Metrics::Count(const engine::Event& event) {
       backup != nullptr && backup->bytes_written) {
     backup_bytes_.Increment(static_cast<double>(*backup->bytes_written));
   }
-  finished_.Add({{"kind", kind}, {"state", core::StateName(event.state)}}).Increment();
-  duration_.Add({{"kind", kind}}, DurationBuckets())
-      .Observe(std::chrono::duration<double>(event.time - it->second).count());
+  prometheus::Counter* finished = cached ? finished_by_kind_[k][st] : nullptr;
+  if (finished == nullptr) {
+    finished = &finished_.Add({{"kind", kind}, {"state", core::StateName(event.state)}});
+    if (cached) finished_by_kind_[k][st] = finished;
+  }
+  finished->Increment();
+  prometheus::Histogram* duration = cached ? duration_by_kind_[k] : nullptr;
+  if (duration == nullptr) {
+    duration = &duration_.Add({{"kind", kind}}, DurationBuckets());
+    if (cached) duration_by_kind_[k] = duration;
+  }
+  duration->Observe(std::chrono::duration<double>(event.time - it->second).count());
   if (event.error) errors_.Add({{"reason", event.error->reason}}).Increment();
   created_.erase(it);
 }

@@ -6,11 +6,13 @@
 #ifndef GPOP_SERVICE_METRICS_METRICS_H_
 #define GPOP_SERVICE_METRICS_METRICS_H_
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -41,11 +43,15 @@ namespace gpop::metrics {
 //                                                    gauges, sampled by Scrape()
 //
 // Scrape() serializes all of `registry`, so metrics registered there by others (MeteredStore)
-// come along. Construct after Engine::Recover; destroy before the engine. Thread-safe.
+// come along. The events come through `followers`, shared with gpopd's other observers (the
+// caller Starts it), or, when null, an api::EventFollower of its own. Construct after
+// Engine::Recover; destroy before the engine and `followers`. Thread-safe.
 class Metrics {
  public:
-  explicit Metrics(engine::Engine* engine, std::shared_ptr<prometheus::Registry> registry =
-                                               std::make_shared<prometheus::Registry>());
+  explicit Metrics(
+      engine::Engine* engine,
+      std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>(),
+      api::EventFollower* followers = nullptr);
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
@@ -59,7 +65,7 @@ class Metrics {
 
   // Waits until the events up to `revision` are counted (EventFollower::WaitForRevision).
   bool WaitForRevision(uint64_t revision, std::chrono::steady_clock::time_point deadline) {
-    return follower_.WaitForRevision(revision, deadline);
+    return followers_->WaitForRevision(revision, deadline);
   }
 
  private:
@@ -83,8 +89,17 @@ class Metrics {
   prometheus::Gauge& revision_;
   core::Mutex mu_;  // one scrape samples the gauges at a time
   // Creation time of the operations seen and not yet ended; the follower's thread only.
-  std::map<std::string, engine::Time> created_;
-  api::EventFollower follower_;  // last: stopped before the members it uses go
+  std::unordered_map<std::string, engine::Time> created_;
+  // The families' children by kind (and state), looked up once each: Family::Add hashes its
+  // label map at every call. The follower's thread only.
+  static constexpr int kKinds = static_cast<int>(core::kLastOperationKind) + 1;
+  static constexpr int kStates = static_cast<int>(core::OperationState::kCancelled) + 1;
+  std::array<prometheus::Counter*, kKinds> started_by_kind_{};
+  std::array<std::array<prometheus::Counter*, kStates>, kKinds> finished_by_kind_{};
+  std::array<prometheus::Histogram*, kKinds> duration_by_kind_{};
+  std::unique_ptr<api::EventFollower> own_;   // without shared followers
+  api::EventFollower* followers_;             // own_ or the shared ones
+  api::EventFollower::Subscription follows_;  // last: removed before the members it uses go
 };
 
 }  // namespace gpop::metrics

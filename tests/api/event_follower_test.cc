@@ -1,6 +1,8 @@
 // EventFollower: events come in batches that count as handled only once the batch has ended, and
 // stopping does not wait for a backlog (gpopd's shutdown waited for the audit recorder to append
-// one FINISH entry per event of tens of thousands it had fallen behind).
+// one FINISH entry per event of tens of thousands it had fallen behind); gpopd's followers share
+// one thread that hands each event to each of them in order, and one can be removed while the
+// others go on.
 
 #include "service/api/event_follower.h"
 
@@ -9,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "service/core/mutex.h"
@@ -129,6 +132,103 @@ TEST_F(EventFollowerTest, StoppingDoesNotWaitForTheBacklog) {
   EXPECT_GT(newest, 20u);
   EXPECT_EQ(handled, 1) << "the follower went on through the backlog after Stop";
   EXPECT_EQ(batch_ends, 1) << "the batch under way did not end";
+}
+
+TEST_F(EventFollowerTest, OneThreadHandsEachEventToEveryFollowerInTheOrderAdded) {
+  const uint64_t before = RunOperations(3);
+  struct Call {
+    int follower;
+    uint64_t revision;
+    std::thread::id thread;
+  };
+  core::Mutex mu;
+  std::vector<Call> calls;
+  std::vector<int> batch_ends(3, 0);
+  EventFollower followers(engine_.get(), "observers");
+  std::vector<EventFollower::Subscription> subscriptions;
+  for (int i = 0; i < 3; ++i) {
+    // The last one starts from the beginning; the others from the revision current now.
+    std::optional<uint64_t> after = i == 2 ? std::optional<uint64_t>(0) : std::nullopt;
+    subscriptions.push_back(
+        followers.Add({"test",
+                       [&, i](const engine::Event& ev) {
+                         core::MutexLock lock(&mu);
+                         calls.push_back({i, ev.revision, std::this_thread::get_id()});
+                       },
+                       [&, i] {
+                         core::MutexLock lock(&mu);
+                         ++batch_ends[i];
+                       },
+                       after}));
+  }
+  followers.Start();
+  const uint64_t newest = RunOperations(5);
+  ASSERT_TRUE(followers.WaitForRevision(newest, std::chrono::steady_clock::time_point::max()));
+  core::MutexLock lock(&mu);
+  ASSERT_FALSE(calls.empty());
+  std::vector<std::vector<uint64_t>> seen(3);
+  for (size_t k = 0; k < calls.size(); ++k) {
+    EXPECT_EQ(calls[k].thread, calls[0].thread) << "call " << k << " on another thread";
+    EXPECT_NE(calls[k].thread, std::this_thread::get_id());
+    seen[calls[k].follower].push_back(calls[k].revision);
+    // Within an event: follower 2 (the only one given the history) alone, or 0, 1, 2 in turn.
+    if (calls[k].revision > before && calls[k].follower > 0) {
+      ASSERT_GT(k, 0u);
+      EXPECT_EQ(calls[k - 1].follower, calls[k].follower - 1)
+          << "at revision " << calls[k].revision;
+      EXPECT_EQ(calls[k - 1].revision, calls[k].revision);
+    }
+  }
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(std::is_sorted(seen[i].begin(), seen[i].end())) << "follower " << i;
+    EXPECT_EQ(seen[i].back(), newest) << "follower " << i;
+    EXPECT_GT(batch_ends[i], 0) << "follower " << i;
+  }
+  EXPECT_GT(seen[0].front(), before) << "history replayed to a follower that asked from now";
+  EXPECT_EQ(seen[0], seen[1]);
+  EXPECT_LE(seen[2].front(), before) << "the follower from revision 0 missed the history";
+  std::vector<uint64_t> tail(seen[2].end() - seen[0].size(), seen[2].end());
+  EXPECT_EQ(tail, seen[0]);
+}
+
+TEST_F(EventFollowerTest, ARemovedFollowerIsCalledNoMoreWhileTheOthersGoOn) {
+  core::Mutex mu;
+  std::vector<uint64_t> kept, removed;
+  int removed_batch_ends = 0;
+  EventFollower followers(engine_.get(), "observers");
+  EventFollower::Subscription keep = followers.Add({"kept",
+                                                    [&](const engine::Event& ev) {
+                                                      core::MutexLock lock(&mu);
+                                                      kept.push_back(ev.revision);
+                                                    },
+                                                    nullptr, std::nullopt});
+  EventFollower::Subscription drop = followers.Add({"removed",
+                                                    [&](const engine::Event& ev) {
+                                                      core::MutexLock lock(&mu);
+                                                      removed.push_back(ev.revision);
+                                                    },
+                                                    [&] {
+                                                      core::MutexLock lock(&mu);
+                                                      ++removed_batch_ends;
+                                                    },
+                                                    std::nullopt});
+  followers.Start();
+  const uint64_t first = RunOperations(2);
+  ASSERT_TRUE(followers.WaitForRevision(first, std::chrono::steady_clock::time_point::max()));
+  drop.Reset();
+  size_t removed_calls;
+  {
+    core::MutexLock lock(&mu);
+    removed_calls = removed.size();
+    EXPECT_GT(removed_calls, 0u);
+    EXPECT_GT(removed_batch_ends, 0);
+  }
+  const uint64_t second = RunOperations(2);
+  ASSERT_TRUE(followers.WaitForRevision(second, std::chrono::steady_clock::time_point::max()));
+  core::MutexLock lock(&mu);
+  EXPECT_EQ(removed.size(), removed_calls) << "called after its subscription was reset";
+  ASSERT_FALSE(kept.empty());
+  EXPECT_EQ(kept.back(), second);
 }
 
 }  // namespace
