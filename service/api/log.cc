@@ -125,6 +125,9 @@ std::string LogTime(std::chrono::system_clock::time_point now) {
 }  // namespace
 
 std::string RedactSecrets(std::string_view text) {
+  // Both forms need a separator after their word ("bearer " a space, "authorization" a ':' or
+  // '='): text without any (an operation id, most request ids) has nothing to redact.
+  if (text.find_first_of(" :=") == std::string_view::npos) return std::string(text);
   std::string out;
   out.reserve(text.size());
   size_t i = 0;

@@ -49,7 +49,7 @@ OperationsApi::OperationsApi(engine::Engine* engine, core::Backend* backend, Ser
 }
 
 std::vector<core::GpoRef> OperationsApi::BackupGpos(const std::string& location,
-                                                   const std::vector<std::string>& backup_ids) {
+                                                    const std::vector<std::string>& backup_ids) {
   std::vector<core::GpoRef> out;
   std::vector<const std::string*> missing;
   {
@@ -275,6 +275,14 @@ absl::StatusOr<v1::Operation> OperationsApi::FinishStart(
       std::string("start ") + core::KindName(record->kind) + ": " + core::StateName(record->state));
   if (options_.audit_log != nullptr &&
       (prepared.ticket == nullptr || !prepared.ticket->WrittenFor(record->id))) {
+    // Without a request_id the operation is this call's own, new: no other call can have
+    // written its entry.
+    if (prepared.start.request_id.empty()) {
+      Audit(StartEntry(prepared.principal, *record, prepared.request, prepared.audit_gpos), tags);
+      v1::Operation response;
+      OperationToProto(*record, &response);
+      return response;
+    }
     // A retry of the same request_id returns the operation already started (and audited).
     // Looked up and appended under one lock: two concurrent calls with the same request_id
     // answer the same operation, and only one of them may write its entry.

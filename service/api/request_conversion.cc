@@ -143,7 +143,10 @@ std::string RequestFingerprint(const v1::StartOperationRequest& request) {
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(bytes.data() + skip, bytes.size() - skip, digest, &length, EVP_sha256(), nullptr);
+  // Fetched once: EVP_sha256() makes EVP_Digest look the implementation up at every call.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  EVP_Digest(bytes.data() + skip, bytes.size() - skip, digest, &length,
+             sha256 != nullptr ? sha256 : EVP_sha256(), nullptr);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex(2 * length, '0');
   for (unsigned int i = 0; i < length; ++i) {

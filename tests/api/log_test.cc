@@ -125,6 +125,16 @@ TEST(RedactSecretsTest, OrdinaryTextIsUnchanged) {
   EXPECT_EQ(RedactSecrets("authorization: Bearer abc"), "authorization: Bearer [REDACTED]");
 }
 
+TEST(RedactSecretsTest, OnlyTextWithoutSeparatorsSkipsTheScan) {
+  // Without ' ', ':' or '=' neither form can be complete: returned as is.
+  EXPECT_EQ(RedactSecrets("op-bearerauthorization7q"), "op-bearerauthorization7q");
+  EXPECT_EQ(RedactSecrets("Bearer"), "Bearer");
+  // One separator is enough for either form to be found.
+  EXPECT_EQ(RedactSecrets("authorization=abc"), "authorization=[REDACTED]");
+  EXPECT_EQ(RedactSecrets("x-authorization:abc"), "x-authorization:[REDACTED]");
+  EXPECT_EQ(RedactSecrets("bearer abc"), "bearer [REDACTED]");
+}
+
 TEST(LogFormatTest, Parse) {
   EXPECT_EQ(ParseLogFormat("text"), LogFormat::kText);
   EXPECT_EQ(ParseLogFormat("json"), LogFormat::kJson);
