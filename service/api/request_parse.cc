@@ -2,6 +2,7 @@
 
 #include "service/api/request_parse.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "google/protobuf/descriptor.h"
@@ -88,8 +89,12 @@ absl::Status ParseRequestBytes(std::string_view bytes, google::protobuf::Message
   // log a line to stderr for each, and those lines would be the caller's to write.
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
                                             static_cast<int>(bytes.size()));
+  // ASCII is UTF-8: only bytes with the high bit set (also those of varints past 127) can make a
+  // string invalid, and without any the walk is not needed.
+  const bool ascii = std::none_of(bytes.begin(), bytes.end(),
+                                  [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
   std::string field;
-  if (FindInvalidUtf8(&in, *message->GetDescriptor(), 0, &field)) {
+  if (!ascii && FindInvalidUtf8(&in, *message->GetDescriptor(), 0, &field)) {
     return Malformed(*message, field);
   }
   // ParseFromArray includes the UTF-8 check that proto3 parsing does: any failure is the

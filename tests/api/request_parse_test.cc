@@ -38,6 +38,14 @@ TEST(RequestParseTest, ValidBytesParse) {
   EXPECT_EQ(request.labels().at("team"), "ops");
 }
 
+TEST(RequestParseTest, NonAsciiUtf8Parses) {
+  v1::StartOperationRequest request;
+  ASSERT_TRUE(
+      ParseQuietly(StartBytes("Finanz \xC3\xA9t\xC3\xA9", {{"team", "\xC3\xA9"}}), &request).ok());
+  EXPECT_EQ(request.spec().backup().gpo().display_name(), "Finanz \xC3\xA9t\xC3\xA9");
+  EXPECT_EQ(request.labels().at("team"), "\xC3\xA9");
+}
+
 TEST(RequestParseTest, InvalidUtf8IsInvalidArgumentNamingTheFieldAndLogsNothing) {
   v1::StartOperationRequest request;
   absl::Status status = ParseQuietly(StartBytes(kNotUtf8, {}), &request);
