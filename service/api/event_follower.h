@@ -31,8 +31,8 @@ namespace gpop::api {
 // still ends (a follower that must not miss events resumes from its own record of the last one
 // it handled, as the audit recorder does).
 //
-// Use: construct (after Engine::Recover), Add the followers, Start; destroy before the engine.
-// The single-follower constructor does all three. Thread-safe.
+// Use: construct (after Engine::Recover), Add the followers, Start; destroy before the engine and
+// after every Subscription it gave. The single-follower constructor does all three. Thread-safe.
 class EventFollower {
  public:
   // Follower
@@ -52,7 +52,8 @@ class EventFollower {
   //
   // Keeps an added follower called. Destroying it (or Reset) removes the follower: it waits for a
   // call of the follower in progress, ends the follower's batch under way (its on_batch_end), and
-  // no call of it follows. Hold it as the last member of what the follower's functions use.
+  // no call of it follows. Hold it as the last member of what the follower's functions use;
+  // never reset it from a call of its own follower (that would wait for itself).
   class Subscription {
    public:
     Subscription() = default;
