@@ -250,7 +250,8 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   }
   api::OperationLog operation_log(&engine);     // a line per state change of every operation
   metrics::Metrics metrics(&engine, registry);  // Prometheus' text, at the HTTP GET /metrics
-  absl::StatusOr<std::unique_ptr<audit::AuditLog>> audit_log = OpenAuditLogFromFlags(store->get());
+  absl::StatusOr<std::unique_ptr<audit::AuditLog>> audit_log =
+      OpenAuditLogFromFlags(store->get(), engine_options.retained_operations);
   if (!audit_log.ok()) {
     std::fprintf(stderr, "gpopd: audit log: %s\n",
                  std::string(audit_log.status().message()).c_str());
