@@ -33,7 +33,7 @@ void MemoryAuditLog::DropOldestLocked() {
   if (!oldest.operation_id.empty()) {
     auto it = by_operation_.find(oldest.operation_id);
     if (it != by_operation_.end()) {
-      if (!it->second.empty() && it->second.front() == first_) it->second.pop_front();
+      if (!it->second.empty() && it->second.front() == first_) it->second.erase(it->second.begin());
       if (it->second.empty()) by_operation_.erase(it);
     }
   }
