@@ -1,8 +1,11 @@
 #include "service/store/sqlite_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "service/store/page.h"
@@ -61,10 +64,12 @@ const sqlite::Schema& StoreSchema() {
           // revision counter is no longer raised by every commit, only before a Delete removes
           // events (Load takes the larger of it and the newest event's revision).
           "DROP INDEX operation_keys_unfinished;",
-          // 7: no SQL: its transaction fills operation_keys for the records written before
-          // schema 4 (after_migration: SqliteStore::BackfillKeys), once; opens of a version-7
-          // file no longer scan the records for keys they lack.
-          "SELECT 1;",
+          // 7: start-up reads by index, not by scans. FINISH entries of the audit log indexed
+          // by revision (where the audit recorder resumes: LastFinishRevision). Its
+          // transaction also fills operation_keys for the records written before schema 4
+          // (after_migration: SqliteStore::BackfillKeys), once: opens of a version-7 file no
+          // longer scan the records for keys they lack.
+          "CREATE INDEX audit_finish_by_revision ON audit (revision) WHERE action = 4;",
       },
       /*legacy_tables=*/{},
       /*after_migration=*/
@@ -368,27 +373,47 @@ absl::Status SqliteStore::DeleteAll(const std::vector<std::string>& operation_id
 absl::StatusOr<engine::Store::Snapshot> SqliteStore::Load(const LoadOptions& options) {
   core::MutexLock lock(&mu_);
   Snapshot snap;
-  {
-    absl::StatusOr<sqlite::Statement> stmt = db_->Prepare(
-        options.history ? "SELECT record FROM operations"
-                        : "SELECT o.record FROM operation_keys k JOIN operations o ON o.id = k.id"
-                          " WHERE k.end_ns IS NULL");  // a pass over the keys, as below
+  if (options.history) {
+    absl::StatusOr<sqlite::Statement> stmt = db_->Prepare("SELECT record FROM operations");
     if (!stmt.ok()) return stmt.status();
     absl::StatusOr<std::vector<engine::OperationRecord>> records = ReadRecords(&*stmt);
     if (!records.ok()) return records.status();
     snap.operations = std::move(*records);
-  }
-  if (!options.history) {
-    absl::StatusOr<sqlite::Statement> stmt = db_->Prepare(
-        "SELECT id, end_ns FROM operation_keys WHERE end_ns IS NOT NULL ORDER BY end_ns, id");
+  } else {
+    // One pass over the keys in their own order (neither a second pass nor a sort in SQL): the
+    // unfinished ids, whose records are then read by id in creation order, and the finished
+    // ones with their end, sorted here in retention's order (end, id).
+    std::vector<std::pair<int64_t, std::string>> unfinished;  // create_revision, id
+    {
+      absl::StatusOr<sqlite::Statement> stmt =
+          db_->Prepare("SELECT id, create_revision, end_ns FROM operation_keys");
+      if (!stmt.ok()) return stmt.status();
+      for (;;) {
+        absl::StatusOr<bool> row = stmt->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        if (stmt->ColumnIsNull(2)) {
+          unfinished.emplace_back(stmt->ColumnInt(1), stmt->ColumnText(0));
+          continue;
+        }
+        snap.finished.push_back(
+            {stmt->ColumnText(0), engine::Time(std::chrono::duration_cast<engine::Time::duration>(
+                                      std::chrono::nanoseconds(stmt->ColumnInt(2))))});
+      }
+    }
+    std::sort(snap.finished.begin(), snap.finished.end(),
+              [](const FinishedRef& a, const FinishedRef& b) {
+                return a.end_time < b.end_time || (a.end_time == b.end_time && a.id < b.id);
+              });
+    std::sort(unfinished.begin(), unfinished.end());
+    absl::StatusOr<sqlite::Statement> stmt =
+        db_->Prepare("SELECT record FROM operations WHERE id = ?1");
     if (!stmt.ok()) return stmt.status();
-    for (;;) {
-      absl::StatusOr<bool> row = stmt->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      snap.finished.push_back(
-          {stmt->ColumnText(0), engine::Time(std::chrono::duration_cast<engine::Time::duration>(
-                                    std::chrono::nanoseconds(stmt->ColumnInt(1))))});
+    for (const auto& [create_revision, id] : unfinished) {
+      stmt->Bind(1, id);
+      absl::StatusOr<std::vector<engine::OperationRecord>> records = ReadRecords(&*stmt);
+      if (!records.ok()) return records.status();
+      for (engine::OperationRecord& rec : *records) snap.operations.push_back(std::move(rec));
     }
   }
   {

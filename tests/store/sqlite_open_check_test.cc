@@ -218,7 +218,8 @@ TEST(SqliteOpenCheckTest, KeysAreBackfilledOnceByTheMigrationNotAtEveryOpen) {
   ASSERT_EQ(KeyRows(path), 50);
   // A file one version older whose records lack their keys (as a schema-3 file's): migration
   // 7 fills them in, finished ones with their end.
-  Raw(path, "DELETE FROM operation_keys; PRAGMA user_version=6;");
+  Raw(path,
+      "DELETE FROM operation_keys; DROP INDEX audit_finish_by_revision; PRAGMA user_version=6;");
   {
     auto store = SqliteStore::Open(path);
     ASSERT_TRUE(store.ok()) << store.status();
@@ -239,6 +240,27 @@ TEST(SqliteOpenCheckTest, KeysAreBackfilledOnceByTheMigrationNotAtEveryOpen) {
     ASSERT_TRUE(store.ok()) << store.status();
   }
   EXPECT_EQ(KeyRows(path), 49);
+}
+
+TEST(SqliteOpenCheckTest, TheAuditRecordersResumePointIsReadByIndex) {
+  // SqliteAuditLog::LastFinishRevision's query, at every start: by the partial index of
+  // migration 7, not a scan of every audit entry.
+  const std::string path = FileOf(1);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(
+          db, "EXPLAIN QUERY PLAN SELECT coalesce(max(revision), 0) FROM audit WHERE action = 4",
+          -1, &stmt, nullptr),
+      SQLITE_OK);
+  std::string plan;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  EXPECT_NE(plan.find("USING INDEX audit_finish_by_revision"), std::string::npos) << plan;
 }
 
 }  // namespace
