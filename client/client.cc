@@ -2,6 +2,7 @@
 
 #include "client/client.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace gpop::client {
@@ -70,6 +71,8 @@ absl::StatusOr<v1::ListAuditEntriesResponse> Client::ListAllAuditEntries(
     absl::StatusOr<v1::ListAuditEntriesResponse> page = connection_->ListAuditEntries(request);
     if (!page.ok()) return page.status();
     for (v1::AuditEntry& entry : *page->mutable_entries()) *all.add_entries() = std::move(entry);
+    all.set_dropped_through_sequence(
+        std::max(all.dropped_through_sequence(), page->dropped_through_sequence()));
     request.set_page_token(page->next_page_token());
   } while (!request.page_token().empty());
   return all;

@@ -1,5 +1,7 @@
 #include "service/backend_flags.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <vector>
@@ -46,6 +48,9 @@ ABSL_FLAG(std::string, state_dir, gpop::platform::DefaultStateDir(),
 ABSL_FLAG(std::string, operation_store, "sqlite",
           "Where operations and events are kept: sqlite (<state_dir>/operations.db, durable) or "
           "memory (lost on restart; for throwaway servers).");
+ABSL_FLAG(int64_t, audit_memory_entries, 0,
+          "With --operation_store=memory: audit entries kept in memory, the oldest dropped past "
+          "it (ListAuditEntries says how far); 0 = 4 per --retained_operations.");
 ABSL_FLAG(bool, read_only, false,
           "sysvol backend: serve backup and report only, whatever the detection says.");
 ABSL_FLAG(bool, detect_running_dc, true,
@@ -218,9 +223,17 @@ absl::StatusOr<std::unique_ptr<engine::Store>> OpenStoreFromFlags() {
   return std::unique_ptr<engine::Store>(std::move(*store));
 }
 
-absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLogFromFlags(engine::Store* store) {
+absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLogFromFlags(engine::Store* store,
+                                                                       int retained_operations) {
   if (absl::GetFlag(FLAGS_operation_store) == "memory") {
-    return std::unique_ptr<audit::AuditLog>(new audit::MemoryAuditLog());
+    int64_t entries = absl::GetFlag(FLAGS_audit_memory_entries);
+    if (entries < 0) return BadFlag("--audit_memory_entries: must not be negative");
+    if (entries == 0) {
+      entries = static_cast<int64_t>(audit::MemoryAuditLog::kEntriesPerRetainedOperation) *
+                std::max(1, retained_operations);
+    }
+    return std::unique_ptr<audit::AuditLog>(
+        new audit::MemoryAuditLog(static_cast<size_t>(entries)));
   }
   // --operation_store=sqlite: OpenStoreFromFlags opened a SqliteStore.
   absl::StatusOr<std::unique_ptr<audit::SqliteAuditLog>> log =

@@ -47,8 +47,10 @@ absl::StatusOr<std::unique_ptr<engine::Store>> OpenStoreFromFlags();
 //
 // The audit log beside `store`, what OpenStoreFromFlags opened: the `audit` table of
 // <state_dir>/operations.db, written in the store's own commits, or in memory with
-// --operation_store=memory. Destroy it before the store.
-absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLogFromFlags(engine::Store* store);
+// --operation_store=memory (the newest --audit_memory_entries, by default 4 per
+// `retained_operations`, the oldest dropped past it). Destroy it before the store.
+absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLogFromFlags(engine::Store* store,
+                                                                       int retained_operations);
 
 }  // namespace gpop
 

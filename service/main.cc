@@ -253,7 +253,8 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   api::EventFollower followers(&engine, "gpopd-followers");
   api::OperationLog operation_log(&engine, &followers);     // a line per state change
   metrics::Metrics metrics(&engine, registry, &followers);  // Prometheus' text, at GET /metrics
-  absl::StatusOr<std::unique_ptr<audit::AuditLog>> audit_log = OpenAuditLogFromFlags(store->get());
+  absl::StatusOr<std::unique_ptr<audit::AuditLog>> audit_log =
+      OpenAuditLogFromFlags(store->get(), engine_options.retained_operations);
   if (!audit_log.ok()) {
     std::fprintf(stderr, "gpopd: audit log: %s\n",
                  std::string(audit_log.status().message()).c_str());

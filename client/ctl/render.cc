@@ -372,7 +372,12 @@ std::string AuditTable(const v1::ListAuditEntriesResponse& response) {
          entry.operation_id(), KindName(entry.kind()), AuditGposText(entry),
          StateName(entry.state()), AuditDetailText(entry)});
   }
-  return Table(rows);
+  std::string out = Table(rows);
+  if (response.dropped_through_sequence() > 0) {
+    absl::StrAppend(&out, "(entries 1-", response.dropped_through_sequence(),
+                    " were dropped: this server keeps only its newest audit entries)\n");
+  }
+  return out;
 }
 
 std::string ToJson(const google::protobuf::Message& message, bool pretty) {

@@ -92,6 +92,7 @@ absl::StatusOr<v1::ListAuditEntriesResponse> AuditApi::ListAuditEntries(
   absl::StatusOr<std::vector<v1::AuditEntry>> entries = log_->List(query);
   if (!entries.ok()) return entries.status();
   v1::ListAuditEntriesResponse response;
+  response.set_dropped_through_sequence(log_->DroppedThrough());
   for (int i = 0; i < static_cast<int>(entries->size()) && i < page; ++i) {
     *response.add_entries() = std::move((*entries)[i]);
   }

@@ -37,7 +37,8 @@ struct AuditQuery {
 
 // AuditLog
 //
-// Thread-safe. Entries are never changed or removed once appended.
+// Thread-safe. Entries are never changed once appended; only a log with a cap (the memory log)
+// drops its oldest, and says how far (DroppedThrough).
 class AuditLog {
  public:
   virtual ~AuditLog() = default;
@@ -105,6 +106,10 @@ class AuditLog {
   // The highest `revision` of any FINISH entry (0 when none): where the recorder of terminal
   // events resumes after a restart (api/audit_recorder.h).
   virtual absl::StatusOr<uint64_t> LastFinishRevision() = 0;
+
+  // Entries 1 .. DroppedThrough() are no longer held (a log with a cap dropped them, oldest
+  // first); 0 when none was dropped. Their sequences are never reused.
+  virtual uint64_t DroppedThrough() { return 0; }
 };
 
 // TimeOf

@@ -92,6 +92,12 @@ absl::Status Database::Configure(const Schema& schema, const OpenOptions& option
       return absl::Status(s.code(),
                           absl::StrCat("migration to version ", v + 1, ": ", s.message()));
     }
+    if (schema.after_migration) {
+      if (absl::Status s = schema.after_migration(this, v + 1); !s.ok()) {
+        return absl::Status(s.code(),
+                            absl::StrCat("migration to version ", v + 1, ": ", s.message()));
+      }
+    }
     if (absl::Status s = Exec(absl::StrCat("PRAGMA application_id=", schema.application_id));
         !s.ok()) {
       return s;

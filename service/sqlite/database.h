@@ -5,6 +5,7 @@
 #define GPOP_SERVICE_SQLITE_DATABASE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,11 +28,17 @@ namespace gpop::sqlite {
 // user_version 0) whose tables are all among these is adopted, not refused as foreign: the
 // migrations then run over it, so migration 1 must accept those tables as they are (CREATE
 // TABLE IF NOT EXISTS).
+//
+// `after_migration` (optional): work a migration needs beyond SQL (rewriting rows with C++),
+// run with the version it brought the file to, in that migration's transaction, so that the
+// work is done exactly once and is marked done by the version itself.
+class Database;
 struct Schema {
   std::string name;  // for messages: "gpop operation store"
   int32_t application_id = 0;
   std::vector<std::string> migrations;
   std::vector<std::string> legacy_tables;
+  std::function<absl::Status(Database* db, int64_t version)> after_migration;
 };
 
 struct OpenOptions {

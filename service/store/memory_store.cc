@@ -49,9 +49,11 @@ absl::Status MemoryStore::Delete(const std::string& operation_id, engine::Remova
     for (uint64_t revision : it->second) events_.erase(revision);
     revisions_by_operation_.erase(it);
   }
-  if (expired_ids_.emplace(operation_id, why).second) expired_.push_back(operation_id);
+  if (auto [it, added] = expired_ids_.emplace(operation_id, why); added) {
+    expired_.push_back(&it->first);
+  }
   while (expired_.size() > kExpiredIdsKept) {
-    expired_ids_.erase(expired_.front());
+    expired_ids_.erase(expired_ids_.find(*expired_.front()));  // by node: the key is its own
     expired_.pop_front();
   }
   return absl::OkStatus();
@@ -77,9 +79,9 @@ absl::StatusOr<engine::Store::Snapshot> MemoryStore::Load(const LoadOptions& opt
   for (auto it = first; it != events_.end(); ++it) snap.events.push_back(it->second);
   snap.revision = revision_;
   if (options.history) {
-    for (const std::string& id : expired_) {
-      (expired_ids_.at(id) == engine::Removal::kDeleted ? snap.deleted : snap.expired)
-          .push_back(id);
+    for (const std::string* id : expired_) {
+      (expired_ids_.at(*id) == engine::Removal::kDeleted ? snap.deleted : snap.expired)
+          .push_back(*id);
     }
   }
   return snap;

@@ -61,11 +61,11 @@ class MemoryStore final : public engine::Store {
   // Per operation: its events' revisions in sequence order.
   std::unordered_map<std::string, std::vector<uint64_t>> revisions_by_operation_
       GPOP_GUARDED_BY(mu_);
-  std::unordered_map<std::string, std::shared_ptr<const std::string>> results_
-      GPOP_GUARDED_BY(mu_);
-  std::deque<std::string> expired_ GPOP_GUARDED_BY(mu_);  // removed ids, oldest first
-  // The same ids, for lookup, with why each was removed.
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> results_ GPOP_GUARDED_BY(mu_);
+  // Removed ids, with why each was removed (the newest kExpiredIdsKept: about 20 MiB at most),
+  // and the same in removal order, oldest first (the map's keys: nodes keep their place).
   std::unordered_map<std::string, engine::Removal> expired_ids_ GPOP_GUARDED_BY(mu_);
+  std::deque<const std::string*> expired_ GPOP_GUARDED_BY(mu_);
   // Indexes over operations_: (principal, request_id) -> id, and creation order.
   std::map<std::pair<std::string, std::string>, std::string> requests_ GPOP_GUARDED_BY(mu_);
   std::map<uint64_t, std::string> by_creation_ GPOP_GUARDED_BY(mu_);  // first revision -> id

@@ -87,6 +87,9 @@ class SqliteStore final : public engine::Store {
 
   // The schema this build writes (PRAGMA user_version).
   static int SchemaVersion();
+  // Fills operation_keys for records written before the table existed (schema 3 files): once,
+  // in the transaction of migration 7 (sqlite_store_keys.cc).
+  static absl::Status BackfillKeys(sqlite::Database* db);
   // A PRAGMA's value on the store's own connection, for tests ("journal_mode", "synchronous").
   absl::StatusOr<std::string> Pragma(const std::string& name);
 
@@ -104,8 +107,7 @@ class SqliteStore final : public engine::Store {
       GPOP_REQUIRES(mu_);
   absl::Status PutKey(const engine::OperationRecord& record, uint64_t create_revision)
       GPOP_REQUIRES(mu_);
-  // Fills operation_keys for records written before the table existed (schema 3 files).
-  absl::Status BackfillKeys() GPOP_REQUIRES(mu_);
+
   // Steps `stmt` to the end, decoding column 0 as a record; resets it.
   static absl::StatusOr<std::vector<engine::OperationRecord>> ReadRecords(sqlite::Statement* stmt);
   // Steps `stmt` (bound, columns: event, its length) into a page.

@@ -48,12 +48,17 @@ absl::Status SqliteStore::WriteKeys(const std::vector<Change>& batch,
   return absl::OkStatus();
 }
 
-absl::Status SqliteStore::BackfillKeys() {
-  absl::StatusOr<sqlite::Statement> stmt = db_->Prepare(
+absl::Status SqliteStore::BackfillKeys(sqlite::Database* db) {
+  // In migration 7's transaction (sqlite_store.cc): the store's statements are not prepared
+  // yet, so this prepares the writes PutKey makes.
+  absl::StatusOr<sqlite::Statement> stmt = db->Prepare(
       "SELECT record, (SELECT min(revision) FROM events e WHERE e.operation_id = o.id)"
       " FROM operations o WHERE NOT EXISTS (SELECT 1 FROM operation_keys k WHERE k.id = o.id)");
   if (!stmt.ok()) return stmt.status();
-  std::vector<std::pair<engine::OperationRecord, uint64_t>> missing;
+  absl::StatusOr<sqlite::Statement> put = db->Prepare(
+      "INSERT OR IGNORE INTO operation_keys (id, create_revision, principal, request_id, end_ns)"
+      " VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!put.ok()) return put.status();
   for (;;) {
     absl::StatusOr<bool> row = stmt->Step();
     if (!row.ok()) return row.status();
@@ -63,15 +68,18 @@ absl::Status SqliteStore::BackfillKeys() {
     // Its first event's revision; a record whose early events were trimmed: its own.
     uint64_t first = static_cast<uint64_t>(stmt->ColumnInt(1));
     if (first == 0) first = rec->revision;
-    missing.emplace_back(std::move(*rec), first);
+    put->Bind(1, rec->id)
+        .Bind(2, static_cast<int64_t>(first))
+        .Bind(3, rec->principal)
+        .Bind(4, rec->request_id);
+    if (core::IsTerminal(rec->state)) {
+      put->Bind(5, Nanos(rec->end_time.value_or(rec->create_time)));
+    } else {
+      put->BindNull(5);
+    }
+    if (absl::Status s = put->Run(); !s.ok()) return s;
   }
-  if (missing.empty()) return absl::OkStatus();
-  absl::StatusOr<sqlite::Transaction> tx = sqlite::Transaction::Begin(db_.get());
-  if (!tx.ok()) return tx.status();
-  for (const auto& [rec, first] : missing) {
-    if (absl::Status s = PutKey(rec, first); !s.ok()) return s;
-  }
-  return tx->Commit();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<engine::OperationRecord>> SqliteStore::ReadRecords(

@@ -4,7 +4,9 @@
 #include "service/api/audit_entries.h"
 
 #include "gtest/gtest.h"
+#include "service/api/audit_api.h"
 #include "service/api/auth/policy.h"
+#include "service/audit/memory_audit_log.h"
 
 namespace gpop::api {
 namespace {
@@ -123,6 +125,30 @@ TEST(AuditEntriesTest, FinishOfAReportLeavesTheTextOut) {
   v1::AuditEntry finish = FinishEntry(event, nullptr, nullptr);
   EXPECT_TRUE(finish.result().has_report());
   EXPECT_TRUE(finish.result().report().content().empty());
+}
+
+TEST(AuditApiTest, SaysHowFarALogWithACapDroppedItsOldestEntries) {
+  audit::MemoryAuditLog log(/*max_entries=*/3);
+  AuditApi api(&log, std::string(32, 'k'));
+  auto append = [&log](int n) {
+    for (int i = 0; i < n; ++i) {
+      v1::AuditEntry entry;
+      entry.set_action(v1::AUDIT_ACTION_START);
+      entry.set_operation_id("op-" + std::to_string(i));
+      ASSERT_TRUE(log.Append(&entry).ok());
+    }
+  };
+  append(2);
+  absl::StatusOr<v1::ListAuditEntriesResponse> page =
+      api.ListAuditEntries(Principal::LocalAdmin(), v1::ListAuditEntriesRequest());
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->dropped_through_sequence(), 0u);
+  append(3);  // 5 written, the newest 3 held
+  page = api.ListAuditEntries(Principal::LocalAdmin(), v1::ListAuditEntriesRequest());
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->dropped_through_sequence(), 2u);
+  ASSERT_EQ(page->entries_size(), 3);
+  EXPECT_EQ(page->entries(0).sequence(), 3u);
 }
 
 }  // namespace

@@ -445,5 +445,55 @@ TEST(MemoryAuditLogTest, HasNoStartTickets) {
             nullptr);
 }
 
+TEST(MemoryAuditLogTest, KeepsTheNewestEntriesAndSaysHowManyWereDropped) {
+  MemoryAuditLog log(/*max_entries=*/4);
+  EXPECT_EQ(log.DroppedThrough(), 0u);
+  // Operations op-1 .. op-5, a START and a FINISH each: 10 entries, the newest 4 kept.
+  for (int i = 1; i <= 5; ++i) {
+    const std::string op = "op-" + std::to_string(i);
+    v1::AuditEntry start = Entry(v1::AUDIT_ACTION_START, "alice", op, 2 * i);
+    start.mutable_request()->set_request_id("req-" + std::to_string(i));
+    ASSERT_TRUE(log.Append(&start).ok());
+    v1::AuditEntry finish = Entry(v1::AUDIT_ACTION_FINISH, "alice", op, 2 * i + 1, 10 * i);
+    ASSERT_TRUE(log.Append(&finish).ok());
+    EXPECT_EQ(finish.sequence(), static_cast<uint64_t>(2 * i));  // sequences go on
+  }
+  EXPECT_EQ(log.size(), 4u);
+  EXPECT_EQ(log.DroppedThrough(), 6u);
+  EXPECT_EQ(Sequences(log.List(AuditQuery{})), (std::vector<uint64_t>{7, 8, 9, 10}));
+  AuditQuery after;
+  after.after_sequence = 8;
+  EXPECT_EQ(Sequences(log.List(after)), (std::vector<uint64_t>{9, 10}));
+  // A page token from before the drop resumes at the oldest entry held.
+  after.after_sequence = 2;
+  EXPECT_EQ(Sequences(log.List(after)), (std::vector<uint64_t>{7, 8, 9, 10}));
+  // The entries of dropped operations are gone from the index by operation too; those held
+  // come back whole.
+  AuditQuery by_op;
+  by_op.operation_id = "op-2";
+  EXPECT_TRUE(Sequences(log.List(by_op)).empty());
+  by_op.operation_id = "op-4";
+  by_op.action = v1::AUDIT_ACTION_START;
+  absl::StatusOr<std::vector<v1::AuditEntry>> start = log.List(by_op);
+  ASSERT_TRUE(start.ok()) << start.status();
+  ASSERT_EQ(start->size(), 1u);
+  EXPECT_EQ((*start)[0].sequence(), 7u);
+  EXPECT_EQ((*start)[0].request().request_id(), "req-4");
+  // The recorder resumes after the newest FINISH, also when older ones were dropped.
+  EXPECT_EQ(*log.LastFinishRevision(), 50u);
+}
+
+TEST(MemoryAuditLogTest, MemoryStaysFlatPastTheCap) {
+  // The index by operation must not keep an entry (or an empty list) per dropped operation.
+  MemoryAuditLog log(/*max_entries=*/100);
+  for (int i = 0; i < 20000; ++i) {
+    v1::AuditEntry entry = Entry(v1::AUDIT_ACTION_START, "alice", "op-" + std::to_string(i), i);
+    ASSERT_TRUE(log.Append(&entry).ok());
+  }
+  EXPECT_EQ(log.size(), 100u);
+  EXPECT_EQ(log.DroppedThrough(), 19900u);
+  EXPECT_EQ(log.operations_indexed(), 100u);
+}
+
 }  // namespace
 }  // namespace gpop::audit

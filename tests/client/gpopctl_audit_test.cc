@@ -13,6 +13,7 @@ namespace gpop::ctl {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 absl::StatusOr<Command> Parse(std::vector<std::string> args) {
   return ParseCommandLine(args, [](const std::string&) { return std::nullopt; });
@@ -88,6 +89,14 @@ TEST(GpopctlAuditTest, TableShowsWhoWhatAndWhatChanged) {
   EXPECT_THAT(table, HasSubstr("START"));
   EXPECT_THAT(table, HasSubstr("effects=APPLIED version 65537->131074"));
   EXPECT_THAT(table, HasSubstr("effects=NONE GPO_NOT_FOUND"));
+  EXPECT_THAT(table, Not(HasSubstr("dropped")));
+}
+
+TEST(GpopctlAuditTest, TableSaysWhenTheServerDroppedItsOldestEntries) {
+  v1::ListAuditEntriesResponse response;
+  response.add_entries()->set_sequence(41);
+  response.set_dropped_through_sequence(40);
+  EXPECT_THAT(AuditTable(response), HasSubstr("entries 1-40 were dropped"));
 }
 
 }  // namespace

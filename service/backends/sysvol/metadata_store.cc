@@ -39,6 +39,7 @@ const sqlite::Schema& MetadataSchema() {
           "ALTER TABLE gpos ADD COLUMN security_descriptor BLOB NOT NULL DEFAULT x'';",
       },
       {"gpos", "intents", "intent_fields"},
+      /*after_migration=*/{},
   };
   return *schema;
 }
