@@ -8,6 +8,13 @@
 #include "service/api/log.h"
 
 namespace gpop::api {
+namespace {
+
+// Not a client's watch: the engine may hold a batch of run ends nobody else waits for
+// (EngineOptions::end_commit_hold) while followers are open.
+constexpr engine::Engine::WatchFor kFollower = engine::Engine::WatchFor::kFollower;
+
+}  // namespace
 
 EventFollower::EventFollower(engine::Engine* engine, const std::string& principal,
                              const std::string& what,
@@ -18,7 +25,7 @@ EventFollower::EventFollower(engine::Engine* engine, const std::string& principa
   absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
       absl::FailedPreconditionError("not opened");
   if (after_revision) {
-    cursor = engine->OpenWatch(principal, *after_revision, /*filter=*/"");
+    cursor = engine->OpenWatch(principal, *after_revision, /*filter=*/"", kFollower);
     if (!cursor.ok()) {
       Log(LogLevel::kWarning, {},
           what + ": events after revision " + std::to_string(*after_revision) +
@@ -30,7 +37,8 @@ EventFollower::EventFollower(engine::Engine* engine, const std::string& principa
     engine::ListRequest now;
     now.page_size = 1;
     absl::StatusOr<engine::ListResponse> page = engine->List(now);
-    cursor = engine->OpenWatch(principal, page.ok() ? page->revision : 0, /*filter=*/"");
+    cursor = engine->OpenWatch(principal, page.ok() ? page->revision : 0, /*filter=*/"",
+                               kFollower);
   }
   if (!cursor.ok()) {
     Log(LogLevel::kWarning, {}, what + ": " + std::string(cursor.status().message()));

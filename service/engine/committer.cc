@@ -47,6 +47,13 @@ void Committer::FlushSoon() {
 
 void Committer::StopFlusher() {
   if (flusher_ == nullptr) return;
+  bool held;
+  {
+    core::MutexLock lock(&core_->s.mu);
+    holds_stopped_ = true;
+    held = hold_until_.has_value();
+  }
+  if (held) FlushSoon();  // its timer is gone (the engine's timers closed first)
   flusher_->Stop();
   {
     core::MutexLock lock(&flush_mu_);
@@ -56,14 +63,104 @@ void Committer::StopFlusher() {
   completer_->Stop();  // runs the completions handed to it before
 }
 
+void Committer::MarkUnawaitedLocked(const Op& op) {
+  core_->s.mu.AssertHeld();
+  if (op.status_streams > 0 || core_->s.streams.client_watches() > 0) return;
+  ++unawaited_pending_;
+}
+
+void Committer::FlushUnawaited() {
+  {
+    core::MutexLock lock(&core_->s.mu);
+    if (HoldLocked()) return;
+  }
+  FlushSoon();
+}
+
+bool Committer::EndHoldLocked() {
+  core_->s.mu.AssertHeld();
+  if (unawaited_pending_ == 0) return false;
+  // A hold not begun yet never begins (the pending changes no longer all count as unawaited);
+  // one in place needs a flush.
+  unawaited_pending_ = 0;
+  return hold_until_.has_value();
+}
+
+void Committer::EndHold() {
+  bool flush;
+  {
+    core::MutexLock lock(&core_->s.mu);
+    flush = EndHoldLocked();
+  }
+  if (flush) FlushSoon();
+}
+
+bool Committer::HoldingLocked() {
+  core_->s.mu.AssertHeld();
+  return hold_until_ && unawaited_pending_ > 0 &&
+         unawaited_pending_ == core_->s.log.pending_count();
+}
+
+bool Committer::holding() {
+  core::MutexLock lock(&core_->s.mu);
+  return HoldingLocked();
+}
+
+void Committer::AwaitHolding() {
+  core::MutexLock lock(&core_->s.mu);
+  while (!HoldingLocked()) hold_cv_.Wait(&core_->s.mu);
+}
+
+bool Committer::HoldLocked() {
+  core_->s.mu.AssertHeld();
+  const Duration bound = core_->options.end_commit_hold;
+  if (bound <= Duration::zero() || flusher_ == nullptr || holds_stopped_ ||
+      core_->shutting_down || core_->s.log.failed()) {
+    return false;
+  }
+  // Only changes nobody waits for: no Start answer, no WaitDurable caller still waiting.
+  const size_t pending = core_->s.log.pending_count();
+  if (pending == 0 || pending != unawaited_pending_ || !pending_.empty()) return false;
+  for (const Waiter* w : waiters_) {
+    if (!w->released) return false;
+  }
+  const Time now = core_->clock->Now();
+  if (!hold_until_) {
+    hold_until_ = now + bound;
+    hold_cv_.SignalAll();
+  }
+  if (now >= *hold_until_) return false;
+  if (!hold_timer_set_) {
+    // The timer only posts the flush; a later hold's bound, when it fires early, sets it again.
+    if (core_->timers.Schedule(*hold_until_, [this] { OnHoldTimer(); }) == 0) {
+      return false;  // the timers are closing: the engine is going
+    }
+    hold_timer_set_ = true;
+  }
+  return true;
+}
+
+void Committer::OnHoldTimer() {
+  {
+    core::MutexLock lock(&core_->s.mu);
+    hold_timer_set_ = false;
+    if (!hold_until_) return;  // committed meanwhile
+  }
+  FlushSoon();  // posts to the flusher (never flushes on the clock's thread: see StopFlusher)
+}
+
 void Committer::Flush() {
   std::vector<Clock::TimerId> timers_to_cancel;
   bool failed_now = false;
   {
     core::MutexLock lock(&core_->s.mu);
     for (;;) {
+      if (HoldLocked()) break;  // the next flush asked for takes it
       std::vector<Store::Change> batch = core_->s.log.TakeBatch();
       if (batch.empty()) break;
+      // Everything pending is in the batch: a hold, if there was one, ends with it.
+      unawaited_pending_ = 0;
+      hold_until_.reset();
       core_->s.mu.Unlock();
       absl::Status s = core_->store->Commit(batch);
       core_->s.mu.Lock();
@@ -127,6 +224,11 @@ absl::Status Committer::WaitDurable(uint64_t revision) {
   if (core_->s.log.visible_revision() >= revision) return absl::OkStatus();
   Waiter self{revision};
   waiters_.push_back(&self);
+  if (EndHoldLocked()) {  // a held change may be the one waited for
+    core_->s.mu.Unlock();
+    FlushSoon();
+    core_->s.mu.Lock();
+  }
   while (core_->s.log.visible_revision() < revision && !core_->s.log.failed()) {
     durable_cv_.Wait(&core_->s.mu);
   }

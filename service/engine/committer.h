@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,32 @@ class Committer {
   // flush already asked for and not yet begun takes this caller's changes too) and runs its
   // completions; with a store whose commits do not block, Flush on this thread.
   void FlushSoon() GPOP_EXCLUDES(flush_mu_);
+
+  // Holding a batch nobody waits for (EngineOptions::end_commit_hold)
+  //
+  // With a store whose commits block, a batch of run ends that nobody waits for is held (kept
+  // pending, invisible) for at most end_commit_hold on the engine's clock, so that it rides in
+  // the next commit something awaited asks for (a Start's, typically: one sync where there were
+  // two in series). Anything else appended, a completion or a WaitDurable caller waiting, a
+  // stream opening (EndHold), shutdown, or the bound passing ends the hold; the flusher then
+  // commits it.
+
+  // The change just appended for `op` (its run's end, by the executor) is one nobody waits for,
+  // unless a status stream of `op` or a client's watch is open: it may be held.
+  void MarkUnawaitedLocked(const Op& op);
+  // FlushSoon for the executor's run ends: returns without a commit when the pending changes
+  // may be held.
+  void FlushUnawaited();
+  // Someone now waits for what may be held (a stream opened, Cancel of an operation whose end
+  // is pending): the pending changes are committed at once. Returns whether a hold was in
+  // place, so that the caller must FlushSoon after unlocking.
+  bool EndHoldLocked();
+  // EndHoldLocked, then FlushSoon if needed. Without the mutex.
+  void EndHold();
+  // Whether the pending changes are held now; waits until they are (tests: the executor
+  // decided to hold its run's end).
+  bool holding();
+  void AwaitHolding();
 
   // Runs the flushes asked for, then joins the flusher thread; later FlushSoon calls flush on
   // their own thread. For the engine's destruction, after the executor's threads stopped and
@@ -90,6 +117,12 @@ class Committer {
   void ReleaseWaitersLocked() GPOP_REQUIRES(core_->s.mu);
   // Waits until every released WaitDurable caller has returned (they need only the CPU).
   void AwaitReleasedLocked() GPOP_REQUIRES(core_->s.mu);
+  // Whether the pending changes stay pending for now (see MarkUnawaitedLocked); sets the hold's
+  // bound and its timer when the hold begins.
+  bool HoldLocked() GPOP_REQUIRES(core_->s.mu);
+  bool HoldingLocked() GPOP_REQUIRES(core_->s.mu);
+  // The hold's timer: the bound passed (or a later hold's bound is due later).
+  void OnHoldTimer();
   // Runs `due` with `status`, with the mutex released for the calls.
   void RunUnlocked(std::vector<Completion>& due, const absl::Status& status)
       GPOP_REQUIRES(core_->s.mu);
@@ -116,6 +149,14 @@ class Committer {
   // Completions by the revision they wait for.
   std::multimap<uint64_t, Completion> pending_ GPOP_GUARDED_BY(core_->s.mu);
   bool abandoned_ GPOP_GUARDED_BY(core_->s.mu) = false;
+  // The hold: of the pending changes, how many may be held (MarkUnawaitedLocked); when the
+  // current hold ends (set when it began, cleared when a batch is taken); whether its timer is
+  // set; no more holds (the flusher stopped).
+  size_t unawaited_pending_ GPOP_GUARDED_BY(core_->s.mu) = 0;
+  std::optional<Time> hold_until_ GPOP_GUARDED_BY(core_->s.mu);
+  bool hold_timer_set_ GPOP_GUARDED_BY(core_->s.mu) = false;
+  bool holds_stopped_ GPOP_GUARDED_BY(core_->s.mu) = false;
+  core::CondVar hold_cv_;  // a hold began
 };
 
 }  // namespace gpop::engine
