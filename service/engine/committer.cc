@@ -130,23 +130,27 @@ bool Committer::HoldLocked() {
     hold_cv_.SignalAll();
   }
   if (now >= *hold_until_) return false;
-  if (!hold_timer_set_) {
-    // The timer only posts the flush; a later hold's bound, when it fires early, sets it again.
-    if (core_->timers.Schedule(*hold_until_, [this] { OnHoldTimer(); }) == 0) {
-      return false;  // the timers are closing: the engine is going
-    }
-    hold_timer_set_ = true;
+  if (hold_timer_ == 0) {
+    // The timer only posts the flush (OnHoldTimer).
+    const uint64_t nth = ++hold_timers_;
+    hold_timer_ = core_->timers.Schedule(*hold_until_, [this, nth] { OnHoldTimer(nth); });
+    if (hold_timer_ == 0) return false;  // the timers are closing: the engine is going
   }
   return true;
 }
 
-void Committer::OnHoldTimer() {
-  {
-    core::MutexLock lock(&core_->s.mu);
-    hold_timer_set_ = false;
-    if (!hold_until_) return;  // committed meanwhile
-  }
-  FlushSoon();  // posts to the flusher (never flushes on the clock's thread: see StopFlusher)
+void Committer::OnHoldTimer(uint64_t nth) {
+  // The clock's thread only posts. (The engine's timers close before the flusher stops, so the
+  // task is not dropped while a hold waits for it.)
+  flusher_->Post([this, nth] {
+    {
+      core::MutexLock lock(&core_->s.mu);
+      // A timer that the commit ending its hold is cancelling: nothing to do.
+      if (hold_timer_ == 0 || nth != hold_timers_) return;
+      hold_timer_ = 0;
+    }
+    Flush();  // commits what is held: its bound passed
+  });
 }
 
 void Committer::Flush() {
@@ -161,6 +165,10 @@ void Committer::Flush() {
       // Everything pending is in the batch: a hold, if there was one, ends with it.
       unawaited_pending_ = 0;
       hold_until_.reset();
+      if (hold_timer_ != 0) {
+        timers_to_cancel_.push_back(hold_timer_);  // after the batch, outside the mutex
+        hold_timer_ = 0;
+      }
       core_->s.mu.Unlock();
       absl::Status s = core_->store->Commit(batch);
       core_->s.mu.Lock();

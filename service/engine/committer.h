@@ -121,8 +121,8 @@ class Committer {
   // bound and its timer when the hold begins.
   bool HoldLocked() GPOP_REQUIRES(core_->s.mu);
   bool HoldingLocked() GPOP_REQUIRES(core_->s.mu);
-  // The hold's timer: the bound passed (or a later hold's bound is due later).
-  void OnHoldTimer();
+  // The hold's timer, the `nth` set: the bound passed, unless a commit ended the hold first.
+  void OnHoldTimer(uint64_t nth);
   // Runs `due` with `status`, with the mutex released for the calls.
   void RunUnlocked(std::vector<Completion>& due, const absl::Status& status)
       GPOP_REQUIRES(core_->s.mu);
@@ -150,11 +150,13 @@ class Committer {
   std::multimap<uint64_t, Completion> pending_ GPOP_GUARDED_BY(core_->s.mu);
   bool abandoned_ GPOP_GUARDED_BY(core_->s.mu) = false;
   // The hold: of the pending changes, how many may be held (MarkUnawaitedLocked); when the
-  // current hold ends (set when it began, cleared when a batch is taken); whether its timer is
-  // set; no more holds (the flusher stopped).
+  // current hold ends (set when it began, cleared when a batch is taken); its timer (cancelled
+  // after the batch that ends the hold: no wake of the clock's and the flusher's threads for
+  // nothing); no more holds (the flusher stopped).
   size_t unawaited_pending_ GPOP_GUARDED_BY(core_->s.mu) = 0;
   std::optional<Time> hold_until_ GPOP_GUARDED_BY(core_->s.mu);
-  bool hold_timer_set_ GPOP_GUARDED_BY(core_->s.mu) = false;
+  Clock::TimerId hold_timer_ GPOP_GUARDED_BY(core_->s.mu) = 0;  // 0: none set
+  uint64_t hold_timers_ GPOP_GUARDED_BY(core_->s.mu) = 0;       // set so far: names the last
   bool holds_stopped_ GPOP_GUARDED_BY(core_->s.mu) = false;
   core::CondVar hold_cv_;  // a hold began
 };
