@@ -193,8 +193,9 @@ void Committer::Flush() {
       core_->executor->DispatchLocked();  // what this batch made runnable
       core_->removals->RemoveExcessLaterLocked();
       // Answered per batch, not when the leader is done: later batches may keep it busy. With
-      // a completer thread the leader hands them over and starts the next commit at once: the
-      // runs whose RUNNING waits in it do not wait for every Start's answer to be sent.
+      // a completer thread the leader hands them over when more is pending and starts the next
+      // commit at once: the runs whose RUNNING waits in it do not wait for every Start's answer
+      // to be sent. With nothing pending it answers them itself (HandOffLocked).
       std::vector<Completion> due = TakeDueLocked();
       if (!HandOffLocked(due)) RunUnlocked(due, absl::OkStatus());
       // The runs this batch let start (their RUNNING now durable) end or report soon after
@@ -293,9 +294,17 @@ bool Committer::HandOffLocked(std::vector<Completion>& due) {
   if (completer_ == nullptr) return false;
   core::MutexLock lock(&flush_mu_);
   if (completer_stopped_) return false;
+  // Nothing to commit next (a Start at a time, typically): the leader has no commit to go on
+  // to, and sends the answers itself, one thread hop fewer before the client has it; unless
+  // the completer still has earlier batches' (answered in order).
+  if (!core_->s.log.has_pending() && completer_batches_ == 0) return false;
+  ++completer_batches_;
   // Posted under flush_mu_, so that StopFlusher's Stop comes after it and runs it.
-  completer_->Post([due = std::move(due)]() mutable {
+  completer_->Post([this, due = std::move(due)]() mutable {
     for (Completion& done : due) done(absl::OkStatus());
+    due.clear();
+    core::MutexLock lock(&flush_mu_);
+    --completer_batches_;
   });
   due.clear();
   return true;
