@@ -294,10 +294,13 @@ bool Committer::HandOffLocked(std::vector<Completion>& due) {
   if (completer_ == nullptr) return false;
   core::MutexLock lock(&flush_mu_);
   if (completer_stopped_) return false;
-  // Nothing to commit next (a Start at a time, typically): the leader has no commit to go on
-  // to, and sends the answers itself, one thread hop fewer before the client has it; unless
-  // the completer still has earlier batches' (answered in order).
-  if (!core_->s.log.has_pending() && completer_batches_ == 0) return false;
+  // One answer and nothing to commit next (a Start at a time): the leader has no commit to go
+  // on to, and sends it itself, one thread hop fewer before the client has it; unless the
+  // completer still has earlier batches' (answered in order). Several answers go to the
+  // completer even so: the Starts their clients send next are committed while it sends the
+  // rest (at concurrency 64, the leader sending them all itself first made the median Start
+  // 1.5x slower).
+  if (due.size() == 1 && !core_->s.log.has_pending() && completer_batches_ == 0) return false;
   ++completer_batches_;
   // Posted under flush_mu_, so that StopFlusher's Stop comes after it and runs it.
   completer_->Post([this, due = std::move(due)]() mutable {

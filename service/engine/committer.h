@@ -79,9 +79,9 @@ class Committer {
   // Called once: OK when the revision it waits for is visible, UNAVAILABLE when the store
   // failed first or the engine stopped with the revision still pending. It runs without the
   // engine's mutex: with a store whose commits block, on the committer's completer thread (a
-  // batch's completions in order, one batch after another) when more changes wait for the
-  // next commit, otherwise (nothing to commit next, the completer idle), after StopFlusher and
-  // on failure on the thread that led the batch; without, on that thread; on the caller's
+  // batch's completions in order, one batch after another) unless the batch has only one and
+  // nothing waits for the next commit (the completer idle), after StopFlusher and on failure
+  // on the thread that led the batch; without, on that thread; on the caller's
   // when the answer is already known. So it must not block; it may call back into the engine.
   using Completion = std::function<void(absl::Status)>;
 
@@ -111,8 +111,9 @@ class Committer {
   // The completions due now (their revision visible, or every one when the store failed).
   std::vector<Completion> TakeDueLocked() GPOP_REQUIRES(core_->s.mu);
   // Hands `due` (OK: their revisions are visible) to the completer thread, in order; false
-  // (and `due` untouched) when there is none or it stopped, or when nothing is pending to
-  // commit next and the completer has nothing left to run: the caller runs them.
+  // (and `due` untouched) when there is none or it stopped, or when `due` is one answer,
+  // nothing is pending to commit next and the completer has nothing left to run: the caller
+  // runs them.
   bool HandOffLocked(std::vector<Completion>& due) GPOP_REQUIRES(core_->s.mu)
       GPOP_EXCLUDES(flush_mu_);
   // Marks the WaitDurable callers whose revision is now visible as released, and wakes them.
