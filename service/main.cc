@@ -208,8 +208,9 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
       engine_options.default_timeout > engine_options.max_timeout) {
     std::fprintf(stderr,
                  "gpopd: --executor_threads, --retained_operations, --heartbeat and the timeouts "
-                 "must be positive, --shutdown_cancel_bound, --cancel_commit_wait and "
-                 "--end_commit_hold not negative, and --default_timeout at most --max_timeout\n");
+                 "must be positive, --shutdown_cancel_bound not negative, --cancel_commit_wait "
+                 "not negative, --end_commit_hold not negative, and --default_timeout at most "
+                 "--max_timeout\n");
     return 2;
   }
 

@@ -37,8 +37,7 @@ EventFollower::EventFollower(engine::Engine* engine, const std::string& principa
     engine::ListRequest now;
     now.page_size = 1;
     absl::StatusOr<engine::ListResponse> page = engine->List(now);
-    cursor = engine->OpenWatch(principal, page.ok() ? page->revision : 0, /*filter=*/"",
-                               kFollower);
+    cursor = engine->OpenWatch(principal, page.ok() ? page->revision : 0, /*filter=*/"", kFollower);
   }
   if (!cursor.ok()) {
     Log(LogLevel::kWarning, {}, what + ": " + std::string(cursor.status().message()));

@@ -37,9 +37,9 @@ absl::StatusOr<OperationRecord> Cancellation::Cancel(const std::string& principa
       if (op->rec.cancelled_by.empty()) op->rec.cancelled_by = principal;
       if (op->rec.state == OperationState::kQueued) {
         core_->scheduler.Dequeue(op);
-        core_->executor->FinishLocked(op, Failure(core::MakeError(core::Code::kCancelled,
-                                                                  core::reason::kCancelled,
-                                                                  "cancelled while queued")));
+        core_->executor->FinishLocked(
+            op, Failure(core::MakeError(core::Code::kCancelled, core::reason::kCancelled,
+                                        "cancelled while queued")));
         core_->executor->DispatchLocked();
       } else if (op->rec.state == OperationState::kRunning) {
         token = BeginCancelLocked(op);

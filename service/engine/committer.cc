@@ -114,8 +114,8 @@ void Committer::AwaitHolding() {
 bool Committer::HoldLocked() {
   core_->s.mu.AssertHeld();
   const Duration bound = core_->options.end_commit_hold;
-  if (bound <= Duration::zero() || flusher_ == nullptr || holds_stopped_ ||
-      core_->shutting_down || core_->s.log.failed()) {
+  if (bound <= Duration::zero() || flusher_ == nullptr || holds_stopped_ || core_->shutting_down ||
+      core_->s.log.failed()) {
     return false;
   }
   // Only changes nobody waits for: no Start answer, no WaitDurable caller still waiting.

@@ -211,8 +211,8 @@ void StatusCursor::Unregister() {
 
 // --- WatchCursor -------------------------------------------------------------------------------
 
-WatchCursor::WatchCursor(EngineState* state, Store* store, std::string principal,
-                         uint64_t position, Filter filter, bool client)
+WatchCursor::WatchCursor(EngineState* state, Store* store, std::string principal, uint64_t position,
+                         Filter filter, bool client)
     : StreamCursor(state, std::move(principal)),
       store_(store),
       position_(position),

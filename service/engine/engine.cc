@@ -208,8 +208,7 @@ absl::StatusOr<std::unique_ptr<Cursor>> Engine::OpenStatusStream(const std::stri
   return impl_->parts().streams.OpenStatusStream(principal, id, after);
 }
 absl::StatusOr<std::unique_ptr<Cursor>> Engine::OpenWatch(const std::string& principal,
-                                                          uint64_t after,
-                                                          const std::string& filter,
+                                                          uint64_t after, const std::string& filter,
                                                           WatchFor who) {
   return impl_->parts().streams.OpenWatch(principal, after, filter, who);
 }

@@ -12,8 +12,9 @@
 
 namespace gpop::engine {
 
-absl::StatusOr<std::unique_ptr<Cursor>> StreamWiring::OpenStatusStream(
-    const std::string& principal, const std::string& id, uint64_t after_sequence) {
+absl::StatusOr<std::unique_ptr<Cursor>> StreamWiring::OpenStatusStream(const std::string& principal,
+                                                                       const std::string& id,
+                                                                       uint64_t after_sequence) {
   absl::StatusOr<std::unique_ptr<Cursor>> cursor = OpenStatusCursor(principal, id, after_sequence);
   // A held batch (this operation's end, or another's: the hold is one batch) is committed now.
   if (cursor.ok()) core_->committer->EndHold();
@@ -31,8 +32,9 @@ absl::StatusOr<std::unique_ptr<Cursor>> StreamWiring::OpenWatch(const std::strin
   return cursor;
 }
 
-absl::StatusOr<std::unique_ptr<Cursor>> StreamWiring::OpenStatusCursor(
-    const std::string& principal, const std::string& id, uint64_t after_sequence) {
+absl::StatusOr<std::unique_ptr<Cursor>> StreamWiring::OpenStatusCursor(const std::string& principal,
+                                                                       const std::string& id,
+                                                                       uint64_t after_sequence) {
   absl::StatusOr<Reads::Pin> pin = core_->reads->PinResident(id);  // the cursor pins it too
   if (!pin.ok()) return pin.status();
   core::MutexLock lock(&core_->s.mu);
