@@ -87,6 +87,11 @@ ABSL_FLAG(absl::Duration, cancel_commit_wait, absl::Milliseconds(5),
           "Cancel of a running operation waits up to this long for the backend to stop before it "
           "commits CANCELLING alone, so that CANCELLING and the terminal event share one commit "
           "(0: commit CANCELLING at once).");
+ABSL_FLAG(absl::Duration, end_commit_hold, absl::Milliseconds(2),
+          "With the SQLite store, the commit of operation ends that nobody waits for (no status "
+          "stream or client watch open) waits up to this long for the next commit something "
+          "awaited asks for (a Start's), so that both share one sync; the ends stay invisible "
+          "meanwhile (0: commit them at once).");
 ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(5),
           "After the engine stopped, calls still open get this long before they are cancelled.");
 ABSL_FLAG(absl::Duration, max_timeout, absl::Hours(24),
@@ -193,17 +198,20 @@ int Run(platform::ShutdownTrigger& shutdown, const std::function<void()>& ready)
   engine_options.retained_operations = absl::GetFlag(FLAGS_retained_operations);
   engine_options.shutdown_cancel_bound = ToDuration(absl::GetFlag(FLAGS_shutdown_cancel_bound));
   engine_options.cancel_commit_wait = ToDuration(absl::GetFlag(FLAGS_cancel_commit_wait));
+  engine_options.end_commit_hold = ToDuration(absl::GetFlag(FLAGS_end_commit_hold));
   if (engine_options.executor_threads < 1 || engine_options.retained_operations < 1 ||
       engine_options.heartbeat_interval <= engine::Duration::zero() ||
       engine_options.shutdown_cancel_bound < engine::Duration::zero() ||
       engine_options.cancel_commit_wait < engine::Duration::zero() ||
+      engine_options.end_commit_hold < engine::Duration::zero() ||
       engine_options.max_timeout <= engine::Duration::zero() ||
       engine_options.default_timeout <= engine::Duration::zero() ||
       engine_options.default_timeout > engine_options.max_timeout) {
     std::fprintf(stderr,
                  "gpopd: --executor_threads, --retained_operations, --heartbeat and the timeouts "
                  "must be positive, --shutdown_cancel_bound not negative, --cancel_commit_wait "
-                 "not negative, and --default_timeout at most --max_timeout\n");
+                 "not negative, --end_commit_hold not negative, and --default_timeout at most "
+                 "--max_timeout\n");
     return 2;
   }
 

@@ -12,6 +12,10 @@
 namespace gpop::api {
 namespace {
 
+// Not a client's watch: the engine may hold a batch of run ends nobody else waits for
+// (EngineOptions::end_commit_hold) while followers are open.
+constexpr engine::Engine::WatchFor kFollower = engine::Engine::WatchFor::kFollower;
+
 uint64_t CurrentRevision(engine::Engine* engine) {
   engine::ListRequest now;
   now.page_size = 1;
@@ -132,7 +136,7 @@ void EventFollower::Start() {
   uint64_t oldest = entries.front()->after;
   for (const Entry* e : entries) oldest = std::min(oldest, e->after);
   absl::StatusOr<std::unique_ptr<engine::Cursor>> cursor =
-      engine_->OpenWatch(principal_, oldest, /*filter=*/"");
+      engine_->OpenWatch(principal_, oldest, /*filter=*/"", kFollower);
   if (!cursor.ok()) {
     const uint64_t now = CurrentRevision(engine_);
     for (Entry* e : entries) {
@@ -143,7 +147,7 @@ void EventFollower::Start() {
               std::string(cursor.status().message()) + ")");
       e->after = now;
     }
-    cursor = engine_->OpenWatch(principal_, now, /*filter=*/"");
+    cursor = engine_->OpenWatch(principal_, now, /*filter=*/"", kFollower);
   }
   if (!cursor.ok()) {
     for (Entry* e : entries) {

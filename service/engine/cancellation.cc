@@ -1,5 +1,6 @@
 #include "service/engine/cancellation.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -17,23 +18,37 @@ absl::StatusOr<OperationRecord> Cancellation::Cancel(const std::string& principa
   absl::StatusOr<Reads::Pin> pin = core_->reads->PinResident(id);
   if (!pin.ok()) return pin.status();
   std::shared_ptr<core::CancelToken> token;
+  std::optional<OperationRecord> finished;  // its end was appended already
+  bool end_hold = false;
   {
     core::MutexLock lock(&core_->s.mu);
     absl::Status found = core_->reads->FoundLocked(id);
     if (!found.ok()) return found;
     Op* op = core_->s.ops.Find(id);
-    if (core::IsTerminal(op->rec.state)) return op->visible;
-    op->rec.cancel_requested = true;
-    if (op->rec.cancelled_by.empty()) op->rec.cancelled_by = principal;
-    if (op->rec.state == OperationState::kQueued) {
-      core_->scheduler.Dequeue(op);
-      core_->executor->FinishLocked(op, Failure(core::MakeError(core::Code::kCancelled,
-                                                                core::reason::kCancelled,
-                                                                "cancelled while queued")));
-      core_->executor->DispatchLocked();
-    } else if (op->rec.state == OperationState::kRunning) {
-      token = BeginCancelLocked(op);
+    if (core::IsTerminal(op->rec.state)) {
+      // The answer is what is durable, as ever; an end the committer holds (nobody waited for
+      // it: Committer::HoldLocked) is committed at once, the caller is about to look for it.
+      if (op->visible_sequence < op->rec.last_sequence) {
+        end_hold = core_->committer->EndHoldLocked();
+      }
+      finished = op->visible;
+    } else {
+      op->rec.cancel_requested = true;
+      if (op->rec.cancelled_by.empty()) op->rec.cancelled_by = principal;
+      if (op->rec.state == OperationState::kQueued) {
+        core_->scheduler.Dequeue(op);
+        core_->executor->FinishLocked(
+            op, Failure(core::MakeError(core::Code::kCancelled, core::reason::kCancelled,
+                                        "cancelled while queued")));
+        core_->executor->DispatchLocked();
+      } else if (op->rec.state == OperationState::kRunning) {
+        token = BeginCancelLocked(op);
+      }
     }
+  }
+  if (finished) {
+    if (end_hold) core_->committer->FlushSoon();
+    return *std::move(finished);
   }
   // The run is told before CANCELLING is durable, so that its outcome can ride in the same
   // commit: one commit instead of two in series before a watcher sees the terminal event. The

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,32 @@ class Committer {
   // completions; with a store whose commits do not block, Flush on this thread.
   void FlushSoon() GPOP_EXCLUDES(flush_mu_);
 
+  // Holding a batch nobody waits for (EngineOptions::end_commit_hold)
+  //
+  // With a store whose commits block, a batch of run ends that nobody waits for is held (kept
+  // pending, invisible) for at most end_commit_hold on the engine's clock, so that it rides in
+  // the next commit something awaited asks for (a Start's, typically: one sync where there were
+  // two in series). Anything else appended, a completion or a WaitDurable caller waiting, a
+  // stream opening (EndHold), shutdown, or the bound passing ends the hold; the flusher then
+  // commits it.
+
+  // The change just appended for `op` (its run's end, by the executor) is one nobody waits for,
+  // unless a status stream of `op` or a client's watch is open: it may be held.
+  void MarkUnawaitedLocked(const Op& op);
+  // FlushSoon for the executor's run ends: returns without a commit when the pending changes
+  // may be held.
+  void FlushUnawaited();
+  // Someone now waits for what may be held (a stream opened, Cancel of an operation whose end
+  // is pending): the pending changes are committed at once. Returns whether a hold was in
+  // place, so that the caller must FlushSoon after unlocking.
+  bool EndHoldLocked();
+  // EndHoldLocked, then FlushSoon if needed. Without the mutex.
+  void EndHold();
+  // Whether the pending changes are held now; waits until they are (tests: the executor
+  // decided to hold its run's end).
+  bool holding();
+  void AwaitHolding();
+
   // Runs the flushes asked for, then joins the flusher thread; later FlushSoon calls flush on
   // their own thread. For the engine's destruction, after the executor's threads stopped and
   // before AbandonPending.
@@ -52,9 +79,10 @@ class Committer {
   // Called once: OK when the revision it waits for is visible, UNAVAILABLE when the store
   // failed first or the engine stopped with the revision still pending. It runs without the
   // engine's mutex: with a store whose commits block, on the committer's completer thread (a
-  // batch's completions in order, one batch after another), after StopFlusher and on failure
-  // on the thread that led the batch; without, on that thread; on the caller's when the answer
-  // is already known. So it must not block; it may call back into the engine.
+  // batch's completions in order, one batch after another) unless the batch has only one and
+  // nothing waits for the next commit (the completer idle), after StopFlusher and on failure
+  // on the thread that led the batch; without, on that thread; on the caller's
+  // when the answer is already known. So it must not block; it may call back into the engine.
   using Completion = std::function<void(absl::Status)>;
 
   // The asynchronous form of WaitDurable: `done` runs once `revision` is visible (at once,
@@ -83,13 +111,21 @@ class Committer {
   // The completions due now (their revision visible, or every one when the store failed).
   std::vector<Completion> TakeDueLocked() GPOP_REQUIRES(core_->s.mu);
   // Hands `due` (OK: their revisions are visible) to the completer thread, in order; false
-  // (and `due` untouched) when there is none or it stopped: the caller runs them.
+  // (and `due` untouched) when there is none or it stopped, or when `due` is one answer,
+  // nothing is pending to commit next and the completer has nothing left to run: the caller
+  // runs them.
   bool HandOffLocked(std::vector<Completion>& due) GPOP_REQUIRES(core_->s.mu)
       GPOP_EXCLUDES(flush_mu_);
   // Marks the WaitDurable callers whose revision is now visible as released, and wakes them.
   void ReleaseWaitersLocked() GPOP_REQUIRES(core_->s.mu);
   // Waits until every released WaitDurable caller has returned (they need only the CPU).
   void AwaitReleasedLocked() GPOP_REQUIRES(core_->s.mu);
+  // Whether the pending changes stay pending for now (see MarkUnawaitedLocked); sets the hold's
+  // bound and its timer when the hold begins.
+  bool HoldLocked() GPOP_REQUIRES(core_->s.mu);
+  bool HoldingLocked() GPOP_REQUIRES(core_->s.mu);
+  // The hold's timer, the `nth` set: the bound passed, unless a commit ended the hold first.
+  void OnHoldTimer(uint64_t nth);
   // Runs `due` with `status`, with the mutex released for the calls.
   void RunUnlocked(std::vector<Completion>& due, const absl::Status& status)
       GPOP_REQUIRES(core_->s.mu);
@@ -103,6 +139,7 @@ class Committer {
   bool flush_posted_ GPOP_GUARDED_BY(flush_mu_) = false;       // a flusher task not yet begun
   bool flusher_stopped_ GPOP_GUARDED_BY(flush_mu_) = false;    // FlushSoon then flushes itself
   bool completer_stopped_ GPOP_GUARDED_BY(flush_mu_) = false;  // completions then run inline
+  int completer_batches_ GPOP_GUARDED_BY(flush_mu_) = 0;  // handed to the completer, not yet run
   core::CondVar durable_cv_;  // the visible revision advanced, or the store failed
   // A WaitDurable caller still waiting, or released by a commit and not yet returned.
   struct Waiter {
@@ -116,6 +153,16 @@ class Committer {
   // Completions by the revision they wait for.
   std::multimap<uint64_t, Completion> pending_ GPOP_GUARDED_BY(core_->s.mu);
   bool abandoned_ GPOP_GUARDED_BY(core_->s.mu) = false;
+  // The hold: of the pending changes, how many may be held (MarkUnawaitedLocked); when the
+  // current hold ends (set when it began, cleared when a batch is taken); its timer (cancelled
+  // after the batch that ends the hold: no wake of the clock's and the flusher's threads for
+  // nothing); no more holds (the flusher stopped).
+  size_t unawaited_pending_ GPOP_GUARDED_BY(core_->s.mu) = 0;
+  std::optional<Time> hold_until_ GPOP_GUARDED_BY(core_->s.mu);
+  Clock::TimerId hold_timer_ GPOP_GUARDED_BY(core_->s.mu) = 0;  // 0: none set
+  uint64_t hold_timers_ GPOP_GUARDED_BY(core_->s.mu) = 0;       // set so far: names the last
+  bool holds_stopped_ GPOP_GUARDED_BY(core_->s.mu) = false;
+  core::CondVar hold_cv_;  // a hold began
 };
 
 }  // namespace gpop::engine

@@ -211,17 +211,18 @@ void StatusCursor::Unregister() {
 
 // --- WatchCursor -------------------------------------------------------------------------------
 
-WatchCursor::WatchCursor(EngineState* state, Store* store, std::string principal,
-                         uint64_t position, Filter filter)
+WatchCursor::WatchCursor(EngineState* state, Store* store, std::string principal, uint64_t position,
+                         Filter filter, bool client)
     : StreamCursor(state, std::move(principal)),
       store_(store),
       position_(position),
-      filter_(std::move(filter)) {}
+      filter_(std::move(filter)),
+      client_(client) {}
 
 WatchCursor::~WatchCursor() {
   Close();
   core::MutexLock lock(&state_->mu);
-  state_->streams.WatchClosed();
+  state_->streams.WatchClosed(client_);
 }
 
 Cursor::Next WatchCursor::Poll() {

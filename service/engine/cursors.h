@@ -117,8 +117,9 @@ class StatusCursor final : public StreamCursor {
 // state->streams.watches().
 class WatchCursor final : public StreamCursor {
  public:
+  // `client`: a client's stream, not one of gpopd's followers (counted apart: StreamRegistry).
   WatchCursor(EngineState* state, Store* store, std::string principal, uint64_t position,
-              Filter filter);
+              Filter filter, bool client = true);
   ~WatchCursor() override;
 
   Next Poll() override;
@@ -149,6 +150,7 @@ class WatchCursor final : public StreamCursor {
   Store* const store_;
   uint64_t position_ GPOP_GUARDED_BY(state_->mu);
   const Filter filter_;
+  const bool client_;
   std::deque<Stored> history_ GPOP_GUARDED_BY(state_->mu);  // next revision first
   // Every stored revision up to here was in the pages read so far (an empty page says that
   // nothing is stored between the position and the floor it was read under).

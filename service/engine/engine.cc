@@ -208,9 +208,9 @@ absl::StatusOr<std::unique_ptr<Cursor>> Engine::OpenStatusStream(const std::stri
   return impl_->parts().streams.OpenStatusStream(principal, id, after);
 }
 absl::StatusOr<std::unique_ptr<Cursor>> Engine::OpenWatch(const std::string& principal,
-                                                          uint64_t after,
-                                                          const std::string& filter) {
-  return impl_->parts().streams.OpenWatch(principal, after, filter);
+                                                          uint64_t after, const std::string& filter,
+                                                          WatchFor who) {
+  return impl_->parts().streams.OpenWatch(principal, after, filter, who);
 }
 void Engine::Shutdown(Duration grace) { impl_->Shutdown(grace); }
 void Engine::AwaitMaintenance() { impl_->parts().core.maintenance.Drain(); }

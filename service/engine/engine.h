@@ -66,6 +66,15 @@ struct EngineOptions {
   // terminal event one commit sooner). Either way Cancel answers once CANCELLING is durable.
   // 0: CANCELLING is committed at once (gpopd's --cancel_commit_wait sets it).
   Duration cancel_commit_wait = Duration::zero();
+  // With a store whose commits block (SQLite's fsync), a batch that nobody waits for (only run
+  // ends of operations with no status stream open while no client watch is open: no Start
+  // answer, no Cancel, no WaitDurable caller) waits up to this long (the engine's clock) for the
+  // next commit something awaited asks for, and rides in it: one sync instead of two in series
+  // when a client starts its next operation as soon as the last one is answered. The held
+  // changes stay invisible (Get shows the old state) until that commit; anything awaited, a
+  // stream opening, Cancel or Shutdown ends the hold at once. 0: every batch is committed at
+  // once (gpopd's --end_commit_hold sets it).
+  Duration end_commit_hold = Duration::zero();
   // A listing page ends before its records' estimated size passes this (a default client
   // accepts 4 MiB), and at page_size records.
   size_t max_list_bytes = size_t{2} << 20;
@@ -200,9 +209,15 @@ class Engine {
   // `filter`; revisions older than the engine's window are read from the store. Errors:
   // INVALID_ARGUMENT (filter), OUT_OF_RANGE (a revision not reached yet), RESOURCE_EXHAUSTED,
   // UNAVAILABLE.
+  //
+  // `who`: kFollower for gpopd's own observers (the operation log, the metrics, the audit
+  // recorder: api::EventFollower), whose events may come up to EngineOptions::end_commit_hold
+  // later; an open client watch (kClient) keeps the engine from holding any batch.
+  enum class WatchFor { kClient, kFollower };
   absl::StatusOr<std::unique_ptr<Cursor>> OpenWatch(const std::string& principal,
                                                     uint64_t after_revision,
-                                                    const std::string& filter);
+                                                    const std::string& filter,
+                                                    WatchFor who = WatchFor::kClient);
 
   // Planned shutdown: refuse new starts (UNAVAILABLE, SHUTTING_DOWN), keep queued operations
   // queued, let running ones finish within `grace`, then cancel the rest and wait for their

@@ -50,6 +50,7 @@ class EventLog {
   bool failed() const { return failed_; }
   const absl::Status& error() const { return error_; }
   bool has_pending() const { return !pending_.empty(); }
+  size_t pending_count() const { return pending_.size(); }
 
   // The highest durable revision; events up to it may be shown.
   uint64_t visible_revision() const { return visible_revision_; }

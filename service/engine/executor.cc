@@ -199,18 +199,22 @@ void Executor::WorkerLoop(int worker) {
         CancelCause cause{was_cancelling, op->deadline_cancelled, op->shutdown_cancelled};
         FinishLocked(op, {RunError(outcome.error, cause), outcome.effects,
                           std::move(outcome.result), outcome.hresult});
+        // Nobody waits for the end of a run that was not cancelled, unless its operation's
+        // streams (or a client's watch) do: it may wait for the next commit (FlushUnawaited).
+        if (!was_cancelling) core_->committer->MarkUnawaitedLocked(*op);
         EndRunLocked(op);
       }
     });
     if (abandoned) return;  // shutdown gave up on this run; recovery resolves it
     // The terminal event (and the next run's RUNNING) go in the flusher's next batch: this
-    // thread takes the next run instead of waiting for the disk. A cancelled run's end is
-    // waited for (by Cancel, and the watchers): this thread leads that commit itself, one
-    // hand-off fewer.
+    // thread takes the next run instead of waiting for the disk. With end_commit_hold, an end
+    // nobody waits for alone in it waits (a bounded time) for the next commit something
+    // awaited asks for, typically the next Start's. A cancelled run's end is waited for (by
+    // Cancel, and the watchers): this thread leads that commit itself, one hand-off fewer.
     if (was_cancelling) {
       core_->committer->Flush();
     } else {
-      core_->committer->FlushSoon();
+      core_->committer->FlushUnawaited();
     }
   }
 }

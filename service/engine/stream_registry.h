@@ -32,10 +32,18 @@ class StreamRegistry {
   // Watch cursors waiting for a wake.
   std::set<StreamCursor*>& watches() { return watches_; }
 
-  // Open watch streams, armed or not.
-  void WatchOpened() { ++open_watches_; }
-  void WatchClosed() { --open_watches_; }
+  // Open watch streams, armed or not; of them, those of clients (not gpopd's own followers:
+  // Engine::WatchFor), which keep the committer from holding a batch.
+  void WatchOpened(bool client) {
+    ++open_watches_;
+    if (client) ++client_watches_;
+  }
+  void WatchClosed(bool client) {
+    --open_watches_;
+    if (client) --client_watches_;
+  }
   int open_watches() const { return open_watches_; }
+  int client_watches() const { return client_watches_; }
 
   // Streams opened after a position > 0 (a sequence for status streams, a revision for watches):
   // resumes of cut streams, and watches that follow a listing. Counted since construction.
@@ -54,6 +62,7 @@ class StreamRegistry {
   std::map<std::string, int> per_principal_;
   std::set<StreamCursor*> watches_;
   int open_watches_ = 0;
+  int client_watches_ = 0;
   uint64_t resumes_[2] = {0, 0};  // kStatus, kWatch
   bool closed_ = false;
 };

@@ -5,14 +5,36 @@
 #include <utility>
 #include <vector>
 
+#include "service/engine/committer.h"
 #include "service/engine/engine_errors.h"
 #include "service/engine/reads.h"
 #include "service/engine/status_convert.h"
 
 namespace gpop::engine {
 
-absl::StatusOr<std::unique_ptr<Cursor>> StreamWiring::OpenStatusStream(
-    const std::string& principal, const std::string& id, uint64_t after_sequence) {
+absl::StatusOr<std::unique_ptr<Cursor>> StreamWiring::OpenStatusStream(const std::string& principal,
+                                                                       const std::string& id,
+                                                                       uint64_t after_sequence) {
+  absl::StatusOr<std::unique_ptr<Cursor>> cursor = OpenStatusCursor(principal, id, after_sequence);
+  // A held batch (this operation's end, or another's: the hold is one batch) is committed now.
+  if (cursor.ok()) core_->committer->EndHold();
+  return cursor;
+}
+
+absl::StatusOr<std::unique_ptr<Cursor>> StreamWiring::OpenWatch(const std::string& principal,
+                                                                uint64_t after_revision,
+                                                                const std::string& filter_text,
+                                                                Engine::WatchFor who) {
+  const bool client = who == Engine::WatchFor::kClient;
+  absl::StatusOr<std::unique_ptr<Cursor>> cursor =
+      OpenWatchCursor(principal, after_revision, filter_text, client);
+  if (cursor.ok() && client) core_->committer->EndHold();  // followers may wait for the commit
+  return cursor;
+}
+
+absl::StatusOr<std::unique_ptr<Cursor>> StreamWiring::OpenStatusCursor(const std::string& principal,
+                                                                       const std::string& id,
+                                                                       uint64_t after_sequence) {
   absl::StatusOr<Reads::Pin> pin = core_->reads->PinResident(id);  // the cursor pins it too
   if (!pin.ok()) return pin.status();
   core::MutexLock lock(&core_->s.mu);
@@ -34,9 +56,9 @@ absl::StatusOr<std::unique_ptr<Cursor>> StreamWiring::OpenStatusStream(
   return std::unique_ptr<Cursor>(std::move(cursor));
 }
 
-absl::StatusOr<std::unique_ptr<Cursor>> StreamWiring::OpenWatch(const std::string& principal,
-                                                                uint64_t after_revision,
-                                                                const std::string& filter_text) {
+absl::StatusOr<std::unique_ptr<Cursor>> StreamWiring::OpenWatchCursor(
+    const std::string& principal, uint64_t after_revision, const std::string& filter_text,
+    bool client) {
   absl::StatusOr<Filter> filter = Filter::Parse(filter_text);
   if (!filter.ok()) return filter.status();
   core::MutexLock lock(&core_->s.mu);
@@ -50,8 +72,8 @@ absl::StatusOr<std::unique_ptr<Cursor>> StreamWiring::OpenWatch(const std::strin
   }
   if (absl::Status st = core_->s.streams.Reserve(principal); !st.ok()) return st;
   auto cursor = std::make_unique<WatchCursor>(&core_->s, core_->store, principal, after_revision,
-                                              *filter);
-  core_->s.streams.WatchOpened();  // ~WatchCursor counts it closed
+                                              *filter, client);
+  core_->s.streams.WatchOpened(client);  // ~WatchCursor counts it closed
   if (after_revision > 0) core_->s.streams.CountResume(StreamRegistry::Kind::kWatch);
   return std::unique_ptr<Cursor>(std::move(cursor));
 }

@@ -31,9 +31,11 @@ class StreamWiring {
   absl::StatusOr<std::unique_ptr<Cursor>> OpenStatusStream(const std::string& principal,
                                                            const std::string& id,
                                                            uint64_t after_sequence);
-  absl::StatusOr<std::unique_ptr<Cursor>> OpenWatch(const std::string& principal,
-                                                    uint64_t after_revision,
-                                                    const std::string& filter_text);
+  // A status stream or a client's watch opening ends the committer's hold (Committer::
+  // EndHold): its watcher gets the held events at once.
+  absl::StatusOr<std::unique_ptr<Cursor>> OpenWatch(
+      const std::string& principal, uint64_t after_revision, const std::string& filter_text,
+      Engine::WatchFor who = Engine::WatchFor::kClient);
 
   // `op` changed in a way its status streams may show (a durable event, new progress): queues
   // a wake pass over its armed cursors, unless one is queued already.
@@ -55,6 +57,14 @@ class StreamWiring {
   void Stop() { fanout_.Stop(); }
 
  private:
+  // The cursors, opened under the mutex (the public calls then end the committer's hold).
+  absl::StatusOr<std::unique_ptr<Cursor>> OpenStatusCursor(const std::string& principal,
+                                                           const std::string& id,
+                                                           uint64_t after_sequence);
+  absl::StatusOr<std::unique_ptr<Cursor>> OpenWatchCursor(const std::string& principal,
+                                                          uint64_t after_revision,
+                                                          const std::string& filter_text,
+                                                          bool client);
   void WakeOperation(const std::string& id);
   // The pause between two progress values shown to an operation with `streams` status streams.
   Duration ProgressInterval(int streams) const;

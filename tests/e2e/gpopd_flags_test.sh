@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# gpopd's engine flags from the command line: --shutdown_cancel_bound and --cancel_commit_wait are
-# listed, a negative value of either is refused with a clear message and exit code 2, and a valid
-# bound lets gpopd start.
+# gpopd's engine flags from the command line: --shutdown_cancel_bound, --cancel_commit_wait and
+# --end_commit_hold are listed, a negative value of any is refused with a clear message and exit
+# code 2, and a valid bound lets gpopd start.
 #
 # Usage: gpopd_flags_test.sh GPOPD
 set -uo pipefail
@@ -28,6 +28,12 @@ grep -q -- "--cancel_commit_wait" "$work/help" || fail "--cancel_commit_wait not
 code=$?
 [ "$code" -eq 2 ] || fail "negative --cancel_commit_wait: exit $code, want 2"
 grep -q "cancel_commit_wait not negative" "$work/err" || fail "no message naming --cancel_commit_wait"
+
+grep -q -- "--end_commit_hold" "$work/help" || fail "--end_commit_hold not listed"
+"$gpopd" --backend synthetic --end_commit_hold=-1ms --state_dir "$work/state" --listen 127.0.0.1:0 2>"$work/err"
+code=$?
+[ "$code" -eq 2 ] || fail "negative --end_commit_hold: exit $code, want 2"
+grep -q "end_commit_hold not negative" "$work/err" || fail "no message naming --end_commit_hold"
 
 "$gpopd" --backend synthetic --shutdown_cancel_bound=250ms --state_dir "$work/state" --listen 127.0.0.1:0 \
   --port_file "$work/port" 2>"$work/err" &

@@ -219,15 +219,19 @@ TEST(StartAsyncTest, WithABlockingStoreTheCallerDoesNotWaitForTheCommit) {
   }
 }
 
-// A store whose commits block (SQLite's) and that records the threads that made them.
+// A store whose commits block (SQLite's), that records the threads that made them, and that
+// holds its first commit at a gate until Release.
 class ThreadRecordingStore final : public gpop::testing::ForwardingStore {
  public:
-  ThreadRecordingStore() : ForwardingStore(&inner_) {}
+  explicit ThreadRecordingStore(bool hold_first) : ForwardingStore(&inner_), held_(hold_first) {}
   bool CommitBlocks() const override { return true; }
   absl::Status Commit(const std::vector<Change>& batch) override {
     {
       core::MutexLock lock(&mu_);
       threads_.insert(std::this_thread::get_id());
+      ++commits_;
+      cv_.SignalAll();
+      while (held_) cv_.Wait(&mu_);
     }
     return ForwardingStore::Commit(batch);
   }
@@ -235,35 +239,79 @@ class ThreadRecordingStore final : public gpop::testing::ForwardingStore {
     core::MutexLock lock(&mu_);
     return threads_;
   }
+  void AwaitCommit() {
+    core::MutexLock lock(&mu_);
+    while (commits_ == 0) cv_.Wait(&mu_);
+  }
+  void Release() {
+    core::MutexLock lock(&mu_);
+    held_ = false;
+    cv_.SignalAll();
+  }
 
  private:
   store::MemoryStore inner_;
   core::Mutex mu_;
+  core::CondVar cv_;
   std::set<std::thread::id> threads_ GPOP_GUARDED_BY(mu_);
+  int commits_ GPOP_GUARDED_BY(mu_) = 0;
+  bool held_ GPOP_GUARDED_BY(mu_);
 };
 
-// With a store whose commits block, the answers are sent by the committer's completer thread,
-// not by the thread that commits: the flusher goes on to the next commit (the RUNNING events
-// that runs wait for) instead of sending every answer of the last batch first.
-TEST(StartAsyncTest, WithABlockingStoreAnswersAreNotSentByTheCommittingThread) {
-  ThreadRecordingStore store;
-  PartsHarness h({}, &store);
+// A StartAsync whose answer records the thread that sent it.
+struct ThreadAnswer {
   Answer answer;
-  std::thread::id answered_on;
-  auto done = answer.Done();
-  h.parts().admission.StartAsync(BackupRequest(1),
-                                 [&answered_on, done](absl::StatusOr<OperationRecord> r) {
-                                   answered_on = std::this_thread::get_id();
-                                   done(std::move(r));
-                                 });
-  answer.Await();
-  ASSERT_TRUE(answer.result->ok()) << answer.result->status();
+  std::atomic<std::thread::id> answered_on{};
+  Admission::StartDone Done() {
+    auto done = answer.Done();
+    return [this, done](absl::StatusOr<OperationRecord> r) {
+      answered_on = std::this_thread::get_id();
+      done(std::move(r));
+    };
+  }
+};
+
+// With a store whose commits block, a batch's answers are sent by the committer's completer
+// thread, not by the thread that commits, while another commit is due: the flusher goes on to
+// it (the RUNNING events that runs wait for) instead of sending every answer of the last batch
+// first.
+TEST(StartAsyncTest, WithABlockingStoreAnswersAreNotSentByTheCommittingThreadWhenMoreIsDue) {
+  ThreadRecordingStore store(/*hold_first=*/true);
+  PartsHarness h({}, &store);
+  ThreadAnswer first, second;
+  h.parts().admission.StartAsync(BackupRequest(1), first.Done());
+  store.AwaitCommit();  // the flusher is in the first commit
+  h.parts().admission.StartAsync(BackupRequest(2), second.Done());  // due next
+  store.Release();
+  first.answer.Await();
+  second.answer.Await();
+  ASSERT_TRUE(first.answer.result->ok()) << first.answer.result->status();
+  ASSERT_TRUE(second.answer.result->ok()) << second.answer.result->status();
   std::set<std::thread::id> committers = store.Threads();
   ASSERT_FALSE(committers.empty());
-  EXPECT_EQ(committers.count(answered_on), 0u);
-  EXPECT_NE(answered_on, std::this_thread::get_id());
-  h.backend().Open((*answer.result)->id);
-  h.RunToEnd((*answer.result)->id);
+  EXPECT_EQ(committers.count(first.answered_on.load()), 0u);
+  EXPECT_NE(first.answered_on.load(), std::this_thread::get_id());
+  for (ThreadAnswer* a : {&first, &second}) {
+    h.backend().Open((*a->answer.result)->id);
+    h.RunToEnd((*a->answer.result)->id);
+  }
+}
+
+// With nothing more to commit (a Start at a time), the thread that committed the batch, the
+// flusher, sends its answers itself: one thread hop fewer before the client has it.
+TEST(StartAsyncTest, WithNothingMoreToCommitTheFlusherAnswersItself) {
+  ThreadRecordingStore store(/*hold_first=*/false);
+  PartsHarness h({}, &store);
+  ThreadAnswer only;
+  h.parts().admission.StartAsync(BackupRequest(1), only.Done());
+  only.answer.Await();
+  ASSERT_TRUE(only.answer.result->ok()) << only.answer.result->status();
+  std::set<std::thread::id> committers = store.Threads();
+  ASSERT_EQ(committers.size(), 1u);
+  EXPECT_EQ(*committers.begin(), only.answered_on.load());
+  EXPECT_NE(only.answered_on.load(), std::this_thread::get_id());
+  h.backend().Open((*only.answer.result)->id);
+  h.RunToEnd((*only.answer.result)->id);
 }
 
 // A completion still pending when the engine goes is answered SHUTTING_DOWN, once.
