@@ -65,12 +65,10 @@ class Reader {
       if (bytes_[i] == '\0' && bytes_[i + 1] == '\0') break;
       i += 2;
     }
-    if (core::Status s =
-            Utf16LeToUtf8Into(bytes_.substr(start, i - start), &scratch_, path_, start);
-        !s.ok()) {
-      return s;
-    }
-    out->assign(scratch_);
+    core::Result<std::string_view> text =
+        Utf16LeToUtf8Into(bytes_.substr(start, i - start), &scratch_, path_, start);
+    if (!text.ok()) return text.error();
+    out->assign(*text);
     pos_ = i + 2;
     return core::Status();
   }

@@ -51,14 +51,15 @@ bool NextCodePoint(std::string_view s, size_t* pos, uint32_t* cp) {
 
 bool HasUtf16LeBom(std::string_view bytes) { return bytes.substr(0, 2) == kUtf16LeBom; }
 
-core::Status Utf16LeToUtf8Into(std::string_view bytes, std::string* out_text,
-                               std::string_view display_path, size_t base_offset) {
+core::Result<std::string_view> Utf16LeToUtf8Into(std::string_view bytes, std::string* buffer,
+                                                 std::string_view display_path,
+                                                 size_t base_offset) {
   if (bytes.size() % 2 != 0) {
     return CorruptFile(display_path, "UTF-16LE text has an odd number of bytes",
                        base_offset + bytes.size() - 1);
   }
   // At most 3 UTF-8 bytes per 2-byte unit (a surrogate pair: 4 for 4).
-  std::string& out = *out_text;
+  std::string& out = *buffer;
   if (out.size() < bytes.size() / 2 * 3) out.resize(bytes.size() / 2 * 3);
   char* o = out.data();
   const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
@@ -123,16 +124,15 @@ core::Status Utf16LeToUtf8Into(std::string_view bytes, std::string* out_text,
       put(u);
     }
   }
-  out.resize(static_cast<size_t>(o - out.data()));
-  return core::Status();
+  return std::string_view(out.data(), static_cast<size_t>(o - out.data()));
 }
 
 core::Result<std::string> Utf16LeToUtf8(std::string_view bytes, std::string_view display_path,
                                         size_t base_offset) {
   std::string out;
-  if (core::Status s = Utf16LeToUtf8Into(bytes, &out, display_path, base_offset); !s.ok()) {
-    return s.error();
-  }
+  core::Result<std::string_view> text = Utf16LeToUtf8Into(bytes, &out, display_path, base_offset);
+  if (!text.ok()) return text.error();
+  out.resize(text->size());
   return out;
 }
 

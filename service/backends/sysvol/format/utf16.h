@@ -46,10 +46,12 @@ bool IsValidUtf16Le(std::string_view bytes);
 
 // Utf16LeToUtf8Into
 //
-// Utf16LeToUtf8 into `*out` (its text replaced; on an error left unspecified), reusing its
-// capacity: a parser that decodes many short strings through one buffer allocates it once.
-core::Status Utf16LeToUtf8Into(std::string_view bytes, std::string* out,
-                               std::string_view display_path, size_t base_offset = 0);
+// Utf16LeToUtf8 into `*buffer`, which is only grown (its size is not the text's): returns the
+// text, a view into `*buffer` valid until the buffer's next use. A parser that decodes many
+// short strings through one buffer allocates (and zero-fills) it once.
+core::Result<std::string_view> Utf16LeToUtf8Into(std::string_view bytes, std::string* buffer,
+                                                 std::string_view display_path,
+                                                 size_t base_offset = 0);
 
 // Utf8ToUtf16Le
 //

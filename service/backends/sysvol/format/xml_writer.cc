@@ -87,23 +87,29 @@ inline bool MaySpecial(uint64_t w, uint64_t last) {
           has_zero(w ^ last)) != 0;
 }
 
-// a == b, inline: names are a few bytes, shorter than a call to memcmp.
+// a == b, inline: names are a few bytes, shorter than a call to memcmp is worth. Compared by
+// words (the last one overlapping the one before).
 inline bool SameText(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
+  const size_t n = a.size();
+  if (n != b.size()) return false;
   const char* p = a.data();
   const char* q = b.data();
-  size_t n = a.size();
-  for (; n >= 8; n -= 8, p += 8, q += 8) {
-    uint64_t x;
-    uint64_t y;
-    std::memcpy(&x, p, 8);
-    std::memcpy(&y, q, 8);
-    if (x != y) return false;
+  const auto same = [](const char* x, const char* y, auto word) {
+    decltype(word) u;
+    decltype(word) v;
+    std::memcpy(&u, x, sizeof u);
+    std::memcpy(&v, y, sizeof v);
+    return u == v;
+  };
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      if (!same(p + i, q + i, uint64_t{})) return false;
+    }
+    return same(p + n - 8, q + n - 8, uint64_t{});
   }
-  for (; n > 0; --n) {
-    if (*p++ != *q++) return false;
-  }
-  return true;
+  if (n >= 4) return same(p, q, uint32_t{}) && same(p + n - 4, q + n - 4, uint32_t{});
+  if (n >= 2) return same(p, q, uint16_t{}) && same(p + n - 2, q + n - 2, uint16_t{});
+  return n == 0 || *p == *q;
 }
 
 }  // namespace
@@ -187,14 +193,25 @@ void XmlWriter::LineStart() {
 }
 
 const XmlWriter::Tag& XmlWriter::TagFor(std::string_view prefix, std::string_view name) {
-  // Names are mostly string literals: their address tells them apart cheaply; the slot is then
+  // Names are mostly string literals: their address tells them apart cheaply; a slot is then
   // checked by content, so a name at a reused address (or a name read from a file) is only a
-  // miss.
-  const auto address = reinterpret_cast<uintptr_t>(name.data());
-  const size_t slot =
-      ((address >> 3) ^ (address >> 9) ^ name.size() ^ (prefix.size() << 4)) % kTags;
-  Tag& tag = tags_[slot];
-  if (SameText(tag.name, name) && SameText(tag.prefix, prefix) && !tag.open.empty()) return tag;
+  // miss. A name may take any of kWays slots from its hash on (the first free one), so that two
+  // names of one report seldom push each other out.
+  const uint64_t address = reinterpret_cast<uintptr_t>(name.data());
+  const uint64_t hash =
+      (address ^ (name.size() << 1) ^ (prefix.size() << 8)) * 0x9E3779B97F4A7C15ull;
+  const size_t slot = static_cast<size_t>(hash >> 40) % kTags;
+  constexpr size_t kWays = 4;
+  Tag* free_slot = nullptr;
+  for (size_t i = 0; i < kWays; ++i) {
+    Tag& t = tags_[(slot + i) % kTags];
+    if (t.open.empty()) {
+      free_slot = &t;
+      break;
+    }
+    if (SameText(t.name, name) && SameText(t.prefix, prefix)) return t;
+  }
+  Tag& tag = free_slot != nullptr ? *free_slot : tags_[slot];
   // Encoded through the text buffer (its end, taken back afterwards), as any other markup.
   const size_t at = text_.size();
   Ascii('<');
