@@ -13,8 +13,9 @@
 // `&#NN;` (a document no conforming parser accepts) this writer writes U+FFFD in their place,
 // in text, attributes and comments alike.
 //
-// Names are written as given (callers pass fixed, well-formed names); text must be UTF-8. In
-// UTF-16 mode text that is not valid UTF-8 makes `Finish` return false.
+// Names are written as given (callers pass fixed, well-formed names); text must be UTF-8, each
+// string of a call whole sequences (UTF-16 is encoded call by call). In UTF-16 mode text that is
+// not valid UTF-8 makes `Finish` return false.
 
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_XML_WRITER_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_XML_WRITER_H_
