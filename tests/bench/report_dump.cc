@@ -6,7 +6,8 @@
 // For the Nth GPT_DIR: OUT_DIR/N.utf16.xml (gpreport.xml as a backup writes it, streamed),
 // OUT_DIR/N.utf8.xml (the API's report) and OUT_DIR/N.html. The identity is fixed (the folder's
 // name as GUID, no times), so two builds give the same bytes for the same input. Not a test:
-// compare the folders with `cmp` or `diff -r`.
+// compare the folders with `cmp` or `diff -r`. It fails (exit 1) when the report a backup writes
+// (RegistrySettings by reference to the entries) differs from the decoded report's XML.
 
 #include <cstdio>
 #include <filesystem>
@@ -52,12 +53,20 @@ int Run(int argc, char** argv) {
     id.directory_version = 0x00050003;
     id.sysvol_version = 0x00050003;
     const Report report = MakeReport(id, *settings, nullptr);
+    // gpreport.xml as a backup writes it: RegistrySettings from the entries, streamed.
+    const Report by_reference = MakeReport(id, *settings, nullptr, /*registry_by_reference=*/true);
     std::string utf16;
-    const bool valid = WriteReportXmlUtf16To(report, [&](std::string_view piece) {
+    const bool valid = WriteReportXmlUtf16To(by_reference, [&](std::string_view piece) {
       utf16.append(piece);
       return true;
     });
     if (!valid) utf16.clear();
+    // The same bytes as the decoded report's, written in one string.
+    if (utf16 != WriteReportXmlUtf16(report) ||
+        WriteReportXml(by_reference) != WriteReportXml(report)) {
+      std::fprintf(stderr, "%s: the report by reference differs from the decoded one\n", argv[i]);
+      return 1;
+    }
     const std::string stem = std::to_string(i - 1);
     if (!WriteOut(out_dir / (stem + ".utf16.xml"), utf16) ||
         !WriteOut(out_dir / (stem + ".utf8.xml"), WriteReportXml(report)) ||

@@ -288,7 +288,7 @@ core::Result<GptSettings> ReadGptSettings(const Dir& gpt, std::vector<core::Erro
 }
 
 Report MakeReport(const ReportIdentity& identity, const GptSettings& settings,
-                  const AdmxCatalog* admx) {
+                  const AdmxCatalog* admx, bool registry_by_reference) {
   const auto files = [](const SideSettings& side) {
     ReportSideFiles f;
     if (side.registry_pol) f.registry_pol = &*side.registry_pol;
@@ -303,7 +303,8 @@ Report MakeReport(const ReportIdentity& identity, const GptSettings& settings,
   };
   ReportIdentity id = identity;
   if (id.comment.empty() && settings.gpo_comment) id.comment = *settings.gpo_comment;
-  return BuildReport(id, files(settings.machine), files(settings.user), admx);
+  return BuildReport(id, files(settings.machine), files(settings.user), admx,
+                     registry_by_reference);
 }
 
 core::Result<GptTree> WalkGptTree(const Dir& gpt, size_t max_entries) {

@@ -81,9 +81,10 @@ core::Result<GptSettings> ReadGptSettings(const Dir& gpt,
 // MakeReport
 //
 // The settings report for `settings` with the container half in `identity` (its comment, when
-// empty, taken from GPO.cmt).
+// empty, taken from GPO.cmt). With `registry_by_reference` (for the XML writers only, while
+// `settings` lives): see BuildReport.
 Report MakeReport(const ReportIdentity& identity, const GptSettings& settings,
-                  const AdmxCatalog* admx);
+                  const AdmxCatalog* admx, bool registry_by_reference = false);
 
 // TreeEntry
 //

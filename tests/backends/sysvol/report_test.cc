@@ -232,6 +232,88 @@ TEST(ReportTest, RegistryValueForms) {
   EXPECT_FALSE(key_only.value.has_value());
 }
 
+// The three XML forms of a report: UTF-16 in one string, UTF-16 streamed (a backup's
+// gpreport.xml), UTF-8.
+std::vector<std::string> XmlForms(const Report& r) {
+  std::string streamed;
+  const bool valid = WriteReportXmlUtf16To(r, [&](std::string_view piece) {
+    streamed.append(piece);
+    return true;
+  });
+  if (!valid) streamed = "(not valid)";
+  return {WriteReportXmlUtf16(r), streamed, WriteReportXml(r)};
+}
+
+TEST(ReportTest, RegistrySettingsByReferenceWriteTheDecodedReportsBytes) {
+  // Every value form, the escapes, text the fast path must leave to RegistrySettingFromEntry
+  // (odd sizes, unpaired surrogates), keys out of order: a backup writes its RegistrySettings
+  // straight from the entries, and must write what the decoded report writes.
+  const std::string k = "Software\\Policies\\Test";
+  const auto utf16 = [](std::string_view utf8) { return *Utf8ToUtf16Le(utf8); };
+  RegistryPol pol;
+  pol.entries = {
+      MakeDwordEntry(k + "\\B", "Dword", 4294967295u),
+      PolEntry{k + "\\B", "BigEndian", reg_type::kDwordBigEndian,
+               std::string("\x00\x00\x01\x02", 4)},
+      PolEntry{k + "\\B", "ShortDword", reg_type::kDword, std::string("\x01\x02", 2)},
+      MakeQwordEntry(k + "\\a", "Qword", 1ull << 40),
+      MakeStringEntry(k + "\\a", "Specials", "a&b<c>d\"e'f\tg\rh\ni\x01j\x1f"),
+      MakeStringEntry(k + "\\a", "Plain", "a long plain ASCII value, more than eight bytes"),
+      MakeStringEntry(k + "\\a", "Unicode",
+                      "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 & more text"),
+      MakeStringEntry(k + "\\a", "Empty", ""),
+      MakeStringEntry(k + "\\a", "Expand", "%SystemRoot%\\system32", reg_type::kExpandSz),
+      PolEntry{k + "\\a", "NoTerminator", reg_type::kSz, utf16("abcdefghij<&>")},
+      PolEntry{k + "\\a", "AfterNul", reg_type::kSz,
+               utf16("ab") + std::string("\0\0", 2) + utf16("cd")},
+      PolEntry{k + "\\a", "Odd", reg_type::kSz, std::string("a\0b", 3)},
+      PolEntry{k + "\\a", "LoneHigh", reg_type::kSz, std::string("a\0\x3D\xD8z\0\0\0", 8)},
+      PolEntry{k + "\\a", "LoneLow", reg_type::kSz, std::string("\x00\xDC\0\0", 4)},
+      PolEntry{k + "\\a", "HighAtEnd", reg_type::kSz, std::string("abcdefgh\x3D\xD8", 10)},
+      PolEntry{k + "\\a", "ControlUnits", reg_type::kSz,
+               utf16("\x02x\x7fy") + std::string("\0\0", 2)},
+      PolEntry{k + "\\a", "WideSpecial", reg_type::kSz, std::string("\x26\x01<\x00", 4)},
+      MakeMultiStringEntry(k + "\\a", "Multi", {"one", "t&wo"}),
+      MakeBinaryEntry(k + "\\a", "Binary", std::string("\x01\xff", 2)),
+      PolEntry{k + "\\a", "Link", reg_type::kLink, utf16("x") + std::string("\0\0", 2)},
+      PolEntry{k + "\\a", "Other", 99, "xyz"},
+      PolEntry{k + "\\C", "", reg_type::kNone, ""},
+      MakeDeleteValueEntry(k + "\\a", "Gone"),
+      MakeDeleteAllValuesEntry(k + "\\a"),
+      MakeStringEntry(k + "\\A", "plain", "same key, other case: kept in file order"),
+  };
+  // Enough entries for the streamed report to be handed over in several pieces.
+  for (int i = 0; i < 6000; ++i) {
+    pol.entries.push_back(MakeStringEntry(k + "\\Many" + std::to_string(i % 7),
+                                          "V" + std::to_string(i), "value <" + std::to_string(i)));
+  }
+  ReportIdentity id;
+  id.guid = "{00000000-0000-0000-0000-000000000001}";
+  id.domain = "test.local";
+  id.name = "by reference";
+  ReportSideFiles computer, user;
+  computer.registry_pol = &pol;
+  user.registry_pol = &pol;
+  const Report decoded = BuildReport(id, computer, user);
+  const Report by_reference =
+      BuildReport(id, computer, user, nullptr, /*registry_by_reference=*/true);
+  EXPECT_TRUE(by_reference.computer.registry_settings.empty());
+  EXPECT_EQ(by_reference.computer.registry_entries.size(), pol.entries.size());
+  EXPECT_EQ(decoded.computer.registry_settings.size(), pol.entries.size());
+  const std::vector<std::string> want = XmlForms(decoded);
+  const std::vector<std::string> got = XmlForms(by_reference);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_GT(want[i].size(), 100000u) << i;
+    EXPECT_TRUE(got[i] == want[i])
+        << "form " << i << " differs (sizes " << got[i].size() << ", " << want[i].size() << ")";
+  }
+  // The forms the fast path leaves out are there, as the decoded report has them.
+  EXPECT_NE(want[2].find("<q1:String>61 00 3d d8 7a 00 00 00</q1:String>"), std::string::npos);
+  EXPECT_NE(want[2].find("a&amp;b&lt;c&gt;d\"e'f\tg&#13;h\ni\xEF\xBF\xBDj\xEF\xBF\xBD"),
+            std::string::npos);
+}
+
 TEST(ReportTest, SecuritySettingsMatchWindowsReport) {
   GPOP_REQUIRE_FIXTURES(fixtures);
   Built b = Build(fixtures / "gpmc-backups" / "{A2A38432-E322-437F-9975-B7CC7F16F4AA}");

@@ -243,6 +243,56 @@ TEST(XmlWriterTest, LeafWritesWhatStartTextEndWrite) {
   EXPECT_EQ(write(true), expected);
 }
 
+TEST(XmlWriterTest, LeafUtf16WritesWhatLeafWritesForTheDecodedText) {
+  // Every text escape, code units that look like specials in one byte only (U+0126, U+3C00),
+  // a surrogate pair, runs longer than the four units the writer copies at a time.
+  const std::vector<std::string> texts = {
+      "",
+      "plain ASCII, longer than four units",
+      "a&b<c>d\"e'f\tg\rh\ni\x01j\x1f k",
+      "\xC4\xA6\xE3\xB0\x80 caf\xC3\xA9 \xF0\x9F\x98\x80 &amp; <more> text",
+      "&&&&<<<<>>>>\r\r\n\n",
+  };
+  for (const bool utf16 : {true, false}) {
+    for (const std::string& text : texts) {
+      const auto write = [&](bool from_units) {
+        std::string out;
+        XmlWriter w({"  ", "\r\n", utf16}, &out);
+        w.Start("Root");
+        if (from_units) {
+          w.LeafUtf16("q1", "Value", *Utf8ToUtf16Le(text));
+        } else {
+          w.Leaf("q1", "Value", text);
+        }
+        w.End();
+        EXPECT_TRUE(w.Finish());
+        return out;
+      };
+      EXPECT_EQ(write(true), write(false)) << "utf16 " << utf16 << ": " << text;
+    }
+  }
+}
+
+TEST(XmlWriterTest, RepeatedAndReusedNamesKeepTheirTags) {
+  // Tags are kept by name; names at the same address with other text (a reused buffer) and
+  // names read from input must still come out as they are.
+  std::string out;
+  XmlWriter w({"  ", "\n", false}, &out);
+  w.Start("Root");
+  std::string name = "First";
+  w.Leaf("p", name, "1");
+  name = "Other";
+  w.Leaf("p", name, "2");
+  w.Leaf("", name, "3");
+  w.Start("p", name);
+  w.End();
+  w.End();
+  ASSERT_TRUE(w.Finish());
+  EXPECT_EQ(out,
+            "<Root>\n  <p:First>1</p:First>\n  <p:Other>2</p:Other>\n  <Other>3</Other>\n"
+            "  <p:Other />\n</Root>\n");
+}
+
 TEST(XmlWriterTest, Utf16OutputHasBomCrlfAndSurrogatePairs) {
   std::string out;
   XmlWriter w({"  ", "\r\n", true}, &out);

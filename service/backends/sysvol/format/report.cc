@@ -15,8 +15,8 @@ bool ReportSecurity::operator==(const ReportSecurity& o) const {
 bool ReportSide::operator==(const ReportSide& o) const {
   return version_directory == o.version_directory && version_sysvol == o.version_sysvol &&
          enabled == o.enabled && policies == o.policies &&
-         registry_settings == o.registry_settings && security == o.security &&
-         advanced_audit == o.advanced_audit && scripts == o.scripts &&
+         registry_settings == o.registry_settings && registry_entries == o.registry_entries &&
+         security == o.security && advanced_audit == o.advanced_audit && scripts == o.scripts &&
          preferences == o.preferences && app_locker == o.app_locker && problems == o.problems;
 }
 

@@ -17,6 +17,8 @@
 
 namespace gpop::sysvol {
 
+struct PolEntry;  // registry_pol.h
+
 // ReportPrincipal
 //
 // A trustee as GPMC prints it: SID (may be empty for a bare account name) and name (may be
@@ -338,6 +340,12 @@ struct ReportSide {
   bool enabled = true;
   std::vector<ReportPolicy> policies;
   std::vector<ReportRegistrySetting> registry_settings;
+  // The Registry.pol entries that registry_settings stands for, not decoded into it: filled
+  // instead of it by BuildReport with `registry_by_reference` (a backup's gpreport.xml, where a
+  // registry-heavy GPO has hundreds of thousands), in report order, pointing into the parsed
+  // files, which must outlive the report. The XML writers write them as the RegistrySettings
+  // they are (the same bytes); the HTML renderer and the diff do not read them.
+  std::vector<const PolEntry*> registry_entries;
   ReportSecurity security;
   std::vector<ReportAuditSetting> advanced_audit;
   std::vector<ReportScript> scripts;                  // scripts.ini, then psscripts.ini

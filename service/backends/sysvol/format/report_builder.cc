@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -230,19 +231,27 @@ ReportPolicy PolicyFromEntries(const AdmxPolicy& p, const std::vector<const PolE
 }
 
 void AddRegistry(const RegistryPol& pol, bool computer, const AdmxCatalog* admx,
-                 const PolicyComments* comments, ReportSide* side) {
+                 const PolicyComments* comments, bool by_reference, ReportSide* side) {
   std::map<const AdmxPolicy*, std::vector<const PolEntry*>> by_policy;
   std::vector<const AdmxPolicy*> order;
   // Without templates every entry is a RegistrySetting: one allocation for all of them.
   if (admx == nullptr) {
-    side->registry_settings.reserve(side->registry_settings.size() + pol.entries.size());
+    if (by_reference) {
+      side->registry_entries.reserve(side->registry_entries.size() + pol.entries.size());
+    } else {
+      side->registry_settings.reserve(side->registry_settings.size() + pol.entries.size());
+    }
   }
   for (const PolEntry& e : pol.entries) {
     if (AddAppLockerEntry(e, &side->app_locker)) continue;
     std::vector<const AdmxPolicy*> owners;
     if (admx != nullptr) owners = admx->Find(computer, e.key, e.value_name);
     if (owners.empty()) {
-      side->registry_settings.push_back(RegistrySettingFromEntry(e));
+      if (by_reference) {
+        side->registry_entries.push_back(&e);
+      } else {
+        side->registry_settings.push_back(RegistrySettingFromEntry(e));
+      }
       continue;
     }
     for (const AdmxPolicy* p : owners) {
@@ -256,9 +265,12 @@ void AddRegistry(const RegistryPol& pol, bool computer, const AdmxCatalog* admx,
 }
 
 // Stable-sorts `items` case-insensitively by the two keys `keys(item)` returns. Reports of large
-// GPOs sort many entries whose keys share long prefixes: each key is folded to lower case once,
-// into one buffer for all items (no allocation per item), and compared with memcmp (the same
-// order as CompareNoCase); indices are sorted, so that each item is moved once.
+// GPOs sort many entries whose keys share long prefixes, and many entries share one key (a
+// registry key holds many values): each key is folded to lower case once, into one buffer for
+// all items (no allocation per item); the distinct first keys are sorted once (compared with
+// memcmp: the same order as CompareNoCase) and each item then sorted by its first key's rank
+// and its second key, so that the long first keys are not compared again and again. Indices
+// are sorted, so that each item is moved once.
 inline char AsciiLowerChar(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -267,8 +279,8 @@ template <typename T, typename Keys>
 void StableSortNoCase(std::vector<T>* items, Keys keys) {
   if (items->size() < 2) return;
   struct Key {
-    size_t first;  // offsets into `folded`
-    size_t second;
+    uint32_t rank;  // of the first key among the distinct first keys
+    size_t second;  // offsets into `folded`
     size_t second_end;
     size_t index;
   };
@@ -277,26 +289,56 @@ void StableSortNoCase(std::vector<T>* items, Keys keys) {
     auto [first, second] = keys(item);
     total += first.size() + second.size();
   }
-  std::string folded;
-  folded.reserve(total);
+  std::string folded(total, '\0');
+  char* const base = folded.data();
+  char* at = base;
+  const auto fold = [&at](std::string_view s) {
+    for (const char c : s) *at++ = AsciiLowerChar(c);
+  };
   std::vector<Key> order;
   order.reserve(items->size());
+  std::vector<std::pair<size_t, size_t>> firsts;  // each item's first key in `folded`
+  firsts.reserve(items->size());
   for (size_t i = 0; i < items->size(); ++i) {
     auto [first, second] = keys((*items)[i]);
+    const size_t first_at = static_cast<size_t>(at - base);
+    fold(first);
+    firsts.emplace_back(first_at, static_cast<size_t>(at - base));
     Key k;
-    k.first = folded.size();
-    for (const char c : first) folded.push_back(AsciiLowerChar(c));
-    k.second = folded.size();
-    for (const char c : second) folded.push_back(AsciiLowerChar(c));
-    k.second_end = folded.size();
+    k.rank = 0;
+    k.second = static_cast<size_t>(at - base);
+    fold(second);
+    k.second_end = static_cast<size_t>(at - base);
     k.index = i;
     order.push_back(k);
   }
   const std::string_view text(folded);
+  const auto first_of = [&](size_t i) {
+    return text.substr(firsts[i].first, firsts[i].second - firsts[i].first);
+  };
+  // An id per distinct first key (consecutive items often share one), then the ids ranked.
+  std::unordered_map<std::string_view, uint32_t> ids;
+  std::vector<std::string_view> distinct;
+  std::vector<uint32_t> id_of(items->size());
+  for (size_t i = 0; i < items->size(); ++i) {
+    const std::string_view first = first_of(i);
+    if (i > 0 && first == first_of(i - 1)) {
+      id_of[i] = id_of[i - 1];
+      continue;
+    }
+    const auto [it, added] = ids.try_emplace(first, static_cast<uint32_t>(distinct.size()));
+    if (added) distinct.push_back(first);
+    id_of[i] = it->second;
+  }
+  std::vector<uint32_t> by_text(distinct.size());
+  for (uint32_t i = 0; i < by_text.size(); ++i) by_text[i] = i;
+  std::sort(by_text.begin(), by_text.end(),
+            [&](uint32_t a, uint32_t b) { return distinct[a] < distinct[b]; });
+  std::vector<uint32_t> rank(distinct.size());
+  for (uint32_t r = 0; r < by_text.size(); ++r) rank[by_text[r]] = r;
+  for (Key& k : order) k.rank = rank[id_of[k.index]];
   const auto less = [text](const Key& a, const Key& b) {
-    const std::string_view a1 = text.substr(a.first, a.second - a.first);
-    const std::string_view b1 = text.substr(b.first, b.second - b.first);
-    if (a1 != b1) return a1 < b1;
+    if (a.rank != b.rank) return a.rank < b.rank;
     return text.substr(a.second, a.second_end - a.second) <
            text.substr(b.second, b.second_end - b.second);
   };
@@ -315,6 +357,11 @@ void SortSide(ReportSide* side) {
   StableSortNoCase(&side->registry_settings, [](const ReportRegistrySetting& r) {
     return std::pair<std::string_view, std::string_view>(
         r.key_path, r.value ? std::string_view(r.value->name) : std::string_view());
+  });
+  // The same keys: RegistrySettingFromEntry takes the key and the value name as they are (an
+  // entry without a value has an empty name).
+  StableSortNoCase(&side->registry_entries, [](const PolEntry* e) {
+    return std::pair<std::string_view, std::string_view>(e->key, e->value_name);
   });
   SortAppLocker(&side->app_locker);
   StableSortNoCase(&side->preferences, [](const ReportPreference& p) {
@@ -469,7 +516,8 @@ ReportSecurity SecurityFromTemplate(const SecurityTemplate& t) {
 }
 
 Report BuildReport(const ReportIdentity& id, const ReportSideFiles& computer,
-                   const ReportSideFiles& user, const AdmxCatalog* admx) {
+                   const ReportSideFiles& user, const AdmxCatalog* admx,
+                   bool registry_by_reference) {
   Report r;
   r.guid = id.guid;
   r.domain = id.domain;
@@ -479,9 +527,11 @@ Report BuildReport(const ReportIdentity& id, const ReportSideFiles& computer,
   r.modified_time = id.modified_time;
   r.read_time = id.read_time;
   r.sddl = id.sddl;
-  const auto fill = [admx](const ReportSideFiles& files, bool is_computer, ReportSide* side) {
+  const auto fill = [admx, registry_by_reference](const ReportSideFiles& files, bool is_computer,
+                                                  ReportSide* side) {
     if (files.registry_pol != nullptr) {
-      AddRegistry(*files.registry_pol, is_computer, admx, files.comments, side);
+      AddRegistry(*files.registry_pol, is_computer, admx, files.comments, registry_by_reference,
+                  side);
     }
     if (files.security != nullptr) side->security = SecurityFromTemplate(*files.security);
     if (files.audit != nullptr) {

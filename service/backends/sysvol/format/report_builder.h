@@ -64,9 +64,12 @@ struct ReportIdentity {
 // BuildReport
 //
 // The report of one GPO. `admx` may be null (no central store: every value stays a
-// RegistrySetting).
+// RegistrySetting). With `registry_by_reference` the RegistrySettings are left as pointers to
+// their entries (ReportSide::registry_entries) for the XML writers, which then need the parsed
+// files alive; a report for anything else (HTML, diffs, comparisons) is built without it.
 Report BuildReport(const ReportIdentity& identity, const ReportSideFiles& computer,
-                   const ReportSideFiles& user, const AdmxCatalog* admx = nullptr);
+                   const ReportSideFiles& user, const AdmxCatalog* admx = nullptr,
+                   bool registry_by_reference = false);
 
 // RegistrySettingFromEntry
 //

@@ -10,6 +10,7 @@
 #include "service/backends/sysvol/format/gpp.h"
 #include "service/backends/sysvol/format/registry_pol.h"
 #include "service/backends/sysvol/format/report_applocker.h"
+#include "service/backends/sysvol/format/report_builder.h"
 #include "service/backends/sysvol/format/safe_xml.h"
 #include "service/backends/sysvol/format/text_util.h"
 #include "service/backends/sysvol/format/utf16.h"
@@ -215,6 +216,79 @@ void WritePreference(const ReportPreference& p, const Prefixed& ext) {
   ext.End();
 }
 
+void WriteRegistrySetting(const ReportRegistrySetting& r, const Prefixed& ext) {
+  ext.Start("RegistrySetting");
+  ext.Text("KeyPath", r.key_path);
+  ext.Text("AdmSetting", r.adm_setting ? "true" : "false");
+  if (r.value) {
+    ext.Start("Value");
+    ext.Text("Name", r.value->name);
+    if (r.value->number) ext.Text("Number", std::to_string(*r.value->number));
+    if (r.value->text) ext.Text("String", *r.value->text);
+    for (const std::string& s : r.value->strings) ext.Text("String", s);
+    ext.Text("Type", RegTypeName(r.value->type));
+    ext.End();
+  }
+  ext.End();
+}
+
+// The digits of `n`, in `buffer` (20 bytes are enough).
+std::string_view Decimal(uint64_t n, char* buffer) {
+  char* end = buffer + 20;
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  return std::string_view(p, static_cast<size_t>(end - p));
+}
+
+// What WriteRegistrySetting(RegistrySettingFromEntry(e)) writes, without decoding the entry
+// into a ReportRegistrySetting for the common values: a DWORD's number, and a REG_SZ /
+// REG_EXPAND_SZ string written from its UTF-16LE data as it is (escaped in place; no UTF-8 copy).
+// Every other value, and a string whose data RegistrySettingFromEntry would show as hex bytes,
+// goes through RegistrySettingFromEntry.
+void WriteRegistryEntry(const PolEntry& e, const Prefixed& ext) {
+  const bool dword =
+      (e.type == reg_type::kDword || e.type == reg_type::kDwordBigEndian) && e.data.size() == 4;
+  const bool text = e.type == reg_type::kSz || e.type == reg_type::kExpandSz;
+  if (!dword && !text) {
+    WriteRegistrySetting(RegistrySettingFromEntry(e), ext);
+    return;
+  }
+  std::string_view string_data;
+  if (text) {
+    // PolEntry::AsString's text: up to the first NUL unit, or all of the data without one; an
+    // odd byte count is no string (hex bytes then, as for invalid UTF-16).
+    const std::string& data = e.data;
+    size_t end = 0;
+    while (end + 1 < data.size() && !(data[end] == '\0' && data[end + 1] == '\0')) end += 2;
+    if (end + 1 >= data.size()) end = data.size();
+    string_data = std::string_view(data).substr(0, end);
+    if (end % 2 != 0 || !IsValidUtf16Le(string_data)) {
+      WriteRegistrySetting(RegistrySettingFromEntry(e), ext);
+      return;
+    }
+  }
+  ext.Start("RegistrySetting");
+  ext.Text("KeyPath", e.key);
+  ext.Text("AdmSetting", "false");
+  ext.Start("Value");
+  ext.Text("Name", e.value_name);
+  if (dword) {
+    char digits[20];
+    auto d = e.AsDword();
+    ext.Text("Number", Decimal(*d, digits));
+  } else {
+    ext.writer().LeafUtf16(ext.prefix(), "String", string_data);
+  }
+  ext.Text("Type", e.type == reg_type::kSz      ? std::string_view("REG_SZ")
+                   : e.type == reg_type::kDword ? std::string_view("REG_DWORD")
+                                                : std::string_view(RegTypeName(e.type)));
+  ext.End();
+  ext.End();
+}
+
 void WriteRegistry(const ReportSide& side, const Prefixed& ext) {
   for (const auto& p : side.policies) {
     ext.Start("Policy");
@@ -247,21 +321,8 @@ void WriteRegistry(const ReportSide& side, const Prefixed& ext) {
     }
     ext.End();
   }
-  for (const auto& r : side.registry_settings) {
-    ext.Start("RegistrySetting");
-    ext.Text("KeyPath", r.key_path);
-    ext.Text("AdmSetting", r.adm_setting ? "true" : "false");
-    if (r.value) {
-      ext.Start("Value");
-      ext.Text("Name", r.value->name);
-      if (r.value->number) ext.Text("Number", std::to_string(*r.value->number));
-      if (r.value->text) ext.Text("String", *r.value->text);
-      for (const std::string& s : r.value->strings) ext.Text("String", s);
-      ext.Text("Type", RegTypeName(r.value->type));
-      ext.End();
-    }
-    ext.End();
-  }
+  for (const auto& r : side.registry_settings) WriteRegistrySetting(r, ext);
+  for (const PolEntry* e : side.registry_entries) WriteRegistryEntry(*e, ext);
 }
 
 void WriteSide(const ReportSide& side, XmlWriter& w, int* counter) {
@@ -291,7 +352,7 @@ void WriteSide(const ReportSide& side, XmlWriter& w, int* counter) {
                 }
               });
   }
-  if (!side.policies.empty() || !side.registry_settings.empty()) {
+  if (!side.policies.empty() || !side.registry_settings.empty() || !side.registry_entries.empty()) {
     Extension(w, counter, kRegistrySettingsNamespace, "RegistrySettings", "Registry",
               [&](const Prefixed& ext) { WriteRegistry(side, ext); });
   }

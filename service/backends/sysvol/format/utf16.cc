@@ -51,15 +51,16 @@ bool NextCodePoint(std::string_view s, size_t* pos, uint32_t* cp) {
 
 bool HasUtf16LeBom(std::string_view bytes) { return bytes.substr(0, 2) == kUtf16LeBom; }
 
-core::Result<std::string> Utf16LeToUtf8(std::string_view bytes, std::string_view display_path,
-                                        size_t base_offset) {
+core::Result<std::string_view> Utf16LeToUtf8Into(std::string_view bytes, std::string* buffer,
+                                                 std::string_view display_path,
+                                                 size_t base_offset) {
   if (bytes.size() % 2 != 0) {
     return CorruptFile(display_path, "UTF-16LE text has an odd number of bytes",
                        base_offset + bytes.size() - 1);
   }
   // At most 3 UTF-8 bytes per 2-byte unit (a surrogate pair: 4 for 4).
-  std::string out;
-  out.resize(bytes.size() / 2 * 3);
+  std::string& out = *buffer;
+  if (out.size() < bytes.size() / 2 * 3) out.resize(bytes.size() / 2 * 3);
   char* o = out.data();
   const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
   const auto unit = [in](size_t i) {
@@ -123,8 +124,47 @@ core::Result<std::string> Utf16LeToUtf8(std::string_view bytes, std::string_view
       put(u);
     }
   }
-  out.resize(static_cast<size_t>(o - out.data()));
+  return std::string_view(out.data(), static_cast<size_t>(o - out.data()));
+}
+
+core::Result<std::string> Utf16LeToUtf8(std::string_view bytes, std::string_view display_path,
+                                        size_t base_offset) {
+  std::string out;
+  core::Result<std::string_view> text = Utf16LeToUtf8Into(bytes, &out, display_path, base_offset);
+  if (!text.ok()) return text.error();
+  out.resize(text->size());
   return out;
+}
+
+bool IsValidUtf16Le(std::string_view bytes) {
+  if (bytes.size() % 2 != 0) return false;
+  const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t n = bytes.size();
+  for (size_t i = 0; i < n; i += 2) {
+    // Four units at a time while none has its top bit set (no surrogate can be among them).
+    while (i + 8 <= n) {
+      uint64_t word;
+      std::memcpy(&word, in + i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      constexpr uint64_t kTopBits = 0x8000800080008000ull;
+#else
+      constexpr uint64_t kTopBits = 0x0080008000800080ull;
+#endif
+      if ((word & kTopBits) != 0) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    const uint32_t u = static_cast<uint32_t>(in[i]) | (static_cast<uint32_t>(in[i + 1]) << 8);
+    if (u >= 0xDC00 && u <= 0xDFFF) return false;
+    if (u >= 0xD800 && u <= 0xDBFF) {
+      if (i + 2 >= n) return false;
+      const uint32_t low =
+          static_cast<uint32_t>(in[i + 2]) | (static_cast<uint32_t>(in[i + 3]) << 8);
+      if (low < 0xDC00 || low > 0xDFFF) return false;
+      i += 2;
+    }
+  }
+  return true;
 }
 
 namespace {
@@ -152,7 +192,7 @@ size_t EncodeInto(std::string_view utf8, char* out, size_t* bad) {
       uint64_t word;
       std::memcpy(&word, in + pos, 8);
       if ((word & 0x8080808080808080ull) != 0) break;
-      // Each byte widened to a little-endian 16-bit unit, four at a time, in registers.
+        // Each byte widened to a little-endian 16-bit unit, four at a time, in registers.
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
       {
         const auto widen = [](uint64_t four) {

@@ -38,6 +38,21 @@ bool HasUtf16LeBom(std::string_view bytes);
 core::Result<std::string> Utf16LeToUtf8(std::string_view bytes, std::string_view display_path,
                                         size_t base_offset = 0);
 
+// IsValidUtf16Le
+//
+// True when `bytes` is whole UTF-16LE code units with every surrogate paired: what
+// Utf16LeToUtf8 decodes without an error.
+bool IsValidUtf16Le(std::string_view bytes);
+
+// Utf16LeToUtf8Into
+//
+// Utf16LeToUtf8 into `*buffer`, which is only grown (its size is not the text's): returns the
+// text, a view into `*buffer` valid until the buffer's next use. A parser that decodes many
+// short strings through one buffer allocates (and zero-fills) it once.
+core::Result<std::string_view> Utf16LeToUtf8Into(std::string_view bytes, std::string* buffer,
+                                                 std::string_view display_path,
+                                                 size_t base_offset = 0);
+
 // Utf8ToUtf16Le
 //
 // Encodes UTF-8 text as UTF-16LE code units without a BOM. Errors: invalid UTF-8 (overlong

@@ -13,8 +13,9 @@
 // `&#NN;` (a document no conforming parser accepts) this writer writes U+FFFD in their place,
 // in text, attributes and comments alike.
 //
-// Names are written as given (callers pass fixed, well-formed names); text must be UTF-8. In
-// UTF-16 mode text that is not valid UTF-8 makes `Finish` return false.
+// Names are written as given (callers pass fixed, well-formed names); text must be UTF-8, each
+// string of a call whole sequences (UTF-16 is encoded call by call). In UTF-16 mode text that is
+// not valid UTF-8 makes `Finish` return false.
 
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_XML_WRITER_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_FORMAT_XML_WRITER_H_
@@ -46,7 +47,8 @@ class XmlWriter {
   using Sink = std::function<bool(std::string_view)>;
 
   // Writes into `*out` (appended), or, with `sink`, hands the output to it in pieces of about
-  // kPiece bytes (`*out` is then only the buffer). Both must outlive the writer.
+  // kPiece bytes (2 * kPiece in UTF-16: the same text per piece; `*out` is then unused). Both
+  // must outlive the writer.
   XmlWriter(const Options& options, std::string* out, const Sink* sink = nullptr);
 
   // Text written as it is (e.g. the XML declaration); a '\n' in it becomes `eol`.
@@ -65,6 +67,10 @@ class XmlWriter {
   // open element (most elements of a report are such leaves). `name` must not be empty.
   void Leaf(std::string_view prefix, std::string_view name, std::string_view value);
 
+  // Leaf with the value given as UTF-16LE code units (a Registry.pol string, written without a
+  // UTF-8 copy in UTF-16 mode). The units must be valid UTF-16 (IsValidUtf16Le) and hold no NUL.
+  void LeafUtf16(std::string_view prefix, std::string_view name, std::string_view utf16le);
+
   // Start + Text + End.
   void Element(std::string_view name, std::string_view text) {
     Start(name);
@@ -77,6 +83,7 @@ class XmlWriter {
   bool Finish();
 
   static constexpr size_t kPiece = 256u << 10;
+  static constexpr size_t kTags = 64;
 
  private:
   // The bits of pugixml's indent state: write a line end / an indent before the next node.
@@ -86,16 +93,63 @@ class XmlWriter {
   void CloseStartTag();  // '>' of a start tag still open for attributes
   void LineStart();      // the line end and indent (by open elements) that indent_flags_ ask
   void Escaped(std::string_view value, const unsigned char* special);
-  void CharacterReference(unsigned char c);  // `&#NN;`
+  void EscapedUtf16(std::string_view value, const unsigned char* special);
+  void EscapedFromUtf16(std::string_view utf16le);  // text, UTF-16 mode
+  void CharacterReference(unsigned char c);         // `&#NN;`
   void Eol() { text_.Append(eol_); }
   void MaybeFlush() {
-    if (text_.size() >= kPiece) Flush();
+    if (text_.size() >= piece_) Flush();
   }
   void Flush();
 
-  // The UTF-8 text not yet encoded or handed over. Appended by an inline memcpy:
-  // std::string::append is an out-of-line call for each piece, and a report's line is a dozen
-  // pieces (indent, `<`, prefix, name, `>`, text, `</`, ...).
+  // A tag's markup in the output's encoding, kept for the names written again and again (a
+  // report writes a few dozen names hundreds of thousands of times): `open` is `<prefix:name>`,
+  // `close` `</prefix:name>`.
+  struct Tag {
+    std::string prefix;
+    std::string name;
+    std::string open;
+    std::string close;
+  };
+  const Tag& TagFor(std::string_view prefix, std::string_view name);
+  size_t unit() const { return utf16_ ? 2 : 1; }
+
+  // Markup known to be ASCII (constants, digits), in the output's encoding.
+  void Ascii(std::string_view ascii) {
+    if (!utf16_) {
+      text_.Append(ascii);
+      return;
+    }
+    char* o = text_.Room(2 * ascii.size());
+    WidenAscii(ascii.data(), ascii.size(), o);
+    text_.Commit(o + 2 * ascii.size());
+  }
+  void Ascii(char c) {
+    if (!utf16_) {
+      text_.Push(c);
+      return;
+    }
+    char* o = text_.Room(2);
+    o[0] = c;
+    o[1] = 0;
+    text_.Commit(o + 2);
+  }
+  // Text that may hold any UTF-8 (names, comments), unescaped, in the output's encoding.
+  void Utf8(std::string_view utf8);
+
+  // Bytes of ASCII widened to UTF-16LE (2n bytes at `out`). Inline: markup pieces are a few
+  // bytes, most of them constants.
+  static void WidenAscii(const char* s, size_t n, char* out) {
+    for (size_t i = 0; i < n; ++i) {
+      out[2 * i] = s[i];
+      out[2 * i + 1] = 0;
+    }
+  }
+
+  // The text not yet handed over, already in the output's encoding (UTF-16LE written straight
+  // in: no UTF-8 copy of the document is made and widened afterwards). Appended by an inline
+  // memcpy: std::string::append is an out-of-line call for each piece, and a report's line is a
+  // dozen pieces (indent, `<`, prefix, name, `>`, text, `</`, ...).
   class TextBuffer {
    public:
     void Reserve(size_t n) {
@@ -103,14 +157,34 @@ class XmlWriter {
     }
     void Append(const char* data, size_t n) {
       if (n > bytes_.size() - size_) Grow(n);
-      std::memcpy(bytes_.data() + size_, data, n);
+      char* to = bytes_.data() + size_;
+      if (n >= 16 && n <= 64) {
+        // Markup (a tag, a line start) is 16-64 bytes in UTF-16: copied inline by 16-byte
+        // blocks, the last one overlapping, rather than by a call to memcpy.
+        for (size_t i = 0; i + 16 < n; i += 16) std::memcpy(to + i, data + i, 16);
+        std::memcpy(to + n - 16, data + n - 16, 16);
+      } else {
+        std::memcpy(to, data, n);
+      }
       size_ += n;
     }
     void Append(std::string_view s) { Append(s.data(), s.size()); }
+    // A copy of `n` bytes of this buffer from `at` (a closing tag's name).
+    void AppendOwn(size_t at, size_t n) {
+      if (n > bytes_.size() - size_) Grow(n);
+      std::memcpy(bytes_.data() + size_, bytes_.data() + at, n);
+      size_ += n;
+    }
     void Push(char c) {
       if (size_ == bytes_.size()) Grow(1);
       bytes_[size_++] = c;
     }
+    // Room for `n` more bytes at the end; Commit(end) then takes [size, end) as written.
+    char* Room(size_t n) {
+      if (n > bytes_.size() - size_) Grow(n);
+      return bytes_.data() + size_;
+    }
+    void Commit(const char* end) { size_ = static_cast<size_t>(end - bytes_.data()); }
     size_t size() const { return size_; }
     std::string_view view() const { return std::string_view(bytes_.data(), size_); }
     void Clear() { size_ = 0; }
@@ -122,20 +196,20 @@ class XmlWriter {
     size_t size_ = 0;
   };
 
-  const std::string indent_;
-  const std::string eol_;
   const bool utf16_;
+  const std::string indent_;  // in the output's encoding, as eol_ and the names below
+  const std::string eol_;
+  const size_t piece_;  // a piece is handed over once the buffer holds this many bytes
   std::string* out_;
   const Sink* sink_;
-  Utf16LeEncoder encoder_;
   TextBuffer text_;
   std::string line_start_;      // `eol_`, then `indent_` repeated as deep as ever needed
-  std::string names_;           // the open elements' names, one after another
-  std::vector<size_t> starts_;  // where each open element's name starts in names_
-  size_t piece_size_ = 0;       // UTF-16 with a sink: the bytes of `*out_` that are the next piece
+  std::string names_;           // the open elements' end tags, one after another
+  std::vector<size_t> starts_;  // where each open element's end tag starts in names_
+  std::vector<Tag> tags_;       // kTags slots, by a hash of the name
   unsigned indent_flags_ = kIndent;
   bool start_tag_open_ = false;
-  bool failed_ = false;
+  bool failed_ = false;  // text not UTF-8 (UTF-16 mode) or a sink refused: nothing more goes out
 };
 
 }  // namespace gpop::sysvol

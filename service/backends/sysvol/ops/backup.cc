@@ -208,7 +208,9 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   identity.directory_version = gpo.info.version;
   identity.sysvol_version = gpo.sysvol_version;
   identity.flags = gpo.info.flags;
-  Report report = MakeReport(identity, *settings, admx.catalog.get());
+  // Its RegistrySettings written straight from the parsed entries (`settings` outlives it).
+  Report report =
+      MakeReport(identity, *settings, admx.catalog.get(), /*registry_by_reference=*/true);
   // Streamed into the file in pieces: a registry-heavy GPO's report is many megabytes.
   bool report_text_valid = true;
   uint64_t report_bytes = 0;
