@@ -75,4 +75,18 @@ LocationIndex* BackupLocations::Index(const std::string& name) const {
   return index.get();
 }
 
+SyncBatch* BackupLocations::FileSystemSync(const std::string& name) const {
+  core::MutexLock lock(&mu_);
+  std::unique_ptr<SyncBatch>& batch = fs_syncs_[name];
+  if (!batch) batch = std::make_unique<SyncBatch>(SyncBatch::Scope::kFileSystem);
+  return batch.get();
+}
+
+SyncBatch* BackupLocations::FolderSync(const std::string& name) const {
+  core::MutexLock lock(&mu_);
+  std::unique_ptr<SyncBatch>& batch = folder_syncs_[name];
+  if (!batch) batch = std::make_unique<SyncBatch>(SyncBatch::Scope::kFolder);
+  return batch.get();
+}
+
 }  // namespace gpop::sysvol

@@ -1,6 +1,6 @@
 // The named backup locations of the sysvol backend: clients name a location, never a path; each
-// location has one in-process lock that serialises its manifest updates, and an in-memory index
-// of its backups (backup_index.h).
+// location has one in-process lock that serialises its manifest updates, an in-memory index
+// of its backups (backup_index.h) and the flushes its backups share (sync_batch.h).
 
 #ifndef GPOP_SERVICE_BACKENDS_SYSVOL_BACKUP_LOCATIONS_H_
 #define GPOP_SERVICE_BACKENDS_SYSVOL_BACKUP_LOCATIONS_H_
@@ -12,6 +12,7 @@
 
 #include "service/backends/sysvol/backup_index.h"
 #include "service/backends/sysvol/safe_fs.h"
+#include "service/backends/sysvol/sync_batch.h"
 #include "service/core/error.h"
 #include "service/core/mutex.h"
 
@@ -63,6 +64,13 @@ class BackupLocations {
   // read and published under Mutex(name).
   LocationIndex* Index(const std::string& name) const;
 
+  // FileSystemSync, FolderSync
+  //
+  // The location's shared flushes (sync_batch.h), created on first use: syncfs of its file
+  // system (the backups' staged trees) and fsync of its folder (their renames into it).
+  SyncBatch* FileSystemSync(const std::string& name) const;
+  SyncBatch* FolderSync(const std::string& name) const;
+
   const std::map<std::string, std::filesystem::path>& all() const { return locations_; }
 
  private:
@@ -71,6 +79,8 @@ class BackupLocations {
   mutable core::Mutex mu_;
   mutable std::map<std::string, std::unique_ptr<core::Mutex>> location_mu_ GPOP_GUARDED_BY(mu_);
   mutable std::map<std::string, std::unique_ptr<LocationIndex>> indexes_ GPOP_GUARDED_BY(mu_);
+  mutable std::map<std::string, std::unique_ptr<SyncBatch>> fs_syncs_ GPOP_GUARDED_BY(mu_);
+  mutable std::map<std::string, std::unique_ptr<SyncBatch>> folder_syncs_ GPOP_GUARDED_BY(mu_);
 };
 
 }  // namespace gpop::sysvol

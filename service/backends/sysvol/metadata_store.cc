@@ -114,6 +114,30 @@ core::Result<std::unique_ptr<MetadataStore>> MetadataStore::Open(
 
 MetadataStore::~MetadataStore() = default;
 
+core::Status MetadataStore::SetSynchronousLocked(Durability durability) {
+  // A WAL connection fsyncs the WAL at each commit with synchronous=FULL, only at checkpoints
+  // with NORMAL; the mode may change between transactions and applies from the next commit.
+  absl::Status s = db_->Exec(durability == Durability::kDeferred ? "PRAGMA synchronous=NORMAL"
+                                                                 : "PRAGMA synchronous=FULL");
+  if (!s.ok()) return ToError(s, "set synchronous");
+  return core::Status();
+}
+
+template <typename Commit>
+core::Status MetadataStore::CommitWithLocked(Durability durability, Commit commit) {
+  if (durability != synchronous_) {
+    if (core::Status s = SetSynchronousLocked(durability); !s.ok()) return s;
+    synchronous_ = durability;
+  }
+  core::Status out = commit();
+  // Between calls the connection syncs every commit; should putting it back fail, the next
+  // commit (PutGpo's included) tries again before it runs.
+  if (durability == Durability::kDeferred && SetSynchronousLocked(Durability::kSynced).ok()) {
+    synchronous_ = Durability::kSynced;
+  }
+  return out;
+}
+
 core::Result<std::optional<GpoMetadata>> MetadataStore::GetGpo(const std::string& guid) const {
   core::MutexLock lock(&mu_);
   absl::StatusOr<sqlite::Statement> s = db_->Prepare(std::string(kGpoColumns) + " WHERE guid = ?1");
@@ -141,6 +165,11 @@ core::Result<std::vector<GpoMetadata>> MetadataStore::ListGpos() const {
 
 core::Status MetadataStore::PutGpo(const GpoMetadata& g) {
   core::MutexLock lock(&mu_);
+  return CommitWithLocked(Durability::kSynced,
+                          [&]() GPOP_REQUIRES(mu_) { return PutGpoLocked(g); });
+}
+
+core::Status MetadataStore::PutGpoLocked(const GpoMetadata& g) {
   absl::StatusOr<sqlite::Statement> s = db_->Prepare(
       "INSERT OR REPLACE INTO gpos (guid, display_name, flags, version, "
       "machine_extension_guids, user_extension_guids, created_ms, modified_ms, "
@@ -168,13 +197,15 @@ core::Result<uint64_t> MetadataStore::GposGeneration() const {
   return (static_cast<uint64_t>(*others) << 32) ^ gpo_writes_;
 }
 
-core::Status MetadataStore::RecordIntent(const Intent& intent) {
+core::Status MetadataStore::RecordIntent(const Intent& intent, Durability durability) {
   core::MutexLock lock(&mu_);
-  absl::StatusOr<sqlite::Transaction> tx = sqlite::Transaction::Begin(db_.get());
-  if (!tx.ok()) return ToError(tx.status(), "begin");
-  if (core::Status st = InsertIntentLocked(intent); !st.ok()) return st;  // rolled back
-  if (absl::Status s = tx->Commit(); !s.ok()) return ToError(s, "commit intent");
-  return core::Status();
+  return CommitWithLocked(durability, [&]() GPOP_REQUIRES(mu_) -> core::Status {
+    absl::StatusOr<sqlite::Transaction> tx = sqlite::Transaction::Begin(db_.get());
+    if (!tx.ok()) return ToError(tx.status(), "begin");
+    if (core::Status st = InsertIntentLocked(intent); !st.ok()) return st;  // rolled back
+    if (absl::Status s = tx->Commit(); !s.ok()) return ToError(s, "commit intent");
+    return core::Status();
+  });
 }
 
 core::Status MetadataStore::InsertIntentLocked(const Intent& intent) {
@@ -205,8 +236,15 @@ core::Status MetadataStore::InsertIntentLocked(const Intent& intent) {
   return core::Status();
 }
 
-core::Status MetadataStore::SetIntentState(const std::string& operation_id, IntentState state) {
+core::Status MetadataStore::SetIntentState(const std::string& operation_id, IntentState state,
+                                           Durability durability) {
   core::MutexLock lock(&mu_);
+  return CommitWithLocked(
+      durability, [&]() GPOP_REQUIRES(mu_) { return SetIntentStateLocked(operation_id, state); });
+}
+
+core::Status MetadataStore::SetIntentStateLocked(const std::string& operation_id,
+                                                 IntentState state) {
   absl::StatusOr<sqlite::Statement> s =
       db_->Prepare("UPDATE intents SET state = ?1 WHERE operation_id = ?2");
   if (!s.ok()) return ToError(s.status(), "prepare");

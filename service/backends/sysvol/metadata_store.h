@@ -45,6 +45,19 @@ struct GpoMetadata {
 // forward). kDone: published. kRolledBack: undone, effects NONE.
 enum class IntentState { kStaging, kCommitting, kDone, kRolledBack };
 
+// Durability
+//
+// When one commit of the metadata store is durable. kSynced: when the call returns (the WAL is
+// fsynced, synchronous=FULL). kDeferred: the commit is written to the WAL without a sync
+// (synchronous=NORMAL for that commit only) and becomes durable with the store's next synced
+// commit or checkpoint; a crash of the machine (not of the process) before then may lose it,
+// never a later synced commit (the WAL keeps the commits in order). For the steps whose loss
+// recovery resolves to the same outcome: an intent's STAGING record (lost: no intent, effects
+// NONE, its staging folder swept at start), its DONE mark (lost: COMMITTING, whose roll-forward
+// of a published backup is idempotent: APPLIED), its ROLLED_BACK mark (lost: STAGING, rolled
+// back again: NONE).
+enum class Durability { kSynced, kDeferred };
+
 const char* IntentStateName(IntentState state);
 
 // Intent
@@ -91,9 +104,10 @@ class MetadataStore {
   core::Result<uint64_t> GposGeneration() const;
 
   // Intents. RecordIntent inserts (an existing id is ALREADY_EXISTS); SetIntentState changes
-  // the state in one transaction, durable when it returns.
-  core::Status RecordIntent(const Intent& intent);
-  core::Status SetIntentState(const std::string& operation_id, IntentState state);
+  // the state in one transaction, durable when it returns unless `durability` is kDeferred.
+  core::Status RecordIntent(const Intent& intent, Durability durability = Durability::kSynced);
+  core::Status SetIntentState(const std::string& operation_id, IntentState state,
+                              Durability durability = Durability::kSynced);
   core::Result<std::optional<Intent>> GetIntent(const std::string& operation_id) const;
   // Every intent in kStaging or kCommitting.
   core::Result<std::vector<Intent>> OpenIntents() const;
@@ -105,12 +119,23 @@ class MetadataStore {
   explicit MetadataStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
 
   core::Status InsertIntentLocked(const Intent& intent) GPOP_REQUIRES(mu_);
+  core::Status PutGpoLocked(const GpoMetadata& gpo) GPOP_REQUIRES(mu_);
+  core::Status SetIntentStateLocked(const std::string& operation_id, IntentState state)
+      GPOP_REQUIRES(mu_);
+  // Sets the connection's synchronous mode for the next commit: NORMAL for kDeferred, FULL
+  // (the connection's mode between calls) for kSynced.
+  core::Status SetSynchronousLocked(Durability durability) GPOP_REQUIRES(mu_);
+  // Runs `commit` with `durability`, then puts the connection back to FULL.
+  template <typename Commit>
+  core::Status CommitWithLocked(Durability durability, Commit commit) GPOP_REQUIRES(mu_);
   core::Result<std::optional<Intent>> GetIntentLocked(const std::string& operation_id) const
       GPOP_REQUIRES(mu_);
 
   mutable core::Mutex mu_;
   const std::unique_ptr<sqlite::Database> db_ GPOP_PT_GUARDED_BY(mu_);
   uint64_t gpo_writes_ GPOP_GUARDED_BY(mu_) = 0;
+  // The connection's synchronous mode (FULL: kSynced), as last set.
+  Durability synchronous_ GPOP_GUARDED_BY(mu_) = Durability::kSynced;
 };
 
 }  // namespace gpop::sysvol

@@ -3,6 +3,7 @@
 #include "service/backends/sysvol/ops/backup.h"
 
 #include <chrono>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "service/backends/sysvol/gpt_copy.h"
 #include "service/backends/sysvol/gpt_reader.h"
 #include "service/backends/sysvol/ops/op_util.h"
+#include "service/backends/sysvol/sync_batch.h"
 #include "service/backends/sysvol/txn/backup_publish.h"
 #include "service/backends/sysvol/txn/intent_kinds.h"
 #include "service/backends/sysvol/txn/staging.h"
@@ -118,7 +120,12 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
                    {"domain", ctx.config.domain},
                    {"comment", comment},
                    {"backup_time", FormatBackupTime(now)}};
-  if (core::Status s = ctx.metadata.RecordIntent(intent); !s.ok()) return Failed(s.error());
+  // Not synced on its own: the COMMITTING commit syncs it (the WAL keeps commits in order).
+  // Lost in a machine crash before that, it leaves a staging folder no intent owns, which the
+  // start-up sweep removes: effects NONE either way.
+  if (core::Status s = ctx.metadata.RecordIntent(intent, Durability::kDeferred); !s.ok()) {
+    return Failed(s.error());
+  }
 
   // From here every failure removes the staging folder and closes the intent: effects NONE.
   auto abort = [&](core::Error error) {
@@ -127,6 +134,18 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
     return Failed(std::move(error));
   };
 
+  // Batched fsyncs: the staged files are written without one fsync each and made durable
+  // together, by one syncfs of the location's file system shared with the other backups of the
+  // location that get there at the same time (SyncBatch), before the manifest is staged and long
+  // before the commit record (so a crash still leaves effects NONE or APPLIED). Where syncfs
+  // cannot be trusted every file and folder is fsynced as it is written.
+  const FileSync sync = loc->CanSyncFileSystem() ? FileSync::kLater : FileSync::kNow;
+  std::optional<SyncBatch::Member> staged_sync;  // joined before the first staged write
+  if (sync == FileSync::kLater) {
+    core::Result<SyncBatch::Member> m = ctx.locations.FileSystemSync(location->name)->Join(*loc);
+    if (!m.ok()) return abort(m.error());
+    staged_sync.emplace(std::move(*m));
+  }
   core::Result<StagingDirs> dirs = MakeStagingFolder(*loc, intent.staging);
   if (!dirs.ok()) return abort(dirs.error());
   const Dir* const staging_root = &dirs->area;
@@ -138,11 +157,6 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   core::Result<Dir> gpo_dir = domain_sysvol->MakeSubdir("GPO");
   if (!gpo_dir.ok()) return abort(gpo_dir.error());
 
-  // Batched fsyncs: the staged files are written without one fsync each and made durable
-  // together, with one syncfs of the location's file system, before the manifest is staged and
-  // long before the commit record (so a crash still leaves effects NONE or APPLIED). Where
-  // syncfs cannot be trusted every file and folder is fsynced as it is written.
-  const FileSync sync = loc->CanSyncFileSystem() ? FileSync::kLater : FileSync::kNow;
   const int64_t total = static_cast<int64_t>(tree->total_bytes + tree->entries.size()) + 5;
   CopyProgress progress(sink, cancel, total);
   progress.Start();
@@ -244,7 +258,8 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
   // durable: recovery rebuilds the manifest from the folders).
   // (syncfs covers the staging area's entry too: it was made before the syncfs.)
   if (sync == FileSync::kLater) {
-    if (core::Status s = staging->SyncFileSystem(); !s.ok()) return abort(s.error());
+    if (core::Status s = staged_sync->Flush(); !s.ok()) return abort(s.error());
+    staged_sync.reset();
   } else {
     const Dir* const folders[] = {&*gpo_dir, &*domain_sysvol, &*backup_dir, staging, staging_root};
     for (const Dir* d : folders) {
@@ -252,11 +267,16 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
     }
   }
 
+  // The location's fsync of the two renames is shared too: joined before they are made.
+  core::Result<SyncBatch::Member> renames_sync =
+      ctx.locations.FolderSync(location->name)->Join(*loc);
+  if (!renames_sync.ok()) return abort(renames_sync.error());
   bool crashed = false;
   core::Status published;
-  // The manifest is computed and published under the location's lock; the intent's DONE mark
-  // and the staging folder's removal come after the lock is released (FinishBackup), so that
-  // backups of one location wait for each other only for the publish itself.
+  // The manifest is computed and published under the location's lock; the location's fsync of
+  // both renames, the intent's DONE mark and the staging folder's removal come after the lock is
+  // released (FinishBackup), so that backups of one location wait for each other only for the
+  // manifest's fsync, the commit record and the two renames.
   bool finish_unlocked = false;
   {
     core::MutexLock location_lock(ctx.locations.Mutex(location->name));
@@ -304,9 +324,9 @@ core::Outcome BackupGpoEntry(const BackendContext& ctx, const std::string& opera
     }
   }  // the location's lock
   if (finish_unlocked) {
-    published = FinishBackup(ctx, intent);
-    // A failed DONE mark is retried as a failed publish is (under the lock: the retry rebuilds
-    // the manifest if it has to).
+    published = FinishBackup(ctx, intent, &*renames_sync);
+    // A failed fsync or DONE mark is retried as a failed publish is (under the lock: the retry
+    // fsyncs the location and rebuilds the manifest if it has to).
     for (int i = 0; i < kPublishRetries && !published.ok(); ++i) {
       core::MutexLock location_lock(ctx.locations.Mutex(location->name));
       published = RollForwardBackup(ctx, intent, /*staged_manifest=*/true, &crashed);

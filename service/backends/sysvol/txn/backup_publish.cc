@@ -71,7 +71,8 @@ core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
   // the second: a crash between them (or before that fsync) leaves any of the four combinations
   // of the two renames on disk, and recovery, which rebuilds the manifest from the folders,
   // finishes each (the folder from staging or already in; the manifest repaired). Either way the
-  // location is fsynced before this returns, so before the DONE mark.
+  // location is fsynced before the DONE mark: here, or (kPublished) by the caller's
+  // FinishBackup once the location's lock is released.
   const bool publish_staged_manifest = staged_manifest && staging && staging->Exists(kManifestFile);
   if (staging && staging->Exists(backup_id)) {
     if (core::Status s = staging->RenameTo(backup_id, *loc, backup_id, /*no_replace=*/true);
@@ -97,7 +98,10 @@ core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
   if (publish_staged_manifest) {
     // The caller holds the location lock and computed this manifest under it.
     if (core::Status s = staging->RenameTo(kManifestFile, *loc, kManifestFile); !s.ok()) return s;
-    if (core::Status s = loc->Sync(); !s.ok()) return s;  // both renames
+    // Both renames; with kPublished the caller fsyncs the location after releasing its lock.
+    if (end == PublishEnd::kFinished) {
+      if (core::Status s = loc->Sync(); !s.ok()) return s;
+    }
   } else {
     // Recovery (or a retry): the staged manifest may be older than the folder; rebuild it from
     // the backups. The caller of a staged publish already holds the lock.
@@ -117,11 +121,21 @@ core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
     return core::MakeError(core::Code::kInternal, core::reason::kIoError, "injected I/O error");
   }
   if (end == PublishEnd::kPublished) return core::Status();
-  return FinishBackup(ctx, intent);
+  return FinishBackup(ctx, intent, /*renames=*/nullptr);
 }
 
-core::Status FinishBackup(const BackendContext& ctx, const Intent& intent) {
-  if (core::Status s = ctx.metadata.SetIntentState(intent.operation_id, IntentState::kDone);
+core::Status FinishBackup(const BackendContext& ctx, const Intent& intent,
+                          const SyncBatch::Member* renames) {
+  // The renames must be durable before the DONE mark can be: a DONE that reached the disk
+  // without them would leave no intent to redo them.
+  if (renames != nullptr) {
+    if (core::Status s = renames->Flush(); !s.ok()) return s;
+  }
+  // Not synced (it becomes durable with the store's next synced commit): a lost DONE mark
+  // leaves the intent COMMITTING with its backup published, whose roll-forward at the next start
+  // only finds both renames made and the manifest current, and marks it DONE: APPLIED.
+  if (core::Status s = ctx.metadata.SetIntentState(intent.operation_id, IntentState::kDone,
+                                                   Durability::kDeferred);
       !s.ok()) {
     return s;
   }
@@ -142,7 +156,9 @@ core::Status RollBackBackup(const BackendContext& ctx, const Intent& intent) {
       if (core::Status s = RemoveStaging(*loc, intent.staging); !s.ok()) return s;
     }
   }
-  return ctx.metadata.SetIntentState(intent.operation_id, IntentState::kRolledBack);
+  // Not synced: a lost ROLLED_BACK mark leaves STAGING, which recovery rolls back again.
+  return ctx.metadata.SetIntentState(intent.operation_id, IntentState::kRolledBack,
+                                     Durability::kDeferred);
 }
 
 core::Status RepairManifestLocked(const Dir& location, LocationIndex& index) {

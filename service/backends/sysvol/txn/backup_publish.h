@@ -10,6 +10,7 @@
 #include "service/backends/sysvol/backend_context.h"
 #include "service/backends/sysvol/backup_index.h"
 #include "service/backends/sysvol/metadata_store.h"
+#include "service/backends/sysvol/sync_batch.h"
 #include "service/core/operation.h"
 
 namespace gpop::sysvol {
@@ -24,11 +25,13 @@ namespace gpop::sysvol {
 // computed it and holds the location's lock); otherwise the manifest is rebuilt under the lock.
 // `*crashed` tells that a FaultHook stopped it.
 //
-// With `end` = kPublished it stops once the folder and the manifest are published (both
-// durable): the caller then releases the location's lock and calls FinishBackup, so that the
-// DONE mark (a metadata commit) and the staging folder's removal do not hold up the next
-// backup of the location. Nothing of the order of the durable steps changes: a crash before
-// FinishBackup leaves a COMMITTING intent whose backup is published, which recovery finishes.
+// With `end` = kPublished it stops once the folder and the manifest are renamed in (not yet
+// fsynced: both renames are made durable by one fsync of the location in FinishBackup): the
+// caller then releases the location's lock and calls FinishBackup, so that the location's fsync,
+// the DONE mark (a metadata commit) and the staging folder's removal do not hold up the next
+// backup of the location. Nothing of the order of the durable steps changes: the renames are
+// durable before the DONE mark can be, and a crash before FinishBackup leaves a COMMITTING intent
+// (durable before either rename was made) whose renames recovery finishes or redoes.
 enum class PublishEnd { kFinished, kPublished };
 core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
                                bool staged_manifest, bool* crashed,
@@ -36,9 +39,12 @@ core::Status RollForwardBackup(const BackendContext& ctx, const Intent& intent,
 
 // FinishBackup
 //
-// The last steps of RollForwardBackup for a published backup: marks the intent DONE, then
-// removes its staging folder. Needs no lock.
-core::Status FinishBackup(const BackendContext& ctx, const Intent& intent);
+// The last steps of RollForwardBackup for a published backup: flushes `renames` (the location's
+// fsync after a kPublished publish, shared with the other backups of the location: SyncBatch,
+// joined before the renames; null: already done), marks the intent DONE (not synced: see
+// Durability), then removes its staging folder. Needs no lock.
+core::Status FinishBackup(const BackendContext& ctx, const Intent& intent,
+                          const SyncBatch::Member* renames);
 
 // RollBackBackup
 //
