@@ -89,6 +89,9 @@ class SqliteStore final : public engine::Store {
   static int SchemaVersion();
   // A PRAGMA's value on the store's own connection, for tests ("journal_mode", "synchronous").
   absl::StatusOr<std::string> Pragma(const std::string& name);
+  // SQL compiled so far on the writing connection (sqlite::Database::compiled), for tests: a
+  // commit, with its hook's rows, compiles nothing once its statements are prepared.
+  int64_t StatementsCompiled() GPOP_EXCLUDES(mu_);
 
  private:
   SqliteStore(std::unique_ptr<sqlite::Database> db, std::unique_ptr<sqlite::Database> reader,
@@ -99,7 +102,9 @@ class SqliteStore final : public engine::Store {
   absl::Status Prepare() GPOP_REQUIRES(mu_);
   absl::Status PrepareReads() GPOP_REQUIRES(read_mu_);
   absl::Status WriteBatch(const std::vector<Change>& batch) GPOP_REQUIRES(mu_);
-  // operation_keys for a batch whose last change of each operation is at `last`.
+  // operation_keys for a batch whose last change of each operation is at `last`: written for
+  // operations created or finished by the batch, not for the changes between (their key is
+  // there since the creation's commit, and only its end time ever changes).
   absl::Status WriteKeys(const std::vector<Change>& batch, const std::vector<size_t>& last)
       GPOP_REQUIRES(mu_);
   absl::Status PutKey(const engine::OperationRecord& record, uint64_t create_revision)
@@ -127,7 +132,6 @@ class SqliteStore final : public engine::Store {
   sqlite::Statement put_result_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement delete_result_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement put_key_ GPOP_GUARDED_BY(mu_);
-  sqlite::Statement finish_key_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement delete_key_ GPOP_GUARDED_BY(mu_);
 
   core::Mutex read_mu_;
