@@ -99,8 +99,15 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
     if (absl::Status s = store->Prepare(); !s.ok()) return s;
     if (absl::Status s = store->BackfillKeys(); !s.ok()) return s;
   }
-  core::MutexLock lock(&store->read_mu_);
-  if (absl::Status s = store->PrepareReads(); !s.ok()) return s;
+  {
+    core::MutexLock lock(&store->read_mu_);
+    if (absl::Status s = store->PrepareReads(); !s.ok()) return s;
+  }
+  core::MutexLock lock(&store->mu_);
+  absl::StatusOr<std::unique_ptr<sqlite::Checkpointer>> checkpointer =
+      sqlite::Checkpointer::Start(store->db_.get(), StoreSchema(), read, options.checkpoint_pages);
+  if (!checkpointer.ok()) return checkpointer.status();
+  store->checkpointer_ = *std::move(checkpointer);
   return store;
 }
 

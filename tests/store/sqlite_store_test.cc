@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -297,6 +299,30 @@ TEST(SqliteStoreTest, KeysKeepTheirCreationOrderAndTakeTheEndTime) {
   EXPECT_EQ(snap->finished[0].id, "op-a");
   EXPECT_EQ(snap->finished[1].id, "op-b");
   EXPECT_EQ(snap->finished[2].id, "op-c");
+}
+
+TEST(SqliteStoreTest, CheckpointsRunOffTheCommittingThreadAndKeepTheWalBounded) {
+  std::string path = NewPath();
+  SqliteStoreOptions options;
+  options.checkpoint_pages = 20;
+  auto store = SqliteStore::Open(path, options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  sqlite::Checkpointer* checkpointer = (*store)->checkpointer();
+  ASSERT_NE(checkpointer, nullptr);
+  std::uintmax_t largest_wal = 0;
+  for (uint64_t i = 1; i <= 300; ++i) {
+    ASSERT_TRUE((*store)->Commit({ChangeOf(Queued("op-" + std::to_string(i), i, 200))}).ok());
+    checkpointer->WaitIdle();
+    largest_wal = std::max(largest_wal, std::filesystem::file_size(path + "-wal"));
+  }
+  EXPECT_GT(checkpointer->checkpoints(), 0);
+  // None on the committing thread (its backstop is 4 x checkpoint_pages).
+  EXPECT_EQ(checkpointer->inline_checkpoints(), 0);
+  // About checkpoint_pages pages and one commit's: the WAL starts over after a checkpoint.
+  EXPECT_LT(largest_wal, 40u * (4096 + 24) + 32) << largest_wal;
+  auto snap = (*store)->Load();
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  EXPECT_EQ(snap->operations.size(), 300u);
 }
 
 }  // namespace
