@@ -22,6 +22,9 @@ int64_t Nanos(engine::Time time) {
 constexpr char kInsert[] =
     "INSERT INTO audit (time_ns, principal, action, operation_id, revision, entry)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+constexpr char kFindStart[] =
+    "SELECT entry FROM audit INDEXED BY audit_by_operation"
+    " WHERE operation_id = ?1 AND action = ?2 ORDER BY sequence LIMIT 1";
 
 }  // namespace
 
@@ -140,9 +143,9 @@ void SqliteAuditLog::AwaitCommit(Pending* pending) {
 }
 
 std::unique_ptr<AuditLog::StartTicket> SqliteAuditLog::ExpectStart(const std::string& principal,
-                                                                  const std::string& request_id,
-                                                                  const std::string& fingerprint,
-                                                                  StartBuilder build) {
+                                                                   const std::string& request_id,
+                                                                   const std::string& fingerprint,
+                                                                   StartBuilder build) {
   auto pending = std::make_unique<Pending>();
   pending->build = std::move(build);
   pending->key = Key(principal, request_id, fingerprint);
@@ -164,45 +167,36 @@ void SqliteAuditLog::Withdraw(Pending* ticket) {
   while (ticket->in_transaction && !ticket->done) committed_cv_.Wait(&mu_);
 }
 
-absl::Status SqliteAuditLog::Insert(sqlite::Statement* insert, sqlite::Database* db,
-                                    v1::AuditEntry* entry) {
+absl::Status SqliteAuditLog::Insert(sqlite::Database* db, v1::AuditEntry* entry) {
   entry->clear_sequence();
   std::string bytes;
   if (!entry->SerializeToString(&bytes)) {
     return absl::InternalError("an audit entry could not be serialized");
   }
-  insert->Bind(1, Nanos(TimeOf(*entry)))
+  // Prepared once per connection (the store's writer), not in every transaction.
+  absl::StatusOr<sqlite::Statement*> insert = db->Cached(kInsert);
+  if (!insert.ok()) return insert.status();
+  (*insert)
+      ->Bind(1, Nanos(TimeOf(*entry)))
       .Bind(2, entry->principal())
       .Bind(3, static_cast<int64_t>(entry->action()))
       .Bind(4, entry->operation_id())
       .Bind(5, static_cast<int64_t>(entry->revision()))
       .BindBlob(6, bytes);
-  if (absl::Status s = insert->Run(); !s.ok()) return s;
-  absl::StatusOr<int64_t> sequence = db->QueryInt("SELECT last_insert_rowid()");
-  if (!sequence.ok()) return sequence.status();
-  entry->set_sequence(static_cast<uint64_t>(*sequence));
+  if (absl::Status s = (*insert)->Run(); !s.ok()) return s;
+  entry->set_sequence(static_cast<uint64_t>(db->LastInsertRowid()));
   return absl::OkStatus();
 }
 
-absl::Status SqliteAuditLog::Take(Pending* pending, v1::AuditEntry* entry, sqlite::Database* db,
-                                  std::optional<sqlite::Statement>* insert) {
+absl::Status SqliteAuditLog::Take(Pending* pending, v1::AuditEntry* entry, sqlite::Database* db) {
   pending->in_transaction = true;
   in_transaction_.push_back(pending);
-  if (!*insert) {
-    absl::StatusOr<sqlite::Statement> prepared = db->Prepare(kInsert);
-    if (!prepared.ok()) return prepared.status();
-    *insert = *std::move(prepared);
-  }
-  return Insert(&**insert, db, entry);
+  return Insert(db, entry);
 }
 
 absl::Status SqliteAuditLog::Write(const std::vector<engine::Store::Change>& batch,
                                    sqlite::Database* db) {
   core::MutexLock lock(&mu_);
-  // The statements live for this transaction only: they belong to the store's connection,
-  // which is used outside this hook too.
-  std::optional<sqlite::Statement> insert;
-  std::optional<sqlite::Statement> find_start;
   if (!starts_.empty() || finish_) {
     std::map<std::string, const v1::AuditEntry*> started_here;  // START entries of this batch
     for (const engine::Store::Change& change : batch) {
@@ -217,12 +211,12 @@ absl::Status SqliteAuditLog::Write(const std::vector<engine::Store::Change>& bat
           if (it->second.empty()) starts_.erase(it);
           ticket->built = ticket->build(record);
           ticket->operation_id = record.id;
-          if (absl::Status s = Take(ticket, &ticket->built, db, &insert); !s.ok()) return s;
+          if (absl::Status s = Take(ticket, &ticket->built, db); !s.ok()) return s;
           started_here[record.id] = &ticket->built;
         }
       }
       if (finish_ && core::IsTerminal(change.event->state)) {
-        if (absl::Status s = WriteFinish(change, started_here, db, &insert, &find_start); !s.ok()) {
+        if (absl::Status s = WriteFinish(change, started_here, db); !s.ok()) {
           return s;
         }
       }
@@ -231,30 +225,29 @@ absl::Status SqliteAuditLog::Write(const std::vector<engine::Store::Change>& bat
   while (!appends_.empty()) {
     Pending* pending = appends_.front();
     appends_.pop_front();
-    if (absl::Status s = Take(pending, pending->entry, db, &insert); !s.ok()) return s;
+    if (absl::Status s = Take(pending, pending->entry, db); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
 
 absl::Status SqliteAuditLog::WriteFinish(
     const engine::Store::Change& change,
-    const std::map<std::string, const v1::AuditEntry*>& started_here, sqlite::Database* db,
-    std::optional<sqlite::Statement>* insert, std::optional<sqlite::Statement>* find_start) {
+    const std::map<std::string, const v1::AuditEntry*>& started_here, sqlite::Database* db) {
   const std::string& id = change.record.id;
   std::optional<v1::AuditEntry> stored_start;
   const v1::AuditEntry* start = nullptr;
   if (auto here = started_here.find(id); here != started_here.end()) {
     start = here->second;
+  } else if (auto recent = recent_starts_.find(id); recent != recent_starts_.end()) {
+    // Committed by this log earlier: the same bytes as the stored entry, without a read.
+    stored_start = std::move(recent->second);
+    recent_starts_.erase(recent);
+    start = &*stored_start;
   } else {
-    if (!*find_start) {
-      absl::StatusOr<sqlite::Statement> prepared = db->Prepare(
-          "SELECT entry FROM audit INDEXED BY audit_by_operation"
-          " WHERE operation_id = ?1 AND action = ?2 ORDER BY sequence LIMIT 1");
-      if (!prepared.ok()) return prepared.status();
-      *find_start = *std::move(prepared);
-    }
+    absl::StatusOr<sqlite::Statement*> find_start = db->Cached(kFindStart);
+    if (!find_start.ok()) return find_start.status();
     sqlite::Statement& find = **find_start;
-    find.Bind(1, id).Bind(2, static_cast<int64_t>(v1::AUDIT_ACTION_START));
+    find.BindView(1, id).Bind(2, static_cast<int64_t>(v1::AUDIT_ACTION_START));
     absl::StatusOr<bool> row = find.Step();
     if (row.ok() && *row) {
       stored_start.emplace();
@@ -264,13 +257,8 @@ absl::Status SqliteAuditLog::WriteFinish(
     if (!row.ok()) return row.status();
     if (stored_start) start = &*stored_start;
   }
-  if (!*insert) {
-    absl::StatusOr<sqlite::Statement> prepared = db->Prepare(kInsert);
-    if (!prepared.ok()) return prepared.status();
-    *insert = *std::move(prepared);
-  }
   v1::AuditEntry finish = finish_(*change.event, change.record, start);
-  return Insert(&**insert, db, &finish);
+  return Insert(db, &finish);
 }
 
 bool SqliteAuditLog::WriteFinishesInCommits(FinishBuilder build) {
@@ -288,6 +276,15 @@ void SqliteAuditLog::Committed(const absl::Status& status) {
   core::MutexLock lock(&mu_);
   if (in_transaction_.empty()) return;
   for (Pending* pending : in_transaction_) {
+    if (status.ok() && pending->build && finish_) {  // a START entry: kept for its FINISH
+      v1::AuditEntry& kept = recent_starts_[pending->operation_id] = pending->built;
+      kept.clear_sequence();  // as stored (Insert)
+      recent_order_.push_back(pending->operation_id);
+      if (recent_order_.size() > kRecentStarts) {
+        recent_starts_.erase(recent_order_.front());
+        recent_order_.pop_front();
+      }
+    }
     pending->in_transaction = false;
     pending->done = true;
     pending->status = status;
@@ -354,7 +351,7 @@ absl::StatusOr<uint64_t> SqliteAuditLog::LastFinishRevision() {
   core::MutexLock lock(&read_mu_);
   absl::StatusOr<int64_t> revision =
       reader_->QueryInt("SELECT coalesce(max(revision), 0) FROM audit WHERE action = " +
-                    std::to_string(static_cast<int>(v1::AUDIT_ACTION_FINISH)));
+                        std::to_string(static_cast<int>(v1::AUDIT_ACTION_FINISH)));
   if (!revision.ok()) return revision.status();
   return static_cast<uint64_t>(*revision);
 }

@@ -61,10 +61,10 @@ class SqliteAuditLog final : public AuditLog, private store::SqliteStore::Commit
     v1::AuditEntry* entry = nullptr;
     StartBuilder build;
     std::tuple<std::string, std::string, std::string> key;  // principal, request_id, fingerprint
-    v1::AuditEntry built;           // the START entry once its operation's creation was seen
-    std::string operation_id;       // the operation it was written for
-    bool in_transaction = false;    // written in the transaction under way
-    bool done = false;              // that transaction ended: `status` says how
+    v1::AuditEntry built;         // the START entry once its operation's creation was seen
+    std::string operation_id;     // the operation it was written for
+    bool in_transaction = false;  // written in the transaction under way
+    bool done = false;            // that transaction ended: `status` says how
     absl::Status status;
   };
   using Key = std::tuple<std::string, std::string, std::string>;
@@ -77,17 +77,17 @@ class SqliteAuditLog final : public AuditLog, private store::SqliteStore::Commit
       GPOP_EXCLUDES(mu_);
   void Committed(const absl::Status& status) override GPOP_EXCLUDES(mu_);
   // Adds `pending` to the transaction under way and inserts `entry` (its own, or the START
-  // entry built for it), preparing `insert` on `db` first when it is not yet.
-  absl::Status Take(Pending* pending, v1::AuditEntry* entry, sqlite::Database* db,
-                    std::optional<sqlite::Statement>* insert) GPOP_REQUIRES(mu_);
-  static absl::Status Insert(sqlite::Statement* insert, sqlite::Database* db,
-                             v1::AuditEntry* entry);
+  // entry built for it).
+  absl::Status Take(Pending* pending, v1::AuditEntry* entry, sqlite::Database* db)
+      GPOP_REQUIRES(mu_);
+  // Inserts `entry` with the statement cached on `db` (the store's writing connection: prepared
+  // once, not per transaction) and sets its sequence.
+  static absl::Status Insert(sqlite::Database* db, v1::AuditEntry* entry);
   // The FINISH entry of `change` (terminal), with the START entry written in this transaction
   // (`started_here`, by operation id) or earlier (read on `db`, the writing connection).
   absl::Status WriteFinish(const engine::Store::Change& change,
                            const std::map<std::string, const v1::AuditEntry*>& started_here,
-                           sqlite::Database* db, std::optional<sqlite::Statement>* insert,
-                           std::optional<sqlite::Statement>* find_start) GPOP_REQUIRES(mu_);
+                           sqlite::Database* db) GPOP_REQUIRES(mu_);
   void Withdraw(Pending* ticket) GPOP_EXCLUDES(mu_);
   // Waits until `pending` was committed, leading a commit of the log's own when none is under
   // way.
@@ -96,11 +96,17 @@ class SqliteAuditLog final : public AuditLog, private store::SqliteStore::Commit
   store::SqliteStore* const store_;
   core::Mutex mu_;  // after the store's writer lock
   core::CondVar committed_cv_;
-  std::deque<Pending*> appends_ GPOP_GUARDED_BY(mu_);          // not yet in a transaction
+  std::deque<Pending*> appends_ GPOP_GUARDED_BY(mu_);                // not yet in a transaction
   std::map<Key, std::deque<Pending*>> starts_ GPOP_GUARDED_BY(mu_);  // waiting for a creation
   std::vector<Pending*> in_transaction_ GPOP_GUARDED_BY(mu_);
   bool leading_ GPOP_GUARDED_BY(mu_) = false;  // an Append runs a commit of the log's own
   FinishBuilder finish_ GPOP_GUARDED_BY(mu_);  // set: FINISH entries are written in commits
+  // START entries this log committed for operations that have not finished yet (the newest
+  // kRecentStarts, by operation id), so that a FINISH entry usually copies its START entry
+  // without reading it back (WriteFinish reads the table for the others).
+  static constexpr size_t kRecentStarts = 1024;
+  std::map<std::string, v1::AuditEntry> recent_starts_ GPOP_GUARDED_BY(mu_);
+  std::deque<std::string> recent_order_ GPOP_GUARDED_BY(mu_);   // oldest first
   std::optional<uint64_t> finishes_from_ GPOP_GUARDED_BY(mu_);  // see FinishesWrittenFrom
 
   core::Mutex read_mu_;

@@ -38,7 +38,10 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   return database;
 }
 
-Database::~Database() { sqlite3_close(db_); }
+Database::~Database() {
+  cached_.clear();  // finalized first: a connection with statements left does not close
+  sqlite3_close(db_);
+}
 
 absl::Status Database::Configure(const Schema& schema, const OpenOptions& options) {
   // Reading the header first tells a foreign or damaged file before anything is written to it.
@@ -128,6 +131,7 @@ absl::StatusOr<bool> Database::IsLegacy(const Schema& schema) {
 int64_t Database::Changes() { return sqlite3_changes(db_); }
 
 absl::Status Database::Exec(const std::string& sql) {
+  ++compiled_;
   char* error = nullptr;
   int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error);
   sqlite3_free(error);
@@ -135,11 +139,23 @@ absl::Status Database::Exec(const std::string& sql) {
 }
 
 absl::StatusOr<Statement> Database::Prepare(const std::string& sql) {
+  ++compiled_;
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return ToStatus(rc, db_, sql);
   return Statement(db_, stmt);
 }
+
+absl::StatusOr<Statement*> Database::Cached(std::string_view sql) {
+  auto it = cached_.find(sql);
+  if (it != cached_.end()) return it->second.get();
+  absl::StatusOr<Statement> stmt = Prepare(std::string(sql));
+  if (!stmt.ok()) return stmt.status();
+  auto inserted = cached_.emplace(std::string(sql), std::make_unique<Statement>(*std::move(stmt)));
+  return inserted.first->second.get();
+}
+
+int64_t Database::LastInsertRowid() { return sqlite3_last_insert_rowid(db_); }
 
 absl::StatusOr<int64_t> Database::QueryInt(const std::string& sql) {
   absl::StatusOr<Statement> stmt = Prepare(sql);
@@ -158,18 +174,28 @@ absl::StatusOr<std::string> Database::QueryText(const std::string& sql) {
 }
 
 absl::StatusOr<Transaction> Transaction::Begin(Database* db) {
-  if (absl::Status s = db->Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  absl::StatusOr<Statement*> begin = db->Cached("BEGIN IMMEDIATE");
+  if (!begin.ok()) return begin.status();
+  if (absl::Status s = (*begin)->Run(); !s.ok()) return s;
   return Transaction(db);
 }
 
 Transaction::Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
 
 Transaction::~Transaction() {
-  if (db_ != nullptr && !sqlite3_get_autocommit(db_->handle())) (void)db_->Exec("ROLLBACK");
+  if (db_ == nullptr || sqlite3_get_autocommit(db_->handle())) return;
+  absl::StatusOr<Statement*> rollback = db_->Cached("ROLLBACK");
+  if (rollback.ok()) {
+    (void)(*rollback)->Run();
+  } else {
+    (void)db_->Exec("ROLLBACK");
+  }
 }
 
 absl::Status Transaction::Commit() {
-  absl::Status s = db_->Exec("COMMIT");
+  absl::StatusOr<Statement*> commit = db_->Cached("COMMIT");
+  if (!commit.ok()) return commit.status();
+  absl::Status s = (*commit)->Run();
   if (s.ok()) db_ = nullptr;
   return s;
 }

@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -65,6 +67,18 @@ class Database {
 
   absl::Status Exec(const std::string& sql);
   absl::StatusOr<Statement> Prepare(const std::string& sql);
+  // Cached
+  //
+  // The statement of `sql` on this connection, prepared on its first use and kept until the
+  // connection closes: for SQL that runs again and again (in every commit) by callers that do
+  // not own a statement of their own (the store's commit hook, BEGIN and COMMIT). The caller
+  // resets it after use (Run does), before anything else can ask for the same SQL.
+  absl::StatusOr<Statement*> Cached(std::string_view sql);
+  // SQL compiled on this connection so far (Prepare, Exec, the first Cached of each SQL):
+  // tests check that what runs per commit is compiled once.
+  int64_t compiled() const { return compiled_; }
+  // The rowid of the last row inserted on this connection.
+  int64_t LastInsertRowid();
   // The first column of the first row of `sql` as an integer (0 when no row).
   absl::StatusOr<int64_t> QueryInt(const std::string& sql);
   absl::StatusOr<std::string> QueryText(const std::string& sql);
@@ -82,11 +96,15 @@ class Database {
 
   sqlite3* db_;
   std::string path_;
+  int64_t compiled_ = 0;
+  // Finalized before the connection closes (~Database).
+  std::map<std::string, std::unique_ptr<Statement>, std::less<>> cached_;
 };
 
 // Transaction
 //
-// BEGIN IMMEDIATE ... COMMIT; rolled back when destroyed uncommitted. Not thread-safe.
+// BEGIN IMMEDIATE ... COMMIT (statements cached on the connection); rolled back when destroyed
+// uncommitted. Not thread-safe.
 class Transaction {
  public:
   static absl::StatusOr<Transaction> Begin(Database* db);

@@ -33,6 +33,10 @@ class Statement {
   Statement& Bind(int index, std::string_view text);  // TEXT
   Statement& BindBlob(int index, std::string_view bytes);
   Statement& BindNull(int index);
+  // As Bind and BindBlob, without copying: the bytes must stay unchanged until the statement
+  // is reset (Run resets it), as for values bound and run in one expression.
+  Statement& BindView(int index, std::string_view text);
+  Statement& BindBlobView(int index, std::string_view bytes);
 
   // One step: true with a row to read, false when done. A bind error shows here.
   absl::StatusOr<bool> Step();

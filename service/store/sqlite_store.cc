@@ -184,8 +184,15 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
     core::MutexLock lock(&store->mu_);
     if (absl::Status s = store->Prepare(); !s.ok()) return s;
   }
-  core::MutexLock lock(&store->read_mu_);
-  if (absl::Status s = store->PrepareReads(); !s.ok()) return s;
+  {
+    core::MutexLock lock(&store->read_mu_);
+    if (absl::Status s = store->PrepareReads(); !s.ok()) return s;
+  }
+  core::MutexLock lock(&store->mu_);
+  absl::StatusOr<std::unique_ptr<sqlite::Checkpointer>> checkpointer =
+      sqlite::Checkpointer::Start(store->db_.get(), StoreSchema(), read, options.checkpoint_pages);
+  if (!checkpointer.ok()) return checkpointer.status();
+  store->checkpointer_ = *std::move(checkpointer);
   return store;
 }
 
@@ -223,10 +230,12 @@ absl::Status SqliteStore::Prepare() {
       {&trim_expired_, "DELETE FROM expired WHERE seq <= (SELECT max(seq) FROM expired) - ?1"},
       {&put_result_, "INSERT OR REPLACE INTO results (operation_id, content) VALUES (?1, ?2)"},
       {&delete_result_, "DELETE FROM results WHERE operation_id = ?1"},
+      // One statement whether the key is new or the operation finished: an existing key keeps
+      // its creation order and request id, and takes the end time once it has one.
       {&put_key_,
-       "INSERT OR IGNORE INTO operation_keys (id, create_revision, principal, request_id)"
-       " VALUES (?1, ?2, ?3, ?4)"},
-      {&finish_key_, "UPDATE operation_keys SET end_ns = ?2 WHERE id = ?1"},
+       "INSERT INTO operation_keys (id, create_revision, principal, request_id, end_ns)"
+       " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET end_ns = excluded.end_ns"
+       " WHERE excluded.end_ns IS NOT NULL ON CONFLICT DO NOTHING"},
       {&delete_key_, "DELETE FROM operation_keys WHERE id = ?1"},
   };
   for (Item& item : items) {
@@ -305,25 +314,28 @@ absl::Status SqliteStore::WriteBatch(const std::vector<Change>& batch) {
     for (size_t i = 0; i < batch.size(); ++i) index[batch[i].record.id] = i;
     for (const auto& [id, i] : index) last.push_back(i);
   }
+  // Bound without copies (BindView): each value outlives the Run that uses it.
   for (const Change& change : batch) {
     if (!change.event) continue;
     const engine::Event& ev = *change.event;
+    const std::string bytes = EncodeEvent(ev);
     absl::Status s = put_event_.Bind(1, static_cast<int64_t>(ev.revision))
-                         .Bind(2, ev.operation_id)
+                         .BindView(2, ev.operation_id)
                          .Bind(3, static_cast<int64_t>(ev.sequence))
-                         .BindBlob(4, EncodeEvent(ev))
+                         .BindBlobView(4, bytes)
                          .Run();
     if (!s.ok()) return s;
   }
   for (const Change& change : batch) {
     if (!change.result_content) continue;
     absl::Status s =
-        put_result_.Bind(1, change.record.id).BindBlob(2, *change.result_content).Run();
+        put_result_.BindView(1, change.record.id).BindBlobView(2, *change.result_content).Run();
     if (!s.ok()) return s;
   }
   for (size_t i : last) {
     const engine::OperationRecord& rec = batch[i].record;
-    absl::Status s = put_operation_.Bind(1, rec.id).BindBlob(2, EncodeRecord(rec)).Run();
+    const std::string bytes = EncodeRecord(rec);
+    absl::Status s = put_operation_.BindView(1, rec.id).BindBlobView(2, bytes).Run();
     if (!s.ok()) return s;
   }
   // The highest revision is the newest event's (revisions number events): the counter is
@@ -503,6 +515,11 @@ absl::StatusOr<std::string> SqliteStore::ReadResult(const std::string& operation
 absl::StatusOr<std::string> SqliteStore::Pragma(const std::string& name) {
   core::MutexLock lock(&mu_);
   return db_->QueryText("PRAGMA " + name);
+}
+
+int64_t SqliteStore::StatementsCompiled() {
+  core::MutexLock lock(&mu_);
+  return db_->compiled();
 }
 
 }  // namespace gpop::store

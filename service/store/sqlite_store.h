@@ -10,6 +10,7 @@
 
 #include "service/core/mutex.h"
 #include "service/engine/store.h"
+#include "service/sqlite/checkpointer.h"
 #include "service/sqlite/database.h"
 
 namespace gpop::store {
@@ -18,6 +19,9 @@ struct SqliteStoreOptions {
   std::string vfs;  // a registered sqlite3_vfs; empty = SQLite's default (tests inject faults)
   int64_t max_page_count = 0;     // > 0: the file's size limit in pages (tests fill the disk)
   int expired_ids_kept = 100000;  // removed ids that still answer EXPIRED / DELETED
+  // WAL pages after which a checkpoint runs, on a thread of its own (sqlite::Checkpointer):
+  // SQLite's default autocheckpoint threshold, off the committing thread.
+  int checkpoint_pages = 1000;
 };
 
 // SqliteStore
@@ -92,6 +96,11 @@ class SqliteStore final : public engine::Store {
   static absl::Status BackfillKeys(sqlite::Database* db);
   // A PRAGMA's value on the store's own connection, for tests ("journal_mode", "synchronous").
   absl::StatusOr<std::string> Pragma(const std::string& name);
+  // SQL compiled so far on the writing connection (sqlite::Database::compiled), for tests: a
+  // commit, with its hook's rows, compiles nothing once its statements are prepared.
+  int64_t StatementsCompiled() GPOP_EXCLUDES(mu_);
+  // The WAL checkpointer, for tests (WaitIdle, its counts).
+  sqlite::Checkpointer* checkpointer() { return checkpointer_.get(); }
 
  private:
   SqliteStore(std::unique_ptr<sqlite::Database> db, std::unique_ptr<sqlite::Database> reader,
@@ -102,7 +111,9 @@ class SqliteStore final : public engine::Store {
   absl::Status Prepare() GPOP_REQUIRES(mu_);
   absl::Status PrepareReads() GPOP_REQUIRES(read_mu_);
   absl::Status WriteBatch(const std::vector<Change>& batch) GPOP_REQUIRES(mu_);
-  // operation_keys for a batch whose last change of each operation is at `last`.
+  // operation_keys for a batch whose last change of each operation is at `last`: written for
+  // operations created or finished by the batch, not for the changes between (their key is
+  // there since the creation's commit, and only its end time ever changes).
   absl::Status WriteKeys(const std::vector<Change>& batch, const std::vector<size_t>& last)
       GPOP_REQUIRES(mu_);
   absl::Status PutKey(const engine::OperationRecord& record, uint64_t create_revision)
@@ -129,8 +140,9 @@ class SqliteStore final : public engine::Store {
   sqlite::Statement put_result_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement delete_result_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement put_key_ GPOP_GUARDED_BY(mu_);
-  sqlite::Statement finish_key_ GPOP_GUARDED_BY(mu_);
   sqlite::Statement delete_key_ GPOP_GUARDED_BY(mu_);
+  // After db_: stopped (and its hook removed) before the writing connection closes.
+  std::unique_ptr<sqlite::Checkpointer> checkpointer_;
 
   core::Mutex read_mu_;
   std::unique_ptr<sqlite::Database> reader_ GPOP_GUARDED_BY(read_mu_);

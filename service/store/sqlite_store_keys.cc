@@ -24,26 +24,40 @@ int64_t Nanos(engine::Time t) {
 }  // namespace
 
 absl::Status SqliteStore::PutKey(const engine::OperationRecord& rec, uint64_t create_revision) {
-  put_key_.Bind(1, rec.id)
+  put_key_.BindView(1, rec.id)
       .Bind(2, static_cast<int64_t>(create_revision))
-      .Bind(3, rec.principal)
-      .Bind(4, rec.request_id);
-  if (absl::Status s = put_key_.Run(); !s.ok()) return s;
-  if (!core::IsTerminal(rec.state)) return absl::OkStatus();
-  return finish_key_.Bind(1, rec.id).Bind(2, Nanos(rec.end_time.value_or(rec.create_time))).Run();
+      .BindView(3, rec.principal)
+      .BindView(4, rec.request_id);
+  if (core::IsTerminal(rec.state)) {
+    put_key_.Bind(5, Nanos(rec.end_time.value_or(rec.create_time)));
+  } else {
+    put_key_.BindNull(5);
+  }
+  return put_key_.Run();
 }
 
 absl::Status SqliteStore::WriteKeys(const std::vector<Change>& batch,
                                     const std::vector<size_t>& last) {
   // An operation's first change is its QUEUED event: its revision orders listings. (A key that
-  // exists already is kept.)
-  std::map<std::string_view, uint64_t> first;
+  // exists already is kept.) `created`: the batch holds the operation's first event, or a
+  // change without an event (its key is written whatever it is, as before).
+  struct First {
+    uint64_t revision;
+    bool created;
+  };
+  std::map<std::string_view, First> first;
   for (const Change& change : batch) {
-    first.emplace(change.record.id, change.event ? change.event->revision : change.record.revision);
+    auto [it, inserted] = first.try_emplace(
+        change.record.id,
+        First{change.event ? change.event->revision : change.record.revision, false});
+    it->second.created |= !change.event || change.event->sequence <= 1;
+    (void)inserted;
   }
   for (size_t i : last) {
     const engine::OperationRecord& rec = batch[i].record;
-    if (absl::Status s = PutKey(rec, first.at(rec.id)); !s.ok()) return s;
+    const First& f = first.at(rec.id);
+    if (!f.created && !core::IsTerminal(rec.state)) continue;
+    if (absl::Status s = PutKey(rec, f.revision); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

@@ -114,7 +114,8 @@ TEST_P(AuditLogTest, FiltersByPrincipalOperationActionAndTime) {
 }
 
 TEST_P(AuditLogTest, PagesByLimitAndAfterSequence) {
-  for (int i = 0; i < 5; ++i) Append(Entry(v1::AUDIT_ACTION_START, "alice", "op-" + std::to_string(i), i));
+  for (int i = 0; i < 5; ++i)
+    Append(Entry(v1::AUDIT_ACTION_START, "alice", "op-" + std::to_string(i), i));
   AuditQuery page;
   page.limit = 2;
   EXPECT_EQ(Sequences(log_->List(page)), (std::vector<uint64_t>{1, 2}));
@@ -275,8 +276,8 @@ engine::Store::Change Creation(const std::string& id, const std::string& princip
 class SqliteStartTicketTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(
-        (gpop::testing::TempDir("gpop-audit") / "operations.db").string());
+    absl::StatusOr<std::unique_ptr<store::SqliteStore>> store =
+        store::SqliteStore::Open((gpop::testing::TempDir("gpop-audit") / "operations.db").string());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(store_.get());
@@ -431,6 +432,63 @@ TEST_F(SqliteStartTicketTest, FinishEntriesAreWrittenByTheCommitOfTheirTerminalE
   EXPECT_EQ(log_->FinishesWrittenFrom(), 2u);
 }
 
+TEST_F(SqliteStartTicketTest, CommitsCompileNoStatementOnceTheirsArePrepared) {
+  ASSERT_TRUE(log_->WriteFinishesInCommits(
+      [](const engine::Event& event, const engine::OperationRecord& record, const v1::AuditEntry*) {
+        return Entry(v1::AUDIT_ACTION_FINISH, record.principal, event.operation_id, 9,
+                     event.revision);
+      }));
+  // One operation's life as the engine commits it, with every kind of row the hook writes: a
+  // START entry with the creation, a FINISH entry that reads the START entry of an earlier
+  // commit, an appended entry riding in the log's own commit.
+  uint64_t revision = 0;
+  auto life = [&](int i) {
+    const std::string id = "op-" + std::to_string(i);
+    const std::string request = "req-" + std::to_string(i);
+    std::unique_ptr<AuditLog::StartTicket> ticket = Expect("alice", request);
+    ASSERT_TRUE(store_->Commit({Creation(id, "alice", request, ++revision)}).ok());
+    ASSERT_TRUE(ticket->WrittenFor(id));
+    ASSERT_TRUE(store_->Commit({Ending(id, core::OperationState::kRunning, 2, ++revision)}).ok());
+    ASSERT_TRUE(store_->Commit({Ending(id, core::OperationState::kSucceeded, 3, ++revision)}).ok());
+    v1::AuditEntry cancel = Entry(v1::AUDIT_ACTION_CANCEL, "bob", id, 1);
+    ASSERT_TRUE(log_->Append(&cancel).ok());
+  };
+  life(0);
+  const int64_t warm = store_->StatementsCompiled();
+  for (int i = 1; i <= 5; ++i) life(i);
+  // Each transaction used to prepare the hook's INSERT and its START lookup again, and BEGIN,
+  // COMMIT and last_insert_rowid() were compiled by every call.
+  EXPECT_EQ(store_->StatementsCompiled(), warm);
+  EXPECT_EQ(Starts().size(), 6u);
+}
+
+TEST_F(SqliteStartTicketTest, AFinishEntryReadsAStartEntryThisLogDidNotKeep) {
+  // Started under one log, finished under another (as across a restart): the START entry is
+  // read back from the table.
+  std::unique_ptr<AuditLog::StartTicket> ticket = Expect("alice", "req-1");
+  ASSERT_TRUE(store_->Commit({Creation("op-1", "alice", "req-1", 1)}).ok());
+  ticket.reset();
+  log_.reset();
+  absl::StatusOr<std::unique_ptr<SqliteAuditLog>> log = SqliteAuditLog::Open(store_.get());
+  ASSERT_TRUE(log.ok()) << log.status();
+  log_ = *std::move(log);
+  ASSERT_TRUE(log_->WriteFinishesInCommits([](const engine::Event& event,
+                                              const engine::OperationRecord& record,
+                                              const v1::AuditEntry* start) {
+    v1::AuditEntry entry =
+        Entry(v1::AUDIT_ACTION_FINISH, record.principal, event.operation_id, 9, event.revision);
+    entry.set_request_id(start != nullptr ? start->request_id() : "none");
+    return entry;
+  }));
+  ASSERT_TRUE(store_->Commit({Ending("op-1", core::OperationState::kSucceeded, 2, 2)}).ok());
+  AuditQuery query;
+  query.action = v1::AUDIT_ACTION_FINISH;
+  absl::StatusOr<std::vector<v1::AuditEntry>> finishes = log_->List(query);
+  ASSERT_TRUE(finishes.ok()) << finishes.status();
+  ASSERT_EQ(finishes->size(), 1u);
+  EXPECT_EQ((*finishes)[0].request_id(), "req-1");
+}
+
 TEST(MemoryAuditLogTest, WritesNoFinishEntriesInCommits) {
   MemoryAuditLog log;
   EXPECT_FALSE(log.WriteFinishesInCommits([](const engine::Event&, const engine::OperationRecord&,
@@ -439,9 +497,8 @@ TEST(MemoryAuditLogTest, WritesNoFinishEntriesInCommits) {
 
 TEST(MemoryAuditLogTest, HasNoStartTickets) {
   MemoryAuditLog log;
-  EXPECT_EQ(log.ExpectStart("alice", "", "", [](const engine::OperationRecord&) {
-    return v1::AuditEntry();
-  }),
+  EXPECT_EQ(log.ExpectStart("alice", "", "",
+                            [](const engine::OperationRecord&) { return v1::AuditEntry(); }),
             nullptr);
 }
 

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -222,6 +225,104 @@ TEST(SqliteStoreTest, RetentionGivesTheSpaceOfResultsBack) {
     ASSERT_TRUE((*store)->Delete("op" + std::to_string(i), engine::Removal::kExpired).ok());
   int64_t after = std::stoll(*(*store)->Pragma("page_count"));
   EXPECT_LT(after * 4, full) << "pages before " << full << ", after " << after;
+}
+
+// A change of `r` to `state` at `sequence` and `revision` (the end time set when terminal).
+engine::Store::Change Moved(OperationRecord r, core::OperationState state, uint64_t sequence,
+                            uint64_t revision) {
+  r.state = state;
+  r.last_sequence = sequence;
+  r.revision = revision;
+  if (core::IsTerminal(state)) r.end_time = engine::Time(std::chrono::seconds(revision));
+  return ChangeOf(r);
+}
+
+TEST(SqliteStoreTest, CommitsCompileNoStatement) {
+  auto store = SqliteStore::Open(NewPath());
+  ASSERT_TRUE(store.ok()) << store.status();
+  uint64_t revision = 0;
+  auto life = [&](int i) {
+    OperationRecord r = Queued("op-" + std::to_string(i), ++revision);
+    ASSERT_TRUE((*store)->Commit({ChangeOf(r)}).ok());
+    ASSERT_TRUE((*store)->Commit({Moved(r, core::OperationState::kRunning, 2, ++revision)}).ok());
+    ASSERT_TRUE((*store)->Commit({Moved(r, core::OperationState::kSucceeded, 3, ++revision)}).ok());
+  };
+  life(0);  // BEGIN and COMMIT are compiled by the first transaction
+  const int64_t warm = (*store)->StatementsCompiled();
+  for (int i = 1; i <= 5; ++i) life(i);
+  EXPECT_EQ((*store)->StatementsCompiled(), warm);
+}
+
+TEST(SqliteStoreTest, KeysKeepTheirCreationOrderAndTakeTheEndTime) {
+  std::string path = NewPath();
+  auto store = SqliteStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  OperationRecord a = Queued("op-a", 1);
+  a.request_id = "req-a";
+  OperationRecord b = Queued("op-b", 2);
+  ASSERT_TRUE((*store)->Commit({ChangeOf(a)}).ok());
+  ASSERT_TRUE((*store)->Commit({ChangeOf(b)}).ok());
+  // a runs (a batch that neither creates nor ends it), then ends; b runs and ends in one batch.
+  ASSERT_TRUE((*store)->Commit({Moved(a, core::OperationState::kRunning, 2, 3)}).ok());
+  ASSERT_TRUE((*store)->Commit({Moved(a, core::OperationState::kSucceeded, 3, 4)}).ok());
+  ASSERT_TRUE((*store)
+                  ->Commit({Moved(b, core::OperationState::kRunning, 2, 5),
+                            Moved(b, core::OperationState::kFailed, 3, 6)})
+                  .ok());
+  // Created, run and ended in one batch.
+  OperationRecord c = Queued("op-c", 7);
+  ASSERT_TRUE(
+      (*store)->Commit({ChangeOf(c), Moved(c, core::OperationState::kCancelled, 2, 8)}).ok());
+  auto listed = (*store)->ListOperations({}, 10);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 3u);
+  EXPECT_EQ((*listed)[0].record.id, "op-c");
+  EXPECT_EQ((*listed)[0].position.create_revision, 7u);
+  EXPECT_EQ((*listed)[1].record.id, "op-b");
+  EXPECT_EQ((*listed)[1].position.create_revision, 2u);
+  EXPECT_EQ((*listed)[2].record.id, "op-a");
+  EXPECT_EQ((*listed)[2].position.create_revision, 1u);
+  EXPECT_EQ((*listed)[2].record.state, core::OperationState::kSucceeded);
+  auto found = (*store)->FindRequest("", "req-a");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->id, "op-a");
+  // Recovery loads none of them (all ended) and lists them by end time.
+  store->reset();
+  auto reopened = SqliteStore::Open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  engine::Store::LoadOptions options;
+  options.history = false;
+  auto snap = (*reopened)->Load(options);
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  EXPECT_TRUE(snap->operations.empty());
+  ASSERT_EQ(snap->finished.size(), 3u);
+  EXPECT_EQ(snap->finished[0].id, "op-a");
+  EXPECT_EQ(snap->finished[1].id, "op-b");
+  EXPECT_EQ(snap->finished[2].id, "op-c");
+}
+
+TEST(SqliteStoreTest, CheckpointsRunOffTheCommittingThreadAndKeepTheWalBounded) {
+  std::string path = NewPath();
+  SqliteStoreOptions options;
+  options.checkpoint_pages = 20;
+  auto store = SqliteStore::Open(path, options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  sqlite::Checkpointer* checkpointer = (*store)->checkpointer();
+  ASSERT_NE(checkpointer, nullptr);
+  std::uintmax_t largest_wal = 0;
+  for (uint64_t i = 1; i <= 300; ++i) {
+    ASSERT_TRUE((*store)->Commit({ChangeOf(Queued("op-" + std::to_string(i), i, 200))}).ok());
+    checkpointer->WaitIdle();
+    largest_wal = std::max(largest_wal, std::filesystem::file_size(path + "-wal"));
+  }
+  EXPECT_GT(checkpointer->checkpoints(), 0);
+  // None on the committing thread (its backstop is 4 x checkpoint_pages).
+  EXPECT_EQ(checkpointer->inline_checkpoints(), 0);
+  // About checkpoint_pages pages and one commit's: the WAL starts over after a checkpoint.
+  EXPECT_LT(largest_wal, 40u * (4096 + 24) + 32) << largest_wal;
+  auto snap = (*store)->Load();
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  EXPECT_EQ(snap->operations.size(), 300u);
 }
 
 }  // namespace
