@@ -38,26 +38,20 @@ absl::Status SqliteStore::PutKey(const engine::OperationRecord& rec, uint64_t cr
 
 absl::Status SqliteStore::WriteKeys(const std::vector<Change>& batch,
                                     const std::vector<size_t>& last) {
-  // An operation's first change is its QUEUED event: its revision orders listings. (A key that
-  // exists already is kept.) `created`: the batch holds the operation's first event, or a
-  // change without an event (its key is written whatever it is, as before).
-  struct First {
-    uint64_t revision;
-    bool created;
-  };
-  std::map<std::string_view, First> first;
+  // An operation's first change is its QUEUED event: its revision orders listings. Every
+  // operation of the batch gets its key: a key that exists already is kept (put_key_ changes
+  // only its end time, and only for a terminal record), so a change of a live operation costs
+  // a lookup and writes no page. Writing only the batches that hold an operation's first event
+  // lost the key, and with it the record at Load, of an operation first committed without its
+  // QUEUED event (StoreConformanceTest.LoadWithoutHistoryGivesUnfinishedRecordsAndFinishedIds).
+  std::map<std::string_view, uint64_t> first;
   for (const Change& change : batch) {
-    auto [it, inserted] = first.try_emplace(
-        change.record.id,
-        First{change.event ? change.event->revision : change.record.revision, false});
-    it->second.created |= !change.event || change.event->sequence <= 1;
-    (void)inserted;
+    first.try_emplace(change.record.id,
+                      change.event ? change.event->revision : change.record.revision);
   }
   for (size_t i : last) {
     const engine::OperationRecord& rec = batch[i].record;
-    const First& f = first.at(rec.id);
-    if (!f.created && !core::IsTerminal(rec.state)) continue;
-    if (absl::Status s = PutKey(rec, f.revision); !s.ok()) return s;
+    if (absl::Status s = PutKey(rec, first.at(rec.id)); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
