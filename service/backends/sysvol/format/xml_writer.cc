@@ -434,33 +434,7 @@ void XmlWriter::EscapedUtf16(std::string_view value, const unsigned char* specia
     // An escape: what is written so far is committed, the escape appended, room made again
     // for the rest (at most 2 bytes for each byte left).
     text_.Commit(o);
-    switch (c) {
-      case '&':
-        Ascii("&amp;");
-        break;
-      case '<':
-        Ascii("&lt;");
-        break;
-      case '>':
-        Ascii("&gt;");
-        break;
-      case '"':
-        Ascii("&quot;");
-        break;
-      case '\n':
-        if (text) {
-          Eol();
-          break;
-        }
-        [[fallthrough]];
-      case '\t':
-      case '\r':
-        CharacterReference(c);
-        break;
-      default:
-        // Not an XML 1.0 character (see Escaped).
-        text_.Append(kReplacementCharacter16);
-    }
+    Special16(c, text);
     o = text_.Room(2 * (n - i));
   }
   text_.Commit(o);
@@ -504,29 +478,42 @@ void XmlWriter::EscapedFromUtf16(std::string_view utf16le) {
       continue;
     }
     text_.Commit(o);
-    switch (lo) {
-      case '&':
-        Ascii("&amp;");
-        break;
-      case '<':
-        Ascii("&lt;");
-        break;
-      case '>':
-        Ascii("&gt;");
-        break;
-      case '\n':
-        Eol();
-        break;
-      case '\r':
-        CharacterReference(lo);
-        break;
-      default:
-        // Not an XML 1.0 character (see Escaped).
-        text_.Append(kReplacementCharacter16);
-    }
+    Special16(lo, /*text=*/true);
     o = text_.Room(n - i);
   }
   text_.Commit(o);
+}
+
+// The escape of `c`, one of the special table's bytes (& < > " and the C0 controls), in UTF-16:
+// a line end in text is the writer's own; TAB, LF and CR elsewhere are character references.
+void XmlWriter::Special16(unsigned char c, bool text) {
+  switch (c) {
+    case '&':
+      Ascii("&amp;");
+      break;
+    case '<':
+      Ascii("&lt;");
+      break;
+    case '>':
+      Ascii("&gt;");
+      break;
+    case '"':
+      Ascii("&quot;");
+      break;
+    case '\n':
+      if (text) {
+        Eol();
+        break;
+      }
+      [[fallthrough]];
+    case '\t':
+    case '\r':
+      CharacterReference(c);
+      break;
+    default:
+      // Not an XML 1.0 character (see Escaped).
+      text_.Append(kReplacementCharacter16);
+  }
 }
 
 void XmlWriter::CharacterReference(unsigned char c) {

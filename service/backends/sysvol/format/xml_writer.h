@@ -95,6 +95,7 @@ class XmlWriter {
   void Escaped(std::string_view value, const unsigned char* special);
   void EscapedUtf16(std::string_view value, const unsigned char* special);
   void EscapedFromUtf16(std::string_view utf16le);  // text, UTF-16 mode
+  void Special16(unsigned char c, bool text);       // the escape of a special byte
   void CharacterReference(unsigned char c);         // `&#NN;`
   void Eol() { text_.Append(eol_); }
   void MaybeFlush() {
