@@ -118,6 +118,7 @@ struct StartLoad {
   double seconds = 0;
   Latencies latencies;
   std::string last_id;
+  std::string first_error;  // the message of a thread's first failed call (the first thread's)
 };
 
 // `concurrency` threads call StartOperation (raw: Echo) until `max_ops` calls were made or
@@ -168,6 +169,7 @@ StartLoad RunStarts(const Setup& setup, int concurrency, int64_t max_ops, double
             std::optional<client::ErrorInfo> info = client::GetErrorInfo(op.status());
             ++mine.errors[absl::StatusCodeToString(op.status().code()) +
                           (info ? "/" + info->reason : "")];
+            if (mine.first_error.empty()) mine.first_error = op.status().ToString();
           }
         }
       }
@@ -181,6 +183,7 @@ StartLoad RunStarts(const Setup& setup, int concurrency, int64_t max_ops, double
     for (auto& [code, n] : part.errors) total.errors[code] += n;
     total.latencies.Merge(part.latencies);
     if (!part.last_id.empty()) total.last_id = part.last_id;
+    if (total.first_error.empty()) total.first_error = part.first_error;
   }
   return total;
 }
@@ -196,6 +199,7 @@ void AddStartFields(StartLoad& load, JsonLine& line) {
       .Set("ok", load.ok)
       .Set("errors", errors)
       .Set("error_codes", codes)
+      .Set("first_error", load.first_error)
       .Set("p50_us", load.latencies.Percentile(50))
       .Set("p99_us", load.latencies.Percentile(99))
       .Set("seconds", load.seconds);
